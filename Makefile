@@ -1,0 +1,81 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything they need is set up here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+# Python 3.12 is the Lambda runtime. pyenv's 3.12 is not on PATH by default, so look for it.
+PY312 ?= $(shell for p in "$$(command -v python3.12)" $(PYENV_ROOT)/versions/3.12*/bin/python3.12; do \
+	[ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null \
+	&& { echo "$$p"; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := SAM_CLI_TELEMETRY=0 PATH="$(dir $(PY312)):$$PATH" $(SAM_VENV)/bin/sam
+HOST ?= 127.0.0.1
+PORT ?= 3000
+CONFIG ?= examples/shop/mockmind.yaml
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: help run test lint types unit integration e2e sam-check bench clean check-python
+
+help:
+	@echo "make run    serve the example API on http://$(HOST):$(PORT)"
+	@echo "make test   lint, type-check and run every test (installs what they need)"
+	@echo "make bench  run the benchmarks and rewrite bench/RESULTS.md"
+
+check-python:
+	@if [ -z "$(PY312)" ]; then \
+	  echo "error: Python 3.12 not found (the AWS Lambda runtime is python3.12)." >&2; \
+	  echo "  install it with 'pyenv install 3.12', your package manager, or python.org," >&2; \
+	  echo "  or point at one: make PY312=/path/to/python3.12 ..." >&2; exit 1; fi
+
+$(VENV)/.created: | check-python
+	$(PY312) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	touch $@
+
+$(VENV)/.installed-serve: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install $(PIP_QUIET) -e '.[serve]' 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import mockmind, uvicorn" && touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import mockmind, pytest, moto, schemathesis, mypy" && touch $@
+
+$(SAM_VENV)/.installed: | check-python
+	# aws-sam-cli pins its own boto3 and pydantic, so it lives in a virtualenv of its own.
+	$(PY312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) aws-sam-cli 2>&1 | grep -v "is ignored" || true
+	$(SAM_VENV)/bin/sam --version && touch $@
+
+run: $(VENV)/.installed-serve
+	$(VENV)/bin/mockmind serve --config $(CONFIG) --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+types: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/unit tests/contract -q
+
+integration: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/integration -q
+
+e2e: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/e2e -q
+
+sam-check: $(SAM_VENV)/.installed
+	$(SAM) validate --lint
+	$(SAM) build --build-dir .aws-sam/build
+
+test: lint types sam-check
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Implementations of the ports: embedded ones (memory, sqlite, env) and AWS ones."""

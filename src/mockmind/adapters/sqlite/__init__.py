@@ -1,0 +1,7 @@
+"""A SQLite file: sessions and cache entries that survive a restart, with nothing to install."""
+
+from mockmind.adapters.sqlite.database import SqliteDatabase
+from mockmind.adapters.sqlite.response_cache import SqliteResponseCache
+from mockmind.adapters.sqlite.session_store import SqliteSessionStore
+
+__all__ = ["SqliteDatabase", "SqliteResponseCache", "SqliteSessionStore"]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from mockmind.adapters.sqlite.database import SqliteDatabase
+from mockmind.domain.errors import VersionConflict
+from mockmind.domain.sessions import Session, session_from_dict, session_to_dict
+
+
+class SqliteSessionStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def get(self, session_id: str, *, now: float) -> Session | None:
+        rows = self._db.query(
+            "SELECT data FROM sessions WHERE id = ? AND expires_at > ?", (session_id, now)
+        )
+        if not rows:
+            return None
+        return session_from_dict(json.loads(str(rows[0][0])))
+
+    def put(self, session: Session, *, expected_version: int | None) -> Session:
+        stored = replace(session, version=(expected_version or 0) + 1)
+        data = json.dumps(session_to_dict(stored), separators=(",", ":"))
+        with self._db.transaction() as conn:
+            if expected_version is None:
+                # Insert, or take over a row whose session has expired.
+                cursor = conn.execute(
+                    "INSERT INTO sessions (id, version, expires_at, data) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET version = excluded.version, "
+                    "expires_at = excluded.expires_at, data = excluded.data "
+                    "WHERE sessions.expires_at <= ?",
+                    (stored.id, stored.version, stored.expires_at, data, session.last_seen),
+                )
+            else:
+                cursor = conn.execute(
+                    "UPDATE sessions SET version = ?, expires_at = ?, data = ? "
+                    "WHERE id = ? AND version = ?",
+                    (stored.version, stored.expires_at, data, stored.id, expected_version),
+                )
+            if cursor.rowcount != 1:
+                raise VersionConflict(
+                    f"session {session.id} changed since version {expected_version}"
+                )
+        return stored
+
+    def delete(self, session_id: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))

@@ -1,0 +1,1 @@
+"""Wiring only: choose adapters from config (bootstrap) and expose the engine over HTTP (api)."""

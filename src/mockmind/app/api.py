@@ -1,0 +1,111 @@
+"""The FastAPI app: one catch-all route into the engine, and admin routes under /__mockmind/."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from mockmind import __version__
+from mockmind.app.bootstrap import Container
+from mockmind.domain.engine import EngineResult
+from mockmind.domain.http import MockRequest
+
+logger = logging.getLogger("mockmind")
+
+ADMIN_PREFIX = "/__mockmind"
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="mockmind",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.container = container
+
+    @app.get(f"{ADMIN_PREFIX}/health")
+    async def health() -> dict[str, Any]:
+        return _health(container)
+
+    @app.api_route(ADMIN_PREFIX + "/{rest:path}", methods=_METHODS, include_in_schema=False)
+    async def unknown_admin(rest: str) -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": 404,
+                "title": "Not Found",
+                "detail": f"no admin route {ADMIN_PREFIX}/{rest}",
+            },
+            status_code=404,
+        )
+
+    @app.api_route("/{path:path}", methods=_METHODS, include_in_schema=False)
+    async def mock(request: Request) -> Response:
+        mock_request = MockRequest(
+            method=request.method,
+            path=request.url.path,
+            query=_multi(request.query_params.multi_items()),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            cookies=dict(request.cookies),
+            body=await request.body(),
+        )
+        result = await container.engine.handle(mock_request)
+        return _to_response(result, container, mock_request)
+
+    return app
+
+
+def _multi(items: list[tuple[str, str]]) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for key, value in items:
+        query.setdefault(key, []).append(value)
+    return query
+
+
+def _to_response(result: EngineResult, container: Container, request: MockRequest) -> Response:
+    mock = result.response
+    headers = dict(mock.headers)
+    headers["X-Mockmind-Source"] = mock.source
+    content_type = mock.media_type if mock.raw is None or mock.raw else None
+    response = Response(
+        content=b"" if request.method == "HEAD" else mock.encoded(),
+        status_code=mock.status,
+        headers=headers,
+        media_type=content_type,
+    )
+    tracking = container.engine.settings.tracking
+    if result.session_id is not None:
+        if tracking.method == "cookie":
+            carried = request.cookies.get(tracking.cookie_name) == result.session_id
+            if result.new_session and not carried:
+                response.set_cookie(
+                    tracking.cookie_name,
+                    result.session_id,
+                    max_age=container.engine.settings.session_timeout_seconds,
+                    path="/",
+                    httponly=True,
+                    samesite="lax",
+                )
+        else:
+            response.headers[tracking.header_name] = result.session_id
+    return response
+
+
+def _health(container: Container) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "version": __version__,
+        "api": {"kind": container.api.kind},
+        "storage": {"backend": container.storage},
+        "provider": {
+            "configured": container.provider.configured,
+            "in_use": container.provider.in_use,
+            "reason": container.provider.reason,
+        },
+        "session_tracking": container.config.intelligent_behavior.session_tracking.method,
+    }

@@ -1,0 +1,103 @@
+"""The ``mockmind`` command. It loads config and calls bootstrap; it never builds adapters."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from mockmind import __version__
+from mockmind.app.api import create_app
+from mockmind.app.bootstrap import build, load
+from mockmind.app.logging import configure_logging
+from mockmind.domain.errors import ConfigError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="mockmind")
+def main() -> None:
+    """An intelligent, stateful mock API server."""
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: $MOCKMIND_CONFIG, then ./mockmind.yaml).",
+)
+@click.option(
+    "--openapi",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Serve this OpenAPI document (overrides the config's openapi key).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def serve(
+    config_file: str | None, openapi: str | None, host: str, port: int, log_level: str
+) -> None:
+    """Serve the mock API over HTTP."""
+    # uvicorn ships with the `serve` extra, not in the Lambda layer.
+    import uvicorn  # noqa: PLC0415
+
+    configure_logging(log_level)
+    try:
+        container = build(load(config_file, openapi))
+    except ConfigError as exc:
+        _fail(exc)
+    click.echo(
+        f"mockmind {__version__} serving {container.api.summary()} on http://{host}:{port}",
+        err=True,
+    )
+    uvicorn.run(
+        create_app(container),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=log_level == "debug",
+    )
+
+
+@main.command("validate-config")
+@click.argument("file", type=click.Path(dir_okay=False))
+def validate_config(file: str) -> None:
+    """Check a config file (and its OpenAPI document): a summary, or every error with its line."""
+    configure_logging("error")
+    try:
+        loaded = load(Path(file))
+        container = build(loaded, env={})
+    except ConfigError as exc:
+        _fail(exc)
+    config = loaded.config
+    rules = config.intelligent_behavior.behavior_model.rules
+    unset = (
+        f"; unset variables: {', '.join(loaded.unset_variables)}" if loaded.unset_variables else ""
+    )
+    click.echo(
+        f"ok: {file}: {container.api.summary()}, "
+        f"{len(rules.consistency_rules)} rules, {len(rules.schemas)} schemas, "
+        f"storage {config.storage.backend}, provider {container.provider.configured or 'none'}"
+        f"{unset}"
+    )
+
+
+def _fail(error: ConfigError) -> NoReturn:
+    count = len(error.issues)
+    click.echo(f"error: {count} problem{'s' if count != 1 else ''} in the configuration:", err=True)
+    for issue in error.issues:
+        click.echo(f"  {issue}", err=True)
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

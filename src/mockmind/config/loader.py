@@ -1,0 +1,215 @@
+"""Load a config file: YAML with line numbers, ``${VAR}`` substitution, pydantic validation.
+
+Every problem is reported at once with its key path and line, so a user fixes a file in one
+pass instead of one error per start-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from mockmind.config.models import MockmindConfig
+from mockmind.config.substitution import references, substitute
+from mockmind.domain.errors import ConfigError, ConfigIssue
+
+DEFAULT_FILE = "mockmind.yaml"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: MockmindConfig
+    source: Path | None = None
+    unset_variables: tuple[str, ...] = field(default=())
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def openapi_path(self) -> Path | None:
+        if not self.config.openapi:
+            return None
+        path = Path(self.config.openapi)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def find_config_file(
+    explicit: str | os.PathLike[str] | None, env: Mapping[str, str]
+) -> Path | None:
+    """``--config``, then ``MOCKMIND_CONFIG``, then ``./mockmind.yaml``; None when none is set."""
+    if explicit:
+        return Path(explicit)
+    if env.get("MOCKMIND_CONFIG"):
+        return Path(env["MOCKMIND_CONFIG"])
+    default = Path(DEFAULT_FILE)
+    return default if default.exists() else None
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> LoadedConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [ConfigIssue("", f"cannot read config file: {exc.strerror}", source=str(path))]
+        ) from exc
+    return parse_config(text, source=path, env=os.environ if env is None else env)
+
+
+def parse_config(
+    text: str, *, source: Path | None = None, env: Mapping[str, str] | None = None
+) -> LoadedConfig:
+    env = os.environ if env is None else env
+    name = str(source) if source else "<config>"
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "",
+                    f"invalid YAML: {exc.problem or exc.context}",
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                    source=name,
+                )
+            ]
+        ) from exc
+    if tree is None:
+        tree = CommentedMap()
+    if not isinstance(tree, Mapping):
+        raise ConfigError([ConfigIssue("", "the config must be a mapping of keys", 1, source=name)])
+
+    unset: list[str] = []
+    plain = _to_plain(tree, env, unset)
+    try:
+        config = MockmindConfig.model_validate(plain)
+    except ValidationError as exc:
+        issues = [_issue(err, tree, name) for err in exc.errors()]
+        issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
+        raise ConfigError(issues) from exc
+    return LoadedConfig(config, source, tuple(dict.fromkeys(unset)))
+
+
+def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:
+    """ruamel's commented types to plain Python, substituting variables in strings."""
+    if isinstance(node, Mapping):
+        return {str(k): _to_plain(v, env, unset) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_to_plain(v, env, unset) for v in node]
+    if isinstance(node, str):
+        unset.extend(name for name in references(node) if not env.get(name))
+        return substitute(str(node), env)
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def _issue(error: Any, tree: Any, source: str) -> ConfigIssue:
+    loc: tuple[Any, ...] = tuple(error["loc"])
+    key_path, line, column = _locate(tree, loc, is_key=error["type"] == "extra_forbidden")
+    message = str(error["msg"])
+    if error["type"] == "extra_forbidden":
+        known = _expected_keys(loc[:-1])
+        message = f"unknown key {loc[-1]!r}"
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        elif known:
+            message += f"; expected one of: {', '.join(sorted(known))}"
+    elif error["type"] == "missing":
+        message = "this key is required"
+    elif "input" in error and not isinstance(error["input"], dict | list):
+        message += f" (got {error['input']!r})"
+    return ConfigIssue(key_path, message, line, column, source)
+
+
+def _locate(tree: Any, loc: Sequence[Any], *, is_key: bool) -> tuple[str, int | None, int | None]:
+    """Follow a pydantic error location through the YAML tree to a dotted path and a line.
+
+    Location parts that are not in the tree (a union's tag name, for instance) are skipped.
+    """
+    node = tree
+    parts: list[str] = []
+    line: int | None = None
+    column: int | None = None
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(node, CommentedMap) and part in node:
+            pos = node.lc.key(part) if (last and is_key) else node.lc.value(part)
+            line, column = pos[0] + 1, pos[1] + 1
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            pos = node.lc.item(part)
+            line, column = pos[0] + 1, pos[1] + 1
+            parts.append(f"[{part}]")
+            node = node[part]
+        elif last and isinstance(node, CommentedMap):
+            # A missing key: point at the mapping that should hold it.
+            parts.append(str(part))
+            line = node.lc.line + 1
+            column = node.lc.col + 1
+    return ".".join(parts).replace(".[", "["), line, column
+
+
+def _expected_keys(loc: Sequence[Any]) -> list[str]:
+    """The field names the model at ``loc`` accepts (for "did you mean" hints)."""
+    current: Any = MockmindConfig
+    for part in loc:
+        current = _unwrap(current, part)
+        if current is None:
+            return []
+    model = _as_model(current, None)
+    return list(model.model_fields) if model else []
+
+
+def _unwrap(annotation: Any, part: Any) -> Any:
+    model = _as_model(annotation, part)
+    if model is not None and isinstance(part, str) and part in model.model_fields:
+        return model.model_fields[part].annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (list, tuple, Sequence) and isinstance(part, int):
+        return args[0] if args else None
+    if origin in (dict, Mapping) and isinstance(part, str):
+        return args[1] if len(args) == 2 else None
+    if origin is typing.Annotated:
+        return _unwrap(args[0], part)
+    if model is not None and isinstance(part, str):
+        # A union member named by its tag in the location: stay on that member.
+        return model
+    return None
+
+
+def _as_model(annotation: Any, tag: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _as_model(args[0], tag)
+    if origin in (typing.Union, types.UnionType):
+        models = [m for a in args if (m := _as_model(a, None)) is not None]
+        for model in models:
+            type_field = model.model_fields.get("type")
+            if type_field is not None and tag in typing.get_args(type_field.annotation):
+                return model
+        return models[0] if len(models) == 1 else None
+    return None

@@ -1,0 +1,181 @@
+"""The config file's shape. Every section is a pydantic model that forbids unknown keys.
+
+The seed's format (``intelligent_behavior:``) is the core; mockmind adds top-level ``openapi``,
+``storage`` and ``server`` sections. Defaults are the seed's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SessionTrackingConfig(Section):
+    method: Literal["cookie", "header", "query_param"] = "cookie"
+    cookie_name: str = Field("mockforge_session", min_length=1)
+    header_name: str = Field("X-Session-ID", min_length=1)
+    query_param: str = Field("session_id", min_length=1)
+    auto_create: bool = True
+
+
+class RequireAuthAction(Section):
+    type: Literal["require_auth"]
+    message: str = "Authentication required"
+    realm: str = "mockmind"
+
+
+class ValidateAction(Section):
+    type: Literal["validate"]
+    schema_name: str = Field(alias="schema")
+    message: str = "Validation failed"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RespondAction(Section):
+    type: Literal["respond"]
+    status: int = Field(200, ge=100, le=599)
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+
+
+class TransitionAction(Section):
+    type: Literal["transition"]
+    machine: str
+    to: str
+
+
+class SetStateAction(Section):
+    type: Literal["set_state"]
+    key: str
+    value: Any = None
+
+
+class DelayAction(Section):
+    type: Literal["delay"]
+    ms: float | None = Field(None, ge=0)
+    distribution: Literal["fixed", "uniform", "normal", "exponential"] = "fixed"
+    min_ms: float = Field(0, ge=0)
+    max_ms: float = Field(0, ge=0)
+    mean_ms: float = Field(0, ge=0)
+    stddev_ms: float = Field(0, ge=0)
+
+
+class FaultAction(Section):
+    type: Literal["fault"]
+    kind: Literal["status", "drop", "truncate"] = "status"
+    status: int = Field(500, ge=100, le=599)
+    probability: float = Field(1.0, ge=0, le=1)
+    message: str = "Injected fault"
+
+
+RuleAction = Annotated[
+    RequireAuthAction
+    | ValidateAction
+    | RespondAction
+    | TransitionAction
+    | SetStateAction
+    | DelayAction
+    | FaultAction,
+    Field(discriminator="type"),
+]
+
+
+class ConsistencyRule(Section):
+    name: str = Field(min_length=1)
+    condition: str = Field(min_length=1)
+    action: RuleAction
+    priority: int = 0
+
+
+class RulesConfig(Section):
+    system_prompt: str = (
+        "You are simulating a realistic API.\nMaintain consistency across requests."
+    )
+    schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    consistency_rules: list[ConsistencyRule] = Field(default_factory=list)
+
+    @field_validator("consistency_rules")
+    @classmethod
+    def _unique_names(cls, rules: list[ConsistencyRule]) -> list[ConsistencyRule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.name in seen:
+                raise ValueError(f"rule name {rule.name!r} is used twice")
+            seen.add(rule.name)
+        return rules
+
+
+class BehaviorModelConfig(Section):
+    llm_provider: (
+        Literal["openai", "anthropic", "ollama", "openai_compatible", "offline"] | None
+    ) = None
+    model: str = "gpt-3.5-turbo"
+    api_key: SecretStr | None = None
+    api_endpoint: str | None = None
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(1024, ge=1)
+    timeout_seconds: float = Field(30, gt=0)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_absent(cls, value: object) -> object:
+        # ``api_key: ${OPENAI_API_KEY}`` with the variable unset substitutes to "": no key.
+        return None if value in ("", None) else value
+
+    @field_validator("api_endpoint", "llm_provider", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class VectorStoreConfig(Section):
+    enabled: bool = False
+    embedding_provider: Literal["openai", "ollama", "openai_compatible", "local"] = "local"
+    embedding_model: str = "text-embedding-ada-002"
+    semantic_search_limit: int = Field(10, ge=1, le=1000)
+    similarity_threshold: float = Field(0.7, ge=-1, le=1)
+
+
+class PerformanceConfig(Section):
+    cache_ttl_seconds: int = Field(300, ge=0)
+    max_history_length: int = Field(50, ge=0)
+    session_timeout_seconds: int = Field(3600, ge=1)
+    enable_response_cache: bool = True
+
+
+class IntelligentBehaviorConfig(Section):
+    enabled: bool = True
+    session_tracking: SessionTrackingConfig = Field(default_factory=SessionTrackingConfig)
+    behavior_model: BehaviorModelConfig = Field(default_factory=BehaviorModelConfig)
+    vector_store: VectorStoreConfig = Field(default_factory=VectorStoreConfig)
+    performance: PerformanceConfig = Field(default_factory=PerformanceConfig)
+
+
+class StorageConfig(Section):
+    backend: Literal["memory", "sqlite", "aws"] = "memory"
+    sqlite_path: str = "mockmind.db"
+    table: str | None = None
+    bucket: str | None = None
+
+
+class ServerConfig(Section):
+    max_body_bytes: int = Field(1_048_576, ge=1)
+    cors: bool = True
+
+
+class MockmindConfig(Section):
+    """The whole file. ``source`` is where it came from (for error messages and relative paths)."""
+
+    intelligent_behavior: IntelligentBehaviorConfig = Field(
+        default_factory=IntelligentBehaviorConfig
+    )
+    openapi: str | None = None
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)

@@ -1,0 +1,1 @@
+"""Pure domain logic: no I/O libraries are imported below this package."""

@@ -1,0 +1,39 @@
+"""Cache keys that hold everything that can change an answer, so none leaks across sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+
+def normalise_path(path: str) -> str:
+    """``/Orders//42/`` and ``/Orders/42`` are the same resource; case is kept (ids are cased)."""
+    segments = [unquote(s) for s in path.split("/") if s]
+    return "/" + "/".join(segments)
+
+
+def canonical_query(query: Mapping[str, list[str]]) -> str:
+    return "&".join(f"{k}={v}" for k in sorted(query) for v in sorted(query[k]))
+
+
+def canonical_body(body: bytes, content_type: str | None) -> str:
+    """JSON bodies by content (key order and spacing ignored), others by their bytes."""
+    if not body:
+        return ""
+    if content_type and (content_type.endswith("json") or content_type.endswith("+json")):
+        try:
+            return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+        except ValueError:
+            pass
+    return hashlib.sha256(body).hexdigest()
+
+
+def response_cache_key(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()

@@ -1,0 +1,53 @@
+"""The request and response as the domain sees them: plain data, no web framework types."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Source = Literal["rule", "store", "cache", "llm", "offline", "fallback", "example"]
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    """One incoming request. Header names are lower-case; query keys keep every value."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def content_type(self) -> str | None:
+        """The media type without parameters (``application/json; charset=utf-8`` -> json)."""
+        raw = self.headers.get("content-type")
+        if not raw:
+            return None
+        return raw.split(";", 1)[0].strip().lower() or None
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class MockResponse:
+    """What the mock answers. ``body`` is a JSON value unless ``raw`` is set."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+    source: Source = "offline"
+    raw: bytes | None = None
+
+    def encoded(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        if self.body is None and self.status in (204, 304):
+            return b""
+        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()

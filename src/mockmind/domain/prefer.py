@@ -1,0 +1,31 @@
+"""The ``Prefer`` header as Stoplight Prism reads it: ``code=404``, ``example=name``,
+``dynamic=true``, separated by commas or semicolons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Preference:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+
+
+def parse_prefer(header: str | None) -> Preference:
+    if not header:
+        return Preference()
+    code: int | None = None
+    example: str | None = None
+    dynamic = False
+    for part in header.replace(";", ",").split(","):
+        name, _, value = part.strip().partition("=")
+        name, value = name.strip().lower(), value.strip().strip('"')
+        if name == "code" and value.isdigit():
+            code = int(value)
+        elif name == "example" and value:
+            example = value
+        elif name == "dynamic":
+            dynamic = value.lower() in ("true", "1", "yes", "")
+    return Preference(code, example, dynamic)

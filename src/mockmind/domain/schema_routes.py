@@ -1,0 +1,220 @@
+"""Serving without an OpenAPI document: REST conventions over the config's ``schemas:``.
+
+``GET /users`` lists ``User`` objects, ``GET /users/42`` is one ``User``, ``POST /users``
+creates one (201), ``DELETE /users/42`` answers 204. A path whose collection names no schema
+gets a generic resource object, so every path answers something sensible.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mockmind.domain.errors import RequestError, RequestValidationFailed
+from mockmind.domain.http import MockRequest
+from mockmind.domain.prefer import parse_prefer
+from mockmind.ports.api_description import ResponsePlan, RoutedRequest
+
+_ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{8,}|[A-Za-z]+[-_]\d+.*|.*\d.*)$")
+_SCHEMAS_URI = "urn:mockmind:schemas"
+
+GENERIC_RESOURCE: Mapping[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "created_at"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+ERROR_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "required": ["status", "title"],
+    "properties": {
+        "status": {"type": "integer"},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+    },
+}
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def singular(word: str) -> str:
+    lower = word.lower()
+    if lower.endswith("ies") and len(lower) > 3:
+        return word[:-3] + "y"
+    if lower.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if lower.endswith("s") and not lower.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+class SchemaRoutes:
+    """An ``ApiDescription`` built from named JSON Schemas (2020-12 dialect)."""
+
+    kind = "schemas"
+
+    def __init__(self, schemas: Mapping[str, Mapping[str, Any]]) -> None:
+        self._schemas = {name: dict(schema) for name, schema in schemas.items()}
+        self._by_key = {_key(name): name for name in self._schemas}
+        self._document = {"$defs": self._schemas}
+        resource: Resource[Any] = DRAFT202012.create_resource(self._document)
+        self._registry: Registry[Any] = Registry().with_resource(_SCHEMAS_URI, resource)
+
+    def summary(self) -> str:
+        names = ", ".join(self._schemas) or "none"
+        return f"paths inferred from config schemas ({names})"
+
+    def schema_names(self) -> list[str]:
+        return list(self._schemas)
+
+    def resolve_ref(self, ref: str) -> Mapping[str, Any]:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in self._schemas:
+            raise KeyError(f"no schema named {name!r} in config schemas")
+        return self._schemas[name]
+
+    def _schema_for(self, segment: str) -> str | None:
+        return self._by_key.get(_key(singular(segment))) or self._by_key.get(_key(segment))
+
+    def _shape(self, path: str) -> tuple[str | None, bool, str]:
+        """(schema name, is-item, template) for a path like /users/42/posts."""
+        segments = [s for s in path.split("/") if s]
+        template: list[str] = []
+        name: str | None = None
+        is_item = False
+        for index, segment in enumerate(segments):
+            known = self._schema_for(segment)
+            after_collection = index > 0 and template[-1][0] != "{"
+            if known is None and after_collection and (name or _ID_SEGMENT.match(segment)):
+                template.append("{id}")
+                is_item = True
+            else:
+                template.append(segment)
+                name = known
+                is_item = False
+        return name, is_item, "/" + "/".join(template)
+
+    def route(self, request: MockRequest) -> RoutedRequest:
+        name, _, template = self._shape(request.path)
+        body: Any = None
+        if request.body:
+            try:
+                body = json.loads(request.body)
+            except ValueError as exc:
+                raise RequestValidationFailed(
+                    422, [{"location": "body", "message": f"body is not valid JSON: {exc}"}]
+                ) from exc
+        if body is not None and name and request.method in ("POST", "PUT", "PATCH"):
+            errors = self._errors(name, body, partial=request.method == "PATCH")
+            if errors:
+                raise RequestValidationFailed(422, errors)
+        return RoutedRequest(
+            request=request,
+            path_template=template,
+            operation_id=f"{request.method.lower()}:{template}",
+            query={k: v[0] if len(v) == 1 else v for k, v in request.query.items()},
+            body=body,
+        )
+
+    def _errors(self, name: str, body: Any, *, partial: bool) -> list[dict[str, object]]:
+        schema = self._schemas[name]
+        if partial:
+            schema = {k: v for k, v in schema.items() if k != "required"}
+        validator = self._validator_for_schema(_freeze(schema))
+        errors: list[dict[str, object]] = [
+            {
+                "location": "body"
+                + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path),
+                "message": err.message,
+                "keyword": str(err.validator),
+            }
+            for err in validator.iter_errors(body)
+        ]
+        return errors[:50]
+
+    def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
+        request = routed.request
+        prefer = parse_prefer(request.headers.get("prefer"))
+        name, is_item, _ = self._shape(request.path)
+        schema: Mapping[str, Any] = {"$ref": f"#/$defs/{name}"} if name else GENERIC_RESOURCE
+        if prefer.code is not None and not 200 <= prefer.code < 300:
+            if prefer.code not in _REASONS and not 400 <= prefer.code < 600:
+                raise RequestError(
+                    422, "Unprocessable Entity", f"cannot answer with status {prefer.code}"
+                )
+            example = {"status": prefer.code, "title": _REASONS.get(prefer.code, "Error")}
+            return ResponsePlan(
+                prefer.code,
+                schema=ERROR_SCHEMA,
+                has_example=True,
+                example=example,
+                schema_key="error",
+            )
+        method = request.method
+        if method == "DELETE":
+            return ResponsePlan(prefer.code or 204, media_type=None)
+        if method in ("HEAD", "OPTIONS"):
+            return ResponsePlan(prefer.code or 200, media_type=None)
+        if method == "GET" and not is_item:
+            schema = {"type": "array", "items": schema, "minItems": 1, "maxItems": 5}
+        status = prefer.code or (201 if method == "POST" and not is_item else 200)
+        return ResponsePlan(status, schema=schema, schema_key=f"{name}:{is_item}:{method}")
+
+    def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
+        if plan.schema is None:
+            return []
+        validator = self._validator_for_schema(_freeze(plan.schema))
+        return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one instance per app; schemas are few
+    def _validator_for_schema(self, frozen: _Frozen) -> Validator:
+        schema = frozen.value
+        root = dict(schema) if isinstance(schema, Mapping) else schema
+        if isinstance(root, dict):
+            root = {**root, "$id": _SCHEMAS_URI, "$defs": self._schemas}
+        return Draft202012Validator(root, registry=self._registry, format_checker=FormatChecker())
+
+
+class _Frozen:
+    """A hashable wrapper so validators can be cached by schema content."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self._key = json.dumps(value, sort_keys=True, default=str)
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Frozen) and other._key == self._key
+
+
+def _freeze(value: Any) -> _Frozen:
+    return _Frozen(value)

@@ -1,0 +1,166 @@
+"""Sessions: which one a request belongs to, and what a session remembers.
+
+A session id comes from a cookie, a header or a query parameter. Ids mockmind makes are 256
+random bits. A client may also bring its own well-formed id (CI scripts like fixed names such as
+``checkout-test-1``); that id is then a new, empty session of its own. A malformed id is never
+looked up, so it cannot reach another session's data.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from mockmind.domain.http import MockRequest
+
+TrackingMethod = Literal["cookie", "header", "query_param"]
+
+_VALID_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def is_valid_session_id(candidate: str) -> bool:
+    return bool(_VALID_ID.match(candidate))
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One request and what was answered, as remembered for later prompts."""
+
+    at: float
+    method: str
+    path: str
+    status: int
+    request_body: Any = None
+    response_body: Any = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class StateValue:
+    value: Any
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    created_at: float
+    last_seen: float
+    expires_at: float
+    version: int = 0
+    authenticated: bool = False
+    state: dict[str, StateValue] = field(default_factory=dict)
+    history: tuple[Interaction, ...] = ()
+
+    def touched(self, now: float, timeout_seconds: float) -> Session:
+        """Expiry slides with activity."""
+        return replace(self, last_seen=now, expires_at=now + timeout_seconds)
+
+    def with_interaction(self, interaction: Interaction, max_history: int) -> Session:
+        history = (*self.history, interaction)
+        if len(history) > max_history:
+            history = history[len(history) - max_history :]
+        return replace(self, history=history)
+
+    def with_state(self, key: str, value: Any, now: float) -> Session:
+        return replace(self, state={**self.state, key: StateValue(value, now)})
+
+
+@dataclass(frozen=True)
+class SessionTracking:
+    method: TrackingMethod = "cookie"
+    cookie_name: str = "mockforge_session"
+    header_name: str = "X-Session-ID"
+    query_param: str = "session_id"
+    auto_create: bool = True
+
+
+@dataclass(frozen=True)
+class SessionLookup:
+    """The id a request carries, and whether it carried one at all."""
+
+    session_id: str | None
+    carried: bool
+    malformed: bool = False
+
+
+def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionLookup:
+    """Read the id where the tracking method says; other places are also accepted.
+
+    The configured place wins, but a client that sends the header while the server tracks by
+    cookie (a common CI setup) still keeps its session.
+    """
+    places = {
+        "cookie": request.cookies.get(tracking.cookie_name),
+        "header": request.headers.get(tracking.header_name.lower()),
+        "query_param": request.query_value(tracking.query_param),
+    }
+    ordered = [tracking.method, *(m for m in places if m != tracking.method)]
+    for method in ordered:
+        raw = places[method]
+        if raw is None or raw == "":
+            continue
+        if is_valid_session_id(raw):
+            return SessionLookup(raw, carried=True)
+        return SessionLookup(None, carried=False, malformed=True)
+    return SessionLookup(None, carried=False)
+
+
+def session_to_dict(session: Session) -> dict[str, Any]:
+    """A JSON-ready form for stores that persist sessions as documents."""
+    return {
+        "id": session.id,
+        "created_at": session.created_at,
+        "last_seen": session.last_seen,
+        "expires_at": session.expires_at,
+        "version": session.version,
+        "authenticated": session.authenticated,
+        "state": {
+            k: {"value": v.value, "updated_at": v.updated_at} for k, v in session.state.items()
+        },
+        "history": [
+            {
+                "at": i.at,
+                "method": i.method,
+                "path": i.path,
+                "status": i.status,
+                "request_body": i.request_body,
+                "response_body": i.response_body,
+                "source": i.source,
+            }
+            for i in session.history
+        ],
+    }
+
+
+def session_from_dict(data: dict[str, Any]) -> Session:
+    return Session(
+        id=str(data["id"]),
+        created_at=float(data["created_at"]),
+        last_seen=float(data["last_seen"]),
+        expires_at=float(data["expires_at"]),
+        version=int(data["version"]),
+        authenticated=bool(data.get("authenticated", False)),
+        state={
+            k: StateValue(v["value"], float(v["updated_at"]))
+            for k, v in data.get("state", {}).items()
+        },
+        history=tuple(
+            Interaction(
+                at=float(i["at"]),
+                method=str(i["method"]),
+                path=str(i["path"]),
+                status=int(i["status"]),
+                request_body=i.get("request_body"),
+                response_body=i.get("response_body"),
+                source=str(i.get("source", "")),
+            )
+            for i in data.get("history", [])
+        ),
+    )

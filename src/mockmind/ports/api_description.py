@@ -1,0 +1,66 @@
+"""What the API looks like: routes, request checks and the response each request should get.
+
+Two implementations: an OpenAPI document (``mockmind.openapi``) and the config's ``schemas:``
+with REST conventions inferred from paths (``mockmind.domain.schema_routes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mockmind.domain.http import MockRequest
+
+SchemaResolver = Callable[[str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class RoutedRequest:
+    """A request matched to an operation and checked against it."""
+
+    request: MockRequest
+    path_template: str
+    operation_id: str | None = None
+    path_params: Mapping[str, Any] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    """Which response to send: status, media type, schema, and an example if one applies."""
+
+    status: int
+    media_type: str | None = "application/json"
+    schema: Mapping[str, Any] | bool | None = None
+    has_example: bool = False
+    example: Any = None
+    header_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Identifies the schema for validator caching (a JSON pointer, or a config schema name).
+    schema_key: str | None = None
+
+
+class ApiDescription(Protocol):
+    @property
+    def kind(self) -> str:
+        """ "openapi" or "schemas", for the health report."""
+        ...
+
+    def summary(self) -> str:
+        """One line for start-up and ``validate-config``: what is being served."""
+        ...
+
+    def route(self, request: MockRequest) -> RoutedRequest:
+        """Match and check the request; raises ``RequestError`` subclasses (404, 405, 400, 422)."""
+        ...
+
+    def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
+        """The response ``Prefer`` and ``Accept`` ask for; may raise ``RequestError``."""
+        ...
+
+    def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
+        """Why ``body`` breaks the plan's schema; empty when it conforms."""
+        ...
+
+    def resolve_ref(self, ref: str) -> Mapping[str, Any]: ...

@@ -1,0 +1,26 @@
+"""Generated responses kept for a while so repeated requests cost no generation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    body: Any
+    media_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ResponseCache(Protocol):
+    def get(self, key: str, *, now: float) -> CachedResponse | None:
+        """The entry, or None when absent or past its expiry."""
+        ...
+
+    def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None: ...
+
+    def purge_expired(self, *, now: float) -> int:
+        """Drop entries past their expiry; returns how many went (a no-op where TTL is native)."""
+        ...

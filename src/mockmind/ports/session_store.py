@@ -1,0 +1,27 @@
+"""Where sessions live: their state, their history and their version for optimistic locking."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mockmind.domain.sessions import Session
+
+
+class SessionStore(Protocol):
+    def get(self, session_id: str, *, now: float) -> Session | None:
+        """The session, or None when it does not exist or ``expires_at`` has passed.
+
+        Expired items are filtered on read because native TTL deletion (DynamoDB) lags.
+        """
+        ...
+
+    def put(self, session: Session, *, expected_version: int | None) -> Session:
+        """Write ``session`` if the stored version is still ``expected_version``.
+
+        ``expected_version=None`` means the session must not exist yet (or has expired).
+        Returns the stored session with its version incremented; raises ``VersionConflict``
+        when another writer got there first.
+        """
+        ...
+
+    def delete(self, session_id: str) -> None: ...

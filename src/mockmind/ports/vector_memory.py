@@ -1,0 +1,34 @@
+"""Embeddings of past interactions, searched by similarity to give the LLM relevant context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    id: str
+    score: float
+    metadata: Mapping[str, Any]
+
+
+class VectorMemory(Protocol):
+    def add(
+        self, namespace: str, item_id: str, vector: Sequence[float], metadata: Mapping[str, Any]
+    ) -> None: ...
+
+    def search(
+        self,
+        namespace: str,
+        vector: Sequence[float],
+        *,
+        limit: int,
+        threshold: float,
+        session_id: str | None = None,
+    ) -> list[VectorHit]:
+        """The ``limit`` most similar items with cosine similarity >= ``threshold``, best first."""
+        ...
+
+    def count(self, namespace: str) -> int: ...

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from mockmind.domain.errors import VersionConflict
+from mockmind.domain.sessions import Interaction, Session
+from mockmind.ports import SessionStore
+
+
+def _session(session_id: str = "s-1", now: float = 1000.0, timeout: float = 60.0) -> Session:
+    return Session(id=session_id, created_at=now, last_seen=now, expires_at=now + timeout)
+
+
+def test_new_session_round_trips(session_store: SessionStore) -> None:
+    stored = session_store.put(
+        _session().with_state("cart", {"n": 1}, 1000.0), expected_version=None
+    )
+    assert stored.version == 1
+    loaded = session_store.get("s-1", now=1001.0)
+    assert loaded == stored
+    assert loaded is not None
+    assert loaded.state["cart"].value == {"n": 1}
+
+
+def test_history_and_state_survive_a_round_trip(session_store: SessionStore) -> None:
+    session = _session().with_interaction(
+        Interaction(1000.0, "POST", "/orders", 201, '{"a":1}', {"id": "o-1"}, "offline"), 10
+    )
+    session_store.put(session, expected_version=None)
+    loaded = session_store.get("s-1", now=1000.5)
+    assert loaded is not None
+    assert loaded.history == session.history
+
+
+def test_unknown_session_is_none(session_store: SessionStore) -> None:
+    assert session_store.get("nobody", now=0.0) is None
+
+
+def test_expired_session_is_not_read(session_store: SessionStore) -> None:
+    session_store.put(_session(timeout=10), expected_version=None)
+    assert session_store.get("s-1", now=1009.0) is not None
+    assert session_store.get("s-1", now=1010.0) is None
+
+
+def test_creating_an_existing_session_conflicts(session_store: SessionStore) -> None:
+    session_store.put(_session(), expected_version=None)
+    with pytest.raises(VersionConflict):
+        session_store.put(_session(), expected_version=None)
+
+
+def test_an_expired_session_can_be_created_again(session_store: SessionStore) -> None:
+    session_store.put(_session(timeout=10), expected_version=None)
+    again = session_store.put(_session(now=2000.0), expected_version=None)
+    assert again.version == 1
+    assert session_store.get("s-1", now=2001.0) == again
+
+
+def test_stale_version_conflicts(session_store: SessionStore) -> None:
+    first = session_store.put(_session(), expected_version=None)
+    second = session_store.put(replace(first, authenticated=True), expected_version=first.version)
+    assert second.version == 2
+    with pytest.raises(VersionConflict):
+        session_store.put(first, expected_version=first.version)
+    loaded = session_store.get("s-1", now=1001.0)
+    assert loaded is not None
+    assert loaded.authenticated is True
+
+
+def test_update_of_a_missing_session_conflicts(session_store: SessionStore) -> None:
+    with pytest.raises(VersionConflict):
+        session_store.put(_session(), expected_version=3)
+
+
+def test_delete(session_store: SessionStore) -> None:
+    session_store.put(_session(), expected_version=None)
+    session_store.delete("s-1")
+    assert session_store.get("s-1", now=1000.0) is None
+    session_store.delete("s-1")  # deleting twice is fine
+
+
+def test_parallel_writers_lose_no_update(session_store: SessionStore) -> None:
+    """Each writer retries on conflict, as the engine does; every increment must land."""
+    session_store.put(_session(timeout=10_000).with_state("n", 0, 1000.0), expected_version=None)
+    writers, increments = 4, 25
+
+    def work() -> None:
+        for _ in range(increments):
+            while True:
+                current = session_store.get("s-1", now=1000.0)
+                assert current is not None
+                updated = current.with_state("n", current.state["n"].value + 1, 1000.0)
+                try:
+                    session_store.put(updated, expected_version=current.version)
+                    break
+                except VersionConflict:
+                    continue
+
+    threads = [threading.Thread(target=work) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = session_store.get("s-1", now=1000.0)
+    assert final is not None
+    assert final.state["n"].value == writers * increments
+    assert final.version == 1 + writers * increments

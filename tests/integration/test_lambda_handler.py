@@ -1,0 +1,91 @@
+"""The Lambda path: the real handler module, invoked with the API Gateway payloads in events/."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import sys
+from collections.abc import Iterator
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.conftest import EVENTS, EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def handler_module() -> Iterator[ModuleType]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOCKMIND_CONFIG", str(EXAMPLES / "shop" / "mockmind.yaml"))
+        patch.delenv("MOCKMIND_STORAGE", raising=False)
+        patch.delenv("OPENAI_API_KEY", raising=False)
+        sys.modules.pop("mockmind.handler", None)
+        module = importlib.import_module("mockmind.handler")
+        yield module
+        sys.modules.pop("mockmind.handler", None)
+
+
+def _context() -> Any:
+    return SimpleNamespace(
+        function_name="mockmind",
+        aws_request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:mockmind",
+        get_remaining_time_in_millis=lambda: 29_000,
+    )
+
+
+def _invoke(module: ModuleType, name: str) -> dict[str, Any]:
+    event = json.loads((EVENTS / name).read_text())
+    response: dict[str, Any] = module.handler(event, _context())
+    return response
+
+
+def _body(response: dict[str, Any]) -> Any:
+    raw = response.get("body") or ""
+    if response.get("isBase64Encoded"):
+        raw = base64.b64decode(raw).decode()
+    return json.loads(raw)
+
+
+def test_get_event_lists_products(handler_module: ModuleType) -> None:
+    response = _invoke(handler_module, "get.json")
+    assert response["statusCode"] == 200
+    body = _body(response)
+    assert isinstance(body, list)
+    assert all({"id", "name", "price", "in_stock"} <= set(item) for item in body)
+    assert response["headers"]["x-mockmind-source"] in {"offline", "cache"}
+    # No cookie came in, so a new session is handed out.
+    assert any(c.startswith("mockforge_session=") for c in response.get("cookies", []))
+
+
+def test_session_cookie_event_is_not_given_a_new_cookie(handler_module: ModuleType) -> None:
+    response = _invoke(handler_module, "session-cookie.json")
+    assert response["statusCode"] == 200
+    assert not response.get("cookies")
+
+
+def test_json_post_event_creates_a_cart_item(handler_module: ModuleType) -> None:
+    response = _invoke(handler_module, "post-json.json")
+    assert response["statusCode"] == 201
+    body = _body(response)
+    assert {"id", "product_id", "quantity", "price"} <= set(body)
+
+
+def test_base64_body_event_is_decoded(handler_module: ModuleType) -> None:
+    event = json.loads((EVENTS / "base64-body.json").read_text())
+    assert event["isBase64Encoded"] is True
+    response = _invoke(handler_module, "base64-body.json")
+    # The body decodes to valid JSON for the operation, so it is accepted, not a 422.
+    assert response["statusCode"] == 201, response.get("body")
+
+
+def test_health_through_lambda(handler_module: ModuleType) -> None:
+    event = json.loads((EVENTS / "get.json").read_text())
+    event["rawPath"] = "/__mockmind/health"
+    event["rawQueryString"] = ""
+    event["requestContext"]["http"]["path"] = "/__mockmind/health"
+    response = handler_module.handler(event, _context())
+    assert response["statusCode"] == 200
+    assert _body(response)["provider"]["in_use"] == "offline"

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockmind.config import find_config_file, load_config, parse_config
+from mockmind.config.substitution import substitute
+from mockmind.domain.errors import ConfigError
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "config-example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop" / "mockmind.yaml"
+
+
+def _seed_text() -> str:
+    if SEED.exists():
+        return SEED.read_text()
+    # A clone without ../shared beside it: the seed is vendored as a fixture.
+    return (Path(__file__).parents[1] / "fixtures" / "config-example.yaml").read_text()
+
+
+def test_seed_config_loads_unchanged_without_the_key() -> None:
+    loaded = parse_config(_seed_text(), env={})
+    behavior = loaded.config.intelligent_behavior
+    assert behavior.session_tracking.cookie_name == "mockforge_session"
+    assert behavior.behavior_model.llm_provider == "openai"
+    assert behavior.behavior_model.api_key is None
+    assert loaded.unset_variables == ("OPENAI_API_KEY",)
+    assert behavior.vector_store.similarity_threshold == 0.7
+    assert behavior.performance.cache_ttl_seconds == 300
+    rule = behavior.behavior_model.rules.consistency_rules[0]
+    assert rule.action.type == "require_auth"
+    assert "User" in behavior.behavior_model.rules.schemas
+
+
+def test_vendored_seed_matches_the_shared_one() -> None:
+    if not SEED.exists():
+        pytest.skip("../shared/seed is not beside this clone")
+    vendored = Path(__file__).parents[1] / "fixtures" / "config-example.yaml"
+    assert vendored.read_text() == SEED.read_text()
+
+
+def test_key_is_a_secret_that_does_not_print() -> None:
+    loaded = parse_config(_seed_text(), env={"OPENAI_API_KEY": "sk-very-secret"})
+    key = loaded.config.intelligent_behavior.behavior_model.api_key
+    assert key is not None
+    assert key.get_secret_value() == "sk-very-secret"
+    assert "sk-very-secret" not in repr(loaded.config)
+    assert "sk-very-secret" not in str(loaded.config.model_dump())
+
+
+def test_seed_defaults_when_sections_are_absent() -> None:
+    config = parse_config("{}", env={}).config
+    behavior = config.intelligent_behavior
+    assert behavior.session_tracking.header_name == "X-Session-ID"
+    assert behavior.session_tracking.query_param == "session_id"
+    assert behavior.performance.max_history_length == 50
+    assert behavior.performance.session_timeout_seconds == 3600
+    assert behavior.vector_store.semantic_search_limit == 10
+
+
+def test_misspelt_key_names_its_line_and_a_suggestion() -> None:
+    text = "intelligent_behavior:\n  performance:\n    cahce_ttl_seconds: 5\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, env={})
+    (issue,) = info.value.issues
+    assert issue.line == 3
+    assert issue.path == "intelligent_behavior.performance.cahce_ttl_seconds"
+    assert "did you mean 'cache_ttl_seconds'" in issue.message
+
+
+def test_every_error_is_reported_at_once_in_line_order() -> None:
+    text = (
+        "intelligent_behavior:\n"
+        "  performance:\n"
+        "    max_history_length: lots\n"
+        "  session_tracking:\n"
+        "    method: carrier_pigeon\n"
+        "  behavior_model:\n"
+        "    rules:\n"
+        "      consistency_rules:\n"
+        "        - name: r\n"
+        "          condition: \"method == 'GET'\"\n"
+        "          action: {type: teleport}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, env={})
+    lines = [issue.line for issue in info.value.issues]
+    assert lines == [3, 5, 11]
+    assert "valid integer" in info.value.issues[0].message
+    assert "teleport" in info.value.issues[2].message
+
+
+def test_unknown_key_inside_a_rule_action_suggests_the_field() -> None:
+    text = (
+        "intelligent_behavior:\n  behavior_model:\n    rules:\n      consistency_rules:\n"
+        "        - name: r\n          condition: \"path starts_with '/x'\"\n"
+        "          action:\n            type: require_auth\n            mesage: hi\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, env={})
+    (issue,) = info.value.issues
+    assert issue.line == 9
+    assert "did you mean 'message'" in issue.message
+
+
+def test_broken_yaml_names_line_and_column() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config("intelligent_behavior:\n  enabled: [true\n", env={})
+    assert info.value.issues[0].line is not None
+    assert "invalid YAML" in info.value.issues[0].message
+
+
+def test_duplicate_rule_names_fail() -> None:
+    rule = "        - {name: same, condition: \"method == 'GET'\", action: {type: require_auth}}\n"
+    text = (
+        "intelligent_behavior:\n  behavior_model:\n    rules:\n      consistency_rules:\n"
+        + rule * 2
+    )
+    with pytest.raises(ConfigError, match="used twice"):
+        parse_config(text, env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        ("${A}", {"A": "1"}, "1"),
+        ("${A}", {}, ""),
+        ("${A:-fallback}", {}, "fallback"),
+        ("${A:-fallback}", {"A": ""}, "fallback"),
+        ("${A:-fallback}", {"A": "set"}, "set"),
+        ("pre-${A}-post", {"A": "x"}, "pre-x-post"),
+        ("$${A}", {"A": "x"}, "${A}"),
+        ("no refs", {}, "no refs"),
+    ],
+)
+def test_substitution(text: str, env: dict[str, str], expected: str) -> None:
+    assert substitute(text, env) == expected
+
+
+def test_substitution_applies_to_typed_fields() -> None:
+    text = "intelligent_behavior:\n  performance:\n    cache_ttl_seconds: ${TTL:-42}\n"
+    assert (
+        parse_config(text, env={}).config.intelligent_behavior.performance.cache_ttl_seconds == 42
+    )
+    config = parse_config(text, env={"TTL": "7"}).config
+    assert config.intelligent_behavior.performance.cache_ttl_seconds == 7
+
+
+def test_config_file_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert find_config_file(None, {}) is None
+    (tmp_path / "mockmind.yaml").write_text("{}")
+    assert find_config_file(None, {}) == Path("mockmind.yaml")
+    assert find_config_file(None, {"MOCKMIND_CONFIG": "/x.yaml"}) == Path("/x.yaml")
+    assert find_config_file("/y.yaml", {"MOCKMIND_CONFIG": "/x.yaml"}) == Path("/y.yaml")
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "nope.yaml", env={})
+
+
+def test_example_config_points_at_its_openapi_document() -> None:
+    loaded = load_config(EXAMPLE, env={})
+    spec = loaded.openapi_path()
+    assert spec is not None
+    assert spec.exists()

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from mockmind.domain.http import MockRequest
+from mockmind.domain.sessions import (
+    Interaction,
+    Session,
+    SessionTracking,
+    is_valid_session_id,
+    new_session_id,
+    session_from_dict,
+    session_id_from,
+    session_to_dict,
+)
+
+
+def test_new_ids_carry_at_least_128_random_bits() -> None:
+    ids = {new_session_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    # token_urlsafe(32): 32 random bytes, 43 base64url characters.
+    assert all(len(i) >= 22 and is_valid_session_id(i) for i in ids)
+
+
+@pytest.mark.parametrize(
+    "candidate", ["", "a b", "../etc", "x" * 129, "id;drop", "ü", "a/b", "sess\n1"]
+)
+def test_malformed_ids_are_rejected(candidate: str) -> None:
+    assert not is_valid_session_id(candidate)
+
+
+@pytest.mark.parametrize("candidate", ["checkout-test-1", "A.b_c-9", "x" * 128])
+def test_well_formed_client_ids_are_accepted(candidate: str) -> None:
+    assert is_valid_session_id(candidate)
+
+
+def _request(**kwargs: object) -> MockRequest:
+    return MockRequest(method="GET", path="/", **kwargs)  # type: ignore[arg-type]
+
+
+def test_id_from_cookie_header_and_query() -> None:
+    tracking = SessionTracking()
+    assert (
+        session_id_from(_request(cookies={"mockforge_session": "c1"}), tracking).session_id == "c1"
+    )
+    assert session_id_from(_request(headers={"x-session-id": "h1"}), tracking).session_id == "h1"
+    assert session_id_from(_request(query={"session_id": ["q1"]}), tracking).session_id == "q1"
+
+
+def test_configured_place_wins() -> None:
+    request = _request(cookies={"mockforge_session": "c1"}, headers={"x-session-id": "h1"})
+    assert session_id_from(request, SessionTracking(method="cookie")).session_id == "c1"
+    assert session_id_from(request, SessionTracking(method="header")).session_id == "h1"
+
+
+def test_malformed_id_is_not_carried() -> None:
+    lookup = session_id_from(_request(cookies={"mockforge_session": "../x"}), SessionTracking())
+    assert lookup.session_id is None
+    assert lookup.malformed
+
+
+def test_history_is_bounded_oldest_first_out() -> None:
+    session = Session("s", 0, 0, 10)
+    for i in range(5):
+        session = session.with_interaction(Interaction(i, "GET", f"/{i}", 200), 3)
+    assert [i.path for i in session.history] == ["/2", "/3", "/4"]
+
+
+def test_touch_slides_expiry() -> None:
+    session = Session("s", 0, 0, 10).touched(50, 100)
+    assert (session.last_seen, session.expires_at) == (50, 150)
+
+
+def test_dict_round_trip() -> None:
+    session = (
+        Session("s", 1, 2, 3, version=4, authenticated=True)
+        .with_state("k", [1, 2], 2.5)
+        .with_interaction(Interaction(2, "POST", "/x", 201, "{}", {"a": 1}, "offline"), 5)
+    )
+    assert session_from_dict(session_to_dict(session)) == session
