@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from mockmind.adapters.memory import MemoryResponseCache, MemorySessionStore
-from mockmind.adapters.sqlite import SqliteDatabase, SqliteResponseCache, SqliteSessionStore
-from mockmind.ports import ResponseCache, SessionStore
+from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.adapters.sqlite import (
+    SqliteDatabase,
+    SqliteEntityStore,
+    SqliteResponseCache,
+    SqliteSessionStore,
+)
+from mockmind.ports import EntityStore, ResponseCache, SessionStore
 
 BACKENDS = ["memory", "sqlite"]
 
@@ -17,13 +22,6 @@ BACKENDS = ["memory", "sqlite"]
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[SqliteDatabase]:
-    db = SqliteDatabase(tmp_path / "contract.db")
-    yield db
-    db.close()
 
 
 @pytest.fixture
@@ -43,4 +41,14 @@ def response_cache(backend: str, tmp_path: Path) -> Iterator[ResponseCache]:
     else:
         db = SqliteDatabase(tmp_path / "cache.db")
         yield SqliteResponseCache(db)
+        db.close()
+
+
+@pytest.fixture
+def entity_store(backend: str, tmp_path: Path) -> Iterator[EntityStore]:
+    if backend == "memory":
+        yield MemoryEntityStore()
+    else:
+        db = SqliteDatabase(tmp_path / "entities.db")
+        yield SqliteEntityStore(db)
         db.close()

@@ -62,17 +62,34 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.stderr.close()
 
 
-@pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
+def _served(example: str) -> Iterator[str]:
+    """The example's base URL: MOCKMIND_URL (the shop, deployed) or a local server."""
     deployed = os.environ.get("MOCKMIND_URL")
-    if deployed:
+    if deployed and example == "shop":
         yield deployed.rstrip("/")
         return
-    process, url = start_server(EXAMPLES / "shop" / "mockmind.yaml")
+    if deployed:
+        pytest.skip(f"MOCKMIND_URL serves the shop; the {example} example runs locally only")
+    process, url = start_server(EXAMPLES / example / "mockmind.yaml")
     try:
         yield url
     finally:
         stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    yield from _served("shop")
+
+
+@pytest.fixture(scope="session")
+def social_url() -> Iterator[str]:
+    yield from _served("social")
+
+
+@pytest.fixture(scope="session")
+def onboarding_url() -> Iterator[str]:
+    yield from _served("onboarding")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.conftest import EVENTS, EXAMPLES
 
 
 @pytest.fixture(scope="module")
-def handler_module() -> Iterator[ModuleType]:
+def handler_module(event_loop_for_mangum: None) -> Iterator[ModuleType]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MOCKMIND_CONFIG", str(EXAMPLES / "shop" / "mockmind.yaml"))
         patch.delenv("MOCKMIND_STORAGE", raising=False)
@@ -55,7 +55,7 @@ def test_get_event_lists_products(handler_module: ModuleType) -> None:
     body = _body(response)
     assert isinstance(body, list)
     assert all({"id", "name", "price", "in_stock"} <= set(item) for item in body)
-    assert response["headers"]["x-mockmind-source"] in {"offline", "cache"}
+    assert response["headers"]["x-mockmind-source"] == "store"
     # No cookie came in, so a new session is handed out.
     assert any(c.startswith("mockforge_session=") for c in response.get("cookies", []))
 

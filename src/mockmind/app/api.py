@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from mockmind import __version__
 from mockmind.app.bootstrap import Container
@@ -72,12 +73,15 @@ def _to_response(result: EngineResult, container: Container, request: MockReques
     headers = dict(mock.headers)
     headers["X-Mockmind-Source"] = mock.source
     content_type = mock.media_type if mock.raw is None or mock.raw else None
-    response = Response(
+    response_class = _FaultyResponse if mock.fault else Response
+    response = response_class(
         content=b"" if request.method == "HEAD" else mock.encoded(),
         status_code=mock.status,
         headers=headers,
         media_type=content_type,
     )
+    if isinstance(response, _FaultyResponse):
+        response.fault = mock.fault
     tracking = container.engine.settings.tracking
     if result.session_id is not None:
         if tracking.method == "cookie":
@@ -94,6 +98,22 @@ def _to_response(result: EngineResult, container: Container, request: MockReques
         else:
             response.headers[tracking.header_name] = result.session_id
     return response
+
+
+class _FaultyResponse(Response):
+    """A fault rule's response: the full Content-Length is announced, then the body is cut
+    short ("truncate") or never sent ("drop"), so clients see the connection fail mid-body.
+    """
+
+    fault: str | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = self.body
+        sent = body[: len(body) // 2] if self.fault == "truncate" else b""
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": sent, "more_body": False})
 
 
 def _health(container: Container) -> dict[str, Any]:

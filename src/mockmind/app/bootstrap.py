@@ -9,8 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockmind.adapters.env_secrets import EnvSecretProvider
-from mockmind.adapters.memory import MemoryResponseCache, MemorySessionStore
-from mockmind.adapters.sqlite import SqliteDatabase, SqliteResponseCache, SqliteSessionStore
+from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.adapters.sqlite import (
+    SqliteDatabase,
+    SqliteEntityStore,
+    SqliteResponseCache,
+    SqliteSessionStore,
+)
+from mockmind.app.assemble import assemble_world
 from mockmind.config import LoadedConfig, find_config_file, load_config
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.engine import EngineSettings, MockEngine
@@ -21,11 +27,15 @@ from mockmind.domain.sessions import SessionTracking
 from mockmind.openapi import OpenAPIDescription
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock, SystemClock
+from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
 
 logger = logging.getLogger("mockmind")
+
+# Entities outlive an idle session on purpose: a long CI run must not lose what it created.
+_DAY = 86_400
 
 _KEY_VARIABLES = {
     "openai": "OPENAI_API_KEY",
@@ -49,6 +59,7 @@ class Container:
     engine: MockEngine
     api: ApiDescription
     sessions: SessionStore
+    entities: EntityStore
     cache: ResponseCache
     secrets: SecretProvider
     provider: ProviderStatus
@@ -87,7 +98,7 @@ def build(
     behavior = config.intelligent_behavior
     api = _api_description(loaded)
     storage = env.get("MOCKMIND_STORAGE") or config.storage.backend
-    sessions, cache = _stores(storage, config, loaded)
+    sessions, entities, cache = _stores(storage, config, loaded)
     secrets = EnvSecretProvider(env)
     provider = _provider_status(config, secrets)
     if provider.in_use == "offline":
@@ -107,16 +118,22 @@ def build(
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
         max_body_bytes=config.server.max_body_bytes,
     )
+    clock = clock or SystemClock()
+    generator = OfflineGenerator(api.resolve_ref)
+    timeout = behavior.performance.session_timeout_seconds
+    world = assemble_world(loaded, api, entities, generator, entity_ttl_seconds=max(timeout, _DAY))
+    world.resources.seed_shared(clock.now())
     engine = MockEngine(
         api=api,
-        generator=OfflineGenerator(api.resolve_ref),
+        generator=generator,
         sessions=sessions,
         cache=cache,
-        clock=clock or SystemClock(),
+        clock=clock,
         settings=settings,
+        world=world,
     )
     return Container(
-        config, engine, api, sessions, cache, secrets, provider, storage, loaded.source
+        config, engine, api, sessions, entities, cache, secrets, provider, storage, loaded.source
     )
 
 
@@ -139,13 +156,13 @@ def _api_description(loaded: LoadedConfig) -> ApiDescription:
 
 def _stores(
     storage: str, config: MockmindConfig, loaded: LoadedConfig
-) -> tuple[SessionStore, ResponseCache]:
+) -> tuple[SessionStore, EntityStore, ResponseCache]:
     if storage == "memory":
-        return MemorySessionStore(), MemoryResponseCache()
+        return MemorySessionStore(), MemoryEntityStore(), MemoryResponseCache()
     if storage == "sqlite":
         path = Path(config.storage.sqlite_path)
         db = SqliteDatabase(path if path.is_absolute() else loaded.base_dir / path)
-        return SqliteSessionStore(db), SqliteResponseCache(db)
+        return SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db)
     raise ConfigError(
         [
             ConfigIssue(

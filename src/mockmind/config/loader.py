@@ -32,6 +32,18 @@ class LoadedConfig:
     config: MockmindConfig
     source: Path | None = None
     unset_variables: tuple[str, ...] = field(default=())
+    tree: Any = field(default=None, repr=False, compare=False)
+
+    def issue(self, loc: Sequence[Any], message: str) -> ConfigIssue:
+        """A problem found after validation (a rule that does not parse), with its line."""
+        key_path, line, column = _locate(self.tree, loc, is_key=False)
+        return ConfigIssue(
+            key_path or ".".join(map(str, loc)),
+            message,
+            line,
+            column,
+            str(self.source) if self.source else None,
+        )
 
     @property
     def base_dir(self) -> Path:
@@ -100,7 +112,7 @@ def parse_config(
         issues = [_issue(err, tree, name) for err in exc.errors()]
         issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
         raise ConfigError(issues) from exc
-    return LoadedConfig(config, source, tuple(dict.fromkeys(unset)))
+    return LoadedConfig(config, source, tuple(dict.fromkeys(unset)), tree)
 
 
 def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:

@@ -93,12 +93,66 @@ class ConsistencyRule(Section):
     priority: int = 0
 
 
+class ResourceConfig(Section):
+    """A collection (or singleton) of entities, where inference from paths needs help."""
+
+    path: str | None = Field(None, pattern=r"^/")
+    item_path: str | None = Field(None, pattern=r"^/")
+    id_field: str | None = None
+    singleton: bool = False
+    schema_name: str | None = Field(None, alias="schema")
+    computed: dict[str, str] = Field(default_factory=dict)
+    on_create: dict[str, str] = Field(default_factory=dict)
+    clears: list[str] = Field(default_factory=list)
+    seed: list[dict[str, Any]] | int = Field(default_factory=list)
+    prefill: int | None = Field(None, ge=0, le=100)
+    parent_field: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TransitionConfig(Section):
+    from_states: list[str] = Field(alias="from")
+    to: str
+    on: str = Field(pattern=r"^[A-Za-z]+ /")
+    guard: str | None = None
+    set: dict[str, str] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("from_states", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class StateMachineConfig(Section):
+    resource: str
+    field: str = "status"
+    initial: str
+    states: list[str] = Field(default_factory=list)
+    transitions: list[TransitionConfig] = Field(min_length=1)
+
+
+class AuthConfig(Section):
+    login: str | None = Field("POST /login", pattern=r"^[A-Za-z]+ /")
+    logout: str | None = Field("POST /logout", pattern=r"^[A-Za-z]+ /")
+    token_field: str = "token"
+    token_ttl_seconds: int = Field(3600, ge=1)
+    username_field: str = "username"
+    password_field: str = "password"
+    users: dict[str, str] | None = None
+
+
 class RulesConfig(Section):
     system_prompt: str = (
         "You are simulating a realistic API.\nMaintain consistency across requests."
     )
     schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
     consistency_rules: list[ConsistencyRule] = Field(default_factory=list)
+    resources: dict[str, ResourceConfig] = Field(default_factory=dict)
+    state_machines: dict[str, StateMachineConfig] = Field(default_factory=dict)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
 
     @field_validator("consistency_rules")
     @classmethod

@@ -1,16 +1,22 @@
-"""The request flow: session, route, choose the response, cache, generate, validate, remember.
+"""The request flow, in the order that guarantees consistency:
 
+session → route and validate → consistency rules → login/logout → state machine transitions →
+resource store → response cache → generate → validate the answer → cache → remember.
+
+Rules run before the cache and the store, so no stored or cached answer ever skips a rule.
 The engine is pure: stores, the API description and the generator come in through ports.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
+from mockmind.domain.auth import TokenIssuer, bearer_token
 from mockmind.domain.cache_keys import (
     canonical_body,
     canonical_query,
@@ -21,6 +27,9 @@ from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflic
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
+from mockmind.domain.rules.actions import RuleOutcome, error_response
+from mockmind.domain.rules.book import RuleBook, RuleInput
 from mockmind.domain.sessions import (
     Interaction,
     Session,
@@ -28,6 +37,7 @@ from mockmind.domain.sessions import (
     new_session_id,
     session_id_from,
 )
+from mockmind.domain.state_machines import StateMachine, Transition
 from mockmind.ports.api_description import ApiDescription, ResponsePlan, RoutedRequest
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
@@ -55,6 +65,27 @@ class EngineResult:
     new_session: bool
 
 
+@dataclass
+class _Changes:
+    """What a request does to its session, applied (and re-applied on a race) at the end."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    authenticated: bool | None = None
+
+
+@dataclass
+class World:
+    """The consistency machinery compiled from config: resources, rules, machines, auth."""
+
+    resources: ResourceService
+    rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+    machines: Mapping[str, StateMachine] = field(default_factory=dict)
+    auth: TokenIssuer | None = None
+
+    def machine_for(self, resource: str) -> StateMachine | None:
+        return next((m for m in self.machines.values() if m.resource == resource), None)
+
+
 class MockEngine:
     def __init__(
         self,
@@ -65,6 +96,7 @@ class MockEngine:
         cache: ResponseCache,
         clock: Clock,
         settings: EngineSettings,
+        world: World,
     ) -> None:
         self.api = api
         self._generator = generator
@@ -72,27 +104,36 @@ class MockEngine:
         self._cache = cache
         self._clock = clock
         self.settings = settings
+        self.world = world
+        world.resources.on_write.append(self._initial_state)
 
     async def handle(self, request: MockRequest) -> EngineResult:
         now = self._clock.now()
         session, is_new = self._open_session(request, now)
+        changes = _Changes()
         try:
-            response = self._respond(request, session)
+            response = await self._respond(request, session, changes, now)
         except RequestError as exc:
-            response = MockResponse(exc.status, exc.body(), dict(exc.headers), source="rule")
+            response = error_response(exc)
         if session is not None:
-            self._remember(session, is_new, request, response, now)
+            self._remember(session, is_new, request, response, changes, now)
         return EngineResult(response, session.id if session else None, is_new)
+
+    # -- sessions
 
     def _open_session(self, request: MockRequest, now: float) -> tuple[Session | None, bool]:
         tracking = self.settings.tracking
         lookup = session_id_from(request, tracking)
-        if lookup.session_id is not None:
-            existing = self._sessions.get(lookup.session_id, now=now)
+        session_id = lookup.session_id
+        if session_id is None and self.world.auth is not None:
+            # A bearer token this mock issued names its session, for clients without cookies.
+            session_id = self.world.auth.session_of(bearer_token(request.headers), now)
+        if session_id is not None:
+            existing = self._sessions.get(session_id, now=now)
             if existing is not None:
                 return existing, False
             # A well-formed id we have not seen: the client names a new, empty session.
-            return self._blank(lookup.session_id, now), True
+            return self._blank(session_id, now), True
         if not tracking.auto_create:
             return None, False
         return self._blank(new_session_id(), now), True
@@ -101,16 +142,293 @@ class MockEngine:
         timeout = self.settings.session_timeout_seconds
         return Session(id=session_id, created_at=now, last_seen=now, expires_at=now + timeout)
 
-    def _respond(self, request: MockRequest, session: Session | None) -> MockResponse:
+    # -- the flow
+
+    async def _respond(
+        self, request: MockRequest, session: Session | None, changes: _Changes, now: float
+    ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
         routed = self.api.route(request)
+        scope = session.id if session else "__anonymous__"
+        state = {k: v.value for k, v in session.state.items()} if session else {}
+        ctx = ResourceContext(self.world.resources, scope, now, state, routed.body)
+        resources = self.world.resources
+        method, template = request.method, routed.path_template
+        direct = resources.classify(method, template, routed.path_params)
+        # A sub-path such as /orders/{orderId}/pay touches the order without being a CRUD call.
+        touched = direct or resources.item_action(template, routed.path_params)
+
+        outcome = self._run_rules(routed, session, ctx, touched, now)
+        changes.state.update(outcome.state_updates)
+        if outcome.delay_seconds > 0:
+            await self._clock.sleep(outcome.delay_seconds)
+        if outcome.response is not None:
+            return _with_fault(outcome.response, outcome.fault)
+        response = self._serve(routed, session, changes, ctx, direct, touched, outcome)
+        return _with_fault(response, outcome.fault)
+
+    def _run_rules(
+        self,
+        routed: RoutedRequest,
+        session: Session | None,
+        ctx: ResourceContext,
+        touched: ResourceAction | None,
+        now: float,
+    ) -> RuleOutcome:
+        book = self.world.rules
+        if not len(book):
+            return RuleOutcome()
+        request = routed.request
+        entity = None
+        if touched is not None and touched.entity_id is not None:
+            entity = self.world.resources.peek(ctx, touched.spec, touched.entity_id)
+        rule_input = RuleInput(
+            method=request.method,
+            path=request.path,
+            headers=request.headers,
+            query=routed.query,
+            body=routed.body,
+            state=ctx.state,
+            entity=entity,
+            authenticated=self._authenticated(request, session, now),
+        )
+        return book.run(rule_input, rule_input)
+
+    def _authenticated(self, request: MockRequest, session: Session | None, now: float) -> bool:
+        if session is not None and session.authenticated:
+            return True
+        auth = self.world.auth
+        return auth is not None and auth.session_of(bearer_token(request.headers), now) is not None
+
+    def _serve(
+        self,
+        routed: RoutedRequest,
+        session: Session | None,
+        changes: _Changes,
+        ctx: ResourceContext,
+        direct: ResourceAction | None,
+        touched: ResourceAction | None,
+        outcome: RuleOutcome,
+    ) -> MockResponse:
+        request = routed.request
         plan = self.api.plan_response(routed)
+        auth = self.world.auth
+        if auth is not None and session is not None:
+            if auth.is_login(request.method, routed.path_template):
+                return self._login(auth, routed, plan, session, changes, ctx)
+            if auth.is_logout(request.method, routed.path_template):
+                auth.revoke(bearer_token(request.headers))
+                changes.authenticated = False
+                return self._finish(plan, self._body_for(plan, {}), "rule")
+        explicit = parse_prefer(request.headers.get("prefer"))
+        if explicit.code is not None or explicit.example is not None:
+            # The client asked for a particular response of the spec: no store semantics.
+            return self._generated(routed, plan, session)
+
+        for machine_name, target in outcome.transitions:
+            self._rule_transition(machine_name, target, ctx, touched)
+        transitioned = self._triggered_transition(routed, ctx)
+        if direct is not None:
+            return self._resource(routed, plan, ctx, direct)
+        if transitioned is not None:
+            return self._finish(plan, self._body_for(plan, transitioned), "store")
+        return self._generated(routed, plan, session)
+
+    # -- login
+
+    def _login(
+        self,
+        auth: TokenIssuer,
+        routed: RoutedRequest,
+        plan: ResponsePlan,
+        session: Session,
+        changes: _Changes,
+        ctx: ResourceContext,
+    ) -> MockResponse:
+        username = auth.check_credentials(routed.body)
+        token = auth.issue(session.id, username, ctx.now())
+        changes.authenticated = True
+        changes.state["username"] = username
+        body = self._generate_body(plan, f"{session.id}:login") if plan.schema else {}
+        if not isinstance(body, dict):
+            body = {}
+        body[auth.settings.token_field] = token
+        return self._finish(plan, body, "rule")
+
+    # -- state machines
+
+    def _triggered_transition(
+        self, routed: RoutedRequest, ctx: ResourceContext
+    ) -> dict[str, Any] | None:
+        """Apply the transition this request triggers, if any; 409 when it is out of order.
+
+        The entity is the machine's resource named in the path: ``/orders/{orderId}/pay``
+        moves the order, and ``POST /applications/{applicationId}/documents`` (a nested
+        create) moves the application before the document is stored.
+        """
+        for machine in self.world.machines.values():
+            transitions = machine.triggered_by(routed.request.method, routed.path_template)
+            spec = self.world.resources.by_name(machine.resource)
+            id_param = spec.id_param if spec is not None else None
+            if transitions and spec is not None and id_param and id_param in routed.path_params:
+                entity_id = routed.path_params[id_param]
+                parent_id = routed.path_params.get(spec.parent_param or "")
+                action = ResourceAction(spec, "read", entity_id, parent_id)
+                return self._transition(machine, transitions, routed, ctx, action)
+        return None
+
+    def _transition(
+        self,
+        machine: StateMachine,
+        transitions: list[Transition],
+        routed: RoutedRequest,
+        ctx: ResourceContext,
+        touched: ResourceAction,
+    ) -> dict[str, Any]:
+        resources = self.world.resources
+        entity = resources.read(ctx, touched.spec, touched.entity_id, touched.parent_id)
+        current = entity.get(machine.field)
+        for transition in transitions:
+            if current not in transition.from_states:
+                continue
+            if transition.guard is not None and not transition.guard.matches(
+                RuleInput(
+                    method=routed.request.method,
+                    path=routed.request.path,
+                    headers=routed.request.headers,
+                    query=routed.query,
+                    body=routed.body,
+                    state=ctx.state,
+                    entity=entity,
+                    authenticated=False,
+                )
+            ):
+                continue
+            updated = dict(entity)
+            updated[machine.field] = transition.to
+            for name, expression in transition.set_fields.items():
+                updated[name] = expression.evaluate(updated, ctx)
+            return resources.save(ctx, touched.spec, updated, touched.parent_id)
+        wanted = transitions[0].to
+        raise machine.refusal(touched.entity_id, current, wanted)
+
+    def _rule_transition(
+        self, machine_name: str, target: str, ctx: ResourceContext, touched: ResourceAction | None
+    ) -> None:
+        machine = self.world.machines.get(machine_name)
+        if machine is None or touched is None or touched.spec.name != machine.resource:
+            return
+        resources = self.world.resources
+        entity = resources.read(ctx, touched.spec, touched.entity_id, touched.parent_id)
+        current = entity.get(machine.field)
+        if not machine.allows(current, target):
+            raise machine.refusal(touched.entity_id, current, target)
+        resources.save(ctx, touched.spec, {**entity, machine.field: target}, touched.parent_id)
+
+    def _initial_state(self, ctx: ResourceContext, spec: Any, entity: dict[str, Any]) -> None:
+        machine = self.world.machine_for(spec.name)
+        if machine is not None and entity.get(machine.field) not in machine.states:
+            entity[machine.field] = machine.initial
+
+    def _check_state_change(
+        self, ctx: ResourceContext, action: ResourceAction, new_state: Any
+    ) -> None:
+        machine = self.world.machine_for(action.spec.name)
+        if machine is None or new_state is None:
+            return
+        current = self.world.resources.read(ctx, action.spec, action.entity_id, action.parent_id)
+        if not machine.allows(current.get(machine.field), str(new_state)):
+            raise machine.refusal(action.entity_id, current.get(machine.field), str(new_state))
+
+    # -- resources
+
+    def _resource(
+        self,
+        routed: RoutedRequest,
+        plan: ResponsePlan,
+        ctx: ResourceContext,
+        action: ResourceAction,
+    ) -> MockResponse:
+        resources = self.world.resources
+        machine = self.world.machine_for(action.spec.name)
+        if action.kind == "list":
+            entities, total = resources.list(ctx, action, routed.query)
+            response = self._finish(plan, self._list_body(plan, entities, total), "store")
+            response.headers["X-Total-Count"] = str(total)
+            return response
+        if action.kind == "create":
+            if machine is not None and isinstance(routed.body, Mapping):
+                state = routed.body.get(machine.field)
+                if state is not None and state != machine.initial:
+                    raise machine.refusal("(new)", None, str(state))
+            initial = {machine.field: machine.initial} if machine else None
+            entity = resources.create(ctx, action, routed.body, initial)
+        elif action.kind == "read":
+            entity = resources.read(ctx, action.spec, action.entity_id, action.parent_id)
+        elif action.kind in ("replace", "merge"):
+            if machine is not None and isinstance(routed.body, Mapping):
+                self._check_state_change(ctx, action, routed.body.get(machine.field))
+            entity = resources.write(ctx, action, routed.body, merge=action.kind == "merge")
+        else:
+            entity = resources.delete(ctx, action)
+            if plan.schema is None:
+                return self._finish(plan, None, "store")
+        return self._finish(plan, self._body_for(plan, entity), "store")
+
+    def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
+        schema = self._deref(plan.schema)
+        if not isinstance(schema, Mapping) or schema.get("type") == "array" or "items" in schema:
+            return entities
+        # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
+        wrapper = self._generate_body(plan, "envelope")
+        if not isinstance(wrapper, dict):
+            return entities
+        props = schema.get("properties", {})
+        for name, raw in props.items():
+            prop = self._deref(raw)
+            if isinstance(prop, Mapping) and prop.get("type") == "array":
+                wrapper[name] = entities
+                break
+        for name in ("total", "count", "total_count", "totalCount", "total_items"):
+            if name in props:
+                wrapper[name] = total
+        return wrapper
+
+    def _body_for(self, plan: ResponsePlan, entity: Any) -> Any:
+        """The entity as the response, or generated content when the response is not the entity.
+
+        An action endpoint may answer with something else (a receipt, a message): then the
+        schema decides, and fields it shares with the entity come from the entity.
+        """
+        if plan.schema is None:
+            return None
+        if not self.api.response_errors(plan, entity):
+            return entity
+        generated = self._generate_body(plan, _digest(entity))
+        if isinstance(generated, dict) and isinstance(entity, Mapping):
+            merged = {**generated, **{k: v for k, v in entity.items() if k in generated}}
+            if not self.api.response_errors(plan, merged):
+                return merged
+        return generated
+
+    def _deref(self, schema: Any) -> Any:
+        depth = 0
+        while isinstance(schema, Mapping) and "$ref" in schema and depth < 32:
+            schema = self.api.resolve_ref(str(schema["$ref"]))
+            depth += 1
+        return schema
+
+    # -- generation with the response cache
+
+    def _generated(
+        self, routed: RoutedRequest, plan: ResponsePlan, session: Session | None
+    ) -> MockResponse:
+        request = routed.request
         if plan.has_example and not parse_prefer(request.headers.get("prefer")).dynamic:
             return self._finish(plan, plan.example, "example")
         if plan.schema is None:
             return self._finish(plan, None, "offline")
-
         key = self._cache_key(routed, plan, session)
         settings = self.settings
         use_cache = settings.enable_response_cache and settings.cache_ttl_seconds > 0
@@ -120,8 +438,7 @@ class MockEngine:
                 response = self._finish(plan, cached.body, "cache")
                 response.headers.update(cached.headers)
                 return response
-
-        body = self._generate(plan, key)
+        body = self._generate_body(plan, key)
         response = self._finish(plan, body, "offline")
         if use_cache:
             expires_at = self._clock.now() + settings.cache_ttl_seconds
@@ -129,8 +446,9 @@ class MockEngine:
             self._cache.put(key, entry, expires_at=expires_at)
         return response
 
-    def _generate(self, plan: ResponsePlan, seed: str) -> Any:
-        assert plan.schema is not None
+    def _generate_body(self, plan: ResponsePlan, seed: str) -> Any:
+        if plan.schema is None:
+            return None
         body = self._generator.generate(plan.schema, seed=seed)
         errors = self.api.response_errors(plan, body)
         if errors:
@@ -146,6 +464,10 @@ class MockEngine:
         media = plan.media_type or "application/json"
         if plan.media_type is None or plan.status in (204, 304):
             return MockResponse(plan.status, None, headers, media, source, raw=b"")
+        if source == "store":
+            errors = self.api.response_errors(plan, body)
+            if errors:
+                logger.warning("stored entity breaks the response schema: %s", errors[:3])
         if not _is_json(media):
             text = body if isinstance(body, str) else _json_text(body)
             return MockResponse(plan.status, body, headers, media, source, raw=text.encode())
@@ -153,8 +475,14 @@ class MockEngine:
 
     def _cache_key(self, routed: RoutedRequest, plan: ResponsePlan, session: Session | None) -> str:
         request = routed.request
+        state = (
+            {k: v.value for k, v in session.state.items()} | {"@auth": session.authenticated}
+            if session
+            else {}
+        )
         return response_cache_key(
             session.id if session else "",
+            _digest(state),
             request.method,
             normalise_path(request.path),
             canonical_query(request.query),
@@ -163,12 +491,15 @@ class MockEngine:
             plan.media_type,
         )
 
+    # -- memory
+
     def _remember(
         self,
         session: Session,
         is_new: bool,
         request: MockRequest,
         response: MockResponse,
+        changes: _Changes,
         now: float,
     ) -> None:
         settings = self.settings
@@ -183,9 +514,14 @@ class MockEngine:
         )
 
         def update(current: Session) -> Session:
-            return current.touched(now, settings.session_timeout_seconds).with_interaction(
+            updated = current.touched(now, settings.session_timeout_seconds).with_interaction(
                 interaction, settings.max_history_length
             )
+            for key, value in changes.state.items():
+                updated = updated.with_state(key, value, now)
+            if changes.authenticated is not None:
+                updated = replace(updated, authenticated=changes.authenticated)
+            return updated
 
         _save_with_retry(self._sessions, session, is_new, update, now)
 
@@ -198,10 +534,9 @@ def _save_with_retry(
     now: float,
 ) -> Session:
     """Optimistic locking: on a lost race, re-read and re-apply the change."""
-    current: Session | None = session
+    current: Session = session
     expected: int | None = None if is_new else session.version
     for _ in range(_SAVE_ATTEMPTS):
-        assert current is not None
         try:
             return store.put(update(current), expected_version=expected)
         except VersionConflict:
@@ -210,6 +545,18 @@ def _save_with_retry(
     raise VersionConflict(
         f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
     )
+
+
+def _with_fault(response: MockResponse, fault: Literal["drop", "truncate"] | None) -> MockResponse:
+    if fault is not None:
+        response.fault = fault
+    return response
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, default=str, separators=(",", ":")).encode()
+    ).hexdigest()[:16]
 
 
 def _trimmed(body: bytes, limit: int = 4096) -> str | None:

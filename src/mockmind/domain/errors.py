@@ -71,6 +71,8 @@ class RequestError(MockmindError):
     detail: str = ""
     errors: list[dict[str, object]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    # Extra members of the JSON body (a 409's current state and allowed transitions).
+    extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.title}: {self.detail}")
@@ -81,6 +83,7 @@ class RequestError(MockmindError):
             payload["detail"] = self.detail
         if self.errors:
             payload["errors"] = self.errors
+        payload.update(self.extra)
         return payload
 
 

@@ -44,6 +44,8 @@ class MockResponse:
     media_type: str = "application/json"
     source: Source = "offline"
     raw: bytes | None = None
+    # Injected by a fault rule: the transport drops the connection or cuts the body short.
+    fault: Literal["drop", "truncate"] | None = None
 
     def encoded(self) -> bytes:
         if self.raw is not None:

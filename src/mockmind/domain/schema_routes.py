@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 from mockmind.domain.errors import RequestError, RequestValidationFailed
 from mockmind.domain.http import MockRequest
 from mockmind.domain.prefer import parse_prefer
-from mockmind.ports.api_description import ResponsePlan, RoutedRequest
+from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{8,}|[A-Za-z]+[-_]\d+.*|.*\d.*)$")
 _SCHEMAS_URI = "urn:mockmind:schemas"
@@ -71,6 +71,19 @@ def singular(word: str) -> str:
     return word
 
 
+def plural(word: str) -> str:
+    lower = word.lower()
+    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -94,6 +107,36 @@ class SchemaRoutes:
     def schema_names(self) -> list[str]:
         return list(self._schemas)
 
+    def named_schema(self, name: str) -> Mapping[str, Any] | None:
+        return {"$ref": f"#/$defs/{name}"} if name in self._schemas else None
+
+    def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
+        return self._errors(name, value, partial=False)
+
+    def operations(self) -> list[OperationInfo]:
+        """REST operations for each schema: /users and /users/{id} for ``User``."""
+        ops: list[OperationInfo] = []
+        for name in self._schemas:
+            ref = {"$ref": f"#/$defs/{name}"}
+            collection = "/" + plural(_snake(name))
+            item = collection + "/{id}"
+            ops += [
+                OperationInfo(
+                    "GET",
+                    collection,
+                    success_status=200,
+                    response_schema={"type": "array", "items": ref},
+                ),
+                OperationInfo(
+                    "POST", collection, success_status=201, response_schema=ref, request_schema=ref
+                ),
+                OperationInfo("GET", item, success_status=200, response_schema=ref),
+                OperationInfo("PUT", item, success_status=200, response_schema=ref),
+                OperationInfo("PATCH", item, success_status=200, response_schema=ref),
+                OperationInfo("DELETE", item, success_status=204),
+            ]
+        return ops
+
     def resolve_ref(self, ref: str) -> Mapping[str, Any]:
         name = ref.rsplit("/", 1)[-1]
         if name not in self._schemas:
@@ -103,26 +146,34 @@ class SchemaRoutes:
     def _schema_for(self, segment: str) -> str | None:
         return self._by_key.get(_key(singular(segment))) or self._by_key.get(_key(segment))
 
-    def _shape(self, path: str) -> tuple[str | None, bool, str]:
-        """(schema name, is-item, template) for a path like /users/42/posts."""
+    def _shape(self, path: str) -> tuple[str | None, bool, str, dict[str, str]]:
+        """(schema name, is-item, template, path params) for a path like /users/42/posts/7.
+
+        The last id is ``{id}``; earlier ones are named after their collection (``user_id``).
+        """
         segments = [s for s in path.split("/") if s]
         template: list[str] = []
+        params: dict[str, str] = {}
         name: str | None = None
         is_item = False
         for index, segment in enumerate(segments):
             known = self._schema_for(segment)
             after_collection = index > 0 and template[-1][0] != "{"
             if known is None and after_collection and (name or _ID_SEGMENT.match(segment)):
-                template.append("{id}")
+                param = (
+                    "id" if index == len(segments) - 1 else f"{_snake(singular(template[-1]))}_id"
+                )
+                template.append("{" + param + "}")
+                params[param] = segment
                 is_item = True
             else:
                 template.append(segment)
                 name = known
                 is_item = False
-        return name, is_item, "/" + "/".join(template)
+        return name, is_item, "/" + "/".join(template), params
 
     def route(self, request: MockRequest) -> RoutedRequest:
-        name, _, template = self._shape(request.path)
+        name, _, template, params = self._shape(request.path)
         body: Any = None
         if request.body:
             try:
@@ -139,6 +190,7 @@ class SchemaRoutes:
             request=request,
             path_template=template,
             operation_id=f"{request.method.lower()}:{template}",
+            path_params=params,
             query={k: v[0] if len(v) == 1 else v for k, v in request.query.items()},
             body=body,
         )
@@ -162,7 +214,7 @@ class SchemaRoutes:
     def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
         request = routed.request
         prefer = parse_prefer(request.headers.get("prefer"))
-        name, is_item, _ = self._shape(request.path)
+        name, is_item, _, _ = self._shape(request.path)
         schema: Mapping[str, Any] = {"$ref": f"#/$defs/{name}"} if name else GENERIC_RESOURCE
         if prefer.code is not None and not 200 <= prefer.code < 300:
             if prefer.code not in _REASONS and not 400 <= prefer.code < 600:

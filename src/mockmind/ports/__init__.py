@@ -6,6 +6,7 @@ network (LLMs, embeddings) are asynchronous.
 """
 
 from mockmind.ports.clock import Clock, SystemClock
+from mockmind.ports.entity_store import EntityRecord, EntityStore
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
@@ -14,6 +15,8 @@ from mockmind.ports.vector_memory import VectorHit, VectorMemory
 __all__ = [
     "CachedResponse",
     "Clock",
+    "EntityRecord",
+    "EntityStore",
     "ResponseCache",
     "SecretProvider",
     "SessionStore",

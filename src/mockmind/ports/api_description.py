@@ -16,6 +16,20 @@ SchemaResolver = Callable[[str], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
+class OperationInfo:
+    """One operation as resource inference sees it."""
+
+    method: str
+    path_template: str
+    operation_id: str | None = None
+    # The lowest 2xx response's JSON schema (may hold $refs), and that status.
+    success_status: int | None = None
+    response_schema: Mapping[str, Any] | bool | None = None
+    request_schema: Mapping[str, Any] | bool | None = None
+    query_params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RoutedRequest:
     """A request matched to an operation and checked against it."""
 
@@ -64,3 +78,15 @@ class ApiDescription(Protocol):
         ...
 
     def resolve_ref(self, ref: str) -> Mapping[str, Any]: ...
+
+    def named_schema(self, name: str) -> Mapping[str, Any] | None:
+        """A ``$ref`` to the schema called ``name`` (components or config), or None."""
+        ...
+
+    def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
+        """Validation errors of ``value`` against the named schema (``location``, ``message``)."""
+        ...
+
+    def operations(self) -> list[OperationInfo]:
+        """Every operation, for inferring resources; empty when paths are not declared."""
+        ...

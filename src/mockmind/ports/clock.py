@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Protocol
 
@@ -11,7 +12,14 @@ class Clock(Protocol):
         """Seconds since the epoch."""
         ...
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait (latency injection); a test clock just moves its time on."""
+        ...
+
 
 class SystemClock:
     def now(self) -> float:
         return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)

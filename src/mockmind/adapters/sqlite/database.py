@@ -20,6 +20,16 @@ CREATE TABLE IF NOT EXISTS response_cache (
     expires_at REAL NOT NULL,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS entities (
+    scope TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL,
+    parent TEXT,
+    data TEXT,
+    PRIMARY KEY (scope, collection, id)
+);
 CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache (expires_at);
 """
 

@@ -1,0 +1,424 @@
+"""The condition language of consistency rules.
+
+    path starts_with '/api/protected'
+    method == 'POST' and body.quantity > 10
+    not (header.Authorization exists) or query.debug in ['1', 'true']
+    path matches '/orders/*/pay' and state.cart_size >= 1
+
+References: ``method``, ``path``, ``header.X``, ``query.x``, ``body.a.b`` (``body.items.0``
+indexes lists), ``state.key``, ``entity.field``. Operators: ``== != < <= > >=``, ``in``,
+``exists``, ``contains``, ``starts_with``, ``ends_with``, ``matches`` (``*`` is one path
+segment, ``**`` any number), ``and``, ``or``, ``not`` and parentheses. Literals: single- or
+double-quoted strings, numbers, ``true``, ``false``, ``null``, and ``[...]`` lists.
+
+Parsed with lark into a small tree of frozen nodes; nothing is ever ``eval``-ed. A missing
+reference is ``None``: every comparison with it is false except ``!=`` and ``not exists``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from lark import Lark, Token, Transformer, UnexpectedInput, v_args
+
+_GRAMMAR = r"""
+?start: or_expr
+?or_expr: and_expr (_OR and_expr)*
+?and_expr: not_expr (_AND not_expr)*
+?not_expr: _NOT not_expr -> negation
+         | predicate
+?predicate: operand COMPARATOR operand   -> comparison
+          | operand _EXISTS               -> exists
+          | operand                       -> truthy
+          | "(" or_expr ")"
+?operand: reference | literal | list
+reference: ROOT ("." SEGMENT)*
+list: "[" [literal ("," literal)*] "]"
+?literal: STRING -> string
+        | NUMBER -> number
+        | _TRUE -> true
+        | _FALSE -> false
+        | _NULL -> null
+
+COMPARATOR.2: "==" | "!=" | "<=" | ">=" | "<" | ">"
+            | /\b(contains|starts_with|ends_with|matches|in)\b/
+_OR.2: /\bor\b/
+_AND.2: /\band\b/
+_NOT.2: /\bnot\b/
+_EXISTS.2: /\bexists\b/
+_TRUE.2: /\btrue\b/
+_FALSE.2: /\bfalse\b/
+_NULL.2: /\bnull\b/
+ROOT: /(method|path|header|query|body|state|entity)\b/
+SEGMENT: /[A-Za-z0-9_\-]+/
+STRING: /'(\\.|[^'\\])*'/ | /"(\\.|[^"\\])*"/
+NUMBER: /-?\d+(\.\d+)?([eE][-+]?\d+)?/
+
+%import common.WS
+%ignore WS
+"""
+
+_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+
+_ROOTS_WITH_KEYS = {"header", "query", "body", "state", "entity"}
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition that does not parse; ``column`` is 1-based within the condition text."""
+
+    def __init__(self, text: str, column: int, message: str) -> None:
+        self.text = text
+        self.column = column
+        super().__init__(f"column {column}: {message}")
+
+
+class ConditionContext(Protocol):
+    """What a condition can look at. Header names are matched case-insensitively."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def query(self) -> Mapping[str, Any]: ...
+    @property
+    def body(self) -> Any: ...
+    @property
+    def state(self) -> Mapping[str, Any]: ...
+    @property
+    def entity(self) -> Mapping[str, Any] | None: ...
+
+
+class Node(Protocol):
+    def evaluate(self, context: ConditionContext) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+
+    def evaluate(self, context: ConditionContext) -> Any:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ListLiteral:
+    items: tuple[Any, ...]
+
+    def evaluate(self, context: ConditionContext) -> Any:
+        return list(self.items)
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Reference:
+    root: str
+    keys: tuple[str, ...] = ()
+
+    def evaluate(self, context: ConditionContext) -> Any:
+        value = self.lookup(context)
+        return None if value is _MISSING else value
+
+    def lookup(self, context: ConditionContext) -> Any:
+        if self.root == "method":
+            return context.method.upper() if not self.keys else _MISSING
+        if self.root == "path":
+            return context.path if not self.keys else _MISSING
+        if self.root == "header":
+            if len(self.keys) != 1:
+                return _MISSING
+            wanted = self.keys[0].lower()
+            for name, value in context.headers.items():
+                if name.lower() == wanted:
+                    return value
+            return _MISSING
+        current: Any = {
+            "query": context.query,
+            "body": context.body,
+            "state": context.state,
+            "entity": context.entity,
+        }[self.root]
+        for key in self.keys:
+            if isinstance(current, Mapping) and key in current:
+                current = current[key]
+            elif isinstance(current, list) and key.lstrip("-").isdigit():
+                index = int(key)
+                if -len(current) <= index < len(current):
+                    current = current[index]
+                else:
+                    return _MISSING
+            else:
+                return _MISSING
+        return _MISSING if current is None and self.keys else current
+
+
+@dataclass(frozen=True)
+class Comparison:
+    left: Node
+    op: str
+    right: Node
+
+    def evaluate(self, context: ConditionContext) -> bool:
+        left, right = self.left.evaluate(context), self.right.evaluate(context)
+        return _compare(self.op, left, right)
+
+
+@dataclass(frozen=True)
+class Exists:
+    operand: Node
+
+    def evaluate(self, context: ConditionContext) -> bool:
+        if isinstance(self.operand, Reference):
+            return self.operand.lookup(context) is not _MISSING
+        return self.operand.evaluate(context) is not None
+
+
+@dataclass(frozen=True)
+class Truthy:
+    operand: Node
+
+    def evaluate(self, context: ConditionContext) -> bool:
+        return bool(self.operand.evaluate(context))
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+    def evaluate(self, context: ConditionContext) -> bool:
+        return not self.operand.evaluate(context)
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple[Node, ...]
+
+    def evaluate(self, context: ConditionContext) -> bool:
+        return all(o.evaluate(context) for o in self.operands)
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple[Node, ...]
+
+    def evaluate(self, context: ConditionContext) -> bool:
+        return any(o.evaluate(context) for o in self.operands)
+
+
+_ORDERING: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if op == "==":
+        return _loosely_equal(left, right)
+    if op == "!=":
+        return not _loosely_equal(left, right)
+    if left is None or right is None:
+        return False
+    if op in _ORDERING:
+        a, b = _comparable(left, right)
+        try:
+            return _ORDERING[op](a, b)
+        except TypeError:
+            return False
+    if op == "in":
+        if isinstance(right, list | tuple):
+            return any(_loosely_equal(left, item) for item in right)
+        if isinstance(right, Mapping):
+            return str(left) in right
+        return isinstance(right, str) and str(left) in right
+    if op == "contains":
+        return _compare("in", right, left)
+    if op == "starts_with":
+        return str(left).startswith(str(right))
+    if op == "ends_with":
+        return str(left).endswith(str(right))
+    if op == "matches":
+        return bool(_glob(str(right)).fullmatch(str(left)))
+    raise ValueError(f"unknown operator {op}")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
+    # Query strings and headers are text: compare numerically when both sides read as numbers.
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None:
+        return a, b
+    return left, right
+
+
+def _loosely_equal(left: Any, right: Any) -> bool:
+    if left == right:
+        return True
+    if isinstance(left, bool) or isinstance(right, bool):
+        return str(left).lower() == str(right).lower()
+    a, b = _number(left), _number(right)
+    return a is not None and b is not None and a == b
+
+
+@lru_cache(maxsize=512)
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"(\*\*|\*)", pattern)
+    regex = "".join(
+        ".*" if part == "**" else "[^/]+" if part == "*" else re.escape(part) for part in parts
+    )
+    return re.compile(regex + "/?")
+
+
+def _unquote(token: str) -> str:
+    body = token[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+@v_args(inline=True)
+class _Build(Transformer[Token, Node]):
+    def string(self, token: Token) -> Literal:
+        return Literal(_unquote(str(token)))
+
+    def number(self, token: Token) -> Literal:
+        text = str(token)
+        return Literal(float(text) if any(c in text for c in ".eE") else int(text))
+
+    def true(self) -> Literal:
+        return Literal(True)
+
+    def false(self) -> Literal:
+        return Literal(False)
+
+    def null(self) -> Literal:
+        return Literal(None)
+
+    def list(self, *items: Literal) -> ListLiteral:
+        return ListLiteral(tuple(item.value for item in items))
+
+    def reference(self, root: Token, *segments: Token) -> Reference:
+        return Reference(str(root), tuple(str(s) for s in segments))
+
+    def comparison(self, left: Node, op: Token, right: Node) -> Comparison:
+        return Comparison(left, str(op), right)
+
+    def exists(self, operand: Node) -> Exists:
+        return Exists(operand)
+
+    def truthy(self, operand: Node) -> Truthy:
+        return Truthy(operand)
+
+    def negation(self, operand: Node) -> Not:
+        return Not(operand)
+
+    def and_expr(self, *operands: Node) -> And:
+        return And(tuple(operands))
+
+    def or_expr(self, *operands: Node) -> Or:
+        return Or(tuple(operands))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition; ``matches(context)`` evaluates it."""
+
+    text: str
+    root: Node = field(compare=False)
+
+    def matches(self, context: ConditionContext) -> bool:
+        return bool(self.root.evaluate(context))
+
+    def references(self) -> list[Reference]:
+        found: list[Reference] = []
+        _collect(self.root, found)
+        return found
+
+
+def _collect(node: Any, found: list[Reference]) -> None:
+    if isinstance(node, Reference):
+        found.append(node)
+    for name in ("left", "right", "operand"):
+        if hasattr(node, name):
+            _collect(getattr(node, name), found)
+    for child in getattr(node, "operands", ()):
+        _collect(child, found)
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse once, at config load. Raises ``ConditionSyntaxError`` with the 1-based column."""
+    try:
+        tree = _PARSER.parse(text)
+    except UnexpectedInput as exc:
+        column = int(getattr(exc, "column", 0) or 0)
+        token = getattr(exc, "token", None)
+        if column <= 0 or getattr(token, "type", "") == "$END":
+            column = len(text.rstrip()) + 1
+        raise ConditionSyntaxError(text, column, _explain(exc, text)) from exc
+    root = _Build().transform(tree)
+    _check_references(text, root)
+    return Condition(text, root)
+
+
+def _explain(exc: UnexpectedInput, text: str) -> str:
+    expected: Sequence[str] = sorted(getattr(exc, "expected", None) or [])
+    token = getattr(exc, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        return "the condition ends too early" + (
+            f"; expected {', '.join(_readable(e) for e in expected)}" if expected else ""
+        )
+    column = int(getattr(exc, "column", 0) or 0)
+    near = text[column - 1 : column + 11] if column > 0 else ""
+    message = f"unexpected {near!r}" if near else "unexpected input"
+    if expected:
+        message += f"; expected {', '.join(_readable(e) for e in expected[:8])}"
+    return message
+
+
+def _readable(terminal: str) -> str:
+    names = {
+        "ROOT": "a reference (method, path, header.X, query.x, body.x, state.x, entity.x)",
+        "STRING": "a quoted string",
+        "NUMBER": "a number",
+        "COMPARATOR": "an operator",
+        "LPAR": "'('",
+        "RPAR": "')'",
+        "LSQB": "'['",
+        "RSQB": "']'",
+        "COMMA": "','",
+        "DOT": "'.'",
+        "SEGMENT": "a name",
+    }
+    return names.get(terminal, terminal.strip("_").lower())
+
+
+def _check_references(text: str, root: Node) -> None:
+    for ref in Condition(text, root).references():
+        if ref.root in _ROOTS_WITH_KEYS and not ref.keys:
+            column = text.find(ref.root) + 1
+            raise ConditionSyntaxError(
+                text, column, f"{ref.root!r} needs a key, as in {ref.root}.name"
+            )
+        if ref.root == "header" and len(ref.keys) > 1:
+            column = text.find(ref.root) + 1
+            raise ConditionSyntaxError(text, column, "a header reference takes one name")

@@ -1,0 +1,69 @@
+"""State machines per resource: an order cannot ship before it is paid.
+
+A transition names the request that triggers it (``on: "POST /orders/{orderId}/pay"``), the
+states it may start from, an optional guard (a rule condition) and fields to set
+(``paid_at: now()``). Writes that change the state field directly (PUT, PATCH) must follow a
+transition too. A refused transition answers 409 with the current state and the allowed moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mockmind.domain.errors import RequestError
+from mockmind.domain.rules.conditions import Condition
+from mockmind.domain.rules.expressions import Expression
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_states: frozenset[str]
+    to: str
+    method: str
+    path: str
+    guard: Condition | None = None
+    set_fields: Mapping[str, Expression] = field(default_factory=dict)
+
+    @property
+    def trigger(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    name: str
+    resource: str
+    field: str
+    initial: str
+    states: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+
+    def triggered_by(self, method: str, path_template: str) -> list[Transition]:
+        template = path_template.rstrip("/")
+        return [t for t in self.transitions if t.method == method.upper() and t.path == template]
+
+    def moves_from(self, state: str | None) -> list[Transition]:
+        return [t for t in self.transitions if state in t.from_states]
+
+    def allows(self, current: str | None, target: str) -> bool:
+        return current == target or any(t.to == target for t in self.moves_from(current))
+
+    def refusal(self, entity_id: object, current: str | None, wanted: str) -> RequestError:
+        allowed = [{"to": t.to, "on": t.trigger} for t in self.moves_from(current)]
+        error = RequestError(
+            409,
+            "Conflict",
+            f"{self.resource} {entity_id} is {current!r}; it cannot become {wanted!r}",
+        )
+        error.extra = {
+            "current_state": current,
+            "requested_state": wanted,
+            "allowed_transitions": allowed,
+        }
+        return error
+
+
+def split_trigger(trigger: str) -> tuple[str, str]:
+    method, _, path = trigger.strip().partition(" ")
+    return method.upper(), path.strip().rstrip("/") or "/"

@@ -1,0 +1,127 @@
+"""``ApiDescription`` over an OpenAPI document: what the engine talks to when a spec is served."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mockmind.domain.http import MockRequest
+from mockmind.openapi.document import OpenAPIDocument
+from mockmind.openapi.media import is_json
+from mockmind.openapi.model import Operation, Response
+from mockmind.openapi.pointers import escape_pointer_segment
+from mockmind.openapi.requests import schema_errors, validate_request
+from mockmind.openapi.responses import choose_response
+from mockmind.openapi.schemas import iter_errors
+from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
+
+
+class OpenAPIDescription:
+    kind = "openapi"
+
+    def __init__(self, document: OpenAPIDocument) -> None:
+        self.document = document
+
+    @classmethod
+    def load(cls, path: Path | str) -> OpenAPIDescription:
+        return cls(OpenAPIDocument.load(path))
+
+    def summary(self) -> str:
+        doc = self.document
+        count = sum(1 for _ in doc.operations())
+        return f"{doc.title} (OpenAPI {doc.version}, {count} operations, {doc.path.name})"
+
+    def route(self, request: MockRequest) -> RoutedRequest:
+        matched = self.document.match(request.method, request.path)
+        checked = validate_request(matched, request)
+        op = matched.operation
+        return RoutedRequest(
+            request=request,
+            path_template=op.path_template,
+            operation_id=op.operation_id,
+            path_params=checked.path_params,
+            query=checked.query,
+            body=checked.body,
+        )
+
+    def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
+        request = routed.request
+        op = self.document.operation(routed.path_template, request.method)
+        choice = choose_response(op, request.headers.get("prefer"), request.headers.get("accept"))
+        return ResponsePlan(
+            status=choice.status,
+            media_type=choice.media_type,
+            schema=choice.schema,
+            has_example=choice.example.found,
+            example=choice.example.value,
+            header_schemas={
+                name: header.schema
+                for name, header in choice.headers.items()
+                if isinstance(header.schema, Mapping)
+            },
+            schema_key=choice.schema_pointer,
+        )
+
+    def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
+        if plan.schema is None:
+            return []
+        key = plan.schema_key
+        target: Any = key if key is not None and "#" in key else plan.schema
+        validator = self.document.validator(target, context="response")
+        return [
+            f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+            for error in iter_errors(validator, body)
+        ]
+
+    def resolve_ref(self, ref: str) -> Mapping[str, Any]:
+        return self.document.resolve_ref(ref)
+
+    def _schemas(self) -> Mapping[str, Any]:
+        components = self.document.raw.get("components")
+        schemas = components.get("schemas") if isinstance(components, Mapping) else None
+        return schemas if isinstance(schemas, Mapping) else {}
+
+    def named_schema(self, name: str) -> Mapping[str, Any] | None:
+        if name not in self._schemas():
+            return None
+        return {"$ref": f"#/components/schemas/{escape_pointer_segment(name)}"}
+
+    def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
+        if name not in self._schemas():
+            return []
+        pointer = f"#/components/schemas/{escape_pointer_segment(name)}"
+        return schema_errors(self.document, pointer, value, "body")
+
+    def operations(self) -> list[OperationInfo]:
+        return [_info(op) for op in self.document.operations()]
+
+
+def _json_schema(content: Mapping[str, Any]) -> Any:
+    for name, media in content.items():
+        if is_json(name) and media.schema is not None:
+            return media.schema
+    return None
+
+
+def _success(op: Operation) -> tuple[int | None, Response | None]:
+    codes = sorted(int(k) for k in op.responses if k.isdigit() and 200 <= int(k) < 300)
+    if codes:
+        return codes[0], op.responses[str(codes[0])]
+    for key in ("2XX", "2xx", "default"):
+        if key in op.responses:
+            return 200, op.responses[key]
+    return None, None
+
+
+def _info(op: Operation) -> OperationInfo:
+    status, response = _success(op)
+    return OperationInfo(
+        method=op.method,
+        path_template=op.path_template,
+        operation_id=op.operation_id,
+        success_status=status,
+        response_schema=_json_schema(response.content) if response else None,
+        request_schema=_json_schema(op.request_body.content) if op.request_body else None,
+        query_params=tuple(p.name for p in op.parameters_in("query")),
+    )

@@ -1,0 +1,101 @@
+"""The shapes the rest of mockmind sees: operations with their references already followed.
+
+Every schema is kept as the document's own node (it may still hold ``$ref``s) together with a
+pointer to where it lives, so validators resolve nested references against the right file
+instead of working on an inlined copy. Pointers into the main document look like
+``#/paths/~1pets/get``; pointers into another file are absolute (``file:///…/common.yaml#/…``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockmind.openapi.document import OpenAPIDocument
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # path, query, header or cookie (the spec's ``in``)
+    required: bool
+    style: str
+    explode: bool
+    schema: Any = None
+    schema_pointer: str | None = None
+    # Set when the parameter is described by ``content`` instead of ``schema`` (say, JSON).
+    media_type: str | None = None
+    allow_empty_value: bool = False
+    deprecated: bool = False
+    pointer: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity for merging path-item and operation parameters (header names ignore case)."""
+        name = self.name.lower() if self.location == "header" else self.name
+        return (name, self.location)
+
+
+@dataclass(frozen=True)
+class MediaType:
+    name: str  # the content key as written, e.g. ``application/json`` or ``image/*``
+    schema: Any = None
+    schema_pointer: str | None = None
+    encoding: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    pointer: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    required: bool
+    content: Mapping[str, MediaType]
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class ResponseHeader:
+    name: str
+    required: bool
+    schema: Any = None
+    schema_pointer: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Response:
+    key: str  # "200", "2XX" or "default"
+    description: str
+    content: Mapping[str, MediaType]
+    headers: Mapping[str, ResponseHeader]
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper-case, as requests carry it
+    path_template: str
+    operation_id: str | None
+    summary: str | None
+    parameters: tuple[Parameter, ...]
+    request_body: RequestBody | None
+    responses: Mapping[str, Response]
+    security: tuple[Mapping[str, Any], ...] | None
+    pointer: str
+    raw: Mapping[str, Any] = field(repr=False)
+    document: OpenAPIDocument = field(repr=False, compare=False)
+
+    def parameters_in(self, location: str) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location == location)
+
+
+@dataclass(frozen=True)
+class MatchedOperation:
+    operation: Operation
+    # Raw (percent-decoded) path segments by parameter name; styles are applied on validation.
+    path_params: dict[str, str]

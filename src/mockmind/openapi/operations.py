@@ -1,0 +1,192 @@
+"""Assembling an ``Operation`` from its path item: references followed one level deep.
+
+Parameters, request bodies, responses, headers and examples are Reference Objects that may
+point anywhere; they are followed here. Schemas are not: each is kept as the document's node
+with the URI where it lives, and validators resolve what is inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from mockmind.openapi.model import (
+    MediaType,
+    Operation,
+    Parameter,
+    RequestBody,
+    Response,
+    ResponseHeader,
+)
+from mockmind.openapi.pointers import child_uri
+
+if TYPE_CHECKING:
+    from mockmind.openapi.document import OpenAPIDocument
+
+_DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
+# The spec says these header parameters are ignored: the transport owns them.
+_IGNORED_HEADERS = {"accept", "content-type", "authorization"}
+
+
+def build_operation(doc: OpenAPIDocument, template: str, method: str) -> Operation:
+    item, item_uri = doc.path_item(template)
+    key = method.lower()
+    op = item.get(key)
+    if not isinstance(op, Mapping):
+        raise KeyError(f"{method} {template} is not in the document")
+    op_uri = child_uri(item_uri, key)
+
+    merged: dict[tuple[str, str], Parameter] = {}
+    for owner, owner_uri in ((item, item_uri), (op, op_uri)):
+        for param in _parameters(doc, owner.get("parameters"), child_uri(owner_uri, "parameters")):
+            merged[param.key] = param  # operation level comes second and wins
+
+    body = op.get("requestBody")
+    request_body = (
+        _request_body(doc, body, child_uri(op_uri, "requestBody")) if body is not None else None
+    )
+    responses_node = op.get("responses")
+    responses: dict[str, Response] = {}
+    if isinstance(responses_node, Mapping):
+        responses_uri = child_uri(op_uri, "responses")
+        for status, node in responses_node.items():
+            responses[str(status)] = _response(
+                doc, str(status), node, child_uri(responses_uri, status)
+            )
+    security = op["security"] if "security" in op else doc.raw.get("security")
+    return Operation(
+        method=method,
+        path_template=template,
+        operation_id=op.get("operationId") if isinstance(op.get("operationId"), str) else None,
+        summary=op.get("summary") if isinstance(op.get("summary"), str) else None,
+        parameters=tuple(merged.values()),
+        request_body=request_body,
+        responses=responses,
+        security=tuple(s for s in security if isinstance(s, Mapping))
+        if isinstance(security, list)
+        else None,
+        pointer=doc.public(op_uri),
+        raw=op,
+        document=doc,
+    )
+
+
+def _parameters(doc: OpenAPIDocument, nodes: Any, list_uri: str) -> list[Parameter]:
+    if not isinstance(nodes, list):
+        return []
+    found: list[Parameter] = []
+    for index, ref_or_node in enumerate(nodes):
+        node, uri = doc.deref_located(ref_or_node, child_uri(list_uri, index))
+        if not isinstance(node, Mapping):
+            continue
+        name, location = node.get("name"), node.get("in")
+        if not isinstance(name, str) or location not in _DEFAULT_STYLE:
+            continue
+        if location == "header" and name.lower() in _IGNORED_HEADERS:
+            continue
+        style = node.get("style") if isinstance(node.get("style"), str) else None
+        style = style or _DEFAULT_STYLE[location]
+        explode = node.get("explode")
+        schema, schema_uri, media_type = _schema_of(doc, node, uri)
+        found.append(
+            Parameter(
+                name=name,
+                location=location,
+                required=bool(node.get("required")) or location == "path",
+                style=style,
+                explode=bool(explode) if isinstance(explode, bool) else style == "form",
+                schema=schema,
+                schema_pointer=doc.public(schema_uri) if schema_uri else None,
+                media_type=media_type,
+                allow_empty_value=node.get("allowEmptyValue") is True,
+                deprecated=node.get("deprecated") is True,
+                pointer=doc.public(uri),
+                raw=node,
+            )
+        )
+    return found
+
+
+def _schema_of(
+    doc: OpenAPIDocument, node: Mapping[str, Any], uri: str
+) -> tuple[Any, str | None, str | None]:
+    """(schema, its URI, media type) of a parameter or header: ``schema`` or ``content``."""
+    if "schema" in node:
+        schema_uri = child_uri(uri, "schema")
+        doc.remember(node["schema"], schema_uri)
+        return node["schema"], schema_uri, None
+    content = node.get("content")
+    if isinstance(content, Mapping):
+        for media_type, media in content.items():
+            if isinstance(media, Mapping) and "schema" in media:
+                schema_uri = child_uri(uri, "content", media_type, "schema")
+                doc.remember(media["schema"], schema_uri)
+                return media["schema"], schema_uri, str(media_type)
+            return None, None, str(media_type)
+    return None, None, None
+
+
+def _content(doc: OpenAPIDocument, node: Any, uri: str) -> dict[str, MediaType]:
+    if not isinstance(node, Mapping):
+        return {}
+    content: dict[str, MediaType] = {}
+    for name, ref_or_media in node.items():
+        media, media_uri = doc.deref_located(ref_or_media, child_uri(uri, name))
+        if not isinstance(media, Mapping):
+            media = {}
+        schema_uri: str | None = None
+        if "schema" in media:
+            schema_uri = child_uri(media_uri, "schema")
+            doc.remember(media["schema"], schema_uri)
+        encoding = media.get("encoding")
+        content[str(name)] = MediaType(
+            name=str(name),
+            schema=media.get("schema"),
+            schema_pointer=doc.public(schema_uri) if schema_uri else None,
+            encoding=encoding if isinstance(encoding, Mapping) else {},
+            pointer=doc.public(media_uri),
+            raw=media,
+        )
+    return content
+
+
+def _request_body(doc: OpenAPIDocument, ref_or_node: Any, uri: str) -> RequestBody | None:
+    node, uri = doc.deref_located(ref_or_node, uri)
+    if not isinstance(node, Mapping):
+        return None
+    return RequestBody(
+        required=node.get("required") is True,
+        content=_content(doc, node.get("content"), child_uri(uri, "content")),
+        pointer=doc.public(uri),
+    )
+
+
+def _response(doc: OpenAPIDocument, key: str, ref_or_node: Any, uri: str) -> Response:
+    node, uri = doc.deref_located(ref_or_node, uri)
+    if not isinstance(node, Mapping):
+        node = {}
+    headers: dict[str, ResponseHeader] = {}
+    header_nodes = node.get("headers")
+    if isinstance(header_nodes, Mapping):
+        for name, ref_or_header in header_nodes.items():
+            if str(name).lower() == "content-type":
+                continue  # described by the media type instead, per the spec
+            header, header_uri = doc.deref_located(ref_or_header, child_uri(uri, "headers", name))
+            if not isinstance(header, Mapping):
+                continue
+            schema, schema_uri, _ = _schema_of(doc, header, header_uri)
+            headers[str(name)] = ResponseHeader(
+                name=str(name),
+                required=header.get("required") is True,
+                schema=schema,
+                schema_pointer=doc.public(schema_uri) if schema_uri else None,
+                raw=header,
+            )
+    description = node.get("description")
+    return Response(
+        key=key,
+        description=description if isinstance(description, str) else "",
+        content=_content(doc, node.get("content"), child_uri(uri, "content")),
+        headers=headers,
+        pointer=doc.public(uri),
+    )

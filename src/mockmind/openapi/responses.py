@@ -1,0 +1,158 @@
+"""Choosing the response to mock, following Stoplight Prism's conventions.
+
+* No ``Prefer: code``: the lowest explicit 2xx, else a ``2XX`` range (as 200), else ``default``
+  (as 200), else the lowest declared status.
+* ``Prefer: code=N``: response ``N``, else the ``NXX`` range, else ``default`` answering N.
+  A code the operation does not describe is a 404 "Requested status code N is not defined in
+  the document." - Prism's wording and status, so clients written against Prism keep working.
+* Media type: negotiated against ``Accept`` (``application/json`` preferred when anything goes);
+  content that exists but suits no ``Accept`` range is a 406, as in Prism.
+* Example: ``Prefer: example=name`` takes that entry of ``examples`` (a 404 if there is none, as
+  Prism does) and wins over ``dynamic``; ``dynamic=true`` asks for generation (no example);
+  otherwise the media type's ``example``, the first of its ``examples``, or the schema's own
+  top-level ``example``/``examples``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockmind.domain.errors import RequestError
+from mockmind.domain.prefer import parse_prefer
+from mockmind.openapi.errors import NotAcceptable
+from mockmind.openapi.media import negotiate
+from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader
+
+_RANGE = re.compile(r"^([1-5])XX$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExampleChoice:
+    found: bool
+    value: Any = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ResponseChoice:
+    status: int
+    response_key: str  # which entry of ``responses`` was used: "200", "2XX" or "default"
+    media_type: str | None
+    schema: Any = None  # the document's node, possibly a ``$ref``; None without content
+    schema_pointer: str | None = None
+    example: ExampleChoice = field(default_factory=lambda: ExampleChoice(False))
+    headers: Mapping[str, ResponseHeader] = field(default_factory=dict)
+    description: str = ""
+
+
+def _explicit(responses: Mapping[str, Response]) -> list[tuple[int, Response]]:
+    return sorted(
+        ((int(key), response) for key, response in responses.items() if key.isdigit()),
+        key=lambda pair: pair[0],
+    )
+
+
+def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
+    responses = operation.responses
+    if code is not None:
+        if str(code) in responses:
+            return code, responses[str(code)]
+        for key, response in responses.items():
+            found = _RANGE.match(key)
+            if found and int(found.group(1)) == code // 100:
+                return code, response
+        if "default" in responses:
+            return code, responses["default"]
+        raise RequestError(
+            404,
+            "Not Found",
+            f"Requested status code {code} is not defined in the document.",
+        )
+    explicit = _explicit(responses)
+    for status, response in explicit:
+        if 200 <= status < 300:
+            return status, response
+    for key, response in responses.items():
+        if key.upper() == "2XX":
+            return 200, response
+    if "default" in responses:
+        return 200, responses["default"]
+    if explicit:
+        return explicit[0]
+    for key, response in responses.items():
+        found = _RANGE.match(key)
+        if found:
+            return int(found.group(1)) * 100, response
+    raise RequestError(500, "Internal Server Error", f"{operation.pointer} declares no responses")
+
+
+def choose_response(operation: Operation, prefer: str | None, accept: str | None) -> ResponseChoice:
+    preference = parse_prefer(prefer)
+    status, response = _pick(operation, preference.code)
+    if not response.content:
+        return ResponseChoice(
+            status,
+            response.key,
+            None,
+            headers=response.headers,
+            description=response.description,
+        )
+    negotiated = negotiate(accept, list(response.content))
+    if negotiated is None:
+        raise NotAcceptable(accept or "", list(response.content))
+    key, media_type = negotiated
+    media = response.content[key]
+    if preference.example is not None:
+        example = _named_example(operation, media, preference.example)
+    elif preference.dynamic:
+        example = ExampleChoice(False)
+    else:
+        example = _first_example(operation, media)
+    return ResponseChoice(
+        status,
+        response.key,
+        media_type,
+        schema=media.schema,
+        schema_pointer=media.schema_pointer,
+        example=example,
+        headers=response.headers,
+        description=response.description,
+    )
+
+
+def _named_example(operation: Operation, media: MediaType, name: str) -> ExampleChoice:
+    examples = media.raw.get("examples")
+    if isinstance(examples, Mapping) and name in examples:
+        doc = operation.document
+        example, _ = doc.deref_located(examples[name], doc.absolute(media.pointer))
+        if isinstance(example, Mapping) and "value" in example:
+            return ExampleChoice(True, example["value"], name)
+    raise RequestError(
+        404,
+        "Not Found",
+        f"Response for contentType: {media.name} and exampleKey: {name} does not exist.",
+    )
+
+
+def _first_example(operation: Operation, media: MediaType) -> ExampleChoice:
+    doc = operation.document
+    if "example" in media.raw:
+        return ExampleChoice(True, media.raw["example"])
+    examples = media.raw.get("examples")
+    if isinstance(examples, Mapping):
+        for name, node in examples.items():
+            example, _ = doc.deref_located(node, doc.absolute(media.pointer))
+            if isinstance(example, Mapping) and "value" in example:
+                return ExampleChoice(True, example["value"], str(name))
+    if media.schema is not None and media.schema_pointer is not None:
+        schema, _ = doc.deref_located(media.schema, doc.absolute(media.schema_pointer))
+        if isinstance(schema, Mapping):
+            if "example" in schema:
+                return ExampleChoice(True, schema["example"])
+            listed = schema.get("examples")
+            if isinstance(listed, list) and listed:
+                return ExampleChoice(True, listed[0])
+    return ExampleChoice(False)

@@ -1,0 +1,381 @@
+"""JSON Schema validators that speak OpenAPI's dialects and resolve ``$ref`` inside the document.
+
+The whole document is one ``referencing`` resource; a sub-schema is validated through a root
+schema ``{"$ref": "<document uri>#/json/pointer"}``, so nested ``#/components/...`` references
+resolve against the document (or the external file the schema lives in) and nothing is inlined.
+
+* OpenAPI 3.0: Draft 4 semantics (boolean ``exclusiveMinimum``, ``$ref`` siblings ignored) with
+  ``nullable: true`` admitting ``null``; OpenAPI-only keywords (``discriminator``, ``xml``,
+  ``example``, ``readOnly``...) do not fail validation. The 3.0 dialect has no ``id``, so the
+  document is an opaque resource: a property called ``id`` can never shift the base URI.
+* OpenAPI 3.1: Draft 2020-12, or whatever ``jsonSchemaDialect`` names.
+* Both: ``discriminator`` narrows ``oneOf``/``anyOf`` to the mapped schema (overlapping
+  ``allOf`` children would otherwise match more than one branch), and ``readOnly`` properties
+  are not required in requests nor ``writeOnly`` ones in responses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
+
+import referencing.jsonschema
+from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource, Specification
+from referencing.exceptions import Unresolvable
+
+from mockmind.openapi.errors import UnresolvableRef
+
+Context = Literal["request", "response"] | None
+KeywordFn = Callable[[Any, Any, Any, Mapping[str, Any]], Iterator[ValidationError] | None]
+
+_OAS30_DIALECT = "urn:mockmind:openapi-3.0-schema"
+_AD_HOC_CACHE_SIZE = 256
+_MAX_REF_HOPS = 16
+
+FORMAT_CHECKER = FormatChecker()
+
+
+@FORMAT_CHECKER.checks("int32")
+def _is_int32(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+
+
+@FORMAT_CHECKER.checks("int64")
+def _is_int64(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
+
+
+@FORMAT_CHECKER.checks("byte")
+def _is_base64(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+# Formats OpenAPI names that constrain nothing JSON can check (or that jsonschema only checks
+# when optional packages are installed) get a permissive or standard-library check, so a
+# Lambda layer without those packages behaves like a laptop with them.
+for _name in ("float", "double", "binary", "password"):
+    FORMAT_CHECKER.checks(_name)(lambda _value: True)
+
+if "date-time" not in FORMAT_CHECKER.checkers:
+    _RFC3339 = re.compile(
+        r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    )
+
+    @FORMAT_CHECKER.checks("date-time", raises=ValueError)
+    def _is_date_time(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not _RFC3339.match(value):
+            return False
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00").replace(" ", "T"))
+        return True
+
+
+if "uri" not in FORMAT_CHECKER.checkers:
+
+    @FORMAT_CHECKER.checks("uri", raises=ValueError)
+    def _is_uri(value: object) -> bool:
+        return not isinstance(value, str) or bool(urlsplit(value).scheme)
+
+
+def _ignore_ref_siblings(schema: Mapping[str, Any]) -> Any:
+    """OpenAPI 3.0 (like Draft 4) ignores every keyword next to ``$ref``."""
+    ref = schema.get("$ref")
+    return [("$ref", ref)] if ref is not None else schema.items()
+
+
+def _nullable(base: KeywordFn) -> KeywordFn:
+    def keyword(
+        validator: Any, value: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        if instance is None and schema.get("nullable") is True:
+            return
+        yield from base(validator, value, instance, schema) or ()
+
+    return keyword
+
+
+def _discriminating(base: KeywordFn) -> KeywordFn:
+    """``oneOf``/``anyOf`` that validate only the branch the discriminator names."""
+
+    def keyword(
+        validator: Any, subschemas: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        discriminator = schema.get("discriminator")
+        prop = discriminator.get("propertyName") if isinstance(discriminator, Mapping) else None
+        if not isinstance(prop, str) or not isinstance(instance, dict):
+            yield from base(validator, subschemas, instance, schema) or ()
+            return
+        assert isinstance(discriminator, Mapping)
+        if prop not in instance:
+            yield ValidationError(
+                f"{prop!r} is required to tell which schema applies", validator="discriminator"
+            )
+            return
+        value = instance[prop]
+        mapping = discriminator.get("mapping")
+        mapping = mapping if isinstance(mapping, Mapping) else {}
+        refs = [
+            sub["$ref"]
+            for sub in subschemas
+            if isinstance(sub, Mapping) and isinstance(sub.get("$ref"), str)
+        ]
+        targets = {
+            name: _mapping_target(ref) for name, ref in mapping.items() if isinstance(ref, str)
+        }
+        target: str | None = None
+        if isinstance(value, str) and value in targets:
+            target = targets[value]
+        elif isinstance(value, str):
+            target = next((ref for ref in refs if ref.rsplit("/", 1)[-1] == value), None)
+        if target is None:
+            mapped = set(targets.values())
+            known = list(targets) + [ref.rsplit("/", 1)[-1] for ref in refs if ref not in mapped]
+            yield ValidationError(
+                f"{value!r} is not a known {prop!r}; expected one of {known}",
+                validator="discriminator",
+                path=[prop],
+            )
+            return
+        yield from validator.descend(instance, {"$ref": target})
+
+    return keyword
+
+
+def _mapping_target(target: str) -> str:
+    """Mapping values are references or bare schema names (``Cat``)."""
+    if "/" in target or "#" in target or "." in target:
+        return target
+    return f"#/components/schemas/{target}"
+
+
+def _lookup(validator: Any, node: Any, *, bare_only: bool = False) -> tuple[Any, Any]:
+    """``node`` with ``$ref``s followed, and the resolver that knows its base URI.
+    ``bare_only`` stops at a ``$ref`` with sibling keywords (which 3.1 applies too).
+
+    jsonschema has no public way to follow a reference from inside a keyword; the resolver it
+    carries is the one that knows the current base URI."""
+    resolver: Any = getattr(validator, "_resolver", None)
+    for _ in range(_MAX_REF_HOPS):
+        if not (isinstance(node, Mapping) and isinstance(node.get("$ref"), str)):
+            break
+        if bare_only and len(node) > 1:
+            break
+        try:
+            resolved = resolver.lookup(node["$ref"])
+        except (AttributeError, Unresolvable):
+            break
+        node, resolver = resolved.contents, resolved.resolver
+    return node, resolver
+
+
+def _flagged_names(validator: Any, schema: Any, flag: str) -> set[str]:
+    """Names of ``schema``'s properties marked ``readOnly`` (or ``writeOnly``)."""
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    if not isinstance(properties, Mapping):
+        return set()
+    names: set[str] = set()
+    for name, subschema in properties.items():
+        target, _ = _lookup(validator, subschema)
+        if isinstance(target, Mapping) and target.get(flag) is True:
+            names.add(name)
+    return names
+
+
+def _flag(context: Context) -> str:
+    return "readOnly" if context == "request" else "writeOnly"
+
+
+def _required_in(context: Context) -> KeywordFn:
+    flag = _flag(context)
+
+    def keyword(
+        validator: Any, required: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        if not validator.is_type(instance, "object") or not isinstance(required, list):
+            return
+        missing = [name for name in required if name not in instance]
+        skipped = _flagged_names(validator, schema, flag) if missing else set()
+        for name in missing:
+            if name not in skipped:
+                yield ValidationError(f"{name!r} is a required property")
+
+    return keyword
+
+
+def _all_of_in(context: Context, base: KeywordFn) -> KeywordFn:
+    """``allOf`` where a member's ``required`` skips properties another member marks
+    ``readOnly``/``writeOnly`` (``allOf: [Pet, {required: [id]}]`` with a read-only ``id``)."""
+    flag = _flag(context)
+
+    def keyword(
+        validator: Any, members: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        if not isinstance(instance, dict) or not isinstance(members, list):
+            yield from base(validator, members, instance, schema) or ()
+            return
+        resolved = [_lookup(validator, member, bare_only=True) for member in members]
+        flagged: set[str] = set()
+        for target, resolver in resolved:
+            local = validator.evolve(_resolver=resolver) if resolver is not None else validator
+            flagged |= _flagged_names(local, target, flag)
+        for index, (member, (target, resolver)) in enumerate(zip(members, resolved, strict=True)):
+            required = target.get("required") if isinstance(target, Mapping) else None
+            if isinstance(required, list) and flagged & set(required) and resolver is not None:
+                relaxed = {**target, "required": [n for n in required if n not in flagged]}
+                yield from validator.descend(
+                    instance, relaxed, schema_path=index, resolver=resolver
+                )
+            else:
+                yield from validator.descend(instance, member, schema_path=index)
+
+    return keyword
+
+
+def _oas30_class(context: Context) -> type[Validator]:
+    keywords: dict[str, KeywordFn] = dict(Draft4Validator.VALIDATORS)
+    for name in ("type", "enum"):
+        keywords[name] = _nullable(Draft4Validator.VALIDATORS[name])
+    for name in ("oneOf", "anyOf"):
+        keywords[name] = _nullable(_discriminating(Draft4Validator.VALIDATORS[name]))
+    all_of = Draft4Validator.VALIDATORS["allOf"]
+    if context is not None:
+        keywords["required"] = _required_in(context)
+        all_of = _all_of_in(context, all_of)
+    keywords["allOf"] = _nullable(all_of)
+    meta_schema = {**Draft4Validator.META_SCHEMA, "id": _OAS30_DIALECT, "$schema": _OAS30_DIALECT}
+    cls: type[Validator] = validators.create(
+        meta_schema=meta_schema,
+        validators=cast(Any, keywords),
+        # Draft 6's integer check, so 1.0 is an integer as JSON (and OpenAPI) mean it.
+        type_checker=Draft202012Validator.TYPE_CHECKER,
+        format_checker=FORMAT_CHECKER,
+        # No ``id`` in OpenAPI 3.0 schemas: an unknown dialect makes the resource opaque.
+        id_of=cast(Any, lambda _schema: None),
+        applicable_validators=cast(Any, _ignore_ref_siblings),
+    )
+    return cls
+
+
+def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
+    base: type[Validator] = Draft202012Validator
+    if dialect:
+        base = validators.validator_for({"$schema": dialect}, default=Draft202012Validator)
+    keywords: dict[str, KeywordFn] = {
+        name: _discriminating(base.VALIDATORS[name])
+        for name in ("oneOf", "anyOf")
+        if name in base.VALIDATORS
+    }
+    if context is not None:
+        keywords["required"] = _required_in(context)
+        keywords["allOf"] = _all_of_in(context, base.VALIDATORS["allOf"])
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call,unused-ignore]
+        base, keywords, format_checker=FORMAT_CHECKER
+    )
+    return extended
+
+
+class SchemaValidators:
+    """Validator classes, the document registry and the validator caches of one document."""
+
+    def __init__(
+        self,
+        *,
+        main_uri: str,
+        contents: Any,
+        version: str,
+        dialect: str | None,
+        retrieve: Callable[[str], Any],
+    ) -> None:
+        self.version = version
+        if version == "3.0":
+            self._specification: Specification[Any] = Specification.OPAQUE
+            self._classes = {ctx: _oas30_class(ctx) for ctx in (None, "request", "response")}
+        else:
+            self._specification = referencing.jsonschema.specification_with(
+                dialect or "https://json-schema.org/draft/2020-12/schema",
+                default=referencing.jsonschema.DRAFT202012,
+            )
+            self._classes = {
+                ctx: _oas31_class(dialect, ctx) for ctx in (None, "request", "response")
+            }
+        self._retrieve_contents = retrieve
+        self._resources: dict[str, Resource[Any]] = {}
+        resource = self._specification.create_resource(contents)
+        # ``retrieve`` is an attrs alias the type stubs do not know about.
+        registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg,unused-ignore]
+        self._registry = registry.with_resource(main_uri, resource)
+        self._by_uri: dict[tuple[str, Context], Validator] = {}
+        self._ad_hoc: OrderedDict[tuple[int, Context], tuple[Any, Validator]] = OrderedDict()
+
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        resource = self._resources.get(uri)
+        if resource is None:
+            contents = self._retrieve_contents(uri)
+            resource = self._specification.create_resource(contents)
+            self._resources[uri] = resource
+        return resource
+
+    def validator_class(self, context: Context = None) -> type[Validator]:
+        return self._classes[context]
+
+    def for_uri(self, uri: str, context: Context = None) -> Validator:
+        """A validator for the schema at ``uri`` (absolute, with a JSON-pointer fragment)."""
+        key = (uri, context)
+        found = self._by_uri.get(key)
+        if found is None:
+            found = self._make({"$ref": uri}, context)
+            self._by_uri[key] = found
+        return found
+
+    def for_schema(
+        self,
+        schema: Any,
+        context: Context = None,
+        prepare: Callable[[Any], Any] | None = None,
+    ) -> Validator:
+        """A validator for a schema object, cached by identity; ``prepare`` (say, making its
+        ``$ref``s absolute) runs once, on a cache miss."""
+        key = (id(schema), context)
+        cached = self._ad_hoc.get(key)
+        # The cached entry keeps the schema alive, so its id cannot be reused while cached.
+        if cached is not None and cached[0] is schema:
+            self._ad_hoc.move_to_end(key)
+            return cached[1]
+        made = self._make(prepare(schema) if prepare else schema, context)
+        self._ad_hoc[key] = (schema, made)
+        if len(self._ad_hoc) > _AD_HOC_CACHE_SIZE:
+            self._ad_hoc.popitem(last=False)
+        return made
+
+    def _make(self, schema: Any, context: Context) -> Validator:
+        cls = self._classes[context]
+        return cls(schema, registry=self._registry, format_checker=FORMAT_CHECKER)
+
+
+def iter_errors(validator: Validator, instance: Any, limit: int = 50) -> list[ValidationError]:
+    """Every error up to ``limit``; a reference the document cannot resolve is a config error."""
+    found: list[ValidationError] = []
+    try:
+        for error in validator.iter_errors(instance):
+            found.append(error)
+            if len(found) >= limit:
+                break
+    except Unresolvable as exc:
+        raise UnresolvableRef(str(getattr(exc, "ref", "")), f"cannot resolve $ref: {exc}") from exc
+    return found

@@ -1,0 +1,123 @@
+"""Issue 2's promises, black-box over HTTP against the example shop."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.e2e.spec_check import assert_conforms
+
+
+def test_first_request_gets_a_session_cookie(client: httpx.Client) -> None:
+    response = client.get("/products", params={"limit": 2})
+    assert response.status_code == 200
+    cookie = response.headers.get("set-cookie", "")
+    assert cookie.startswith("mockforge_session=")
+    lowered = cookie.lower()
+    assert "httponly" in lowered
+    assert "samesite=lax" in lowered
+    assert "path=/" in lowered
+    session_id = cookie.split(";", 1)[0].split("=", 1)[1]
+    assert len(session_id) >= 22  # 128 bits or more, base64url
+
+
+def test_known_session_gets_no_new_cookie_and_the_same_data(client: httpx.Client) -> None:
+    first = client.get("/products", params={"limit": 3})
+    assert "set-cookie" in first.headers
+    second = client.get("/products", params={"limit": 3})
+    assert "set-cookie" not in second.headers
+    assert second.json() == first.json()
+
+
+def test_responses_conform_to_the_spec(client: httpx.Client) -> None:
+    for path in ("/products", "/cart", "/orders"):
+        response = client.get(path)
+        assert response.status_code == 200, response.text
+        assert_conforms("shop", "GET", path, response)
+
+
+def test_source_header_is_always_set(client: httpx.Client) -> None:
+    assert client.get("/products").headers["x-mockmind-source"] in {"store", "cache", "offline"}
+    assert client.get("/nope").headers["x-mockmind-source"] == "rule"
+
+
+def test_unknown_path_is_404(client: httpx.Client) -> None:
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+
+
+def test_wrong_method_is_405_with_allow(client: httpx.Client) -> None:
+    response = client.delete("/products")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_bad_query_parameter_is_400_with_every_error(client: httpx.Client) -> None:
+    response = client.get("/products", params={"limit": "0", "offset": "-1"})
+    assert response.status_code == 400
+    locations = {e["location"] for e in response.json()["errors"]}
+    assert {"query.limit", "query.offset"} <= locations
+
+
+def test_bad_body_is_422_with_locations(client: httpx.Client) -> None:
+    response = client.post("/cart/items", json={"product_id": "", "quantity": 0})
+    assert response.status_code == 422
+    locations = {e["location"] for e in response.json()["errors"]}
+    assert any("quantity" in loc for loc in locations)
+
+
+def test_broken_json_is_422(client: httpx.Client) -> None:
+    response = client.post(
+        "/cart/items", content=b'{"product_id": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_oversized_body_is_413(client: httpx.Client) -> None:
+    big = b'{"product_id": "' + b"x" * 2_000_000 + b'", "quantity": 1}'
+    response = client.post("/cart/items", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+
+
+def test_prefer_code(client: httpx.Client) -> None:
+    response = client.get("/products/p-1", headers={"Prefer": "code=404"})
+    assert response.status_code == 404
+    assert_conforms("shop", "GET", "/products/p-1", response)
+
+
+def test_prefer_example(client: httpx.Client) -> None:
+    response = client.get("/products/p-1", headers={"Prefer": "example=mug"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "Enamel mug"
+    assert response.headers["x-mockmind-source"] == "example"
+
+
+def test_prefer_dynamic_generates(client: httpx.Client) -> None:
+    response = client.get("/admin/stats", headers={"Prefer": "dynamic=true"})
+    # admin is protected by a rule; the rule answers first, whatever Prefer says.
+    assert response.status_code == 401
+
+
+def test_reserved_prefix_is_not_mocked(client: httpx.Client) -> None:
+    assert client.get("/__mockmind/nope").status_code == 404
+    health = client.get("/__mockmind/health").json()
+    assert health["status"] == "ok"
+    assert health["api"]["kind"] == "openapi"
+    assert health["provider"]["in_use"] in {"offline", "openai"}
+
+
+def test_session_by_header_is_echoed_and_isolated(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as a, httpx.Client(base_url=base_url) as b:
+        a.headers["X-Session-ID"] = "e2e-header-session-a"
+        b.headers["X-Session-ID"] = "e2e-header-session-b"
+        item = a.post("/cart/items", json={"product_id": "p-1", "quantity": 1})
+        assert item.status_code == 201
+        assert len(a.get("/cart").json()["items"]) == 1
+        assert b.get("/cart").json()["items"] == []
+
+
+def test_malformed_session_id_gets_a_fresh_session(client: httpx.Client) -> None:
+    response = client.get("/cart", headers={"X-Session-ID": "../../etc/passwd"})
+    assert response.status_code == 200
+    assert response.json()["items"] == []

@@ -1,0 +1,495 @@
+"""The SAM deployment files: template.yaml, samconfig.toml, the layer and the events/ payloads.
+
+No AWS account and no Docker are needed: the template is read as YAML (CloudFormation's short
+tags such as ``!Ref`` become their long ``{"Ref": ...}`` / ``{"Fn::...": ...}`` forms), and every
+event is pushed through Mangum into a small echo app to show it carries what Mangum reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import EVENTS, ROOT
+
+TEMPLATE = ROOT / "template.yaml"
+SAMCONFIG = ROOT / "samconfig.toml"
+LAYER_REQUIREMENTS = ROOT / "layers" / "dependencies" / "requirements.txt"
+EXPECTED_EVENTS = {"get.json", "post-json.json", "session-cookie.json", "base64-body.json"}
+CART_ITEM = {"product_id": "p-1", "quantity": 2}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that turns ``!Tag value`` into the JSON form of the intrinsic function."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    if suffix == "Condition":
+        return {"Condition": value}
+    return {f"Fn::{suffix}": value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+def _load_template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return _load_template()
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def _only(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
+    found = _of_type(template, kind)
+    assert len(found) == 1, f"expected exactly one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+@pytest.fixture(scope="module")
+def function(template: dict[str, Any]) -> dict[str, Any]:
+    """The function's properties with Globals.Function applied (environment variables merged)."""
+    _, resource = _only(template, "AWS::Serverless::Function")
+    globals_ = dict(template.get("Globals", {}).get("Function", {}))
+    props = dict(resource["Properties"])
+    variables = {
+        **globals_.get("Environment", {}).get("Variables", {}),
+        **props.get("Environment", {}).get("Variables", {}),
+    }
+    merged = {**globals_, **props}
+    merged["Environment"] = {"Variables": variables}
+    return merged
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"Ref": name}
+
+
+# --------------------------------------------------------------------------- the function
+
+
+def test_template_is_a_sam_template(template: dict[str, Any]) -> None:
+    assert template["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+
+
+def test_function_runtime_architecture_and_handler(function: dict[str, Any]) -> None:
+    assert function["Runtime"] == "python3.12"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Handler"] == "mockmind.handler.handler"
+    assert function["CodeUri"].rstrip("/") == "src"
+    assert function["MemorySize"] == 1024
+    # API Gateway HTTP APIs time out at 30 s; the function must give up first.
+    assert function["Timeout"] == 29
+
+
+def test_function_code_needs_no_requirements_file() -> None:
+    # The dependencies live in the layer; a requirements.txt under src/ would make sam build
+    # install them a second time into the function package.
+    assert not (ROOT / "src" / "requirements.txt").exists()
+
+
+def test_http_api_catch_all_routes(template: dict[str, Any], function: dict[str, Any]) -> None:
+    api_name, _ = _only(template, "AWS::Serverless::HttpApi")
+    routes = set()
+    for event in function["Events"].values():
+        assert event["Type"] == "HttpApi"
+        props = event["Properties"]
+        assert props["ApiId"] == _ref(api_name)
+        # Payload format 2.0 is the HttpApi default; anything else would break the events/.
+        assert props.get("PayloadFormatVersion", "2.0") == "2.0"
+        routes.add((props["Method"], props["Path"]))
+    assert routes == {("ANY", "/"), ("ANY", "/{proxy+}")}
+
+
+def test_environment_variables(template: dict[str, Any], function: dict[str, Any]) -> None:
+    variables = function["Environment"]["Variables"]
+    table, _ = _only(template, "AWS::DynamoDB::Table")
+    bucket, _ = _only(template, "AWS::S3::Bucket")
+    assert variables["MOCKMIND_TABLE"] == _ref(table)
+    assert variables["MOCKMIND_BUCKET"] == _ref(bucket)
+    assert variables["MOCKMIND_STORAGE"] == _ref("StorageBackend")
+    assert template["Parameters"]["StorageBackend"]["Default"] == "aws"
+    assert variables["MOCKMIND_CONFIG"] == _ref("ConfigPath")
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "mockmind"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"]
+    assert variables["POWERTOOLS_LOG_LEVEL"] == _ref("LogLevel")
+    assert variables["MOCKMIND_LLM_PROVIDER"] == _ref("LlmProvider")
+    assert "MOCKMIND_SECRET_ARN" in variables
+
+
+def test_parameters(template: dict[str, Any]) -> None:
+    params = template["Parameters"]
+    assert params["LogLevel"]["Default"] in params["LogLevel"]["AllowedValues"]
+    assert params["StorageBackend"]["Default"] == "aws"
+    assert params["LlmProvider"]["Default"] == ""
+    assert params["ExistingSecretArn"]["Default"] == ""
+    assert params["ConfigPath"]["Default"] == ""
+    pattern = re.compile(params["ExistingSecretArn"]["AllowedPattern"])
+    assert pattern.fullmatch("")
+    assert pattern.fullmatch("arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-AbCdEf")
+    assert not pattern.fullmatch("my-secret")
+
+
+# --------------------------------------------------------------------------- the layer
+
+
+def _requirement_names(text: str) -> set[str]:
+    names = set()
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]
+            names.add(re.sub(r"[-_.]+", "-", name).lower())
+    return names
+
+
+def test_dependencies_layer(template: dict[str, Any], function: dict[str, Any]) -> None:
+    name, layer = _only(template, "AWS::Serverless::LayerVersion")
+    props = layer["Properties"]
+    assert props["ContentUri"].rstrip("/") == "layers/dependencies"
+    assert props["CompatibleRuntimes"] == ["python3.12"]
+    assert props["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+    assert _ref(name) in function["Layers"]
+
+
+def test_layer_requirements_match_pyproject() -> None:
+    layer = _requirement_names(LAYER_REQUIREMENTS.read_text())
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = _requirement_names("\n".join(pyproject["project"]["dependencies"]))
+    # The python3.12 Lambda runtime ships boto3 and botocore.
+    assert not layer & {"boto3", "botocore"}
+    assert runtime - {"boto3"} <= layer, "layer requirements lag behind pyproject.toml"
+    assert {"fastapi", "mangum", "pydantic", "numpy", "aws-lambda-powertools"} <= layer
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def test_table_is_single_table_with_ttl(template: dict[str, Any]) -> None:
+    _, table = _only(template, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert types == {"pk": "S", "sk": "S"}
+
+
+def test_bucket_is_private_and_encrypted(template: dict[str, Any]) -> None:
+    _, bucket = _only(template, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    algorithms = {r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules}
+    assert algorithms <= {"AES256", "aws:kms"}
+    assert algorithms
+
+
+def test_bucket_policy_denies_plain_http(template: dict[str, Any]) -> None:
+    bucket, _ = _only(template, "AWS::S3::Bucket")
+    _, policy = _only(template, "AWS::S3::BucketPolicy")
+    assert policy["Properties"]["Bucket"] == _ref(bucket)
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny"
+        and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+        for s in statements
+    )
+
+
+def test_secret_is_created_unless_one_is_given(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    name, secret = _only(template, "AWS::SecretsManager::Secret")
+    condition = secret["Condition"]
+    assert template["Conditions"][condition] == {"Fn::Equals": [_ref("ExistingSecretArn"), ""]}
+    chosen = {"Fn::If": [condition, _ref(name), _ref("ExistingSecretArn")]}
+    assert function["Environment"]["Variables"]["MOCKMIND_SECRET_ARN"] == chosen
+    templates = [p for p in function["Policies"] if "AWSSecretsManagerGetSecretValuePolicy" in p]
+    assert templates == [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": chosen}}]
+
+
+# --------------------------------------------------------------------------- permissions
+
+# SAM policy templates that are scoped to one named resource.
+_SCOPED_TEMPLATES = {
+    "DynamoDBCrudPolicy": "TableName",
+    "DynamoDBReadPolicy": "TableName",
+    "S3CrudPolicy": "BucketName",
+    "S3ReadPolicy": "BucketName",
+    "S3WritePolicy": "BucketName",
+    "AWSSecretsManagerGetSecretValuePolicy": "SecretArn",
+}
+
+
+def _statements(policies: list[Any]) -> Iterator[dict[str, Any]]:
+    for policy in policies:
+        if isinstance(policy, dict) and "Statement" in policy:
+            yield from policy["Statement"]
+
+
+def test_policies_are_least_privilege(template: dict[str, Any], function: dict[str, Any]) -> None:
+    policies = function["Policies"]
+    for policy in policies:
+        # No managed policies by name (AmazonDynamoDBFullAccess and friends).
+        assert isinstance(policy, dict), policy
+        if "Statement" in policy:
+            continue
+        ((kind, args),) = policy.items()
+        assert kind in _SCOPED_TEMPLATES, kind
+        assert set(args) == {_SCOPED_TEMPLATES[kind]}
+        assert args[_SCOPED_TEMPLATES[kind]] not in ("*", "")
+
+    table, _ = _only(template, "AWS::DynamoDB::Table")
+    assert {"DynamoDBCrudPolicy": {"TableName": _ref(table)}} in policies
+
+    for statement in _statements(policies):
+        if statement["Effect"] != "Allow":
+            continue
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            assert "*" not in action, f"wildcard action {action!r}"
+        resources = statement["Resource"]
+        for resource in resources if isinstance(resources, list) else [resources]:
+            assert resource != "*", f"{statement.get('Sid')} applies to every resource"
+
+
+def test_s3_access_is_limited_to_the_vector_prefix(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    bucket, _ = _only(template, "AWS::S3::Bucket")
+    prefix = function["Environment"]["Variables"]["MOCKMIND_VECTOR_PREFIX"]
+    s3 = [s for s in _statements(function["Policies"]) if "s3:" in json.dumps(s["Action"])]
+    assert s3, "the function cannot reach the vector bucket"
+    for statement in s3:
+        if statement["Action"] == "s3:ListBucket":
+            assert statement["Resource"] == {"Fn::GetAtt": [bucket, "Arn"]}
+            assert statement["Condition"]["StringLike"]["s3:prefix"]
+        else:
+            assert statement["Resource"] == {"Fn::Sub": f"${{{bucket}.Arn}}/{prefix}*"}
+
+
+# --------------------------------------------------------------------------- outputs, samconfig
+
+
+def test_outputs(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert {"ApiUrl", "TableName", "BucketName", "FunctionArn"} <= set(outputs)
+    api, _ = _only(template, "AWS::Serverless::HttpApi")
+    assert f"${{{api}}}.execute-api." in outputs["ApiUrl"]["Value"]["Fn::Sub"]
+    assert outputs["ApiUrl"]["Value"]["Fn::Sub"].startswith("https://")
+
+
+def test_samconfig_environments() -> None:
+    config = tomllib.loads(SAMCONFIG.read_text())
+    assert config["version"] == 0.1
+    names = set()
+    for env, confirm in (("default", True), ("ci", False)):
+        names.add(config[env]["global"]["parameters"]["stack_name"])
+        assert config[env]["global"]["parameters"]["region"]
+        deploy = config[env]["deploy"]["parameters"]
+        assert deploy["capabilities"] == "CAPABILITY_IAM"
+        assert deploy["resolve_s3"] is True
+        assert deploy["confirm_changeset"] is confirm
+        assert "StorageBackend=aws" in deploy["parameter_overrides"]
+        local = config[env]["local_start_api"]["parameters"]["parameter_overrides"]
+        assert "StorageBackend=memory" in local
+    assert len(names) == 2, "default and ci must deploy different stacks"
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _event_files() -> list[Path]:
+    return sorted(EVENTS.glob("*.json"))
+
+
+def _load_event(path: Path) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(path.read_text())
+    return event
+
+
+def _body_bytes(event: dict[str, Any]) -> bytes:
+    body = event.get("body")
+    if body is None:
+        return b""
+    return base64.b64decode(body, validate=True) if event["isBase64Encoded"] else body.encode()
+
+
+def test_expected_events_exist() -> None:
+    assert {p.name for p in _event_files()} >= EXPECTED_EVENTS
+
+
+@pytest.mark.parametrize("path", _event_files(), ids=lambda p: p.name)
+def test_event_is_an_http_api_v2_payload(path: Path, function: dict[str, Any]) -> None:
+    event = _load_event(path)
+    assert event["version"] == "2.0"
+    # Keys that would make Mangum take it for a REST API (v1) or ALB event.
+    assert not {"resource", "httpMethod", "multiValueHeaders"} & set(event)
+    routes = {
+        f"{e['Properties']['Method']} {e['Properties']['Path']}"
+        for e in function["Events"].values()
+    }
+    assert event["routeKey"] in routes | {"$default"}
+    assert event["rawPath"].startswith("/")
+    assert isinstance(event["rawQueryString"], str)
+    assert not event["rawQueryString"].startswith("?")
+    assert isinstance(event["isBase64Encoded"], bool)
+
+    headers = event["headers"]
+    assert all(k == k.lower() and isinstance(v, str) for k, v in headers.items())
+
+    context = event["requestContext"]
+    http = context["http"]
+    assert http["method"] in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+    assert http["path"] == event["rawPath"]
+    assert http["sourceIp"]
+    assert http["userAgent"] == headers["user-agent"]
+    assert re.fullmatch(r"\d{12}", context["accountId"])
+    assert context["apiId"]
+    assert context["domainName"] == headers["host"]
+    assert context["domainName"].startswith(context["apiId"] + ".execute-api.")
+    assert context["stage"] == "$default"
+    assert context["routeKey"] == event["routeKey"]
+    assert context["requestId"]
+    assert context["time"]
+    assert isinstance(context["timeEpoch"], int)
+
+    query = event.get("queryStringParameters")
+    if event["rawQueryString"]:
+        pairs = dict(p.split("=", 1) for p in event["rawQueryString"].split("&"))
+        assert query == pairs
+    else:
+        assert not query
+
+    body = _body_bytes(event)
+    if body:
+        assert headers["content-length"] == str(len(body))
+        if headers.get("content-type", "").startswith("application/json"):
+            json.loads(body)
+
+    if event.get("cookies"):
+        assert headers.get("cookie", "; ".join(event["cookies"])) == "; ".join(event["cookies"])
+
+
+def test_get_event() -> None:
+    event = _load_event(EVENTS / "get.json")
+    assert event["requestContext"]["http"]["method"] == "GET"
+    assert event["rawPath"] == "/products"
+    assert event["rawQueryString"] == "limit=2"
+    assert "body" not in event
+
+
+def test_post_json_event() -> None:
+    event = _load_event(EVENTS / "post-json.json")
+    assert event["requestContext"]["http"]["method"] == "POST"
+    assert event["rawPath"] == "/cart/items"
+    assert event["isBase64Encoded"] is False
+    assert event["headers"]["content-type"] == "application/json"
+    assert json.loads(event["body"]) == CART_ITEM
+
+
+def test_session_cookie_event() -> None:
+    event = _load_event(EVENTS / "session-cookie.json")
+    assert event["rawPath"] == "/products"
+    ((cookie,),) = [event["cookies"]]
+    name, value = cookie.split("=", 1)
+    assert name == "mockforge_session"
+    # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", value)
+    assert event["headers"]["cookie"] == cookie
+
+
+def test_base64_body_event() -> None:
+    event = _load_event(EVENTS / "base64-body.json")
+    assert event["isBase64Encoded"] is True
+    assert event["requestContext"]["http"]["method"] == "POST"
+    assert event["rawPath"] == "/cart/items"
+    assert json.loads(base64.b64decode(event["body"], validate=True)) == CART_ITEM
+
+
+async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app that answers with what it was given."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+    echo = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope["query_string"].decode(),
+        "cookie": headers.get("cookie"),
+        "host": headers.get("host"),
+        "body": body.decode(),
+    }
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(echo).encode()})
+
+
+@pytest.mark.usefixtures("event_loop_for_mangum")
+@pytest.mark.parametrize("path", _event_files(), ids=lambda p: p.name)
+def test_event_goes_through_mangum(path: Path) -> None:
+    mangum = pytest.importorskip("mangum")
+    event = _load_event(path)
+    context = SimpleNamespace(
+        function_name="mockmind",
+        aws_request_id=event["requestContext"]["requestId"],
+        get_remaining_time_in_millis=lambda: 29_000,
+    )
+    response = mangum.Mangum(_echo, lifespan="off")(event, context)
+    assert response["statusCode"] == 200
+    echo = json.loads(response["body"])
+    assert echo["method"] == event["requestContext"]["http"]["method"]
+    assert echo["path"] == event["rawPath"]
+    assert echo["query"] == event["rawQueryString"]
+    assert echo["host"] == event["requestContext"]["domainName"]
+    assert echo["body"] == _body_bytes(event).decode()
+    assert echo["cookie"] == ("; ".join(event["cookies"]) if event.get("cookies") else None)

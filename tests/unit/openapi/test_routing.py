@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import pytest
+
+from mockmind.domain.errors import MethodNotAllowed, RouteNotFound
+from mockmind.openapi import OpenAPIDocument
+from mockmind.openapi.routing import NoRoute, RouteEntry, Router, server_base_paths
+
+
+def op_id(doc: OpenAPIDocument, method: str, path: str) -> str | None:
+    return doc.match(method, path).operation.operation_id
+
+
+def test_literal_segment_wins_over_template(petstore: OpenAPIDocument) -> None:
+    assert op_id(petstore, "GET", "/pets/mine") == "myPets"
+    matched = petstore.match("GET", "/pets/42")
+    assert matched.operation.operation_id == "getPet"
+    assert matched.path_params == {"petId": "42"}
+
+
+def test_template_is_tried_when_the_literal_path_lacks_the_method(
+    petstore: OpenAPIDocument,
+) -> None:
+    matched = petstore.match("DELETE", "/pets/mine")
+    assert matched.operation.operation_id == "deletePet"
+    assert matched.path_params == {"petId": "mine"}
+
+
+@pytest.mark.parametrize("path", ["/pets/", "/pets//", "/v1/pets/", "/pets?limit=3"])
+def test_trailing_slash_and_query_are_tolerated(petstore: OpenAPIDocument, path: str) -> None:
+    assert op_id(petstore, "GET", path) == "listPets"
+
+
+def test_method_is_case_insensitive(petstore: OpenAPIDocument) -> None:
+    assert op_id(petstore, "get", "/pets") == "listPets"
+
+
+def test_mixed_segment_templates(petstore: OpenAPIDocument) -> None:
+    matched = petstore.match("GET", "/pets/7/photo.png")
+    assert matched.operation.operation_id == "getPhoto"
+    assert matched.path_params == {"petId": "7", "format": "png"}
+
+
+def test_path_values_are_percent_decoded(petstore: OpenAPIDocument) -> None:
+    assert petstore.match("DELETE", "/pets/a%20b").path_params == {"petId": "a b"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/pets",  # https://api.example.com/v1
+        "/beta/pets",  # {scheme}://staging.example.com/{basePath} with basePath's default
+        "/pets",  # without any base path
+    ],
+)
+def test_document_server_base_paths(petstore: OpenAPIDocument, path: str) -> None:
+    assert op_id(petstore, "GET", path) == "listPets"
+
+
+def test_path_level_servers_replace_the_documents(petstore: OpenAPIDocument) -> None:
+    assert op_id(petstore, "GET", "/internal/admin/reports") == "reports"
+    assert op_id(petstore, "GET", "/admin/reports") == "reports"
+    with pytest.raises(RouteNotFound):
+        petstore.match("GET", "/v1/admin/reports")
+
+
+def test_operation_level_servers_apply_to_that_operation_only(petstore: OpenAPIDocument) -> None:
+    assert op_id(petstore, "DELETE", "/legacy/pets/3") == "deletePet"
+    with pytest.raises(MethodNotAllowed) as exc:
+        petstore.match("GET", "/legacy/pets/3")
+    assert exc.value.headers == {"Allow": "DELETE"}
+    assert op_id(petstore, "GET", "/v1/pets/3") == "getPet"
+
+
+def test_unknown_path_is_404(petstore: OpenAPIDocument) -> None:
+    with pytest.raises(RouteNotFound) as exc:
+        petstore.match("GET", "/owners/1")
+    assert exc.value.status == 404
+    assert "GET /owners/1" in exc.value.detail
+
+
+def test_wrong_method_is_405_with_allow(petstore: OpenAPIDocument) -> None:
+    with pytest.raises(MethodNotAllowed) as exc:
+        petstore.match("PATCH", "/pets/3")
+    assert exc.value.status == 405
+    assert exc.value.headers == {"Allow": "DELETE, GET"}
+    with pytest.raises(MethodNotAllowed) as exc:
+        petstore.match("PUT", "/pets")
+    assert exc.value.headers == {"Allow": "GET, POST"}
+
+
+def test_root_path() -> None:
+    router = Router([RouteEntry("/", "GET")])
+    assert router.match("GET", "/").template == "/"
+    assert router.match("GET", "").template == "/"
+
+
+def test_declared_path_keeps_precedence_over_a_prefixed_copy() -> None:
+    router = Router(
+        [
+            RouteEntry("/pets", "GET", ("/v1",)),
+            RouteEntry("/v1/pets", "GET"),
+        ]
+    )
+    assert router.match("GET", "/v1/pets").template == "/v1/pets"
+    assert router.match("GET", "/pets").template == "/pets"
+
+
+def test_same_shape_templates_keep_their_own_names() -> None:
+    router = Router([RouteEntry("/a/{x}", "GET"), RouteEntry("/a/{y}", "POST")])
+    assert router.match("GET", "/a/1").path_params == {"x": "1"}
+    assert router.match("POST", "/a/1").path_params == {"y": "1"}
+
+
+def test_backtracking_through_templates() -> None:
+    router = Router(
+        [
+            RouteEntry("/a/b/c", "GET"),
+            RouteEntry("/a/{x}/d", "GET"),
+            RouteEntry("/{p}/{q}/{r}", "GET"),
+        ]
+    )
+    assert router.match("GET", "/a/b/d").template == "/a/{x}/d"
+    assert router.match("GET", "/a/b/c").template == "/a/b/c"
+    assert router.match("GET", "/z/b/c").path_params == {"p": "z", "q": "b", "r": "c"}
+    with pytest.raises(NoRoute) as exc:
+        router.match("GET", "/a/b")
+    assert exc.value.allowed == ()
+
+
+@pytest.mark.parametrize(
+    ("servers", "expected"),
+    [
+        (None, ()),
+        ([{"url": "/"}], ("/",)),
+        ([{"url": "http://127.0.0.1:3000"}], ("/",)),
+        ([{"url": "https://x.com/api/v1/"}], ("/api/v1",)),
+        ([{"url": "/relative/base"}], ("/relative/base",)),
+        (
+            [
+                {
+                    "url": "https://x.com/{version}",
+                    "variables": {"version": {"default": "v2", "enum": ["v1", "v2"]}},
+                }
+            ],
+            ("/v2", "/v1"),
+        ),
+        ([{"url": "https://{host}/api"}], ("/api",)),
+        ([{"nourl": 1}, "junk"], ()),
+    ],
+)
+def test_server_base_paths(servers: object, expected: tuple[str, ...]) -> None:
+    assert server_base_paths(servers) == expected

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockmind.domain.rules.expressions import ExpressionSyntaxError, parse_expression
+
+
+class Ctx:
+    def __init__(self, named: Mapping[str, Any] | None = None) -> None:
+        self._named = dict(named or {})
+        self.products = {"p-1": {"id": "p-1", "price": 9.99, "name": "Mug"}}
+
+    def now(self) -> float:
+        return 1_700_000_000.0
+
+    def named(self, name: str) -> Any:
+        return self._named.get(name)
+
+    def lookup(self, collection: str, entity_id: Any) -> Mapping[str, Any] | None:
+        return self.products.get(str(entity_id)) if collection == "products" else None
+
+
+CART = {
+    "items": [
+        {"price": 0.1, "quantity": 1},
+        {"price": 0.2, "quantity": 1},
+        {"price": 2.5, "quantity": 4},
+    ],
+    "product_id": "p-1",
+    "discount": 1.5,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sum(items[].price * items[].quantity)", 10.3),
+        ("count(items)", 3),
+        ("min(items[].price)", 0.1),
+        ("max(items[].quantity)", 4),
+        ("avg(items[].quantity)", 2),
+        ("round(sum(items[].price * items[].quantity) - discount, 1)", 8.8),
+        ("round(7.6)", 8),
+        ("items[2].price * 2", 5.0),
+        ("-discount", -1.5),
+        ("10 % 4 + 2 * 3", 8),
+        ("(1 + 2) * 3", 9),
+        ("1 / 0", 0),
+        ("'a' + 'b'", "ab"),
+        ("lookup(products, product_id).price", 9.99),
+        ("lookup(products, 'missing').price", None),
+        ("coalesce(nothing, discount)", 1.5),
+        ("now()", "2023-11-14T22:13:20Z"),
+        ("cart.total", 42),
+        ("count(orders)", 2),
+        ("where(orders, 'user', ['u1'])", [{"user": "u1"}]),
+        ("where(orders, 'user', follows[].user)", [{"user": "u2"}]),
+    ],
+)
+def test_evaluation(text: str, expected: Any) -> None:
+    ctx = Ctx(
+        {
+            "cart": {"total": 42},
+            "orders": [{"user": "u1"}, {"user": "u2"}],
+            "follows": [{"user": "u2"}],
+        }
+    )
+    value = parse_expression(text).evaluate(CART, ctx)
+    assert value == (pytest.approx(expected) if isinstance(expected, float) else expected)
+
+
+def test_entity_fields_shadow_named_values() -> None:
+    ctx = Ctx({"discount": 100})
+    assert parse_expression("discount").evaluate(CART, ctx) == 1.5
+
+
+def test_sum_of_prices_reads_as_a_price() -> None:
+    entity = {"items": [{"p": 0.1}, {"p": 0.2}]}
+    assert parse_expression("sum(items[].p)").evaluate(entity, Ctx()) == 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "fragment"),
+    [
+        ("sum(", 5, "unexpected"),
+        ("foo(1)", 1, "unknown function 'foo'"),
+        ("sum(1, 2)", 1, "takes 1 argument"),
+        ("1 +* 2", 4, "unexpected"),
+        ("round(1, 2, 3)", 1, "1 to 2"),
+    ],
+)
+def test_syntax_errors(text: str, column: int, fragment: str) -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse_expression(text)
+    assert info.value.column == column
+    assert fragment in str(info.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "price": st.floats(0, 1000, allow_nan=False).map(lambda x: round(x, 2)),
+                "quantity": st.integers(0, 99),
+            }
+        ),
+        max_size=20,
+    )
+)
+def test_total_is_always_the_sum_of_line_totals(items: list[dict[str, Any]]) -> None:
+    total = parse_expression("round(sum(items[].price * items[].quantity), 2)")
+    expected = round(sum(i["price"] * i["quantity"] for i in items), 2)
+    assert total.evaluate({"items": items}, Ctx()) == pytest.approx(expected, abs=0.011)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+
+from mockmind.adapters.memory import MemoryEntityStore
+from mockmind.domain.auth import AuthSettings, TokenIssuer, bearer_token
+from mockmind.domain.errors import RequestError
+from mockmind.domain.state_machines import StateMachine, Transition, split_trigger
+
+MACHINE = StateMachine(
+    "orders",
+    "orders",
+    "status",
+    "placed",
+    ("placed", "paid", "shipped", "cancelled"),
+    (
+        Transition(frozenset({"placed"}), "paid", "POST", "/orders/{id}/pay"),
+        Transition(frozenset({"paid"}), "shipped", "POST", "/orders/{id}/ship"),
+        Transition(frozenset({"placed", "paid"}), "cancelled", "POST", "/orders/{id}/cancel"),
+    ),
+)
+
+
+def test_triggers_match_method_and_template() -> None:
+    assert [t.to for t in MACHINE.triggered_by("post", "/orders/{id}/pay/")] == ["paid"]
+    assert MACHINE.triggered_by("GET", "/orders/{id}/pay") == []
+
+
+def test_allowed_moves() -> None:
+    assert MACHINE.allows("placed", "paid")
+    assert MACHINE.allows("paid", "paid")  # staying put is not a move
+    assert not MACHINE.allows("placed", "shipped")
+    assert [t.to for t in MACHINE.moves_from("paid")] == ["shipped", "cancelled"]
+
+
+def test_refusal_is_409_with_the_allowed_transitions() -> None:
+    error = MACHINE.refusal("o-1", "placed", "shipped")
+    body = error.body()
+    assert error.status == 409
+    assert body["current_state"] == "placed"
+    assert body["allowed_transitions"] == [
+        {"to": "paid", "on": "POST /orders/{id}/pay"},
+        {"to": "cancelled", "on": "POST /orders/{id}/cancel"},
+    ]
+
+
+def test_split_trigger() -> None:
+    assert split_trigger("post /orders/{id}/pay/") == ("POST", "/orders/{id}/pay")
+
+
+def test_bearer_token_parsing() -> None:
+    assert bearer_token({"authorization": "Bearer abc"}) == "abc"
+    assert bearer_token({"authorization": "bearer  abc "}) == "abc"
+    assert bearer_token({"authorization": "Basic abc"}) is None
+    assert bearer_token({}) is None
+
+
+def test_tokens_are_issued_checked_and_revoked() -> None:
+    issuer = TokenIssuer(MemoryEntityStore(), AuthSettings(token_ttl_seconds=60))
+    token = issuer.issue("s-1", "ada", now=100.0)
+    assert len(token) >= 43
+    assert issuer.session_of(token, now=159.0) == "s-1"
+    assert issuer.session_of(token, now=160.0) is None
+    assert issuer.session_of("forged", now=100.0) is None
+    issuer.revoke(token)
+    assert issuer.session_of(token, now=101.0) is None
+
+
+def test_login_and_logout_endpoints() -> None:
+    issuer = TokenIssuer(MemoryEntityStore(), AuthSettings.from_triggers("POST /login", None))
+    assert issuer.is_login("post", "/login/")
+    assert not issuer.is_logout("POST", "/logout")
+
+
+def test_credentials() -> None:
+    open_door = TokenIssuer(MemoryEntityStore(), AuthSettings())
+    assert open_door.check_credentials({"username": "ada", "password": "x"}) == "ada"
+    with pytest.raises(RequestError) as missing:
+        open_door.check_credentials({"username": "ada"})
+    assert missing.value.status == 401
+    strict = TokenIssuer(MemoryEntityStore(), AuthSettings(users={"ada": "secret"}))
+    assert strict.check_credentials({"username": "ada", "password": "secret"}) == "ada"
+    with pytest.raises(RequestError, match="invalid"):
+        strict.check_credentials({"username": "ada", "password": "nope"})
