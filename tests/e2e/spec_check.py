@@ -50,6 +50,11 @@ def response_schema(name: str, method: str, path: str, status: int) -> Any:
     responses = operation["responses"]
     response = responses.get(str(status)) or responses.get("default")
     assert response is not None, f"status {status} is not declared for {method} {path}"
+    if "$ref" in response:
+        node: Any = load_spec(name)
+        for part in response["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        response = node
     content = response.get("content")
     if not content:
         return None

@@ -231,12 +231,19 @@ def _bounds(
 
 @st.composite
 def integer_schemas(draw: st.DrawFn, openapi30: bool) -> dict[str, Any]:
+    if draw(st.integers(0, 7)) == 0:
+        # At the edge of the format's range only the format keeps values in bounds.
+        fmt = draw(st.sampled_from(["int32", "int64"]))
+        top = 2**31 - 1 if fmt == "int32" else 2**63 - 1
+        return {"type": "integer", "format": fmt, "minimum": top - draw(st.integers(0, 50))}
     schema: dict[str, Any] = {"type": "integer"}
     multiple = draw(st.none() | st.sampled_from([2, 3, 5, 10]))
     if multiple:
         schema["multipleOf"] = multiple
+    narrowest = 2 * (multiple or 1) + 1
     low = draw(st.integers(-1000, 1000))
-    high = low + draw(st.integers(2 * (multiple or 1) + 1, 500))
+    # Narrow ranges make a mishandled exclusive bound show up.
+    high = low + draw(st.integers(narrowest, narrowest + 2) | st.integers(narrowest, 500))
     _bounds(draw, schema, low, high, openapi30)
     if draw(st.booleans()):
         schema["format"] = draw(st.sampled_from(["int32", "int64"]))
@@ -246,11 +253,13 @@ def integer_schemas(draw: st.DrawFn, openapi30: bool) -> dict[str, Any]:
 @st.composite
 def number_schemas(draw: st.DrawFn, openapi30: bool) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "number"}
-    multiple = draw(st.none() | st.sampled_from([0.01, 0.1, 0.25, 0.5, 2.5]))
+    # 0.07, 0.1 and 0.05 are the steps where float division most often fails a validator.
+    multiple = draw(st.none() | st.sampled_from([0.01, 0.05, 0.07, 0.1, 0.25, 0.5, 2.5]))
     if multiple:
         schema["multipleOf"] = multiple
     low = draw(st.integers(-4000, 4000)) / 4
-    high = low + 2 * (multiple or 0.25) + 1 + draw(st.integers(0, 400)) / 4
+    extra = draw(st.integers(0, 2) | st.integers(0, 400)) / 4
+    high = low + 2 * (multiple or 0.25) + 1 + extra
     _bounds(draw, schema, low, high, openapi30)
     if draw(st.booleans()):
         schema["format"] = draw(st.sampled_from(["float", "double"]))
@@ -260,7 +269,7 @@ def number_schemas(draw: st.DrawFn, openapi30: bool) -> dict[str, Any]:
 @st.composite
 def string_schemas(draw: st.DrawFn) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
-    kind = draw(st.sampled_from(["plain", "format", "pattern"]))
+    kind = draw(st.sampled_from(["plain", "format", "format", "pattern"]))
     if kind == "plain":
         low = draw(st.integers(0, 12))
         if draw(st.booleans()):
@@ -274,15 +283,29 @@ def string_schemas(draw: st.DrawFn) -> dict[str, Any]:
     return schema
 
 
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "integer" if isinstance(value, int) else "string"
+
+
 @st.composite
 def enum_schemas(draw: st.DrawFn, openapi30: bool) -> dict[str, Any]:
-    values = draw(st.lists(SCALARS, min_size=1, max_size=4, unique_by=lambda v: json.dumps(v)))
-    if not openapi30 and draw(st.booleans()):
+    values = draw(st.lists(SCALARS, min_size=1, max_size=5, unique_by=json.dumps))
+    if not openapi30 and draw(st.integers(0, 3)) == 0:
         return {"const": values[0]}
-    strings = [v for v in values if isinstance(v, str)]
-    if strings and draw(st.booleans()):
-        return {"type": "string", "enum": strings}
-    return {"enum": values}
+    schema: dict[str, Any] = {"enum": values}
+    # A type (or bound) that only some members meet: the generator must pick among those.
+    types = sorted({json_type(v) for v in values} - ({"null"} if openapi30 else set()))
+    kind = draw(st.sampled_from([None, *types]))
+    if kind is not None:
+        schema["type"] = kind
+    integers = [v for v in values if json_type(v) == "integer"]
+    if kind == "integer" and draw(st.booleans()):
+        schema["minimum"] = draw(st.sampled_from(integers))
+    return schema
 
 
 @st.composite
@@ -312,6 +335,21 @@ def _maybe_nullable(draw: st.DrawFn, schema: dict[str, Any], openapi30: bool) ->
     if openapi30:
         return {**schema, "nullable": True}
     return {**schema, "type": [schema["type"], "null"]}
+
+
+@st.composite
+def small_unique_arrays(draw: st.DrawFn) -> dict[str, Any]:
+    """So few possible items that duplicates are likely unless avoided on purpose."""
+    values = draw(st.lists(SCALARS, min_size=1, max_size=4, unique_by=json.dumps))
+    items = {"type": "boolean"} if draw(st.integers(0, 3)) == 0 else {"enum": values}
+    size = 2 if "type" in items else len(values)
+    return {
+        "type": "array",
+        "items": items,
+        "uniqueItems": True,
+        "minItems": draw(st.integers(0, size)),
+        "maxItems": size,
+    }
 
 
 UNIQUE_ITEMS = st.sampled_from(
@@ -398,7 +436,9 @@ def _arrays(children: st.SearchStrategy[Any], openapi30: bool) -> st.SearchStrat
             "contains": {"minimum": 90},
         }
     )
-    return plain() if openapi30 else st.one_of(plain(), tuples(), contains)
+    if openapi30:
+        return st.one_of(plain(), small_unique_arrays())
+    return st.one_of(plain(), small_unique_arrays(), tuples(), contains)
 
 
 def _combinators(children: st.SearchStrategy[Any], openapi30: bool) -> st.SearchStrategy[Any]:
@@ -457,7 +497,9 @@ def _combinators(children: st.SearchStrategy[Any], openapi30: bool) -> st.Search
 
     any_of = st.lists(children, min_size=1, max_size=3).map(lambda b: {"anyOf": b})
     wrapper = children.map(lambda c: {"allOf": [c], "description": "wrapped"})
-    return st.one_of(split_object(), numeric_allof(), shared_property, one_of(), any_of, wrapper)
+    return st.one_of(
+        one_of(), split_object(), one_of(), numeric_allof(), shared_property, any_of, wrapper
+    )
 
 
 def schemas(openapi30: bool) -> st.SearchStrategy[Any]:
@@ -487,12 +529,12 @@ def with_defs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-CASES = st.one_of(
-    schemas(openapi30=True).map(lambda s: (True, s)),
-    schemas(openapi30=False).map(lambda s: (False, s)),
-    with_defs().map(lambda s: (False, s)),
-)
+OPENAPI30 = schemas(openapi30=True).map(lambda s: (True, s))
+OPENAPI31 = schemas(openapi30=False).map(lambda s: (False, s))
+CASES = st.one_of(OPENAPI30, OPENAPI31, OPENAPI30, OPENAPI31, with_defs().map(lambda s: (False, s)))
 GENERATOR = OfflineGenerator()
+# Everything below the root is past max_depth: the cheapest valid values must validate too.
+SHALLOW = OfflineGenerator(max_depth=1)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -504,6 +546,8 @@ def test_generated_values_validate_and_repeat(
     value = GENERATOR.generate(schema, seed=seed, name=name)
     assert errors(schema, value, openapi30=openapi30) == [], json.dumps(value)
     assert GENERATOR.generate(schema, seed=seed, name=name) == value
+    shallow = SHALLOW.generate(schema, seed=seed, name=name)
+    assert errors(schema, shallow, openapi30=openapi30) == [], json.dumps(shallow)
 
 
 # -- determinism and threads --------------------------------------------------------------------
@@ -1002,6 +1046,30 @@ def test_bounds_and_multiples_from_allof_branches_intersect() -> None:
     }
     values = {GENERATOR.generate(schema, seed=f"b{i}") for i in range(20)}
     assert values == {24}
+
+
+@pytest.mark.parametrize(
+    ("schema", "openapi30", "only"),
+    [
+        ({"type": "integer", "minimum": 1, "maximum": 2, "exclusiveMinimum": True}, True, 2),
+        ({"type": "integer", "minimum": 1, "maximum": 2, "exclusiveMaximum": True}, True, 1),
+        ({"type": "integer", "exclusiveMinimum": 1, "maximum": 2}, False, 2),
+        ({"type": "integer", "minimum": 1, "exclusiveMaximum": 2}, False, 1),
+        (
+            {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.02, "multipleOf": 0.01},
+            False,
+            0.01,
+        ),
+        ({"type": "integer", "format": "int32", "minimum": 2**31 - 1}, False, 2**31 - 1),
+    ],
+)
+def test_exclusive_and_format_bounds_leave_one_value(
+    schema: dict[str, Any], openapi30: bool, only: float
+) -> None:
+    for i in range(10):
+        value = GENERATOR.generate(schema, seed=f"x{i}")
+        assert value == only
+        assert errors(schema, value, openapi30=openapi30) == []
 
 
 def test_nullable_value_becomes_null_past_max_depth() -> None:

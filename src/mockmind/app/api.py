@@ -45,7 +45,14 @@ def create_app(container: Container) -> FastAPI:
             status_code=404,
         )
 
-    @app.api_route("/{path:path}", methods=_METHODS, include_in_schema=False)
+    async def mock_app(scope: Scope, receive: Receive, send: Send) -> None:
+        # Every path the admin routes do not claim, whatever its characters: a route pattern
+        # would miss paths with newlines or other odd bytes, which the mock must still answer.
+        if scope["type"] != "http":
+            return
+        response = await mock(Request(scope, receive))
+        await response(scope, receive, send)
+
     async def mock(request: Request) -> Response:
         mock_request = MockRequest(
             method=request.method,
@@ -58,6 +65,7 @@ def create_app(container: Container) -> FastAPI:
         result = await container.engine.handle(mock_request)
         return _to_response(result, container, mock_request)
 
+    app.router.default = mock_app
     return app
 
 

@@ -649,10 +649,17 @@ class OfflineGenerator:
             count = min(count, high)
         count = max(count, min(low, high) if high is not None else low)
 
+        if flat.unique and not flat.contains and not any(p for p, _ in flat.item_rules):
+            # Retries rarely find the last unused member of a small enum; deal them instead.
+            domain = _finite_domain(ctx, _item_schema(flat, 0, with_contains=False))
+            if domain is not None:
+                rng.shuffle(domain)
+                return domain[:count]
+
         values: list[Any] = []
         seen: set[Any] = set()
         for index in range(count):
-            item_schema = _item_schema(flat, index, index < with_contains)
+            item_schema = _item_schema(flat, index, with_contains=index < with_contains)
             value: Any = None
             fresh = False
             tries = _UNIQUE_ATTEMPTS if flat.unique else 1
@@ -1136,7 +1143,7 @@ def _key_allowed(flat: _Flat, key: str) -> bool:
     )
 
 
-def _item_schema(flat: _Flat, index: int, with_contains: bool) -> Schema:
+def _item_schema(flat: _Flat, index: int, *, with_contains: bool) -> Schema:
     parts: list[Schema] = []
     for prefix, items in flat.item_rules:
         if index < len(prefix):
@@ -1148,6 +1155,23 @@ def _item_schema(flat: _Flat, index: int, with_contains: bool) -> Schema:
     if not parts:
         return True
     return parts[0] if len(parts) == 1 else {"allOf": parts}
+
+
+def _finite_domain(ctx: _Ctx, schema: Schema) -> list[Any] | None:
+    """Every value ``schema`` allows, when they are few enough to list (enums, booleans)."""
+    flat = _flatten(ctx, schema)
+    if flat.choices or flat.impossible:
+        return None
+    if flat.enum is not None:
+        candidates = flat.enum
+    elif flat.types is not None and set(flat.types) <= {"boolean", "null"}:
+        candidates = [
+            v for v, t in ((False, "boolean"), (True, "boolean"), (None, "null")) if t in flat.types
+        ]
+    else:
+        return None
+    unique = {_canon(v): v for v in candidates if _is_valid(ctx, v, schema, 0)}
+    return [_clone(v) for v in unique.values()]
 
 
 def _pick_type(flat: _Flat, hint: str | None, minimal: bool) -> str:

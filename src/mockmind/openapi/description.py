@@ -29,7 +29,7 @@ class OpenAPIDescription:
 
     def summary(self) -> str:
         doc = self.document
-        count = sum(1 for _ in doc.operations())
+        count = len(doc.routes())
         return f"{doc.title} (OpenAPI {doc.version}, {count} operations, {doc.path.name})"
 
     def route(self, request: MockRequest) -> RoutedRequest:

@@ -231,6 +231,10 @@ class OpenAPIDocument:
             self._operations[key] = found
         return found
 
+    def routes(self) -> list[tuple[str, str]]:
+        """(path template, upper-case method) of every operation, without building them."""
+        return [(template, method) for template, method, _, _ in self._route_table()]
+
     def operations(self) -> Iterator[Operation]:
         for template, method, _, _ in self._route_table():
             yield self.operation(template, method)

@@ -76,7 +76,8 @@ class Response:
     pointer: str = ""
 
 
-@dataclass(frozen=True)
+# Identity equality: each document builds an operation once, and callers may key caches on it.
+@dataclass(frozen=True, eq=False)
 class Operation:
     method: str  # upper-case, as requests carry it
     path_template: str

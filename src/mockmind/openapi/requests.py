@@ -301,11 +301,11 @@ def _body(
     charset = parse_media_type(header)[1].get("charset", "utf-8")
     files: dict[str, UploadedFile] = {}
     try:
-        if is_json(concrete) or (actual is None and is_json(key)):
+        if is_json(concrete):
             value: Any = json.loads(request.body.decode(charset))
         elif concrete == "application/x-www-form-urlencoded":
             fields = parse_qs(
-                request.body.decode("latin-1"),
+                request.body.decode(charset, errors="replace"),
                 keep_blank_values=True,
                 encoding=charset,
                 errors="replace",

@@ -65,12 +65,9 @@ def _is_base64(value: object) -> bool:
     return True
 
 
-# Formats OpenAPI names that constrain nothing JSON can check (or that jsonschema only checks
-# when optional packages are installed) get a permissive or standard-library check, so a
-# Lambda layer without those packages behaves like a laptop with them.
-for _name in ("float", "double", "binary", "password"):
-    FORMAT_CHECKER.checks(_name)(lambda _value: True)
-
+# OpenAPI's ``float``, ``double``, ``binary`` and ``password`` constrain nothing JSON can check;
+# like any unknown format they pass. jsonschema checks ``date-time`` and ``uri`` only when optional
+# packages are installed, so a Lambda layer without them gets standard-library checks instead.
 if "date-time" not in FORMAT_CHECKER.checkers:
     _RFC3339 = re.compile(
         r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
@@ -138,6 +135,10 @@ def _discriminating(base: KeywordFn) -> KeywordFn:
         targets = {
             name: _mapping_target(ref) for name, ref in mapping.items() if isinstance(ref, str)
         }
+        if not refs and not targets:
+            # Inline branches have no names for the discriminator to pick: plain oneOf/anyOf.
+            yield from base(validator, subschemas, instance, schema) or ()
+            return
         target: str | None = None
         if isinstance(value, str) and value in targets:
             target = targets[value]
@@ -302,7 +303,6 @@ class SchemaValidators:
         dialect: str | None,
         retrieve: Callable[[str], Any],
     ) -> None:
-        self.version = version
         if version == "3.0":
             self._specification: Specification[Any] = Specification.OPAQUE
             self._classes = {ctx: _oas30_class(ctx) for ctx in (None, "request", "response")}
@@ -330,9 +330,6 @@ class SchemaValidators:
             resource = self._specification.create_resource(contents)
             self._resources[uri] = resource
         return resource
-
-    def validator_class(self, context: Context = None) -> type[Validator]:
-        return self._classes[context]
 
     def for_uri(self, uri: str, context: Context = None) -> Validator:
         """A validator for the schema at ``uri`` (absolute, with a JSON-pointer fragment)."""

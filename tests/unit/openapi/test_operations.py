@@ -14,6 +14,9 @@ def test_operations_in_document_order(petstore: OpenAPIDocument) -> None:
         ("GET", "/pets/{petId}"),
     ]
     assert len({op.operation_id for op in ops}) == len(ops)
+    assert petstore.routes()[:2] == [("/pets", "GET"), ("/pets", "POST")]
+    assert len(petstore.routes()) == len(ops)
+    assert len(set(ops)) == len(ops)  # operations are hashable, by identity
 
 
 def test_operation_fields(petstore: OpenAPIDocument) -> None:

@@ -109,6 +109,15 @@ def test_discriminator_without_mapping_uses_schema_names(petstore: OpenAPIDocume
     assert "expected one of ['Cat', 'Dog']" in unknown
 
 
+def test_discriminator_over_inline_branches_is_plain_one_of(petstore: OpenAPIDocument) -> None:
+    schema = {
+        "oneOf": [{"type": "object", "required": ["a"]}, {"type": "object", "required": ["b"]}],
+        "discriminator": {"propertyName": "kind"},
+    }
+    assert messages(petstore, schema, {"kind": "x", "a": 1}) == []
+    assert len(messages(petstore, schema, {"kind": "x"})) == 1
+
+
 def test_discriminator_only_applies_to_objects(petstore: OpenAPIDocument) -> None:
     assert messages(petstore, "#/components/schemas/Shape", "circle") != []
 

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mockmind.domain.errors import MethodNotAllowed, RequestValidationFailed
+from mockmind.openapi import OpenAPIDescription
+from mockmind.ports.api_description import ApiDescription
+
+from .conftest import PETSTORE, request
+
+
+@pytest.fixture(scope="module")
+def api() -> OpenAPIDescription:
+    return OpenAPIDescription.load(PETSTORE)
+
+
+def test_is_an_api_description(api: OpenAPIDescription) -> None:
+    described: ApiDescription = api
+    assert described.kind == "openapi"
+    assert api.summary().startswith("Petstore 3.0 (OpenAPI 3.0, 23 operations")
+
+
+def test_route(api: OpenAPIDescription) -> None:
+    routed = api.route(request("GET", "/v1/pets/5", query={"x": ["1"]}))
+    assert routed.path_template == "/pets/{petId}"
+    assert routed.operation_id == "getPet"
+    assert routed.path_params == {"petId": 5}
+    assert routed.query == {"x": "1"}
+
+
+def test_route_errors(api: OpenAPIDescription) -> None:
+    with pytest.raises(MethodNotAllowed):
+        api.route(request("PATCH", "/pets"))
+    with pytest.raises(RequestValidationFailed):
+        api.route(request("GET", "/pets/0"))
+
+
+def test_plan_response(api: OpenAPIDescription) -> None:
+    routed = api.route(request("GET", "/pets", headers={"prefer": "code=200, dynamic=true"}))
+    plan = api.plan_response(routed)
+    assert plan.status == 200
+    assert plan.media_type == "application/json"
+    assert plan.has_example is False
+    assert plan.schema_key == "#/paths/~1pets/get/responses/200/content/application~1json/schema"
+    assert set(plan.header_schemas) == {"X-Total-Count", "X-Rate-Limit"}
+
+
+def test_plan_response_with_example(api: OpenAPIDescription) -> None:
+    routed = api.route(request("GET", "/pets/3", headers={"prefer": "code=404"}))
+    plan = api.plan_response(routed)
+    assert (plan.status, plan.has_example, plan.example) == (
+        404,
+        True,
+        {"code": 404, "message": "not found"},
+    )
+
+
+def test_response_errors(api: OpenAPIDescription) -> None:
+    plan = api.plan_response(api.route(request("GET", "/pets/3")))
+    assert api.response_errors(plan, {"id": 3, "name": "Rex"}) == []
+    assert sorted(api.response_errors(plan, {"id": "3"})) == [
+        "(root): 'name' is a required property",
+        "id: '3' is not of type 'integer'",
+    ]
+
+
+def test_response_errors_without_schema(api: OpenAPIDescription) -> None:
+    plan = api.plan_response(api.route(request("DELETE", "/pets/3")))
+    assert api.response_errors(plan, None) == []
+
+
+def test_named_schemas(api: OpenAPIDescription) -> None:
+    assert api.named_schema("Pet") == {"$ref": "#/components/schemas/Pet"}
+    assert api.named_schema("Weird~Name/Slash") == {
+        "$ref": "#/components/schemas/Weird~0Name~1Slash"
+    }
+    assert api.named_schema("Nope") is None
+    assert api.resolve_ref("#/components/schemas/Weird~0Name~1Slash")["enum"] == ["escaped"]
+
+
+def test_named_schema_errors(api: OpenAPIDescription) -> None:
+    assert api.named_schema_errors("Pet", {"name": "Rex"}) == []  # id is read-only
+    assert api.named_schema_errors("Pet", {"name": 1}) == [
+        {"location": "body.name", "message": "1 is not of type 'string'", "keyword": "type"}
+    ]
+    assert api.named_schema_errors("Nope", {}) == []
+
+
+def test_operations_for_resource_inference(api: OpenAPIDescription) -> None:
+    infos = {(i.method, i.path_template): i for i in api.operations()}
+    listing = infos[("GET", "/pets")]
+    assert listing.success_status == 200
+    assert listing.response_schema == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Pet"},
+    }
+    assert "limit" in listing.query_params
+    create = infos[("POST", "/pets")]
+    assert (create.success_status, create.request_schema) == (
+        201,
+        {"$ref": "#/components/schemas/NewPet"},
+    )
+    assert infos[("GET", "/defaulted")].success_status == 200
+    assert infos[("GET", "/errors-only")].success_status is None
+
+
+def test_a_full_round_trip(api: OpenAPIDescription) -> None:
+    body: Any = {"name": "Rex", "secret": "s"}
+    routed = api.route(
+        request(
+            "POST",
+            "/pets",
+            body=json.dumps(body).encode(),
+            content_type="application/json",
+            headers={"accept": "application/json"},
+        )
+    )
+    assert routed.body == body
+    plan = api.plan_response(routed)
+    assert plan.status == 201
+    assert api.response_errors(plan, {"id": 1, "name": "Rex"}) == []
