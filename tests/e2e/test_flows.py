@@ -43,6 +43,7 @@ def shop_flow(client: httpx.Client) -> dict[str, Any]:
     assert checkout.status_code == 201, checkout.text
     order = checkout.json()
     assert order["status"] == "placed"
+    assert "paid_at" not in order  # set by the pay transition, not invented up front
     assert order["total"] == pytest.approx(expected_total)
     assert [i["product_id"] for i in order["items"]] == [first["id"], second["id"]]
     assert client.get("/cart").json()["items"] == []

@@ -83,6 +83,8 @@ def test_oversized_body_is_413(client: httpx.Client) -> None:
 def test_prefer_code(client: httpx.Client) -> None:
     response = client.get("/products/p-1", headers={"Prefer": "code=404"})
     assert response.status_code == 404
+    assert response.json()["status"] == 404
+    assert response.json()["title"] == "Not Found"
     assert_conforms("shop", "GET", "/products/p-1", response)
 
 

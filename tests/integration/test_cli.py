@@ -40,7 +40,7 @@ def test_validate_rejects_a_misspelt_key_with_its_line(tmp_path: Path) -> None:
     text = (FIXTURES / "config-example.yaml").read_text()
     broken = tmp_path / "broken.yaml"
     broken.write_text(text.replace("cache_ttl_seconds", "cahce_ttl_seconds"))
-    line = next(i for i, l in enumerate(broken.read_text().splitlines(), 1) if "cahce" in l)
+    line = next(i for i, text in enumerate(broken.read_text().splitlines(), 1) if "cahce" in text)
     result = _run("validate-config", str(broken))
     assert result.returncode == 1
     assert f"broken.yaml:{line}:" in result.stderr

@@ -25,7 +25,7 @@ from mockmind.domain.cache_keys import (
 )
 from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
 from mockmind.domain.generator import OfflineGenerator
-from mockmind.domain.http import MockRequest, MockResponse, Source
+from mockmind.domain.http import REASON_PHRASES, MockRequest, MockResponse, Source
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.actions import RuleOutcome, error_response
@@ -331,6 +331,25 @@ class MockEngine:
         if machine is not None and entity.get(machine.field) not in machine.states:
             entity[machine.field] = machine.initial
 
+    def _unset_transition_fields(
+        self,
+        ctx: ResourceContext,
+        action: ResourceAction,
+        machine: StateMachine,
+        body: Any,
+        entity: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A new order has no ``paid_at``: fields a transition sets wait for that transition.
+
+        The generator fills every property; these would claim events that never happened.
+        """
+        given = set(body) if isinstance(body, Mapping) else set()
+        later = {f for t in machine.transitions for f in t.set_fields} - given
+        if not later & set(entity):
+            return entity
+        trimmed = {k: v for k, v in entity.items() if k not in later}
+        return self.world.resources.save(ctx, action.spec, trimmed, action.parent_id)
+
     def _check_state_change(
         self, ctx: ResourceContext, action: ResourceAction, new_state: Any
     ) -> None:
@@ -364,6 +383,8 @@ class MockEngine:
                     raise machine.refusal("(new)", None, str(state))
             initial = {machine.field: machine.initial} if machine else None
             entity = resources.create(ctx, action, routed.body, initial)
+            if machine is not None:
+                entity = self._unset_transition_fields(ctx, action, machine, routed.body, entity)
         elif action.kind == "read":
             entity = resources.read(ctx, action.spec, action.entity_id, action.parent_id)
         elif action.kind in ("replace", "merge"):
@@ -450,11 +471,26 @@ class MockEngine:
         if plan.schema is None:
             return None
         body = self._generator.generate(plan.schema, seed=seed)
+        if plan.status >= 400 and isinstance(body, dict):
+            body = self._error_realism(plan, body)
         errors = self.api.response_errors(plan, body)
         if errors:
             # The generator is meant to be correct by construction; say loudly when it is not.
             logger.error("generated body breaks its schema %s: %s", plan.schema_key, errors[:3])
         return body
+
+    def _error_realism(self, plan: ResponsePlan, body: dict[str, Any]) -> dict[str, Any]:
+        """An error body says the status it is sent with, and a reason that fits it."""
+        reason = REASON_PHRASES.get(plan.status, "Error")
+        fixes: dict[str, Any] = {}
+        for key, value in body.items():
+            lowered = key.lower().replace("_", "")
+            if lowered in ("status", "code", "statuscode", "httpstatus") and isinstance(value, int):
+                fixes[key] = plan.status
+            elif lowered in ("title", "error", "reason") and isinstance(value, str):
+                fixes[key] = reason
+        fixed = {**body, **fixes}
+        return fixed if not self.api.response_errors(plan, fixed) else body
 
     def _finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
         headers = {

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
 from random import Random
 from typing import Any, Final, Literal
 
@@ -103,6 +103,9 @@ _STRING_KEYWORDS: Final = frozenset({"minLength", "maxLength", "pattern", "forma
 # Cheapest first: what a value shrinks to once it is past max_depth.
 _CHEAP_ORDER: Final = ("null", "boolean", "integer", "number", "string", "array", "object")
 _SCALARS: Final = frozenset({"null", "boolean", "integer", "number", "string"})
+# Preference order for a value whose type is only known by exclusion (`not: {type: ...}`).
+_ALL_TYPES: Final = ("string", "integer", "number", "boolean", "object", "array", "null")
+_NOT_TYPE_KEYWORDS: Final = frozenset({"type", "nullable", "description", "title"})
 
 _EPOCH_2020: Final = 1_577_836_800
 _EPOCH_2026: Final = 1_767_225_600
@@ -510,10 +513,13 @@ class OfflineGenerator:
         if kind == "array":
             return self._array(ctx, flat, rng, path=path, name=name, depth=depth, minimal=minimal)
         if kind == "boolean":
-            return rng.random() < (0.7 if hint == "flag" else 0.5)
+            choice = rng.random() < (0.7 if hint == "flag" else 0.5)
+            return not choice if _excluded(ctx, flat, choice) else choice
         if kind in ("integer", "number"):
-            return _number(flat, rng, hint, integer=kind == "integer")
-        return self._string(flat, rng, hint)
+            return _number(
+                flat, rng, hint, integer=kind == "integer", excluded=partial(_excluded, ctx, flat)
+            )
+        return self._string(flat, rng, hint, partial(_excluded, ctx, flat))
 
     @staticmethod
     def _pick_enum(
@@ -614,7 +620,7 @@ class OfflineGenerator:
             key: str | None = None
             if flat.pattern_props and attempt % 2 == 0:
                 pattern = flat.pattern_props[attempt // 2 % len(flat.pattern_props)][0]
-                key = _xeger(rng, [pattern], 1, None)
+                key = _xeger(rng, [pattern], 1, partial(_search, pattern))
             if key is None:
                 key = words[rng.randrange(len(words))]
             if key in result or not _key_allowed(flat, key):
@@ -678,7 +684,9 @@ class OfflineGenerator:
 
     # -- strings --------------------------------------------------------------------------
 
-    def _string(self, flat: _Flat, rng: Random, hint: str | None) -> str:
+    def _string(
+        self, flat: _Flat, rng: Random, hint: str | None, excluded: Callable[[Any], bool]
+    ) -> str:
         low = flat.min_len
         high = flat.max_len
 
@@ -687,7 +695,7 @@ class OfflineGenerator:
                 return False
             if not all(_search(p, text) for p in flat.patterns):
                 return False
-            return all(_format_ok(f, text) for f in flat.formats)
+            return all(_format_ok(f, text) for f in flat.formats) and not excluded(text)
 
         for fmt in flat.formats:
             formatted = self._formatted(fmt, rng, hint)
@@ -698,8 +706,8 @@ class OfflineGenerator:
             if hinted is not None and fits(hinted):
                 return hinted
         if flat.patterns:
-            matched = _xeger(rng, flat.patterns, low, high)
-            if matched is not None and fits(matched):
+            matched = _xeger(rng, flat.patterns, low, fits)
+            if matched is not None:
                 return matched
         return _fit_length(self._lorem(rng), low, high, rng, self._pools.words())
 
@@ -988,7 +996,7 @@ def _merge(ctx: _Ctx, flat: _Flat, schema: Schema, hops: int) -> None:
         if isinstance(discriminator, Mapping):
             flat.discriminator = discriminator
     if "not" in schema:
-        flat.nots.append(schema["not"])
+        _merge_not(flat, schema["not"])
 
     if "example" in schema:
         flat.examples.append(schema["example"])
@@ -1001,6 +1009,32 @@ def _merge(ctx: _Ctx, flat: _Flat, schema: Schema, hops: int) -> None:
         flat.read_only = True
     if schema.get("writeOnly") is True:
         flat.write_only = True
+
+
+def _merge_not(flat: _Flat, negated: Any) -> None:
+    flat.nots.append(negated)
+    if negated is True or (isinstance(negated, Mapping) and not negated):
+        flat.impossible = True
+        return
+    if not isinstance(negated, Mapping):
+        return
+    kind = negated.get("type")
+    # A type may only be ruled out when nothing else in the `not` narrows it.
+    if kind is not None and set(negated) <= _NOT_TYPE_KEYWORDS:
+        excluded = {kind} if isinstance(kind, str) else set(kind)
+        if negated.get("nullable") is True:
+            excluded.add("null")
+        if "number" in excluded:
+            excluded.add("integer")
+        remaining = tuple(t for t in _ALL_TYPES if t not in excluded)
+        flat.types = _intersect_types(flat.types, remaining)
+        if not flat.types:
+            flat.impossible = True
+
+
+def _excluded(ctx: _Ctx, flat: _Flat, value: Any) -> bool:
+    """Whether a `not` rules the value out; checked while generating, so retries are rare."""
+    return any(_is_valid(ctx, value, negated, 0) for negated in flat.nots)
 
 
 def _merge_object(flat: _Flat, schema: Mapping[str, Any]) -> None:
@@ -1270,7 +1304,14 @@ def _own_cost(ctx: _Ctx, schema: Mapping[str, Any], visiting: frozenset[str], bu
 # -- numbers ----------------------------------------------------------------------------------
 
 
-def _number(flat: _Flat, rng: Random, hint: str | None, *, integer: bool) -> int | float:
+def _number(
+    flat: _Flat,
+    rng: Random,
+    hint: str | None,
+    *,
+    integer: bool,
+    excluded: Callable[[Any], bool],
+) -> int | float:
     low, low_ex, high, high_ex = flat.low, flat.low_exclusive, flat.high, flat.high_exclusive
     for fmt in flat.formats:
         if fmt in _INT_FORMAT_BOUNDS:
@@ -1296,9 +1337,10 @@ def _number(flat: _Flat, rng: Random, hint: str | None, *, integer: bool) -> int
         steps = [_fraction_lcm(s, Fraction(1)) for s in steps]
 
     def acceptable(value: int | float) -> bool:
-        return _number_fits(
+        fits = _number_fits(
             value, flat.multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex
         )
+        return fits and not excluded(value)
 
     for step in steps:
         window = _step_window(step, preferred, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
@@ -1341,7 +1383,8 @@ def _step_window(
     if first is not None and last is not None and first > last:
         return None
     pref_first = math.ceil(preferred[0] / step)
-    pref_last = math.floor(preferred[1] / step)
+    # A coarse step (multipleOf 10 for a 1-5 rating) may skip the whole preferred range.
+    pref_last = max(math.floor(preferred[1] / step), pref_first)
     span = max(pref_last - pref_first, 10)
     lo_k = pref_first if first is None else max(first, pref_first)
     hi_k = pref_last if last is None else min(last, pref_last)
@@ -1417,7 +1460,9 @@ class _ShortXeger(Xeger):
         return super()._handle_repeat(start_range, min(end_range, start_range + self._span), value)
 
 
-def _xeger(rng: Random, patterns: Sequence[str], low: int, high: int | None) -> str | None:
+def _xeger(
+    rng: Random, patterns: Sequence[str], low: int, accept: Callable[[str], bool]
+) -> str | None:
     xeger = _ShortXeger(rng, max(_REPEAT_SPAN, low))
     for attempt in range(_PATTERN_ATTEMPTS):
         pattern = patterns[attempt % len(patterns)]
@@ -1431,9 +1476,7 @@ def _xeger(rng: Random, patterns: Sequence[str], low: int, high: int | None) -> 
             pad = "x" * (low - len(text))
             candidates += [text + pad, pad + text]
         for candidate in candidates:
-            if len(candidate) < low or (high is not None and len(candidate) > high):
-                continue
-            if all(_search(p, candidate) for p in patterns):
+            if accept(candidate):
                 return candidate
     return None
 

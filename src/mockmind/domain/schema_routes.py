@@ -13,18 +13,22 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockmind.domain.errors import RequestError, RequestValidationFailed
-from mockmind.domain.http import MockRequest
+from mockmind.domain.http import REASON_PHRASES, MockRequest
+from mockmind.domain.json_schema import multiple_of
 from mockmind.domain.prefer import parse_prefer
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{8,}|[A-Za-z]+[-_]\d+.*|.*\d.*)$")
 _SCHEMAS_URI = "urn:mockmind:schemas"
+_VALIDATOR: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"multipleOf": multiple_of}
+)
 
 GENERIC_RESOURCE: Mapping[str, Any] = {
     "type": "object",
@@ -45,18 +49,6 @@ ERROR_SCHEMA: Mapping[str, Any] = {
         "title": {"type": "string"},
         "detail": {"type": "string"},
     },
-}
-
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
 }
 
 
@@ -217,11 +209,11 @@ class SchemaRoutes:
         name, is_item, _, _ = self._shape(request.path)
         schema: Mapping[str, Any] = {"$ref": f"#/$defs/{name}"} if name else GENERIC_RESOURCE
         if prefer.code is not None and not 200 <= prefer.code < 300:
-            if prefer.code not in _REASONS and not 400 <= prefer.code < 600:
+            if prefer.code not in REASON_PHRASES and not 400 <= prefer.code < 600:
                 raise RequestError(
                     422, "Unprocessable Entity", f"cannot answer with status {prefer.code}"
                 )
-            example = {"status": prefer.code, "title": _REASONS.get(prefer.code, "Error")}
+            example = {"status": prefer.code, "title": REASON_PHRASES.get(prefer.code, "Error")}
             return ResponsePlan(
                 prefer.code,
                 schema=ERROR_SCHEMA,
@@ -251,7 +243,7 @@ class SchemaRoutes:
         root = dict(schema) if isinstance(schema, Mapping) else schema
         if isinstance(root, dict):
             root = {**root, "$id": _SCHEMAS_URI, "$defs": self._schemas}
-        return Draft202012Validator(root, registry=self._registry, format_checker=FormatChecker())
+        return _VALIDATOR(root, registry=self._registry, format_checker=FormatChecker())
 
 
 class _Frozen:

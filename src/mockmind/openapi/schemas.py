@@ -32,6 +32,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource, Specification
 from referencing.exceptions import Unresolvable
 
+from mockmind.domain.json_schema import multiple_of
 from mockmind.openapi.errors import UnresolvableRef
 
 Context = Literal["request", "response"] | None
@@ -259,6 +260,7 @@ def _oas30_class(context: Context) -> type[Validator]:
         keywords["required"] = _required_in(context)
         all_of = _all_of_in(context, all_of)
     keywords["allOf"] = _nullable(all_of)
+    keywords["multipleOf"] = multiple_of
     meta_schema = {**Draft4Validator.META_SCHEMA, "id": _OAS30_DIALECT, "$schema": _OAS30_DIALECT}
     cls: type[Validator] = validators.create(
         meta_schema=meta_schema,
@@ -282,6 +284,7 @@ def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
         for name in ("oneOf", "anyOf")
         if name in base.VALIDATORS
     }
+    keywords["multipleOf"] = multiple_of
     if context is not None:
         keywords["required"] = _required_in(context)
         keywords["allOf"] = _all_of_in(context, base.VALIDATORS["allOf"])
