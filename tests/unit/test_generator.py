@@ -838,10 +838,23 @@ def test_one_of_value_matches_exactly_one_branch() -> None:
     assert kinds == {float}  # an integer would satisfy both branches
 
 
-def test_not_type_is_honoured() -> None:
-    schema = {"not": {"type": "string"}, "minimum": 3}
-    for i in range(10):
+@pytest.mark.parametrize(
+    ("schema", "allowed"),
+    [
+        ({"not": {"type": "string"}}, lambda v: not isinstance(v, str)),
+        ({"type": ["string", "null"], "not": {"type": "string"}}, lambda v: v is None),
+        (
+            {"type": "string", "pattern": "^[a-c]$", "not": {"enum": ["a", "b"]}},
+            lambda v: v == "c",
+        ),
+        ({"type": "integer", "minimum": 1, "maximum": 3, "not": {"const": 2}}, lambda v: v != 2),
+        ({"type": "boolean", "not": {"const": True}}, lambda v: v is False),
+    ],
+)
+def test_not_rules_values_out(schema: dict[str, Any], allowed: Callable[[Any], bool]) -> None:
+    for i in range(30):
         value = GENERATOR.generate(schema, seed=f"n{i}")
+        assert allowed(value), value
         assert errors(schema, value) == []
 
 

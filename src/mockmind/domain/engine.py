@@ -161,6 +161,8 @@ class MockEngine:
 
         outcome = self._run_rules(routed, session, ctx, touched, now)
         changes.state.update(outcome.state_updates)
+        # What a rule set is visible to the rest of this request (guards, expressions).
+        ctx.state = {**ctx.state, **outcome.state_updates}
         if outcome.delay_seconds > 0:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.response is not None:

@@ -449,6 +449,9 @@ class OfflineGenerator:
                 Random(ctx.seed_int(f"{path}|g{rounds}")).shuffle(possible)
             index = possible[attempt % len(possible)]
             branch = branches[index]
+            if isinstance(branch, Mapping) and isinstance(branch.get("$ref"), str):
+                # The chosen named schema, not the union, is what a discriminator should name.
+                flat.identity = branch["$ref"]
             _merge(ctx, flat, branch, 0)
             if isinstance(discriminator, Mapping) and isinstance(branch, Mapping):
                 ref = branch.get("$ref")

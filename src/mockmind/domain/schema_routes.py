@@ -141,27 +141,33 @@ class SchemaRoutes:
     def _shape(self, path: str) -> tuple[str | None, bool, str, dict[str, str]]:
         """(schema name, is-item, template, path params) for a path like /users/42/posts/7.
 
-        The last id is ``{id}``; earlier ones are named after their collection (``user_id``).
+        The last id is ``{id}`` (so ``/orders/{id}/pay`` reads naturally in a trigger);
+        earlier ones are named after their collection (``/users/{user_id}/posts/{id}``).
         """
         segments = [s for s in path.split("/") if s]
+        kinds: list[tuple[str, str | None]] = []  # ("id" | "literal", schema name)
+        for segment in segments:
+            known = self._schema_for(segment)
+            previous = kinds[-1] if kinds else None
+            after_literal = previous is not None and previous[0] == "literal"
+            named = previous is not None and previous[1] is not None
+            if known is None and after_literal and (named or _ID_SEGMENT.match(segment)):
+                kinds.append(("id", None))
+            else:
+                kinds.append(("literal", known))
+        last_id = max((i for i, (kind, _) in enumerate(kinds) if kind == "id"), default=-1)
         template: list[str] = []
         params: dict[str, str] = {}
-        name: str | None = None
-        is_item = False
-        for index, segment in enumerate(segments):
-            known = self._schema_for(segment)
-            after_collection = index > 0 and template[-1][0] != "{"
-            if known is None and after_collection and (name or _ID_SEGMENT.match(segment)):
-                param = (
-                    "id" if index == len(segments) - 1 else f"{_snake(singular(template[-1]))}_id"
-                )
+        for index, (segment, (kind, _)) in enumerate(zip(segments, kinds, strict=True)):
+            if kind == "id":
+                param = "id" if index == last_id else f"{_snake(singular(segments[index - 1]))}_id"
                 template.append("{" + param + "}")
                 params[param] = segment
-                is_item = True
             else:
                 template.append(segment)
-                name = known
-                is_item = False
+        name = next((known for kind, known in reversed(kinds) if known is not None), None)
+        # /orders/42 is an item; so is /orders/42/pay, an action on that item.
+        is_item = any(kind == "id" for kind, _ in kinds) and kinds[-1][1] is None
         return name, is_item, "/" + "/".join(template), params
 
     def route(self, request: MockRequest) -> RoutedRequest:
@@ -175,7 +181,9 @@ class SchemaRoutes:
                     422, [{"location": "body", "message": f"body is not valid JSON: {exc}"}]
                 ) from exc
         if body is not None and name and request.method in ("POST", "PUT", "PATCH"):
-            errors = self._errors(name, body, partial=request.method == "PATCH")
+            # One schema serves both directions here, and the server fills ids and computed
+            # fields: a request body is checked for types and bounds, not for completeness.
+            errors = self._errors(name, body, partial=True)
             if errors:
                 raise RequestValidationFailed(422, errors)
         return RoutedRequest(

@@ -1,0 +1,182 @@
+"""The engine's request flow with in-memory adapters, config schemas and a hand-moved clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from mockmind.app.bootstrap import Container, build
+from mockmind.config import parse_config
+from mockmind.domain.http import MockRequest, MockResponse
+
+CONFIG = """
+intelligent_behavior:
+  session_tracking: {method: header}
+  behavior_model:
+    rules:
+      schemas:
+        Order:
+          type: object
+          required: [id, status, total]
+          properties:
+            id: {type: string}
+            status: {type: string, enum: [new, paid, shipped]}
+            total: {type: number, minimum: 0}
+            paid_at: {type: string}
+            items:
+              type: array
+              items:
+                type: object
+                properties: {price: {type: number}, qty: {type: integer}}
+      resources:
+        orders:
+          computed: {total: "sum(items[].price * items[].qty)"}
+      state_machines:
+        lifecycle:
+          resource: orders
+          initial: new
+          transitions:
+            - {from: new, to: paid, on: "POST /orders/{id}/pay", set: {paid_at: "now()"}}
+            - {from: paid, to: shipped, on: "POST /orders/{id}/ship", guard: "state.vip == true"}
+      consistency_rules:
+        - {name: vip, condition: "header.X-Vip exists", action: {type: set_state, key: vip, value: true}}
+        - name: slow
+          condition: "path starts_with '/slow'"
+          action: {type: delay, ms: 1500}
+        - name: broken
+          condition: "path starts_with '/broken'"
+          action: {type: fault, kind: truncate}
+        - name: move
+          condition: "path matches '/orders/*' and method == 'PUT' and body.force == true"
+          action: {type: transition, machine: lifecycle, to: shipped}
+"""
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 1_700_000_000.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(clock: FakeClock) -> Container:
+    return build(parse_config(CONFIG, env={}), env={}, clock=clock)
+
+
+def call(app: Container, method: str, path: str, body: Any = None, **headers: str) -> MockResponse:
+    request = MockRequest(
+        method=method,
+        path=path,
+        headers={"x-session-id": "s-1", "content-type": "application/json", **headers},
+        body=json.dumps(body).encode() if body is not None else b"",
+    )
+    return asyncio.run(app.engine.handle(request)).response
+
+
+def test_create_get_and_computed_total(app: Container) -> None:
+    created = call(
+        app, "POST", "/orders", {"items": [{"price": 2.5, "qty": 2}, {"price": 1, "qty": 1}]}
+    )
+    assert created.status == 201
+    assert created.source == "store"
+    order = created.body
+    assert order["status"] == "new"
+    assert order["total"] == 6.0
+    assert "paid_at" not in order
+    assert call(app, "GET", f"/orders/{order['id']}").body == order
+
+
+def test_transition_sets_fields_and_refuses_out_of_order(app: Container, clock: FakeClock) -> None:
+    order = call(app, "POST", "/orders", {"items": []}).body
+    early = call(app, "POST", f"/orders/{order['id']}/ship")
+    assert early.status == 409
+    assert early.body["allowed_transitions"] == [{"to": "paid", "on": "POST /orders/{id}/pay"}]
+    paid = call(app, "POST", f"/orders/{order['id']}/pay")
+    assert paid.status == 200, paid.body
+    assert paid.body["status"] == "paid"
+    assert paid.body["paid_at"] == "2023-11-14T22:13:20Z"
+
+
+def test_guard_reads_session_state_set_by_a_rule(app: Container) -> None:
+    order = call(app, "POST", "/orders", {"items": []}).body
+    call(app, "POST", f"/orders/{order['id']}/pay")
+    refused = call(app, "POST", f"/orders/{order['id']}/ship")
+    assert refused.status == 409  # guard: not a vip yet
+    shipped = call(app, "POST", f"/orders/{order['id']}/ship", **{"x-vip": "1"})
+    assert shipped.status == 200
+    assert shipped.body["status"] == "shipped"
+
+
+def test_patch_of_the_state_field_must_follow_the_machine(app: Container) -> None:
+    order = call(app, "POST", "/orders", {"items": []}).body
+    jump = call(app, "PATCH", f"/orders/{order['id']}", {"status": "shipped"})
+    assert jump.status == 409
+    ok = call(app, "PATCH", f"/orders/{order['id']}", {"status": "paid"})
+    assert ok.status == 200
+    assert ok.body["status"] == "paid"
+
+
+def test_rule_transition_action(app: Container) -> None:
+    order = call(app, "POST", "/orders", {"items": []}).body
+    refused = call(app, "PUT", f"/orders/{order['id']}", {"force": True, "status": "new"})
+    assert refused.status == 409
+    assert refused.body["current_state"] == "new"
+
+
+def test_delay_waits_on_the_clock(app: Container, clock: FakeClock) -> None:
+    response = call(app, "GET", "/slow/thing")
+    assert response.status == 200
+    assert clock.slept == [1.5]
+
+
+def test_fault_marks_the_response(app: Container) -> None:
+    assert call(app, "GET", "/broken/thing").fault == "truncate"
+
+
+def test_delete_then_get_is_404_and_list_forgets(app: Container) -> None:
+    order = call(app, "POST", "/orders", {"items": []}).body
+    assert call(app, "DELETE", f"/orders/{order['id']}").status == 204
+    assert call(app, "GET", f"/orders/{order['id']}").status == 404
+    assert call(app, "GET", "/orders").body == []
+
+
+def test_sessions_are_isolated(app: Container) -> None:
+    call(app, "POST", "/orders", {"items": []})
+    other = MockRequest("GET", "/orders", headers={"x-session-id": "s-2"})
+    assert asyncio.run(app.engine.handle(other)).response.body == []
+
+
+def test_generated_answers_are_cached_per_session_and_state(app: Container) -> None:
+    first = call(app, "GET", "/reports/weekly")
+    second = call(app, "GET", "/reports/weekly")
+    assert (first.source, second.source) == ("offline", "cache")
+    assert first.body == second.body
+    vip = call(app, "GET", "/reports/weekly", **{"x-vip": "1"})
+    after = call(app, "GET", "/reports/weekly")
+    # set_state changed the session's state: the cached answer for the old state is not reused.
+    assert vip.source == "cache"
+    assert after.source == "offline"
+
+
+def test_history_is_recorded_and_bounded(app: Container) -> None:
+    for index in range(60):
+        call(app, "GET", f"/things/{index}")
+    session = app.sessions.get("s-1", now=1_700_000_001.0)
+    assert session is not None
+    assert len(session.history) == 50
+    assert session.history[-1].path == "/things/59"
