@@ -42,7 +42,9 @@ intelligent_behavior:
             - {from: new, to: paid, on: "POST /orders/{id}/pay", set: {paid_at: "now()"}}
             - {from: paid, to: shipped, on: "POST /orders/{id}/ship", guard: "state.vip == true"}
       consistency_rules:
-        - {name: vip, condition: "header.X-Vip exists", action: {type: set_state, key: vip, value: true}}
+        - name: vip
+          condition: "header.X-Vip exists"
+          action: {type: set_state, key: vip, value: true}
         - name: slow
           condition: "path starts_with '/slow'"
           action: {type: delay, ms: 1500}

@@ -26,6 +26,7 @@ from mockmind.domain.cache_keys import (
 from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.http import REASON_PHRASES, MockRequest, MockResponse, Source
+from mockmind.domain.json_schema import deref
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.actions import RuleOutcome, error_response
@@ -400,7 +401,7 @@ class MockEngine:
         return self._finish(plan, self._body_for(plan, entity), "store")
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
-        schema = self._deref(plan.schema)
+        schema = deref(plan.schema, self.api.resolve_ref)
         if not isinstance(schema, Mapping) or schema.get("type") == "array" or "items" in schema:
             return entities
         # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
@@ -409,7 +410,7 @@ class MockEngine:
             return entities
         props = schema.get("properties", {})
         for name, raw in props.items():
-            prop = self._deref(raw)
+            prop = deref(raw, self.api.resolve_ref)
             if isinstance(prop, Mapping) and prop.get("type") == "array":
                 wrapper[name] = entities
                 break
@@ -434,13 +435,6 @@ class MockEngine:
             if not self.api.response_errors(plan, merged):
                 return merged
         return generated
-
-    def _deref(self, schema: Any) -> Any:
-        depth = 0
-        while isinstance(schema, Mapping) and "$ref" in schema and depth < 32:
-            schema = self.api.resolve_ref(str(schema["$ref"]))
-            depth += 1
-        return schema
 
     # -- generation with the response cache
 

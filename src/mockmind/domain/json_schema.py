@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,3 +25,12 @@ def multiple_of(
         return
     if remainder != 0:
         yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
+def deref(schema: Any, resolve: Callable[[str], Any], limit: int = 32) -> Any:
+    """Follow a chain of ``$ref`` to the schema it ends at (bounded, so a cycle cannot hang)."""
+    for _ in range(limit):
+        if not (isinstance(schema, Mapping) and "$ref" in schema):
+            break
+        schema = resolve(str(schema["$ref"]))
+    return schema

@@ -22,6 +22,7 @@ from typing import Any
 
 from mockmind.domain.errors import RequestError
 from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.json_schema import deref
 from mockmind.domain.rules.expressions import Expression
 from mockmind.domain.schema_routes import singular
 from mockmind.ports.api_description import OperationInfo, SchemaResolver
@@ -84,7 +85,7 @@ def infer_resources(
         by_path.setdefault(op.path_template.rstrip("/") or "/", {})[op.method.upper()] = op
 
     def returns_array(op: OperationInfo | None) -> bool:
-        schema = _deref(op.response_schema, resolve) if op else None
+        schema = deref(op.response_schema, resolve) if op else None
         return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
 
     def item_path_of(path: str) -> str | None:
@@ -114,7 +115,7 @@ def infer_resources(
             not is_collection
             and get is not None
             and bool({"PUT", "PATCH", "DELETE"} & set(methods))
-            and isinstance(_deref(get.response_schema, resolve), Mapping)
+            and isinstance(deref(get.response_schema, resolve), Mapping)
             and not any(_param(s) for s in segments)
         )
         if not is_collection and not is_singleton:
@@ -175,23 +176,16 @@ def _item_schema(
     for op in (item.get("GET"), collection.get("POST"), item.get("PUT")):
         if op is not None and op.response_schema is not None:
             return op.response_schema
-    listing = _deref(_schema_of(collection.get("GET")), resolve)
+    listing = deref(_schema_of(collection.get("GET")), resolve)
     if isinstance(listing, Mapping) and isinstance(listing.get("items"), Mapping):
         items: Mapping[str, Any] = listing["items"]
         return items
     return None
 
 
-def _deref(schema: Any, resolve: SchemaResolver, depth: int = 0) -> Any:
-    while isinstance(schema, Mapping) and "$ref" in schema and depth < 32:
-        schema = resolve(str(schema["$ref"]))
-        depth += 1
-    return schema
-
-
 def _properties(schema: Any, resolve: SchemaResolver, depth: int = 0) -> dict[str, Any]:
     """Properties of an object schema, through $ref and allOf."""
-    schema = _deref(schema, resolve)
+    schema = deref(schema, resolve)
     if not isinstance(schema, Mapping) or depth > 8:
         return {}
     props: dict[str, Any] = dict(schema.get("properties", {}))
@@ -207,7 +201,7 @@ def _id_field(
     stem = singular(name)
     for candidate in ("id", f"{stem}_id", f"{stem}Id", id_param):
         if candidate and candidate in props:
-            prop = _deref(props[candidate], resolve)
+            prop = deref(props[candidate], resolve)
             return candidate, _id_kind(prop)
     return "id", "prefixed"
 
