@@ -77,6 +77,14 @@ def test_ecommerce_flow(client: httpx.Client) -> None:
     assert client.get("/orders").json()[-1]["id"] == order["id"]
 
 
+def test_list_filters_on_the_specs_plain_parameters(client: httpx.Client) -> None:
+    order = shop_flow(client)
+    assert [o["id"] for o in client.get("/orders", params={"status": "shipped"}).json()] == [
+        order["id"]
+    ]
+    assert client.get("/orders", params={"status": "placed"}).json() == []
+
+
 def test_social_feed_holds_followed_users_posts_only(social_url: str) -> None:
     with httpx.Client(base_url=social_url) as client:
         users = client.get("/users").json()

@@ -552,7 +552,7 @@ def test_generated_values_validate_and_repeat(
 
 # -- determinism and threads --------------------------------------------------------------------
 
-ORDER = {
+ORDER: dict[str, Any] = {
     "type": "object",
     "required": ["id", "customer", "lines", "total"],
     "properties": {
@@ -628,6 +628,26 @@ def test_adding_a_property_leaves_the_others_unchanged() -> None:
     assert {k: v for k, v in after.items() if k != "coupon"} == before
 
 
+def test_optional_properties_are_filled_until_max_depth() -> None:
+    full = GENERATOR.generate(ORDER, seed="o")
+    assert full.keys() == ORDER["properties"].keys()
+    assert full["customer"].keys() == ORDER["properties"]["customer"]["properties"].keys()
+    bare = OfflineGenerator(max_depth=0).generate(ORDER, seed="o")
+    assert bare.keys() == set(ORDER["required"])
+    assert bare["customer"].keys() == {"name", "email"}
+    assert len(bare["lines"]) == 1  # minItems
+
+
+def test_max_properties_keeps_required_first() -> None:
+    schema = {
+        "type": "object",
+        "required": ["z"],
+        "maxProperties": 2,
+        "properties": {k: {"type": "string"} for k in "abz"},
+    }
+    assert GENERATOR.generate(schema, seed="mp").keys() == {"a", "z"}
+
+
 def test_threads_with_the_same_seed_agree() -> None:
     generator = OfflineGenerator()  # fresh: the Faker pools fill while the threads race
     results: list[Any] = []
@@ -663,7 +683,8 @@ def components_resolver(components: Mapping[str, Any]) -> Callable[[str], Mappin
         prefix = "#/components/schemas/"
         if not ref.startswith(prefix):
             raise KeyError(ref)
-        return components[ref.removeprefix(prefix)]
+        target: Mapping[str, Any] = components[ref.removeprefix(prefix)]
+        return target
 
     return resolve
 
@@ -920,7 +941,7 @@ def _words(value: str) -> int:
     return len(value.split())
 
 
-REALISM: list[tuple[str, dict[str, Any], Callable[[Any], bool]]] = [
+REALISM: list[tuple[str, dict[str, Any], Callable[[Any], object]]] = [
     ("id", {"type": "string"}, lambda v: re.fullmatch(UUID_RE, v) is not None),
     ("orderId", {"type": "string"}, lambda v: re.fullmatch(UUID_RE, v) is not None),
     ("user_id", {"type": "integer"}, lambda v: isinstance(v, int) and v > 0),
@@ -947,7 +968,7 @@ REALISM: list[tuple[str, dict[str, Any], Callable[[Any], bool]]] = [
     ("quantity", {"type": "integer"}, lambda v: 1 <= v <= 20),
     ("item_count", {"type": "integer"}, lambda v: 1 <= v <= 20),
     ("created_at", {"type": "string"}, lambda v: _is_date_time(v) and "T" in v),
-    ("updatedAt", {"type": "string"}, lambda v: _is_date_time(v)),
+    ("updatedAt", {"type": "string"}, _is_date_time),
     ("birth_date", {"type": "string"}, lambda v: _is_date(v) and 1950 <= int(v[:4]) <= 2005),
     ("start_date", {"type": "string"}, lambda v: _is_date(v) and len(v) == 10),
     ("status", {"type": "string"}, lambda v: v.isalpha() and v.islower()),
@@ -974,7 +995,7 @@ REALISM: list[tuple[str, dict[str, Any], Callable[[Any], bool]]] = [
 
 @pytest.mark.parametrize(("name", "schema", "check"), REALISM, ids=[r[0] for r in REALISM])
 def test_field_names_give_realistic_values(
-    name: str, schema: dict[str, Any], check: Callable[[Any], bool]
+    name: str, schema: dict[str, Any], check: Callable[[Any], object]
 ) -> None:
     for seed in ("r1", "r2", "r3"):
         value = GENERATOR.generate(schema, seed=seed, name=name)
@@ -1093,3 +1114,28 @@ def test_nullable_value_becomes_null_past_max_depth() -> None:
     }
     assert OfflineGenerator(max_depth=1).generate(schema, seed="z") == {"inner": None}
     assert OfflineGenerator(max_depth=5).generate(schema, seed="z") == {"inner": {}}
+
+
+def test_a_things_name_is_a_label_and_a_persons_name_is_a_person() -> None:
+    schemas = {
+        "Product": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}},
+        },
+        "User": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}},
+        },
+    }
+    generator = OfflineGenerator(lambda ref: schemas[ref.rsplit("/", 1)[-1]])
+    person = re.compile(r"^[A-Z][a-z]+ [A-Z][a-z']+$")
+
+    def looks_like_people(schema_name: str) -> int:
+        ref = {"$ref": f"#/components/schemas/{schema_name}"}
+        names = [generator.generate(ref, seed=str(i))["name"] for i in range(10)]
+        return sum(bool(person.match(n)) for n in names)
+
+    assert looks_like_people("User") >= 8
+    assert looks_like_people("Product") <= 2

@@ -46,7 +46,6 @@ _INF: Final = math.inf
 # A cost for structures too deep to price exactly: dearer than anything ordinary, still possible.
 _DEEP_COST: Final = 1_000_000.0
 _COST_BUDGET: Final = 16
-_OPTIONAL_RATE: Final = 0.8
 _ATTEMPTS: Final = 4
 _UNIQUE_ATTEMPTS: Final = 8
 _PATTERN_ATTEMPTS: Final = 16
@@ -327,6 +326,49 @@ _IMAGE_WORDS: Final = frozenset(
 _THING_WORDS: Final = frozenset(
     {"product", "item", "project", "team", "group", "category", "event", "tag", "plan", "brand"}
 )
+# Named schemas whose "name" is a person's: everything else gets a label.
+_PERSON_WORDS: Final = frozenset(
+    {
+        "user",
+        "person",
+        "people",
+        "customer",
+        "author",
+        "member",
+        "employee",
+        "contact",
+        "owner",
+        "account",
+        "profile",
+        "applicant",
+        "patient",
+        "student",
+        "staff",
+        "admin",
+        "buyer",
+        "seller",
+        "follower",
+        "friend",
+        "guest",
+        "client",
+        "address",
+        "recipient",
+        "shipping",
+        "billing",
+        "teacher",
+        "driver",
+        "player",
+        "candidate",
+        "company",
+        "organization",
+        "organisation",
+        "business",
+        "pet",
+        "animal",
+        "dog",
+        "cat",
+    }
+)
 _FLAG_PREFIXES: Final = frozenset({"is", "has", "can", "should", "allow", "enable", "enabled"})
 
 # Pools are filled from these Faker providers, once per kind, with a fixed seed.
@@ -358,6 +400,10 @@ _OMIT: Final = _Omit()
 
 class OfflineGenerator:
     """Fills JSON Schemas (OpenAPI 3.0 and 3.1 dialects) with realistic, deterministic data.
+
+    Values nested more than ``max_depth`` objects/arrays deep take their cheapest valid form
+    (required properties only, ``minItems`` elements, null where allowed, the non-recursive
+    branch of a ``oneOf``/``anyOf``), which is what ends circular ``$ref`` chains.
 
     Thread-safe: per-call state lives in a context object, and the shared Faker pools are
     filled under a lock.
@@ -405,6 +451,25 @@ class OfflineGenerator:
     ) -> Any:
         if depth > self._max_depth + _HARD_DEPTH_MARGIN:
             return None
+        owner = _owner_of(schema)
+        if owner is None:
+            return self._value_of(ctx, schema, path, name, depth, as_property=as_property)
+        ctx.owners.append(owner)
+        try:
+            return self._value_of(ctx, schema, path, name, depth, as_property=as_property)
+        finally:
+            ctx.owners.pop()
+
+    def _value_of(
+        self,
+        ctx: _Ctx,
+        schema: Schema,
+        path: str,
+        name: str | None,
+        depth: int,
+        *,
+        as_property: bool,
+    ) -> Any:
         flat = _flatten(ctx, schema)
         if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
             return _OMIT
@@ -565,8 +630,8 @@ class OfflineGenerator:
         budget = None if flat.max_props is None else max(0, flat.max_props - len(required))
         leftovers: list[str] = []
         for key in optional:
-            wanted = not minimal and ctx.unit(f"{path}/{key}|?") < _OPTIONAL_RATE
-            if wanted and (budget is None or budget > 0):
+            # Like Prism, a response carries every optional field: clients see the full shape.
+            if not minimal and (budget is None or budget > 0):
                 chosen.add(key)
                 budget = None if budget is None else budget - 1
             else:
@@ -598,8 +663,12 @@ class OfflineGenerator:
     def _put(
         self, ctx: _Ctx, flat: _Flat, result: dict[str, Any], key: str, *, path: str, depth: int
     ) -> None:
+        hint_name = key
+        if key.lower() in ("name", "title") and ctx.owners and not _is_person(ctx.owners[-1]):
+            # A product's or an order's "name" is a label, not a person's name.
+            hint_name = "item_name"
         value = self._value(
-            ctx, _property_schema(flat, key), path, key, depth + 1, as_property=True
+            ctx, _property_schema(flat, key), path, hint_name, depth + 1, as_property=True
         )
         if not isinstance(value, _Omit):
             result[key] = value
@@ -848,7 +917,7 @@ class OfflineGenerator:
 class _Ctx:
     """What one ``generate`` call needs: the ref resolver, the seed hash and memoised costs."""
 
-    __slots__ = ("_base", "_resolver", "_root", "costs", "direction")
+    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "owners")
 
     def __init__(
         self,
@@ -860,17 +929,17 @@ class _Ctx:
         self._resolver = resolver
         self._root = root
         self.direction = direction
-        self._base = hashlib.blake2b(seed.encode() + b"\x1f", digest_size=8)
+        raw = seed.encode()
+        # Length-prefixed so that no (seed, path) pair can spell another one.
+        self._base = hashlib.blake2b(b"%d:" % len(raw) + raw, digest_size=8)
         self.costs: dict[str, float] = {}
+        # Names of the named schemas being filled, innermost last ("product" inside "order").
+        self.owners: list[str] = []
 
     def seed_int(self, path: str) -> int:
         digest = self._base.copy()
         digest.update(path.encode())
         return int.from_bytes(digest.digest(), "big")
-
-    def unit(self, path: str) -> float:
-        """A number in [0, 1) for one yes/no decision, cheaper than seeding a ``Random``."""
-        return self.seed_int(path) / 2**64
 
     def resolve(self, ref: str) -> Schema:
         if self._resolver is not None:
@@ -1545,6 +1614,21 @@ def _ascii_word(text: str) -> str:
 
 
 # -- field-name hints ---------------------------------------------------------------------------
+
+
+def _owner_of(schema: Schema) -> str | None:
+    """``product`` for a ``{"$ref": "#/components/schemas/Product"}``; None otherwise."""
+    if not isinstance(schema, Mapping):
+        return None
+    ref = schema.get("$ref")
+    if not isinstance(ref, str) or "/" not in ref:
+        return None
+    word = re.sub(r"(?<!^)(?=[A-Z])", "_", ref.rsplit("/", 1)[-1]).lower().split("_")[0]
+    return word or None
+
+
+def _is_person(owner: str) -> bool:
+    return owner in _PERSON_WORDS or _singular(owner) in _PERSON_WORDS
 
 
 @lru_cache(maxsize=4096)

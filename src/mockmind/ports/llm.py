@@ -1,0 +1,66 @@
+"""Language models and embedders: the providers the domain asks for content and vectors.
+
+Adapters (``mockmind.adapters.llm``) speak each provider's wire format over httpx and translate
+every transport or protocol failure into ``ProviderError`` at their edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    system: str
+    user: str
+    max_tokens: int = 1024
+    temperature: float = 0.7
+    # The JSON Schema the answer must match, for providers that can enforce it.
+    json_schema: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    text: str
+    provider: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    # True when the provider reported no usage and the counts are estimates.
+    estimated_usage: bool = False
+
+
+class ProviderError(Exception):
+    """A provider call failed; ``reason`` is safe to log (it never holds a key)."""
+
+    def __init__(self, provider: str, reason: str, *, retryable: bool = False) -> None:
+        self.provider = provider
+        self.reason = reason
+        self.retryable = retryable
+        super().__init__(f"{provider}: {reason}")
+
+
+class ChatProvider(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
+        """One answer; ``deadline`` (monotonic seconds) bounds retries. Raises ProviderError."""
+        ...
+
+
+class EmbeddingProvider(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimensions(self) -> int: ...
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in order. Raises ProviderError."""
+        ...
