@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.conftest import EXAMPLES, FIXTURES
+import httpx
+
+from tests.conftest import EXAMPLES, FIXTURES, free_port
+from tests.e2e.conftest import stop_server
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -117,3 +121,42 @@ def test_serve_fails_fast_on_a_bad_config(tmp_path: Path) -> None:
     result = _run("serve", "--config", str(config), "--port", "0")
     assert result.returncode == 1
     assert "storage.backend" in result.stderr
+
+
+def test_serve_an_openapi_document_alone(tmp_path: Path) -> None:
+    port = free_port()
+    spec = FIXTURES / "openapi" / "petstore-3.0.yaml"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockmind.cli",
+            "serve",
+            "--openapi",
+            str(spec),
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,  # no mockmind.yaml here: every default
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                health = httpx.get(f"{base}/__mockmind/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health.json()["api"]["kind"] == "openapi"
+        pets = httpx.get(f"{base}/pets", timeout=5)
+        assert pets.status_code == 200, pets.text
+        assert isinstance(pets.json(), list)
+        # A circular schema (a tree of nodes) is generated finitely and accepted back.
+        tree = httpx.post(f"{base}/trees", json={"name": "root", "children": []}, timeout=5)
+        assert tree.status_code == 201, tree.text
+        assert httpx.get(f"{base}/trees", timeout=5).status_code == 405
+        assert httpx.get(f"{base}/nowhere", timeout=5).status_code == 404
+    finally:
+        stop_server(process)
