@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -12,7 +13,7 @@ from mockmind import __version__
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build, load
 from mockmind.app.logging import configure_logging
-from mockmind.domain.errors import ConfigError
+from mockmind.domain.errors import ConfigError, StoreError
 
 
 @click.group()
@@ -75,7 +76,8 @@ def validate_config(file: str) -> None:
     configure_logging("error")
     try:
         loaded = load(Path(file))
-        container = build(loaded, env={})
+        # Checking a config must not write to its store (the shared seed set, a DynamoDB table).
+        container = build(loaded, env={"MOCKMIND_STORAGE": "memory"})
     except ConfigError as exc:
         _fail(exc)
     config = loaded.config
@@ -89,6 +91,41 @@ def validate_config(file: str) -> None:
         f"storage {config.storage.backend}, provider {container.provider.configured or 'none'}"
         f"{unset}"
     )
+
+
+@main.command("init-aws")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file whose storage.table and storage.bucket to use.",
+)
+def init_aws(config_file: str | None) -> None:
+    """Create the DynamoDB table (TTL on expires_at) and the S3 bucket; safe to run again.
+
+    Names come from MOCKMIND_TABLE and MOCKMIND_BUCKET (or storage.table and storage.bucket);
+    AWS_ENDPOINT_URL points it at a local emulator.
+    """
+    # boto3 loads only for this command.
+    from mockmind.app.aws import init_aws as provision  # noqa: PLC0415
+
+    configure_logging("warning")
+    try:
+        done = provision(load(config_file).config, os.environ)
+    except ConfigError as exc:
+        _fail(exc)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    table = f"table {done.table} (TTL on expires_at)"
+    click.echo(f"created {table}" if done.table_created else f"{table} already exists")
+    if done.bucket is None:
+        click.echo("no bucket named (set MOCKMIND_BUCKET or storage.bucket); skipped")
+    elif done.bucket_created:
+        click.echo(f"created bucket {done.bucket}")
+    else:
+        click.echo(f"bucket {done.bucket} already exists")
 
 
 def _fail(error: ConfigError) -> NoReturn:

@@ -7,16 +7,30 @@ from pathlib import Path
 
 import pytest
 
-from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.adapters.aws import (
+    DynamoEntityStore,
+    DynamoResponseCache,
+    DynamoSessionStore,
+    DynamoTable,
+)
+from mockmind.adapters.aws.provisioning import create_table
+from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
+from mockmind.adapters.memory import (
+    MemoryEntityStore,
+    MemoryResponseCache,
+    MemorySessionStore,
+    MemoryVectorMemory,
+)
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
     SqliteEntityStore,
     SqliteResponseCache,
     SqliteSessionStore,
 )
-from mockmind.ports import EntityStore, ResponseCache, SessionStore
+from mockmind.ports import EntityStore, ResponseCache, SessionStore, VectorMemory
+from tests.conftest import aws_client, unique_name
 
-BACKENDS = ["memory", "sqlite"]
+BACKENDS = ["memory", "sqlite", "aws"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -25,9 +39,24 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def session_store(backend: str, tmp_path: Path) -> Iterator[SessionStore]:
+def dynamo_table(moto_endpoint: str) -> Iterator[DynamoTable]:
+    """A fresh table on the session's moto server, so tests cannot see each other's items."""
+    client = aws_client("dynamodb", moto_endpoint)
+    name = unique_name("contract")
+    create_table(client, name)
+    yield DynamoTable(client, name)
+    client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def session_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[SessionStore]:
     if backend == "memory":
         yield MemorySessionStore()
+    elif backend == "aws":
+        # Requested only here, so the memory and SQLite runs never start moto.
+        yield DynamoSessionStore(request.getfixturevalue("dynamo_table"))
     else:
         db = SqliteDatabase(tmp_path / "sessions.db")
         yield SqliteSessionStore(db)
@@ -35,9 +64,14 @@ def session_store(backend: str, tmp_path: Path) -> Iterator[SessionStore]:
 
 
 @pytest.fixture
-def response_cache(backend: str, tmp_path: Path) -> Iterator[ResponseCache]:
+def response_cache(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[ResponseCache]:
     if backend == "memory":
         yield MemoryResponseCache()
+    elif backend == "aws":
+        # Requested only here, so the memory and SQLite runs never start moto.
+        yield DynamoResponseCache(request.getfixturevalue("dynamo_table"))
     else:
         db = SqliteDatabase(tmp_path / "cache.db")
         yield SqliteResponseCache(db)
@@ -45,10 +79,27 @@ def response_cache(backend: str, tmp_path: Path) -> Iterator[ResponseCache]:
 
 
 @pytest.fixture
-def entity_store(backend: str, tmp_path: Path) -> Iterator[EntityStore]:
+def entity_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[EntityStore]:
     if backend == "memory":
         yield MemoryEntityStore()
+    elif backend == "aws":
+        # Requested only here, so the memory and SQLite runs never start moto.
+        yield DynamoEntityStore(request.getfixturevalue("dynamo_table"))
     else:
         db = SqliteDatabase(tmp_path / "entities.db")
         yield SqliteEntityStore(db)
         db.close()
+
+
+@pytest.fixture(params=["memory", "s3"])
+def vector_memory(request: pytest.FixtureRequest) -> Iterator[VectorMemory]:
+    if request.param == "memory":
+        yield MemoryVectorMemory()
+        return
+    s3 = aws_client("s3", request.getfixturevalue("moto_endpoint"))
+    bucket = unique_name("vectors")
+    s3.create_bucket(Bucket=bucket)
+    # A small compaction threshold, so the contract also runs over shards, not only deltas.
+    yield S3VectorMemory(s3, bucket, "vectors/", compact_every=3)

@@ -3,12 +3,41 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.conftest import _served
 from tests.e2e.spec_check import assert_conforms
+from tests.integration.llm.fake_provider import FakeProvider
+
+# Every flow runs twice: with the offline generator, and with an OpenAI-compatible model
+# (a loopback fake that reads the schema from the prompt) writing the content.
+MODES = ["offline", "llm"]
+
+
+def _mode_url(example: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    llm: FakeProvider | None = None
+    if request.param == "llm":
+        llm = request.getfixturevalue("fake_llm")
+    yield from _served(example, llm.url if llm else None)
+
+
+@pytest.fixture(scope="module", params=MODES)
+def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _mode_url("shop", request)
+
+
+@pytest.fixture(scope="module", params=MODES)
+def social_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _mode_url("social", request)
+
+
+@pytest.fixture(scope="module", params=MODES)
+def onboarding_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _mode_url("onboarding", request)
 
 
 def _products(client: httpx.Client, count: int) -> list[dict[str, Any]]:
@@ -259,3 +288,15 @@ def test_respond_rule_answers_with_its_fixed_response(client: httpx.Client) -> N
     assert response.status_code == 418
     assert response.headers["x-reason"] == "short and stout"
     assert response.headers["x-mockmind-source"] == "rule"
+
+
+def test_generated_content_comes_from_the_configured_generator(client: httpx.Client) -> None:
+    in_use = client.get("/__mockmind/health").json()["provider"]["in_use"]
+    assert client.post("/login", json={"username": "a", "password": "b"}).status_code == 200
+    stats = client.get("/admin/stats")
+    assert stats.status_code == 200
+    expected = "offline" if in_use == "offline" else "llm"
+    assert stats.headers["x-mockmind-source"] == expected
+    # Entities the model wrote are kept by the store like any other.
+    (product,) = _products(client, 1)
+    assert client.get(f"/products/{product['id']}").json() == product

@@ -138,8 +138,8 @@ def test_environment_variables(template: dict[str, Any], function: dict[str, Any
     assert variables["MOCKMIND_TABLE"] == _ref(table)
     assert variables["MOCKMIND_BUCKET"] == _ref(bucket)
     assert variables["MOCKMIND_STORAGE"] == _ref("StorageBackend")
-    # "memory" until the AWS adapters exist; a default the function cannot serve would fail.
-    assert template["Parameters"]["StorageBackend"]["Default"] == "memory"
+    # A deployed stack keeps its state in the table (memory would be per Lambda instance).
+    assert template["Parameters"]["StorageBackend"]["Default"] == "aws"
     assert variables["MOCKMIND_CONFIG"] == _ref("ConfigPath")
     assert variables["POWERTOOLS_SERVICE_NAME"] == "mockmind"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"]
@@ -281,7 +281,9 @@ def test_policies_are_least_privilege(template: dict[str, Any], function: dict[s
         assert args[_SCOPED_TEMPLATES[kind]] not in ("*", "")
 
     table, _ = _only(template, "AWS::DynamoDB::Table")
-    assert {"DynamoDBCrudPolicy": {"TableName": _ref(table)}} in policies
+    dynamodb = [s for s in _statements(policies) if "dynamodb:" in json.dumps(s["Action"])]
+    assert [s["Resource"] for s in dynamodb] == [{"Fn::GetAtt": [table, "Arn"]}]
+    assert set(dynamodb[0]["Action"]) == _dynamodb_calls_of_the_adapters()
 
     for statement in _statements(policies):
         if statement["Effect"] != "Allow":
@@ -292,6 +294,14 @@ def test_policies_are_least_privilege(template: dict[str, Any], function: dict[s
         resources = statement["Resource"]
         for resource in resources if isinstance(resources, list) else [resources]:
             assert resource != "*", f"{statement.get('Sid')} applies to every resource"
+
+
+def _dynamodb_calls_of_the_adapters() -> set[str]:
+    """IAM actions for every call the DynamoDB layer makes on its client (get_item: GetItem)."""
+    source = (ROOT / "src" / "mockmind" / "adapters" / "aws" / "table.py").read_text()
+    calls = set(re.findall(r"self\._client\.(\w+)\(", source))
+    assert calls, "no client calls found in the DynamoDB layer"
+    return {"dynamodb:" + "".join(p.title() for p in call.split("_")) for call in calls}
 
 
 def test_s3_access_is_limited_to_the_vector_prefix(
@@ -331,7 +341,7 @@ def test_samconfig_environments() -> None:
         assert deploy["capabilities"] == "CAPABILITY_IAM"
         assert deploy["resolve_s3"] is True
         assert deploy["confirm_changeset"] is confirm
-        assert "StorageBackend=" in deploy["parameter_overrides"]
+        assert "StorageBackend=aws" in deploy["parameter_overrides"]
         local = config[env]["local_start_api"]["parameters"]["parameter_overrides"]
         assert "StorageBackend=memory" in local
     assert len(names) == 2, "default and ci must deploy different stacks"

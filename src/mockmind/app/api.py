@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -17,6 +18,8 @@ from mockmind.domain.http import MockRequest
 logger = logging.getLogger("mockmind")
 
 ADMIN_PREFIX = "/__mockmind"
+# Time kept back from the Lambda deadline to generate an offline answer and send it.
+_DEADLINE_MARGIN_SECONDS = 1.5
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 
 
@@ -55,6 +58,7 @@ def create_app(container: Container) -> FastAPI:
 
     async def mock(request: Request) -> Response:
         mock_request = MockRequest(
+            deadline=_deadline(request.scope),
             method=request.method,
             path=request.url.path,
             query=_multi(request.query_params.multi_items()),
@@ -67,6 +71,16 @@ def create_app(container: Container) -> FastAPI:
 
     app.router.default = mock_app
     return app
+
+
+def _deadline(scope: Scope) -> float | None:
+    """In Lambda, when the invocation runs out (less a margin to answer with a fallback)."""
+    context = scope.get("aws.context")
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    seconds = float(remaining()) / 1000
+    return time.monotonic() + max(0.0, seconds - _DEADLINE_MARGIN_SECONDS)
 
 
 def _multi(items: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -130,10 +144,7 @@ def _health(container: Container) -> dict[str, Any]:
         "version": __version__,
         "api": {"kind": container.api.kind},
         "storage": {"backend": container.storage},
-        "provider": {
-            "configured": container.provider.configured,
-            "in_use": container.provider.in_use,
-            "reason": container.provider.reason,
-        },
+        # provider (with its circuit breaker), embeddings and costs; never a key.
+        **container.llm.health(),
         "session_tracking": container.config.intelligent_behavior.session_tracking.method,
     }

@@ -8,8 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mockmind.adapters.aws.table import MAX_BODY_BYTES as AWS_MAX_BODY_BYTES
 from mockmind.adapters.env_secrets import EnvSecretProvider
-from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.adapters.memory import (
+    MemoryEntityStore,
+    MemoryResponseCache,
+    MemorySessionStore,
+    MemoryVectorMemory,
+)
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
     SqliteEntityStore,
@@ -17,11 +23,13 @@ from mockmind.adapters.sqlite import (
     SqliteSessionStore,
 )
 from mockmind.app.assemble import assemble_world
+from mockmind.app.providers import LlmServices, ProviderStatus, build_llm_services
 from mockmind.config import LoadedConfig, find_config_file, load_config
 from mockmind.config.models import MockmindConfig
-from mockmind.domain.engine import EngineSettings, MockEngine
+from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
 from mockmind.openapi import OpenAPIDescription
@@ -31,26 +39,12 @@ from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
+from mockmind.ports.vector_memory import VectorMemory
 
 logger = logging.getLogger("mockmind")
 
 # Entities outlive an idle session on purpose: a long CI run must not lose what it created.
 _DAY = 86_400
-
-_KEY_VARIABLES = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai_compatible": "OPENAI_API_KEY",
-}
-
-
-@dataclass(frozen=True)
-class ProviderStatus:
-    """Which content generator answers, and why (shown at start-up and by health)."""
-
-    configured: str | None
-    in_use: str
-    reason: str
 
 
 @dataclass
@@ -66,6 +60,8 @@ class Container:
     storage: str
     source: Path | None = None
     notes: list[str] = field(default_factory=list)
+    # The chat provider (None offline), embedder, costs and ``content`` (LlmContent) for the engine.
+    llm: LlmServices = field(default_factory=LlmServices.offline)
 
 
 def load(
@@ -97,12 +93,23 @@ def build(
     config = loaded.config
     behavior = config.intelligent_behavior
     api = _api_description(loaded)
-    storage = env.get("MOCKMIND_STORAGE") or config.storage.backend
-    sessions, entities, cache = _stores(storage, config, loaded)
-    secrets = EnvSecretProvider(env)
-    provider = _provider_status(config, secrets)
+    storage = env.get("MOCKMIND_STORAGE") or _configured_storage(config, env)
+    sessions, entities, cache = _stores(storage, config, loaded, env)
+    secrets = _secrets(env)
+    llm = build_llm_services(
+        behavior.behavior_model, behavior.vector_store, secrets, env, clock=clock
+    )
+    provider = llm.status
     if provider.in_use == "offline":
         logger.warning("content generator: offline (%s)", provider.reason)
+    else:
+        logger.info(
+            "content generator: %s, model %s at %s (%s)",
+            provider.in_use,
+            provider.model,
+            provider.endpoint,
+            provider.reason,
+        )
     tracking = behavior.session_tracking
     settings = EngineSettings(
         tracking=SessionTracking(
@@ -116,13 +123,24 @@ def build(
         enable_response_cache=behavior.performance.enable_response_cache,
         max_history_length=behavior.performance.max_history_length,
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
-        max_body_bytes=config.server.max_body_bytes,
+        max_body_bytes=_max_body_bytes(storage, config),
     )
     clock = clock or SystemClock()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(loaded, api, entities, generator, entity_ttl_seconds=max(timeout, _DAY))
     world.resources.seed_shared(clock.now())
+    vectors = behavior.vector_store
+    memory = (
+        SemanticMemory(
+            llm.embedder,
+            _vector_memory(storage, config, env),
+            limit=vectors.semantic_search_limit,
+            threshold=vectors.similarity_threshold,
+        )
+        if vectors.enabled
+        else None
+    )
     engine = MockEngine(
         api=api,
         generator=generator,
@@ -131,10 +149,32 @@ def build(
         clock=clock,
         settings=settings,
         world=world,
+        llm=llm.content,
+        memory=memory,
+        prompting=PromptSettings(behavior.behavior_model.rules.system_prompt, world.describe()),
     )
     return Container(
-        config, engine, api, sessions, entities, cache, secrets, provider, storage, loaded.source
+        config,
+        engine,
+        api,
+        sessions,
+        entities,
+        cache,
+        secrets,
+        provider,
+        storage,
+        loaded.source,
+        llm=llm,
     )
+
+
+def _vector_memory(storage: str, config: MockmindConfig, env: Mapping[str, str]) -> VectorMemory:
+    if storage == "aws":
+        # Imported here so a laptop start never loads boto3; the index loads now (cold start).
+        from mockmind.app.aws import s3_vector_memory  # noqa: PLC0415
+
+        return s3_vector_memory(config, env)
+    return MemoryVectorMemory()
 
 
 def _api_description(loaded: LoadedConfig) -> ApiDescription:
@@ -154,8 +194,32 @@ def _api_description(loaded: LoadedConfig) -> ApiDescription:
     return OpenAPIDescription.load(spec)
 
 
+def _configured_storage(config: MockmindConfig, env: Mapping[str, str]) -> str:
+    # In Lambda, memory would keep state per execution environment only, so unless the config
+    # names a backend the table is the default there.
+    if "backend" not in config.storage.model_fields_set and env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return "aws"
+    return config.storage.backend
+
+
+def _secrets(env: Mapping[str, str]) -> SecretProvider:
+    # The template names the stack's secret; key lookups still try the environment first.
+    secret_id = env.get("MOCKMIND_SECRET_ARN") or env.get("MOCKMIND_SECRET_ID")
+    if not secret_id:
+        return EnvSecretProvider(env)
+    from mockmind.app.aws import secrets_manager  # noqa: PLC0415 (boto3 only when needed)
+
+    return secrets_manager(secret_id, env)
+
+
+def _max_body_bytes(storage: str, config: MockmindConfig) -> int:
+    # A body that would make an item over DynamoDB's 400 KB limit gets 413 before any write.
+    limit = config.server.max_body_bytes
+    return min(limit, AWS_MAX_BODY_BYTES) if storage == "aws" else limit
+
+
 def _stores(
-    storage: str, config: MockmindConfig, loaded: LoadedConfig
+    storage: str, config: MockmindConfig, loaded: LoadedConfig, env: Mapping[str, str]
 ) -> tuple[SessionStore, EntityStore, ResponseCache]:
     if storage == "memory":
         return MemorySessionStore(), MemoryEntityStore(), MemoryResponseCache()
@@ -163,27 +227,16 @@ def _stores(
         path = Path(config.storage.sqlite_path)
         db = SqliteDatabase(path if path.is_absolute() else loaded.base_dir / path)
         return SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db)
+    if storage == "aws":
+        # boto3 loads only for this backend, so a laptop start stays quick.
+        from mockmind.app.aws import dynamo_stores  # noqa: PLC0415
+
+        return dynamo_stores(config, env)
     raise ConfigError(
         [
             ConfigIssue(
                 "storage.backend",
-                f"storage backend {storage!r} is not available in this build; use memory or sqlite",
+                f"unknown storage backend {storage!r}; use memory, sqlite or aws",
             )
         ]
     )
-
-
-def _provider_status(config: MockmindConfig, secrets: SecretProvider) -> ProviderStatus:
-    model = config.intelligent_behavior.behavior_model
-    configured = model.llm_provider
-    if configured in (None, "offline"):
-        return ProviderStatus(configured, "offline", "no LLM provider configured")
-    if configured == "ollama":
-        return ProviderStatus(configured, "offline", "LLM providers are not wired in yet")
-    variable = _KEY_VARIABLES.get(configured, "")
-    key = model.api_key.get_secret_value() if model.api_key else secrets.get(variable)
-    if not key:
-        return ProviderStatus(
-            configured, "offline", f"no API key for {configured} ({variable} is unset)"
-        )
-    return ProviderStatus(configured, "offline", "LLM providers are not wired in yet")

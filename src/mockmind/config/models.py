@@ -165,6 +165,35 @@ class RulesConfig(Section):
         return rules
 
 
+class RetryConfig(Section):
+    """Retries of one provider call on 429, 5xx and transport errors (full-jitter backoff)."""
+
+    max_attempts: int = Field(3, ge=1, le=10)
+    base_delay_seconds: float = Field(0.5, ge=0)
+    max_delay_seconds: float = Field(8, ge=0)
+    # A Retry-After longer than this ends the call (and the request falls back) instead.
+    max_retry_after_seconds: float = Field(30, ge=0)
+
+
+class CircuitBreakerConfig(Section):
+    failure_threshold: int = Field(5, ge=1)
+    cooldown_seconds: float = Field(30, ge=0)
+
+
+class PriceConfig(Section):
+    """US dollars per 1,000 tokens."""
+
+    prompt_per_1k: float = Field(ge=0)
+    completion_per_1k: float = Field(ge=0)
+
+
+class CostConfig(Section):
+    # Past this many dollars in a UTC day, content comes from the offline generator.
+    daily_budget_usd: float | None = Field(None, ge=0)
+    # Added to (or replacing entries of) the built-in table; keys are model names or prefixes.
+    prices: dict[str, PriceConfig] = Field(default_factory=dict)
+
+
 class BehaviorModelConfig(Section):
     llm_provider: (
         Literal["openai", "anthropic", "ollama", "openai_compatible", "offline"] | None
@@ -175,6 +204,10 @@ class BehaviorModelConfig(Section):
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(1024, ge=1)
     timeout_seconds: float = Field(30, gt=0)
+    connect_timeout_seconds: float = Field(5, gt=0)
+    retries: RetryConfig = Field(default_factory=RetryConfig)
+    circuit_breaker: CircuitBreakerConfig = Field(default_factory=CircuitBreakerConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
     rules: RulesConfig = Field(default_factory=RulesConfig)
 
     @field_validator("api_key", mode="before")

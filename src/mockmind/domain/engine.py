@@ -23,11 +23,14 @@ from mockmind.domain.cache_keys import (
     normalise_path,
     response_cache_key,
 )
-from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
+from mockmind.domain.content import LlmContent
+from mockmind.domain.errors import PayloadTooLarge, RequestError, StoreError, VersionConflict
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.http import REASON_PHRASES, MockRequest, MockResponse, Source
 from mockmind.domain.json_schema import deref
+from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.actions import RuleOutcome, error_response
 from mockmind.domain.rules.book import RuleBook, RuleInput
@@ -66,6 +69,14 @@ class EngineResult:
     new_session: bool
 
 
+@dataclass(frozen=True)
+class PromptSettings:
+    system_prompt: str = "You are simulating a realistic API."
+    # What the model must respect, in words (state machines, computed fields).
+    rules: tuple[str, ...] = ()
+    token_budget: int = 3000
+
+
 @dataclass
 class _Changes:
     """What a request does to its session, applied (and re-applied on a race) at the end."""
@@ -83,6 +94,23 @@ class World:
     machines: Mapping[str, StateMachine] = field(default_factory=dict)
     auth: TokenIssuer | None = None
 
+    def describe(self) -> tuple[str, ...]:
+        """The guarantees in words, for the model's prompt: what it must not contradict."""
+        lines: list[str] = []
+        for machine in self.machines.values():
+            moves = "; ".join(
+                f"{'/'.join(sorted(t.from_states))} -> {t.to} on {t.trigger}"
+                for t in machine.transitions
+            )
+            lines.append(
+                f"{machine.resource}.{machine.field} starts as {machine.initial!r} and changes "
+                f"only by these transitions: {moves}"
+            )
+        for spec in self.resources.specs.values():
+            for name, expression in spec.computed.items():
+                lines.append(f"{spec.name}.{name} is always {expression.text}")
+        return tuple(lines)
+
     def machine_for(self, resource: str) -> StateMachine | None:
         return next((m for m in self.machines.values() if m.resource == resource), None)
 
@@ -98,7 +126,13 @@ class MockEngine:
         clock: Clock,
         settings: EngineSettings,
         world: World,
+        llm: LlmContent | None = None,
+        memory: SemanticMemory | None = None,
+        prompting: PromptSettings | None = None,
     ) -> None:
+        self._llm = llm
+        self._memory = memory
+        self._prompting = prompting or PromptSettings()
         self.api = api
         self._generator = generator
         self._sessions = sessions
@@ -117,7 +151,10 @@ class MockEngine:
         except RequestError as exc:
             response = error_response(exc)
         if session is not None:
-            self._remember(session, is_new, request, response, changes, now)
+            interaction = self._remember(session, is_new, request, response, changes, now)
+            if self._memory is not None:
+                item_id = _digest([session.id, now, request.method, request.path])
+                await self._memory.remember(session.id, item_id, interaction)
         return EngineResult(response, session.id if session else None, is_new)
 
     # -- sessions
@@ -168,7 +205,7 @@ class MockEngine:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.response is not None:
             return _with_fault(outcome.response, outcome.fault)
-        response = self._serve(routed, session, changes, ctx, direct, touched, outcome)
+        response = await self._serve(routed, session, changes, ctx, direct, touched, outcome)
         return _with_fault(response, outcome.fault)
 
     def _run_rules(
@@ -204,7 +241,7 @@ class MockEngine:
         auth = self.world.auth
         return auth is not None and auth.session_of(bearer_token(request.headers), now) is not None
 
-    def _serve(
+    async def _serve(
         self,
         routed: RoutedRequest,
         session: Session | None,
@@ -227,16 +264,16 @@ class MockEngine:
         explicit = parse_prefer(request.headers.get("prefer"))
         if explicit.code is not None or explicit.example is not None:
             # The client asked for a particular response of the spec: no store semantics.
-            return self._generated(routed, plan, session)
+            return await self._generated(routed, plan, session, ctx)
 
         for machine_name, target in outcome.transitions:
             self._rule_transition(machine_name, target, ctx, touched)
         transitioned = self._triggered_transition(routed, ctx)
         if direct is not None:
-            return self._resource(routed, plan, ctx, direct)
+            return await self._resource(routed, plan, session, ctx, direct)
         if transitioned is not None:
             return self._finish(plan, self._body_for(plan, transitioned), "store")
-        return self._generated(routed, plan, session)
+        return await self._generated(routed, plan, session, ctx)
 
     # -- login
 
@@ -365,10 +402,11 @@ class MockEngine:
 
     # -- resources
 
-    def _resource(
+    async def _resource(
         self,
         routed: RoutedRequest,
         plan: ResponsePlan,
+        session: Session | None,
         ctx: ResourceContext,
         action: ResourceAction,
     ) -> MockResponse:
@@ -385,11 +423,17 @@ class MockEngine:
                 if state is not None and state != machine.initial:
                     raise machine.refusal("(new)", None, str(state))
             initial = {machine.field: machine.initial} if machine else None
-            entity = resources.create(ctx, action, routed.body, initial)
+            written = await self._entity_content(routed, session, ctx, action)
+            entity = resources.create(ctx, action, routed.body, initial, generated=written)
             if machine is not None:
                 entity = self._unset_transition_fields(ctx, action, machine, routed.body, entity)
         elif action.kind == "read":
-            entity = resources.read(ctx, action.spec, action.entity_id, action.parent_id)
+            written = None
+            if resources.peek(ctx, action.spec, action.entity_id) is None:
+                written = await self._entity_content(routed, session, ctx, action)
+            entity = resources.read(
+                ctx, action.spec, action.entity_id, action.parent_id, generated=written
+            )
         elif action.kind in ("replace", "merge"):
             if machine is not None and isinstance(routed.body, Mapping):
                 self._check_state_change(ctx, action, routed.body.get(machine.field))
@@ -438,8 +482,12 @@ class MockEngine:
 
     # -- generation with the response cache
 
-    def _generated(
-        self, routed: RoutedRequest, plan: ResponsePlan, session: Session | None
+    async def _generated(
+        self,
+        routed: RoutedRequest,
+        plan: ResponsePlan,
+        session: Session | None,
+        ctx: ResourceContext,
     ) -> MockResponse:
         request = routed.request
         if plan.has_example and not parse_prefer(request.headers.get("prefer")).dynamic:
@@ -455,13 +503,87 @@ class MockEngine:
                 response = self._finish(plan, cached.body, "cache")
                 response.headers.update(cached.headers)
                 return response
-        body = self._generate_body(plan, key)
-        response = self._finish(plan, body, "offline")
-        if use_cache:
+        body, source, reason = await self._content(routed, plan, session, ctx, key)
+        response = self._finish(plan, body, source)
+        if reason:
+            response.headers["X-Mockmind-Fallback-Reason"] = _header_safe(reason)
+        if use_cache and source != "fallback":
             expires_at = self._clock.now() + settings.cache_ttl_seconds
             entry = CachedResponse(plan.status, body, plan.media_type or "", dict(response.headers))
-            self._cache.put(key, entry, expires_at=expires_at)
+            try:
+                self._cache.put(key, entry, expires_at=expires_at)
+            except StoreError as exc:
+                # An answer too big for the store is still an answer; it is just not cached.
+                logger.warning("response not cached: %s", exc)
         return response
+
+    # -- content: the LLM when one is configured, else (or when it fails) the offline generator
+
+    async def _content(
+        self,
+        routed: RoutedRequest,
+        plan: ResponsePlan,
+        session: Session | None,
+        ctx: ResourceContext,
+        key: str,
+        entities: tuple[Mapping[str, Any], ...] = (),
+    ) -> tuple[Any, Source, str | None]:
+        """The body, where it came from, and why the model's answer was not used (if not)."""
+        if self._llm is None or plan.schema is None:
+            return self._generate_body(plan, key), "offline", None
+        request = routed.request
+        schema = inline_schema(plan.schema, self.api.resolve_ref)
+        history = session.history if session else ()
+        relevant: list[str] = []
+        if self._memory is not None and session is not None:
+            query = f"{request.method} {request.path} {_trimmed(request.body) or ''}"
+            relevant = await self._memory.recall(session.id, query, history)
+        prompt = build_prompt(
+            PromptInput(
+                system_prompt=self._prompting.system_prompt,
+                method=request.method,
+                path=request.path,
+                status=plan.status,
+                schema=schema,
+                query=routed.query,
+                body=routed.body,
+                entities=entities,
+                state=session.state if session else {},
+                history=history,
+                relevant=relevant,
+                rules=self._prompting.rules,
+                token_budget=self._prompting.token_budget,
+            )
+        )
+        result = await self._llm.generate(
+            prompt,
+            lambda value: self.api.response_errors(plan, value),
+            key,
+            session_id=session.id if session else None,
+            deadline=request.deadline,
+            json_schema=schema if isinstance(schema, Mapping) else None,
+        )
+        if result.source == "llm":
+            return result.body, "llm", None
+        reason = result.reason or "the model's answer was unusable"
+        logger.warning("falling back to the offline generator: %s", reason)
+        return self._generate_body(plan, key), "fallback", reason
+
+    async def _entity_content(
+        self,
+        routed: RoutedRequest,
+        session: Session | None,
+        ctx: ResourceContext,
+        action: ResourceAction,
+    ) -> dict[str, Any] | None:
+        """The model's content for a new entity; None leaves it to the offline generator."""
+        spec = action.spec
+        if self._llm is None or spec.schema is None:
+            return None
+        plan = ResponsePlan(200, schema=spec.schema, schema_key=f"entity:{spec.name}")
+        key = _digest([ctx.scope, spec.name, action.kind, action.entity_id, routed.body])
+        body, source, _ = await self._content(routed, plan, session, ctx, key)
+        return dict(body) if source == "llm" and isinstance(body, Mapping) else None
 
     def _generate_body(self, plan: ResponsePlan, seed: str) -> Any:
         if plan.schema is None:
@@ -533,7 +655,7 @@ class MockEngine:
         response: MockResponse,
         changes: _Changes,
         now: float,
-    ) -> None:
+    ) -> Interaction:
         settings = self.settings
         interaction = Interaction(
             at=now,
@@ -556,6 +678,7 @@ class MockEngine:
             return updated
 
         _save_with_retry(self._sessions, session, is_new, update, now)
+        return interaction
 
 
 def _save_with_retry(
@@ -604,6 +727,12 @@ def _is_json(media_type: str) -> bool:
 
 def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _header_safe(text: str, limit: int = 200) -> str:
+    """A header value: one line of printable ASCII."""
+    cleaned = "".join(c if 32 <= ord(c) < 127 else " " for c in text)
+    return cleaned[:limit]
 
 
 def _header_text(value: Any) -> str:

@@ -38,6 +38,8 @@ class MockRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     cookies: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # When the answer is due (monotonic seconds): a Lambda invocation's remaining time.
+    deadline: float | None = None
 
     @property
     def content_type(self) -> str | None:

@@ -385,15 +385,22 @@ class ResourceService:
         action: ResourceAction,
         body: Any,
         fixed: Mapping[str, Any] | None = None,
+        *,
+        generated: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A new entity: generated content, the body over it, then ``fixed`` fields over both."""
+        """A new entity: generated content (the model's, or the offline generator's), the body
+        over it, then ``fixed`` fields over both."""
         spec = action.spec
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
         seq = self._next_seq(ctx, spec)
         entity_id = self._new_id(ctx, spec, seq)
-        generated = self._generate(spec, f"{ctx.scope}:{spec.name}:new:{seq}")
-        entity = {**_merge_body(generated, body), **(fixed or {})}
+        content = (
+            dict(generated)
+            if generated is not None
+            else self._generate(spec, f"{ctx.scope}:{spec.name}:new:{seq}")
+        )
+        entity = {**_merge_body(content, body), **(fixed or {})}
         entity[spec.id_field] = entity_id
         if spec.parent_field and action.parent_id is not None:
             entity[spec.parent_field] = action.parent_id
@@ -407,7 +414,13 @@ class ResourceService:
         return entity
 
     def read(
-        self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any, parent_id: Any = None
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        entity_id: Any,
+        parent_id: Any = None,
+        *,
+        generated: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The stored entity; one never seen is generated now and stored, so it stays put."""
         if spec.singleton:
@@ -423,7 +436,9 @@ class ResourceService:
             if parent_id is not None and record.parent not in (None, str(parent_id)):
                 raise _not_found(spec, entity_id)
             return dict(record.data or {})
-        entity = self._generate(spec, f"{spec.name}:{key}")
+        entity = (
+            dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
+        )
         entity[spec.id_field] = entity_id
         if spec.parent_field and parent_id is not None:
             entity[spec.parent_field] = parent_id

@@ -1,0 +1,63 @@
+"""Cached responses in DynamoDB: one item per cache key, expired by native TTL."""
+
+from __future__ import annotations
+
+from mockmind.adapters.aws.table import (
+    DynamoTable,
+    decode_payload,
+    encode_payload,
+    expiry_attributes,
+    number,
+)
+from mockmind.ports.response_cache import CachedResponse
+
+_PREFIX = "CACHE#"
+_SK = "CACHE"
+
+
+class DynamoResponseCache:
+    def __init__(self, table: DynamoTable) -> None:
+        self._table = table
+
+    def get(self, key: str, *, now: float) -> CachedResponse | None:
+        item = self._table.get(_PREFIX + key, _SK, now=now)
+        if item is None:
+            return None
+        data = decode_payload(item)
+        return CachedResponse(
+            status=int(data["status"]),
+            body=data["body"],
+            media_type=str(data["media_type"]),
+            headers=dict(data["headers"]),
+        )
+
+    def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None:
+        payload = {
+            "status": response.status,
+            "body": response.body,
+            "media_type": response.media_type,
+            "headers": response.headers,
+        }
+        self._table.put(
+            {
+                "pk": {"S": _PREFIX + key},
+                "sk": {"S": _SK},
+                **expiry_attributes(expires_at),
+                **encode_payload(payload),
+            }
+        )
+
+    def purge_expired(self, *, now: float) -> int:
+        """Native TTL does this in production; a scan serves tests and a manual clean-up.
+
+        Each delete is conditional, so an entry rewritten since the scan saw it stays.
+        """
+        purged = 0
+        for item in self._table.scan_expired(_PREFIX, now=now):
+            purged += self._table.delete(
+                item["pk"]["S"],
+                item["sk"]["S"],
+                condition="expiry <= :now",
+                values={":now": number(now)},
+            )
+        return purged

@@ -1,0 +1,227 @@
+"""The single-table layer under the DynamoDB adapters: keys, expiry, payloads and errors.
+
+Every item, whatever it holds:
+
+``pk``, ``sk``
+    strings; the kind is the ``pk`` prefix (``SESSION#``, ``ENTITY#``, ``CACHE#``).
+``expires_at``
+    whole epoch seconds, rounded up: the attribute DynamoDB's native TTL deletes by. TTL wants
+    integral seconds, and rounding up never deletes an item before it expires.
+``expiry``
+    the exact expiry the ports compare with. TTL deletion lags by up to days, so every read
+    drops items whose ``expiry`` has passed. Items that live forever have neither attribute.
+``data`` or ``data_z``
+    the JSON payload as a string, or zlib-compressed (binary) when that is smaller: generated
+    bodies compress several times over, which keeps items far from the 400 KB limit.
+
+Every botocore failure leaves this module as a ``StoreError`` that names the operation, the
+table and the AWS error code, never a request signature or a credential.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mockmind.domain.errors import StoreError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    Item = Mapping[str, AttributeValueTypeDef]
+    NewItem = dict[str, AttributeValueTypeDef]
+
+# DynamoDB refuses items over 400 KB (names and values, UTF-8). Staying under 300 KB leaves room
+# for the size estimate below being rough (numbers are counted as their decimal text).
+ITEM_SIZE_LIMIT = 400 * 1024
+ITEM_BUDGET = 300 * 1024
+
+# The request body limit with this backend (bootstrap caps ``server.max_body_bytes`` at it), so
+# that a body the engine accepts always fits in an item: the largest item a body makes is an
+# entity holding the body's fields (re-serialised compactly, so no larger than the body) next to
+# generated ones, and sessions only keep the first 4 KB of a body. 256 KiB leaves 44 KiB of the
+# budget for generated fields and keys. The engine answers 413 for larger bodies before writing.
+MAX_BODY_BYTES = 256 * 1024
+
+# Compressing a small payload costs more time than it saves bytes.
+_COMPRESS_FROM = 2048
+
+
+class DynamoTable:
+    """One table, the operations the adapters need, and the expiry filter every read applies."""
+
+    def __init__(self, client: DynamoDBClient, name: str) -> None:
+        self._client = client
+        self.name = name
+
+    def get(self, pk: str, sk: str, *, now: float) -> Item | None:
+        with self._translated("GetItem"):
+            response = self._client.get_item(
+                TableName=self.name,
+                Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                ConsistentRead=True,
+            )
+        item = response.get("Item")
+        return item if item is not None and is_live(item, now) else None
+
+    def put(
+        self,
+        item: NewItem,
+        *,
+        condition: str | None = None,
+        values: Mapping[str, AttributeValueTypeDef] | None = None,
+    ) -> bool:
+        """Write ``item``; False when ``condition`` did not hold (nothing was written)."""
+        size = item_size(item)
+        if size > ITEM_BUDGET:
+            raise StoreError(
+                f"item {item['pk'].get('S', '')!r} is {size} bytes; DynamoDB items are limited to "
+                f"{ITEM_SIZE_LIMIT} bytes and mockmind keeps them under {ITEM_BUDGET}"
+            )
+        extra: dict[str, Any] = {}
+        if condition is not None:
+            extra["ConditionExpression"] = condition
+        if values:
+            extra["ExpressionAttributeValues"] = dict(values)
+        try:
+            with self._translated("PutItem", passthrough="ConditionalCheckFailedException"):
+                self._client.put_item(TableName=self.name, Item=item, **extra)
+        except ClientError:
+            return False
+        return True
+
+    def delete(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        condition: str | None = None,
+        values: Mapping[str, AttributeValueTypeDef] | None = None,
+    ) -> bool:
+        """Delete the item; False when ``condition`` did not hold."""
+        extra: dict[str, Any] = {}
+        if condition is not None:
+            extra["ConditionExpression"] = condition
+        if values:
+            extra["ExpressionAttributeValues"] = dict(values)
+        try:
+            with self._translated("DeleteItem", passthrough="ConditionalCheckFailedException"):
+                self._client.delete_item(
+                    TableName=self.name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, **extra
+                )
+        except ClientError:
+            return False
+        return True
+
+    def query(self, pk: str, *, now: float) -> list[Item]:
+        """Every live item of the partition, following pagination."""
+        items: list[Item] = []
+        extra: dict[str, Any] = {}
+        while True:
+            with self._translated("Query"):
+                page = self._client.query(
+                    TableName=self.name,
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": {"S": pk}},
+                    ConsistentRead=True,
+                    **extra,
+                )
+            items.extend(item for item in page.get("Items", []) if is_live(item, now))
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return items
+            extra["ExclusiveStartKey"] = last
+
+    def scan_expired(self, pk_prefix: str, *, now: float) -> Iterator[Item]:
+        """Keys of items under ``pk_prefix`` whose expiry has passed (a full-table scan)."""
+        extra: dict[str, Any] = {}
+        while True:
+            with self._translated("Scan"):
+                page = self._client.scan(
+                    TableName=self.name,
+                    FilterExpression="begins_with(pk, :prefix) AND expiry <= :now",
+                    ExpressionAttributeValues={":prefix": {"S": pk_prefix}, ":now": number(now)},
+                    ProjectionExpression="pk, sk",
+                    **extra,
+                )
+            yield from page.get("Items", [])
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return
+            extra["ExclusiveStartKey"] = last
+
+    @contextmanager
+    def _translated(self, operation: str, passthrough: str | None = None) -> Iterator[None]:
+        try:
+            yield
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+            if code == passthrough:
+                raise
+            raise StoreError(f"DynamoDB {operation} on table {self.name!r} failed: {code}") from exc
+        except BotoCoreError as exc:
+            # The class name says enough (EndpointConnectionError, NoCredentialsError, ...);
+            # some botocore messages quote request details that do not belong in a log.
+            raise StoreError(
+                f"DynamoDB {operation} on table {self.name!r} failed: {type(exc).__name__}"
+            ) from exc
+
+
+def key_part(text: str) -> str:
+    """Escape ``#`` (the key separator) so every (scope, collection) pair gets its own key."""
+    return text.replace("%", "%25").replace("#", "%23")
+
+
+def number(value: float) -> AttributeValueTypeDef:
+    # repr() of a float round-trips exactly; DynamoDB keeps 38 significant digits.
+    return {"N": repr(float(value))}
+
+
+def expiry_attributes(expires_at: float | None) -> NewItem:
+    if expires_at is None:
+        return {}
+    return {"expires_at": {"N": str(math.ceil(expires_at))}, "expiry": number(expires_at)}
+
+
+def is_live(item: Item, now: float) -> bool:
+    expiry = item.get("expiry")
+    return expiry is None or float(expiry["N"]) > now
+
+
+def encode_payload(value: Any) -> NewItem:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    raw = text.encode()
+    if len(raw) >= _COMPRESS_FROM:
+        packed = zlib.compress(raw, 6)
+        if len(packed) < len(raw):
+            return {"data_z": {"B": packed}}
+    return {"data": {"S": text}}
+
+
+def decode_payload(item: Item) -> Any:
+    if "data_z" in item:
+        return json.loads(zlib.decompress(item["data_z"]["B"]))
+    return json.loads(item["data"]["S"])
+
+
+def item_size(item: Mapping[str, AttributeValueTypeDef]) -> int:
+    """DynamoDB's item size: attribute names plus values (strings in UTF-8, binary raw)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        if "S" in value:
+            size += len(value["S"].encode())
+        elif "B" in value:
+            size += len(value["B"])
+        elif "N" in value:
+            size += len(value["N"])
+        else:
+            size += 1
+    return size

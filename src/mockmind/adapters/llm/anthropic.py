@@ -1,0 +1,82 @@
+"""Anthropic's Messages API: the system prompt is its own field, the text comes in blocks."""
+
+from __future__ import annotations
+
+from mockmind.adapters.llm._wire import Wire, parse_wire, usage
+from mockmind.adapters.llm.http import ResilientHttp
+from mockmind.adapters.llm.secret import Secret
+from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
+
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+class _Block(Wire):
+    type: str
+    text: str | None = None
+
+
+class _Usage(Wire):
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+class _MessageResponse(Wire):
+    content: list[_Block]
+    model: str | None = None
+    stop_reason: str | None = None
+    usage: _Usage | None = None
+
+
+class AnthropicChat:
+    def __init__(
+        self, http: ResilientHttp, model: str, *, api_key: Secret, name: str = "anthropic"
+    ) -> None:
+        self._http = http
+        self._model = model
+        self._api_key = api_key
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"AnthropicChat({self._model!r}, {self._http.base_url!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def http(self) -> ResilientHttp:
+        return self._http
+
+    async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
+        body = {
+            "model": self._model,
+            "system": request.system,
+            "messages": [{"role": "user", "content": request.user}],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+        }
+        headers = {"x-api-key": self._api_key.reveal(), "anthropic-version": ANTHROPIC_VERSION}
+        data = await self._http.post_json("/v1/messages", body, headers=headers, deadline=deadline)
+        reply = parse_wire(_MessageResponse, data, self._name)
+        text = "".join(block.text or "" for block in reply.content if block.type == "text")
+        if not text:
+            raise ProviderError(
+                self._name, f"no text in the answer (stop_reason {reply.stop_reason})"
+            )
+        counts = reply.usage or _Usage()
+        prompt, completion, estimated = usage(
+            request, text, counts.input_tokens, counts.output_tokens
+        )
+        return ChatResult(
+            text=text,
+            provider=self._name,
+            model=reply.model or self._model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            estimated_usage=estimated,
+        )

@@ -1,0 +1,114 @@
+"""Ollama's native API: ``/api/chat`` in JSON format without streaming, and ``/api/embed``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mockmind.adapters.llm._wire import Wire, parse_wire, usage
+from mockmind.adapters.llm.http import ResilientHttp
+from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
+
+OLLAMA_BASE_URL = "http://127.0.0.1:11434"
+
+
+class _Message(Wire):
+    content: str
+
+
+class _ChatResponse(Wire):
+    message: _Message
+    model: str | None = None
+    done: bool = True
+    prompt_eval_count: int | None = None
+    eval_count: int | None = None
+
+
+class _EmbedResponse(Wire):
+    embeddings: list[list[float]]
+
+
+class OllamaChat:
+    def __init__(self, http: ResilientHttp, model: str, *, name: str = "ollama") -> None:
+        self._http = http
+        self._model = model
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"OllamaChat({self._model!r}, {self._http.base_url!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def http(self) -> ResilientHttp:
+        return self._http
+
+    async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
+        body = {
+            "model": self._model,
+            "messages": [
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": request.user},
+            ],
+            "format": "json",
+            "stream": False,
+            "options": {"temperature": request.temperature, "num_predict": request.max_tokens},
+        }
+        data = await self._http.post_json("/api/chat", body, deadline=deadline)
+        reply = parse_wire(_ChatResponse, data, self._name)
+        text = reply.message.content
+        if not text:
+            raise ProviderError(self._name, "empty answer")
+        # Ollama leaves prompt_eval_count out when the prompt came from its cache.
+        prompt, completion, estimated = usage(
+            request, text, reply.prompt_eval_count, reply.eval_count
+        )
+        return ChatResult(
+            text=text,
+            provider=self._name,
+            model=reply.model or self._model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            estimated_usage=estimated,
+        )
+
+
+class OllamaEmbeddings:
+    def __init__(
+        self, http: ResilientHttp, model: str, *, name: str = "ollama", dimensions: int = 0
+    ) -> None:
+        self._http = http
+        self._model = model
+        self._name = name
+        self._dimensions = dimensions
+
+    def __repr__(self) -> str:
+        return f"OllamaEmbeddings({self._model!r}, {self._http.base_url!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimensions(self) -> int:
+        """Learned from the first answer (0 before): it depends on the model pulled."""
+        return self._dimensions
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        data = await self._http.post_json(
+            "/api/embed", {"model": self._model, "input": list(texts)}
+        )
+        reply = parse_wire(_EmbedResponse, data, self._name)
+        if len(reply.embeddings) != len(texts):
+            raise ProviderError(
+                self._name, f"asked for {len(texts)} embeddings, got {len(reply.embeddings)}"
+            )
+        self._dimensions = len(reply.embeddings[0])
+        return reply.embeddings

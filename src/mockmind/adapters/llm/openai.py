@@ -1,0 +1,182 @@
+"""OpenAI and OpenAI-compatible endpoints: chat completions in JSON mode, and embeddings.
+
+An OpenAI-compatible server (vLLM, LM Studio, LiteLLM, a corporate gateway) is the same adapter
+with another base URL and, often, no key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import Field
+
+from mockmind.adapters.llm._wire import Wire, parse_wire, usage
+from mockmind.adapters.llm.http import ResilientHttp
+from mockmind.adapters.llm.secret import Secret
+from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
+
+OPENAI_BASE_URL = "https://api.openai.com"
+
+# Inputs per embeddings request: well under OpenAI's 2048, so one request stays small and fast.
+EMBEDDING_BATCH = 256
+
+_KNOWN_DIMENSIONS = {
+    "text-embedding-ada-002": 1536,
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+}
+
+
+class _Message(Wire):
+    content: str | None = None
+    refusal: str | None = None
+
+
+class _Choice(Wire):
+    message: _Message
+    finish_reason: str | None = None
+
+
+class _Usage(Wire):
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class _ChatResponse(Wire):
+    choices: list[_Choice] = Field(min_length=1)
+    model: str | None = None
+    usage: _Usage | None = None
+
+
+class _Embedding(Wire):
+    index: int
+    embedding: list[float]
+
+
+class _EmbeddingResponse(Wire):
+    data: list[_Embedding]
+
+
+def _headers(api_key: Secret | None) -> dict[str, str]:
+    if api_key:
+        return {"Authorization": f"Bearer {api_key.reveal()}"}
+    return {}
+
+
+class OpenAIChat:
+    def __init__(
+        self,
+        http: ResilientHttp,
+        model: str,
+        *,
+        api_key: Secret | None,
+        name: str = "openai",
+        json_mode: bool = True,
+    ) -> None:
+        self._http = http
+        self._model = model
+        self._api_key = api_key
+        self._name = name
+        self._json_mode = json_mode
+
+    def __repr__(self) -> str:
+        return f"OpenAIChat({self._name!r}, {self._model!r}, {self._http.base_url!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def http(self) -> ResilientHttp:
+        return self._http
+
+    async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
+        body: dict[str, object] = {
+            "model": self._model,
+            "messages": [
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": request.user},
+            ],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+        }
+        if self._json_mode:
+            # JSON mode guarantees syntax, not the schema; the prompt carries the schema and the
+            # caller validates. (Structured outputs would reject many of our schemas' keywords.)
+            body["response_format"] = {"type": "json_object"}
+        data = await self._http.post_json(
+            "/v1/chat/completions", body, headers=_headers(self._api_key), deadline=deadline
+        )
+        reply = parse_wire(_ChatResponse, data, self._name)
+        choice = reply.choices[0]
+        if choice.message.content is None:
+            why = choice.message.refusal or f"finish_reason {choice.finish_reason}"
+            raise ProviderError(self._name, f"no content in the answer ({why[:200]})")
+        text = choice.message.content
+        counts = reply.usage or _Usage()
+        prompt, completion, estimated = usage(
+            request, text, counts.prompt_tokens, counts.completion_tokens
+        )
+        return ChatResult(
+            text=text,
+            provider=self._name,
+            model=reply.model or self._model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            estimated_usage=estimated,
+        )
+
+
+class OpenAIEmbeddings:
+    def __init__(
+        self,
+        http: ResilientHttp,
+        model: str,
+        *,
+        api_key: Secret | None,
+        name: str = "openai",
+        dimensions: int | None = None,
+        batch_size: int = EMBEDDING_BATCH,
+    ) -> None:
+        self._http = http
+        self._model = model
+        self._api_key = api_key
+        self._name = name
+        self._dimensions = dimensions or _KNOWN_DIMENSIONS.get(model, 0)
+        self._batch = max(1, batch_size)
+
+    def __repr__(self) -> str:
+        return f"OpenAIEmbeddings({self._name!r}, {self._model!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimensions(self) -> int:
+        """Known for OpenAI's models; learned from the first answer for other servers (0 before)."""
+        return self._dimensions
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self._batch):
+            batch = list(texts[start : start + self._batch])
+            data = await self._http.post_json(
+                "/v1/embeddings",
+                {"model": self._model, "input": batch},
+                headers=_headers(self._api_key),
+            )
+            reply = parse_wire(_EmbeddingResponse, data, self._name)
+            if len(reply.data) != len(batch):
+                raise ProviderError(
+                    self._name, f"asked for {len(batch)} embeddings, got {len(reply.data)}"
+                )
+            # The API may answer out of order; ``index`` is the contract.
+            vectors.extend(item.embedding for item in sorted(reply.data, key=lambda e: e.index))
+        if vectors:
+            self._dimensions = len(vectors[0])
+        return vectors

@@ -1,0 +1,273 @@
+"""The whole app in AWS mode: the Lambda handler over DynamoDB on a moto server.
+
+Requests go through ``mockmind.handler.handler`` as API Gateway v2 payloads built from
+events/post-json.json, so Mangum, the app, the engine and the DynamoDB adapters all run as in
+Lambda. An httpx transport turns each request into such an event, which lets the e2e suite's
+shop flow run unchanged, its cookie jar carrying the session from one event to the next.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import importlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+
+from mockmind.adapters.aws.provisioning import create_table
+from mockmind.adapters.aws.table import MAX_BODY_BYTES
+from mockmind.app.bootstrap import build, load
+from mockmind.config import LoadedConfig
+from mockmind.config.models import MockmindConfig
+from tests.conftest import AWS_REGION, EVENTS, EXAMPLES, aws_client, unique_name
+from tests.e2e.test_flows import shop_flow
+
+SHOP = EXAMPLES / "shop" / "mockmind.yaml"
+_TEMPLATE = json.loads((EVENTS / "post-json.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def table_name(moto_endpoint: str) -> Iterator[str]:
+    client = aws_client("dynamodb", moto_endpoint)
+    name = unique_name("app")
+    create_table(client, name)
+    yield name
+    client.delete_table(TableName=name)
+
+
+@pytest.fixture(scope="module")
+def lambda_env(
+    moto_endpoint: str, table_name: str, event_loop_for_mangum: None
+) -> Iterator[pytest.MonkeyPatch]:
+    """The environment the template gives the function, pointed at the moto server."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOCKMIND_CONFIG", str(SHOP))
+        patch.setenv("MOCKMIND_STORAGE", "aws")
+        patch.setenv("MOCKMIND_TABLE", table_name)
+        patch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+        for name in ("OPENAI_API_KEY", "MOCKMIND_SECRET_ARN", "MOCKMIND_SECRET_ID"):
+            patch.delenv(name, raising=False)
+        yield patch
+        sys.modules.pop("mockmind.handler", None)
+
+
+def cold_start() -> ModuleType:
+    """A new execution environment: the handler module imported afresh, the app rebuilt."""
+    sys.modules.pop("mockmind.handler", None)
+    return importlib.import_module("mockmind.handler")
+
+
+class LambdaTransport(httpx.BaseTransport):
+    """Sends each request to the handler as an HTTP API (payload 2.0) event."""
+
+    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
+        self.handler = handler
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        result = self.handler(_event(request), _context())
+        body = result.get("body") or ""
+        content = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        headers = [(k, v) for k, v in result.get("headers", {}).items()]
+        # Payload 2.0 returns cookies apart from the headers; the client jar reads Set-Cookie.
+        headers += [("set-cookie", cookie) for cookie in result.get("cookies", [])]
+        return httpx.Response(result["statusCode"], headers=headers, content=content)
+
+
+def _event(request: httpx.Request) -> dict[str, Any]:
+    event = copy.deepcopy(_TEMPLATE)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers["host"] = _TEMPLATE["headers"]["host"]
+    cookie = headers.pop("cookie", None)
+    event["cookies"] = cookie.split("; ") if cookie else []
+    body = request.read()
+    event["body"] = base64.b64encode(body).decode() if body else None
+    event["isBase64Encoded"] = bool(body)
+    if body:
+        headers["content-length"] = str(len(body))
+    else:
+        headers.pop("content-length", None)
+    event["headers"] = headers
+    path, query = request.url.path, request.url.query.decode()
+    event["rawPath"] = path
+    event["rawQueryString"] = query
+    pairs = [p.split("=", 1) for p in query.split("&") if p]
+    event["queryStringParameters"] = dict(pairs) or None
+    event["pathParameters"] = {"proxy": path.lstrip("/")}
+    http = event["requestContext"]["http"]
+    http["method"] = request.method
+    http["path"] = path
+    event["requestContext"]["requestId"] = uuid.uuid4().hex
+    return event
+
+
+def _context() -> Any:
+    return SimpleNamespace(
+        function_name="mockmind",
+        aws_request_id=str(uuid.uuid4()),
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:mockmind",
+        get_remaining_time_in_millis=lambda: 29_000,
+    )
+
+
+@dataclass
+class Shop:
+    """The shop flow, run once through Lambda: its client (the session) and the shipped order."""
+
+    client: httpx.Client
+    transport: LambdaTransport
+    order: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def shop(lambda_env: pytest.MonkeyPatch) -> Iterator[Shop]:
+    module = cold_start()
+    assert module.app.state.container.storage == "aws"
+    transport = LambdaTransport(module.handler)
+    with httpx.Client(transport=transport, base_url="https://mock.example") as client:
+        yield Shop(client, transport, shop_flow(client))
+
+
+def test_shop_flow_through_lambda_on_dynamodb(
+    shop: Shop, moto_endpoint: str, table_name: str
+) -> None:
+    client, order = shop.client, shop.order
+    assert order["status"] == "shipped"
+    # The order is an item in the table, under the session's scope.
+    session = client.cookies["mockforge_session"]
+    raw = aws_client("dynamodb", moto_endpoint).get_item(
+        TableName=table_name,
+        Key={"pk": {"S": f"ENTITY#{session}#orders"}, "sk": {"S": order["id"]}},
+    )
+    assert "Item" in raw
+
+
+def test_data_survives_a_restart(shop: Shop) -> None:
+    client, order = shop.client, shop.order
+    before = shop.transport.handler
+    shop.transport.handler = cold_start().handler
+    assert shop.transport.handler is not before
+    fetched = client.get(f"/orders/{order['id']}")
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json() == order
+    assert fetched.headers["x-mockmind-source"] == "store"
+    # The same session: it was found in the table, so no new cookie was handed out.
+    assert "set-cookie" not in fetched.headers
+    assert client.get("/cart").json()["items"] == []
+
+
+def test_a_body_too_big_for_an_item_is_413_and_not_stored(shop: Shop) -> None:
+    client = shop.client
+    big = {"product_id": "p-1", "quantity": 1, "note": "x" * MAX_BODY_BYTES}
+    response = client.post("/cart/items", json=big)
+    assert response.status_code == 413
+    assert str(MAX_BODY_BYTES) in response.json()["detail"]
+    assert client.get("/cart").json()["items"] == []
+
+
+def test_lambda_defaults_to_aws_and_caps_the_body_limit(
+    moto_endpoint: str, table_name: str
+) -> None:
+    env = {
+        "AWS_LAMBDA_FUNCTION_NAME": "mockmind",
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_REGION": AWS_REGION,
+        "MOCKMIND_TABLE": table_name,
+    }
+    unnamed = LoadedConfig(MockmindConfig())
+    container = build(unnamed, env=env)
+    assert container.storage == "aws"
+    assert container.engine.settings.max_body_bytes == MAX_BODY_BYTES
+    # A backend the config names still wins (the shop says memory), as it does off Lambda.
+    assert build(load(SHOP, env=env), env=env).storage == "memory"
+    local = {k: v for k, v in env.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    memory = build(unnamed, env=local)
+    assert memory.storage == "memory"
+    assert memory.engine.settings.max_body_bytes == unnamed.config.server.max_body_bytes
+
+
+def test_aws_storage_without_a_table_is_a_config_error(moto_endpoint: str) -> None:
+    from mockmind.domain.errors import ConfigError
+
+    env = {"MOCKMIND_STORAGE": "aws", "AWS_ENDPOINT_URL": moto_endpoint, "AWS_REGION": AWS_REGION}
+    with pytest.raises(ConfigError, match="MOCKMIND_TABLE"):
+        build(load(SHOP, env=env), env=env)
+
+
+def _init_aws(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockmind.cli", "init-aws"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def test_init_aws_creates_table_and_bucket_once(moto_endpoint: str) -> None:
+    table, bucket = unique_name("init"), unique_name("vectors")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_REGION": AWS_REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "MOCKMIND_TABLE": table,
+        "MOCKMIND_BUCKET": bucket,
+    }
+    first = _init_aws(env)
+    assert first.returncode == 0, first.stderr
+    assert f"created table {table} (TTL on expires_at)" in first.stdout
+    assert f"created bucket {bucket}" in first.stdout
+    second = _init_aws(env)
+    assert second.returncode == 0, second.stderr
+    assert f"table {table} (TTL on expires_at) already exists" in second.stdout
+    assert f"bucket {bucket} already exists" in second.stdout
+
+    dynamodb = aws_client("dynamodb", moto_endpoint)
+    ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert ttl == {"AttributeName": "expires_at", "TimeToLiveStatus": "ENABLED"}
+    aws_client("s3", moto_endpoint).head_bucket(Bucket=bucket)
+    dynamodb.delete_table(TableName=table)
+
+
+def test_init_aws_without_a_table_name_fails_clearly(moto_endpoint: str) -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_ENDPOINT_URL": moto_endpoint}
+    result = _init_aws(env)
+    assert result.returncode == 1
+    assert "MOCKMIND_TABLE" in result.stderr
+
+
+def test_the_vector_index_loads_from_the_named_bucket(moto_endpoint: str) -> None:
+    from mockmind.app.aws import s3_vector_memory
+
+    bucket = unique_name("vectors")
+    aws_client("s3", moto_endpoint).create_bucket(Bucket=bucket)
+    env = {"MOCKMIND_BUCKET": bucket, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_REGION": AWS_REGION}
+    s3_vector_memory(MockmindConfig(), env).add("interactions", "i-1", [1.0, 0.0], {})
+    reloaded = s3_vector_memory(MockmindConfig(), env)
+    assert reloaded.count("interactions") == 1
+
+
+def test_no_region_is_a_config_error_that_says_what_to_set(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from mockmind.domain.errors import ConfigError
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    env = {"MOCKMIND_STORAGE": "aws", "MOCKMIND_TABLE": "t", "AWS_ENDPOINT_URL": moto_endpoint}
+    with pytest.raises(ConfigError, match=r"NoRegionError.*AWS_REGION"):
+        build(LoadedConfig(MockmindConfig()), env=env)

@@ -1,0 +1,181 @@
+"""What only the DynamoDB adapters do: item size limits, keys, TTL, provisioning, errors.
+
+The behaviour every store shares is in tests/contract (run against moto there too).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mockmind.adapters.aws import (
+    DynamoEntityStore,
+    DynamoResponseCache,
+    DynamoSessionStore,
+    DynamoTable,
+)
+from mockmind.adapters.aws.provisioning import create_table
+from mockmind.adapters.aws.table import ITEM_BUDGET
+from mockmind.domain.errors import StoreError
+from mockmind.domain.sessions import Interaction, Session
+from mockmind.ports import CachedResponse, EntityRecord
+from tests.conftest import aws_client, free_port, unique_name
+
+
+@pytest.fixture
+def client(moto_endpoint: str) -> Any:
+    return aws_client("dynamodb", moto_endpoint)
+
+
+@pytest.fixture
+def table(client: Any) -> Iterator[DynamoTable]:
+    name = unique_name("limits")
+    create_table(client, name)
+    yield DynamoTable(client, name)
+    client.delete_table(TableName=name)
+
+
+def _noise(size: int, seed: int) -> str:
+    # Random letters compress to about three quarters, so an item stays about this big.
+    rng = random.Random(seed)
+    return "".join(rng.choices(string.ascii_letters + string.digits, k=size))
+
+
+def _raw_item(client: Any, table: DynamoTable, pk: str, sk: str) -> dict[str, Any]:
+    item: dict[str, Any] = client.get_item(
+        TableName=table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}}
+    )["Item"]
+    return item
+
+
+def test_a_long_history_drops_old_bodies_first(table: DynamoTable) -> None:
+    store = DynamoSessionStore(table)
+    session = Session("big", 1000.0, 1000.0, 2000.0)
+    for n in range(40):
+        body = {"n": n, "text": _noise(20_000, n)}
+        session = session.with_interaction(
+            Interaction(1000.0 + n, "POST", f"/notes/{n}", 201, None, body, "offline"), 50
+        )
+    stored = store.put(session, expected_version=None)
+    loaded = store.get("big", now=1500.0)
+    assert loaded == stored
+    # Every interaction is still remembered; only the oldest ones lost their bodies.
+    assert [i.path for i in loaded.history] == [f"/notes/{n}" for n in range(40)]
+    bodies = [i.response_body is not None for i in loaded.history]
+    kept = bodies.count(True)
+    assert 0 < kept < 40
+    assert bodies == [False] * (40 - kept) + [True] * kept
+    assert loaded.history[-1].response_body == session.history[-1].response_body
+
+
+def test_history_too_big_even_without_bodies_drops_the_oldest_interactions(
+    table: DynamoTable,
+) -> None:
+    store = DynamoSessionStore(table)
+    session = Session("paths", 1000.0, 1000.0, 2000.0)
+    for n in range(30):
+        interaction = Interaction(1000.0 + n, "GET", "/" + _noise(15_000, n), 200)
+        session = session.with_interaction(interaction, 100)
+    stored = store.put(session, expected_version=None)
+    assert 0 < len(stored.history) < 30
+    assert stored.history[-1] == session.history[-1]
+    assert store.get("paths", now=1500.0) == stored
+
+
+def test_a_session_whose_state_cannot_fit_is_refused(table: DynamoTable) -> None:
+    store = DynamoSessionStore(table)
+    session = Session("huge", 1000.0, 1000.0, 2000.0).with_state(
+        "blob", _noise(2 * ITEM_BUDGET, 1), 1000.0
+    )
+    with pytest.raises(StoreError, match=r"needs \d+ bytes"):
+        store.put(session, expected_version=None)
+    assert store.get("huge", now=1000.0) is None
+
+
+def test_an_entity_that_cannot_fit_names_its_size_and_is_not_written(table: DynamoTable) -> None:
+    store = DynamoEntityStore(table)
+    record = EntityRecord("e-1", {"id": "e-1", "blob": _noise(2 * ITEM_BUDGET, 2)}, 1.0)
+    with pytest.raises(StoreError, match=r"is \d+ bytes; DynamoDB items are limited"):
+        store.put("s1", "files", record, expires_at=None)
+    assert store.get("s1", "files", "e-1", now=0.0) is None
+
+
+def test_a_cache_entry_that_cannot_fit_is_refused(table: DynamoTable) -> None:
+    cache = DynamoResponseCache(table)
+    with pytest.raises(StoreError, match="bytes"):
+        cache.put("k", CachedResponse(200, _noise(2 * ITEM_BUDGET, 3)), expires_at=10.0)
+
+
+def test_large_repetitive_bodies_are_compressed_and_round_trip(
+    table: DynamoTable, client: Any
+) -> None:
+    cache = DynamoResponseCache(table)
+    body = [{"id": f"p-{n}", "name": "Enamel mug", "price": 12.5} for n in range(20_000)]
+    cache.put("list", CachedResponse(200, body), expires_at=100.0)
+    assert cache.get("list", now=1.0) == CachedResponse(200, body)
+    item = _raw_item(client, table, "CACHE#list", "CACHE")
+    assert "data_z" in item
+    assert "data" not in item
+
+
+def test_items_carry_whole_second_ttl_and_exact_expiry(table: DynamoTable, client: Any) -> None:
+    DynamoEntityStore(table).put("s1", "orders", EntityRecord("o", {}, 1.0), expires_at=100.25)
+    item = _raw_item(client, table, "ENTITY#s1#orders", "o")
+    assert item["expires_at"] == {"N": "101"}
+    assert float(item["expiry"]["N"]) == 100.25
+
+
+def test_keys_cannot_collide_across_scope_and_collection(table: DynamoTable) -> None:
+    store = DynamoEntityStore(table)
+    store.put("a#b", "c", EntityRecord("x", {"in": "a#b/c"}, 1.0), expires_at=None)
+    store.put("a", "b#c", EntityRecord("x", {"in": "a/b#c"}, 1.0), expires_at=None)
+    first = store.get("a#b", "c", "x", now=0.0)
+    second = store.get("a", "b#c", "x", now=0.0)
+    assert first is not None
+    assert second is not None
+    assert first.data == {"in": "a#b/c"}
+    assert second.data == {"in": "a/b#c"}
+
+
+def test_list_follows_pagination(table: DynamoTable) -> None:
+    store = DynamoEntityStore(table)
+    # About 1.5 MB in one partition: more than one Query page (1 MB each).
+    for n in range(60):
+        store.put(
+            "s1", "docs", EntityRecord(f"d{n:02}", {"t": _noise(25_000, n)}, n), expires_at=None
+        )
+    assert [r.id for r in store.list("s1", "docs", now=0.0)] == [f"d{n:02}" for n in range(60)]
+
+
+def test_create_table_turns_ttl_on_and_is_idempotent(client: Any) -> None:
+    name = unique_name("init")
+    assert create_table(client, name) is True
+    assert create_table(client, name) is False
+    ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl == {"AttributeName": "expires_at", "TimeToLiveStatus": "ENABLED"}
+    client.delete_table(TableName=name)
+
+
+def test_a_missing_table_is_a_store_error_without_credentials(client: Any) -> None:
+    store = DynamoSessionStore(DynamoTable(client, "no-such-table"))
+    with pytest.raises(StoreError) as caught:
+        store.get("s-1", now=0.0)
+    message = str(caught.value)
+    assert "no-such-table" in message
+    assert "ResourceNotFoundException" in message
+    assert "testing" not in message
+
+
+def test_an_unreachable_endpoint_is_a_store_error(moto_endpoint: str) -> None:
+    from botocore.config import Config
+
+    # Nothing listens on a port just released; no retries, so the test stays quick.
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    client = aws_client("dynamodb", endpoint, config=Config(retries={"total_max_attempts": 1}))
+    store = DynamoEntityStore(DynamoTable(client, "t"))
+    with pytest.raises(StoreError, match="EndpointConnectionError"):
+        store.list("s1", "orders", now=0.0)

@@ -1,0 +1,153 @@
+"""The engine with a language model: what it asks, what it serves, and how it falls back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from mockmind.app.bootstrap import Container, build
+from mockmind.config import parse_config
+from mockmind.domain.content import LlmContent
+from mockmind.domain.costs import CostTracker, PriceTable
+from mockmind.domain.engine import MockEngine, PromptSettings
+from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.ports.clock import SystemClock
+from mockmind.ports.llm import ChatRequest, ChatResult
+
+CONFIG = """
+intelligent_behavior:
+  session_tracking: {method: header}
+  behavior_model:
+    rules:
+      schemas:
+        Book:
+          type: object
+          required: [id, title, pages]
+          properties:
+            id: {type: string}
+            title: {type: string}
+            pages: {type: integer, minimum: 1}
+      resources:
+        books:
+          computed: {pages_doubled: "pages * 2"}
+"""
+
+
+REPORT = (
+    '{"id": "5f0c6e8e-3b1a-4c1e-9a57-2f4a1d9b8c01", "name": "Weekly", '
+    '"created_at": "2026-11-25T10:00:00Z"}'
+)
+
+
+@dataclass
+class FakeModel:
+    """A ChatProvider that answers from a script and records what it was asked."""
+
+    answers: list[str]
+    asked: list[ChatRequest] = field(default_factory=list)
+    name: str = "fake"
+    model: str = "fake-1"
+
+    async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
+        self.asked.append(request)
+        text = self.answers.pop(0) if self.answers else "{}"
+        return ChatResult(text, self.name, self.model, 10, 5)
+
+
+def _engine(model: FakeModel) -> Container:
+    container = build(parse_config(CONFIG, env={}), env={})
+    old = container.engine
+    container.engine = MockEngine(
+        api=old.api,
+        generator=old._generator,
+        sessions=old._sessions,
+        cache=old._cache,
+        clock=old._clock,
+        settings=old.settings,
+        world=old.world,
+        llm=LlmContent(model, CostTracker(PriceTable(), SystemClock())),
+        prompting=PromptSettings("You are a library API.", old.world.describe()),
+    )
+    return container
+
+
+def call(app: Container, method: str, path: str, body: Any = None) -> MockResponse:
+    request = MockRequest(
+        method=method,
+        path=path,
+        headers={"x-session-id": "s-1", "content-type": "application/json"},
+        body=json.dumps(body).encode() if body is not None else b"",
+    )
+    return asyncio.run(app.engine.handle(request)).response
+
+
+def test_generated_answers_come_from_the_model_and_are_cached() -> None:
+    model = FakeModel([f"Sure! ```json\n{REPORT}\n```"])
+    app = _engine(model)
+    first = call(app, "GET", "/reports/r1")
+    assert first.source == "llm"
+    assert first.body == json.loads(REPORT)
+    second = call(app, "GET", "/reports/r1")
+    assert second.source == "cache"
+    assert len(model.asked) == 1
+
+
+def test_the_prompt_carries_the_rules_the_request_and_json_only() -> None:
+    model = FakeModel([REPORT])
+    app = _engine(model)
+    call(app, "GET", "/reports/x1")
+    (asked,) = model.asked
+    assert "You are a library API." in asked.system
+    assert "books.pages_doubled is always pages * 2" in asked.system
+    assert "JSON value only" in asked.system
+    assert "Request: GET /reports/x1" in asked.user
+
+
+def test_a_new_entity_is_written_by_the_model_and_kept_by_the_store() -> None:
+    model = FakeModel(['{"id": "ignored", "title": "Dune", "pages": 412}'])
+    app = _engine(model)
+    created = call(app, "POST", "/books", {"pages": 500})
+    assert created.status == 201
+    assert created.body["title"] == "Dune"  # the model's content
+    assert created.body["pages"] == 500  # the request body wins over it
+    assert created.body["pages_doubled"] == 1000  # the engine's computed field wins over both
+    assert created.body["id"] != "ignored"  # the engine names ids
+    fetched = call(app, "GET", f"/books/{created.body['id']}")
+    assert fetched.body == created.body
+    assert len(model.asked) == 1  # the GET is served by the store
+
+
+def test_an_answer_that_breaks_the_schema_is_repaired_once() -> None:
+    model = FakeModel(['{"id": "r", "name": "Weekly"}', REPORT])
+    app = _engine(model)
+    response = call(app, "GET", "/reports/r1")
+    assert response.source == "llm"
+    assert response.body == json.loads(REPORT)
+    assert len(model.asked) == 2
+    assert "created_at" in model.asked[1].user  # the repair prompt names the error
+
+
+def test_garbage_twice_falls_back_to_the_offline_generator() -> None:
+    model = FakeModel(["I cannot help with that.", "Still no JSON, sorry."])
+    app = _engine(model)
+    response = call(app, "GET", "/reports/r1")
+    assert response.source == "fallback"
+    assert response.status == 200
+    assert response.headers["X-Mockmind-Fallback-Reason"]
+    # The fallback is not cached: the next request asks the model again.
+    model.answers.append(REPORT)
+    assert call(app, "GET", "/reports/r1").source == "llm"
+
+
+@pytest.mark.parametrize("answer", ["[1, 2", '{"id": 5}', "null"])
+def test_unusable_answers_never_reach_the_client(answer: str) -> None:
+    app = _engine(FakeModel([answer, answer]))
+    response = call(app, "GET", "/reports/r1")
+    assert response.source == "fallback"
+    assert not app.api.response_errors(
+        app.api.plan_response(app.api.route(MockRequest("GET", "/reports/r1"))), response.body
+    )

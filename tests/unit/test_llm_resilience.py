@@ -1,0 +1,126 @@
+"""Retry timing, Retry-After parsing, the circuit breaker and the masked key, without a network."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import random
+from email.utils import formatdate
+
+import httpx
+import pytest
+
+from mockmind.adapters.llm.http import ResilientHttp
+from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, parse_retry_after
+from mockmind.adapters.llm.secret import Secret
+from mockmind.ports.llm import ProviderError
+
+NOW = 1_767_225_600.0
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("3", 3.0),
+        (" 0 ", 0.0),
+        ("1.5", 1.5),
+        ("-4", 0.0),
+        (formatdate(NOW + 20, usegmt=True), 20.0),
+        (formatdate(NOW - 20, usegmt=True), 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+    ],
+)
+def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(header, now=NOW) == seconds
+
+
+def test_backoff_is_full_jitter_under_an_exponential_cap() -> None:
+    policy = RetryPolicy(base_delay=0.5, max_delay=4)
+    rng = random.Random(7)
+    for attempt, cap in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (9, 4.0)]:
+        delays = [policy.backoff(attempt, rng) for _ in range(200)]
+        assert all(0 <= d <= cap for d in delays)
+        assert max(delays) > cap * 0.8, "full jitter spreads over the whole range"
+
+
+def test_breaker_lets_one_trial_through_when_half_open() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failure_threshold=3, cooldown=10, monotonic=lambda: now[0])
+    for _ in range(2):
+        breaker.record_failure()
+    assert breaker.state == "closed"
+    breaker.record_success()  # success resets the count: failures must be consecutive
+    for _ in range(3):
+        assert breaker.allow()
+        breaker.record_failure()
+    assert breaker.state == "open"
+    assert not breaker.allow()
+    assert breaker.snapshot()["retry_in_seconds"] == 10.0
+    now[0] = 10.0
+    assert breaker.state == "half_open"
+    assert breaker.allow()
+    assert not breaker.allow(), "only one trial call at a time"
+    breaker.record_failure()  # the trial failed: open again for a full cool-down
+    assert breaker.state == "open"
+    assert breaker.snapshot()["times_opened"] == 2
+    now[0] = 20.0
+    assert breaker.allow()
+    breaker.release()  # a verdict-less call (a 400) frees the trial slot
+    assert breaker.allow()
+    breaker.record_success()
+    assert breaker.state == "closed"
+
+
+def test_retries_follow_retry_after_ms_and_stop_at_the_deadline() -> None:
+    slept: list[float] = []
+    clock = [100.0]
+    statuses = iter([429, 503, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(statuses)
+        if status == 429:
+            return httpx.Response(429, headers={"retry-after-ms": "250"}, json={})
+        if status == 503:
+            return httpx.Response(503, json={"error": {"message": "busy"}})
+        return httpx.Response(200, json={"ok": True})
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    async def run(deadline: float | None) -> object:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            http = ResilientHttp(
+                "openai",
+                client,
+                "http://x",
+                retry=RetryPolicy(max_attempts=3, base_delay=1, max_delay=1),
+                monotonic=lambda: clock[0],
+                sleep=sleep,
+                rng=random.Random(1),
+            )
+            return await http.post_json("/p", {}, deadline=deadline)
+
+    assert asyncio.run(run(None)) == {"ok": True}
+    assert slept[0] == 0.25
+    assert 0 <= slept[1] <= 1
+
+    # With 0.2 s left, a 0.25 s Retry-After cannot be honoured: fail now, with time to fall back.
+    statuses = iter([429, 200])
+    slept.clear()
+    with pytest.raises(ProviderError, match="no time left to retry"):
+        asyncio.run(run(clock[0] + 0.2))
+    assert slept == []
+
+
+def test_secret_is_masked_everywhere_but_reveal() -> None:
+    key = Secret("sk-live-abcdefghijklmnop")
+    assert "abcdef" not in repr(key) + str(key) + f"{key}" + repr([key]) + repr({"k": key})
+    assert key.reveal() == "sk-live-abcdefghijklmnop"
+    assert key.scrub("key sk-live-abcdefghijklmnop end") == "key *** end"
+    assert key.scrub("other key sk-proj-ZZZZZZZZZZZZ") == "other key ***"
+    with pytest.raises(TypeError):
+        pickle.dumps(key)
