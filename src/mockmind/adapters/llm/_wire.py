@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mockmind.domain.prompts import estimate_tokens
 from mockmind.ports.llm import ChatRequest, ProviderError
+
+if TYPE_CHECKING:
+    from mockmind.adapters.llm.http import ResilientHttp
 
 
 class Wire(BaseModel):
@@ -40,3 +43,28 @@ def usage(
         completion_tokens if completion_tokens is not None else estimate_tokens(text),
         True,
     )
+
+
+class ProviderAdapter:
+    """What every provider adapter has: its HTTP layer, its model and the name it reports."""
+
+    def __init__(self, http: ResilientHttp, model: str, name: str) -> None:
+        self._http = http
+        self._model = model
+        self._name = name
+
+    def __repr__(self) -> str:
+        # Never the key: only what identifies the adapter in a log line.
+        return f"{type(self).__name__}({self._name!r}, {self._model!r}, {self._http.base_url!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def http(self) -> ResilientHttp:
+        return self._http

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockmind.adapters.llm._wire import Wire, parse_wire, usage
+from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire, usage
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
@@ -28,29 +28,12 @@ class _MessageResponse(Wire):
     usage: _Usage | None = None
 
 
-class AnthropicChat:
+class AnthropicChat(ProviderAdapter):
     def __init__(
         self, http: ResilientHttp, model: str, *, api_key: Secret, name: str = "anthropic"
     ) -> None:
-        self._http = http
-        self._model = model
+        super().__init__(http, model, name)
         self._api_key = api_key
-        self._name = name
-
-    def __repr__(self) -> str:
-        return f"AnthropicChat({self._model!r}, {self._http.base_url!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def model(self) -> str:
-        return self._model
-
-    @property
-    def http(self) -> ResilientHttp:
-        return self._http
 
     async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
         body = {

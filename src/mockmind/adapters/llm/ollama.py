@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockmind.adapters.llm._wire import Wire, parse_wire, usage
+from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire, usage
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
@@ -27,26 +27,9 @@ class _EmbedResponse(Wire):
     embeddings: list[list[float]]
 
 
-class OllamaChat:
+class OllamaChat(ProviderAdapter):
     def __init__(self, http: ResilientHttp, model: str, *, name: str = "ollama") -> None:
-        self._http = http
-        self._model = model
-        self._name = name
-
-    def __repr__(self) -> str:
-        return f"OllamaChat({self._model!r}, {self._http.base_url!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def model(self) -> str:
-        return self._model
-
-    @property
-    def http(self) -> ResilientHttp:
-        return self._http
+        super().__init__(http, model, name)
 
     async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
         body = {
@@ -78,21 +61,12 @@ class OllamaChat:
         )
 
 
-class OllamaEmbeddings:
+class OllamaEmbeddings(ProviderAdapter):
     def __init__(
         self, http: ResilientHttp, model: str, *, name: str = "ollama", dimensions: int = 0
     ) -> None:
-        self._http = http
-        self._model = model
-        self._name = name
+        super().__init__(http, model, name)
         self._dimensions = dimensions
-
-    def __repr__(self) -> str:
-        return f"OllamaEmbeddings({self._model!r}, {self._http.base_url!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     @property
     def dimensions(self) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from mockmind.adapters.llm._wire import Wire, parse_wire, usage
+from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire, usage
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
@@ -63,7 +63,7 @@ def _headers(api_key: Secret | None) -> dict[str, str]:
     return {}
 
 
-class OpenAIChat:
+class OpenAIChat(ProviderAdapter):
     def __init__(
         self,
         http: ResilientHttp,
@@ -73,26 +73,9 @@ class OpenAIChat:
         name: str = "openai",
         json_mode: bool = True,
     ) -> None:
-        self._http = http
-        self._model = model
+        super().__init__(http, model, name)
         self._api_key = api_key
-        self._name = name
         self._json_mode = json_mode
-
-    def __repr__(self) -> str:
-        return f"OpenAIChat({self._name!r}, {self._model!r}, {self._http.base_url!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def model(self) -> str:
-        return self._model
-
-    @property
-    def http(self) -> ResilientHttp:
-        return self._http
 
     async def complete(self, request: ChatRequest, *, deadline: float | None = None) -> ChatResult:
         body: dict[str, object] = {
@@ -131,7 +114,7 @@ class OpenAIChat:
         )
 
 
-class OpenAIEmbeddings:
+class OpenAIEmbeddings(ProviderAdapter):
     def __init__(
         self,
         http: ResilientHttp,
@@ -142,19 +125,10 @@ class OpenAIEmbeddings:
         dimensions: int | None = None,
         batch_size: int = EMBEDDING_BATCH,
     ) -> None:
-        self._http = http
-        self._model = model
+        super().__init__(http, model, name)
         self._api_key = api_key
-        self._name = name
         self._dimensions = dimensions or _KNOWN_DIMENSIONS.get(model, 0)
         self._batch = max(1, batch_size)
-
-    def __repr__(self) -> str:
-        return f"OpenAIEmbeddings({self._name!r}, {self._model!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     @property
     def dimensions(self) -> int:
