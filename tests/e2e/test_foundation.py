@@ -123,3 +123,28 @@ def test_malformed_session_id_gets_a_fresh_session(client: httpx.Client) -> None
     response = client.get("/cart", headers={"X-Session-ID": "../../etc/passwd"})
     assert response.status_code == 200
     assert response.json()["items"] == []
+
+
+def test_admin_shows_what_a_session_remembers(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, headers={"X-Session-ID": "e2e-inspect-1"}) as client:
+        client.post("/login", json={"username": "ada", "password": "x"})
+        client.get("/products", params={"limit": 1})
+        seen = client.get("/__mockmind/sessions/e2e-inspect-1").json()
+    assert seen["authenticated"] is True
+    assert seen["state"]["username"]["value"] == "ada"
+    assert [(i["method"], i["path"]) for i in seen["history"]][-2:] == [
+        ("POST", "/login"),
+        ("GET", "/products"),
+    ]
+    with httpx.Client(base_url=base_url) as client:
+        assert client.get("/__mockmind/sessions/nobody-at-all").status_code == 404
+        assert client.get("/__mockmind/sessions/..%2F..").status_code == 404
+
+
+def test_history_never_keeps_a_password_or_a_token(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, headers={"X-Session-ID": "e2e-redact-1"}) as client:
+        token = client.post("/login", json={"username": "ada", "password": "hunter2"}).json()
+        seen = client.get("/__mockmind/sessions/e2e-redact-1").text
+    assert "hunter2" not in seen
+    assert token["token"] not in seen
+    assert "ada" in seen

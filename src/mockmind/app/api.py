@@ -14,6 +14,7 @@ from mockmind import __version__
 from mockmind.app.bootstrap import Container
 from mockmind.domain.engine import EngineResult
 from mockmind.domain.http import MockRequest
+from mockmind.domain.sessions import is_valid_session_id, session_to_dict
 
 logger = logging.getLogger("mockmind")
 
@@ -36,6 +37,17 @@ def create_app(container: Container) -> FastAPI:
     @app.get(f"{ADMIN_PREFIX}/health")
     async def health() -> dict[str, Any]:
         return _health(container)
+
+    @app.get(ADMIN_PREFIX + "/sessions/{session_id}")
+    async def session(session_id: str) -> JSONResponse:
+        """What a session remembers: state, login and history (for debugging a test run)."""
+        found = None
+        if is_valid_session_id(session_id):
+            found = container.sessions.get(session_id, now=time.time())
+        if found is None:
+            detail = f"no live session {session_id!r}"
+            return JSONResponse({"status": 404, "title": "Not Found", "detail": detail}, 404)
+        return JSONResponse(session_to_dict(found))
 
     @app.api_route(ADMIN_PREFIX + "/{rest:path}", methods=_METHODS, include_in_schema=False)
     async def unknown_admin(rest: str) -> JSONResponse:

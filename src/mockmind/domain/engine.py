@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -546,7 +547,7 @@ class MockEngine:
                 status=plan.status,
                 schema=schema,
                 query=routed.query,
-                body=routed.body,
+                body=redacted(routed.body),
                 entities=entities,
                 state=session.state if session else {},
                 history=history,
@@ -662,8 +663,8 @@ class MockEngine:
             method=request.method,
             path=request.path,
             status=response.status,
-            request_body=_trimmed(request.body),
-            response_body=response.body if response.raw is None else None,
+            request_body=_trimmed(_redacted_bytes(request.body)),
+            response_body=redacted(response.body) if response.raw is None else None,
             source=response.source,
         )
 
@@ -712,6 +713,31 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(
         json.dumps(value, sort_keys=True, default=str, separators=(",", ":")).encode()
     ).hexdigest()[:16]
+
+
+_SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
+
+
+def redacted(value: Any) -> Any:
+    """The value with secrets masked: history feeds prompts, logs and the admin API."""
+    if isinstance(value, Mapping):
+        return {
+            k: "***" if _SECRET_KEY.search(str(k)) and v is not None else redacted(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
+
+
+def _redacted_bytes(body: bytes) -> bytes:
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        return body
+    if not isinstance(parsed, dict | list):
+        return body
+    return json.dumps(redacted(parsed), ensure_ascii=False).encode()
 
 
 def _trimmed(body: bytes, limit: int = 4096) -> str | None:
