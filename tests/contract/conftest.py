@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -27,6 +28,7 @@ from mockmind.adapters.sqlite import (
     SqliteResponseCache,
     SqliteSessionStore,
 )
+from mockmind.adapters.vector_index import Quantization
 from mockmind.ports import EntityStore, ResponseCache, SessionStore, VectorMemory
 from tests.conftest import aws_client, unique_name
 
@@ -93,13 +95,30 @@ def entity_store(
         db.close()
 
 
+@pytest.fixture(params=["int8", "none"])
+def quantization(request: pytest.FixtureRequest) -> Quantization:
+    return cast(Quantization, request.param)
+
+
+@pytest.fixture
+def score_tolerance(quantization: Quantization) -> float:
+    """How far a reported cosine may be from the exact one.
+
+    int8 scores are cosines with the codes' reconstruction: on the suite's 2-D vectors a code
+    is off by up to half a step in 127, about 4e-3 of the score.
+    """
+    return 5e-3 if quantization == "int8" else 1e-6
+
+
 @pytest.fixture(params=["memory", "s3"])
-def vector_memory(request: pytest.FixtureRequest) -> Iterator[VectorMemory]:
+def vector_memory(
+    request: pytest.FixtureRequest, quantization: Quantization
+) -> Iterator[VectorMemory]:
     if request.param == "memory":
-        yield MemoryVectorMemory()
+        yield MemoryVectorMemory(quantization)
         return
     s3 = aws_client("s3", request.getfixturevalue("moto_endpoint"))
     bucket = unique_name("vectors")
     s3.create_bucket(Bucket=bucket)
     # A small compaction threshold, so the contract also runs over shards, not only deltas.
-    yield S3VectorMemory(s3, bucket, "vectors/", compact_every=3)
+    yield S3VectorMemory(s3, bucket, "vectors/", compact_every=3, quantization=quantization)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
+from mockmind.adapters.vector_index import Quantization, quantize
 from mockmind.domain.errors import StoreError
 from tests.conftest import aws_client, unique_name
 
@@ -63,23 +64,102 @@ def test_a_new_instance_loads_shards_and_deltas(s3: Any, bucket: str) -> None:
         assert best.metadata == {"session_id": f"s{n % 2}", "n": n}
 
 
-def test_shards_are_npy_float32_and_the_index_is_compact_json(s3: Any, bucket: str) -> None:
-    memory = S3VectorMemory(s3, bucket, "vectors/", compact_every=3)
+@pytest.mark.parametrize(("quantization", "dtype"), [("int8", np.int8), ("none", np.float32)])
+def test_shards_are_npy_and_the_index_is_compact_versioned_json(
+    s3: Any, bucket: str, quantization: Quantization, dtype: type[np.generic]
+) -> None:
+    memory = S3VectorMemory(s3, bucket, "vectors/", compact_every=3, quantization=quantization)
     for n in range(3):
         memory.add("talk", f"v{n}", _vector(n), {"n": n})
     raw = s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read()
     index = json.loads(raw)
     assert b": " not in raw
-    assert index["dims"] == DIMS
+    assert (index["format"], index["quantization"], index["dims"]) == (2, quantization, DIMS)
     (shard,) = index["shards"]
     assert shard["ids"] == ["v0", "v1", "v2"]
     assert shard["metadata"] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert shard["dtype"] == np.dtype(dtype).name
     body = s3.get_object(Bucket=bucket, Key="vectors/talk/" + shard["key"])["Body"].read()
     matrix = np.load(io.BytesIO(body), allow_pickle=False)
-    assert matrix.dtype == np.float32
+    assert matrix.dtype == dtype
     assert matrix.shape == (3, DIMS)
-    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0)
+    rows = np.array([_vector(n) for n in range(3)], dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    if quantization == "int8":
+        assert np.array_equal(matrix, quantize(rows))
+    else:
+        assert np.allclose(matrix, rows, atol=1e-6)
     assert _keys(s3, bucket, "vectors/talk/deltas/") == []
+
+
+def _write_format_1(s3: Any, bucket: str, rows: np.ndarray[Any, Any], ids: list[str]) -> str:
+    """An index as the float32-only adapter (format 1) wrote it: no dtype, no quantization."""
+    buffer = io.BytesIO()
+    np.save(buffer, rows.astype("<f4"), allow_pickle=False)
+    s3.put_object(Bucket=bucket, Key="vectors/talk/shards/old.npy", Body=buffer.getvalue())
+    index = {
+        "format": 1,
+        "dims": DIMS,
+        "shards": [
+            {
+                "key": "shards/old.npy",
+                "ids": ids,
+                "metadata": [{"session_id": f"s{n % 2}", "n": n} for n in range(len(ids))],
+            }
+        ],
+    }
+    s3.put_object(Bucket=bucket, Key="vectors/talk/index.json", Body=json.dumps(index).encode())
+    return "vectors/talk/shards/old.npy"
+
+
+def test_a_format_1_float32_index_is_read_and_rewritten_as_int8_on_compaction(
+    s3: Any, bucket: str
+) -> None:
+    rows = np.array([_vector(n) for n in range(6)], dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    old_key = _write_format_1(s3, bucket, rows, [f"v{n}" for n in range(6)])
+
+    exact = S3VectorMemory(s3, bucket, "vectors/", quantization="none")
+    quantized = S3VectorMemory(s3, bucket, "vectors/", compact_every=2, quantization="int8")
+    assert quantized.count("talk") == 6
+    for n in range(6):
+        (hit,) = exact.search("talk", _vector(n), limit=1, threshold=0.99)
+        assert (hit.id, hit.score) == (f"v{n}", pytest.approx(1.0, abs=1e-6))
+        (hit,) = quantized.search(
+            "talk", _vector(n), limit=1, threshold=0.99, session_id=f"s{n % 2}"
+        )
+        assert (hit.id, hit.metadata) == (f"v{n}", {"session_id": f"s{n % 2}", "n": n})
+
+    # Two adds reach compact_every: the delta becomes a shard and the old shard is rewritten.
+    quantized.add("talk", "v6", _vector(6), {"n": 6})
+    quantized.add("talk", "v0", _vector(100), {"n": 100})
+    index = json.loads(s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read())
+    assert index["format"] == 2
+    assert [s["dtype"] for s in index["shards"]] == ["int8", "int8"]
+    assert old_key not in _keys(s3, bucket, "vectors/talk/shards/")
+    rewritten = s3.get_object(Bucket=bucket, Key="vectors/talk/" + index["shards"][0]["key"])
+    assert np.array_equal(np.load(io.BytesIO(rewritten["Body"].read())), quantize(rows))
+
+    fresh = S3VectorMemory(s3, bucket, "vectors/", quantization="int8")
+    assert fresh.count("talk") == 7
+    (hit,) = fresh.search("talk", _vector(100), limit=1, threshold=0.99)
+    assert (hit.id, hit.metadata) == ("v0", {"n": 100})
+    # A float32 reader takes the int8 shards as their unit reconstructions.
+    reader = S3VectorMemory(s3, bucket, "vectors/", quantization="none")
+    (hit,) = reader.search("talk", _vector(3), limit=1, threshold=0.99)
+    assert hit.id == "v3"
+
+
+def test_a_float32_instance_leaves_format_1_shards_as_they_are(s3: Any, bucket: str) -> None:
+    rows = np.array([_vector(n) for n in range(3)], dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    old_key = _write_format_1(s3, bucket, rows, ["a", "b", "c"])
+    memory = S3VectorMemory(s3, bucket, "vectors/", compact_every=1, quantization="none")
+    memory.add("talk", "d", _vector(3), {})
+    index = json.loads(s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read())
+    assert index["shards"][0]["key"] == "shards/old.npy"
+    assert index["shards"][1]["dtype"] == "float32"
+    assert old_key in _keys(s3, bucket, "vectors/talk/shards/")
 
 
 class _SlowGets:

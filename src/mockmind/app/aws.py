@@ -133,7 +133,8 @@ def s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> S3Vector
             ]
         )
     prefix = env.get("MOCKMIND_VECTOR_PREFIX", "vectors/")
-    return S3VectorMemory(s3_client(env), bucket, prefix)
+    quantization = config.intelligent_behavior.vector_store.quantization
+    return S3VectorMemory(s3_client(env), bucket, prefix, quantization=quantization)
 
 
 @dataclass(frozen=True)

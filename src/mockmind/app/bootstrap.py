@@ -174,7 +174,7 @@ def _vector_memory(storage: str, config: MockmindConfig, env: Mapping[str, str])
         from mockmind.app.aws import s3_vector_memory  # noqa: PLC0415
 
         return s3_vector_memory(config, env)
-    return MemoryVectorMemory()
+    return MemoryVectorMemory(config.intelligent_behavior.vector_store.quantization)
 
 
 def _api_description(loaded: LoadedConfig) -> ApiDescription:

@@ -23,6 +23,7 @@ from mockmind.adapters.llm.anthropic import ANTHROPIC_BASE_URL, AnthropicChat
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.metrics import EmfContentMetrics
+from mockmind.adapters.llm.minilm_embedder import MiniLMEmbedder, MiniLMUnavailableError
 from mockmind.adapters.llm.ollama import OLLAMA_BASE_URL, OllamaChat, OllamaEmbeddings
 from mockmind.adapters.llm.openai import OPENAI_BASE_URL, OpenAIChat, OpenAIEmbeddings
 from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
@@ -324,6 +325,14 @@ def _embedder(
         return local, ProviderStatus(
             configured, "local", "configured", f"hashed-{local.dimensions}"
         )
+    if configured == "minilm":
+        # An optional extra: without it, semantic memory still works on the hashed embedder,
+        # and the status says why.
+        try:
+            minilm = MiniLMEmbedder()
+        except MiniLMUnavailableError as exc:
+            return fallback(f"minilm is unavailable: {exc}")
+        return minilm, ProviderStatus(configured, "minilm", "configured", minilm.model)
     model = vectors.embedding_model
     if configured == "ollama":
         # The chat's Ollama endpoint when chat runs there too, else OLLAMA_HOST, else local.

@@ -224,10 +224,17 @@ class BehaviorModelConfig(Section):
 
 class VectorStoreConfig(Section):
     enabled: bool = False
-    embedding_provider: Literal["openai", "ollama", "openai_compatible", "local"] = "local"
+    # "minilm" is all-MiniLM-L6-v2 on the CPU, from the optional extra mockmind[minilm].
+    embedding_provider: Literal["openai", "ollama", "openai_compatible", "local", "minilm"] = (
+        "local"
+    )
     embedding_model: str = "text-embedding-ada-002"
     semantic_search_limit: int = Field(10, ge=1, le=1000)
     similarity_threshold: float = Field(0.7, ge=-1, le=1)
+    # int8 codes hold a quarter of float32's bytes in memory and in S3, but search slower than
+    # float32 on numpy alone and miss the recall target on random vectors (bench/quantization.py):
+    # float32 stays the default until both hold.
+    quantization: Literal["none", "int8"] = "none"
 
 
 class PerformanceConfig(Section):

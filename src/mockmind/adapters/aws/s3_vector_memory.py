@@ -7,8 +7,11 @@ Layout under ``{prefix}{namespace}/``:
     metadata. It is replaced with a conditional write (``If-Match`` its ETag, or
     ``If-None-Match: *`` for the first), so two compacting instances cannot lose a shard.
 ``shards/<uuid>.npy``
-    float32 rows, already normalised, in the order of the shard's ids: ``numpy.load`` reads one
-    without parsing each vector.
+    the rows in the order of the shard's ids, read without parsing each vector: int8 codes
+    (``vector_index.quantize``, with ``quantization="int8"``) or float32 unit rows (format 1,
+    and format 2 with ``quantization="none"``, the default). The shard's entry names its
+    ``dtype``; format 1 entries have none and are float32. An instance quantizing to int8
+    rewrites float32 shards as int8 when it compacts, so an old index shrinks to a quarter.
 ``deltas/<time>-<uuid>.json``
     one vector each (its float32 bytes in base64, its id and metadata), written by ``add``.
     After ``compact_every`` of them an instance folds the deltas into a new shard, records it
@@ -28,7 +31,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mockmind.adapters.vector_index import Codes, Quantization, VectorIndex, normalised, quantize
 from mockmind.domain.errors import StoreError
 from mockmind.ports.vector_memory import VectorHit
 
@@ -49,7 +53,8 @@ logger = logging.getLogger("mockmind.vectors")
 Matrix = npt.NDArray[np.float32]
 
 _INDEX = "index.json"
-_FORMAT = 1
+_FORMAT = 2
+_SHARD_DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "int8": np.dtype("i1")}
 # Enough parallel GETs to hide S3's first-byte latency at cold start.
 _FETCH_WORKERS = 16
 _COMPACT_ATTEMPTS = 3
@@ -57,28 +62,13 @@ _COMPACT_ATTEMPTS = 3
 
 @dataclass
 class _Namespace:
-    dims: int
-    matrix: Matrix
-    ids: list[str] = field(default_factory=list)
-    metadata: list[Mapping[str, Any]] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
+    index: VectorIndex
     # Delta objects this instance knows of and has not compacted: key -> (id, row, metadata).
     pending: dict[str, tuple[str, Matrix, Mapping[str, Any]]] = field(default_factory=dict)
 
-    def put(self, item_id: str, row: Matrix, metadata: Mapping[str, Any]) -> None:
-        if row.shape[0] != self.dims:
-            raise ValueError(
-                f"vector has {row.shape[0]} dimensions; this namespace holds {self.dims}"
-            )
-        at = self.rows.get(item_id)
-        if at is not None:
-            self.matrix[at] = row
-            self.metadata[at] = metadata
-            return
-        self.rows[item_id] = len(self.ids)
-        self.matrix = np.vstack([self.matrix, row[None, :]])
-        self.ids.append(item_id)
-        self.metadata.append(metadata)
+    @property
+    def dims(self) -> int:
+        return self.index.dims
 
 
 class S3VectorMemory:
@@ -91,11 +81,13 @@ class S3VectorMemory:
         prefix: str = "vectors/",
         *,
         compact_every: int = 64,
+        quantization: Quantization = "none",
     ) -> None:
         self._client = client
         self._bucket = bucket
         self._prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         self._compact_every = compact_every
+        self._quantization: Quantization = quantization
         self._spaces: dict[str, _Namespace] = {}
         self._lock = threading.Lock()
         self._load_all()
@@ -105,7 +97,7 @@ class S3VectorMemory:
     def add(
         self, namespace: str, item_id: str, vector: Sequence[float], metadata: Mapping[str, Any]
     ) -> None:
-        row = _normalised(vector)
+        row = normalised(vector)
         meta = dict(metadata)
         with self._lock:
             space = self._spaces.get(namespace)
@@ -118,8 +110,8 @@ class S3VectorMemory:
         document = {"id": item_id, "vector": _encode_row(row), "metadata": meta}
         self._put(key, json.dumps(document, separators=(",", ":")).encode())
         with self._lock:
-            space = self._spaces.setdefault(namespace, _empty(row.shape[0]))
-            space.put(item_id, row, meta)
+            space = self._spaces.setdefault(namespace, self._empty(row.shape[0]))
+            space.index.put(item_id, row, meta)
             space.pending[key] = (item_id, row, meta)
             due = len(space.pending) >= self._compact_every
         if due:
@@ -138,56 +130,73 @@ class S3VectorMemory:
         threshold: float,
         session_id: str | None = None,
     ) -> list[VectorHit]:
+        # Under the lock: a compaction may replace rows in place while a search would read them.
         with self._lock:
             space = self._spaces.get(namespace)
-            if space is None or not space.ids or limit <= 0:
+            if space is None:
                 return []
-            matrix, ids, metadata = space.matrix, list(space.ids), list(space.metadata)
-        scores = matrix @ _normalised(vector)
-        if session_id is not None:
-            mask = np.array([m.get("session_id") == session_id for m in metadata])
-            scores = np.where(mask, scores, -np.inf)
-        k = min(limit, scores.shape[0])
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [
-            VectorHit(ids[i], float(scores[i]), metadata[i]) for i in top if scores[i] >= threshold
-        ]
+            return space.index.search(
+                vector, limit=limit, threshold=threshold, session_id=session_id
+            )
 
     def count(self, namespace: str) -> int:
         with self._lock:
             space = self._spaces.get(namespace)
-            return len(space.ids) if space else 0
+            return len(space.index) if space else 0
 
     # -- compaction
 
     def compact(self, namespace: str) -> None:
-        """Fold every delta of the namespace (this instance's and others') into one new shard."""
+        """Fold every delta of the namespace (this instance's and others') into one new shard.
+
+        With int8 quantization it also rewrites the index's float32 shards as int8 ones.
+        """
         base = self._base(namespace)
         for _ in range(_COMPACT_ATTEMPTS):
             keys = self._list(f"{base}deltas/")
-            if not keys:
+            index, etag = self._index(namespace)
+            shards: list[dict[str, Any]] = list(index.get("shards", []))
+            legacy = [s for s in shards if self._rewritable(s)] if index else []
+            if not keys and not legacy:
                 return
             deltas = self._deltas(namespace, keys)
             if deltas is None:
                 continue
-            index, etag = self._index(namespace)
-            dims = deltas[0][1].shape[0]
-            shard_key = f"{base}shards/{uuid.uuid4().hex}.npy"
-            self._put(shard_key, _npy(np.vstack([row for _, row, _ in deltas])))
-            shards = [*index.get("shards", []), _shard_entry(shard_key, base, deltas)]
-            new_index = {"format": _FORMAT, "dims": index.get("dims", dims), "shards": shards}
+            dims = int(index.get("dims") or (deltas[0][1].shape[0] if deltas else 0))
+            written: list[str] = []
+            for entry in legacy:
+                rows = quantize(self._shard(base + entry["key"]))
+                key = f"{base}shards/{uuid.uuid4().hex}.npy"
+                self._put(key, _npy(rows))
+                written.append(key)
+                shards[shards.index(entry)] = {**entry, "key": key[len(base) :], "dtype": "int8"}
+            if deltas:
+                fresh = np.vstack([row for _, row, _ in deltas])
+                stored = quantize(fresh) if self._quantization == "int8" else fresh
+                key = f"{base}shards/{uuid.uuid4().hex}.npy"
+                self._put(key, _npy(stored))
+                written.append(key)
+                shards.append(_shard_entry(key, base, deltas, _dtype_name(stored)))
+            new_index = {
+                "format": _FORMAT,
+                "quantization": self._quantization,
+                "dims": dims,
+                "shards": shards,
+            }
             if self._put_index(namespace, new_index, etag):
-                self._delete(keys)
+                self._delete(keys + [base + entry["key"] for entry in legacy])
                 with self._lock:
-                    space = self._spaces.setdefault(namespace, _empty(dims))
+                    space = self._spaces.setdefault(namespace, self._empty(dims))
                     for item_id, row, meta in deltas:
-                        space.put(item_id, row, meta)
+                        space.index.put(item_id, row, meta)
                     for key in keys:
                         space.pending.pop(key, None)
                 return
-            # Another instance changed the index first: drop the orphan shard and start over.
-            self._delete([shard_key])
+            # Another instance changed the index first: drop the orphan shards and start over.
+            self._delete(written)
+
+    def _rewritable(self, entry: Mapping[str, Any]) -> bool:
+        return self._quantization == "int8" and entry.get("dtype", "float32") == "float32"
 
     # -- loading at cold start
 
@@ -216,7 +225,7 @@ class S3VectorMemory:
                 deltas = [f.result() for f in delta_futures]
                 if matrices or deltas:
                     self._spaces[namespace] = _assemble(
-                        index, index.get("shards", []), matrices, delta_keys, deltas
+                        self._empty, index, matrices, delta_keys, deltas
                     )
 
     def _plan(self, namespace: str) -> tuple[str, dict[str, Any], list[str]]:
@@ -264,13 +273,15 @@ class S3VectorMemory:
             return False
         return True
 
-    def _shard(self, key: str) -> Matrix:
+    def _shard(self, key: str) -> Matrix | Codes:
         data = self._get(key)
         try:
-            matrix = np.load(io.BytesIO(data), allow_pickle=False)
+            matrix = _npy_view(data)
         except ValueError as exc:
-            raise StoreError(f"vector shard s3://{self._bucket}/{key} is not a .npy file") from exc
-        return np.asarray(matrix, dtype=np.float32)
+            raise StoreError(
+                f"vector shard s3://{self._bucket}/{key} is not a float32 or int8 .npy matrix"
+            ) from exc
+        return matrix
 
     def _delta(self, key: str) -> tuple[str, Matrix, Mapping[str, Any]]:
         document = json.loads(self._get(key))
@@ -303,6 +314,9 @@ class S3VectorMemory:
 
     def _base(self, namespace: str) -> str:
         return f"{self._prefix}{namespace}/"
+
+    def _empty(self, dims: int) -> _Namespace:
+        return _Namespace(VectorIndex(dims, self._quantization))
 
     def _get(self, key: str) -> bytes:
         with self._translated("GetObject", key):
@@ -350,62 +364,80 @@ class S3VectorMemory:
 
 
 def _assemble(
+    empty: Callable[[int], _Namespace],
     index: Mapping[str, Any],
-    shards: list[Mapping[str, Any]],
-    matrices: list[Matrix],
+    matrices: list[Matrix | Codes],
     delta_keys: list[str],
     deltas: list[tuple[str, Matrix, Mapping[str, Any]]],
 ) -> _Namespace:
+    shards: list[Mapping[str, Any]] = index.get("shards", [])
     dims = int(index.get("dims") or (deltas[0][1].shape[0] if deltas else 0))
-    space = _empty(dims)
-    parts = [m for m in matrices if m.shape[0]]
+    space = empty(dims)
     ids = [str(i) for s in shards for i in s["ids"]]
-    metadata = [dict(m) for s in shards for m in s["metadata"]]
-    if parts:
-        matrix = np.vstack(parts)
-        if matrix.shape != (len(ids), dims):
-            raise StoreError(
-                f"vector index holds {len(ids)} ids of {dims} dimensions, "
-                f"its shards {matrix.shape[0]} rows of {matrix.shape[1]}"
+    rows = sum(m.shape[0] for m in matrices)
+    if rows != len(ids) or any(m.shape[1] != dims for m in matrices if m.shape[0]):
+        shapes = sorted({m.shape[1] for m in matrices if m.shape[0]})
+        raise StoreError(
+            f"vector index holds {len(ids)} ids of {dims} dimensions, "
+            f"its shards {rows} rows of {shapes} dimensions"
+        )
+    # The shards load in order; an id stored twice keeps its last row.
+    last = {item_id: n for n, item_id in enumerate(ids)}
+    offset = 0
+    for shard, matrix in zip(shards, matrices, strict=True):
+        count = matrix.shape[0]
+        keep = [n for n in range(count) if last[ids[offset + n]] == offset + n]
+        if keep:
+            whole = len(keep) == count
+            space.index.extend(
+                [ids[offset + n] for n in keep],
+                matrix if whole else matrix[keep],
+                [dict(shard["metadata"][n]) for n in keep],
             )
-        # The shards load as one block; an id stored twice keeps its last row.
-        last = {item_id: n for n, item_id in enumerate(ids)}
-        keep = sorted(last.values())
-        space.matrix = matrix[keep]
-        space.ids = [ids[n] for n in keep]
-        space.metadata = [metadata[n] for n in keep]
-        space.rows = {item_id: n for n, item_id in enumerate(space.ids)}
+        offset += count
     for key, (item_id, row, meta) in zip(delta_keys, deltas, strict=True):
-        space.put(item_id, row, meta)
+        space.index.put(item_id, row, meta)
         space.pending[key] = (item_id, row, meta)
     return space
 
 
 def _shard_entry(
-    key: str, base: str, deltas: list[tuple[str, Matrix, Mapping[str, Any]]]
+    key: str, base: str, deltas: list[tuple[str, Matrix, Mapping[str, Any]]], dtype: str
 ) -> dict[str, Any]:
     return {
         "key": key[len(base) :],
+        "dtype": dtype,
         "ids": [item_id for item_id, _, _ in deltas],
         "metadata": [dict(meta) for _, _, meta in deltas],
     }
 
 
-def _empty(dims: int) -> _Namespace:
-    return _Namespace(dims, np.empty((0, dims), dtype=np.float32))
-
-
-def _normalised(vector: Sequence[float]) -> Matrix:
-    row = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(row))
-    return row / norm if norm > 0 else row
+def _dtype_name(matrix: Matrix | Codes) -> str:
+    return "int8" if matrix.dtype == np.int8 else "float32"
 
 
 def _encode_row(row: Matrix) -> str:
     return base64.b64encode(row.astype("<f4").tobytes()).decode()
 
 
-def _npy(matrix: Matrix) -> bytes:
+def _npy(matrix: Matrix | Codes) -> bytes:
     buffer = io.BytesIO()
-    np.save(buffer, matrix.astype("<f4"), allow_pickle=False)
+    np.save(buffer, matrix.astype(_SHARD_DTYPES[_dtype_name(matrix)]), allow_pickle=False)
     return buffer.getvalue()
+
+
+def _npy_view(data: bytes) -> Matrix | Codes:
+    """The matrix in a .npy body, read in place: no copy of a shard's hundreds of megabytes."""
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    read = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, fortran_order, dtype = read(stream)
+    if dtype not in _SHARD_DTYPES.values() or fortran_order or len(shape) != 2:
+        raise ValueError(f"a shard is a C-order float32 or int8 matrix, not {dtype} {shape}")
+    count = int(shape[0]) * int(shape[1])
+    matrix = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
+    return matrix.reshape(shape)

@@ -80,9 +80,7 @@ def _packaged(distribution: str, relative: str) -> Path:
     try:
         located = importlib.metadata.distribution(distribution).locate_file(relative)
     except importlib.metadata.PackageNotFoundError:
-        raise MiniLMUnavailableError(
-            f"{distribution} not installed ({INSTALL_HINT})"
-        ) from None
+        raise MiniLMUnavailableError(f"{distribution} not installed ({INSTALL_HINT})") from None
     path = Path(str(located))
     if not path.is_file():
         raise MiniLMUnavailableError(f"{relative} missing from {distribution}; reinstall it")
@@ -141,8 +139,9 @@ class MiniLMEmbedder:
                     raise ProviderError(
                         "minilm", f"{path.name} does not match its pinned SHA-256; reinstall"
                     )
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
+            # Optional extra: imported only when this embedder is used.
+            import onnxruntime as ort  # noqa: PLC0415
+            from tokenizers import Tokenizer  # noqa: PLC0415
 
             tokenizer = Tokenizer.from_file(str(self._files.tokenizer))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -158,8 +157,13 @@ class MiniLMEmbedder:
                 str(self._files.model), sess_options=options, providers=["CPUExecutionProvider"]
             )
             names = {i.name for i in session.get_inputs()}
-            if not {"input_ids", "attention_mask"} <= names:
-                raise ProviderError("minilm", f"unexpected model inputs {sorted(names)}")
+            # A caller's own file must be a BERT-style encoder giving per-token 384-wide states.
+            shape = list(session.get_outputs()[0].shape)
+            fits = len(shape) == 3 and shape[-1] == DIMENSIONS
+            if not fits or not {"input_ids", "attention_mask"} <= names:
+                raise ProviderError(
+                    "minilm", f"not a {DIMENSIONS}-dimension token encoder: {sorted(names)} {shape}"
+                )
             self._with_token_types = "token_type_ids" in names
             self._tokenizer = tokenizer
             self._session = session
@@ -191,11 +195,12 @@ class MiniLMEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if self._with_token_types:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        hidden = self._session.run(None, feeds)[0]
         weights = mask[0, :, None].astype(np.float32)
         pooled = (hidden[0] * weights).sum(axis=0) / max(float(weights.sum()), 1.0)
         norm = float(np.linalg.norm(pooled))
-        return (pooled / norm if norm > 0 else pooled).astype(np.float32)
+        vector: npt.NDArray[np.float32] = (pooled / norm if norm > 0 else pooled).astype(np.float32)
+        return vector
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
         rows: list[list[float]] = self.vectors(texts).tolist()

@@ -1,0 +1,394 @@
+"""8. The int8 vector index against float32: recall@10, search time, cold-start bytes, memory.
+
+    .venv/bin/python bench/quantization.py          # prints the markdown section
+    .venv/bin/python bench/run.py --only quantization
+
+Both indexes are `mockmind.adapters.vector_index.VectorIndex` (quantization "none" and "int8"),
+fed the same rows and queries. Cold-start bytes and resident memory are measured on the S3
+adapter loading from a moto server in its own process, so the bytes it holds are not counted.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import (
+    VENV_BIN,
+    WORK,
+    Section,
+    bench_env,
+    fmt_bytes,
+    fmt_ratio,
+    fmt_s,
+    free_port,
+    rss_bytes,
+    running,
+    verdict,
+    wait_http,
+)
+from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
+from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
+from mockmind.adapters.vector_index import Quantization, VectorIndex, quantize
+
+DIMS = 1536
+SIZES = (10_000, 100_000)
+QUERIES = 50
+LIMIT = 10
+RECALL_TARGET = 0.99
+TIME_TARGET = 0.35
+BYTES_TARGET = 0.3
+Floats = npt.NDArray[np.float32]
+
+_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+# A few thousand words in all, so texts share words in varied ways.
+_SUBJECTS = [
+    "customer",
+    "order",
+    "invoice",
+    "product",
+    "shipment",
+    "account",
+    "payment",
+    "refund",
+    "cart",
+    "review",
+    "ticket",
+    "user",
+    "session",
+    "address",
+    "coupon",
+    "warehouse",
+    "supplier",
+    "subscription",
+    "plan",
+    "report",
+]
+_VERBS = [
+    "created",
+    "updated",
+    "cancelled",
+    "shipped",
+    "paid",
+    "refunded",
+    "viewed",
+    "deleted",
+    "reviewed",
+    "added",
+    "removed",
+    "searched",
+    "opened",
+    "closed",
+    "returned",
+    "approved",
+    "rejected",
+    "delayed",
+    "exported",
+    "imported",
+]
+_ADJECTIVES = [
+    "new",
+    "old",
+    "large",
+    "small",
+    "urgent",
+    "pending",
+    "blue",
+    "red",
+    "express",
+    "premium",
+    "basic",
+    "annual",
+    "monthly",
+    "late",
+    "early",
+    "fragile",
+    "digital",
+    "international",
+    "local",
+    "bulk",
+]
+_WORDS = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ra", "si", "to") for b in range(400)]
+
+
+def random_units(n: int, seed: int) -> Floats:
+    rows = np.random.default_rng(seed).standard_normal((n, DIMS), dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows
+
+
+def text(seed: int) -> str:
+    """One deterministic sentence: an event on a thing, with free words and a number."""
+    r = random.Random(seed)
+    words = [r.choice(_ADJECTIVES), r.choice(_SUBJECTS), r.choice(_VERBS)]
+    words += [r.choice(("for", "by", "after", "with")), r.choice(_WORDS), r.choice(_WORDS)]
+    words += [f"#{r.randrange(10_000)}", r.choice(_SUBJECTS), r.choice(_VERBS)][: r.randint(1, 3)]
+    return " ".join(words)
+
+
+def embedded(n: int, seed: int) -> Floats:
+    embedder = LocalHashedEmbedder(DIMS)
+    return np.array([embedder.vector(text(seed * 10_000_000 + i)) for i in range(n)])
+
+
+def build(rows: Floats, quantization: Quantization) -> VectorIndex:
+    index = VectorIndex(DIMS, quantization)
+    n = rows.shape[0]
+    index.extend(
+        [f"v{i}" for i in range(n)], rows, [{"session_id": f"s{i % 100}"} for i in range(n)]
+    )
+    return index
+
+
+def found(exact: Floats, returned: Any) -> int:
+    """Returned rows among the exact top 10; rows tied with the 10th count, either is right."""
+    tenth = np.partition(exact, -LIMIT)[-LIMIT]
+    return int((exact[np.asarray(list(returned), dtype=np.intp)] >= tenth - 1e-6).sum())
+
+
+def per_dimension_recall(rows: Floats, queries: Floats) -> float:
+    """recall@10 of re-ranking with per-dimension scales (the alternative to per-vector)."""
+    peak = np.abs(rows).max(axis=0)
+    peak[peak == 0] = 1.0
+    codes = np.rint(rows * (127.0 / peak)).astype(np.int8)
+    total = 0
+    for query in queries:
+        # The reconstruction is codes * peak / 127: fold the scale into the query instead.
+        scores = np.einsum("ij,j->i", codes, query * peak / 127.0, dtype=np.float32)
+        total += found(rows @ query, np.argpartition(-scores, LIMIT)[:LIMIT])
+    return total / (LIMIT * len(queries))
+
+
+def measure(rows: Floats, queries: Floats) -> dict[str, float]:
+    exact_index, int8_index = build(rows, "none"), build(rows, "int8")
+    total = 0
+    float_times: list[float] = []
+    int8_times: list[float] = []
+    for query in queries:
+        # Interleaved, so both see the same load from anything else on the machine.
+        start = time.perf_counter()
+        exact_index.search(query, limit=LIMIT, threshold=-1.0)
+        float_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        hits = int8_index.search(query, limit=LIMIT, threshold=-1.0)
+        int8_times.append(time.perf_counter() - start)
+        total += found(rows @ query, [int(h.id[1:]) for h in hits])
+    return {
+        "recall": total / (LIMIT * len(queries)),
+        "per_dim_recall": per_dimension_recall(rows, queries),
+        "float32": statistics.median(float_times),
+        "int8": statistics.median(int8_times),
+        "float_bytes": exact_index.nbytes,
+        "int8_bytes": int8_index.nbytes,
+    }
+
+
+class _CountingClient:
+    """The S3 client, with the body bytes of every GET added up."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.fetched = 0
+
+    def get_object(self, **kwargs: Any) -> Any:
+        response = self._client.get_object(**kwargs)
+        self.fetched += int(response["ContentLength"])
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def cold_start(s3: Any, n: int) -> dict[str, dict[str, float]]:
+    """Write an index of n random rows in each format, then load each with a fresh adapter."""
+    rows = random_units(n, seed=n)
+    results: dict[str, dict[str, float]] = {}
+    for quantization in ("none", "int8"):
+        bucket = f"quantization-{quantization}-{n}"
+        s3.create_bucket(Bucket=bucket)
+        # The layout the adapter's compaction writes, in one shard: n adds would first be n
+        # delta objects.
+        stored = quantize(rows) if quantization == "int8" else rows
+        buffer = io.BytesIO()
+        np.save(buffer, stored, allow_pickle=False)
+        s3.put_object(Bucket=bucket, Key="vectors/talk/shards/all.npy", Body=buffer.getvalue())
+        del buffer
+        index = {
+            "format": 2,
+            "quantization": quantization,
+            "dims": DIMS,
+            "shards": [
+                {
+                    "key": "shards/all.npy",
+                    "dtype": str(stored.dtype),
+                    "ids": [f"v{i}" for i in range(n)],
+                    "metadata": [{"session_id": f"s{i % 100}"} for i in range(n)],
+                }
+            ],
+        }
+        body = json.dumps(index, separators=(",", ":")).encode()
+        s3.put_object(Bucket=bucket, Key="vectors/talk/index.json", Body=body)
+        gc.collect()
+        counting = _CountingClient(s3)
+        before = rss_bytes_self()
+        start = time.perf_counter()
+        loaded = S3VectorMemory(counting, bucket, "vectors/", quantization=quantization)  # type: ignore[arg-type]
+        seconds = time.perf_counter() - start
+        gc.collect()
+        results[quantization] = {
+            "fetched": counting.fetched,
+            "rss": rss_bytes_self() - before,
+            "seconds": seconds,
+            "count": loaded.count("talk"),
+        }
+        del loaded
+        gc.collect()
+    return results
+
+
+def rss_bytes_self() -> int:
+    import os  # noqa: PLC0415
+
+    return rss_bytes(os.getpid())
+
+
+def run() -> Section:
+    section = Section(
+        "8. Quantized vector index (int8 codes vs float32)",
+        f"""
+`VectorIndex` with int8 codes (per-vector scale, recomputed from the codes) against float32
+rows, same rows and {QUERIES} queries, top-{LIMIT}. Recall@10 is measured against exact float32
+search (a hit tied with the exact 10th counts as found); "per-dim" is the same re-ranking
+with per-dimension scales instead, for comparison.
+Random rows are unit Gaussian vectors (queries too); embeddings are the local hashed embedder's
+on deterministic sentences over a vocabulary of about 3,300 words (queries: other sentences of
+the same grammar). Times are medians, the two searches interleaved query by query. Cold start:
+the S3 adapter loads one shard of n random rows from a moto server (its own process);
+bytes are GET bodies, memory the loading process's RSS growth.
+""",
+        [
+            "n",
+            "data",
+            "recall@10 (per-vector)",
+            "per-dim",
+            "float32 search",
+            "int8 search",
+            "int8 / float32",
+            "recall target",
+            "time target",
+        ],
+    )
+    notes_bytes: list[str] = []
+    for n in SIZES:
+        for label, rows, queries in (
+            ("random", random_units(n, seed=1), random_units(QUERIES, seed=2)),
+            ("hashed embeddings", embedded(n, 1), embedded(QUERIES, 2)),
+        ):
+            m = measure(rows, queries)
+            ratio = m["int8"] / m["float32"]
+            section.row(
+                f"{n:,}",
+                label,
+                f"{m['recall']:.3f}",
+                f"{m['per_dim_recall']:.3f}",
+                fmt_s(m["float32"]),
+                fmt_s(m["int8"]),
+                fmt_ratio(ratio),
+                verdict(m["recall"] >= RECALL_TARGET, f">= {RECALL_TARGET}"),
+                verdict(ratio <= TIME_TARGET, f"<= {TIME_TARGET}x"),
+            )
+            if label == "random":
+                notes_bytes.append(
+                    f"n = {n:,}: index arrays {fmt_bytes(m['int8_bytes'])} int8 vs "
+                    f"{fmt_bytes(m['float_bytes'])} float32 "
+                    f"({fmt_ratio(m['int8_bytes'] / m['float_bytes'])})."
+                )
+            del rows
+            gc.collect()
+    import boto3  # noqa: PLC0415
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    WORK.mkdir(parents=True, exist_ok=True)
+    moto = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    cold = Section(
+        "",
+        "",
+        [
+            "n",
+            "format",
+            "bytes fetched",
+            "resident growth",
+            "load time",
+            "vs float32 (bytes / memory)",
+            "target",
+        ],
+    )
+    with running(moto, env=bench_env(**_AWS), log=WORK / "moto-quantization.log") as proc:
+        wait_http(endpoint + "/moto-api/", timeout=30, proc=proc)
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for n in SIZES:
+            r = cold_start(s3, n)
+            base = r["none"]
+            for quantization in ("none", "int8"):
+                got = r[quantization]
+                ratio_bytes = got["fetched"] / base["fetched"]
+                ratio_rss = got["rss"] / base["rss"] if base["rss"] > 0 else float("nan")
+                target = (
+                    verdict(max(ratio_bytes, ratio_rss) <= BYTES_TARGET, f"<= {BYTES_TARGET}x")
+                    if quantization == "int8"
+                    else ""
+                )
+                cold.row(
+                    f"{n:,}",
+                    "float32" if quantization == "none" else "int8",
+                    fmt_bytes(got["fetched"]),
+                    fmt_bytes(got["rss"]),
+                    fmt_s(got["seconds"]),
+                    f"{fmt_ratio(ratio_bytes)} / {fmt_ratio(ratio_rss)}",
+                    target,
+                )
+    section.notes += notes_bytes
+    section.notes.append("Cold start from S3 (moto on loopback):")
+    section.notes.append(
+        "\n\n| "
+        + " | ".join(cold.columns)
+        + " |\n|"
+        + "|".join(" --- " for _ in cold.columns)
+        + "|\n"
+        + "\n".join("| " + " | ".join(row) + " |" for row in cold.rows)
+        + "\n"
+    )
+    return section
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    result = run()
+    result.seconds = time.perf_counter() - started
+    print(result.markdown())
