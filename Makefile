@@ -52,8 +52,8 @@ run: $(VENV)/.installed-serve
 	$(VENV)/bin/mockmind serve --config $(CONFIG) --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 
 types: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy

@@ -1,0 +1,278 @@
+"""Shared pieces of the benchmarks: the machine, timing helpers, tables and RESULTS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / ".work"
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Section:
+    """One benchmark's part of RESULTS.md: what was compared, a table, and notes."""
+
+    title: str
+    intro: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # "skipped: …" / "pending: …" / "failed: …" lines, printed in bold above the table.
+    status: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def row(self, *cells: object) -> None:
+        self.rows.append([str(c) for c in cells])
+
+    def markdown(self) -> str:
+        out = [f"## {self.title}", "", self.intro.strip(), ""]
+        out += [f"**{line}**" + "  " for line in self.status]
+        if self.status:
+            out.append("")
+        if self.rows:
+            out.append("| " + " | ".join(self.columns) + " |")
+            out.append("|" + "|".join(" --- " for _ in self.columns) + "|")
+            out += ["| " + " | ".join(r) + " |" for r in self.rows]
+            out.append("")
+        out += [f"- {n}" for n in self.notes]
+        if self.notes:
+            out.append("")
+        out.append(f"_This section took {self.seconds:.0f} s._")
+        out.append("")
+        return "\n".join(out)
+
+
+def machine() -> dict[str, str]:
+    model = platform.processor() or "unknown"
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+        if found:
+            model = found.group(1).strip()
+    except OSError:
+        pass
+    import numpy as np  # noqa: PLC0415 (the machine line names its version)
+
+    blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info  # noqa: PLC0415
+
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if info:
+            i = info[0]
+            blas = (
+                f"{i.get('internal_api')} {i.get('version')} "
+                f"({i.get('architecture')}, {i.get('num_threads')} threads)"
+            )
+    except ImportError:
+        pass
+    mem = "unknown"
+    try:
+        kb = int(re.findall(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[0])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, IndexError):
+        pass
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": model,
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas,
+    }
+
+
+def fmt_us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs" if seconds >= 1e-4 else f"{seconds * 1e6:,.1f} µs"
+
+
+def fmt_s(seconds: float) -> str:
+    if seconds < 1e-3:
+        return fmt_us(seconds)
+    if seconds < 1:
+        return f"{seconds * 1e3:,.1f} ms"
+    return f"{seconds:,.2f} s"
+
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:,.2f}x" if value < 100 else f"{value:,.0f}x"
+
+
+def fmt_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} GiB"
+
+
+def verdict(met: bool, target: str) -> str:
+    return f"met ({target})" if met else f"**not met** ({target})"
+
+
+def per_call(fn: Callable[[], object], *, number: int, repeat: int = 5) -> float:
+    """The median over ``repeat`` rounds of the mean time of one call, in seconds."""
+    rounds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        rounds.append((time.perf_counter() - start) / number)
+    return statistics.median(rounds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> float:
+    """Seconds until ``url`` answers any HTTP status; raises if it never does."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return time.perf_counter() - start
+        except urllib.error.HTTPError:
+            return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.01)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its descendants (Prism starts helpers)."""
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if found:
+            total += int(found.group(1)) * 1024
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    children: list[int] = []
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return children
+    for child in (int(c) for c in text.split()):
+        children += [child, *descendants(child)]
+    return children
+
+
+@contextmanager
+def running(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, ended (by its own pid) when the block exits."""
+    out = log.open("wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        list(argv), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            # The server's own process group only: Prism's node helpers go with it.
+            os.killpg(proc.pid, 15)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment for servers the benchmarks start: offline, no keys, no cloud."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_API_KEY") and not k.startswith(("AWS_", "MOCKMIND_"))
+    }
+    env.update(
+        {
+            "MOCKMIND_LLM_PROVIDER": "offline",
+            "MOCKMIND_STORAGE": "memory",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+PRISM_VERSION = "5.14.2"
+PRISM_DIR = WORK / "prism"
+PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
+
+
+def ensure_wrk() -> str | None:
+    """wrk's path, installing Debian's package when missing and root; None with the reason."""
+    import shutil  # noqa: PLC0415
+
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise ToolMissing("wrk is not installed and apt-get is not usable here (not root?)")
+    for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            raise ToolMissing(f"`{' '.join(argv)}` failed: {done.stderr.strip()[-200:]}")
+    found = shutil.which("wrk")
+    if not found:
+        raise ToolMissing("apt-get installed wrk but it is not on PATH")
+    return found
+
+
+def ensure_prism() -> Path:
+    """Prism's launcher under bench/.work/prism (npm install on first use)."""
+    import shutil  # noqa: PLC0415
+
+    if PRISM_BIN.exists():
+        return PRISM_BIN
+    if not shutil.which("npm") or not shutil.which("node"):
+        raise ToolMissing("node and npm are needed for Stoplight Prism and are not installed")
+    PRISM_DIR.mkdir(parents=True, exist_ok=True)
+    (PRISM_DIR / "package.json").write_text('{"name": "prism-bench", "private": true}\n')
+    done = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", f"@stoplight/prism-cli@{PRISM_VERSION}"],
+        cwd=PRISM_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0 or not PRISM_BIN.exists():
+        tail = (done.stderr or done.stdout).strip()[-300:]
+        raise ToolMissing(f"npm install @stoplight/prism-cli@{PRISM_VERSION} failed: {tail}")
+    return PRISM_BIN
+
+
+class ToolMissing(RuntimeError):
+    """A tool a row needs could not be had; the row is skipped with this reason."""
