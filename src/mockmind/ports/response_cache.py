@@ -13,6 +13,24 @@ class CachedResponse:
     media_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form stores persist."""
+        return {
+            "status": self.status,
+            "body": self.body,
+            "media_type": self.media_type,
+            "headers": self.headers,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CachedResponse:
+        return cls(
+            status=int(data["status"]),
+            body=data["body"],
+            media_type=str(data["media_type"]),
+            headers=dict(data["headers"]),
+        )
+
 
 class ResponseCache(Protocol):
     def get(self, key: str, *, now: float) -> CachedResponse | None:

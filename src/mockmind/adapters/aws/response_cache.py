@@ -24,20 +24,10 @@ class DynamoResponseCache:
         if item is None:
             return None
         data = decode_payload(item)
-        return CachedResponse(
-            status=int(data["status"]),
-            body=data["body"],
-            media_type=str(data["media_type"]),
-            headers=dict(data["headers"]),
-        )
+        return CachedResponse.from_dict(data)
 
     def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None:
-        payload = {
-            "status": response.status,
-            "body": response.body,
-            "media_type": response.media_type,
-            "headers": response.headers,
-        }
+        payload = response.to_dict()
         self._table.put(
             {
                 "pk": {"S": _PREFIX + key},

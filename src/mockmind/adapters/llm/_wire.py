@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mockmind.domain.prompts import estimate_tokens
-from mockmind.ports.llm import ChatRequest, ProviderError
+from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
 if TYPE_CHECKING:
     from mockmind.adapters.llm.http import ResilientHttp
@@ -68,3 +68,21 @@ class ProviderAdapter:
     @property
     def http(self) -> ResilientHttp:
         return self._http
+
+    def _result(
+        self,
+        request: ChatRequest,
+        text: str,
+        model: str | None,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+    ) -> ChatResult:
+        prompt, completion, estimated = usage(request, text, prompt_tokens, completion_tokens)
+        return ChatResult(
+            text=text,
+            provider=self._name,
+            model=model or self._model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            estimated_usage=estimated,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire, usage
+from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
@@ -52,14 +52,4 @@ class AnthropicChat(ProviderAdapter):
                 self._name, f"no text in the answer (stop_reason {reply.stop_reason})"
             )
         counts = reply.usage or _Usage()
-        prompt, completion, estimated = usage(
-            request, text, counts.input_tokens, counts.output_tokens
-        )
-        return ChatResult(
-            text=text,
-            provider=self._name,
-            model=reply.model or self._model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            estimated_usage=estimated,
-        )
+        return self._result(request, text, reply.model, counts.input_tokens, counts.output_tokens)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire, usage
+from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
@@ -48,17 +48,7 @@ class OllamaChat(ProviderAdapter):
         if not text:
             raise ProviderError(self._name, "empty answer")
         # Ollama leaves prompt_eval_count out when the prompt came from its cache.
-        prompt, completion, estimated = usage(
-            request, text, reply.prompt_eval_count, reply.eval_count
-        )
-        return ChatResult(
-            text=text,
-            provider=self._name,
-            model=reply.model or self._model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            estimated_usage=estimated,
-        )
+        return self._result(request, text, reply.model, reply.prompt_eval_count, reply.eval_count)
 
 
 class OllamaEmbeddings(ProviderAdapter):

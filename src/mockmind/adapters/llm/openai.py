@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire, usage
+from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
@@ -101,16 +101,8 @@ class OpenAIChat(ProviderAdapter):
             raise ProviderError(self._name, f"no content in the answer ({why[:200]})")
         text = choice.message.content
         counts = reply.usage or _Usage()
-        prompt, completion, estimated = usage(
-            request, text, counts.prompt_tokens, counts.completion_tokens
-        )
-        return ChatResult(
-            text=text,
-            provider=self._name,
-            model=reply.model or self._model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            estimated_usage=estimated,
+        return self._result(
+            request, text, reply.model, counts.prompt_tokens, counts.completion_tokens
         )
 
 

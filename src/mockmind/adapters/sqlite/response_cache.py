@@ -17,21 +17,11 @@ class SqliteResponseCache:
         if not rows:
             return None
         data = json.loads(str(rows[0][0]))
-        return CachedResponse(
-            status=int(data["status"]),
-            body=data["body"],
-            media_type=str(data["media_type"]),
-            headers=dict(data["headers"]),
-        )
+        return CachedResponse.from_dict(data)
 
     def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None:
         data = json.dumps(
-            {
-                "status": response.status,
-                "body": response.body,
-                "media_type": response.media_type,
-                "headers": response.headers,
-            },
+            response.to_dict(),
             separators=(",", ":"),
         )
         with self._db.transaction() as conn:
