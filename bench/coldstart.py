@@ -53,7 +53,7 @@ t0 = time.perf_counter()
 import mockmind.handler
 t1 = time.perf_counter()
 from mockmind.app.aws import s3_vector_memory
-memory = s3_vector_memory(mockmind.handler.app.state.container.config, os.environ)
+memory = s3_vector_memory(mockmind.handler.app.container.config, os.environ)
 t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "count": memory.count(%r)}))
 """

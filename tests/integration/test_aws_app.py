@@ -132,7 +132,7 @@ class Shop:
 @pytest.fixture(scope="module")
 def shop(lambda_env: pytest.MonkeyPatch) -> Iterator[Shop]:
     module = cold_start()
-    assert module.app.state.container.storage == "aws"
+    assert module.app.container.storage == "aws"
     transport = LambdaTransport(module.handler)
     with httpx.Client(transport=transport, base_url="https://mock.example") as client:
         yield Shop(client, transport, shop_flow(client))
