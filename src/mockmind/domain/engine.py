@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from mockmind.domain.auth import TokenIssuer, bearer_token
@@ -721,15 +722,33 @@ _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|cr
 
 
 def redacted(value: Any) -> Any:
-    """The value with secrets masked: history feeds prompts, logs and the admin API."""
+    """The value with secrets masked: history feeds prompts, logs and the admin API.
+
+    Most bodies hold no secret: they are returned as they are, without a copy.
+    """
+    if not _holds_secret(value):
+        return value
     if isinstance(value, Mapping):
         return {
-            k: "***" if _SECRET_KEY.search(str(k)) and v is not None else redacted(v)
+            k: "***" if _is_secret_key(str(k)) and v is not None else redacted(v)
             for k, v in value.items()
         }
+    return [redacted(v) for v in value]
+
+
+@lru_cache(maxsize=4096)
+def _is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(
+            (_is_secret_key(str(k)) and v is not None) or _holds_secret(v) for k, v in value.items()
+        )
     if isinstance(value, list):
-        return [redacted(v) for v in value]
-    return value
+        return any(_holds_secret(v) for v in value)
+    return False
 
 
 def _redacted_bytes(body: bytes) -> bytes:

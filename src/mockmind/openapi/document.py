@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -104,9 +105,7 @@ class OpenAPIDocument:
 
     def absolute(self, ref: str, base: str | None = None) -> str:
         """``ref`` as an absolute URI, relative to ``base`` (by default the main document)."""
-        if ref.startswith("/"):
-            ref = "#" + ref
-        return urljoin(base or self.uri, ref)
+        return _join(base or self.uri, "#" + ref if ref.startswith("/") else ref)
 
     def public(self, uri: str) -> str:
         """``uri`` as shown to callers: ``#/…`` inside the main document, absolute elsewhere."""
@@ -350,3 +349,9 @@ def _check_document(raw: Any, text: str, path: Path) -> str:
         raise ConfigError(issues)
     assert version is not None
     return f"3.{version.group(1)}"
+
+
+@lru_cache(maxsize=65_536)
+def _join(base: str, ref: str) -> str:
+    # urljoin parses both URIs every time; the same few thousand pairs recur on every request.
+    return urljoin(base, ref)
