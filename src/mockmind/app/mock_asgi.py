@@ -1,0 +1,120 @@
+"""Mock requests over plain ASGI: the scope in, the engine's answer out, nothing in between.
+
+A cached answer takes the engine well under 100 µs; Starlette's Request and Response objects
+(lazy header, cookie and query parsing, then re-encoding) cost as much again, so the mock path
+reads the scope and writes the messages itself. It runs the same under uvicorn and Mangum.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qsl
+
+from starlette.requests import cookie_parser
+from starlette.types import Receive, Scope, Send
+
+from mockmind.app.bootstrap import Container
+from mockmind.domain.engine import EngineResult
+from mockmind.domain.http import MockRequest
+
+# Time kept back from the Lambda deadline to generate an offline answer and send it.
+DEADLINE_MARGIN_SECONDS = 1.5
+
+
+async def serve_mock(container: Container, scope: Scope, receive: Receive, send: Send) -> None:
+    request = await read_request(scope, receive)
+    result = await container.engine.handle(request)
+    await write_response(result, container, request, send)
+
+
+async def read_request(scope: Scope, receive: Receive) -> MockRequest:
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        # Repeated headers fold into one, as HTTP allows for all but Set-Cookie.
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    return MockRequest(
+        method=scope["method"],
+        path=scope["path"],
+        query=query,
+        headers=headers,
+        cookies=cookie_parser(headers.get("cookie", "")),
+        body=await _body(receive),
+        deadline=_deadline(scope),
+    )
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _deadline(scope: Scope) -> float | None:
+    """In Lambda, when the invocation runs out (less a margin to answer with a fallback)."""
+    context = scope.get("aws.context")
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    seconds = float(remaining()) / 1000
+    return time.monotonic() + max(0.0, seconds - DEADLINE_MARGIN_SECONDS)
+
+
+async def write_response(
+    result: EngineResult, container: Container, request: MockRequest, send: Send
+) -> None:
+    mock = result.response
+    encoded = mock.encoded()
+    # HEAD announces the length GET would send, and sends nothing.
+    body = b"" if request.method == "HEAD" else encoded
+    headers: list[tuple[bytes, bytes]] = [
+        (name.lower().encode("latin-1"), str(value).encode("latin-1"))
+        for name, value in mock.headers.items()
+    ]
+    headers.append((b"x-mockmind-source", mock.source.encode()))
+    if mock.raw is None or mock.raw:
+        headers.append((b"content-type", _content_type(mock.media_type)))
+    if mock.status >= 200 and mock.status not in (204, 304):
+        headers.append((b"content-length", str(len(encoded)).encode()))
+    headers.extend(_session_headers(result, container, request))
+    await send({"type": "http.response.start", "status": mock.status, "headers": headers})
+    if mock.fault is not None:
+        # The full length was announced; cutting the body short (or sending none) makes the
+        # client see the connection fail mid-answer, which is the fault being injected.
+        body = body[: len(body) // 2] if mock.fault == "truncate" else b""
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _content_type(media_type: str) -> bytes:
+    if media_type.startswith("text/") and "charset" not in media_type:
+        return f"{media_type}; charset=utf-8".encode()
+    return media_type.encode("latin-1")
+
+
+def _session_headers(
+    result: EngineResult, container: Container, request: MockRequest
+) -> list[tuple[bytes, bytes]]:
+    if result.session_id is None:
+        return []
+    tracking = container.engine.settings.tracking
+    if tracking.method != "cookie":
+        return [(tracking.header_name.lower().encode("latin-1"), result.session_id.encode())]
+    carried = request.cookies.get(tracking.cookie_name) == result.session_id
+    if not result.new_session or carried:
+        return []
+    max_age = container.engine.settings.session_timeout_seconds
+    cookie = (
+        f"{tracking.cookie_name}={result.session_id}; HttpOnly; Max-Age={max_age}; "
+        "Path=/; SameSite=lax"
+    )
+    return [(b"set-cookie", cookie.encode("latin-1"))]
