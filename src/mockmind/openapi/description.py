@@ -16,12 +16,16 @@ from mockmind.openapi.responses import choose_response
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
+# Distinct (operation, Prefer, Accept) combinations remembered; clients use a handful.
+_PLAN_CACHE_SIZE = 4096
+
 
 class OpenAPIDescription:
     kind = "openapi"
 
     def __init__(self, document: OpenAPIDocument) -> None:
         self.document = document
+        self._plans: dict[tuple[str, str, str | None, str | None], ResponsePlan] = {}
 
     @classmethod
     def load(cls, path: Path | str) -> OpenAPIDescription:
@@ -47,8 +51,27 @@ class OpenAPIDescription:
 
     def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
         request = routed.request
-        op = self.document.operation(routed.path_template, request.method)
-        choice = choose_response(op, request.headers.get("prefer"), request.headers.get("accept"))
+        key = (
+            routed.path_template,
+            request.method,
+            request.headers.get("prefer"),
+            request.headers.get("accept"),
+        )
+        plan = self._plans.get(key)
+        if plan is None:
+            # The same operation asked the same way gets the same plan: negotiation and
+            # example lookup were a tenth of a cached answer's time (bench/RESULTS.md).
+            plan = self._plan(*key)
+            if len(self._plans) >= _PLAN_CACHE_SIZE:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = plan
+        return plan
+
+    def _plan(
+        self, template: str, method: str, prefer: str | None, accept: str | None
+    ) -> ResponsePlan:
+        op = self.document.operation(template, method)
+        choice = choose_response(op, prefer, accept)
         return ResponsePlan(
             status=choice.status,
             media_type=choice.media_type,
