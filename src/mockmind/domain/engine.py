@@ -724,11 +724,12 @@ _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|cr
 def redacted(value: Any) -> Any:
     """The value with secrets masked: history feeds prompts, logs and the admin API.
 
-    Most bodies hold no secret: they are returned as they are, without a copy.
+    Most bodies hold no secret: they are returned as they are, without a copy. Bodies are
+    JSON values, so the checks are on dict and list (an ABC check costs several times more).
     """
     if not _holds_secret(value):
         return value
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {
             k: "***" if _is_secret_key(str(k)) and v is not None else redacted(v)
             for k, v in value.items()
@@ -742,12 +743,15 @@ def _is_secret_key(key: str) -> bool:
 
 
 def _holds_secret(value: Any) -> bool:
-    if isinstance(value, Mapping):
-        return any(
-            (_is_secret_key(str(k)) and v is not None) or _holds_secret(v) for k, v in value.items()
-        )
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if (v is not None and _is_secret_key(str(k))) or (
+                isinstance(v, dict | list) and _holds_secret(v)
+            ):
+                return True
+        return False
     if isinstance(value, list):
-        return any(_holds_secret(v) for v in value)
+        return any(isinstance(v, dict | list) and _holds_secret(v) for v in value)
     return False
 
 
