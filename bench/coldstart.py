@@ -18,18 +18,15 @@ from typing import Any
 import numpy as np
 
 from bench.report import (
+    MOTO_ENV,
     ROOT,
-    VENV_BIN,
-    WORK,
     Section,
     bench_env,
     fmt_bytes,
     fmt_ratio,
     fmt_s,
-    free_port,
-    running,
+    moto_s3,
     verdict,
-    wait_http,
 )
 
 DIMS = 1536
@@ -39,13 +36,7 @@ NAMESPACE = "interactions"
 TARGET_RATIO = 1.5
 ADAPTER = ROOT / "src" / "mockmind" / "adapters" / "aws" / "s3_vector_memory.py"
 
-_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+_AWS = MOTO_ENV
 
 FULL = """
 import json, os, time
@@ -144,21 +135,7 @@ a moto server on loopback; median of {REPEAT} runs each.
             "pending: S3 vector index (src/mockmind/adapters/aws/s3_vector_memory.py is not "
             "written yet); only the floor is measured"
         )
-    import boto3  # noqa: PLC0415
-
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    WORK.mkdir(parents=True, exist_ok=True)
-    moto = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with running(moto, env=bench_env(**_AWS), log=WORK / "moto.log") as proc:
-        wait_http(endpoint + "/moto-api/", timeout=30, proc=proc)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+    with moto_s3("moto.log") as (endpoint, s3):
         for n in SIZES:
             bucket = f"bench-vectors-{n}"
             keys, size = _upload(s3, bucket, n)

@@ -26,18 +26,14 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import (
-    VENV_BIN,
-    WORK,
+    MOTO_ENV,
     Section,
-    bench_env,
     fmt_bytes,
     fmt_ratio,
     fmt_s,
-    free_port,
+    moto_s3,
     rss_bytes,
-    running,
     verdict,
-    wait_http,
 )
 from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
@@ -52,13 +48,7 @@ TIME_TARGET = 0.35
 BYTES_TARGET = 0.3
 Floats = npt.NDArray[np.float32]
 
-_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+_AWS = MOTO_ENV
 
 # A few thousand words in all, so texts share words in varied ways.
 _SUBJECTS = [
@@ -324,12 +314,6 @@ bytes are GET bodies, memory the loading process's RSS growth.
                 )
             del rows
             gc.collect()
-    import boto3  # noqa: PLC0415
-
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    WORK.mkdir(parents=True, exist_ok=True)
-    moto = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
     cold = Section(
         "",
         "",
@@ -343,15 +327,7 @@ bytes are GET bodies, memory the loading process's RSS growth.
             "target",
         ],
     )
-    with running(moto, env=bench_env(**_AWS), log=WORK / "moto-quantization.log") as proc:
-        wait_http(endpoint + "/moto-api/", timeout=30, proc=proc)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+    with moto_s3("moto-quantization.log") as (_, s3):
         for n in SIZES:
             r = cold_start(s3, n)
             base = r["none"]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -224,6 +225,37 @@ def bench_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+# Dummy credentials for a moto server on loopback: no request ever leaves this machine.
+MOTO_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def moto_s3(log_name: str) -> Iterator[tuple[str, Any]]:
+    """A moto server on a free loopback port, and an S3 client for it."""
+    import boto3  # noqa: PLC0415 - only the benchmarks that need S3 pay for the import
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    WORK.mkdir(parents=True, exist_ok=True)
+    command = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    with running(command, env=bench_env(**MOTO_ENV), log=WORK / log_name) as proc:
+        wait_http(endpoint + "/moto-api/", timeout=30, proc=proc)
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        yield endpoint, client
 
 
 PRISM_VERSION = "5.14.2"
