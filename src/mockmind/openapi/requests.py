@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -207,8 +208,25 @@ def _parameter(
     else:
         value = coerce_structure(raw, schema)
     typed[param.location][param.name] = value
-    if param.schema_pointer is not None:
+    if param.schema_pointer is None:
+        return
+    if value is None or isinstance(value, str | int | float | bool):
+        remembered = _scalar_errors(doc, param.schema_pointer, type(value).__name__, value, where)
+        errors.extend(dict(error) for error in remembered)
+    else:
         errors.extend(schema_errors(doc, param.schema_pointer, value, where))
+
+
+@lru_cache(maxsize=8192)
+def _scalar_errors(
+    doc: OpenAPIDocument, pointer: str, kind: str, value: Any, where: str
+) -> tuple[Error, ...]:
+    """A scalar parameter's errors, remembered: clients send the same few values over and
+    over (``limit=10``), and jsonschema took a third of a list request to say so again.
+
+    ``kind`` is in the key because ``True == 1`` and ``1 == 1.0`` in Python.
+    """
+    return tuple(schema_errors(doc, pointer, value, where))
 
 
 def _raw_value(

@@ -1,0 +1,29 @@
+"""Scalar parameter errors are remembered; callers still get their own, fresh error dicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockmind.domain.errors import RequestValidationFailed
+from mockmind.domain.http import MockRequest
+from mockmind.openapi import OpenAPIDocument, validate_request
+from tests.conftest import EXAMPLES
+
+
+def _errors(doc: OpenAPIDocument, limit: str) -> list[dict[str, object]]:
+    request = MockRequest("GET", "/products", query={"limit": [limit]})
+    with pytest.raises(RequestValidationFailed) as info:
+        validate_request(doc.match("GET", "/products"), request)
+    return info.value.errors
+
+
+def test_the_same_bad_value_gives_the_same_errors_each_time() -> None:
+    doc = OpenAPIDocument.load(EXAMPLES / "shop" / "openapi.yaml")
+    first = _errors(doc, "0")
+    first[0]["message"] = "tampered by a caller"
+    second = _errors(doc, "0")
+    assert second[0]["message"] != "tampered by a caller"
+    assert second[0]["location"] == "query.limit"
+    assert _errors(doc, "101")[0]["keyword"] == "maximum"
+    ok = MockRequest("GET", "/products", query={"limit": ["10"]})
+    assert validate_request(doc.match("GET", "/products"), ok).query["limit"] == 10
