@@ -36,6 +36,8 @@ from typing import Any, Final, Literal
 
 from rstr.xeger import Xeger
 
+from mockmind.domain.words import singular
+
 SchemaResolver = Callable[[str], Mapping[str, Any]]
 """Given a ``$ref`` string, returns the schema it points to."""
 
@@ -452,49 +454,40 @@ class OfflineGenerator:
         if depth > self._max_depth + _HARD_DEPTH_MARGIN:
             return None
         owner = _owner_of(schema)
-        if owner is None:
-            return self._value_of(ctx, schema, path, name, depth, as_property=as_property)
-        ctx.owners.append(owner)
+        # While a named schema (Product, User) is filled, its fields know whose they are.
+        if owner is not None:
+            ctx.owners.append(owner)
         try:
-            return self._value_of(ctx, schema, path, name, depth, as_property=as_property)
+            flat = _flatten(ctx, schema)
+            if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
+                return _OMIT
+            minimal = depth >= self._max_depth
+            if not flat.choices and not flat.nots:
+                if flat.discriminator is not None:
+                    self._inherited_discriminator(ctx, flat, Random(ctx.seed_int(path + "|d")))
+                return self._from_flat(
+                    ctx, flat, schema, path=path, name=name, depth=depth, minimal=minimal
+                )
+
+            value: Any = None
+            for attempt in range(_ATTEMPTS):
+                current = flat if attempt == 0 else _flatten(ctx, schema)
+                choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
+                self._resolve_choices(
+                    ctx, current, path, choice_rng, minimal=minimal, attempt=attempt
+                )
+                self._inherited_discriminator(ctx, current, choice_rng)
+                sub_path = path if attempt == 0 else f"{path}~{attempt}"
+                value = self._from_flat(
+                    ctx, current, schema, path=sub_path, name=name, depth=depth, minimal=minimal
+                )
+                # oneOf exclusivity and `not` cannot be built in; check and try another way.
+                if _is_valid(ctx, value, schema, 0):
+                    return value
+            return value
         finally:
-            ctx.owners.pop()
-
-    def _value_of(
-        self,
-        ctx: _Ctx,
-        schema: Schema,
-        path: str,
-        name: str | None,
-        depth: int,
-        *,
-        as_property: bool,
-    ) -> Any:
-        flat = _flatten(ctx, schema)
-        if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
-            return _OMIT
-        minimal = depth >= self._max_depth
-        if not flat.choices and not flat.nots:
-            if flat.discriminator is not None:
-                self._inherited_discriminator(ctx, flat, Random(ctx.seed_int(path + "|d")))
-            return self._from_flat(
-                ctx, flat, schema, path=path, name=name, depth=depth, minimal=minimal
-            )
-
-        value: Any = None
-        for attempt in range(_ATTEMPTS):
-            current = flat if attempt == 0 else _flatten(ctx, schema)
-            choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
-            self._resolve_choices(ctx, current, path, choice_rng, minimal=minimal, attempt=attempt)
-            self._inherited_discriminator(ctx, current, choice_rng)
-            sub_path = path if attempt == 0 else f"{path}~{attempt}"
-            value = self._from_flat(
-                ctx, current, schema, path=sub_path, name=name, depth=depth, minimal=minimal
-            )
-            # oneOf exclusivity and `not` cannot be built in; check and try another way.
-            if _is_valid(ctx, value, schema, 0):
-                return value
-        return value
+            if owner is not None:
+                ctx.owners.pop()
 
     def _resolve_choices(
         self, ctx: _Ctx, flat: _Flat, path: str, rng: Random, *, minimal: bool, attempt: int
@@ -1628,7 +1621,7 @@ def _owner_of(schema: Schema) -> str | None:
 
 
 def _is_person(owner: str) -> bool:
-    return owner in _PERSON_WORDS or _singular(owner) in _PERSON_WORDS
+    return owner in _PERSON_WORDS or singular(owner) in _PERSON_WORDS
 
 
 @lru_cache(maxsize=4096)
@@ -1642,7 +1635,7 @@ def _hint(name: str | None) -> str | None:
         return None
     found = _classify(tokens)
     if found is None and tokens[-1].endswith("s"):
-        found = _classify((*tokens[:-1], _singular(tokens[-1])))
+        found = _classify((*tokens[:-1], singular(tokens[-1])))
     return found
 
 
@@ -1669,14 +1662,6 @@ def _classify(tokens: tuple[str, ...]) -> str | None:
     if kind in ("date", "datetime") and {"birth", "dob"} & set(tokens):
         kind = "birthdate"
     return kind
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    return word[:-1]
 
 
 # -- Faker pools --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from mockmind.domain.errors import RequestError
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.json_schema import deref
 from mockmind.domain.rules.expressions import Expression
-from mockmind.domain.schema_routes import singular
+from mockmind.domain.words import singular
 from mockmind.ports.api_description import OperationInfo, SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 

@@ -22,6 +22,7 @@ from mockmind.domain.errors import RequestError, RequestValidationFailed
 from mockmind.domain.http import REASON_PHRASES, MockRequest
 from mockmind.domain.json_schema import multiple_of
 from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.words import plural, singular
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{8,}|[A-Za-z]+[-_]\d+.*|.*\d.*)$")
@@ -50,26 +51,6 @@ ERROR_SCHEMA: Mapping[str, Any] = {
         "detail": {"type": "string"},
     },
 }
-
-
-def singular(word: str) -> str:
-    lower = word.lower()
-    if lower.endswith("ies") and len(lower) > 3:
-        return word[:-3] + "y"
-    if lower.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if lower.endswith("s") and not lower.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def plural(word: str) -> str:
-    lower = word.lower()
-    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    if lower.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"
 
 
 def _snake(name: str) -> str:
