@@ -85,11 +85,7 @@ class DynamoTable:
                 f"item {item['pk'].get('S', '')!r} is {size} bytes; DynamoDB items are limited to "
                 f"{ITEM_SIZE_LIMIT} bytes and mockmind keeps them under {ITEM_BUDGET}"
             )
-        extra: dict[str, Any] = {}
-        if condition is not None:
-            extra["ConditionExpression"] = condition
-        if values:
-            extra["ExpressionAttributeValues"] = dict(values)
+        extra = _conditional(condition, values)
         try:
             with self._translated("PutItem", passthrough="ConditionalCheckFailedException"):
                 self._client.put_item(TableName=self.name, Item=item, **extra)
@@ -106,11 +102,7 @@ class DynamoTable:
         values: Mapping[str, AttributeValueTypeDef] | None = None,
     ) -> bool:
         """Delete the item; False when ``condition`` did not hold."""
-        extra: dict[str, Any] = {}
-        if condition is not None:
-            extra["ConditionExpression"] = condition
-        if values:
-            extra["ExpressionAttributeValues"] = dict(values)
+        extra = _conditional(condition, values)
         try:
             with self._translated("DeleteItem", passthrough="ConditionalCheckFailedException"):
                 self._client.delete_item(
@@ -225,3 +217,15 @@ def item_size(item: Mapping[str, AttributeValueTypeDef]) -> int:
         else:
             size += 1
     return size
+
+
+def _conditional(
+    condition: str | None, values: Mapping[str, AttributeValueTypeDef] | None
+) -> dict[str, Any]:
+    """The ConditionExpression arguments of a write, or none."""
+    extra: dict[str, Any] = {}
+    if condition is not None:
+        extra["ConditionExpression"] = condition
+    if values:
+        extra["ExpressionAttributeValues"] = dict(values)
+    return extra
