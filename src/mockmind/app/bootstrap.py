@@ -56,12 +56,15 @@ class Container:
     entities: EntityStore
     cache: ResponseCache
     secrets: SecretProvider
-    provider: ProviderStatus
     storage: str
     source: Path | None = None
-    notes: list[str] = field(default_factory=list)
     # The chat provider (None offline), embedder, costs and ``content`` (LlmContent) for the engine.
     llm: LlmServices = field(default_factory=LlmServices.offline)
+
+    @property
+    def provider(self) -> ProviderStatus:
+        """Which content generator answers, and why (start-up log, health, validate-config)."""
+        return self.llm.status
 
 
 def load(
@@ -161,7 +164,6 @@ def build(
         entities,
         cache,
         secrets,
-        provider,
         storage,
         loaded.source,
         llm=llm,
