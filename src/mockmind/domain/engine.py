@@ -431,7 +431,9 @@ class MockEngine:
                 entity = self._unset_transition_fields(ctx, action, machine, routed.body, entity)
         elif action.kind == "read":
             written = None
-            if resources.peek(ctx, action.spec, action.entity_id) is None:
+            # Only a model needs to know beforehand whether the entity exists: the offline
+            # path lets ``read`` generate it, without a second store lookup per read.
+            if self._llm is not None and resources.peek(ctx, action.spec, action.entity_id) is None:
                 written = await self._entity_content(routed, session, ctx, action)
             entity = resources.read(
                 ctx, action.spec, action.entity_id, action.parent_id, generated=written
