@@ -100,16 +100,6 @@ def quantization(request: pytest.FixtureRequest) -> Quantization:
     return cast(Quantization, request.param)
 
 
-@pytest.fixture
-def score_tolerance(quantization: Quantization) -> float:
-    """How far a reported cosine may be from the exact one.
-
-    int8 scores are cosines with the codes' reconstruction: on the suite's 2-D vectors a code
-    is off by up to half a step in 127, about 4e-3 of the score.
-    """
-    return 5e-3 if quantization == "int8" else 1e-6
-
-
 @pytest.fixture(params=["memory", "s3"])
 def vector_memory(
     request: pytest.FixtureRequest, quantization: Quantization

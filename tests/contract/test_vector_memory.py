@@ -25,20 +25,20 @@ def _fill(memory: VectorMemory, namespace: str = "ns") -> None:
 
 
 def test_search_is_best_first_with_cosine_scores(
-    vector_memory: VectorMemory, score_tolerance: float
+    vector_memory: VectorMemory,
 ) -> None:
     _fill(vector_memory)
     hits = vector_memory.search("ns", [1.0, 0.0], limit=3, threshold=-1.0)
     assert [h.id for h in hits] == ["a", "b", "c"]
     exact = [1.0, math.cos(math.radians(20)), math.cos(math.radians(40))]
-    assert [h.score for h in hits] == pytest.approx(exact, abs=score_tolerance)
+    assert [h.score for h in hits] == pytest.approx(exact, abs=1e-6)
     assert hits[0].metadata == {"session_id": "s1", "text": "a"}
 
 
-def test_vectors_are_normalised(vector_memory: VectorMemory, score_tolerance: float) -> None:
+def test_vectors_are_normalised(vector_memory: VectorMemory) -> None:
     vector_memory.add("ns", "long", [30.0, 40.0], {})
     (hit,) = vector_memory.search("ns", [3.0, 4.0], limit=1, threshold=0.0)
-    assert hit.score == pytest.approx(1.0, abs=score_tolerance)
+    assert hit.score == pytest.approx(1.0, abs=1e-6)
 
 
 def test_threshold_drops_weak_matches(vector_memory: VectorMemory) -> None:

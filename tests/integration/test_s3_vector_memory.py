@@ -5,6 +5,7 @@ The search behaviour it shares with the memory adapter is in tests/contract/test
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import threading
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
-from mockmind.adapters.vector_index import Quantization, quantize
+from mockmind.adapters.vector_index import Quantization, error_bounds, quantize
 from mockmind.domain.errors import StoreError
 from tests.conftest import aws_client, unique_name
 
@@ -74,7 +75,7 @@ def test_shards_are_npy_and_the_index_is_compact_versioned_json(
     raw = s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read()
     index = json.loads(raw)
     assert b": " not in raw
-    assert (index["format"], index["quantization"], index["dims"]) == (2, quantization, DIMS)
+    assert (index["format"], index["quantization"], index["dims"]) == (3, quantization, DIMS)
     (shard,) = index["shards"]
     assert shard["ids"] == ["v0", "v1", "v2"]
     assert shard["metadata"] == [{"n": 0}, {"n": 1}, {"n": 2}]
@@ -87,8 +88,16 @@ def test_shards_are_npy_and_the_index_is_compact_versioned_json(
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
     if quantization == "int8":
         assert np.array_equal(matrix, quantize(rows))
+        # Beside the codes: the float32 rows, where they start, and each row's error bound.
+        exact = s3.get_object(Bucket=bucket, Key="vectors/talk/" + shard["exact"])["Body"].read()
+        assert np.allclose(np.load(io.BytesIO(exact)), rows, atol=1e-6)
+        start = shard["exact_offset"]
+        assert np.allclose(np.frombuffer(exact[start:], dtype="<f4"), rows.ravel(), atol=1e-6)
+        bounds = np.frombuffer(base64.b64decode(shard["bounds"]), dtype="<f4")
+        assert np.allclose(bounds, error_bounds(rows, matrix))
     else:
         assert np.allclose(matrix, rows, atol=1e-6)
+        assert "exact" not in shard
     assert _keys(s3, bucket, "vectors/talk/deltas/") == []
 
 
@@ -130,24 +139,26 @@ def test_a_format_1_float32_index_is_read_and_rewritten_as_int8_on_compaction(
         )
         assert (hit.id, hit.metadata) == (f"v{n}", {"session_id": f"s{n % 2}", "n": n})
 
-    # Two adds reach compact_every: the delta becomes a shard and the old shard is rewritten.
+    # Two adds reach compact_every: the delta becomes a shard and the old shard gets codes,
+    # keeping its float32 object as their exact rows.
     quantized.add("talk", "v6", _vector(6), {"n": 6})
     quantized.add("talk", "v0", _vector(100), {"n": 100})
     index = json.loads(s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read())
-    assert index["format"] == 2
+    assert index["format"] == 3
     assert [s["dtype"] for s in index["shards"]] == ["int8", "int8"]
-    assert old_key not in _keys(s3, bucket, "vectors/talk/shards/")
+    assert index["shards"][0]["exact"] == "shards/old.npy"
+    assert old_key in _keys(s3, bucket, "vectors/talk/shards/")
     rewritten = s3.get_object(Bucket=bucket, Key="vectors/talk/" + index["shards"][0]["key"])
     assert np.array_equal(np.load(io.BytesIO(rewritten["Body"].read())), quantize(rows))
 
     fresh = S3VectorMemory(s3, bucket, "vectors/", quantization="int8")
     assert fresh.count("talk") == 7
     (hit,) = fresh.search("talk", _vector(100), limit=1, threshold=0.99)
-    assert (hit.id, hit.metadata) == ("v0", {"n": 100})
-    # A float32 reader takes the int8 shards as their unit reconstructions.
+    assert (hit.id, hit.metadata, hit.score) == ("v0", {"n": 100}, pytest.approx(1.0, abs=1e-6))
+    # A float32 reader loads the float32 objects, not the codes.
     reader = S3VectorMemory(s3, bucket, "vectors/", quantization="none")
     (hit,) = reader.search("talk", _vector(3), limit=1, threshold=0.99)
-    assert hit.id == "v3"
+    assert (hit.id, hit.score) == ("v3", pytest.approx(1.0, abs=1e-6))
 
 
 def test_a_float32_instance_leaves_format_1_shards_as_they_are(s3: Any, bucket: str) -> None:
@@ -160,6 +171,70 @@ def test_a_float32_instance_leaves_format_1_shards_as_they_are(s3: Any, bucket: 
     assert index["shards"][0]["key"] == "shards/old.npy"
     assert index["shards"][1]["dtype"] == "float32"
     assert old_key in _keys(s3, bucket, "vectors/talk/shards/")
+
+
+class _RecordedGets:
+    """The client, with each get_object's key and range recorded."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.gets: list[tuple[str, str | None]] = []
+
+    def get_object(self, **kwargs: Any) -> Any:
+        self.gets.append((kwargs["Key"], kwargs.get("Range")))
+        return self._client.get_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_an_int8_instance_loads_codes_and_reads_few_float32_rows_per_search(
+    s3: Any, bucket: str
+) -> None:
+    dims = 256
+    rows = np.random.default_rng(3).standard_normal((300, dims)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    writer = S3VectorMemory(s3, bucket, "vectors/", compact_every=300, quantization="int8")
+    for n in range(300):
+        writer.add("talk", f"v{n}", rows[n].tolist(), {"n": n})
+    index = json.loads(s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read())
+    (shard,) = index["shards"]
+
+    recorded = _RecordedGets(s3)
+    loaded = S3VectorMemory(recorded, bucket, "vectors/", quantization="int8")  # type: ignore[arg-type]
+    assert ("vectors/talk/" + shard["exact"], None) not in recorded.gets
+    assert ("vectors/talk/" + shard["key"], None) in recorded.gets
+    recorded.gets.clear()
+
+    query = np.random.default_rng(4).standard_normal(dims).astype(np.float32)
+    hits = loaded.search("talk", query.tolist(), limit=5, threshold=-1.0)
+    exact = rows @ (query / np.linalg.norm(query))
+    best = np.argsort(-exact)[:5]
+    assert [h.id for h in hits] == [f"v{n}" for n in best]
+    assert [h.score for h in hits] == pytest.approx(exact[best].tolist(), abs=1e-6)
+    # Only ranged GETs of the float32 object, for a fraction of its rows.
+    assert recorded.gets
+    assert {key for key, _ in recorded.gets} == {"vectors/talk/" + shard["exact"]}
+    spans = [tuple(int(b) for b in r.removeprefix("bytes=").split("-")) for _, r in recorded.gets]  # type: ignore[union-attr]
+    assert sum(last - first + 1 for first, last in spans) < 0.5 * rows.nbytes
+
+
+def test_format_2_int8_shards_without_float32_rows_are_scored_by_reconstruction(
+    s3: Any, bucket: str
+) -> None:
+    rows = np.array([_vector(n) for n in range(4)], dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    buffer = io.BytesIO()
+    np.save(buffer, quantize(rows), allow_pickle=False)
+    s3.put_object(Bucket=bucket, Key="vectors/talk/shards/codes.npy", Body=buffer.getvalue())
+    shard = {"key": "shards/codes.npy", "dtype": "int8", "ids": list("abcd"), "metadata": [{}] * 4}
+    index = {"format": 2, "quantization": "int8", "dims": DIMS, "shards": [shard]}
+    s3.put_object(Bucket=bucket, Key="vectors/talk/index.json", Body=json.dumps(index).encode())
+    memory = S3VectorMemory(s3, bucket, "vectors/", quantization="int8")
+    (hit,) = memory.search("talk", _vector(2), limit=1, threshold=-1)
+    reconstruction = quantize(rows)[2].astype(np.float32)
+    reconstruction /= np.linalg.norm(reconstruction)
+    assert (hit.id, hit.score) == ("c", pytest.approx(float(reconstruction @ rows[2]), abs=1e-6))
 
 
 class _SlowGets:

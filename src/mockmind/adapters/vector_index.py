@@ -1,15 +1,20 @@
 """The in-process vector index both vector memories search: float32 rows, or int8 codes.
 
-With ``quantization="int8"`` a row is stored as int8 codes, ``round(127 * x / max|x|)``, and read
-back as ``codes / ||codes||``: the unit vector closest in direction to the codes, so the
-per-vector scale is recomputed from the codes and never stored. A quarter of float32's bytes,
-in memory and in S3.
+With ``quantization="int8"`` a row is held as int8 codes, ``round(127 * x / max|x|)``, read back
+as ``codes / ||codes||`` (the unit vector closest in direction to the codes, so the scale is
+recomputed from the codes and never stored), plus one float per row: ``||x - reconstruction||``,
+the bound on how far any unit query's score with the reconstruction can be from its score with
+the row (Cauchy-Schwarz). The float32 rows stay out of memory, in an ``ExactRows`` source: a
+temporary file for rows added in this process, the shard's float32 object in S3 for loaded ones.
 
-A search scores every row with integer arithmetic (the query quantized the same way, int32
-accumulation), keeps the best ``RERANK`` candidates, and re-scores those with the float32 query
-against the rows' reconstructions; threshold and limit apply to those scores. The coarse pass only
-has to keep the true top hits among a few hundred candidates, which it does with a wide margin;
-the re-ranked scores are within about 1e-3 of float32's on a 1,536-dimension unit vector.
+A search is exact, not approximate, in three passes that each only drop rows they can prove are
+not among the best ``limit``:
+
+1. every row's codes against the query's int8 codes (SimSIMD's integer kernel), which bounds
+   each score within ``bound + ||query - query codes||``;
+2. the survivors (a few hundred of 100,000 random unit vectors; a few dozen for embeddings)
+   against the query's residual codes too, which leaves each score within ``bound + 1e-4``;
+3. the remaining few dozen re-scored with their float32 rows.
 
 Session filtering compares an int32 code per row (one code per distinct ``session_id``) instead
 of reading every row's metadata on each search.
@@ -17,23 +22,47 @@ of reading every row's metadata on each search.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
+import simsimd
 
+from mockmind.adapters.row_file import RowFile
 from mockmind.ports.vector_memory import VectorHit
 
 Quantization = Literal["none", "int8"]
 Floats = npt.NDArray[np.float32]
 Codes = npt.NDArray[np.int8]
+Positions = npt.NDArray[np.intp]
 
-# Candidates re-scored exactly after the int8 pass: enough that the true top 10 of 100,000 random
-# unit vectors was always among them when measured (bench/quantization.py), few enough that the
-# re-scoring costs a small fraction of the pass over the whole matrix.
-RERANK = 256
 _NO_SESSION = -1
+# Rows without a float32 source (an int8 shard written before sources existed) are re-scored
+# with their reconstruction.
+_NO_SOURCE = -1
+# float32 rounding in the passes' arithmetic, far below any bound that matters.
+_SLACK = 1e-5
+_BLOCK = 64
+
+
+class ExactRows(Protocol):
+    """Where an int8 index reads the float32 rows of its last candidates."""
+
+    def read(self, offsets: Positions) -> Floats:
+        """The rows at these offsets, in the order given."""
+        ...
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """Codes loaded from a shard, and where their float32 rows are."""
+
+    rows: ExactRows
+    offsets: Positions
+    bounds: Floats
 
 
 def normalised(vector: Sequence[float] | Floats) -> Floats:
@@ -65,6 +94,12 @@ def dequantize(codes: Codes) -> Floats:
     return rows
 
 
+def error_bounds(rows: Floats, codes: Codes) -> Floats:
+    """``||row - reconstruction||`` per row: a bound on any unit query's score error."""
+    bounds: Floats = np.linalg.norm(rows - dequantize(codes), axis=1).astype(np.float32)
+    return bounds
+
+
 class VectorIndex:
     """One namespace's rows, ids and metadata, searched in process.
 
@@ -73,9 +108,11 @@ class VectorIndex:
     appends write past them, so a search running beside an ``add`` sees a consistent prefix.
     """
 
-    def __init__(self, dims: int, quantization: Quantization = "none") -> None:
+    def __init__(self, dims: int, quantization: Quantization = "none", *, threads: int = 0) -> None:
         self.dims = dims
         self.quantization: Quantization = quantization
+        # SimSIMD's threads for the integer pass; 0 is every core, as numpy's BLAS uses.
+        self._threads = threads
         self.ids: list[str] = []
         self.metadata: list[Mapping[str, Any]] = []
         self.positions: dict[str, int] = {}
@@ -83,6 +120,13 @@ class VectorIndex:
         self._floats: Floats = np.empty((0, dims), dtype=np.float32)
         self._codes: Codes = np.empty((0, dims), dtype=np.int8)
         self._inverse: Floats = np.empty(0, dtype=np.float32)
+        self._bounds: Floats = np.empty(0, dtype=np.float32)
+        # Per row: which source holds its float32 row (an index into _sources), and where.
+        self._source: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._offset: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._sources: list[ExactRows] = []
+        self._spill: RowFile | None = None
+        self._spill_lock = threading.Lock()
         self._sessions: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
         self._session_codes: dict[str, int] = {}
 
@@ -91,8 +135,17 @@ class VectorIndex:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the searched arrays (rows, scales, session codes), spare capacity included."""
-        return sum(a.nbytes for a in (self._floats, self._codes, self._inverse, self._sessions))
+        """Bytes held in memory for searching (spare capacity included; not the row file)."""
+        arrays = (
+            self._floats,
+            self._codes,
+            self._inverse,
+            self._bounds,
+            self._source,
+            self._offset,
+            self._sessions,
+        )
+        return sum(a.nbytes for a in arrays)
 
     # -- writing
 
@@ -106,7 +159,7 @@ class VectorIndex:
         if at is None:
             self.extend([item_id], row[None, :], [metadata])
             return
-        self._store(at, row[None, :])
+        self._store(at, row[None, :], None)
         self.metadata[at] = metadata
         self._sessions[at] = self._session_code(metadata)
 
@@ -115,8 +168,13 @@ class VectorIndex:
         ids: Sequence[str],
         rows: Floats | Codes,
         metadata: Sequence[Mapping[str, Any]],
+        source: RowSource | None = None,
     ) -> None:
-        """Append rows (unit float32, or int8 codes as a shard holds them); ids must be new."""
+        """Append rows (unit float32, or int8 codes as a shard holds them); ids must be new.
+
+        Codes come with the ``source`` of their float32 rows and their error bounds; codes
+        without one are re-scored with their reconstruction, so their scores are approximate.
+        """
         count = len(ids)
         if rows.shape != (count, self.dims) or len(metadata) != count:
             raise ValueError(
@@ -125,31 +183,67 @@ class VectorIndex:
             )
         start = self._size
         self._reserve(start + count)
-        self._store(start, rows)
+        self._store(start, rows, source)
         self._sessions[start : start + count] = [self._session_code(m) for m in metadata]
         self.ids.extend(ids)
         self.metadata.extend(metadata)
         self.positions.update((item_id, start + n) for n, item_id in enumerate(ids))
         self._size = start + count
 
-    def stored_rows(self, positions: Sequence[int] | None = None) -> Floats | Codes:
-        """The rows as stored (float32, or int8 codes), for writing a shard."""
-        held = self._codes if self.quantization == "int8" else self._floats
-        if positions is None:
-            return held[: self._size].copy()
-        return held[np.asarray(positions, dtype=np.intp)]
-
-    def _store(self, start: int, rows: Floats | Codes) -> None:
+    def _store(self, start: int, rows: Floats | Codes, source: RowSource | None) -> None:
         end = start + rows.shape[0]
         # A shard's int8 codes are taken as they are: quantizing them again would be a no-op
         # at best, and a float32 index reads them as their unit reconstructions.
-        is_codes = rows.dtype == np.int8
-        if self.quantization == "none":
-            self._floats[start:end] = dequantize(cast(Codes, rows)) if is_codes else rows
+        if rows.dtype == np.int8:
+            codes = cast(Codes, rows)
+            if self.quantization == "none":
+                self._floats[start:end] = dequantize(codes)
+                return
+            self._codes[start:end] = codes
+            self._inverse[start:end] = inverse_norms(codes)
+            if source is None:
+                self._bounds[start:end] = 0.0
+                self._source[start:end] = _NO_SOURCE
+            else:
+                self._bounds[start:end] = source.bounds
+                self._source[start:end] = self._source_number(source.rows)
+                self._offset[start:end] = source.offsets
             return
-        codes = cast(Codes, rows) if is_codes else quantize(rows)
+        floats = cast(Floats, rows)
+        if self.quantization == "none":
+            self._floats[start:end] = floats
+            return
+        codes = quantize(floats)
         self._codes[start:end] = codes
         self._inverse[start:end] = inverse_norms(codes)
+        self._bounds[start:end] = error_bounds(floats, codes)
+        self._spill_rows(start, end, floats)
+
+    def _spill_rows(self, start: int, end: int, rows: Floats) -> None:
+        with self._spill_lock:
+            if self._spill is None:
+                self._spill = RowFile(self.dims)
+                self._sources.append(self._spill)
+            spill, number = self._spill, self._sources.index(self._spill)
+        # A row this file already holds is overwritten in place; any other gets a new slot.
+        fresh: list[int] = []
+        for n in range(end - start):
+            if start + n < self._size and self._source[start + n] == number:
+                spill.write(int(self._offset[start + n]), rows[n])
+            else:
+                fresh.append(n)
+        if fresh:
+            slots = spill.append(rows[fresh])
+            at = np.asarray(fresh, dtype=np.intp) + start
+            self._offset[at] = slots
+            self._source[at] = number
+
+    def _source_number(self, rows: ExactRows) -> int:
+        for number, known in enumerate(self._sources):
+            if known is rows:
+                return number
+        self._sources.append(rows)
+        return len(self._sources) - 1
 
     def _reserve(self, needed: int) -> None:
         capacity = self._sessions.shape[0]
@@ -161,6 +255,9 @@ class VectorIndex:
         else:
             self._codes = _grown(self._codes, capacity, self._size)
             self._inverse = _grown(self._inverse, capacity, self._size)
+            self._bounds = _grown(self._bounds, capacity, self._size)
+            self._source = _grown(self._source, capacity, self._size, fill=_NO_SOURCE)
+            self._offset = _grown(self._offset, capacity, self._size)
         self._sessions = _grown(self._sessions, capacity, self._size)
 
     def _session_code(self, metadata: Mapping[str, Any]) -> int:
@@ -187,7 +284,7 @@ class VectorIndex:
             raise ValueError(
                 f"query has {query.shape[0]} dimensions; this namespace holds {self.dims}"
             )
-        rows: npt.NDArray[np.intp] | None = None
+        rows: Positions | None = None
         if session_id is not None:
             code = self._session_codes.get(session_id)
             if code is None:
@@ -196,7 +293,7 @@ class VectorIndex:
         if self.quantization == "none":
             positions, scores = self._float_scores(query, size, rows)
         else:
-            positions, scores = self._int8_scores(query, size, rows, max(limit, RERANK))
+            positions, scores = self._int8_scores(query, size, rows, limit)
         k = min(limit, scores.shape[0])
         if k == 0:
             return []
@@ -210,31 +307,111 @@ class VectorIndex:
         ]
 
     def _float_scores(
-        self, query: Floats, size: int, rows: npt.NDArray[np.intp] | None
-    ) -> tuple[npt.NDArray[np.intp], Floats]:
+        self, query: Floats, size: int, rows: Positions | None
+    ) -> tuple[Positions, Floats]:
         if rows is None:
             return np.arange(size), self._floats[:size] @ query
         return rows, self._floats[rows] @ query
 
     def _int8_scores(
-        self, query: Floats, size: int, rows: npt.NDArray[np.intp] | None, keep: int
-    ) -> tuple[npt.NDArray[np.intp], Floats]:
-        candidates = np.arange(size) if rows is None else rows
-        if candidates.shape[0] > keep:
-            # The coarse pass: integer codes against the integer query over every candidate row.
-            # einsum with int32 accumulation measured faster than matmul (which casts the
-            # whole matrix) and than float16 (no BLAS for it).
-            coarse_codes = self._codes[:size] if rows is None else self._codes[rows]
-            peak = float(np.abs(query).max())
-            query_codes = np.rint(query * (127.0 / peak)).astype(np.int32)
-            coarse = np.einsum("ij,j->i", coarse_codes, query_codes, dtype=np.int32)
-            approximate = coarse * self._inverse[candidates]
-            candidates = candidates[np.argpartition(-approximate, keep - 1)[:keep]]
-        fine: Floats = np.einsum("ij,j->i", self._codes[candidates], query, dtype=np.float32)
-        return candidates, fine * self._inverse[candidates]
+        self, query: Floats, size: int, rows: Positions | None, limit: int
+    ) -> tuple[Positions, Floats]:
+        """Candidates that may be among the best ``limit``, with their exact scores."""
+        if rows is None:
+            candidates = np.arange(size)
+            codes, inverse, bounds = self._codes[:size], self._inverse[:size], self._bounds[:size]
+        else:
+            candidates = rows
+            codes, inverse, bounds = self._codes[rows], self._inverse[rows], self._bounds[rows]
+        first, first_scale = _codes_and_scale(query)
+        residual = query - first.astype(np.float32) * first_scale
+        second, second_scale = _codes_and_scale(residual)
+        left = residual - second.astype(np.float32) * second_scale
+
+        # Pass 1: the query's codes stand in for the query, off by at most ||residual||.
+        dots = _dots(first, codes, self._threads)
+        scores = dots * inverse
+        scores *= first_scale
+        keep = _may_be_best(scores, bounds + float(np.linalg.norm(residual)), limit)
+        candidates, dots = candidates[keep], dots[keep]
+
+        # Pass 2: the residual's codes too; what is left of the query is about 1/127 of it.
+        more = _dots(second, self._codes[candidates], 1)
+        scores = (dots * first_scale + more * second_scale) * self._inverse[candidates]
+        keep = _may_be_best(scores, self._bounds[candidates] + float(np.linalg.norm(left)), limit)
+        candidates = candidates[keep]
+
+        # Pass 3: exact scores of what is left, from the float32 rows.
+        # einsum, not matmul: a BLAS call here would wake BLAS's threads, which then spin on
+        # the cores the next integer pass needs.
+        exact = np.einsum("ij,j->i", self._exact_rows(candidates), query, dtype=np.float32)
+        return candidates, exact
+
+    def _exact_rows(self, positions: Positions) -> Floats:
+        exact: Floats = np.empty((positions.shape[0], self.dims), dtype=np.float32)
+        sources = self._source[positions]
+        for number in np.unique(sources).tolist():
+            mine = sources == number
+            if number == _NO_SOURCE:
+                exact[mine] = dequantize(self._codes[positions[mine]])
+            else:
+                exact[mine] = self._sources[number].read(self._offset[positions[mine]])
+        return exact
 
 
-def _grown[T: np.generic](array: npt.NDArray[T], capacity: int, used: int) -> npt.NDArray[T]:
+def _codes_and_scale(vector: Floats) -> tuple[Codes, float]:
+    """int8 codes with ``codes * scale`` the closest such multiple to the vector."""
+    peak = float(np.abs(vector).max())
+    if peak == 0:
+        return np.zeros(vector.shape[0], dtype=np.int8), 0.0
+    scale = peak / 127.0
+    return np.rint(vector / scale).astype(np.int8), scale
+
+
+def _dots(query: Codes, codes: Codes, threads: int) -> Floats:
+    """The integer dot product of the query codes with every row of codes, as float32."""
+    if codes.shape[0] == 0:
+        return np.empty(0, dtype=np.float32)
+    out = simsimd.cdist(
+        query[None, :], codes, metric="dot", dtype="int8", out_dtype="float32", threads=threads
+    )
+    dots: Floats = np.asarray(out, dtype=np.float32).reshape(-1)
+    return dots
+
+
+def _may_be_best(scores: Floats, bounds: Floats, limit: int) -> npt.NDArray[np.bool_]:
+    """Rows whose score, within its bound, could still reach the ``limit``-th best lower bound.
+
+    Each true score is in ``scores +- bounds``, so ``limit`` rows score at least the floor
+    below, and a row whose upper bound is below it cannot be among the best.
+    """
+    if scores.shape[0] <= limit:
+        return np.ones(scores.shape[0], dtype=np.bool_)
+    lower = scores - bounds
+    keep: npt.NDArray[np.bool_] = scores + bounds + _SLACK >= _floor(lower, limit)
+    return keep
+
+
+def _floor(values: Floats, limit: int) -> float:
+    """A value that at least ``limit`` of the values reach: the ``limit``-th largest of the
+    maxima of blocks of ``_BLOCK`` values, each a distinct value. The best ``limit`` values
+    nearly always lie in distinct blocks, so it is nearly always the ``limit``-th largest
+    itself, found at a fraction of a full partition's cost."""
+    blocks = values.shape[0] // _BLOCK
+    if blocks < 4 * limit:
+        return float(np.partition(values, -limit)[-limit])
+    maxima = values[: blocks * _BLOCK].reshape(blocks, _BLOCK).max(axis=1)
+    tail = values[blocks * _BLOCK :]
+    if tail.shape[0]:
+        maxima = np.append(maxima, tail.max())
+    return float(np.partition(maxima, -limit)[-limit])
+
+
+def _grown[T: np.generic](
+    array: npt.NDArray[T], capacity: int, used: int, fill: int | None = None
+) -> npt.NDArray[T]:
     grown = np.empty((capacity, *array.shape[1:]), dtype=array.dtype)
+    if fill is not None:
+        grown[used:] = fill
     grown[:used] = array[:used]
     return grown

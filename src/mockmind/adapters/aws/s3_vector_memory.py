@@ -7,11 +7,15 @@ Layout under ``{prefix}{namespace}/``:
     metadata. It is replaced with a conditional write (``If-Match`` its ETag, or
     ``If-None-Match: *`` for the first), so two compacting instances cannot lose a shard.
 ``shards/<uuid>.npy``
-    the rows in the order of the shard's ids, read without parsing each vector: int8 codes
-    (``vector_index.quantize``, with ``quantization="int8"``) or float32 unit rows (format 1,
-    and format 2 with ``quantization="none"``, the default). The shard's entry names its
-    ``dtype``; format 1 entries have none and are float32. An instance quantizing to int8
-    rewrites float32 shards as int8 when it compacts, so an old index shrinks to a quarter.
+    the rows in the order of the shard's ids, read without parsing each vector: float32 unit
+    rows, or int8 codes (``vector_index.quantize``) with ``quantization="int8"``. The shard's
+    entry names its ``dtype``; format 1 entries have none and are float32. An int8 entry
+    (format 3) also names ``exact``, the float32 object of the same rows, with ``exact_offset``
+    where its rows start, and carries ``bounds``, each row's quantization error (base64
+    little-endian float32). An int8 instance loads only the codes, a quarter of the bytes, and
+    reads the few float32 rows a search re-scores with ranged GETs of ``exact``. A float32
+    instance loads ``exact`` instead of the codes. An int8 instance compacting an index with
+    float32 shards writes their codes and keeps the float32 object as their ``exact``.
 ``deltas/<time>-<uuid>.json``
     one vector each (its float32 bytes in base64, its id and metadata), written by ``add``.
     After ``compact_every`` of them an instance folds the deltas into a new shard, records it
@@ -41,7 +45,16 @@ import numpy as np
 import numpy.typing as npt
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mockmind.adapters.vector_index import Codes, Quantization, VectorIndex, normalised, quantize
+from mockmind.adapters.vector_index import (
+    Codes,
+    Positions,
+    Quantization,
+    RowSource,
+    VectorIndex,
+    error_bounds,
+    normalised,
+    quantize,
+)
 from mockmind.domain.errors import StoreError
 from mockmind.ports.vector_memory import VectorHit
 
@@ -53,11 +66,13 @@ logger = logging.getLogger("mockmind.vectors")
 Matrix = npt.NDArray[np.float32]
 
 _INDEX = "index.json"
-_FORMAT = 2
+_FORMAT = 3
 _SHARD_DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "int8": np.dtype("i1")}
 # Enough parallel GETs to hide S3's first-byte latency at cold start.
 _FETCH_WORKERS = 16
 _COMPACT_ATTEMPTS = 3
+# Rows this close together in a float32 object are fetched with one ranged GET.
+_ROW_GAP = 4
 
 
 @dataclass
@@ -139,6 +154,12 @@ class S3VectorMemory:
                 vector, limit=limit, threshold=threshold, session_id=session_id
             )
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in memory for searching, over every namespace."""
+        with self._lock:
+            return sum(space.index.nbytes for space in self._spaces.values())
+
     def count(self, namespace: str) -> int:
         with self._lock:
             space = self._spaces.get(namespace)
@@ -165,18 +186,35 @@ class S3VectorMemory:
             dims = int(index.get("dims") or (deltas[0][1].shape[0] if deltas else 0))
             written: list[str] = []
             for entry in legacy:
-                rows = quantize(self._shard(base + entry["key"]))
+                # The float32 object stays, as the codes' exact rows.
+                stored, offset = self._shard(base + entry["key"])
+                rows = stored.astype(np.float32)
+                codes = quantize(rows)
                 key = f"{base}shards/{uuid.uuid4().hex}.npy"
-                self._put(key, _npy(rows))
+                self._put(key, _npy(codes))
                 written.append(key)
-                shards[shards.index(entry)] = {**entry, "key": key[len(base) :], "dtype": "int8"}
+                shards[shards.index(entry)] = {
+                    **entry,
+                    **_int8_fields(entry["key"], offset, rows, codes),
+                    "key": key[len(base) :],
+                }
             if deltas:
                 fresh = np.vstack([row for _, row, _ in deltas])
-                stored = quantize(fresh) if self._quantization == "int8" else fresh
                 key = f"{base}shards/{uuid.uuid4().hex}.npy"
-                self._put(key, _npy(stored))
+                entry = _shard_entry(key, base, deltas)
+                if self._quantization == "int8":
+                    exact_key = f"{base}shards/{uuid.uuid4().hex}.f32.npy"
+                    body = _npy(fresh)
+                    self._put(exact_key, body)
+                    written.append(exact_key)
+                    codes = quantize(fresh)
+                    self._put(key, _npy(codes))
+                    offset = len(body) - fresh.nbytes
+                    entry.update(_int8_fields(exact_key[len(base) :], offset, fresh, codes))
+                else:
+                    self._put(key, _npy(fresh))
                 written.append(key)
-                shards.append(_shard_entry(key, base, deltas, _dtype_name(stored)))
+                shards.append(entry)
             new_index = {
                 "format": _FORMAT,
                 "quantization": self._quantization,
@@ -184,7 +222,7 @@ class S3VectorMemory:
                 "shards": shards,
             }
             if self._put_index(namespace, new_index, etag):
-                self._delete(keys + [base + entry["key"] for entry in legacy])
+                self._delete(keys)
                 with self._lock:
                     space = self._spaces.setdefault(namespace, self._empty(dims))
                     for item_id, row, meta in deltas:
@@ -213,7 +251,7 @@ class S3VectorMemory:
                     index,
                     delta_keys,
                     [
-                        pool.submit(self._shard, self._base(namespace) + s["key"])
+                        pool.submit(self._loaded_shard, self._base(namespace), s)
                         for s in index.get("shards", [])
                     ],
                     [pool.submit(self._delta, key) for key in delta_keys],
@@ -221,11 +259,11 @@ class S3VectorMemory:
                 for namespace, index, delta_keys in plans
             ]
             for namespace, index, delta_keys, shard_futures, delta_futures in fetches:
-                matrices = [f.result() for f in shard_futures]
+                loaded = [f.result() for f in shard_futures]
                 deltas = [f.result() for f in delta_futures]
-                if matrices or deltas:
+                if loaded or deltas:
                     self._spaces[namespace] = _assemble(
-                        self._empty, index, matrices, delta_keys, deltas
+                        self._empty, index, loaded, delta_keys, deltas
                     )
 
     def _plan(self, namespace: str) -> tuple[str, dict[str, Any], list[str]]:
@@ -273,15 +311,40 @@ class S3VectorMemory:
             return False
         return True
 
-    def _shard(self, key: str) -> Matrix | Codes:
+    def _shard(self, key: str) -> tuple[Matrix | Codes, int]:
+        """A shard's matrix, and the offset of its rows in the object."""
         data = self._get(key)
         try:
-            matrix = _npy_view(data)
+            return _npy_view(data)
         except ValueError as exc:
             raise StoreError(
                 f"vector shard s3://{self._bucket}/{key} is not a float32 or int8 .npy matrix"
             ) from exc
-        return matrix
+
+    def _loaded_shard(
+        self, base: str, entry: Mapping[str, Any]
+    ) -> tuple[Matrix | Codes, _S3Rows | None, Matrix | None]:
+        """What a shard loads as here: its rows, where its float32 rows are, its error bounds.
+
+        A float32 index loads float32 rows (the exact object of an int8 shard); an int8 index
+        loads codes, quantizing a float32 shard as it loads and reading its rows back from it.
+        """
+        exact = entry.get("exact")
+        int8_entry = entry.get("dtype") == "int8"
+        if self._quantization == "none":
+            key = exact if int8_entry and exact else entry["key"]
+            return self._shard(base + key)[0], None, None
+        if int8_entry:
+            codes = self._shard(base + entry["key"])[0]
+            if not exact:
+                return codes, None, None  # format 2: the codes are all there is
+            bounds = np.frombuffer(base64.b64decode(entry["bounds"]), dtype="<f4")
+            rows = _S3Rows(self, base + exact, int(entry["exact_offset"]), codes.shape[1])
+            return codes, rows, bounds.astype(np.float32)
+        floats, offset = self._shard(base + entry["key"])
+        codes = quantize(floats)
+        rows = _S3Rows(self, base + entry["key"], offset, floats.shape[1])
+        return codes, rows, error_bounds(floats.astype(np.float32), codes)
 
     def _delta(self, key: str) -> tuple[str, Matrix, Mapping[str, Any]]:
         document = json.loads(self._get(key))
@@ -318,9 +381,15 @@ class S3VectorMemory:
     def _empty(self, dims: int) -> _Namespace:
         return _Namespace(VectorIndex(dims, self._quantization))
 
-    def _get(self, key: str) -> bytes:
+    def _get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:
         with self._translated("GetObject", key):
-            return self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            if byte_range is None:
+                return self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            first, last = byte_range
+            response = self._client.get_object(
+                Bucket=self._bucket, Key=key, Range=f"bytes={first}-{last}"
+            )
+            return response["Body"].read()
 
     def _put(self, key: str, body: bytes) -> None:
         with self._translated("PutObject", key):
@@ -363,14 +432,46 @@ class S3VectorMemory:
             ) from exc
 
 
+class _S3Rows:
+    """A shard's float32 rows in S3, read a few at a time with ranged GETs."""
+
+    def __init__(self, memory: S3VectorMemory, key: str, offset: int, dims: int) -> None:
+        self._memory = memory
+        self._key = key
+        self._offset = offset
+        self._row_bytes = 4 * dims
+        self._dims = dims
+
+    def read(self, offsets: Positions) -> Matrix:
+        wanted = np.unique(offsets)
+        # Runs of nearby rows, one GET each, all in flight at once.
+        breaks = np.flatnonzero(np.diff(wanted) > _ROW_GAP) + 1
+        runs = [(int(r[0]), int(r[-1])) for r in np.split(wanted, breaks) if r.shape[0]]
+        size = self._row_bytes
+        ranges = [(self._offset + a * size, self._offset + (b + 1) * size - 1) for a, b in runs]
+        with ThreadPoolExecutor(max_workers=min(_FETCH_WORKERS, len(runs) or 1)) as pool:
+            bodies = list(pool.map(lambda r: self._memory._get(self._key, r), ranges))
+        found: dict[int, Matrix] = {}
+        for (first, last), body in zip(runs, bodies, strict=True):
+            if len(body) != (last - first + 1) * size:
+                raise StoreError(
+                    f"vector shard s3://{self._memory._bucket}/{self._key} ends before row {last}"
+                )
+            block = np.frombuffer(body, dtype="<f4").reshape(-1, self._dims)
+            found.update((first + n, block[n]) for n in range(block.shape[0]))
+        rows: Matrix = np.array([found[o] for o in offsets.tolist()], dtype=np.float32)
+        return rows.reshape(offsets.shape[0], self._dims)
+
+
 def _assemble(
     empty: Callable[[int], _Namespace],
     index: Mapping[str, Any],
-    matrices: list[Matrix | Codes],
+    loaded: list[tuple[Matrix | Codes, _S3Rows | None, Matrix | None]],
     delta_keys: list[str],
     deltas: list[tuple[str, Matrix, Mapping[str, Any]]],
 ) -> _Namespace:
     shards: list[Mapping[str, Any]] = index.get("shards", [])
+    matrices = [matrix for matrix, _, _ in loaded]
     dims = int(index.get("dims") or (deltas[0][1].shape[0] if deltas else 0))
     space = empty(dims)
     ids = [str(i) for s in shards for i in s["ids"]]
@@ -384,15 +485,20 @@ def _assemble(
     # The shards load in order; an id stored twice keeps its last row.
     last = {item_id: n for n, item_id in enumerate(ids)}
     offset = 0
-    for shard, matrix in zip(shards, matrices, strict=True):
+    for shard, (matrix, rows, bounds) in zip(shards, loaded, strict=True):
         count = matrix.shape[0]
         keep = [n for n in range(count) if last[ids[offset + n]] == offset + n]
         if keep:
             whole = len(keep) == count
+            kept = np.asarray(keep, dtype=np.intp)
+            source = None
+            if rows is not None and bounds is not None:
+                source = RowSource(rows, kept, bounds[kept])
             space.index.extend(
                 [ids[offset + n] for n in keep],
-                matrix if whole else matrix[keep],
+                matrix if whole else matrix[kept],
                 [dict(shard["metadata"][n]) for n in keep],
+                source,
             )
         offset += count
     for key, (item_id, row, meta) in zip(delta_keys, deltas, strict=True):
@@ -402,13 +508,24 @@ def _assemble(
 
 
 def _shard_entry(
-    key: str, base: str, deltas: list[tuple[str, Matrix, Mapping[str, Any]]], dtype: str
+    key: str, base: str, deltas: list[tuple[str, Matrix, Mapping[str, Any]]]
 ) -> dict[str, Any]:
     return {
         "key": key[len(base) :],
-        "dtype": dtype,
+        "dtype": "float32",
         "ids": [item_id for item_id, _, _ in deltas],
         "metadata": [dict(meta) for _, _, meta in deltas],
+    }
+
+
+def _int8_fields(exact: str, offset: int, rows: Matrix, codes: Codes) -> dict[str, Any]:
+    """An int8 entry's own fields: dtype, its float32 object, and its rows' error bounds."""
+    bounds = error_bounds(rows.astype(np.float32), codes).astype("<f4")
+    return {
+        "dtype": "int8",
+        "exact": exact,
+        "exact_offset": offset,
+        "bounds": base64.b64encode(bounds.tobytes()).decode(),
     }
 
 
@@ -426,8 +543,9 @@ def _npy(matrix: Matrix | Codes) -> bytes:
     return buffer.getvalue()
 
 
-def _npy_view(data: bytes) -> Matrix | Codes:
-    """The matrix in a .npy body, read in place: no copy of a shard's hundreds of megabytes."""
+def _npy_view(data: bytes) -> tuple[Matrix | Codes, int]:
+    """The matrix in a .npy body, read in place (no copy of a shard's hundreds of megabytes),
+    and the offset where its rows start."""
     stream = io.BytesIO(data)
     version = np.lib.format.read_magic(stream)
     read = (
@@ -440,4 +558,4 @@ def _npy_view(data: bytes) -> Matrix | Codes:
         raise ValueError(f"a shard is a C-order float32 or int8 matrix, not {dtype} {shape}")
     count = int(shape[0]) * int(shape[1])
     matrix = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
-    return matrix.reshape(shape)
+    return matrix.reshape(shape), stream.tell()
