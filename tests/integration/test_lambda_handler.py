@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from types import ModuleType, SimpleNamespace
@@ -89,3 +91,34 @@ def test_health_through_lambda(handler_module: ModuleType) -> None:
     response = handler_module.handler(event, _context())
     assert response["statusCode"] == 200
     assert _body(response)["provider"]["in_use"] == "offline"
+
+
+def test_fastapi_is_imported_by_the_first_admin_request_not_the_cold_start() -> None:
+    """A mock-only Lambda never pays for FastAPI's import (a third of the handler's)."""
+    script = """
+import json, sys
+from types import SimpleNamespace
+import mockmind.handler as module
+before = "fastapi" in sys.modules
+event = json.loads(open(sys.argv[1]).read())
+event["rawPath"] = "/__mockmind/health"
+event["requestContext"]["http"]["path"] = "/__mockmind/health"
+context = SimpleNamespace(get_remaining_time_in_millis=lambda: 29_000)
+response = module.handler(event, context)
+print(json.dumps([before, "fastapi" in sys.modules, response["statusCode"]]))
+"""
+    env = {
+        **os.environ,
+        "MOCKMIND_CONFIG": str(EXAMPLES / "shop" / "mockmind.yaml"),
+        "MOCKMIND_STORAGE": "memory",
+    }
+    env.pop("OPENAI_API_KEY", None)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(EVENTS / "get.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True, 200]

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-import time
-from typing import Any
+import threading
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockmind import __version__
 from mockmind.app.bootstrap import Container
 from mockmind.app.mock_asgi import serve_mock
-from mockmind.domain.sessions import is_valid_session_id, session_to_dict
 
-logger = logging.getLogger("mockmind")
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ADMIN_PREFIX = "/__mockmind"
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 
 
 class MockmindApp:
@@ -31,13 +26,28 @@ class MockmindApp:
 
     def __init__(self, container: Container) -> None:
         self.container = container
-        self.admin = _admin_app(container)
+        self._admin: FastAPI | None = None
+        self._admin_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not _is_admin(scope["path"]):
             await serve_mock(self.container, scope, receive, send)
             return
         await self.admin(scope, receive, send)
+
+    @property
+    def admin(self) -> ASGIApp:
+        """The admin app, built (and FastAPI imported) on the first admin request.
+
+        Importing FastAPI is about a third of the handler's cold start (bench/RESULTS.md,
+        row 2), and a Lambda serving mocks may never see an admin request.
+        """
+        with self._admin_lock:
+            if self._admin is None:
+                from mockmind.app.admin import admin_app  # noqa: PLC0415
+
+                self._admin = admin_app(self.container)
+            return self._admin
 
 
 def create_app(container: Container) -> MockmindApp:
@@ -46,54 +56,3 @@ def create_app(container: Container) -> MockmindApp:
 
 def _is_admin(path: str) -> bool:
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
-
-
-def _admin_app(container: Container) -> FastAPI:
-    app = FastAPI(
-        title="mockmind",
-        version=__version__,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
-    app.state.container = container
-
-    @app.get(f"{ADMIN_PREFIX}/health")
-    async def health() -> dict[str, Any]:
-        return _health(container)
-
-    @app.get(ADMIN_PREFIX + "/sessions/{session_id}")
-    async def session(session_id: str) -> JSONResponse:
-        """What a session remembers: state, login and history (for debugging a test run)."""
-        found = None
-        if is_valid_session_id(session_id):
-            found = container.sessions.get(session_id, now=time.time())
-        if found is None:
-            detail = f"no live session {session_id!r}"
-            return JSONResponse({"status": 404, "title": "Not Found", "detail": detail}, 404)
-        return JSONResponse(session_to_dict(found))
-
-    @app.api_route(ADMIN_PREFIX + "/{rest:path}", methods=_METHODS, include_in_schema=False)
-    async def unknown_admin(rest: str) -> JSONResponse:
-        return JSONResponse(
-            {
-                "status": 404,
-                "title": "Not Found",
-                "detail": f"no admin route {ADMIN_PREFIX}/{rest}",
-            },
-            status_code=404,
-        )
-
-    return app
-
-
-def _health(container: Container) -> dict[str, Any]:
-    return {
-        "status": "ok",
-        "version": __version__,
-        "api": {"kind": container.api.kind},
-        "storage": {"backend": container.storage},
-        # provider (with its circuit breaker), embeddings and costs; never a key.
-        **container.llm.health(),
-        "session_tracking": container.config.intelligent_behavior.session_tracking.method,
-    }
