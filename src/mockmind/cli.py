@@ -11,7 +11,8 @@ import click
 
 from mockmind import __version__
 from mockmind.app.api import create_app
-from mockmind.app.bootstrap import build, load
+from mockmind.app.bootstrap import build
+from mockmind.app.cold_start import load
 from mockmind.app.logging import configure_logging
 from mockmind.domain.errors import ConfigError, StoreError
 

@@ -1,17 +1,26 @@
 """The Lambda entry point: ``mockmind.handler.handler``.
 
 The app is built once, at import (the cold start), from ``MOCKMIND_CONFIG``; warm invocations
-reuse it, its stores and its parsed OpenAPI document.
+reuse it, its stores and its parsed OpenAPI document. The config loads first so that the S3
+vector index can start loading in a thread while the rest of the app's modules import.
 """
 
 from __future__ import annotations
 
-from mangum import Mangum
+import os
 
-from mockmind.app.api import create_app
-from mockmind.app.bootstrap import build, load
+from mockmind.app.cold_start import load, start_vector_memory
 from mockmind.app.logging import configure_logging
 
 configure_logging()
-app = create_app(build(load()))
+_loaded = load()
+_vectors = start_vector_memory(_loaded.config, os.environ)
+
+# Imported after the index started loading, so the two overlap.
+from mangum import Mangum  # noqa: E402
+
+from mockmind.app.api import create_app  # noqa: E402
+from mockmind.app.bootstrap import build  # noqa: E402
+
+app = create_app(build(_loaded, vector_memory=_vectors.result() if _vectors else None))
 handler = Mangum(app, lifespan="off")

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ import pytest
 
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import MAX_BODY_BYTES
-from mockmind.app.bootstrap import build, load
+from mockmind.app.bootstrap import build
+from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
+from mockmind.domain.errors import ConfigError
 from tests.conftest import AWS_REGION, EVENTS, EXAMPLES, aws_client, unique_name
 from tests.e2e.test_flows import shop_flow
 
@@ -258,6 +261,45 @@ def test_the_vector_index_loads_from_the_named_bucket(moto_endpoint: str) -> Non
     s3_vector_memory(MockmindConfig(), env).add("interactions", "i-1", [1.0, 0.0], {})
     reloaded = s3_vector_memory(MockmindConfig(), env)
     assert reloaded.count("interactions") == 1
+
+
+def _vector_config(tmp_path: Path) -> Path:
+    """The shop, with the vector store on."""
+    text = SHOP.read_text().replace("openapi: openapi.yaml", f"openapi: {SHOP.parent}/openapi.yaml")
+    text = text.replace("  vector_store:\n    enabled: false", "  vector_store:\n    enabled: true")
+    assert "enabled: true\n\n  performance" in text
+    path = tmp_path / "mockmind.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_cold_start_loads_the_vector_index_beside_the_imports(
+    lambda_env: pytest.MonkeyPatch, moto_endpoint: str, tmp_path: Path
+) -> None:
+    from mockmind.app.aws import s3_vector_memory
+
+    bucket = unique_name("vectors")
+    aws_client("s3", moto_endpoint).create_bucket(Bucket=bucket)
+    lambda_env.setenv("MOCKMIND_BUCKET", bucket)
+    lambda_env.setenv("MOCKMIND_CONFIG", str(_vector_config(tmp_path)))
+    writer = s3_vector_memory(load().config, os.environ)
+    writer.add("interactions", "i-1", [1.0] * 256, {"session_id": "s"})
+
+    module = cold_start()
+    memory = module.app.container.memory
+    assert memory is not None
+    assert memory.vectors.count("interactions") == 1
+    # The thread that loaded it is done; nothing loads in the background after the start.
+    assert not [t for t in threading.enumerate() if t.name.startswith("mockmind-vectors")]
+
+
+def test_a_cold_start_with_a_missing_bucket_fails_with_the_config_error(
+    lambda_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    lambda_env.delenv("MOCKMIND_BUCKET", raising=False)
+    lambda_env.setenv("MOCKMIND_CONFIG", str(_vector_config(tmp_path)))
+    with pytest.raises(ConfigError, match="MOCKMIND_BUCKET"):
+        cold_start()
 
 
 def test_no_region_is_a_config_error_that_says_what_to_set(

@@ -23,8 +23,9 @@ from mockmind.adapters.sqlite import (
     SqliteSessionStore,
 )
 from mockmind.app.assemble import assemble_world
+from mockmind.app.cold_start import storage_backend
 from mockmind.app.providers import LlmServices, ProviderStatus, build_llm_services
-from mockmind.config import LoadedConfig, find_config_file, load_config
+from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -60,6 +61,8 @@ class Container:
     source: Path | None = None
     # The chat provider (None offline), embedder, costs and ``content`` (LlmContent) for the engine.
     llm: LlmServices = field(default_factory=LlmServices.offline)
+    # Past interactions by similarity, when the vector store is on.
+    memory: SemanticMemory | None = None
 
     @property
     def provider(self) -> ProviderStatus:
@@ -67,36 +70,19 @@ class Container:
         return self.llm.status
 
 
-def load(
-    config_file: str | os.PathLike[str] | None = None,
-    openapi: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-) -> LoadedConfig:
-    """Find and load the config (``--config``, ``MOCKMIND_CONFIG``, ``./mockmind.yaml``)."""
-    env = os.environ if env is None else env
-    path = find_config_file(config_file, env)
-    loaded = load_config(path, env) if path else LoadedConfig(MockmindConfig())
-    if openapi is not None:
-        spec = Path(openapi).resolve()
-        loaded = LoadedConfig(
-            loaded.config.model_copy(update={"openapi": str(spec)}),
-            loaded.source,
-            loaded.unset_variables,
-        )
-    return loaded
-
-
 def build(
     loaded: LoadedConfig,
     *,
     env: Mapping[str, str] | None = None,
     clock: Clock | None = None,
+    vector_memory: VectorMemory | None = None,
 ) -> Container:
+    """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any."""
     env = os.environ if env is None else env
     config = loaded.config
     behavior = config.intelligent_behavior
     api = _api_description(loaded)
-    storage = env.get("MOCKMIND_STORAGE") or _configured_storage(config, env)
+    storage = storage_backend(config, env)
     sessions, entities, cache = _stores(storage, config, loaded, env)
     secrets = _secrets(env)
     llm = build_llm_services(
@@ -137,7 +123,7 @@ def build(
     memory = (
         SemanticMemory(
             llm.embedder,
-            _vector_memory(storage, config, env),
+            vector_memory or _vector_memory(storage, config, env),
             limit=vectors.semantic_search_limit,
             threshold=vectors.similarity_threshold,
         )
@@ -167,6 +153,7 @@ def build(
         storage,
         loaded.source,
         llm=llm,
+        memory=memory,
     )
 
 
@@ -194,14 +181,6 @@ def _api_description(loaded: LoadedConfig) -> ApiDescription:
             ]
         )
     return OpenAPIDescription.load(spec)
-
-
-def _configured_storage(config: MockmindConfig, env: Mapping[str, str]) -> str:
-    # In Lambda, memory would keep state per execution environment only, so unless the config
-    # names a backend the table is the default there.
-    if "backend" not in config.storage.model_fields_set and env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return "aws"
-    return config.storage.backend
 
 
 def _secrets(env: Mapping[str, str]) -> SecretProvider:
