@@ -94,12 +94,13 @@ def test_health_through_lambda(handler_module: ModuleType) -> None:
 
 
 def test_fastapi_is_imported_by_the_first_admin_request_not_the_cold_start() -> None:
-    """A mock-only Lambda never pays for FastAPI's import (a third of the handler's)."""
+    """A mock-only Lambda never pays for FastAPI's import (a third of the handler's), and an
+    offline one never for httpx's (the LLM providers')."""
     script = """
 import json, sys
 from types import SimpleNamespace
 import mockmind.handler as module
-before = "fastapi" in sys.modules
+before = "fastapi" in sys.modules or "httpx" in sys.modules
 event = json.loads(open(sys.argv[1]).read())
 event["rawPath"] = "/__mockmind/health"
 event["requestContext"]["http"]["path"] = "/__mockmind/health"

@@ -14,18 +14,11 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from mockmind.adapters.llm.anthropic import ANTHROPIC_BASE_URL, AnthropicChat
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
-from mockmind.adapters.llm.http import ResilientHttp
-from mockmind.adapters.llm.metrics import EmfContentMetrics
 from mockmind.adapters.llm.minilm_embedder import MiniLMEmbedder, MiniLMUnavailableError
-from mockmind.adapters.llm.ollama import OLLAMA_BASE_URL, OllamaChat, OllamaEmbeddings
-from mockmind.adapters.llm.openai import OPENAI_BASE_URL, OpenAIChat, OpenAIEmbeddings
 from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
 from mockmind.adapters.llm.secret import Secret
 from mockmind.config.models import BehaviorModelConfig, VectorStoreConfig
@@ -34,6 +27,13 @@ from mockmind.domain.costs import CostTracker, Price, PriceTable
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.llm import ChatProvider, EmbeddingProvider
 from mockmind.ports.secrets import SecretProvider
+
+if TYPE_CHECKING:
+    # The provider adapters (httpx) and EMF metrics (Powertools) import when a provider or
+    # metrics are built: an offline start, the default, never loads them.
+    import httpx
+
+    from mockmind.adapters.llm.http import ResilientHttp
 
 logger = logging.getLogger("mockmind")
 
@@ -191,10 +191,16 @@ def build_llm_services(
         status=status,
         embedding_status=embedding_status,
         settings=ContentSettings(max_tokens=behavior.max_tokens, temperature=behavior.temperature),
-        observers=(EmfContentMetrics(),) if emit_metrics else (),
+        observers=_emf_metrics() if emit_metrics else (),
         breakers=builder.breakers,
         https=builder.https,
     )
+
+
+def _emf_metrics() -> tuple[ContentObserver, ...]:
+    from mockmind.adapters.llm.metrics import EmfContentMetrics  # noqa: PLC0415
+
+    return (EmfContentMetrics(),)
 
 
 class _Builder:
@@ -209,6 +215,8 @@ class _Builder:
         self.breakers: dict[str, CircuitBreaker] = {}
 
     def _client(self) -> httpx.AsyncClient:
+        import httpx  # noqa: PLC0415
+
         return httpx.AsyncClient(
             transport=self._transport,
             headers={"user-agent": "mockmind"},
@@ -216,6 +224,8 @@ class _Builder:
         )
 
     def http(self, provider: str, use: str, base_url: str, key: Secret | None) -> ResilientHttp:
+        from mockmind.adapters.llm.http import ResilientHttp  # noqa: PLC0415
+
         b = self._behavior
         base = base_url.rstrip("/")
         breaker = self.breakers[use] = CircuitBreaker(
@@ -291,14 +301,23 @@ def _chat(
     model, reason = _model_for(choice.provider, behavior.model, choice.reason)
     chat: ChatProvider
     if choice.provider == "ollama":
+        from mockmind.adapters.llm.ollama import OllamaChat  # noqa: PLC0415
+
         base = _ollama_base(choice.endpoint or env.get("OLLAMA_HOST"))
         chat = OllamaChat(builder.http("ollama", "chat", base, None), model)
     elif choice.provider == "anthropic":
         assert choice.key is not None  # _choose only picks anthropic with a key
+        from mockmind.adapters.llm.anthropic import (  # noqa: PLC0415
+            ANTHROPIC_BASE_URL,
+            AnthropicChat,
+        )
+
         base = choice.endpoint or ANTHROPIC_BASE_URL
         http = builder.http("anthropic", "chat", base, choice.key)
         chat = AnthropicChat(http, model, api_key=choice.key)
     else:
+        from mockmind.adapters.llm.openai import OPENAI_BASE_URL, OpenAIChat  # noqa: PLC0415
+
         base = _openai_base(choice.endpoint or OPENAI_BASE_URL)
         http = builder.http(choice.provider, "chat", base, choice.key)
         chat = OpenAIChat(http, model, api_key=choice.key, name=choice.provider)
@@ -335,6 +354,8 @@ def _embedder(
         return minilm, ProviderStatus(configured, "minilm", "configured", minilm.model)
     model = vectors.embedding_model
     if configured == "ollama":
+        from mockmind.adapters.llm.ollama import OllamaEmbeddings  # noqa: PLC0415
+
         # The chat's Ollama endpoint when chat runs there too, else OLLAMA_HOST, else local.
         shared = behavior.api_endpoint if chat.in_use == "ollama" else None
         base = _ollama_base(shared or env.get("OLLAMA_HOST"))
@@ -346,6 +367,8 @@ def _embedder(
         return embedder, ProviderStatus(
             configured, "ollama", "configured", model, _public_url(base)
         )
+    from mockmind.adapters.llm.openai import OPENAI_BASE_URL, OpenAIEmbeddings  # noqa: PLC0415
+
     config_key = Secret(behavior.api_key.get_secret_value()) if behavior.api_key else None
     same_vendor = chat.in_use == configured
     key = (config_key if same_vendor else None) or keys.lookup("OPENAI_API_KEY")
@@ -383,6 +406,8 @@ def _looks_like_ollama(endpoint: str) -> bool:
 def _ollama_base(host: str | None) -> str:
     """``OLLAMA_HOST`` is often a bare ``host:port`` and may be the bind-all address."""
     if not host:
+        from mockmind.adapters.llm.ollama import OLLAMA_BASE_URL  # noqa: PLC0415
+
         return OLLAMA_BASE_URL
     url = host if "://" in host else f"http://{host}"
     parts = urlsplit(url)
