@@ -296,3 +296,51 @@ def test_concurrent_writers_and_compactions_lose_nothing(s3: Any, bucket: str) -
 def test_a_missing_bucket_is_a_store_error(s3: Any) -> None:
     with pytest.raises(StoreError, match=r"s3://no-such-bucket-here/vectors/.*NoSuchBucket"):
         S3VectorMemory(s3, "no-such-bucket-here", "vectors/")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"bounds": None}, "no valid bounds"),
+        ({"bounds": base64.b64encode(b"\0" * 8).decode()}, "has 3 rows but 2 bounds"),
+    ],
+)
+def test_an_int8_entry_with_broken_bounds_is_a_store_error(
+    s3: Any, bucket: str, change: dict[str, Any], message: str
+) -> None:
+    writer = S3VectorMemory(s3, bucket, "vectors/", compact_every=3, quantization="int8")
+    for n in range(3):
+        writer.add("talk", f"v{n}", _vector(n), {})
+    key = "vectors/talk/index.json"
+    index = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    index["shards"][0] |= change
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(index).encode())
+    with pytest.raises(StoreError, match=message):
+        S3VectorMemory(s3, bucket, "vectors/", quantization="int8")
+
+
+def test_float32_rows_far_apart_come_in_separate_ranged_gets(s3: Any, bucket: str) -> None:
+    rows = np.random.default_rng(5).standard_normal((40, DIMS)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    writer = S3VectorMemory(s3, bucket, "vectors/", compact_every=40, quantization="int8")
+    for n in range(40):
+        writer.add("talk", f"v{n}", rows[n].tolist(), {})
+    loaded = S3VectorMemory(s3, bucket, "vectors/", quantization="int8")
+    recorded = _RecordedGets(s3)
+    loaded._client = recorded  # type: ignore[assignment]
+    # Every row re-scored: rows 0-39, in runs no more than four apart, so one GET.
+    loaded.search("talk", _vector(1), limit=40, threshold=-1.0)
+    assert len(recorded.gets) == 1
+    # Two rows 30 apart: two GETs, each of one row, and the rows in the order asked.
+    space = loaded._spaces["talk"]
+    picked = space.index._exact_rows(np.array([35, 2]))
+    assert np.allclose(picked, rows[[35, 2]], atol=1e-7)
+    assert sorted(str(r) for _, r in recorded.gets[1:]) == sorted(
+        f"bytes={start}-{start + 4 * DIMS - 1}" for start in _row_starts(s3, bucket, [2, 35])
+    )
+
+
+def _row_starts(s3: Any, bucket: str, rows: list[int]) -> list[int]:
+    index = json.loads(s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read())
+    offset = index["shards"][0]["exact_offset"]
+    return [offset + 4 * DIMS * row for row in rows]

@@ -15,6 +15,7 @@ from mockmind.adapters.vector_index import (
     Quantization,
     RowSource,
     VectorIndex,
+    _floor,
     dequantize,
     error_bounds,
     quantize,
@@ -206,3 +207,25 @@ def test_codes_reconstruct_unit_rows_and_shards_load_as_is() -> None:
         assert loaded.search(query, limit=5, threshold=-1) == spilled.search(
             query, limit=5, threshold=-1
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 20_000),
+    limit=st.integers(1, 60),
+    ties=st.booleans(),
+)
+def test_the_floor_is_reached_by_at_least_limit_values(
+    seed: int, n: int, limit: int, ties: bool
+) -> None:
+    """What makes the passes exact: ``limit`` values are >= the floor, and with distinct
+    values spread at random it is the limit-th largest itself almost always."""
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(n).astype(np.float32)
+    if ties:
+        values = np.round(values, 1)
+    limit = min(limit, n)
+    floor = _floor(values, limit)
+    assert int((values >= floor).sum()) >= limit
+    assert floor <= np.sort(values)[-limit]

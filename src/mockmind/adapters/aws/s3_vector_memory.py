@@ -105,6 +105,7 @@ class S3VectorMemory:
         self._quantization: Quantization = quantization
         self._spaces: dict[str, _Namespace] = {}
         self._lock = threading.Lock()
+        self._rows_pool: ThreadPoolExecutor | None = None
         self._load_all()
 
     # -- the port
@@ -338,8 +339,20 @@ class S3VectorMemory:
             codes = self._shard(base + entry["key"])[0]
             if not exact:
                 return codes, None, None  # format 2: the codes are all there is
-            bounds = np.frombuffer(base64.b64decode(entry["bounds"]), dtype="<f4")
-            rows = _S3Rows(self, base + exact, int(entry["exact_offset"]), codes.shape[1])
+            try:
+                bounds = np.frombuffer(base64.b64decode(entry["bounds"]), dtype="<f4")
+                offset = int(entry["exact_offset"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StoreError(
+                    f"vector shard {base}{entry['key']} names float32 rows but no valid "
+                    f"bounds and exact_offset ({type(exc).__name__}: {exc})"
+                ) from exc
+            if bounds.shape[0] != codes.shape[0]:
+                raise StoreError(
+                    f"vector shard {base}{entry['key']} has {codes.shape[0]} rows but "
+                    f"{bounds.shape[0]} bounds"
+                )
+            rows = _S3Rows(self, base + exact, offset, codes.shape[1])
             return codes, rows, bounds.astype(np.float32)
         floats, offset = self._shard(base + entry["key"])
         codes = quantize(floats)
@@ -374,6 +387,14 @@ class S3VectorMemory:
         return None if any(d is None for d in found) else [d for d in found if d is not None]
 
     # -- S3 calls, with errors translated
+
+    def _row_pool(self) -> ThreadPoolExecutor:
+        """The threads that fetch a search's float32 rows, made on first use and kept."""
+        if self._rows_pool is None:
+            self._rows_pool = ThreadPoolExecutor(
+                max_workers=_FETCH_WORKERS, thread_name_prefix="mockmind-rows"
+            )
+        return self._rows_pool
 
     def _base(self, namespace: str) -> str:
         return f"{self._prefix}{namespace}/"
@@ -449,7 +470,10 @@ class _S3Rows:
         runs = [(int(r[0]), int(r[-1])) for r in np.split(wanted, breaks) if r.shape[0]]
         size = self._row_bytes
         ranges = [(self._offset + a * size, self._offset + (b + 1) * size - 1) for a, b in runs]
-        with ThreadPoolExecutor(max_workers=min(_FETCH_WORKERS, len(runs) or 1)) as pool:
+        if len(ranges) == 1:
+            bodies = [self._memory._get(self._key, ranges[0])]
+        else:
+            pool = self._memory._row_pool()
             bodies = list(pool.map(lambda r: self._memory._get(self._key, r), ranges))
         found: dict[int, Matrix] = {}
         for (first, last), body in zip(runs, bodies, strict=True):

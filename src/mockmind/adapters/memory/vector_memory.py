@@ -40,11 +40,16 @@ class MemoryVectorMemory:
         threshold: float,
         session_id: str | None = None,
     ) -> list[VectorHit]:
-        space = self._spaces.get(namespace)
-        if space is None:
-            return []
-        return space.search(vector, limit=limit, threshold=threshold, session_id=session_id)
+        # Under the lock: an add replacing a row writes its codes, scale, bound and float32
+        # row one after another, and an int8 search seeing half of that could drop a better
+        # row on the strength of the half-written one's bound.
+        with self._lock:
+            space = self._spaces.get(namespace)
+            if space is None:
+                return []
+            return space.search(vector, limit=limit, threshold=threshold, session_id=session_id)
 
     def count(self, namespace: str) -> int:
-        space = self._spaces.get(namespace)
-        return len(space) if space else 0
+        with self._lock:
+            space = self._spaces.get(namespace)
+            return len(space) if space else 0
