@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mockmind.domain.http import MockRequest
@@ -7,6 +9,7 @@ from mockmind.domain.sessions import (
     Interaction,
     Session,
     SessionTracking,
+    StateValue,
     is_valid_session_id,
     new_session_id,
     session_from_dict,
@@ -78,3 +81,25 @@ def test_dict_round_trip() -> None:
         .with_interaction(Interaction(2, "POST", "/x", 201, "{}", {"a": 1}, "offline"), 5)
     )
     assert session_from_dict(session_to_dict(session)) == session
+
+
+def test_after_request_is_the_changes_one_by_one_in_one_copy() -> None:
+    start = Session("s", 0, 0, 10, version=3, state={"a": StateValue(1, 0)})
+    start = start.with_interaction(Interaction(1, "GET", "/old", 200), 5)
+    seen = Interaction(7, "POST", "/x", 201, "{}", {"a": 1}, "offline")
+    one_by_one = (
+        start.touched(7, 100).with_interaction(seen, 2).with_state("b", 2, 7).with_state("a", 5, 7)
+    )
+    one_by_one = replace(one_by_one, authenticated=True)
+    at_once = start.after_request(
+        seen, timeout_seconds=100, max_history=2, state={"b": 2, "a": 5}, authenticated=True
+    )
+    assert at_once == one_by_one
+    unchanged = start.after_request(
+        seen, timeout_seconds=100, max_history=1, state={}, authenticated=None
+    )
+    assert (unchanged.state, unchanged.authenticated, unchanged.history) == (
+        start.state,
+        False,
+        (seen,),
+    )

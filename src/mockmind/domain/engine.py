@@ -13,8 +13,8 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -642,7 +642,7 @@ class MockEngine:
         )
         return response_cache_key(
             session.id if session else "",
-            _digest(state),
+            state,
             request.method,
             normalise_path(request.path),
             canonical_query(request.query),
@@ -674,14 +674,13 @@ class MockEngine:
         )
 
         def update(current: Session) -> Session:
-            updated = current.touched(now, settings.session_timeout_seconds).with_interaction(
-                interaction, settings.max_history_length
+            return current.after_request(
+                interaction,
+                timeout_seconds=settings.session_timeout_seconds,
+                max_history=settings.max_history_length,
+                state=changes.state,
+                authenticated=changes.authenticated,
             )
-            for key, value in changes.state.items():
-                updated = updated.with_state(key, value, now)
-            if changes.authenticated is not None:
-                updated = replace(updated, authenticated=changes.authenticated)
-            return updated
 
         _save_with_retry(self._sessions, session, is_new, update, now)
         return interaction
@@ -745,16 +744,31 @@ def _is_secret_key(key: str) -> bool:
 
 
 def _holds_secret(value: Any) -> bool:
+    # Runs on every answer's body (a store read's ten entities, say): a dict's key set is
+    # checked once per distinct set of names, and only containers are descended into.
     if isinstance(value, dict):
-        for k, v in value.items():
-            if (v is not None and _is_secret_key(str(k))) or (
-                isinstance(v, dict | list) and _holds_secret(v)
-            ):
-                return True
+        if _names_secret(tuple(value)):
+            for k, v in value.items():
+                if v is not None and _is_secret_key(str(k)):
+                    return True
+        nested: Iterable[Any] = value.values()
+    elif isinstance(value, list):
+        nested = value
+    else:
         return False
-    if isinstance(value, list):
-        return any(isinstance(v, dict | list) and _holds_secret(v) for v in value)
+    # A plain loop: any() over a generator measured twice as slow on ten-entity lists.
+    for v in nested:  # noqa: SIM110
+        if isinstance(v, _CONTAINERS) and _holds_secret(v):
+            return True
     return False
+
+
+_CONTAINERS = (dict, list)
+
+
+@lru_cache(maxsize=4096)
+def _names_secret(keys: tuple[Any, ...]) -> bool:
+    return any(_is_secret_key(str(k)) for k in keys)
 
 
 def _redacted_bytes(body: bytes) -> bytes:

@@ -71,6 +71,38 @@ class Session:
     def with_state(self, key: str, value: Any, now: float) -> Session:
         return replace(self, state={**self.state, key: StateValue(value, now)})
 
+    def after_request(
+        self,
+        interaction: Interaction,
+        *,
+        timeout_seconds: float,
+        max_history: int,
+        state: dict[str, Any],
+        authenticated: bool | None,
+    ) -> Session:
+        """Touched, the interaction remembered, the state and login changed: one new session.
+
+        What a request does to its session, as one copy rather than one per change; it runs
+        on every request, cached answers included.
+        """
+        now = interaction.at
+        history = (*self.history, interaction)
+        if len(history) > max_history:
+            history = history[len(history) - max_history :]
+        merged = self.state
+        if state:
+            merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
+        return Session(
+            id=self.id,
+            created_at=self.created_at,
+            last_seen=now,
+            expires_at=now + timeout_seconds,
+            version=self.version,
+            authenticated=self.authenticated if authenticated is None else authenticated,
+            state=merged,
+            history=history,
+        )
+
 
 @dataclass(frozen=True)
 class SessionTracking:

@@ -9,6 +9,7 @@ sees everything in one round trip. Error locations read like code: ``query.limit
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -172,11 +173,17 @@ def _parameter(
 ) -> None:
     name = param.name.lower() if param.location == "header" else param.name
     where = f"{param.location}.{name}"
-    schema = SchemaView.at(doc, param.schema_pointer)
-    kind = schema.kind() if schema is not None and param.media_type is None else "primitive"
+    shape = _shape(doc, param.schema_pointer)
+    schema = shape.view
+    kind = shape.kind if param.media_type is None else "primitive"
     try:
         present, raw = _raw_value(
-            param, kind=kind, schema=schema, matched=matched, request=request, consumed=consumed
+            param,
+            kind=kind,
+            object_keys=shape.property_names,
+            matched=matched,
+            request=request,
+            consumed=consumed,
         )
     except StyleError as exc:
         errors.append({"location": where, "message": str(exc), "keyword": "style"})
@@ -190,10 +197,9 @@ def _parameter(
                     "keyword": "required",
                 }
             )
-        elif schema is not None:
-            has_default, default = schema.default()
-            if has_default:
-                typed[param.location][param.name] = default
+        elif shape.has_default:
+            # A copy: the default is the document's own node, shared by every request.
+            typed[param.location][param.name] = _private(shape.default)
         return
     if param.media_type is not None:
         value: Any = raw
@@ -205,6 +211,8 @@ def _parameter(
                     {"location": where, "message": f"not valid JSON: {exc}", "keyword": "json"}
                 )
                 return
+    elif isinstance(raw, str):
+        value = _private(_coerced(doc, param.schema_pointer, raw))
     else:
         value = coerce_structure(raw, schema)
     typed[param.location][param.name] = value
@@ -215,6 +223,39 @@ def _parameter(
         errors.extend(dict(error) for error in remembered)
     else:
         errors.extend(schema_errors(doc, param.schema_pointer, value, where))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What validating a parameter needs of its schema, worked out once per schema."""
+
+    view: SchemaView | None
+    kind: str
+    has_default: bool
+    default: Any
+    property_names: list[str]
+
+
+@lru_cache(maxsize=4096)
+def _shape(doc: OpenAPIDocument, pointer: str | None) -> _Shape:
+    # Every request walked the schema (its branches and types) for each of these; a list
+    # request's three query parameters spent more here than in the rest of the routing.
+    view = SchemaView.at(doc, pointer)
+    if view is None:
+        return _Shape(None, "primitive", False, None, [])
+    has_default, default = view.default()
+    return _Shape(view, view.kind(), has_default, default, view.property_names())
+
+
+def _private(value: Any) -> Any:
+    """A container shared between requests, copied before a request may change it."""
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
+
+
+@lru_cache(maxsize=8192)
+def _coerced(doc: OpenAPIDocument, pointer: str | None, raw: str) -> Any:
+    """A scalar parameter's string as its schema's type (``"10"`` -> 10), remembered."""
+    return coerce_structure(raw, _shape(doc, pointer).view)
 
 
 @lru_cache(maxsize=8192)
@@ -233,7 +274,7 @@ def _raw_value(
     param: Parameter,
     *,
     kind: str,
-    schema: SchemaView | None,
+    object_keys: list[str],
     matched: MatchedOperation,
     request: MockRequest,
     consumed: set[str],
@@ -254,7 +295,6 @@ def _raw_value(
             values = request.query.get(param.name)
             consumed.add(param.name)
             return (True, values[0]) if values else (False, None)
-        object_keys = schema.property_names() if schema is not None else []
         present, raw = split_query(
             param.name,
             query=request.query,
