@@ -46,6 +46,8 @@ _NO_SOURCE = -1
 # float32 rounding in the passes' arithmetic, far below any bound that matters.
 _SLACK = 1e-5
 _BLOCK = 64
+# Survivors of the first pass few enough to re-score from their float32 rows directly.
+_FEW = 48
 
 
 class ExactRows(Protocol):
@@ -328,31 +330,40 @@ class VectorIndex:
             codes, inverse, bounds = self._codes[rows], self._inverse[rows], self._bounds[rows]
         first, first_scale = _codes_and_scale(query)
         residual = query - first.astype(np.float32) * first_scale
-        second, second_scale = _codes_and_scale(residual)
-        left = residual - second.astype(np.float32) * second_scale
 
         # Pass 1: the query's codes stand in for the query, off by at most ||residual||.
         dots = _dots(first, codes, self._threads)
         scores = dots * inverse
         scores *= first_scale
-        keep = _may_be_best(scores, bounds + float(np.linalg.norm(residual)), limit)
+        keep = _may_be_best(scores, bounds + _norm(residual), limit)
         candidates, dots = candidates[keep], dots[keep]
 
-        # Pass 2: the residual's codes too; what is left of the query is about 1/127 of it.
-        more = _dots(second, self._codes[candidates], 1)
-        scores = (dots * first_scale + more * second_scale) * self._inverse[candidates]
-        keep = _may_be_best(scores, self._bounds[candidates] + float(np.linalg.norm(left)), limit)
-        candidates = candidates[keep]
+        if candidates.shape[0] > _FEW:
+            # Pass 2: the residual's codes too; what is left of the query is about 1/127 of
+            # it. Not worth its set-up for a few dozen rows, which pass 3 reads as they are.
+            second, second_scale = _codes_and_scale(residual)
+            left = residual - second.astype(np.float32) * second_scale
+            more = _dots(second, self._codes[candidates], 1)
+            scores = (dots * first_scale + more * second_scale) * self._inverse[candidates]
+            keep = _may_be_best(scores, self._bounds[candidates] + _norm(left), limit)
+            candidates = candidates[keep]
 
-        # Pass 3: exact scores of what is left, from the float32 rows.
-        # einsum, not matmul: a BLAS call here would wake BLAS's threads, which then spin on
-        # the cores the next integer pass needs.
-        exact = np.einsum("ij,j->i", self._exact_rows(candidates), query, dtype=np.float32)
+        # Pass 3: exact scores of what is left, from the float32 rows. SimSIMD, not matmul: a
+        # BLAS call here would wake BLAS's threads, which then spin on the cores the next
+        # integer pass needs (and einsum took longer than the rows' reading).
+        rows_read = self._exact_rows(candidates)
+        if rows_read.shape[0] == 0:
+            return candidates, np.empty(0, dtype=np.float32)
+        out = simsimd.cdist(query[None, :], rows_read, metric="dot", out_dtype="float32")
+        exact: Floats = np.asarray(out, dtype=np.float32).reshape(-1)
         return candidates, exact
 
     def _exact_rows(self, positions: Positions) -> Floats:
-        exact: Floats = np.empty((positions.shape[0], self.dims), dtype=np.float32)
         sources = self._source[positions]
+        if positions.shape[0] and sources.min() == sources.max() >= 0:
+            # The usual case: every row in one source (the row file, or one loaded shard).
+            return self._sources[int(sources[0])].read(self._offset[positions])
+        exact: Floats = np.empty((positions.shape[0], self.dims), dtype=np.float32)
         for number in np.unique(sources).tolist():
             mine = sources == number
             if number == _NO_SOURCE:
@@ -360,6 +371,11 @@ class VectorIndex:
             else:
                 exact[mine] = self._sources[number].read(self._offset[positions[mine]])
         return exact
+
+
+def _norm(vector: Floats) -> float:
+    # einsum, not numpy's norm (a BLAS call): see pass 3 of ``_int8_scores``.
+    return float(np.sqrt(np.einsum("i,i->", vector, vector)))
 
 
 def _codes_and_scale(vector: Floats) -> tuple[Codes, float]:
@@ -390,8 +406,10 @@ def _may_be_best(scores: Floats, bounds: Floats, limit: int) -> npt.NDArray[np.b
     """
     if scores.shape[0] <= limit:
         return np.ones(scores.shape[0], dtype=np.bool_)
-    lower = scores - bounds
-    keep: npt.NDArray[np.bool_] = scores + bounds + _SLACK >= _floor(lower, limit)
+    floor = _floor(scores - bounds, limit)
+    upper = bounds + scores  # a new array: bounds may be the index's own
+    upper += _SLACK
+    keep: npt.NDArray[np.bool_] = upper >= floor
     return keep
 
 
