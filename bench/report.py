@@ -248,12 +248,16 @@ def moto_s3(log_name: str) -> Iterator[tuple[str, Any]]:
     command = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
     with running(command, env=bench_env(**MOTO_ENV), log=WORK / log_name) as proc:
         wait_http(endpoint + "/moto-api/", timeout=30, proc=proc)
+        from botocore.config import Config  # noqa: PLC0415
+
         client = boto3.client(
             "s3",
             endpoint_url=endpoint,
             region_name="us-east-1",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
+            # As many connections as the vector index's parallel GETs (app/aws.py).
+            config=Config(max_pool_connections=16),
         )
         yield endpoint, client
 
