@@ -8,6 +8,7 @@ environment bootstrap was given, so the same code runs against a local emulator.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -46,6 +47,11 @@ _CLIENT_CONFIG = Config(
 )
 
 
+# boto3's default session is not thread-safe while it builds clients, and a cold start builds
+# the S3 client in the vector index's thread (cold_start.py) beside the DynamoDB one.
+_CLIENTS = threading.Lock()
+
+
 def region(env: Mapping[str, str]) -> str | None:
     return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
 
@@ -58,33 +64,39 @@ def endpoint(service: str, env: Mapping[str, str]) -> str | None:
 
 def dynamodb_client(env: Mapping[str, str]) -> DynamoDBClient:
     try:
-        return boto3.client(
-            "dynamodb",
-            region_name=region(env),
-            endpoint_url=endpoint("dynamodb", env),
-            config=_CLIENT_CONFIG,
-        )
+        with _CLIENTS:
+            return boto3.client(
+                "dynamodb",
+                region_name=region(env),
+                endpoint_url=endpoint("dynamodb", env),
+                config=_CLIENT_CONFIG,
+            )
     except BotoCoreError as exc:
         raise _client_error("dynamodb", exc) from exc
 
 
 def s3_client(env: Mapping[str, str]) -> S3Client:
     try:
-        return boto3.client(
-            "s3", region_name=region(env), endpoint_url=endpoint("s3", env), config=_CLIENT_CONFIG
-        )
+        with _CLIENTS:
+            return boto3.client(
+                "s3",
+                region_name=region(env),
+                endpoint_url=endpoint("s3", env),
+                config=_CLIENT_CONFIG,
+            )
     except BotoCoreError as exc:
         raise _client_error("s3", exc) from exc
 
 
 def secretsmanager_client(env: Mapping[str, str]) -> SecretsManagerClient:
     try:
-        return boto3.client(
-            "secretsmanager",
-            region_name=region(env),
-            endpoint_url=endpoint("secretsmanager", env),
-            config=_CLIENT_CONFIG,
-        )
+        with _CLIENTS:
+            return boto3.client(
+                "secretsmanager",
+                region_name=region(env),
+                endpoint_url=endpoint("secretsmanager", env),
+                config=_CLIENT_CONFIG,
+            )
     except BotoCoreError as exc:
         raise _client_error("secretsmanager", exc) from exc
 
