@@ -28,6 +28,7 @@ from bench.report import (
     fmt_bytes,
     fmt_ratio,
     fmt_s,
+    moto_client,
     moto_s3,
     verdict,
 )
@@ -173,16 +174,8 @@ the objects the index loads, in parallel. S3 is a moto server on loopback; media
         tempfile.TemporaryDirectory() as scratch,
     ):
         base_env = bench_env(**_AWS, AWS_ENDPOINT_URL=endpoint, POWERTOOLS_LOG_LEVEL="ERROR")
-        import boto3  # noqa: PLC0415 - as moto_s3 does, only when this benchmark runs
-
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        create_table(dynamodb, _TABLE)  # the shop seeds its shared entities at start
+        # The shop seeds its shared entities at start.
+        create_table(moto_client("dynamodb", endpoint), _TABLE)
         modules = statistics.median(_child(MODULES, base_env)["import"] for _ in range(REPEAT))
         for n in SIZES:
             for quantization in FORMATS:

@@ -240,26 +240,29 @@ MOTO_ENV = {
 @contextmanager
 def moto_s3(log_name: str) -> Iterator[tuple[str, Any]]:
     """A moto server on a free loopback port, and an S3 client for it."""
-    import boto3  # noqa: PLC0415 - only the benchmarks that need S3 pay for the import
-
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     WORK.mkdir(parents=True, exist_ok=True)
     command = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
     with running(command, env=bench_env(**MOTO_ENV), log=WORK / log_name) as proc:
         wait_http(endpoint + "/moto-api/", timeout=30, proc=proc)
-        from botocore.config import Config  # noqa: PLC0415
+        yield endpoint, moto_client("s3", endpoint)
 
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            # As many connections as the vector index's parallel GETs (app/aws.py).
-            config=Config(max_pool_connections=16),
-        )
-        yield endpoint, client
+
+def moto_client(service: str, endpoint: str) -> Any:
+    """A boto3 client for the moto server at ``endpoint``."""
+    import boto3  # noqa: PLC0415 - only the benchmarks that need AWS pay for the import
+    from botocore.config import Config  # noqa: PLC0415
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        # As many connections as the vector index's parallel GETs (app/aws.py).
+        config=Config(max_pool_connections=16),
+    )
 
 
 PRISM_VERSION = "5.14.2"

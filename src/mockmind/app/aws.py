@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -63,42 +63,31 @@ def endpoint(service: str, env: Mapping[str, str]) -> str | None:
 
 
 def dynamodb_client(env: Mapping[str, str]) -> DynamoDBClient:
-    try:
-        with _CLIENTS:
-            return boto3.client(
-                "dynamodb",
-                region_name=region(env),
-                endpoint_url=endpoint("dynamodb", env),
-                config=_CLIENT_CONFIG,
-            )
-    except BotoCoreError as exc:
-        raise _client_error("dynamodb", exc) from exc
+    client: DynamoDBClient = _client("dynamodb", env)
+    return client
 
 
 def s3_client(env: Mapping[str, str]) -> S3Client:
-    try:
-        with _CLIENTS:
-            return boto3.client(
-                "s3",
-                region_name=region(env),
-                endpoint_url=endpoint("s3", env),
-                config=_CLIENT_CONFIG,
-            )
-    except BotoCoreError as exc:
-        raise _client_error("s3", exc) from exc
+    client: S3Client = _client("s3", env)
+    return client
 
 
 def secretsmanager_client(env: Mapping[str, str]) -> SecretsManagerClient:
+    client: SecretsManagerClient = _client("secretsmanager", env)
+    return client
+
+
+def _client(service: Literal["dynamodb", "s3", "secretsmanager"], env: Mapping[str, str]) -> Any:
     try:
         with _CLIENTS:
             return boto3.client(
-                "secretsmanager",
+                service,
                 region_name=region(env),
-                endpoint_url=endpoint("secretsmanager", env),
+                endpoint_url=endpoint(service, env),
                 config=_CLIENT_CONFIG,
             )
     except BotoCoreError as exc:
-        raise _client_error("secretsmanager", exc) from exc
+        raise _client_error(service, exc) from exc
 
 
 def secrets_manager(secret_id: str, env: Mapping[str, str]) -> SecretsManagerSecretProvider:
