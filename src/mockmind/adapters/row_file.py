@@ -14,9 +14,13 @@ import os
 import tempfile
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
+
+from mockmind.domain.errors import StoreError
 
 Floats = npt.NDArray[np.float32]
 _MIN_SLOTS = 1024
@@ -28,7 +32,13 @@ class RowFile:
     def __init__(self, dims: int, directory: str | None = None) -> None:
         self.dims = dims
         self._row_bytes = 4 * dims
-        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - closed by _closer
+        self._directory = directory or tempfile.gettempdir()
+        try:
+            self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - see _closer
+        except OSError as exc:
+            raise StoreError(
+                f"vector row file cannot be made in {self._directory}: {exc.strerror or exc}"
+            ) from exc
         self._fd = self._file.fileno()
         # An index is dropped, never closed: its file closes (and so vanishes) with it.
         self._closer = weakref.finalize(self, self._file.close)
@@ -43,7 +53,7 @@ class RowFile:
     def append(self, rows: Floats) -> npt.NDArray[np.intp]:
         """Write rows after the last slot; their slots."""
         data = np.ascontiguousarray(rows, dtype="<f4")
-        with self._lock:
+        with self._lock, self._translated("append"):
             start = self._slots
             self._reserve(start + data.shape[0])
             os.pwrite(self._fd, data.tobytes(), start * self._row_bytes)
@@ -54,7 +64,18 @@ class RowFile:
         if not 0 <= slot < self._slots:
             raise IndexError(f"row slot {slot} out of {self._slots}")
         data = np.ascontiguousarray(row, dtype="<f4").tobytes()
-        os.pwrite(self._fd, data, slot * self._row_bytes)
+        with self._translated("write"):
+            os.pwrite(self._fd, data, slot * self._row_bytes)
+
+    @contextmanager
+    def _translated(self, operation: str) -> Iterator[None]:
+        # A full disk (Lambda's /tmp is 512 MB unless configured) is a store failure.
+        try:
+            yield
+        except OSError as exc:
+            raise StoreError(
+                f"vector row file {operation} failed in {self._directory}: {exc.strerror or exc}"
+            ) from exc
 
     def read(self, offsets: npt.NDArray[np.intp]) -> Floats:
         """The rows at these slots, in the order given (a copy)."""

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from mockmind.domain.errors import StoreError
 from mockmind.domain.sessions import Interaction
 from mockmind.ports.llm import EmbeddingProvider, ProviderError
 from mockmind.ports.vector_memory import VectorMemory
@@ -45,7 +46,12 @@ class SemanticMemory:
             logger.warning("interaction not embedded (%s); recall falls back to history", exc)
             return
         metadata: dict[str, Any] = {"session_id": session_id, "text": text, "at": interaction.at}
-        self.vectors.add(NAMESPACE, item_id, vector, metadata)
+        try:
+            self.vectors.add(NAMESPACE, item_id, vector, metadata)
+        except StoreError as exc:
+            # The interaction is in the session's history already; only its recall by
+            # similarity is lost, and the answer it came with still goes out.
+            logger.warning("interaction not stored for recall (%s)", exc)
 
     async def recall(
         self, session_id: str, query: str, recent: tuple[Interaction, ...]
@@ -55,7 +61,12 @@ class SemanticMemory:
         except ProviderError as exc:
             logger.warning("recall by similarity failed (%s); using recent history", exc)
             return [describe(i) for i in recent[-self.limit :]]
-        hits = self.vectors.search(
-            NAMESPACE, vector, limit=self.limit, threshold=self.threshold, session_id=session_id
-        )
+        try:
+            hits = self.vectors.search(
+                NAMESPACE, vector, limit=self.limit, threshold=self.threshold, session_id=session_id
+            )
+        except StoreError as exc:
+            # An int8 index on S3 reads float32 rows during a search: S3 can fail here.
+            logger.warning("recall by similarity failed (%s); using recent history", exc)
+            return [describe(i) for i in recent[-self.limit :]]
         return [str(hit.metadata.get("text", "")) for hit in hits]
