@@ -1426,6 +1426,7 @@ def _number(
     return _as_number(fallback, integer)
 
 
+@lru_cache(maxsize=4096)
 def _step_window(
     step: Fraction,
     preferred: tuple[int, int],
