@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -515,19 +516,37 @@ class ResourceService:
         return _computed(dict(record.data), spec, ctx)
 
     def seed_shared(self, now: float) -> None:
-        """Write each spec's shared seed set; the same for every session and every restart."""
+        """Write each spec's shared seed set; the same for every session and every restart.
+
+        Every cold start generates the set, but writes it only when the store lacks it: a
+        marker names a digest of what was written, so a restart of the same config (and
+        generator) reads one item instead of writing them all again.
+        """
         ctx = ResourceContext(self, SHARED_SCOPE, now, {})
+        seeded: list[tuple[ResourceSpec, list[EntityRecord]]] = []
         for spec in self._by_name.values():
             entities = [dict(e) for e in spec.seed]
             for index in range(spec.seed_count):
                 entity = self._generate(spec, f"seed:{spec.name}:{index}")
                 entity[spec.id_field] = self._new_id(ctx, spec, index + 1)
                 entities.append(entity)
+            records = []
             for index, entity in enumerate(entities):
                 key = str(entity.get(spec.id_field, index + 1))
                 entity.setdefault(spec.id_field, key)
-                record = EntityRecord(key, _computed(entity, spec, ctx), index * 1e-3)
+                records.append(EntityRecord(key, _computed(entity, spec, ctx), index * 1e-3))
+            if records:
+                seeded.append((spec, records))
+        if not seeded:
+            return
+        marker = "seeded:" + _seed_digest(seeded)
+        if self._store.get(SHARED_SCOPE, _META, marker, now=now) is not None:
+            return
+        for spec, records in seeded:
+            for record in records:
                 self._store.put(SHARED_SCOPE, spec.name, record, expires_at=None)
+        # Last, so a start that dies half-way writes everything again next time.
+        self._store.put(SHARED_SCOPE, _META, EntityRecord(marker, {}, now), expires_at=None)
 
     # -- helpers
 
@@ -642,3 +661,13 @@ def _page(query: Mapping[str, Any]) -> tuple[int, int | None]:
 
 def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
     return RequestError(404, "Not Found", f"{singular(spec.name)} {entity_id} does not exist")
+
+
+def _seed_digest(seeded: list[tuple[ResourceSpec, list[EntityRecord]]]) -> str:
+    text = json.dumps(
+        [[spec.name, [[r.id, r.data, r.created_at] for r in records]] for spec, records in seeded],
+        sort_keys=True,
+        default=str,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

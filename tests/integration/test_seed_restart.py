@@ -1,0 +1,74 @@
+"""The shared seed set across restarts: written once, read back, rewritten when it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockmind.adapters.sqlite.entity_store import SqliteEntityStore
+from mockmind.app.bootstrap import build
+from mockmind.app.cold_start import load
+from mockmind.config import LoadedConfig
+from tests.conftest import EXAMPLES
+
+
+def _shop_on(path: Path) -> LoadedConfig:
+    loaded = load(EXAMPLES / "shop" / "mockmind.yaml", env={})
+    storage = loaded.config.storage.model_copy(update={"sqlite_path": str(path)})
+    config = loaded.config.model_copy(update={"storage": storage})
+    return LoadedConfig(config, loaded.source, loaded.unset_variables)
+
+
+def _count_puts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    collections: list[str] = []
+    original = SqliteEntityStore.put
+
+    def counting(self: SqliteEntityStore, scope: str, collection: str, *a: Any, **k: Any) -> None:
+        collections.append(collection)
+        original(self, scope, collection, *a, **k)
+
+    monkeypatch.setattr(SqliteEntityStore, "put", counting)
+    return collections
+
+
+def test_a_restart_reads_the_seed_marker_instead_of_writing_the_seeds_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = _shop_on(tmp_path / "shop.db")
+    env = {"MOCKMIND_STORAGE": "sqlite"}
+    puts = _count_puts(monkeypatch)
+    build(loaded, env=env)
+    first = list(puts)
+    assert first.count("products") == 12
+    assert first[-1] == "__meta__"
+
+    puts.clear()
+    restarted = build(loaded, env=env)
+    assert puts == []
+    assert len(restarted.entities.list("__shared__", "products", now=0.0)) == 12
+
+
+def test_a_changed_seed_set_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = _shop_on(tmp_path / "shop.db")
+    env = {"MOCKMIND_STORAGE": "sqlite"}
+    build(loaded, env=env)
+    rules = loaded.config.intelligent_behavior.behavior_model.rules
+    products = rules.resources["products"].model_copy(update={"seed": 3})
+    resources = {**rules.resources, "products": products}
+    changed_rules = rules.model_copy(update={"resources": resources})
+    behavior = loaded.config.intelligent_behavior.behavior_model.model_copy(
+        update={"rules": changed_rules}
+    )
+    intelligent = loaded.config.intelligent_behavior.model_copy(update={"behavior_model": behavior})
+    changed = LoadedConfig(
+        loaded.config.model_copy(update={"intelligent_behavior": intelligent}),
+        loaded.source,
+        loaded.unset_variables,
+    )
+    puts = _count_puts(monkeypatch)
+    build(changed, env=env)
+    assert puts.count("products") == 3
