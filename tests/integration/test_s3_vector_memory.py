@@ -344,3 +344,23 @@ def _row_starts(s3: Any, bucket: str, rows: list[int]) -> list[int]:
     index = json.loads(s3.get_object(Bucket=bucket, Key="vectors/talk/index.json")["Body"].read())
     offset = index["shards"][0]["exact_offset"]
     return [offset + 4 * DIMS * row for row in rows]
+
+
+def test_an_add_during_a_compaction_is_not_undone_by_it(s3: Any, bucket: str) -> None:
+    """Found by review: the compaction re-put the row it folded over a newer add of the id."""
+    memory = S3VectorMemory(s3, bucket, "vectors/", compact_every=100, quantization="int8")
+    memory.add("talk", "v1", _vector(1), {"n": 1})
+    put_index = memory._put_index
+
+    def meanwhile(*args: Any, **kwargs: Any) -> bool:
+        memory.add("talk", "v1", _vector(2), {"n": 2})  # lands between listing and indexing
+        return put_index(*args, **kwargs)
+
+    memory._put_index = meanwhile  # type: ignore[method-assign]
+    memory.compact("talk")
+    (hit,) = memory.search("talk", _vector(2), limit=1, threshold=-1.0)
+    assert (hit.id, hit.metadata, hit.score) == ("v1", {"n": 2}, pytest.approx(1.0, abs=1e-6))
+    # And a cold start agrees: the newer delta outlives the compaction.
+    fresh = S3VectorMemory(s3, bucket, "vectors/", quantization="int8")
+    (hit,) = fresh.search("talk", _vector(2), limit=1, threshold=-1.0)
+    assert (hit.id, hit.metadata) == ("v1", {"n": 2})

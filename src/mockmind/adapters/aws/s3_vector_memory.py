@@ -224,10 +224,15 @@ class S3VectorMemory:
             }
             if self._put_index(namespace, new_index, etag):
                 self._delete(keys)
+                folded = set(keys)
                 with self._lock:
                     space = self._spaces.setdefault(namespace, self._empty(dims))
+                    # An add of the same id made while this compaction ran is newer than the
+                    # row folded here: the index keeps it (its delta is still pending).
+                    newer = {i for k, (i, _, _) in space.pending.items() if k not in folded}
                     for item_id, row, meta in deltas:
-                        space.index.put(item_id, row, meta)
+                        if item_id not in newer:
+                            space.index.put(item_id, row, meta)
                     for key in keys:
                         space.pending.pop(key, None)
                 return
