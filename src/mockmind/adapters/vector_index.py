@@ -94,14 +94,18 @@ def inverse_norms(codes: Codes) -> Floats:
     return inverse
 
 
-def dequantize(codes: Codes) -> Floats:
-    rows: Floats = codes.astype(np.float32) * inverse_norms(codes)[:, None]
+def dequantize(codes: Codes, inverse: Floats | None = None) -> Floats:
+    """The unit vectors the codes stand for; ``inverse`` is ``inverse_norms(codes)`` if known."""
+    if inverse is None:
+        inverse = inverse_norms(codes)
+    rows: Floats = codes.astype(np.float32) * inverse[:, None]
     return rows
 
 
-def error_bounds(rows: Floats, codes: Codes) -> Floats:
+def error_bounds(rows: Floats, codes: Codes, inverse: Floats | None = None) -> Floats:
     """``||row - reconstruction||`` per row: a bound on any unit query's score error."""
-    bounds: Floats = np.linalg.norm(rows - dequantize(codes), axis=1).astype(np.float32)
+    reconstruction = dequantize(codes, inverse)
+    bounds: Floats = np.linalg.norm(rows - reconstruction, axis=1).astype(np.float32)
     return bounds
 
 
@@ -219,9 +223,10 @@ class VectorIndex:
             self._floats[start:end] = floats
             return
         codes = quantize(floats)
+        inverse = inverse_norms(codes)
         self._codes[start:end] = codes
-        self._inverse[start:end] = inverse_norms(codes)
-        self._bounds[start:end] = error_bounds(floats, codes)
+        self._inverse[start:end] = inverse
+        self._bounds[start:end] = error_bounds(floats, codes, inverse)
         self._spill_rows(start, end, floats)
 
     def _spill_rows(self, start: int, end: int, rows: Floats) -> None:
@@ -231,16 +236,13 @@ class VectorIndex:
                 self._sources.append(self._spill)
             spill, number = self._spill, self._sources.index(self._spill)
         # A row this file already holds is overwritten in place; any other gets a new slot.
-        fresh: list[int] = []
-        for n in range(end - start):
-            if start + n < self._size and self._source[start + n] == number:
-                spill.write(int(self._offset[start + n]), rows[n])
-            else:
-                fresh.append(n)
-        if fresh:
-            slots = spill.append(rows[fresh])
-            at = np.asarray(fresh, dtype=np.intp) + start
-            self._offset[at] = slots
+        held = (np.arange(start, end) < self._size) & (self._source[start:end] == number)
+        for n in np.flatnonzero(held).tolist():
+            spill.write(int(self._offset[start + n]), rows[n])
+        fresh = np.flatnonzero(~held)
+        if fresh.shape[0]:
+            at = fresh + start
+            self._offset[at] = spill.append(rows[fresh])
             self._source[at] = number
 
     def _source_number(self, rows: ExactRows) -> int:
@@ -351,12 +353,7 @@ class VectorIndex:
         # Pass 3: exact scores of what is left, from the float32 rows. SimSIMD, not matmul: a
         # BLAS call here would wake BLAS's threads, which then spin on the cores the next
         # integer pass needs (and einsum took longer than the rows' reading).
-        rows_read = self._exact_rows(candidates)
-        if rows_read.shape[0] == 0:
-            return candidates, np.empty(0, dtype=np.float32)
-        out = simsimd.cdist(query[None, :], rows_read, metric="dot", out_dtype="float32")
-        exact: Floats = np.asarray(out, dtype=np.float32).reshape(-1)
-        return candidates, exact
+        return candidates, _dots(query, self._exact_rows(candidates), 1)
 
     def _exact_rows(self, positions: Positions) -> Floats:
         sources = self._source[positions]
@@ -367,7 +364,8 @@ class VectorIndex:
         for number in np.unique(sources).tolist():
             mine = sources == number
             if number == _NO_SOURCE:
-                exact[mine] = dequantize(self._codes[positions[mine]])
+                at = positions[mine]
+                exact[mine] = dequantize(self._codes[at], self._inverse[at])
             else:
                 exact[mine] = self._sources[number].read(self._offset[positions[mine]])
         return exact
@@ -379,21 +377,17 @@ def _norm(vector: Floats) -> float:
 
 
 def _codes_and_scale(vector: Floats) -> tuple[Codes, float]:
-    """int8 codes with ``codes * scale`` the closest such multiple to the vector."""
-    peak = float(np.abs(vector).max())
-    if peak == 0:
-        return np.zeros(vector.shape[0], dtype=np.int8), 0.0
-    scale = peak / 127.0
-    return np.rint(vector / scale).astype(np.int8), scale
+    """The vector's codes (``quantize``) and the scale that makes ``codes * scale`` near it."""
+    return quantize(vector)[0], float(np.abs(vector).max()) / 127.0
 
 
-def _dots(query: Codes, codes: Codes, threads: int) -> Floats:
-    """The integer dot product of the query codes with every row of codes, as float32."""
-    if codes.shape[0] == 0:
+def _dots[T: (np.int8, np.float32)](
+    query: npt.NDArray[T], rows: npt.NDArray[T], threads: int
+) -> Floats:
+    """The query's dot product with every row (int8 codes or float32 rows), as float32."""
+    if rows.shape[0] == 0:
         return np.empty(0, dtype=np.float32)
-    out = simsimd.cdist(
-        query[None, :], codes, metric="dot", dtype="int8", out_dtype="float32", threads=threads
-    )
+    out = simsimd.cdist(query[None, :], rows, metric="dot", out_dtype="float32", threads=threads)
     dots: Floats = np.asarray(out, dtype=np.float32).reshape(-1)
     return dots
 
