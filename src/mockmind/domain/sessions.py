@@ -63,10 +63,14 @@ class Session:
         return replace(self, last_seen=now, expires_at=now + timeout_seconds)
 
     def with_interaction(self, interaction: Interaction, max_history: int) -> Session:
+        return replace(self, history=self._remembering(interaction, max_history))
+
+    def _remembering(self, interaction: Interaction, max_history: int) -> tuple[Interaction, ...]:
+        """The history with the interaction added, the oldest dropped past ``max_history``."""
         history = (*self.history, interaction)
         if len(history) > max_history:
             history = history[len(history) - max_history :]
-        return replace(self, history=history)
+        return history
 
     def with_state(self, key: str, value: Any, now: float) -> Session:
         return replace(self, state={**self.state, key: StateValue(value, now)})
@@ -86,9 +90,6 @@ class Session:
         on every request, cached answers included.
         """
         now = interaction.at
-        history = (*self.history, interaction)
-        if len(history) > max_history:
-            history = history[len(history) - max_history :]
         merged = self.state
         if state:
             merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
@@ -100,7 +101,7 @@ class Session:
             version=self.version,
             authenticated=self.authenticated if authenticated is None else authenticated,
             state=merged,
-            history=history,
+            history=self._remembering(interaction, max_history),
         )
 
 
