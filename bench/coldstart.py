@@ -7,8 +7,6 @@ the shard it reads) with boto3 alone, in parallel, and keeps the bytes.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import statistics
 import subprocess
@@ -30,10 +28,10 @@ from bench.report import (
     fmt_s,
     moto_client,
     moto_s3,
+    upload_vector_index,
     verdict,
 )
 from mockmind.adapters.aws.provisioning import create_table
-from mockmind.adapters.vector_index import error_bounds, quantize
 
 DIMS = 1536
 SIZES = (10_000, 100_000)
@@ -80,45 +78,14 @@ print(json.dumps({"load": t1 - t0, "bytes": sum(map(len, bodies))}))
 """
 
 
-def _npy(matrix: np.ndarray[Any, Any]) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, matrix, allow_pickle=False)
-    return buffer.getvalue()
-
-
 def _upload(s3: Any, bucket: str, n: int, quantization: str) -> tuple[list[str], int]:
-    """One shard of n rows in the layout S3VectorMemory writes (format 3); the keys it loads."""
     rng = np.random.default_rng(n)
     matrix = rng.standard_normal((n, DIMS), dtype=np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    base = f"vectors/{NAMESPACE}/"
-    entry: dict[str, Any] = {
-        "key": "shards/bench.npy",
-        "dtype": "float32",
-        "ids": [f"i{k:06d}" for k in range(n)],
-        "metadata": [{"session_id": f"s{k % 100}", "n": k} for k in range(n)],
-    }
-    exact = _npy(matrix)
     s3.create_bucket(Bucket=bucket)
-    if quantization == "int8":
-        codes = quantize(matrix)
-        s3.put_object(Bucket=bucket, Key=base + "shards/bench.f32.npy", Body=exact)
-        shard = _npy(codes)
-        bounds = error_bounds(matrix, codes).astype("<f4").tobytes()
-        entry |= {
-            "dtype": "int8",
-            "exact": "shards/bench.f32.npy",
-            "exact_offset": len(exact) - matrix.nbytes,
-            "bounds": base64.b64encode(bounds).decode(),
-        }
-    else:
-        shard = exact
-    del matrix, exact
-    index = {"format": 3, "quantization": quantization, "dims": DIMS, "shards": [entry]}
-    body = json.dumps(index, separators=(",", ":")).encode()
-    s3.put_object(Bucket=bucket, Key=base + "shards/bench.npy", Body=shard)
-    s3.put_object(Bucket=bucket, Key=base + "index.json", Body=body)
-    return [base + "index.json", base + "shards/bench.npy"], len(shard) + len(body)
+    ids = [f"i{k:06d}" for k in range(n)]
+    metadata = [{"session_id": f"s{k % 100}", "n": k} for k in range(n)]
+    return upload_vector_index(s3, bucket, NAMESPACE, matrix, quantization, ids, metadata)
 
 
 def _config(directory: Path, quantization: str) -> Path:

@@ -10,10 +10,7 @@ adapter loading from a moto server in its own process, so the bytes it holds are
 
 from __future__ import annotations
 
-import base64
 import gc
-import io
-import json
 import random
 import statistics
 import sys
@@ -33,6 +30,7 @@ from bench.report import (
     fmt_ratio,
     fmt_s,
     moto_s3,
+    upload_vector_index,
     verdict,
 )
 from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
@@ -224,41 +222,6 @@ class _CountingClient:
         return getattr(self._client, name)
 
 
-def _npy(matrix: npt.NDArray[Any]) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, matrix, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _write_index(s3: Any, bucket: str, rows: Floats, quantization: Quantization) -> None:
-    """The layout the adapter's compaction writes, in one shard: n adds would first be n
-    delta objects. int8 (format 3): the codes, the float32 object, and the error bounds."""
-    n = rows.shape[0]
-    entry: dict[str, Any] = {
-        "key": "shards/all.npy",
-        "dtype": "float32",
-        "ids": [f"v{i}" for i in range(n)],
-        "metadata": [{"session_id": f"s{i % 100}"} for i in range(n)],
-    }
-    exact = _npy(rows)
-    if quantization == "int8":
-        codes = quantize(rows)
-        s3.put_object(Bucket=bucket, Key="vectors/talk/shards/all.f32.npy", Body=exact)
-        s3.put_object(Bucket=bucket, Key="vectors/talk/shards/all.npy", Body=_npy(codes))
-        entry |= {
-            "dtype": "int8",
-            "exact": "shards/all.f32.npy",
-            "exact_offset": len(exact) - rows.nbytes,
-            "bounds": base64.b64encode(error_bounds(rows, codes).astype("<f4").tobytes()).decode(),
-        }
-    else:
-        s3.put_object(Bucket=bucket, Key="vectors/talk/shards/all.npy", Body=exact)
-    del exact
-    index = {"format": 3, "quantization": quantization, "dims": DIMS, "shards": [entry]}
-    body = json.dumps(index, separators=(",", ":")).encode()
-    s3.put_object(Bucket=bucket, Key="vectors/talk/index.json", Body=body)
-
-
 def cold_start(s3: Any, n: int) -> dict[str, dict[str, float]]:
     """Write an index of n random rows in each format, load each with a fresh adapter, then
     search it: for int8, the float32 rows a search re-scores are ranged GETs to moto."""
@@ -269,7 +232,9 @@ def cold_start(s3: Any, n: int) -> dict[str, dict[str, float]]:
     for quantization in ("none", "int8"):
         bucket = f"quantization-{quantization}-{n}"
         s3.create_bucket(Bucket=bucket)
-        _write_index(s3, bucket, rows, quantization)
+        ids = [f"v{i}" for i in range(n)]
+        metadata = [{"session_id": f"s{i % 100}"} for i in range(n)]
+        upload_vector_index(s3, bucket, "talk", rows, quantization, ids, metadata)
         gc.collect()
         counting = _CountingClient(s3)
         start = time.perf_counter()
