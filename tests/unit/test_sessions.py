@@ -103,3 +103,17 @@ def test_after_request_is_the_changes_one_by_one_in_one_copy() -> None:
         False,
         (seen,),
     )
+
+
+def test_with_version_keeps_every_other_field() -> None:
+    session = Session(
+        id="s1",
+        created_at=1.0,
+        last_seen=2.0,
+        expires_at=3.0,
+        version=4,
+        authenticated=True,
+        state={"k": StateValue("v", 1.5)},
+        history=(Interaction(at=2.0, method="GET", path="/a", status=200),),
+    )
+    assert session.with_version(5) == replace(session, version=5)

@@ -28,24 +28,36 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
 
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:
-    headers: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        # Repeated headers fold into one, as HTTP allows for all but Set-Cookie.
-        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    raw_headers = scope["headers"]
+    headers = {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers
+    }
+    if len(headers) != len(raw_headers):
+        headers = _folded(raw_headers)
     query: dict[str, list[str]] = {}
-    for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
-        query.setdefault(key, []).append(value)
+    if raw_query := scope["query_string"]:
+        for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+    cookie = headers.get("cookie")
     return MockRequest(
         method=scope["method"],
         path=scope["path"],
         query=query,
         headers=headers,
-        cookies=cookie_parser(headers.get("cookie", "")),
+        cookies=cookie_parser(cookie) if cookie else {},
         body=await _body(receive),
         deadline=_deadline(scope),
     )
+
+
+def _folded(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Repeated headers folded into one, as HTTP allows for all but Set-Cookie."""
+    headers: dict[str, str] = {}
+    for name, value in raw_headers:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
 
 
 async def _body(receive: Receive) -> bytes:

@@ -9,7 +9,6 @@ The engine is pure: stores, the API description and the generator come in throug
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -22,6 +21,7 @@ from mockmind.domain.auth import TokenIssuer, bearer_token
 from mockmind.domain.cache_keys import (
     canonical_body,
     canonical_query,
+    digest,
     normalise_path,
     response_cache_key,
 )
@@ -714,9 +714,7 @@ def _with_fault(response: MockResponse, fault: Literal["drop", "truncate"] | Non
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha256(
-        json.dumps(value, sort_keys=True, default=str, separators=(",", ":")).encode()
-    ).hexdigest()[:16]
+    return digest(value)[:16]
 
 
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)

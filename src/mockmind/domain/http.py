@@ -72,4 +72,8 @@ class MockResponse:
             return self.raw
         if self.body is None and self.status in (204, 304):
             return b""
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+        return _BODY_ENCODER.encode(self.body).encode()
+
+
+# Built once: json.dumps with options builds an encoder per call, on every answer.
+_BODY_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mockmind.domain.cache_keys import digest
 from mockmind.domain.errors import RequestError
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.json_schema import deref
@@ -664,10 +664,6 @@ def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
 
 
 def _seed_digest(seeded: list[tuple[ResourceSpec, list[EntityRecord]]]) -> str:
-    text = json.dumps(
-        [[spec.name, [[r.id, r.data, r.created_at] for r in records]] for spec, records in seeded],
-        sort_keys=True,
-        default=str,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return digest(
+        [[spec.name, [[r.id, r.data, r.created_at] for r in records]] for spec, records in seeded]
+    )[:32]

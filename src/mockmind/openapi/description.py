@@ -9,6 +9,7 @@ from typing import Any
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
+from mockmind.openapi.memo import BoundedMemo
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
 from mockmind.openapi.requests import schema_errors, validate_request
@@ -25,7 +26,9 @@ class OpenAPIDescription:
 
     def __init__(self, document: OpenAPIDocument) -> None:
         self.document = document
-        self._plans: dict[tuple[str, str, str | None, str | None], ResponsePlan] = {}
+        self._plans: BoundedMemo[tuple[str, str, str | None, str | None], ResponsePlan] = (
+            BoundedMemo(_PLAN_CACHE_SIZE)
+        )
 
     @classmethod
     def load(cls, path: Path | str) -> OpenAPIDescription:
@@ -62,9 +65,7 @@ class OpenAPIDescription:
             # The same operation asked the same way gets the same plan: negotiation and
             # example lookup were a tenth of a cached answer's time (bench/RESULTS.md).
             plan = self._plan(*key)
-            if len(self._plans) >= _PLAN_CACHE_SIZE:
-                self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = plan
+            self._plans.put(key, plan)
         return plan
 
     def _plan(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mockmind.domain.errors import MethodNotAllowed, RouteNotFound
-from mockmind.openapi import OpenAPIDocument
+from mockmind.openapi import OpenAPIDocument, routing
 from mockmind.openapi.routing import NoRoute, RouteEntry, Router, server_base_paths
 
 
@@ -151,3 +151,29 @@ def test_backtracking_through_templates() -> None:
 )
 def test_server_base_paths(servers: object, expected: tuple[str, ...]) -> None:
     assert server_base_paths(servers) == expected
+
+
+def test_a_remembered_match_hands_out_its_own_params() -> None:
+    router = Router([RouteEntry("/pets/{petId}", "GET")])
+    first = router.match("GET", "/pets/7")
+    first.path_params["petId"] = "changed by a caller"
+    again = router.match("GET", "/pets/7")
+    assert again.template == "/pets/{petId}"
+    assert again.path_params == {"petId": "7"}
+
+
+def test_remembered_matches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routing, "_MATCH_MEMO_SIZE", 8)
+    router = Router([RouteEntry("/pets/{petId}", "GET")])
+    for n in range(100):
+        assert router.match("GET", f"/pets/{n}").path_params == {"petId": str(n)}
+    assert len(router._matched) == 8
+    assert router.match("GET", "/pets/3").path_params == {"petId": "3"}
+
+
+def test_an_unmatched_path_is_not_remembered_as_a_match() -> None:
+    router = Router([RouteEntry("/pets", "GET")])
+    for _ in range(2):
+        with pytest.raises(NoRoute) as caught:
+            router.match("POST", "/pets")
+        assert caught.value.allowed == ("GET",)

@@ -37,7 +37,7 @@ class DynamoSessionStore:
         return None if item is None else session_from_dict(decode_payload(item))
 
     def put(self, session: Session, *, expected_version: int | None) -> Session:
-        stored = _fitting(replace(session, version=(expected_version or 0) + 1))
+        stored = _fitting(session.with_version((expected_version or 0) + 1))
         item = _item(stored)
         if expected_version is None:
             # The session's own clock reading, as the memory and SQLite stores use.

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
 from mockmind.domain.errors import VersionConflict
 from mockmind.domain.sessions import Session
@@ -32,7 +31,7 @@ class MemorySessionStore:
                 raise VersionConflict(
                     f"session {session.id} changed since version {expected_version}"
                 )
-            stored = replace(session, version=(expected_version or 0) + 1)
+            stored = session.with_version((expected_version or 0) + 1)
             self._sessions[session.id] = stored
             return stored
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from mockmind.adapters.sqlite.database import SqliteDatabase
 from mockmind.domain.errors import VersionConflict
@@ -21,7 +20,7 @@ class SqliteSessionStore:
         return session_from_dict(json.loads(str(rows[0][0])))
 
     def put(self, session: Session, *, expected_version: int | None) -> Session:
-        stored = replace(session, version=(expected_version or 0) + 1)
+        stored = session.with_version((expected_version or 0) + 1)
         data = json.dumps(session_to_dict(stored), separators=(",", ":"))
         with self._db.transaction() as conn:
             if expected_version is None:

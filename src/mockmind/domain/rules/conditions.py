@@ -258,11 +258,18 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
+        return _number_text(value)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _number_text(text: str) -> float | None:
+    # Remembered: most comparisons are of paths and names, whose failed float() raises, and
+    # an exception costs more than the rest of the comparison.
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
