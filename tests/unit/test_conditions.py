@@ -177,3 +177,46 @@ def test_arbitrary_text_parses_or_fails_cleanly(text: str) -> None:
         error = exc
     if error is not None:
         assert 1 <= error.column <= len(text) + 1
+
+
+# -- the request-line part: what a rule book uses to leave rules out by method and path ------
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("path starts_with '/admin'", "whole"),
+        ("method == 'POST' and path matches '/orders/*/pay'", "whole"),
+        ("path == '/products' and query.category == 'teapots'", "path == '/products'"),
+        ("query.category == 'teapots' and state.n > 1", None),
+        ("path == '/a' or query.x == '1'", None),
+        ("not (path starts_with '/a') and body.qty > 1", "not (path starts_with '/a')"),
+    ],
+)
+def test_request_line_part(text: str, part: str | None) -> None:
+    found = parse_condition(text).request_line_part()
+    if part is None:
+        assert found is None
+        return
+    assert found is not None
+    expected = parse_condition(text if part == "whole" else part).root
+    for method, path in [("GET", "/admin/x"), ("POST", "/orders/1/pay"), ("GET", "/products")]:
+        line = Ctx(method=method, path=path)
+        assert bool(found.evaluate(line)) == bool(expected.evaluate(line))
+
+
+_LINES = [
+    Ctx(method=m, path=p)
+    for m in ("GET", "post")
+    for p in ("/api/orders/42/pay", "/api", "/mug", "/")
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_exprs)
+def test_a_request_the_request_line_part_rejects_never_matches(text: str) -> None:
+    condition = parse_condition(text)
+    part = condition.request_line_part()
+    for ctx in [CTX, *_LINES]:
+        if part is not None and not part.evaluate(ctx):
+            assert not condition.matches(ctx)

@@ -132,3 +132,21 @@ def test_fault_drop_and_truncate_mark_the_response() -> None:
 def test_fault_with_zero_probability_never_fires() -> None:
     outcome = RuleOutcome()
     assert Fault("status", 500, 0.0, "", chance=lambda: 0.0).apply(_input(), outcome) is False
+
+
+def test_rules_about_other_paths_are_left_out_and_the_order_is_kept() -> None:
+    book = RuleBook(
+        [
+            _rule("admin", "path starts_with '/admin'", RequireAuth("Log in")),
+            _rule("any", "header.x-flag == 'on'", Respond(503, {}, None)),
+            _rule("teapot", "path == '/tea' and query.kind == 'pot'", Respond(418, {}, None), 5),
+        ]
+    )
+    assert [r.name for r in book.candidates("GET", "/admin/stats")] == ["admin", "any"]
+    assert [r.name for r in book.candidates("GET", "/tea")] == ["teapot", "any"]
+    # Remembered per method and path, and the answer is the same the second time.
+    tea = _input(path="/tea", query={"kind": "pot"})
+    assert book.run(tea, tea).answered_by == "teapot"
+    assert book.run(tea, tea).answered_by == "teapot"
+    admin = _input(path="/admin/stats", authenticated=False)
+    assert book.run(admin, admin).answered_by == "admin"

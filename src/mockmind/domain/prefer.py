@@ -13,9 +13,12 @@ class Preference:
     dynamic: bool = False
 
 
+_NONE = Preference()
+
+
 def parse_prefer(header: str | None) -> Preference:
     if not header:
-        return Preference()
+        return _NONE
     code: int | None = None
     example: str | None = None
     dynamic = False

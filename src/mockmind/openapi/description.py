@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from mockmind.domain.http import MockRequest
+from mockmind.domain.memo import BoundedMemo
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
-from mockmind.openapi.memo import BoundedMemo
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
 from mockmind.openapi.requests import schema_errors, validate_request

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from mockmind.openapi.memo import BoundedMemo
+from mockmind.domain.memo import BoundedMemo
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
 # Enough base-path combinations for enum-valued server variables without exploding.

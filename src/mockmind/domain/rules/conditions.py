@@ -137,16 +137,14 @@ class Reference:
             if len(self.keys) != 1:
                 return _MISSING
             wanted = self.keys[0].lower()
+            found = context.headers.get(wanted, _MISSING)
+            if found is not _MISSING:
+                return found
             for name, value in context.headers.items():
                 if name.lower() == wanted:
                     return value
             return _MISSING
-        current: Any = {
-            "query": context.query,
-            "body": context.body,
-            "state": context.state,
-            "entity": context.entity,
-        }[self.root]
+        current: Any = getattr(context, self.root)
         for key in self.keys:
             if isinstance(current, Mapping) and key in current:
                 current = current[key]
@@ -168,8 +166,7 @@ class Comparison:
     right: Node
 
     def evaluate(self, context: ConditionContext) -> bool:
-        left, right = self.left.evaluate(context), self.right.evaluate(context)
-        return _compare(self.op, left, right)
+        return _OPERATORS[self.op](self.left.evaluate(context), self.right.evaluate(context))
 
 
 @dataclass(frozen=True)
@@ -214,42 +211,34 @@ class Or:
         return any(o.evaluate(context) for o in self.operands)
 
 
-_ORDERING: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "==":
-        return _loosely_equal(left, right)
-    if op == "!=":
-        return not _loosely_equal(left, right)
-    if left is None or right is None:
-        return False
-    if op in _ORDERING:
+def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def ordered(left: Any, right: Any) -> bool:
+        if left is None or right is None:
+            return False
         a, b = _comparable(left, right)
         try:
-            return _ORDERING[op](a, b)
+            return compare(a, b)
         except TypeError:
             return False
-    if op == "in":
-        if isinstance(right, list | tuple):
-            return any(_loosely_equal(left, item) for item in right)
-        if isinstance(right, Mapping):
-            return str(left) in right
-        return isinstance(right, str) and str(left) in right
-    if op == "contains":
-        return _compare("in", right, left)
-    if op == "starts_with":
-        return str(left).startswith(str(right))
-    if op == "ends_with":
-        return str(left).endswith(str(right))
-    if op == "matches":
-        return bool(_glob(str(right)).fullmatch(str(left)))
-    raise ValueError(f"unknown operator {op}")
+
+    return ordered
+
+
+def _in(left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return False
+    if isinstance(right, list | tuple):
+        return any(_loosely_equal(left, item) for item in right)
+    if isinstance(right, Mapping):
+        return str(left) in right
+    return isinstance(right, str) and str(left) in right
+
+
+def _text_test(test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
+    def tested(left: Any, right: Any) -> bool:
+        return left is not None and right is not None and test(str(left), str(right))
+
+    return tested
 
 
 def _number(value: Any) -> float | None:
@@ -296,6 +285,22 @@ def _glob(pattern: str) -> re.Pattern[str]:
         ".*" if part == "**" else "[^/]+" if part == "*" else re.escape(part) for part in parts
     )
     return re.compile(regex + "/?")
+
+
+# One function per operator, looked up once per comparison: conditions run on every request.
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": _loosely_equal,
+    "!=": lambda left, right: not _loosely_equal(left, right),
+    "<": _ordering(operator.lt),
+    "<=": _ordering(operator.le),
+    ">": _ordering(operator.gt),
+    ">=": _ordering(operator.ge),
+    "in": _in,
+    "contains": lambda left, right: _in(right, left),
+    "starts_with": _text_test(str.startswith),
+    "ends_with": _text_test(str.endswith),
+    "matches": _text_test(lambda text, pattern: bool(_glob(pattern).fullmatch(text))),
+}
 
 
 def _unquote(token: str) -> str:
@@ -360,6 +365,29 @@ class Condition:
         found: list[Reference] = []
         _collect(self.root, found)
         return found
+
+    def request_line_part(self) -> Node | None:
+        """What must hold of the method and path alone for the condition to hold, if anything.
+
+        The whole condition when it looks at nothing else; else the conjuncts of a top-level
+        ``and`` that look only at the method and path. A request the part rejects cannot
+        match, so a rule book can leave the rule out for that method and path.
+        """
+        if _request_line_only(self.root):
+            return self.root
+        if isinstance(self.root, And):
+            parts = tuple(o for o in self.root.operands if _request_line_only(o))
+            return And(parts) if parts else None
+        return None
+
+
+_REQUEST_LINE = frozenset({"method", "path"})
+
+
+def _request_line_only(node: Node) -> bool:
+    found: list[Reference] = []
+    _collect(node, found)
+    return all(ref.root in _REQUEST_LINE for ref in found)
 
 
 def _collect(node: Any, found: list[Reference]) -> None:
