@@ -506,6 +506,8 @@ class MockEngine:
             if cached is not None:
                 response = self._finish(plan, cached.body, "cache")
                 response.headers.update(cached.headers)
+                if response.raw is None:
+                    response.encoded_body = cached.encoded
                 return response
         body, source, reason = await self._content(routed, plan, session, ctx, key)
         response = self._finish(plan, body, source)
@@ -513,7 +515,13 @@ class MockEngine:
             response.headers["X-Mockmind-Fallback-Reason"] = _header_safe(reason)
         if use_cache and source != "fallback":
             expires_at = self._clock.now() + settings.cache_ttl_seconds
-            entry = CachedResponse(plan.status, body, plan.media_type or "", dict(response.headers))
+            entry = CachedResponse(
+                plan.status,
+                body,
+                plan.media_type or "",
+                dict(response.headers),
+                response.encoded() if response.raw is None else None,
+            )
             try:
                 self._cache.put(key, entry, expires_at=expires_at)
             except StoreError as exc:

@@ -66,13 +66,18 @@ class MockResponse:
     raw: bytes | None = None
     # Injected by a fault rule: the transport drops the connection or cuts the body short.
     fault: Literal["drop", "truncate"] | None = None
+    # The JSON body's bytes once encoded, or as a cache entry kept them: a cache hit then
+    # costs no encoding. Bodies are never reassigned after the response is built.
+    encoded_body: bytes | None = field(default=None, repr=False, compare=False)
 
     def encoded(self) -> bytes:
         if self.raw is not None:
             return self.raw
-        if self.body is None and self.status in (204, 304):
-            return b""
-        return _BODY_ENCODER.encode(self.body).encode()
+        if self.encoded_body is None:
+            if self.body is None and self.status in (204, 304):
+                return b""
+            self.encoded_body = _BODY_ENCODER.encode(self.body).encode()
+        return self.encoded_body
 
 
 # Built once: json.dumps with options builds an encoder per call, on every answer.

@@ -12,6 +12,8 @@ class CachedResponse:
     body: Any
     media_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    # The body's JSON bytes, for a store that keeps entries in process; not persisted.
+    encoded: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form stores persist."""
