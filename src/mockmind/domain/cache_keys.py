@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 
+@lru_cache(maxsize=4096)
 def normalise_path(path: str) -> str:
     """``/Orders//42/`` and ``/Orders/42`` are the same resource; case is kept (ids are cased)."""
     segments = [unquote(s) for s in path.split("/") if s]
