@@ -11,6 +11,7 @@ from mockmind.adapters.sqlite.entity_store import SqliteEntityStore
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
+from mockmind.domain.generator import OfflineGenerator
 from tests.conftest import EXAMPLES
 
 
@@ -45,9 +46,39 @@ def test_a_restart_reads_the_seed_marker_instead_of_writing_the_seeds_again(
     assert first[-1] == "__meta__"
 
     puts.clear()
+
+    def no_generation(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a restart of the same config generated a seed")
+
+    monkeypatch.setattr(OfflineGenerator, "generate", no_generation)
     restarted = build(loaded, env=env)
     assert puts == []
     assert len(restarted.entities.list("__shared__", "products", now=0.0)) == 12
+
+
+def test_a_changed_schema_behind_a_ref_writes_the_seeds_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = (EXAMPLES / "shop" / "openapi.yaml").read_text()
+    (tmp_path / "openapi.yaml").write_text(spec)
+    config = (EXAMPLES / "shop" / "mockmind.yaml").read_text()
+    (tmp_path / "mockmind.yaml").write_text(config)
+    env = {"MOCKMIND_STORAGE": "sqlite"}
+
+    def loaded() -> LoadedConfig:
+        found = load(tmp_path / "mockmind.yaml", env={})
+        storage = found.config.storage.model_copy(update={"sqlite_path": str(tmp_path / "db")})
+        return LoadedConfig(found.config.model_copy(update={"storage": storage}), found.source)
+
+    build(loaded(), env=env)
+    # The products' schema is a component the resource reaches by $ref.
+    assert "    Product:\n" in spec
+    (tmp_path / "openapi.yaml").write_text(
+        spec.replace("    Product:\n", "    Product:\n      description: changed\n", 1)
+    )
+    puts = _count_puts(monkeypatch)
+    build(loaded(), env=env)
+    assert puts.count("products") == 12
 
 
 def test_a_changed_seed_set_is_written_again(

@@ -169,9 +169,11 @@ def test_generated_answers_are_cached_per_session_and_state(app: Container) -> N
     assert (first.source, second.source) == ("offline", "cache")
     assert first.body == second.body
     # The hit reuses the entry's bytes, which are the body's own encoding.
-    assert second.encoded() == first.encoded() == json.dumps(
-        first.body, ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    assert (
+        second.encoded()
+        == first.encoded()
+        == json.dumps(first.body, ensure_ascii=False, separators=(",", ":")).encode()
+    )
     vip = call(app, "GET", "/reports/weekly", **{"x-vip": "1"})
     after = call(app, "GET", "/reports/weekly")
     # set_state changed the session's state: the cached answer for the old state is not reused.

@@ -421,6 +421,8 @@ class OfflineGenerator:
         self._resolve_ref = resolve_ref
         self._pools = _Pools(locale)
         self._max_depth = max(0, max_depth)
+        # What, beside a schema and a seed, decides what is generated.
+        self.settings_key = f"{locale}/{self._max_depth}"
 
     def generate(
         self,
