@@ -20,8 +20,8 @@ from mockmind.adapters.memory import (
     MemoryEntityStore,
     MemoryResponseCache,
     MemorySessionStore,
-    MemoryVectorMemory,
 )
+from mockmind.adapters.memory.vector_memory import MemoryVectorMemory
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
     SqliteEntityStore,

@@ -14,7 +14,6 @@ from mockmind.adapters.memory import (
     MemoryEntityStore,
     MemoryResponseCache,
     MemorySessionStore,
-    MemoryVectorMemory,
 )
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
@@ -163,6 +162,9 @@ def _vector_memory(storage: str, config: MockmindConfig, env: Mapping[str, str])
         from mockmind.app.aws import s3_vector_memory  # noqa: PLC0415
 
         return s3_vector_memory(config, env)
+    # Imported here: it needs numpy, a few tens of ms that a start without vectors skips.
+    from mockmind.adapters.memory.vector_memory import MemoryVectorMemory  # noqa: PLC0415
+
     return MemoryVectorMemory(config.intelligent_behavior.vector_store.quantization)
 
 

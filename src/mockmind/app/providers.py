@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
-from mockmind.adapters.llm.minilm_embedder import MiniLMEmbedder, MiniLMUnavailableError
 from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
 from mockmind.adapters.llm.secret import Secret
 from mockmind.config.models import BehaviorModelConfig, VectorStoreConfig
@@ -346,7 +345,12 @@ def _embedder(
         )
     if configured == "minilm":
         # An optional extra: without it, semantic memory still works on the hashed embedder,
-        # and the status says why.
+        # and the status says why. Imported here, as it loads numpy.
+        from mockmind.adapters.llm.minilm_embedder import (  # noqa: PLC0415
+            MiniLMEmbedder,
+            MiniLMUnavailableError,
+        )
+
         try:
             minilm = MiniLMEmbedder()
         except MiniLMUnavailableError as exc:

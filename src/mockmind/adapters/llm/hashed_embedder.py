@@ -20,9 +20,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _FAMILY_WEIGHTS = {"w": 1.0, "b": 0.6, "c": 0.8}
@@ -72,6 +74,10 @@ class LocalHashedEmbedder:
         return self._dims
 
     def vector(self, text: str) -> npt.NDArray[np.float32]:
+        # Imported here: every start builds this embedder, and one without a vector store
+        # never embeds, so it need not load numpy.
+        import numpy as np  # noqa: PLC0415
+
         total = np.zeros(self._dims, dtype=np.float64)
         for family, counts in _features(text).items():
             if not counts:

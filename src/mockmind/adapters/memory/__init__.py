@@ -1,8 +1,11 @@
-"""In-process adapters: the default on a laptop, and the fakes tests use."""
+"""In-process adapters: the default on a laptop, and the fakes tests use.
+
+``MemoryVectorMemory`` is not re-exported: it needs numpy, which a config without a vector
+store never imports (import it from ``mockmind.adapters.memory.vector_memory``).
+"""
 
 from mockmind.adapters.memory.entity_store import MemoryEntityStore
 from mockmind.adapters.memory.response_cache import MemoryResponseCache
 from mockmind.adapters.memory.session_store import MemorySessionStore
-from mockmind.adapters.memory.vector_memory import MemoryVectorMemory
 
-__all__ = ["MemoryEntityStore", "MemoryResponseCache", "MemorySessionStore", "MemoryVectorMemory"]
+__all__ = ["MemoryEntityStore", "MemoryResponseCache", "MemorySessionStore"]
