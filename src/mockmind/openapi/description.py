@@ -12,7 +12,7 @@ from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
-from mockmind.openapi.requests import schema_errors, validate_request
+from mockmind.openapi.requests import has_nothing_to_check, schema_errors, validate_request
 from mockmind.openapi.responses import choose_response
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
@@ -41,8 +41,10 @@ class OpenAPIDescription:
 
     def route(self, request: MockRequest) -> RoutedRequest:
         matched = self.document.match(request.method, request.path)
-        checked = validate_request(matched, request)
         op = matched.operation
+        if has_nothing_to_check(op, request):
+            return RoutedRequest(request, op.path_template, op.operation_id)
+        checked = validate_request(matched, request)
         return RoutedRequest(
             request=request,
             path_template=op.path_template,
