@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
+from mockmind.domain import json_codec
+
 
 @lru_cache(maxsize=4096)
 def normalise_path(path: str) -> str:
@@ -27,20 +29,15 @@ def canonical_body(body: bytes, content_type: str | None) -> str:
         return ""
     if content_type and (content_type.endswith("json") or content_type.endswith("+json")):
         try:
-            return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+            return json_codec.canonical(json.loads(body)).decode()
         except ValueError:
             pass
     return hashlib.sha256(body).hexdigest()
 
 
-# Built once: json.dumps with any option builds a new encoder per call, a few µs on every
-# request's cache key.
-_CANONICAL = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
-
-
 def digest(value: Any) -> str:
     """The SHA-256 of a JSON value's canonical text (sorted keys, no spaces), in hex."""
-    return hashlib.sha256(_CANONICAL.encode(value).encode()).hexdigest()
+    return hashlib.sha256(json_codec.canonical(value)).hexdigest()
 
 
 def response_cache_key(*parts: Any) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from mockmind.domain import json_codec
 
 REASON_PHRASES = {
     400: "Bad Request",
@@ -76,9 +77,5 @@ class MockResponse:
         if self.encoded_body is None:
             if self.body is None and self.status in (204, 304):
                 return b""
-            self.encoded_body = _BODY_ENCODER.encode(self.body).encode()
+            self.encoded_body = json_codec.compact(self.body)
         return self.encoded_body
-
-
-# Built once: json.dumps with options builds an encoder per call, on every answer.
-_BODY_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
