@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
 from mockmind.domain.auth import TokenIssuer, bearer_token
@@ -33,6 +31,7 @@ from mockmind.domain.json_schema import deref
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
+from mockmind.domain.redaction import redacted, redacted_answer, redacted_json_bytes
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.actions import RuleOutcome, error_response
 from mockmind.domain.rules.book import RuleBook, RuleInput
@@ -676,8 +675,10 @@ class MockEngine:
             method=request.method,
             path=request.path,
             status=response.status,
-            request_body=_trimmed(_redacted_bytes(request.body)),
-            response_body=redacted(response.body) if response.raw is None else None,
+            request_body=_trimmed(redacted_json_bytes(request.body)),
+            response_body=(
+                redacted_answer(response.body, response.encoded()) if response.raw is None else None
+            ),
             source=response.source,
         )
 
@@ -723,68 +724,6 @@ def _with_fault(response: MockResponse, fault: Literal["drop", "truncate"] | Non
 
 def _digest(value: Any) -> str:
     return digest(value)[:16]
-
-
-_SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
-
-
-def redacted(value: Any) -> Any:
-    """The value with secrets masked: history feeds prompts, logs and the admin API.
-
-    Most bodies hold no secret: they are returned as they are, without a copy. Bodies are
-    JSON values, so the checks are on dict and list (an ABC check costs several times more).
-    """
-    if not _holds_secret(value):
-        return value
-    if isinstance(value, dict):
-        return {
-            k: "***" if _is_secret_key(str(k)) and v is not None else redacted(v)
-            for k, v in value.items()
-        }
-    return [redacted(v) for v in value]
-
-
-@lru_cache(maxsize=4096)
-def _is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key))
-
-
-def _holds_secret(value: Any) -> bool:
-    # Runs on every answer's body (a store read's ten entities, say): a dict's key set is
-    # checked once per distinct set of names, and only containers are descended into.
-    if isinstance(value, dict):
-        if _names_secret(tuple(value)):
-            for k, v in value.items():
-                if v is not None and _is_secret_key(str(k)):
-                    return True
-        nested: Iterable[Any] = value.values()
-    elif isinstance(value, list):
-        nested = value
-    else:
-        return False
-    # A plain loop: any() over a generator measured twice as slow on ten-entity lists.
-    for v in nested:  # noqa: SIM110
-        if isinstance(v, _CONTAINERS) and _holds_secret(v):
-            return True
-    return False
-
-
-_CONTAINERS = (dict, list)
-
-
-@lru_cache(maxsize=4096)
-def _names_secret(keys: tuple[Any, ...]) -> bool:
-    return any(_is_secret_key(str(k)) for k in keys)
-
-
-def _redacted_bytes(body: bytes) -> bytes:
-    try:
-        parsed = json.loads(body) if body else None
-    except ValueError:
-        return body
-    if not isinstance(parsed, dict | list):
-        return body
-    return json.dumps(redacted(parsed), ensure_ascii=False).encode()
 
 
 def _trimmed(body: bytes, limit: int = 4096) -> str | None:

@@ -1,0 +1,109 @@
+"""Secrets masked out of what the mock remembers: history feeds prompts, logs and the admin API.
+
+A value under a key that names a secret (``password``, ``api_key``, ``Authorization``...) is
+written ``***``. Most bodies hold none, and every answer is remembered, so the check starts on
+the answer's JSON bytes: if no secret's name appears in them at all, no key can be one and the
+body is kept as it is, without walking it (a ten-entity list: 2 µs instead of 25).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from mockmind.domain import json_codec
+
+_SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
+# Every match of _SECRET_KEY contains one of these, in ASCII lower case.
+_SECRET_WORDS = (
+    b"pass",
+    b"secret",
+    b"token",
+    b"apikey",
+    b"api_key",
+    b"api-key",
+    b"authoriz",
+    b"credential",
+)
+
+
+def may_name_a_secret(text: bytes) -> bool:
+    """False only when no key in this JSON text can name a secret.
+
+    Case-insensitive matching also folds some non-ASCII letters onto ASCII ones (the long s
+    onto s), so text that is not all ASCII is always walked.
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def redacted_answer(body: Any, encoded: bytes) -> Any:
+    """``body`` with secrets masked, given its JSON bytes."""
+    return redacted(body) if may_name_a_secret(encoded) else body
+
+
+def redacted_json_bytes(body: bytes) -> bytes:
+    """A request body with secrets masked, when it is JSON; other bodies as they are."""
+    if not may_name_a_secret(body):
+        return body
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        return body
+    if not isinstance(parsed, dict | list):
+        return body
+    return json_codec.compact(redacted(parsed))
+
+
+def redacted(value: Any) -> Any:
+    """The value with secrets masked.
+
+    Most bodies hold no secret: they are returned as they are, without a copy. Bodies are
+    JSON values, so the checks are on dict and list (an ABC check costs several times more).
+    """
+    if not _holds_secret(value):
+        return value
+    if isinstance(value, dict):
+        return {
+            k: "***" if _is_secret_key(str(k)) and v is not None else redacted(v)
+            for k, v in value.items()
+        }
+    return [redacted(v) for v in value]
+
+
+@lru_cache(maxsize=4096)
+def _is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def _holds_secret(value: Any) -> bool:
+    # A dict's key set is checked once per distinct set of names, and only containers are
+    # descended into.
+    if isinstance(value, dict):
+        if _names_secret(tuple(value)):
+            for k, v in value.items():
+                if v is not None and _is_secret_key(str(k)):
+                    return True
+        nested: Iterable[Any] = value.values()
+    elif isinstance(value, list):
+        nested = value
+    else:
+        return False
+    # A plain loop: any() over a generator measured twice as slow on ten-entity lists.
+    for v in nested:  # noqa: SIM110
+        if isinstance(v, _CONTAINERS) and _holds_secret(v):
+            return True
+    return False
+
+
+_CONTAINERS = (dict, list)
+
+
+@lru_cache(maxsize=4096)
+def _names_secret(keys: tuple[Any, ...]) -> bool:
+    return any(_is_secret_key(str(k)) for k in keys)
