@@ -901,6 +901,37 @@ def test_failing_resolver_falls_back_to_the_document() -> None:
     assert OfflineGenerator(broken).generate(schema, seed="x") == 7
 
 
+def test_local_refs_follow_the_root_being_generated() -> None:
+    # The same property schema, remembered once, means another value under another root.
+    generator = OfflineGenerator()
+    for wanted in (7, 8, 7):
+        schema = {
+            "$defs": {"Id": {"type": "integer", "minimum": wanted, "maximum": wanted}},
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"$ref": "#/$defs/Id"}},
+        }
+        assert generator.generate(schema, seed="r") == {"id": wanted}
+
+
+def test_schemas_edited_in_place_are_generated_as_edited() -> None:
+    components: dict[str, Any] = {"Count": {"type": "integer", "minimum": 3, "maximum": 3}}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["count", "label"],
+        "properties": {"count": {"$ref": "#/components/schemas/Count"}, "label": {"enum": [1]}},
+    }
+    twin = json.loads(json.dumps(schema))  # the same content in other objects
+    generator = OfflineGenerator(components_resolver(components))
+    assert json.dumps(generator.generate(schema, seed="e")) == '{"count": 3, "label": 1}'
+
+    # True == 1 in Python, not in JSON; and a $ref target changes without its referrer.
+    schema["properties"]["label"]["enum"] = [True]
+    components["Count"]["minimum"] = components["Count"]["maximum"] = 4
+    assert json.dumps(generator.generate(schema, seed="e")) == '{"count": 4, "label": true}'
+    assert json.dumps(generator.generate(twin, seed="e")) == '{"count": 4, "label": 1}'
+
+
 # -- direction ----------------------------------------------------------------------------------
 
 ACCOUNT = {

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import marshal
 import math
 import re
 import string
@@ -59,6 +60,8 @@ _MAX_CHOICES: Final = 16
 _POOL_SIZE: Final = 64
 _REPEAT_SPAN: Final = 6
 _MAP_KEYS: Final = 2
+# Distinct schema contents whose flats a generator keeps; the oldest go first past that.
+_FLAT_MEMO_SIZE: Final = 4096
 
 _INT_FORMAT_BOUNDS: Final[Mapping[str, tuple[int, int]]] = {
     "int32": (-(2**31), 2**31 - 1),
@@ -407,8 +410,8 @@ class OfflineGenerator:
     (required properties only, ``minItems`` elements, null where allowed, the non-recursive
     branch of a ``oneOf``/``anyOf``), which is what ends circular ``$ref`` chains.
 
-    Thread-safe: per-call state lives in a context object, and the shared Faker pools are
-    filled under a lock.
+    Thread-safe: per-call state lives in a context object, the shared Faker pools are filled
+    under a lock, and the memo of flattened schemas only holds flats that nobody edits.
     """
 
     def __init__(
@@ -421,6 +424,7 @@ class OfflineGenerator:
         self._resolve_ref = resolve_ref
         self._pools = _Pools(locale)
         self._max_depth = max(0, max_depth)
+        self._flats = _FlatMemo(_FLAT_MEMO_SIZE)
         # What, beside a schema and a seed, decides what is generated.
         self.settings_key = f"{locale}/{self._max_depth}"
 
@@ -437,7 +441,7 @@ class OfflineGenerator:
         ``name`` is the field the value is for; it steers realism when the schema says little.
         ``direction`` hides ``writeOnly`` properties in responses and ``readOnly`` in requests.
         """
-        ctx = _Ctx(self._resolve_ref, schema, direction, seed)
+        ctx = _Ctx(self._resolve_ref, schema, direction, seed, self._flats)
         value = self._value(ctx, schema, "", name, 0, as_property=False)
         return None if isinstance(value, _Omit) else value
 
@@ -460,7 +464,7 @@ class OfflineGenerator:
         if owner is not None:
             ctx.owners.append(owner)
         try:
-            flat = _flatten(ctx, schema)
+            flat = ctx.flats.flatten(ctx, schema)
             if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
                 return _OMIT
             minimal = depth >= self._max_depth
@@ -473,7 +477,7 @@ class OfflineGenerator:
 
             value: Any = None
             for attempt in range(_ATTEMPTS):
-                current = flat if attempt == 0 else _flatten(ctx, schema)
+                current = flat if attempt == 0 else ctx.flats.flatten(ctx, schema)
                 choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
                 self._resolve_choices(
                     ctx, current, path, choice_rng, minimal=minimal, attempt=attempt
@@ -912,7 +916,7 @@ class OfflineGenerator:
 class _Ctx:
     """What one ``generate`` call needs: the ref resolver, the seed hash and memoised costs."""
 
-    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "owners")
+    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "flats", "owners", "reads")
 
     def __init__(
         self,
@@ -920,6 +924,7 @@ class _Ctx:
         root: Schema,
         direction: Direction,
         seed: str,
+        flats: _FlatMemo,
     ) -> None:
         self._resolver = resolver
         self._root = root
@@ -930,6 +935,9 @@ class _Ctx:
         self.costs: dict[str, float] = {}
         # Names of the named schemas being filled, innermost last ("product" inside "order").
         self.owners: list[str] = []
+        self.flats = flats
+        # While a flat for the memo is built: the $refs it reads, with their targets' bytes.
+        self.reads: list[tuple[str, bytes | None]] | None = None
 
     def seed_int(self, path: str) -> int:
         digest = self._base.copy()
@@ -937,6 +945,15 @@ class _Ctx:
         return int.from_bytes(digest.digest(), "big")
 
     def resolve(self, ref: str) -> Schema:
+        target = self._lookup(ref)
+        if self.reads is None:
+            return target
+        blob = _snapshot(target)
+        self.reads.append((ref, blob))
+        # A private copy, so that the memoised flat never shares objects with the caller.
+        return target if blob is None else marshal.loads(blob)
+
+    def _lookup(self, ref: str) -> Schema:
         if self._resolver is not None:
             try:
                 return self._resolver(ref)
@@ -966,6 +983,66 @@ def _same_ref(mapped: str, ref: str) -> bool:
 
 
 # -- flattening -----------------------------------------------------------------------------
+
+
+class _FlatMemo:
+    """Flattened schemas, by content: flattening them anew took a fifth of ``generate``.
+
+    The key is the schema's marshal bytes (format 2, which writes no back-references, so the
+    bytes depend on content alone): deep, exact about types where ``==`` is not (``True``, ``1``
+    and ``1.0`` come out differently) and fast. An edited schema misses. A flat is built from
+    private copies of the schema and of the ``$ref`` targets it reads, so no later edit of the
+    caller's objects reaches it, and a hit first re-resolves those refs and compares their
+    bytes: the resolver or the document may have changed, or a ref falls back to another root.
+    oneOf/anyOf and discriminators are applied by editing the flat, so those are never shared.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        # Per key: the refs read and their targets' bytes, and the flat (None: never shared).
+        self._entries: dict[bytes, tuple[tuple[tuple[str, bytes | None], ...], _Flat | None]] = {}
+
+    def flatten(self, ctx: _Ctx, schema: Schema) -> _Flat:
+        key = _snapshot(schema) if isinstance(schema, dict) else None
+        if key is None:
+            return _flatten(ctx, schema)
+        entry = self._entries.get(key)
+        if entry is not None:
+            reads, shared = entry
+            if shared is None:
+                return _flatten(ctx, schema)  # its caller edits it: a fresh one each time
+            if all(_snapshot(ctx.resolve(ref)) == blob for ref, blob in reads):
+                return shared
+        ctx.reads = []
+        try:
+            flat = _flatten(ctx, marshal.loads(key))
+            reads = tuple(ctx.reads)
+        finally:
+            ctx.reads = None
+        if any(blob is None for _, blob in reads):
+            return flat  # a target marshal cannot copy: no private copy, so not shared
+        editable = bool(flat.choices) or flat.discriminator is not None
+        self._put(key, (reads, None if editable else flat))
+        return flat
+
+    def _put(
+        self, key: bytes, entry: tuple[tuple[tuple[str, bytes | None], ...], _Flat | None]
+    ) -> None:
+        entries = self._entries
+        while len(entries) >= self._size:
+            try:
+                entries.pop(next(iter(entries)), None)
+            except (RuntimeError, StopIteration):
+                continue  # another thread changed the dict meanwhile; look again
+        entries[key] = entry
+
+
+def _snapshot(schema: Any) -> bytes | None:
+    """The schema's bytes, or None for what marshal cannot write (subclasses, dates...)."""
+    try:
+        return marshal.dumps(schema, 2)
+    except ValueError:  # also raised for nesting too deep to write
+        return None
 
 
 @dataclass(slots=True)
@@ -1006,6 +1083,9 @@ class _Flat:
     write_only: bool = False
     discriminator: Mapping[str, Any] | None = None
     identity: str | None = None
+    # Derived from the fields above, by (hint, integer), once they are final (``_number`` runs
+    # after oneOf/anyOf branches are merged in); a memoised flat keeps them for the next call.
+    number_plans: dict[tuple[str | None, bool], _NumberPlan] | None = None
 
 
 def _flatten(ctx: _Ctx, schema: Schema) -> _Flat:
@@ -1260,7 +1340,7 @@ def _item_schema(flat: _Flat, index: int, *, with_contains: bool) -> Schema:
 
 def _finite_domain(ctx: _Ctx, schema: Schema) -> list[Any] | None:
     """Every value ``schema`` allows, when they are few enough to list (enums, booleans)."""
-    flat = _flatten(ctx, schema)
+    flat = ctx.flats.flatten(ctx, schema)
     if flat.choices or flat.impossible:
         return None
     if flat.enum is not None:
@@ -1379,6 +1459,48 @@ def _number(
     integer: bool,
     excluded: Callable[[Any], bool],
 ) -> int | float:
+    plans = flat.number_plans
+    if plans is None:
+        plans = flat.number_plans = {}
+    plan = plans.get((hint, integer))
+    if plan is None:
+        plan = plans[(hint, integer)] = _number_plan(flat, hint, integer=integer)
+    low, low_ex, high, high_ex = plan.low, plan.low_ex, plan.high, plan.high_ex
+
+    def acceptable(value: int | float) -> bool:
+        fits = _number_fits(
+            value, flat.multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex
+        )
+        return fits and not excluded(value)
+
+    for step, first_k, last_k in plan.windows:
+        k = rng.randint(first_k, last_k)
+        # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
+        for offset in _offsets(k, first_k, last_k, 64):
+            value = _as_number(offset * step, integer)
+            if acceptable(value):
+                return value
+    if low is not None and high is not None:
+        middle = _as_number((low + high) / 2, integer)
+        if acceptable(middle):
+            return middle
+    fallback = low if low is not None else high if high is not None else Fraction(0)
+    return _as_number(fallback, integer)
+
+
+@dataclass(frozen=True, slots=True)
+class _NumberPlan:
+    """What ``_number`` draws from: the bounds with format limits, and each step's window."""
+
+    low: Fraction | None
+    low_ex: bool
+    high: Fraction | None
+    high_ex: bool
+    # (step, first k, last k) per step in the order tried; steps with no window are left out.
+    windows: tuple[tuple[Fraction, int, int], ...]
+
+
+def _number_plan(flat: _Flat, hint: str | None, *, integer: bool) -> _NumberPlan:
     low, low_ex, high, high_ex = flat.low, flat.low_exclusive, flat.high, flat.high_exclusive
     for fmt in flat.formats:
         if fmt in _INT_FORMAT_BOUNDS:
@@ -1402,30 +1524,12 @@ def _number(
         steps = [first, Fraction(1, 10**4), Fraction(1, 10**8)]
     if integer:
         steps = [_fraction_lcm(s, Fraction(1)) for s in steps]
-
-    def acceptable(value: int | float) -> bool:
-        fits = _number_fits(
-            value, flat.multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex
-        )
-        return fits and not excluded(value)
-
+    windows = []
     for step in steps:
         window = _step_window(step, preferred, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
-        if window is None:
-            continue
-        first_k, last_k = window
-        k = rng.randint(first_k, last_k)
-        # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
-        for offset in _offsets(k, first_k, last_k, 64):
-            value = _as_number(offset * step, integer)
-            if acceptable(value):
-                return value
-    if low is not None and high is not None:
-        middle = _as_number((low + high) / 2, integer)
-        if acceptable(middle):
-            return middle
-    fallback = low if low is not None else high if high is not None else Fraction(0)
-    return _as_number(fallback, integer)
+        if window is not None:
+            windows.append((step, *window))
+    return _NumberPlan(low, low_ex, high, high_ex, tuple(windows))
 
 
 @lru_cache(maxsize=4096)
