@@ -6,6 +6,7 @@ the same requests: the same paths, query strings and headers.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -145,12 +146,19 @@ def _login(base: str) -> str:
         return token
 
 
+def _uvicorn_stack() -> str:
+    """What uvicorn picks in this virtualenv (the `serve` extra installs the fast pair)."""
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{parser} parser, {loop} event loop"
+
+
 def run() -> Section:
     section = Section(
         "4. Throughput (uvicorn, one worker, vs Prism)",
         f"""
-`mockmind serve --config examples/shop/mockmind.yaml` (uvicorn, one worker, memory stores,
-offline generator) and Stoplight Prism {"5.14.2"} (`prism mock -v warn`, static mode;
+`mockmind serve --config examples/shop/mockmind.yaml` (uvicorn, one worker, {_uvicorn_stack()},
+memory stores, offline generator) and Stoplight Prism {"5.14.2"} (`prism mock -v warn`, static mode;
 `Prefer: dynamic=true` makes it generate) serve examples/shop/openapi.yaml on loopback, one
 at a time. wrk: 1 thread, {CONNECTIONS} connections, {DURATION_S} s per row, the same Lua
 script (paths and headers) for both. Every row checks mockmind's `X-Mockmind-Source` first.
