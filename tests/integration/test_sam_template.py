@@ -180,7 +180,11 @@ def test_dependencies_layer(template: dict[str, Any], function: dict[str, Any]) 
     assert props["ContentUri"].rstrip("/") == "layers/dependencies"
     assert props["CompatibleRuntimes"] == ["python3.12"]
     assert props["CompatibleArchitectures"] == ["arm64"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+    assert layer["Metadata"] == {
+        "BuildMethod": "makefile",
+        "BuildArchitecture": "arm64",
+        "ContextPath": ".",
+    }
     assert _ref(name) in function["Layers"]
 
 
@@ -504,3 +508,37 @@ def test_event_goes_through_mangum(path: Path) -> None:
     assert echo["host"] == event["requestContext"]["domainName"]
     assert echo["body"] == _body_bytes(event).decode()
     assert echo["cookie"] == ("; ".join(event["cookies"]) if event.get("cookies") else None)
+
+
+# --------------------------------------------------------------------------- the build
+
+
+BUILD = ROOT / ".aws-sam" / "build"
+
+
+def test_function_and_layer_are_built_by_the_makefile(template: dict[str, Any]) -> None:
+    _, resource = _only(template, "AWS::Serverless::Function")
+    assert resource["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "."}
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nbuild-MockmindFunction:" in makefile
+    assert "\nbuild-DependenciesLayer:" in makefile
+
+
+@pytest.mark.skipif(not BUILD.exists(), reason="no sam build output (make test runs sam build)")
+@pytest.mark.parametrize("artifact", ["MockmindFunction", "DependenciesLayer/python"])
+def test_the_built_package_ships_unchecked_bytecode_for_every_module(artifact: str) -> None:
+    # Lambda cannot write bytecode; without it every cold start compiles from source.
+    root = BUILD / artifact
+    sources = [p for p in root.rglob("*.py") if "__pycache__" not in p.parts]
+    assert len(sources) > 50
+    missing, checked = [], []
+    for source in sources:
+        cached = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+        if not cached.exists():
+            missing.append(source)
+            continue
+        flags = int.from_bytes(cached.read_bytes()[4:8], "little")
+        if flags != 1:  # hash-based, not checked against the source (PEP 552)
+            checked.append(cached)
+    assert not missing[:5]
+    assert not checked[:5]
