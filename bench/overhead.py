@@ -98,9 +98,10 @@ def run() -> Section:
         "1. Request overhead (Lambda handler, cache hit)",
         """
 One `GET /admin/stats` of a logged-in session, answered from the response cache, through
-`mockmind.handler.handler` (Mangum, FastAPI, session lookup, routing and validation, rules,
-cache, memory stores; examples/shop, offline generator), against the floor: Mangum around an
-ASGI app that returns a constant body. Same HTTP API v2 event and Lambda context, in process;
+`mockmind.handler.handler` (Mangum, the app's ASGI entry, session lookup, routing and
+validation, rules, cache, memory stores; examples/shop, offline generator; FastAPI serves only
+the admin routes and is not on this path), against the floor: Mangum around an ASGI app that
+returns a constant body. Same HTTP API v2 event and Lambda context, in process;
 median of 5 rounds of 2,000 calls.
 """,
         ["case", "per request", "vs floor", "target"],
