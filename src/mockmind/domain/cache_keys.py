@@ -20,6 +20,8 @@ def normalise_path(path: str) -> str:
 
 
 def canonical_query(query: Mapping[str, list[str]]) -> str:
+    if not query:
+        return ""
     return "&".join(f"{k}={v}" for k in sorted(query) for v in sorted(query[k]))
 
 

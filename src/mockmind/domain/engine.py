@@ -32,7 +32,12 @@ from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.redaction import redacted, redacted_answer, redacted_json_bytes
-from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
+from mockmind.domain.resources import (
+    ResourceAction,
+    ResourceContext,
+    ResourceService,
+    ResourceSpec,
+)
 from mockmind.domain.rules.actions import RuleOutcome, error_response
 from mockmind.domain.rules.book import RuleBook, RuleInput
 from mockmind.domain.sessions import (
@@ -142,6 +147,9 @@ class MockEngine:
         self.settings = settings
         self.world = world
         world.resources.on_write.append(self._initial_state)
+        self._triggers: dict[
+            tuple[str, str], list[tuple[StateMachine, list[Transition], ResourceSpec, str]]
+        ] = {}
 
     async def handle(self, request: MockRequest) -> EngineResult:
         now = self._clock.now()
@@ -308,16 +316,30 @@ class MockEngine:
         moves the order, and ``POST /applications/{applicationId}/documents`` (a nested
         create) moves the application before the document is stored.
         """
-        for machine in self.world.machines.values():
-            transitions = machine.triggered_by(routed.request.method, routed.path_template)
-            spec = self.world.resources.by_name(machine.resource)
-            id_param = spec.id_param if spec is not None else None
-            if transitions and spec is not None and id_param and id_param in routed.path_params:
+        key = (routed.request.method, routed.path_template)
+        candidates = self._triggers.get(key)
+        if candidates is None:
+            candidates = self._triggers[key] = self._triggering(*key)
+        for machine, transitions, spec, id_param in candidates:
+            if id_param in routed.path_params:
                 entity_id = routed.path_params[id_param]
                 parent_id = routed.path_params.get(spec.parent_param or "")
                 action = ResourceAction(spec, "read", entity_id, parent_id)
                 return self._transition(machine, transitions, routed, ctx, action)
         return None
+
+    def _triggering(
+        self, method: str, template: str
+    ) -> list[tuple[StateMachine, list[Transition], ResourceSpec, str]]:
+        """The machines a method and path template trigger, with their resource's id param:
+        the same for every request of that pair, so worked out once (most trigger none)."""
+        found = []
+        for machine in self.world.machines.values():
+            transitions = machine.triggered_by(method, template)
+            spec = self.world.resources.by_name(machine.resource)
+            if transitions and spec is not None and spec.id_param:
+                found.append((machine, transitions, spec, spec.id_param))
+        return found
 
     def _transition(
         self,

@@ -263,6 +263,9 @@ class ResourceContext:
         return self.service.read(self, spec, entity_id)
 
 
+_UNSEEN: Any = object()
+
+
 class ResourceService:
     def __init__(
         self,
@@ -282,6 +285,9 @@ class ResourceService:
         self._store = store
         self._generator = generator
         self._ttl = entity_ttl_seconds
+        # Per method and path template (finitely many: the document's): see classify.
+        self._classified: dict[tuple[str, str], Any] = {}
+        self._item_paths: dict[str, Any] = {}
         self.on_write: list[Callable[[ResourceContext, ResourceSpec, dict[str, Any]], None]] = []
 
     def by_name(self, name: str) -> ResourceSpec | None:
@@ -292,33 +298,56 @@ class ResourceService:
     def classify(
         self, method: str, template: str, path_params: Mapping[str, Any]
     ) -> ResourceAction | None:
+        key = (method, template)
+        found = self._classified.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            # Which spec and kind depend on the method and template alone: worked out once
+            # per pair, not by scanning every spec on every request.
+            found = self._classified[key] = self._classify(method, template)
+        if found is None:
+            return None
+        spec, kind, shape = found
+        if shape == "singleton":
+            return ResourceAction(spec, kind, "_")
+        parent_id = path_params.get(spec.parent_param) if spec.parent_param else None
+        if shape == "collection":
+            return ResourceAction(spec, kind, parent_id=parent_id)
+        return ResourceAction(spec, kind, path_params.get(spec.id_param or ""), parent_id)
+
+    def _classify(self, method: str, template: str) -> tuple[ResourceSpec, str, str] | None:
+        """The spec a request is about, its kind, and its shape: singleton, collection, item."""
         template = template.rstrip("/") or "/"
         method = method.upper()
+        items = {"GET": "read", "PUT": "replace", "PATCH": "merge", "DELETE": "delete"}
         for spec in self.specs.values():
-            parent_id = path_params.get(spec.parent_param) if spec.parent_param else None
             if template == spec.collection_path:
                 if spec.singleton:
-                    kinds = {"GET": "read", "PUT": "replace", "PATCH": "merge", "DELETE": "delete"}
-                    kind = kinds.get(method)
-                    return ResourceAction(spec, kind, "_") if kind else None
+                    kind = items.get(method)
+                    return (spec, kind, "singleton") if kind else None
                 if method in ("GET", "POST"):
-                    kind = "list" if method == "GET" else "create"
-                    return ResourceAction(spec, kind, parent_id=parent_id)
+                    return spec, "list" if method == "GET" else "create", "collection"
             if template == spec.item_path and spec.id_param:
-                kinds = {"GET": "read", "PUT": "replace", "PATCH": "merge", "DELETE": "delete"}
-                kind = kinds.get(method)
+                kind = items.get(method)
                 if kind:
-                    entity_id = path_params.get(spec.id_param)
-                    return ResourceAction(spec, kind, entity_id, parent_id)
+                    return spec, kind, "item"
         return None
 
     def item_action(self, template: str, path_params: Mapping[str, Any]) -> ResourceAction | None:
         """The entity a sub-path like ``/orders/{orderId}/pay`` is about."""
-        for spec in self.specs.values():
-            if spec.item_path and spec.id_param and template.startswith(spec.item_path + "/"):
-                parent_id = path_params.get(spec.parent_param) if spec.parent_param else None
-                return ResourceAction(spec, "read", path_params.get(spec.id_param), parent_id)
-        return None
+        spec = self._item_paths.get(template, _UNSEEN)
+        if spec is _UNSEEN:
+            spec = self._item_paths[template] = next(
+                (
+                    s
+                    for s in self.specs.values()
+                    if s.item_path and s.id_param and template.startswith(s.item_path + "/")
+                ),
+                None,
+            )
+        if spec is None:
+            return None
+        parent_id = path_params.get(spec.parent_param) if spec.parent_param else None
+        return ResourceAction(spec, "read", path_params.get(spec.id_param or ""), parent_id)
 
     # -- storage with copy-on-write over the shared scope
 
