@@ -127,15 +127,18 @@ def verdict(met: bool, target: str) -> str:
     return f"met ({target})" if met else f"**not met** ({target})"
 
 
-def per_call(fn: Callable[[], object], *, number: int, repeat: int = 5) -> float:
-    """The median over ``repeat`` rounds of the mean time of one call, in seconds."""
-    rounds = []
+def per_call(*fns: Callable[[], object], number: int, repeat: int = 5) -> list[float]:
+    """For each function, the median over ``repeat`` rounds of the mean time of one call, in
+    seconds. Rounds take turns (a round of each function, then the next), so a slow spell of
+    a shared machine falls on every function alike instead of on whichever ran then."""
+    rounds: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append((time.perf_counter() - start) / number)
-    return statistics.median(rounds)
+        for fn, times in zip(fns, rounds, strict=True):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times.append((time.perf_counter() - start) / number)
+    return [statistics.median(times) for times in rounds]
 
 
 def free_port() -> int:
