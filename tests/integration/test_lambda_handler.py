@@ -101,6 +101,7 @@ def test_fastapi_is_imported_by_the_first_admin_request_not_the_cold_start() -> 
 import json, sys
 from types import SimpleNamespace
 import mockmind.handler as module
+import mockmind.app.aws  # what an AWS deployment imports: boto3, not numpy
 before = [m for m in ("fastapi", "httpx", "numpy") if m in sys.modules]
 event = json.loads(open(sys.argv[1]).read())
 event["rawPath"] = "/__mockmind/health"

@@ -11,6 +11,7 @@ from mockmind.adapters.sqlite.entity_store import SqliteEntityStore
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
+from mockmind.domain import generator
 from mockmind.domain.generator import OfflineGenerator
 from tests.conftest import EXAMPLES
 
@@ -103,3 +104,15 @@ def test_a_changed_seed_set_is_written_again(
     puts = _count_puts(monkeypatch)
     build(changed, env=env)
     assert puts.count("products") == 3
+
+
+def test_a_new_generator_version_writes_the_seeds_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = _shop_on(tmp_path / "shop.db")
+    env = {"MOCKMIND_STORAGE": "sqlite"}
+    build(loaded, env=env)
+    monkeypatch.setattr(generator, "GENERATOR_VERSION", generator.GENERATOR_VERSION + 1)
+    puts = _count_puts(monkeypatch)
+    build(loaded, env=env)
+    assert puts.count("products") == 12

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import json
 import os
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generator import GENERATOR_VERSION, OfflineGenerator
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -1170,3 +1171,45 @@ def test_a_things_name_is_a_label_and_a_persons_name_is_a_person() -> None:
 
     assert looks_like_people("User") >= 8
     assert looks_like_people("Product") <= 2
+
+
+# -- the generator's version --------------------------------------------------------------------
+
+_GOLDEN_SCHEMAS: list[dict[str, Any]] = [
+    {"type": "integer", "minimum": -50, "maximum": 5000},
+    {"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01},
+    {"type": "boolean"},
+    {"enum": ["placed", "paid", "shipped"]},
+    {"type": "string", "format": "uuid"},
+    {"type": "string", "format": "date-time"},
+    {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 4,
+        "items": {"type": "integer", "minimum": 0, "maximum": 9},
+    },
+    {
+        "type": "object",
+        "required": ["a", "b"],
+        "properties": {
+            "a": {"type": "integer"},
+            "b": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "c": {"type": "boolean"},
+        },
+    },
+    {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 3}, {"type": "boolean"}]},
+]
+# What GENERATOR_VERSION's generator writes for the schemas above (no Faker word lists, whose
+# version the seed marker carries on its own).
+_GOLDEN = {1: "402790a0862c65fcc1a28f1a613cc821aa7a50609d5fcf2cd9e681244381eeb9"}
+
+
+def test_a_change_in_what_is_generated_bumps_the_generator_version() -> None:
+    generator = OfflineGenerator()
+    out = [generator.generate(s, seed=f"golden-{n}") for s in _GOLDEN_SCHEMAS for n in range(8)]
+    found = hashlib.sha256(json.dumps(out, sort_keys=True).encode()).hexdigest()
+    assert found == _GOLDEN.get(GENERATOR_VERSION), (
+        "the generator's output changed: bump GENERATOR_VERSION in domain/generator.py (so "
+        f"durable stores reseed their shared sets) and record {found!r} for it here"
+    )
+    assert generator.settings_key().startswith(f"{GENERATOR_VERSION}/")

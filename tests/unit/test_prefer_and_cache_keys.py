@@ -54,3 +54,16 @@ def test_json_body_by_content() -> None:
 def test_cache_key_separates_parts() -> None:
     assert response_cache_key("s1", "GET", "/a") != response_cache_key("s2", "GET", "/a")
     assert response_cache_key("ab", "c") != response_cache_key("a", "bc")
+
+
+def test_bodies_with_nan_or_infinity_never_share_a_key_with_null() -> None:
+    json_type = "application/json"
+    keys = {
+        canonical_body(body, json_type)
+        for body in (b'{"x": null}', b'{"x": NaN}', b'{"x": Infinity}', b'{"x": -Infinity}')
+    }
+    assert len(keys) == 4
+    assert canonical_body(b'{"x": 1e400}', json_type) != canonical_body(b'{"x": null}', json_type)
+    assert canonical_body(b'{"x": 1.5, "y": 2}', json_type) == canonical_body(
+        b'{"y":2,"x":1.5}', json_type
+    )

@@ -78,3 +78,9 @@ def test_the_byte_check_never_skips_a_body_that_holds_a_secret(value: Any) -> No
     except UnicodeEncodeError:
         return
     assert redacted_answer(value, encoded) == redacted(value)
+
+
+def test_a_secret_key_spelled_with_escapes_is_masked() -> None:
+    body = rb'{"p\u0061ssword": "hunter2", "user": "bob"}'
+    assert json.loads(redacted_json_bytes(body)) == {"password": "***", "user": "bob"}
+    assert json.loads(redacted_json_bytes(rb'{"pa\u017fsword": "x"}')) == {"pa\u017fsword": "***"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.resources import ResourceService, ResourceSpec
@@ -59,3 +61,23 @@ def test_item_action_names_the_entity_of_a_sub_path() -> None:
         assert action is not None
         assert (action.spec.name, action.kind, action.entity_id) == ("orders", "read", order)
     assert service.item_action("/reports/{id}/pay", {"id": "x"}) is None
+
+
+def test_seeding_survives_a_ref_that_does_not_resolve() -> None:
+    def unresolvable(ref: str) -> Any:
+        raise KeyError(ref)
+
+    spec = ResourceSpec(
+        "things",
+        "/things",
+        "/things/{id}",
+        "id",
+        schema={"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}},
+        seed_count=2,
+    )
+    store = MemoryEntityStore()
+    service = ResourceService(
+        {"things": spec}, store, OfflineGenerator(unresolvable), unresolvable, entity_ttl_seconds=60
+    )
+    service.seed_shared(0.0)
+    assert len(store.list("__shared__", "things", now=0.0)) == 2

@@ -24,7 +24,6 @@ from mockmind.adapters.aws import (
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_bucket, create_table
-from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
 from mockmind.adapters.aws.secrets_manager import SecretsManagerSecretProvider
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -36,6 +35,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
+
+    from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
 
 # A request must finish inside API Gateway's 30 s; a few quick retries ride out throttling.
 # The pool matches the vector index's parallel shard fetches at cold start.
@@ -135,6 +136,9 @@ def s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> S3Vector
         )
     prefix = env.get("MOCKMIND_VECTOR_PREFIX", "vectors/")
     quantization = config.intelligent_behavior.vector_store.quantization
+    # Imported here: it needs numpy, which a deployment without a vector store never loads.
+    from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory  # noqa: PLC0415
+
     return S3VectorMemory(s3_client(env), bucket, prefix, quantization=quantization)
 
 

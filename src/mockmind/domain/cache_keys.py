@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -31,10 +32,24 @@ def canonical_body(body: bytes, content_type: str | None) -> str:
         return ""
     if content_type and (content_type.endswith("json") or content_type.endswith("+json")):
         try:
-            return json_codec.canonical(json.loads(body)).decode()
+            parsed = json.loads(body, parse_constant=_refuse, parse_float=_finite)
+            return json_codec.canonical(parsed).decode()
         except ValueError:
             pass
     return hashlib.sha256(body).hexdigest()
+
+
+def _refuse(constant: str) -> Any:
+    # NaN and Infinity (and 1e400, which overflows to it) have no JSON form and the canonical
+    # text writes them as null: such a body is keyed by its bytes, never as one holding null.
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        _refuse(text)
+    return value
 
 
 def digest(value: Any) -> str:

@@ -28,6 +28,7 @@ from mockmind.domain.errors import PayloadTooLarge, RequestError, StoreError, Ve
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.http import REASON_PHRASES, MockRequest, MockResponse, Source
 from mockmind.domain.json_schema import deref
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
@@ -56,6 +57,8 @@ from mockmind.ports.session_store import SessionStore
 logger = logging.getLogger("mockmind.engine")
 
 _SAVE_ATTEMPTS = 5
+# Method and template pairs whose triggered state machines are remembered.
+_TRIGGER_MEMO_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -147,9 +150,9 @@ class MockEngine:
         self.settings = settings
         self.world = world
         world.resources.on_write.append(self._initial_state)
-        self._triggers: dict[
+        self._triggers: BoundedMemo[
             tuple[str, str], list[tuple[StateMachine, list[Transition], ResourceSpec, str]]
-        ] = {}
+        ] = BoundedMemo(_TRIGGER_MEMO_SIZE)
 
     async def handle(self, request: MockRequest) -> EngineResult:
         now = self._clock.now()
@@ -319,7 +322,8 @@ class MockEngine:
         key = (routed.request.method, routed.path_template)
         candidates = self._triggers.get(key)
         if candidates is None:
-            candidates = self._triggers[key] = self._triggering(*key)
+            candidates = self._triggering(*key)
+            self._triggers.put(key, candidates)
         for machine, transitions, spec, id_param in candidates:
             if id_param in routed.path_params:
                 entity_id = routed.path_params[id_param]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
 import ipaddress
 import marshal
 import math
@@ -62,6 +63,10 @@ _REPEAT_SPAN: Final = 6
 _MAP_KEYS: Final = 2
 # Distinct schema contents whose flats a generator keeps; the oldest go first past that.
 _FLAT_MEMO_SIZE: Final = 4096
+# Bumped whenever what is generated for a schema and a seed changes: shared seed sets that an
+# older generator wrote to a durable store are then written again (seed_shared's marker).
+# tests/unit/test_generator.py holds a digest of known output that fails until it is bumped.
+GENERATOR_VERSION: Final = 1
 
 _INT_FORMAT_BOUNDS: Final[Mapping[str, tuple[int, int]]] = {
     "int32": (-(2**31), 2**31 - 1),
@@ -425,8 +430,12 @@ class OfflineGenerator:
         self._pools = _Pools(locale)
         self._max_depth = max(0, max_depth)
         self._flats = _FlatMemo(_FLAT_MEMO_SIZE)
-        # What, beside a schema and a seed, decides what is generated.
-        self.settings_key = f"{locale}/{self._max_depth}"
+        self._locale = locale
+
+    def settings_key(self) -> str:
+        """What, beside a schema and a seed, decides what is generated: this generator's
+        version and settings, and Faker's version (its word lists fill the pools)."""
+        return f"{GENERATOR_VERSION}/{_faker_version()}/{self._locale}/{self._max_depth}"
 
     def generate(
         self,
@@ -2070,3 +2079,12 @@ def _clone(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clone(v) for v in value]
     return value
+
+
+@lru_cache(maxsize=1)
+def _faker_version() -> str:
+    # From its metadata: importing Faker to ask costs a tenth of a second.
+    try:
+        return importlib.metadata.version("faker")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"

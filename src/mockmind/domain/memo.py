@@ -14,8 +14,8 @@ class BoundedMemo[K: Hashable, V]:
         self._size = size
         self._entries: dict[K, V] = {}
 
-    def get(self, key: K) -> V | None:
-        return self._entries.get(key)
+    def get(self, key: K, default: V | None = None) -> V | None:
+        return self._entries.get(key, default)
 
     def put(self, key: K, value: V) -> None:
         entries = self._entries

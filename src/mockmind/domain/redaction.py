@@ -34,9 +34,10 @@ def may_name_a_secret(text: bytes) -> bool:
     """False only when no key in this JSON text can name a secret.
 
     Case-insensitive matching also folds some non-ASCII letters onto ASCII ones (the long s
-    onto s), so text that is not all ASCII is always walked.
+    onto s), so text that is not all ASCII is always walked; and so is text with a ``\\u``
+    escape, which can spell any letter (a client's ``"p\\u0061ssword"``).
     """
-    if not text.isascii():
+    if not text.isascii() or b"\\u" in text:
         return True
     lowered = text.lower()
     # A plain loop: any() over a generator costs more than the searches on a small answer.

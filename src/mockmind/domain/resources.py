@@ -24,6 +24,7 @@ from mockmind.domain.cache_keys import digest
 from mockmind.domain.errors import RequestError
 from mockmind.domain.generator import OfflineGenerator
 from mockmind.domain.json_schema import deref
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.rules.expressions import Expression
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import OperationInfo, SchemaResolver
@@ -264,6 +265,8 @@ class ResourceContext:
 
 
 _UNSEEN: Any = object()
+# Method and template pairs remembered by classify (a document's, or a client's schema routes).
+_TEMPLATE_MEMO_SIZE = 4096
 
 
 class ResourceService:
@@ -285,9 +288,10 @@ class ResourceService:
         self._store = store
         self._generator = generator
         self._ttl = entity_ttl_seconds
-        # Per method and path template (finitely many: the document's): see classify.
-        self._classified: dict[tuple[str, str], Any] = {}
-        self._item_paths: dict[str, Any] = {}
+        # Per method and path template: see classify. Bounded, as schema routes make a
+        # template of any path a client sends.
+        self._classified: BoundedMemo[tuple[str, str], Any] = BoundedMemo(_TEMPLATE_MEMO_SIZE)
+        self._item_paths: BoundedMemo[str, Any] = BoundedMemo(_TEMPLATE_MEMO_SIZE)
         self.on_write: list[Callable[[ResourceContext, ResourceSpec, dict[str, Any]], None]] = []
 
     def by_name(self, name: str) -> ResourceSpec | None:
@@ -303,7 +307,8 @@ class ResourceService:
         if found is _UNSEEN:
             # Which spec and kind depend on the method and template alone: worked out once
             # per pair, not by scanning every spec on every request.
-            found = self._classified[key] = self._classify(method, template)
+            found = self._classify(method, template)
+            self._classified.put(key, found)
         if found is None:
             return None
         spec, kind, shape = found
@@ -336,7 +341,7 @@ class ResourceService:
         """The entity a sub-path like ``/orders/{orderId}/pay`` is about."""
         spec = self._item_paths.get(template, _UNSEEN)
         if spec is _UNSEEN:
-            spec = self._item_paths[template] = next(
+            spec = next(
                 (
                     s
                     for s in self.specs.values()
@@ -344,6 +349,7 @@ class ResourceService:
                 ),
                 None,
             )
+            self._item_paths.put(template, spec)
         if spec is None:
             return None
         parent_id = path_params.get(spec.parent_param) if spec.parent_param else None
@@ -587,7 +593,7 @@ class ResourceService:
             for spec in specs
         ]
         referenced = _referenced_schemas([spec.schema for spec in specs], self._resolve)
-        return digest([self._generator.settings_key, inputs, referenced])[:32]
+        return digest([self._generator.settings_key(), inputs, referenced])[:32]
 
     # -- helpers
 
@@ -705,7 +711,11 @@ def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
 
 
 def _referenced_schemas(roots: list[Any], resolve: SchemaResolver) -> dict[str, Any]:
-    """Every schema reachable through ``$ref`` from the roots, by reference."""
+    """Every schema reachable through ``$ref`` from the roots, by reference.
+
+    A reference that does not resolve is recorded as such: the generator fills it with
+    anything, and a start must not fail over it (nor over a "$ref" key inside an example).
+    """
     found: dict[str, Any] = {}
     pending = list(roots)
     while pending:
@@ -713,7 +723,10 @@ def _referenced_schemas(roots: list[Any], resolve: SchemaResolver) -> dict[str, 
         if isinstance(node, Mapping):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref not in found:
-                found[ref] = resolve(ref)
+                try:
+                    found[ref] = resolve(ref)
+                except Exception as exc:  # any resolver failure, as in the generator
+                    found[ref] = f"unresolved: {type(exc).__name__}"
                 pending.append(found[ref])
             pending.extend(node.values())
         elif isinstance(node, list):
