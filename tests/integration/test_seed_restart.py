@@ -82,12 +82,20 @@ def test_a_changed_schema_behind_a_ref_writes_the_seeds_again(
     assert puts.count("products") == 12
 
 
+def _started(tmp_path: Path) -> LoadedConfig:
+    """The shop on SQLite, started once: its seeds and marker are written."""
+    loaded = _shop_on(tmp_path / "shop.db")
+    build(loaded, env=SQLITE)
+    return loaded
+
+
+SQLITE = {"MOCKMIND_STORAGE": "sqlite"}
+
+
 def test_a_changed_seed_set_is_written_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loaded = _shop_on(tmp_path / "shop.db")
-    env = {"MOCKMIND_STORAGE": "sqlite"}
-    build(loaded, env=env)
+    loaded = _started(tmp_path)
     rules = loaded.config.intelligent_behavior.behavior_model.rules
     products = rules.resources["products"].model_copy(update={"seed": 3})
     resources = {**rules.resources, "products": products}
@@ -102,17 +110,15 @@ def test_a_changed_seed_set_is_written_again(
         loaded.unset_variables,
     )
     puts = _count_puts(monkeypatch)
-    build(changed, env=env)
+    build(changed, env=SQLITE)
     assert puts.count("products") == 3
 
 
 def test_a_new_generator_version_writes_the_seeds_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loaded = _shop_on(tmp_path / "shop.db")
-    env = {"MOCKMIND_STORAGE": "sqlite"}
-    build(loaded, env=env)
+    loaded = _started(tmp_path)
     monkeypatch.setattr(generator, "GENERATOR_VERSION", generator.GENERATOR_VERSION + 1)
     puts = _count_puts(monkeypatch)
-    build(loaded, env=env)
+    build(loaded, env=SQLITE)
     assert puts.count("products") == 12
