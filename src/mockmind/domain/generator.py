@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 
 from rstr.xeger import Xeger
 
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.words import singular
 
 SchemaResolver = Callable[[str], Mapping[str, Any]]
@@ -1007,9 +1008,10 @@ class _FlatMemo:
     """
 
     def __init__(self, size: int) -> None:
-        self._size = size
         # Per key: the refs read and their targets' bytes, and the flat (None: never shared).
-        self._entries: dict[bytes, tuple[tuple[tuple[str, bytes | None], ...], _Flat | None]] = {}
+        self._entries: BoundedMemo[
+            bytes, tuple[tuple[tuple[str, bytes | None], ...], _Flat | None]
+        ] = BoundedMemo(size)
 
     def flatten(self, ctx: _Ctx, schema: Schema) -> _Flat:
         key = _snapshot(schema) if isinstance(schema, dict) else None
@@ -1031,19 +1033,8 @@ class _FlatMemo:
         if any(blob is None for _, blob in reads):
             return flat  # a target marshal cannot copy: no private copy, so not shared
         editable = bool(flat.choices) or flat.discriminator is not None
-        self._put(key, (reads, None if editable else flat))
+        self._entries.put(key, (reads, None if editable else flat))
         return flat
-
-    def _put(
-        self, key: bytes, entry: tuple[tuple[tuple[str, bytes | None], ...], _Flat | None]
-    ) -> None:
-        entries = self._entries
-        while len(entries) >= self._size:
-            try:
-                entries.pop(next(iter(entries)), None)
-            except (RuntimeError, StopIteration):
-                continue  # another thread changed the dict meanwhile; look again
-        entries[key] = entry
 
 
 def _snapshot(schema: Any) -> bytes | None:
