@@ -220,3 +220,38 @@ def test_a_request_the_request_line_part_rejects_never_matches(text: str) -> Non
     for ctx in [CTX, *_LINES]:
         if part is not None and not part.evaluate(ctx):
             assert not condition.matches(ctx)
+
+
+@pytest.mark.parametrize(
+    ("text", "on_method", "on_path"),
+    [
+        ("method == 'POST' and path matches '/orders/*/pay'", True, True),
+        ("method == 'POST' and body.qty > 1", True, False),
+        ("path starts_with '/admin'", False, True),
+        ("method == 'GET' or path == '/a'", False, True),
+        ("query.x == '1'", False, False),
+    ],
+)
+def test_route_parts_split_the_method_from_the_path(
+    text: str, on_method: bool, on_path: bool
+) -> None:
+    method_part, path_part = parse_condition(text).route_parts()
+    assert (method_part is not None, path_part is not None) == (on_method, on_path)
+    if method_part is not None:
+        # Decided with the method alone: the path cannot change its answer.
+        assert method_part.evaluate(Ctx(method="POST", path="/x")) == method_part.evaluate(
+            Ctx(method="POST", path="/orders/1/pay")
+        )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_exprs)
+def test_a_request_either_route_part_rejects_never_matches(text: str) -> None:
+    condition = parse_condition(text)
+    on_method, on_path = condition.route_parts()
+    for ctx in [CTX, *_LINES]:
+        rejected = (on_method is not None and not on_method.evaluate(ctx)) or (
+            on_path is not None and not on_path.evaluate(ctx)
+        )
+        if rejected:
+            assert not condition.matches(ctx)

@@ -10,7 +10,7 @@ import pytest
 
 from mockmind.app.bootstrap import Container, build
 from mockmind.config import parse_config
-from mockmind.domain import engine, resources
+from mockmind.domain.engine import route_plan
 from mockmind.domain.http import MockRequest, MockResponse
 
 CONFIG = """
@@ -191,16 +191,12 @@ def test_history_is_recorded_and_bounded(app: Container) -> None:
     assert session.history[-1].path == "/things/59"
 
 
-def test_per_template_memos_stay_bounded_when_clients_invent_paths(
+def test_route_plans_stay_bounded_when_clients_invent_paths(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Schema routes make a template of any path a client sends.
-    monkeypatch.setattr(resources, "_TEMPLATE_MEMO_SIZE", 16)
-    monkeypatch.setattr(engine, "_TRIGGER_MEMO_SIZE", 16)
+    monkeypatch.setattr(route_plan, "_PLAN_MEMO_SIZE", 16)
     app = build(parse_config(CONFIG, env={}), env={}, clock=clock)
     for n in range(100):
         assert call(app, "GET", f"/probe-{n}").status in (200, 404)
-    world = app.engine.world
-    assert len(world.resources._classified) <= 16
-    assert len(world.resources._item_paths) <= 16
-    assert len(app.engine._triggers) <= 16
+    assert len(app.engine._routes._plans) == 16

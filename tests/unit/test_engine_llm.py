@@ -63,9 +63,9 @@ def _engine(model: FakeModel) -> Container:
     old = container.engine
     container.engine = MockEngine(
         api=old.api,
-        generator=old._generator,
-        sessions=old._sessions,
-        cache=old._cache,
+        generator=old.generator,
+        sessions=container.sessions,
+        cache=container.cache,
         clock=old._clock,
         settings=old.settings,
         world=old.world,

@@ -38,14 +38,14 @@ def _rule(name: str, condition: str, action: Any, priority: int = 0) -> Rule:
 
 def test_require_auth_blocks_anonymous_and_lets_authenticated_through() -> None:
     book = RuleBook([_rule("auth", "path starts_with '/api/protected'", RequireAuth("Login!"))])
-    denied = book.run(_input(), _input())
+    denied = book.run(_input())
     assert denied.response is not None
     assert denied.response.status == 401
     assert denied.response.headers["WWW-Authenticate"] == 'Bearer realm="mockmind"'
     assert denied.response.body["detail"] == "Login!"
     assert denied.answered_by == "auth"
     allowed = _input(authenticated=True)
-    assert book.run(allowed, allowed).response is None
+    assert book.run(allowed).response is None
 
 
 def test_validate_answers_422_with_field_errors() -> None:
@@ -54,12 +54,12 @@ def test_validate_answers_422_with_field_errors() -> None:
 
     book = RuleBook([_rule("v", "method == 'POST'", Validate("Order", "Bad order", errors))])
     bad = _input(method="POST", body={"qty": 0})
-    outcome = book.run(bad, bad)
+    outcome = book.run(bad)
     assert outcome.response is not None
     assert outcome.response.status == 422
     assert outcome.response.body["errors"] == [{"location": "body.qty", "message": "too small"}]
     good = _input(method="POST", body={"qty": 2})
-    assert book.run(good, good).response is None
+    assert book.run(good).response is None
 
 
 def test_respond_is_terminal_and_priority_orders_rules() -> None:
@@ -71,7 +71,7 @@ def test_respond_is_terminal_and_priority_orders_rules() -> None:
             ),
         ]
     )
-    outcome = book.run(_input(), _input())
+    outcome = book.run(_input())
     assert outcome.answered_by == "high"
     assert outcome.response is not None
     assert (outcome.response.status, outcome.response.body) == (503, {"who": "high"})
@@ -87,7 +87,7 @@ def test_non_terminal_actions_accumulate() -> None:
             _rule("r", "method == 'GET'", Respond(204, {}, None)),
         ]
     )
-    outcome = book.run(_input(), _input())
+    outcome = book.run(_input())
     assert outcome.state_updates == {"seen": True}
     assert outcome.delay_seconds == 0.25
     assert outcome.transitions == [("orders", "paid")]
@@ -96,7 +96,7 @@ def test_non_terminal_actions_accumulate() -> None:
 
 def test_non_matching_rules_do_nothing() -> None:
     book = RuleBook([_rule("x", "method == 'DELETE'", Respond(500, {}, None))])
-    assert book.run(_input(), _input()) == RuleOutcome()
+    assert book.run(_input()) == RuleOutcome()
 
 
 def test_delay_distributions() -> None:
@@ -144,9 +144,32 @@ def test_rules_about_other_paths_are_left_out_and_the_order_is_kept() -> None:
     )
     assert [r.name for r in book.candidates("GET", "/admin/stats")] == ["admin", "any"]
     assert [r.name for r in book.candidates("GET", "/tea")] == ["teapot", "any"]
-    # Remembered per method and path, and the answer is the same the second time.
+    # Narrowed once per method; the path checks run per request, so ids never miss.
+    on_get = book.for_route("GET")
+    assert [r.name for r in on_get.candidates("GET", "/admin/7/stats")] == ["admin", "any"]
+    assert [r.name for r in on_get.candidates("GET", "/tea")] == ["teapot", "any"]
     tea = _input(path="/tea", query={"kind": "pot"})
-    assert book.run(tea, tea).answered_by == "teapot"
-    assert book.run(tea, tea).answered_by == "teapot"
+    assert book.run(tea).answered_by == "teapot"
+    assert book.run(tea).answered_by == "teapot"
     admin = _input(path="/admin/stats", authenticated=False)
-    assert book.run(admin, admin).answered_by == "admin"
+    assert book.run(admin).answered_by == "admin"
+
+
+def test_route_rules_leave_out_rules_of_other_methods_once() -> None:
+    book = RuleBook(
+        [
+            _rule(
+                "posts", "method == 'POST' and path starts_with '/orders'", Respond(409, {}, None)
+            ),
+            _rule("gets", "method == 'GET'", Respond(200, {}, None)),
+            _rule("any", "query.x == '1'", Respond(418, {}, None)),
+        ]
+    )
+    on_post = book.for_route("POST")
+    assert [rule.name for rule, _ in on_post.rules] == ["posts", "any"]
+    assert [r.name for r in on_post.candidates("POST", "/orders/9")] == ["posts", "any"]
+    assert [r.name for r in on_post.candidates("POST", "/carts")] == ["any"]
+    post = _input(method="POST", path="/orders/9")
+    assert book.run(post, on_post).answered_by == "posts"
+    # The same answer without a route's narrowing: it only saves work.
+    assert book.run(post).answered_by == "posts"

@@ -41,7 +41,12 @@ from mockmind.domain.rules.expressions import (
     ExpressionSyntaxError,
     parse_expression,
 )
-from mockmind.domain.state_machines import StateMachine, Transition, split_trigger
+from mockmind.domain.state_machines import (
+    StateMachine,
+    Transition,
+    initial_states,
+    split_trigger,
+)
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.entity_store import EntityStore
 
@@ -59,11 +64,16 @@ def assemble_world(
     issues: list[ConfigIssue] = []
     rules_config = loaded.config.intelligent_behavior.behavior_model.rules
     specs = _resources(loaded, api, issues)
-    service = ResourceService(
-        specs, store, generator, api.resolve_ref, entity_ttl_seconds=entity_ttl_seconds
-    )
     names = {spec.name for spec in specs.values()}
     machines = _machines(loaded, names, issues)
+    service = ResourceService(
+        specs,
+        store,
+        generator,
+        api.resolve_ref,
+        entity_ttl_seconds=entity_ttl_seconds,
+        on_write=(initial_states(machines),),
+    )
     book = RuleBook(
         [
             rule

@@ -94,7 +94,7 @@ async def write_response(
         for name, value in mock.headers.items()
     ]
     headers.append((b"x-mockmind-source", mock.source.encode()))
-    if mock.raw is None or mock.raw:
+    if mock.body_kind == "json" or mock.text:
         headers.append((b"content-type", _content_type(mock.media_type)))
     if mock.status >= 200 and mock.status not in (204, 304):
         headers.append((b"content-length", str(len(encoded)).encode()))

@@ -55,16 +55,23 @@ class MockRequest:
         return values[0] if values else None
 
 
+BodyKind = Literal["json", "text", "empty"]
+"""How a response's body is sent: ``body`` as JSON, ``text`` as it is, or nothing at all."""
+
+
 @dataclass
 class MockResponse:
-    """What the mock answers. ``body`` is a JSON value unless ``raw`` is set."""
+    """What the mock answers: ``body`` (a JSON value) when ``body_kind`` is json, ``text``'s
+    bytes when it is text, and no bytes (nor a content type) when it is empty."""
 
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
     source: Source = "offline"
-    raw: bytes | None = None
+    body_kind: BodyKind = "json"
+    # The bytes of a text body (a non-JSON media type); empty for the other kinds.
+    text: bytes = b""
     # Injected by a fault rule: the transport drops the connection or cuts the body short.
     fault: Literal["drop", "truncate"] | None = None
     # The JSON body's bytes once encoded, or as a cache entry kept them: a cache hit then
@@ -72,8 +79,10 @@ class MockResponse:
     encoded_body: bytes | None = field(default=None, repr=False, compare=False)
 
     def encoded(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
+        if self.body_kind == "text":
+            return self.text
+        if self.body_kind == "empty":
+            return b""
         if self.encoded_body is None:
             if self.body is None and self.status in (204, 304):
                 return b""

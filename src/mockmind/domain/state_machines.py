@@ -8,10 +8,12 @@ transition too. A refused transition answers 409 with the current state and the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from mockmind.domain.errors import RequestError
+from mockmind.domain.resources.specs import ResourceSpec
 from mockmind.domain.rules.conditions import Condition
 from mockmind.domain.rules.expressions import Expression
 
@@ -67,3 +69,18 @@ class StateMachine:
 def split_trigger(trigger: str) -> tuple[str, str]:
     method, _, path = trigger.strip().partition(" ")
     return method.upper(), path.strip().rstrip("/") or "/"
+
+
+def initial_states(
+    machines: Mapping[str, StateMachine],
+) -> Callable[[object, ResourceSpec, dict[str, Any]], None]:
+    """A write hook: an entity whose state field holds no state of its machine (a generated
+    one, or none) starts in the machine's initial state."""
+    by_resource = {machine.resource: machine for machine in list(machines.values())[::-1]}
+
+    def set_initial(_ctx: object, spec: ResourceSpec, entity: dict[str, Any]) -> None:
+        machine = by_resource.get(spec.name)
+        if machine is not None and entity.get(machine.field) not in machine.states:
+            entity[machine.field] = machine.initial
+
+    return set_initial

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from mockmind.domain.http import MockRequest
-from mockmind.domain.memo import BoundedMemo
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
@@ -17,18 +16,12 @@ from mockmind.openapi.responses import choose_response
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
-# Distinct (operation, Prefer, Accept) combinations remembered; clients use a handful.
-_PLAN_CACHE_SIZE = 4096
-
 
 class OpenAPIDescription:
     kind = "openapi"
 
     def __init__(self, document: OpenAPIDocument) -> None:
         self.document = document
-        self._plans: BoundedMemo[tuple[str, str, str | None, str | None], ResponsePlan] = (
-            BoundedMemo(_PLAN_CACHE_SIZE)
-        )
 
     @classmethod
     def load(cls, path: Path | str) -> OpenAPIDescription:
@@ -55,26 +48,11 @@ class OpenAPIDescription:
         )
 
     def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
+        """Worked out on each call; the engine's route plans remember it per route."""
         request = routed.request
-        key = (
-            routed.path_template,
-            request.method,
-            request.headers.get("prefer"),
-            request.headers.get("accept"),
-        )
-        plan = self._plans.get(key)
-        if plan is None:
-            # The same operation asked the same way gets the same plan: negotiation and
-            # example lookup were a tenth of a cached answer's time (bench/RESULTS.md).
-            plan = self._plan(*key)
-            self._plans.put(key, plan)
-        return plan
-
-    def _plan(
-        self, template: str, method: str, prefer: str | None, accept: str | None
-    ) -> ResponsePlan:
-        op = self.document.operation(template, method)
-        choice = choose_response(op, prefer, accept)
+        op = self.document.operation(routed.path_template, request.method)
+        headers = request.headers
+        choice = choose_response(op, headers.get("prefer"), headers.get("accept"))
         return ResponsePlan(
             status=choice.status,
             media_type=choice.media_type,

@@ -90,9 +90,7 @@ class Respond:
     body: Any
 
     def apply(self, request: RuleRequest, outcome: RuleOutcome) -> bool:
-        outcome.response = MockResponse(
-            self.status, self.body, dict(self.headers), source="rule", raw=None
-        )
+        outcome.response = MockResponse(self.status, self.body, dict(self.headers), source="rule")
         return True
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockmind.domain.memo import BoundedMemo
-from mockmind.domain.rules.actions import Action, RuleOutcome, RuleRequest
-from mockmind.domain.rules.conditions import Condition, ConditionContext
+from mockmind.domain.rules.actions import Action, RuleOutcome
+from mockmind.domain.rules.conditions import Condition, Node
 
 
 @dataclass(frozen=True)
@@ -19,44 +18,67 @@ class Rule:
     priority: int = 0
 
 
-# Distinct (method, path) pairs whose candidate rules are remembered; paths carry ids.
-_CANDIDATES_MEMO_SIZE = 4096
+@dataclass(frozen=True)
+class RouteRules:
+    """The rules one method and path template may fire, in order.
+
+    What a rule's condition says of the method alone is decided when the route is planned;
+    what it says of the path (``path starts_with '/admin'``) is checked on each request, as
+    one template covers many paths (ids, and server base paths such as ``/v1``).
+    """
+
+    rules: tuple[tuple[Rule, Node | None], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def candidates(self, method: str, path: str) -> Iterator[Rule]:
+        line: _RequestLine | None = None
+        for rule, on_path in self.rules:
+            if on_path is not None:
+                line = line or _RequestLine(method, path)
+                if not on_path.evaluate(line):
+                    continue
+            yield rule
 
 
 class RuleBook:
     """Higher priority first; among equals, the order of the config file.
 
-    Most rules are about some paths only (``path starts_with '/admin'``). Which rules a
-    method and path can match is worked out once per pair, so a request evaluates only those.
+    Most rules are about some routes only (``method == 'POST' and path starts_with '/admin'``):
+    ``for_route`` leaves out, once per method and template, those a route cannot match.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         indexed = sorted(enumerate(rules), key=lambda pair: (-pair[1].priority, pair[0]))
         self.rules = [rule for _, rule in indexed]
-        self._guards = [(rule, rule.condition.request_line_part()) for rule in self.rules]
-        self._candidates: BoundedMemo[tuple[str, str], tuple[Rule, ...]] = BoundedMemo(
-            _CANDIDATES_MEMO_SIZE
-        )
+        self._parts = [(rule, *rule.condition.route_parts()) for rule in self.rules]
+        self._everywhere = RouteRules(tuple((rule, None) for rule in self.rules))
 
     def __len__(self) -> int:
         return len(self.rules)
 
+    def for_route(self, method: str) -> RouteRules:
+        """The rules a request with this method may match, each with its path check."""
+        line = _RequestLine(method, "")
+        return RouteRules(
+            tuple(
+                (rule, on_path)
+                for rule, on_method, on_path in self._parts
+                if on_method is None or on_method.evaluate(line)
+            )
+        )
+
     def candidates(self, method: str, path: str) -> tuple[Rule, ...]:
         """The rules, in order, that a request with this method and path may match."""
-        key = (method, path)
-        found = self._candidates.get(key)
-        if found is None:
-            line = _RequestLine(method, path)
-            found = tuple(
-                rule for rule, guard in self._guards if guard is None or guard.evaluate(line)
-            )
-            self._candidates.put(key, found)
-        return found
+        return tuple(self.for_route(method).candidates(method, path))
 
-    def run(self, context: ConditionContext, request: RuleRequest) -> RuleOutcome:
+    def run(self, request: RuleInput, route: RouteRules | None = None) -> RuleOutcome:
+        """Run the rules in order until one answers; ``route`` narrows them (a route plan's)."""
         outcome = RuleOutcome()
-        for rule in self.candidates(context.method, context.path):
-            if not rule.condition.matches(context):
+        rules = route if route is not None else self._everywhere
+        for rule in rules.candidates(request.method, request.path):
+            if not rule.condition.matches(request):
                 continue
             if rule.action.apply(request, outcome):
                 outcome.answered_by = rule.name

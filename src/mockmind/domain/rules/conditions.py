@@ -380,14 +380,37 @@ class Condition:
             return And(parts) if parts else None
         return None
 
+    def route_parts(self) -> tuple[Node | None, Node | None]:
+        """The request-line part split in two: what holds of the method alone, and the rest
+        (what also needs the concrete path). The first is decided once per route; the
+        second, when there is one, on each request."""
+        part = self.request_line_part()
+        if part is None:
+            return None, None
+        conjuncts = part.operands if isinstance(part, And) else (part,)
+        on_method = tuple(c for c in conjuncts if _references_only(c, _METHOD))
+        on_path = tuple(c for c in conjuncts if not _references_only(c, _METHOD))
+        return _conjunction(on_method), _conjunction(on_path)
+
 
 _REQUEST_LINE = frozenset({"method", "path"})
+_METHOD = frozenset({"method"})
+
+
+def _references_only(node: Node, roots: frozenset[str]) -> bool:
+    found: list[Reference] = []
+    _collect(node, found)
+    return all(ref.root in roots for ref in found)
+
+
+def _conjunction(parts: tuple[Node, ...]) -> Node | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(parts)
 
 
 def _request_line_only(node: Node) -> bool:
-    found: list[Reference] = []
-    _collect(node, found)
-    return all(ref.root in _REQUEST_LINE for ref in found)
+    return _references_only(node, _REQUEST_LINE)
 
 
 def _collect(node: Any, found: list[Reference]) -> None:

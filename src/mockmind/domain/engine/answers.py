@@ -1,0 +1,110 @@
+"""Turning a body and a response plan into the response sent: headers, media type, and
+generated bodies that fit the plan's schema."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from mockmind.domain.cache_keys import digest
+from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.http import REASON_PHRASES, MockResponse, Source
+from mockmind.ports.api_description import ApiDescription, ResponsePlan
+
+logger = logging.getLogger("mockmind.engine")
+
+
+class Answers:
+    def __init__(self, api: ApiDescription, generator: OfflineGenerator) -> None:
+        self._api = api
+        self._generator = generator
+
+    def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
+        headers = {
+            name: _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
+            for name, schema in plan.header_schemas.items()
+        }
+        media = plan.media_type or "application/json"
+        if plan.media_type is None or plan.status in (204, 304):
+            return MockResponse(plan.status, None, headers, media, source, body_kind="empty")
+        if source == "store" and logger.isEnabledFor(logging.DEBUG):
+            # Stored entities were checked when written; re-validating every read cost 78% of
+            # a list request (bench/RESULTS.md, profile), so it is a debugging aid only.
+            errors = self._api.response_errors(plan, body)
+            if errors:
+                logger.debug("stored entity breaks the response schema: %s", errors[:3])
+        if not _is_json(media):
+            text = body if isinstance(body, str) else _json_text(body)
+            return MockResponse(
+                plan.status, body, headers, media, source, body_kind="text", text=text.encode()
+            )
+        return MockResponse(plan.status, body, headers, media, source)
+
+    def body_for(self, plan: ResponsePlan, entity: Any) -> Any:
+        """The entity as the response, or generated content when the response is not the entity.
+
+        An action endpoint may answer with something else (a receipt, a message): then the
+        schema decides, and fields it shares with the entity come from the entity.
+        """
+        if plan.schema is None:
+            return None
+        if not self._api.response_errors(plan, entity):
+            return entity
+        generated = self.generate(plan, short_digest(entity))
+        if isinstance(generated, dict) and isinstance(entity, Mapping):
+            merged = {**generated, **{k: v for k, v in entity.items() if k in generated}}
+            if not self._api.response_errors(plan, merged):
+                return merged
+        return generated
+
+    def generate(self, plan: ResponsePlan, seed: str) -> Any:
+        """Offline content for the plan's schema, the same for the same seed."""
+        if plan.schema is None:
+            return None
+        body = self._generator.generate(plan.schema, seed=seed)
+        if plan.status >= 400 and isinstance(body, dict):
+            body = self._error_realism(plan, body)
+        errors = self._api.response_errors(plan, body)
+        if errors:
+            # The generator is meant to be correct by construction; say loudly when it is not.
+            logger.error("generated body breaks its schema %s: %s", plan.schema_key, errors[:3])
+        return body
+
+    def _error_realism(self, plan: ResponsePlan, body: dict[str, Any]) -> dict[str, Any]:
+        """An error body says the status it is sent with, and a reason that fits it."""
+        reason = REASON_PHRASES.get(plan.status, "Error")
+        fixes: dict[str, Any] = {}
+        for key, value in body.items():
+            lowered = key.lower().replace("_", "")
+            if lowered in ("status", "code", "statuscode", "httpstatus") and isinstance(value, int):
+                fixes[key] = plan.status
+            elif lowered in ("title", "error", "reason") and isinstance(value, str):
+                fixes[key] = reason
+        fixed = {**body, **fixes}
+        return fixed if not self._api.response_errors(plan, fixed) else body
+
+
+def short_digest(value: Any) -> str:
+    return digest(value)[:16]
+
+
+def header_safe(text: str, limit: int = 200) -> str:
+    """A header value: one line of printable ASCII."""
+    cleaned = "".join(c if 32 <= ord(c) < 127 else " " for c in text)
+    return cleaned[:limit]
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type.endswith("/json") or media_type.endswith("+json")
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if not isinstance(value, dict | list) else _json_text(value)

@@ -1,0 +1,76 @@
+"""One request on its way through the engine's steps, and what it changes in its session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockmind.domain.engine.route_plan import RoutePlan
+from mockmind.domain.http import MockRequest
+from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
+from mockmind.domain.rules.book import RuleInput
+from mockmind.domain.sessions import Session
+from mockmind.ports.api_description import RoutedRequest
+
+_UNREAD: Any = object()
+
+
+@dataclass
+class SessionChanges:
+    """What a request does to its session, applied (and re-applied on a race) at the end."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    authenticated: bool | None = None
+
+
+@dataclass
+class Exchange:
+    routed: RoutedRequest
+    route: RoutePlan
+    session: Session | None
+    ctx: ResourceContext
+    changes: SessionChanges
+    # The CRUD action of the request, if it is one.
+    direct: ResourceAction | None
+    # The entity the request is about: the CRUD target, or a sub-path's entity.
+    touched: ResourceAction | None
+    # Whether the client is logged in: asked only when a rule or guard needs it (a bearer
+    # token costs a store read).
+    check_authenticated: Callable[[], bool]
+    _entity: Any = field(default=_UNREAD, repr=False)
+    _authenticated: bool | None = field(default=None, repr=False)
+
+    @property
+    def authenticated(self) -> bool:
+        if self._authenticated is None:
+            self._authenticated = self.check_authenticated()
+        return self._authenticated
+
+    @property
+    def request(self) -> MockRequest:
+        return self.routed.request
+
+    def touched_entity(self, resources: ResourceService) -> dict[str, Any] | None:
+        """The stored entity the request is about, as it was when the request came in."""
+        if self._entity is _UNREAD:
+            touched = self.touched
+            self._entity = None
+            if touched is not None and touched.entity_id is not None:
+                self._entity = resources.peek(self.ctx, touched.spec, touched.entity_id)
+        entity: dict[str, Any] | None = self._entity
+        return entity
+
+    def rule_input(self, entity: dict[str, Any] | None) -> RuleInput:
+        """The request as conditions see it, with the session state as it is now."""
+        request = self.routed.request
+        return RuleInput(
+            method=request.method,
+            path=request.path,
+            headers=request.headers,
+            query=self.routed.query,
+            body=self.routed.body,
+            state=self.ctx.state,
+            entity=entity,
+            authenticated=self.authenticated,
+        )

@@ -1,0 +1,162 @@
+"""The request flow, in the order that guarantees consistency:
+
+session → route and validate → route plan → consistency rules → login/logout → state machine
+transitions → resource responder → content source (example, cache, LLM, offline) → remember.
+
+Rules run before the cache and the store, so no stored or cached answer ever skips a rule.
+Each step is a named part of this package; this module only sequences them. The engine is
+pure: stores, the API description and the generator come in through ports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from mockmind.domain.content import LlmContent
+from mockmind.domain.engine.answers import Answers, short_digest
+from mockmind.domain.engine.content_source import ContentSource
+from mockmind.domain.engine.exchange import Exchange, SessionChanges
+from mockmind.domain.engine.login import Login
+from mockmind.domain.engine.resource_responder import ResourceResponder
+from mockmind.domain.engine.route_plan import RoutePlanner
+from mockmind.domain.engine.session_keeping import SessionKeeper
+from mockmind.domain.engine.settings import EngineSettings, PromptSettings
+from mockmind.domain.engine.transitions import Transitions
+from mockmind.domain.engine.world import World
+from mockmind.domain.errors import PayloadTooLarge, RequestError
+from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.memory import SemanticMemory
+from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.rules.actions import RuleOutcome, error_response
+from mockmind.domain.sessions import Session
+from mockmind.ports.api_description import ApiDescription
+from mockmind.ports.clock import Clock
+from mockmind.ports.response_cache import ResponseCache
+from mockmind.ports.session_store import SessionStore
+
+_ANONYMOUS = "__anonymous__"
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    response: MockResponse
+    session_id: str | None
+    new_session: bool
+
+
+class MockEngine:
+    def __init__(
+        self,
+        *,
+        api: ApiDescription,
+        generator: OfflineGenerator,
+        sessions: SessionStore,
+        cache: ResponseCache,
+        clock: Clock,
+        settings: EngineSettings,
+        world: World,
+        llm: LlmContent | None = None,
+        memory: SemanticMemory | None = None,
+        prompting: PromptSettings | None = None,
+    ) -> None:
+        self.api = api
+        self.generator = generator
+        self.settings = settings
+        self.world = world
+        self._clock = clock
+        self._memory = memory
+        self._sessions = SessionKeeper(sessions, settings, world.auth)
+        self._routes = RoutePlanner(world)
+        answers = Answers(api, generator)
+        self._content = ContentSource(
+            api=api,
+            answers=answers,
+            cache=cache,
+            clock=clock,
+            settings=settings,
+            resources=world.resources,
+            llm=llm,
+            memory=memory,
+            prompting=prompting or PromptSettings(),
+        )
+        self._transitions = Transitions(world)
+        self._resources = ResourceResponder(world, api, answers, self._content, self._transitions)
+        self._login = Login(world.auth, answers) if world.auth is not None else None
+        self._answers = answers
+
+    async def handle(self, request: MockRequest) -> EngineResult:
+        now = self._clock.now()
+        session, is_new = self._sessions.open(request, now)
+        changes = SessionChanges()
+        try:
+            response = await self._respond(request, session, changes, now)
+        except RequestError as exc:
+            response = error_response(exc)
+        if session is not None:
+            interaction = self._sessions.remember(session, is_new, request, response, changes, now)
+            if self._memory is not None:
+                item_id = short_digest([session.id, now, request.method, request.path])
+                await self._memory.remember(session.id, item_id, interaction)
+        return EngineResult(response, session.id if session else None, is_new)
+
+    async def _respond(
+        self, request: MockRequest, session: Session | None, changes: SessionChanges, now: float
+    ) -> MockResponse:
+        if len(request.body) > self.settings.max_body_bytes:
+            raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
+        routed = self.api.route(request)
+        route = self._routes.plan(request.method, routed.path_template)
+        state = {k: v.value for k, v in session.state.items()} if session else {}
+        scope = session.id if session else _ANONYMOUS
+        direct = route.action(routed.path_params)
+        ex = Exchange(
+            routed=routed,
+            route=route,
+            session=session,
+            ctx=self.world.resources.context(scope, now, state, routed.body),
+            changes=changes,
+            direct=direct,
+            touched=route.touched(direct, routed.path_params),
+            check_authenticated=lambda: self._sessions.is_authenticated(request, session, now),
+        )
+        outcome = self._run_rules(ex)
+        changes.state.update(outcome.state_updates)
+        # What a rule set is visible to the rest of this request (guards, expressions).
+        ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
+        if outcome.delay_seconds > 0:
+            await self._clock.sleep(outcome.delay_seconds)
+        if outcome.response is not None:
+            return _with_fault(outcome.response, outcome.fault)
+        return _with_fault(await self._serve(ex, outcome), outcome.fault)
+
+    def _run_rules(self, ex: Exchange) -> RuleOutcome:
+        if not len(ex.route.rules):
+            return RuleOutcome()
+        entity = ex.touched_entity(self.world.resources)
+        return self.world.rules.run(ex.rule_input(entity), ex.route.rules)
+
+    async def _serve(self, ex: Exchange, outcome: RuleOutcome) -> MockResponse:
+        plan = ex.route.response(self.api, ex.routed)
+        if self._login is not None:
+            answered = self._login.respond(ex, plan)
+            if answered is not None:
+                return answered
+        explicit = parse_prefer(ex.request.headers.get("prefer"))
+        if explicit.code is not None or explicit.example is not None:
+            # The client asked for a particular response of the spec: no store semantics.
+            return await self._content.respond(ex, plan)
+        self._transitions.apply_rule_moves(ex, outcome.transitions)
+        transitioned = self._transitions.triggered(ex)
+        if ex.direct is not None:
+            return await self._resources.respond(ex, plan, ex.direct)
+        if transitioned is not None:
+            return self._answers.finish(plan, self._answers.body_for(plan, transitioned), "store")
+        return await self._content.respond(ex, plan)
+
+
+def _with_fault(response: MockResponse, fault: Literal["drop", "truncate"] | None) -> MockResponse:
+    if fault is not None:
+        response.fault = fault
+    return response

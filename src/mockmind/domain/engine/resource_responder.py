@@ -1,0 +1,95 @@
+"""Answers for CRUD requests on resources: list, create, read, replace, merge and delete,
+served from the entity store so what a client POSTs it can GET back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mockmind.domain.engine.answers import Answers
+from mockmind.domain.engine.content_source import ContentSource
+from mockmind.domain.engine.exchange import Exchange
+from mockmind.domain.engine.transitions import Transitions
+from mockmind.domain.engine.world import World
+from mockmind.domain.http import MockResponse
+from mockmind.domain.json_schema import deref
+from mockmind.domain.resources import ResourceAction
+from mockmind.ports.api_description import ApiDescription, ResponsePlan
+
+_TOTAL_FIELDS = ("total", "count", "total_count", "totalCount", "total_items")
+
+
+class ResourceResponder:
+    def __init__(
+        self,
+        world: World,
+        api: ApiDescription,
+        answers: Answers,
+        content: ContentSource,
+        transitions: Transitions,
+    ) -> None:
+        self._world = world
+        self._resources = world.resources
+        self._api = api
+        self._answers = answers
+        self._content = content
+        self._transitions = transitions
+
+    async def respond(
+        self, ex: Exchange, plan: ResponsePlan, action: ResourceAction
+    ) -> MockResponse:
+        resources, answers, ctx = self._resources, self._answers, ex.ctx
+        body = ex.routed.body
+        machine = self._world.machine_for(action.spec.name)
+        if action.kind == "list":
+            entities, total = resources.list(ctx, action, ex.routed.query)
+            response = answers.finish(plan, self._list_body(plan, entities, total), "store")
+            response.headers["X-Total-Count"] = str(total)
+            return response
+        if action.kind == "create":
+            if machine is not None:
+                self._transitions.check_create(machine, body)
+            initial = {machine.field: machine.initial} if machine else None
+            written = await self._content.entity_content(ex, action)
+            entity = resources.create(ctx, action, body, initial, generated=written)
+            if machine is not None:
+                entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
+        elif action.kind == "read":
+            written = None
+            # Only a model needs to know beforehand whether the entity exists: the offline
+            # path lets ``read`` generate it, without a second store lookup per read.
+            if (
+                self._content.has_model
+                and resources.peek(ctx, action.spec, action.entity_id) is None
+            ):
+                written = await self._content.entity_content(ex, action)
+            entity = resources.read(
+                ctx, action.spec, action.entity_id, action.parent_id, generated=written
+            )
+        elif action.kind in ("replace", "merge"):
+            self._transitions.check_write(ctx, action, body)
+            entity = resources.write(ctx, action, body, merge=action.kind == "merge")
+        else:
+            entity = resources.delete(ctx, action)
+            if plan.schema is None:
+                return answers.finish(plan, None, "store")
+        return answers.finish(plan, answers.body_for(plan, entity), "store")
+
+    def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
+        schema = deref(plan.schema, self._api.resolve_ref)
+        if not isinstance(schema, Mapping) or schema.get("type") == "array" or "items" in schema:
+            return entities
+        # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
+        wrapper = self._answers.generate(plan, "envelope")
+        if not isinstance(wrapper, dict):
+            return entities
+        props = schema.get("properties", {})
+        for name, raw in props.items():
+            prop = deref(raw, self._api.resolve_ref)
+            if isinstance(prop, Mapping) and prop.get("type") == "array":
+                wrapper[name] = entities
+                break
+        for name in _TOTAL_FIELDS:
+            if name in props:
+                wrapper[name] = total
+        return wrapper

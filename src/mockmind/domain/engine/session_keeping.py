@@ -1,0 +1,117 @@
+"""Opening a request's session, and saving what the request did to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mockmind.domain.auth import TokenIssuer, bearer_token
+from mockmind.domain.engine.exchange import SessionChanges
+from mockmind.domain.engine.settings import EngineSettings
+from mockmind.domain.errors import VersionConflict
+from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.redaction import redacted_answer, redacted_json_bytes
+from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
+from mockmind.ports.session_store import SessionStore
+
+_SAVE_ATTEMPTS = 5
+
+
+class SessionKeeper:
+    def __init__(
+        self, store: SessionStore, settings: EngineSettings, auth: TokenIssuer | None
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._auth = auth
+
+    def open(self, request: MockRequest, now: float) -> tuple[Session | None, bool]:
+        """The request's session and whether it is new; None when sessions are not tracked."""
+        tracking = self._settings.tracking
+        session_id = session_id_from(request, tracking).session_id
+        if session_id is None and self._auth is not None:
+            # A bearer token this mock issued names its session, for clients without cookies.
+            session_id = self._auth.session_of(bearer_token(request.headers), now)
+        if session_id is not None:
+            existing = self._store.get(session_id, now=now)
+            if existing is not None:
+                return existing, False
+            # A well-formed id we have not seen: the client names a new, empty session.
+            return self._blank(session_id, now), True
+        if not tracking.auto_create:
+            return None, False
+        return self._blank(new_session_id(), now), True
+
+    def is_authenticated(self, request: MockRequest, session: Session | None, now: float) -> bool:
+        if session is not None and session.authenticated:
+            return True
+        auth = self._auth
+        return auth is not None and auth.session_of(bearer_token(request.headers), now) is not None
+
+    def remember(
+        self,
+        session: Session,
+        is_new: bool,
+        request: MockRequest,
+        response: MockResponse,
+        changes: SessionChanges,
+        now: float,
+    ) -> Interaction:
+        """Append the interaction and apply the changes, retrying on a lost race."""
+        settings = self._settings
+        interaction = Interaction(
+            at=now,
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            request_body=trimmed(redacted_json_bytes(request.body)),
+            response_body=(
+                redacted_answer(response.body, response.encoded())
+                if response.body_kind == "json"
+                else None
+            ),
+            source=response.source,
+        )
+
+        def update(current: Session) -> Session:
+            return current.after_request(
+                interaction,
+                timeout_seconds=settings.session_timeout_seconds,
+                max_history=settings.max_history_length,
+                state=changes.state,
+                authenticated=changes.authenticated,
+            )
+
+        save_with_retry(self._store, session, is_new, update, now)
+        return interaction
+
+    def _blank(self, session_id: str, now: float) -> Session:
+        timeout = self._settings.session_timeout_seconds
+        return Session(id=session_id, created_at=now, last_seen=now, expires_at=now + timeout)
+
+
+def save_with_retry(
+    store: SessionStore,
+    session: Session,
+    is_new: bool,
+    update: Callable[[Session], Session],
+    now: float,
+) -> Session:
+    """Optimistic locking: on a lost race, re-read and re-apply the change."""
+    current: Session = session
+    expected: int | None = None if is_new else session.version
+    for _ in range(_SAVE_ATTEMPTS):
+        try:
+            return store.put(update(current), expected_version=expected)
+        except VersionConflict:
+            fresh = store.get(session.id, now=now)
+            current, expected = (fresh, fresh.version) if fresh else (session, None)
+    raise VersionConflict(
+        f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
+    )
+
+
+def trimmed(body: bytes, limit: int = 4096) -> str | None:
+    if not body:
+        return None
+    text = body[:limit].decode("utf-8", errors="replace")
+    return text if len(body) <= limit else text + "…"

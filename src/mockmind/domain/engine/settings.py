@@ -1,0 +1,29 @@
+"""What the engine is told at start-up: session keeping, caching, limits and prompting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mockmind.domain.sessions import SessionTracking
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    tracking: SessionTracking = field(default_factory=SessionTracking)
+    cache_ttl_seconds: int = 300
+    enable_response_cache: bool = True
+    max_history_length: int = 50
+    session_timeout_seconds: int = 3600
+    max_body_bytes: int = 1_048_576
+
+    @property
+    def caches_responses(self) -> bool:
+        return self.enable_response_cache and self.cache_ttl_seconds > 0
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    system_prompt: str = "You are simulating a realistic API."
+    # What the model must respect, in words (state machines, computed fields).
+    rules: tuple[str, ...] = ()
+    token_budget: int = 3000

@@ -1,0 +1,40 @@
+"""The consistency machinery compiled from config: resources, rules, machines and login."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mockmind.domain.auth import TokenIssuer
+from mockmind.domain.resources import ResourceService
+from mockmind.domain.rules.book import RuleBook
+from mockmind.domain.state_machines import StateMachine
+
+
+@dataclass
+class World:
+    resources: ResourceService
+    rules: RuleBook = field(default_factory=lambda: RuleBook([]))
+    machines: Mapping[str, StateMachine] = field(default_factory=dict)
+    auth: TokenIssuer | None = None
+
+    def describe(self) -> tuple[str, ...]:
+        """The guarantees in words, for the model's prompt: what it must not contradict."""
+        lines: list[str] = []
+        for machine in self.machines.values():
+            moves = "; ".join(
+                f"{'/'.join(sorted(t.from_states))} -> {t.to} on {t.trigger}"
+                for t in machine.transitions
+            )
+            lines.append(
+                f"{machine.resource}.{machine.field} starts as {machine.initial!r} and changes "
+                f"only by these transitions: {moves}"
+            )
+        for spec in self.resources.specs.values():
+            for name, expression in spec.computed.items():
+                lines.append(f"{spec.name}.{name} is always {expression.text}")
+        return tuple(lines)
+
+    def machine_for(self, resource: str) -> StateMachine | None:
+        """The machine governing a resource's state field (the first, if several name it)."""
+        return next((m for m in self.machines.values() if m.resource == resource), None)

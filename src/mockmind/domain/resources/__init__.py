@@ -1,0 +1,30 @@
+"""Resources: REST semantics over an entity store (``store``), inferred from the API's
+operations (``inference``), classified per method and template (``classification``), with
+per-scope ids (``ids``) and a shared seed set (``seeding``)."""
+
+from mockmind.domain.resources.classification import ResourceRoute, classify, sub_path_route
+from mockmind.domain.resources.context import ResourceContext
+from mockmind.domain.resources.inference import infer_resources
+from mockmind.domain.resources.querying import merge_patch
+from mockmind.domain.resources.specs import (
+    SHARED_SCOPE,
+    ResourceAction,
+    ResourceSpec,
+    path_segments,
+)
+from mockmind.domain.resources.store import ResourceService, WriteHook
+
+__all__ = [
+    "SHARED_SCOPE",
+    "ResourceAction",
+    "ResourceContext",
+    "ResourceRoute",
+    "ResourceService",
+    "ResourceSpec",
+    "WriteHook",
+    "classify",
+    "infer_resources",
+    "merge_patch",
+    "path_segments",
+    "sub_path_route",
+]

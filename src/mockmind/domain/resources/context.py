@@ -1,0 +1,59 @@
+"""What one request's resource work needs: its scope, its time, and names for expressions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from mockmind.domain.resources.specs import ResourceSpec
+
+
+class EntityViews(Protocol):
+    """The part of the resource service that expressions read through a context."""
+
+    def by_name(self, name: str) -> ResourceSpec | None: ...
+
+    def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]: ...
+
+    def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]: ...
+
+    def read(self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any) -> dict[str, Any]: ...
+
+
+class ResourceContext:
+    """Scope (the session, or the shared seed set), time and request, for one request."""
+
+    def __init__(
+        self,
+        service: EntityViews,
+        scope: str,
+        now: float,
+        state: Mapping[str, Any],
+        request_body: Any = None,
+    ) -> None:
+        self.service = service
+        self.scope = scope
+        self._now = now
+        self.state = state
+        self.request_body = request_body
+
+    def now(self) -> float:
+        return self._now
+
+    def named(self, name: str) -> Any:
+        if name == "state":
+            return dict(self.state)
+        if name == "request":
+            return self.request_body
+        spec = self.service.by_name(name)
+        if spec is None:
+            return None
+        if spec.singleton:
+            return self.service.singleton_view(self, spec)
+        return self.service.all(self, spec)
+
+    def lookup(self, collection: str, entity_id: Any) -> Mapping[str, Any] | None:
+        spec = self.service.by_name(collection)
+        if spec is None or entity_id is None or spec.singleton:
+            return None
+        return self.service.read(self, spec, entity_id)

@@ -1,0 +1,48 @@
+"""Entity ids: a per-scope sequence, and an id of the kind the resource's schema asks for.
+
+An id is a pure function of scope, collection and sequence number, so a restart, a replay or
+another instance derives the same id for the same step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.resources.inference import properties
+from mockmind.domain.resources.specs import META_COLLECTION, SHARED_SCOPE, ResourceSpec
+from mockmind.domain.words import singular
+from mockmind.ports.api_description import SchemaResolver
+from mockmind.ports.entity_store import EntityRecord, EntityStore
+
+
+def next_sequence(
+    store: EntityStore, scope: str, spec: ResourceSpec, now: float, ttl: float
+) -> int:
+    """The next number of the scope's sequence for ``spec``; it starts after the shared seeds."""
+    key = f"seq:{spec.name}"
+    record = store.get(scope, META_COLLECTION, key, now=now)
+    shared = len(store.list(SHARED_SCOPE, spec.name, now=now))
+    seq = int((record.data or {}).get("n", shared)) + 1 if record else shared + 1
+    store.put(scope, META_COLLECTION, EntityRecord(key, {"n": seq}, now), expires_at=now + ttl)
+    return seq
+
+
+def new_id(
+    scope: str,
+    spec: ResourceSpec,
+    seq: int,
+    generator: OfflineGenerator,
+    resolve: SchemaResolver,
+) -> Any:
+    digest = hashlib.sha256(f"{scope}:{spec.name}:{seq}".encode()).digest()
+    if spec.id_kind == "integer":
+        return seq
+    if spec.id_kind == "uuid":
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+    if spec.id_kind == "schema":
+        props = properties(spec.schema, resolve)
+        return generator.generate(props[spec.id_field], seed=digest.hex())
+    return f"{singular(spec.name)}_{digest.hex()[:12]}"

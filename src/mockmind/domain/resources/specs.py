@@ -1,0 +1,60 @@
+"""What a resource is: its paths, id and schema, and one request's action on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mockmind.domain.rules.expressions import Expression
+
+# Entities every session sees (the config's ``seed:``), copied on a session's first write.
+SHARED_SCOPE = "__shared__"
+# Bookkeeping records (id sequences, seed and prefill markers), stored beside the entities.
+META_COLLECTION = "__meta__"
+
+IdKind = Literal["prefixed", "integer", "uuid", "schema"]
+ActionKind = Literal["list", "create", "read", "replace", "merge", "delete"]
+
+_PARAM = re.compile(r"^\{([^}]+)\}$")
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    name: str
+    collection_path: str
+    item_path: str | None = None
+    id_param: str | None = None
+    id_field: str = "id"
+    id_kind: IdKind = "prefixed"
+    singleton: bool = False
+    parent: str | None = None
+    parent_param: str | None = None
+    parent_field: str | None = None
+    schema: Mapping[str, Any] | bool | None = None
+    computed: Mapping[str, Expression] = field(default_factory=dict)
+    on_create: Mapping[str, Expression] = field(default_factory=dict)
+    clears: tuple[str, ...] = ()
+    seed: tuple[Mapping[str, Any], ...] = ()
+    seed_count: int = 0
+    prefill: int = 0
+    filters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceAction:
+    spec: ResourceSpec
+    kind: ActionKind
+    entity_id: Any = None
+    parent_id: Any = None
+
+
+def path_segments(template: str) -> list[str]:
+    return [s for s in template.split("/") if s]
+
+
+def param_name(segment: str) -> str | None:
+    """``{orderId}`` -> ``orderId``; a literal segment has none."""
+    match = _PARAM.match(segment)
+    return match.group(1) if match else None

@@ -1,0 +1,333 @@
+"""Resources: REST semantics over an entity store, so what you POST you can GET back.
+
+A *collection* (``/orders``) lists and creates; its *item path* (``/orders/{orderId}``) reads,
+replaces (PUT), merges (PATCH, JSON merge patch) and deletes. A *singleton* (``/cart``) is one
+entity per session. Collections nest (``/users/{userId}/posts``): a child keeps its parent's
+id, and a child of a missing parent is 404.
+
+Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
+on write: a session's change or delete shadows the shared entity for that session only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from mockmind.domain.errors import RequestError
+from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.resources.classification import classify, sub_path_route
+from mockmind.domain.resources.context import ResourceContext
+from mockmind.domain.resources.ids import new_id, next_sequence
+from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
+from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
+from mockmind.domain.resources.specs import (
+    META_COLLECTION,
+    SHARED_SCOPE,
+    ResourceAction,
+    ResourceSpec,
+)
+from mockmind.domain.words import singular
+from mockmind.ports.api_description import SchemaResolver
+from mockmind.ports.entity_store import EntityRecord, EntityStore
+
+WriteHook = Callable[[ResourceContext, ResourceSpec, dict[str, Any]], None]
+"""Called on every entity before it is stored (a state machine's initial state, say)."""
+
+
+class ResourceService:
+    def __init__(
+        self,
+        specs: Mapping[str, ResourceSpec],
+        store: EntityStore,
+        generator: OfflineGenerator,
+        resolve: SchemaResolver,
+        *,
+        entity_ttl_seconds: float,
+        on_write: Sequence[WriteHook] = (),
+    ) -> None:
+        self._resolve = resolve
+        self.specs = dict(specs)
+        self._by_name: dict[str, ResourceSpec] = {}
+        for spec in self.specs.values():
+            # Nested and top-level paths of one collection share its entities.
+            self._by_name.setdefault(spec.name, spec)
+        self._store = store
+        self._generator = generator
+        self._ttl = entity_ttl_seconds
+        self._on_write = tuple(on_write)
+
+    def by_name(self, name: str) -> ResourceSpec | None:
+        return self._by_name.get(name)
+
+    def context(
+        self, scope: str, now: float, state: Mapping[str, Any], request_body: Any = None
+    ) -> ResourceContext:
+        return ResourceContext(self, scope, now, state, request_body)
+
+    # -- classification (a route plan remembers these per method and template)
+
+    def classify(
+        self, method: str, template: str, path_params: Mapping[str, Any]
+    ) -> ResourceAction | None:
+        route = classify(self.specs.values(), method, template)
+        return route.action(path_params) if route is not None else None
+
+    def item_action(self, template: str, path_params: Mapping[str, Any]) -> ResourceAction | None:
+        """The entity a sub-path like ``/orders/{orderId}/pay`` is about."""
+        route = sub_path_route(self.specs.values(), template)
+        return route.action(path_params) if route is not None else None
+
+    # -- storage with copy-on-write over the shared scope
+
+    def _get(self, ctx: ResourceContext, spec: ResourceSpec, entity_id: str) -> EntityRecord | None:
+        record = self._store.get(ctx.scope, spec.name, entity_id, now=ctx.now())
+        if record is None:
+            record = self._store.get(SHARED_SCOPE, spec.name, entity_id, now=ctx.now())
+        if record is None or record.data is None:
+            return None
+        return record
+
+    def _put(self, ctx: ResourceContext, spec: ResourceSpec, record: EntityRecord) -> None:
+        self._store.put(ctx.scope, spec.name, record, expires_at=ctx.now() + self._ttl)
+
+    def _records(self, ctx: ResourceContext, spec: ResourceSpec) -> list[EntityRecord]:
+        own = {r.id: r for r in self._store.list(ctx.scope, spec.name, now=ctx.now())}
+        shared = [
+            r for r in self._store.list(SHARED_SCOPE, spec.name, now=ctx.now()) if r.id not in own
+        ]
+        merged = [*shared, *own.values()]
+        merged.sort(key=lambda r: (r.created_at, r.id))
+        return [r for r in merged if r.data is not None]
+
+    def peek(
+        self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any
+    ) -> dict[str, Any] | None:
+        """The stored entity, without generating one (rules look, they do not create)."""
+        if spec.singleton:
+            record = self._store.get(ctx.scope, spec.name, "_", now=ctx.now())
+            return dict(record.data) if record is not None and record.data is not None else None
+        own = self._store.get(ctx.scope, spec.name, str(entity_id), now=ctx.now())
+        if own is not None:
+            return dict(own.data) if own.data is not None else None
+        record = self._get(ctx, spec, str(entity_id))
+        return dict(record.data or {}) if record is not None else None
+
+    def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]:
+        return [dict(r.data or {}) for r in self._records(ctx, spec)]
+
+    # -- operations
+
+    def list(
+        self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The page of entities the query asks for, and how many match in all."""
+        spec = action.spec
+        if action.parent_id is not None:
+            self._require_parent(ctx, spec, action.parent_id)
+        self._prefill(ctx, spec, action.parent_id)
+        records = self._records(ctx, spec)
+        if action.parent_id is not None:
+            records = [r for r in records if r.parent == str(action.parent_id)]
+        entities = [dict(r.data or {}) for r in records]
+        for name in spec.filters:
+            if name in query and query[name] is not None:
+                wanted = query[name]
+                entities = [e for e in entities if same(e.get(name), wanted)]
+        total = len(entities)
+        offset, limit = page(query)
+        return entities[offset : offset + limit if limit is not None else None], total
+
+    def create(
+        self,
+        ctx: ResourceContext,
+        action: ResourceAction,
+        body: Any,
+        fixed: Mapping[str, Any] | None = None,
+        *,
+        generated: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A new entity: generated content (the model's, or the offline generator's), the body
+        over it, then ``fixed`` fields over both."""
+        spec = action.spec
+        if action.parent_id is not None:
+            self._require_parent(ctx, spec, action.parent_id)
+        seq = self._next_seq(ctx, spec)
+        entity_id = self._new_id(ctx, spec, seq)
+        content = (
+            dict(generated)
+            if generated is not None
+            else self._generate(spec, f"{ctx.scope}:{spec.name}:new:{seq}")
+        )
+        entity = {**merge_body(content, body), **(fixed or {})}
+        entity[spec.id_field] = entity_id
+        if spec.parent_field and action.parent_id is not None:
+            entity[spec.parent_field] = action.parent_id
+        for name, expression in spec.on_create.items():
+            entity[name] = copy.deepcopy(expression.evaluate(entity, ctx))
+        entity = self._finish_write(ctx, spec, entity)
+        parent = str(action.parent_id) if action.parent_id is not None else None
+        self._put(ctx, spec, EntityRecord(str(entity_id), entity, ctx.now() + seq * 1e-6, parent))
+        for name in spec.clears:
+            self.clear(ctx, name)
+        return entity
+
+    def read(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        entity_id: Any,
+        parent_id: Any = None,
+        *,
+        generated: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The stored entity; one never seen is generated now and stored, so it stays put."""
+        if spec.singleton:
+            return self.singleton_view(ctx, spec)
+        if parent_id is not None:
+            self._require_parent(ctx, spec, parent_id)
+        key = str(entity_id)
+        own = self._store.get(ctx.scope, spec.name, key, now=ctx.now())
+        if own is not None and own.data is None:
+            raise _not_found(spec, entity_id)
+        record = own or self._get(ctx, spec, key)
+        if record is not None:
+            if parent_id is not None and record.parent not in (None, str(parent_id)):
+                raise _not_found(spec, entity_id)
+            return dict(record.data or {})
+        entity = (
+            dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
+        )
+        entity[spec.id_field] = entity_id
+        if spec.parent_field and parent_id is not None:
+            entity[spec.parent_field] = parent_id
+        entity = self._finish_write(ctx, spec, entity)
+        parent = str(parent_id) if parent_id is not None else None
+        self._put(ctx, spec, EntityRecord(key, entity, ctx.now(), parent))
+        return entity
+
+    def write(
+        self, ctx: ResourceContext, action: ResourceAction, body: Any, *, merge: bool
+    ) -> dict[str, Any]:
+        spec = action.spec
+        current = self.read(ctx, spec, action.entity_id, action.parent_id)
+        if merge:
+            entity = merge_patch(current, body)
+        else:
+            entity = dict(body) if isinstance(body, Mapping) else {}
+        if not spec.singleton:
+            entity[spec.id_field] = current.get(spec.id_field, action.entity_id)
+        if spec.parent_field and spec.parent_field in current:
+            entity[spec.parent_field] = current[spec.parent_field]
+        return self.save(ctx, spec, entity, action.parent_id)
+
+    def save(
+        self, ctx: ResourceContext, spec: ResourceSpec, entity: dict[str, Any], parent_id: Any
+    ) -> dict[str, Any]:
+        key = "_" if spec.singleton else str(entity.get(spec.id_field))
+        existing = self._get(ctx, spec, key)
+        created_at = existing.created_at if existing else ctx.now()
+        entity = self._finish_write(ctx, spec, entity)
+        parent = existing.parent if existing else (str(parent_id) if parent_id else None)
+        self._put(ctx, spec, EntityRecord(key, entity, created_at, parent))
+        return entity
+
+    def delete(self, ctx: ResourceContext, action: ResourceAction) -> dict[str, Any]:
+        spec = action.spec
+        if spec.singleton:
+            current = self.singleton_view(ctx, spec)
+            self._store.delete(ctx.scope, spec.name, "_")
+            for name in spec.clears:
+                self.clear(ctx, name)
+            return current
+        key = str(action.entity_id)
+        own = self._store.get(ctx.scope, spec.name, key, now=ctx.now())
+        record = self._get(ctx, spec, key)
+        if record is None or (own is not None and own.data is None):
+            raise _not_found(spec, action.entity_id)
+        if action.parent_id is not None and record.parent not in (None, str(action.parent_id)):
+            raise _not_found(spec, action.entity_id)
+        # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
+        self._put(ctx, spec, EntityRecord(key, None, record.created_at, record.parent))
+        for child in self.specs.values():
+            if child.parent == spec.name:
+                for entity in self._records(ctx, child):
+                    if entity.parent == key:
+                        self._put(ctx, child, EntityRecord(entity.id, None, 0.0, key))
+        return dict(record.data or {})
+
+    def clear(self, ctx: ResourceContext, name: str) -> None:
+        spec = self.by_name(name)
+        if spec is None:
+            return
+        for record in self._records(ctx, spec):
+            self._put(ctx, spec, EntityRecord(record.id, None, record.created_at, record.parent))
+
+    def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]:
+        record = self._store.get(ctx.scope, spec.name, "_", now=ctx.now())
+        if record is None or record.data is None:
+            entity = self._generate(spec, f"{ctx.scope}:{spec.name}")
+            entity = self._finish_write(ctx, spec, entity)
+            self._put(ctx, spec, EntityRecord("_", entity, ctx.now()))
+            return entity
+        # Computed fields of a singleton read other collections, which change without it.
+        return computed(dict(record.data), spec, ctx)
+
+    def seed_shared(self, now: float) -> None:
+        """Write each spec's shared seed set; the same for every session and every restart."""
+        ctx = ResourceContext(self, SHARED_SCOPE, now, {})
+        seed_shared(
+            self._store,
+            list(self._by_name.values()),
+            ctx,
+            self._generator,
+            self._resolve,
+            lambda spec, seq: new_id(SHARED_SCOPE, spec, seq, self._generator, self._resolve),
+        )
+
+    # -- helpers
+
+    def _require_parent(self, ctx: ResourceContext, spec: ResourceSpec, parent_id: Any) -> None:
+        parent = self.by_name(spec.parent) if spec.parent else None
+        if parent is None:
+            return
+        own = self._store.get(ctx.scope, parent.name, str(parent_id), now=ctx.now())
+        if (own is not None and own.data is None) or self._get(ctx, parent, str(parent_id)) is None:
+            raise _not_found(parent, parent_id)
+
+    def _prefill(self, ctx: ResourceContext, spec: ResourceSpec, parent_id: Any) -> None:
+        if spec.prefill <= 0 or spec.seed or spec.seed_count:
+            return
+        marker = f"prefilled:{spec.name}:{parent_id}"
+        if self._store.get(ctx.scope, META_COLLECTION, marker, now=ctx.now()) is not None:
+            return
+        self._store.put(
+            ctx.scope,
+            META_COLLECTION,
+            EntityRecord(marker, {}, ctx.now()),
+            expires_at=ctx.now() + self._ttl,
+        )
+        for _ in range(spec.prefill):
+            self.create(ctx, ResourceAction(spec, "create", parent_id=parent_id), None)
+
+    def _next_seq(self, ctx: ResourceContext, spec: ResourceSpec) -> int:
+        return next_sequence(self._store, ctx.scope, spec, ctx.now(), self._ttl)
+
+    def _new_id(self, ctx: ResourceContext, spec: ResourceSpec, seq: int) -> Any:
+        return new_id(ctx.scope, spec, seq, self._generator, self._resolve)
+
+    def _generate(self, spec: ResourceSpec, seed: str) -> dict[str, Any]:
+        return generate_entity(self._generator, spec, seed)
+
+    def _finish_write(
+        self, ctx: ResourceContext, spec: ResourceSpec, entity: dict[str, Any]
+    ) -> dict[str, Any]:
+        entity = computed(entity, spec, ctx)
+        for hook in self._on_write:
+            hook(ctx, spec, entity)
+        return entity
+
+
+def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
+    return RequestError(404, "Not Found", f"{singular(spec.name)} {entity_id} does not exist")
