@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from mockmind import __version__
-from mockmind.app.api import ADMIN_PREFIX
+from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.bootstrap import Container
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
 
