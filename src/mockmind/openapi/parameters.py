@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mockmind.domain.errors import RequestMismatch
 from mockmind.openapi.pointers import child_uri
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ _MAX_DEPTH = 8
 _COMBINATORS = ("allOf", "oneOf", "anyOf")
 
 
-class StyleError(ValueError):
+class StyleError(RequestMismatch):
     """The raw text does not have the shape its style requires (``;id=`` missing, say)."""
 
 
