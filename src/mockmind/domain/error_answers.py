@@ -14,11 +14,12 @@ What the entries say, and why:
 - Every other error that escapes a request is mockmind failing, and is answered as the
   servers (uvicorn, Mangum) answered it before this table existed: 500 with the text
   ``Internal Server Error``; what went wrong is logged, never sent. Most of them are caught
-  where they are raised (a rule syntax error becomes a config issue, a provider error a
-  fallback to the offline generator, a request mismatch a 404 or a 400); their entries say
-  what would happen if one escaped.
-- Every error ends a CLI command with exit code 1, as each command did before this table;
-  click's own usage errors exit with 2.
+  by their callers (a rule syntax error becomes a config issue, a provider error a fallback
+  to the offline generator, a request mismatch a 404, 405 or 400); their entries say what
+  would happen if one escaped.
+- Every error ends a CLI command with exit code 1, as before this table (config and store
+  errors were caught and exited 1; any other error crashed, which exits 1 too, now with a
+  one-line message instead of a traceback). Click's own usage errors exit with 2.
 - At Lambda start-up (``handler.py``) an error fails the init: Lambda answers, not mockmind.
 """
 

@@ -1,8 +1,8 @@
 """The tree of every error mockmind raises on purpose; each one derives from ``MockmindError``.
 
-The branches are declared here, so that the one table of answers
-(``mockmind.domain.error_answers``) can name them without importing an adapter; leaves that
-belong to one layer live in that layer's module (shown in brackets) and derive from a branch.
+The branches are declared here or in a port, so that the one table of answers
+(``mockmind.domain.error_answers``) can name them without importing an adapter or the OpenAPI
+layer; leaves that belong to one layer live in that layer's module (shown in brackets).
 
 MockmindError
 ├── ConfigError                   the config file or OpenAPI document is unusable
@@ -29,8 +29,8 @@ MockmindError
     └── NotAcceptable             406 [openapi/errors.py]
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
-``ProviderUnavailable``, ``JsonExtractionError`` and ``RequestMismatch`` are caught where they
-are raised and turned into a config issue, a fallback or a ``RequestError``; the rest end a
+``ProviderUnavailable``, ``JsonExtractionError`` and ``RequestMismatch`` are caught by their
+callers and turned into a config issue, a fallback or a ``RequestError``; the rest end a
 start-up or fail a request. Builtin exceptions are left to programming errors (a caller
 breaking a function's contract) and to pydantic validators, which must raise ``ValueError``.
 """
