@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
@@ -14,7 +15,8 @@ from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.app.logging import configure_logging
-from mockmind.domain.errors import ConfigError, StoreError
+from mockmind.domain.error_answers import exit_code
+from mockmind.domain.errors import ConfigError, MockmindError
 
 
 @click.group()
@@ -53,10 +55,8 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     configure_logging(log_level)
-    try:
+    with _exit_on_error():
         container = build(load(config_file, openapi))
-    except ConfigError as exc:
-        _fail(exc)
     click.echo(
         f"mockmind {__version__} serving {container.api.summary()} on http://{host}:{port}",
         err=True,
@@ -75,12 +75,10 @@ def serve(
 def validate_config(file: str) -> None:
     """Check a config file (and its OpenAPI document): a summary, or every error with its line."""
     configure_logging("error")
-    try:
+    with _exit_on_error():
         loaded = load(Path(file))
         # Checking a config must not write to its store (the shared seed set, a DynamoDB table).
         container = build(loaded, env={"MOCKMIND_STORAGE": "memory"})
-    except ConfigError as exc:
-        _fail(exc)
     config = loaded.config
     rules = config.intelligent_behavior.behavior_model.rules
     unset = (
@@ -112,13 +110,8 @@ def init_aws(config_file: str | None) -> None:
     from mockmind.app.aws import init_aws as provision  # noqa: PLC0415
 
     configure_logging("warning")
-    try:
+    with _exit_on_error():
         done = provision(load(config_file).config, os.environ)
-    except ConfigError as exc:
-        _fail(exc)
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
     table = f"table {done.table} (TTL on expires_at)"
     click.echo(f"created {table}" if done.table_created else f"{table} already exists")
     if done.bucket is None:
@@ -129,12 +122,24 @@ def init_aws(config_file: str | None) -> None:
         click.echo(f"bucket {done.bucket} already exists")
 
 
-def _fail(error: ConfigError) -> NoReturn:
+@contextmanager
+def _exit_on_error() -> Iterator[None]:
+    """A mockmind error ends the command: its message on stderr, the error table's exit code."""
+    try:
+        yield
+    except MockmindError as exc:
+        _report(exc)
+        sys.exit(exit_code(exc))
+
+
+def _report(error: MockmindError) -> None:
+    if not isinstance(error, ConfigError):
+        click.echo(f"error: {error}", err=True)
+        return
     count = len(error.issues)
     click.echo(f"error: {count} problem{'s' if count != 1 else ''} in the configuration:", err=True)
     for issue in error.issues:
         click.echo(f"  {issue}", err=True)
-    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from mockmind import __version__
-from mockmind.app.api import ADMIN_PREFIX
+from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.bootstrap import Container
+from mockmind.domain.error_answers import http_answer
+from mockmind.domain.errors import MockmindError, RequestError
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
+
+logger = logging.getLogger("mockmind.http")
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 
@@ -26,33 +31,40 @@ def admin_app(container: Container) -> FastAPI:
     )
     app.state.container = container
 
+    @app.exception_handler(MockmindError)
+    async def failed(request: Request, exc: MockmindError) -> Response:
+        logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(exc)
+
     @app.get(f"{ADMIN_PREFIX}/health")
     async def health() -> dict[str, Any]:
         return _health(container)
 
     @app.get(ADMIN_PREFIX + "/sessions/{session_id}")
-    async def session(session_id: str) -> JSONResponse:
+    async def session(session_id: str) -> Response:
         """What a session remembers: state, login and history (for debugging a test run)."""
         found = None
         if is_valid_session_id(session_id):
             found = container.sessions.get(session_id, now=time.time())
         if found is None:
-            detail = f"no live session {session_id!r}"
-            return JSONResponse({"status": 404, "title": "Not Found", "detail": detail}, 404)
+            return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
         return JSONResponse(session_to_dict(found))
 
     @app.api_route(ADMIN_PREFIX + "/{rest:path}", methods=_METHODS, include_in_schema=False)
-    async def unknown_admin(rest: str) -> JSONResponse:
-        return JSONResponse(
-            {
-                "status": 404,
-                "title": "Not Found",
-                "detail": f"no admin route {ADMIN_PREFIX}/{rest}",
-            },
-            status_code=404,
+    async def unknown_admin(rest: str) -> Response:
+        return error_response(
+            RequestError(404, "Not Found", f"no admin route {ADMIN_PREFIX}/{rest}")
         )
 
     return app
+
+
+def error_response(error: MockmindError) -> Response:
+    """An error as the admin app answers it: as the error table (``domain/error_answers``) says."""
+    answer = http_answer(error)
+    if isinstance(answer.body, str):
+        return PlainTextResponse(answer.body, answer.status, answer.headers)
+    return JSONResponse(dict(answer.body), answer.status, answer.headers)
 
 
 def _health(container: Container) -> dict[str, Any]:

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockmind.app.admin_prefix import is_admin_path
 from mockmind.app.bootstrap import Container
 from mockmind.app.mock_asgi import serve_mock
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-
-ADMIN_PREFIX = "/__mockmind"
 
 
 class MockmindApp:
@@ -30,7 +29,7 @@ class MockmindApp:
         self._admin_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not _is_admin(scope["path"]):
+        if scope["type"] == "http" and not is_admin_path(scope["path"]):
             await serve_mock(self.container, scope, receive, send)
             return
         await self.admin(scope, receive, send)
@@ -52,7 +51,3 @@ class MockmindApp:
 
 def create_app(container: Container) -> MockmindApp:
     return MockmindApp(container)
-
-
-def _is_admin(path: str) -> bool:
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")

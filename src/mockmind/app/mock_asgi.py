@@ -7,6 +7,7 @@ reads the scope and writes the messages itself. It runs the same under uvicorn a
 
 from __future__ import annotations
 
+import logging
 import time
 from urllib.parse import parse_qsl
 
@@ -14,8 +15,13 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from mockmind.app.bootstrap import Container
+from mockmind.domain import json_codec
 from mockmind.domain.engine import EngineResult
+from mockmind.domain.error_answers import HttpAnswer, http_answer
+from mockmind.domain.errors import MockmindError
 from mockmind.domain.http import MockRequest
+
+logger = logging.getLogger("mockmind.http")
 
 # Time kept back from the Lambda deadline to generate an offline answer and send it.
 DEADLINE_MARGIN_SECONDS = 1.5
@@ -23,7 +29,14 @@ DEADLINE_MARGIN_SECONDS = 1.5
 
 async def serve_mock(container: Container, scope: Scope, receive: Receive, send: Send) -> None:
     request = await read_request(scope, receive)
-    result = await container.engine.handle(request)
+    try:
+        result = await container.engine.handle(request)
+    except MockmindError as exc:
+        # The engine answers the client's errors (RequestError) itself: what reaches here is
+        # mockmind failing, answered as the error table says and logged in full.
+        logger.exception("%s %s failed", request.method, request.path)
+        await write_error(http_answer(exc), request, send)
+        return
     await write_response(result, container, request, send)
 
 
@@ -104,6 +117,22 @@ async def write_response(
         # The full length was announced; cutting the body short (or sending none) makes the
         # client see the connection fail mid-answer, which is the fault being injected.
         body = body[: len(body) // 2] if mock.fault == "truncate" else b""
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def write_error(answer: HttpAnswer, request: MockRequest, send: Send) -> None:
+    if isinstance(answer.body, str):
+        encoded = answer.body.encode()
+    else:
+        encoded = json_codec.compact(answer.body)
+    headers: list[tuple[bytes, bytes]] = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in answer.headers.items()
+    ]
+    headers.append((b"content-type", answer.media_type.encode("latin-1")))
+    headers.append((b"content-length", str(len(encoded)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    body = b"" if request.method == "HEAD" else encoded
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 

@@ -1,15 +1,38 @@
-"""Every error the domain raises, so adapters can translate foreign ones at their edge.
+"""The tree of every error mockmind raises on purpose; each one derives from ``MockmindError``.
+
+The branches are declared here or in a port, so that the one table of answers
+(``mockmind.domain.error_answers``) can name them without importing an adapter or the OpenAPI
+layer; leaves that belong to one layer live in that layer's module (shown in brackets).
 
 MockmindError
-├── ConfigError                 config file or OpenAPI document is unusable (start-up only)
-├── StoreError                  a storage adapter failed
-│   └── VersionConflict         a conditional write lost a race (optimistic locking)
-├── SecretNotFound              a key was asked for and no source had it
-└── RequestError                the client's request cannot be answered as asked
-    ├── RouteNotFound           404: no operation matches the path
-    ├── MethodNotAllowed        405: the path exists, the method does not
-    ├── RequestValidationFailed 400/422: parameters or body break the spec
-    └── PayloadTooLarge         413: the body is over the configured limit
+├── ConfigError                   the config file or OpenAPI document is unusable
+│   └── UnresolvableRef           a $ref points at nothing (also a LookupError)
+├── RuleSyntaxError               a rule's condition or expression does not parse
+│   ├── ConditionSyntaxError      [domain/rules/conditions.py]
+│   └── ExpressionSyntaxError     [domain/rules/expressions.py]
+├── StoreError                    a storage adapter failed
+│   └── VersionConflict           a conditional write lost a race (optimistic locking)
+├── SecretNotFound                a key was asked for and no source had it
+├── ProviderError                 a model or embedder call failed [ports/llm.py]
+├── ProviderUnavailable           a provider cannot be built here [ports/llm.py]
+│   └── MiniLMUnavailableError    the minilm extra is missing [adapters/llm/minilm_embedder.py]
+├── JsonExtractionError           a model's answer holds no JSON value [domain/json_extraction.py]
+├── RequestMismatch               one part of a request does not fit the API description
+│   ├── NoRoute                   no path, or no method, matches [openapi/routing.py]
+│   └── StyleError                a parameter's text breaks its style [openapi/parameters.py]
+└── RequestError                  the client's request cannot be answered as asked
+    ├── RouteNotFound             404: no operation matches the path
+    ├── MethodNotAllowed          405: the path exists, the method does not
+    ├── RequestValidationFailed   400/422: parameters or body break the spec
+    ├── PayloadTooLarge           413: the body is over the configured limit
+    ├── UnsupportedMediaType      415 [openapi/errors.py]
+    └── NotAcceptable             406 [openapi/errors.py]
+
+Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
+``ProviderUnavailable``, ``JsonExtractionError`` and ``RequestMismatch`` are caught by their
+callers and turned into a config issue, a fallback or a ``RequestError``; the rest end a
+start-up or fail a request. Builtin exceptions are left to programming errors (a caller
+breaking a function's contract) and to pydantic validators, which must raise ``ValueError``.
 """
 
 from __future__ import annotations
@@ -50,6 +73,31 @@ class ConfigError(MockmindError):
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
+class UnresolvableRef(ConfigError, LookupError):
+    """A ``$ref`` points at nothing: a missing file, a bad pointer or a cycle of bare refs.
+
+    A ``LookupError`` too, so code that follows ``$ref`` strings can catch it like a missing
+    key (a schema resolver's contract).
+    """
+
+    def __init__(self, ref: str, message: str, source: str | None = None) -> None:
+        self.ref = ref
+        super().__init__([ConfigIssue(ref, message, source=source)])
+
+
+class RuleSyntaxError(MockmindError):
+    """A rule's condition or expression does not parse; ``column`` is 1-based in ``text``.
+
+    Parsing knows the text, not where the config holds it: assembling the rules turns this
+    into a ``ConfigIssue`` with the file and line.
+    """
+
+    def __init__(self, text: str, column: int, message: str) -> None:
+        self.text = text
+        self.column = column
+        super().__init__(f"column {column}: {message}")
+
+
 class StoreError(MockmindError):
     """A storage backend failed; the message names the operation and the backend."""
 
@@ -60,6 +108,11 @@ class VersionConflict(StoreError):
 
 class SecretNotFound(MockmindError):
     """No source held the secret that was asked for (the message never holds a value)."""
+
+
+class RequestMismatch(MockmindError):
+    """One part of a request does not fit the API description (no route, a malformed
+    parameter); the layer checking the request turns it into the client's ``RequestError``."""
 
 
 @dataclass

@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from mockmind.domain.errors import MockmindError
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _OPENERS = {"{": "}", "[": "]"}
 # Each failed candidate costs a parse; a pathological answer must not cost seconds.
@@ -21,7 +23,9 @@ _MAX_CANDIDATES = 64
 _MAX_UNWRAP = 2
 
 
-class JsonExtractionError(ValueError):
+class JsonExtractionError(MockmindError):
+    """The text holds no usable JSON value; ``reason`` says why (empty, cut off, none found)."""
+
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)

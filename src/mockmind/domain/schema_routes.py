@@ -18,7 +18,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockmind.domain.errors import RequestError, RequestValidationFailed
+from mockmind.domain.errors import RequestError, RequestValidationFailed, UnresolvableRef
 from mockmind.domain.http import REASON_PHRASES, MockRequest
 from mockmind.domain.json_schema import multiple_of
 from mockmind.domain.prefer import parse_prefer
@@ -113,7 +113,7 @@ class SchemaRoutes:
     def resolve_ref(self, ref: str) -> Mapping[str, Any]:
         name = ref.rsplit("/", 1)[-1]
         if name not in self._schemas:
-            raise KeyError(f"no schema named {name!r} in config schemas")
+            raise UnresolvableRef(ref, f"no schema named {name!r} in config schemas")
         return self._schemas[name]
 
     def _schema_for(self, segment: str) -> str | None:

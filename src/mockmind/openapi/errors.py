@@ -1,15 +1,15 @@
-"""Errors the OpenAPI layer adds to ``mockmind.domain.errors``.
+"""Errors the OpenAPI layer adds to ``mockmind.domain.errors`` (which draws the whole tree).
 
-``UnsupportedMediaType`` and ``NotAcceptable`` are ``RequestError``s (the client sees them);
-``UnresolvableRef`` is a ``ConfigError`` (the document is broken) that is also a
-``LookupError``, so code that follows ``$ref`` strings can catch it like a missing key.
+``UnsupportedMediaType`` and ``NotAcceptable`` are ``RequestError``s (the client sees them).
+``UnresolvableRef`` is declared in the domain, whose config schemas have ``$ref``s too, and
+is importable from here as well.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockmind.domain.errors import ConfigError, ConfigIssue, RequestError
+from mockmind.domain.errors import RequestError, UnresolvableRef
 
 
 class UnsupportedMediaType(RequestError):
@@ -43,9 +43,4 @@ class NotAcceptable(RequestError):
         )
 
 
-class UnresolvableRef(ConfigError, LookupError):
-    """A ``$ref`` points at nothing: a missing file, a bad pointer or a cycle of bare refs."""
-
-    def __init__(self, ref: str, message: str, source: str | None = None) -> None:
-        self.ref = ref
-        super().__init__([ConfigIssue(ref, message, source=source)])
+__all__ = ["NotAcceptable", "UnresolvableRef", "UnsupportedMediaType"]

@@ -10,12 +10,57 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from mockmind.openapi.document import OpenAPIDocument
+    from jsonschema.protocols import Validator
+
+    from mockmind.openapi.schemas import Context
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class DocumentNodes(Protocol):
+    """What building and checking an operation needs from its document.
+
+    ``OpenAPIDocument`` is the one implementation. It builds operations, so naming it here
+    would make the document and its operations import each other; this protocol keeps the
+    dependency one way (the document knows the model, the model knows only this).
+    """
+
+    @property
+    def raw(self) -> Mapping[str, Any]: ...
+
+    # Hashable by identity: per-document memos (the request checks' lru_caches) key on it.
+    def __hash__(self) -> int: ...
+
+    def path_item(self, template: str) -> tuple[Mapping[str, Any], str]:
+        """The path item of ``template`` (references followed) and its URI."""
+        ...
+
+    def absolute(self, ref: str, base: str | None = None) -> str:
+        """``ref`` as an absolute URI, relative to ``base`` (by default the main document)."""
+        ...
+
+    def public(self, uri: str) -> str:
+        """``uri`` as shown to callers: ``#/…`` inside the main document, absolute elsewhere."""
+        ...
+
+    def locate(self, ref: str, base: str | None = None) -> tuple[Any, str]:
+        """The node ``ref`` points at and its absolute URI (no chain following)."""
+        ...
+
+    def deref_located(self, node: Any, uri: str) -> tuple[Any, str]:
+        """Follow a chain of ``$ref``s from ``node`` (found at ``uri``) to a real node."""
+        ...
+
+    def remember(self, node: Any, uri: str) -> None:
+        """Note where ``node`` lives, so a validator for it resolves refs against its file."""
+        ...
+
+    def validator(self, schema_or_pointer: Any, context: Context = None) -> Validator:
+        """A cached validator for a pointer or a schema object."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +134,7 @@ class Operation:
     security: tuple[Mapping[str, Any], ...] | None
     pointer: str
     raw: Mapping[str, Any] = field(repr=False)
-    document: OpenAPIDocument = field(repr=False, compare=False)
+    document: DocumentNodes = field(repr=False, compare=False)
 
     def parameters_in(self, location: str) -> tuple[Parameter, ...]:
         return tuple(p for p in self.parameters if p.location == location)

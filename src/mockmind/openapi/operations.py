@@ -8,9 +8,10 @@ with the URI where it lives, and validators resolve what is inside it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockmind.openapi.model import (
+    DocumentNodes,
     MediaType,
     Operation,
     Parameter,
@@ -20,15 +21,12 @@ from mockmind.openapi.model import (
 )
 from mockmind.openapi.pointers import child_uri
 
-if TYPE_CHECKING:
-    from mockmind.openapi.document import OpenAPIDocument
-
 _DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie": "form"}
 # The spec says these header parameters are ignored: the transport owns them.
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 
-def build_operation(doc: OpenAPIDocument, template: str, method: str) -> Operation:
+def build_operation(doc: DocumentNodes, template: str, method: str) -> Operation:
     item, item_uri = doc.path_item(template)
     key = method.lower()
     op = item.get(key)
@@ -71,7 +69,7 @@ def build_operation(doc: OpenAPIDocument, template: str, method: str) -> Operati
     )
 
 
-def _parameters(doc: OpenAPIDocument, nodes: Any, list_uri: str) -> list[Parameter]:
+def _parameters(doc: DocumentNodes, nodes: Any, list_uri: str) -> list[Parameter]:
     if not isinstance(nodes, list):
         return []
     found: list[Parameter] = []
@@ -108,7 +106,7 @@ def _parameters(doc: OpenAPIDocument, nodes: Any, list_uri: str) -> list[Paramet
 
 
 def _schema_of(
-    doc: OpenAPIDocument, node: Mapping[str, Any], uri: str
+    doc: DocumentNodes, node: Mapping[str, Any], uri: str
 ) -> tuple[Any, str | None, str | None]:
     """(schema, its URI, media type) of a parameter or header: ``schema`` or ``content``."""
     if "schema" in node:
@@ -126,7 +124,7 @@ def _schema_of(
     return None, None, None
 
 
-def _content(doc: OpenAPIDocument, node: Any, uri: str) -> dict[str, MediaType]:
+def _content(doc: DocumentNodes, node: Any, uri: str) -> dict[str, MediaType]:
     if not isinstance(node, Mapping):
         return {}
     content: dict[str, MediaType] = {}
@@ -150,7 +148,7 @@ def _content(doc: OpenAPIDocument, node: Any, uri: str) -> dict[str, MediaType]:
     return content
 
 
-def _request_body(doc: OpenAPIDocument, ref_or_node: Any, uri: str) -> RequestBody | None:
+def _request_body(doc: DocumentNodes, ref_or_node: Any, uri: str) -> RequestBody | None:
     node, uri = doc.deref_located(ref_or_node, uri)
     if not isinstance(node, Mapping):
         return None
@@ -161,7 +159,7 @@ def _request_body(doc: OpenAPIDocument, ref_or_node: Any, uri: str) -> RequestBo
     )
 
 
-def _response(doc: OpenAPIDocument, key: str, ref_or_node: Any, uri: str) -> Response:
+def _response(doc: DocumentNodes, key: str, ref_or_node: Any, uri: str) -> Response:
     node, uri = doc.deref_located(ref_or_node, uri)
     if not isinstance(node, Mapping):
         node = {}

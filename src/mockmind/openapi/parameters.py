@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mockmind.domain.errors import RequestMismatch
 from mockmind.openapi.pointers import child_uri
 
 if TYPE_CHECKING:
-    from mockmind.openapi.document import OpenAPIDocument
+    from mockmind.openapi.model import DocumentNodes
 
 _INTEGER = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
@@ -23,21 +24,21 @@ _MAX_DEPTH = 8
 _COMBINATORS = ("allOf", "oneOf", "anyOf")
 
 
-class StyleError(ValueError):
+class StyleError(RequestMismatch):
     """The raw text does not have the shape its style requires (``;id=`` missing, say)."""
 
 
 class SchemaView:
     """A schema node with the URI it lives at, so references inside it resolve correctly."""
 
-    def __init__(self, doc: OpenAPIDocument, node: Any, uri: str) -> None:
+    def __init__(self, doc: DocumentNodes, node: Any, uri: str) -> None:
         self.doc = doc
         self.node: Any
         self.uri: str
         self.node, self.uri = doc.deref_located(node, uri) if node is not None else (None, uri)
 
     @classmethod
-    def at(cls, doc: OpenAPIDocument, pointer: str | None) -> SchemaView | None:
+    def at(cls, doc: DocumentNodes, pointer: str | None) -> SchemaView | None:
         if pointer is None:
             return None
         uri = doc.absolute(pointer)

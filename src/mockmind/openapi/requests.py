@@ -17,14 +17,20 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from mockmind.domain.errors import RequestValidationFailed
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.errors import UnsupportedMediaType
 from mockmind.openapi.media import is_json, match_request_type, parse_media_type
-from mockmind.openapi.model import MatchedOperation, MediaType, Operation, Parameter
+from mockmind.openapi.model import (
+    DocumentNodes,
+    MatchedOperation,
+    MediaType,
+    Operation,
+    Parameter,
+)
 from mockmind.openapi.parameters import (
     SchemaView,
     StyleError,
@@ -36,9 +42,6 @@ from mockmind.openapi.parameters import (
     split_simple,
 )
 from mockmind.openapi.schemas import iter_errors
-
-if TYPE_CHECKING:
-    from mockmind.openapi.document import OpenAPIDocument
 
 MAX_ERRORS = 50
 # RFC 9110: a body without Content-Type may be treated as application/octet-stream.
@@ -81,7 +84,7 @@ def location(prefix: str, path: Iterable[object]) -> str:
 
 
 def schema_errors(
-    doc: OpenAPIDocument, pointer: str, value: Any, prefix: str, limit: int = MAX_ERRORS
+    doc: DocumentNodes, pointer: str, value: Any, prefix: str, limit: int = MAX_ERRORS
 ) -> list[Error]:
     validator = doc.validator(pointer, context="request")
     found: list[Error] = []
@@ -174,7 +177,7 @@ def validate_request(matched: MatchedOperation, request: MockRequest) -> Validat
 
 
 def _parameter(
-    doc: OpenAPIDocument,
+    doc: DocumentNodes,
     param: Parameter,
     *,
     matched: MatchedOperation,
@@ -249,7 +252,7 @@ class _Shape:
 
 
 @lru_cache(maxsize=4096)
-def _shape(doc: OpenAPIDocument, pointer: str | None) -> _Shape:
+def _shape(doc: DocumentNodes, pointer: str | None) -> _Shape:
     # Every request walked the schema (its branches and types) for each of these; a list
     # request's three query parameters spent more here than in the rest of the routing.
     view = SchemaView.at(doc, pointer)
@@ -265,14 +268,14 @@ def _private(value: Any) -> Any:
 
 
 @lru_cache(maxsize=8192)
-def _coerced(doc: OpenAPIDocument, pointer: str | None, raw: str) -> Any:
+def _coerced(doc: DocumentNodes, pointer: str | None, raw: str) -> Any:
     """A scalar parameter's string as its schema's type (``"10"`` -> 10), remembered."""
     return coerce_structure(raw, _shape(doc, pointer).view)
 
 
 @lru_cache(maxsize=8192)
 def _scalar_errors(
-    doc: OpenAPIDocument, pointer: str, kind: str, value: Any, where: str
+    doc: DocumentNodes, pointer: str, kind: str, value: Any, where: str
 ) -> tuple[Error, ...]:
     """A scalar parameter's errors, remembered: clients send the same few values over and
     over (``limit=10``), and jsonschema took a third of a list request to say so again.
@@ -344,7 +347,7 @@ def _raw_value(
 
 
 def _body(
-    doc: OpenAPIDocument, op: Operation, request: MockRequest, errors: list[Error]
+    doc: DocumentNodes, op: Operation, request: MockRequest, errors: list[Error]
 ) -> tuple[Any, str | None, dict[str, UploadedFile]]:
     spec = op.request_body
     actual = request.content_type
@@ -399,7 +402,7 @@ def _body(
     return value, concrete, files
 
 
-def _form(doc: OpenAPIDocument, media: MediaType, fields: dict[str, list[Any]]) -> dict[str, Any]:
+def _form(doc: DocumentNodes, media: MediaType, fields: dict[str, list[Any]]) -> dict[str, Any]:
     """Form fields typed by the body schema's properties and the media type's ``encoding``."""
     schema = SchemaView.at(doc, media.schema_pointer)
     result: dict[str, Any] = {}

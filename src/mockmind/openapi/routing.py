@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from mockmind.domain.errors import RequestMismatch
 from mockmind.domain.memo import BoundedMemo
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
@@ -40,7 +41,7 @@ class RouteMatch:
     path_params: dict[str, str]
 
 
-class NoRoute(Exception):
+class NoRoute(RequestMismatch):
     """No path matches; ``allowed`` is non-empty when a path matched but not the method."""
 
     def __init__(self, allowed: Sequence[str] = ()) -> None:

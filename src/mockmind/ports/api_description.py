@@ -77,7 +77,9 @@ class ApiDescription(Protocol):
         """Why ``body`` breaks the plan's schema; empty when it conforms."""
         ...
 
-    def resolve_ref(self, ref: str) -> Mapping[str, Any]: ...
+    def resolve_ref(self, ref: str) -> Mapping[str, Any]:
+        """The schema ``ref`` names; raises ``UnresolvableRef`` (a LookupError) if none."""
+        ...
 
     def named_schema(self, name: str) -> Mapping[str, Any] | None:
         """A ``$ref`` to the schema called ``name`` (components or config), or None."""

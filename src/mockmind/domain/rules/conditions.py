@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
 
+from mockmind.domain.errors import RuleSyntaxError
+
 _GRAMMAR = r"""
 ?start: or_expr
 ?or_expr: and_expr (_OR and_expr)*
@@ -68,13 +70,8 @@ _PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 _ROOTS_WITH_KEYS = {"header", "query", "body", "state", "entity"}
 
 
-class ConditionSyntaxError(ValueError):
+class ConditionSyntaxError(RuleSyntaxError):
     """A condition that does not parse; ``column`` is 1-based within the condition text."""
-
-    def __init__(self, text: str, column: int, message: str) -> None:
-        self.text = text
-        self.column = column
-        super().__init__(f"column {column}: {message}")
 
 
 class ConditionContext(Protocol):

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 from lark import Lark, Token, Transformer, UnexpectedInput, v_args
 
+from mockmind.domain.errors import RuleSyntaxError
+
 _GRAMMAR = r"""
 ?start: expr
 ?expr: term (ADDOP term)*       -> arith
@@ -48,11 +50,8 @@ STRING: /'(\\.|[^'\\])*'/ | /"(\\.|[^"\\])*"/
 _PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 
-class ExpressionSyntaxError(ValueError):
-    def __init__(self, text: str, column: int, message: str) -> None:
-        self.text = text
-        self.column = column
-        super().__init__(f"column {column}: {message}")
+class ExpressionSyntaxError(RuleSyntaxError):
+    """An expression that does not parse, or calls a function it should not."""
 
 
 class ExpressionContext(Protocol):
