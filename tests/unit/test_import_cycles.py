@@ -155,7 +155,7 @@ def test_the_graph_sees_the_modules_and_their_imports() -> None:
     modules = module_files()
     graph = import_graph(modules)
     assert "mockmind.domain.errors" in modules
-    assert "mockmind.domain.errors" in graph["mockmind.domain.engine"]
+    assert "mockmind.domain.errors" in graph["mockmind.domain.engine.flow"]
     assert "mockmind.app.admin" in graph["mockmind.app.api"]  # a lazy import
     assert "mockmind.app.admin" not in import_graph(modules, lazy=False)["mockmind.app.api"]
 

@@ -21,9 +21,14 @@ def error_response(error: MockmindError) -> MockResponse:
     """The mock's answer to an error, as the error table (``domain/error_answers``) builds it."""
     answer = http_answer(error)
     if isinstance(answer.body, str):
-        raw = answer.body.encode()
         return MockResponse(
-            answer.status, None, answer.headers, answer.media_type, source="rule", raw=raw
+            answer.status,
+            None,
+            answer.headers,
+            answer.media_type,
+            source="rule",
+            body_kind="text",
+            text=answer.body.encode(),
         )
     return MockResponse(answer.status, dict(answer.body), answer.headers, source="rule")
 
