@@ -54,6 +54,7 @@ def test_staging_and_the_lock_are_not_keys_and_leave_no_temporary_files(root: Pa
         store.put_if_match("index.json", b"v2", '"stale"')
     store.put_if_match("index.json", b"v3", etag)
     assert store.list_keys("") == ["index.json"]
+    assert store.list_keys(".mockmind-blobs/") == []
     assert store.list_folders("") == []
     assert sorted(os.listdir(root / ".mockmind-blobs")) == ["lock"]
 

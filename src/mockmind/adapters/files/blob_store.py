@@ -87,7 +87,7 @@ class FolderBlobStore:
 
     def list_keys(self, prefix: str) -> list[str]:
         folder = prefix.rpartition("/")[0]
-        if folder and not _valid(folder.split("/")):
+        if folder and (not _valid(folder.split("/")) or folder.split("/")[0] == _WORK):
             return []  # no key this store can hold starts so
         top = os.path.join(self._root, *folder.split("/")) if folder else self._root
 
