@@ -33,7 +33,8 @@ from bench.report import (
     upload_vector_index,
     verdict,
 )
-from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
+from mockmind.adapters.aws.s3_blob_store import S3BlobStore
+from mockmind.adapters.blob_vector_memory import BlobVectorMemory
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
 from mockmind.adapters.vector_index import Quantization, VectorIndex, error_bounds, quantize
 
@@ -238,7 +239,8 @@ def cold_start(s3: Any, n: int) -> dict[str, dict[str, float]]:
         gc.collect()
         counting = _CountingClient(s3)
         start = time.perf_counter()
-        loaded = S3VectorMemory(counting, bucket, "vectors/", quantization=quantization)  # type: ignore[arg-type]
+        store = S3BlobStore(counting, bucket)  # type: ignore[arg-type]
+        loaded = BlobVectorMemory.load(store, "vectors/", quantization=quantization)
         seconds = time.perf_counter() - start
         results[quantization] = {
             "fetched": counting.fetched,
@@ -358,7 +360,7 @@ before each block so neither library's idle worker threads still spin in the oth
     section.notes += notes_bytes
     section.notes.append(
         "Cold start from S3 (moto on loopback): bytes are GET bodies; memory is what the "
-        "loaded adapter holds for searching (`S3VectorMemory.nbytes`). Then searches of the "
+        "loaded adapter holds for searching (`BlobVectorMemory.nbytes`). Then searches of the "
         "loaded index: for int8, the rows a search re-scores are ranged GETs of the float32 "
         "object (mean per search). Their time is not reported: moto copies the whole object "
         "for each ranged GET, which real S3 does not; there, at tens of milliseconds a GET and "

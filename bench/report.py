@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re
@@ -330,45 +329,38 @@ def upload_vector_index(
     ids: list[str],
     metadata: list[dict[str, Any]],
 ) -> tuple[list[str], int]:
-    """One shard of unit rows in the layout S3VectorMemory's compaction writes (format 3),
-    as n adds would first be n delta objects; the keys a cold start loads, and their bytes.
+    """One shard of unit rows in the layout BlobVectorMemory's compaction writes (format 3,
+    `mockmind.adapters.vector_format`), as n adds would first be n delta objects; the keys a
+    cold start loads, and their bytes.
 
     int8: the codes, the float32 object beside them, and each row's error bound.
     """
-    import base64  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
-    import numpy as np  # noqa: PLC0415 - the benchmarks without vectors skip these imports
-
-    from mockmind.adapters.vector_index import error_bounds, quantize  # noqa: PLC0415
-
-    def npy(matrix: Any) -> bytes:
-        buffer = io.BytesIO()
-        np.save(buffer, matrix, allow_pickle=False)
-        return buffer.getvalue()
+    # The benchmarks without vectors skip these imports (numpy).
+    from mockmind.adapters.vector_format import (  # noqa: PLC0415
+        INDEX,
+        ShardEntry,
+        encode_index,
+        encode_matrix,
+        int8_fields,
+        new_index,
+    )
+    from mockmind.adapters.vector_index import quantize  # noqa: PLC0415
 
     base = f"vectors/{namespace}/"
-    entry: dict[str, Any] = {
+    entry: ShardEntry = {
         "key": "shards/bench.npy",
         "dtype": "float32",
         "ids": ids,
         "metadata": metadata,
     }
-    exact = npy(rows)
+    exact = encode_matrix(rows)
     shard = exact
     if quantization == "int8":
         codes = quantize(rows)
         s3.put_object(Bucket=bucket, Key=base + "shards/bench.f32.npy", Body=exact)
-        shard = npy(codes)
-        bounds = error_bounds(rows, codes).astype("<f4").tobytes()
-        entry |= {
-            "dtype": "int8",
-            "exact": "shards/bench.f32.npy",
-            "exact_offset": len(exact) - rows.nbytes,
-            "bounds": base64.b64encode(bounds).decode(),
-        }
-    index = {"format": 3, "quantization": quantization, "dims": rows.shape[1], "shards": [entry]}
-    body = json.dumps(index, separators=(",", ":")).encode()
+        shard = encode_matrix(codes)
+        entry |= int8_fields("shards/bench.f32.npy", len(exact) - rows.nbytes, rows, codes)
+    body = encode_index(new_index(quantization, rows.shape[1], [entry]))
     s3.put_object(Bucket=bucket, Key=base + "shards/bench.npy", Body=shard)
-    s3.put_object(Bucket=bucket, Key=base + "index.json", Body=body)
-    return [base + "index.json", base + "shards/bench.npy"], len(shard) + len(body)
+    s3.put_object(Bucket=bucket, Key=base + INDEX, Body=body)
+    return [base + INDEX, base + "shards/bench.npy"], len(shard) + len(body)

@@ -15,7 +15,9 @@ from mockmind.adapters.aws import (
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_table
-from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
+from mockmind.adapters.aws.s3_blob_store import S3BlobStore
+from mockmind.adapters.blob_vector_memory import BlobVectorMemory
+from mockmind.adapters.files import FolderBlobStore
 from mockmind.adapters.memory import (
     MemoryEntityStore,
     MemoryResponseCache,
@@ -29,7 +31,7 @@ from mockmind.adapters.sqlite import (
     SqliteSessionStore,
 )
 from mockmind.adapters.vector_index import Quantization
-from mockmind.ports import EntityStore, ResponseCache, SessionStore, VectorMemory
+from mockmind.ports import BlobStore, EntityStore, ResponseCache, SessionStore, VectorMemory
 from tests.conftest import aws_client, unique_name
 
 BACKENDS = ["memory", "sqlite", "aws"]
@@ -100,15 +102,30 @@ def quantization(request: pytest.FixtureRequest) -> Quantization:
     return cast(Quantization, request.param)
 
 
-@pytest.fixture(params=["memory", "s3"])
+# The blob vector memory runs on a folder here; tests/integration/test_s3_vector_memory.py runs
+# it on S3, and test_blob_store.py holds both blob stores to the same contract.
+@pytest.fixture(params=["memory", "blobs"])
 def vector_memory(
-    request: pytest.FixtureRequest, quantization: Quantization
+    request: pytest.FixtureRequest, quantization: Quantization, tmp_path: Path
 ) -> Iterator[VectorMemory]:
     if request.param == "memory":
         yield MemoryVectorMemory(quantization)
         return
-    s3 = aws_client("s3", request.getfixturevalue("moto_endpoint"))
-    bucket = unique_name("vectors")
-    s3.create_bucket(Bucket=bucket)
     # A small compaction threshold, so the contract also runs over shards, not only deltas.
-    yield S3VectorMemory(s3, bucket, "vectors/", compact_every=3, quantization=quantization)
+    memory = BlobVectorMemory.load(
+        FolderBlobStore(tmp_path / "blobs"), "vectors/", compact_every=3, quantization=quantization
+    )
+    yield memory
+    memory.close()
+
+
+@pytest.fixture(params=["folder", "s3"])
+def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    if request.param == "folder":
+        return FolderBlobStore(tmp_path / "blobs")
+    # Requested only here, so the folder runs never start moto.
+    s3 = aws_client("s3", request.getfixturevalue("moto_endpoint"))
+    bucket = unique_name("blobs")
+    s3.create_bucket(Bucket=bucket)
+    # Pages of two keys, so listing and deleting cross page boundaries with a few blobs.
+    return S3BlobStore(s3, bucket, page_size=2)

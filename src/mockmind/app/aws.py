@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-    from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory
+    from mockmind.adapters.blob_vector_memory import BlobVectorMemory
 
 # A request must finish inside API Gateway's 30 s; a few quick retries ride out throttling.
 # The pool matches the vector index's parallel shard fetches at cold start.
@@ -121,7 +121,7 @@ def dynamo_stores(
     return DynamoSessionStore(table), DynamoEntityStore(table), DynamoResponseCache(table)
 
 
-def s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> S3VectorMemory:
+def s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> BlobVectorMemory:
     """The vector index, loaded now: call it at cold start, never per request."""
     bucket = bucket_name(config, env)
     if bucket is None:
@@ -137,9 +137,11 @@ def s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> S3Vector
     prefix = env.get("MOCKMIND_VECTOR_PREFIX", "vectors/")
     quantization = config.intelligent_behavior.vector_store.quantization
     # Imported here: it needs numpy, which a deployment without a vector store never loads.
-    from mockmind.adapters.aws.s3_vector_memory import S3VectorMemory  # noqa: PLC0415
+    from mockmind.adapters.aws.s3_blob_store import S3BlobStore  # noqa: PLC0415
+    from mockmind.adapters.blob_vector_memory import BlobVectorMemory  # noqa: PLC0415
 
-    return S3VectorMemory(s3_client(env), bucket, prefix, quantization=quantization)
+    store = S3BlobStore(s3_client(env), bucket)
+    return BlobVectorMemory.load(store, prefix, quantization=quantization)
 
 
 @dataclass(frozen=True)

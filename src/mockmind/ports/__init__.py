@@ -5,6 +5,7 @@ microseconds, and a Lambda invocation serves one request at a time. Providers th
 network (LLMs, embeddings) are asynchronous.
 """
 
+from mockmind.ports.blob_store import Blob, BlobStore
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
@@ -13,6 +14,8 @@ from mockmind.ports.session_store import SessionStore
 from mockmind.ports.vector_memory import VectorHit, VectorMemory
 
 __all__ = [
+    "Blob",
+    "BlobStore",
     "CachedResponse",
     "Clock",
     "EntityRecord",
