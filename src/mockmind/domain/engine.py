@@ -25,7 +25,7 @@ from mockmind.domain.cache_keys import (
 )
 from mockmind.domain.content import LlmContent
 from mockmind.domain.errors import PayloadTooLarge, RequestError, StoreError, VersionConflict
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import REASON_PHRASES, MockRequest, MockResponse, Source
 from mockmind.domain.json_schema import deref
 from mockmind.domain.memo import BoundedMemo

@@ -22,7 +22,7 @@ from typing import Any
 
 from mockmind.domain.cache_keys import digest
 from mockmind.domain.errors import RequestError
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.json_schema import deref
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.rules.expressions import Expression
