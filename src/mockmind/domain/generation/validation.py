@@ -1,6 +1,23 @@
 """The generator's own JSON Schema check, for the keywords it generates from: examples, enum
 members, discriminator tags and the choices that cannot be made correct by construction
-(``oneOf`` exclusivity, ``not``) are checked with it while a value is built."""
+(``oneOf`` exclusivity, ``not``) are checked with it while a value is built.
+
+Why not the jsonschema validators that check responses (``openapi.schemas``)? Not for speed:
+a prototype that sent these checks to the document's validator (cached by schema content) was
+within 2% of this one over the example and fixture documents (issue 12; a check costs about 55
+µs there against 20 µs here, but only 640 checks are made per 960 values). It is kept because:
+
+* It must be as strict as the validators clients use, so that no example or enum member a
+  client would reject is handed out; the response validator is lenient on purpose. Given
+  ``{"type": "number", "multipleOf": 0.01, "examples": [0.07]}`` it accepts 0.07 (decimal
+  arithmetic) where jsonschema's default float division does not, and it accepts
+  ``"http://"`` as a ``uri``: with it, 28 and 15 of 40 seeds emitted those examples, here none.
+* It reads both dialects at once (``nullable`` and boolean ``exclusiveMinimum`` beside type
+  arrays and ``const``), as ``generate`` does; those validators are built per document and
+  dialect, and a 3.1 one never lets ``{"nullable": true, "enum": [null, "a"]}`` be null.
+* It needs no document: ``OfflineGenerator()`` and a bare ``$ref`` resolver are enough, and
+  the domain does not import the openapi adapters (nor could config ``schemas:`` use them).
+"""
 
 from __future__ import annotations
 
