@@ -56,7 +56,7 @@ class CountingLlm:
     """A loopback OpenAI-compatible chat server that counts what it is asked."""
 
     def __init__(self) -> None:
-        from mockmind.domain.generator import OfflineGenerator  # noqa: PLC0415
+        from mockmind.domain.generation import OfflineGenerator  # noqa: PLC0415
 
         self.counter = Counter()
         generator = OfflineGenerator()

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from tests.conftest import EXAMPLES, free_port
 from tests.integration.llm.fake_provider import FakeProvider, Reply, Seen, openai_chat
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from tests.conftest import EXAMPLES
 from tests.e2e.spec_check import assert_conforms, load_spec
 

@@ -11,8 +11,8 @@ from mockmind.adapters.sqlite.entity_store import SqliteEntityStore
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
-from mockmind.domain import generator
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.generation import version as generator
 from tests.conftest import EXAMPLES
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from mockmind.domain.generator import GENERATOR_VERSION, OfflineGenerator
+from mockmind.domain.generation import GENERATOR_VERSION, OfflineGenerator
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -605,7 +605,7 @@ def test_same_value_in_another_process() -> None:
     """Guards against str hash() or any per-process state leaking into values."""
     code = (
         "import json, sys\n"
-        "from mockmind.domain.generator import OfflineGenerator\n"
+        "from mockmind.domain.generation import OfflineGenerator\n"
         "schema = json.loads(sys.stdin.read())\n"
         "print(json.dumps(OfflineGenerator().generate(schema, seed='order-1')))\n"
     )
@@ -1209,7 +1209,7 @@ def test_a_change_in_what_is_generated_bumps_the_generator_version() -> None:
     out = [generator.generate(s, seed=f"golden-{n}") for s in _GOLDEN_SCHEMAS for n in range(8)]
     found = hashlib.sha256(json.dumps(out, sort_keys=True).encode()).hexdigest()
     assert found == _GOLDEN.get(GENERATOR_VERSION), (
-        "the generator's output changed: bump GENERATOR_VERSION in domain/generator.py (so "
-        f"durable stores reseed their shared sets) and record {found!r} for it here"
+        "the generator's output changed: bump GENERATOR_VERSION in domain/generation/version.py "
+        f"(so durable stores reseed their shared sets) and record {found!r} for it here"
     )
     assert generator.settings_key().startswith(f"{GENERATOR_VERSION}/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockmind.adapters.memory import MemoryEntityStore
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import ResourceService, ResourceSpec
 
 ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")

@@ -7,7 +7,7 @@ from typing import Any
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.engine import RoutePlanner, World
 from mockmind.domain.engine import route_plan as route_plan_module
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest
 from mockmind.domain.resources import ResourceService, ResourceSpec
 from mockmind.domain.rules.actions import Respond

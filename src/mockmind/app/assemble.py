@@ -27,7 +27,7 @@ from mockmind.domain import rules as rule_lang
 from mockmind.domain.auth import AuthSettings, TokenIssuer
 from mockmind.domain.engine import World
 from mockmind.domain.errors import ConfigError, ConfigIssue
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import (
     ResourceService,
     ResourceSpec,

@@ -28,7 +28,7 @@ from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockmind.domain.cache_keys import digest
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import REASON_PHRASES, MockResponse, Source
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 

@@ -25,7 +25,7 @@ from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
 from mockmind.domain.errors import PayloadTooLarge, RequestError
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer

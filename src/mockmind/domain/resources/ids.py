@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.inference import properties
 from mockmind.domain.resources.specs import META_COLLECTION, SHARED_SCOPE, ResourceSpec
 from mockmind.domain.words import singular

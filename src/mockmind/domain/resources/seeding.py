@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mockmind.domain.cache_keys import digest
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.specs import META_COLLECTION, SHARED_SCOPE, ResourceSpec
 from mockmind.ports.api_description import SchemaResolver

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mockmind.domain.errors import RequestError
-from mockmind.domain.generator import OfflineGenerator
+from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.classification import classify, sub_path_route
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.ids import new_id, next_sequence

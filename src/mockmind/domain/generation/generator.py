@@ -1,0 +1,466 @@
+"""The offline generator: walks a schema and builds a value that satisfies it.
+
+Every random choice comes from a ``Random`` seeded with a hash of the caller's seed and the
+value's path in the document, so a value is a pure function of (schema, seed, name) in every
+process, and adding a property leaves its siblings unchanged.
+
+Each value's schema is flattened (``flattening``, memoised in a ``FlatMemo``); ``oneOf`` and
+``anyOf`` are resolved here by picking a branch (the cheapest past ``max_depth``, see
+``branch_costs``) and merging it in; objects and arrays are walked here, numbers come from
+``number_planning`` and strings from ``strings``. ``validation`` checks examples, enum members
+and what cannot be made correct by construction (``oneOf`` exclusivity, ``not``), and a failed
+check is retried another way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from random import Random
+from typing import Any, Final
+
+from mockmind.domain.generation.branch_costs import COST_BUDGET, INF, branch_cost
+from mockmind.domain.generation.context import GenerationContext
+from mockmind.domain.generation.faker_pools import FakerPools
+from mockmind.domain.generation.flat_memo import FlatMemo
+from mockmind.domain.generation.flattening import (
+    Flat,
+    element_schema,
+    key_allowed,
+    merge,
+    pick_type,
+    property_schema,
+)
+from mockmind.domain.generation.hints import field_hint, is_person, owner_of
+from mockmind.domain.generation.json_values import canon, clone
+from mockmind.domain.generation.number_planning import pick_number
+from mockmind.domain.generation.patterns import matching_text, search
+from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
+from mockmind.domain.generation.strings import TextMaker
+from mockmind.domain.generation.validation import is_valid
+from mockmind.domain.generation.version import settings_key
+
+_ATTEMPTS: Final = 4
+_UNIQUE_ATTEMPTS: Final = 8
+# Past max_depth values shrink to their cheapest form; this margin only stops schemas that
+# demand infinite data (a required property that requires itself) from exhausting the stack.
+_HARD_DEPTH_MARGIN: Final = 24
+_MAX_CHOICES: Final = 16
+_MAP_KEYS: Final = 2
+
+
+class _Omit:
+    """Marks a property that the direction hides (readOnly in requests, writeOnly in responses)."""
+
+
+_OMIT: Final = _Omit()
+
+
+class OfflineGenerator:
+    """Fills JSON Schemas (OpenAPI 3.0 and 3.1 dialects) with realistic, deterministic data.
+
+    Values nested more than ``max_depth`` objects/arrays deep take their cheapest valid form
+    (required properties only, ``minItems`` elements, null where allowed, the non-recursive
+    branch of a ``oneOf``/``anyOf``), which is what ends circular ``$ref`` chains.
+
+    Thread-safe: per-call state lives in a context object, the shared Faker pools are filled
+    under a lock, and the memo of flattened schemas only holds flats that nobody edits.
+    """
+
+    def __init__(
+        self,
+        resolve_ref: SchemaResolver | None = None,
+        *,
+        locale: str = "en_US",
+        max_depth: int = 5,
+        flat_memo: FlatMemo | None = None,
+    ) -> None:
+        """``flat_memo`` keeps flattened schemas between calls; by default the generator has
+        its own. One memo may serve several generators (hits re-check the refs they read)."""
+        self._resolve_ref = resolve_ref
+        self._pools = FakerPools(locale)
+        self._texts = TextMaker(self._pools)
+        self._max_depth = max(0, max_depth)
+        self._flats = flat_memo if flat_memo is not None else FlatMemo()
+        self._locale = locale
+
+    def settings_key(self) -> str:
+        """What, beside a schema and a seed, decides what is generated: this generator's
+        version and settings, and Faker's version (its word lists fill the pools)."""
+        return settings_key(self._locale, self._max_depth)
+
+    def generate(
+        self,
+        schema: Mapping[str, Any] | bool,
+        *,
+        seed: str,
+        name: str | None = None,
+        direction: Direction = "response",
+    ) -> Any:
+        """A value that validates against ``schema``, the same for the same inputs.
+
+        ``name`` is the field the value is for; it steers realism when the schema says little.
+        ``direction`` hides ``writeOnly`` properties in responses and ``readOnly`` in requests.
+        """
+        ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
+        value = self._value(ctx, schema, "", name, 0, as_property=False)
+        return None if isinstance(value, _Omit) else value
+
+    # -- schema walking -------------------------------------------------------------------
+
+    def _value(
+        self,
+        ctx: GenerationContext,
+        schema: Schema,
+        path: str,
+        name: str | None,
+        depth: int,
+        *,
+        as_property: bool,
+    ) -> Any:
+        if depth > self._max_depth + _HARD_DEPTH_MARGIN:
+            return None
+        owner = owner_of(schema)
+        # While a named schema (Product, User) is filled, its fields know whose they are.
+        if owner is not None:
+            ctx.owners.append(owner)
+        try:
+            flat = self._flats.flatten(schema, ctx.resolve)
+            if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
+                return _OMIT
+            minimal = depth >= self._max_depth
+            if not flat.choices and not flat.nots:
+                if flat.discriminator is not None:
+                    self._inherited_discriminator(ctx, flat, Random(ctx.seed_int(path + "|d")))
+                return self._from_flat(
+                    ctx, flat, schema, path=path, name=name, depth=depth, minimal=minimal
+                )
+
+            value: Any = None
+            for attempt in range(_ATTEMPTS):
+                current = flat if attempt == 0 else self._flats.flatten(schema, ctx.resolve)
+                choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
+                self._resolve_choices(
+                    ctx, current, path, choice_rng, minimal=minimal, attempt=attempt
+                )
+                self._inherited_discriminator(ctx, current, choice_rng)
+                sub_path = path if attempt == 0 else f"{path}~{attempt}"
+                value = self._from_flat(
+                    ctx, current, schema, path=sub_path, name=name, depth=depth, minimal=minimal
+                )
+                # oneOf exclusivity and `not` cannot be built in; check and try another way.
+                if is_valid(ctx.resolve, value, schema, 0):
+                    return value
+            return value
+        finally:
+            if owner is not None:
+                ctx.owners.pop()
+
+    def _resolve_choices(
+        self,
+        ctx: GenerationContext,
+        flat: Flat,
+        path: str,
+        rng: Random,
+        *,
+        minimal: bool,
+        attempt: int,
+    ) -> None:
+        rounds = 0
+        while flat.choices and rounds < _MAX_CHOICES:
+            rounds += 1
+            _keyword, branches, discriminator = flat.choices.pop(0)
+            if not branches:
+                continue
+            costs = [branch_cost(ctx, b, frozenset(), COST_BUDGET) for b in branches]
+            possible = [i for i, c in enumerate(costs) if c < INF] or list(range(len(branches)))
+            if minimal:
+                possible.sort(key=lambda i: costs[i])
+            else:
+                # One order per group for all attempts, so a retry tries a branch not yet tried.
+                Random(ctx.seed_int(f"{path}|g{rounds}")).shuffle(possible)
+            index = possible[attempt % len(possible)]
+            branch = branches[index]
+            if isinstance(branch, Mapping) and isinstance(branch.get("$ref"), str):
+                # The chosen named schema, not the union, is what a discriminator should name.
+                flat.identity = branch["$ref"]
+            merge(ctx.resolve, flat, branch, 0)
+            if isinstance(discriminator, Mapping) and isinstance(branch, Mapping):
+                ref = branch.get("$ref")
+                if isinstance(ref, str):
+                    self._apply_discriminator(ctx, flat, discriminator, ref, rng)
+
+    def _inherited_discriminator(self, ctx: GenerationContext, flat: Flat, rng: Random) -> None:
+        """A schema reached by name whose parent has a discriminator names itself in it."""
+        if flat.discriminator is not None and flat.identity is not None:
+            self._apply_discriminator(ctx, flat, flat.discriminator, flat.identity, rng)
+
+    @staticmethod
+    def _apply_discriminator(
+        ctx: GenerationContext, flat: Flat, discriminator: Mapping[str, Any], ref: str, rng: Random
+    ) -> None:
+        prop = discriminator.get("propertyName")
+        if not isinstance(prop, str):
+            return
+        mapping = discriminator.get("mapping")
+        keys = (
+            [k for k, v in mapping.items() if isinstance(v, str) and _same_ref(v, ref)]
+            if isinstance(mapping, Mapping)
+            else []
+        )
+        tag = keys[rng.randrange(len(keys))] if keys else ref.rsplit("/", 1)[-1]
+        current: Schema = {"allOf": flat.properties.get(prop, [])}
+        # A branch that pins the property to other values wins over the naming convention.
+        if is_valid(ctx.resolve, tag, current, 0):
+            flat.properties.setdefault(prop, []).append({"const": tag})
+            flat.required[prop] = None
+
+    def _from_flat(
+        self,
+        ctx: GenerationContext,
+        flat: Flat,
+        raw: Schema,
+        *,
+        path: str,
+        name: str | None,
+        depth: int,
+        minimal: bool,
+    ) -> Any:
+        if flat.impossible:
+            return None
+        rng = Random(ctx.seed_int(path))
+        hint = field_hint(name)
+        if flat.enum is not None:
+            return self._pick_enum(ctx, flat.enum, raw, rng, minimal)
+        kind = pick_type(flat, hint, minimal)
+        if kind == "null":
+            return None
+        structured = (
+            kind == "object"
+            and bool(flat.properties or flat.required or flat.closures or flat.pattern_props)
+        ) or (kind == "array" and bool(flat.item_rules))
+        if not structured and not minimal and (flat.examples or flat.default):
+            example = self._pick_example(ctx, flat, raw, rng, hint)
+            if not isinstance(example, _Omit):
+                return example
+        if kind == "object":
+            return self._object(ctx, flat, rng, path=path, depth=depth, minimal=minimal)
+        if kind == "array":
+            return self._array(ctx, flat, rng, path=path, name=name, depth=depth, minimal=minimal)
+        if kind == "boolean":
+            choice = rng.random() < (0.7 if hint == "flag" else 0.5)
+            return not choice if _excluded(ctx, flat, choice) else choice
+        if kind in ("integer", "number"):
+            return pick_number(
+                flat, rng, hint, integer=kind == "integer", excluded=partial(_excluded, ctx, flat)
+            )
+        return self._texts.text(flat, rng, hint, partial(_excluded, ctx, flat))
+
+    @staticmethod
+    def _pick_enum(
+        ctx: GenerationContext, options: Sequence[Any], raw: Schema, rng: Random, minimal: bool
+    ) -> Any:
+        if not options:
+            return None
+        start = 0 if minimal else rng.randrange(len(options))
+        for offset in range(len(options)):
+            candidate = options[(start + offset) % len(options)]
+            if is_valid(ctx.resolve, candidate, raw, 0):
+                return clone(candidate)
+        return clone(options[start])
+
+    @staticmethod
+    def _pick_example(
+        ctx: GenerationContext, flat: Flat, raw: Schema, rng: Random, hint: str | None
+    ) -> Any:
+        """Examples read better than invented text, but used every time they make lists dull."""
+        if flat.examples:
+            candidates = flat.examples
+            rate = 0.3 if (hint or flat.formats) else (0.8 if flat.patterns else 0.6)
+        else:
+            assert flat.default is not None
+            candidates = [flat.default[0]]
+            rate = 0.2
+        if rng.random() >= rate:
+            return _OMIT
+        candidate = candidates[rng.randrange(len(candidates))]
+        if is_valid(ctx.resolve, candidate, raw, 0):
+            return clone(candidate)
+        return _OMIT
+
+    # -- objects and arrays ---------------------------------------------------------------
+
+    def _object(
+        self,
+        ctx: GenerationContext,
+        flat: Flat,
+        rng: Random,
+        *,
+        path: str,
+        depth: int,
+        minimal: bool,
+    ) -> dict[str, Any]:
+        required = list(flat.required)
+        optional = [k for k in flat.properties if k not in flat.required and key_allowed(flat, k)]
+        chosen = set(required)
+        budget = None if flat.max_props is None else max(0, flat.max_props - len(required))
+        leftovers: list[str] = []
+        for key in optional:
+            # Like Prism, a response carries every optional field: clients see the full shape.
+            if not minimal and (budget is None or budget > 0):
+                chosen.add(key)
+                budget = None if budget is None else budget - 1
+            else:
+                leftovers.append(key)
+
+        result: dict[str, Any] = {}
+        order = [k for k in flat.properties if k in chosen]
+        order += [k for k in required if k not in flat.properties]
+        for key in order:
+            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth)
+
+        for key in leftovers:
+            if len(result) >= flat.min_props:
+                break
+            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth)
+
+        extra = max(0, flat.min_props - len(result))
+        is_map = not flat.properties and (
+            any(not isinstance(s, bool) for _, _, s in flat.closures) or bool(flat.pattern_props)
+        )
+        if is_map and not minimal:
+            extra = max(extra, _MAP_KEYS)
+        if flat.max_props is not None:
+            extra = min(extra, flat.max_props - len(result))
+        if extra > 0:
+            self._extra_keys(ctx, flat, result, rng, count=extra, path=path, depth=depth)
+        return result
+
+    def _put(
+        self,
+        ctx: GenerationContext,
+        flat: Flat,
+        result: dict[str, Any],
+        key: str,
+        *,
+        path: str,
+        depth: int,
+    ) -> None:
+        hint_name = key
+        if key.lower() in ("name", "title") and ctx.owners and not is_person(ctx.owners[-1]):
+            # A product's or an order's "name" is a label, not a person's name.
+            hint_name = "item_name"
+        value = self._value(
+            ctx, property_schema(flat, key), path, hint_name, depth + 1, as_property=True
+        )
+        if not isinstance(value, _Omit):
+            result[key] = value
+
+    def _extra_keys(
+        self,
+        ctx: GenerationContext,
+        flat: Flat,
+        result: dict[str, Any],
+        rng: Random,
+        *,
+        count: int,
+        path: str,
+        depth: int,
+    ) -> None:
+        words = self._pools.words()
+        added = 0
+        for attempt in range(count * 8):
+            if added >= count:
+                break
+            key: str | None = None
+            if flat.pattern_props and attempt % 2 == 0:
+                pattern = flat.pattern_props[attempt // 2 % len(flat.pattern_props)][0]
+                key = matching_text(rng, [pattern], 1, partial(search, pattern))
+            if key is None:
+                key = words[rng.randrange(len(words))]
+            if key in result or not key_allowed(flat, key):
+                continue
+            self._put(ctx, flat, result, key, path=f"{path}/+{key}", depth=depth)
+            added += 1
+
+    def _array(
+        self,
+        ctx: GenerationContext,
+        flat: Flat,
+        rng: Random,
+        *,
+        path: str,
+        name: str | None,
+        depth: int,
+        minimal: bool,
+    ) -> list[Any]:
+        low = flat.min_items
+        high = flat.max_items
+        for prefix, items in flat.item_rules:
+            if items is False:
+                high = len(prefix) if high is None else min(high, len(prefix))
+        with_contains = flat.min_contains if flat.contains else 0
+        low = max(low, with_contains)
+        if minimal:
+            count = low
+        else:
+            start = max(low, 1)
+            count = rng.randint(start, start + 2)
+        if high is not None:
+            count = min(count, high)
+        count = max(count, min(low, high) if high is not None else low)
+
+        if flat.unique and not flat.contains and not any(p for p, _ in flat.item_rules):
+            # Retries rarely find the last unused member of a small enum; deal them instead.
+            domain = self._finite_domain(ctx, element_schema(flat, 0, with_contains=False))
+            if domain is not None:
+                rng.shuffle(domain)
+                return domain[:count]
+
+        values: list[Any] = []
+        seen: set[Any] = set()
+        for index in range(count):
+            item_schema = element_schema(flat, index, with_contains=index < with_contains)
+            value: Any = None
+            fresh = False
+            tries = _UNIQUE_ATTEMPTS if flat.unique else 1
+            for attempt in range(tries):
+                item_path = f"{path}/{index}" if attempt == 0 else f"{path}/{index}~{attempt}"
+                value = self._value(ctx, item_schema, item_path, name, depth + 1, as_property=False)
+                if not flat.unique or canon(value) not in seen:
+                    fresh = True
+                    break
+            if not fresh and len(values) >= low:
+                break
+            values.append(value)
+            if flat.unique:
+                seen.add(canon(value))
+        return values
+
+    def _finite_domain(self, ctx: GenerationContext, schema: Schema) -> list[Any] | None:
+        """Every value ``schema`` allows, when they are few enough to list (enums, booleans)."""
+        flat = self._flats.flatten(schema, ctx.resolve)
+        if flat.choices or flat.impossible:
+            return None
+        if flat.enum is not None:
+            candidates = flat.enum
+        elif flat.types is not None and set(flat.types) <= {"boolean", "null"}:
+            candidates = [
+                v
+                for v, t in ((False, "boolean"), (True, "boolean"), (None, "null"))
+                if t in flat.types
+            ]
+        else:
+            return None
+        unique = {canon(v): v for v in candidates if is_valid(ctx.resolve, v, schema, 0)}
+        return [clone(v) for v in unique.values()]
+
+
+def _excluded(ctx: GenerationContext, flat: Flat, value: Any) -> bool:
+    """Whether a `not` rules the value out; checked while generating, so retries are rare."""
+    return any(is_valid(ctx.resolve, value, negated, 0) for negated in flat.nots)
+
+
+def _same_ref(mapped: str, ref: str) -> bool:
+    """Whether a discriminator mapping's target names ``ref`` (in full or by its last part)."""
+    return mapped == ref or mapped.rsplit("/", 1)[-1] == ref.rsplit("/", 1)[-1]

@@ -1,0 +1,177 @@
+"""Number planning: a number inside a flat's bounds, on its ``multipleOf`` grid, in the range
+its field name suggests (prices 1-500 by cents, ages 18-90), as validators will count it.
+
+The plan (bounds with format limits, a window of multiples per step) depends on the flat alone,
+so it is kept on the flat: a memoised flat plans once for every later call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
+from functools import lru_cache
+from random import Random
+from typing import Any
+
+from mockmind.domain.generation.flattening import Flat
+from mockmind.domain.generation.formats import INT_FORMAT_BOUNDS
+from mockmind.domain.generation.number_plan import NumberPlan
+from mockmind.domain.generation.vocabulary import DEFAULT_RANGE, NUMERIC_HINTS
+
+
+def pick_number(
+    flat: Flat,
+    rng: Random,
+    hint: str | None,
+    *,
+    integer: bool,
+    excluded: Callable[[Any], bool],
+) -> int | float:
+    """A number that satisfies ``flat`` and that ``excluded`` does not rule out, if any does."""
+    plans = flat.number_plans
+    if plans is None:
+        plans = flat.number_plans = {}
+    plan = plans.get((hint, integer))
+    if plan is None:
+        plan = plans[(hint, integer)] = _number_plan(flat, hint, integer=integer)
+    low, low_ex, high, high_ex = plan.low, plan.low_ex, plan.high, plan.high_ex
+
+    def acceptable(value: int | float) -> bool:
+        fits = number_fits(
+            value, flat.multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex
+        )
+        return fits and not excluded(value)
+
+    for step, first_k, last_k in plan.windows:
+        k = rng.randint(first_k, last_k)
+        # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
+        for offset in _offsets(k, first_k, last_k, 64):
+            value = _as_number(offset * step, integer)
+            if acceptable(value):
+                return value
+    if low is not None and high is not None:
+        middle = _as_number((low + high) / 2, integer)
+        if acceptable(middle):
+            return middle
+    fallback = low if low is not None else high if high is not None else Fraction(0)
+    return _as_number(fallback, integer)
+
+
+def _number_plan(flat: Flat, hint: str | None, *, integer: bool) -> NumberPlan:
+    low, low_ex, high, high_ex = flat.low, flat.low_exclusive, flat.high, flat.high_exclusive
+    for fmt in flat.formats:
+        if fmt in INT_FORMAT_BOUNDS:
+            format_low, format_high = INT_FORMAT_BOUNDS[fmt]
+            if low is None or low < format_low:
+                low, low_ex = Fraction(format_low), False
+            if high is None or high > format_high:
+                high, high_ex = Fraction(format_high), False
+    spec = NUMERIC_HINTS.get(hint or "")
+    preferred = (spec[0], spec[1]) if spec else DEFAULT_RANGE
+    if flat.multiples:
+        step = Fraction(str(flat.multiples[0]))
+        for multiple in flat.multiples[1:]:
+            step = _fraction_lcm(step, Fraction(str(multiple)))
+        steps = [step]
+    elif integer:
+        steps = [Fraction(1)]
+    else:
+        first = spec[2] if spec else Fraction(1, 100)
+        # A narrow range may hold no two-decimal number; finer steps still look tidy.
+        steps = [first, Fraction(1, 10**4), Fraction(1, 10**8)]
+    if integer:
+        steps = [_fraction_lcm(s, Fraction(1)) for s in steps]
+    windows = []
+    for step in steps:
+        window = _step_window(step, preferred, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
+        if window is not None:
+            windows.append((step, *window))
+    return NumberPlan(low, low_ex, high, high_ex, tuple(windows))
+
+
+@lru_cache(maxsize=4096)
+def _step_window(
+    step: Fraction,
+    preferred: tuple[int, int],
+    *,
+    low: Fraction | None,
+    low_ex: bool,
+    high: Fraction | None,
+    high_ex: bool,
+) -> tuple[int, int] | None:
+    first: int | None = None
+    last: int | None = None
+    if low is not None:
+        first = math.ceil(low / step)
+        if low_ex and first * step == low:
+            first += 1
+    if high is not None:
+        last = math.floor(high / step)
+        if high_ex and last * step == high:
+            last -= 1
+    if first is not None and last is not None and first > last:
+        return None
+    pref_first = math.ceil(preferred[0] / step)
+    # A coarse step (multipleOf 10 for a 1-5 rating) may skip the whole preferred range.
+    pref_last = max(math.floor(preferred[1] / step), pref_first)
+    span = max(pref_last - pref_first, 10)
+    lo_k = pref_first if first is None else max(first, pref_first)
+    hi_k = pref_last if last is None else min(last, pref_last)
+    if lo_k <= hi_k:
+        return lo_k, hi_k
+    if first is None:
+        assert last is not None
+        return last - span, last
+    if last is None:
+        return first, first + span
+    return first, min(last, first + span)
+
+
+def _offsets(k: int, first: int, last: int, limit: int) -> Iterable[int]:
+    yield k
+    for distance in range(1, limit):
+        for candidate in (k + distance, k - distance):
+            if first <= candidate <= last:
+                yield candidate
+
+
+def _as_number(value: Fraction, integer: bool) -> int | float:
+    if integer:
+        return math.floor(value) if value.denominator != 1 else value.numerator
+    return float(value)
+
+
+def number_fits(
+    value: int | float,
+    multiples: Sequence[int | float],
+    *,
+    low: Fraction | None,
+    low_ex: bool,
+    high: Fraction | None,
+    high_ex: bool,
+) -> bool:
+    """Whether ``value`` is within the bounds and a multiple of every one of ``multiples``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    exact = Fraction(value)
+    if low is not None and (exact < low or (low_ex and exact == low)):
+        return False
+    if high is not None and (exact > high or (high_ex and exact == high)):
+        return False
+    return all(_is_multiple(value, m) for m in multiples)
+
+
+def _is_multiple(value: int | float, multiple: int | float) -> bool:
+    """The check jsonschema makes, float division included, so its verdict matches ours."""
+    if isinstance(multiple, float):
+        try:
+            quotient = value / multiple
+            return int(quotient) == quotient
+        except OverflowError:
+            return Fraction(value) % Fraction(multiple) == 0
+    return value % multiple == 0
+
+
+def _fraction_lcm(a: Fraction, b: Fraction) -> Fraction:
+    return Fraction(math.lcm(a.numerator, b.numerator), math.gcd(a.denominator, b.denominator))

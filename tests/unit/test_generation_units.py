@@ -1,0 +1,178 @@
+"""The units of domain/generation on their own; test_generator.py covers them through generate."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from random import Random
+from typing import Any
+
+import pytest
+
+from mockmind.domain.generation import FlatMemo, OfflineGenerator, version
+from mockmind.domain.generation.faker_pools import FakerPools
+from mockmind.domain.generation.flattening import flatten
+from mockmind.domain.generation.hints import field_hint, is_person, owner_of
+from mockmind.domain.generation.number_planning import pick_number
+from mockmind.domain.generation.strings import TextMaker
+from mockmind.domain.generation.validation import is_valid
+
+PRODUCT = {
+    "type": "object",
+    "required": ["id", "price"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "price": {"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01},
+        "tags": {"type": "array", "items": {"enum": ["new", "sale"]}},
+    },
+}
+
+
+def _no_refs(ref: str) -> Any:
+    raise AssertionError(f"unexpected $ref {ref}")
+
+
+# -- the flat memo, handed to the generator --------------------------------------------------
+
+
+def test_a_generator_fills_the_memo_it_is_given() -> None:
+    memo = FlatMemo()
+    generator = OfflineGenerator(flat_memo=memo)
+    value = generator.generate(PRODUCT, seed="s")
+    assert len(memo) > 0
+    assert value == OfflineGenerator().generate(PRODUCT, seed="s")
+
+
+def test_generators_sharing_a_memo_each_follow_their_own_resolver() -> None:
+    memo = FlatMemo()
+    ref = {"$ref": "#/components/schemas/Thing"}
+    as_text = OfflineGenerator(lambda r: {"type": "string", "minLength": 3}, flat_memo=memo)
+    as_number = OfflineGenerator(lambda r: {"type": "integer", "minimum": 7}, flat_memo=memo)
+    for seed in ("a", "b", "c"):
+        assert isinstance(as_text.generate(ref, seed=seed), str)
+        number = as_number.generate(ref, seed=seed)
+        assert isinstance(number, int)
+        assert number >= 7
+
+
+def test_the_memo_keeps_at_most_its_size() -> None:
+    memo = FlatMemo(size=2)
+    generator = OfflineGenerator(flat_memo=memo)
+    for low in range(6):
+        generator.generate({"type": "integer", "minimum": low}, seed="x")
+    assert len(memo) <= 2
+
+
+def test_the_memo_shares_plain_flats_and_rebuilds_those_with_choices() -> None:
+    memo = FlatMemo()
+    plain = {"type": "string", "maxLength": 4}
+    assert memo.flatten(plain, _no_refs) is memo.flatten(dict(plain), _no_refs)
+    union = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    assert memo.flatten(union, _no_refs) is not memo.flatten(union, _no_refs)
+
+
+def test_the_memo_rereads_refs_whose_targets_changed() -> None:
+    memo = FlatMemo()
+    target: dict[str, Any] = {"type": "integer", "maximum": 10}
+    ref = {"$ref": "#/components/schemas/N"}
+    assert memo.flatten(ref, lambda r: target).high == 10
+    target["maximum"] = 3  # the document changed under the memo
+    assert memo.flatten(ref, lambda r: target).high == 3
+
+
+# -- flattening, numbers, strings, hints -------------------------------------------------------
+
+
+def test_flatten_intersects_all_of_and_queues_one_of() -> None:
+    schema = {
+        "allOf": [
+            {"type": "number", "minimum": 2, "maximum": 50},
+            {"$ref": "#/b"},
+        ],
+        "oneOf": [{"multipleOf": 2}, {"multipleOf": 3}],
+    }
+    flat = flatten(lambda ref: {"type": "integer", "maximum": 9}, schema)
+    assert flat.types == ("integer",)
+    assert (flat.low, flat.high) == (Fraction(2), Fraction(9))
+    assert [keyword for keyword, _, _ in flat.choices] == ["oneOf"]
+
+
+def test_pick_number_stays_on_the_grid_inside_the_bounds() -> None:
+    flat = flatten(_no_refs, {"type": "number", "minimum": 1, "maximum": 2, "multipleOf": 0.25})
+    for seed in range(20):
+        value = pick_number(flat, Random(seed), "price", integer=False, excluded=lambda v: False)
+        assert 1 <= value <= 2
+        assert Fraction(value) % Fraction(1, 4) == 0
+
+
+def test_text_maker_fits_length_and_pattern() -> None:
+    texts = TextMaker(FakerPools("en_US"))
+    flat = flatten(_no_refs, {"type": "string", "pattern": "^[A-Z]{3}-[0-9]{2}$"})
+    for seed in range(10):
+        text = texts.text(flat, Random(seed), None, lambda v: False)
+        assert re.fullmatch(r"[A-Z]{3}-[0-9]{2}", text)
+    short = flatten(_no_refs, {"type": "string", "minLength": 2, "maxLength": 5})
+    assert all(
+        2 <= len(texts.text(short, Random(seed), "description", lambda v: False)) <= 5
+        for seed in range(10)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("createdAt", "datetime"),
+        ("first_name", "first_name"),
+        ("zipCode", "postcode"),
+        ("is_active", "flag"),
+        ("avatar_url", "image"),
+        ("prices", "price"),
+        ("xyzzy", None),
+    ],
+)
+def test_field_hints(name: str, kind: str | None) -> None:
+    assert field_hint(name) == kind
+
+
+def test_owners_and_people() -> None:
+    assert owner_of({"$ref": "#/components/schemas/ShippingAddress"}) == "shipping"
+    assert owner_of({"type": "object"}) is None
+    assert is_person("customers")
+    assert not is_person("product")
+
+
+# -- the private validator -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "valid"),
+    [
+        # As strict as jsonschema's default: float division rejects 0.07 for 0.01.
+        ({"type": "number", "multipleOf": 0.01}, 0.07, False),
+        ({"type": "number", "multipleOf": 0.01}, 0.5, True),
+        ({"type": "string", "format": "uri"}, "http://", False),
+        ({"type": "string", "nullable": True}, None, True),
+        ({"type": ["string", "null"]}, None, True),
+        ({"type": "integer", "minimum": 1, "exclusiveMinimum": True}, 1, False),
+        ({"oneOf": [{"type": "integer"}, {"type": "number"}]}, 3, False),
+        ({"oneOf": [{"type": "integer"}, {"type": "string"}]}, 3, True),
+        ({"not": {"enum": ["x"]}}, "x", False),
+        ({"$ref": "#/Positive"}, -1, False),
+    ],
+)
+def test_is_valid(schema: dict[str, Any], value: Any, valid: bool) -> None:
+    def resolve(ref: str) -> Any:
+        return {"type": "integer", "minimum": 0}
+
+    assert is_valid(resolve, value, schema, 0) is valid
+
+
+# -- the version -----------------------------------------------------------------------------------
+
+
+def test_settings_key_reads_the_version_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    generator = OfflineGenerator(locale="fr_FR", max_depth=3)
+    assert generator.settings_key().startswith(f"{version.GENERATOR_VERSION}/")
+    assert generator.settings_key().endswith("/fr_FR/3")
+    monkeypatch.setattr(version, "GENERATOR_VERSION", version.GENERATOR_VERSION + 1)
+    assert generator.settings_key().startswith(f"{version.GENERATOR_VERSION}/")
