@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -13,6 +12,7 @@ from mockmind import __version__
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
+from mockmind.app.environment import read_environment
 from mockmind.app.logging import configure_logging
 from mockmind.domain.errors import ConfigError, StoreError
 
@@ -53,8 +53,9 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     configure_logging(log_level)
+    env = read_environment()
     try:
-        container = build(load(config_file, openapi))
+        container = build(load(config_file, openapi, env), env=env)
     except ConfigError as exc:
         _fail(exc)
     click.echo(
@@ -76,7 +77,7 @@ def validate_config(file: str) -> None:
     """Check a config file (and its OpenAPI document): a summary, or every error with its line."""
     configure_logging("error")
     try:
-        loaded = load(Path(file))
+        loaded = load(Path(file), env=read_environment())
         # Checking a config must not write to its store (the shared seed set, a DynamoDB table).
         container = build(loaded, env={"MOCKMIND_STORAGE": "memory"})
     except ConfigError as exc:
@@ -112,8 +113,9 @@ def init_aws(config_file: str | None) -> None:
     from mockmind.app.aws import init_aws as provision  # noqa: PLC0415
 
     configure_logging("warning")
+    env = read_environment()
     try:
-        done = provision(load(config_file).config, os.environ)
+        done = provision(load(config_file, env=env).config, env)
     except ConfigError as exc:
         _fail(exc)
     except StoreError as exc:
