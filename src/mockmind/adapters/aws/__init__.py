@@ -1,5 +1,5 @@
 """AWS adapters: DynamoDB (sessions, entities, cached responses in one table), S3 (the vector
-index) and Secrets Manager (API keys). boto3 clients are passed in; ``mockmind.app.bootstrap``
+index) and Secrets Manager (API keys). boto3 clients are passed in; ``mockmind.app.aws``
 is the only place that builds them.
 """
 
