@@ -10,10 +10,11 @@ from __future__ import annotations
 import gc
 
 # The cold start makes a hundred thousand objects and little garbage: the cycle collector's
-# passes over them are wasted work (about a tenth of the start). It is off until the app is
-# built; in Lambda, what the start made is then frozen, so that later collections (between
-# requests) skip it too. The few thousand cyclic objects the start leaves are kept rather than
-# paid for with a full collection (SnapStart collects them before its snapshot: snapstart.py).
+# passes over them are wasted work (a hundred and sixty passes over a growing heap). It is off
+# until the app is built; in Lambda, what the start made is then frozen, so that later
+# collections (between requests) skip it too. The few thousand cyclic objects the start leaves
+# are kept rather than paid for with a full collection (SnapStart collects them before its
+# snapshot: snapstart.py).
 gc.disable()
 try:
     from mockmind.app.adapter_choice import choose_adapters
