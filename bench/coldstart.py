@@ -121,22 +121,25 @@ def _child(code: str, env: dict[str, str], *, isolated: bool = False) -> dict[st
 
 
 # A Lambda package: the function's code and the layer, read-only, and boto3 from the runtime.
+# The CPU time is the steadier figure on a machine shared with other work.
 PACKAGE_IMPORT = """
 import json, time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import mockmind.handler
-print(json.dumps({"import": time.perf_counter() - t0, "from": mockmind.handler.__file__}))
+print(json.dumps({"import": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+                  "from": mockmind.handler.__file__}))
 """
 
 
-def _lambda_package() -> tuple[Path, Path]:
+def _lambda_package(source: Path = ROOT, name: str = "function") -> tuple[Path, Path]:
     """The function and layer directories as `sam build` lays them out, for this machine.
 
     The layer in .aws-sam is for arm64 and cannot run here, so its requirements are installed
-    again for this platform (once; kept until requirements.txt changes).
+    again for this platform (once; kept until requirements.txt changes). ``source`` is the
+    tree whose ``src/mockmind`` becomes the function (another checkout, to compare with).
     """
     root = WORK / "lambda-package"
-    layer, function = root / "python", root / "function"
+    layer, function = root / "python", root / name
     requirements = ROOT / "layers" / "dependencies" / "requirements.txt"
     stamp = root / "requirements.txt"
     if not (stamp.exists() and stamp.read_text() == requirements.read_text()):
@@ -147,7 +150,11 @@ def _lambda_package() -> tuple[Path, Path]:
         subprocess.run(pip, check=True, capture_output=True, timeout=600)
         stamp.write_text(requirements.read_text())
     shutil.rmtree(function, ignore_errors=True)
-    shutil.copytree(ROOT / "src" / "mockmind", function / "mockmind")
+    shutil.copytree(
+        source / "src" / "mockmind",
+        function / "mockmind",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     return function, layer
 
 
@@ -164,23 +171,27 @@ def _with_bytecode(*directories: Path) -> None:
     subprocess.run(compileall, check=True, capture_output=True, timeout=600)
 
 
-def package_import() -> tuple[float, float]:
-    """Median import of the handler from a Lambda-like package, without and with bytecode.
-
-    As Lambda runs it: no site-packages but the runtime's (boto3), code directories that
-    cannot be written (no bytecode is saved), memory stores and the offline generator.
-    """
+def _package_env(function: Path, layer: Path) -> dict[str, str]:
+    """As Lambda runs it: no site-packages but the runtime's (boto3), code directories that
+    cannot be written (no bytecode is saved), memory stores and the offline generator, and the
+    template's own variables."""
     import boto3  # noqa: PLC0415 (only to find the runtime's site-packages)
 
-    function, layer = _lambda_package()
     runtime = Path(boto3.__file__).resolve().parent.parent
-    env = bench_env(
+    return bench_env(
         MOCKMIND_CONFIG=str(SHOP),
         MOCKMIND_STORAGE="memory",
         MOCKMIND_LLM_PROVIDER="offline",
+        PYDANTIC_DISABLE_PLUGINS="__all__",  # template.yaml, Globals
         PYTHONPATH=os.pathsep.join(map(str, (function, layer, runtime))),
         PYTHONDONTWRITEBYTECODE="1",
     )
+
+
+def package_import() -> tuple[float, float]:
+    """Median import of the handler from a Lambda-like package, without and with bytecode."""
+    function, layer = _lambda_package()
+    env = _package_env(function, layer)
     medians = []
     for prepare in (_without_bytecode, _with_bytecode):
         prepare(function, layer)
@@ -188,6 +199,25 @@ def package_import() -> tuple[float, float]:
         assert all(r["from"].startswith(str(function)) for r in runs), runs
         medians.append(statistics.median(r["import"] for r in runs))
     return medians[0], medians[1]
+
+
+def compare_package_import(other: Path, repeat: int = 15) -> dict[str, dict[str, float]]:
+    """The handler's import from bytecode, this tree's against ``other``'s (another checkout),
+    interleaved in one run so both see the same machine; medians in seconds."""
+    trees = {"other": _lambda_package(other, "function-other"), "this": _lambda_package()}
+    _with_bytecode(*(function for function, _ in trees.values()), trees["this"][1])
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for _ in range(repeat):
+        for name, (function, layer) in trees.items():
+            run = _child(PACKAGE_IMPORT, _package_env(function, layer), isolated=True)
+            assert run["from"].startswith(str(function)), run
+            runs[name].append(run)
+    return {
+        name: {
+            measure: statistics.median(r[measure] for r in done) for measure in ("import", "cpu")
+        }
+        for name, done in runs.items()
+    }
 
 
 def run() -> Section:
@@ -271,4 +301,23 @@ the objects the index loads, in parallel. S3 is a moto server on loopback; media
 
 
 if __name__ == "__main__":
-    print(run().markdown())
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="only compare the handler's import from bytecode with this checkout's",
+    )
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    if args.against is None:
+        print(run().markdown())
+    else:
+        found = compare_package_import(args.against, args.repeat)
+        for measure in ("import", "cpu"):
+            other, this = found["other"][measure], found["this"][measure]
+            print(
+                f"{measure}: {args.against} {other * 1000:.0f} ms, this tree {this * 1000:.0f} ms"
+                f" ({this / other:.2f}x), median of {args.repeat}"
+            )

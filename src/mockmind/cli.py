@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from mockmind import __version__
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
+from mockmind.app.environment import read_environment
 from mockmind.app.logging import configure_logging
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
@@ -55,8 +55,9 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     configure_logging(log_level)
+    env = read_environment()
     with _exit_on_error():
-        container = build(load(config_file, openapi))
+        container = build(load(config_file, openapi, env), env=env)
     click.echo(
         f"mockmind {__version__} serving {container.api.summary()} on http://{host}:{port}",
         err=True,
@@ -76,7 +77,7 @@ def validate_config(file: str) -> None:
     """Check a config file (and its OpenAPI document): a summary, or every error with its line."""
     configure_logging("error")
     with _exit_on_error():
-        loaded = load(Path(file))
+        loaded = load(Path(file), env=read_environment())
         # Checking a config must not write to its store (the shared seed set, a DynamoDB table).
         container = build(loaded, env={"MOCKMIND_STORAGE": "memory"})
     config = loaded.config
@@ -110,8 +111,9 @@ def init_aws(config_file: str | None) -> None:
     from mockmind.app.aws import init_aws as provision  # noqa: PLC0415
 
     configure_logging("warning")
+    env = read_environment()
     with _exit_on_error():
-        done = provision(load(config_file).config, os.environ)
+        done = provision(load(config_file, env=env).config, env)
     table = f"table {done.table} (TTL on expires_at)"
     click.echo(f"created {table}" if done.table_created else f"{table} already exists")
     if done.bucket is None:

@@ -169,6 +169,21 @@ def test_data_survives_a_restart(shop: Shop) -> None:
     assert client.get("/cart").json()["items"] == []
 
 
+def test_a_snapstart_restore_rebuilds_the_aws_clients(shop: Shop) -> None:
+    from mockmind.app import aws
+    from mockmind.app.snapstart import after_restore
+
+    clients = list(aws._MADE)
+    before = [client._client for client in clients]
+    assert before, "the AWS stores hold no client made by app/aws.py"
+    after_restore(sys.modules["mockmind.handler"].app.container)
+    assert all(c._client is not old for c, old in zip(clients, before, strict=True))
+    # The session and its order are read through the new client.
+    fetched = shop.client.get(f"/orders/{shop.order['id']}")
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json() == shop.order
+
+
 def test_a_body_too_big_for_an_item_is_413_and_not_stored(shop: Shop) -> None:
     client = shop.client
     big = {"product_id": "p-1", "quantity": 1, "note": "x" * MAX_BODY_BYTES}

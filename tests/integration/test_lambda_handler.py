@@ -125,3 +125,62 @@ print(json.dumps([before, "fastapi" in sys.modules, response["statusCode"]]))
         check=True,
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], True, 200]
+
+
+# What a mock-only start (memory stores, keys from the environment, no vector store, offline)
+# has no use for, and so must not import: the AWS SDK, the LLM providers' HTTP client, numpy,
+# Powertools (metrics of generated content, of which there is none), FastAPI (admin routes),
+# and the parts of Starlette, sqlite3 and urllib the mock path does without.
+NOT_IMPORTED_BY_A_MOCK_ONLY_START = (
+    "boto3",
+    "botocore",
+    "httpx",
+    "numpy",
+    "aws_lambda_powertools",
+    "fastapi",
+    "starlette.requests",
+    "sqlite3",
+    "urllib.request",
+    "mockmind.app.aws",
+    "mockmind.adapters.aws",
+)
+
+
+def test_a_mock_only_lambda_start_imports_only_what_it_uses() -> None:
+    script = """
+import json, sys
+from types import SimpleNamespace
+import mockmind.handler as module
+heavy = json.loads(sys.argv[2])
+at_start = [m for m in heavy if m in sys.modules]
+event = json.loads(open(sys.argv[1]).read())
+response = module.handler(event, SimpleNamespace(get_remaining_time_in_millis=lambda: 29_000))
+after_a_request = [m for m in heavy if m in sys.modules]
+print(json.dumps([at_start, after_a_request, response["statusCode"]]))
+"""
+    env = {
+        **os.environ,
+        "MOCKMIND_CONFIG": str(EXAMPLES / "shop" / "mockmind.yaml"),
+        "MOCKMIND_STORAGE": "memory",
+        "MOCKMIND_LLM_PROVIDER": "offline",
+        # In Lambda: EMF metrics are chosen, and must still not load Powertools until used.
+        "AWS_LAMBDA_FUNCTION_NAME": "mockmind",
+    }
+    keys = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MOCKMIND_SECRET_ARN", "MOCKMIND_SECRET_ID")
+    for name in keys:
+        env.pop(name, None)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(EVENTS / "get.json"),
+            json.dumps(NOT_IMPORTED_BY_A_MOCK_ONLY_START),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [], 200]

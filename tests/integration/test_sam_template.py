@@ -161,6 +161,35 @@ def test_parameters(template: dict[str, Any]) -> None:
     assert not pattern.fullmatch("my-secret")
 
 
+def test_snapstart_is_a_parameter_off_by_default(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    param = template["Parameters"]["SnapStart"]
+    assert param["AllowedValues"] == ["PublishedVersions", "None"]
+    assert param["Default"] == "None"
+    [condition] = [
+        name
+        for name, rule in template["Conditions"].items()
+        if rule == {"Fn::Equals": [_ref("SnapStart"), "PublishedVersions"]}
+    ]
+    assert function["SnapStart"] == {
+        "Fn::If": [condition, {"ApplyOn": "PublishedVersions"}, _ref("AWS::NoValue")]
+    }
+    # SnapStart applies to published versions: every deployment publishes one behind an alias,
+    # which SAM points the API's routes at.
+    assert isinstance(function["AutoPublishAlias"], str)
+    assert function["AutoPublishAlias"]
+    # What a restored instance redoes is registered with the runtime's hooks.
+    hooks = (ROOT / "src" / "mockmind" / "app" / "snapstart.py").read_text()
+    assert "register_after_restore" in hooks
+    assert "register_before_snapshot" in hooks
+
+
+def test_pydantic_plugins_are_not_looked_for(function: dict[str, Any]) -> None:
+    # The lookup reads every installed distribution's metadata at each cold start.
+    assert function["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+
+
 # --------------------------------------------------------------------------- the layer
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from mockmind.app.mock_asgi import read_request
+import pytest
+
+from mockmind.app.mock_asgi import parse_cookies, read_request
 
 
 def _read(headers: list[tuple[bytes, bytes]], query: bytes = b"", body: bytes = b"") -> Any:
@@ -31,3 +33,21 @@ def test_cookies_are_parsed_and_absent_ones_are_empty() -> None:
     assert with_cookie.cookies == {"mockforge_session": "abc", "theme": "dark"}
     assert with_cookie.body == b"{}"
     assert _read([(b"accept", b"*/*")]).cookies == {}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "mockforge_session=abc; theme=dark",
+        "a=1;b=2;;c",
+        ' q="quoted \\"value\\" \\012 here" ; empty= ; =novalue',
+        'plain="unterminated; x="',
+        "dup=1; dup=2",
+        "",
+        " ; ",
+    ],
+)
+def test_cookies_parse_as_starlette_parses_them(header: str) -> None:
+    from starlette.requests import cookie_parser
+
+    assert parse_cookies(header) == cookie_parser(header)

@@ -1,17 +1,21 @@
-"""The AWS side of bootstrap: boto3 clients from the environment, and the adapters over them.
+"""The AWS side of the adapter builder: boto3 clients, and the adapters over them.
 
-Bootstrap imports this module only when the AWS backend or a Secrets Manager secret is asked
-for, so a laptop start never pays for loading boto3. Endpoints follow boto3's standard
-variables (``AWS_ENDPOINT_URL``, or ``AWS_ENDPOINT_URL_DYNAMODB`` and friends), read from the
-environment bootstrap was given, so the same code runs against a local emulator.
+Imported only when a choice needs AWS (DynamoDB stores, a Secrets Manager secret, the S3 vector
+index, ``mockmind init-aws``), so a laptop or mock-only start never loads boto3. Clients point
+where the choice's ``AwsTarget`` says: a region, and an endpoint per service for a local
+emulator (boto3's ``AWS_ENDPOINT_URL`` variables, read once with the rest of the environment).
+
+Every client made here can be rebuilt in place (``reconnect_clients``): after a Lambda SnapStart
+restore, the connections pooled in the snapshot are dead.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import boto3
 from botocore.config import Config
@@ -25,6 +29,14 @@ from mockmind.adapters.aws import (
 )
 from mockmind.adapters.aws.provisioning import create_bucket, create_table
 from mockmind.adapters.aws.secrets_manager import SecretsManagerSecretProvider
+from mockmind.app.adapter_choice import (
+    AwsTarget,
+    S3Vectors,
+    choose_bucket,
+    choose_s3_vectors,
+    choose_table,
+)
+from mockmind.app.environment import Environment, as_environment
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.ports.entity_store import EntityStore
@@ -37,6 +49,8 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
     from mockmind.adapters.blob_vector_memory import BlobVectorMemory
+
+Service = Literal["dynamodb", "s3", "secretsmanager"]
 
 # A request must finish inside API Gateway's 30 s; a few quick retries ride out throttling.
 # The pool matches the vector index's parallel shard fetches at cold start.
@@ -53,95 +67,89 @@ _CLIENT_CONFIG = Config(
 _CLIENTS = threading.Lock()
 
 
-def region(env: Mapping[str, str]) -> str | None:
-    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+class RebuildableClient:
+    """A boto3 client that can be swapped for a new one under the adapters holding it.
+
+    Attribute access goes to the current client. ``reconnect`` builds another from the same
+    (default) session: its credentials provider refreshes by itself, only the pooled
+    connections need replacing.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client = build()
+        _MADE.add(self)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def reconnect(self) -> None:
+        self._client = self._build()
 
 
-def endpoint(service: str, env: Mapping[str, str]) -> str | None:
-    """boto3's own precedence: the service's variable, then the global one."""
-    specific = f"AWS_ENDPOINT_URL_{service.upper()}"
-    return env.get(specific) or env.get("AWS_ENDPOINT_URL") or None
+_MADE: weakref.WeakSet[RebuildableClient] = weakref.WeakSet()
 
 
-def dynamodb_client(env: Mapping[str, str]) -> DynamoDBClient:
-    client: DynamoDBClient = _client("dynamodb", env)
-    return client
+def reconnect_clients() -> int:
+    """Rebuild every client made here that is still in use; how many."""
+    clients = list(_MADE)
+    for client in clients:
+        client.reconnect()
+    return len(clients)
 
 
-def s3_client(env: Mapping[str, str]) -> S3Client:
-    client: S3Client = _client("s3", env)
-    return client
+def dynamodb_client(aws: AwsTarget) -> DynamoDBClient:
+    return cast("DynamoDBClient", _client("dynamodb", aws.region, aws.dynamodb))
 
 
-def secretsmanager_client(env: Mapping[str, str]) -> SecretsManagerClient:
-    client: SecretsManagerClient = _client("secretsmanager", env)
-    return client
+def s3_client(aws: AwsTarget) -> S3Client:
+    return cast("S3Client", _client("s3", aws.region, aws.s3))
 
 
-def _client(service: Literal["dynamodb", "s3", "secretsmanager"], env: Mapping[str, str]) -> Any:
-    try:
-        with _CLIENTS:
-            return boto3.client(
-                service,
-                region_name=region(env),
-                endpoint_url=endpoint(service, env),
-                config=_CLIENT_CONFIG,
-            )
-    except BotoCoreError as exc:
-        raise _client_error(service, exc) from exc
+def secretsmanager_client(aws: AwsTarget) -> SecretsManagerClient:
+    return cast("SecretsManagerClient", _client("secretsmanager", aws.region, aws.secretsmanager))
 
 
-def secrets_manager(secret_id: str, env: Mapping[str, str]) -> SecretsManagerSecretProvider:
-    return SecretsManagerSecretProvider(secretsmanager_client(env), secret_id)
-
-
-def table_name(config: MockmindConfig, env: Mapping[str, str]) -> str:
-    name = env.get("MOCKMIND_TABLE") or config.storage.table
-    if not name:
-        raise ConfigError(
-            [
-                ConfigIssue(
-                    "storage.table",
-                    "storage backend 'aws' needs a DynamoDB table: set MOCKMIND_TABLE "
-                    "or storage.table",
+def _client(service: Service, region: str | None, endpoint: str | None) -> RebuildableClient:
+    def build() -> Any:
+        try:
+            with _CLIENTS:
+                return boto3.client(
+                    service, region_name=region, endpoint_url=endpoint, config=_CLIENT_CONFIG
                 )
-            ]
-        )
-    return name
+        except BotoCoreError as exc:
+            raise _client_error(service, exc) from exc
+
+    return RebuildableClient(build)
 
 
-def bucket_name(config: MockmindConfig, env: Mapping[str, str]) -> str | None:
-    return env.get("MOCKMIND_BUCKET") or config.storage.bucket or None
+def secrets_manager(secret_id: str, aws: AwsTarget) -> SecretsManagerSecretProvider:
+    return SecretsManagerSecretProvider(secretsmanager_client(aws), secret_id)
 
 
 def dynamo_stores(
-    config: MockmindConfig, env: Mapping[str, str]
+    table_name: str, aws: AwsTarget
 ) -> tuple[SessionStore, EntityStore, ResponseCache]:
-    table = DynamoTable(dynamodb_client(env), table_name(config, env))
+    table = DynamoTable(dynamodb_client(aws), table_name)
     return DynamoSessionStore(table), DynamoEntityStore(table), DynamoResponseCache(table)
 
 
-def s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> BlobVectorMemory:
+def open_s3_vectors(vectors: S3Vectors, aws: AwsTarget) -> BlobVectorMemory:
     """The vector index, loaded now: call it at cold start, never per request."""
-    bucket = bucket_name(config, env)
-    if bucket is None:
-        raise ConfigError(
-            [
-                ConfigIssue(
-                    "storage.bucket",
-                    "the vector store on aws needs an S3 bucket: set MOCKMIND_BUCKET "
-                    "or storage.bucket",
-                )
-            ]
-        )
-    prefix = env.get("MOCKMIND_VECTOR_PREFIX", "vectors/")
-    quantization = config.intelligent_behavior.vector_store.quantization
     # Imported here: it needs numpy, which a deployment without a vector store never loads.
     from mockmind.adapters.aws.s3_blob_store import S3BlobStore  # noqa: PLC0415
     from mockmind.adapters.blob_vector_memory import BlobVectorMemory  # noqa: PLC0415
 
-    store = S3BlobStore(s3_client(env), bucket)
-    return BlobVectorMemory.load(store, prefix, quantization=quantization)
+    store = S3BlobStore(s3_client(aws), vectors.bucket)
+    return BlobVectorMemory.load(store, vectors.prefix, quantization=vectors.quantization)
+
+
+def s3_vector_memory(
+    config: MockmindConfig, env: Environment | Mapping[str, str]
+) -> BlobVectorMemory:
+    """The S3 vector index ``config`` and ``env`` name, whatever the storage backend."""
+    environment = as_environment(env)
+    return open_s3_vectors(choose_s3_vectors(config, environment), AwsTarget.of(environment))
 
 
 @dataclass(frozen=True)
@@ -152,12 +160,14 @@ class Provisioned:
     bucket_created: bool
 
 
-def init_aws(config: MockmindConfig, env: Mapping[str, str]) -> Provisioned:
+def init_aws(config: MockmindConfig, env: Environment | Mapping[str, str]) -> Provisioned:
     """Create the table (TTL on) and, when one is named, the bucket; both idempotent."""
-    table = table_name(config, env)
-    table_created = create_table(dynamodb_client(env), table)
-    bucket = bucket_name(config, env)
-    bucket_created = bucket is not None and create_bucket(s3_client(env), bucket, region(env))
+    environment = as_environment(env)
+    aws = AwsTarget.of(environment)
+    table = choose_table(config, environment)
+    table_created = create_table(dynamodb_client(aws), table)
+    bucket = choose_bucket(config, environment)
+    bucket_created = bucket is not None and create_bucket(s3_client(aws), bucket, aws.region)
     return Provisioned(table, table_created, bucket, bucket_created)
 
 

@@ -1,31 +1,27 @@
-"""The one place adapters are chosen. Tests call ``build`` with their own config and clock."""
+"""Builds the app's parts: the adapters ``app/adapter_choice.py`` picks, the engine over them.
+
+Tests call ``build`` with their own config, environment and clock.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockmind.adapters.aws.table import MAX_BODY_BYTES as AWS_MAX_BODY_BYTES
-from mockmind.adapters.env_secrets import EnvSecretProvider
-from mockmind.adapters.memory import (
-    MemoryEntityStore,
-    MemoryResponseCache,
-    MemorySessionStore,
+from mockmind.app.adapter_builder import (
+    build_secrets,
+    build_stores,
+    build_vector_memory,
+    max_body_bytes,
 )
-from mockmind.adapters.sqlite import (
-    SqliteDatabase,
-    SqliteEntityStore,
-    SqliteResponseCache,
-    SqliteSessionStore,
-)
-from mockmind.app.assemble import assemble_world
-from mockmind.app.cold_start import storage_backend
-from mockmind.app.providers import LlmServices, ProviderStatus, build_llm_services
+from mockmind.app.adapter_choice import choose_adapters, choose_llm
+from mockmind.app.environment import Environment, as_environment
+from mockmind.app.providers import Keys, LlmServices, ProviderStatus, llm_services
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
+from mockmind.config.world import assemble_world
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generation import OfflineGenerator
@@ -72,20 +68,23 @@ class Container:
 def build(
     loaded: LoadedConfig,
     *,
-    env: Mapping[str, str] | None = None,
+    env: Environment | Mapping[str, str],
     clock: Clock | None = None,
     vector_memory: VectorMemory | None = None,
 ) -> Container:
     """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any."""
-    env = os.environ if env is None else env
+    environment = as_environment(env)
     config = loaded.config
     behavior = config.intelligent_behavior
     api = _api_description(loaded)
-    storage = storage_backend(config, env)
-    sessions, entities, cache = _stores(storage, config, loaded, env)
-    secrets = _secrets(env)
-    llm = build_llm_services(
-        behavior.behavior_model, behavior.vector_store, secrets, env, clock=clock
+    choice = choose_adapters(config, environment, base_dir=loaded.base_dir)
+    stores = build_stores(choice)
+    secrets = build_secrets(choice, environment)
+    keys = Keys(environment, secrets)
+    llm = llm_services(
+        choose_llm(behavior.behavior_model, behavior.vector_store, environment, keys),
+        behavior.behavior_model,
+        clock=clock,
     )
     provider = llm.status
     if provider.in_use == "offline":
@@ -111,29 +110,31 @@ def build(
         enable_response_cache=behavior.performance.enable_response_cache,
         max_history_length=behavior.performance.max_history_length,
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
-        max_body_bytes=_max_body_bytes(storage, config),
+        max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
     )
     clock = clock or SystemClock()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
-    world = assemble_world(loaded, api, entities, generator, entity_ttl_seconds=max(timeout, _DAY))
+    world = assemble_world(
+        loaded, api, stores.entities, generator, entity_ttl_seconds=max(timeout, _DAY)
+    )
     world.resources.seed_shared(clock.now())
     vectors = behavior.vector_store
-    memory = (
-        SemanticMemory(
+    memory = None
+    if vectors.enabled:
+        vector_store = vector_memory or build_vector_memory(choice)
+        assert vector_store is not None  # the store is on
+        memory = SemanticMemory(
             llm.embedder,
-            vector_memory or _vector_memory(storage, config, env),
+            vector_store,
             limit=vectors.semantic_search_limit,
             threshold=vectors.similarity_threshold,
         )
-        if vectors.enabled
-        else None
-    )
     engine = MockEngine(
         api=api,
         generator=generator,
-        sessions=sessions,
-        cache=cache,
+        sessions=stores.sessions,
+        cache=stores.cache,
         clock=clock,
         settings=settings,
         world=world,
@@ -145,27 +146,15 @@ def build(
         config,
         engine,
         api,
-        sessions,
-        entities,
-        cache,
+        stores.sessions,
+        stores.entities,
+        stores.cache,
         secrets,
-        storage,
+        choice.storage,
         loaded.source,
         llm=llm,
         memory=memory,
     )
-
-
-def _vector_memory(storage: str, config: MockmindConfig, env: Mapping[str, str]) -> VectorMemory:
-    if storage == "aws":
-        # Imported here so a laptop start never loads boto3; the index loads now (cold start).
-        from mockmind.app.aws import s3_vector_memory  # noqa: PLC0415
-
-        return s3_vector_memory(config, env)
-    # Imported here: it needs numpy, a few tens of ms that a start without vectors skips.
-    from mockmind.adapters.memory.vector_memory import MemoryVectorMemory  # noqa: PLC0415
-
-    return MemoryVectorMemory(config.intelligent_behavior.vector_store.quantization)
 
 
 def _api_description(loaded: LoadedConfig) -> ApiDescription:
@@ -183,43 +172,3 @@ def _api_description(loaded: LoadedConfig) -> ApiDescription:
             ]
         )
     return OpenAPIDescription.load(spec)
-
-
-def _secrets(env: Mapping[str, str]) -> SecretProvider:
-    # The template names the stack's secret; key lookups still try the environment first.
-    secret_id = env.get("MOCKMIND_SECRET_ARN") or env.get("MOCKMIND_SECRET_ID")
-    if not secret_id:
-        return EnvSecretProvider(env)
-    from mockmind.app.aws import secrets_manager  # noqa: PLC0415 (boto3 only when needed)
-
-    return secrets_manager(secret_id, env)
-
-
-def _max_body_bytes(storage: str, config: MockmindConfig) -> int:
-    # A body that would make an item over DynamoDB's 400 KB limit gets 413 before any write.
-    limit = config.server.max_body_bytes
-    return min(limit, AWS_MAX_BODY_BYTES) if storage == "aws" else limit
-
-
-def _stores(
-    storage: str, config: MockmindConfig, loaded: LoadedConfig, env: Mapping[str, str]
-) -> tuple[SessionStore, EntityStore, ResponseCache]:
-    if storage == "memory":
-        return MemorySessionStore(), MemoryEntityStore(), MemoryResponseCache()
-    if storage == "sqlite":
-        path = Path(config.storage.sqlite_path)
-        db = SqliteDatabase(path if path.is_absolute() else loaded.base_dir / path)
-        return SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db)
-    if storage == "aws":
-        # boto3 loads only for this backend, so a laptop start stays quick.
-        from mockmind.app.aws import dynamo_stores  # noqa: PLC0415
-
-        return dynamo_stores(config, env)
-    raise ConfigError(
-        [
-            ConfigIssue(
-                "storage.backend",
-                f"unknown storage backend {storage!r}; use memory, sqlite or aws",
-            )
-        ]
-    )

@@ -4,7 +4,7 @@ and start loading the vector index from S3 in a thread.
 Importing the app's modules is CPU work of a few hundred milliseconds; fetching the index is
 mostly waiting on S3. Started first, the fetch overlaps the imports, so the cold start takes
 about the longer of the two instead of their sum (bench/RESULTS.md, row 2). This module
-imports only the config's own modules, so that the thread starts early.
+imports only the config's own modules and the adapter choice, so that the thread starts early.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mockmind.app.adapter_choice import AdapterChoice
+from mockmind.app.environment import Environment, as_environment, read_environment
 from mockmind.config import LoadedConfig, find_config_file, load_config
 from mockmind.config.models import MockmindConfig
 
@@ -25,12 +27,15 @@ if TYPE_CHECKING:
 def load(
     config_file: str | os.PathLike[str] | None = None,
     openapi: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
+    env: Environment | Mapping[str, str] | None = None,
 ) -> LoadedConfig:
-    """Find and load the config (``--config``, ``MOCKMIND_CONFIG``, ``./mockmind.yaml``)."""
-    env = os.environ if env is None else env
-    path = find_config_file(config_file, env)
-    loaded = load_config(path, env) if path else LoadedConfig(MockmindConfig())
+    """Find and load the config (``--config``, ``MOCKMIND_CONFIG``, ``./mockmind.yaml``).
+
+    ``env`` defaults to the process's environment, read now.
+    """
+    environment = read_environment() if env is None else as_environment(env)
+    path = find_config_file(config_file, environment.variables)
+    loaded = load_config(path, environment.variables) if path else LoadedConfig(MockmindConfig())
     if openapi is not None:
         spec = Path(openapi).resolve()
         loaded = LoadedConfig(
@@ -41,39 +46,24 @@ def load(
     return loaded
 
 
-def storage_backend(config: MockmindConfig, env: Mapping[str, str]) -> str:
-    """``MOCKMIND_STORAGE``, else the config's backend; in Lambda, aws unless the config names one.
+def start_vector_memory(choice: AdapterChoice) -> Future[VectorMemory] | None:
+    """The S3 vector index, loading in a thread; None when the choice has no S3 index.
 
-    In Lambda, memory would keep state per execution environment only.
-    """
-    chosen = env.get("MOCKMIND_STORAGE")
-    if chosen:
-        return chosen
-    if "backend" not in config.storage.model_fields_set and env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return "aws"
-    return config.storage.backend
-
-
-def start_vector_memory(
-    config: MockmindConfig, env: Mapping[str, str]
-) -> Future[VectorMemory] | None:
-    """The S3 vector index, loading in a thread; None when it is not S3's to load.
-
-    The future carries the loading's error (a missing bucket, an unreadable shard): whoever
+    The future carries the loading's error (an unreadable shard, no such bucket): whoever
     waits on it gets the same error a load in the foreground would raise.
     """
-    if not config.intelligent_behavior.vector_store.enabled:
-        return None
-    if storage_backend(config, env) != "aws":
+    if choice.vectors != "s3":
         return None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockmind-vectors")
-    future = pool.submit(_load_s3_vector_memory, config, dict(env))
+    future = pool.submit(_load_s3_vector_memory, choice)
     pool.shutdown(wait=False)
     return future
 
 
-def _load_s3_vector_memory(config: MockmindConfig, env: Mapping[str, str]) -> VectorMemory:
+def _load_s3_vector_memory(choice: AdapterChoice) -> VectorMemory:
     # boto3 and the adapter import here, in the thread.
-    from mockmind.app.aws import s3_vector_memory  # noqa: PLC0415
+    from mockmind.app.adapter_builder import build_vector_memory  # noqa: PLC0415
 
-    return s3_vector_memory(config, env)
+    memory = build_vector_memory(choice)
+    assert memory is not None  # the choice has an S3 index
+    return memory

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 
 
 def configure_logging(level: str | None = None) -> None:
-    chosen = (level or os.environ.get("POWERTOOLS_LOG_LEVEL") or "INFO").upper()
+    """``level`` (the CLI's ``--log-level``, the handler's ``POWERTOOLS_LOG_LEVEL``), else INFO."""
+    chosen = (level or "INFO").upper()
     logging.basicConfig(
         level=chosen,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

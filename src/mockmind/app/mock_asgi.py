@@ -11,7 +11,6 @@ import logging
 import time
 from urllib.parse import parse_qsl
 
-from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from mockmind.app.bootstrap import Container
@@ -57,10 +56,36 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         path=scope["path"],
         query=query,
         headers=headers,
-        cookies=cookie_parser(cookie) if cookie else {},
+        cookies=parse_cookies(cookie) if cookie else {},
         body=await _body(receive),
         deadline=_deadline(scope),
     )
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """A Cookie header as Starlette's ``cookie_parser`` reads it, without importing
+    ``starlette.requests`` (anyio, multipart and more) on the mock path.
+
+    Browsers split on ``;`` only; a chunk without ``=`` is a value with an empty name
+    (https://bugzilla.mozilla.org/show_bug.cgi?id=169091); quoted values are unquoted with
+    Python's own algorithm.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        key, value = chunk.split("=", 1) if "=" in chunk else ("", chunk)
+        key, value = key.strip(), value.strip()
+        if key or value:
+            cookies[key] = _unquote(value)
+    return cookies
+
+
+def _unquote(value: str) -> str:
+    # Only a value in double quotes can hold escapes; the rest come back as they are.
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    from http.cookies import _unquote as unquote  # noqa: PLC0415
+
+    return unquote(value)
 
 
 def _folded(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -1,17 +1,15 @@
-"""Which language model and embedder answer, built from the config, the keys and the environment.
+"""Builds the language model side from an ``LlmChoice``: the chat provider, the embedder, the
+cost tracker and their status for the start-up log and ``/__mockmind/health``.
 
-The choice, when ``llm_provider`` is unset: the configured endpoint (Ollama if it looks like one,
-else OpenAI-compatible) or key (Anthropic for a ``claude`` model, else OpenAI), then
-``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``OLLAMA_HOST``, else the offline generator. A key
-comes from the config's ``api_key``, else the environment variable, else the ``SecretProvider``
-(Secrets Manager on AWS) under the same name. The result says what was configured, what is in
-use and why, for the start-up log and ``/__mockmind/health``; it never holds a key in clear.
+``app/adapter_choice.py`` decides which provider and embedder answer; this module only builds
+them. A key comes from the config's ``api_key``, else the environment variable, else the
+``SecretProvider`` (Secrets Manager on AWS) under the same name: ``Keys`` is that lookup. The
+status never holds a key in clear.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,6 +18,8 @@ from urllib.parse import urlsplit
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
 from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
 from mockmind.adapters.llm.secret import Secret
+from mockmind.app.adapter_choice import ChatChoice, EmbedderChoice, LlmChoice, choose_llm
+from mockmind.app.environment import Environment, as_environment
 from mockmind.config.models import BehaviorModelConfig, VectorStoreConfig
 from mockmind.domain.content import ContentObserver, ContentSettings, LlmContent
 from mockmind.domain.costs import CostTracker, Price, PriceTable
@@ -35,16 +35,6 @@ if TYPE_CHECKING:
     from mockmind.adapters.llm.http import ResilientHttp
 
 logger = logging.getLogger("mockmind")
-
-KEY_VARIABLES = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai_compatible": "OPENAI_API_KEY",
-}
-DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-latest"
-DEFAULT_OLLAMA_MODEL = "llama3.2"
-DEFAULT_OLLAMA_EMBEDDING_MODEL = "nomic-embed-text"
-_OLLAMA_PORT = 11434
 
 
 @dataclass(frozen=True)
@@ -124,20 +114,17 @@ def _status_dict(status: ProviderStatus) -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class _Choice:
-    provider: str | None
-    reason: str
-    key: Secret | None = None
-    endpoint: str | None = None
+class Keys:
+    """API keys by variable name: the environment first, then the secret store.
 
+    A secret store that fails means "no key": the provider falls back to offline and says why.
+    """
 
-class _Keys:
-    def __init__(self, env: Mapping[str, str], secrets: SecretProvider) -> None:
+    def __init__(self, env: Environment, secrets: SecretProvider) -> None:
         self._env = env
         self._secrets = secrets
 
-    def lookup(self, variable: str) -> Secret | None:
+    def __call__(self, variable: str) -> Secret | None:
         value = self._env.get(variable)
         if not value:
             try:
@@ -153,21 +140,33 @@ def build_llm_services(
     behavior: BehaviorModelConfig,
     vectors: VectorStoreConfig,
     secrets: SecretProvider,
-    env: Mapping[str, str] | None = None,
+    env: Environment | Mapping[str, str],
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     emit_metrics: bool | None = None,
 ) -> LlmServices:
-    """The chat provider (None for offline), the embedder, the cost tracker and their status.
+    """Choose (``choose_llm``) and build the chat provider, the embedder and the cost tracker.
 
-    ``transport`` replaces the network in tests. ``emit_metrics`` defaults to on inside Lambda
-    (``AWS_LAMBDA_FUNCTION_NAME`` set) or with ``MOCKMIND_EMF=1``: on a laptop EMF documents
-    would only clutter stdout.
+    ``transport`` replaces the network in tests; ``emit_metrics`` overrides the choice.
     """
-    env = os.environ if env is None else env
+    environment = as_environment(env)
+    choice = choose_llm(behavior, vectors, environment, Keys(environment, secrets))
+    return llm_services(
+        choice, behavior, clock=clock, transport=transport, emit_metrics=emit_metrics
+    )
+
+
+def llm_services(
+    choice: LlmChoice,
+    behavior: BehaviorModelConfig,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    emit_metrics: bool | None = None,
+) -> LlmServices:
+    """The services ``choice`` describes; ``behavior`` gives costs, retries and timeouts."""
     clock = clock or SystemClock()
-    keys = _Keys(env, secrets)
     overrides = {
         name: Price(p.prompt_per_1k, p.completion_per_1k)
         for name, p in behavior.cost.prices.items()
@@ -177,12 +176,10 @@ def build_llm_services(
         clock,
         daily_budget_usd=behavior.cost.daily_budget_usd,
     )
-    if emit_metrics is None:
-        emit_metrics = bool(env.get("AWS_LAMBDA_FUNCTION_NAME")) or env.get("MOCKMIND_EMF") == "1"
     builder = _Builder(behavior, transport)
-
-    chat, status = _chat(behavior, env, keys, builder)
-    embedder, embedding_status = _embedder(behavior, vectors, env, keys, builder, status)
+    chat, status = _chat(choice.chat, builder)
+    embedder, embedding_status = _embedder(choice.embedder, builder)
+    metrics = choice.metrics if emit_metrics is None else emit_metrics
     return LlmServices(
         chat=chat,
         embedder=embedder,
@@ -190,7 +187,7 @@ def build_llm_services(
         status=status,
         embedding_status=embedding_status,
         settings=ContentSettings(max_tokens=behavior.max_tokens, temperature=behavior.temperature),
-        observers=_emf_metrics() if emit_metrics else (),
+        observers=_emf_metrics() if metrics else (),
         breakers=builder.breakers,
         https=builder.https,
     )
@@ -249,101 +246,42 @@ class _Builder:
         return http
 
 
-def _choose(behavior: BehaviorModelConfig, env: Mapping[str, str], keys: _Keys) -> _Choice:
-    configured = behavior.llm_provider
-    config_key = Secret(behavior.api_key.get_secret_value()) if behavior.api_key else None
-    endpoint = behavior.api_endpoint
-    if configured == "offline":
-        return _Choice(None, "llm_provider is offline")
-    if configured is None:
-        if endpoint:
-            provider = "ollama" if _looks_like_ollama(endpoint) else "openai_compatible"
-            key = config_key or (keys.lookup("OPENAI_API_KEY") if provider != "ollama" else None)
-            return _Choice(provider, "chosen automatically: api_endpoint is set", key, endpoint)
-        if config_key:
-            provider = "anthropic" if behavior.model.startswith("claude") else "openai"
-            return _Choice(provider, "chosen automatically: api_key is set", config_key)
-        for provider, variable in (
-            ("openai", "OPENAI_API_KEY"),
-            ("anthropic", "ANTHROPIC_API_KEY"),
-        ):
-            key = keys.lookup(variable)
-            if key:
-                return _Choice(provider, f"chosen automatically: {variable} is set", key)
-        if env.get("OLLAMA_HOST"):
-            return _Choice("ollama", "chosen automatically: OLLAMA_HOST is set", None)
-        return _Choice(
-            None,
-            "no LLM provider configured and none of OPENAI_API_KEY, ANTHROPIC_API_KEY, "
-            "OLLAMA_HOST is set",
-        )
-    if configured == "ollama":
-        return _Choice("ollama", "configured", None, endpoint)
-    variable = KEY_VARIABLES[configured]
-    key = config_key or keys.lookup(variable)
-    if configured == "openai_compatible":
-        if not endpoint:
-            return _Choice(None, "openai_compatible needs api_endpoint, which is unset")
-        return _Choice(configured, "configured", key, endpoint)
-    if not key:
-        return _Choice(None, f"no API key for {configured} ({variable} is unset)")
-    return _Choice(configured, "configured", key, endpoint)
-
-
-def _chat(
-    behavior: BehaviorModelConfig, env: Mapping[str, str], keys: _Keys, builder: _Builder
-) -> tuple[ChatProvider | None, ProviderStatus]:
-    configured = behavior.llm_provider
-    choice = _choose(behavior, env, keys)
-    if choice.provider is None:
-        return None, ProviderStatus(configured, "offline", choice.reason)
-    model, reason = _model_for(choice.provider, behavior.model, choice.reason)
+def _chat(choice: ChatChoice, builder: _Builder) -> tuple[ChatProvider | None, ProviderStatus]:
+    if choice.kind == "offline":
+        return None, ProviderStatus(choice.configured, "offline", choice.reason)
+    # Chosen with a vendor: both are set.
+    assert choice.model is not None
+    assert choice.base_url is not None
+    model, base = choice.model, choice.base_url
     chat: ChatProvider
-    if choice.provider == "ollama":
+    if choice.kind == "ollama":
         from mockmind.adapters.llm.ollama import OllamaChat  # noqa: PLC0415
 
-        base = _ollama_base(choice.endpoint or env.get("OLLAMA_HOST"))
         chat = OllamaChat(builder.http("ollama", "chat", base, None), model)
-    elif choice.provider == "anthropic":
-        assert choice.key is not None  # _choose only picks anthropic with a key
-        from mockmind.adapters.llm.anthropic import (  # noqa: PLC0415
-            ANTHROPIC_BASE_URL,
-            AnthropicChat,
-        )
+    elif choice.kind == "anthropic":
+        from mockmind.adapters.llm.anthropic import AnthropicChat  # noqa: PLC0415
 
-        base = choice.endpoint or ANTHROPIC_BASE_URL
+        assert choice.key is not None  # anthropic is only chosen with a key
         http = builder.http("anthropic", "chat", base, choice.key)
         chat = AnthropicChat(http, model, api_key=choice.key)
     else:
-        from mockmind.adapters.llm.openai import OPENAI_BASE_URL, OpenAIChat  # noqa: PLC0415
+        from mockmind.adapters.llm.openai import OpenAIChat  # noqa: PLC0415
 
-        base = _openai_base(choice.endpoint or OPENAI_BASE_URL)
-        http = builder.http(choice.provider, "chat", base, choice.key)
-        chat = OpenAIChat(http, model, api_key=choice.key, name=choice.provider)
-    return chat, ProviderStatus(configured, choice.provider, reason, model, _public_url(base))
+        http = builder.http(choice.kind, "chat", base, choice.key)
+        chat = OpenAIChat(http, model, api_key=choice.key, name=choice.kind)
+    status = ProviderStatus(choice.configured, choice.kind, choice.reason, model, _public_url(base))
+    return chat, status
 
 
 def _embedder(
-    behavior: BehaviorModelConfig,
-    vectors: VectorStoreConfig,
-    env: Mapping[str, str],
-    keys: _Keys,
-    builder: _Builder,
-    chat: ProviderStatus,
+    choice: EmbedderChoice, builder: _Builder
 ) -> tuple[EmbeddingProvider, ProviderStatus]:
-    configured = vectors.embedding_provider
+    configured = choice.configured
     local = LocalHashedEmbedder()
-
-    def fallback(reason: str) -> tuple[EmbeddingProvider, ProviderStatus]:
-        return local, ProviderStatus(configured, "local", reason, None)
-
-    if not vectors.enabled:
-        return fallback("the vector store is disabled")
-    if configured == "local":
-        return local, ProviderStatus(
-            configured, "local", "configured", f"hashed-{local.dimensions}"
-        )
-    if configured == "minilm":
+    if choice.kind == "local":
+        model = None if choice.stand_in else f"hashed-{local.dimensions}"
+        return local, ProviderStatus(configured, "local", choice.reason, model)
+    if choice.kind == "minilm":
         # An optional extra: without it, semantic memory still works on the hashed embedder,
         # and the status says why. Imported here, as it loads numpy.
         from mockmind.adapters.llm.minilm_embedder import (  # noqa: PLC0415
@@ -354,78 +292,25 @@ def _embedder(
         try:
             minilm = MiniLMEmbedder()
         except MiniLMUnavailableError as exc:
-            return fallback(f"minilm is unavailable: {exc}")
+            reason = f"minilm is unavailable: {exc}"
+            return local, ProviderStatus(configured, "local", reason, None)
         return minilm, ProviderStatus(configured, "minilm", "configured", minilm.model)
-    model = vectors.embedding_model
-    if configured == "ollama":
+    # Chosen with a remote embedder: both are set.
+    assert choice.model is not None
+    assert choice.base_url is not None
+    model, base = choice.model, choice.base_url
+    embedder: EmbeddingProvider
+    if choice.kind == "ollama":
         from mockmind.adapters.llm.ollama import OllamaEmbeddings  # noqa: PLC0415
 
-        # The chat's Ollama endpoint when chat runs there too, else OLLAMA_HOST, else local.
-        shared = behavior.api_endpoint if chat.in_use == "ollama" else None
-        base = _ollama_base(shared or env.get("OLLAMA_HOST"))
-        if model.startswith("text-embedding-"):
-            model = DEFAULT_OLLAMA_EMBEDDING_MODEL
-        embedder: EmbeddingProvider = OllamaEmbeddings(
-            builder.http("ollama", "embeddings", base, None), model
-        )
-        return embedder, ProviderStatus(
-            configured, "ollama", "configured", model, _public_url(base)
-        )
-    from mockmind.adapters.llm.openai import OPENAI_BASE_URL, OpenAIEmbeddings  # noqa: PLC0415
-
-    config_key = Secret(behavior.api_key.get_secret_value()) if behavior.api_key else None
-    same_vendor = chat.in_use == configured
-    key = (config_key if same_vendor else None) or keys.lookup("OPENAI_API_KEY")
-    if configured == "openai_compatible":
-        if not behavior.api_endpoint:
-            return fallback("openai_compatible embeddings need api_endpoint, which is unset")
-        base = _openai_base(behavior.api_endpoint)
+        embedder = OllamaEmbeddings(builder.http("ollama", "embeddings", base, None), model)
     else:
-        if not key:
-            return fallback("no API key for openai embeddings (OPENAI_API_KEY is unset)")
-        base = _openai_base(
-            behavior.api_endpoint if same_vendor and behavior.api_endpoint else OPENAI_BASE_URL
-        )
-    http = builder.http(configured, "embeddings", base, key)
-    embedder = OpenAIEmbeddings(http, model, api_key=key, name=configured)
-    return embedder, ProviderStatus(configured, configured, "configured", model, _public_url(base))
+        from mockmind.adapters.llm.openai import OpenAIEmbeddings  # noqa: PLC0415
 
-
-def _model_for(provider: str, model: str, reason: str) -> tuple[str, str]:
-    """The configured model, unless it plainly belongs to another vendor (the config default
-    ``gpt-3.5-turbo`` with an automatically chosen Anthropic or Ollama).
-    """
-    if provider == "anthropic" and not model.startswith("claude"):
-        return DEFAULT_ANTHROPIC_MODEL, f"{reason}; model {model!r} is not Anthropic's"
-    if provider == "ollama" and model.startswith(("gpt-", "claude")):
-        return DEFAULT_OLLAMA_MODEL, f"{reason}; model {model!r} is not an Ollama model"
-    return model, reason
-
-
-def _looks_like_ollama(endpoint: str) -> bool:
-    parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
-    return parts.port == _OLLAMA_PORT or "ollama" in (parts.hostname or "")
-
-
-def _ollama_base(host: str | None) -> str:
-    """``OLLAMA_HOST`` is often a bare ``host:port`` and may be the bind-all address."""
-    if not host:
-        from mockmind.adapters.llm.ollama import OLLAMA_BASE_URL  # noqa: PLC0415
-
-        return OLLAMA_BASE_URL
-    url = host if "://" in host else f"http://{host}"
-    parts = urlsplit(url)
-    if parts.hostname == "0.0.0.0":
-        url = url.replace("0.0.0.0", "127.0.0.1", 1)
-    if parts.port is None and "://" not in host:
-        url = f"{url}:{_OLLAMA_PORT}"
-    return url.rstrip("/")
-
-
-def _openai_base(endpoint: str) -> str:
-    # Compatible servers are documented with ``/v1`` in the base URL; the adapter adds it.
-    base = endpoint.rstrip("/")
-    return base[: -len("/v1")] if base.endswith("/v1") else base
+        http = builder.http(choice.kind, "embeddings", base, choice.key)
+        embedder = OpenAIEmbeddings(http, model, api_key=choice.key, name=choice.kind)
+    status = ProviderStatus(configured, choice.kind, "configured", model, _public_url(base))
+    return embedder, status
 
 
 def _public_url(url: str) -> str:

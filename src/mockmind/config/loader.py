@@ -68,20 +68,18 @@ def find_config_file(
     return default if default.exists() else None
 
 
-def load_config(path: Path, env: Mapping[str, str] | None = None) -> LoadedConfig:
+def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
+    """The config in ``path``; ``env`` holds the variables its ``${VAR}`` references name."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
             [ConfigIssue("", f"cannot read config file: {exc.strerror}", source=str(path))]
         ) from exc
-    return parse_config(text, source=path, env=os.environ if env is None else env)
+    return parse_config(text, source=path, env=env)
 
 
-def parse_config(
-    text: str, *, source: Path | None = None, env: Mapping[str, str] | None = None
-) -> LoadedConfig:
-    env = os.environ if env is None else env
+def parse_config(text: str, *, source: Path | None = None, env: Mapping[str, str]) -> LoadedConfig:
     name = str(source) if source else "<config>"
     yaml = YAML(typ="rt")
     try:

@@ -1,6 +1,6 @@
 """AWS adapters: DynamoDB (sessions, entities, cached responses in one table), S3 (blobs: the
 vector index's objects) and Secrets Manager (API keys). boto3 clients are passed in;
-``mockmind.app.bootstrap`` is the only place that builds them.
+``mockmind.app.aws`` is the only place that builds them.
 """
 
 from mockmind.adapters.aws.entity_store import DynamoEntityStore

@@ -7,7 +7,6 @@ from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
-ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
 
 

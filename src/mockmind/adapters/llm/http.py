@@ -86,6 +86,18 @@ class ResilientHttp:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def reconnect(self) -> None:
+        """A new client from the factory, and fresh retry jitter.
+
+        For a Lambda SnapStart restore: the pooled connections in the snapshot are gone, and
+        every instance restored from it would otherwise draw the same jitter.
+        """
+        if self._client_factory is not None:
+            # The old client's sockets died with the snapshot's instance: nothing to close.
+            self._client = self._client_factory()
+            self._loop = None
+        self._rng.seed()
+
     def _current_client(self) -> httpx.AsyncClient:
         """The client, rebuilt when the event loop changed and a factory was given.
 

@@ -9,10 +9,10 @@ process and flushing it here would steal metrics a handler decorator is collecti
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-
-from mockmind.domain.content import ContentResult
+if TYPE_CHECKING:
+    from mockmind.domain.content import ContentResult
 
 logger = logging.getLogger("mockmind.metrics")
 
@@ -23,6 +23,10 @@ class EmfContentMetrics:
         self._service = service
 
     def observe(self, result: ContentResult) -> None:
+        # Imported on the first result: an offline start (no content to measure) never loads
+        # Powertools, a few tens of milliseconds of its cold start.
+        from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit  # noqa: PLC0415
+
         try:
             metrics = EphemeralMetrics(namespace=self._namespace, service=self._service)
             metrics.add_dimension(name="provider", value=result.provider)

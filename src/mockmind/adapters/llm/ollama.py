@@ -8,8 +8,6 @@ from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
-OLLAMA_BASE_URL = "http://127.0.0.1:11434"
-
 
 class _Message(Wire):
     content: str

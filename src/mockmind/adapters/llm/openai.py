@@ -15,8 +15,6 @@ from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
-OPENAI_BASE_URL = "https://api.openai.com"
-
 # Inputs per embeddings request: well under OpenAI's 2048, so one request stays small and fast.
 EMBEDDING_BATCH = 256
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from mockmind.config import LoadedConfig
+from mockmind.config.loader import LoadedConfig
 from mockmind.config.models import (
     ConsistencyRule,
     DelayAction,

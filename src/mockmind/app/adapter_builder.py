@@ -1,0 +1,81 @@
+"""Turns an ``AdapterChoice`` into adapters: the stores, the secret provider, the vector memory.
+
+Each backend's modules are imported only when it is chosen: boto3 for the AWS ones (through
+``app/aws.py``), sqlite3 for sqlite, numpy for a vector store. A mock-only start (memory stores,
+keys from the environment, no vector store) imports none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockmind.adapters.env_secrets import EnvSecretProvider
+from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.app.adapter_choice import AdapterChoice
+from mockmind.app.environment import Environment
+from mockmind.ports.entity_store import EntityStore
+from mockmind.ports.response_cache import ResponseCache
+from mockmind.ports.secrets import SecretProvider
+from mockmind.ports.session_store import SessionStore
+from mockmind.ports.vector_memory import VectorMemory
+
+
+@dataclass(frozen=True)
+class Stores:
+    sessions: SessionStore
+    entities: EntityStore
+    cache: ResponseCache
+
+
+def build_stores(choice: AdapterChoice) -> Stores:
+    if choice.storage == "sqlite":
+        from mockmind.adapters.sqlite import (  # noqa: PLC0415
+            SqliteDatabase,
+            SqliteEntityStore,
+            SqliteResponseCache,
+            SqliteSessionStore,
+        )
+
+        assert choice.sqlite_path is not None  # chosen with the backend
+        db = SqliteDatabase(choice.sqlite_path)
+        return Stores(SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db))
+    if choice.storage == "aws":
+        from mockmind.app.aws import dynamo_stores  # noqa: PLC0415
+
+        assert choice.table is not None  # chosen with the backend
+        return Stores(*dynamo_stores(choice.table, choice.aws))
+    return Stores(MemorySessionStore(), MemoryEntityStore(), MemoryResponseCache())
+
+
+def build_secrets(choice: AdapterChoice, env: Environment) -> SecretProvider:
+    # The template names the stack's secret; key lookups still try the environment first.
+    if choice.secrets == "secrets_manager":
+        from mockmind.app.aws import secrets_manager  # noqa: PLC0415
+
+        assert choice.secret_id is not None  # chosen with the source
+        return secrets_manager(choice.secret_id, choice.aws)
+    return EnvSecretProvider(env.variables)
+
+
+def build_vector_memory(choice: AdapterChoice) -> VectorMemory | None:
+    """The vector memory, loaded now (S3: the whole index); None when the store is off."""
+    if choice.vectors == "s3":
+        from mockmind.app.aws import open_s3_vectors  # noqa: PLC0415
+
+        assert choice.s3_vectors is not None  # chosen with the backend
+        return open_s3_vectors(choice.s3_vectors, choice.aws)
+    if choice.vectors == "memory":
+        from mockmind.adapters.memory.vector_memory import MemoryVectorMemory  # noqa: PLC0415
+
+        return MemoryVectorMemory(choice.quantization)
+    return None
+
+
+def max_body_bytes(choice: AdapterChoice, configured: int) -> int:
+    """The request body limit: the configured one, capped for DynamoDB so that a body the
+    engine accepts always fits in an item (the engine answers 413 before any write)."""
+    if choice.storage != "aws":
+        return configured
+    from mockmind.adapters.aws.table import MAX_BODY_BYTES  # noqa: PLC0415
+
+    return min(configured, MAX_BODY_BYTES)
