@@ -163,7 +163,7 @@ class Seen:
 
 def _flows(base: str) -> list[Seen]:
     sys.path.insert(0, str(ROOT))
-    from tests.e2e.test_flows import shop_flow  # noqa: PLC0415
+    from tests.support.shop_flow import shop_flow  # noqa: PLC0415
 
     seen: list[Seen] = []
 
@@ -183,7 +183,7 @@ def _seed_calls(llm: CountingLlm, seen: list[Seen]) -> Counter:
     """The seed's flow: every request is one LLM call with its request and response schema
     (and, conservatively, no session history). Sent to the same counting server.
     """
-    from tests.e2e.spec_check import load_spec, response_schema  # noqa: PLC0415
+    from tests.support.spec_check import load_spec, response_schema  # noqa: PLC0415
 
     from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema  # noqa: PLC0415
 

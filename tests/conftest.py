@@ -1,29 +1,16 @@
+"""Fixtures every layer shares; the helpers they use are in tests/support."""
+
 from __future__ import annotations
 
 import logging
-import socket
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-EVENTS = ROOT / "events"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from tests.support.aws import AWS_REGION
 
 # --------------------------------------------------------------------------- AWS on loopback
 
-AWS_REGION = "us-east-1"
 # Dummy credentials for moto: set for the test session only, so nothing can reach a real account
 # (and a developer's own profile is never used).
 _AWS_TEST_ENV = {
@@ -55,15 +42,3 @@ def moto_endpoint() -> Iterator[str]:
             yield f"http://{host}:{port}"
         finally:
             server.stop()
-
-
-def aws_client(service: str, endpoint: str, **options: Any) -> Any:
-    """A boto3 client for ``service`` at the moto server."""
-    import boto3
-
-    return boto3.client(service, endpoint_url=endpoint, region_name=AWS_REGION, **options)
-
-
-def unique_name(prefix: str) -> str:
-    """A table or bucket name no other test uses (they share one moto server)."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -32,7 +32,7 @@ from mockmind.adapters.sqlite import (
 )
 from mockmind.adapters.vector_index import Quantization
 from mockmind.ports import BlobStore, EntityStore, ResponseCache, SessionStore, VectorMemory
-from tests.conftest import aws_client, unique_name
+from tests.support.aws import aws_client, unique_name
 
 BACKENDS = ["memory", "sqlite", "aws"]
 

@@ -5,65 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from mockmind.domain.generation import OfflineGenerator
-from tests.conftest import EXAMPLES, free_port
-from tests.integration.llm.fake_provider import FakeProvider, Reply, Seen, openai_chat
-
-
-def start_server(
-    config: Path, extra_env: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, **(extra_env or {})}
-    env.pop("MOCKMIND_CONFIG", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockmind.cli",
-            "serve",
-            "--config",
-            str(config),
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"mockmind exited with {process.returncode}:\n{err}")
-        try:
-            if httpx.get(f"{base_url}/__mockmind/health", timeout=1).status_code == 200:
-                return process, base_url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("mockmind did not start within 30 s")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stderr:
-        process.stderr.close()
+from tests.support.fake_provider import FakeProvider, Reply, Seen, openai_chat
+from tests.support.mockmind_server import start_server, stop_server
+from tests.support.paths import EXAMPLES
 
 
 def _served(example: str, llm_url: str | None = None) -> Iterator[str]:

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from mockmind.domain.generation import OfflineGenerator
-from tests.conftest import EXAMPLES
-from tests.e2e.spec_check import assert_conforms, load_spec
+from tests.support.paths import EXAMPLES
+from tests.support.spec_check import assert_conforms, load_spec
 
 EXAMPLE_NAMES = ["shop", "social", "onboarding"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import start_server, stop_server
+from tests.support.mockmind_server import start_server, stop_server
 
 CONFIG = """
 intelligent_behavior:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.spec_check import assert_conforms
+from tests.support.spec_check import assert_conforms
 
 
 def test_first_request_gets_a_session_cookie(client: httpx.Client) -> None:

@@ -33,8 +33,9 @@ from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError
-from tests.conftest import AWS_REGION, EVENTS, EXAMPLES, aws_client, unique_name
-from tests.e2e.test_flows import shop_flow
+from tests.support.aws import AWS_REGION, aws_client, unique_name
+from tests.support.paths import EVENTS, EXAMPLES
+from tests.support.shop_flow import shop_flow
 
 SHOP = EXAMPLES / "shop" / "mockmind.yaml"
 _TEMPLATE = json.loads((EVENTS / "post-json.json").read_text())

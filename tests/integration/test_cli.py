@@ -9,8 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import EXAMPLES, FIXTURES, free_port
-from tests.e2e.conftest import stop_server
+from tests.support.mockmind_server import stop_server
+from tests.support.network import free_port
+from tests.support.paths import EXAMPLES, FIXTURES
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

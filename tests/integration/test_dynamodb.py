@@ -23,7 +23,8 @@ from mockmind.adapters.aws.table import ITEM_BUDGET
 from mockmind.domain.errors import StoreError
 from mockmind.domain.sessions import Interaction, Session
 from mockmind.ports import CachedResponse, EntityRecord
-from tests.conftest import aws_client, free_port, unique_name
+from tests.support.aws import aws_client, unique_name
+from tests.support.network import free_port
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVENTS, EXAMPLES
+from tests.support.paths import EVENTS, EXAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from mockmind.adapters.aws.s3_blob_store import S3BlobStore
 from mockmind.adapters.blob_vector_memory import BlobVectorMemory
 from mockmind.domain.errors import StoreError
-from tests.conftest import aws_client, unique_name
+from tests.support.aws import aws_client, unique_name
 
 DIMS = 8
 

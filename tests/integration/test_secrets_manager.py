@@ -16,7 +16,7 @@ from mockmind.app.logging import configure_logging
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import StoreError
-from tests.conftest import AWS_REGION, aws_client, unique_name
+from tests.support.aws import AWS_REGION, aws_client, unique_name
 
 KEY = "sk-test-7f3c9a1e5b2d4c6f8a0b"
 

@@ -13,7 +13,7 @@ from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.generation import version as generator
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 
 def _shop_on(path: Path) -> LoadedConfig:

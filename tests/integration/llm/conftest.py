@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.llm.fake_provider import FakeProvider, serve
+from tests.support.fake_provider import FakeProvider, serve
 
 
 @pytest.fixture

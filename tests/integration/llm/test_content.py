@@ -15,8 +15,8 @@ from mockmind.domain.content import ContentResult, LlmContent
 from mockmind.domain.costs import CostTracker, Price, PriceTable
 from mockmind.domain.prompts import Prompt
 from mockmind.ports.clock import SystemClock
-from tests.integration.llm.fake_provider import FakeProvider, Reply, openai_chat
 from tests.integration.llm.helpers import arun, http
+from tests.support.fake_provider import FakeProvider, Reply, openai_chat
 
 SCHEMA = {
     "type": "object",

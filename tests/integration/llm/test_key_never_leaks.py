@@ -13,8 +13,8 @@ from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.config import parse_config
 from mockmind.domain.prompts import Prompt
-from tests.integration.llm.fake_provider import FakeProvider, Reply
 from tests.integration.llm.helpers import KEY
+from tests.support.fake_provider import FakeProvider, Reply
 
 CONFIG = """
 intelligent_behavior:

@@ -12,9 +12,9 @@ from mockmind.adapters.llm.openai import OpenAIChat
 from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
-from tests.conftest import free_port
-from tests.integration.llm.fake_provider import FakeProvider, Reply, openai_chat
 from tests.integration.llm.helpers import KEY, arun, http
+from tests.support.fake_provider import FakeProvider, Reply, openai_chat
+from tests.support.network import free_port
 
 REQUEST = ChatRequest(system="s", user="u")
 OK = Reply(body=openai_chat('{"ok": true}'))

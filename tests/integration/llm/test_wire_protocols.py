@@ -10,14 +10,14 @@ from mockmind.adapters.llm.ollama import OllamaChat, OllamaEmbeddings
 from mockmind.adapters.llm.openai import OpenAIChat, OpenAIEmbeddings
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ChatRequest, ProviderError
-from tests.integration.llm.fake_provider import (
+from tests.integration.llm.helpers import KEY, arun, http
+from tests.support.fake_provider import (
     FakeProvider,
     Reply,
     anthropic_message,
     ollama_chat,
     openai_chat,
 )
-from tests.integration.llm.helpers import KEY, arun, http
 
 REQUEST = ChatRequest(
     system="You are an API.", user="GET /users/1", max_tokens=256, temperature=0.2

@@ -7,16 +7,17 @@ import pytest
 from mockmind.config import find_config_file, load_config, parse_config
 from mockmind.config.substitution import substitute
 from mockmind.domain.errors import ConfigError
+from tests.support.paths import EXAMPLES, FIXTURES, ROOT
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "config-example.yaml"
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop" / "mockmind.yaml"
+SEED = ROOT.parent / "shared" / "seed" / "config-example.yaml"
+EXAMPLE = EXAMPLES / "shop" / "mockmind.yaml"
 
 
 def _seed_text() -> str:
     if SEED.exists():
         return SEED.read_text()
     # A clone without ../shared beside it: the seed is vendored as a fixture.
-    return (Path(__file__).parents[1] / "fixtures" / "config-example.yaml").read_text()
+    return (FIXTURES / "config-example.yaml").read_text()
 
 
 def test_seed_config_loads_unchanged_without_the_key() -> None:
@@ -36,7 +37,7 @@ def test_seed_config_loads_unchanged_without_the_key() -> None:
 def test_vendored_seed_matches_the_shared_one() -> None:
     if not SEED.exists():
         pytest.skip("../shared/seed is not beside this clone")
-    vendored = Path(__file__).parents[1] / "fixtures" / "config-example.yaml"
+    vendored = FIXTURES / "config-example.yaml"
     assert vendored.read_text() == SEED.read_text()
 
 

@@ -11,7 +11,6 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,8 +20,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from mockmind.domain.generation import GENERATOR_VERSION, OfflineGenerator
+from tests.support.paths import ROOT
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = ROOT / "src"
 
 # -- validation oracle --------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 from mockmind.domain.errors import RequestValidationFailed
 from mockmind.domain.http import MockRequest
 from mockmind.openapi import OpenAPIDocument, validate_request
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 
 def _errors(doc: OpenAPIDocument, limit: str) -> list[dict[str, object]]:

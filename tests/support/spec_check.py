@@ -16,7 +16,7 @@ from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 _URI = "urn:spec"
 
