@@ -81,6 +81,7 @@ def test_delete(session_store: SessionStore) -> None:
     session_store.delete("s-1")  # deleting twice is fine
 
 
+@pytest.mark.slow
 def test_parallel_writers_lose_no_update(session_store: SessionStore) -> None:
     """Each writer retries on conflict, as the engine does; every increment must land."""
     session_store.put(_session(timeout=10_000).with_state("n", 0, 1000.0), expected_version=None)

@@ -29,6 +29,7 @@ def _url_for(name: str, request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(fixture))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_schemathesis_finds_no_failure(
     name: str, request: pytest.FixtureRequest, tmp_path: Path

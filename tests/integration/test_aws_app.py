@@ -234,6 +234,7 @@ def _init_aws(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_init_aws_creates_table_and_bucket_once(moto_endpoint: str) -> None:
     table, bucket = unique_name("init"), unique_name("vectors")
     env = {

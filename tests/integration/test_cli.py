@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.mockmind_server import stop_server
 from tests.support.network import free_port
@@ -35,6 +36,7 @@ def test_validate_accepts_the_seed_config() -> None:
     assert len(result.stdout.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_validate_accepts_every_example() -> None:
     for config in sorted(EXAMPLES.glob("*/mockmind.yaml")):
         result = _run("validate-config", str(config))
@@ -124,6 +126,7 @@ def test_serve_fails_fast_on_a_bad_config(tmp_path: Path) -> None:
     assert "storage.backend" in result.stderr
 
 
+@pytest.mark.slow
 def test_serve_an_openapi_document_alone(tmp_path: Path) -> None:
     port = free_port()
     spec = FIXTURES / "openapi" / "petstore-3.0.yaml"

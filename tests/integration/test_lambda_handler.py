@@ -93,6 +93,7 @@ def test_health_through_lambda(handler_module: ModuleType) -> None:
     assert _body(response)["provider"]["in_use"] == "offline"
 
 
+@pytest.mark.slow
 def test_fastapi_is_imported_by_the_first_admin_request_not_the_cold_start() -> None:
     """A mock-only Lambda never pays for FastAPI's import (a third of the handler's), an
     offline one never for httpx's (the LLM providers'), and one without a vector store never

@@ -115,6 +115,7 @@ def _scores(embedder: EmbeddingProvider) -> dict[str, float]:
     }
 
 
+@pytest.mark.slow
 @needs_minilm
 def test_it_retrieves_paraphrases_far_better_than_the_hashed_embedder(
     minilm: MiniLMEmbedder,

@@ -21,6 +21,7 @@ def fast_switching() -> Iterator[None]:
     sys.setswitchinterval(before)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("fast_switching")
 def test_a_search_beside_an_add_replacing_a_row_never_drops_a_better_row() -> None:
     """Found by review: a half-replaced int8 row (new codes, old scale) used to crowd the true

@@ -57,6 +57,7 @@ def _embedded(n: int, seed: int, dims: int = DIMS) -> npt.NDArray[np.float32]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_units, _embedded])
 def test_top_10_is_float32s_top_10_on_1536_dims(make: object) -> None:
     # The dimensions of the embeddings this targets; short sparse texts have near-ties far

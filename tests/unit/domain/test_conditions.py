@@ -167,6 +167,7 @@ def test_boolean_algebra_holds(a: str, b: str) -> None:
     assert parse_condition(f"not ({a})").matches(CTX) == (not x)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_arbitrary_text_parses_or_fails_cleanly(text: str) -> None:

@@ -538,6 +538,7 @@ GENERATOR = OfflineGenerator()
 SHALLOW = OfflineGenerator(max_depth=1)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=CASES, seed=st.text(max_size=6), name=st.none() | st.sampled_from(NAMES))
 def test_generated_values_validate_and_repeat(
