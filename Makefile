@@ -59,14 +59,16 @@ lint: $(VENV)/.installed-dev
 types: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
+# The layers are markers, which tests/conftest.py puts on by folder: the contract suite's runs
+# against moto are integration tests, its memory and SQLite runs unit tests.
 unit: $(VENV)/.installed-dev
-	$(PY) -m pytest tests/unit tests/contract -q
+	$(PY) -m pytest -q -m "not integration and not e2e"
 
 integration: $(VENV)/.installed-dev
-	$(PY) -m pytest tests/integration -q
+	$(PY) -m pytest -q -m integration
 
 e2e: $(VENV)/.installed-dev
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest -q -m e2e
 
 sam-check: $(SAM_VENV)/.installed
 	$(SAM) validate --lint

@@ -1,13 +1,43 @@
-"""Fixtures every layer shares; the helpers they use are in tests/support."""
+"""Fixtures every layer shares, and the markers that say which layer a test belongs to.
+
+Markers follow the folders, so `-m` selects a layer whatever paths are given:
+- tests/unit, and this folder's own checks: no marker (`-m "not integration and not e2e"`).
+- tests/integration: `integration`, adapters against real protocols on loopback.
+- tests/e2e: `e2e`, black-box HTTP flows against a mockmind process or MOCKMIND_URL.
+- tests/contract: one suite run against every backend of a port. Its memory and SQLite runs are
+  in-process and as quick as unit tests, so they stay unmarked; its runs on the moto server
+  (DynamoDB, S3) talk HTTP to another thread like the integration tests, so they are
+  `integration`. Only the fixture parameter says which backend an item runs, so that marker is
+  put on the parameter, in tests/contract/conftest.py, not here.
+`slow` is put on the test itself (more than ~2 s on a 2-core machine). tests/test_markers.py
+collects the whole suite and checks these rules.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.aws import AWS_REGION
+
+_TESTS = Path(__file__).resolve().parent
+_FOLDER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+
+
+# tryfirst: the `-m` filter is itself a collection_modifyitems hook and must see these markers.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path.resolve()
+        if not path.is_relative_to(_TESTS):
+            continue
+        marker = _FOLDER_MARKERS.get(path.relative_to(_TESTS).parts[0])
+        if marker is not None:
+            item.add_marker(marker)
+
 
 # --------------------------------------------------------------------------- AWS on loopback
 

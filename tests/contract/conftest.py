@@ -34,7 +34,8 @@ from mockmind.adapters.vector_index import Quantization
 from mockmind.ports import BlobStore, EntityStore, ResponseCache, SessionStore, VectorMemory
 from tests.support.aws import aws_client, unique_name
 
-BACKENDS = ["memory", "sqlite", "aws"]
+# The runs on the moto server are integration tests (tests/conftest.py says why).
+BACKENDS = ["memory", "sqlite", pytest.param("aws", marks=pytest.mark.integration)]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -119,7 +120,7 @@ def vector_memory(
     memory.close()
 
 
-@pytest.fixture(params=["folder", "s3"])
+@pytest.fixture(params=["folder", pytest.param("s3", marks=pytest.mark.integration)])
 def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if request.param == "folder":
         return FolderBlobStore(tmp_path / "blobs")
