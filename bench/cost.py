@@ -229,7 +229,7 @@ def run() -> Section:
     section = Section(
         "6. Cost (LLM calls and tokens, e-commerce flow x10)",
         f"""
-`tests/e2e/test_flows.py::shop_flow` (login, list, two cart adds, cart, checkout, order, a
+`tests/support/shop_flow.py::shop_flow` (login, list, two cart adds, cart, checkout, order, a
 refused ship, pay, ship) run {RUNS} times, each in a new session, against `mockmind serve` with
 examples/shop, `llm_provider: openai_compatible` and `api_endpoint` at a counting server on
 loopback; response cache and resource store on. Baseline: the seed's flow, where every request
