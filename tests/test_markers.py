@@ -116,6 +116,7 @@ def test_a_test_on_the_moto_server_is_an_integration_test(
 
 
 def test_unit_tests_live_in_the_folder_of_their_layer() -> None:
-    # tests/unit/<layer>/ mirrors src/mockmind/<layer>/; a flat file there has no layer.
+    # tests/unit/<layer>/ mirrors src/mockmind/<layer>/ (architecture/ checks the whole
+    # package); a flat file there has no layer.
     unit = Path(__file__).parent / "unit"
     assert sorted(path.name for path in unit.glob("test_*.py")) == []

@@ -17,7 +17,7 @@ from mockmind.config import parse_config
 from mockmind.domain.error_answers import ERROR_ANSWERS, ErrorAnswer, exit_code
 from mockmind.domain.errors import ConfigError, ConfigIssue, StoreError
 from mockmind.domain.http import MockRequest
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 CONFIG = "storage: {backend: memory}\n"
 
