@@ -9,8 +9,8 @@ Markers follow the folders, so `-m` selects a layer whatever paths are given:
   (DynamoDB, S3) talk HTTP to another thread like the integration tests, so they are
   `integration`. Only the fixture parameter says which backend an item runs, so that marker is
   put on the parameter, in tests/contract/conftest.py, not here.
-`slow` is put on the test itself (more than ~2 s on a 2-core machine). tests/test_markers.py
-collects the whole suite and checks these rules.
+`slow` is put on the test itself: more than ~2 s on a 2-core machine, or hypothesis with 200 or
+more examples. tests/test_markers.py collects the whole suite and checks the layer rules.
 """
 
 from __future__ import annotations

@@ -151,6 +151,7 @@ _exprs = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_exprs)
 def test_generated_conditions_parse_and_evaluate_to_a_bool(text: str) -> None:
@@ -158,6 +159,7 @@ def test_generated_conditions_parse_and_evaluate_to_a_bool(text: str) -> None:
     assert condition.matches(CTX) in (True, False)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_exprs, _exprs)
 def test_boolean_algebra_holds(a: str, b: str) -> None:
@@ -213,6 +215,7 @@ _LINES = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_exprs)
 def test_a_request_the_request_line_part_rejects_never_matches(text: str) -> None:
@@ -245,6 +248,7 @@ def test_route_parts_split_the_method_from_the_path(
         )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_exprs)
 def test_a_request_either_route_part_rejects_never_matches(text: str) -> None:

@@ -101,6 +101,7 @@ def test_syntax_errors(text: str, column: int, fragment: str) -> None:
     assert fragment in str(info.value)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
