@@ -1,6 +1,6 @@
 """What every BlobStore does, run on a folder and on S3 (moto).
 
-Writers racing with one ETag are in tests/unit/test_folder_blob_store.py: moto checks
+Writers racing with one ETag are in tests/unit/adapters/test_folder_blob_store.py: moto checks
 ``If-Match`` and writes in two steps, so two of its conditional PUTs can both win (S3's cannot).
 """
 

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError
 
 from mockmind.adapters.aws.s3_blob_store import S3BlobStore
 from mockmind.domain.errors import StoreError, VersionConflict
-from tests.conftest import aws_client, free_port
+from tests.support.aws import aws_client
+from tests.support.network import free_port
 
 
 @pytest.fixture

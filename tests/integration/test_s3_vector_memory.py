@@ -1,7 +1,7 @@
 """The blob vector memory on S3 (moto): the one run of it over the S3 blob store.
 
-Everything else it does is tested on a folder (tests/unit/test_blob_vector_memory.py); the S3
-blob store keeps the same contract as the folder one (tests/contract/test_blob_store.py).
+Everything else it does is tested on a folder (tests/unit/adapters/test_blob_vector_memory.py);
+the S3 blob store keeps the same contract as the folder one (tests/contract/test_blob_store.py).
 """
 
 from __future__ import annotations

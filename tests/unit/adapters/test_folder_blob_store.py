@@ -150,6 +150,7 @@ def _increment(root: str, times: int, start: Any, lost: Any) -> None:
     lost.put(races)
 
 
+@pytest.mark.slow
 def test_processes_incrementing_through_put_if_match_lose_no_increment(root: Path) -> None:
     store = FolderBlobStore(root)
     store.put("counter", b"0")
