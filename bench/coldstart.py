@@ -295,7 +295,7 @@ the objects the index loads, in parallel. S3 is a moto server on loopback; media
     )
     section.notes.append(
         "The index objects are written by the benchmark in the adapter's documented layout "
-        "(`src/mockmind/adapters/vector_format.py`), not through `add` (one PUT per vector)."
+        "(`src/mockmind/adapters/vectors/format.py`), not through `add` (one PUT per vector)."
     )
     return section
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/quantization.py          # prints the markdown section
     .venv/bin/python bench/run.py --only quantization
 
-Both indexes are `mockmind.adapters.vector_index.VectorIndex` (quantization "none" and "int8"),
+Both indexes are `mockmind.adapters.vectors.index.VectorIndex` (quantization "none" and "int8"),
 fed the same rows and queries. Cold-start bytes and resident memory are measured on the S3
 adapter loading from a moto server in its own process, so the bytes it holds are not counted.
 """
@@ -34,9 +34,9 @@ from bench.report import (
     verdict,
 )
 from mockmind.adapters.aws.s3_blob_store import S3BlobStore
-from mockmind.adapters.blob_vector_memory import BlobVectorMemory
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
-from mockmind.adapters.vector_index import Quantization, VectorIndex, error_bounds, quantize
+from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
+from mockmind.adapters.vectors.index import Quantization, VectorIndex, error_bounds, quantize
 
 DIMS = 1536
 SIZES = (10_000, 100_000)

@@ -330,13 +330,13 @@ def upload_vector_index(
     metadata: list[dict[str, Any]],
 ) -> tuple[list[str], int]:
     """One shard of unit rows in the layout BlobVectorMemory's compaction writes (format 3,
-    `mockmind.adapters.vector_format`), as n adds would first be n delta objects; the keys a
+    `mockmind.adapters.vectors.format`), as n adds would first be n delta objects; the keys a
     cold start loads, and their bytes.
 
     int8: the codes, the float32 object beside them, and each row's error bound.
     """
     # The benchmarks without vectors skip these imports (numpy).
-    from mockmind.adapters.vector_format import (  # noqa: PLC0415
+    from mockmind.adapters.vectors.format import (  # noqa: PLC0415
         INDEX,
         ShardEntry,
         encode_index,
@@ -344,7 +344,7 @@ def upload_vector_index(
         int8_fields,
         new_index,
     )
-    from mockmind.adapters.vector_index import quantize  # noqa: PLC0415
+    from mockmind.adapters.vectors.index import quantize  # noqa: PLC0415
 
     base = f"vectors/{namespace}/"
     entry: ShardEntry = {

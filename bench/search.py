@@ -1,7 +1,7 @@
 """3. Semantic search: top-10 by cosine similarity over 10,000 and 100,000 vectors of 1,536 dims.
 
 Three ways, same vectors and queries: the project's in-memory index
-(adapters/memory/vector_memory.py), the seed's approach (a Python loop of cosine similarities
+(adapters/vectors/memory.py), the seed's approach (a Python loop of cosine similarities
 over stored objects), and the floor (the matrix's bytes over this machine's copy bandwidth).
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.report import Section, fmt_bytes, fmt_ratio, fmt_s, verdict
-from mockmind.adapters.memory.vector_memory import MemoryVectorMemory
-from mockmind.adapters.vector_index import Quantization, VectorIndex
+from mockmind.adapters.vectors.index import Quantization, VectorIndex
+from mockmind.adapters.vectors.memory import MemoryVectorMemory
 
 DIMS = 1536
 SIZES = (10_000, 100_000)

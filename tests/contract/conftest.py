@@ -16,21 +16,21 @@ from mockmind.adapters.aws import (
 )
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.s3_blob_store import S3BlobStore
-from mockmind.adapters.blob_vector_memory import BlobVectorMemory
 from mockmind.adapters.files import FolderBlobStore
 from mockmind.adapters.memory import (
     MemoryEntityStore,
     MemoryResponseCache,
     MemorySessionStore,
 )
-from mockmind.adapters.memory.vector_memory import MemoryVectorMemory
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
     SqliteEntityStore,
     SqliteResponseCache,
     SqliteSessionStore,
 )
-from mockmind.adapters.vector_index import Quantization
+from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
+from mockmind.adapters.vectors.index import Quantization
+from mockmind.adapters.vectors.memory import MemoryVectorMemory
 from mockmind.ports import BlobStore, EntityStore, ResponseCache, SessionStore, VectorMemory
 from tests.support.aws import aws_client, unique_name
 

@@ -27,7 +27,7 @@ from mockmind.adapters.llm.minilm_embedder import (
     MiniLMUnavailableError,
     installed_files,
 )
-from mockmind.adapters.memory.vector_memory import MemoryVectorMemory
+from mockmind.adapters.vectors.memory import MemoryVectorMemory
 from mockmind.app.providers import build_llm_services
 from mockmind.config.models import BehaviorModelConfig, VectorStoreConfig
 from mockmind.domain.memory import SemanticMemory

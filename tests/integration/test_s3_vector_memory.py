@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mockmind.adapters.aws.s3_blob_store import S3BlobStore
-from mockmind.adapters.blob_vector_memory import BlobVectorMemory
+from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
 from mockmind.domain.errors import StoreError
 from tests.support.aws import aws_client, unique_name
 

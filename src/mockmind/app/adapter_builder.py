@@ -65,7 +65,7 @@ def build_vector_memory(choice: AdapterChoice) -> VectorMemory | None:
         assert choice.s3_vectors is not None  # chosen with the backend
         return open_s3_vectors(choice.s3_vectors, choice.aws)
     if choice.vectors == "memory":
-        from mockmind.adapters.memory.vector_memory import MemoryVectorMemory  # noqa: PLC0415
+        from mockmind.adapters.vectors.memory import MemoryVectorMemory  # noqa: PLC0415
 
         return MemoryVectorMemory(choice.quantization)
     return None

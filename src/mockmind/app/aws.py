@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
-    from mockmind.adapters.blob_vector_memory import BlobVectorMemory
+    from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
 
 Service = Literal["dynamodb", "s3", "secretsmanager"]
 
@@ -138,7 +138,7 @@ def open_s3_vectors(vectors: S3Vectors, aws: AwsTarget) -> BlobVectorMemory:
     """The vector index, loaded now: call it at cold start, never per request."""
     # Imported here: it needs numpy, which a deployment without a vector store never loads.
     from mockmind.adapters.aws.s3_blob_store import S3BlobStore  # noqa: PLC0415
-    from mockmind.adapters.blob_vector_memory import BlobVectorMemory  # noqa: PLC0415
+    from mockmind.adapters.vectors.blob_memory import BlobVectorMemory  # noqa: PLC0415
 
     store = S3BlobStore(s3_client(aws), vectors.bucket)
     return BlobVectorMemory.load(store, vectors.prefix, quantization=vectors.quantization)

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mockmind.adapters.blob_vector_memory import BlobVectorMemory
 from mockmind.adapters.files import FolderBlobStore
-from mockmind.adapters.vector_index import Quantization, error_bounds, quantize
+from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
+from mockmind.adapters.vectors.index import Quantization, error_bounds, quantize
 from mockmind.domain.errors import StoreError
 from mockmind.ports import Blob, BlobStore
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from mockmind.adapters.memory.vector_memory import MemoryVectorMemory
+from mockmind.adapters.vectors.memory import MemoryVectorMemory
 
 
 @pytest.fixture

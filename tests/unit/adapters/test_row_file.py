@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mockmind.adapters.row_file import RowFile
+from mockmind.adapters.vectors.row_file import RowFile
 
 
 def test_rows_read_back_by_slot_in_the_order_asked() -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mockmind.adapters.files import FolderBlobStore
-from mockmind.adapters.vector_blobs import BlobRows, RangeReader, read_index, read_matrix
-from mockmind.adapters.vector_format import encode_matrix
+from mockmind.adapters.vectors.blobs import BlobRows, RangeReader, read_index, read_matrix
+from mockmind.adapters.vectors.format import encode_matrix
 from mockmind.domain.errors import StoreError
 
 DIMS = 4

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from mockmind.adapters.vector_format import (
+from mockmind.adapters.vectors.format import (
     Delta,
     decode_delta,
     decode_index,
@@ -27,7 +27,7 @@ from mockmind.adapters.vector_format import (
     shard_name,
     stored_dtype,
 )
-from mockmind.adapters.vector_index import error_bounds, quantize
+from mockmind.adapters.vectors.index import error_bounds, quantize
 
 ROWS = np.array([[0.6, 0.8, 0.0], [0.0, -1.0, 0.0]], dtype=np.float32)
 

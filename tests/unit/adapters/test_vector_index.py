@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
-from mockmind.adapters.vector_index import (
+from mockmind.adapters.vectors.index import (
     Quantization,
     RowSource,
     VectorIndex,

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mockmind.adapters import row_file
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
-from mockmind.adapters.row_file import RowFile
+from mockmind.adapters.vectors import row_file
+from mockmind.adapters.vectors.row_file import RowFile
 from mockmind.domain.errors import StoreError
 from mockmind.domain.memory import SemanticMemory, describe
 from mockmind.domain.sessions import Interaction

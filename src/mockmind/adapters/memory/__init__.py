@@ -1,7 +1,7 @@
 """In-process adapters: the default on a laptop, and the fakes tests use.
 
 ``MemoryVectorMemory`` is not re-exported: it needs numpy, which a config without a vector
-store never imports (import it from ``mockmind.adapters.memory.vector_memory``).
+store never imports (import it from ``mockmind.adapters.vectors.memory``).
 """
 
 from mockmind.adapters.memory.entity_store import MemoryEntityStore

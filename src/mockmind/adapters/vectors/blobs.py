@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from mockmind.adapters.vector_format import (
+from mockmind.adapters.vectors.format import (
     INDEX,
     Delta,
     IndexDocument,
@@ -21,7 +21,7 @@ from mockmind.adapters.vector_format import (
     decode_index,
     decode_matrix,
 )
-from mockmind.adapters.vector_index import Codes, Positions
+from mockmind.adapters.vectors.index import Codes, Positions
 from mockmind.domain.errors import StoreError
 from mockmind.ports.blob_store import BlobStore
 

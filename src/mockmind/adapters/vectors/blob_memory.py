@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mockmind.adapters.vector_blobs import (
+from mockmind.adapters.vectors.blobs import (
     FETCH_WORKERS,
     BlobRows,
     RangeReader,
@@ -28,8 +28,8 @@ from mockmind.adapters.vector_blobs import (
     read_index,
     read_matrix,
 )
-from mockmind.adapters.vector_compaction import Compaction
-from mockmind.adapters.vector_format import (
+from mockmind.adapters.vectors.compaction import Compaction
+from mockmind.adapters.vectors.format import (
     DELTAS,
     Delta,
     Floats,
@@ -40,7 +40,7 @@ from mockmind.adapters.vector_format import (
     exact_bounds,
     index_dims,
 )
-from mockmind.adapters.vector_index import (
+from mockmind.adapters.vectors.index import (
     Codes,
     Quantization,
     RowSource,

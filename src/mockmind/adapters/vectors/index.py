@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import simsimd
 
-from mockmind.adapters.row_file import RowFile
+from mockmind.adapters.vectors.row_file import RowFile
 from mockmind.ports.vector_memory import VectorHit
 
 Quantization = Literal["none", "int8"]

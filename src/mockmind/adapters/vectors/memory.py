@@ -4,7 +4,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockmind.adapters.vector_index import Quantization, VectorIndex, normalised
+from mockmind.adapters.vectors.index import Quantization, VectorIndex, normalised
 from mockmind.ports.vector_memory import VectorHit
 
 

@@ -39,7 +39,7 @@ from typing import Any, Literal, TypedDict, cast
 import numpy as np
 import numpy.typing as npt
 
-from mockmind.adapters.vector_index import Codes, Quantization, error_bounds
+from mockmind.adapters.vectors.index import Codes, Quantization, error_bounds
 
 Floats = npt.NDArray[np.float32]
 ShardDtype = Literal["float32", "int8"]

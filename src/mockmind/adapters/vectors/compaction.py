@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mockmind.adapters.vector_blobs import FETCH_WORKERS, read_delta, read_index, read_matrix
-from mockmind.adapters.vector_format import (
+from mockmind.adapters.vectors.blobs import FETCH_WORKERS, read_delta, read_index, read_matrix
+from mockmind.adapters.vectors.format import (
     DELTAS,
     INDEX,
     Delta,
@@ -29,7 +29,7 @@ from mockmind.adapters.vector_format import (
     shard_name,
     stored_dtype,
 )
-from mockmind.adapters.vector_index import Quantization, quantize
+from mockmind.adapters.vectors.index import Quantization, quantize
 from mockmind.domain.errors import VersionConflict
 from mockmind.ports.blob_store import BlobStore
 
