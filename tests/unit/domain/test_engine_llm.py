@@ -121,6 +121,27 @@ def test_a_new_entity_is_written_by_the_model_and_kept_by_the_store() -> None:
     assert len(model.asked) == 1  # the GET is served by the store
 
 
+def test_the_prompt_shows_the_stored_entity_a_sub_path_is_about() -> None:
+    book_json = '{"id": "x", "title": "Dune", "pages": 412}'
+    model = FakeModel([book_json, book_json])
+    app = _engine(model)
+    created = call(app, "POST", "/books", {})
+    book = created.body["id"]
+    call(app, "GET", f"/books/{book}/summary")
+    assert len(model.asked) == 2
+    user = model.asked[1].user
+    assert "Entities this request touches" in user
+    assert f'"id":"{book}"' in user.replace(" ", "")
+    assert '"title":"Dune"' in user.replace(" ", "")
+
+
+def test_a_request_about_no_stored_entity_sends_no_entities_section() -> None:
+    model = FakeModel([REPORT])
+    app = _engine(model)
+    call(app, "GET", "/reports/x1")
+    assert "Entities this request touches" not in model.asked[0].user
+
+
 def test_an_answer_that_breaks_the_schema_is_repaired_once() -> None:
     model = FakeModel(['{"id": "r", "name": "Weekly"}', REPORT])
     app = _engine(model)

@@ -1,4 +1,5 @@
-"""Which resource and kind a request is about: worked out once per method and template."""
+"""Which resource and kind a request is about: decided by the method and template alone (a
+route plan remembers it), with the ids taken from each request."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from typing import Any
 
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.resources import ResourceService, ResourceSpec
+from mockmind.domain.resources import (
+    ResourceAction,
+    ResourceService,
+    ResourceSpec,
+    classify,
+    sub_path_route,
+)
 
 ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
 CART = ResourceSpec("cart", "/cart", singleton=True)
@@ -20,47 +27,50 @@ LINES = ResourceSpec(
 )
 
 
-def _service() -> ResourceService:
-    specs = {"orders": ORDERS, "cart": CART, "lines": LINES}
-    return ResourceService(
-        specs, MemoryEntityStore(), OfflineGenerator(), lambda ref: {}, entity_ttl_seconds=60
-    )
+SPECS = (ORDERS, CART, LINES)
+
+
+def _action(method: str, template: str, params: dict[str, Any]) -> ResourceAction | None:
+    route = classify(SPECS, method, template)
+    return route.action(params) if route is not None else None
+
+
+def _sub_path(template: str, params: dict[str, Any]) -> ResourceAction | None:
+    route = sub_path_route(SPECS, template)
+    return route.action(params) if route is not None else None
 
 
 def test_each_request_gets_its_own_ids_from_a_remembered_classification() -> None:
-    service = _service()
     for order in ("o-1", "o-2"):
-        read = service.classify("GET", "/orders/{orderId}", {"orderId": order})
+        read = _action("GET", "/orders/{orderId}", {"orderId": order})
         assert read is not None
         assert (read.spec.name, read.kind, read.entity_id) == ("orders", "read", order)
     for order, line in (("o-1", "l-1"), ("o-2", "l-9")):
         params = {"orderId": order, "lineId": line}
-        patch = service.classify("PATCH", "/orders/{orderId}/lines/{lineId}", params)
+        patch = _action("PATCH", "/orders/{orderId}/lines/{lineId}", params)
         assert patch is not None
         assert (patch.kind, patch.entity_id, patch.parent_id) == ("merge", line, order)
-        create = service.classify("POST", "/orders/{orderId}/lines", {"orderId": order})
+        create = _action("POST", "/orders/{orderId}/lines", {"orderId": order})
         assert create is not None
         assert (create.kind, create.entity_id, create.parent_id) == ("create", None, order)
 
 
 def test_singletons_unknown_templates_and_unsupported_methods() -> None:
-    service = _service()
     for _ in range(2):
-        cart = service.classify("DELETE", "/cart", {})
+        cart = _action("DELETE", "/cart", {})
         assert cart is not None
         assert (cart.spec.name, cart.kind, cart.entity_id) == ("cart", "delete", "_")
-        assert service.classify("POST", "/cart", {}) is None
-        assert service.classify("GET", "/health", {}) is None
-        assert service.classify("PUT", "/orders", {}) is None
+        assert _action("POST", "/cart", {}) is None
+        assert _action("GET", "/health", {}) is None
+        assert _action("PUT", "/orders", {}) is None
 
 
 def test_item_action_names_the_entity_of_a_sub_path() -> None:
-    service = _service()
     for order in ("o-1", "o-2"):
-        action = service.item_action("/orders/{orderId}/pay", {"orderId": order})
+        action = _sub_path("/orders/{orderId}/pay", {"orderId": order})
         assert action is not None
         assert (action.spec.name, action.kind, action.entity_id) == ("orders", "read", order)
-    assert service.item_action("/reports/{id}/pay", {"id": "x"}) is None
+    assert _sub_path("/reports/{id}/pay", {"id": "x"}) is None
 
 
 def test_seeding_survives_a_ref_that_does_not_resolve() -> None:

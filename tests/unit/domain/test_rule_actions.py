@@ -142,10 +142,9 @@ def test_rules_about_other_paths_are_left_out_and_the_order_is_kept() -> None:
             _rule("teapot", "path == '/tea' and query.kind == 'pot'", Respond(418, {}, None), 5),
         ]
     )
-    assert [r.name for r in book.candidates("GET", "/admin/stats")] == ["admin", "any"]
-    assert [r.name for r in book.candidates("GET", "/tea")] == ["teapot", "any"]
     # Narrowed once per method; the path checks run per request, so ids never miss.
     on_get = book.for_route("GET")
+    assert [r.name for r in on_get.candidates("GET", "/admin/stats")] == ["admin", "any"]
     assert [r.name for r in on_get.candidates("GET", "/admin/7/stats")] == ["admin", "any"]
     assert [r.name for r in on_get.candidates("GET", "/tea")] == ["teapot", "any"]
     tea = _input(path="/tea", query={"kind": "pot"})

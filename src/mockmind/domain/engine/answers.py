@@ -90,6 +90,14 @@ def short_digest(value: Any) -> str:
     return digest(value)[:16]
 
 
+def trimmed(body: bytes, limit: int = 4096) -> str | None:
+    """A body as text for a history line or a recall query: its first ``limit`` bytes."""
+    if not body:
+        return None
+    text = body[:limit].decode("utf-8", errors="replace")
+    return text if len(body) <= limit else text + "…"
+
+
 def header_safe(text: str, limit: int = 200) -> str:
     """A header value: one line of printable ASCII."""
     cleaned = "".join(c if 32 <= ord(c) < 127 else " " for c in text)

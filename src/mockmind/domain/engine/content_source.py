@@ -15,9 +15,8 @@ from mockmind.domain.cache_keys import (
     response_cache_key,
 )
 from mockmind.domain.content import LlmContent
-from mockmind.domain.engine.answers import Answers, header_safe, short_digest
+from mockmind.domain.engine.answers import Answers, header_safe, short_digest, trimmed
 from mockmind.domain.engine.exchange import Exchange
-from mockmind.domain.engine.session_keeping import trimmed
 from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.errors import StoreError
 from mockmind.domain.http import MockResponse, Source

@@ -35,8 +35,8 @@ class Exchange:
     direct: ResourceAction | None
     # The entity the request is about: the CRUD target, or a sub-path's entity.
     touched: ResourceAction | None
-    # Whether the client is logged in: asked only when a rule or guard needs it (a bearer
-    # token costs a store read).
+    # Whether the client is logged in: asked at most once, and only for a request that runs
+    # rules or a guarded transition (a bearer token costs a store read).
     check_authenticated: Callable[[], bool]
     _entity: Any = field(default=_UNREAD, repr=False)
     _authenticated: bool | None = field(default=None, repr=False)

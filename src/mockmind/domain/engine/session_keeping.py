@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockmind.domain.auth import TokenIssuer, bearer_token
+from mockmind.domain.engine.answers import trimmed
 from mockmind.domain.engine.exchange import SessionChanges
 from mockmind.domain.engine.settings import EngineSettings
 from mockmind.domain.errors import VersionConflict
@@ -108,10 +109,3 @@ def save_with_retry(
     raise VersionConflict(
         f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
     )
-
-
-def trimmed(body: bytes, limit: int = 4096) -> str | None:
-    if not body:
-        return None
-    text = body[:limit].decode("utf-8", errors="replace")
-    return text if len(body) <= limit else text + "…"

@@ -17,7 +17,6 @@ from typing import Any
 
 from mockmind.domain.errors import RequestError
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.resources.classification import classify, sub_path_route
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.ids import new_id, next_sequence
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
@@ -65,19 +64,6 @@ class ResourceService:
         self, scope: str, now: float, state: Mapping[str, Any], request_body: Any = None
     ) -> ResourceContext:
         return ResourceContext(self, scope, now, state, request_body)
-
-    # -- classification (a route plan remembers these per method and template)
-
-    def classify(
-        self, method: str, template: str, path_params: Mapping[str, Any]
-    ) -> ResourceAction | None:
-        route = classify(self.specs.values(), method, template)
-        return route.action(path_params) if route is not None else None
-
-    def item_action(self, template: str, path_params: Mapping[str, Any]) -> ResourceAction | None:
-        """The entity a sub-path like ``/orders/{orderId}/pay`` is about."""
-        route = sub_path_route(self.specs.values(), template)
-        return route.action(path_params) if route is not None else None
 
     # -- storage with copy-on-write over the shared scope
 

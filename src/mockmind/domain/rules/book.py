@@ -69,10 +69,6 @@ class RuleBook:
             )
         )
 
-    def candidates(self, method: str, path: str) -> tuple[Rule, ...]:
-        """The rules, in order, that a request with this method and path may match."""
-        return tuple(self.for_route(method).candidates(method, path))
-
     def run(self, request: RuleInput, route: RouteRules | None = None) -> RuleOutcome:
         """Run the rules in order until one answers; ``route`` narrows them (a route plan's)."""
         outcome = RuleOutcome()
