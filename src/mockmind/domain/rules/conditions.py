@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from lark import Lark, Token, Transformer, UnexpectedInput, v_args
+from lark import Token, Transformer, UnexpectedInput, v_args
 
 from mockmind.domain.errors import RuleSyntaxError
+from mockmind.domain.rules.grammar_tables import lalr_parser
 
-_GRAMMAR = r"""
+GRAMMAR = r"""
 ?start: or_expr
 ?or_expr: and_expr (_OR and_expr)*
 ?and_expr: not_expr (_AND not_expr)*
@@ -65,7 +66,7 @@ NUMBER: /-?\d+(\.\d+)?([eE][-+]?\d+)?/
 %ignore WS
 """
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+_PARSER = lalr_parser("conditions", GRAMMAR)
 
 _ROOTS_WITH_KEYS = {"header", "query", "body", "state", "entity"}
 

@@ -17,11 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from lark import Lark, Token, Transformer, UnexpectedInput, v_args
+from lark import Token, Transformer, UnexpectedInput, v_args
 
 from mockmind.domain.errors import RuleSyntaxError
+from mockmind.domain.rules.grammar_tables import lalr_parser
 
-_GRAMMAR = r"""
+GRAMMAR = r"""
 ?start: expr
 ?expr: term (ADDOP term)*       -> arith
 ?term: unary (MULOP unary)*     -> arith
@@ -47,7 +48,7 @@ STRING: /'(\\.|[^'\\])*'/ | /"(\\.|[^"\\])*"/
 %ignore WS
 """
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+_PARSER = lalr_parser("expressions", GRAMMAR)
 
 
 class ExpressionSyntaxError(RuleSyntaxError):

@@ -1,0 +1,66 @@
+"""The LALR parsers of the rule languages, loaded from parse tables shipped with the package.
+
+Building a lark LALR parser computes its parse tables from the grammar: about a tenth of a
+mock-only cold start for the two rule languages. The tables depend only on the grammar, the
+parser options, lark's version and Python's, so they are shipped precomputed in
+``grammar_tables_data.py`` (a Python literal, loaded from bytecode, never pickle) under a key of
+all four. When the key differs (a lark upgrade, an edited grammar) or the module is missing, the
+parser is built from the grammar as before; nothing is ever written at run time (Lambda's code
+directory is read-only). Rewrite the tables with
+``python -m mockmind.domain.rules.grammar_tables_writer --write``; tests/unit/test_grammar_tables.py
+fails until then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import sys
+from collections.abc import Mapping
+from typing import Any, Final
+
+import lark
+from lark import Lark
+
+_log = logging.getLogger(__name__)
+
+# The options every rule-language parser is built with (part of the tables' key).
+PARSER_OPTIONS: Final[Mapping[str, Any]] = {"parser": "lalr", "maybe_placeholders": False}
+TABLES_MODULE: Final = "mockmind.domain.rules.grammar_tables_data"
+
+
+def tables_key(grammar: str) -> str:
+    """What the parse tables of ``grammar`` depend on, as one digest."""
+    options = "".join(f"{name}={value!r};" for name, value in sorted(PARSER_OPTIONS.items()))
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    key = f"{grammar}\0{options}\0{lark.__version__}\0{python}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def shipped_tables() -> Mapping[str, tuple[str, Any, Any]]:
+    """The shipped tables by language name: (key, data, memo); empty when not shipped."""
+    try:
+        module = importlib.import_module(TABLES_MODULE)
+    except ImportError:
+        return {}
+    tables: Mapping[str, tuple[str, Any, Any]] = getattr(module, "TABLES", {})
+    return tables
+
+
+def lalr_parser(name: str, grammar: str) -> Lark:
+    """The parser of ``grammar``, from the shipped tables of language ``name`` when they match."""
+    shipped = shipped_tables().get(name)
+    if shipped is not None and shipped[0] == tables_key(grammar):
+        try:
+            loaded: Lark = Lark._load_from_dict(shipped[1], shipped[2])  # type: ignore[no-untyped-call]
+        except Exception:  # any damage to the tables: build instead
+            _log.warning("the shipped parse tables of %s do not load; building them", name)
+        else:
+            return loaded
+    return build_parser(grammar)
+
+
+def build_parser(grammar: str) -> Lark:
+    """The parser of ``grammar``, its tables computed from the grammar."""
+    return Lark(grammar, **PARSER_OPTIONS)

@@ -1,0 +1,111 @@
+"""The rule languages' parsers load from the shipped parse tables, and parse as if built."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+from lark import Lark
+
+from mockmind.domain.rules import conditions, expressions, grammar_tables, grammar_tables_writer
+from mockmind.domain.rules.grammar_tables import (
+    build_parser,
+    lalr_parser,
+    shipped_tables,
+    tables_key,
+)
+from mockmind.domain.rules.grammar_tables_writer import rule_grammars
+
+REGENERATE = "python -m mockmind.domain.rules.grammar_tables_writer --write"
+
+SAMPLES = {
+    "conditions": [
+        "body.total > 100",
+        "request.query.status == 'paid' and not state.closed",
+        "len(items) >= 2 or header('x-tier') in ['gold', 'silver']",
+    ],
+    "expressions": [
+        "sum(items[].price * items[].quantity)",
+        "round(subtotal * 1.2, 2)",
+        "lookup(products, product_id).price",
+        "-count(items) % 3 + [1, 2.5, 'x'][0]",
+    ],
+}
+
+
+def test_the_shipped_tables_match_the_grammars_lark_and_python() -> None:
+    shipped = shipped_tables()
+    for name, grammar in rule_grammars().items():
+        assert name in shipped, f"no shipped tables for {name}: run `{REGENERATE}`"
+        assert shipped[name][0] == tables_key(grammar), (
+            f"the shipped parse tables of {name} are for another grammar, lark or Python "
+            f"(lark {grammar_tables.lark.__version__} is installed): run `{REGENERATE}`"
+        )
+
+
+def _parses(parser: Lark, samples: list[str]) -> list[object]:
+    trees: list[object] = []
+    for text in samples:
+        try:
+            trees.append(parser.parse(text))
+        except Exception as error:  # a sample that fails must fail alike
+            trees.append(type(error).__name__)
+    return trees
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_shipped_and_built_parsers_give_the_same_trees(name: str) -> None:
+    grammar = rule_grammars()[name]
+    shipped = lalr_parser(name, grammar)
+    assert shipped.source_path == "<deserialized>"  # loaded from the tables, not built
+    built = build_parser(grammar)
+    assert _parses(shipped, SAMPLES[name]) == _parses(built, SAMPLES[name])
+    assert any(not isinstance(tree, str) for tree in _parses(built, SAMPLES[name]))
+
+
+def test_the_languages_use_the_shipped_tables() -> None:
+    assert conditions._PARSER.source_path == "<deserialized>"
+    assert expressions._PARSER.source_path == "<deserialized>"
+
+
+def test_stale_tables_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    grammar = rule_grammars()["expressions"]
+    _, data, memo = shipped_tables()["expressions"]
+    monkeypatch.setattr(
+        grammar_tables, "shipped_tables", lambda: {"expressions": ("stale", data, memo)}
+    )
+    parser = lalr_parser("expressions", grammar)
+    assert parser.source_path != "<deserialized>"
+    assert _parses(parser, SAMPLES["expressions"]) == _parses(
+        build_parser(grammar), SAMPLES["expressions"]
+    )
+
+
+def test_missing_tables_fall_back_to_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grammar_tables, "TABLES_MODULE", "mockmind.domain.rules.no_such_tables")
+    assert shipped_tables() == {}
+    assert lalr_parser("conditions", rule_grammars()["conditions"]).source_path != "<deserialized>"
+
+
+def test_damaged_tables_fall_back_to_building(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    grammar = rule_grammars()["conditions"]
+    monkeypatch.setattr(
+        grammar_tables, "shipped_tables", lambda: {"conditions": (tables_key(grammar), {}, {})}
+    )
+    with caplog.at_level(logging.WARNING):
+        parser = lalr_parser("conditions", grammar)
+    assert parser.source_path != "<deserialized>"
+    assert "do not load" in caplog.text
+
+
+def test_the_module_prints_the_tables_it_would_write(capsys: pytest.CaptureFixture[str]) -> None:
+    assert grammar_tables_writer.main([]) == 0
+    namespace: dict[str, object] = {}
+    exec(capsys.readouterr().out, namespace)
+    tables = namespace["TABLES"]
+    assert isinstance(tables, dict)
+    assert set(tables) == set(rule_grammars())
+    assert "lark" in sys.modules
