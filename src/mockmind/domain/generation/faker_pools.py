@@ -9,7 +9,7 @@ pools of the shipped locales come precomputed in ``faker_pools.json`` next to th
 cold start then neither imports Faker nor calls it (a sixth of a mock-only start's work). When
 the installed Faker or the locale differs, the pools are filled from Faker as before. After a
 Faker upgrade, rewrite the file with ``python -m mockmind.domain.generation.faker_pools --write``
-(tests/unit/test_faker_pools.py fails until then).
+(tests/unit/domain/test_faker_pools.py fails until then).
 """
 
 from __future__ import annotations

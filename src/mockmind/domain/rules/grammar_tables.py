@@ -7,8 +7,8 @@ parser options, lark's version and Python's, so they are shipped precomputed in
 all four. When the key differs (a lark upgrade, an edited grammar) or the module is missing, the
 parser is built from the grammar as before; nothing is ever written at run time (Lambda's code
 directory is read-only). Rewrite the tables with
-``python -m mockmind.domain.rules.grammar_tables_writer --write``; tests/unit/test_grammar_tables.py
-fails until then.
+``python -m mockmind.domain.rules.grammar_tables_writer --write``;
+tests/unit/domain/test_grammar_tables.py fails until then.
 """
 
 from __future__ import annotations
