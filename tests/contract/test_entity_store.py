@@ -163,6 +163,12 @@ def test_a_counter_starts_again_once_expired(entity_store: EntityStore) -> None:
     assert entity_store.increment("s1", "m", "seq", now=1e12, expires_at=None) == 3
 
 
+def test_a_counter_adds_what_it_is_given(entity_store: EntityStore) -> None:
+    assert entity_store.increment("s1", "m", "seq", now=0.0, expires_at=10.0, by=5) == 5
+    assert entity_store.increment("s1", "m", "seq", now=1.0, expires_at=10.0) == 6
+    assert entity_store.increment("s1", "m", "seq", now=10.0, expires_at=20.0, by=3) == 3
+
+
 def test_counters_are_not_records(entity_store: EntityStore) -> None:
     entity_store.increment("s1", "__meta__", "seq:orders", now=0.0, expires_at=None)
     entity_store.put("s1", "__meta__", EntityRecord("marker", {}, 1.0), expires_at=None)

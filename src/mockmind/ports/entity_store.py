@@ -73,12 +73,19 @@ class EntityStore(Protocol):
         ...
 
     def increment(
-        self, scope: str, collection: str, key: str, *, now: float, expires_at: float | None
+        self,
+        scope: str,
+        collection: str,
+        key: str,
+        *,
+        now: float,
+        expires_at: float | None,
+        by: int = 1,
     ) -> int:
-        """Add one to a counter and return its new value, in one step for every process.
+        """Add ``by`` to a counter and return its new value, in one step for every process.
 
-        A counter that does not exist, or has expired, starts again: its value is then 1. A
-        counter is not a record (``get`` and ``list`` do not see it); ``expires_at`` moves
-        with each increment.
+        A counter that does not exist, or has expired, starts again from 0. A counter is not
+        a record (``get`` and ``list`` do not see it); ``expires_at`` moves with each
+        increment.
         """
         ...

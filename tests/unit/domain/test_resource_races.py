@@ -170,6 +170,15 @@ def test_one_writer_numbers_after_the_shared_seeds_as_before(service: ResourceSe
     assert service.create(other, ResourceAction(SEEDED, "create"), {})["id"] == 4
 
 
+def test_a_session_numbered_before_counters_continues_after_its_last_number(
+    service: ResourceService, store: Interfering
+) -> None:
+    """Releases before counters kept ``{"n": last}``; the counter starts after it."""
+    legacy = EntityRecord("seq:tickets", {"n": 5}, NOW)
+    store.put("s1", "__meta__", legacy, expires_at=NOW + 3600)
+    assert [_create(service, NUMBERED, {})["id"] for _ in range(2)] == [6, 7]
+
+
 def test_an_entity_two_readers_generate_at_once_is_the_first_ones(
     service: ResourceService, store: Interfering
 ) -> None:

@@ -93,19 +93,26 @@ class DynamoEntityStore:
         return sorted(records, key=lambda r: (r.created_at, r.id))
 
     def increment(
-        self, scope: str, collection: str, key: str, *, now: float, expires_at: float | None
+        self,
+        scope: str,
+        collection: str,
+        key: str,
+        *,
+        now: float,
+        expires_at: float | None,
+        by: int = 1,
     ) -> int:
         pk = f"COUNTER#{key_part(scope)}#{key_part(collection)}"
         expiry = expiry_attributes(expires_at)
         removed = [] if expiry else ["expires_at", "expiry"]
         for _ in range(_COUNTER_ATTEMPTS):
-            # ADD starts an absent counter at 0, so its first value is 1.
+            # ADD starts an absent counter at 0.
             changed = self._table.update(
                 pk,
                 key,
                 set_values=expiry,
                 remove=removed,
-                add={_COUNTER: 1},
+                add={_COUNTER: by},
                 condition=_LIVE,
                 values={":now": number(now)},
             )
@@ -115,7 +122,7 @@ class DynamoEntityStore:
                 changed = self._table.update(
                     pk,
                     key,
-                    set_values={**expiry, _COUNTER: {"N": "1"}},
+                    set_values={**expiry, _COUNTER: {"N": str(by)}},
                     remove=removed,
                     condition="expiry <= :now",
                     values={":now": number(now)},

@@ -132,7 +132,7 @@ class DynamoTable:
             for verb, parts in (("SET", sets), ("ADD", adds), ("REMOVE", removes))
             if parts
         ]
-        extra: dict[str, Any] = {"ExpressionAttributeNames": names}
+        extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
         if condition is not None:
             extra["ConditionExpression"] = condition
         if expression_values:

@@ -77,11 +77,18 @@ class MemoryEntityStore:
         return sorted(live, key=lambda r: (r.created_at, r.id))
 
     def increment(
-        self, scope: str, collection: str, key: str, *, now: float, expires_at: float | None
+        self,
+        scope: str,
+        collection: str,
+        key: str,
+        *,
+        now: float,
+        expires_at: float | None,
+        by: int = 1,
     ) -> int:
         with self._lock:
             current = self._counters.get((scope, collection, key))
-            value = current[1] + 1 if current is not None and _live(current[0], now) else 1
+            value = (current[1] if current is not None and _live(current[0], now) else 0) + by
             self._counters[(scope, collection, key)] = (expires_at, value)
             return value
 

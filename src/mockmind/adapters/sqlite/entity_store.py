@@ -104,17 +104,25 @@ class SqliteEntityStore:
         return [_record(row) for row in rows]
 
     def increment(
-        self, scope: str, collection: str, key: str, *, now: float, expires_at: float | None
+        self,
+        scope: str,
+        collection: str,
+        key: str,
+        *,
+        now: float,
+        expires_at: float | None,
+        by: int = 1,
     ) -> int:
         with self._db.transaction() as conn:
             rows = conn.execute(
                 "INSERT INTO counters (scope, collection, key, value, expires_at) "
-                "VALUES (?, ?, ?, 1, ?) "
+                "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (scope, collection, key) DO UPDATE SET "
                 "value = CASE WHEN counters.expires_at IS NOT NULL AND counters.expires_at <= ? "
-                "THEN 1 ELSE counters.value + 1 END, expires_at = excluded.expires_at "
+                "THEN 0 ELSE counters.value END + excluded.value, "
+                "expires_at = excluded.expires_at "
                 "RETURNING value",
-                (scope, collection, key, expires_at, now),
+                (scope, collection, key, by, expires_at, now),
             ).fetchall()
         return int(str(rows[0][0]))
 

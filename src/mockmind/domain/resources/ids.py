@@ -26,10 +26,19 @@ def next_sequence(
     The store's counter gives each caller its own number, whichever process it runs in: one
     writer sees 1, 2, 3... (after the seeds) as before, and two never see the same one.
     """
+    key = f"seq:{spec.name}"
     shared = len(store.list(SHARED_SCOPE, spec.name, now=now))
-    return shared + store.increment(
-        scope, META_COLLECTION, f"seq:{spec.name}", now=now, expires_at=now + ttl
-    )
+    count = store.increment(scope, META_COLLECTION, key, now=now, expires_at=now + ttl)
+    if count == 1:
+        # A new counter. Releases before counters kept the last number given out as a record
+        # ({"n": last}) under the same key: a session they started continues after it.
+        legacy = store.get(scope, META_COLLECTION, key, now=now)
+        given = (legacy.data or {}).get("n") if legacy is not None else None
+        if isinstance(given, int) and given - shared > 0:
+            count = store.increment(
+                scope, META_COLLECTION, key, now=now, expires_at=now + ttl, by=given - shared
+            )
+    return shared + count
 
 
 def new_id(
