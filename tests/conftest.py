@@ -16,8 +16,10 @@ more examples. tests/test_markers.py collects the whole suite and checks the lay
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +67,7 @@ def moto_endpoint() -> Iterator[str]:
             patch.delenv(name, raising=False)
         # One INFO line per AWS call would bury a failing test's own log.
         patch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
+        _atomic_dynamodb_requests(patch)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
@@ -72,3 +75,22 @@ def moto_endpoint() -> Iterator[str]:
             yield f"http://{host}:{port}"
         finally:
             server.stop()
+
+
+def _atomic_dynamodb_requests(patch: pytest.MonkeyPatch) -> None:
+    """One DynamoDB request at a time in the moto server, as DynamoDB makes each one atomic.
+
+    moto checks a write's condition, then writes, and its server threads interleave: two
+    conditional writes of one item could both pass (and two ADDs return one value), which
+    DynamoDB never allows. Tests of racing writers would then see moto's race, not ours.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    call_action = DynamoHandler.call_action
+
+    def one_at_a_time(self: DynamoHandler) -> Any:
+        with lock:
+            return call_action(self)
+
+    patch.setattr(DynamoHandler, "call_action", one_at_a_time)

@@ -20,7 +20,7 @@ from mockmind.adapters.aws import (
 )
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import ITEM_BUDGET
-from mockmind.domain.errors import StoreError
+from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.sessions import Interaction, Session
 from mockmind.ports import CachedResponse, EntityRecord
 from tests.support.aws import aws_client, unique_name
@@ -180,3 +180,50 @@ def test_an_unreachable_endpoint_is_a_store_error(moto_endpoint: str) -> None:
     store = DynamoEntityStore(DynamoTable(client, "t"))
     with pytest.raises(StoreError, match="EndpointConnectionError"):
         store.list("s1", "orders", now=0.0)
+
+
+def test_an_item_written_before_versions_reads_at_0_and_updates_at_0(
+    table: DynamoTable, client: Any
+) -> None:
+    client.put_item(
+        TableName=table.name,
+        Item={
+            "pk": {"S": "ENTITY#s1#orders"},
+            "sk": {"S": "o"},
+            "created_at": {"N": "1.0"},
+            "data": {"S": '{"status": "placed"}'},
+        },
+    )
+    store = DynamoEntityStore(table)
+    read = store.get("s1", "orders", "o", now=0.0)
+    assert read is not None
+    assert read.version == 0
+    stored = store.put(
+        "s1",
+        "orders",
+        EntityRecord("o", {"status": "paid"}, 1.0),
+        expires_at=None,
+        expected_version=0,
+    )
+    assert stored.version == 1
+    with pytest.raises(VersionConflict):
+        store.put("s1", "orders", EntityRecord("o", {}, 1.0), expires_at=None, expected_version=0)
+
+
+def test_a_rewrite_leaves_no_attribute_of_the_write_before(table: DynamoTable, client: Any) -> None:
+    store = DynamoEntityStore(table)
+    big = {"t": "x" * 10_000}
+    store.put("s1", "docs", EntityRecord("d", big, 1.0, parent="p"), expires_at=100.0)
+    assert "data_z" in _raw_item(client, table, "ENTITY#s1#docs", "d")
+    store.put("s1", "docs", EntityRecord("d", {"small": 1}, 1.0), expires_at=None)
+    item = _raw_item(client, table, "ENTITY#s1#docs", "d")
+    assert set(item) == {"pk", "sk", "created_at", "data", "version"}
+    assert item["version"] == {"N": "2"}
+
+
+def test_counters_live_apart_from_entities(table: DynamoTable, client: Any) -> None:
+    store = DynamoEntityStore(table)
+    assert store.increment("s1", "__meta__", "seq:orders", now=0.0, expires_at=100.5) == 1
+    item = _raw_item(client, table, "COUNTER#s1#__meta__", "seq:orders")
+    assert item["counter"] == {"N": "1"}
+    assert item["expires_at"] == {"N": "101"}

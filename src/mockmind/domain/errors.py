@@ -12,6 +12,7 @@ MockmindError
 │   └── ExpressionSyntaxError     [domain/rules/expressions.py]
 ├── StoreError                    a storage adapter failed
 │   └── VersionConflict           a conditional write lost a race (optimistic locking)
+│       └── EntityExists          a create found its id taken
 ├── SecretNotFound                a key was asked for and no source had it
 ├── ProviderError                 a model or embedder call failed [ports/llm.py]
 ├── ProviderUnavailable           a provider cannot be built here [ports/llm.py]
@@ -104,6 +105,10 @@ class StoreError(MockmindError):
 
 class VersionConflict(StoreError):
     """A conditional write found a newer version than the one it read."""
+
+
+class EntityExists(VersionConflict):
+    """A write meant to create a record found a live one with its id (another writer's)."""
 
 
 class SecretNotFound(MockmindError):

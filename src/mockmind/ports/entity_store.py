@@ -1,20 +1,32 @@
-"""Where resources live: entities by scope (a session, or the shared seed set) and collection."""
+"""Where resources live: entities by scope (a session, or the shared seed set) and collection.
+
+Several processes may share one store (two servers on one SQLite file, Lambda environments on
+one table), so no write here is a read followed by a write: a create is put-if-absent, an
+update is conditional on the version it read, and a counter is incremented in one step.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
 class EntityRecord:
-    """One stored entity. ``data`` is None for a tombstone: a shared entity a session deleted."""
+    """One stored entity. ``data`` is None for a tombstone: a shared entity a session deleted.
+
+    ``version`` is the stored copy's, not the entity's: 0 for a record not stored yet (or
+    stored before versions existed), and one more on every write. A record read and written
+    back carries the version it was read at. Two records of the same content are equal
+    whatever their versions.
+    """
 
     id: str
     data: Mapping[str, Any] | None
     created_at: float
     parent: str | None = None
+    version: int = field(default=0, compare=False)
 
 
 class EntityStore(Protocol):
@@ -23,13 +35,57 @@ class EntityStore(Protocol):
     ) -> EntityRecord | None: ...
 
     def put(
-        self, scope: str, collection: str, record: EntityRecord, *, expires_at: float | None
-    ) -> None:
-        """Insert or replace; ``expires_at=None`` keeps it forever (the shared seed set)."""
+        self,
+        scope: str,
+        collection: str,
+        record: EntityRecord,
+        *,
+        expires_at: float | None,
+        expected_version: int | None = None,
+    ) -> EntityRecord:
+        """Insert or replace; ``expires_at=None`` keeps it forever (the shared seed set).
+
+        With ``expected_version``, only if the stored record (live or expired) is still at
+        that version: ``VersionConflict`` when it is not, or is gone. Returns the record as
+        stored, its version one more than the version it replaced (1 when there was none).
+        """
+        ...
+
+    def put_new(
+        self,
+        scope: str,
+        collection: str,
+        record: EntityRecord,
+        *,
+        now: float,
+        expires_at: float | None,
+    ) -> EntityRecord:
+        """Insert a record whose id no live record has (an expired one is replaced).
+
+        ``EntityExists`` when one has it, tombstones included. Returns the record as stored.
+        """
         ...
 
     def delete(self, scope: str, collection: str, entity_id: str) -> None: ...
 
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
         """Every live record of the collection in this scope, oldest first."""
+        ...
+
+    def increment(
+        self,
+        scope: str,
+        collection: str,
+        key: str,
+        *,
+        now: float,
+        expires_at: float | None,
+        by: int = 1,
+    ) -> int:
+        """Add ``by`` to a counter and return its new value, in one step for every process.
+
+        A counter that does not exist, or has expired, starts again from 0. A counter is not
+        a record (``get`` and ``list`` do not see it); ``expires_at`` moves with each
+        increment.
+        """
         ...

@@ -1,4 +1,9 @@
-"""Entities in DynamoDB: one partition per scope and collection, one item per entity."""
+"""Entities in DynamoDB: one partition per scope and collection, one item per entity.
+
+Every write is one UpdateItem that adds 1 to the item's ``version``, its condition (absent,
+or at the version read) checked by DynamoDB in the same step. Counters are items of their own
+(``COUNTER#`` partitions), so a Query of a collection never meets one.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,21 @@ from mockmind.adapters.aws.table import (
     key_part,
     number,
 )
+from mockmind.domain.errors import EntityExists, StoreError, VersionConflict
 from mockmind.ports.entity_store import EntityRecord
 
 if TYPE_CHECKING:
     from mockmind.adapters.aws.table import Item, NewItem
+
+# Attributes an entity item may have besides its keys, ``created_at`` and ``version``: each
+# write sets those it has and removes the others, so a write leaves nothing of the one before.
+_OPTIONAL = ("data", "data_z", "parent", "expires_at", "expiry")
+# Absent, or expired and waiting for TTL to delete it.
+_ABSENT = "attribute_not_exists(pk) OR expiry <= :now"
+_LIVE = "attribute_not_exists(expiry) OR expiry > :now"
+_COUNTER = "counter"
+# A reset of an expired counter races only other resets and increments: a few turns settle it.
+_COUNTER_ATTEMPTS = 5
 
 
 class DynamoEntityStore:
@@ -31,19 +47,43 @@ class DynamoEntityStore:
         return None if item is None else _record(item)
 
     def put(
-        self, scope: str, collection: str, record: EntityRecord, *, expires_at: float | None
-    ) -> None:
-        item: NewItem = {
-            "pk": {"S": _pk(scope, collection)},
-            "sk": {"S": record.id},
-            "created_at": number(record.created_at),
-            **expiry_attributes(expires_at),
-            # A tombstone (data None) is stored as JSON null, so it reads back as one.
-            **encode_payload(None if record.data is None else dict(record.data)),
-        }
-        if record.parent is not None:
-            item["parent"] = {"S": record.parent}
-        self._table.put(item)
+        self,
+        scope: str,
+        collection: str,
+        record: EntityRecord,
+        *,
+        expires_at: float | None,
+        expected_version: int | None = None,
+    ) -> EntityRecord:
+        condition: str | None
+        values: NewItem | None
+        if expected_version is None:
+            condition, values = None, None
+        elif expected_version == 0:
+            # Read from an item written before versions existed.
+            condition, values = "attribute_exists(pk) AND attribute_not_exists(version)", None
+        else:
+            condition, values = "version = :expected", {":expected": {"N": str(expected_version)}}
+        version = self._write(scope, collection, record, expires_at, condition, values)
+        if version is None:
+            raise VersionConflict(
+                f"{collection} {record.id} changed since version {expected_version}"
+            )
+        return _versioned(record, version)
+
+    def put_new(
+        self,
+        scope: str,
+        collection: str,
+        record: EntityRecord,
+        *,
+        now: float,
+        expires_at: float | None,
+    ) -> EntityRecord:
+        version = self._write(scope, collection, record, expires_at, _ABSENT, {":now": number(now)})
+        if version is None:
+            raise EntityExists(f"{collection} {record.id} already exists")
+        return _versioned(record, version)
 
     def delete(self, scope: str, collection: str, entity_id: str) -> None:
         self._table.delete(_pk(scope, collection), entity_id)
@@ -52,16 +92,91 @@ class DynamoEntityStore:
         records = [_record(item) for item in self._table.query(_pk(scope, collection), now=now)]
         return sorted(records, key=lambda r: (r.created_at, r.id))
 
+    def increment(
+        self,
+        scope: str,
+        collection: str,
+        key: str,
+        *,
+        now: float,
+        expires_at: float | None,
+        by: int = 1,
+    ) -> int:
+        pk = f"COUNTER#{key_part(scope)}#{key_part(collection)}"
+        expiry = expiry_attributes(expires_at)
+        removed = [] if expiry else ["expires_at", "expiry"]
+        for _ in range(_COUNTER_ATTEMPTS):
+            # ADD starts an absent counter at 0.
+            changed = self._table.update(
+                pk,
+                key,
+                set_values=expiry,
+                remove=removed,
+                add={_COUNTER: by},
+                condition=_LIVE,
+                values={":now": number(now)},
+            )
+            if changed is None:
+                # Expired but not yet deleted by TTL: it starts again, unless another writer
+                # restarted it first (then the next turn adds to theirs).
+                changed = self._table.update(
+                    pk,
+                    key,
+                    set_values={**expiry, _COUNTER: {"N": str(by)}},
+                    remove=removed,
+                    condition="expiry <= :now",
+                    values={":now": number(now)},
+                )
+            if changed is not None:
+                return int(changed[_COUNTER]["N"])
+        raise StoreError(f"counter {key} of {collection} kept changing; gave up")
+
+    def _write(
+        self,
+        scope: str,
+        collection: str,
+        record: EntityRecord,
+        expires_at: float | None,
+        condition: str | None,
+        values: NewItem | None,
+    ) -> int | None:
+        """The record written in one UpdateItem; its new version, None when ``condition``
+        did not hold."""
+        attributes: NewItem = {
+            "created_at": number(record.created_at),
+            **expiry_attributes(expires_at),
+            # A tombstone (data None) is stored as JSON null, so it reads back as one.
+            **encode_payload(None if record.data is None else dict(record.data)),
+        }
+        if record.parent is not None:
+            attributes["parent"] = {"S": record.parent}
+        changed = self._table.update(
+            _pk(scope, collection),
+            record.id,
+            set_values=attributes,
+            remove=[name for name in _OPTIONAL if name not in attributes],
+            add={"version": 1},
+            condition=condition,
+            values=values,
+        )
+        return None if changed is None else int(changed["version"]["N"])
+
 
 def _pk(scope: str, collection: str) -> str:
     return f"ENTITY#{key_part(scope)}#{key_part(collection)}"
 
 
+def _versioned(record: EntityRecord, version: int) -> EntityRecord:
+    return EntityRecord(record.id, record.data, record.created_at, record.parent, version)
+
+
 def _record(item: Item) -> EntityRecord:
     parent = item.get("parent")
+    version = item.get("version")
     return EntityRecord(
         id=item["sk"]["S"],
         data=decode_payload(item),
         created_at=float(item["created_at"]["N"]),
         parent=None if parent is None else parent["S"],
+        version=0 if version is None else int(version["N"]),
     )

@@ -3,7 +3,10 @@
 Every item, whatever it holds:
 
 ``pk``, ``sk``
-    strings; the kind is the ``pk`` prefix (``SESSION#``, ``ENTITY#``, ``CACHE#``).
+    strings; the kind is the ``pk`` prefix (``SESSION#``, ``ENTITY#``, ``COUNTER#``, ``CACHE#``).
+``version`` or ``counter``
+    a session's or an entity's version (a write adds one, if it is still the one read), or a
+    counter's value (``COUNTER#`` items have no payload).
 ``expires_at``
     whole epoch seconds, rounded up: the attribute DynamoDB's native TTL deletes by. TTL wants
     integral seconds, and rounding up never deletes an item before it expires.
@@ -23,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -79,12 +82,7 @@ class DynamoTable:
         values: Mapping[str, AttributeValueTypeDef] | None = None,
     ) -> bool:
         """Write ``item``; False when ``condition`` did not hold (nothing was written)."""
-        size = item_size(item)
-        if size > ITEM_BUDGET:
-            raise StoreError(
-                f"item {item['pk'].get('S', '')!r} is {size} bytes; DynamoDB items are limited to "
-                f"{ITEM_SIZE_LIMIT} bytes and mockmind keeps them under {ITEM_BUDGET}"
-            )
+        _check_size(item)
         extra = _conditional(condition, values)
         try:
             with self._translated("PutItem", passthrough="ConditionalCheckFailedException"):
@@ -92,6 +90,65 @@ class DynamoTable:
         except ClientError:
             return False
         return True
+
+    def update(
+        self,
+        pk: str,
+        sk: str,
+        *,
+        set_values: NewItem,
+        remove: Iterable[str] = (),
+        add: Mapping[str, int] | None = None,
+        condition: str | None = None,
+        values: Mapping[str, AttributeValueTypeDef] | None = None,
+    ) -> Item | None:
+        """UpdateItem: set, remove and add to attributes in one step, which DynamoDB applies
+        atomically (a counter, a version). The attributes it changed, as they are now; None
+        when ``condition`` did not hold (nothing was written).
+
+        ``condition`` and ``values`` name attributes as they are; the update itself names
+        them through placeholders, as some (``data``, ``value``) are reserved words.
+        """
+        added = _numbers(add or {})
+        _check_size({"pk": {"S": pk}, "sk": {"S": sk}, **set_values, **added})
+        names: dict[str, str] = {}
+        expression_values: dict[str, AttributeValueTypeDef] = dict(values or {})
+
+        def name(attribute: str) -> str:
+            placeholder = f"#u{len(names)}"
+            names[placeholder] = attribute
+            return placeholder
+
+        def value(given: AttributeValueTypeDef) -> str:
+            placeholder = f":u{len(expression_values)}"
+            expression_values[placeholder] = given
+            return placeholder
+
+        sets = [f"{name(a)} = {value(v)}" for a, v in set_values.items()]
+        adds = [f"{name(a)} {value(v)}" for a, v in added.items()]
+        removes = [name(a) for a in remove]
+        clauses = [
+            f"{verb} {', '.join(parts)}"
+            for verb, parts in (("SET", sets), ("ADD", adds), ("REMOVE", removes))
+            if parts
+        ]
+        extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
+        if condition is not None:
+            extra["ConditionExpression"] = condition
+        if expression_values:
+            extra["ExpressionAttributeValues"] = expression_values
+        try:
+            with self._translated("UpdateItem", passthrough="ConditionalCheckFailedException"):
+                response = self._client.update_item(
+                    TableName=self.name,
+                    Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                    UpdateExpression=" ".join(clauses),
+                    ReturnValues="UPDATED_NEW",
+                    **extra,
+                )
+        except ClientError:
+            return None
+        return response.get("Attributes", {})
 
     def delete(
         self,
@@ -217,6 +274,19 @@ def item_size(item: Mapping[str, AttributeValueTypeDef]) -> int:
         else:
             size += 1
     return size
+
+
+def _check_size(item: Mapping[str, AttributeValueTypeDef]) -> None:
+    size = item_size(item)
+    if size > ITEM_BUDGET:
+        raise StoreError(
+            f"item {item['pk'].get('S', '')!r} is {size} bytes; DynamoDB items are limited to "
+            f"{ITEM_SIZE_LIMIT} bytes and mockmind keeps them under {ITEM_BUDGET}"
+        )
+
+
+def _numbers(values: Mapping[str, int]) -> NewItem:
+    return {name: {"N": str(value)} for name, value in values.items()}
 
 
 def _conditional(

@@ -20,11 +20,11 @@ from mockmind.domain.engine.exchange import Exchange, SessionChanges
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
 from mockmind.domain.engine.route_plan import RoutePlanner
-from mockmind.domain.engine.session_keeping import SessionKeeper
+from mockmind.domain.engine.session_keeping import SessionKeeper, session_busy
 from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
-from mockmind.domain.errors import PayloadTooLarge, RequestError
+from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.memory import SemanticMemory
@@ -95,7 +95,13 @@ class MockEngine:
         except RequestError as exc:
             response = error_response(exc)
         if session is not None:
-            interaction = self._sessions.remember(session, is_new, request, response, changes, now)
+            try:
+                interaction = self._sessions.remember(
+                    session, is_new, request, response, changes, now
+                )
+            except VersionConflict:
+                # Never a silent loss: the client hears that its session missed this request.
+                return EngineResult(error_response(session_busy(session.id)), session.id, is_new)
             if self._memory is not None:
                 item_id = short_digest([session.id, now, request.method, request.path])
                 await self._memory.remember(session.id, item_id, interaction)

@@ -67,8 +67,8 @@ class ResourceResponder:
                 ctx, action.spec, action.entity_id, action.parent_id, generated=written
             )
         elif action.kind in ("replace", "merge"):
-            self._transitions.check_write(ctx, action, body)
-            entity = resources.write(ctx, action, body, merge=action.kind == "merge")
+            check = self._transitions.write_check(action, body)
+            entity = resources.write(ctx, action, body, merge=action.kind == "merge", check=check)
         else:
             entity = resources.delete(ctx, action)
             if plan.schema is None:

@@ -8,13 +8,16 @@ from mockmind.domain.auth import TokenIssuer, bearer_token
 from mockmind.domain.engine.answers import trimmed
 from mockmind.domain.engine.exchange import SessionChanges
 from mockmind.domain.engine.settings import EngineSettings
-from mockmind.domain.errors import VersionConflict
+from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes
+from mockmind.domain.resources.races import WRITE_ATTEMPTS, pause
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
 from mockmind.ports.session_store import SessionStore
 
-_SAVE_ATTEMPTS = 5
+# As for entities (domain/resources/races.py): every request of a session saves it, so many
+# requests of one session at once (two servers, Lambda environments) race for each save.
+_SAVE_ATTEMPTS = WRITE_ATTEMPTS
 
 
 class SessionKeeper:
@@ -97,15 +100,30 @@ def save_with_retry(
     update: Callable[[Session], Session],
     now: float,
 ) -> Session:
-    """Optimistic locking: on a lost race, re-read and re-apply the change."""
+    """Optimistic locking: on a lost race, re-read and re-apply the change (after a short
+    random pause, so racing savers fall out of step)."""
     current: Session = session
     expected: int | None = None if is_new else session.version
-    for _ in range(_SAVE_ATTEMPTS):
+    for turn in range(_SAVE_ATTEMPTS):
         try:
             return store.put(update(current), expected_version=expected)
         except VersionConflict:
+            if turn + 1 < _SAVE_ATTEMPTS:
+                pause(turn)
             fresh = store.get(session.id, now=now)
             current, expected = (fresh, fresh.version) if fresh else (session, None)
     raise VersionConflict(
         f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
+    )
+
+
+def session_busy(session_id: str) -> RequestError:
+    """The answer when a request's session could not be saved: 503, to be sent again."""
+    return RequestError(
+        503,
+        "Service Unavailable",
+        f"session {session_id} kept being changed by other requests while this one saved it "
+        f"({_SAVE_ATTEMPTS} tries): the request was carried out, but its session did not "
+        "record it (history, state, login)",
+        headers={"Retry-After": "1"},
     )

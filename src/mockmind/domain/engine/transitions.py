@@ -3,7 +3,8 @@ keep writes (create, PUT, PATCH) from skipping a transition."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from mockmind.domain.engine.exchange import Exchange
@@ -25,13 +26,7 @@ class Transitions:
             touched = ex.touched
             if machine is None or touched is None or touched.spec.name != machine.resource:
                 continue
-            entity = self._read(ex.ctx, touched)
-            current = entity.get(machine.field)
-            if not machine.allows(current, target):
-                raise machine.refusal(touched.entity_id, current, target)
-            self._resources.save(
-                ex.ctx, touched.spec, {**entity, machine.field: target}, touched.parent_id
-            )
+            self._resources.update(ex.ctx, touched, _moving(machine, touched, target))
 
     def triggered(self, ex: Exchange) -> dict[str, Any] | None:
         """Apply the transition this request triggers, if any; 409 when it is out of order.
@@ -53,19 +48,25 @@ class Transitions:
         transitions: Sequence[Any],
         touched: ResourceAction,
     ) -> dict[str, Any]:
-        entity = self._read(ex.ctx, touched)
-        current = entity.get(machine.field)
-        for transition in transitions:
-            if current not in transition.from_states:
-                continue
-            if transition.guard is not None and not transition.guard.matches(ex.rule_input(entity)):
-                continue
-            updated = dict(entity)
-            updated[machine.field] = transition.to
-            for name, expression in transition.set_fields.items():
-                updated[name] = expression.evaluate(updated, ex.ctx)
-            return self._resources.save(ex.ctx, touched.spec, updated, touched.parent_id)
-        raise machine.refusal(touched.entity_id, current, transitions[0].to)
+        # Decided on the entity as it is when written: of two requests paying one order at
+        # once, the one that writes second finds it paid, and is refused.
+        def move(entity: dict[str, Any]) -> dict[str, Any]:
+            current = entity.get(machine.field)
+            for transition in transitions:
+                if current not in transition.from_states:
+                    continue
+                if transition.guard is not None and not transition.guard.matches(
+                    ex.rule_input(entity)
+                ):
+                    continue
+                updated = dict(entity)
+                updated[machine.field] = transition.to
+                for name, expression in transition.set_fields.items():
+                    updated[name] = expression.evaluate(updated, ex.ctx)
+                return updated
+            raise machine.refusal(touched.entity_id, current, transitions[0].to)
+
+        return self._resources.update(ex.ctx, touched, move)
 
     def check_create(self, machine: StateMachine, body: Any) -> None:
         """A new entity starts in the initial state: a body naming another is refused."""
@@ -74,17 +75,23 @@ class Transitions:
             if state is not None and state != machine.initial:
                 raise machine.refusal("(new)", None, str(state))
 
-    def check_write(self, ctx: ResourceContext, action: ResourceAction, body: Any) -> None:
-        """A PUT or PATCH that changes the state field must follow a transition."""
+    def write_check(
+        self, action: ResourceAction, body: Any
+    ) -> Callable[[dict[str, Any]], None] | None:
+        """For a PUT or PATCH that changes the state field: the check that it follows a
+        transition, made on the entity as it is when written."""
         machine = self._world.machine_for(action.spec.name)
         if machine is None or not isinstance(body, Mapping):
-            return
+            return None
         new_state = body.get(machine.field)
         if new_state is None:
-            return
-        current = self._read(ctx, action)
-        if not machine.allows(current.get(machine.field), str(new_state)):
-            raise machine.refusal(action.entity_id, current.get(machine.field), str(new_state))
+            return None
+
+        def check(current: dict[str, Any]) -> None:
+            if not machine.allows(current.get(machine.field), str(new_state)):
+                raise machine.refusal(action.entity_id, current.get(machine.field), str(new_state))
+
+        return check
 
     def unset_later_fields(
         self,
@@ -102,8 +109,21 @@ class Transitions:
         later = {f for t in machine.transitions for f in t.set_fields} - given
         if not later & set(entity):
             return entity
-        trimmed = {k: v for k, v in entity.items() if k not in later}
-        return self._resources.save(ctx, action.spec, trimmed, action.parent_id)
+        created = replace(action, kind="read", entity_id=entity.get(action.spec.id_field))
+        return self._resources.update(
+            ctx, created, lambda stored: {k: v for k, v in stored.items() if k not in later}
+        )
 
-    def _read(self, ctx: ResourceContext, action: ResourceAction) -> dict[str, Any]:
-        return self._resources.read(ctx, action.spec, action.entity_id, action.parent_id)
+
+def _moving(
+    machine: StateMachine, touched: ResourceAction, target: str
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A rule's move of the entity to ``target``, refused (409) when the machine forbids it."""
+
+    def move(entity: dict[str, Any]) -> dict[str, Any]:
+        current = entity.get(machine.field)
+        if not machine.allows(current, target):
+            raise machine.refusal(touched.entity_id, current, target)
+        return {**entity, machine.field: target}
+
+    return move

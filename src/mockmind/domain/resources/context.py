@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from mockmind.domain.resources.specs import ResourceSpec
+from mockmind.ports.entity_store import EntityRecord
 
 
 class EntityViews(Protocol):
@@ -36,6 +37,10 @@ class ResourceContext:
         self._now = now
         self.state = state
         self.request_body = request_body
+        # What this request read of each collection: each record, and the version of the
+        # session's own record it read (None for a shared entity). Clearing a collection
+        # clears what was read, and only as it was read.
+        self.seen: dict[str, list[tuple[EntityRecord, int | None]]] = {}
 
     def now(self) -> float:
         return self._now

@@ -1,7 +1,7 @@
 """Entity ids: a per-scope sequence, and an id of the kind the resource's schema asks for.
 
 An id is a pure function of scope, collection and sequence number, so a restart, a replay or
-another instance derives the same id for the same step.
+another instance derives the same id for the same step. No two creates get the same number.
 """
 
 from __future__ import annotations
@@ -15,19 +15,30 @@ from mockmind.domain.resources.inference import properties
 from mockmind.domain.resources.specs import META_COLLECTION, SHARED_SCOPE, ResourceSpec
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import SchemaResolver
-from mockmind.ports.entity_store import EntityRecord, EntityStore
+from mockmind.ports.entity_store import EntityStore
 
 
 def next_sequence(
     store: EntityStore, scope: str, spec: ResourceSpec, now: float, ttl: float
 ) -> int:
-    """The next number of the scope's sequence for ``spec``; it starts after the shared seeds."""
+    """The next number of the scope's sequence for ``spec``; it starts after the shared seeds.
+
+    The store's counter gives each caller its own number, whichever process it runs in: one
+    writer sees 1, 2, 3... (after the seeds) as before, and two never see the same one.
+    """
     key = f"seq:{spec.name}"
-    record = store.get(scope, META_COLLECTION, key, now=now)
     shared = len(store.list(SHARED_SCOPE, spec.name, now=now))
-    seq = int((record.data or {}).get("n", shared)) + 1 if record else shared + 1
-    store.put(scope, META_COLLECTION, EntityRecord(key, {"n": seq}, now), expires_at=now + ttl)
-    return seq
+    count = store.increment(scope, META_COLLECTION, key, now=now, expires_at=now + ttl)
+    if count == 1:
+        # A new counter. Releases before counters kept the last number given out as a record
+        # ({"n": last}) under the same key: a session they started continues after it.
+        legacy = store.get(scope, META_COLLECTION, key, now=now)
+        given = (legacy.data or {}).get("n") if legacy is not None else None
+        if isinstance(given, int) and given - shared > 0:
+            count = store.increment(
+                scope, META_COLLECTION, key, now=now, expires_at=now + ttl, by=given - shared
+            )
+    return shared + count
 
 
 def new_id(

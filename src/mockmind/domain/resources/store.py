@@ -7,19 +7,25 @@ id, and a child of a missing parent is 404.
 
 Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
 on write: a session's change or delete shadows the shared entity for that session only.
+
+No write overwrites another unseen: a create is put-if-absent under an id from the store's
+counter, and a change is written conditionally on the version it read, re-read and re-applied
+when another request wrote first (``races``).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mockmind.domain.errors import RequestError
+from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.ids import new_id, next_sequence
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
+from mockmind.domain.resources.races import retried
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
 from mockmind.domain.resources.specs import (
     META_COLLECTION,
@@ -33,6 +39,12 @@ from mockmind.ports.entity_store import EntityRecord, EntityStore
 
 WriteHook = Callable[[ResourceContext, ResourceSpec, dict[str, Any]], None]
 """Called on every entity before it is stored (a state machine's initial state, say)."""
+
+Change = Callable[[dict[str, Any]], dict[str, Any]]
+"""What a write does to the entity it read (it may raise a RequestError); run again on a race."""
+
+Check = Callable[[dict[str, Any]], None]
+"""A check of the entity as read, before a write changes it (a state machine's, say)."""
 
 
 class ResourceService:
@@ -67,16 +79,41 @@ class ResourceService:
 
     # -- storage with copy-on-write over the shared scope
 
+    def _own(self, ctx: ResourceContext, spec: ResourceSpec, key: str) -> EntityRecord | None:
+        """The session's own record, tombstones included."""
+        return self._store.get(ctx.scope, spec.name, key, now=ctx.now())
+
+    def _shared(self, ctx: ResourceContext, spec: ResourceSpec, key: str) -> EntityRecord | None:
+        record = self._store.get(SHARED_SCOPE, spec.name, key, now=ctx.now())
+        return record if record is not None and record.data is not None else None
+
     def _get(self, ctx: ResourceContext, spec: ResourceSpec, entity_id: str) -> EntityRecord | None:
-        record = self._store.get(ctx.scope, spec.name, entity_id, now=ctx.now())
+        record = self._own(ctx, spec, entity_id)
         if record is None:
-            record = self._store.get(SHARED_SCOPE, spec.name, entity_id, now=ctx.now())
-        if record is None or record.data is None:
-            return None
-        return record
+            return self._shared(ctx, spec, entity_id)
+        return record if record.data is not None else None
 
     def _put(self, ctx: ResourceContext, spec: ResourceSpec, record: EntityRecord) -> None:
         self._store.put(ctx.scope, spec.name, record, expires_at=ctx.now() + self._ttl)
+
+    def _write_over(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        own_version: int | None,
+        record: EntityRecord,
+    ) -> EntityRecord:
+        """Write ``record`` in the session's scope over what was read there: its own record
+        at ``own_version``, or none (a shared entity, or a new one). ``VersionConflict`` when
+        another write came between."""
+        expires_at = ctx.now() + self._ttl
+        if own_version is None:
+            return self._store.put_new(
+                ctx.scope, spec.name, record, now=ctx.now(), expires_at=expires_at
+            )
+        return self._store.put(
+            ctx.scope, spec.name, record, expires_at=expires_at, expected_version=own_version
+        )
 
     def _records(self, ctx: ResourceContext, spec: ResourceSpec) -> list[EntityRecord]:
         own = {r.id: r for r in self._store.list(ctx.scope, spec.name, now=ctx.now())}
@@ -85,18 +122,17 @@ class ResourceService:
         ]
         merged = [*shared, *own.values()]
         merged.sort(key=lambda r: (r.created_at, r.id))
-        return [r for r in merged if r.data is not None]
+        live = [r for r in merged if r.data is not None]
+        ctx.seen[spec.name] = [(r, r.version if r.id in own else None) for r in live]
+        return live
 
     def peek(
         self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any
     ) -> dict[str, Any] | None:
         """The stored entity, without generating one (rules look, they do not create)."""
         if spec.singleton:
-            record = self._store.get(ctx.scope, spec.name, "_", now=ctx.now())
+            record = self._own(ctx, spec, "_")
             return dict(record.data) if record is not None and record.data is not None else None
-        own = self._store.get(ctx.scope, spec.name, str(entity_id), now=ctx.now())
-        if own is not None:
-            return dict(own.data) if own.data is not None else None
         record = self._get(ctx, spec, str(entity_id))
         return dict(record.data or {}) if record is not None else None
 
@@ -139,22 +175,31 @@ class ResourceService:
         spec = action.spec
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
-        seq = self._next_seq(ctx, spec)
-        entity_id = self._new_id(ctx, spec, seq)
-        content = (
-            dict(generated)
-            if generated is not None
-            else self._generate(spec, f"{ctx.scope}:{spec.name}:new:{seq}")
-        )
-        entity = {**merge_body(content, body), **(fixed or {})}
-        entity[spec.id_field] = entity_id
-        if spec.parent_field and action.parent_id is not None:
-            entity[spec.parent_field] = action.parent_id
-        for name, expression in spec.on_create.items():
-            entity[name] = copy.deepcopy(expression.evaluate(entity, ctx))
-        entity = self._finish_write(ctx, spec, entity)
-        parent = str(action.parent_id) if action.parent_id is not None else None
-        self._put(ctx, spec, EntityRecord(str(entity_id), entity, ctx.now() + seq * 1e-6, parent))
+
+        def attempt() -> dict[str, Any]:
+            # A taken id (one a small schema allows few of) is a lost race: the next number.
+            seq = self._next_seq(ctx, spec)
+            entity_id = self._new_id(ctx, spec, seq)
+            content = (
+                dict(generated)
+                if generated is not None
+                else self._generate(spec, f"{ctx.scope}:{spec.name}:new:{seq}")
+            )
+            entity = {**merge_body(content, body), **(fixed or {})}
+            entity[spec.id_field] = entity_id
+            if spec.parent_field and action.parent_id is not None:
+                entity[spec.parent_field] = action.parent_id
+            for name, expression in spec.on_create.items():
+                entity[name] = copy.deepcopy(expression.evaluate(entity, ctx))
+            entity = self._finish_write(ctx, spec, entity)
+            parent = str(action.parent_id) if action.parent_id is not None else None
+            record = EntityRecord(str(entity_id), entity, ctx.now() + seq * 1e-6, parent)
+            stored = self._write_over(ctx, spec, None, record)
+            if spec.name in ctx.seen:
+                ctx.seen[spec.name].append((stored, stored.version))
+            return entity
+
+        entity = retried(attempt, f"a new {singular(spec.name)}")
         for name in spec.clears:
             self.clear(ctx, name)
         return entity
@@ -173,15 +218,31 @@ class ResourceService:
             return self.singleton_view(ctx, spec)
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
+        entity, _ = retried(
+            lambda: self._read(ctx, spec, entity_id, parent_id, generated),
+            f"{singular(spec.name)} {entity_id}",
+        )
+        return entity
+
+    def _read(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        entity_id: Any,
+        parent_id: Any,
+        generated: Mapping[str, Any] | None,
+    ) -> tuple[dict[str, Any], _Read]:
+        """The entity and where it was read; ``EntityExists`` when another request stored the
+        never-seen entity first (theirs is then the entity)."""
         key = str(entity_id)
-        own = self._store.get(ctx.scope, spec.name, key, now=ctx.now())
+        own = self._own(ctx, spec, key)
         if own is not None and own.data is None:
             raise _not_found(spec, entity_id)
-        record = own or self._get(ctx, spec, key)
+        record = own or self._shared(ctx, spec, key)
         if record is not None:
             if parent_id is not None and record.parent not in (None, str(parent_id)):
                 raise _not_found(spec, entity_id)
-            return dict(record.data or {})
+            return dict(record.data or {}), _Read(record, own.version if own else None)
         entity = (
             dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
         )
@@ -190,34 +251,62 @@ class ResourceService:
             entity[spec.parent_field] = parent_id
         entity = self._finish_write(ctx, spec, entity)
         parent = str(parent_id) if parent_id is not None else None
-        self._put(ctx, spec, EntityRecord(key, entity, ctx.now(), parent))
-        return entity
+        stored = self._write_over(ctx, spec, None, EntityRecord(key, entity, ctx.now(), parent))
+        return entity, _Read(stored, stored.version)
 
     def write(
-        self, ctx: ResourceContext, action: ResourceAction, body: Any, *, merge: bool
+        self,
+        ctx: ResourceContext,
+        action: ResourceAction,
+        body: Any,
+        *,
+        merge: bool,
+        check: Check | None = None,
     ) -> dict[str, Any]:
+        """PUT (``merge=False``) or PATCH: the body over the entity as it is when written."""
         spec = action.spec
-        current = self.read(ctx, spec, action.entity_id, action.parent_id)
-        if merge:
-            entity = merge_patch(current, body)
-        else:
-            entity = dict(body) if isinstance(body, Mapping) else {}
-        if not spec.singleton:
-            entity[spec.id_field] = current.get(spec.id_field, action.entity_id)
-        if spec.parent_field and spec.parent_field in current:
-            entity[spec.parent_field] = current[spec.parent_field]
-        return self.save(ctx, spec, entity, action.parent_id)
 
-    def save(
-        self, ctx: ResourceContext, spec: ResourceSpec, entity: dict[str, Any], parent_id: Any
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            if check is not None:
+                check(current)
+            entity: dict[str, Any]
+            if merge:
+                entity = merge_patch(current, body)
+            else:
+                entity = dict(body) if isinstance(body, Mapping) else {}
+            if not spec.singleton:
+                entity[spec.id_field] = current.get(spec.id_field, action.entity_id)
+            if spec.parent_field and spec.parent_field in current:
+                entity[spec.parent_field] = current[spec.parent_field]
+            return entity
+
+        return self.update(ctx, action, change)
+
+    def update(
+        self, ctx: ResourceContext, action: ResourceAction, change: Change
     ) -> dict[str, Any]:
-        key = "_" if spec.singleton else str(entity.get(spec.id_field))
-        existing = self._get(ctx, spec, key)
-        created_at = existing.created_at if existing else ctx.now()
-        entity = self._finish_write(ctx, spec, entity)
-        parent = existing.parent if existing else (str(parent_id) if parent_id else None)
-        self._put(ctx, spec, EntityRecord(key, entity, created_at, parent))
-        return entity
+        """Read the entity, change it, and write it back unless another request wrote it in
+        between; then again from a fresh read (409 when every try lost)."""
+        spec = action.spec
+        if action.parent_id is not None and not spec.singleton:
+            self._require_parent(ctx, spec, action.parent_id)
+
+        def attempt() -> dict[str, Any]:
+            if spec.singleton:
+                current, read = self._singleton(ctx, spec)
+            else:
+                current, read = self._read(ctx, spec, action.entity_id, action.parent_id, None)
+            entity = self._finish_write(ctx, spec, change(dict(current)))
+            record = read.record
+            self._write_over(
+                ctx,
+                spec,
+                read.own_version,
+                EntityRecord(record.id, entity, record.created_at, record.parent),
+            )
+            return entity
+
+        return retried(attempt, _naming(spec, action.entity_id))
 
     def delete(self, ctx: ResourceContext, action: ResourceAction) -> dict[str, Any]:
         spec = action.spec
@@ -228,37 +317,59 @@ class ResourceService:
                 self.clear(ctx, name)
             return current
         key = str(action.entity_id)
-        own = self._store.get(ctx.scope, spec.name, key, now=ctx.now())
-        record = self._get(ctx, spec, key)
-        if record is None or (own is not None and own.data is None):
-            raise _not_found(spec, action.entity_id)
-        if action.parent_id is not None and record.parent not in (None, str(action.parent_id)):
-            raise _not_found(spec, action.entity_id)
-        # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
-        self._put(ctx, spec, EntityRecord(key, None, record.created_at, record.parent))
+
+        def attempt() -> EntityRecord:
+            own = self._own(ctx, spec, key)
+            record = own if own is not None else self._shared(ctx, spec, key)
+            if record is None or record.data is None:
+                raise _not_found(spec, action.entity_id)
+            if action.parent_id is not None and record.parent not in (None, str(action.parent_id)):
+                raise _not_found(spec, action.entity_id)
+            # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
+            tombstone = EntityRecord(key, None, record.created_at, record.parent)
+            self._write_over(ctx, spec, own.version if own else None, tombstone)
+            return record
+
+        deleted = retried(attempt, _naming(spec, action.entity_id))
         for child in self.specs.values():
             if child.parent == spec.name:
                 for entity in self._records(ctx, child):
                     if entity.parent == key:
                         self._put(ctx, child, EntityRecord(entity.id, None, 0.0, key))
-        return dict(record.data or {})
+        return dict(deleted.data or {})
 
     def clear(self, ctx: ResourceContext, name: str) -> None:
+        """Tombstone the collection's entities: those this request read, as it read them.
+
+        A checkout copies the cart's items into its order, then clears them: an item another
+        request added or changed since is not in the order, so it stays in the cart.
+        """
         spec = self.by_name(name)
         if spec is None:
             return
-        for record in self._records(ctx, spec):
-            self._put(ctx, spec, EntityRecord(record.id, None, record.created_at, record.parent))
+        if name not in ctx.seen:
+            self._records(ctx, spec)
+        for record, own_version in ctx.seen.pop(name):
+            tombstone = EntityRecord(record.id, None, record.created_at, record.parent)
+            try:
+                self._write_over(ctx, spec, own_version, tombstone)
+            except VersionConflict:
+                continue
 
     def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]:
-        record = self._store.get(ctx.scope, spec.name, "_", now=ctx.now())
-        if record is None or record.data is None:
-            entity = self._generate(spec, f"{ctx.scope}:{spec.name}")
-            entity = self._finish_write(ctx, spec, entity)
-            self._put(ctx, spec, EntityRecord("_", entity, ctx.now()))
-            return entity
-        # Computed fields of a singleton read other collections, which change without it.
-        return computed(dict(record.data), spec, ctx)
+        entity, _ = retried(lambda: self._singleton(ctx, spec), singular(spec.name))
+        return entity
+
+    def _singleton(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[dict[str, Any], _Read]:
+        record = self._own(ctx, spec, "_")
+        if record is not None and record.data is not None:
+            # Computed fields of a singleton read other collections, which change without it.
+            return computed(dict(record.data), spec, ctx), _Read(record, record.version)
+        entity = self._generate(spec, f"{ctx.scope}:{spec.name}")
+        entity = self._finish_write(ctx, spec, entity)
+        version = record.version if record is not None else None
+        stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()))
+        return entity, _Read(stored, stored.version)
 
     def seed_shared(self, now: float) -> None:
         """Write each spec's shared seed set; the same for every session and every restart."""
@@ -278,22 +389,24 @@ class ResourceService:
         parent = self.by_name(spec.parent) if spec.parent else None
         if parent is None:
             return
-        own = self._store.get(ctx.scope, parent.name, str(parent_id), now=ctx.now())
-        if (own is not None and own.data is None) or self._get(ctx, parent, str(parent_id)) is None:
+        if self._get(ctx, parent, str(parent_id)) is None:
             raise _not_found(parent, parent_id)
 
     def _prefill(self, ctx: ResourceContext, spec: ResourceSpec, parent_id: Any) -> None:
         if spec.prefill <= 0 or spec.seed or spec.seed_count:
             return
         marker = f"prefilled:{spec.name}:{parent_id}"
-        if self._store.get(ctx.scope, META_COLLECTION, marker, now=ctx.now()) is not None:
+        try:
+            # Put-if-absent: of two first lists at once, one prefills.
+            self._store.put_new(
+                ctx.scope,
+                META_COLLECTION,
+                EntityRecord(marker, {}, ctx.now()),
+                now=ctx.now(),
+                expires_at=ctx.now() + self._ttl,
+            )
+        except EntityExists:
             return
-        self._store.put(
-            ctx.scope,
-            META_COLLECTION,
-            EntityRecord(marker, {}, ctx.now()),
-            expires_at=ctx.now() + self._ttl,
-        )
         for _ in range(spec.prefill):
             self.create(ctx, ResourceAction(spec, "create", parent_id=parent_id), None)
 
@@ -313,6 +426,19 @@ class ResourceService:
         for hook in self._on_write:
             hook(ctx, spec, entity)
         return entity
+
+
+@dataclass(frozen=True)
+class _Read:
+    """Where an entity was read: its record, and the version of the session's own record
+    (None when there was none: the entity is a shared one, or new)."""
+
+    record: EntityRecord
+    own_version: int | None
+
+
+def _naming(spec: ResourceSpec, entity_id: Any) -> str:
+    return singular(spec.name) if spec.singleton else f"{singular(spec.name)} {entity_id}"
 
 
 def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
