@@ -16,18 +16,26 @@ INTERVAL_S = 0.0002
 # Steps whose inclusive time is reported: (label, function name, file suffix).
 STEPS = [
     ("the handler (`Mangum.__call__`)", "Mangum.__call__", "mangum/adapter.py"),
-    ("the engine (`MockEngine.handle`)", "MockEngine.handle", "domain/engine.py"),
+    ("the engine (`MockEngine.handle`)", "MockEngine.handle", "domain/engine/flow.py"),
     ("  request routing and validation (`route`)", "OpenAPIDescription.route", "description.py"),
-    ("  consistency rules (`_run_rules`)", "MockEngine._run_rules", "domain/engine.py"),
-    ("  response plan (`plan_response`)", "OpenAPIDescription.plan_response", "description.py"),
-    ("  cache key (`_cache_key`)", "MockEngine._cache_key", "domain/engine.py"),
-    ("  resource store read (`_resource`)", "MockEngine._resource", "domain/engine.py"),
+    ("  consistency rules (`_run_rules`)", "MockEngine._run_rules", "domain/engine/flow.py"),
+    ("  response plan (`RoutePlan.response`)", "RoutePlan.response", "engine/route_plan.py"),
+    ("  cache key (`_cache_key`)", "ContentSource._cache_key", "engine/content_source.py"),
+    (
+        "  resource store read (`ResourceResponder.respond`)",
+        "ResourceResponder.respond",
+        "engine/resource_responder.py",
+    ),
     (
         "    response validation (`response_errors`)",
         "OpenAPIDescription.response_errors",
         "description.py",
     ),
-    ("  history write (`_remember`)", "MockEngine._remember", "domain/engine.py"),
+    (
+        "  history write (`SessionKeeper.remember`)",
+        "SessionKeeper.remember",
+        "engine/session_keeping.py",
+    ),
 ]
 
 
@@ -117,8 +125,8 @@ indented steps are inside the one above.
         f"through the OpenAPI 3.0 keyword wrappers in `openapi/schemas.py`, `allOf` per item) "
         f"takes {validation:.0%} of the request. The store's entities were validated when they "
         "were generated or written; re-validating every read is what puts this row behind "
-        "Prism. Skipping it for bodies served unchanged from the store (in `MockEngine._finish`, "
-        "the lead's file), or caching the per-schema work of `_all_of_in` (the `_lookup`/"
+        "Prism. Skipping it for bodies served unchanged from the store (in `Answers.finish`, "
+        "domain/engine/answers.py), or caching the per-schema work of `_all_of_in` (the `_lookup`/"
         "`_flagged_names`/`evolve` calls repeat for each item), would remove most of it."
     )
     section.notes.append(
@@ -127,11 +135,11 @@ indented steps are inside the one above.
         f"{share['consistency rules (`_run_rules`)']:.0%} (three conditions parsed at load, "
         f"evaluated per request), the cache key "
         f"{share['cache key (`_cache_key`)']:.0%} (canonical JSON dumps and a digest), the "
-        f"response plan {share['response plan (`plan_response`)']:.0%} (content negotiation and "
-        f"example lookup, the same for every request of a route), the history write "
-        f"{share['history write (`_remember`)']:.0%} (a redacted copy of the response saved "
-        "into the session). Reaching 3x the floor needs several of these cut (memoising the "
-        "plan per route and Accept header, indexing rules by path), all in the engine or the "
+        f"response plan {share['response plan (`RoutePlan.response`)']:.0%} (remembered per route "
+        f"and Prefer/Accept in its route plan), the history write "
+        f"{share['history write (`SessionKeeper.remember`)']:.0%} (a redacted copy of the "
+        "response saved into the session). Reaching 3x the floor needs several of these cut, "
+        "all in the engine or the "
         "OpenAPI package rather than one hot spot."
     )
     return section

@@ -16,7 +16,7 @@ from mockmind.ports.api_description import RoutedRequest
 _UNREAD: Any = object()
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionChanges:
     """What a request does to its session, applied (and re-applied on a race) at the end."""
 
@@ -24,7 +24,7 @@ class SessionChanges:
     authenticated: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     routed: RoutedRequest
     route: RoutePlan

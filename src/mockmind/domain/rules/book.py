@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,28 +18,40 @@ class Rule:
     priority: int = 0
 
 
-@dataclass(frozen=True)
+# Concrete paths whose candidate rules one route remembers. A route without ids sees one
+# path (a hit on every request after the first); a route with ids fills this and then checks
+# the path guards on each request, a few string tests.
+_PATHS_PER_ROUTE = 64
+
+
+@dataclass
 class RouteRules:
     """The rules one method and path template may fire, in order.
 
     What a rule's condition says of the method alone is decided when the route is planned;
-    what it says of the path (``path starts_with '/admin'``) is checked on each request, as
+    what it says of the path (``path starts_with '/admin'``) holds of the concrete path, as
     one template covers many paths (ids, and server base paths such as ``/v1``).
     """
 
     rules: tuple[tuple[Rule, Node | None], ...] = ()
+    _by_path: dict[tuple[str, str], tuple[Rule, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.rules)
 
-    def candidates(self, method: str, path: str) -> Iterator[Rule]:
-        line: _RequestLine | None = None
-        for rule, on_path in self.rules:
-            if on_path is not None:
-                line = line or _RequestLine(method, path)
-                if not on_path.evaluate(line):
-                    continue
-            yield rule
+    def candidates(self, method: str, path: str) -> tuple[Rule, ...]:
+        key = (method, path)
+        found = self._by_path.get(key)
+        if found is None:
+            line = _RequestLine(method, path)
+            found = tuple(
+                rule for rule, on_path in self.rules if on_path is None or on_path.evaluate(line)
+            )
+            if len(self._by_path) < _PATHS_PER_ROUTE:
+                self._by_path[key] = found
+        return found
 
 
 class RuleBook:
