@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
+import httpx
+import pytest
+
+from mockmind.domain.sessions import is_valid_session_id
 from tests.support.spec_check import assert_conforms
 
 
@@ -148,3 +152,33 @@ def test_history_never_keeps_a_password_or_a_token(base_url: str) -> None:
     assert "hunter2" not in seen
     assert token["token"] not in seen
     assert "ada" in seen
+
+
+@pytest.mark.parametrize("place", ["header", "cookie", "query"])
+def test_no_client_id_names_the_shared_seed_set(base_url: str, place: str) -> None:
+    name = f"e2e-shared-by-{place}"
+    sent: dict[str, Any] = {
+        "header": {"headers": {"X-Session-ID": "__shared__"}},
+        "cookie": {"headers": {"Cookie": "mockforge_session=__shared__"}},
+        "query": {"params": {"session_id": "__shared__"}},
+    }[place]
+    with httpx.Client(base_url=base_url) as attacker:
+        created = attacker.post("/products", json={"name": name, "price": 1.5}, **sent)
+    assert created.status_code == 201
+    # The write went to a fresh session of its own, handed out as a new cookie.
+    assert "__shared__" not in created.headers.get("set-cookie", "")
+    with httpx.Client(base_url=base_url, headers={"X-Session-ID": f"e2e-other-{place}"}) as other:
+        listed = other.get("/products", params={"limit": 100})
+    assert listed.status_code == 200
+    assert name not in [product["name"] for product in listed.json()]
+
+
+def test_a_session_id_with_a_final_newline_gets_a_fresh_session(client: httpx.Client) -> None:
+    response = client.get("/cart", params={"session_id": "abc\n"})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("mockforge_session=")
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    assert value != "abc\n"
+    assert is_valid_session_id(value)

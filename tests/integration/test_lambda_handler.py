@@ -75,6 +75,21 @@ def test_json_post_event_creates_a_cart_item(handler_module: ModuleType) -> None
     assert {"id", "product_id", "quantity", "price"} <= set(body)
 
 
+def test_an_event_naming_the_shared_scope_or_a_newline_gets_a_fresh_session(
+    handler_module: ModuleType,
+) -> None:
+    for header, value in (("x-session-id", "__shared__"), ("x-session-id", "abc\n")):
+        event = json.loads((EVENTS / "get.json").read_text())
+        event["headers"][header] = value
+        response: dict[str, Any] = handler_module.handler(event, _context())
+        assert response["statusCode"] == 200
+        cookies = response.get("cookies", [])
+        assert len(cookies) == 1
+        assert cookies[0].startswith("mockforge_session=")
+        assert value not in cookies[0]
+        assert "\n" not in cookies[0]
+
+
 def test_base64_body_event_is_decoded(handler_module: ModuleType) -> None:
     event = json.loads((EVENTS / "base64-body.json").read_text())
     assert event["isBase64Encoded"] is True

@@ -17,7 +17,14 @@ from mockmind.domain.http import MockRequest
 
 TrackingMethod = Literal["cookie", "header", "query_param"]
 
-_VALID_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+_VALID_ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+
+# Scopes the engine keeps entities under that belong to no client: the shared seed set every
+# session reads, and the scope of requests without a session. No client-supplied id may name
+# one, or its writes would land where every session (or every anonymous request) sees them.
+SHARED_SCOPE = "__shared__"
+ANONYMOUS_SCOPE = "__anonymous__"
+INTERNAL_SCOPES = frozenset({SHARED_SCOPE, ANONYMOUS_SCOPE})
 
 
 def new_session_id() -> str:
@@ -25,7 +32,8 @@ def new_session_id() -> str:
 
 
 def is_valid_session_id(candidate: str) -> bool:
-    return bool(_VALID_ID.match(candidate))
+    """A whole-string match (``$`` would accept a final newline), and no internal scope."""
+    return _VALID_ID.fullmatch(candidate) is not None and candidate not in INTERNAL_SCOPES
 
 
 @dataclass(frozen=True)

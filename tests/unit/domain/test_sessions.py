@@ -26,7 +26,22 @@ def test_new_ids_carry_at_least_128_random_bits() -> None:
 
 
 @pytest.mark.parametrize(
-    "candidate", ["", "a b", "../etc", "x" * 129, "id;drop", "ü", "a/b", "sess\n1"]
+    "candidate",
+    [
+        "",
+        "a b",
+        "../etc",
+        "x" * 129,
+        "id;drop",
+        "ü",
+        "a/b",
+        "sess\n1",
+        # `$` matches before a final newline: the whole string must match.
+        "abc\n",
+        # The engine's own scopes: the shared seed set, and requests without a session.
+        "__shared__",
+        "__anonymous__",
+    ],
 )
 def test_malformed_ids_are_rejected(candidate: str) -> None:
     assert not is_valid_session_id(candidate)
@@ -117,3 +132,14 @@ def test_with_version_keeps_every_other_field() -> None:
         history=(Interaction(at=2.0, method="GET", path="/a", status=200),),
     )
     assert session.with_version(5) == replace(session, version=5)
+
+
+def test_the_internal_scopes_are_the_ones_the_engine_uses() -> None:
+    from mockmind.domain.resources import SHARED_SCOPE
+    from mockmind.domain.sessions import ANONYMOUS_SCOPE, INTERNAL_SCOPES
+
+    assert {SHARED_SCOPE, ANONYMOUS_SCOPE} <= INTERNAL_SCOPES
+    for scope in INTERNAL_SCOPES:
+        found = session_id_from(_request(headers={"x-session-id": scope}), SessionTracking())
+        assert found.session_id is None
+        assert found.malformed

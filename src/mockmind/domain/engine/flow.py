@@ -30,13 +30,11 @@ from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.rules.actions import RuleOutcome, error_response
-from mockmind.domain.sessions import Session
+from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.session_store import SessionStore
-
-_ANONYMOUS = "__anonymous__"
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ class MockEngine:
         routed = self.api.route(request)
         route = self._routes.plan(request.method, routed.path_template)
         state = {k: v.value for k, v in session.state.items()} if session else {}
-        scope = session.id if session else _ANONYMOUS
+        scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
         ex = Exchange(
             routed=routed,

@@ -7,12 +7,12 @@ from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.inference import infer_resources
 from mockmind.domain.resources.querying import merge_patch
 from mockmind.domain.resources.specs import (
-    SHARED_SCOPE,
     ResourceAction,
     ResourceSpec,
     path_segments,
 )
 from mockmind.domain.resources.store import ResourceService, WriteHook
+from mockmind.domain.sessions import SHARED_SCOPE
 
 __all__ = [
     "SHARED_SCOPE",

@@ -12,7 +12,8 @@ from typing import Any
 
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.inference import properties
-from mockmind.domain.resources.specs import META_COLLECTION, SHARED_SCOPE, ResourceSpec
+from mockmind.domain.resources.specs import META_COLLECTION, ResourceSpec
+from mockmind.domain.sessions import SHARED_SCOPE
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityStore

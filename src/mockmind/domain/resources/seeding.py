@@ -15,7 +15,8 @@ from typing import Any
 from mockmind.domain.cache_keys import digest
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.context import ResourceContext
-from mockmind.domain.resources.specs import META_COLLECTION, SHARED_SCOPE, ResourceSpec
+from mockmind.domain.resources.specs import META_COLLECTION, ResourceSpec
+from mockmind.domain.sessions import SHARED_SCOPE
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 

@@ -9,8 +9,6 @@ from typing import Any, Literal
 
 from mockmind.domain.rules.expressions import Expression
 
-# Entities every session sees (the config's ``seed:``), copied on a session's first write.
-SHARED_SCOPE = "__shared__"
 # Bookkeeping records (id sequences, seed and prefill markers), stored beside the entities.
 META_COLLECTION = "__meta__"
 

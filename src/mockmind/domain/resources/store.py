@@ -29,10 +29,10 @@ from mockmind.domain.resources.races import retried
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
 from mockmind.domain.resources.specs import (
     META_COLLECTION,
-    SHARED_SCOPE,
     ResourceAction,
     ResourceSpec,
 )
+from mockmind.domain.sessions import SHARED_SCOPE
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
