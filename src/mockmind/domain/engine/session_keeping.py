@@ -11,7 +11,7 @@ from mockmind.domain.engine.settings import EngineSettings
 from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes
-from mockmind.domain.resources.races import WRITE_ATTEMPTS, pause
+from mockmind.domain.resources.races import WRITE_ATTEMPTS, tries
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
 from mockmind.ports.session_store import SessionStore
 
@@ -104,14 +104,14 @@ def save_with_retry(
     random pause, so racing savers fall out of step)."""
     current: Session = session
     expected: int | None = None if is_new else session.version
-    for turn in range(_SAVE_ATTEMPTS):
+    for turn in tries():
+        if turn:
+            fresh = store.get(session.id, now=now)
+            current, expected = (fresh, fresh.version) if fresh else (session, None)
         try:
             return store.put(update(current), expected_version=expected)
         except VersionConflict:
-            if turn + 1 < _SAVE_ATTEMPTS:
-                pause(turn)
-            fresh = store.get(session.id, now=now)
-            current, expected = (fresh, fresh.version) if fresh else (session, None)
+            continue
     raise VersionConflict(
         f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
     )

@@ -10,29 +10,34 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from mockmind.domain.errors import RequestError, VersionConflict
 
 WRITE_ATTEMPTS = 8
-# "Full jitter": the pause before turn n is random in [0, min(cap, base * 2**n)].
+# "Full jitter": the pause before turn n (from 1) is random in [0, min(cap, base * 2**(n-1))].
 _FIRST_PAUSE_SECONDS = 0.001
 _MAX_PAUSE_SECONDS = 0.05
 
 
+def tries() -> Iterator[int]:
+    """The turns of a conditional write: ``WRITE_ATTEMPTS`` of them, with a short random
+    pause before each one after the first, so racing writers fall out of step."""
+    for turn in range(WRITE_ATTEMPTS):
+        if turn:
+            cap = min(_MAX_PAUSE_SECONDS, _FIRST_PAUSE_SECONDS * 2 ** (turn - 1))
+            time.sleep(random.uniform(0, cap))
+        yield turn
+
+
 def retried[T](attempt: Callable[[], T], what: str) -> T:
     """``attempt()``, again while it raises ``VersionConflict``; 409 after the last try."""
-    for turn in range(WRITE_ATTEMPTS):
+    for _ in tries():
         try:
             return attempt()
         except VersionConflict:
-            if turn + 1 < WRITE_ATTEMPTS:
-                pause(turn)
+            continue
     raise write_conflict(what)
-
-
-def pause(turn: int) -> None:
-    time.sleep(random.uniform(0, min(_MAX_PAUSE_SECONDS, _FIRST_PAUSE_SECONDS * 2**turn)))
 
 
 def write_conflict(what: str) -> RequestError:
