@@ -71,12 +71,20 @@ def split_trigger(trigger: str) -> tuple[str, str]:
     return method.upper(), path.strip().rstrip("/") or "/"
 
 
+def machines_by_resource(machines: Mapping[str, StateMachine]) -> dict[str, StateMachine]:
+    """The machine governing each resource's state field: the first, if several name it."""
+    found: dict[str, StateMachine] = {}
+    for machine in machines.values():
+        found.setdefault(machine.resource, machine)
+    return found
+
+
 def initial_states(
     machines: Mapping[str, StateMachine],
 ) -> Callable[[object, ResourceSpec, dict[str, Any]], None]:
     """A write hook: an entity whose state field holds no state of its machine (a generated
     one, or none) starts in the machine's initial state."""
-    by_resource = {machine.resource: machine for machine in list(machines.values())[::-1]}
+    by_resource = machines_by_resource(machines)
 
     def set_initial(_ctx: object, spec: ResourceSpec, entity: dict[str, Any]) -> None:
         machine = by_resource.get(spec.name)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from mockmind.domain.auth import TokenIssuer
 from mockmind.domain.resources import ResourceService
 from mockmind.domain.rules.book import RuleBook
-from mockmind.domain.state_machines import StateMachine
+from mockmind.domain.state_machines import StateMachine, machines_by_resource
 
 
 @dataclass
@@ -35,6 +35,9 @@ class World:
                 lines.append(f"{spec.name}.{name} is always {expression.text}")
         return tuple(lines)
 
+    def __post_init__(self) -> None:
+        self._by_resource = machines_by_resource(self.machines)
+
     def machine_for(self, resource: str) -> StateMachine | None:
         """The machine governing a resource's state field (the first, if several name it)."""
-        return next((m for m in self.machines.values() if m.resource == resource), None)
+        return self._by_resource.get(resource)
