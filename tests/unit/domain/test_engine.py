@@ -106,13 +106,37 @@ def test_create_get_and_computed_total(app: Container) -> None:
 
 def test_transition_sets_fields_and_refuses_out_of_order(app: Container, clock: FakeClock) -> None:
     order = call(app, "POST", "/orders", {"items": []}).body
-    early = call(app, "POST", f"/orders/{order['id']}/ship")
+    # As a vip the ship transition's guard holds: only its from-state (paid) refuses a new order.
+    early = call(app, "POST", f"/orders/{order['id']}/ship", **{"x-vip": "1"})
     assert early.status == 409
-    assert early.body["allowed_transitions"] == [{"to": "paid", "on": "POST /orders/{id}/pay"}]
+    assert early.body == {
+        "status": 409,
+        "title": "Conflict",
+        "detail": f"orders {order['id']} is 'new'; it cannot become 'shipped'",
+        "current_state": "new",
+        "requested_state": "shipped",
+        "allowed_transitions": [{"to": "paid", "on": "POST /orders/{id}/pay"}],
+    }
+    assert call(app, "GET", f"/orders/{order['id']}").body["status"] == "new"
     paid = call(app, "POST", f"/orders/{order['id']}/pay")
     assert paid.status == 200, paid.body
     assert paid.body["status"] == "paid"
     assert paid.body["paid_at"] == "2023-11-14T22:13:20Z"
+
+
+def test_a_transition_without_a_guard_is_refused_from_another_state(
+    app: Container, clock: FakeClock
+) -> None:
+    order = call(app, "POST", "/orders", {"items": []}).body
+    assert call(app, "POST", f"/orders/{order['id']}/pay").status == 200
+    clock.t += 60
+    again = call(app, "POST", f"/orders/{order['id']}/pay")
+    assert again.status == 409
+    assert (again.body["current_state"], again.body["requested_state"]) == ("paid", "paid")
+    assert again.body["allowed_transitions"] == [{"to": "shipped", "on": "POST /orders/{id}/ship"}]
+    # The refused move set nothing: the order was paid once, at the first time.
+    stored = call(app, "GET", f"/orders/{order['id']}").body
+    assert (stored["status"], stored["paid_at"]) == ("paid", "2023-11-14T22:13:20Z")
 
 
 def test_guard_reads_session_state_set_by_a_rule(app: Container) -> None:
@@ -162,6 +186,18 @@ def test_sessions_are_isolated(app: Container) -> None:
     call(app, "POST", "/orders", {"items": []})
     other = MockRequest("GET", "/orders", headers={"x-session-id": "s-2"})
     assert asyncio.run(app.engine.handle(other)).response.body == []
+
+
+def test_a_cached_answer_is_never_served_to_another_session(app: Container) -> None:
+    # Both sessions are fresh, with the same (empty) state: only the session id tells the
+    # response cache's keys apart.
+    first = call(app, "GET", "/reports/weekly")
+    other = call(app, "GET", "/reports/weekly", **{"x-session-id": "s-2"})
+    again = call(app, "GET", "/reports/weekly")
+    other_again = call(app, "GET", "/reports/weekly", **{"x-session-id": "s-2"})
+    assert (first.source, other.source) == ("offline", "offline")
+    assert (again.source, other_again.source) == ("cache", "cache")
+    assert (again.body, other_again.body) == (first.body, other.body)
 
 
 def test_generated_answers_are_cached_per_session_and_state(app: Container) -> None:
