@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,4 +54,7 @@ def test_status_fault_answers_the_error(url: str) -> None:
 def test_a_fault_that_does_not_fire_leaves_the_answer_alone(url: str) -> None:
     response = httpx.get(url + "/never/1", timeout=5)
     assert response.status_code == 200
-    assert response.json()["id"]
+    # The generator's answer for a path without a schema: a resource with a uuid id.
+    assert response.headers["x-mockmind-source"] == "offline"
+    body = response.json()
+    assert str(uuid.UUID(body["id"])) == body["id"]

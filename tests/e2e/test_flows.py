@@ -11,8 +11,8 @@ import pytest
 
 from tests.e2e.conftest import _served
 from tests.support.fake_provider import FakeProvider
+from tests.support.shop_flow import TIMESTAMP, shop_flow
 from tests.support.shop_flow import list_products as _products
-from tests.support.shop_flow import shop_flow
 
 # Every flow runs twice: with the offline generator, and with an OpenAI-compatible model
 # (a loopback fake that reads the schema from the prompt) writing the content.
@@ -102,7 +102,7 @@ def test_multi_step_process_refuses_steps_out_of_order(onboarding_url: str) -> N
         review = client.post(f"{app_path}/review")
         assert review.status_code == 200
         assert review.json()["status"] == "reviewed"
-        assert review.json()["reviewed_at"]
+        assert TIMESTAMP.fullmatch(review.json()["reviewed_at"]), review.json()
 
         late_upload = client.post(f"{app_path}/documents", json={"filename": "late.pdf"})
         assert late_upload.status_code == 409
@@ -170,7 +170,11 @@ def test_logout_ends_the_login(client: httpx.Client) -> None:
 
 def test_login_without_credentials_is_rejected(client: httpx.Client) -> None:
     response = client.post("/login", json={"username": "", "password": ""})
-    assert response.status_code in (401, 422)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"location": "body.username", "message": "'' should be non-empty", "keyword": "minLength"},
+        {"location": "body.password", "message": "'' should be non-empty", "keyword": "minLength"},
+    ]
 
 
 def test_rest_semantics_crud(client: httpx.Client) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.spec_check import assert_conforms
+
+# secrets.token_urlsafe(32), as the mock issues tokens and session ids.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+# now() in a transition's `set`: UTC, to the second.
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def list_products(client: httpx.Client, count: int) -> list[dict[str, Any]]:
@@ -22,7 +28,7 @@ def shop_flow(client: httpx.Client) -> dict[str, Any]:
     """Login, cart, checkout, pay; returns the paid order. Asserts every step."""
     login = client.post("/login", json={"username": "ada", "password": "lovelace"})
     assert login.status_code == 200, login.text
-    assert login.json()["token"]
+    assert TOKEN.fullmatch(login.json()["token"]), login.json()
 
     first, second = list_products(client, 2)
     added = [
@@ -56,12 +62,15 @@ def shop_flow(client: httpx.Client) -> dict[str, Any]:
     assert early.status_code == 409
     conflict = early.json()
     assert conflict["current_state"] == "placed"
-    assert {"to": "paid", "on": "POST /orders/{orderId}/pay"} in conflict["allowed_transitions"]
+    assert conflict["allowed_transitions"] == [
+        {"to": "paid", "on": "POST /orders/{orderId}/pay"},
+        {"to": "cancelled", "on": "POST /orders/{orderId}/cancel"},
+    ]
 
     paid = client.post(f"/orders/{order['id']}/pay")
     assert paid.status_code == 200, paid.text
     assert paid.json()["status"] == "paid"
-    assert paid.json()["paid_at"]
+    assert TIMESTAMP.fullmatch(paid.json()["paid_at"]), paid.json()
     assert client.get(f"/orders/{order['id']}").json()["status"] == "paid"
 
     shipped = client.post(f"/orders/{order['id']}/ship")

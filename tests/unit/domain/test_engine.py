@@ -188,6 +188,18 @@ def test_sessions_are_isolated(app: Container) -> None:
     assert asyncio.run(app.engine.handle(other)).response.body == []
 
 
+def test_prefer_dynamic_generates_what_the_example_would_answer(app: Container) -> None:
+    example = call(app, "GET", "/reports/weekly", prefer="code=404")
+    generated = call(app, "GET", "/reports/weekly", prefer="code=404, dynamic=true")
+    assert (example.status, example.source, example.body) == (
+        404,
+        "example",
+        {"status": 404, "title": "Not Found"},
+    )
+    assert (generated.status, generated.source) == (404, "offline")
+    assert generated.body != example.body
+
+
 def test_a_cached_answer_is_never_served_to_another_session(app: Container) -> None:
     # Both sessions are fresh, with the same (empty) state: only the session id tells the
     # response cache's keys apart.
