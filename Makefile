@@ -64,7 +64,8 @@ types: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(PY) -m pytest -q -m "not integration and not e2e"
 
-integration: $(VENV)/.installed-dev
+# The integration tests check what `sam build` made (tests/integration/test_sam_template.py).
+integration: $(VENV)/.installed-dev sam-check
 	$(PY) -m pytest -q -m integration
 
 e2e: $(VENV)/.installed-dev

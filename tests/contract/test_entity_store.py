@@ -132,7 +132,7 @@ def test_put_new_finds_a_tombstone_taken(entity_store: EntityStore) -> None:
 def test_put_new_takes_over_an_expired_record(entity_store: EntityStore) -> None:
     entity_store.put("s1", "orders", _rec("a", n=1, stale=True), expires_at=10.0)
     stored = entity_store.put_new("s1", "orders", _rec("a", n=2), now=10.0, expires_at=100.0)
-    assert stored.version >= 1
+    assert stored.version == 2  # one more than the expired record's
     read = entity_store.get("s1", "orders", "a", now=50.0)
     assert read == _rec("a", n=2)
     # A writer that read the expired record cannot overwrite the new one with its version.

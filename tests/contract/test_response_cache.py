@@ -28,4 +28,5 @@ def test_purge_expired(response_cache: ResponseCache) -> None:
     response_cache.put("old", CachedResponse(200, 1), expires_at=10.0)
     response_cache.put("new", CachedResponse(200, 2), expires_at=1000.0)
     assert response_cache.purge_expired(now=500.0) == 1
-    assert response_cache.get("new", now=500.0) is not None
+    assert response_cache.get("new", now=500.0) == CachedResponse(200, 2)
+    assert response_cache.get("old", now=5.0) is None

@@ -1,7 +1,8 @@
 """all-MiniLM-L6-v2 on onnxruntime (the ``minilm`` extra): real model files, no network.
 
-The tests that run the model are skipped, saying so, when the extra is not installed; the
-fallback to the hashed embedder is tested either way.
+The extra is a dev dependency (`make test` installs it), so the tests that run the model fail,
+saying what to install, when it is missing; the fallback to the hashed embedder is tested
+either way.
 """
 
 from __future__ import annotations
@@ -36,14 +37,17 @@ from mockmind.ports.llm import EmbeddingProvider, ProviderError
 
 PARAPHRASES = Path(__file__).resolve().parent.parent / "fixtures" / "paraphrases.jsonl"
 
-try:
-    FILES: MiniLMFiles | None = installed_files()
-    UNAVAILABLE = ""
-except MiniLMUnavailableError as exc:
-    FILES = None
-    UNAVAILABLE = f"the minilm extra is not installed: {exc}"
 
-needs_minilm = pytest.mark.skipif(FILES is None, reason=UNAVAILABLE)
+@pytest.fixture(scope="module")
+def files() -> MiniLMFiles:
+    try:
+        return installed_files()
+    except MiniLMUnavailableError as exc:
+        pytest.fail(
+            f"the minilm extra is not installed ({exc}): run `pip install -e '.[dev]'` "
+            "(`make test` does)",
+            pytrace=False,
+        )
 
 
 class _NoSecrets:
@@ -58,16 +62,15 @@ def _services(vectors: dict[str, Any]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def minilm() -> MiniLMEmbedder:
+def minilm(files: MiniLMFiles) -> MiniLMEmbedder:
     # One per module: the model loads once (about 0.3 s), as in a server process.
-    return MiniLMEmbedder(FILES)
+    return MiniLMEmbedder(files)
 
 
 def _embed(embedder: EmbeddingProvider, texts: list[str]) -> npt.NDArray[np.float32]:
     return np.asarray(asyncio.run(embedder.embed(texts)), dtype=np.float32)
 
 
-@needs_minilm
 def test_vectors_are_unit_length_with_384_dimensions(minilm: MiniLMEmbedder) -> None:
     vectors = _embed(minilm, ["POST /orders created order 42", "", "x " * 2_000])
     assert vectors.shape == (3, DIMENSIONS) == (3, minilm.dimensions)
@@ -75,16 +78,16 @@ def test_vectors_are_unit_length_with_384_dimensions(minilm: MiniLMEmbedder) -> 
     assert (minilm.name, minilm.model) == ("minilm", MODEL_ID)
 
 
-@needs_minilm
-def test_a_text_has_one_vector_whatever_it_is_embedded_with(minilm: MiniLMEmbedder) -> None:
+def test_a_text_has_one_vector_whatever_it_is_embedded_with(
+    minilm: MiniLMEmbedder, files: MiniLMFiles
+) -> None:
     # Vectors outlive the process (the S3 index): the same text must give the same vector in
     # another instance and in any batch.
-    alone = _embed(MiniLMEmbedder(FILES), ["Cancel my order"])[0]
+    alone = _embed(MiniLMEmbedder(files), ["Cancel my order"])[0]
     batch = _embed(minilm, ["a much longer text " * 20, "Cancel my order", "hi"])[1]
     assert np.array_equal(alone, batch)
 
 
-@needs_minilm
 def test_a_paraphrase_is_nearer_than_shared_words(minilm: MiniLMEmbedder) -> None:
     query, paraphrase, lookalike = _embed(
         minilm,
@@ -116,7 +119,6 @@ def _scores(embedder: EmbeddingProvider) -> dict[str, float]:
 
 
 @pytest.mark.slow
-@needs_minilm
 def test_it_retrieves_paraphrases_far_better_than_the_hashed_embedder(
     minilm: MiniLMEmbedder,
 ) -> None:
@@ -129,7 +131,6 @@ def test_it_retrieves_paraphrases_far_better_than_the_hashed_embedder(
     assert model["mrr"] >= hashed["mrr"] + 0.5
 
 
-@needs_minilm
 def test_semantic_memory_recalls_a_reworded_request(minilm: MiniLMEmbedder) -> None:
     memory = SemanticMemory(minilm, MemoryVectorMemory(), limit=1, threshold=0.2)
     calls = [
@@ -143,39 +144,35 @@ def test_semantic_memory_recalls_a_reworded_request(minilm: MiniLMEmbedder) -> N
     assert hits == ['GET /weather/tomorrow -> 200 {"forecast": "rain"}']
 
 
-@needs_minilm
-def test_a_file_that_does_not_match_its_digest_is_refused(tmp_path: Path) -> None:
-    assert FILES is not None
+def test_a_file_that_does_not_match_its_digest_is_refused(
+    tmp_path: Path, files: MiniLMFiles
+) -> None:
     tampered = tmp_path / "tokenizer.json"
-    shutil.copyfile(FILES.tokenizer, tampered)
+    shutil.copyfile(files.tokenizer, tampered)
     with tampered.open("a") as f:
         f.write(" ")
-    embedder = MiniLMEmbedder(MiniLMFiles(FILES.model, tampered, None, FILES.tokenizer_sha256))
+    embedder = MiniLMEmbedder(MiniLMFiles(files.model, tampered, None, files.tokenizer_sha256))
     with pytest.raises(ProviderError, match="does not match its pinned SHA-256"):
         asyncio.run(embedder.embed(["hello"]))
 
 
-@needs_minilm
-def test_a_broken_model_file_is_a_provider_error(tmp_path: Path) -> None:
-    assert FILES is not None
+def test_a_broken_model_file_is_a_provider_error(tmp_path: Path, files: MiniLMFiles) -> None:
     broken = tmp_path / "model.onnx"
     broken.write_bytes(b"not an onnx model")
-    embedder = MiniLMEmbedder(MiniLMFiles(broken, FILES.tokenizer))
+    embedder = MiniLMEmbedder(MiniLMFiles(broken, files.tokenizer))
     with pytest.raises(ProviderError, match="model load failed"):
         asyncio.run(embedder.embed(["hello"]))
 
 
-@needs_minilm
-def test_the_pinned_digests_are_the_installed_files() -> None:
-    assert FILES is not None
+def test_the_pinned_digests_are_the_installed_files(files: MiniLMFiles) -> None:
     for path, expected in (
-        (FILES.model, FILES.model_sha256),
-        (FILES.tokenizer, FILES.tokenizer_sha256),
+        (files.model, files.model_sha256),
+        (files.tokenizer, files.tokenizer_sha256),
     ):
         assert hashlib.sha256(path.read_bytes()).hexdigest() == expected
 
 
-@needs_minilm
+@pytest.mark.usefixtures("files")
 def test_providers_use_it_when_configured() -> None:
     built = _services({"enabled": True, "embedding_provider": "minilm"})
     assert isinstance(built.embedder, MiniLMEmbedder)

@@ -66,7 +66,7 @@ def test_schema_break_is_repaired_once(fake: FakeProvider) -> None:
     )
     result = generate(fake.url)
     assert result.source == "llm"
-    assert result.repaired
+    assert result.repaired is True
     assert result.body == {"id": "u1", "name": "Ada"}
     assert result.usage.calls == 2
     repair = fake.requests[1].body["messages"][1]["content"]
@@ -93,7 +93,10 @@ def test_truncated_model_output_falls_back_after_repair(fake: FakeProvider) -> N
     fake.queue(Reply(body=openai_chat(cut)), Reply(body=openai_chat(cut)))
     result = generate(fake.url)
     assert result.source == "fallback"
-    assert "truncated output" in (result.reason or "")
+    assert result.reason == (
+        "answer still invalid after one repair: not usable JSON: "
+        "the answer was cut off before its JSON value ended (truncated output)"
+    )
 
 
 def test_provider_failure_falls_back(fake: FakeProvider) -> None:

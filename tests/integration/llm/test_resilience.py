@@ -65,7 +65,7 @@ def test_retry_after_beyond_the_limit_gives_up(fake: FakeProvider) -> None:
     fake.queue(Reply(429, {"error": {"message": "quota"}}, {"retry-after": "120"}), OK)
     with pytest.raises(ProviderError, match="Retry-After 120s is too long") as caught:
         complete(fake.url)
-    assert caught.value.retryable
+    assert caught.value.retryable is True
     assert len(fake.requests) == 1
 
 
@@ -81,7 +81,7 @@ def test_persistent_500_fails_after_the_attempts(fake: FakeProvider) -> None:
         ProviderError, match=r"HTTP 502: bad gateway \(after 3 attempts\)"
     ) as caught:
         complete(fake.url)
-    assert caught.value.retryable
+    assert caught.value.retryable is True
     assert len(fake.requests) == 3
 
 
@@ -89,7 +89,7 @@ def test_client_error_is_not_retried(fake: FakeProvider) -> None:
     fake.queue(Reply(400, {"error": {"message": "max_tokens is too large"}}), OK)
     with pytest.raises(ProviderError, match="HTTP 400: max_tokens is too large") as caught:
         complete(fake.url)
-    assert not caught.value.retryable
+    assert caught.value.retryable is False
     assert len(fake.requests) == 1
 
 
@@ -130,7 +130,7 @@ def test_non_json_body_is_reported_not_retried(fake: FakeProvider) -> None:
     fake.queue(Reply(200, raw=b"<html>Welcome to nginx</html>"), OK)
     with pytest.raises(ProviderError, match="not JSON: '<html>Welcome to nginx</html>'") as caught:
         complete(fake.url)
-    assert not caught.value.retryable
+    assert caught.value.retryable is False
     assert len(fake.requests) == 1
 
 
@@ -150,7 +150,7 @@ def test_circuit_breaker_opens_then_half_opens(fake: FakeProvider) -> None:
     assert breaker.state == "open"
     with pytest.raises(ProviderError, match="circuit breaker open") as caught:
         complete(fake.url, retry=one_try, breaker=breaker)
-    assert caught.value.retryable
+    assert caught.value.retryable is True
     assert len(fake.requests) == 2, "an open breaker must not call the provider"
     assert breaker.snapshot()["times_opened"] == 1
 

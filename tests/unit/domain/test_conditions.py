@@ -27,45 +27,46 @@ class Ctx:
 CTX = Ctx()
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("path starts_with '/api'", True),
-        ("path starts_with '/admin'", False),
-        ("path ends_with '/pay'", True),
-        ("path contains 'orders'", True),
-        ("path matches '/api/orders/*/pay'", True),
-        ("path matches '/api/*/pay'", False),
-        ("path matches '/api/**'", True),
-        ("method == 'GET'", True),
-        ("method != 'GET'", False),
-        ('method == "GET"', True),
-        ("query.limit == 5", True),
-        ("query.limit < 10", True),
-        ("query.limit <= 5", True),
-        ("query.limit > 5", False),
-        ("query.limit >= 5", True),
-        ("body.qty in [1, 2, 3]", True),
-        ("body.name in ['cup', 'plate']", False),
-        ("'mug' in body.name", True),
-        ("body.items.0.price == 2.5", True),
-        ("body.items.1.price exists", False),
-        ("header.authorization exists", True),
-        ("header.X-Api-Key exists", False),
-        ("not header.X-Api-Key exists", True),
-        ("state.logged_in == true", True),
-        ("state.logged_in", True),
-        ("state.missing == null", True),
-        ("entity.status == 'placed' and state.n > 1", True),
-        ("entity.status == 'paid' or state.n > 1", True),
-        ("not (method == 'GET' or method == 'HEAD')", False),
-        ("body.ok == true and not body.qty > 10", True),
-        ("query.missing > 1", False),
-        ("query.missing != 'x'", True),
-        ("body.items contains 1", False),
-        ("-1.5e1 < body.qty", True),
-    ],
-)
+# Each comparison's truth on CTX, worked out by hand from CTX's values.
+OPERATORS: list[tuple[str, bool]] = [
+    ("path starts_with '/api'", True),
+    ("path starts_with '/admin'", False),
+    ("path ends_with '/pay'", True),
+    ("path contains 'orders'", True),
+    ("path matches '/api/orders/*/pay'", True),
+    ("path matches '/api/*/pay'", False),
+    ("path matches '/api/**'", True),
+    ("method == 'GET'", True),
+    ("method != 'GET'", False),
+    ('method == "GET"', True),
+    ("query.limit == 5", True),
+    ("query.limit < 10", True),
+    ("query.limit <= 5", True),
+    ("query.limit > 5", False),
+    ("query.limit >= 5", True),
+    ("body.qty in [1, 2, 3]", True),
+    ("body.name in ['cup', 'plate']", False),
+    ("'mug' in body.name", True),
+    ("body.items.0.price == 2.5", True),
+    ("body.items.1.price exists", False),
+    ("header.authorization exists", True),
+    ("header.X-Api-Key exists", False),
+    ("not header.X-Api-Key exists", True),
+    ("state.logged_in == true", True),
+    ("state.logged_in", True),
+    ("state.missing == null", True),
+    ("entity.status == 'placed' and state.n > 1", True),
+    ("entity.status == 'paid' or state.n > 1", True),
+    ("not (method == 'GET' or method == 'HEAD')", False),
+    ("body.ok == true and not body.qty > 10", True),
+    ("query.missing > 1", False),
+    ("query.missing != 'x'", True),
+    ("body.items contains 1", False),
+    ("-1.5e1 < body.qty", True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OPERATORS)
 def test_operators(text: str, expected: bool) -> None:
     assert parse_condition(text).matches(CTX) is expected
 
@@ -151,12 +152,25 @@ _exprs = st.recursive(
 )
 
 
+# Trees over the conditions of OPERATORS, with the truth Python's own and/or/not give them.
+# Every operand is in parentheses (some of OPERATORS are an `and` or an `or` themselves).
+_known_trees: st.SearchStrategy[tuple[str, bool]] = st.recursive(
+    st.sampled_from(OPERATORS).map(lambda atom: (f"({atom[0]})", atom[1])),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda t: (f"({t[0][0]} and {t[1][0]})", t[0][1] and t[1][1])),
+        st.tuples(inner, inner).map(lambda t: (f"({t[0][0]} or {t[1][0]})", t[0][1] or t[1][1])),
+        inner.map(lambda e: (f"not ({e[0]})", not e[1])),
+    ),
+    max_leaves=8,
+)
+
+
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None)
-@given(_exprs)
-def test_generated_conditions_parse_and_evaluate_to_a_bool(text: str) -> None:
-    condition = parse_condition(text)
-    assert condition.matches(CTX) in (True, False)
+@given(_known_trees)
+def test_generated_conditions_evaluate_as_their_tree_does(tree: tuple[str, bool]) -> None:
+    text, expected = tree
+    assert parse_condition(text).matches(CTX) is expected
 
 
 @pytest.mark.slow
@@ -173,39 +187,73 @@ def test_boolean_algebra_holds(a: str, b: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_arbitrary_text_parses_or_fails_cleanly(text: str) -> None:
-    error: ConditionSyntaxError | None = None
+    outcome = _text_or_column(text)
+    if isinstance(outcome, str):
+        assert outcome == text
+    else:
+        assert 1 <= outcome <= len(text) + 1, (text, outcome)
+
+
+def _text_or_column(text: str) -> str | int:
+    """The parsed condition's text, or the column a syntax error names; any other exception
+    (a lark error, a KeyError) fails the test."""
     try:
-        parse_condition(text)
+        return parse_condition(text).text
     except ConditionSyntaxError as exc:
-        error = exc
-    if error is not None:
-        assert 1 <= error.column <= len(text) + 1
+        return exc.column
 
 
 # -- the request-line part: what a rule book uses to leave rules out by method and path ------
 
 
+# Requests that carry nothing but their request line: a part that looked at anything else
+# (a query, the body, the state) would read it as missing.
+_BARE_LINES = [
+    Ctx(method=m, path=p, headers={}, query={}, body=None, state={}, entity=None)
+    for m, p in [
+        ("GET", "/admin/x"),
+        ("POST", "/orders/1/pay"),
+        ("GET", "/products"),
+        ("GET", "/orders/1/pay"),
+        ("POST", "/a/b"),
+    ]
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "part"),
+    ("text", "truths"),
     [
-        ("path starts_with '/admin'", "whole"),
-        ("method == 'POST' and path matches '/orders/*/pay'", "whole"),
-        ("path == '/products' and query.category == 'teapots'", "path == '/products'"),
-        ("query.category == 'teapots' and state.n > 1", None),
-        ("path == '/a' or query.x == '1'", None),
-        ("not (path starts_with '/a') and body.qty > 1", "not (path starts_with '/a')"),
+        # The whole condition: it reads nothing but the method and path.
+        ("path starts_with '/admin'", [True, False, False, False, False]),
+        ("method == 'POST' and path matches '/orders/*/pay'", [False, True, False, False, False]),
+        # The conjuncts that read only the request line.
+        (
+            "path == '/products' and query.category == 'teapots'",
+            [False, False, True, False, False],
+        ),
+        ("not (path starts_with '/a') and body.qty > 1", [False, True, True, True, False]),
+        (
+            "method == 'GET' and body.qty > 1 and path starts_with '/orders'",
+            [False, False, False, True, False],
+        ),
     ],
 )
-def test_request_line_part(text: str, part: str | None) -> None:
+def test_request_line_part(text: str, truths: list[bool]) -> None:
     found = parse_condition(text).request_line_part()
-    if part is None:
-        assert found is None
-        return
     assert found is not None
-    expected = parse_condition(text if part == "whole" else part).root
-    for method, path in [("GET", "/admin/x"), ("POST", "/orders/1/pay"), ("GET", "/products")]:
-        line = Ctx(method=method, path=path)
-        assert bool(found.evaluate(line)) == bool(expected.evaluate(line))
+    assert [bool(found.evaluate(line)) for line in _BARE_LINES] == truths
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "query.category == 'teapots' and state.n > 1",
+        "path == '/a' or query.x == '1'",
+        "not (path == '/a' and body.qty > 1)",
+    ],
+)
+def test_a_condition_that_needs_more_than_the_request_line_has_no_part(text: str) -> None:
+    assert parse_condition(text).request_line_part() is None
 
 
 _LINES = [
@@ -222,30 +270,34 @@ def test_a_request_the_request_line_part_rejects_never_matches(text: str) -> Non
     condition = parse_condition(text)
     part = condition.request_line_part()
     for ctx in [CTX, *_LINES]:
-        if part is not None and not part.evaluate(ctx):
-            assert not condition.matches(ctx)
+        rejected = part is not None and not part.evaluate(ctx)
+        assert not (rejected and condition.matches(ctx)), ctx
+
+
+def _truths(part: Any) -> list[bool] | None:
+    return None if part is None else [bool(part.evaluate(line)) for line in _BARE_LINES]
 
 
 @pytest.mark.parametrize(
     ("text", "on_method", "on_path"),
     [
-        ("method == 'POST' and path matches '/orders/*/pay'", True, True),
-        ("method == 'POST' and body.qty > 1", True, False),
-        ("path starts_with '/admin'", False, True),
-        ("method == 'GET' or path == '/a'", False, True),
-        ("query.x == '1'", False, False),
+        (
+            "method == 'POST' and path matches '/orders/*/pay'",
+            [False, True, False, False, True],
+            [False, True, False, True, False],
+        ),
+        ("method == 'POST' and body.qty > 1", [False, True, False, False, True], None),
+        ("path starts_with '/admin'", None, [True, False, False, False, False]),
+        # An `or` of the two cannot be split: all of it is decided with the path.
+        ("method == 'GET' or path == '/a/b'", None, [True, False, True, True, True]),
+        ("query.x == '1'", None, None),
     ],
 )
 def test_route_parts_split_the_method_from_the_path(
-    text: str, on_method: bool, on_path: bool
+    text: str, on_method: list[bool] | None, on_path: list[bool] | None
 ) -> None:
     method_part, path_part = parse_condition(text).route_parts()
-    assert (method_part is not None, path_part is not None) == (on_method, on_path)
-    if method_part is not None:
-        # Decided with the method alone: the path cannot change its answer.
-        assert method_part.evaluate(Ctx(method="POST", path="/x")) == method_part.evaluate(
-            Ctx(method="POST", path="/orders/1/pay")
-        )
+    assert (_truths(method_part), _truths(path_part)) == (on_method, on_path)
 
 
 @pytest.mark.slow
@@ -258,5 +310,4 @@ def test_a_request_either_route_part_rejects_never_matches(text: str) -> None:
         rejected = (on_method is not None and not on_method.evaluate(ctx)) or (
             on_path is not None and not on_path.evaluate(ctx)
         )
-        if rejected:
-            assert not condition.matches(ctx)
+        assert not (rejected and condition.matches(ctx)), ctx

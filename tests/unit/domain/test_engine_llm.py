@@ -158,7 +158,10 @@ def test_garbage_twice_falls_back_to_the_offline_generator() -> None:
     response = call(app, "GET", "/reports/r1")
     assert response.source == "fallback"
     assert response.status == 200
-    assert response.headers["X-Mockmind-Fallback-Reason"]
+    assert response.headers["X-Mockmind-Fallback-Reason"] == (
+        "answer still invalid after one repair: not usable JSON: "
+        "no JSON object or array found in the answer"
+    )
     # The fallback is not cached: the next request asks the model again.
     model.answers.append(REPORT)
     assert call(app, "GET", "/reports/r1").source == "llm"

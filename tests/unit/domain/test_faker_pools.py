@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from random import Random
 
 import pytest
+from faker import Faker
 
 from mockmind.domain.generation import faker_pools
 from mockmind.domain.generation.faker_pools import (
@@ -49,7 +49,8 @@ def test_a_shipped_locale_starts_without_importing_faker() -> None:
 def test_an_unshipped_locale_fills_from_faker() -> None:
     pools = FakerPools("fr_FR")
     assert pools.pick("city", Random(1)) in pools_from_faker("fr_FR")["city"]
-    assert pools._faker is not None
+    assert isinstance(pools._faker, Faker)
+    assert pools._faker.locales == ["fr_FR"]
 
 
 @pytest.mark.parametrize("content", [None, "not json", '{"faker": "0.0.0", "pools": {}}'])
@@ -63,10 +64,15 @@ def test_a_missing_unreadable_or_stale_file_falls_back_to_faker(
     assert shipped_pools("en_US") == {}
     pools = FakerPools("en_US")
     assert pools.words() == pools_from_faker("en_US")["word"]
-    assert pools._faker is not None
+    assert isinstance(pools._faker, Faker)
+    assert pools._faker.locales == ["en_US"]
 
 
 def test_the_module_prints_the_document_it_would_write(capsys: pytest.CaptureFixture[str]) -> None:
     assert faker_pools.main([]) == 0
-    assert json.loads(capsys.readouterr().out)["faker"] == faker_version()
-    assert "faker" in sys.modules
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["faker"] == faker_version()
+    assert printed["pools"] == {
+        locale: {kind: list(pool) for kind, pool in pools_from_faker(locale).items()}
+        for locale in SHIPPED_LOCALES
+    }

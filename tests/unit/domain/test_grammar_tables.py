@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import pytest
 from lark import Lark
@@ -107,5 +106,8 @@ def test_the_module_prints_the_tables_it_would_write(capsys: pytest.CaptureFixtu
     exec(capsys.readouterr().out, namespace)
     tables = namespace["TABLES"]
     assert isinstance(tables, dict)
-    assert set(tables) == set(rule_grammars())
-    assert "lark" in sys.modules
+    # Built now, for these grammars, this lark and this Python: keyed as the shipped ones are
+    # (the state numbers of the tables themselves may differ from one build to the next).
+    assert {name: entry[0] for name, entry in tables.items()} == {
+        name: tables_key(grammar) for name, grammar in rule_grammars().items()
+    }

@@ -15,7 +15,7 @@ from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
 from mockmind.adapters.vectors import row_file
 from mockmind.adapters.vectors.row_file import RowFile
 from mockmind.domain.errors import StoreError
-from mockmind.domain.memory import SemanticMemory, describe
+from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.sessions import Interaction
 from mockmind.ports.vector_memory import VectorHit
 
@@ -48,7 +48,7 @@ def test_a_failing_store_loses_recall_not_the_request(caplog: pytest.LogCaptureF
     seen = [Interaction(float(n), "GET", f"/orders/{n}", 200, None, {"id": n}) for n in range(3)]
     asyncio.run(memory.remember("s", "i-1", seen[0]))
     recalled = asyncio.run(memory.recall("s", "orders", tuple(seen)))
-    assert recalled == [describe(i) for i in seen[-2:]]
+    assert recalled == ['GET /orders/1 -> 200 {"id": 1}', 'GET /orders/2 -> 200 {"id": 2}']
     assert "ServiceUnavailable" in caplog.text
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mockmind.adapters.memory import MemoryEntityStore
@@ -58,7 +60,8 @@ def test_bearer_token_parsing() -> None:
 def test_tokens_are_issued_checked_and_revoked() -> None:
     issuer = TokenIssuer(MemoryEntityStore(), AuthSettings(token_ttl_seconds=60))
     token = issuer.issue("s-1", "ada", now=100.0)
-    assert len(token) >= 43
+    # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token), token
     assert issuer.session_of(token, now=159.0) == "s-1"
     assert issuer.session_of(token, now=160.0) is None
     assert issuer.session_of("forged", now=100.0) is None

@@ -214,12 +214,12 @@ def test_path_errors(petstore: OpenAPIDocument, path: str, location: str, keywor
     ],
 )
 def test_path_style_table(style: str, text: str, kind: str, explode: bool, expected: Any) -> None:
-    if style == "simple":
-        assert split_simple(text, kind, explode) == expected
-    elif style == "label":
-        assert split_label(text, kind, explode) == expected
-    else:
-        assert split_matrix(text, "id", kind, explode) == expected
+    split = {
+        "simple": split_simple,
+        "label": split_label,
+        "matrix": lambda text, kind, explode: split_matrix(text, "id", kind, explode),
+    }[style]
+    assert split(text, kind, explode) == expected
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import pytest
 from mockmind.domain.errors import RequestError
 from mockmind.openapi import NotAcceptable, OpenAPIDocument, ResponseChoice, choose_response
 from mockmind.openapi.media import negotiate
+from mockmind.openapi.responses import ExampleChoice
 
 from .conftest import COMMON
 
@@ -110,8 +111,9 @@ def test_unknown_or_external_example_is_404(petstore: OpenAPIDocument, name: str
 
 def test_dynamic_asks_for_generation(petstore: OpenAPIDocument) -> None:
     choice = choose(petstore, "GET", "/pets", "dynamic=true")
-    assert choice.example.found is False
-    assert choice.schema is not None
+    assert choice.example == ExampleChoice(False)
+    assert (choice.status, choice.media_type) == (200, "application/json")
+    assert choice.schema == {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}
 
 
 def test_example_name_wins_over_dynamic(petstore: OpenAPIDocument) -> None:
@@ -174,7 +176,9 @@ def test_wildcard_response_content_takes_the_accepted_type(petstore: OpenAPIDocu
 def test_response_headers_are_handed_on(petstore: OpenAPIDocument) -> None:
     headers = choose(petstore, "GET", "/pets").headers
     assert headers["X-Rate-Limit"].schema == {"type": "integer"}
-    assert headers["X-Total-Count"].schema_pointer is not None
+    assert headers["X-Total-Count"].schema_pointer == (
+        "#/paths/~1pets/get/responses/200/headers/X-Total-Count/schema"
+    )
 
 
 @pytest.mark.parametrize(
