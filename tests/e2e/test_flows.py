@@ -148,6 +148,23 @@ def test_protected_path_is_401_even_with_an_answer_cached_for_another_session(
         assert denied.json()["detail"] == "Log in first: POST /login"
 
 
+def test_a_cached_answer_is_never_served_to_another_session(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as a, httpx.Client(base_url=base_url) as b:
+        # Logged in alike, so the two sessions' states are the same: only their ids differ.
+        for client in (a, b):
+            login = client.post("/login", json={"username": "twin", "password": "x"})
+            assert login.status_code == 200
+        first, again = a.get("/admin/stats"), a.get("/admin/stats")
+        other = b.get("/admin/stats")
+        in_use = a.get("/__mockmind/health").json()["provider"]["in_use"]
+    generated = "offline" if in_use == "offline" else "llm"
+    assert [r.status_code for r in (first, again, other)] == [200, 200, 200]
+    sources = [r.headers["x-mockmind-source"] for r in (first, again, other)]
+    # The other session's answer is written for it, not taken from the first one's entry.
+    assert sources == [generated, "cache", generated]
+    assert again.json() == first.json()
+
+
 def test_bearer_token_authenticates_without_the_cookie(base_url: str) -> None:
     with httpx.Client(base_url=base_url) as client:
         token = client.post("/login", json={"username": "a", "password": "b"}).json()["token"]
