@@ -2,7 +2,9 @@
 coerced to what its schema says (``"5"`` -> ``5`` for an integer, ``"true"`` -> ``True``).
 
 A string that does not look like its type is left as it is, so the validator that runs next
-reports ``'abc' is not of type 'integer'`` rather than this module guessing a message.
+reports ``'abc' is not of type 'integer'`` rather than this module guessing a message. One that
+looks like a number but cannot be read as one (more digits than Python converts, too large for
+a double) raises ``UnreadableNumber``, which the caller answers naming the parameter.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mockmind.domain.client_input import read_float, read_int
 from mockmind.domain.errors import RequestMismatch
 from mockmind.openapi.pointers import child_uri
 
@@ -131,9 +134,9 @@ def coerce(value: str, schema: SchemaView | None) -> Any:
         return value
     types = schema.types()
     if "integer" in types and _INTEGER.match(value):
-        return int(value)
+        return read_int(value)
     if "number" in types and _NUMBER.match(value):
-        return int(value) if _INTEGER.match(value) else float(value)
+        return read_int(value) if _INTEGER.match(value) else read_float(value)
     if "boolean" in types and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if "null" in types and "string" not in types and value in ("", "null"):
