@@ -3,7 +3,8 @@ client's bytes (bodies, form and multipart parts, JSON parameters, numeric param
 history's and the cache key's reading of a body) goes through here, so each refuses the same
 inputs the same way: ``UnreadableInput``, a 400 whose detail names the part and the limit.
 
-- JSON nested deeper than ``server.max_json_depth`` levels (64 unless configured). What
+- JSON nested deeper than ``server.max_json_depth`` levels (64 unless configured), and
+  ``deepObject`` query parameters (``filter[a][b]=1``) nested as deep. What
   reads a body afterwards (the decoder, schema validation, copies, merges, redaction,
   encoding) recurses once or more per level; a 100,000-deep body ran Python out of stack.
   The depth is measured on the text, without recursion, before anything decodes it.
@@ -145,11 +146,8 @@ def read_json(text: str | bytes, limits: InputLimits, location: str = "body") ->
     not JSON text either."""
     if isinstance(text, bytes):
         text = text.decode(json.detect_encoding(text))
-    limit = limits.max_json_depth
-    if deeper_than(text, limit):
-        raise _unreadable(
-            location, f"nests deeper than {limit} levels ({_CONFIG_KEY})", "max_json_depth"
-        )
+    if deeper_than(text, limits.max_json_depth):
+        raise nested_too_deep(location, limits.max_json_depth)
     try:
         value = _DECODER.decode(text)
     except UnreadableNumber as exc:
@@ -165,6 +163,13 @@ def read_json(text: str | bytes, limits: InputLimits, location: str = "body") ->
     if _SURROGATE_ESCAPE.search(text) or (not text.isascii() and _SURROGATE.search(text)):
         require_unicode(value, location)
     return value
+
+
+def nested_too_deep(location: str, limit: int) -> UnreadableInput:
+    """The answer to a part nesting deeper than ``limit``: JSON, or a ``deepObject`` query."""
+    return _unreadable(
+        location, f"nests deeper than {limit} levels ({_CONFIG_KEY})", "max_json_depth"
+    )
 
 
 def deeper_than(text: str, limit: int) -> bool:

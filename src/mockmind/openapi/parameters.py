@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockmind.domain.client_input import read_float, read_int
+from mockmind.domain.client_input import nested_too_deep, read_float, read_int
 from mockmind.domain.errors import RequestMismatch
 from mockmind.openapi.pointers import child_uri
 
@@ -234,10 +234,15 @@ def split_query(
     explode: bool,
     kind: str,
     object_keys: Sequence[str],
+    max_depth: int,
 ) -> tuple[bool, Any]:
-    """(present, raw value) for a query parameter; the raw value is a str, list or dict."""
+    """(present, raw value) for a query parameter; the raw value is a str, list or dict.
+
+    A ``deepObject`` nesting deeper than ``max_depth`` is ``UnreadableInput``: everything
+    that reads the value afterwards recurses once or more per level.
+    """
     if style == "deepObject":
-        return _deep_object(name, query)
+        return _deep_object(name, query, max_depth)
     if kind == "object" and explode and style == "form":
         # Exploded form objects spread their properties over the query string itself.
         found = {key: query[key][0] for key in object_keys if query.get(key)}
@@ -257,7 +262,7 @@ def split_query(
 _DEEP_KEY = re.compile(r"\[([^\[\]]*)\]")
 
 
-def _deep_object(name: str, query: Mapping[str, list[str]]) -> tuple[bool, Any]:
+def _deep_object(name: str, query: Mapping[str, list[str]], max_depth: int) -> tuple[bool, Any]:
     """``filter[color]=red&filter[size][min]=2`` -> ``{"color": "red", "size": {"min": "2"}}``;
     ``filter[tags][]=a`` or a repeated key gives a list."""
     found: dict[str, Any] = {}
@@ -268,6 +273,9 @@ def _deep_object(name: str, query: Mapping[str, list[str]]) -> tuple[bool, Any]:
         path = _DEEP_KEY.findall(rest)
         if "".join(f"[{part}]" for part in path) != rest:
             continue
+        # Each [key] is an object's level, a final [] (or a repeated key) a list's.
+        if len(path) + (len(values) > 1 and path[-1] != "") > max_depth:
+            raise nested_too_deep(f"query.{name}", max_depth)
         is_list = path[-1] == ""
         if is_list:
             path = path[:-1]

@@ -215,6 +215,7 @@ def _parameter(
             matched=matched,
             request=request,
             consumed=consumed,
+            max_depth=limits.max_json_depth,
         )
     except StyleError as exc:
         errors.append({"location": where, "message": str(exc), "keyword": "style"})
@@ -313,6 +314,7 @@ def _raw_value(
     matched: MatchedOperation,
     request: MockRequest,
     consumed: set[str],
+    max_depth: int,
 ) -> tuple[bool, Any]:
     if param.location == "path":
         text = matched.path_params.get(param.name)
@@ -337,6 +339,7 @@ def _raw_value(
             explode=param.explode,
             kind=kind,
             object_keys=object_keys,
+            max_depth=max_depth,
         )
         consumed.add(param.name)
         if isinstance(raw, dict) and param.style == "deepObject":

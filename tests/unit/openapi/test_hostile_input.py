@@ -242,6 +242,26 @@ def test_integers_too_long_anywhere_in_the_parameters(
     assert refused(petstore, "GET", path, **kwargs).detail == f"{name} {TOO_LONG}"
 
 
+def test_a_deep_object_query_nests_no_deeper_than_json(petstore: OpenAPIDocument) -> None:
+    at_limit = "filter" + "[a]" * 64
+    assert check(petstore, "GET", "/pets", query={at_limit: ["1"]}).query["filter"]["a"]["a"]
+    for key, values in [
+        ("filter" + "[a]" * 65, ["1"]),
+        ("filter" + "[a]" * 3000, ["1"]),
+        ("filter" + "[a]" * 64 + "[]", ["1"]),
+        ("filter" + "[a]" * 64, ["1", "2"]),
+    ]:
+        error = refused(petstore, "GET", "/pets", query={key: values})
+        assert error.detail == (
+            "query parameter filter nests deeper than 64 levels (server.max_json_depth)"
+        )
+    limits = InputLimits(max_json_depth=2)
+    deep = request("GET", "/pets", query={"filter[a][b][c]": ["1"]})
+    with pytest.raises(UnreadableInput) as caught:
+        validate_request(petstore.match("GET", "/pets"), deep, limits)
+    assert caught.value.errors[0]["location"] == "query.filter"
+
+
 def test_a_number_parameter_too_large_for_a_double(petstore: OpenAPIDocument) -> None:
     error = refused(petstore, "GET", "/pets", query={"coords": ["lat,1e400,lng,2"]})
     assert error.detail == "query parameter coords holds a number too large to represent (1e400)"
