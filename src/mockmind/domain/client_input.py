@@ -80,10 +80,12 @@ class UnreadableNumber(RequestMismatch):
 
 def part_name(location: str) -> str:
     """``body`` -> ``request body``, ``body.meta`` -> ``request body field meta``,
-    ``query.limit`` -> ``query parameter limit``."""
+    ``query.limit`` -> ``query parameter limit``, ``path`` -> ``request path``."""
     kind, _, rest = location.partition(".")
     if kind == "body":
         return f"request body field {rest}" if rest else "request body"
+    if not rest:
+        return f"request {kind}"
     return f"{_PARTS.get(kind, kind)} {rest}".strip()
 
 

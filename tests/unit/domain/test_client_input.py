@@ -216,6 +216,7 @@ def test_broken_json_is_a_value_error_as_before() -> None:
     ("location", "name"),
     [
         ("body", "request body"),
+        ("path", "request path"),
         ("body.meta", "request body field meta"),
         ("query.limit", "query parameter limit"),
         ("path.petId", "path parameter petId"),

@@ -188,3 +188,13 @@ def test_schema_routes_read_bodies_within_the_configured_depth() -> None:
     assert beyond.body["detail"] == (
         "request body nests deeper than 3 levels (server.max_json_depth)"
     )
+
+
+def test_a_path_holding_a_lone_surrogate_is_a_400(shop: Container) -> None:
+    # Only a Lambda event can carry one: HTTP servers decode paths with replacement characters.
+    response = send(shop, "GET", "/orders/ord-\udc80")
+    assert response.status == 400
+    assert response.body["detail"] == (
+        "request path is not valid Unicode: path holds the lone surrogate \\udc80"
+    )
+    assert send(shop, "GET", "/orders/ord-é").status == 200
