@@ -45,9 +45,11 @@ _PARTS = {
     "header": "header",
     "cookie": "cookie",
 }
-# Every byte but brackets and quotes, and what each byte adds to the depth.
+# Every byte but brackets and quotes; braces read as square brackets (a depth is a depth);
+# what each bracket adds to the depth.
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
-_DEPTH_STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+_DEPTH_STEP = [1 if b == ord("[") else -1 if b == ord("]") else 0 for b in range(256)]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A \u escape of a surrogate (D800-DFFF); a lone one is what the decoder cannot pair.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -177,21 +179,35 @@ def nested_too_deep(location: str, limit: int) -> UnreadableInput:
 def deeper_than(text: str, limit: int) -> bool:
     """Whether the JSON text nests more than ``limit`` arrays and objects inside each other.
 
-    Brackets in strings do not count. The scan is a few passes of bytes methods, a third of
-    the decoder's time on a 800 KB body: escaped backslashes and quotes are dropped (so every
-    quote left delimits a string), then everything but brackets and quotes, then what lies
-    between quotes; the depth is the highest running sum of the brackets left. Text that is
-    not JSON may count as too deep where the decoder would have refused it as not JSON.
+    Brackets in strings do not count. Only bytes methods, no loop over characters: escaped
+    backslashes and quotes are dropped, so every quote left delimits a string; then all but
+    brackets and quotes, with braces read as square brackets; then what lies between quotes.
+    Each ``[]`` removal then strips one level. A 790 KB body of 10,000 objects takes a fifth
+    of ``json.loads``' time, and a 100,000-deep one is refused in about a millisecond (a
+    running count of its brackets took 25). Text that is not JSON may count as too deep where
+    the decoder would have refused it as not JSON: it is refused either way.
     """
     if text.count("[") + text.count("{") <= limit:
         return False
     data = text.encode("utf-8", "surrogatepass")
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    data = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
-    if b'"' in data:
-        data = b"".join(data.split(b'"')[0::2])
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, data)), default=0) > limit
+    brackets = data.translate(_SQUARE, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = b"".join(brackets.split(b'"')[0::2])
+    rest = brackets
+    for removed in range(limit + 1):
+        # A run of openers as deep as the levels not yet removed: the usual hostile body opens
+        # them all in a row, and one with a sibling at every level does after a pass or two.
+        if b"[" * (limit + 1 - removed) in rest:
+            return True
+        rest = rest.replace(b"[]", b"")
+        if not rest:
+            return False
+        if b"[]" not in rest:
+            break
+    # Unbalanced, so not JSON: the decoder goes as deep as the running count before failing.
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
 
 
 def lone_surrogate(value: Any, location: str) -> tuple[str, str] | None:

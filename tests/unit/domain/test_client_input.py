@@ -90,6 +90,33 @@ def test_the_limit_is_the_configured_one() -> None:
     assert error.detail == "request body nests deeper than 3 levels (server.max_json_depth)"
 
 
+def test_depth_without_a_run_of_openers() -> None:
+    # [[],[[],[[],…]]]: never more than two "[" in a row, yet as deep as it is wrapped.
+    value: Any = []
+    for _ in range(9):
+        value = [[], value]
+    text = json.dumps(value)
+    assert json_depth(value) == 10
+    assert deeper_than(text, 10) is False
+    assert deeper_than(text, 9) is True
+    assert refusal(text, InputLimits(max_json_depth=9)).errors[0]["keyword"] == "max_json_depth"
+
+
+def test_no_levels_allowed() -> None:
+    assert deeper_than('"[{"', 0) is False
+    assert deeper_than("[]", 0) is True
+    assert deeper_than("]", 0) is False
+
+
+def test_unbalanced_text_counts_as_deep_as_the_decoder_would_go() -> None:
+    # Not JSON (never closed): the decoder opens five lists and a sixth inside the last.
+    text = "[[]," * 5
+    assert deeper_than(text, 6) is False
+    assert deeper_than(text, 5) is True
+    with pytest.raises(json.JSONDecodeError):
+        read_json(text, InputLimits(max_json_depth=6))
+
+
 def test_brackets_inside_strings_do_not_count() -> None:
     text = json.dumps({"a": "[" * 200, "b": '\\"[[[[', "c": "\\" * 3 + "{" * 100})
     assert deeper_than(text, 1) is False
