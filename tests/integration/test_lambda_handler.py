@@ -115,6 +115,66 @@ def test_health_through_lambda(handler_module: ModuleType) -> None:
     assert _body(response)["provider"]["in_use"] == "offline"
 
 
+DEPTH_DETAIL = "request body nests deeper than 64 levels (server.max_json_depth)"
+SURROGATE_DETAIL = (
+    "request body is not valid Unicode: body.product_id holds the lone surrogate \\ud800"
+)
+
+
+def _post_event(body: str, *, base64_encoded: bool = False) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / "post-json.json").read_text())
+    raw = body.encode()
+    event["headers"]["content-length"] = str(len(raw))
+    event["body"] = base64.b64encode(raw).decode() if base64_encoded else body
+    event["isBase64Encoded"] = base64_encoded
+    return event
+
+
+def _assert_problem(response: dict[str, Any], detail: str) -> None:
+    assert response["statusCode"] == 400, response.get("body")
+    assert response["headers"]["content-type"] == "application/json"
+    problem = _body(response)
+    assert (problem["status"], problem["title"], problem["detail"]) == (400, "Bad Request", detail)
+
+
+@pytest.mark.parametrize("base64_encoded", [False, True])
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ('{"product_id": "p-1", "quantity": ' + "[" * 499 + "]" * 499 + "}", DEPTH_DETAIL),
+        ("[" * 100_000 + "]" * 100_000, DEPTH_DETAIL),
+        ('{"product_id": "\\ud800", "quantity": 2}', SURROGATE_DETAIL),
+    ],
+    ids=["500-deep", "100000-deep", "lone-surrogate"],
+)
+def test_hostile_bodies_are_answered_400_through_lambda(
+    handler_module: ModuleType, body: str, detail: str, base64_encoded: bool
+) -> None:
+    event = _post_event(body, base64_encoded=base64_encoded)
+    _assert_problem(handler_module.handler(event, _context()), detail)
+
+
+def test_a_5000_digit_query_integer_is_answered_400_through_lambda(
+    handler_module: ModuleType,
+) -> None:
+    event = json.loads((EVENTS / "get.json").read_text())
+    digits = "1" * 5000
+    event["rawQueryString"] = f"limit={digits}"
+    event["queryStringParameters"] = {"limit": digits}
+    _assert_problem(
+        handler_module.handler(event, _context()),
+        "query parameter limit has 5000 digits; numbers of at most 4300 digits can be read",
+    )
+
+
+def test_the_function_answers_as_before_after_hostile_events(handler_module: ModuleType) -> None:
+    deep = _post_event("[" * 100_000 + "]" * 100_000)
+    assert handler_module.handler(deep, _context())["statusCode"] == 400
+    response = _invoke(handler_module, "post-json.json")
+    assert response["statusCode"] == 201
+    assert _body(response)["quantity"] == 2
+
+
 @pytest.mark.slow
 def test_fastapi_is_imported_by_the_first_admin_request_not_the_cold_start() -> None:
     """A mock-only Lambda never pays for FastAPI's import (a third of the handler's), an

@@ -22,6 +22,7 @@ from mockmind.app.providers import Keys, LlmServices, ProviderStatus, llm_servic
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.config.world import assemble_world
+from mockmind.domain.client_input import InputLimits
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generation import OfflineGenerator
@@ -76,7 +77,8 @@ def build(
     environment = as_environment(env)
     config = loaded.config
     behavior = config.intelligent_behavior
-    api = _api_description(loaded)
+    limits = InputLimits(max_json_depth=config.server.max_json_depth)
+    api = _api_description(loaded, limits)
     choice = choose_adapters(config, environment, base_dir=loaded.base_dir)
     stores = build_stores(choice)
     secrets = build_secrets(choice, environment)
@@ -111,6 +113,7 @@ def build(
         max_history_length=behavior.performance.max_history_length,
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
         max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
+        limits=limits,
     )
     clock = clock or SystemClock()
     generator = OfflineGenerator(api.resolve_ref)
@@ -157,10 +160,10 @@ def build(
     )
 
 
-def _api_description(loaded: LoadedConfig) -> ApiDescription:
+def _api_description(loaded: LoadedConfig, limits: InputLimits) -> ApiDescription:
     spec = loaded.openapi_path()
     if spec is None:
-        return SchemaRoutes(loaded.config.intelligent_behavior.behavior_model.rules.schemas)
+        return SchemaRoutes(loaded.config.intelligent_behavior.behavior_model.rules.schemas, limits)
     if not spec.exists():
         raise ConfigError(
             [
@@ -171,4 +174,4 @@ def _api_description(loaded: LoadedConfig) -> ApiDescription:
                 )
             ]
         )
-    return OpenAPIDescription.load(spec)
+    return OpenAPIDescription.load(spec, limits)

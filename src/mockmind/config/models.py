@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from mockmind.domain.client_input import DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -260,6 +262,8 @@ class StorageConfig(Section):
 
 class ServerConfig(Section):
     max_body_bytes: int = Field(1_048_576, ge=1)
+    # How deep a request's JSON may nest (domain/client_input.py says why it is capped).
+    max_json_depth: int = Field(DEFAULT_MAX_JSON_DEPTH, ge=1, le=MAX_JSON_DEPTH_CEILING)
     cors: bool = True
 
 

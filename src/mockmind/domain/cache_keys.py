@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 from mockmind.domain import json_codec
+from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
+from mockmind.domain.errors import UnreadableInput
 
 
 @lru_cache(maxsize=4096)
@@ -26,30 +26,24 @@ def canonical_query(query: Mapping[str, list[str]]) -> str:
     return "&".join(f"{k}={v}" for k in sorted(query) for v in sorted(query[k]))
 
 
-def canonical_body(body: bytes, content_type: str | None) -> str:
-    """JSON bodies by content (key order and spacing ignored), others by their bytes."""
+def canonical_body(
+    body: bytes, content_type: str | None, limits: InputLimits = DEFAULT_LIMITS
+) -> str:
+    """JSON bodies by content (key order and spacing ignored), others by their bytes.
+
+    A body the client reader refuses is keyed by its bytes too: ``NaN``, ``Infinity`` and
+    ``1e400`` (which the canonical text would write as null, so never as a body holding
+    null), and one nested too deep to decode safely.
+    """
     if not body:
         return ""
     if content_type and (content_type.endswith("json") or content_type.endswith("+json")):
         try:
-            parsed = json.loads(body, parse_constant=_refuse, parse_float=_finite)
+            parsed = read_json(body, limits)
             return json_codec.canonical(parsed).decode()
-        except ValueError:
+        except (ValueError, UnreadableInput):
             pass
     return hashlib.sha256(body).hexdigest()
-
-
-def _refuse(constant: str) -> Any:
-    # NaN and Infinity (and 1e400, which overflows to it) have no JSON form and the canonical
-    # text writes them as null: such a body is keyed by its bytes, never as one holding null.
-    raise ValueError(f"{constant} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        _refuse(text)
-    return value
 
 
 def digest(value: Any) -> str:

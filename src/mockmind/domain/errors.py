@@ -20,12 +20,14 @@ MockmindError
 ├── JsonExtractionError           a model's answer holds no JSON value [domain/json_extraction.py]
 ├── RequestMismatch               one part of a request does not fit the API description
 │   ├── NoRoute                   no path, or no method, matches [openapi/routing.py]
-│   └── StyleError                a parameter's text breaks its style [openapi/parameters.py]
+│   ├── StyleError                a parameter's text breaks its style [openapi/parameters.py]
+│   └── UnreadableNumber          a number's text cannot be read [domain/client_input.py]
 └── RequestError                  the client's request cannot be answered as asked
     ├── RouteNotFound             404: no operation matches the path
     ├── MethodNotAllowed          405: the path exists, the method does not
     ├── RequestValidationFailed   400/422: parameters or body break the spec
     ├── PayloadTooLarge           413: the body is over the configured limit
+    ├── UnreadableInput           400: too deep, a number too long, text not Unicode
     ├── UnsupportedMediaType      415 [openapi/errors.py]
     └── NotAcceptable             406 [openapi/errors.py]
 
@@ -170,4 +172,21 @@ class PayloadTooLarge(RequestError):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(
             413, "Payload Too Large", f"request body is {size} bytes; the limit is {limit} bytes"
+        )
+
+
+class UnreadableInput(RequestError):
+    """A part of the request cannot be read within the server's limits (``domain/client_input``):
+    JSON nested too deep, a number too long to convert, text that is not valid Unicode.
+
+    ``detail`` names the part and the limit; ``errors`` has the problem at its location, as
+    a validation error has (``body``, ``query.limit``, ``body.items[0].name``).
+    """
+
+    def __init__(self, location: str, detail: str, message: str, keyword: str) -> None:
+        super().__init__(
+            400,
+            "Bad Request",
+            detail,
+            [{"location": location, "message": message, "keyword": keyword}],
         )

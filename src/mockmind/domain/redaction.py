@@ -8,13 +8,14 @@ body is kept as it is, without walking it (a ten-entity list: 2 µs instead of 2
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from mockmind.domain import json_codec
+from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
+from mockmind.domain.errors import UnreadableInput
 
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
 # Every match of _SECRET_KEY contains one of these, in ASCII lower case.
@@ -52,12 +53,19 @@ def redacted_answer(body: Any, encoded: bytes) -> Any:
     return redacted(body) if may_name_a_secret(encoded) else body
 
 
-def redacted_json_bytes(body: bytes) -> bytes:
-    """A request body with secrets masked, when it is JSON; other bodies as they are."""
+def redacted_json_bytes(body: bytes, limits: InputLimits = DEFAULT_LIMITS) -> bytes:
+    """A request body with secrets masked, when it is JSON; other bodies as they are.
+
+    JSON that may name a secret but breaks a client input limit (too deep, a number too
+    long, a lone surrogate) cannot be read to mask it, and is not remembered at all (empty
+    bytes): the answer, which is remembered, says what was wrong with it.
+    """
     if not body or not may_name_a_secret(body):
         return body
     try:
-        parsed = json.loads(body)
+        parsed = read_json(body, limits)
+    except UnreadableInput:
+        return b""
     except ValueError:
         return body
     if not isinstance(parsed, dict | list):

@@ -18,6 +18,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
 from mockmind.domain.errors import RequestError, RequestValidationFailed, UnresolvableRef
 from mockmind.domain.http import REASON_PHRASES, MockRequest
 from mockmind.domain.json_schema import multiple_of
@@ -66,7 +67,10 @@ class SchemaRoutes:
 
     kind = "schemas"
 
-    def __init__(self, schemas: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self, schemas: Mapping[str, Mapping[str, Any]], limits: InputLimits = DEFAULT_LIMITS
+    ) -> None:
+        self._limits = limits
         self._schemas = {name: dict(schema) for name, schema in schemas.items()}
         self._by_key = {_key(name): name for name in self._schemas}
         self._document = {"$defs": self._schemas}
@@ -156,7 +160,7 @@ class SchemaRoutes:
         body: Any = None
         if request.body:
             try:
-                body = json.loads(request.body)
+                body = read_json(request.body, self._limits)
             except ValueError as exc:
                 raise RequestValidationFailed(
                     422, [{"location": "body", "message": f"body is not valid JSON: {exc}"}]

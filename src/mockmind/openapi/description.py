@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
@@ -20,12 +21,13 @@ from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRe
 class OpenAPIDescription:
     kind = "openapi"
 
-    def __init__(self, document: OpenAPIDocument) -> None:
+    def __init__(self, document: OpenAPIDocument, limits: InputLimits = DEFAULT_LIMITS) -> None:
         self.document = document
+        self.limits = limits
 
     @classmethod
-    def load(cls, path: Path | str) -> OpenAPIDescription:
-        return cls(OpenAPIDocument.load(path))
+    def load(cls, path: Path | str, limits: InputLimits = DEFAULT_LIMITS) -> OpenAPIDescription:
+        return cls(OpenAPIDocument.load(path), limits)
 
     def summary(self) -> str:
         doc = self.document
@@ -37,7 +39,7 @@ class OpenAPIDescription:
         op = matched.operation
         if has_nothing_to_check(op, request):
             return RoutedRequest(request, op.path_template, op.operation_id)
-        checked = validate_request(matched, request)
+        checked = validate_request(matched, request, self.limits)
         return RoutedRequest(
             request=request,
             path_template=op.path_template,

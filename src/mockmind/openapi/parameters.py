@@ -2,7 +2,9 @@
 coerced to what its schema says (``"5"`` -> ``5`` for an integer, ``"true"`` -> ``True``).
 
 A string that does not look like its type is left as it is, so the validator that runs next
-reports ``'abc' is not of type 'integer'`` rather than this module guessing a message.
+reports ``'abc' is not of type 'integer'`` rather than this module guessing a message. One that
+looks like a number but cannot be read as one (more digits than Python converts, too large for
+a double) raises ``UnreadableNumber``, which the caller answers naming the parameter.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mockmind.domain.client_input import nested_too_deep, read_float, read_int
 from mockmind.domain.errors import RequestMismatch
 from mockmind.openapi.pointers import child_uri
 
@@ -131,9 +134,9 @@ def coerce(value: str, schema: SchemaView | None) -> Any:
         return value
     types = schema.types()
     if "integer" in types and _INTEGER.match(value):
-        return int(value)
+        return read_int(value)
     if "number" in types and _NUMBER.match(value):
-        return int(value) if _INTEGER.match(value) else float(value)
+        return read_int(value) if _INTEGER.match(value) else read_float(value)
     if "boolean" in types and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if "null" in types and "string" not in types and value in ("", "null"):
@@ -231,10 +234,15 @@ def split_query(
     explode: bool,
     kind: str,
     object_keys: Sequence[str],
+    max_depth: int,
 ) -> tuple[bool, Any]:
-    """(present, raw value) for a query parameter; the raw value is a str, list or dict."""
+    """(present, raw value) for a query parameter; the raw value is a str, list or dict.
+
+    A ``deepObject`` nesting deeper than ``max_depth`` is ``UnreadableInput``: everything
+    that reads the value afterwards recurses once or more per level.
+    """
     if style == "deepObject":
-        return _deep_object(name, query)
+        return _deep_object(name, query, max_depth)
     if kind == "object" and explode and style == "form":
         # Exploded form objects spread their properties over the query string itself.
         found = {key: query[key][0] for key in object_keys if query.get(key)}
@@ -254,7 +262,7 @@ def split_query(
 _DEEP_KEY = re.compile(r"\[([^\[\]]*)\]")
 
 
-def _deep_object(name: str, query: Mapping[str, list[str]]) -> tuple[bool, Any]:
+def _deep_object(name: str, query: Mapping[str, list[str]], max_depth: int) -> tuple[bool, Any]:
     """``filter[color]=red&filter[size][min]=2`` -> ``{"color": "red", "size": {"min": "2"}}``;
     ``filter[tags][]=a`` or a repeated key gives a list."""
     found: dict[str, Any] = {}
@@ -265,6 +273,9 @@ def _deep_object(name: str, query: Mapping[str, list[str]]) -> tuple[bool, Any]:
         path = _DEEP_KEY.findall(rest)
         if "".join(f"[{part}]" for part in path) != rest:
             continue
+        # Each [key] is an object's level, a final [] (or a repeated key) a list's.
+        if len(path) + (len(values) > 1 and path[-1] != "") > max_depth:
+            raise nested_too_deep(f"query.{name}", max_depth)
         is_list = path[-1] == ""
         if is_list:
             path = path[:-1]

@@ -4,13 +4,16 @@ Parameter problems answer 400, body problems 422 (as Prism does for bodies), an 
 ``Content-Type`` 415. When parameters and body are both wrong, the 400 lists both, so the client
 sees everything in one round trip. Error locations read like code: ``query.limit``,
 ``header.x-api-key``, ``body.items[0].price``.
+
+Every part is read through ``domain/client_input``: a part that breaks one of its limits
+(JSON nested too deep, a number too long, text that is not Unicode) is answered 400 at once,
+naming the part and the limit, before anything recurses into it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email import policy
@@ -20,6 +23,15 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
+from mockmind.domain.client_input import (
+    DEFAULT_LIMITS,
+    InputLimits,
+    UnreadableNumber,
+    read_json,
+    read_text,
+    require_unicode,
+    text_codec,
+)
 from mockmind.domain.errors import RequestValidationFailed
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.errors import UnsupportedMediaType
@@ -124,7 +136,9 @@ def has_nothing_to_check(op: Operation, request: MockRequest) -> bool:
     return not (op.parameters or request.query or request.body or (spec and spec.content))
 
 
-def validate_request(matched: MatchedOperation, request: MockRequest) -> ValidatedRequest:
+def validate_request(
+    matched: MatchedOperation, request: MockRequest, limits: InputLimits = DEFAULT_LIMITS
+) -> ValidatedRequest:
     op = matched.operation
     if has_nothing_to_check(op, request):
         return ValidatedRequest(operation=op, media_type=request.content_type)
@@ -141,6 +155,7 @@ def validate_request(matched: MatchedOperation, request: MockRequest) -> Validat
             typed=typed,
             consumed=consumed,
             errors=errors,
+            limits=limits,
         )
     for name, values in request.query.items():
         if name not in consumed and name not in typed["query"] and values:
@@ -152,7 +167,7 @@ def validate_request(matched: MatchedOperation, request: MockRequest) -> Validat
     media_type: str | None = None
     files: dict[str, UploadedFile] = {}
     try:
-        body, media_type, files = _body(doc, op, request, body_errors)
+        body, media_type, files = _body(doc, op, request, body_errors, limits)
     except UnsupportedMediaType as exc:
         unsupported = exc
     if errors:
@@ -185,6 +200,7 @@ def _parameter(
     typed: dict[str, dict[str, Any]],
     consumed: set[str],
     errors: list[Error],
+    limits: InputLimits,
 ) -> None:
     name = param.name.lower() if param.location == "header" else param.name
     where = f"{param.location}.{name}"
@@ -199,6 +215,7 @@ def _parameter(
             matched=matched,
             request=request,
             consumed=consumed,
+            max_depth=limits.max_json_depth,
         )
     except StyleError as exc:
         errors.append({"location": where, "message": str(exc), "keyword": "style"})
@@ -220,16 +237,20 @@ def _parameter(
         value: Any = raw
         if is_json(param.media_type):
             try:
-                value = json.loads(raw)
+                value = read_json(raw, limits, where)
             except ValueError as exc:
                 errors.append(
                     {"location": where, "message": f"not valid JSON: {exc}", "keyword": "json"}
                 )
                 return
-    elif isinstance(raw, str):
-        value = _private(_coerced(doc, param.schema_pointer, raw))
     else:
-        value = coerce_structure(raw, schema)
+        try:
+            if isinstance(raw, str):
+                value = _private(_coerced(doc, param.schema_pointer, raw))
+            else:
+                value = coerce_structure(raw, schema)
+        except UnreadableNumber as exc:
+            raise exc.at(where) from None
     typed[param.location][param.name] = value
     if param.schema_pointer is None:
         return
@@ -293,6 +314,7 @@ def _raw_value(
     matched: MatchedOperation,
     request: MockRequest,
     consumed: set[str],
+    max_depth: int,
 ) -> tuple[bool, Any]:
     if param.location == "path":
         text = matched.path_params.get(param.name)
@@ -317,6 +339,7 @@ def _raw_value(
             explode=param.explode,
             kind=kind,
             object_keys=object_keys,
+            max_depth=max_depth,
         )
         consumed.add(param.name)
         if isinstance(raw, dict) and param.style == "deepObject":
@@ -347,15 +370,20 @@ def _raw_value(
 
 
 def _body(
-    doc: DocumentNodes, op: Operation, request: MockRequest, errors: list[Error]
+    doc: DocumentNodes,
+    op: Operation,
+    request: MockRequest,
+    errors: list[Error],
+    limits: InputLimits,
 ) -> tuple[Any, str | None, dict[str, UploadedFile]]:
     spec = op.request_body
     actual = request.content_type
     if spec is None or not spec.content:
-        # Undeclared bodies are not checked, but a JSON one is still handed on, parsed.
+        # Undeclared bodies are not checked, but a JSON one is still handed on, parsed (and
+        # refused, like any other, when it breaks a limit).
         if request.body and is_json(actual):
             try:
-                return json.loads(request.body), actual, {}
+                return read_json(request.body, limits), actual, {}
             except ValueError:
                 return None, actual, {}
         return None, actual, {}
@@ -375,19 +403,20 @@ def _body(
     files: dict[str, UploadedFile] = {}
     try:
         if is_json(concrete):
-            value: Any = json.loads(request.body.decode(charset))
+            value: Any = read_json(read_text(request.body, charset, "body"), limits)
         elif concrete == "application/x-www-form-urlencoded":
+            codec = text_codec(charset)
             fields = parse_qs(
-                request.body.decode(charset, errors="replace"),
+                request.body.decode(codec, errors="replace"),
                 keep_blank_values=True,
-                encoding=charset,
+                encoding=codec,
                 errors="replace",
             )
-            value = _form(doc, media, {k: list(v) for k, v in fields.items()})
+            value = _form(doc, media, {k: list(v) for k, v in fields.items()}, limits)
         elif concrete == "multipart/form-data":
-            value = _form(doc, media, _multipart(request.body, header, files))
+            value = _form(doc, media, _multipart(request.body, header, files, limits), limits)
         elif concrete.startswith("text/"):
-            value = request.body.decode(charset)
+            value = read_text(request.body, charset, "body")
         else:
             return request.body, concrete, files
     except (ValueError, LookupError) as exc:
@@ -402,36 +431,53 @@ def _body(
     return value, concrete, files
 
 
-def _form(doc: DocumentNodes, media: MediaType, fields: dict[str, list[Any]]) -> dict[str, Any]:
+def _form(
+    doc: DocumentNodes, media: MediaType, fields: dict[str, list[Any]], limits: InputLimits
+) -> dict[str, Any]:
     """Form fields typed by the body schema's properties and the media type's ``encoding``."""
+    # Names and values were decoded leniently (a bad byte becomes U+FFFD), but a charset can
+    # still turn escapes into lone surrogates.
+    require_unicode(fields, "body")
     schema = SchemaView.at(doc, media.schema_pointer)
     result: dict[str, Any] = {}
     for name, values in fields.items():
-        prop = schema.property(name) if schema is not None else None
-        encoding = media.encoding.get(name)
-        encoding = encoding if isinstance(encoding, Mapping) else {}
-        kind = prop.kind() if prop is not None else "primitive"
-        if kind == "array":
-            style = encoding.get("style", "form")
-            items = values
-            if encoding.get("explode", style == "form") is False and len(values) == 1:
-                delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-                items = values[0].split(delimiter) if isinstance(values[0], str) else values
-            result[name] = coerce_structure(items, prop)
-        elif len(values) > 1 and prop is None:
-            result[name] = [coerce(v, None) if isinstance(v, str) else v for v in values]
-        else:
-            value = values[-1]
-            if isinstance(value, str) and is_json(encoding.get("contentType")):
-                # Left as text when it does not parse: the schema check reports the wrong type.
-                with contextlib.suppress(ValueError):
-                    value = json.loads(value)
-            result[name] = coerce_structure(value, prop) if isinstance(value, str) else value
+        try:
+            result[name] = _field(media, schema, name, values, limits)
+        except UnreadableNumber as exc:
+            raise exc.at(f"body.{name}") from None
     return result
 
 
+def _field(
+    media: MediaType,
+    schema: SchemaView | None,
+    name: str,
+    values: list[Any],
+    limits: InputLimits,
+) -> Any:
+    prop = schema.property(name) if schema is not None else None
+    encoding = media.encoding.get(name)
+    encoding = encoding if isinstance(encoding, Mapping) else {}
+    kind = prop.kind() if prop is not None else "primitive"
+    if kind == "array":
+        style = encoding.get("style", "form")
+        items = values
+        if encoding.get("explode", style == "form") is False and len(values) == 1:
+            delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+            items = values[0].split(delimiter) if isinstance(values[0], str) else values
+        return coerce_structure(items, prop)
+    if len(values) > 1 and prop is None:
+        return [coerce(v, None) if isinstance(v, str) else v for v in values]
+    value = values[-1]
+    if isinstance(value, str) and is_json(encoding.get("contentType")):
+        # Left as text when it does not parse: the schema check reports the wrong type.
+        with contextlib.suppress(ValueError):
+            value = read_json(value, limits, f"body.{name}")
+    return coerce_structure(value, prop) if isinstance(value, str) else value
+
+
 def _multipart(
-    body: bytes, content_type: str, files: dict[str, UploadedFile]
+    body: bytes, content_type: str, files: dict[str, UploadedFile], limits: InputLimits
 ) -> dict[str, list[Any]]:
     """Fields of a ``multipart/form-data`` body (JSON parts parsed; a file part's value is its
     file name and its bytes go to ``files``)."""
@@ -449,12 +495,14 @@ def _multipart(
         part_type = part.get_content_type()
         filename = part.get_filename()
         value: Any
+        where = f"body.{name}"
         if is_json(part_type):
-            value = json.loads(data.decode(part.get_content_charset() or "utf-8"))
+            text = read_text(data, part.get_content_charset() or "utf-8", where)
+            value = read_json(text, limits, where)
         elif filename is not None:
             files[name] = UploadedFile(filename, part_type, data)
             value = filename
         else:
-            value = data.decode(part.get_content_charset() or "utf-8")
+            value = read_text(data, part.get_content_charset() or "utf-8", where)
         fields.setdefault(name, []).append(value)
     return fields

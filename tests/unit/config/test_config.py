@@ -167,3 +167,27 @@ def test_example_config_points_at_its_openapi_document() -> None:
     loaded = load_config(EXAMPLE, env={})
     assert loaded.openapi_path() == EXAMPLES / "shop" / "openapi.yaml"
     assert (EXAMPLES / "shop" / "openapi.yaml").is_file()
+
+
+def test_max_json_depth_defaults_to_64_and_may_be_set_up_to_100() -> None:
+    assert parse_config("{}", env={}).config.server.max_json_depth == 64
+    text = "server:\n  max_json_depth: 100\n"
+    assert parse_config(text, env={}).config.server.max_json_depth == 100
+    assert parse_config("server: {max_json_depth: 8}\n", env={}).config.server.max_json_depth == 8
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "Input should be greater than or equal to 1 (got 0)"),
+        ("101", "Input should be less than or equal to 100 (got 101)"),
+        ("deep", "Input should be a valid integer"),
+    ],
+)
+def test_max_json_depth_out_of_range_names_the_key_and_line(value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(f"storage: {{backend: memory}}\nserver:\n  max_json_depth: {value}\n", env={})
+    (issue,) = info.value.issues
+    assert issue.path == "server.max_json_depth"
+    assert issue.line == 3
+    assert issue.message.startswith(message)

@@ -311,3 +311,17 @@ def test_a_request_either_route_part_rejects_never_matches(text: str) -> None:
             on_path is not None and not on_path.evaluate(ctx)
         )
         assert not (rejected and condition.matches(ctx)), ctx
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("body.qty > 100", True),
+        ("body.qty < 100", False),
+        ("body.neg < 0", True),
+        ("body.qty == 5", False),
+    ],
+)
+def test_integers_beyond_a_double_compare_as_infinite(text: str, expected: bool) -> None:
+    ctx = Ctx(body={"qty": 10**4000, "neg": -(10**4000)})
+    assert parse_condition(text).matches(ctx) is expected

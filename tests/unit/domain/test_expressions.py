@@ -118,3 +118,33 @@ def test_total_is_always_the_sum_of_line_totals(items: list[dict[str, Any]]) -> 
     total = parse_expression("round(sum(items[].price * items[].quantity), 2)")
     expected = round(sum(i["price"] * i["quantity"] for i in items), 2)
     assert total.evaluate({"items": items}, Ctx()) == pytest.approx(expected, abs=0.011)
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "expected"),
+    [
+        # A client's 4000-digit quantity times a price overflows a double.
+        (
+            "round(sum(items[].price * items[].qty), 2)",
+            {"items": [{"price": 1.5, "qty": 10**4000}]},
+            None,
+        ),
+        ("items[].price * items[].qty", {"items": [{"price": 1.5, "qty": 10**4000}]}, None),
+        ("avg(xs)", {"xs": [10**4000, 1]}, None),
+        # Two such integers multiply to more digits than can be written as JSON.
+        ("a * b", {"a": 10**3000, "b": 10**3000}, None),
+        ("[a * b, 1]", {"a": 10**3000, "b": 10**3000}, [None, 1]),
+        ("round(x)", {"x": "nan"}, None),
+        ("round(x, 2)", {"x": "1e400"}, None),
+    ],
+)
+def test_numbers_that_cannot_be_represented_give_null(
+    text: str, entity: dict[str, Any], expected: Any
+) -> None:
+    assert parse_expression(text).evaluate(entity, Ctx()) == expected
+
+
+def test_long_integers_that_can_be_written_are_kept() -> None:
+    value = parse_expression("a * b").evaluate({"a": 10**1000, "b": 3}, Ctx())
+    assert value == 3 * 10**1000
+    assert parse_expression("sum(xs)").evaluate({"xs": [10**4000, 1]}, Ctx()) == 10**4000 + 1

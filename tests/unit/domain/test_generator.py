@@ -597,6 +597,14 @@ def test_same_seed_same_value_across_instances() -> None:
     assert errors(ORDER, first) == []
 
 
+def test_a_seed_holding_a_lone_surrogate_seeds_as_any_other() -> None:
+    # Seeds carry ids and paths a client chose; UTF-8 cannot encode a lone surrogate.
+    first = OfflineGenerator().generate(ORDER, seed="product-\ud800")
+    assert first == OfflineGenerator().generate(ORDER, seed="product-\ud800")
+    assert first != OfflineGenerator().generate(ORDER, seed="product-\udc00")
+    assert errors(ORDER, first) == []
+
+
 def test_different_seeds_give_different_values() -> None:
     values = [json.dumps(GENERATOR.generate(ORDER, seed=f"s{i}")) for i in range(20)]
     assert len(set(values)) == 20

@@ -10,6 +10,7 @@ from mockmind.domain.cache_keys import (
     normalise_path,
     response_cache_key,
 )
+from mockmind.domain.client_input import InputLimits
 from mockmind.domain.prefer import Preference, parse_prefer
 
 
@@ -67,3 +68,16 @@ def test_bodies_with_nan_or_infinity_never_share_a_key_with_null() -> None:
         assert canonical_body(body, json_type) == hashlib.sha256(body).hexdigest(), body
     assert canonical_body(b'{"x": 1.5, "y": 2}', json_type) == '{"x":1.5,"y":2}'
     assert canonical_body(b'{"y":2,"x":1.5}', json_type) == '{"x":1.5,"y":2}'
+
+
+def test_a_body_the_client_reader_refuses_is_keyed_by_its_bytes() -> None:
+    json_type = "application/json"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert canonical_body(deep, json_type) == hashlib.sha256(deep).hexdigest()
+    surrogate = b'{"a": "\\ud800"}'
+    assert canonical_body(surrogate, json_type) == hashlib.sha256(surrogate).hexdigest()
+    nested = b"[[[1]]]"
+    assert canonical_body(nested, json_type, InputLimits(max_json_depth=2)) == (
+        hashlib.sha256(nested).hexdigest()
+    )
+    assert canonical_body(nested, json_type, InputLimits(max_json_depth=3)) == "[[[1]]]"

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mockmind.domain import json_codec
+from mockmind.domain.client_input import InputLimits
 from mockmind.domain.redaction import (
     may_name_a_secret,
     redacted,
@@ -106,3 +107,24 @@ def test_a_secret_key_spelled_with_escapes_is_masked() -> None:
     body = rb'{"p\u0061ssword": "hunter2", "user": "bob"}'
     assert json.loads(redacted_json_bytes(body)) == {"password": "***", "user": "bob"}
     assert json.loads(redacted_json_bytes(rb'{"pa\u017fsword": "x"}')) == {"pa\u017fsword": "***"}
+
+
+def test_a_body_breaking_a_client_input_limit_is_not_remembered_when_it_may_hold_a_secret() -> None:
+    deep = b'{"password": "hunter2", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert redacted_json_bytes(deep) == b""
+    surrogate = b'{"password": "hunter2", "name": "\\ud800"}'
+    assert redacted_json_bytes(surrogate) == b""
+    long_number = b'{"token": "t", "n": ' + b"1" * 5000 + b"}"
+    assert redacted_json_bytes(long_number) == b""
+    # The limit is the configured one.
+    nested = b'{"password": "p", "a": [[[1]]]}'
+    assert redacted_json_bytes(nested, InputLimits(max_json_depth=2)) == b""
+    assert json.loads(redacted_json_bytes(nested, InputLimits(max_json_depth=4))) == {
+        "password": "***",
+        "a": [[[1]]],
+    }
+
+
+def test_a_deep_body_naming_no_secret_is_kept_as_it_came() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert redacted_json_bytes(deep) is deep

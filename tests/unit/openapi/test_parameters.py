@@ -261,7 +261,13 @@ def test_query_style_table(
     query: dict[str, list[str]], style: str, explode: bool, kind: str, expected: Any
 ) -> None:
     found = split_query(
-        "id", query=query, style=style, explode=explode, kind=kind, object_keys=["a", "b"]
+        "id",
+        query=query,
+        style=style,
+        explode=explode,
+        kind=kind,
+        object_keys=["a", "b"],
+        max_depth=64,
     )
     assert found == expected
 

@@ -177,7 +177,7 @@ class ContentSource:
             request.method,
             normalise_path(request.path),
             canonical_query(request.query),
-            canonical_body(request.body, request.content_type),
+            canonical_body(request.body, request.content_type, self._settings.limits),
             plan.status,
             plan.media_type,
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mockmind.domain.client_input import require_unicode
 from mockmind.domain.content import LlmContent
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
@@ -110,6 +111,10 @@ class MockEngine:
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
+        if not request.path.isascii():
+            # HTTP servers decode a path leniently, but a Lambda event's is any JSON string:
+            # ids and seeds come from it, and stores and digests encode it as UTF-8.
+            require_unicode(request.path, "path")
         routed = self.api.route(request)
         route = self._routes.plan(request.method, routed.path_template)
         state = {k: v.value for k, v in session.state.items()} if session else {}

@@ -67,7 +67,7 @@ class SessionKeeper:
             method=request.method,
             path=request.path,
             status=response.status,
-            request_body=trimmed(redacted_json_bytes(request.body)),
+            request_body=trimmed(redacted_json_bytes(request.body, settings.limits)),
             response_body=(
                 redacted_answer(response.body, response.encoded())
                 if response.body_kind == "json"

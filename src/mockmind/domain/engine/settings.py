@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.sessions import SessionTracking
 
 
@@ -15,6 +16,8 @@ class EngineSettings:
     max_history_length: int = 50
     session_timeout_seconds: int = 3600
     max_body_bytes: int = 1_048_576
+    # What a client's body may be (how deep its JSON nests), wherever the engine reads it.
+    limits: InputLimits = DEFAULT_LIMITS
 
     @property
     def caches_responses(self) -> bool:

@@ -29,7 +29,9 @@ class GenerationContext:
         self._resolver = resolver
         self._root = root
         self.direction = direction
-        raw = seed.encode()
+        # A seed may hold a client's string; one with a lone surrogate (which strict UTF-8
+        # refuses) seeds as its code points, and every other seed as its UTF-8 bytes.
+        raw = seed.encode("utf-8", "surrogatepass")
         # Length-prefixed so that no (seed, path) pair can spell another one.
         self._base = hashlib.blake2b(b"%d:" % len(raw) + raw, digest_size=8)
         self.costs: dict[str, float] = {}

@@ -43,7 +43,8 @@ def page(query: Mapping[str, Any]) -> tuple[int, int | None]:
             if value is not None:
                 try:
                     return max(0, int(value))
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
+                    # Not a count: text, more digits than int() reads, or an infinite float.
                     return None
         return None
 

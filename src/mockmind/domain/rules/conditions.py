@@ -17,6 +17,7 @@ reference is ``None``: every comparison with it is false except ``!=`` and ``not
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -242,8 +243,14 @@ def _text_test(test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            # An integer beyond a double (a client may send 4000 digits) compares as infinity.
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         return _number_text(value)
     return None

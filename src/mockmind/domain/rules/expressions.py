@@ -12,6 +12,7 @@ resources, ``request``, ``state``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -260,6 +261,8 @@ def _avg(_: ExpressionContext, args: list[Any]) -> Any:
 def _round(_: ExpressionContext, args: list[Any]) -> Any:
     digits = int(_number(args[1])) if len(args) > 1 else 0
     rounded = round(float(_number(args[0])), digits)
+    if not math.isfinite(rounded):
+        return None
     return int(rounded) if digits == 0 else rounded
 
 
@@ -335,7 +338,35 @@ class Expression:
     _root: _Node
 
     def evaluate(self, entity: Mapping[str, Any], context: ExpressionContext) -> Any:
-        return _plain(self._root.evaluate(entity, context))
+        """The value, or None when the numbers it computes with cannot be represented.
+
+        Clients' numbers reach expressions (``items[].quantity``) and may be as long as
+        Python reads (``domain/client_input``): arithmetic with a double then overflows, and
+        a product of long integers can have more digits than can be written as JSON. Such a
+        field is null, as a missing value would be, rather than the request failing.
+        """
+        try:
+            value = _plain(self._root.evaluate(entity, context))
+        except OverflowError:
+            return None
+        if isinstance(value, list):
+            return [None if _unwritable(item) else item for item in value]
+        return None if _unwritable(value) else value
+
+
+# Fewer bits than the fewest digits Python may be limited to converting (640).
+_SURELY_WRITABLE_BITS = 2000
+
+
+def _unwritable(value: Any) -> bool:
+    """An integer with more digits than Python converts to text (so JSON cannot hold it)."""
+    if not isinstance(value, int) or value.bit_length() < _SURELY_WRITABLE_BITS:
+        return False
+    try:
+        str(value)
+    except ValueError:
+        return True
+    return False
 
 
 def parse_expression(text: str) -> Expression:
