@@ -1,4 +1,9 @@
-"""Cache keys that hold everything that can change an answer, so none leaks across sessions."""
+"""Cache keys that hold everything that can change an answer, so none leaks across sessions.
+
+A request's path goes in as the request holds it, canonical (``domain/paths``): ``/Orders//42/``
+and ``/Orders/42`` are one resource, case is kept (ids are cased), and ``/a%2Fb`` (one
+segment) never shares a key with ``/a/b`` (two).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,9 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 from mockmind.domain import json_codec
-
-
-@lru_cache(maxsize=4096)
-def normalise_path(path: str) -> str:
-    """``/Orders//42/`` and ``/Orders/42`` are the same resource; case is kept (ids are cased)."""
-    segments = [unquote(s) for s in path.split("/") if s]
-    return "/" + "/".join(segments)
 
 
 def canonical_query(query: Mapping[str, list[str]]) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from mockmind.domain import json_codec
+from mockmind.domain.paths import canonical_path, decoded_segments
 
 REASON_PHRASES = {
     400: "Bad Request",
@@ -31,7 +33,13 @@ Source = Literal["rule", "store", "cache", "llm", "offline", "fallback", "exampl
 
 @dataclass(frozen=True)
 class MockRequest:
-    """One incoming request. Header names are lower-case; query keys keep every value."""
+    """One incoming request. Header names are lower-case; query keys keep every value.
+
+    ``path`` is given as sent (percent-encoded) and kept canonical (``domain/paths``):
+    segments decoded one by one, with what would change how they split (``%2F``, ``%3F``)
+    still encoded, so an encoded ``/`` or ``?`` in an id never reads as a separator or a
+    query. ``segments`` are its decoded segments.
+    """
 
     method: str
     path: str
@@ -41,6 +49,15 @@ class MockRequest:
     body: bytes = b""
     # When the answer is due (monotonic seconds): a Lambda invocation's remaining time.
     deadline: float | None = None
+
+    def __post_init__(self) -> None:
+        canonical = canonical_path(self.path)
+        if canonical is not self.path:
+            object.__setattr__(self, "path", canonical)
+
+    @cached_property
+    def segments(self) -> tuple[str, ...]:
+        return decoded_segments(self.path)
 
     @property
     def content_type(self) -> str | None:

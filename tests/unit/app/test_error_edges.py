@@ -107,6 +107,17 @@ def test_admin_404s_keep_their_bodies(container: Container) -> None:
     }
 
 
+def test_an_encoded_slash_after_the_admin_prefix_is_a_mock_path(container: Container) -> None:
+    # One segment, "__mockmind/health", as routing splits it: the mock answers it (here,
+    # without a document, with a generic resource), not the admin app.
+    response = _request(container, "GET", "/__mockmind%2Fhealth")
+    assert response.headers["x-mockmind-source"] == "offline"
+    assert "version" not in response.json()
+    health = _request(container, "GET", "/%5F_mockmind/health")
+    assert "x-mockmind-source" not in health.headers
+    assert health.json()["status"] == "ok"
+
+
 def test_a_failing_admin_request_is_answered_from_the_table(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:

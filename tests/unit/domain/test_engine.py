@@ -200,3 +200,14 @@ def test_route_plans_stay_bounded_when_clients_invent_paths(
     for n in range(100):
         assert call(app, "GET", f"/probe-{n}").status in (200, 404)
     assert len(app.engine._routes._plans) == 16
+
+
+@pytest.mark.parametrize("path", ["//slow/thing", "/%73low/thing", "/slow//thing/"])
+def test_rules_see_the_path_the_router_routes(app: Container, clock: FakeClock, path: str) -> None:
+    # The rule says path starts_with '/slow': a doubled slash or an encoded letter routes
+    # to /slow/thing, and so does not slip past it.
+    call(app, "GET", path)
+    assert clock.slept == [1.5]
+    session = app.sessions.get("s-1", now=clock.now())
+    assert session is not None
+    assert session.history[-1].path == "/slow/thing"
