@@ -18,7 +18,12 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockmind.domain.errors import RequestError, RequestValidationFailed, UnresolvableRef
+from mockmind.domain.errors import (
+    MethodNotAllowed,
+    RequestError,
+    RequestValidationFailed,
+    UnresolvableRef,
+)
 from mockmind.domain.http import REASON_PHRASES, MockRequest
 from mockmind.domain.json_schema import multiple_of
 from mockmind.domain.paths import escape_segment
@@ -26,6 +31,9 @@ from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.words import plural, singular
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
+# What REST conventions give a meaning to, on any path; another method (TRACE, CONNECT, a
+# made-up one) is 405.
+SERVED_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{8,}|[A-Za-z]+[-_]\d+.*|.*\d.*)$")
 _SCHEMAS_URI = "urn:mockmind:schemas"
 _VALIDATOR: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
@@ -155,6 +163,8 @@ class SchemaRoutes:
         return name, is_item, "/" + "/".join(template), params
 
     def route(self, request: MockRequest) -> RoutedRequest:
+        if request.method.upper() not in SERVED_METHODS:
+            raise MethodNotAllowed(request.method, request.path, SERVED_METHODS)
         name, _, template, params = self._shape(request.segments)
         body: Any = None
         if request.body:

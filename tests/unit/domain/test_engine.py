@@ -211,3 +211,10 @@ def test_rules_see_the_path_the_router_routes(app: Container, clock: FakeClock, 
     session = app.sessions.get("s-1", now=clock.now())
     assert session is not None
     assert session.history[-1].path == "/slow/thing"
+
+
+def test_schema_routes_answer_405_to_methods_rest_gives_no_meaning(app: Container) -> None:
+    for method in ("TRACE", "CONNECT", "BREW"):
+        response = call(app, method, "/orders/1")
+        assert response.status == 405
+        assert response.headers == {"Allow": "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"}
