@@ -108,14 +108,27 @@ class SchemaRoutes:
                     collection,
                     success_status=200,
                     response_schema={"type": "array", "items": ref},
+                    success_statuses=(200,),
                 ),
                 OperationInfo(
-                    "POST", collection, success_status=201, response_schema=ref, request_schema=ref
+                    "POST",
+                    collection,
+                    success_status=201,
+                    response_schema=ref,
+                    request_schema=ref,
+                    success_statuses=(201,),
                 ),
-                OperationInfo("GET", item, success_status=200, response_schema=ref),
-                OperationInfo("PUT", item, success_status=200, response_schema=ref),
-                OperationInfo("PATCH", item, success_status=200, response_schema=ref),
-                OperationInfo("DELETE", item, success_status=204),
+                OperationInfo(
+                    "GET", item, success_status=200, response_schema=ref, success_statuses=(200,)
+                ),
+                # PUT replaces what exists (answering 200): an id never seen is 404.
+                OperationInfo(
+                    "PUT", item, success_status=200, response_schema=ref, success_statuses=(200,)
+                ),
+                OperationInfo(
+                    "PATCH", item, success_status=200, response_schema=ref, success_statuses=(200,)
+                ),
+                OperationInfo("DELETE", item, success_status=204, success_statuses=(204,)),
             ]
         return ops
 
