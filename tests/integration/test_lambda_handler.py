@@ -105,6 +105,36 @@ def test_base64_body_event_is_decoded(handler_module: ModuleType) -> None:
     assert response["statusCode"] == 201, response.get("body")
 
 
+def test_an_encoded_question_mark_in_an_event_stays_in_its_id(handler_module: ModuleType) -> None:
+    """Mangum decodes the path and gives no raw_path: the id is read from the event's rawPath.
+
+    Paying the order ``?abc`` (which does not exist) is 404, never a checkout (``POST /orders``)
+    that would make an order and empty the cart.
+    """
+    response = _invoke(handler_module, "encoded-id.json")
+    assert response["statusCode"] == 404, response.get("body")
+    assert _body(response) == {
+        "status": 404,
+        "title": "Not Found",
+        "detail": "order ?abc does not exist",
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw_path", "order_id"), [("/orders/%3Fabc", "?abc"), ("/orders/a%2Fb", "a/b")]
+)
+def test_an_encoded_id_in_an_event_reads_one_order(
+    handler_module: ModuleType, raw_path: str, order_id: str
+) -> None:
+    event = json.loads((EVENTS / "get.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = raw_path
+    event["rawQueryString"] = ""
+    event.pop("queryStringParameters")
+    response = handler_module.handler(event, _context())
+    assert response["statusCode"] == 200
+    assert _body(response)["id"] == order_id
+
+
 def test_health_through_lambda(handler_module: ModuleType) -> None:
     event = json.loads((EVENTS / "get.json").read_text())
     event["rawPath"] = "/__mockmind/health"

@@ -8,17 +8,19 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from mockmind import __version__
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.bootstrap import Container
 from mockmind.domain.error_answers import http_answer
-from mockmind.domain.errors import MockmindError, RequestError
+from mockmind.domain.errors import MethodNotAllowed, MockmindError, RequestError
+from mockmind.domain.http import REASON_PHRASES
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
 
 logger = logging.getLogger("mockmind.http")
-
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 
 
 def admin_app(container: Container) -> FastAPI:
@@ -50,13 +52,34 @@ def admin_app(container: Container) -> FastAPI:
             return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
         return JSONResponse(session_to_dict(found))
 
-    @app.api_route(ADMIN_PREFIX + "/{rest:path}", methods=_METHODS, include_in_schema=False)
-    async def unknown_admin(rest: str) -> Response:
+    @app.exception_handler(HTTPException)
+    async def unrouted(request: Request, exc: HTTPException) -> Response:
+        """Starlette's own answers (no route: 404; a route without the method: 405) as the
+        mock path gives them: problem documents, and an ``Allow`` naming every method the
+        path serves."""
+        path = request.scope["path"]
+        if exc.status_code == 405:
+            allowed = _allowed_methods(app, request.scope)
+            if allowed:
+                return error_response(MethodNotAllowed(request.method, path, allowed))
+        if exc.status_code in (404, 405):
+            return error_response(RequestError(404, "Not Found", f"no admin route {path}"))
+        title = REASON_PHRASES.get(exc.status_code, "Error")
         return error_response(
-            RequestError(404, "Not Found", f"no admin route {ADMIN_PREFIX}/{rest}")
+            RequestError(exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {}))
         )
 
     return app
+
+
+def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods of every admin route whose path matches (each route has its own)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match is Match.PARTIAL:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def error_response(error: MockmindError) -> Response:

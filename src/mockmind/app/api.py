@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockmind.app.admin_prefix import is_admin_path
+from mockmind.app.admin_prefix import ADMIN_PREFIX, is_admin_path
 from mockmind.app.bootstrap import Container
-from mockmind.app.mock_asgi import serve_mock
+from mockmind.app.mock_asgi import path_as_sent, serve_mock
+from mockmind.domain.paths import decoded_segments
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -29,7 +30,7 @@ class MockmindApp:
         self._admin_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not is_admin_path(scope["path"]):
+        if scope["type"] == "http" and not _is_admin(scope):
             await serve_mock(self.container, scope, receive, send)
             return
         await self.admin(scope, receive, send)
@@ -47,6 +48,15 @@ class MockmindApp:
 
                 self._admin = admin_app(self.container)
             return self._admin
+
+
+def _is_admin(scope: Scope) -> bool:
+    if not is_admin_path(scope["path"]):
+        return False
+    # Split before decoding, as routing splits (domain/paths): ``/__mockmind%2Fhealth``
+    # decodes to an admin path, but its one segment is ``__mockmind/health``, a mock path.
+    segments = decoded_segments(path_as_sent(scope))
+    return bool(segments) and segments[0] == ADMIN_PREFIX.lstrip("/")
 
 
 def create_app(container: Container) -> MockmindApp:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import parse_qsl
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
 
 from starlette.types import Receive, Scope, Send
 
@@ -53,13 +55,64 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
     cookie = headers.get("cookie")
     return MockRequest(
         method=scope["method"],
-        path=scope["path"],
+        path=path_as_sent(scope),
         query=query,
         headers=headers,
         cookies=parse_cookies(cookie) if cookie else {},
         body=await _body(receive),
         deadline=_deadline(scope),
     )
+
+
+def path_as_sent(scope: Scope) -> str:
+    """The request's path with its percent-encoding intact, so that routing can split it
+    before decoding it (``domain/paths``).
+
+    ASGI servers give it as ``raw_path`` (uvicorn; httpx's test transport adds the query).
+    Mangum sets ``raw_path`` to None and decodes ``path``: the Lambda event still has it,
+    as ``rawPath`` (payload 2.0), ``path`` (API Gateway REST, ALB) or the CloudFront ``uri``.
+    (API Gateway's HTTP APIs are reported to decode ``rawPath`` themselves, and to cut it at
+    a decoded ``?``: what they dropped cannot be recovered here.) A candidate is used only
+    when it is the path the scope names, so a wrapper that rewrote ``scope["path"]`` (a
+    stripped stage prefix, a mount) is followed; without one, the decoded path is taken as
+    it is, each ``%``, ``?`` and ``#`` in it a literal one.
+    """
+    decoded: str = scope["path"]
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes):
+        text = raw.split(b"?", 1)[0]
+        candidate = text.decode("ascii") if text.isascii() else quote(text, safe=_SENT_SAFE)
+        if _names(candidate, decoded):
+            return candidate
+    else:
+        for candidate in _event_paths(scope.get("aws.event")):
+            if _names(candidate, decoded):
+                return candidate
+    return quote(decoded, safe=_DECODED_SAFE) if _DECODED_ENCODE & set(decoded) else decoded
+
+
+# Printable ASCII as a raw path may hold it: only other bytes are encoded.
+_SENT_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+# What a decoded path holds literally but would read otherwise in a path as sent: an escape,
+# a query, a fragment. The rest (``/`` included) is left as it is.
+_DECODED_ENCODE = frozenset("%?#")
+_DECODED_SAFE = "".join(c for c in map(chr, range(0x20, 0x7F)) if c not in _DECODED_ENCODE)
+
+
+def _names(candidate: str, decoded: str) -> bool:
+    return candidate == decoded or unquote(candidate) == decoded
+
+
+def _event_paths(event: Any) -> list[str]:
+    if not isinstance(event, Mapping):
+        return []
+    found = [event.get("rawPath"), event.get("path")]
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        cloudfront = records[0].get("cf")
+        request = cloudfront.get("request") if isinstance(cloudfront, Mapping) else None
+        found.append(request.get("uri") if isinstance(request, Mapping) else None)
+    return [path for path in found if isinstance(path, str) and path]
 
 
 def parse_cookies(header: str) -> dict[str, str]:

@@ -11,10 +11,31 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from mockmind.domain.client_input import DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING
+from mockmind.domain.http import is_header_name
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _token(value: str) -> str:
+    """A header or cookie name mockmind sends: an HTTP token, or no client could read it."""
+    if not is_header_name(value):
+        raise ValueError(f"{value!r} is not a valid header or cookie name (letters, digits, -_.)")
+    return value
+
+
+def _sendable(value: str) -> str:
+    """A header value from the config, sent as written: one line, in latin-1."""
+    if any((ord(c) < 0x20 and c != "\t") or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError(f"header value {value!r} holds a control character (CR, LF, NUL...)")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"header value {value!r} has characters HTTP headers cannot carry"
+        ) from None
+    return value
 
 
 class SessionTrackingConfig(Section):
@@ -24,11 +45,24 @@ class SessionTrackingConfig(Section):
     query_param: str = Field("session_id", min_length=1)
     auto_create: bool = True
 
+    @field_validator("cookie_name", "header_name")
+    @classmethod
+    def _names(cls, value: str) -> str:
+        return _token(value)
+
 
 class RequireAuthAction(Section):
     type: Literal["require_auth"]
     message: str = "Authentication required"
     realm: str = "mockmind"
+
+    @field_validator("realm")
+    @classmethod
+    def _quotable(cls, realm: str) -> str:
+        # Sent inside quotes: ``WWW-Authenticate: Bearer realm="<realm>"``.
+        if not all(" " <= c <= "~" and c not in '"\\' for c in realm):
+            raise ValueError(f'realm {realm!r} may hold printable ASCII only, without " or \\')
+        return realm
 
 
 class ValidateAction(Section):
@@ -44,6 +78,14 @@ class RespondAction(Section):
     status: int = Field(200, ge=100, le=599)
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = None
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            _token(name)
+            _sendable(value)
+        return headers
 
 
 class TransitionAction(Section):

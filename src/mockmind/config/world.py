@@ -31,6 +31,7 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import (
     ResourceService,
     ResourceSpec,
+    creates_on_put,
     infer_resources,
     path_segments,
 )
@@ -155,9 +156,14 @@ def _refine(
             issues.append(loaded.issue((*loc, "schema"), f"no schema named {config.schema_name!r}"))
     item_path = config.item_path or spec.item_path
     id_param = spec.id_param
+    put_creates = spec.put_creates
     if item_path and item_path != spec.item_path:
         last = path_segments(item_path)[-1]
         id_param = last.strip("{}") if last.startswith("{") else None
+        puts = (op for op in api.operations() if op.method == "PUT")
+        put_creates = creates_on_put(
+            next((op for op in puts if op.path_template == item_path), None)
+        )
     seed = config.seed if isinstance(config.seed, list) else []
     return replace(
         spec,
@@ -174,6 +180,7 @@ def _refine(
         seed_count=config.seed if isinstance(config.seed, int) else 0,
         prefill=spec.prefill if config.prefill is None else config.prefill,
         parent_field=config.parent_field or spec.parent_field,
+        put_creates=put_creates,
     )
 
 

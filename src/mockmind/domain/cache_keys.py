@@ -1,23 +1,19 @@
-"""Cache keys that hold everything that can change an answer, so none leaks across sessions."""
+"""Cache keys that hold everything that can change an answer, so none leaks across sessions.
+
+A request's path goes in as the request holds it, canonical (``domain/paths``): ``/Orders//42/``
+and ``/Orders/42`` are one resource, case is kept (ids are cased), and ``/a%2Fb`` (one
+segment) never shares a key with ``/a/b`` (two).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 from mockmind.domain import json_codec
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
 from mockmind.domain.errors import UnreadableInput
-
-
-@lru_cache(maxsize=4096)
-def normalise_path(path: str) -> str:
-    """``/Orders//42/`` and ``/Orders/42`` are the same resource; case is kept (ids are cased)."""
-    segments = [unquote(s) for s in path.split("/") if s]
-    return "/" + "/".join(segments)
 
 
 def canonical_query(query: Mapping[str, list[str]]) -> str:

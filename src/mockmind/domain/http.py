@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
+from urllib.parse import quote
 
 from mockmind.domain import json_codec
+from mockmind.domain.paths import canonical_path, decoded_segments
 
 REASON_PHRASES = {
     400: "Bad Request",
@@ -26,12 +30,38 @@ REASON_PHRASES = {
     504: "Gateway Timeout",
 }
 
+# RFC 9110's token: what a header name may be.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Characters a header value sent by mockmind never holds as they are: controls (CR, LF and
+# NUL among them: they would end the header or the head) and anything beyond printable ASCII
+# (latin-1 is all HTTP/1.1 can carry, and clients read its upper half inconsistently).
+_UNSENDABLE = re.compile(r"[^\t\x20-\x7e]")
+
+
+def is_header_name(name: str) -> bool:
+    return _TOKEN.fullmatch(name) is not None
+
+
+def header_value(text: str) -> str:
+    """``text`` as a header value: any character but tab and printable ASCII percent-encoded
+    (as UTF-8), so a value made from data (a generated one, an id) never splits a header."""
+    if _UNSENDABLE.search(text) is None:
+        return text
+    return _UNSENDABLE.sub(lambda found: quote(found.group(), safe=""), text)
+
+
 Source = Literal["rule", "store", "cache", "llm", "offline", "fallback", "example"]
 
 
 @dataclass(frozen=True)
 class MockRequest:
-    """One incoming request. Header names are lower-case; query keys keep every value."""
+    """One incoming request. Header names are lower-case; query keys keep every value.
+
+    ``path`` is given as sent (percent-encoded) and kept canonical (``domain/paths``):
+    segments decoded one by one, with what would change how they split (``%2F``, ``%3F``)
+    still encoded, so an encoded ``/`` or ``?`` in an id never reads as a separator or a
+    query. ``segments`` are its decoded segments.
+    """
 
     method: str
     path: str
@@ -41,6 +71,15 @@ class MockRequest:
     body: bytes = b""
     # When the answer is due (monotonic seconds): a Lambda invocation's remaining time.
     deadline: float | None = None
+
+    def __post_init__(self) -> None:
+        canonical = canonical_path(self.path)
+        if canonical is not self.path:
+            object.__setattr__(self, "path", canonical)
+
+    @cached_property
+    def segments(self) -> tuple[str, ...]:
+        return decoded_segments(self.path)
 
     @property
     def content_type(self) -> str | None:

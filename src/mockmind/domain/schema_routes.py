@@ -19,13 +19,22 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
-from mockmind.domain.errors import RequestError, RequestValidationFailed, UnresolvableRef
+from mockmind.domain.errors import (
+    MethodNotAllowed,
+    RequestError,
+    RequestValidationFailed,
+    UnresolvableRef,
+)
 from mockmind.domain.http import REASON_PHRASES, MockRequest
 from mockmind.domain.json_schema import multiple_of
+from mockmind.domain.paths import escape_segment
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.words import plural, singular
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
+# What REST conventions give a meaning to, on any path; another method (TRACE, CONNECT, a
+# made-up one) is 405.
+SERVED_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{8,}|[A-Za-z]+[-_]\d+.*|.*\d.*)$")
 _SCHEMAS_URI = "urn:mockmind:schemas"
 _VALIDATOR: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
@@ -103,14 +112,27 @@ class SchemaRoutes:
                     collection,
                     success_status=200,
                     response_schema={"type": "array", "items": ref},
+                    success_statuses=(200,),
                 ),
                 OperationInfo(
-                    "POST", collection, success_status=201, response_schema=ref, request_schema=ref
+                    "POST",
+                    collection,
+                    success_status=201,
+                    response_schema=ref,
+                    request_schema=ref,
+                    success_statuses=(201,),
                 ),
-                OperationInfo("GET", item, success_status=200, response_schema=ref),
-                OperationInfo("PUT", item, success_status=200, response_schema=ref),
-                OperationInfo("PATCH", item, success_status=200, response_schema=ref),
-                OperationInfo("DELETE", item, success_status=204),
+                OperationInfo(
+                    "GET", item, success_status=200, response_schema=ref, success_statuses=(200,)
+                ),
+                # PUT replaces what exists (answering 200): an id never seen is 404.
+                OperationInfo(
+                    "PUT", item, success_status=200, response_schema=ref, success_statuses=(200,)
+                ),
+                OperationInfo(
+                    "PATCH", item, success_status=200, response_schema=ref, success_statuses=(200,)
+                ),
+                OperationInfo("DELETE", item, success_status=204, success_statuses=(204,)),
             ]
         return ops
 
@@ -123,13 +145,15 @@ class SchemaRoutes:
     def _schema_for(self, segment: str) -> str | None:
         return self._by_key.get(_key(singular(segment))) or self._by_key.get(_key(segment))
 
-    def _shape(self, path: str) -> tuple[str | None, bool, str, dict[str, str]]:
-        """(schema name, is-item, template, path params) for a path like /users/42/posts/7.
+    def _shape(self, segments: tuple[str, ...]) -> tuple[str | None, bool, str, dict[str, str]]:
+        """(schema name, is-item, template, path params) for a path like /users/42/posts/7,
+        given as its decoded segments (``MockRequest.segments``).
 
         The last id is ``{id}`` (so ``/orders/{id}/pay`` reads naturally in a trigger);
         earlier ones are named after their collection (``/users/{user_id}/posts/{id}``).
+        A literal segment keeps an encoded ``/``, ``?`` or brace encoded in the template, so
+        that ``/a%2Fb`` is never the template ``/a/b``.
         """
-        segments = [s for s in path.split("/") if s]
         kinds: list[tuple[str, str | None]] = []  # ("id" | "literal", schema name)
         for segment in segments:
             known = self._schema_for(segment)
@@ -149,14 +173,16 @@ class SchemaRoutes:
                 template.append("{" + param + "}")
                 params[param] = segment
             else:
-                template.append(segment)
+                template.append(escape_segment(segment))
         name = next((known for kind, known in reversed(kinds) if known is not None), None)
         # /orders/42 is an item; so is /orders/42/pay, an action on that item.
         is_item = any(kind == "id" for kind, _ in kinds) and kinds[-1][1] is None
         return name, is_item, "/" + "/".join(template), params
 
     def route(self, request: MockRequest) -> RoutedRequest:
-        name, _, template, params = self._shape(request.path)
+        if request.method.upper() not in SERVED_METHODS:
+            raise MethodNotAllowed(request.method, request.path, SERVED_METHODS)
+        name, _, template, params = self._shape(request.segments)
         body: Any = None
         if request.body:
             try:
@@ -199,7 +225,7 @@ class SchemaRoutes:
     def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
         request = routed.request
         prefer = parse_prefer(request.headers.get("prefer"))
-        name, is_item, _, _ = self._shape(request.path)
+        name, is_item, _, _ = self._shape(request.segments)
         schema: Mapping[str, Any] = {"$ref": f"#/$defs/{name}"} if name else GENERIC_RESOURCE
         if prefer.code is not None and not 200 <= prefer.code < 300:
             if prefer.code not in REASON_PHRASES and not 400 <= prefer.code < 600:

@@ -110,8 +110,12 @@ def _json_schema(content: Mapping[str, Any]) -> Any:
     return None
 
 
+def _success_codes(op: Operation) -> tuple[int, ...]:
+    return tuple(sorted(int(k) for k in op.responses if k.isdigit() and 200 <= int(k) < 300))
+
+
 def _success(op: Operation) -> tuple[int | None, Response | None]:
-    codes = sorted(int(k) for k in op.responses if k.isdigit() and 200 <= int(k) < 300)
+    codes = _success_codes(op)
     if codes:
         return codes[0], op.responses[str(codes[0])]
     for key in ("2XX", "2xx", "default"):
@@ -130,4 +134,5 @@ def _info(op: Operation) -> OperationInfo:
         response_schema=_json_schema(response.content) if response else None,
         request_schema=_json_schema(op.request_body.content) if op.request_body else None,
         query_params=tuple(p.name for p in op.parameters_in("query")),
+        success_statuses=_success_codes(op),
     )

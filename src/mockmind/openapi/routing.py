@@ -6,6 +6,12 @@ templated ones (``/pets/mine`` wins over ``/pets/{id}``), and when the preferred
 method, the next matching path is tried before answering 405. Server base paths (``/v1`` from
 ``https://api.example.com/v1``) are inserted as extra literal prefixes, so ``/v1/pets`` and
 ``/pets`` both reach ``/pets``.
+
+A request path is split into segments before any is decoded (``domain/paths``): an encoded
+``/`` or ``?`` stays inside its segment, so ``/orders/a%2Fb`` is ``/orders/{orderId}`` with the
+id ``a/b``, never ``/orders/{orderId}/{more}``, and ``/orders/%3Fabc`` is the order ``?abc``,
+never ``/orders``. Literal segments match decoded (``/pro%64ucts`` is ``/products``); each
+captured value is decoded exactly once.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from mockmind.domain.errors import RequestMismatch
 from mockmind.domain.memo import BoundedMemo
+from mockmind.domain.paths import decoded_segments
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
 # Enough base-path combinations for enum-valued server variables without exploding.
@@ -66,12 +73,11 @@ class _Target:
         for capture in self.captures:
             segment = segments[capture.index]
             if capture.regex is None:
-                values[capture.names[0]] = unquote(segment)
+                values[capture.names[0]] = segment
                 continue
             found = capture.regex.fullmatch(segment)
             if found is not None:
-                for name, value in zip(capture.names, found.groups(), strict=True):
-                    values[name] = unquote(value)
+                values.update(zip(capture.names, found.groups(), strict=True))
         return values
 
 
@@ -85,9 +91,10 @@ class _Node:
         self.routes: dict[str, _Target] = {}
 
 
-def split_path(path: str) -> list[str]:
-    """Segments of a path; empty ones (doubled or trailing slashes) are dropped."""
-    return [segment for segment in path.split("?", 1)[0].split("/") if segment]
+def template_segments(template: str) -> list[str]:
+    """Segments of a path template as the document writes it (no percent-decoding: a
+    template's ``{name}`` and literal parts are text, not an encoded path)."""
+    return [segment for segment in template.split("/") if segment]
 
 
 def _shape(segment: str) -> tuple[str, tuple[str, ...]]:
@@ -110,15 +117,15 @@ class Router:
         # path keeps the method.
         for entry in entries:
             self._insert([], entry)
-            prefixed.extend((entry, base) for base in entry.base_paths if split_path(base))
+            prefixed.extend((entry, base) for base in entry.base_paths if decoded_segments(base))
         for entry, base in prefixed:
-            self._insert(split_path(base), entry)
+            self._insert(list(decoded_segments(base)), entry)
         self._matched: BoundedMemo[tuple[str, str], RouteMatch] = BoundedMemo(_MATCH_MEMO_SIZE)
 
     def _insert(self, prefix: list[str], entry: RouteEntry) -> None:
         node = self._root
         captures: list[_Capture] = []
-        for index, segment in enumerate(prefix + split_path(entry.template)):
+        for index, segment in enumerate(prefix + template_segments(entry.template)):
             shape, names = _shape(segment)
             is_template = index >= len(prefix) and bool(names)
             if not is_template:
@@ -135,6 +142,8 @@ class Router:
         node.routes.setdefault(entry.method, _Target(entry.template, tuple(captures)))
 
     def match(self, method: str, path: str) -> RouteMatch:
+        """The route of ``path``: as sent (percent-encoded, a query after ``?`` ignored) or
+        canonical (``domain/paths``); both split into the same decoded segments."""
         # A client repeats its paths; the trie walk and the captures' regexes were a tenth of
         # a cached answer's time. The trie never changes after construction.
         known = self._matched.get((method, path))
@@ -147,7 +156,7 @@ class Router:
         return found
 
     def _match(self, method: str, path: str) -> RouteMatch:
-        segments = split_path(path)
+        segments = decoded_segments(path)
         method = method.upper()
         allowed: set[str] = set()
         for node in _walk(self._root, segments, 0):
@@ -186,7 +195,8 @@ def server_base_paths(servers: Any) -> tuple[str, ...]:
             continue
         for url in _expand(server["url"], server.get("variables")):
             path = urlsplit(url).path if "://" in url else url.split("?", 1)[0]
-            base = "/" + "/".join(split_path(path))
+            # Kept encoded: the router decodes it, once, with the request's segments.
+            base = "/" + "/".join(template_segments(path))
             if base not in bases:
                 bases.append(base)
     return tuple(bases[:_MAX_BASE_PATHS])

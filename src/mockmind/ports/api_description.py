@@ -27,6 +27,8 @@ class OperationInfo:
     response_schema: Mapping[str, Any] | bool | None = None
     request_schema: Mapping[str, Any] | bool | None = None
     query_params: tuple[str, ...] = ()
+    # Every 2xx status the operation documents by number (a ``2XX`` range names none).
+    success_statuses: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,49 @@ def test_admin_404s_keep_their_bodies(container: Container) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("TRACE", "/__mockmind/health"),
+        ("POST", "/__mockmind/health"),
+        ("HEAD", "/__mockmind/health"),
+        ("DELETE", "/__mockmind/sessions/abc"),
+        ("PUT", "/__mockmind/sessions/abc"),
+    ],
+)
+def test_an_admin_route_answers_405_with_allow_for_a_method_it_does_not_serve(
+    container: Container, method: str, path: str
+) -> None:
+    response = _request(container, method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert response.headers["content-type"] == "application/json"
+    if method != "HEAD":
+        assert response.json() == {
+            "status": 405,
+            "title": "Method Not Allowed",
+            "detail": f"{method} is not defined for {path}",
+        }
+
+
+def test_an_unknown_admin_path_is_404_whatever_the_method(container: Container) -> None:
+    for method in ("GET", "TRACE", "DELETE"):
+        response = _request(container, method, "/__mockmind/nope")
+        assert response.status_code == 404
+        assert "allow" not in response.headers
+
+
+def test_an_encoded_slash_after_the_admin_prefix_is_a_mock_path(container: Container) -> None:
+    # One segment, "__mockmind/health", as routing splits it: the mock answers it (here,
+    # without a document, with a generic resource), not the admin app.
+    response = _request(container, "GET", "/__mockmind%2Fhealth")
+    assert response.headers["x-mockmind-source"] == "offline"
+    assert "version" not in response.json()
+    health = _request(container, "GET", "/%5F_mockmind/health")
+    assert "x-mockmind-source" not in health.headers
+    assert health.json()["status"] == "ok"
+
+
 def test_a_failing_admin_request_is_answered_from_the_table(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mockmind.app.mock_asgi import parse_cookies, read_request
+from mockmind.app.mock_asgi import parse_cookies, path_as_sent, read_request
 
 
 def _read(headers: list[tuple[bytes, bytes]], query: bytes = b"", body: bytes = b"") -> Any:
@@ -51,3 +51,68 @@ def test_cookies_parse_as_starlette_parses_them(header: str) -> None:
     from starlette.requests import cookie_parser
 
     assert parse_cookies(header) == cookie_parser(header)
+
+
+# -- the path as sent
+
+
+def _scope(path: str, **extra: Any) -> dict[str, Any]:
+    return {"method": "GET", "path": path, "headers": [], "query_string": b"", **extra}
+
+
+@pytest.mark.parametrize(
+    ("scope", "sent"),
+    [
+        # uvicorn: raw_path is the path's bytes as received.
+        (_scope("/orders/?abc", raw_path=b"/orders/%3Fabc"), "/orders/%3Fabc"),
+        (_scope("/orders/a/b", raw_path=b"/orders/a%2Fb"), "/orders/a%2Fb"),
+        # httpx's ASGI transport puts the query in raw_path too.
+        (_scope("/orders/?abc", raw_path=b"/orders/%3Fabc?limit=2"), "/orders/%3Fabc"),
+        # Bytes beyond ASCII (not valid on the wire, but possible) are encoded, not guessed.
+        (_scope("/caf\u00e9", raw_path="/café".encode()), "/caf%C3%A9"),
+        # Mangum: raw_path None, the path decoded; the event keeps it encoded.
+        (
+            _scope(
+                "/orders/?abc/pay",
+                raw_path=None,
+                **{"aws.event": {"rawPath": "/orders/%3Fabc/pay"}},
+            ),
+            "/orders/%3Fabc/pay",
+        ),
+        (
+            _scope("/orders/a/b", raw_path=None, **{"aws.event": {"path": "/orders/a%2Fb"}}),
+            "/orders/a%2Fb",
+        ),
+        (
+            _scope(
+                "/orders/a%2Fb",
+                raw_path=None,
+                **{"aws.event": {"Records": [{"cf": {"request": {"uri": "/orders/a%2Fb"}}}]}},
+            ),
+            "/orders/a%2Fb",
+        ),
+        # A wrapper rewrote the path (a stripped stage): the scope's path is followed.
+        (_scope("/orders/1", raw_path=b"/prod/orders/1"), "/orders/1"),
+        (
+            _scope("/orders/?x", raw_path=None, **{"aws.event": {"rawPath": "/prod/orders/%3Fx"}}),
+            "/orders/%3Fx",
+        ),
+        # Nothing better than the decoded path: each % in it is a literal one.
+        (_scope("/orders/100%"), "/orders/100%25"),
+        (_scope("/orders/?abc/pay"), "/orders/%3Fabc/pay"),
+        (_scope("/orders/#1 é"), "/orders/%231 %C3%A9"),
+        (_scope("/orders/%41", raw_path=None, **{"aws.event": "not an event"}), "/orders/%2541"),
+    ],
+)
+def test_the_path_as_sent(scope: dict[str, Any], sent: str) -> None:
+    assert path_as_sent(scope) == sent
+
+
+def test_the_request_holds_the_canonical_path_of_what_was_sent() -> None:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = _scope("//orders/?abc/pay/", raw_path=b"//orders/%3fabc/pay/")
+    request = asyncio.run(read_request(scope, receive))
+    assert request.path == "/orders/%3Fabc/pay"
+    assert request.segments == ("orders", "?abc", "pay")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from mockmind.config import find_config_file, load_config, parse_config
+from mockmind.config.models import RespondAction
 from mockmind.config.substitution import substitute
 from mockmind.domain.errors import ConfigError
 from tests.support.paths import EXAMPLES, FIXTURES, ROOT
@@ -121,6 +122,48 @@ def test_duplicate_rule_names_fail() -> None:
     )
     with pytest.raises(ConfigError, match="used twice"):
         parse_config(text, env={})
+
+
+def _rule_action(action: str) -> str:
+    return (
+        "intelligent_behavior:\n  behavior_model:\n    rules:\n      consistency_rules:\n"
+        f"        - {{name: r, condition: \"path == '/x'\", action: {action}}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            _rule_action('{type: respond, headers: {X-Reason: "a\\r\\nSet-Cookie: x=1"}}'),
+            "holds a control character",
+        ),
+        (_rule_action('{type: respond, headers: {X-Reason: "nul\\0"}}'), "control character"),
+        (_rule_action('{type: respond, headers: {X-Reason: "10 €"}}'), "cannot carry"),
+        (_rule_action('{type: respond, headers: {"X Reason": "ok"}}'), "'X Reason' is not a valid"),
+        (_rule_action("{type: require_auth, realm: 'a\"b'}"), "realm"),
+        (
+            "intelligent_behavior:\n  session_tracking: {method: header, header_name: 'X S'}\n",
+            "'X S' is not a valid header or cookie name",
+        ),
+        (
+            "intelligent_behavior:\n  session_tracking: {cookie_name: 'sess;id'}\n",
+            "'sess;id' is not a valid header or cookie name",
+        ),
+    ],
+)
+def test_what_the_config_sends_as_a_header_must_fit_one(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, env={})
+    (issue,) = info.value.issues
+    assert message in issue.message
+
+
+def test_a_latin_1_header_value_in_the_config_is_sent_as_written() -> None:
+    loaded = parse_config(_rule_action('{type: respond, headers: {X-Reason: "café"}}'), env={})
+    (rule,) = loaded.config.intelligent_behavior.behavior_model.rules.consistency_rules
+    assert isinstance(rule.action, RespondAction)
+    assert rule.action.headers == {"X-Reason": "café"}
 
 
 @pytest.mark.parametrize(

@@ -248,3 +248,50 @@ def test_route_plans_stay_bounded_when_clients_invent_paths(
     for n in range(100):
         assert call(app, "GET", f"/probe-{n}").status == 200
     assert len(app.engine._routes._plans) == 16
+
+
+def test_schema_routes_split_the_path_before_decoding(app: Container) -> None:
+    one = call(app, "GET", "/orders/a%2Fb")
+    assert (one.status, one.body["id"]) == (200, "a/b")
+    assert isinstance(call(app, "GET", "/orders/%3Fabc").body, dict)
+    assert call(app, "GET", "/orders/%3Fabc").body["id"] == "?abc"
+    # Unknown to the session: paying it or changing it is 404, and nothing is made.
+    other = MockRequest("POST", "/orders/%3Fnew/pay", headers={"x-session-id": "s-9"})
+    paid = asyncio.run(app.engine.handle(other)).response
+    assert (paid.status, paid.body["detail"]) == (404, "order ?new does not exist")
+    listed = MockRequest("GET", "/orders", headers={"x-session-id": "s-9"})
+    assert asyncio.run(app.engine.handle(listed)).response.body == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/orders/never", {"status": "paid"}),
+        ("PUT", "/orders/never", {"status": "new"}),
+        ("DELETE", "/orders/never", None),
+        ("POST", "/orders/never/pay", None),
+    ],
+)
+def test_schema_routes_change_only_what_exists(
+    app: Container, method: str, path: str, body: Any
+) -> None:
+    assert call(app, method, path, body).status == 404
+    assert call(app, "GET", "/orders").body == []
+
+
+def test_schema_routes_answer_405_to_methods_rest_gives_no_meaning(app: Container) -> None:
+    for method in ("TRACE", "CONNECT", "BREW"):
+        response = call(app, method, "/orders/1")
+        assert response.status == 405
+        assert response.headers == {"Allow": "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"}
+
+
+@pytest.mark.parametrize("path", ["//slow/thing", "/%73low/thing", "/slow//thing/"])
+def test_rules_see_the_path_the_router_routes(app: Container, clock: FakeClock, path: str) -> None:
+    # The rule says path starts_with '/slow': a doubled slash or an encoded letter routes
+    # to /slow/thing, and so does not slip past it.
+    call(app, "GET", path)
+    assert clock.slept == [1.5]
+    session = app.sessions.get("s-1", now=clock.now())
+    assert session is not None
+    assert session.history[-1].path == "/slow/thing"

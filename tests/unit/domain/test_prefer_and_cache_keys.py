@@ -7,7 +7,6 @@ import pytest
 from mockmind.domain.cache_keys import (
     canonical_body,
     canonical_query,
-    normalise_path,
     response_cache_key,
 )
 from mockmind.domain.client_input import InputLimits
@@ -30,14 +29,6 @@ from mockmind.domain.prefer import Preference, parse_prefer
 )
 def test_parse_prefer(header: str | None, expected: Preference) -> None:
     assert parse_prefer(header) == expected
-
-
-def test_paths_normalise() -> None:
-    assert normalise_path("/orders//42/") == "/orders/42"
-    assert normalise_path("/orders/42") == "/orders/42"
-    assert normalise_path("/Orders/42") == "/Orders/42"  # ids are cased, so paths are
-    assert normalise_path("/a%20b") == "/a b"
-    assert normalise_path("/") == "/"
 
 
 def test_query_order_does_not_matter() -> None:

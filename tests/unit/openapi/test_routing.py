@@ -89,6 +89,65 @@ def test_wrong_method_is_405_with_allow(petstore: OpenAPIDocument) -> None:
     assert exc.value.headers == {"Allow": "GET, POST"}
 
 
+_SHOP = [
+    RouteEntry("/orders", "GET"),
+    RouteEntry("/orders", "POST"),
+    RouteEntry("/orders/{orderId}", "GET"),
+    RouteEntry("/orders/{orderId}/pay", "POST"),
+    RouteEntry("/files/{name}.{ext}", "GET"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "template", "params"),
+    [
+        # An encoded ? is part of the id, not the start of a query: never the list.
+        ("GET", "/orders/%3Fabc", "/orders/{orderId}", {"orderId": "?abc"}),
+        ("POST", "/orders/%3Fabc/pay", "/orders/{orderId}/pay", {"orderId": "?abc"}),
+        # An encoded / is part of the id, not a separator: never a longer route.
+        ("GET", "/orders/a%2Fb", "/orders/{orderId}", {"orderId": "a/b"}),
+        ("POST", "/orders/a%2Fb/pay", "/orders/{orderId}/pay", {"orderId": "a/b"}),
+        ("GET", "/orders/%23x", "/orders/{orderId}", {"orderId": "#x"}),
+        # Each value is decoded once.
+        ("GET", "/orders/%2541", "/orders/{orderId}", {"orderId": "%41"}),
+        ("GET", "/files/my%20cv.txt", "/files/{name}.{ext}", {"name": "my cv", "ext": "txt"}),
+        ("GET", "/files/a%2Fb.txt", "/files/{name}.{ext}", {"name": "a/b", "ext": "txt"}),
+        # Literal segments match decoded.
+        ("GET", "/or%64ers", "/orders", {}),
+    ],
+)
+def test_segments_are_decoded_after_the_split(
+    method: str, path: str, template: str, params: dict[str, str]
+) -> None:
+    matched = Router(_SHOP).match(method, path)
+    assert (matched.template, matched.path_params) == (template, params)
+
+
+@pytest.mark.parametrize("path", ["/orders%2F42", "/orders%3F", "/%2Forders"])
+def test_an_encoded_separator_never_reaches_a_shorter_route(path: str) -> None:
+    with pytest.raises(NoRoute) as exc:
+        Router(_SHOP).match("GET", path)
+    assert exc.value.allowed == ()
+
+
+def test_an_undocumented_method_on_a_known_path_is_405_with_the_documents_methods() -> None:
+    router = Router(_SHOP)
+    for method in ("TRACE", "DELETE", "FOO"):
+        with pytest.raises(NoRoute) as exc:
+            router.match(method, "/orders")
+        assert exc.value.allowed == ("GET", "POST")
+    with pytest.raises(NoRoute) as exc:
+        router.match("TRACE", "/orders/%3Fabc")
+    assert exc.value.allowed == ("GET",)
+
+
+def test_the_document_answers_trace_with_405_and_allow(petstore: OpenAPIDocument) -> None:
+    with pytest.raises(MethodNotAllowed) as exc:
+        petstore.match("TRACE", "/pets")
+    assert exc.value.status == 405
+    assert exc.value.headers == {"Allow": "GET, POST"}
+
+
 def test_root_path() -> None:
     router = Router([RouteEntry("/", "GET")])
     assert router.match("GET", "/").template == "/"

@@ -10,7 +10,13 @@ from typing import Any
 
 from mockmind.domain.cache_keys import digest
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.http import REASON_PHRASES, MockResponse, Source
+from mockmind.domain.http import (
+    REASON_PHRASES,
+    MockResponse,
+    Source,
+    header_value,
+    is_header_name,
+)
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 logger = logging.getLogger("mockmind.engine")
@@ -22,9 +28,14 @@ class Answers:
         self._generator = generator
 
     def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
+        # A document's header name that is no HTTP token cannot be sent; a generated value
+        # (an enum's, a pattern's) may hold any character, and is made sendable.
         headers = {
-            name: _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
+            name: header_value(
+                _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
+            )
             for name, schema in plan.header_schemas.items()
+            if is_header_name(name)
         }
         media = plan.media_type or "application/json"
         if plan.media_type is None or plan.status in (204, 304):

@@ -11,7 +11,6 @@ from typing import Any
 from mockmind.domain.cache_keys import (
     canonical_body,
     canonical_query,
-    normalise_path,
     response_cache_key,
 )
 from mockmind.domain.content import LlmContent
@@ -175,7 +174,7 @@ class ContentSource:
             session.id if session else "",
             state,
             request.method,
-            normalise_path(request.path),
+            request.path,
             canonical_query(request.query),
             canonical_body(request.body, request.content_type, self._settings.limits),
             plan.status,

@@ -1,5 +1,11 @@
 """Answers for CRUD requests on resources: list, create, read, replace, merge and delete,
-served from the entity store so what a client POSTs it can GET back."""
+served from the entity store so what a client POSTs it can GET back.
+
+A ``Location`` header the document declares on such an answer names the entity: the
+collection's path and the new id after a create, the request's path otherwise. It is built
+from the path and the id percent-encoded (``domain/paths.ascii_path``), so an id a client
+chose (a PUT's) cannot break the header with CR, LF or a character HTTP cannot carry.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,9 @@ from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
-from mockmind.domain.http import MockResponse
+from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.json_schema import deref
+from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
@@ -73,7 +80,11 @@ class ResourceResponder:
             entity = resources.delete(ctx, action)
             if plan.schema is None:
                 return answers.finish(plan, None, "store")
-        return answers.finish(plan, answers.body_for(plan, entity), "store")
+        response = answers.finish(plan, answers.body_for(plan, entity), "store")
+        location = next((name for name in response.headers if name.lower() == "location"), None)
+        if location is not None:
+            response.headers[location] = _entity_location(ex.request, action, entity)
+        return response
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         schema = deref(plan.schema, self._api.resolve_ref)
@@ -93,3 +104,11 @@ class ResourceResponder:
             if name in props:
                 wrapper[name] = total
         return wrapper
+
+
+def _entity_location(
+    request: MockRequest, action: ResourceAction, entity: Mapping[str, Any]
+) -> str:
+    if action.kind == "create":
+        return ascii_path(request.path, str(entity.get(action.spec.id_field, "")))
+    return ascii_path(request.path)

@@ -4,7 +4,7 @@ per-scope ids (``ids``) and a shared seed set (``seeding``)."""
 
 from mockmind.domain.resources.classification import ResourceRoute, classify, sub_path_route
 from mockmind.domain.resources.context import ResourceContext
-from mockmind.domain.resources.inference import infer_resources
+from mockmind.domain.resources.inference import creates_on_put, infer_resources
 from mockmind.domain.resources.querying import merge_patch
 from mockmind.domain.resources.specs import (
     ResourceAction,
@@ -23,6 +23,7 @@ __all__ = [
     "ResourceSpec",
     "WriteHook",
     "classify",
+    "creates_on_put",
     "infer_resources",
     "merge_patch",
     "path_segments",

@@ -2,7 +2,9 @@
 
 A path whose GET answers an array, or that takes a POST beside an item path, is a collection;
 an object that can also be written (PUT, PATCH, DELETE) is a per-session singleton. Ids are
-the schema's ``id`` (or ``<name>_id``), of the kind its schema says.
+the schema's ``id`` (or ``<name>_id``), of the kind its schema says. An item path's PUT that
+documents a 201 (Created) is create-or-replace: a PUT of an id never seen stores it; one that
+does not is a replace only, and such a PUT is 404 (``put_creates``).
 """
 
 from __future__ import annotations
@@ -82,8 +84,14 @@ def infer_resources(
             schema=schema,
             filters=tuple(sorted(query - _PAGING)),
             prefill=0 if "POST" in methods else 5,
+            put_creates=creates_on_put(item_ops.get("PUT")),
         )
     return _link_parents(specs, resolve)
+
+
+def creates_on_put(put: OperationInfo | None) -> bool:
+    """Whether an item path's PUT is create-or-replace: it documents 201 (Created)."""
+    return put is not None and 201 in put.success_statuses
 
 
 def _link_parents(

@@ -38,6 +38,9 @@ class ResourceSpec:
     seed_count: int = 0
     prefill: int = 0
     filters: tuple[str, ...] = ()
+    # Whether a PUT of an id never seen creates the entity under that id (the API documents
+    # a 201 for the item path's PUT) rather than answering 404.
+    put_creates: bool = False
 
 
 @dataclass(frozen=True)

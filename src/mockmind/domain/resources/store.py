@@ -5,6 +5,11 @@ replaces (PUT), merges (PATCH, JSON merge patch) and deletes. A *singleton* (``/
 entity per session. Collections nest (``/users/{userId}/posts``): a child keeps its parent's
 id, and a child of a missing parent is 404.
 
+Only a read brings an entity never seen into being (generated, then kept). A change of one
+(PATCH, a state machine's move) or a delete is 404: there is nothing to change. A PUT is
+404 too, unless the API describes its PUT as create-or-replace (``ResourceSpec.put_creates``:
+the operation documents a 201), when it stores the body under the id the client chose.
+
 Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
 on write: a session's change or delete shadows the shared entity for that session only.
 
@@ -231,9 +236,12 @@ class ResourceService:
         entity_id: Any,
         parent_id: Any,
         generated: Mapping[str, Any] | None,
+        *,
+        create: bool = True,
     ) -> tuple[dict[str, Any], _Read]:
         """The entity and where it was read; ``EntityExists`` when another request stored the
-        never-seen entity first (theirs is then the entity)."""
+        never-seen entity first (theirs is then the entity). One never seen is made now, or,
+        without ``create``, is 404."""
         key = str(entity_id)
         own = self._own(ctx, spec, key)
         if own is not None and own.data is None:
@@ -243,6 +251,8 @@ class ResourceService:
             if parent_id is not None and record.parent not in (None, str(parent_id)):
                 raise _not_found(spec, entity_id)
             return dict(record.data or {}), _Read(record, own.version if own else None)
+        if not create:
+            raise _not_found(spec, entity_id)
         entity = (
             dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
         )
@@ -263,7 +273,10 @@ class ResourceService:
         merge: bool,
         check: Check | None = None,
     ) -> dict[str, Any]:
-        """PUT (``merge=False``) or PATCH: the body over the entity as it is when written."""
+        """PUT (``merge=False``) or PATCH: the body over the entity as it is when written.
+
+        An entity never seen is 404, but for a PUT the API describes as create-or-replace.
+        """
         spec = action.spec
 
         def change(current: dict[str, Any]) -> dict[str, Any]:
@@ -280,13 +293,22 @@ class ResourceService:
                 entity[spec.parent_field] = current[spec.parent_field]
             return entity
 
-        return self.update(ctx, action, change)
+        return self.update(ctx, action, change, create=not merge and spec.put_creates)
 
     def update(
-        self, ctx: ResourceContext, action: ResourceAction, change: Change
+        self,
+        ctx: ResourceContext,
+        action: ResourceAction,
+        change: Change,
+        *,
+        create: bool = False,
     ) -> dict[str, Any]:
         """Read the entity, change it, and write it back unless another request wrote it in
-        between; then again from a fresh read (409 when every try lost)."""
+        between; then again from a fresh read (409 when every try lost).
+
+        An entity never seen is 404, unless ``create`` (a create-or-replace PUT), when the
+        change is made to a new one. A singleton always exists.
+        """
         spec = action.spec
         if action.parent_id is not None and not spec.singleton:
             self._require_parent(ctx, spec, action.parent_id)
@@ -295,7 +317,9 @@ class ResourceService:
             if spec.singleton:
                 current, read = self._singleton(ctx, spec)
             else:
-                current, read = self._read(ctx, spec, action.entity_id, action.parent_id, None)
+                current, read = self._read(
+                    ctx, spec, action.entity_id, action.parent_id, None, create=create
+                )
             entity = self._finish_write(ctx, spec, change(dict(current)))
             record = read.record
             self._write_over(

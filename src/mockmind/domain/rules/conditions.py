@@ -5,11 +5,12 @@
     not (header.Authorization exists) or query.debug in ['1', 'true']
     path matches '/orders/*/pay' and state.cart_size >= 1
 
-References: ``method``, ``path``, ``header.X``, ``query.x``, ``body.a.b`` (``body.items.0``
-indexes lists), ``state.key``, ``entity.field``. Operators: ``== != < <= > >=``, ``in``,
-``exists``, ``contains``, ``starts_with``, ``ends_with``, ``matches`` (``*`` is one path
-segment, ``**`` any number), ``and``, ``or``, ``not`` and parentheses. Literals: single- or
-double-quoted strings, numbers, ``true``, ``false``, ``null``, and ``[...]`` lists.
+References: ``method``, ``path`` (canonical, the path as routed: ``domain/paths``),
+``header.X``, ``query.x``, ``body.a.b`` (``body.items.0`` indexes lists), ``state.key``,
+``entity.field``. Operators: ``== != < <= > >=``, ``in``, ``exists``, ``contains``,
+``starts_with``, ``ends_with``, ``matches`` (``*`` is one path segment, ``**`` any number),
+``and``, ``or``, ``not`` and parentheses. Literals: single- or double-quoted strings, numbers,
+``true``, ``false``, ``null``, and ``[...]`` lists.
 
 Parsed with lark into a small tree of frozen nodes; nothing is ever ``eval``-ed. A missing
 reference is ``None``: every comparison with it is false except ``!=`` and ``not exists``.

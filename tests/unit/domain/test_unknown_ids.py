@@ -1,0 +1,197 @@
+"""A change or delete of an entity that does not exist is 404; only a read makes one.
+
+A PUT creates only where the document describes it as create-or-replace (it documents 201).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockmind.app.bootstrap import Container, build
+from mockmind.config import parse_config
+from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.resources import creates_on_put
+from mockmind.ports.api_description import OperationInfo
+
+DOCUMENT = """
+openapi: 3.0.3
+info: {title: Notes, version: '1'}
+x-note: &note {application/json: {schema: {$ref: '#/components/schemas/Note'}}}
+x-notes: &notes
+  application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Note'}}}
+x-file: &file {application/json: {schema: {$ref: '#/components/schemas/File'}}}
+x-files: &files
+  application/json: {schema: {type: array, items: {$ref: '#/components/schemas/File'}}}
+paths:
+  /notes:
+    get:
+      responses:
+        '200': {description: All, content: *notes}
+    post:
+      requestBody: {content: *note}
+      responses:
+        '201': {description: Made, content: *note}
+  /notes/{noteId}:
+    parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200': {description: One, content: *note}
+        '404': {description: None}
+    put:
+      requestBody: {content: *note}
+      responses:
+        '200': {description: Replaced, content: *note}
+        '404': {description: None}
+    patch:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses:
+        '200': {description: Merged, content: *note}
+        '404': {description: None}
+    delete:
+      responses:
+        '204': {description: Gone}
+        '404': {description: None}
+  /notes/{noteId}/archive:
+    parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+    post:
+      responses:
+        '200': {description: Archived, content: *note}
+        '404': {description: None}
+        '409': {description: Not now}
+  /files:
+    get:
+      responses:
+        '200': {description: All, content: *files}
+  /files/{fileId}:
+    parameters: [{name: fileId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200': {description: One, content: *file}
+    put:
+      requestBody: {content: *file}
+      responses:
+        '200': {description: Replaced, content: *file}
+        '201': {description: Created, content: *file}
+components:
+  schemas:
+    Note:
+      type: object
+      properties:
+        id: {type: string}
+        text: {type: string}
+        state: {type: string, enum: [open, archived]}
+    File:
+      type: object
+      properties:
+        id: {type: string}
+        name: {type: string}
+"""
+
+CONFIG = """
+intelligent_behavior:
+  session_tracking: {method: header}
+  behavior_model:
+    rules:
+      resources:
+        notes:
+          seed: [{id: shared-1, text: everyone's, state: open}]
+      state_machines:
+        notes_state:
+          resource: notes
+          field: state
+          initial: open
+          transitions:
+            - {from: open, to: archived, on: "POST /notes/{noteId}/archive"}
+      consistency_rules:
+        - name: archive_by_rule
+          condition: "path matches '/notes/*' and method == 'PATCH' and body.archive == true"
+          action: {type: transition, machine: notes_state, to: archived}
+"""
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Container:
+    document = tmp_path / "notes.yaml"
+    document.write_text(DOCUMENT)
+    return build(parse_config(f"openapi: {document}\n{CONFIG}", env={}), env={})
+
+
+def call(app: Container, method: str, path: str, body: Any = None) -> MockResponse:
+    request = MockRequest(
+        method=method,
+        path=path,
+        headers={"x-session-id": "s-1", "content-type": "application/json"},
+        body=json.dumps(body).encode() if body is not None else b"",
+    )
+    return asyncio.run(app.engine.handle(request)).response
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/notes/never-seen", {"text": "x"}),
+        ("PUT", "/notes/never-seen", {"text": "x"}),
+        ("DELETE", "/notes/never-seen", None),
+        ("POST", "/notes/never-seen/archive", None),
+        ("PATCH", "/notes/never-seen", {"archive": True}),
+        # An id with an encoded / or ? is one id, and an unknown one.
+        ("PATCH", "/notes/a%2Fb", {"text": "x"}),
+        ("POST", "/notes/%3Fabc/archive", None),
+    ],
+)
+def test_a_change_or_delete_of_an_unknown_id_is_404_and_creates_nothing(
+    app: Container, method: str, path: str, body: Any
+) -> None:
+    response = call(app, method, path, body)
+    assert response.status == 404
+    note_id = MockRequest(method, path).segments[1]
+    assert response.body == {
+        "status": 404,
+        "title": "Not Found",
+        "detail": f"note {note_id} does not exist",
+    }
+    assert [note["id"] for note in call(app, "GET", "/notes").body] == ["shared-1"]
+
+
+def test_what_exists_can_be_changed(app: Container) -> None:
+    created = call(app, "POST", "/notes", {"text": "mine"}).body
+    assert call(app, "PATCH", f"/notes/{created['id']}", {"text": "changed"}).status == 200
+    # Read first, the entity exists (generated, then kept), and can be changed.
+    assert call(app, "GET", "/notes/read-first").status == 200
+    patched = call(app, "PATCH", "/notes/read-first", {"text": "patched"})
+    assert (patched.status, patched.body["text"]) == (200, "patched")
+    # The shared seed set exists for every session.
+    assert call(app, "POST", "/notes/shared-1/archive").body["state"] == "archived"
+    assert call(app, "DELETE", f"/notes/{created['id']}").status == 204
+    assert call(app, "PATCH", f"/notes/{created['id']}", {"text": "again"}).status == 404
+
+
+def test_a_put_that_documents_201_creates_under_the_clients_id(app: Container) -> None:
+    made = call(app, "PUT", "/files/a%2Fb", {"name": "report.pdf"})
+    assert made.status == 200
+    assert made.body == {"id": "a/b", "name": "report.pdf"}
+    assert call(app, "GET", "/files/a%2Fb").body == {"id": "a/b", "name": "report.pdf"}
+    replaced = call(app, "PUT", "/files/a%2Fb", {"name": "v2.pdf"})
+    assert replaced.body == {"id": "a/b", "name": "v2.pdf"}
+
+
+@pytest.mark.parametrize(
+    ("statuses", "creates"),
+    [((200, 201), True), ((201,), True), ((200,), False), ((200, 204), False), ((), False)],
+)
+def test_put_is_create_or_replace_when_it_documents_201(
+    statuses: tuple[int, ...], creates: bool
+) -> None:
+    put = OperationInfo("PUT", "/files/{fileId}", success_statuses=statuses)
+    assert creates_on_put(put) is creates
+    assert creates_on_put(None) is False
+
+
+def test_the_inferred_specs_say_which_put_creates(app: Container) -> None:
+    specs = {spec.name: spec for spec in app.engine.world.resources.specs.values()}
+    assert (specs["notes"].put_creates, specs["files"].put_creates) == (False, True)
