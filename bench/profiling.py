@@ -15,7 +15,7 @@ from bench.report import Section, fmt_us
 INTERVAL_S = 0.0002
 # Steps whose inclusive time is reported: (label, function name, file suffix).
 STEPS = [
-    ("the handler (`Mangum.__call__`)", "Mangum.__call__", "mangum/adapter.py"),
+    ("the handler (`LambdaEntry.__call__`)", "LambdaEntry.__call__", "app/lambda_entry.py"),
     ("the engine (`MockEngine.handle`)", "MockEngine.handle", "domain/engine/flow.py"),
     ("  request routing and validation (`route`)", "OpenAPIDescription.route", "description.py"),
     ("  consistency rules (`_run_rules`)", "MockEngine._run_rules", "domain/engine/flow.py"),
@@ -97,7 +97,7 @@ indented steps are inside the one above.
     cache_total, cache_steps = _profile(handler, cached, 2000)
     section.row("whole request", fmt_us(store_total), "100%", fmt_us(cache_total), "100%")
     engine = "the engine (`MockEngine.handle`)"
-    handler_step = "the handler (`Mangum.__call__`)"
+    handler_step = "the handler (`LambdaEntry.__call__`)"
     outside = {
         name: steps[handler_step] - steps[engine]
         for name, steps in (("store", store_steps), ("cache", cache_steps))
@@ -112,7 +112,7 @@ indented steps are inside the one above.
             f"{c / cache_total:.0%}" if c else "",
         )
     section.row(
-        "&nbsp;&nbsp;Mangum, asyncio, FastAPI and `api.py` (handler minus engine)",
+        "&nbsp;&nbsp;event check, Mangum, asyncio, FastAPI and `api.py` (handler minus engine)",
         fmt_us(outside["store"]),
         f"{outside['store'] / store_total:.0%}",
         fmt_us(outside["cache"]),
@@ -130,8 +130,8 @@ indented steps are inside the one above.
         "`_flagged_names`/`evolve` calls repeat for each item), would remove most of it."
     )
     section.notes.append(
-        f"Cache hit: no single step dominates. Outside the engine (Mangum, asyncio, FastAPI, "
-        f"`api.py`) {outside['cache'] / cache_total:.0%}; inside it the consistency rules "
+        f"Cache hit: no single step dominates. Outside the engine (event check, Mangum, asyncio, "
+        f"FastAPI, `api.py`) {outside['cache'] / cache_total:.0%}; inside it the consistency rules "
         f"{share['consistency rules (`_run_rules`)']:.0%} (three conditions parsed at load, "
         f"evaluated per request), the cache key "
         f"{share['cache key (`_cache_key`)']:.0%} (canonical JSON dumps and a digest), the "

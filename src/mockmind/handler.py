@@ -29,16 +29,16 @@ try:
     _vectors = start_vector_memory(_choice)
 
     # Imported after the index started loading, so the two overlap.
-    from mangum import Mangum
-
     from mockmind.app.api import create_app
     from mockmind.app.bootstrap import build
+    from mockmind.app.lambda_entry import LambdaEntry
     from mockmind.app.snapstart import register_restore_hooks
 
     app = create_app(
         build(_loaded, env=_env, vector_memory=_vectors.result() if _vectors else None)
     )
-    handler = Mangum(app, lifespan="off")
+    # Mangum behind a check of the event: a malformed one is answered 400, never raised.
+    handler = LambdaEntry(app)
     register_restore_hooks(app.container)
     if _env.in_lambda:
         gc.freeze()

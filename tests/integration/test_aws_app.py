@@ -2,25 +2,22 @@
 
 Requests go through ``mockmind.handler.handler`` as API Gateway v2 payloads built from
 events/post-json.json, so Mangum, the app, the engine and the DynamoDB adapters all run as in
-Lambda. An httpx transport turns each request into such an event, which lets the e2e suite's
-shop flow run unchanged, its cookie jar carrying the session from one event to the next.
+Lambda. An httpx transport (tests/support/lambda_transport.py) turns each request into such an
+event, which lets the e2e suite's shop flow run unchanged, its cookie jar carrying the session
+from one event to the next.
 """
 
 from __future__ import annotations
 
-import base64
-import copy
 import importlib
-import json
 import os
 import subprocess
 import sys
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -34,11 +31,11 @@ from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError
 from tests.support.aws import AWS_REGION, aws_client, unique_name
-from tests.support.paths import EVENTS, EXAMPLES
+from tests.support.lambda_transport import LambdaTransport
+from tests.support.paths import EXAMPLES
 from tests.support.shop_flow import shop_flow
 
 SHOP = EXAMPLES / "shop" / "mockmind.yaml"
-_TEMPLATE = json.loads((EVENTS / "post-json.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -70,58 +67,6 @@ def cold_start() -> ModuleType:
     """A new execution environment: the handler module imported afresh, the app rebuilt."""
     sys.modules.pop("mockmind.handler", None)
     return importlib.import_module("mockmind.handler")
-
-
-class LambdaTransport(httpx.BaseTransport):
-    """Sends each request to the handler as an HTTP API (payload 2.0) event."""
-
-    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> None:
-        self.handler = handler
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        result = self.handler(_event(request), _context())
-        body = result.get("body") or ""
-        content = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        headers = [(k, v) for k, v in result.get("headers", {}).items()]
-        # Payload 2.0 returns cookies apart from the headers; the client jar reads Set-Cookie.
-        headers += [("set-cookie", cookie) for cookie in result.get("cookies", [])]
-        return httpx.Response(result["statusCode"], headers=headers, content=content)
-
-
-def _event(request: httpx.Request) -> dict[str, Any]:
-    event = copy.deepcopy(_TEMPLATE)
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    headers["host"] = _TEMPLATE["headers"]["host"]
-    cookie = headers.pop("cookie", None)
-    event["cookies"] = cookie.split("; ") if cookie else []
-    body = request.read()
-    event["body"] = base64.b64encode(body).decode() if body else None
-    event["isBase64Encoded"] = bool(body)
-    if body:
-        headers["content-length"] = str(len(body))
-    else:
-        headers.pop("content-length", None)
-    event["headers"] = headers
-    path, query = request.url.path, request.url.query.decode()
-    event["rawPath"] = path
-    event["rawQueryString"] = query
-    pairs = [p.split("=", 1) for p in query.split("&") if p]
-    event["queryStringParameters"] = dict(pairs) or None
-    event["pathParameters"] = {"proxy": path.lstrip("/")}
-    http = event["requestContext"]["http"]
-    http["method"] = request.method
-    http["path"] = path
-    event["requestContext"]["requestId"] = uuid.uuid4().hex
-    return event
-
-
-def _context() -> Any:
-    return SimpleNamespace(
-        function_name="mockmind",
-        aws_request_id=str(uuid.uuid4()),
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:mockmind",
-        get_remaining_time_in_millis=lambda: 29_000,
-    )
 
 
 @dataclass

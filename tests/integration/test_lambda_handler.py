@@ -1,21 +1,32 @@
-"""The Lambda path: the real handler module, invoked with the API Gateway payloads in events/."""
+"""The Lambda path: the real handler module, invoked with the payloads in events/ (API Gateway
+HTTP API and REST API, Lambda function URL), with requests of each source built from them, and
+with malformed events, each of which must get an answer (a 400 naming the field), never raise."""
 
 from __future__ import annotations
 
 import base64
 import importlib
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.support.lambda_transport import SOURCES, LambdaTransport, Source, http_response
+from tests.support.mockmind_server import start_server, stop_server
 from tests.support.paths import EVENTS, EXAMPLES
+from tests.support.shop_flow import shop_flow
+
+CART_ITEM = {"product_id": "p-1", "quantity": 2}
 
 
 @pytest.fixture(scope="module")
@@ -297,3 +308,319 @@ print(json.dumps([at_start, after_a_request, response["statusCode"]]))
         check=True,
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], [], 200]
+
+
+# --------------------------------------------------------------------------- every source served
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_shop_flow_runs_through_each_source(handler_module: ModuleType, source: Source) -> None:
+    """REST API (payload 1.0), HTTP API and function URL (2.0): login, cart, checkout, pay,
+    the session carried by the client's cookie jar from one event to the next."""
+    transport = LambdaTransport(handler_module.handler, source)
+    with httpx.Client(transport=transport, base_url="https://mock.example") as client:
+        order = shop_flow(client)
+        assert order["status"] == "shipped"
+        assert len(client.cookies) == 1
+        # The session carried: the order is there on the next request, and no new cookie.
+        again = client.get(f"/orders/{order['id']}")
+        assert again.status_code == 200
+        assert again.json() == order
+        assert "set-cookie" not in again.headers
+
+
+# One client's requests, in order: a new session, a write, a read of it, and four client errors.
+SCRIPT: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/products", {"params": {"limit": 2}}),
+    ("POST", "/cart/items", {"json": CART_ITEM}),
+    ("GET", "/cart", {}),
+    ("HEAD", "/products", {"params": {"limit": 1}}),
+    ("GET", "/nowhere", {}),
+    ("POST", "/cart/items", {"content": b"{", "headers": {"content-type": "application/json"}}),
+    ("DELETE", "/products", {}),
+]
+# Generated ids, session ids and what the generator makes per session (the cart's currency)
+# differ from one client to the next; the rest must not.
+_GENERATED_ID = re.compile(r"\b(cart_item|order)_[0-9a-f]{12}\b")
+_CART_CURRENCY = re.compile(r'("total":[0-9.]+,"currency":)"[A-Z]{3}"')
+_SESSION = re.compile(r"(mockforge_session=)[A-Za-z0-9_-]{43}")
+_HEADERS = ("content-type", "content-length", "x-mockmind-source", "x-total-count", "allow")
+
+
+def _seen(response: httpx.Response) -> dict[str, Any]:
+    """What the client sees of an answer, with what is generated per client masked."""
+    body = response.text
+    return {
+        "status": response.status_code,
+        "headers": {k: response.headers[k] for k in _HEADERS if k in response.headers},
+        "set-cookie": [_SESSION.sub(r"\1<id>", c) for c in response.headers.get_list("set-cookie")],
+        "body": _CART_CURRENCY.sub(r'\1"<currency>"', _GENERATED_ID.sub(r"\1_<id>", body)),
+    }
+
+
+def _run_script(client: httpx.Client) -> list[dict[str, Any]]:
+    return [_seen(client.request(method, url, **kwargs)) for method, url, kwargs in SCRIPT]
+
+
+@pytest.fixture(scope="module")
+def over_http() -> Iterator[list[dict[str, Any]]]:
+    """The script's answers from `mockmind serve` on the same config, over real HTTP."""
+    process, base_url = start_server(
+        EXAMPLES / "shop" / "mockmind.yaml",
+        {"MOCKMIND_LLM_PROVIDER": "offline", "MOCKMIND_STORAGE": "memory"},
+    )
+    try:
+        with httpx.Client(base_url=base_url) as client:
+            yield _run_script(client)
+    finally:
+        stop_server(process)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", SOURCES)
+def test_each_source_gets_the_answers_http_gets(
+    handler_module: ModuleType, over_http: list[dict[str, Any]], source: Source
+) -> None:
+    transport = LambdaTransport(handler_module.handler, source)
+    with httpx.Client(transport=transport, base_url="https://mock.example") as client:
+        through_lambda = _run_script(client)
+    assert [s["status"] for s in over_http] == [200, 201, 200, 405, 404, 422, 405]
+    assert len(over_http[0]["set-cookie"]) == 1
+    assert json.loads(over_http[2]["body"])["items"][0]["product_id"] == "p-1"
+    assert through_lambda == over_http
+
+
+@pytest.mark.parametrize(
+    ("session_event", "new_event"),
+    [
+        ("rest-api-v1-session-cookie.json", "rest-api-v1-get.json"),
+        ("function-url-session-cookie.json", "function-url-get.json"),
+        ("session-cookie.json", "get.json"),
+    ],
+)
+def test_a_sample_session_event_keeps_its_session_and_a_new_one_gets_a_cookie(
+    handler_module: ModuleType, session_event: str, new_event: str
+) -> None:
+    carried = _invoke(handler_module, session_event)
+    assert carried["statusCode"] == 200
+    assert _set_cookies(carried) == []
+    fresh = _invoke(handler_module, new_event)
+    assert fresh["statusCode"] == 200
+    (cookie,) = _set_cookies(fresh)
+    assert _SESSION.sub(r"\1<id>", cookie) == (
+        "mockforge_session=<id>; HttpOnly; Max-Age=3600; Path=/; SameSite=lax"
+    )
+    # 1.0 carries Set-Cookie in its headers (both maps when repeated); 2.0 in cookies[].
+    assert ("cookies" in fresh) is new_event.startswith(("function-url", "get"))
+
+
+def _set_cookies(answer: dict[str, Any]) -> list[str]:
+    return http_response(answer).headers.get_list("set-cookie")
+
+
+# --------------------------------------------------------------------------- malformed events
+
+
+def _with(name: str, edit: Callable[[dict[str, Any]], object]) -> Callable[[], Any]:
+    """A sample event changed in place by ``edit`` (whatever ``edit`` returns is dropped)."""
+
+    def build() -> Any:
+        event = json.loads((EVENTS / name).read_text())
+        edit(event)
+        return event
+
+    return build
+
+
+# The issue's reports and the event-level failures around them: (event, location named).
+MALFORMED_EVENTS: list[tuple[str, Callable[[], Any], str]] = [
+    (
+        "isBase64Encoded with a body that is not base64",
+        _with("base64-body.json", lambda e: e.update(body="eyJwcm9kdWN0X2lkIjogInAtMSIs!")),
+        "event.body",
+    ),
+    (
+        "requestContext.http missing",
+        _with("get.json", lambda e: e["requestContext"].pop("http")),
+        "event.requestContext.http",
+    ),
+    ("headers null (2.0)", _with("get.json", lambda e: e.update(headers=None)), "event.headers"),
+    (
+        "a lone surrogate in a header",
+        _with("get.json", lambda e: e["headers"].update({"x-note": "\ud800"})),
+        "event.headers.x-note",
+    ),
+    (
+        "a lone surrogate in the body",
+        _with("post-json.json", lambda e: e.update(body='{"product_id": "\udc00"}')),
+        "event.body",
+    ),
+    (
+        "a body that is not a string",
+        _with("post-json.json", lambda e: e.update(body=CART_ITEM)),
+        "event.body",
+    ),
+    (
+        "requestContext missing",
+        _with("get.json", lambda e: e.pop("requestContext")),
+        "event.requestContext",
+    ),
+    (
+        "requestContext missing (1.0)",
+        _with("rest-api-v1-get.json", lambda e: e.pop("requestContext")),
+        "event.requestContext",
+    ),
+    ("path missing (1.0)", _with("rest-api-v1-get.json", lambda e: e.pop("path")), "event.path"),
+    (
+        "requestContext.http.path missing",
+        _with("function-url-get.json", lambda e: e["requestContext"]["http"].pop("path")),
+        "event.requestContext.http.path",
+    ),
+    (
+        "httpMethod not a method",
+        _with("rest-api-v1-get.json", lambda e: e.update(httpMethod="GET /admin")),
+        "event.httpMethod",
+    ),
+    (
+        "multiValueHeaders values not lists",
+        _with("rest-api-v1-get.json", lambda e: e.update(multiValueHeaders={"Accept": "*/*"})),
+        "event.multiValueHeaders.Accept",
+    ),
+    (
+        "cookies not a list",
+        _with("session-cookie.json", lambda e: e.update(cookies="a=b")),
+        "event.cookies",
+    ),
+    ("an array, not an object", lambda: [json.loads((EVENTS / "get.json").read_text())], "event"),
+    ("null", lambda: None, "event"),
+    (
+        "no request at all",
+        lambda: {"detail-type": "Scheduled Event", "source": "aws.events"},
+        "event",
+    ),
+    ("payload format 3.0", _with("get.json", lambda e: e.update(version="3.0")), "event.version"),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "location"),
+    [pytest.param(build, location, id=name) for name, build, location in MALFORMED_EVENTS],
+)
+def test_a_malformed_event_is_answered_400_naming_the_field(
+    handler_module: ModuleType,
+    build: Callable[[], Any],
+    location: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = build()
+    with caplog.at_level(logging.WARNING, logger="mockmind.lambda"):
+        response = handler_module.handler(event, _context())
+    assert response["statusCode"] == 400
+    assert response["headers"] == {"content-type": "application/problem+json"}
+    problem = _body(response)
+    assert (problem["status"], problem["title"]) == (400, "Bad Request")
+    assert [e["location"] for e in problem["errors"]] == [location]
+    # A 1.0 source reads multiValueHeaders beside the headers; 2.0 and unknown sources do not.
+    is_1_0 = isinstance(event, dict) and "httpMethod" in event
+    assert ("multiValueHeaders" in response) is is_1_0
+    (record,) = [r for r in caplog.records if r.name == "mockmind.lambda"]
+    assert record.levelno == logging.WARNING
+    assert location in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("fields", "listed"),
+    [
+        (("headers",), 2),
+        (("multiValueHeaders",), 2),
+        (("headers", "multiValueHeaders"), 2),  # a request with no headers at all
+        (("queryStringParameters",), 2),  # the other map still says limit=2
+        (("multiValueQueryStringParameters",), 2),
+        (("queryStringParameters", "multiValueQueryStringParameters"), 12),  # no limit
+    ],
+)
+def test_a_1_0_event_with_null_maps_is_served(
+    handler_module: ModuleType, fields: tuple[str, ...], listed: int
+) -> None:
+    """REST APIs send null for an empty map: the request is served, not refused."""
+    event = json.loads((EVENTS / "rest-api-v1-get.json").read_text())
+    for field in fields:
+        event[field] = None
+    response = handler_module.handler(event, _context())
+    assert response["statusCode"] == 200
+    assert len(_body(response)) == listed
+
+
+def test_a_method_that_is_a_token_gets_the_engines_405_as_over_http(
+    handler_module: ModuleType,
+) -> None:
+    event = json.loads((EVENTS / "rest-api-v1-get.json").read_text())
+    event["httpMethod"] = "BREW"
+    response = handler_module.handler(event, _context())
+    assert response["statusCode"] == 405
+    assert _body(response)["detail"] == "BREW is not defined for /products"
+
+
+# --------------------------------------------------------------------------- any event at all
+
+_SAMPLES = sorted(p.name for p in EVENTS.glob("*.json"))
+_TEXT = st.text(max_size=12) | st.text(st.characters(categories=["Cs"]), min_size=1, max_size=2)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _places(value: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key and index inside a JSON value, as paths."""
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        yield (*where, key)
+        yield from _places(item, (*where, key))
+
+
+@st.composite
+def _mutated_events(draw: st.DrawFn) -> Any:
+    """A sample event with one to three of its values replaced, removed or added to."""
+    event: Any = json.loads((EVENTS / draw(st.sampled_from(_SAMPLES))).read_text())
+    for _ in range(draw(st.integers(1, 3))):
+        places = list(_places(event))
+        if not places or draw(st.integers(0, 19)) == 0:
+            return draw(_JSON)  # now and then, no event shape at all
+        *parent_path, key = draw(st.sampled_from(places))
+        parent = event
+        for step in parent_path:
+            parent = parent[step]
+        action = draw(st.sampled_from(["replace", "remove", "add"]))
+        if action == "replace":
+            parent[key] = draw(_JSON)
+        elif action == "remove":
+            del parent[key]
+        elif isinstance(parent[key], dict):
+            parent[key][draw(_TEXT)] = draw(_JSON)
+        elif isinstance(parent[key], list):
+            parent[key].append(draw(_JSON))
+    return event
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event=_mutated_events())
+def test_any_event_gets_an_answer_below_500_never_an_exception(
+    handler_module: ModuleType, event: Any
+) -> None:
+    response = handler_module.handler(event, _context())
+    assert isinstance(response, dict)
+    assert isinstance(response["statusCode"], int)
+    assert response["statusCode"] < 500, response
+    assert isinstance(response.get("body", ""), str)
+    assert isinstance(response.get("headers", {}), dict)
+    if response["statusCode"] == 400 and response["headers"].get("content-type") == (
+        "application/problem+json"
+    ):
+        assert _body(response)["errors"]

@@ -2,7 +2,9 @@
 
 No AWS account and no Docker are needed: the template is read as YAML (CloudFormation's short
 tags such as ``!Ref`` become their long ``{"Ref": ...}`` / ``{"Fn::...": ...}`` forms), and every
-event is pushed through Mangum into a small echo app to show it carries what Mangum reads.
+event is pushed through Mangum into a small echo app to show it carries what Mangum reads. The
+events are the stack's HTTP API payloads (2.0), plus a REST API's (1.0, ``rest-api-v1-*``) and a
+function URL's (2.0, ``function-url-*``), which the handler serves too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import mangum
 import pytest
@@ -28,7 +30,21 @@ from tests.support.paths import EVENTS, ROOT
 TEMPLATE = ROOT / "template.yaml"
 SAMCONFIG = ROOT / "samconfig.toml"
 LAYER_REQUIREMENTS = ROOT / "layers" / "dependencies" / "requirements.txt"
-EXPECTED_EVENTS = {"get.json", "post-json.json", "session-cookie.json", "base64-body.json"}
+EXPECTED_EVENTS = {
+    "get.json",
+    "post-json.json",
+    "session-cookie.json",
+    "base64-body.json",
+    "rest-api-v1-get.json",
+    "rest-api-v1-post-json.json",
+    "rest-api-v1-session-cookie.json",
+    "function-url-get.json",
+    "function-url-post-json.json",
+    "function-url-session-cookie.json",
+}
+# Events from other sources than the stack's HTTP API are named after their source.
+REST_API_PREFIX = "rest-api-v1-"
+FUNCTION_URL_PREFIX = "function-url-"
 CART_ITEM = {"product_id": "p-1", "quantity": 2}
 
 
@@ -390,6 +406,20 @@ def _event_files() -> list[Path]:
     return sorted(EVENTS.glob("*.json"))
 
 
+def _http_api_files() -> list[Path]:
+    return [
+        p for p in _event_files() if not p.name.startswith((REST_API_PREFIX, FUNCTION_URL_PREFIX))
+    ]
+
+
+def _rest_api_files() -> list[Path]:
+    return [p for p in _event_files() if p.name.startswith(REST_API_PREFIX)]
+
+
+def _function_url_files() -> list[Path]:
+    return [p for p in _event_files() if p.name.startswith(FUNCTION_URL_PREFIX)]
+
+
 def _load_event(path: Path) -> dict[str, Any]:
     event: dict[str, Any] = json.loads(path.read_text())
     return event
@@ -402,11 +432,30 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
     return base64.b64decode(body, validate=True) if event["isBase64Encoded"] else body.encode()
 
 
+def _is_1_0(event: dict[str, Any]) -> bool:
+    return "httpMethod" in event
+
+
+def _method_path_query(event: dict[str, Any]) -> tuple[str, str, str]:
+    """What the request was, read from either payload format."""
+    if _is_1_0(event):
+        query = event["multiValueQueryStringParameters"] or {}
+        return event["httpMethod"], event["path"], urlencode(query, doseq=True)
+    return event["requestContext"]["http"]["method"], event["rawPath"], event["rawQueryString"]
+
+
+def _request_cookie(event: dict[str, Any]) -> str | None:
+    if _is_1_0(event):
+        cookie: str | None = (event["headers"] or {}).get("Cookie")
+        return cookie
+    return "; ".join(event["cookies"]) if event.get("cookies") else None
+
+
 def test_expected_events_exist() -> None:
     assert {p.name for p in _event_files()} >= EXPECTED_EVENTS
 
 
-@pytest.mark.parametrize("path", _event_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _http_api_files(), ids=lambda p: p.name)
 def test_event_is_an_http_api_v2_payload(path: Path, function: dict[str, Any]) -> None:
     event = _load_event(path)
     assert event["version"] == "2.0"
@@ -453,6 +502,83 @@ def test_event_is_an_http_api_v2_payload(path: Path, function: dict[str, Any]) -
 
     cookies = event.get("cookies")
     assert headers.get("cookie") == ("; ".join(cookies) if cookies else None)
+
+
+@pytest.mark.parametrize("path", _rest_api_files(), ids=lambda p: p.name)
+def test_event_is_a_rest_api_v1_payload(path: Path) -> None:
+    """A REST API's proxy integration (payload 1.0) on a `{proxy+}` resource, stage `prod`."""
+    event = _load_event(path)
+    assert "version" not in event  # a REST API sends none; Mangum reads it as APIGateway
+    assert event["resource"] == "/{proxy+}"
+    assert event["path"].startswith("/")
+    assert event["pathParameters"] == {"proxy": event["path"].lstrip("/")}
+    assert event["httpMethod"] in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+    assert isinstance(event["isBase64Encoded"], bool)
+
+    headers, multi = event["headers"], event["multiValueHeaders"]
+    assert multi == {name: [value] for name, value in headers.items()}
+    query, multi_query = event["queryStringParameters"], event["multiValueQueryStringParameters"]
+    assert (query is None) is (multi_query is None)
+    if query is not None:
+        assert multi_query == {name: [value] for name, value in query.items()}
+
+    context = event["requestContext"]
+    assert context["httpMethod"] == event["httpMethod"]
+    assert context["resourcePath"] == event["resource"]
+    # requestContext.path has the stage in front; the event's path does not.
+    assert context["path"] == f"/{context['stage']}{event['path']}"
+    assert context["domainName"] == headers["Host"]
+    assert context["domainName"] == f"{context['apiId']}.execute-api.us-east-1.amazonaws.com"
+    assert re.fullmatch(r"\d{12}", context["accountId"])
+    assert context["identity"]["sourceIp"] == headers["X-Forwarded-For"].split(", ")[0]
+    assert context["identity"]["userAgent"] == headers["User-Agent"]
+
+    body = _body_bytes(event)
+    if body:
+        assert headers["Content-Length"] == str(len(body))
+        json.loads(body)
+    else:
+        assert "Content-Length" not in headers
+
+
+@pytest.mark.parametrize("path", _function_url_files(), ids=lambda p: p.name)
+def test_event_is_a_function_url_payload(path: Path) -> None:
+    """A Lambda function URL (payload 2.0, AuthType NONE): no stage, no route, cookies apart."""
+    event = _load_event(path)
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "$default"
+    assert not {"resource", "httpMethod", "multiValueHeaders"} & set(event)
+    headers = event["headers"]
+    assert all(k == k.lower() and isinstance(v, str) for k, v in headers.items())
+    assert "cookie" not in headers  # a function URL hands cookies over in cookies[] only
+
+    context = event["requestContext"]
+    assert re.fullmatch(r"[a-z0-9]{32}", context["apiId"])
+    assert context["domainName"] == f"{context['apiId']}.lambda-url.us-east-1.on.aws"
+    assert context["domainName"] == headers["host"]
+    assert context["domainPrefix"] == context["apiId"]
+    assert context["accountId"] == "anonymous"
+    assert (context["stage"], context["routeKey"]) == ("$default", "$default")
+    http = context["http"]
+    assert http["path"] == event["rawPath"]
+    assert http["userAgent"] == headers["user-agent"]
+    assert http["sourceIp"] == headers["x-forwarded-for"]
+
+    body = _body_bytes(event)
+    if body:
+        assert headers["content-length"] == str(len(body))
+        json.loads(body)
+
+
+def test_each_source_has_the_same_requests() -> None:
+    """Every source has its GET, POST and session-cookie sample, asking the same things."""
+    for prefix in (REST_API_PREFIX, FUNCTION_URL_PREFIX):
+        for name in ("get.json", "post-json.json", "session-cookie.json"):
+            http_api = _load_event(EVENTS / name)
+            other = _load_event(EVENTS / f"{prefix}{name}")
+            assert _method_path_query(other) == _method_path_query(http_api)
+            assert _body_bytes(other) == _body_bytes(http_api)
+            assert _request_cookie(other) == _request_cookie(http_api)
 
 
 def test_get_event() -> None:
@@ -530,13 +656,14 @@ def test_event_goes_through_mangum(path: Path) -> None:
     response = mangum.Mangum(_echo, lifespan="off")(event, context)
     assert response["statusCode"] == 200
     echo = json.loads(response["body"])
-    assert echo["method"] == event["requestContext"]["http"]["method"]
+    method, path, query = _method_path_query(event)
+    assert echo["method"] == method
     # Mangum decodes the path (mockmind reads the encoded one from the event: mock_asgi).
-    assert echo["path"] == unquote(event["rawPath"])
-    assert echo["query"] == event["rawQueryString"]
+    assert echo["path"] == unquote(path)
+    assert echo["query"] == query
     assert echo["host"] == event["requestContext"]["domainName"]
     assert echo["body"] == _body_bytes(event).decode()
-    assert echo["cookie"] == ("; ".join(event["cookies"]) if event.get("cookies") else None)
+    assert echo["cookie"] == _request_cookie(event)
 
 
 # --------------------------------------------------------------------------- the build

@@ -1,0 +1,119 @@
+"""The Lambda handler: Mangum around the app, behind a check of the event.
+
+``LambdaEntry(app)(event, context)`` does what ``Mangum(app, lifespan="off")`` did, in its
+steps: take a reader for the event's format, read the ASGI scope and the body, run the app, and
+put its response in the format's shape. Only the reading can fail on the client's input, and it
+is the part done here under a check (``lambda_events``): an event that is not a well-formed
+request gets a 400 problem document, in the shape its source expects, and a warning in the log,
+where it used to raise out of the handler (API Gateway answered 500). The app's own failures
+stay Mangum's: it logs them and answers 500.
+
+Two readings differ from Mangum's. A base64 body must be valid base64 (Mangum skips what is
+not). And in a 1.0 event, ``Cookie`` values that came as several header fields (HTTP/2 splits
+them) are joined with ``; `` as RFC 6265 writes them; Mangum joins every repeated header with
+``, ``, which made the session cookie part of another cookie's value and lost the session.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mangum import Mangum
+from mangum.handlers import APIGateway, HTTPGateway
+from mangum.protocols import HTTPCycle
+from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
+
+from mockmind.app.lambda_events import (
+    KIND_NAMES,
+    EventKind,
+    check,
+    recognise,
+    request_body,
+    unreadable,
+)
+from mockmind.domain import json_codec
+from mockmind.domain.errors import RequestError
+
+logger = logging.getLogger("mockmind.lambda")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Mangum's readers by format; "other" events go through its inference (ALB, Lambda@Edge).
+_READERS: dict[EventKind, type[LambdaHandler]] = {
+    "api-gateway-v1": APIGateway,
+    "api-gateway-v2": HTTPGateway,
+    "function-url": HTTPGateway,
+}
+
+# What Mangum's readers raise on an event that is not what they expect (UnicodeEncodeError and
+# binascii.Error are ValueErrors; RuntimeError is Mangum.infer finding no reader).
+_READING_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, RuntimeError)
+
+
+class LambdaEntry:
+    """``handler(event, context)`` for Lambda: every event answered, none raised."""
+
+    def __init__(self, app: ASGI) -> None:
+        self.app = app
+        self._mangum = Mangum(app, lifespan="off")
+
+    def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        kind: EventKind = "other"
+        try:
+            kind = recognise(event)
+            reader, scope, body = self._read(event, context, kind)
+        except RequestError as problem:
+            return _refusal(problem, kind)
+        response = HTTPCycle(scope, body)(self.app)
+        answer: dict[str, Any] = reader(response)
+        return answer
+
+    def _read(
+        self, event: dict[str, Any], context: LambdaContext, kind: EventKind
+    ) -> tuple[LambdaHandler, Scope, bytes]:
+        check(event, kind)
+        reader_type = _READERS.get(kind)
+        body = b"" if reader_type is None else request_body(event, kind)
+        try:
+            if reader_type is None:
+                reader = self._mangum.infer(event, context)
+                body = reader.body
+            else:
+                reader = reader_type(event, context, self._mangum.config)
+            scope = reader.scope
+        except _READING_ERRORS as exc:
+            raise unreadable(event, kind, exc) from None
+        if kind == "api-gateway-v1":
+            _join_cookie_fields(event, scope)
+        return reader, scope, body
+
+
+def _refusal(problem: RequestError, kind: EventKind) -> dict[str, Any]:
+    """The 400 answer, in the shape the event's source reads: 2.0's (an unknown source is
+    answered so too), with 1.0's ``multiValueHeaders`` beside the headers as Mangum writes
+    them."""
+    listed = "; ".join(f"{e['location']}: {e['message']}" for e in problem.errors)
+    logger.warning("%s event refused (400): %s", KIND_NAMES[kind], listed or problem.detail)
+    answer: dict[str, Any] = {
+        "statusCode": problem.status,
+        "headers": {"content-type": PROBLEM_JSON},
+        "body": json_codec.compact(problem.body()).decode(),
+        "isBase64Encoded": False,
+    }
+    if kind == "api-gateway-v1":
+        answer["multiValueHeaders"] = {}
+    return answer
+
+
+def _join_cookie_fields(event: dict[str, Any], scope: Scope) -> None:
+    multi = event.get("multiValueHeaders")
+    if not multi:
+        return
+    for name, values in multi.items():
+        if len(values) > 1 and name.lower() == "cookie":
+            joined = "; ".join(values).encode()
+            scope["headers"] = [
+                [key, joined if key == b"cookie" else value] for key, value in scope["headers"]
+            ]
+            return
