@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockmind.adapters.env_secrets import EnvSecretProvider
-from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.adapters.memory import (
+    MemoryEntityStore,
+    MemoryResponseCache,
+    MemorySessionStore,
+    SessionLifetimes,
+)
 from mockmind.app.adapter_choice import AdapterChoice
 from mockmind.app.environment import Environment
+from mockmind.ports.clock import Clock
 from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
@@ -27,7 +33,8 @@ class Stores:
     cache: ResponseCache
 
 
-def build_stores(choice: AdapterChoice) -> Stores:
+def build_stores(choice: AdapterChoice, clock: Clock) -> Stores:
+    """The stores ``choice`` names; ``clock`` is the time the memory ones free expired data by."""
     if choice.storage == "sqlite":
         from mockmind.adapters.sqlite import (  # noqa: PLC0415
             SqliteDatabase,
@@ -44,7 +51,11 @@ def build_stores(choice: AdapterChoice) -> Stores:
 
         assert choice.table is not None  # chosen with the backend
         return Stores(*dynamo_stores(choice.table, choice.aws))
-    return Stores(MemorySessionStore(), MemoryEntityStore(), MemoryResponseCache())
+    # One lifetime for a session across the three: when it ends, each drops what it kept.
+    lifetimes = SessionLifetimes(clock, max_sessions=choice.max_sessions)
+    return Stores(
+        MemorySessionStore(lifetimes), MemoryEntityStore(lifetimes), MemoryResponseCache(lifetimes)
+    )
 
 
 def build_secrets(choice: AdapterChoice, env: Environment) -> SecretProvider:

@@ -39,7 +39,8 @@ from mockmind.ports.vector_memory import VectorMemory
 
 logger = logging.getLogger("mockmind")
 
-# Entities outlive an idle session on purpose: a long CI run must not lose what it created.
+# Entities outlive an idle session on purpose in the durable stores: a long CI run must not
+# lose what it created. The memory backend frees them when the session ends (README, Sessions).
 _DAY = 86_400
 
 
@@ -78,7 +79,8 @@ def build(
     behavior = config.intelligent_behavior
     api = _api_description(loaded)
     choice = choose_adapters(config, environment, base_dir=loaded.base_dir)
-    stores = build_stores(choice)
+    clock = clock or SystemClock()
+    stores = build_stores(choice, clock)
     secrets = build_secrets(choice, environment)
     keys = Keys(environment, secrets)
     llm = llm_services(
@@ -112,7 +114,6 @@ def build(
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
         max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
     )
-    clock = clock or SystemClock()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(
