@@ -31,6 +31,8 @@ class Stores:
     sessions: SessionStore
     entities: EntityStore
     cache: ResponseCache
+    # The memory backend's: what else keeps data per session (the vector memory) joins it.
+    lifetimes: SessionLifetimes | None = None
 
 
 def build_stores(choice: AdapterChoice, clock: Clock) -> Stores:
@@ -54,7 +56,10 @@ def build_stores(choice: AdapterChoice, clock: Clock) -> Stores:
     # One lifetime for a session across the three: when it ends, each drops what it kept.
     lifetimes = SessionLifetimes(clock, max_sessions=choice.max_sessions)
     return Stores(
-        MemorySessionStore(lifetimes), MemoryEntityStore(lifetimes), MemoryResponseCache(lifetimes)
+        MemorySessionStore(lifetimes),
+        MemoryEntityStore(lifetimes),
+        MemoryResponseCache(lifetimes),
+        lifetimes,
     )
 
 
@@ -68,8 +73,13 @@ def build_secrets(choice: AdapterChoice, env: Environment) -> SecretProvider:
     return EnvSecretProvider(env.variables)
 
 
-def build_vector_memory(choice: AdapterChoice) -> VectorMemory | None:
-    """The vector memory, loaded now (S3: the whole index); None when the store is off."""
+def build_vector_memory(
+    choice: AdapterChoice, lifetimes: SessionLifetimes | None = None
+) -> VectorMemory | None:
+    """The vector memory, loaded now (S3: the whole index); None when the store is off.
+
+    In memory with ``lifetimes`` (the memory backend's), a session's items go when it ends.
+    """
     if choice.vectors == "s3":
         from mockmind.app.aws import open_s3_vectors  # noqa: PLC0415
 
@@ -78,7 +88,7 @@ def build_vector_memory(choice: AdapterChoice) -> VectorMemory | None:
     if choice.vectors == "memory":
         from mockmind.adapters.vectors.memory import MemoryVectorMemory  # noqa: PLC0415
 
-        return MemoryVectorMemory(choice.quantization)
+        return MemoryVectorMemory(choice.quantization, lifetimes)
     return None
 
 

@@ -123,7 +123,7 @@ def build(
     vectors = behavior.vector_store
     memory = None
     if vectors.enabled:
-        vector_store = vector_memory or build_vector_memory(choice)
+        vector_store = vector_memory or build_vector_memory(choice, stores.lifetimes)
         assert vector_store is not None  # the store is on
         memory = SemanticMemory(
             llm.embedder,

@@ -12,6 +12,7 @@ from mockmind.app.bootstrap import Container, build
 from mockmind.config import parse_config
 from mockmind.domain.engine import EngineResult
 from mockmind.domain.http import MockRequest
+from mockmind.domain.memory import NAMESPACE
 from tests.support.clock import ManualClock
 
 T0 = 1_700_000_000.0
@@ -20,6 +21,7 @@ CONFIG = """
 storage: {{backend: memory, max_sessions: {max_sessions}}}
 intelligent_behavior:
   session_tracking: {{method: header}}
+  vector_store: {{enabled: {vectors}, embedding_provider: local}}
   performance: {{session_timeout_seconds: 5}}
   behavior_model:
     rules:
@@ -31,9 +33,10 @@ intelligent_behavior:
 """
 
 
-def _app(max_sessions: int = 100) -> tuple[Container, ManualClock]:
+def _app(max_sessions: int = 100, *, vectors: bool = False) -> tuple[Container, ManualClock]:
     clock = ManualClock(T0)
-    loaded = parse_config(CONFIG.format(max_sessions=max_sessions), env={})
+    text = CONFIG.format(max_sessions=max_sessions, vectors=str(vectors).lower())
+    loaded = parse_config(text, env={})
     return build(loaded, env={"MOCKMIND_STORAGE": "memory"}, clock=clock), clock
 
 
@@ -117,3 +120,15 @@ def test_a_live_session_keeps_its_entities_while_others_come_and_go() -> None:
         _call(app, f"visitor-{n}", "GET", "/orders")
     sessions, _, _ = _memory(app)
     assert len(sessions) <= 3
+
+
+def test_the_vector_memory_forgets_a_sessions_interactions_when_it_ends() -> None:
+    app, clock = _app(vectors=True)
+    assert app.memory is not None
+    vectors = app.memory.vectors
+    _order_of(app, "a")
+    _call(app, "b", "GET", "/orders")
+    assert vectors.count(NAMESPACE) == 3  # a's two requests and b's one
+    clock.t += 6
+    _call(app, "c", "GET", "/orders")  # a and b expired: this save sweeps both
+    assert vectors.count(NAMESPACE) == 1
