@@ -33,6 +33,7 @@ BENCHMARKS = [
     "cost",
     "profiling",
     "quantization",
+    "memory_churn",
 ]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}

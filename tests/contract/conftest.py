@@ -33,8 +33,11 @@ from mockmind.adapters.vectors.index import Quantization
 from mockmind.adapters.vectors.memory import MemoryVectorMemory
 from mockmind.ports import BlobStore, EntityStore, ResponseCache, SessionStore, VectorMemory
 from tests.support.aws import aws_client, unique_name
+from tests.support.clock import still_lifetimes
 
-# The runs on the moto server are integration tests (tests/conftest.py says why).
+# The runs on the moto server are integration tests (tests/conftest.py says why). The memory
+# stores' own clock stands still here: these suites pass their times in, and what the memory
+# backend frees as time passes is tested in tests/unit/adapters/test_memory_lifetimes.py.
 BACKENDS = ["memory", "sqlite", pytest.param("aws", marks=pytest.mark.integration)]
 
 
@@ -58,7 +61,7 @@ def session_store(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[SessionStore]:
     if backend == "memory":
-        yield MemorySessionStore()
+        yield MemorySessionStore(still_lifetimes())
     elif backend == "aws":
         # Requested only here, so the memory and SQLite runs never start moto.
         yield DynamoSessionStore(request.getfixturevalue("dynamo_table"))
@@ -73,7 +76,7 @@ def response_cache(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[ResponseCache]:
     if backend == "memory":
-        yield MemoryResponseCache()
+        yield MemoryResponseCache(still_lifetimes())
     elif backend == "aws":
         # Requested only here, so the memory and SQLite runs never start moto.
         yield DynamoResponseCache(request.getfixturevalue("dynamo_table"))
@@ -88,7 +91,7 @@ def entity_store(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[EntityStore]:
     if backend == "memory":
-        yield MemoryEntityStore()
+        yield MemoryEntityStore(still_lifetimes())
     elif backend == "aws":
         # Requested only here, so the memory and SQLite runs never start moto.
         yield DynamoEntityStore(request.getfixturevalue("dynamo_table"))

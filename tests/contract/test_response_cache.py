@@ -9,6 +9,16 @@ def test_put_then_get(response_cache: ResponseCache) -> None:
     assert response_cache.get("k", now=99.0) == entry
 
 
+def test_an_answer_made_for_a_session_is_served_until_its_expiry(
+    response_cache: ResponseCache,
+) -> None:
+    entry = CachedResponse(200, {"for": "s-1"})
+    response_cache.put("k", entry, expires_at=100.0, session_id="s-1")
+    response_cache.put("other", CachedResponse(200, 2), expires_at=100.0, session_id="s-2")
+    assert response_cache.get("k", now=99.0) == entry
+    assert response_cache.get("k", now=100.0) is None
+
+
 def test_missing_key(response_cache: ResponseCache) -> None:
     assert response_cache.get("absent", now=0.0) is None
 

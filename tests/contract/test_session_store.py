@@ -58,6 +58,20 @@ def test_an_expired_session_can_be_created_again(session_store: SessionStore) ->
     assert session_store.get("s-1", now=2001.0) == again
 
 
+def test_a_session_read_after_its_expiry_starts_again_at_version_one(
+    session_store: SessionStore,
+) -> None:
+    old = session_store.put(
+        _session(timeout=10).with_state("cart", 1, 1000.0), expected_version=None
+    )
+    session_store.put(old, expected_version=old.version)
+    assert session_store.get("s-1", now=1010.0) is None
+    again = session_store.put(_session(now=1011.0), expected_version=None)
+    assert again.version == 1
+    assert again.state == {}
+    assert session_store.get("s-1", now=1012.0) == again
+
+
 def test_stale_version_conflicts(session_store: SessionStore) -> None:
     first = session_store.put(_session(), expected_version=None)
     second = session_store.put(replace(first, authenticated=True), expected_version=first.version)

@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockmind.adapters.env_secrets import EnvSecretProvider
-from mockmind.adapters.memory import MemoryEntityStore, MemoryResponseCache, MemorySessionStore
+from mockmind.adapters.memory import (
+    MemoryEntityStore,
+    MemoryResponseCache,
+    MemorySessionStore,
+    SessionLifetimes,
+)
 from mockmind.app.adapter_choice import AdapterChoice
 from mockmind.app.environment import Environment
+from mockmind.ports.clock import Clock
 from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
@@ -25,9 +31,12 @@ class Stores:
     sessions: SessionStore
     entities: EntityStore
     cache: ResponseCache
+    # The memory backend's: what else keeps data per session (the vector memory) joins it.
+    lifetimes: SessionLifetimes | None = None
 
 
-def build_stores(choice: AdapterChoice) -> Stores:
+def build_stores(choice: AdapterChoice, clock: Clock) -> Stores:
+    """The stores ``choice`` names; ``clock`` is the time the memory ones free expired data by."""
     if choice.storage == "sqlite":
         from mockmind.adapters.sqlite import (  # noqa: PLC0415
             SqliteDatabase,
@@ -44,7 +53,14 @@ def build_stores(choice: AdapterChoice) -> Stores:
 
         assert choice.table is not None  # chosen with the backend
         return Stores(*dynamo_stores(choice.table, choice.aws))
-    return Stores(MemorySessionStore(), MemoryEntityStore(), MemoryResponseCache())
+    # One lifetime for a session across the three: when it ends, each drops what it kept.
+    lifetimes = SessionLifetimes(clock, max_sessions=choice.max_sessions)
+    return Stores(
+        MemorySessionStore(lifetimes),
+        MemoryEntityStore(lifetimes),
+        MemoryResponseCache(lifetimes),
+        lifetimes,
+    )
 
 
 def build_secrets(choice: AdapterChoice, env: Environment) -> SecretProvider:
@@ -57,8 +73,13 @@ def build_secrets(choice: AdapterChoice, env: Environment) -> SecretProvider:
     return EnvSecretProvider(env.variables)
 
 
-def build_vector_memory(choice: AdapterChoice) -> VectorMemory | None:
-    """The vector memory, loaded now (S3: the whole index); None when the store is off."""
+def build_vector_memory(
+    choice: AdapterChoice, lifetimes: SessionLifetimes | None = None
+) -> VectorMemory | None:
+    """The vector memory, loaded now (S3: the whole index); None when the store is off.
+
+    In memory with ``lifetimes`` (the memory backend's), a session's items go when it ends.
+    """
     if choice.vectors == "s3":
         from mockmind.app.aws import open_s3_vectors  # noqa: PLC0415
 
@@ -67,7 +88,7 @@ def build_vector_memory(choice: AdapterChoice) -> VectorMemory | None:
     if choice.vectors == "memory":
         from mockmind.adapters.vectors.memory import MemoryVectorMemory  # noqa: PLC0415
 
-        return MemoryVectorMemory(choice.quantization)
+        return MemoryVectorMemory(choice.quantization, lifetimes)
     return None
 
 

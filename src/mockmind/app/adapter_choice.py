@@ -86,6 +86,7 @@ class AdapterChoice:
     table: str | None = None  # storage aws: the DynamoDB table
     secret_id: str | None = None  # secrets from Secrets Manager: the secret's name or ARN
     s3_vectors: S3Vectors | None = None  # vectors in S3
+    max_sessions: int = 10_000  # storage memory: live sessions kept, the least recent ended
 
 
 def choose_adapters(
@@ -114,6 +115,7 @@ def choose_adapters(
         table=choose_table(config, env) if storage == "aws" else None,
         secret_id=env.secret_id,
         s3_vectors=choose_s3_vectors(config, env) if vectors == "s3" else None,
+        max_sessions=config.storage.max_sessions,
     )
 
 

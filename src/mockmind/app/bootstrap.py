@@ -40,7 +40,8 @@ from mockmind.ports.vector_memory import VectorMemory
 
 logger = logging.getLogger("mockmind")
 
-# Entities outlive an idle session on purpose: a long CI run must not lose what it created.
+# Entities outlive an idle session on purpose in the durable stores: a long CI run must not
+# lose what it created. The memory backend frees them when the session ends (README, Sessions).
 _DAY = 86_400
 
 
@@ -80,7 +81,8 @@ def build(
     limits = InputLimits(max_json_depth=config.server.max_json_depth)
     api = _api_description(loaded, limits)
     choice = choose_adapters(config, environment, base_dir=loaded.base_dir)
-    stores = build_stores(choice)
+    clock = clock or SystemClock()
+    stores = build_stores(choice, clock)
     secrets = build_secrets(choice, environment)
     keys = Keys(environment, secrets)
     llm = llm_services(
@@ -115,7 +117,6 @@ def build(
         max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
         limits=limits,
     )
-    clock = clock or SystemClock()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(
@@ -125,7 +126,7 @@ def build(
     vectors = behavior.vector_store
     memory = None
     if vectors.enabled:
-        vector_store = vector_memory or build_vector_memory(choice)
+        vector_store = vector_memory or build_vector_memory(choice, stores.lifetimes)
         assert vector_store is not None  # the store is on
         memory = SemanticMemory(
             llm.embedder,

@@ -300,6 +300,9 @@ class StorageConfig(Section):
     sqlite_path: str = "mockmind.db"
     table: str | None = None
     bucket: str | None = None
+    # The memory backend's cap on live sessions: past it, the least recently used one ends
+    # with all it owned. The durable backends keep every session until it expires.
+    max_sessions: int = Field(10_000, ge=1)
 
 
 class ServerConfig(Section):

@@ -39,7 +39,21 @@ class ResponseCache(Protocol):
         """The entry, or None when absent or past its expiry."""
         ...
 
-    def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None: ...
+    def put(
+        self,
+        key: str,
+        response: CachedResponse,
+        *,
+        expires_at: float,
+        session_id: str | None = None,
+    ) -> None:
+        """Keep ``response`` under ``key`` until ``expires_at``.
+
+        ``session_id`` names the session the answer was made for (None: no session). A store
+        that frees a session's data when the session ends drops the entry with it; the others
+        keep it until ``expires_at``.
+        """
+        ...
 
     def purge_expired(self, *, now: float) -> int:
         """Drop entries past their expiry; returns how many went (a no-op where TTL is native)."""

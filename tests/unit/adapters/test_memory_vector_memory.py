@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from mockmind.adapters.memory import SessionLifetimes
 from mockmind.adapters.vectors.memory import MemoryVectorMemory
+from tests.support.clock import ManualClock
 
 
 @pytest.fixture
@@ -57,3 +59,34 @@ def test_a_search_beside_an_add_replacing_a_row_never_drops_a_better_row() -> No
         stop.set()
         thread.join()
     assert set(found) == {"v3"}
+
+
+def _unit(seed: int, dims: int = 16) -> list[float]:
+    row = np.random.default_rng(seed).standard_normal(dims)
+    return (row / np.linalg.norm(row)).tolist()
+
+
+def test_with_the_memory_backends_lifetimes_a_sessions_items_go_when_it_ends() -> None:
+    lifetimes = SessionLifetimes(ManualClock())
+    memory = MemoryVectorMemory("int8", lifetimes)
+    for n in range(6):
+        memory.add("talk", f"a{n}", _unit(n), {"session_id": "a"})
+        memory.add("talk", f"b{n}", _unit(10 + n), {"session_id": "b"})
+    memory.add("notes", "a-note", _unit(20), {"session_id": "a"})
+    memory.add("notes", "plain", _unit(21), {})
+    # Written again for b: the item is b's now, and stays when a ends.
+    memory.add("talk", "a5", _unit(5), {"session_id": "b"})
+    lifetimes.end("a")
+    assert (memory.count("talk"), memory.count("notes")) == (7, 1)
+    assert memory.search("talk", _unit(0), limit=5, threshold=-1, session_id="a") == []
+    found = memory.search("talk", _unit(5), limit=1, threshold=-1, session_id="b")
+    assert [hit.id for hit in found] == ["a5"]
+    lifetimes.end("b")
+    assert (memory.count("talk"), memory.count("notes")) == (0, 1)
+
+
+def test_without_lifetimes_nothing_is_removed_by_session() -> None:
+    memory = MemoryVectorMemory("none")
+    memory.add("talk", "x", _unit(1), {"session_id": "a"})
+    memory.drop_session("a")
+    assert memory.count("talk") == 1

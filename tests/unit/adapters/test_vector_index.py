@@ -233,3 +233,83 @@ def test_the_floor_is_reached_by_at_least_limit_values(
     floor = _floor(values, limit)
     assert int((values >= floor).sum()) >= limit
     assert floor <= np.sort(values)[-limit]
+
+
+# -- removing rows (a session that ended, with the memory backend)
+
+
+def _without(
+    rows: npt.NDArray[np.float32], gone: set[int], quantization: Quantization
+) -> VectorIndex:
+    """An index built from scratch of the rows that were not removed."""
+    kept = [n for n in range(rows.shape[0]) if n not in gone]
+    index = VectorIndex(rows.shape[1], quantization)
+    index.extend(
+        [f"v{n}" for n in kept], rows[kept], [{"session_id": f"s{n % 7}", "n": n} for n in kept]
+    )
+    return index
+
+
+@pytest.mark.parametrize("quantization", ["int8", "none"])
+def test_removed_rows_are_gone_and_the_rest_answer_as_a_fresh_index(
+    quantization: Quantization,
+) -> None:
+    rows = _units(300, 21)
+    index = _index(rows, quantization)
+    gone = {n for n in range(300) if n % 7 == 3} | {299, 0}
+    assert index.remove([f"v{n}" for n in sorted(gone)] + ["never-held"]) == len(gone)
+    assert len(index) == 300 - len(gone)
+    fresh = _without(rows, gone, quantization)
+    for query in _units(5, 22):
+        for session in (None, "s1", "s3"):
+            got = index.search(query, limit=12, threshold=-1, session_id=session)
+            want = fresh.search(query, limit=12, threshold=-1, session_id=session)
+            assert [(h.id, h.metadata) for h in got] == [(h.id, h.metadata) for h in want]
+            assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-6)
+    assert index.search(rows[3], limit=5, threshold=-1, session_id="s3") == []
+
+
+def test_a_session_whose_rows_all_went_is_forgotten_and_its_code_never_reused() -> None:
+    rows = _units(70, 23)
+    index = _index(rows)
+    index.remove([f"v{n}" for n in range(70) if n % 7 == 3])
+    new = _units(4, 24)
+    for n, row in enumerate(new):
+        index.put(f"new{n}", row, {"session_id": "newcomer"})
+    hits = index.search(new[0], limit=20, threshold=-1, session_id="newcomer")
+    assert sorted(h.id for h in hits) == ["new0", "new1", "new2", "new3"]
+    # s6 had the code a newcomer numbered by the count of sessions would have taken.
+    assert all(
+        h.metadata["session_id"] == "s6"
+        for h in index.search(new[0], limit=20, threshold=-1, session_id="s6")
+    )
+    assert len(index.search(new[0], limit=20, threshold=-1, session_id="s6")) == 10
+
+
+def test_the_row_file_reuses_the_slots_of_removed_rows() -> None:
+    rows = _units(64, 25)
+    index = VectorIndex(DIMS, "int8")
+    for n in range(32):
+        index.put(f"v{n}", rows[n], {"session_id": "old"})
+    spill = index._spill
+    assert spill is not None
+    assert len(spill) == 32
+    index.remove([f"v{n}" for n in range(32)])
+    for n in range(32, 64):
+        index.put(f"v{n}", rows[n], {"session_id": "new"})
+    assert len(spill) == 32
+    for n in (32, 40, 63):
+        (hit,) = index.search(rows[n], limit=1, threshold=-1)
+        assert (hit.id, hit.score) == (f"v{n}", pytest.approx(1.0, abs=1e-5))
+
+
+def test_rows_loaded_from_a_shard_are_removed_without_touching_the_shard() -> None:
+    rows = _units(40, 26)
+    index, shard = _from_shard(rows)
+    gone = {n for n in range(40) if n % 7 == 2}
+    index.remove([f"v{n}" for n in gone])
+    (hit,) = index.search(rows[10], limit=1, threshold=-1)
+    assert (hit.id, hit.metadata["n"]) == ("v10", 10)
+    assert hit.score == pytest.approx(1.0, abs=1e-5)
+    assert index.search(rows[9], limit=3, threshold=0.999) == []  # v9 was removed
+    assert shard.read_rows >= 1

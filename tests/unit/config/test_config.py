@@ -59,6 +59,17 @@ def test_seed_defaults_when_sections_are_absent() -> None:
     assert behavior.performance.max_history_length == 50
     assert behavior.performance.session_timeout_seconds == 3600
     assert behavior.vector_store.semantic_search_limit == 10
+    assert config.storage.max_sessions == 10_000
+
+
+@pytest.mark.parametrize("value", [0, -5])
+def test_max_sessions_below_one_is_refused_with_its_line(value: int) -> None:
+    text = f"storage:\n  backend: memory\n  max_sessions: {value}\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, env={})
+    (issue,) = info.value.issues
+    assert (issue.path, issue.line) == ("storage.max_sessions", 3)
+    assert "greater than or equal to 1" in issue.message
 
 
 def test_misspelt_key_names_its_line_and_a_suggestion() -> None:

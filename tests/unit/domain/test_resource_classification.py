@@ -14,6 +14,7 @@ from mockmind.domain.resources import (
     classify,
     sub_path_route,
 )
+from tests.support.clock import still_lifetimes
 
 ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
 CART = ResourceSpec("cart", "/cart", singleton=True)
@@ -85,7 +86,7 @@ def test_seeding_survives_a_ref_that_does_not_resolve() -> None:
         schema={"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}},
         seed_count=2,
     )
-    store = MemoryEntityStore()
+    store = MemoryEntityStore(still_lifetimes())
     service = ResourceService(
         {"things": spec}, store, OfflineGenerator(unresolvable), unresolvable, entity_ttl_seconds=60
     )

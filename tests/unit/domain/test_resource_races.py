@@ -24,6 +24,7 @@ from mockmind.domain.resources import ResourceAction, ResourceService, ResourceS
 from mockmind.domain.resources.races import WRITE_ATTEMPTS
 from mockmind.domain.sessions import Session
 from mockmind.ports import EntityRecord
+from tests.support.clock import still_lifetimes
 
 ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
 NUMBERED = ResourceSpec("tickets", "/tickets", "/tickets/{ticketId}", "ticketId", id_kind="integer")
@@ -38,7 +39,7 @@ class Interfering(MemoryEntityStore):
     """Runs the next queued interference just before a conditional write or a create."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(still_lifetimes())
         self.before_update: list[Callable[[], None]] = []
         self.before_create: list[Callable[[], None]] = []
 

@@ -15,6 +15,7 @@ from mockmind.domain.rules.book import Rule, RuleBook
 from mockmind.domain.rules.conditions import parse_condition
 from mockmind.domain.state_machines import StateMachine, Transition
 from mockmind.ports.api_description import ResponsePlan, RoutedRequest
+from tests.support.clock import still_lifetimes
 
 ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
 PAY = Transition(frozenset({"pending"}), "paid", "POST", "/orders/{orderId}/pay")
@@ -24,7 +25,7 @@ MACHINE = StateMachine("order_flow", "orders", "status", "pending", ("pending", 
 def _world(rules: list[Rule] | None = None) -> World:
     service = ResourceService(
         {"/orders": ORDERS},
-        MemoryEntityStore(),
+        MemoryEntityStore(still_lifetimes()),
         OfflineGenerator(),
         lambda ref: {},
         entity_ttl_seconds=60,

@@ -8,6 +8,7 @@ from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.auth import AuthSettings, TokenIssuer, bearer_token
 from mockmind.domain.errors import RequestError
 from mockmind.domain.state_machines import StateMachine, Transition, split_trigger
+from tests.support.clock import still_lifetimes
 
 MACHINE = StateMachine(
     "orders",
@@ -58,7 +59,7 @@ def test_bearer_token_parsing() -> None:
 
 
 def test_tokens_are_issued_checked_and_revoked() -> None:
-    issuer = TokenIssuer(MemoryEntityStore(), AuthSettings(token_ttl_seconds=60))
+    issuer = TokenIssuer(MemoryEntityStore(still_lifetimes()), AuthSettings(token_ttl_seconds=60))
     token = issuer.issue("s-1", "ada", now=100.0)
     # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token), token
@@ -70,18 +71,22 @@ def test_tokens_are_issued_checked_and_revoked() -> None:
 
 
 def test_login_and_logout_endpoints() -> None:
-    issuer = TokenIssuer(MemoryEntityStore(), AuthSettings.from_triggers("POST /login", None))
+    issuer = TokenIssuer(
+        MemoryEntityStore(still_lifetimes()), AuthSettings.from_triggers("POST /login", None)
+    )
     assert issuer.is_login("post", "/login/")
     assert not issuer.is_logout("POST", "/logout")
 
 
 def test_credentials() -> None:
-    open_door = TokenIssuer(MemoryEntityStore(), AuthSettings())
+    open_door = TokenIssuer(MemoryEntityStore(still_lifetimes()), AuthSettings())
     assert open_door.check_credentials({"username": "ada", "password": "x"}) == "ada"
     with pytest.raises(RequestError) as missing:
         open_door.check_credentials({"username": "ada"})
     assert missing.value.status == 401
-    strict = TokenIssuer(MemoryEntityStore(), AuthSettings(users={"ada": "secret"}))
+    strict = TokenIssuer(
+        MemoryEntityStore(still_lifetimes()), AuthSettings(users={"ada": "secret"})
+    )
     assert strict.check_credentials({"username": "ada", "password": "secret"}) == "ada"
     with pytest.raises(RequestError, match="invalid"):
         strict.check_credentials({"username": "ada", "password": "nope"})

@@ -26,7 +26,16 @@ class DynamoResponseCache:
         data = decode_payload(item)
         return CachedResponse.from_dict(data)
 
-    def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None:
+    def put(
+        self,
+        key: str,
+        response: CachedResponse,
+        *,
+        expires_at: float,
+        session_id: str | None = None,
+    ) -> None:
+        # An entry lives until its expiry here; ``session_id`` matters only to a store that
+        # frees a session's data when the session ends (the memory one).
         payload = response.to_dict()
         self._table.put(
             {

@@ -1,27 +1,49 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
 
+from mockmind.adapters.memory.expiry import ExpiryQueue
+from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.domain.errors import EntityExists, VersionConflict
 from mockmind.ports.entity_store import EntityRecord
 
 _Entry = tuple[float | None, EntityRecord]
+_Counter = tuple[float | None, int]
+# What the expiry queue holds: a record (scope, collection, id) or a counter (scope,
+# collection, key), told apart by the first field.
+_Key = tuple[bool, str, str, str]
+_RECORD, _COUNTER = True, False
+# What a lookup of a scope or collection that has nothing finds (never written to).
+_NONE: Mapping[str, Any] = MappingProxyType({})
+# Expired records and counters freed per write, at most: more than the one a write can add.
+_SWEEP_PER_WRITE = 2
 
 
 class MemoryEntityStore:
     """Entities in dicts; every write checks and writes under one lock, as the durable stores
-    do in one statement."""
+    do in one statement.
 
-    def __init__(self) -> None:
-        self._items: dict[tuple[str, str], dict[str, _Entry]] = {}
-        self._counters: dict[tuple[str, str, str], tuple[float | None, int]] = {}
+    A session's scope goes, records and counters, when the session ends (``lifetimes.py``).
+    Records and counters of other scopes (tokens, requests without a session) are freed a few
+    per write once their own expiry has passed.
+    """
+
+    def __init__(self, lifetimes: SessionLifetimes) -> None:
+        self._scopes: dict[str, dict[str, dict[str, _Entry]]] = {}
+        self._counters: dict[str, dict[tuple[str, str], _Counter]] = {}
+        self._expiry: ExpiryQueue[_Key] = ExpiryQueue()
+        self._clock = lifetimes.clock
         self._lock = threading.Lock()
+        lifetimes.on_end(self.drop_scope)
 
     def get(
         self, scope: str, collection: str, entity_id: str, *, now: float
     ) -> EntityRecord | None:
-        entry = self._items.get((scope, collection), {}).get(entity_id)
+        entry = self._scopes.get(scope, _NONE).get(collection, _NONE).get(entity_id)
         if entry is None or not _live(entry[0], now):
             return None
         return entry[1]
@@ -36,16 +58,13 @@ class MemoryEntityStore:
         expected_version: int | None = None,
     ) -> EntityRecord:
         with self._lock:
-            items = self._items.setdefault((scope, collection), {})
-            current = items.get(record.id)
+            current = self._scopes.get(scope, _NONE).get(collection, _NONE).get(record.id)
             version = current[1].version if current is not None else 0
             if expected_version is not None and (current is None or version != expected_version):
                 raise VersionConflict(
                     f"{collection} {record.id} changed since version {expected_version}"
                 )
-            stored = replace(record, version=version + 1)
-            items[record.id] = (expires_at, stored)
-            return stored
+            return self._write(scope, collection, record, version, expires_at)
 
     def put_new(
         self,
@@ -57,22 +76,35 @@ class MemoryEntityStore:
         expires_at: float | None,
     ) -> EntityRecord:
         with self._lock:
-            items = self._items.setdefault((scope, collection), {})
-            current = items.get(record.id)
+            current = self._scopes.get(scope, _NONE).get(collection, _NONE).get(record.id)
             if current is not None and _live(current[0], now):
                 raise EntityExists(f"{collection} {record.id} already exists")
             # One more than an expired record's, so a write still holding its version fails.
             version = current[1].version if current is not None else 0
-            stored = replace(record, version=version + 1)
-            items[record.id] = (expires_at, stored)
-            return stored
+            return self._write(scope, collection, record, version, expires_at)
+
+    def _write(
+        self,
+        scope: str,
+        collection: str,
+        record: EntityRecord,
+        version: int,
+        expires_at: float | None,
+    ) -> EntityRecord:
+        stored = replace(record, version=version + 1)
+        items = self._scopes.setdefault(scope, {}).setdefault(collection, {})
+        items[record.id] = (expires_at, stored)
+        self._expiry.schedule((_RECORD, scope, collection, record.id), expires_at)
+        self._sweep()
+        return stored
 
     def delete(self, scope: str, collection: str, entity_id: str) -> None:
         with self._lock:
-            self._items.get((scope, collection), {}).pop(entity_id, None)
+            self._expiry.cancel((_RECORD, scope, collection, entity_id))
+            self._remove_record(scope, collection, entity_id)
 
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
-        entries = list(self._items.get((scope, collection), {}).values())
+        entries = list(self._scopes.get(scope, _NONE).get(collection, _NONE).values())
         live = [record for expires_at, record in entries if _live(expires_at, now)]
         return sorted(live, key=lambda r: (r.created_at, r.id))
 
@@ -87,10 +119,57 @@ class MemoryEntityStore:
         by: int = 1,
     ) -> int:
         with self._lock:
-            current = self._counters.get((scope, collection, key))
+            counters = self._counters.setdefault(scope, {})
+            current = counters.get((collection, key))
             value = (current[1] if current is not None and _live(current[0], now) else 0) + by
-            self._counters[(scope, collection, key)] = (expires_at, value)
+            counters[(collection, key)] = (expires_at, value)
+            self._expiry.schedule((_COUNTER, scope, collection, key), expires_at)
+            self._sweep()
             return value
+
+    def holds(self, scope: str) -> bool:
+        """Whether anything of ``scope`` is still in memory, expired or not."""
+        return scope in self._scopes or scope in self._counters
+
+    def drop_scope(self, scope: str) -> None:
+        """Forget every record and counter of ``scope`` (a session that ended)."""
+        with self._lock:
+            collections = self._scopes.pop(scope, {})
+            for collection, items in collections.items():
+                for entity_id in items:
+                    self._expiry.cancel((_RECORD, scope, collection, entity_id))
+            for collection, key in self._counters.pop(scope, {}):
+                self._expiry.cancel((_COUNTER, scope, collection, key))
+
+    def _sweep(self) -> None:
+        """Free a few records and counters whose expiry has passed (under the lock)."""
+        for is_record, scope, collection, name in self._expiry.due(
+            self._clock.now(), _SWEEP_PER_WRITE
+        ):
+            if is_record:
+                self._remove_record(scope, collection, name)
+            else:
+                self._remove_counter(scope, collection, name)
+
+    def _remove_record(self, scope: str, collection: str, entity_id: str) -> None:
+        collections = self._scopes.get(scope)
+        items = collections.get(collection) if collections is not None else None
+        if collections is None or items is None:
+            return
+        items.pop(entity_id, None)
+        # Empty dicts go too: a scope whose records all expired must not stay as a husk.
+        if not items:
+            del collections[collection]
+            if not collections:
+                del self._scopes[scope]
+
+    def _remove_counter(self, scope: str, collection: str, key: str) -> None:
+        counters = self._counters.get(scope)
+        if counters is None:
+            return
+        counters.pop((collection, key), None)
+        if not counters:
+            del self._counters[scope]
 
 
 def _live(expires_at: float | None, now: float) -> bool:

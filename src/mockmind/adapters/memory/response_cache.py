@@ -1,17 +1,35 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
+from mockmind.adapters.memory.expiry import ExpiryQueue
+from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.ports.response_cache import CachedResponse
+
+# Expired entries freed per write, at most: more than the one a write adds.
+_SWEEP_PER_WRITE = 2
 
 
 class MemoryResponseCache:
-    """A dict with per-entry expiry and a size bound, oldest entries evicted first."""
+    """Entries in a dict with a size bound, the oldest write evicted first.
 
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._entries: dict[str, tuple[float, CachedResponse]] = {}
+    An entry goes when its expiry has passed (a few per write, ``expiry.py``), and with the
+    session it was made for when that session ends (``lifetimes.py``).
+    """
+
+    def __init__(self, lifetimes: SessionLifetimes, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, tuple[float, CachedResponse]] = OrderedDict()
         self._max_entries = max_entries
+        self._expiry: ExpiryQueue[str] = ExpiryQueue()
+        self._owner: dict[str, str] = {}
+        self._owned: dict[str, set[str]] = {}
+        self._clock = lifetimes.clock
         self._lock = threading.Lock()
+        lifetimes.on_end(self.drop_session)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, key: str, *, now: float) -> CachedResponse | None:
         entry = self._entries.get(key)
@@ -19,17 +37,48 @@ class MemoryResponseCache:
             return None
         return entry[1]
 
-    def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None:
+    def put(
+        self,
+        key: str,
+        response: CachedResponse,
+        *,
+        expires_at: float,
+        session_id: str | None = None,
+    ) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            self._remove(key)
             self._entries[key] = (expires_at, response)
+            self._expiry.schedule(key, expires_at)
+            if session_id is not None:
+                self._owner[key] = session_id
+                self._owned.setdefault(session_id, set()).add(key)
+            for due in self._expiry.due(self._clock.now(), _SWEEP_PER_WRITE):
+                self._remove(due)
             while len(self._entries) > self._max_entries:
-                # dicts keep insertion order, so the first key is the oldest write.
-                del self._entries[next(iter(self._entries))]
+                self._remove(next(iter(self._entries)))
 
     def purge_expired(self, *, now: float) -> int:
         with self._lock:
             dead = [k for k, (expires_at, _) in self._entries.items() if expires_at <= now]
             for key in dead:
-                del self._entries[key]
+                self._remove(key)
             return len(dead)
+
+    def drop_session(self, session_id: str) -> None:
+        """Forget the answers made for ``session_id`` (a session that ended)."""
+        with self._lock:
+            for key in self._owned.pop(session_id, ()):
+                self._owner.pop(key, None)
+                self._expiry.cancel(key)
+                self._entries.pop(key, None)
+
+    def _remove(self, key: str) -> None:
+        if self._entries.pop(key, None) is None:
+            return
+        self._expiry.cancel(key)
+        owner = self._owner.pop(key, None)
+        if owner is not None:
+            owned = self._owned[owner]
+            owned.discard(key)
+            if not owned:
+                del self._owned[owner]

@@ -1,23 +1,41 @@
 from __future__ import annotations
 
-import threading
-
+from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.domain.errors import VersionConflict
 from mockmind.domain.sessions import Session
 
 
 class MemorySessionStore:
-    """Sessions in a dict, with the same version check the durable stores make."""
+    """Sessions in a dict, with the same version check the durable stores make.
 
-    def __init__(self) -> None:
+    A session is freed, with everything the other memory stores keep for it, when it ends
+    (``lifetimes.py``): expired, or the least recently used past ``max_sessions``.
+    """
+
+    def __init__(self, lifetimes: SessionLifetimes) -> None:
         self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
+        self._lifetimes = lifetimes
+        self._lock = lifetimes.lock
+        lifetimes.held_by(self._forget)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def holds(self, session_id: str) -> bool:
+        """Whether the session is still in memory, expired or not."""
+        return session_id in self._sessions
 
     def get(self, session_id: str, *, now: float) -> Session | None:
+        # No lock on the way to a live session: every request reads its session.
         session = self._sessions.get(session_id)
-        if session is None or session.expires_at <= now:
+        if session is None:
             return None
-        return session
+        if session.expires_at > now:
+            return session
+        # Ended now rather than when the sweep comes to it: the request that brings this id
+        # back starts a new session, and must not find what the old one left.
+        self._lifetimes.end_if_expired(session_id, now)
+        return None
 
     def put(self, session: Session, *, expected_version: int | None) -> Session:
         with self._lock:
@@ -33,8 +51,11 @@ class MemorySessionStore:
                 )
             stored = session.with_version((expected_version or 0) + 1)
             self._sessions[session.id] = stored
+            self._lifetimes.touch(session.id, stored.expires_at)
             return stored
 
     def delete(self, session_id: str) -> None:
-        with self._lock:
-            self._sessions.pop(session_id, None)
+        self._lifetimes.end(session_id)
+
+    def _forget(self, session_id: str) -> None:
+        self._sessions.pop(session_id, None)

@@ -19,7 +19,16 @@ class SqliteResponseCache:
         data = json.loads(str(rows[0][0]))
         return CachedResponse.from_dict(data)
 
-    def put(self, key: str, response: CachedResponse, *, expires_at: float) -> None:
+    def put(
+        self,
+        key: str,
+        response: CachedResponse,
+        *,
+        expires_at: float,
+        session_id: str | None = None,
+    ) -> None:
+        # An entry lives until its expiry here; ``session_id`` matters only to a store that
+        # frees a session's data when the session ends (the memory one).
         data = json.dumps(
             response.to_dict(),
             separators=(",", ":"),

@@ -23,7 +23,7 @@ of reading every row's metadata on each search.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, cast
 
@@ -138,6 +138,12 @@ class VectorIndex:
         self._spill_lock = threading.Lock()
         self._sessions: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
         self._session_codes: dict[str, int] = {}
+        # Rows held per session code, so a session whose rows all went is forgotten too.
+        self._session_rows: dict[int, int] = {}
+        self._session_names: dict[int, str] = {}
+        self._next_session_code = 0
+        # Slots of the row file whose rows were removed, reused before the file grows.
+        self._free_slots: list[int] = []
 
     def __len__(self) -> int:
         return self._size
@@ -170,6 +176,7 @@ class VectorIndex:
             return
         self._store(at, row[None, :], None)
         self.metadata[at] = metadata
+        self._release_session(int(self._sessions[at]))
         self._sessions[at] = self._session_code(metadata)
 
     def extend(
@@ -240,6 +247,13 @@ class VectorIndex:
         for n in np.flatnonzero(held).tolist():
             spill.write(int(self._offset[start + n]), rows[n])
         fresh = np.flatnonzero(~held)
+        reused = min(len(self._free_slots), fresh.shape[0])
+        for n in fresh[:reused].tolist():
+            slot = self._free_slots.pop()
+            spill.write(slot, rows[n])
+            self._offset[start + n] = slot
+            self._source[start + n] = number
+        fresh = fresh[reused:]
         if fresh.shape[0]:
             at = fresh + start
             self._offset[at] = spill.append(rows[fresh])
@@ -268,10 +282,74 @@ class VectorIndex:
         self._sessions = _grown(self._sessions, capacity, self._size)
 
     def _session_code(self, metadata: Mapping[str, Any]) -> int:
+        """The code of the row's session, counted as holding one more row."""
         session = metadata.get("session_id")
         if not isinstance(session, str):
             return _NO_SESSION
-        return self._session_codes.setdefault(session, len(self._session_codes))
+        code = self._session_codes.get(session)
+        if code is None:
+            # A counter, not the map's size: codes of forgotten sessions are never reused.
+            code = self._session_codes[session] = self._next_session_code
+            self._session_names[code] = session
+            self._session_rows[code] = 0
+            self._next_session_code += 1
+        self._session_rows[code] += 1
+        return code
+
+    def _release_session(self, code: int) -> None:
+        """One row fewer for the session ``code``; a session with none left is forgotten."""
+        if code == _NO_SESSION:
+            return
+        left = self._session_rows[code] - 1
+        if left:
+            self._session_rows[code] = left
+            return
+        del self._session_rows[code]
+        del self._session_codes[self._session_names.pop(code)]
+
+    # -- removing
+
+    def remove(self, item_ids: Iterable[str]) -> int:
+        """Remove the rows of these ids (ids not held are skipped); how many went.
+
+        The last row moves into each hole, so a removal costs O(rows removed) and rows do not
+        keep their order. The row file's slot of a removed row is reused by a later add.
+        Not safe beside a search: callers hold the lock their searches take.
+        """
+        removed = 0
+        for item_id in item_ids:
+            at = self.positions.pop(item_id, None)
+            if at is None:
+                continue
+            self._release_session(int(self._sessions[at]))
+            if self._spill is not None and self._source[at] == self._sources.index(self._spill):
+                self._free_slots.append(int(self._offset[at]))
+            last = self._size - 1
+            if at != last:
+                for array in self._row_arrays():
+                    array[at] = array[last]
+                moved = self.ids[last]
+                self.ids[at] = moved
+                self.metadata[at] = self.metadata[last]
+                self.positions[moved] = at
+            self.ids.pop()
+            self.metadata.pop()
+            self._size = last
+            removed += 1
+        return removed
+
+    def _row_arrays(self) -> tuple[npt.NDArray[Any], ...]:
+        """Every array with one entry per row, as this index's quantization holds them."""
+        if self.quantization == "none":
+            return (self._floats, self._sessions)
+        return (
+            self._codes,
+            self._inverse,
+            self._bounds,
+            self._source,
+            self._offset,
+            self._sessions,
+        )
 
     # -- searching
 

@@ -4,17 +4,33 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.adapters.vectors.index import Quantization, VectorIndex, normalised
 from mockmind.ports.vector_memory import VectorHit
 
+# An item: its namespace and id.
+_Item = tuple[str, str]
+
 
 class MemoryVectorMemory:
-    """One ``VectorIndex`` per namespace: float32 rows, or int8 codes."""
+    """One ``VectorIndex`` per namespace: float32 rows, or int8 codes.
 
-    def __init__(self, quantization: Quantization = "none") -> None:
+    With ``lifetimes`` (the memory backend's sessions), the items whose metadata names a
+    session are removed when that session ends, as its entities are.
+    """
+
+    def __init__(
+        self, quantization: Quantization = "none", lifetimes: SessionLifetimes | None = None
+    ) -> None:
         self._quantization: Quantization = quantization
         self._spaces: dict[str, VectorIndex] = {}
         self._lock = threading.Lock()
+        # Which items each session owns, kept only when sessions end (``lifetimes``).
+        self._owned: dict[str, set[_Item]] | None = None
+        self._owner: dict[_Item, str] = {}
+        if lifetimes is not None:
+            self._owned = {}
+            lifetimes.on_end(self.drop_session)
 
     def add(
         self, namespace: str, item_id: str, vector: Sequence[float], metadata: Mapping[str, Any]
@@ -30,6 +46,33 @@ class MemoryVectorMemory:
                     f"namespace {namespace!r} holds {space.dims}"
                 )
             space.put(item_id, row, dict(metadata))
+            if self._owned is not None:
+                self._own((namespace, item_id), metadata.get("session_id"))
+
+    def _own(self, item: _Item, session: object) -> None:
+        owned = self._owned
+        assert owned is not None  # only called when sessions end
+        before = self._owner.pop(item, None)
+        if before is not None:
+            mine = owned[before]
+            mine.discard(item)
+            if not mine:
+                del owned[before]
+        if isinstance(session, str):
+            self._owner[item] = session
+            owned.setdefault(session, set()).add(item)
+
+    def drop_session(self, session_id: str) -> None:
+        """Remove the items of ``session_id`` (a session that ended) from every namespace."""
+        with self._lock:
+            if self._owned is None:
+                return
+            by_namespace: dict[str, list[str]] = {}
+            for namespace, item_id in self._owned.pop(session_id, ()):
+                del self._owner[(namespace, item_id)]
+                by_namespace.setdefault(namespace, []).append(item_id)
+            for namespace, ids in by_namespace.items():
+                self._spaces[namespace].remove(ids)
 
     def search(
         self,

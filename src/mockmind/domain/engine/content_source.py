@@ -82,7 +82,7 @@ class ContentSource:
         if reason:
             response.headers["X-Mockmind-Fallback-Reason"] = header_safe(reason)
         if use_cache and source != "fallback":
-            self._store(key, plan, body, response)
+            self._store(key, plan, body, response, ex.session.id if ex.session else None)
         return response
 
     async def entity_content(self, ex: Exchange, action: ResourceAction) -> dict[str, Any] | None:
@@ -147,7 +147,14 @@ class ContentSource:
         logger.warning("falling back to the offline generator: %s", reason)
         return self._answers.generate(plan, key), "fallback", reason
 
-    def _store(self, key: str, plan: ResponsePlan, body: Any, response: MockResponse) -> None:
+    def _store(
+        self,
+        key: str,
+        plan: ResponsePlan,
+        body: Any,
+        response: MockResponse,
+        session_id: str | None,
+    ) -> None:
         expires_at = self._clock.now() + self._settings.cache_ttl_seconds
         entry = CachedResponse(
             plan.status,
@@ -157,7 +164,7 @@ class ContentSource:
             response.encoded() if response.body_kind == "json" else None,
         )
         try:
-            self._cache.put(key, entry, expires_at=expires_at)
+            self._cache.put(key, entry, expires_at=expires_at, session_id=session_id)
         except StoreError as exc:
             # An answer too big for the store is still an answer; it is just not cached.
             logger.warning("response not cached: %s", exc)
