@@ -33,6 +33,7 @@ BENCHMARKS = [
     "cost",
     "profiling",
     "quantization",
+    "many_writers",
 ]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}
