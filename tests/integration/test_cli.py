@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from mockmind.adapters.aws.provisioning import create_table
 from tests.integration.two_servers import hammer, session_client, shop_config
+from tests.support.aws import aws_client, unique_name
 from tests.support.mockmind_server import stop_server
 from tests.support.network import free_port
 from tests.support.paths import EXAMPLES, FIXTURES
@@ -216,11 +218,14 @@ def _sockets(pid: int) -> int:
 
 
 @contextmanager
-def _workers_server(config: Path, workers: int) -> Iterator[tuple[str, list[int]]]:
+def _workers_server(
+    config: Path, workers: int, extra_env: dict[str, str]
+) -> Iterator[tuple[str, list[int]]]:
     """`serve --workers N` of ``config``: its URL and its workers' pids, once all started."""
     port = free_port()
     log_path = config.parent / "serve.log"
     env = {k: v for k, v in os.environ.items() if k not in {"MOCKMIND_CONFIG", "MOCKMIND_STORAGE"}}
+    env.update(extra_env)
     command = [sys.executable, "-m", "mockmind.cli", "serve", "--config", str(config)]
     with ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))
@@ -242,10 +247,34 @@ def _workers_server(config: Path, workers: int) -> Iterator[tuple[str, list[int]
         yield f"http://127.0.0.1:{port}", pids
 
 
+# Creates per client thread: moto answers one DynamoDB request at a time, and slowly.
+_WORKER_CREATES = {"sqlite": 50, "aws": 10}
+
+
+@pytest.fixture(params=["sqlite", "aws"])
+def shared_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
+    """A store workers share: its name, the config's ``storage`` and the server's environment."""
+    backend = str(request.param)
+    if backend == "sqlite":
+        yield backend, {"backend": "sqlite", "sqlite_path": str(tmp_path / "s.db")}, {}
+        return
+    endpoint = request.getfixturevalue("moto_endpoint")
+    client = aws_client("dynamodb", endpoint)
+    table = unique_name("workers")
+    create_table(client, table)
+    yield backend, {"backend": "aws", "table": table}, {"AWS_ENDPOINT_URL": endpoint}
+    client.delete_table(TableName=table)
+
+
 @pytest.mark.slow
-def test_serve_with_two_workers_on_sqlite_loses_no_write(tmp_path: Path) -> None:
-    config = shop_config(tmp_path, {"backend": "sqlite", "sqlite_path": str(tmp_path / "s.db")})
-    with _workers_server(config, 2) as (url, pids):
+def test_serve_with_two_workers_on_a_shared_store_loses_no_write(
+    shared_store: tuple[str, dict[str, Any], dict[str, str]], tmp_path: Path
+) -> None:
+    backend, storage, env = shared_store
+    config = shop_config(tmp_path, storage)
+    with _workers_server(config, 2, env) as (url, pids):
         assert len(pids) == 2
         # Both workers take connections: each holds sockets of its own for them.
         before = {pid: _sockets(pid) for pid in pids}
@@ -267,11 +296,11 @@ def test_serve_with_two_workers_on_sqlite_loses_no_write(tmp_path: Path) -> None
             body = {"product_id": product["id"], "quantity": quantity}
             return client.post("/cart/items", json=body)
 
-        run = hammer((url, url), session_id, 4, 50, add)
+        run = hammer((url, url), session_id, 4, _WORKER_CREATES[backend], add)
         with session_client(url, session_id) as client:
             cart = client.get("/cart").json()
 
-    assert run.statuses == {201: 200}
+    assert run.statuses == {201: 4 * _WORKER_CREATES[backend]}
     created = [answer.json() for answer in run.answers]
     assert sorted(item["id"] for item in cart["items"]) == sorted(item["id"] for item in created)
     expected = round(sum(item["price"] * item["quantity"] for item in created), 2)
