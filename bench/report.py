@@ -223,7 +223,8 @@ def bench_env(**extra: str) -> dict[str, str]:
         {
             "MOCKMIND_LLM_PROVIDER": "offline",
             "MOCKMIND_STORAGE": "memory",
-            "PYTHONPATH": str(ROOT),
+            # This checkout's code, whichever one the virtualenv installed (editable).
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         }
     )
     env.update(extra)

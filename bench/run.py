@@ -34,6 +34,7 @@ BENCHMARKS = [
     "profiling",
     "quantization",
     "memory_churn",
+    "many_writers",
 ]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}

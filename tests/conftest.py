@@ -16,13 +16,12 @@ more examples. tests/test_markers.py collects the whole suite and checks the lay
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.support.atomic_moto import atomic_call_action
 from tests.support.aws import AWS_REGION
 
 _TESTS = Path(__file__).resolve().parent
@@ -78,19 +77,8 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def _atomic_dynamodb_requests(patch: pytest.MonkeyPatch) -> None:
-    """One DynamoDB request at a time in the moto server, as DynamoDB makes each one atomic.
-
-    moto checks a write's condition, then writes, and its server threads interleave: two
-    conditional writes of one item could both pass (and two ADDs return one value), which
-    DynamoDB never allows. Tests of racing writers would then see moto's race, not ours.
-    """
+    """One DynamoDB request at a time in the moto server, as DynamoDB makes each one atomic
+    (tests/support/atomic_moto.py says why)."""
     from moto.dynamodb.responses import DynamoHandler
 
-    lock = threading.Lock()
-    call_action = DynamoHandler.call_action
-
-    def one_at_a_time(self: DynamoHandler) -> Any:
-        with lock:
-            return call_action(self)
-
-    patch.setattr(DynamoHandler, "call_action", one_at_a_time)
+    patch.setattr(DynamoHandler, "call_action", atomic_call_action(DynamoHandler.call_action))

@@ -13,8 +13,9 @@ from mockmind import __version__
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
-from mockmind.app.environment import read_environment
+from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.logging import configure_logging
+from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
 
@@ -47,8 +48,20 @@ def main() -> None:
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes; more than one needs storage sqlite or aws (a store they share).",
+)
 def serve(
-    config_file: str | None, openapi: str | None, host: str, port: int, log_level: str
+    config_file: str | None,
+    openapi: str | None,
+    host: str,
+    port: int,
+    log_level: str,
+    workers: int,
 ) -> None:
     """Serve the mock API over HTTP."""
     # uvicorn ships with the `serve` extra, not in the Lambda layer.
@@ -57,13 +70,31 @@ def serve(
     configure_logging(log_level)
     env = read_environment()
     with _exit_on_error():
-        container = build(load(config_file, openapi, env), env=env)
+        loaded = load(config_file, openapi, env)
+        check_workers(workers, loaded, env)
+        # With workers too: a bad config ends the command here, and the seeds are written once.
+        container = build(loaded, env=env)
+    processes = f" in {workers} worker processes" if workers > 1 else ""
     click.echo(
-        f"mockmind {__version__} serving {container.api.summary()} on http://{host}:{port}",
+        f"mockmind {__version__} serving {container.api.summary()} on http://{host}:{port}"
+        f"{processes}",
         err=True,
     )
+    if workers == 1:
+        uvicorn.run(
+            create_app(container),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=log_level == "debug",
+        )
+        return
+    del container  # each worker builds its own
+    hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
     uvicorn.run(
-        create_app(container),
+        WORKER_APP,
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_level=log_level,

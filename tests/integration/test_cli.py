@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from mockmind.adapters.aws.provisioning import create_table
+from tests.integration.two_servers import hammer, session_client, shop_config
+from tests.support.aws import aws_client, unique_name
 from tests.support.mockmind_server import stop_server
 from tests.support.network import free_port
 from tests.support.paths import EXAMPLES, FIXTURES
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # PYTHONPATH is kept, so that a checkout's tests run that checkout's code.
+    kept = {name: os.environ[name] for name in ("PYTHONPATH",) if name in os.environ}
     return subprocess.run(
         [sys.executable, "-m", "mockmind.cli", *args],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=cwd,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **kept},
         check=False,
     )
 
@@ -164,3 +175,135 @@ def test_serve_an_openapi_document_alone(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/nowhere", timeout=5).status_code == 404
     finally:
         stop_server(process)
+
+
+# --------------------------------------------------------------------------- serve --workers
+
+
+def test_serve_refuses_several_workers_on_the_memory_backend() -> None:
+    result = _run("serve", "--config", str(EXAMPLES / "shop" / "mockmind.yaml"), "--workers", "4")
+    assert result.returncode == 1
+    assert (
+        "storage.backend: --workers 4 needs a shared store: the memory backend keeps sessions "
+        "in one process (use storage.backend: sqlite or aws)"
+    ) in result.stderr
+    assert "serving" not in result.stderr  # refused before anything started
+
+
+def test_serve_refuses_zero_workers() -> None:
+    result = _run("serve", "--config", str(EXAMPLES / "shop" / "mockmind.yaml"), "--workers", "0")
+    assert result.returncode == 2
+    assert "Invalid value for '--workers': 0 is not in the range x>=1" in result.stderr
+
+
+def _worker_pids(parent: int) -> list[int]:
+    """The parent's children that multiprocessing spawned to run a worker (not its helpers,
+    such as the resource tracker)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def _sockets(pid: int) -> int:
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:
+            continue  # closed since listed
+    return count
+
+
+@contextmanager
+def _workers_server(
+    config: Path, workers: int, extra_env: dict[str, str]
+) -> Iterator[tuple[str, list[int]]]:
+    """`serve --workers N` of ``config``: its URL and its workers' pids, once all started."""
+    port = free_port()
+    log_path = config.parent / "serve.log"
+    env = {k: v for k, v in os.environ.items() if k not in {"MOCKMIND_CONFIG", "MOCKMIND_STORAGE"}}
+    env.update(extra_env)
+    command = [sys.executable, "-m", "mockmind.cli", "serve", "--config", str(config)]
+    with ExitStack() as stack:
+        log = stack.enter_context(log_path.open("wb"))
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        stack.callback(stop_server, process)
+        deadline = time.monotonic() + 60
+        while log_path.read_text().count("Application startup complete.") < workers:
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        started = re.findall(r"Started server process \[(\d+)\]", log_path.read_text())
+        pids = _worker_pids(process.pid)
+        assert sorted(pids) == sorted(int(pid) for pid in started)
+        yield f"http://127.0.0.1:{port}", pids
+
+
+# Creates per client thread: moto answers one DynamoDB request at a time, and slowly.
+_WORKER_CREATES = {"sqlite": 50, "aws": 10}
+
+
+@pytest.fixture(params=["sqlite", "aws"])
+def shared_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
+    """A store workers share: its name, the config's ``storage`` and the server's environment."""
+    backend = str(request.param)
+    if backend == "sqlite":
+        yield backend, {"backend": "sqlite", "sqlite_path": str(tmp_path / "s.db")}, {}
+        return
+    endpoint = request.getfixturevalue("moto_endpoint")
+    client = aws_client("dynamodb", endpoint)
+    table = unique_name("workers")
+    create_table(client, table)
+    yield backend, {"backend": "aws", "table": table}, {"AWS_ENDPOINT_URL": endpoint}
+    client.delete_table(TableName=table)
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_on_a_shared_store_loses_no_write(
+    shared_store: tuple[str, dict[str, Any], dict[str, str]], tmp_path: Path
+) -> None:
+    backend, storage, env = shared_store
+    config = shop_config(tmp_path, storage)
+    with _workers_server(config, 2, env) as (url, pids):
+        assert len(pids) == 2
+        # Both workers take connections: each holds sockets of its own for them.
+        before = {pid: _sockets(pid) for pid in pids}
+        with ExitStack() as clients:
+            for _ in range(16):
+                client = clients.enter_context(httpx.Client(base_url=url, timeout=30))
+                assert client.get("/__mockmind/health").status_code == 200
+            taken = {pid: _sockets(pid) - before[pid] for pid in pids}
+        assert sum(taken.values()) == 16
+        assert all(count >= 1 for count in taken.values()), taken
+
+        with httpx.Client(base_url=url, timeout=30) as client:
+            products: list[dict[str, Any]] = client.get("/products?limit=12").json()
+        session_id = f"workers-{uuid.uuid4().hex}"
+
+        def add(client: httpx.Client, thread: int, number: int) -> httpx.Response:
+            product = products[(thread * 7 + number) % len(products)]
+            quantity = 1 + (thread + number) % 5
+            body = {"product_id": product["id"], "quantity": quantity}
+            return client.post("/cart/items", json=body)
+
+        run = hammer((url, url), session_id, 4, _WORKER_CREATES[backend], add)
+        with session_client(url, session_id) as client:
+            cart = client.get("/cart").json()
+
+    assert run.statuses == {201: 4 * _WORKER_CREATES[backend]}
+    created = [answer.json() for answer in run.answers]
+    assert sorted(item["id"] for item in cart["items"]) == sorted(item["id"] for item in created)
+    expected = round(sum(item["price"] * item["quantity"] for item in created), 2)
+    assert cart["total"] == pytest.approx(expected, abs=0.005)
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), "a worker outlived `serve`"

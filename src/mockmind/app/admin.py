@@ -99,4 +99,6 @@ def _health(container: Container) -> dict[str, Any]:
         # provider (with its circuit breaker), embeddings and costs; never a key.
         **container.llm.health(),
         "session_tracking": container.config.intelligent_behavior.session_tracking.method,
+        # This process's lost write races: with several processes on one store, each its own.
+        "write_races": container.engine.races.as_dict(),
     }

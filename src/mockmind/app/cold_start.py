@@ -34,8 +34,14 @@ def load(
     ``env`` defaults to the process's environment, read now.
     """
     environment = read_environment() if env is None else as_environment(env)
-    path = find_config_file(config_file, environment.variables)
-    loaded = load_config(path, environment.variables) if path else LoadedConfig(MockmindConfig())
+    return load_file(find_config_file(config_file, environment.variables), openapi, environment)
+
+
+def load_file(
+    path: Path | None, openapi: str | os.PathLike[str] | None, env: Environment
+) -> LoadedConfig:
+    """The config in ``path`` (None: no file, every default), ``openapi`` over its document."""
+    loaded = load_config(path, env.variables) if path else LoadedConfig(MockmindConfig())
     if openapi is not None:
         spec = Path(openapi).resolve()
         loaded = LoadedConfig(

@@ -5,6 +5,9 @@ Lambda handler, the CLI) call it and hand the result down; everything below them
 ``Environment``. Empty variables count as unset, as the template sets some to "" (a parameter
 left at its default). boto3 still reads its own variables (credentials, profile): that is the
 SDK's business, not the app's.
+
+``hand_to_workers`` is the one writer: ``serve --workers`` passes what its worker processes
+need (``MOCKMIND_WORKER``) in the environment they inherit.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Literal
 AwsService = Literal["dynamodb", "s3", "secretsmanager"]
 
 DEFAULT_VECTOR_PREFIX = "vectors/"
+WORKER_VARIABLE = "MOCKMIND_WORKER"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Environment:
     service_endpoints: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     ollama_host: str | None = None  # OLLAMA_HOST
     log_level: str | None = None  # POWERTOOLS_LOG_LEVEL
+    # MOCKMIND_WORKER: what `serve --workers` hands each worker process (app/workers.py).
+    worker: str | None = None
 
     @classmethod
     def from_mapping(cls, source: Mapping[str, str]) -> Environment:
@@ -70,6 +76,7 @@ class Environment:
             service_endpoints=MappingProxyType(services),
             ollama_host=get("OLLAMA_HOST"),
             log_level=get("POWERTOOLS_LOG_LEVEL"),
+            worker=get(WORKER_VARIABLE),
         )
 
     def get(self, name: str) -> str | None:
@@ -85,6 +92,12 @@ class Environment:
 def read_environment() -> Environment:
     """The process's environment, now. Call it once, at an entry point."""
     return Environment.from_mapping(os.environ)
+
+
+def hand_to_workers(value: str) -> None:
+    """Set ``MOCKMIND_WORKER`` in this process's environment, which the worker processes it
+    starts inherit: uvicorn spawns them afresh, so nothing else of this process reaches them."""
+    os.environ[WORKER_VARIABLE] = value
 
 
 def as_environment(env: Environment | Mapping[str, str]) -> Environment:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mockmind.app.environment import Environment, as_environment, read_environment
+from mockmind.app.environment import (
+    WORKER_VARIABLE,
+    Environment,
+    as_environment,
+    hand_to_workers,
+    read_environment,
+)
 
 
 def test_variables_become_settings() -> None:
@@ -75,3 +81,13 @@ def test_the_variables_are_a_read_only_copy() -> None:
 def test_read_environment_reads_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOCKMIND_TABLE", "from-process")
     assert read_environment().table == "from-process"
+
+
+def test_what_serve_hands_its_workers_is_in_their_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Set first, so that the test's end puts the variable back as it was.
+    monkeypatch.setenv(WORKER_VARIABLE, "")
+    assert read_environment().worker is None
+    hand_to_workers('{"config_file": null}')
+    assert read_environment().worker == '{"config_file": null}'

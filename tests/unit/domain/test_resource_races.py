@@ -108,6 +108,10 @@ def test_a_patch_that_lost_a_race_is_applied_over_the_winners_write(
     patched = _patch(service, order["id"], {"c": 3})
     assert {k: patched[k] for k in "abc"} == {"a": 1, "b": 2, "c": 3}
     assert _stored(service, ORDERS, order["id"]) == patched
+    assert service.races.as_dict() == {
+        "entity": {"retried": 1, "given_up": 0},
+        "session": {"retried": 0, "given_up": 0},
+    }
 
 
 def test_a_change_is_decided_again_on_the_fresh_read(
@@ -151,6 +155,8 @@ def test_a_write_that_loses_every_race_is_answered_409_and_writes_nothing(
     stored = _stored(service, ORDERS, order["id"])
     assert "mine" not in stored
     assert stored["n"] == WRITE_ATTEMPTS
+    # Every turn after the first followed a lost race; the last loss gave the write up.
+    assert service.races.as_dict()["entity"] == {"retried": WRITE_ATTEMPTS - 1, "given_up": 1}
 
 
 def test_a_create_that_finds_its_id_taken_takes_the_next_number(
@@ -160,6 +166,7 @@ def test_a_create_that_finds_its_id_taken_takes_the_next_number(
     store.before_create.append(lambda: store.put("s1", "tickets", taken, expires_at=None))
     created = _create(service, NUMBERED, {"by": "me"})
     assert created["id"] == 2
+    assert service.races.as_dict()["entity"] == {"retried": 1, "given_up": 0}
     assert _stored(service, NUMBERED, 1)["by"] == "someone else"
     assert _stored(service, NUMBERED, 2)["by"] == "me"
 
@@ -233,6 +240,7 @@ def test_a_session_save_that_lost_races_is_retried(monkeypatch: pytest.MonkeyPat
     saved = app.sessions.get("s-1", now=time.time())
     assert saved is not None
     assert [i.path for i in saved.history] == ["/anything"]
+    assert app.engine.races.as_dict()["session"] == {"retried": 2, "given_up": 0}
 
 
 def test_a_session_that_cannot_be_saved_is_answered_503(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,3 +256,14 @@ def test_a_session_that_cannot_be_saved_is_answered_503(monkeypatch: pytest.Monk
     body = json.loads(response.encoded())
     assert body["title"] == "Service Unavailable"
     assert "session s-1" in body["detail"]
+    assert app.engine.races.as_dict()["session"] == {
+        "retried": WRITE_ATTEMPTS - 1,
+        "given_up": 1,
+    }
+
+
+def test_the_engine_counts_on_its_worlds_tally() -> None:
+    """One tally per process: the entity writes' and the session saves' lost races together,
+    which is what the health route shows."""
+    app = build(parse_config(CONFIG, env={}), env={})
+    assert app.engine.races is app.engine.world.resources.races

@@ -43,18 +43,32 @@ CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache (expires_at);
 """
 
 
+# How long a write waits for another process's write to finish before it fails. Writes are
+# short (a few rows); with `serve --workers N` at most N wait at once, one per process.
+_BUSY_TIMEOUT_SECONDS = 5.0
+
+
 class SqliteDatabase:
     """One connection shared by the stores, serialised by a lock.
 
-    WAL mode lets another process (an inspecting CLI, a second server) read while we write.
+    Several processes may open one file (`serve --workers`, a second server, an inspecting
+    CLI): WAL mode lets them read while one writes, every write transaction takes the write
+    lock when it begins (``BEGIN IMMEDIATE``, so two never deadlock upgrading a read), and a
+    process that finds the lock taken waits up to ``_BUSY_TIMEOUT_SECONDS`` for it.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         try:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            # The busy timeout is set at connect, so it covers the journal mode and the schema
+            # below too: processes starting together on a new file wait for each other there.
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=_BUSY_TIMEOUT_SECONDS,
+                check_same_thread=False,
+                isolation_level=None,
+            )
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA busy_timeout=5000")
             # In WAL mode NORMAL cannot corrupt the file; it syncs at checkpoints instead of on
             # every commit, which took three times as long as the rest of a request (a create
             # commits a counter, an entity and a session). A power cut may lose the last writes.

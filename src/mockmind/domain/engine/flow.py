@@ -66,7 +66,10 @@ class MockEngine:
         self.world = world
         self._clock = clock
         self._memory = memory
-        self._sessions = SessionKeeper(sessions, settings, world.auth)
+        # Lost races of this process's writes: entities' and, counted on the same tally,
+        # sessions' saves.
+        self.races = world.resources.races
+        self._sessions = SessionKeeper(sessions, settings, world.auth, self.races)
         self._routes = RoutePlanner(world)
         answers = Answers(api, generator)
         self._content = ContentSource(

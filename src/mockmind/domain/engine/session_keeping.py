@@ -11,7 +11,7 @@ from mockmind.domain.engine.settings import EngineSettings
 from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes
-from mockmind.domain.resources.races import WRITE_ATTEMPTS, tries
+from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
 from mockmind.ports.session_store import SessionStore
 
@@ -22,11 +22,16 @@ _SAVE_ATTEMPTS = WRITE_ATTEMPTS
 
 class SessionKeeper:
     def __init__(
-        self, store: SessionStore, settings: EngineSettings, auth: TokenIssuer | None
+        self,
+        store: SessionStore,
+        settings: EngineSettings,
+        auth: TokenIssuer | None,
+        races: RaceTally,
     ) -> None:
         self._store = store
         self._settings = settings
         self._auth = auth
+        self._races = races
 
     def open(self, request: MockRequest, now: float) -> tuple[Session | None, bool]:
         """The request's session and whether it is new; None when sessions are not tracked."""
@@ -85,7 +90,7 @@ class SessionKeeper:
                 authenticated=changes.authenticated,
             )
 
-        save_with_retry(self._store, session, is_new, update, now)
+        save_with_retry(self._store, session, is_new, update, now, self._races)
         return interaction
 
     def _blank(self, session_id: str, now: float) -> Session:
@@ -99,12 +104,13 @@ def save_with_retry(
     is_new: bool,
     update: Callable[[Session], Session],
     now: float,
+    races: RaceTally,
 ) -> Session:
     """Optimistic locking: on a lost race, re-read and re-apply the change (after a short
     random pause, so racing savers fall out of step)."""
     current: Session = session
     expected: int | None = None if is_new else session.version
-    for turn in tries():
+    for turn in tries(races, "session"):
         if turn:
             fresh = store.get(session.id, now=now)
             current, expected = (fresh, fresh.version) if fresh else (session, None)
@@ -112,6 +118,7 @@ def save_with_retry(
             return store.put(update(current), expected_version=expected)
         except VersionConflict:
             continue
+    races.count_give_up("session")
     raise VersionConflict(
         f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
     )

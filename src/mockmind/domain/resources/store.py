@@ -30,7 +30,7 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.ids import new_id, next_sequence
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
-from mockmind.domain.resources.races import retried
+from mockmind.domain.resources.races import RaceTally, retried
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
 from mockmind.domain.resources.specs import (
     META_COLLECTION,
@@ -62,8 +62,12 @@ class ResourceService:
         *,
         entity_ttl_seconds: float,
         on_write: Sequence[WriteHook] = (),
+        races: RaceTally | None = None,
     ) -> None:
         self._resolve = resolve
+        # Lost races of this process's writes; the engine counts its session saves here too,
+        # so that one tally covers the process (the health route shows it).
+        self.races = races or RaceTally()
         self.specs = dict(specs)
         self._by_name: dict[str, ResourceSpec] = {}
         for spec in self.specs.values():
@@ -204,7 +208,7 @@ class ResourceService:
                 ctx.seen[spec.name].append((stored, stored.version))
             return entity
 
-        entity = retried(attempt, f"a new {singular(spec.name)}")
+        entity = retried(attempt, f"a new {singular(spec.name)}", self.races)
         for name in spec.clears:
             self.clear(ctx, name)
         return entity
@@ -226,6 +230,7 @@ class ResourceService:
         entity, _ = retried(
             lambda: self._read(ctx, spec, entity_id, parent_id, generated),
             f"{singular(spec.name)} {entity_id}",
+            self.races,
         )
         return entity
 
@@ -330,7 +335,7 @@ class ResourceService:
             )
             return entity
 
-        return retried(attempt, _naming(spec, action.entity_id))
+        return retried(attempt, _naming(spec, action.entity_id), self.races)
 
     def delete(self, ctx: ResourceContext, action: ResourceAction) -> dict[str, Any]:
         spec = action.spec
@@ -354,7 +359,7 @@ class ResourceService:
             self._write_over(ctx, spec, own.version if own else None, tombstone)
             return record
 
-        deleted = retried(attempt, _naming(spec, action.entity_id))
+        deleted = retried(attempt, _naming(spec, action.entity_id), self.races)
         for child in self.specs.values():
             if child.parent == spec.name:
                 for entity in self._records(ctx, child):
@@ -381,7 +386,7 @@ class ResourceService:
                 continue
 
     def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]:
-        entity, _ = retried(lambda: self._singleton(ctx, spec), singular(spec.name))
+        entity, _ = retried(lambda: self._singleton(ctx, spec), singular(spec.name), self.races)
         return entity
 
     def _singleton(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[dict[str, Any], _Read]:

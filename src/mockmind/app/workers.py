@@ -1,0 +1,108 @@
+"""``mockmind serve --workers N``: N uvicorn worker processes, each building its own app.
+
+uvicorn starts its workers as new processes (spawn) and finds the app in each by an import
+string: no app object of the parent reaches them. So the parent checks the config and builds
+it once (a bad config ends the command with its message and exit code, as with one process,
+and the shared seed set is written before any worker starts), then hands the workers what to
+load in ``MOCKMIND_WORKER``; ``worker_app``, the factory uvicorn calls in each worker, builds
+the app from it.
+
+Workers share nothing in memory, so their sessions and entities must live in a store they all
+reach: the sqlite or aws backend. The memory backend is refused before any worker starts.
+What stays per worker: the LLM cost tracker and circuit breaker, the write-race tally in
+health, and (on sqlite) the vector store's in-memory index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mockmind.app.adapter_choice import choose_storage
+from mockmind.app.api import MockmindApp, create_app
+from mockmind.app.bootstrap import build
+from mockmind.app.cold_start import load_file
+from mockmind.app.environment import WORKER_VARIABLE, Environment, read_environment
+from mockmind.app.logging import configure_logging
+from mockmind.config import LoadedConfig
+from mockmind.domain.errors import ConfigError, ConfigIssue
+
+# What uvicorn imports in each worker (with factory=True: it calls it for the app).
+WORKER_APP = "mockmind.app.workers:worker_app"
+
+
+class WorkerSettings(BaseModel):
+    """What a worker needs to build the app the parent checked, as JSON in the environment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The config file the parent loaded, absolute; None: it had none (every default).
+    config_file: str | None
+    # ``--openapi``, absolute: it overrides the config's document.
+    openapi: str | None
+    log_level: str
+
+    @classmethod
+    def of(cls, loaded: LoadedConfig, openapi: str | None, log_level: str) -> WorkerSettings:
+        return cls(
+            config_file=str(loaded.source.resolve()) if loaded.source else None,
+            openapi=str(Path(openapi).resolve()) if openapi else None,
+            log_level=log_level,
+        )
+
+
+def check_workers(workers: int, loaded: LoadedConfig, env: Environment) -> None:
+    """A ConfigError when ``workers`` processes would each keep their own sessions.
+
+    The backend is chosen as the app chooses it (``MOCKMIND_STORAGE``, else the config).
+    """
+    if workers == 1 or choose_storage(loaded.config, env) != "memory":
+        return
+    reason = (
+        f"--workers {workers} needs a shared store: the memory backend keeps sessions in one "
+        "process"
+    )
+    if env.storage is not None:
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "",
+                    f"{reason} (set MOCKMIND_STORAGE to sqlite or aws)",
+                    source="MOCKMIND_STORAGE",
+                )
+            ]
+        )
+    message = f"{reason} (use storage.backend: sqlite or aws)"
+    if "backend" in loaded.config.storage.model_fields_set:
+        raise ConfigError([loaded.issue(("storage", "backend"), message)])
+    source = str(loaded.source) if loaded.source else None
+    raise ConfigError([ConfigIssue("storage.backend", message, source=source)])
+
+
+def worker_app() -> MockmindApp:
+    """The app of one worker process: the config ``serve --workers`` handed over, built here."""
+    env = read_environment()
+    settings = _settings(env)
+    configure_logging(settings.log_level)
+    config_file = Path(settings.config_file) if settings.config_file else None
+    return create_app(build(load_file(config_file, settings.openapi, env), env=env))
+
+
+def _settings(env: Environment) -> WorkerSettings:
+    if env.worker is None:
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "",
+                    "is unset: worker_app serves the workers of `mockmind serve --workers N`",
+                    source=WORKER_VARIABLE,
+                )
+            ]
+        )
+    try:
+        return WorkerSettings.model_validate_json(env.worker)
+    except ValidationError as exc:
+        message = f"is not what `serve` hands its workers: {exc}"
+        issue = ConfigIssue("", message, source=WORKER_VARIABLE)
+        raise ConfigError([issue]) from exc
