@@ -16,7 +16,9 @@ and classes the issue's list does not have:
   E  another 5xx
   S  a stateful check: use_after_free (a deleted resource still answers) or
      ensure_resource_availability (a created resource is not found)
-  X  schemathesis could not test (its own error, a time-out): not a verdict on the server
+  X  schemathesis could not test (its own error, a time-out), or the request it sent was not
+     valid (a value its resource pool reused from an earlier answer, which the parameter's
+     schema refuses): not a verdict on the server
 Prism's answers carry no source header: a schema failure on a 2xx is put in 5 (generated) or 6
 (when the document has an example there the server may have served); the table says "5/6".
 """
@@ -71,6 +73,8 @@ class Failure:
     message: str
     operation: str
     answer: Answer | None
+    # Parameters (``path.id``) whose values schemathesis drew from an earlier answer.
+    drawn: tuple[str, ...] = ()
 
 
 def classify(failure: Failure) -> tuple[str, str]:
@@ -91,7 +95,7 @@ def classify(failure: Failure) -> tuple[str, str]:
             return "3", "an operation without responses answers 500"
         return "E", f"{status} {_normalise(detail)}"
     if check == "status_code_conformance":
-        return _undocumented_status(answer)
+        return _undocumented_status(answer, failure.drawn)
     if check == "response_schema_conformance":
         reason = _schema_reason(failure.message)
         if status >= 400 and (answer.source == "rule" or _is_problem(answer)):
@@ -102,10 +106,14 @@ def classify(failure: Failure) -> tuple[str, str]:
     return "?", f"{check}: {_first_line(failure.message)}"
 
 
-def _undocumented_status(answer: Answer) -> tuple[str, str]:
+def _undocumented_status(answer: Answer, drawn: tuple[str, ...]) -> tuple[str, str]:
     status = answer.status
     detail = _detail(answer)
     if status in REQUEST_VALIDATION:
+        refused = _refused_locations(answer)
+        if refused and drawn and all(_drawn_from(where, drawn) for where in refused):
+            names = ", ".join(sorted(refused))
+            return "X", f"a value schemathesis reused from an earlier answer is refused ({names})"
         return "1", f"{status} {_normalise(_validation_message(answer) or detail)}"
     if status == 404 and ("no operation matches" in detail or "NO_PATH_MATCHED" in answer.body):
         return "2", "404: no operation matches the path"
@@ -115,7 +123,28 @@ def _undocumented_status(answer: Answer) -> tuple[str, str]:
         if "declares no responses" in detail:
             return "3", "an operation without responses answers 500"
         return "E", f"{status} {_normalise(detail)}"
+    if detail.endswith("does not exist"):
+        # "pets 7 does not exist": the store's answer for an id it never saw, whatever the id.
+        return "4", f"{status} not documented (an unknown id: the store's answer)"
     return "4", f"{status} not documented ({_normalise(detail) or 'no detail'})"
+
+
+def _refused_locations(answer: Answer) -> list[str]:
+    """Where each validation error of the answer is (``path.id``, ``body.items[0]``)."""
+    problem = answer.problem()
+    found = []
+    for key in ("errors", "validation"):
+        errors = problem.get(key)
+        for error in errors if isinstance(errors, list) else []:
+            where = error.get("location", "") if isinstance(error, dict) else ""
+            if isinstance(where, list):
+                where = ".".join(str(part) for part in where)
+            found.append(str(where))
+    return found
+
+
+def _drawn_from(where: str, drawn: tuple[str, ...]) -> bool:
+    return any(where == d or where.startswith((d + ".", d + "[")) for d in drawn)
 
 
 def _detail(answer: Answer) -> str:
@@ -137,7 +166,7 @@ def _validation_message(answer: Answer) -> str:
             where = first.get("location", "")
             if isinstance(where, list):
                 where = ".".join(str(part) for part in where)
-            return f"{where}: {first.get('message', '')}"
+            return f"{where}: {_elide_subject(str(first.get('message', '')))}"
     return ""
 
 
@@ -149,7 +178,30 @@ def _schema_reason(message: str) -> str:
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     # schemathesis: "Response does not conform to the defined schema", then the validator's line.
     useful = [line for line in lines if not line.lower().startswith("response does not conform")]
-    return _normalise(useful[0] if useful else message)
+    return _normalise(_elide_subject(useful[0] if useful else message))
+
+
+# A JSON Schema validator's message starts with the value it refused ("'x' is not of type
+# 'integer'", "{...} is not valid under any of the given schemas"): the value goes, the verb
+# and what follows stay. "'id' is a required property" names a property, and stays whole.
+_SUBJECT = re.compile(
+    r"^(?P<value>.+?) (?P<verb>is not |does not |is valid under|has (less|more|fewer|non-unique)|"
+    r"is too |is greater |is less |should |is expected )",
+    re.DOTALL,
+)
+
+
+# Values that say what went wrong by themselves (a null where the schema allows one).
+_KEPT_VALUES = frozenset({"None", "null", "True", "False", "true", "false", "[]", "{}", "''"})
+
+
+def _elide_subject(message: str) -> str:
+    if "is a required property" in message or "were unexpected" in message:
+        return message
+    found = _SUBJECT.match(message)
+    if found is None or message.startswith("Property ") or found["value"] in _KEPT_VALUES:
+        return message
+    return "… " + message[found.start("verb") :]
 
 
 def _first_line(text: str) -> str:

@@ -79,6 +79,12 @@ class Outcome:
     note: str = ""
     # 5xx answers the operation documents, not counted as failures (_read_scenario).
     documented_5xx: int = 0
+    # What the classes are worked out from, kept so `--reclassify` can redo them without a run:
+    # schemathesis's exit code and last lines, its own errors, and the server's crash line.
+    exit_code: int | None = None
+    output_tail: str = ""
+    harness_errors: list[str] = field(default_factory=list)
+    crash: str = ""
 
     @property
     def conformant(self) -> bool:
@@ -224,8 +230,10 @@ def run_document(
     *,
     location: Path | None = None,
     work: Path | None = None,
+    keep: Path | None = None,
 ) -> Outcome:
-    """One server's run of schemathesis over one document."""
+    """One server's run of schemathesis over one document; ``keep`` is where its failed
+    scenarios are written (NDJSON), for `--reclassify`."""
     location = location or document.location()
     started = time.perf_counter()
     outcome = Outcome(document.name, server, "error")
@@ -238,25 +246,47 @@ def run_document(
                 argv = schemathesis_argv(document, location, base, settings, report_dir)
                 timeout = document.timeout or settings.timeout
                 done = _run(argv, timeout, cwd=scratch_dir)
-                _read_events(report_dir, outcome)
+                events = _failed_scenarios(report_dir, outcome)
                 _read_report(report_dir, outcome)
                 if proc.poll() is not None:
-                    outcome.add("E", f"the server process died: {_crash(log)}", None)
+                    outcome.crash = _crash(log)
                 if done is None:
                     outcome.verdict = "timeout"
                     outcome.note = f"schemathesis did not finish in {timeout:.0f} s"
                 else:
-                    code, output = done
-                    _verdict(outcome, code, output)
+                    outcome.exit_code, output = done
+                    lines = [line for line in output.strip().splitlines() if line.strip()]
+                    outcome.output_tail = " | ".join(lines[-3:])[-300:]
+                if keep is not None:
+                    keep.parent.mkdir(parents=True, exist_ok=True)
+                    keep.write_text("".join(json.dumps(e) + "\n" for e in events))
+                classify_outcome(outcome, events)
         except LoadError as exc:
             outcome.verdict = "load-error"
             outcome.note = str(exc)
-            outcome.add("L", _load_reason(str(exc)), None)
+            classify_outcome(outcome, [])
         except ToolMissing as exc:
             outcome.verdict = "error"
             outcome.note = str(exc)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def classify_outcome(outcome: Outcome, events: list[dict[str, Any]]) -> None:
+    """The outcome's classes and verdict, worked out afresh from its failed scenarios and the
+    raw facts it keeps (load error, crash, schemathesis's errors and exit code)."""
+    outcome.classes, outcome.reproductions, outcome.documented_5xx = {}, {}, 0
+    if outcome.verdict == "load-error":
+        outcome.add("L", _load_reason(outcome.note), None)
+        return
+    for recorder in events:
+        _read_scenario(recorder, outcome)
+    for text in outcome.harness_errors:
+        outcome.add("X", f"schemathesis error: {text[:110]}", None)
+    if outcome.crash:
+        outcome.add("E", f"the server process died: {outcome.crash}", None)
+    if outcome.verdict != "timeout" and outcome.exit_code is not None:
+        _verdict(outcome, outcome.exit_code, outcome.output_tail)
 
 
 def _run(argv: list[str], timeout: float, *, cwd: Path) -> tuple[int, str] | None:
@@ -291,8 +321,7 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
     else:
         outcome.verdict = "error"
         if "X" not in outcome.classes:
-            tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
-            outcome.add("X", f"schemathesis exited {code}: {' | '.join(tail)[-200:]}", None)
+            outcome.add("X", f"schemathesis exited {code}: {output[-200:]}", None)
 
 
 def _load_reason(message: str) -> str:
@@ -301,8 +330,9 @@ def _load_reason(message: str) -> str:
     return message.split(": ", 1)[-1][:110]
 
 
-def _read_events(report_dir: Path, outcome: Outcome) -> None:
-    """Every failed check of the run's NDJSON events, classified, with a reproduction."""
+def _failed_scenarios(report_dir: Path, outcome: Outcome) -> list[dict[str, Any]]:
+    """The recorders of the run's scenarios that failed a check (from its NDJSON events)."""
+    failed: list[dict[str, Any]] = []
     for path in sorted(report_dir.glob("*.ndjson")):
         for line in path.read_text(errors="replace").splitlines():
             try:
@@ -310,12 +340,13 @@ def _read_events(report_dir: Path, outcome: Outcome) -> None:
             except ValueError:
                 continue
             finished = event.get("ScenarioFinished")
-            if finished:
-                _read_scenario(finished["recorder"], outcome)
+            if finished and finished.get("status") == "failure":
+                failed.append(finished["recorder"])
             loaded = event.get("LoadingFinished")
             if loaded:
                 selected = loaded.get("statistic", {}).get("operations", {}).get("selected")
                 outcome.operations = int(selected or 0)
+    return failed
 
 
 def _read_scenario(recorder: dict[str, Any], outcome: Outcome) -> None:
@@ -341,6 +372,7 @@ def _read_scenario(recorder: dict[str, Any], outcome: Outcome) -> None:
                 message=str(info.get("message", "")),
                 operation=str(info.get("operation") or recorder.get("label", "")),
                 answer=answer,
+                drawn=_drawn(recorder.get("cases", {}).get(case_id, {})),
             )
             klass, reason = classify(failure)
             # One scenario repeats a failure over its steps; count it once.
@@ -349,6 +381,32 @@ def _read_scenario(recorder: dict[str, Any], outcome: Outcome) -> None:
                 continue
             seen.add(key)
             outcome.add(klass, reason, _reproduction(failure, interaction))
+
+
+_TRANSITION_LOCATIONS = {
+    "path_parameters": "path",
+    "query": "query",
+    "query_parameters": "query",
+    "headers": "header",
+    "cookies": "cookie",
+}
+
+
+def _drawn(case: dict[str, Any]) -> tuple[str, ...]:
+    """The request's parameters whose values schemathesis took from an earlier answer
+    (``location.name``), by its resource pool or a link it followed (its stateful phase infers
+    links, `GET /search -> user_ids/*` into `PUT /users/{id}`); neither checks the value
+    against the parameter's schema."""
+    meta = (case.get("value") or {}).get("meta") or {}
+    drawn = [
+        f"{draw.get('location')}.{draw.get('parameter_name')}"
+        for draw in meta.get("pool_draws") or []
+    ]
+    parameters = (case.get("transition") or {}).get("parameters") or {}
+    for container, values in parameters.items():
+        location = _TRANSITION_LOCATIONS.get(container, container)
+        drawn += [f"{location}.{name}" for name in values or {}]
+    return tuple(drawn)
 
 
 def _answer(interaction: dict[str, Any]) -> Answer | None:
@@ -398,7 +456,7 @@ def _read_report(report_dir: Path, outcome: Outcome) -> None:
         outcome.test_cases = int(report.get("test_cases", {}).get("generated", 0))
         for error in report.get("errors", []):
             text = error.get("title") or error.get("message") or json.dumps(error)[:200]
-            outcome.add("X", f"schemathesis error: {str(text)[:110]}", None)
+            outcome.harness_errors.append(str(text))
 
 
 # ------------------------------------------------------------------------------------ results
@@ -420,6 +478,20 @@ def saved(server: str, document: str) -> Outcome | None:
         k: [Reproduction(**r) for r in v] for k, v in raw.get("reproductions", {}).items()
     }
     return Outcome(**raw)
+
+
+def failures_file(server: str, document: str) -> Path:
+    return RESULTS / server / f"{document}.failures.ndjson"
+
+
+def reclassified(server: str, document: str) -> Outcome | None:
+    outcome = saved(server, document)
+    if outcome is None:
+        return None
+    path = failures_file(server, document)
+    lines = path.read_text().splitlines() if path.exists() else []
+    classify_outcome(outcome, [json.loads(line) for line in lines if line.strip()])
+    return outcome
 
 
 TITLE = "9. Conformance corpus (schemathesis, vs Prism)"
@@ -513,6 +585,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only these documents (default: all)")
     parser.add_argument("--servers", default=",".join(SERVERS), help="mockmind,prism")
     parser.add_argument("--no-write", action="store_true", help="leave bench/RESULTS.md alone")
+    parser.add_argument(
+        "--reclassify",
+        action="store_true",
+        help="no run: redo the classes of the saved results from their failed scenarios",
+    )
     args = parser.parse_args(argv)
     servers = [s for s in args.servers.split(",") if s]
     unknown = set(servers) - set(SERVERS)
@@ -520,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown server(s): {', '.join(sorted(unknown))}")
     corpus = load()
     documents = corpus.named(args.names) if args.names else corpus.documents
-    problems = fetch_all(corpus, documents)
+    problems = [] if args.reclassify else fetch_all(corpus, documents)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     if problems:
@@ -529,7 +606,13 @@ def main(argv: list[str] | None = None) -> int:
     work = RESULTS / "logs"
     for document in documents:
         for server in servers:
-            outcome = run_document(document, server, corpus.run, work=work)
+            if args.reclassify:
+                outcome = reclassified(server, document.name)
+                if outcome is None:
+                    continue
+            else:
+                keep = failures_file(server, document.name)
+                outcome = run_document(document, server, corpus.run, work=work, keep=keep)
             save(outcome)
             print(
                 f"{document.name:34} {server:8} {outcome.seconds:6.0f} s  {outcome.summary()}",

@@ -72,9 +72,15 @@ def test_a_missed_route_is_class_2() -> None:
 
 
 def test_an_undocumented_engine_status_is_class_4() -> None:
-    body = {"status": 404, "detail": "pets 7 not found"}
-    failure = _failure("status_code_conformance", 404, body, x_mockmind_source="rule")
-    assert classify(failure) == ("4", "404 not documented (pets N not found)")
+    body = {"status": 409, "detail": "orders 7 is 'placed'; it cannot become 'shipped'"}
+    failure = _failure("status_code_conformance", 409, body, x_mockmind_source="rule")
+    assert classify(failure) == (
+        "4",
+        "409 not documented (orders N is 'placed'; it cannot become 'shipped')",
+    )
+    unknown = {"status": 404, "detail": "pets 7 does not exist"}
+    failure = _failure("status_code_conformance", 404, unknown, x_mockmind_source="store")
+    assert classify(failure) == ("4", "404 not documented (an unknown id: the store's answer)")
 
 
 def test_a_500_for_an_operation_without_responses_is_class_3() -> None:
@@ -121,7 +127,22 @@ def test_values_are_elided_from_reasons_but_names_stay() -> None:
         400,
         {"errors": [{"location": "query.limit", "message": "'abc def' is not of type 'integer'"}]},
     )
-    assert classify(failure) == ("1", "400 query.limit: '…' is not of type 'integer'")
+    assert classify(failure) == ("1", "400 query.limit: … is not of type 'integer'")
+    null = _failure(
+        "status_code_conformance",
+        422,
+        {"errors": [{"location": "body.n", "message": "None is not of type 'integer'"}]},
+    )
+    assert classify(null) == ("1", "422 body.n: None is not of type 'integer'")
+    pattern = Failure(
+        "response_schema_conformance",
+        "ST102",
+        "",
+        '"attack" does not match "^[0-9]+$"',
+        "GET /x",
+        Answer(200, {"x-mockmind-source": "offline"}, "{}"),
+    )
+    assert classify(pattern) == ("5", '… does not match "…"')
 
 
 def test_content_type_and_stateful_checks_have_their_classes() -> None:
@@ -141,3 +162,17 @@ def test_a_section_is_replaced_in_place_and_its_summary_line_set() -> None:
     assert appended.endswith("## 2. B\n\nold b\n\n## 9. C\n\nc\n\n")
     summary = replace_summary_line(appended, "9. C", "- 9. C: 3 of 4")
     assert section_text(summary, "Summary") == "## Summary\n\n- 1. A: x\n- 9. C: 3 of 4\n\n"
+
+
+def test_a_refusal_of_a_value_reused_from_an_earlier_answer_is_not_held_against_the_server() -> (
+    None
+):
+    body = {"errors": [{"location": "path.id", "message": "'x' is not of type 'integer'"}]}
+    answer = Answer(400, {"x-mockmind-source": "rule"}, json.dumps(body))
+    drawn = Failure("status_code_conformance", "", "", "", "PUT /u/{id}", answer, ("path.id",))
+    assert classify(drawn) == (
+        "X",
+        "a value schemathesis reused from an earlier answer is refused (path.id)",
+    )
+    generated = Failure("status_code_conformance", "", "", "", "PUT /u/{id}", answer, ("path.x",))
+    assert classify(generated)[0] == "1"
