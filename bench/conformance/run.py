@@ -187,8 +187,14 @@ def schemathesis_argv(
     document: Document, location: Path, url: str, settings: RunSettings, report_dir: Path
 ) -> list[str]:
     executable = Path(sys.executable).with_name("schemathesis")
+    config = report_dir.parent / "schemathesis.toml"
+    # schemathesis signs up and logs in by itself where it finds a register operation (and
+    # fails with an internal error on some documents): the run's only credential is its session.
+    config.write_text("[auth]\nauto-signup = false\n")
     argv = [
         str(executable) if executable.exists() else shutil.which("schemathesis") or "schemathesis",
+        "--config-file",
+        str(config),
         "run",
         str(location),
         "--url",
@@ -327,6 +333,8 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
 def _load_reason(message: str) -> str:
     if "Swagger 2.0" in message or "swagger" in message.lower():
         return "Swagger 2.0 refused"
+    if "did not answer within" in message:
+        return f"not serving {START_TIMEOUT_S:.0f} s after its start"
     return message.split(": ", 1)[-1][:110]
 
 
@@ -502,15 +510,18 @@ def section(corpus: Corpus, outcomes: dict[tuple[str, str], Outcome], seconds: f
     out = Section(
         TITLE,
         f"""
-{len(corpus.documents)} public API descriptions (bench/conformance/corpus.toml: packages pinned
-by version and sha256, fetched by `make conformance-corpus`), each served by `mockmind serve
---openapi DOC` (offline, memory) and by `prism mock DOC` (Stoplight Prism {PRISM_VERSION}, static
-mode), and run through schemathesis in positive mode with the checks {checks}, one session
-header for the run, `--max-examples {corpus.run.max_examples}` (fewer where the manifest says),
-seed {corpus.run.seed}, requests at the server's root (Prism ignores the servers' base paths).
-A document is conformant when no check fails. Failure classes are issue 15's (1-7) plus
-L (refused at load), E (other 5xx), S (a stateful check), X (schemathesis could not test); each
-with its most frequent reason (values elided) and how many other reasons. Reproductions:
+{len(corpus.documents)} public API descriptions (bench/conformance/corpus.toml: npm packages
+pinned by version and tarball sha256, fetched by `make conformance-corpus`), each served by
+`mockmind serve --openapi DOC` (offline, memory) and by `prism mock DOC` (Stoplight Prism
+{PRISM_VERSION}, static mode), and run through schemathesis in positive mode with the checks
+{checks}; one session header for the run, `--max-examples {corpus.run.max_examples}` (fewer
+where the manifest says), seed {corpus.run.seed}, schemathesis's auto-signup off, requests at
+the server's root (Prism ignores the servers' base paths). A document is conformant when no
+check fails. Failure classes are issue 15's (1-7) plus L (refused at load), E (other 5xx, or
+the server died), S (a stateful check) and X (not held against the server: schemathesis's own
+errors, a request schema nothing satisfies, a value it reused from an earlier answer that the
+parameter refuses); each cell shows a class's most frequent reason (values elided) and how
+many other reasons it has. Every failure with its request and answer:
 `.cache/conformance/results/reproductions.md` after a run.
 """,
         columns=["document", "styles", "ops", "mockmind", "Prism"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bench.conformance.classify import Answer, Failure, classify
@@ -176,3 +177,48 @@ def test_a_refusal_of_a_value_reused_from_an_earlier_answer_is_not_held_against_
     )
     generated = Failure("status_code_conformance", "", "", "", "PUT /u/{id}", answer, ("path.x",))
     assert classify(generated)[0] == "1"
+
+
+def _package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[Any, Any]:
+    """A package tarball already in a cache under tmp_path, holding package/doc.json."""
+    import io
+    import tarfile
+
+    from bench.conformance import corpus, fetch
+
+    for module in (corpus, fetch):
+        monkeypatch.setattr(module, "PACKAGES", tmp_path / "packages")
+        monkeypatch.setattr(module, "DOCUMENTS", tmp_path / "documents")
+    (tmp_path / "packages").mkdir()
+    package = corpus.Package("demo", "npm", "demo", "1.0.0", "0" * 64, "MIT")
+    with tarfile.open(package.tarball, "w:gz") as archive:
+        info = tarfile.TarInfo("package/doc.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return package, corpus.Document("demo-doc", package, "doc.json", ("oas-3.0",))
+
+
+def test_a_tarball_with_the_pinned_hash_gives_its_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from bench.conformance.fetch import extract, sha256_of
+
+    package, document = _package(tmp_path, monkeypatch, b'{"openapi": "3.0.3"}')
+    pinned = replace(package, sha256=sha256_of(package.tarball))
+    extracted = extract(replace(document, package=pinned))
+    assert extracted == tmp_path / "documents" / "demo-doc.json"
+    assert extracted.read_bytes() == b'{"openapi": "3.0.3"}'
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_deleted_and_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.conformance.fetch import FetchError, extract, sha256_of
+
+    package, document = _package(tmp_path, monkeypatch, b"{}")
+    actual = sha256_of(package.tarball)
+    with pytest.raises(FetchError, match=f"sha256 is {actual}, the manifest pins 0000"):
+        extract(document)
+    assert not package.tarball.exists()
