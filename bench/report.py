@@ -365,3 +365,46 @@ def upload_vector_index(
     s3.put_object(Bucket=bucket, Key=base + "shards/bench.npy", Body=shard)
     s3.put_object(Bucket=bucket, Key=base + INDEX, Body=body)
     return [base + INDEX, base + "shards/bench.npy"], len(shard) + len(body)
+
+
+RESULTS = BENCH / "RESULTS.md"
+
+
+def section_text(text: str, title: str) -> str | None:
+    """The markdown of the section ``## title`` in ``text`` (up to the next ``## ``), or None."""
+    start = text.find(f"\n## {title}\n")
+    if start < 0:
+        return None
+    end = text.find("\n## ", start + 1)
+    return text[start + 1 : end + 1 if end >= 0 else len(text)]
+
+
+def replace_section(text: str, title: str, markdown: str) -> str:
+    """``text`` with the section ``## title`` replaced by ``markdown``, or with it appended."""
+    markdown = markdown.rstrip("\n") + "\n\n"
+    old = section_text(text, title)
+    if old is None:
+        return text.rstrip("\n") + "\n\n" + markdown
+    return text.replace(old, markdown, 1)
+
+
+def replace_summary_line(text: str, title: str, line: str) -> str:
+    """``text`` with the Summary's line for ``title`` set to ``line`` (added when missing)."""
+    summary = section_text(text, "Summary")
+    if summary is None:
+        return text
+    kept = [row for row in summary.rstrip("\n").split("\n") if not row.startswith(f"- {title}:")]
+    return text.replace(summary, "\n".join([*kept, line]) + "\n\n", 1)
+
+
+def summary_line(section: Section) -> str:
+    return f"- {section.title}: " + ("; ".join(section.status) or "measured (no target)")
+
+
+def write_section(section: Section, target: Path = RESULTS) -> Path:
+    """Put one section into RESULTS.md in place (a benchmark run on its own, such as `make
+    conformance`), leaving the others as they are; `make bench` keeps it (run.py, KEPT)."""
+    text = target.read_text() if target.exists() else "# Benchmark results\n\n## Summary\n\n"
+    text = replace_section(text, section.title, section.markdown())
+    target.write_text(replace_summary_line(text, section.title, summary_line(section)))
+    return target

@@ -21,7 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # `bench.*` and `tests.*` import as packages and no bench module can shadow a stdlib one.
 sys.path[:1] = [str(ROOT)]
 
-from bench.report import WORK, Section, machine  # noqa: E402
+from bench.report import (  # noqa: E402
+    RESULTS,
+    WORK,
+    Section,
+    machine,
+    replace_section,
+    replace_summary_line,
+    section_text,
+)
 
 # Priority order (the order they run in); RESULTS.md lists them by the issue's numbering.
 BENCHMARKS = [
@@ -36,6 +44,9 @@ BENCHMARKS = [
     "memory_churn",
     "many_writers",
 ]
+# Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
+# conformance`, a run of its own): a full `make bench` carries them over unchanged.
+KEPT = ["9. Conformance corpus (schemathesis, vs Prism)"]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}
 
@@ -109,6 +120,20 @@ def summary(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
+def carry_over(text: str) -> str:
+    """``text`` with the KEPT sections (and their summary lines) of the current RESULTS.md."""
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    for title in KEPT:
+        kept = section_text(old, title)
+        if kept is None:
+            continue
+        text = replace_section(text, title, kept)
+        line = next((s for s in old.splitlines() if s.startswith(f"- {title}:")), None)
+        if line:
+            text = replace_summary_line(text, title, line)
+    return text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated: " + ", ".join(BENCHMARKS))
@@ -137,7 +162,9 @@ def main() -> int:
     ordered = sorted(sections.values(), key=lambda s: s.title)
     text = header(command, started, load) + "\n" + summary(ordered) + "\n"
     text += "\n".join(s.markdown() for s in ordered)
-    target = ROOT / "bench" / "RESULTS.md" if not args.only else WORK / "RESULTS.partial.md"
+    target = RESULTS if not args.only else WORK / "RESULTS.partial.md"
+    if not args.only:
+        text = carry_over(text)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
     total = sum(s.seconds for s in ordered)

@@ -1,0 +1,671 @@
+"""Run schemathesis over the conformance corpus, against mockmind and Prism: `make conformance`.
+
+For each document: the server is started on it (`mockmind serve --openapi DOC`, `prism mock
+DOC`), schemathesis runs in positive mode with the checks of corpus.toml's [run] (the four
+conformance checks and the two stateful ones), one session header for the whole run, a seed and
+a time limit; its NDJSON events are read back, and each failed check is put in a class
+(classify.py). Results go to .cache/conformance/results/<server>/<document>.json, reproductions
+to .cache/conformance/results/reproductions.md, and the table to bench/RESULTS.md (section 9;
+`--no-write` leaves RESULTS.md alone).
+
+    python -m bench.conformance.run                       # every document, both servers
+    python -m bench.conformance.run petstore-3.0 --servers mockmind
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.conformance.classify import CLASS_TITLES, Answer, Failure, classify
+from bench.conformance.corpus import RESULTS, ROOT, Corpus, Document, RunSettings, load
+from bench.conformance.fetch import fetch_all
+from bench.report import (
+    PRISM_VERSION,
+    Section,
+    ToolMissing,
+    bench_env,
+    ensure_prism,
+    free_port,
+    running,
+    wait_http,
+    write_section,
+)
+
+SERVERS = ("mockmind", "prism")
+START_TIMEOUT_S = 180.0
+SESSION_HEADER = "X-Session-ID"
+SHOWN_HEADERS = ("content-type", "x-mockmind-source")
+# A table cell shows this much of a class's main reason (the rest is in reproductions.md).
+REASON_WIDTH = 64
+# Reproductions kept per (class, reason), for the findings.
+EXAMPLES_PER_REASON = 2
+
+
+@dataclass
+class Reproduction:
+    operation: str
+    check: str
+    request: str
+    status: int
+    answer: str
+
+
+@dataclass
+class Outcome:
+    """One server's verdict on one document."""
+
+    document: str
+    server: str
+    # pass | fail | load-error | timeout | error
+    verdict: str
+    seconds: float = 0.0
+    operations: int = 0
+    test_cases: int = 0
+    # class -> reason -> count of failed checks
+    classes: dict[str, dict[str, int]] = field(default_factory=dict)
+    reproductions: dict[str, list[Reproduction]] = field(default_factory=dict)
+    note: str = ""
+    # 5xx answers the operation documents, not counted as failures (_read_scenario).
+    documented_5xx: int = 0
+    # What the classes are worked out from, kept so `--reclassify` can redo them without a run:
+    # schemathesis's exit code and last lines, its own errors, and the server's crash line.
+    exit_code: int | None = None
+    output_tail: str = ""
+    harness_errors: list[str] = field(default_factory=list)
+    crash: str = ""
+
+    @property
+    def conformant(self) -> bool:
+        return self.verdict == "pass"
+
+    def class_keys(self) -> list[str]:
+        return sorted(self.classes, key=_class_order)
+
+    def add(self, klass: str, reason: str, reproduction: Reproduction | None) -> None:
+        reasons = self.classes.setdefault(klass, {})
+        reasons[reason] = reasons.get(reason, 0) + 1
+        key = f"{klass}\t{reason}"
+        kept = self.reproductions.setdefault(key, [])
+        if reproduction is not None and len(kept) < EXAMPLES_PER_REASON:
+            kept.append(reproduction)
+
+    def summary(self) -> str:
+        """The verdict and, on a failure, its classes and their main reasons, for a table."""
+        if self.verdict == "pass":
+            return f"pass ({self.note})" if self.note else "pass"
+        parts = []
+        for klass in self.class_keys():
+            reasons = self.classes[klass]
+            top = max(reasons, key=lambda r: reasons[r])
+            if len(top) > REASON_WIDTH:
+                top = top[: REASON_WIDTH - 1] + "…"
+            more = f" (+{len(reasons) - 1})" if len(reasons) > 1 else ""
+            parts.append(f"{klass}: {top}{more}")
+        if self.note and not parts:
+            parts.append(self.note)
+        return f"**{self.verdict}**: " + "; ".join(parts)
+
+
+def _class_order(klass: str) -> tuple[int, str]:
+    return (0 if klass.isdigit() else 1, klass)
+
+
+# ------------------------------------------------------------------------------------ servers
+
+
+def mockmind_env() -> dict[str, str]:
+    """The servers' environment: offline and in memory, this tree's code first."""
+    env = bench_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    return env
+
+
+@contextmanager
+def serving(
+    server: str, document: Path, log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The server on ``document`` on a free loopback port: its base URL and process.
+
+    Raises LoadError with the log's tail when the server exits or never answers.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    if server == "mockmind":
+        argv = [sys.executable, "-m", "mockmind.cli", "serve", "--openapi", str(document)]
+        argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        probe = base + "/__mockmind/health"
+    else:
+        argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port)]
+        argv += ["-v", "warn", str(document)]
+        probe = base + "/"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with running(argv, env=mockmind_env(), log=log) as proc:
+        try:
+            wait_http(probe, timeout=START_TIMEOUT_S, proc=proc)
+        except (RuntimeError, TimeoutError) as exc:
+            raise LoadError(f"{exc}: {_tail(log)}") from exc
+        yield base, proc
+
+
+class LoadError(RuntimeError):
+    """The server refused the document or never answered."""
+
+
+def _crash(log: Path) -> str:
+    """The log's last line that is not a stack frame: the error that ended the process."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return "no log"
+    kept = [line.strip() for line in lines if line.strip() and not line.strip().startswith("at ")]
+    return kept[-1][:110] if kept else "no log"
+
+
+def _tail(log: Path, lines: int = 3) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return ""
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:])[-400:]
+
+
+# ------------------------------------------------------------------------------- schemathesis
+
+
+def schemathesis_argv(
+    document: Document, location: Path, url: str, settings: RunSettings, report_dir: Path
+) -> list[str]:
+    executable = Path(sys.executable).with_name("schemathesis")
+    config = report_dir.parent / "schemathesis.toml"
+    # schemathesis signs up and logs in by itself where it finds a register operation (and
+    # fails with an internal error on some documents): the run's only credential is its session.
+    config.write_text("[auth]\nauto-signup = false\n")
+    argv = [
+        str(executable) if executable.exists() else shutil.which("schemathesis") or "schemathesis",
+        "--config-file",
+        str(config),
+        "run",
+        str(location),
+        "--url",
+        url,
+        "--mode",
+        "positive",
+        "--checks",
+        ",".join(settings.checks),
+        # One session for the run, so what a step creates the next step can read.
+        "--header",
+        f"{SESSION_HEADER}: conformance-{document.name}",
+        "--max-examples",
+        str(document.max_examples or settings.max_examples),
+        "--seed",
+        str(settings.seed),
+        "--generation-database",
+        "none",
+        "--suppress-health-check",
+        "all",
+        "--request-timeout",
+        "20",
+        "--report",
+        "ndjson,json",
+        "--report-dir",
+        str(report_dir),
+        "--output-sanitize",
+        "false",
+        "--no-color",
+    ]
+    if document.include_path_regex:
+        argv += ["--include-path-regex", document.include_path_regex]
+    return argv
+
+
+def run_document(
+    document: Document,
+    server: str,
+    settings: RunSettings,
+    *,
+    location: Path | None = None,
+    work: Path | None = None,
+    keep: Path | None = None,
+) -> Outcome:
+    """One server's run of schemathesis over one document; ``keep`` is where its failed
+    scenarios are written (NDJSON), for `--reclassify`."""
+    location = location or document.location()
+    started = time.perf_counter()
+    outcome = Outcome(document.name, server, "error")
+    with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        scratch_dir = Path(scratch)
+        log = (work or scratch_dir) / f"{server}-{document.name}.log"
+        try:
+            with serving(server, location, log) as (base, proc):
+                report_dir = scratch_dir / "report"
+                argv = schemathesis_argv(document, location, base, settings, report_dir)
+                timeout = document.timeout or settings.timeout
+                done = _run(argv, timeout, cwd=scratch_dir)
+                events = _failed_scenarios(report_dir, outcome)
+                _read_report(report_dir, outcome)
+                if proc.poll() is not None:
+                    outcome.crash = _crash(log)
+                if done is None:
+                    outcome.verdict = "timeout"
+                    outcome.note = f"schemathesis did not finish in {timeout:.0f} s"
+                else:
+                    outcome.exit_code, output = done
+                    lines = [line for line in output.strip().splitlines() if line.strip()]
+                    outcome.output_tail = " | ".join(lines[-3:])[-300:]
+                if keep is not None:
+                    keep.parent.mkdir(parents=True, exist_ok=True)
+                    keep.write_text("".join(json.dumps(e) + "\n" for e in events))
+                classify_outcome(outcome, events)
+        except LoadError as exc:
+            outcome.verdict = "load-error"
+            outcome.note = str(exc)
+            classify_outcome(outcome, [])
+        except ToolMissing as exc:
+            outcome.verdict = "error"
+            outcome.note = str(exc)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def classify_outcome(outcome: Outcome, events: list[dict[str, Any]]) -> None:
+    """The outcome's classes and verdict, worked out afresh from its failed scenarios and the
+    raw facts it keeps (load error, crash, schemathesis's errors and exit code)."""
+    outcome.classes, outcome.reproductions, outcome.documented_5xx = {}, {}, 0
+    if outcome.verdict == "load-error":
+        outcome.add("L", _load_reason(outcome.note), None)
+        return
+    for recorder in events:
+        _read_scenario(recorder, outcome)
+    for text in outcome.harness_errors:
+        outcome.add("X", f"schemathesis error: {text[:110]}", None)
+    if outcome.crash:
+        outcome.add("E", f"the server process died: {outcome.crash}", None)
+    if outcome.verdict != "timeout" and outcome.exit_code is not None:
+        _verdict(outcome, outcome.exit_code, outcome.output_tail)
+
+
+def _run(argv: list[str], timeout: float, *, cwd: Path) -> tuple[int, str] | None:
+    """The exit code and output, or None when the time limit ended it."""
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 15)
+        proc.communicate()
+        return None
+    return proc.returncode, out.decode(errors="replace")
+
+
+# schemathesis's error for a request schema nothing satisfies (`allOf: [string, integer]`): the
+# document's own contradiction, the same for every server, so the operation is left untested.
+UNSATISFIABLE = "schemathesis error: Schema Error"
+
+
+def _verdict(outcome: Outcome, code: int, output: str) -> None:
+    failed = any(k != "X" for k in outcome.classes)
+    untestable = set(outcome.classes.get("X", {})) == {UNSATISFIABLE}
+    if failed:
+        outcome.verdict = "fail"
+    elif code == 0 or untestable:
+        outcome.verdict = "pass"
+        if untestable:
+            count = outcome.classes["X"][UNSATISFIABLE]
+            outcome.note = f"{count} operation(s) untestable: no request satisfies their schema"
+    else:
+        outcome.verdict = "error"
+        if "X" not in outcome.classes:
+            outcome.add("X", f"schemathesis exited {code}: {output[-200:]}", None)
+
+
+def _load_reason(message: str) -> str:
+    if "Swagger 2.0" in message or "swagger" in message.lower():
+        return "Swagger 2.0 refused"
+    if "did not answer within" in message:
+        return f"not serving {START_TIMEOUT_S:.0f} s after its start"
+    return message.split(": ", 1)[-1][:110]
+
+
+def _failed_scenarios(report_dir: Path, outcome: Outcome) -> list[dict[str, Any]]:
+    """The recorders of the run's scenarios that failed a check (from its NDJSON events)."""
+    failed: list[dict[str, Any]] = []
+    for path in sorted(report_dir.glob("*.ndjson")):
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            finished = event.get("ScenarioFinished")
+            if finished and finished.get("status") == "failure":
+                failed.append(finished["recorder"])
+            loaded = event.get("LoadingFinished")
+            if loaded:
+                selected = loaded.get("statistic", {}).get("operations", {}).get("selected")
+                outcome.operations = int(selected or 0)
+    return failed
+
+
+def _read_scenario(recorder: dict[str, Any], outcome: Outcome) -> None:
+    interactions = recorder.get("interactions", {})
+    seen: set[tuple[str, str, str]] = set()
+    for case_id, checks in recorder.get("checks", {}).items():
+        passed = {c["name"] for c in checks if c.get("status") == "success"}
+        for check in checks:
+            if check.get("status") != "failure":
+                continue
+            if check["name"] == "not_a_server_error" and "status_code_conformance" in passed:
+                # A 5xx the operation documents (`/status/503` answers only 503): the mock
+                # answered what the document says; not_a_server_error flags every 5xx.
+                outcome.documented_5xx += 1
+                continue
+            info = (check.get("failure_info") or {}).get("failure") or {}
+            interaction = interactions.get(case_id)
+            answer = _answer(interaction) if interaction else None
+            failure = Failure(
+                check=check["name"],
+                code=str(info.get("code", "")),
+                title=str(info.get("title", "")),
+                message=str(info.get("message", "")),
+                operation=str(info.get("operation") or recorder.get("label", "")),
+                answer=answer,
+                drawn=_drawn(recorder.get("cases", {}).get(case_id, {})),
+            )
+            klass, reason = classify(failure)
+            # One scenario repeats a failure over its steps; count it once.
+            key = (klass, reason, failure.operation)
+            if key in seen:
+                continue
+            seen.add(key)
+            outcome.add(klass, reason, _reproduction(failure, interaction))
+
+
+_TRANSITION_LOCATIONS = {
+    "path_parameters": "path",
+    "query": "query",
+    "query_parameters": "query",
+    "headers": "header",
+    "cookies": "cookie",
+}
+
+
+def _drawn(case: dict[str, Any]) -> tuple[str, ...]:
+    """The request's parameters whose values schemathesis took from an earlier answer
+    (``location.name``), by its resource pool or a link it followed (its stateful phase infers
+    links, `GET /search -> user_ids/*` into `PUT /users/{id}`); neither checks the value
+    against the parameter's schema."""
+    meta = (case.get("value") or {}).get("meta") or {}
+    drawn = [
+        f"{draw.get('location')}.{draw.get('parameter_name')}"
+        for draw in meta.get("pool_draws") or []
+    ]
+    parameters = (case.get("transition") or {}).get("parameters") or {}
+    for container, values in parameters.items():
+        location = _TRANSITION_LOCATIONS.get(container, container)
+        drawn += [f"{location}.{name}" for name in values or {}]
+    return tuple(drawn)
+
+
+def _answer(interaction: dict[str, Any]) -> Answer | None:
+    response = interaction.get("response")
+    if not response:
+        return None
+    headers = {k.lower(): ", ".join(v) for k, v in (response.get("headers") or {}).items()}
+    return Answer(int(response["status_code"]), headers, _body(response.get("content")))
+
+
+def _body(content: Any) -> str:
+    if isinstance(content, dict) and "$base64" in content:
+        return base64.b64decode(content["$base64"]).decode(errors="replace")
+    if isinstance(content, str):
+        return content
+    return "" if content is None else json.dumps(content)
+
+
+def _reproduction(failure: Failure, interaction: dict[str, Any] | None) -> Reproduction | None:
+    if not interaction or failure.answer is None:
+        return None
+    request = interaction["request"]
+    headers = {k: ", ".join(v) for k, v in (request.get("headers") or {}).items()}
+    lines = [f"{request['method']} {request['uri']}"]
+    lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() != SESSION_HEADER.lower()]
+    body = _body(request.get("body"))
+    if body:
+        lines += ["", body[:600]]
+    answer = failure.answer
+    shown = [f"{answer.status}"]
+    shown += [f"{k}: {answer.headers[k]}" for k in SHOWN_HEADERS if k in answer.headers]
+    shown += ["", answer.body[:600], "", f"check: {failure.check} ({failure.code})"]
+    shown += [failure.message[:800]]
+    return Reproduction(
+        failure.operation, failure.check, "\n".join(lines), answer.status, "\n".join(shown)
+    )
+
+
+def _read_report(report_dir: Path, outcome: Outcome) -> None:
+    """Totals and schemathesis's own errors (not verdicts on the server: class X)."""
+    for path in sorted(report_dir.glob("*.json")):
+        try:
+            report = json.loads(path.read_text())
+        except ValueError:
+            continue
+        outcome.operations = int(report.get("operations", {}).get("selected", outcome.operations))
+        outcome.test_cases = int(report.get("test_cases", {}).get("generated", 0))
+        for error in report.get("errors", []):
+            text = error.get("title") or error.get("message") or json.dumps(error)[:200]
+            outcome.harness_errors.append(str(text))
+
+
+# ------------------------------------------------------------------------------------ results
+
+
+def save(outcome: Outcome) -> Path:
+    path = RESULTS / outcome.server / f"{outcome.document}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(outcome), indent=1) + "\n")
+    return path
+
+
+def saved(server: str, document: str) -> Outcome | None:
+    path = RESULTS / server / f"{document}.json"
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text())
+    raw["reproductions"] = {
+        k: [Reproduction(**r) for r in v] for k, v in raw.get("reproductions", {}).items()
+    }
+    return Outcome(**raw)
+
+
+def failures_file(server: str, document: str) -> Path:
+    return RESULTS / server / f"{document}.failures.ndjson"
+
+
+def reclassified(server: str, document: str) -> Outcome | None:
+    outcome = saved(server, document)
+    if outcome is None:
+        return None
+    path = failures_file(server, document)
+    lines = path.read_text().splitlines() if path.exists() else []
+    classify_outcome(outcome, [json.loads(line) for line in lines if line.strip()])
+    return outcome
+
+
+TITLE = "9. Conformance corpus (schemathesis, vs Prism)"
+
+
+def section(corpus: Corpus, outcomes: dict[tuple[str, str], Outcome], seconds: float) -> Section:
+    checks = ", ".join(f"`{c}`" for c in corpus.run.checks)
+    out = Section(
+        TITLE,
+        f"""
+{len(corpus.documents)} public API descriptions (bench/conformance/corpus.toml: npm packages
+pinned by version and tarball sha256, fetched by `make conformance-corpus`), each served by
+`mockmind serve --openapi DOC` (offline, memory) and by `prism mock DOC` (Stoplight Prism
+{PRISM_VERSION}, static mode), and run through schemathesis in positive mode with the checks
+{checks}; one session header for the run, `--max-examples {corpus.run.max_examples}` (fewer
+where the manifest says), seed {corpus.run.seed}, schemathesis's auto-signup off, requests at
+the server's root (Prism ignores the servers' base paths). A document is conformant when no
+check fails. Failure classes are issue 15's (1-7) plus L (refused at load), E (other 5xx, or
+the server died), S (a stateful check) and X (not held against the server: schemathesis's own
+errors, a request schema nothing satisfies, a value it reused from an earlier answer that the
+parameter refuses); each cell shows a class's most frequent reason (values elided) and how
+many other reasons it has. Every failure with its request and answer:
+`.cache/conformance/results/reproductions.md` after a run.
+""",
+        columns=["document", "styles", "ops", "mockmind", "Prism"],
+    )
+    tally = {server: collections.Counter[str]() for server in SERVERS}
+    per_class = {server: collections.Counter[str]() for server in SERVERS}
+    for document in corpus.documents:
+        cells = []
+        ops = ""
+        for server in SERVERS:
+            outcome = outcomes.get((server, document.name))
+            if outcome is None:
+                cells.append("not run")
+                continue
+            ops = ops or (str(outcome.operations) if outcome.operations else "")
+            tally[server][outcome.verdict] += 1
+            for klass in outcome.classes:
+                per_class[server][klass] += 1
+            cells.append(outcome.summary().replace("|", "\\|"))
+        out.row(document.name, ", ".join(document.styles), ops, *cells)
+    for server in SERVERS:
+        counts = tally[server]
+        run = sum(counts.values())
+        if not run:
+            continue
+        others = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if k != "pass")
+        classes = ", ".join(
+            f"{k} ({CLASS_TITLES.get(k, k)}): {per_class[server][k]}"
+            for k in sorted(per_class[server], key=_class_order)
+        )
+        out.status.append(f"{server}: {counts['pass']} of {run} conformant ({others})")
+        out.notes.append(f"{server}, documents failing by class: {classes or 'none'}.")
+    out.notes.append(f"mockmind measured at {_src_commit()} (the last commit that changed src/).")
+    out.seconds = seconds
+    return out
+
+
+def _src_commit() -> str:
+    done = subprocess.run(
+        ["git", "log", "-1", "--format=%h", "--", "src"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    commit = done.stdout.strip() or "unknown"
+    return commit + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def reproductions(corpus: Corpus, outcomes: dict[tuple[str, str], Outcome]) -> str:
+    """Every (class, reason) with the documents showing it and a request and answer each."""
+    grouped: dict[str, dict[str, list[tuple[Outcome, list[Reproduction]]]]] = {}
+    for document in corpus.documents:
+        for server in SERVERS:
+            outcome = outcomes.get((server, document.name))
+            if outcome is None:
+                continue
+            for klass, reasons in outcome.classes.items():
+                for reason in reasons:
+                    kept = outcome.reproductions.get(f"{klass}\t{reason}", [])
+                    group = grouped.setdefault(f"{server} {klass}", {})
+                    group.setdefault(reason, []).append((outcome, kept))
+    lines = ["# Conformance corpus: failures and reproductions", ""]
+    for key in sorted(grouped, key=lambda k: (k.split()[0], _class_order(k.split()[1]))):
+        server, klass = key.split()
+        lines += [f"## {server}, class {klass}: {CLASS_TITLES.get(klass, klass)}", ""]
+        for reason, found in sorted(grouped[key].items(), key=lambda kv: -len(kv[1])):
+            names = ", ".join(sorted({o.document for o, _ in found}))
+            lines += [f"### {reason}", "", f"documents: {names}", ""]
+            shown = 0
+            for outcome, kept in found:
+                for repro in kept:
+                    if shown >= 3:
+                        break
+                    shown += 1
+                    lines += [f"{outcome.document}: {repro.operation} ({repro.check})", "```"]
+                    lines += [repro.request, "---", repro.answer, "```", ""]
+                if not kept and outcome.note:
+                    lines += [f"{outcome.document}: {outcome.note}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="only these documents (default: all)")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="mockmind,prism")
+    parser.add_argument("--no-write", action="store_true", help="leave bench/RESULTS.md alone")
+    parser.add_argument(
+        "--reclassify",
+        action="store_true",
+        help="no run: redo the classes of the saved results from their failed scenarios",
+    )
+    args = parser.parse_args(argv)
+    servers = [s for s in args.servers.split(",") if s]
+    unknown = set(servers) - set(SERVERS)
+    if unknown:
+        parser.error(f"unknown server(s): {', '.join(sorted(unknown))}")
+    corpus = load()
+    documents = corpus.named(args.names) if args.names else corpus.documents
+    problems = [] if args.reclassify else fetch_all(corpus, documents)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    work = RESULTS / "logs"
+    for document in documents:
+        for server in servers:
+            if args.reclassify:
+                outcome = reclassified(server, document.name)
+                if outcome is None:
+                    continue
+            else:
+                keep = failures_file(server, document.name)
+                outcome = run_document(document, server, corpus.run, work=work, keep=keep)
+            save(outcome)
+            print(
+                f"{document.name:34} {server:8} {outcome.seconds:6.0f} s  {outcome.summary()}",
+                flush=True,
+            )
+    outcomes = {
+        (server, d.name): found
+        for server in SERVERS
+        for d in corpus.documents
+        if (found := saved(server, d.name)) is not None
+    }
+    (RESULTS / "reproductions.md").write_text(reproductions(corpus, outcomes))
+    if not args.no_write:
+        # The servers' and schemathesis's time over the corpus (a --reclassify keeps the run's).
+        ran = sum(outcome.seconds for outcome in outcomes.values())
+        target = write_section(section(corpus, outcomes, ran))
+        print(f"wrote section {TITLE!r} of {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""The conformance corpus's manifest and the classes its failures are sorted into."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench.conformance.classify import Answer, Failure, classify
+from bench.conformance.corpus import MANIFEST, load
+from bench.report import replace_section, replace_summary_line, section_text
+
+
+def _failure(check: str, status: int, body: object, **headers: str) -> Failure:
+    text = body if isinstance(body, str) else json.dumps(body)
+    answer = Answer(status, {k.replace("_", "-"): v for k, v in headers.items()}, text)
+    return Failure(check, "", "", "Received: x\nDocumented: y", "GET /x", answer)
+
+
+def test_the_manifest_pins_every_package_and_names_each_document_once() -> None:
+    corpus = load()
+    assert len(corpus.documents) >= 30
+    for package in corpus.packages.values():
+        assert len(package.sha256) == 64
+        assert int(package.sha256, 16) >= 0
+        assert package.version[0].isdigit()
+    styles = {style for d in corpus.documents for style in d.styles}
+    assert {"swagger-2.0", "oas-3.0", "oas-3.1", "big"} <= styles
+    for document in corpus.documents:
+        if document.vendored:
+            assert document.vendored_copy.is_file(), document.name
+
+
+def test_a_sample_document_must_be_vendored(tmp_path: Path) -> None:
+    text = MANIFEST.read_text() + (
+        '\n[[documents]]\nname = "extra"\npackage = "oas-examples"\npath = "a.json"\n'
+        "styles = []\nsample = true\n"
+    )
+    broken = tmp_path / "corpus.toml"
+    broken.write_text(text)
+    with pytest.raises(ValueError, match="'extra': a sample document must be vendored"):
+        load(broken)
+
+
+def test_an_unknown_document_key_is_refused(tmp_path: Path) -> None:
+    text = MANIFEST.read_text() + (
+        '\n[[documents]]\nname = "extra"\npackage = "oas-examples"\npath = "a.json"\n'
+        "styles = []\nsmaple = true\n"
+    )
+    broken = tmp_path / "corpus.toml"
+    broken.write_text(text)
+    with pytest.raises(ValueError, match=r"'extra': unknown keys \['smaple'\]"):
+        load(broken)
+
+
+def test_a_refused_valid_request_is_class_1_with_its_first_error() -> None:
+    body = {
+        "status": 422,
+        "detail": "the request does not match the API description",
+        "errors": [
+            {"location": "body", "message": "malformed multipart body (check the boundary)"}
+        ],
+    }
+    failure = _failure("status_code_conformance", 422, body, x_mockmind_source="rule")
+    assert classify(failure) == ("1", "422 body: malformed multipart body (check the boundary)")
+
+
+def test_a_missed_route_is_class_2() -> None:
+    body = {"status": 404, "detail": "no operation matches GET /v2/pets"}
+    failure = _failure("status_code_conformance", 404, body)
+    assert classify(failure) == ("2", "404: no operation matches the path")
+
+
+def test_an_undocumented_engine_status_is_class_4() -> None:
+    body = {"status": 409, "detail": "orders 7 is 'placed'; it cannot become 'shipped'"}
+    failure = _failure("status_code_conformance", 409, body, x_mockmind_source="rule")
+    assert classify(failure) == (
+        "4",
+        "409 not documented (orders N is 'placed'; it cannot become 'shipped')",
+    )
+    unknown = {"status": 404, "detail": "pets 7 does not exist"}
+    failure = _failure("status_code_conformance", 404, unknown, x_mockmind_source="store")
+    assert classify(failure) == ("4", "404 not documented (an unknown id: the store's answer)")
+
+
+def test_a_500_for_an_operation_without_responses_is_class_3() -> None:
+    body = {"status": 500, "detail": "#/paths/~1a/get declares no responses"}
+    failure = _failure("not_a_server_error", 500, body)
+    assert classify(failure) == ("3", "an operation without responses answers 500")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [("offline", "5"), ("store", "5"), ("example", "6")]
+)
+def test_a_body_breaking_its_schema_is_5_when_generated_and_6_when_an_example(
+    source: str, expected: str
+) -> None:
+    failure = Failure(
+        "response_schema_conformance",
+        "ST102",
+        "Response violates schema",
+        "'id' is a required property\n\nSchema at /required",
+        "GET /pets",
+        Answer(200, {"x-mockmind-source": source, "content-type": "application/json"}, "{}"),
+    )
+    assert classify(failure) == (expected, "'id' is a required property")
+
+
+def test_a_problem_body_breaking_the_error_schema_is_class_4() -> None:
+    failure = Failure(
+        "response_schema_conformance",
+        "ST102",
+        "",
+        "'code' is a required property",
+        "GET /pets/{id}",
+        Answer(404, {"x-mockmind-source": "rule"}, '{"status": 404}'),
+    )
+    assert classify(failure) == (
+        "4",
+        "404 body breaks the documented schema: 'code' is a required property",
+    )
+
+
+def test_values_are_elided_from_reasons_but_names_stay() -> None:
+    failure = _failure(
+        "status_code_conformance",
+        400,
+        {"errors": [{"location": "query.limit", "message": "'abc def' is not of type 'integer'"}]},
+    )
+    assert classify(failure) == ("1", "400 query.limit: … is not of type 'integer'")
+    null = _failure(
+        "status_code_conformance",
+        422,
+        {"errors": [{"location": "body.n", "message": "None is not of type 'integer'"}]},
+    )
+    assert classify(null) == ("1", "422 body.n: None is not of type 'integer'")
+    pattern = Failure(
+        "response_schema_conformance",
+        "ST102",
+        "",
+        '"attack" does not match "^[0-9]+$"',
+        "GET /x",
+        Answer(200, {"x-mockmind-source": "offline"}, "{}"),
+    )
+    assert classify(pattern) == ("5", '… does not match "…"')
+
+
+def test_content_type_and_stateful_checks_have_their_classes() -> None:
+    answer = Answer(401, {"content-type": "application/problem+json; charset=utf-8"}, "{}")
+    content = Failure("content_type_conformance", "ST105", "", "", "POST /pet", answer)
+    assert classify(content) == ("7", "401 answered as application/problem+json")
+    stateful = Failure("use_after_free", "", "", "Use after free\nmore", "GET /pet/{id}", answer)
+    assert classify(stateful) == ("S", "use_after_free: Use after free")
+
+
+def test_a_section_is_replaced_in_place_and_its_summary_line_set() -> None:
+    text = "# R\n\n## Summary\n\n- 1. A: x\n\n## 1. A\n\nold a\n\n## 2. B\n\nold b\n"
+    replaced = replace_section(text, "1. A", "## 1. A\n\nnew a\n")
+    assert section_text(replaced, "1. A") == "## 1. A\n\nnew a\n\n"
+    assert section_text(replaced, "2. B") == "## 2. B\n\nold b\n"
+    appended = replace_section(replaced, "9. C", "## 9. C\n\nc\n")
+    assert appended.endswith("## 2. B\n\nold b\n\n## 9. C\n\nc\n\n")
+    summary = replace_summary_line(appended, "9. C", "- 9. C: 3 of 4")
+    assert section_text(summary, "Summary") == "## Summary\n\n- 1. A: x\n- 9. C: 3 of 4\n\n"
+
+
+def test_a_refusal_of_a_value_reused_from_an_earlier_answer_is_not_held_against_the_server() -> (
+    None
+):
+    body = {"errors": [{"location": "path.id", "message": "'x' is not of type 'integer'"}]}
+    answer = Answer(400, {"x-mockmind-source": "rule"}, json.dumps(body))
+    drawn = Failure("status_code_conformance", "", "", "", "PUT /u/{id}", answer, ("path.id",))
+    assert classify(drawn) == (
+        "X",
+        "a value schemathesis reused from an earlier answer is refused (path.id)",
+    )
+    generated = Failure("status_code_conformance", "", "", "", "PUT /u/{id}", answer, ("path.x",))
+    assert classify(generated)[0] == "1"
+
+
+def _package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[Any, Any]:
+    """A package tarball already in a cache under tmp_path, holding package/doc.json."""
+    import io
+    import tarfile
+
+    from bench.conformance import corpus, fetch
+
+    for module in (corpus, fetch):
+        monkeypatch.setattr(module, "PACKAGES", tmp_path / "packages")
+        monkeypatch.setattr(module, "DOCUMENTS", tmp_path / "documents")
+    (tmp_path / "packages").mkdir()
+    package = corpus.Package("demo", "npm", "demo", "1.0.0", "0" * 64, "MIT")
+    with tarfile.open(package.tarball, "w:gz") as archive:
+        info = tarfile.TarInfo("package/doc.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return package, corpus.Document("demo-doc", package, "doc.json", ("oas-3.0",))
+
+
+def test_a_tarball_with_the_pinned_hash_gives_its_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from bench.conformance.fetch import extract, sha256_of
+
+    package, document = _package(tmp_path, monkeypatch, b'{"openapi": "3.0.3"}')
+    pinned = replace(package, sha256=sha256_of(package.tarball))
+    extracted = extract(replace(document, package=pinned))
+    assert extracted == tmp_path / "documents" / "demo-doc.json"
+    assert extracted.read_bytes() == b'{"openapi": "3.0.3"}'
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_deleted_and_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.conformance.fetch import FetchError, extract, sha256_of
+
+    package, document = _package(tmp_path, monkeypatch, b"{}")
+    actual = sha256_of(package.tarball)
+    with pytest.raises(FetchError, match=f"sha256 is {actual}, the manifest pins 0000"):
+        extract(document)
+    assert not package.tarball.exists()
