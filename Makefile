@@ -111,7 +111,7 @@ bench: $(VENV)/.installed-dev
 conformance-corpus: $(VENV)/.installed-dev
 	$(PY) -m bench.conformance.fetch
 
-# schemathesis over every document against mockmind and Prism; writes section 9 of RESULTS.md.
+# schemathesis over every document against mockmind and Prism; writes section 11 of RESULTS.md.
 conformance: conformance-corpus
 	$(PY) -m bench.conformance.run
 

@@ -46,7 +46,7 @@ BENCHMARKS = [
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, a run of its own): a full `make bench` carries them over unchanged.
-KEPT = ["9. Conformance corpus (schemathesis, vs Prism)"]
+KEPT = ["11. Conformance corpus (schemathesis, vs Prism)"]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}
 

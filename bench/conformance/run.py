@@ -5,7 +5,7 @@ DOC`), schemathesis runs in positive mode with the checks of corpus.toml's [run]
 conformance checks and the two stateful ones), one session header for the whole run, a seed and
 a time limit; its NDJSON events are read back, and each failed check is put in a class
 (classify.py). Results go to .cache/conformance/results/<server>/<document>.json, reproductions
-to .cache/conformance/results/reproductions.md, and the table to bench/RESULTS.md (section 9;
+to .cache/conformance/results/reproductions.md, and the table to bench/RESULTS.md (section 11;
 `--no-write` leaves RESULTS.md alone).
 
     python -m bench.conformance.run                       # every document, both servers
@@ -506,7 +506,7 @@ def reclassified(server: str, document: str) -> Outcome | None:
     return outcome
 
 
-TITLE = "9. Conformance corpus (schemathesis, vs Prism)"
+TITLE = "11. Conformance corpus (schemathesis, vs Prism)"
 
 
 def section(corpus: Corpus, outcomes: dict[tuple[str, str], Outcome], seconds: float) -> Section:
