@@ -1,4 +1,8 @@
-"""The admin routes under /__mockmind/: health and session inspection, a FastAPI app."""
+"""The admin routes under /__mockmind/: health and session inspection, a FastAPI app.
+
+Described by its own OpenAPI document at `/__mockmind/openapi.json`, built from the wire
+models in ``admin_models`` that each answer is checked against.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
+from mockmind.app.admin_models import Health, Problem, SessionView
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.bootstrap import Container
-from mockmind.domain.error_answers import http_answer
+from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
 from mockmind.domain.errors import MethodNotAllowed, MockmindError, RequestError
 from mockmind.domain.http import REASON_PHRASES
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
@@ -27,9 +32,10 @@ def admin_app(container: Container) -> FastAPI:
     app = FastAPI(
         title="mockmind",
         version=__version__,
+        summary="The admin routes of a mockmind server (the mock's own API is elsewhere).",
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url=f"{ADMIN_PREFIX}/openapi.json",
     )
     app.state.container = container
 
@@ -38,19 +44,24 @@ def admin_app(container: Container) -> FastAPI:
         logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
         return error_response(exc)
 
-    @app.get(f"{ADMIN_PREFIX}/health")
+    @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
     async def health() -> dict[str, Any]:
+        """The server's configuration in use, its provider's circuit and its costs."""
         return _health(container)
 
-    @app.get(ADMIN_PREFIX + "/sessions/{session_id}")
-    async def session(session_id: str) -> Response:
+    @app.get(
+        ADMIN_PREFIX + "/sessions/{session_id}",
+        response_model=SessionView,
+        responses={404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}},
+    )
+    async def session(session_id: str) -> Response | dict[str, Any]:
         """What a session remembers: state, login and history (for debugging a test run)."""
         found = None
         if is_valid_session_id(session_id):
             found = container.sessions.get(session_id, now=time.time())
         if found is None:
             return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
-        return JSONResponse(session_to_dict(found))
+        return session_to_dict(found)
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:

@@ -1,0 +1,90 @@
+"""The admin routes' wire shapes: what `/__mockmind/openapi.json` promises they answer.
+
+The admin app checks its answers against these models before sending them, so the document
+clients (and the schemathesis run over it) read cannot drift from what is served. Sections
+whose members depend on the configuration (the provider, the costs) stay open objects: their
+documented members are typed, others pass through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 members; `errors` lists each validation error)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: int = Field(ge=400, le=599)
+    title: str
+    detail: str | None = None
+
+
+class ApiKind(BaseModel):
+    kind: str = Field(description="openapi (a document) or schemas (the config's schemas)")
+
+
+class StorageBackend(BaseModel):
+    backend: str = Field(description="memory, sqlite or aws")
+
+
+class ProviderHealth(BaseModel):
+    """Which generator (or embedder) the config names, which one answers, and why."""
+
+    model_config = ConfigDict(extra="allow")
+
+    configured: str | None
+    in_use: str
+    reason: str
+    model: str | None = None
+    endpoint: str | None = None
+
+
+class WriteRaces(BaseModel):
+    """Conflicting writes this process met: retried, and given up after the retries."""
+
+    retried: int = Field(ge=0)
+    given_up: int = Field(ge=0)
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    api: ApiKind
+    storage: StorageBackend
+    provider: ProviderHealth
+    embeddings: ProviderHealth
+    costs: dict[str, Any]
+    session_tracking: str
+    write_races: dict[str, WriteRaces]
+
+
+class StateEntry(BaseModel):
+    value: Any
+    updated_at: float
+
+
+class InteractionEntry(BaseModel):
+    at: float
+    method: str
+    path: str
+    status: int
+    request_body: Any
+    response_body: Any
+    source: str
+
+
+class SessionView(BaseModel):
+    """What a session remembers: its state, whether it logged in, and its history."""
+
+    id: str
+    created_at: float
+    last_seen: float
+    expires_at: float
+    version: int
+    authenticated: bool
+    state: dict[str, StateEntry]
+    history: list[InteractionEntry]

@@ -1,0 +1,118 @@
+"""The admin routes keep the promises of their own document, `/__mockmind/openapi.json`.
+
+schemathesis reads the document from the server and drives every admin operation with valid
+and invalid requests, in one session (the cookie), checking every answer against it: no
+server error, documented statuses, content types and bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+SESSION = "schemathesis-admin"
+COOKIE = f"mockforge_session={SESSION}"
+
+
+def _schemathesis() -> str:
+    executable = Path(sys.executable).with_name("schemathesis")
+    if executable.exists():
+        return str(executable)
+    return shutil.which("schemathesis") or "schemathesis"
+
+
+def _run(url: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        _schemathesis(),
+        "run",
+        f"{url}/__mockmind/openapi.json",
+        "--url",
+        url,
+        "--header",
+        f"Cookie: {COOKIE}",
+        "--mode",
+        "all",
+        "--checks",
+        "all",
+        "--max-examples",
+        "50",
+        "--seed",
+        "20261203",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(workdir / "events.ndjson"),
+    ]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=workdir, check=False
+    )
+
+
+def _statuses(workdir: Path) -> set[int]:
+    """Every status an admin route answered during the run."""
+    found: set[int] = set()
+    for line in (workdir / "events.ndjson").read_text().splitlines():
+        for status in _find_statuses(json.loads(line)):
+            found.add(status)
+    return found
+
+
+def _find_statuses(node: object) -> list[int]:
+    if isinstance(node, dict):
+        here = [node["status_code"]] if isinstance(node.get("status_code"), int) else []
+        return here + [s for child in node.values() for s in _find_statuses(child)]
+    if isinstance(node, list):
+        return [s for child in node for s in _find_statuses(child)]
+    return []
+
+
+def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as http:
+        answer = http.get("/__mockmind/openapi.json")
+    assert answer.status_code == 200
+    document = answer.json()
+    assert document["openapi"] == "3.1.0"
+    assert {path: sorted(item) for path, item in document["paths"].items()} == {
+        "/__mockmind/health": ["get"],
+        "/__mockmind/sessions/{session_id}": ["get"],
+    }
+    sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
+    assert sessions["responses"]["404"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_failure_in_the_admin_routes(base_url: str, tmp_path: Path) -> None:
+    # A session with history, so that a live session's view is checked as well as the 404.
+    with httpx.Client(base_url=base_url, headers={"Cookie": COOKIE}) as shop:
+        assert shop.get("/products", params={"limit": 1}).status_code == 200
+        added = shop.post("/cart/items", json={"product_id": "p-1", "quantity": 2})
+        assert added.status_code == 201
+
+    # First with generated session ids (none is live: every answer is the documented 404),
+    # then with the live one named for the path parameter.
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    result = _run(base_url, unknown)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert _statuses(unknown) >= {200, 404}
+
+    live = tmp_path / "live"
+    live.mkdir()
+    (live / "schemathesis.toml").write_text(f'[parameters]\n"path.session_id" = "{SESSION}"\n')
+    result = _run(base_url, live)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert 200 in _statuses(live)
+    with httpx.Client(base_url=base_url) as http:
+        view = http.get(f"/__mockmind/sessions/{SESSION}").json()
+    assert [(i["method"], i["path"], i["status"]) for i in view["history"]][:2] == [
+        ("GET", "/products", 200),
+        ("POST", "/cart/items", 201),
+    ]
