@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -41,8 +41,25 @@ def admin_app(container: Container) -> FastAPI:
 
     @app.exception_handler(MockmindError)
     async def failed(request: Request, exc: MockmindError) -> Response:
-        logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+        if isinstance(exc, RequestError):
+            # The client's doing (a refused token): said to the client, not a failure here.
+            logger.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.title)
+        else:
+            logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
         return error_response(exc)
+
+    async def admitted(request: Request) -> None:
+        """The admin token, or this machine when none is set (``admin_access``)."""
+        client = request.scope.get("client")
+        refusal = container.admin.refusal(request.headers, client[0] if client else None)
+        if refusal is not None:
+            raise refusal
+
+    guarded = [Depends(admitted)]
+    refused: dict[int | str, dict[str, Any]] = {
+        401: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}},
+        403: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}},
+    }
 
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
     async def health() -> dict[str, Any]:
@@ -52,7 +69,8 @@ def admin_app(container: Container) -> FastAPI:
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}",
         response_model=SessionView,
-        responses={404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}},
+        responses={404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}, **refused},
+        dependencies=guarded,
     )
     async def session(session_id: str) -> Response | dict[str, Any]:
         """What a session remembers: state, login and history (for debugging a test run)."""

@@ -17,6 +17,7 @@ from mockmind.app.adapter_builder import (
     max_body_bytes,
 )
 from mockmind.app.adapter_choice import choose_adapters, choose_llm
+from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
 from mockmind.app.environment import Environment, as_environment
 from mockmind.app.providers import Keys, LlmServices, ProviderStatus, llm_services
 from mockmind.config import LoadedConfig
@@ -60,6 +61,8 @@ class Container:
     llm: LlmServices = field(default_factory=LlmServices.offline)
     # Past interactions by similarity, when the vector store is on.
     memory: SemanticMemory | None = None
+    # Who may use the admin routes (closed by default: no token, and on Lambda).
+    admin: AdminAccess = field(default_factory=lambda: AdminAccess(None, in_lambda=True))
 
     @property
     def provider(self) -> ProviderStatus:
@@ -158,6 +161,7 @@ def build(
         loaded.source,
         llm=llm,
         memory=memory,
+        admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
     )
 
 
