@@ -83,7 +83,11 @@ class LlmServices:
             return None
         if self._content is None:
             self._content = LlmContent(
-                self.chat, self.costs, settings=self.settings, observers=self.observers
+                self.chat,
+                self.costs,
+                settings=self.settings,
+                observers=self.observers,
+                breaker=self.breakers.get("chat"),
             )
         return self._content
 
@@ -186,7 +190,11 @@ def llm_services(
         costs=costs,
         status=status,
         embedding_status=embedding_status,
-        settings=ContentSettings(max_tokens=behavior.max_tokens, temperature=behavior.temperature),
+        settings=ContentSettings(
+            max_tokens=behavior.max_tokens,
+            temperature=behavior.temperature,
+            negative_ttl_seconds=behavior.negative_cache_ttl_seconds,
+        ),
         observers=_emf_metrics() if metrics else (),
         breakers=builder.breakers,
         https=builder.https,

@@ -126,7 +126,7 @@ class ResilientHttp:
         if not self.breaker.allow():
             raise ProviderError(
                 self.provider,
-                "circuit breaker open after repeated failures; "
+                f"circuit breaker open after repeated {self.breaker.opened_by}; "
                 f"next try in {self.breaker.retry_in():.0f}s",
                 retryable=True,
             )

@@ -13,7 +13,7 @@ from pydantic import Field
 from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire
 from mockmind.adapters.llm.http import ResilientHttp
 from mockmind.adapters.llm.secret import Secret
-from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
+from mockmind.ports.llm import ChatRequest, ChatResult, Embeddings, ProviderError
 
 # Inputs per embeddings request: well under OpenAI's 2048, so one request stays small and fast.
 EMBEDDING_BATCH = 256
@@ -51,8 +51,13 @@ class _Embedding(Wire):
     embedding: list[float]
 
 
+class _EmbeddingUsage(Wire):
+    prompt_tokens: int | None = None
+
+
 class _EmbeddingResponse(Wire):
     data: list[_Embedding]
+    usage: _EmbeddingUsage | None = None
 
 
 def _headers(api_key: Secret | None) -> dict[str, str]:
@@ -125,14 +130,18 @@ class OpenAIEmbeddings(ProviderAdapter):
         """Known for OpenAI's models; learned from the first answer for other servers (0 before)."""
         return self._dimensions
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        vectors: list[list[float]] = []
+    async def embed(
+        self, texts: Sequence[str], *, deadline: float | None = None
+    ) -> list[list[float]]:
+        vectors = Embeddings()
+        counted: int | None = 0
         for start in range(0, len(texts), self._batch):
             batch = list(texts[start : start + self._batch])
             data = await self._http.post_json(
                 "/v1/embeddings",
                 {"model": self._model, "input": batch},
                 headers=_headers(self._api_key),
+                deadline=deadline,
             )
             reply = parse_wire(_EmbeddingResponse, data, self._name)
             if len(reply.data) != len(batch):
@@ -141,6 +150,9 @@ class OpenAIEmbeddings(ProviderAdapter):
                 )
             # The API may answer out of order; ``index`` is the contract.
             vectors.extend(item.embedding for item in sorted(reply.data, key=lambda e: e.index))
+            tokens = reply.usage.prompt_tokens if reply.usage else None
+            counted = None if counted is None or tokens is None else counted + tokens
+        vectors.tokens = counted if texts else 0
         if vectors:
             self._dimensions = len(vectors[0])
         return vectors
