@@ -41,6 +41,8 @@ NAMESPACE = "interactions"
 WRITE_BATCH = 64
 # Interactions waiting for their embedding; past this the oldest are dropped.
 MAX_PENDING = 4096
+# How much sooner than the bound the embedder is told to give up.
+_OWN_TIMEOUT_LEAD = 0.01
 
 
 def describe(interaction: Interaction, limit: int = 600) -> str:
@@ -135,6 +137,12 @@ class SemanticMemory:
             )
             return
         self.counters.batches += 1
+        # In a thread: indexing costs about a millisecond of CPU per row (numpy, which lets
+        # go of the GIL), and a store over S3 waits on the network; the event loop serving
+        # requests should do neither. The stores lock their own state.
+        await asyncio.to_thread(self._store, batch, vectors)
+
+    def _store(self, batch: list[_Pending], vectors: list[list[float]]) -> None:
         for item, vector in zip(batch, vectors, strict=True):
             metadata: dict[str, Any] = {
                 "session_id": item.session_id,
@@ -182,10 +190,11 @@ class SemanticMemory:
         if deadline is not None:
             bound = min(bound, deadline)
         try:
-            # The provider's own deadline ends its retries in time; this bound also stops an
-            # embedder that does not look at it.
+            # The provider's own deadline ends the call a little early, so that it times out
+            # itself and its circuit breaker counts the failure; this bound stops an embedder
+            # that does not look at the deadline.
             async with asyncio.timeout(max(0.0, bound - self.monotonic())):
-                vectors = await self.embedder.embed(texts, deadline=bound)
+                vectors = await self.embedder.embed(texts, deadline=bound - _OWN_TIMEOUT_LEAD)
         except TimeoutError:
             raise ProviderError(
                 self.embedder.name, f"no embedding within {self.timeout_seconds:g}s"

@@ -6,6 +6,9 @@ with another base URL and, often, no key.
 
 from __future__ import annotations
 
+import base64
+import sys
+from array import array
 from collections.abc import Sequence
 
 from pydantic import Field
@@ -48,7 +51,8 @@ class _ChatResponse(Wire):
 
 class _Embedding(Wire):
     index: int
-    embedding: list[float]
+    # Base64 of little-endian float32 when asked for (``encoding_format``), else numbers.
+    embedding: list[float] | str
 
 
 class _EmbeddingUsage(Wire):
@@ -124,6 +128,7 @@ class OpenAIEmbeddings(ProviderAdapter):
         self._api_key = api_key
         self._dimensions = dimensions or _KNOWN_DIMENSIONS.get(model, 0)
         self._batch = max(1, batch_size)
+        self._base64 = True
 
     @property
     def dimensions(self) -> int:
@@ -137,22 +142,57 @@ class OpenAIEmbeddings(ProviderAdapter):
         counted: int | None = 0
         for start in range(0, len(texts), self._batch):
             batch = list(texts[start : start + self._batch])
-            data = await self._http.post_json(
-                "/v1/embeddings",
-                {"model": self._model, "input": batch},
-                headers=_headers(self._api_key),
-                deadline=deadline,
-            )
-            reply = parse_wire(_EmbeddingResponse, data, self._name)
+            reply = await self._ask(batch, deadline)
             if len(reply.data) != len(batch):
                 raise ProviderError(
                     self._name, f"asked for {len(batch)} embeddings, got {len(reply.data)}"
                 )
             # The API may answer out of order; ``index`` is the contract.
-            vectors.extend(item.embedding for item in sorted(reply.data, key=lambda e: e.index))
+            ordered = sorted(reply.data, key=lambda e: e.index)
+            try:
+                vectors.extend(_floats(item.embedding) for item in ordered)
+            except ValueError as exc:  # binascii.Error is one
+                raise ProviderError(
+                    self._name, f"an embedding is not base64 float32: {exc}"
+                ) from None
             tokens = reply.usage.prompt_tokens if reply.usage else None
             counted = None if counted is None or tokens is None else counted + tokens
         vectors.tokens = counted if texts else 0
         if vectors:
             self._dimensions = len(vectors[0])
         return vectors
+
+    async def _ask(self, batch: list[str], deadline: float | None) -> _EmbeddingResponse:
+        """One embeddings request, in base64 while the server takes it.
+
+        1,536 numbers as JSON text take about a millisecond of CPU to parse per text, on the
+        event loop that serves requests; as base64 they decode in microseconds (OpenAI's own
+        clients ask so). A compatible server that ignores the field answers numbers, which
+        are read as well; one that refuses it (400, 422) is asked in numbers from then on.
+        """
+        body: dict[str, object] = {"model": self._model, "input": batch}
+        if self._base64:
+            body["encoding_format"] = "base64"
+        headers = _headers(self._api_key)
+        try:
+            data = await self._http.post_json(
+                "/v1/embeddings", body, headers=headers, deadline=deadline
+            )
+        except ProviderError as exc:
+            if not self._base64 or not exc.reason.startswith(("HTTP 400", "HTTP 422")):
+                raise
+            self._base64 = False
+            del body["encoding_format"]
+            data = await self._http.post_json(
+                "/v1/embeddings", body, headers=headers, deadline=deadline
+            )
+        return parse_wire(_EmbeddingResponse, data, self._name)
+
+
+def _floats(embedding: list[float] | str) -> list[float]:
+    if isinstance(embedding, list):
+        return embedding
+    values = array("f", base64.b64decode(embedding))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tolist()

@@ -1,0 +1,196 @@
+"""13. LLM path latency: what the vector store's embeddings add to a request.
+
+`mockmind serve` with examples/shop, `llm_provider: openai_compatible` and the vector store's
+embeddings at bench/cost.py's counting server on loopback, in two set-ups:
+
+- the embeddings endpoint answering in 50 ms: store reads (`GET /products?limit=2` and
+  `GET /products/{id}`, one session) with the vector store off, then on; target: on within
+  1.1x of off (remembering an interaction is written behind the answer);
+- the embeddings endpoint hanging (accepting, never answering), `embedding_timeout_seconds`
+  0.5: store reads and requests that call the LLM (entities read through, so each needs the
+  recall's query embedding); target: no request above the timeout + 50 ms.
+
+    .venv/bin/python bench/run.py --only llm_latency
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.cost import CountingLlm, _config
+from bench.report import (
+    ROOT,
+    VENV_BIN,
+    WORK,
+    Section,
+    bench_env,
+    fmt_ratio,
+    fmt_s,
+    free_port,
+    running,
+    verdict,
+    wait_http,
+)
+
+READS = 300
+WARM_UP = 20
+EMBED_DELAY = 0.05
+EMBED_TIMEOUT = 0.5
+CALLS_WHILE_HANGING = 20
+# The chat's own timeout in the hanging set-up, so that a run of code without
+# embedding_timeout_seconds (the "before" of the report) ends in minutes.
+CHAT_TIMEOUT = "    timeout_seconds: 3\n"
+
+
+def _knows_embedding_timeout() -> bool:
+    models = ROOT / "src" / "mockmind" / "config" / "models.py"
+    return "embedding_timeout_seconds" in models.read_text()
+
+
+@dataclass
+class Timings:
+    seconds: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.seconds, n=20)[-1]
+
+    @property
+    def worst(self) -> float:
+        return max(self.seconds)
+
+
+def _timed(client: httpx.Client, path: str) -> float:
+    start = time.perf_counter()
+    response = client.get(path)
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:200]}")
+    return elapsed
+
+
+def _serve(
+    llm: CountingLlm, name: str, *, vectors: bool, settings: str = "", chat_timeout: bool = False
+) -> Any:
+    port = free_port()
+    config, extra = _config(llm.url, vectors=vectors, vector_settings=settings, name=name)
+    if chat_timeout:
+        text = config.read_text().replace(
+            "    max_tokens: 1024\n", "    max_tokens: 1024\n" + CHAT_TIMEOUT
+        )
+        config.write_text(text)
+    argv = [str(VENV_BIN / "mockmind"), "serve", "--config", str(config), "--port", str(port)]
+    return port, running(argv, env=bench_env(**extra), log=WORK / f"{name}.log")
+
+
+def _store_reads(vectors: bool) -> tuple[Timings, dict[str, Any]]:
+    with CountingLlm(embed_delay=EMBED_DELAY) as llm:
+        name = "llm-latency-" + ("vectors" if vectors else "plain")
+        port, server = _serve(llm, name, vectors=vectors)
+        base = f"http://127.0.0.1:{port}"
+        with server as proc:
+            wait_http(base + "/__mockmind/health", timeout=60, proc=proc)
+            with httpx.Client(base_url=base, timeout=30) as client:
+                ids = [p["id"] for p in client.get("/products?limit=5").json()]
+                paths = ["/products?limit=2", *(f"/products/{i}" for i in ids)]
+                for n in range(WARM_UP):
+                    _timed(client, paths[n % len(paths)])
+                seconds = [_timed(client, paths[n % len(paths)]) for n in range(READS)]
+            health = _health(base)
+    return Timings(seconds), health
+
+
+def _health(base: str) -> dict[str, Any]:
+    data: dict[str, Any] = httpx.get(base + "/__mockmind/health", timeout=10).json()
+    return data
+
+
+def _while_hanging() -> tuple[Timings, Timings, dict[str, Any]]:
+    known = _knows_embedding_timeout()
+    settings = f"    embedding_timeout_seconds: {EMBED_TIMEOUT}\n" if known else ""
+    with CountingLlm(embed_hang=True) as llm:
+        port, server = _serve(
+            llm, "llm-latency-hanging", vectors=True, settings=settings, chat_timeout=True
+        )
+        base = f"http://127.0.0.1:{port}"
+        with server as proc:
+            wait_http(base + "/__mockmind/health", timeout=60, proc=proc)
+            with httpx.Client(base_url=base, timeout=120) as client:
+                reads = []
+                calls = []
+                for n in range(CALLS_WHILE_HANGING):
+                    reads.append(_timed(client, "/products?limit=2"))
+                    # A product never seen: read through, written by the model, which the
+                    # recall's query embedding comes before.
+                    calls.append(_timed(client, f"/products/{90_000 + n}"))
+            health = _health(base)
+    return Timings(reads), Timings(calls), health
+
+
+def run() -> Section:
+    section = Section(
+        "13. LLM path latency (embeddings on the request path)",
+        __doc__.split("\n\n", 1)[1].rsplit("\n\n", 1)[0] if __doc__ else "",
+        ["set-up", "requests", "p50", "p95", "max", "vs baseline / target"],
+    )
+    off, _ = _store_reads(vectors=False)
+    on, health_on = _store_reads(vectors=True)
+    ratio = on.p50 / off.p50
+    section.row(
+        "store reads, vector store off (baseline)",
+        READS,
+        fmt_s(off.p50),
+        fmt_s(off.p95),
+        fmt_s(off.worst),
+        "",
+    )
+    section.row(
+        f"store reads, vector store on, embeddings in {EMBED_DELAY * 1000:.0f} ms",
+        READS,
+        fmt_s(on.p50),
+        fmt_s(on.p95),
+        fmt_s(on.worst),
+        f"p50 {fmt_ratio(ratio)}, p95 {fmt_ratio(on.p95 / off.p95)}; "
+        + verdict(ratio <= 1.1, "p50 within 1.1x"),
+    )
+    reads, calls, health = _while_hanging()
+    bound = EMBED_TIMEOUT + 0.05
+    worst = max(reads.worst, calls.worst)
+    section.row(
+        "embeddings hanging: store reads",
+        len(reads.seconds),
+        fmt_s(reads.p50),
+        fmt_s(reads.p95),
+        fmt_s(reads.worst),
+        "",
+    )
+    section.row(
+        "embeddings hanging: entities read through (LLM call, recall first)",
+        len(calls.seconds),
+        fmt_s(calls.p50),
+        fmt_s(calls.p95),
+        fmt_s(calls.worst),
+        verdict(worst <= bound, f"every request under {fmt_s(bound)}"),
+    )
+    memory = health_on.get("embeddings", {}).get("memory", {})
+    section.notes.append(
+        f"Vector store on: the writer embedded {memory.get('written', '?')} interactions in "
+        f"{memory.get('batches', '?')} embedding calls behind the answers "
+        f"({memory.get('pending', '?')} still queued when health was read)."
+    )
+    hanging = health.get("embeddings", {})
+    section.notes.append(
+        f"Embeddings hanging: the embeddings circuit ended as {hanging.get('circuit', {})}; "
+        f"the writer lost {hanging.get('memory', {}).get('not_embedded', '?')} interactions "
+        "(their recall falls back to recent history)."
+    )
+    return section
