@@ -105,9 +105,16 @@ class CountingLlm:
         generator = OfflineGenerator()
         counter = self.counter
         stopping = self._stopping = threading.Event()
+        # Set (by ``embed_hang``, or later by a benchmark) to make the embeddings endpoint hang.
+        hanging = self.hanging = threading.Event()
+        if embed_hang:
+            hanging.set()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as separate writes: with Nagle's algorithm on, the
+            # body waits for the client's delayed ACK, 40 ms an answer.
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", "0")))
@@ -157,7 +164,7 @@ class CountingLlm:
                     counter.embedding_calls += 1
                     counter.embedding_inputs += len(inputs)
                     counter.embedding_tokens += tokens
-                if embed_hang:
+                if hanging.is_set():
                     stopping.wait()
                     return
                 if embed_delay:

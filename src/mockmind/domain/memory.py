@@ -2,8 +2,9 @@
 a later prompt can show the model what this session did that matters to the request at hand.
 
 Remembering never delays an answer. ``note`` only queues the interaction; ``write_behind``,
-called once the response is sent, starts one writer that embeds everything queued in one call
-per batch and stores the vectors. Under uvicorn the writer runs while the server waits for the
+called once the response is sent, starts one writer that lets a burst gather for
+``linger_seconds``, then embeds everything queued in one call per batch and stores the vectors
+(from a thread). Under uvicorn the writer runs while the server waits for the
 next request. In Lambda the event loop only runs during invocations: the writer started by one
 invocation goes on during the next ones, concurrently with them, and each embedding call is
 bounded by ``embedding_timeout_seconds`` (a call cut by a frozen instance fails and its texts
@@ -25,14 +26,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mockmind.domain.costs import CostTracker
 from mockmind.domain.errors import StoreError
 from mockmind.domain.prompts import estimate_tokens
 from mockmind.domain.sessions import Interaction
 from mockmind.ports.llm import EmbeddingProvider, Embeddings, ProviderError
-from mockmind.ports.vector_memory import VectorMemory
+from mockmind.ports.vector_memory import VectorItem, VectorMemory
 
 logger = logging.getLogger("mockmind.memory")
 
@@ -84,6 +84,8 @@ class SemanticMemory:
     costs: CostTracker | None = None
     monotonic: Callable[[], float] = time.monotonic
     max_pending: int = MAX_PENDING
+    # How long the writer lets interactions gather before it embeds them.
+    linger_seconds: float = 0.05
     counters: MemoryCounters = field(default_factory=MemoryCounters)
     _pending: deque[_Pending] = field(default_factory=deque, init=False, repr=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
@@ -111,7 +113,21 @@ class SemanticMemory:
         writer = self._writer
         if writer is not None and not writer.done() and writer.get_loop() is loop:
             return
-        self._writer = loop.create_task(self.flush())
+        self._writer = loop.create_task(self._write_behind())
+
+    async def _write_behind(self) -> None:
+        # A short wait first, so that a burst of requests is embedded in one call, not one
+        # call per answer (each call costs CPU on the loop serving requests).
+        while self._pending:
+            if len(self._pending) < WRITE_BATCH:
+                await asyncio.sleep(self.linger_seconds)
+            await self.flush()
+
+    async def settle(self) -> None:
+        """Wait for the writer started on this loop, if any, to finish (tests, shutdown)."""
+        writer = self._writer
+        if writer is not None and writer.get_loop() is asyncio.get_running_loop():
+            await writer
 
     async def flush(self) -> None:
         """Embed and store everything queued, one embedding call per batch."""
@@ -143,21 +159,23 @@ class SemanticMemory:
         await asyncio.to_thread(self._store, batch, vectors)
 
     def _store(self, batch: list[_Pending], vectors: list[list[float]]) -> None:
-        for item, vector in zip(batch, vectors, strict=True):
-            metadata: dict[str, Any] = {
-                "session_id": item.session_id,
-                "text": item.text,
-                "at": item.at,
-            }
-            try:
-                self.vectors.add(NAMESPACE, item.item_id, vector, metadata)
-            except StoreError as exc:
-                # The interaction is in the session's history already; only its recall by
-                # similarity is lost.
-                self.counters.not_stored += 1
-                logger.warning("interaction not stored for recall (%s)", exc)
-            else:
-                self.counters.written += 1
+        items = [
+            VectorItem(
+                item.item_id,
+                vector,
+                {"session_id": item.session_id, "text": item.text, "at": item.at},
+            )
+            for item, vector in zip(batch, vectors, strict=True)
+        ]
+        try:
+            self.vectors.add_many(NAMESPACE, items)
+        except StoreError as exc:
+            # The interactions are in their sessions' history already; only their recall by
+            # similarity is lost (a store that failed part-way counts the batch as lost).
+            self.counters.not_stored += len(items)
+            logger.warning("%d interaction(s) not stored for recall (%s)", len(items), exc)
+        else:
+            self.counters.written += len(items)
 
     async def recall(
         self,

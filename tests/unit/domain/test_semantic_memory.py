@@ -21,7 +21,7 @@ from mockmind.domain.memory import NAMESPACE, SemanticMemory, describe
 from mockmind.domain.prompts import estimate_tokens
 from mockmind.domain.sessions import Interaction
 from mockmind.ports.llm import Embeddings
-from mockmind.ports.vector_memory import VectorHit
+from mockmind.ports.vector_memory import VectorHit, VectorItem
 from tests.support.clock import ManualClock
 
 
@@ -31,6 +31,9 @@ class _BrokenVectors:
     def add(
         self, namespace: str, item_id: str, vector: Sequence[float], metadata: Mapping[str, Any]
     ) -> None:
+        raise StoreError("S3 PutObject s3://vectors/x failed: ServiceUnavailable")
+
+    def add_many(self, namespace: str, items: Sequence[VectorItem]) -> None:
         raise StoreError("S3 PutObject s3://vectors/x failed: ServiceUnavailable")
 
     def search(
@@ -120,15 +123,15 @@ def test_noting_costs_no_call_and_the_writer_embeds_a_burst_in_one_call() -> Non
             memory.note("s", f"i-{n}", _interaction(n))
         assert embedder.calls == [], "noting is not embedding"
         memory.write_behind()
-        memory.write_behind()  # one writer at a time
-        assert memory.pending == 3
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
+        memory.note("s", "i-3", _interaction(3))
+        memory.write_behind()  # one writer at a time: this one's lingering takes the fourth
+        assert memory.pending == 4
+        await memory.settle()
 
     asyncio.run(burst())
-    assert embedder.calls == [[describe(_interaction(n)) for n in range(3)]]
-    assert vectors.count(NAMESPACE) == 3
-    assert (memory.pending, memory.counters.written, memory.counters.batches) == (0, 3, 1)
+    assert embedder.calls == [[describe(_interaction(n)) for n in range(4)]]
+    assert vectors.count(NAMESPACE) == 4
+    assert (memory.pending, memory.counters.written, memory.counters.batches) == (0, 4, 1)
     today = costs.snapshot()["today"]
     assert (today["embedding_calls"], today["embedding_tokens"]) == (1, 70)
     assert today["estimated_embedding_calls"] == 0
