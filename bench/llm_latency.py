@@ -17,9 +17,11 @@ embeddings at bench/cost.py's counting server on loopback, in two set-ups:
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -114,12 +116,26 @@ def _store_reads() -> tuple[Timings, Timings, dict[str, Any]]:
                     _timed(off, paths[n % len(paths)])
                     _timed(on, paths[n % len(paths)])
                 seconds: tuple[list[float], list[float]] = ([], [])
+                cpu_before = [_cpu_seconds(proc_off.pid), _cpu_seconds(proc_on.pid)]
                 for n in range(READS):
                     path = paths[n % len(paths)]
                     seconds[0].append(_timed(off, path))
                     seconds[1].append(_timed(on, path))
+                time.sleep(0.5)  # the last batch written behind
+                cpu = [
+                    _cpu_seconds(proc_off.pid) - cpu_before[0],
+                    _cpu_seconds(proc_on.pid) - cpu_before[1],
+                ]
             health = _health(bases[1])
+            health["cpu_per_request"] = [c / READS for c in cpu]
     return Timings(seconds[0]), Timings(seconds[1]), health
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _health(base: str) -> dict[str, Any]:
@@ -197,6 +213,12 @@ def run() -> Section:
         fmt_s(calls.p95),
         fmt_s(calls.worst),
         verdict(worst <= bound, f"every request under {fmt_s(bound)}"),
+    )
+    cpu_off, cpu_on = health_on["cpu_per_request"]
+    section.notes.append(
+        f"CPU time of the server process per store read (load-independent, /proc): off "
+        f"{fmt_s(cpu_off)}, on {fmt_s(cpu_on)} ({fmt_ratio(cpu_on / cpu_off)}), the writer's "
+        "embedding calls and indexing included."
     )
     memory = health_on.get("embeddings", {}).get("memory", {})
     section.notes.append(

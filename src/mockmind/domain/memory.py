@@ -85,7 +85,7 @@ class SemanticMemory:
     monotonic: Callable[[], float] = time.monotonic
     max_pending: int = MAX_PENDING
     # How long the writer lets interactions gather before it embeds them.
-    linger_seconds: float = 0.05
+    linger_seconds: float = 0.1
     counters: MemoryCounters = field(default_factory=MemoryCounters)
     _pending: deque[_Pending] = field(default_factory=deque, init=False, repr=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
