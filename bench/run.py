@@ -43,6 +43,7 @@ BENCHMARKS = [
     "quantization",
     "memory_churn",
     "many_writers",
+    "llm_latency",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, a run of its own): a full `make bench` carries them over unchanged.

@@ -120,13 +120,19 @@ def error_response(error: MockmindError) -> Response:
 
 
 def _health(container: Container) -> dict[str, Any]:
+    llm = container.llm.health()
+    if container.memory is not None:
+        # The write-behind of interactions: queued, embedded, and lost (not embedded in time,
+        # not stored, dropped from a full queue).
+        counters = container.memory.counters
+        llm["embeddings"]["memory"] = {"pending": container.memory.pending, **vars(counters)}
     return {
         "status": "ok",
         "version": __version__,
         "api": {"kind": container.api.kind},
         "storage": {"backend": container.storage},
         # provider (with its circuit breaker), embeddings and costs; never a key.
-        **container.llm.health(),
+        **llm,
         "session_tracking": container.config.intelligent_behavior.session_tracking.method,
         # This process's lost write races: with several processes on one store, each its own.
         "write_races": container.engine.races.as_dict(),

@@ -136,6 +136,8 @@ def build(
             vector_store,
             limit=vectors.semantic_search_limit,
             threshold=vectors.similarity_threshold,
+            timeout_seconds=vectors.embedding_timeout_seconds,
+            costs=llm.costs,
         )
     engine = MockEngine(
         api=api,

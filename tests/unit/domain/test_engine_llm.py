@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
+from mockmind.adapters.vectors.memory import MemoryVectorMemory
 from mockmind.app.bootstrap import Container, build
 from mockmind.config import parse_config
 from mockmind.domain.content import LlmContent
 from mockmind.domain.costs import CostTracker, PriceTable
 from mockmind.domain.engine import MockEngine, PromptSettings
 from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.memory import SemanticMemory
 from mockmind.ports.clock import SystemClock
 from mockmind.ports.llm import ChatRequest, ChatResult
 
@@ -58,7 +63,7 @@ class FakeModel:
         return ChatResult(text, self.name, self.model, 10, 5)
 
 
-def _engine(model: FakeModel) -> Container:
+def _engine(model: FakeModel, memory: SemanticMemory | None = None) -> Container:
     container = build(parse_config(CONFIG, env={}), env={})
     old = container.engine
     container.engine = MockEngine(
@@ -70,6 +75,7 @@ def _engine(model: FakeModel) -> Container:
         settings=old.settings,
         world=old.world,
         llm=LlmContent(model, CostTracker(PriceTable(), SystemClock())),
+        memory=memory,
         prompting=PromptSettings("You are a library API.", old.world.describe()),
     )
     return container
@@ -162,9 +168,18 @@ def test_garbage_twice_falls_back_to_the_offline_generator() -> None:
         "answer still invalid after one repair: not usable JSON: "
         "no JSON object or array found in the answer"
     )
-    # The fallback is not cached: the next request asks the model again.
+    # The fallback is not cached as an answer; the same request is not paid for again while
+    # it is in the negative cache, and says so.
     model.answers.append(REPORT)
-    assert call(app, "GET", "/reports/r1").source == "llm"
+    again = call(app, "GET", "/reports/r1")
+    assert again.source == "fallback"
+    assert again.headers["X-Mockmind-Fallback-Reason"] == (
+        "this request fell back recently, not asked again yet: answer still invalid after one "
+        "repair: not usable JSON: no JSON object or array found in the answer"
+    )
+    assert len(model.asked) == 2
+    # Another request asks the model.
+    assert call(app, "GET", "/reports/r2").source == "llm"
 
 
 @pytest.mark.parametrize("answer", ["[1, 2", '{"id": 5}', "null"])
@@ -175,3 +190,96 @@ def test_unusable_answers_never_reach_the_client(answer: str) -> None:
     assert not app.api.response_errors(
         app.api.plan_response(app.api.route(MockRequest("GET", "/reports/r1"))), response.body
     )
+
+
+BOOK = '{"id": "x", "title": "Dune", "pages": 412}'
+
+
+def _history(app: Container) -> list[tuple[str, str, str]]:
+    session = app.sessions.get("s-1", now=time.time())
+    assert session is not None
+    return [(i.method, i.path, i.source) for i in session.history]
+
+
+def test_an_entity_the_model_made_says_llm_and_store_once_stored() -> None:
+    app = _engine(FakeModel([BOOK, BOOK]))
+    created = call(app, "POST", "/books", {})
+    assert (created.status, created.source) == (201, "llm")
+    assert "X-Mockmind-Fallback-Reason" not in created.headers
+    book = f"/books/{created.body['id']}"
+    assert call(app, "GET", book).source == "store"
+    assert call(app, "GET", "/books/777").source == "llm"  # read through: made now
+    assert call(app, "GET", "/books/777").source == "store"
+    assert _history(app) == [
+        ("POST", "/books", "llm"),
+        ("GET", book, "store"),
+        ("GET", "/books/777", "llm"),
+        ("GET", "/books/777", "store"),
+    ]
+
+
+def test_an_entity_made_after_the_model_failed_says_fallback_and_why() -> None:
+    app = _engine(FakeModel(["no", "still no", "[]", "[]"]))
+    created = call(app, "POST", "/books", {"title": "Emma"})
+    assert (created.status, created.source) == (201, "fallback")
+    assert created.body["title"] == "Emma"
+    assert created.headers["X-Mockmind-Fallback-Reason"] == (
+        "answer still invalid after one repair: not usable JSON: "
+        "no JSON object or array found in the answer"
+    )
+    read = call(app, "GET", "/books/9")
+    assert read.source == "fallback"
+    assert read.headers["X-Mockmind-Fallback-Reason"].startswith(
+        "answer still invalid after one repair: "
+    )
+    assert call(app, "GET", "/books/9").source == "store"
+    assert _history(app) == [
+        ("POST", "/books", "fallback"),
+        ("GET", "/books/9", "fallback"),
+        ("GET", "/books/9", "store"),
+    ]
+
+
+def test_without_a_model_made_entities_say_offline() -> None:
+    app = build(parse_config(CONFIG, env={}), env={})
+    created = call(app, "POST", "/books", {})
+    assert (created.status, created.source) == (201, "offline")
+    assert "X-Mockmind-Fallback-Reason" not in created.headers
+    assert call(app, "GET", f"/books/{created.body['id']}").source == "store"
+    assert call(app, "GET", "/books/5").source == "offline"
+    assert call(app, "GET", "/books/5").source == "store"
+
+
+class _Embedder:
+    """The hashed embedder, counting the texts of each call."""
+
+    def __init__(self) -> None:
+        self._inner = LocalHashedEmbedder(16)
+        self.calls: list[int] = []
+        self.name = "local"
+        self.model = "hashed-16"
+        self.dimensions = 16
+
+    async def embed(
+        self, texts: Sequence[str], *, deadline: float | None = None
+    ) -> list[list[float]]:
+        self.calls.append(len(texts))
+        return self._inner.embed_sync(texts)
+
+
+def test_requests_only_queue_their_memory_and_only_a_model_call_embeds_a_query() -> None:
+    embedder = _Embedder()
+    memory = SemanticMemory(embedder, MemoryVectorMemory())
+    app = _engine(FakeModel([BOOK, REPORT]), memory)
+    created = call(app, "POST", "/books", {})
+    assert embedder.calls == [1], "the model was called: one query embedding for recall"
+    call(app, "GET", f"/books/{created.body['id']}")
+    call(app, "GET", "/books")
+    assert embedder.calls == [1], "store reads embed nothing while they are answered"
+    call(app, "GET", "/reports/r1")
+    call(app, "GET", "/reports/r1")  # a cache hit
+    assert embedder.calls == [1, 1]
+    assert memory.pending == 5
+    asyncio.run(memory.flush())
+    assert embedder.calls == [1, 1, 5], "the five interactions in one call"
+    assert memory.vectors.count("interactions") == 5

@@ -128,7 +128,12 @@ def test_the_vector_memory_forgets_a_sessions_interactions_when_it_ends() -> Non
     vectors = app.memory.vectors
     _order_of(app, "a")
     _call(app, "b", "GET", "/orders")
+    # Requests only queue their interactions; the writer (started after each response by the
+    # app) embeds and stores them.
+    assert vectors.count(NAMESPACE) == 0
+    asyncio.run(app.memory.flush())
     assert vectors.count(NAMESPACE) == 3  # a's two requests and b's one
     clock.t += 6
     _call(app, "c", "GET", "/orders")  # a and b expired: this save sweeps both
+    asyncio.run(app.memory.flush())
     assert vectors.count(NAMESPACE) == 1

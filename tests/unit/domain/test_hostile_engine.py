@@ -160,7 +160,7 @@ def test_a_body_as_deep_as_the_ceiling_goes_through_the_whole_flow(nodes: Contai
     # store's copies and merges, redaction and encoding, all at the deepest allowed body.
     created = send(nodes, "POST", "/nodes", node(MAX_JSON_DEPTH_CEILING))
     assert created.status == 201, created.body
-    assert created.source == "store"
+    assert created.source == "offline"
     fetched = send(nodes, "GET", f"/nodes/{created.body['id']}")
     assert fetched.status == 200
     assert fetched.body == created.body

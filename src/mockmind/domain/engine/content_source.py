@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.cache_keys import (
@@ -29,6 +30,16 @@ from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
 
 logger = logging.getLogger("mockmind.engine")
+
+
+@dataclass(frozen=True)
+class EntityContent:
+    """A new entity's content (None: the offline generator makes it), where it came from, and
+    why the model's was not used when it fell back."""
+
+    body: dict[str, Any] | None
+    source: Source
+    reason: str | None
 
 
 class ContentSource:
@@ -85,15 +96,21 @@ class ContentSource:
             self._store(key, plan, body, response, ex.session.id if ex.session else None)
         return response
 
-    async def entity_content(self, ex: Exchange, action: ResourceAction) -> dict[str, Any] | None:
-        """The model's content for a new entity; None leaves it to the offline generator."""
+    async def entity_content(self, ex: Exchange, action: ResourceAction) -> EntityContent:
+        """The content for a new entity: the model's, or None with where it will come from
+        instead (the offline generator: ``offline`` without a model, ``fallback`` and why
+        when the model's answer was not used)."""
         spec = action.spec
         if self._llm is None or spec.schema is None:
-            return None
+            return EntityContent(None, "offline", None)
         plan = ResponsePlan(200, schema=spec.schema, schema_key=f"entity:{spec.name}")
         key = short_digest([ex.ctx.scope, spec.name, action.kind, action.entity_id, ex.routed.body])
-        body, source, _ = await self._content(ex, plan, key)
-        return dict(body) if source == "llm" and isinstance(body, Mapping) else None
+        body, source, reason = await self._content(ex, plan, key)
+        if source == "llm" and isinstance(body, Mapping):
+            return EntityContent(dict(body), "llm", None)
+        if source == "llm":
+            reason = "the model's answer is not an object"
+        return EntityContent(None, "fallback", reason)
 
     async def _content(
         self, ex: Exchange, plan: ResponsePlan, key: str
@@ -106,9 +123,12 @@ class ContentSource:
         schema = inline_schema(plan.schema, self._api.resolve_ref)
         history = session.history if session else ()
         relevant: list[str] = []
-        if self._memory is not None and session is not None:
+        # The recall's embedding is only worth its wait when the model will read the prompt.
+        if self._memory is not None and session is not None and self._llm.will_call(key):
             query = f"{request.method} {request.path} {trimmed(request.body) or ''}"
-            relevant = await self._memory.recall(session.id, query, history)
+            relevant = await self._memory.recall(
+                session.id, query, history, deadline=request.deadline
+            )
         # As stored now: a rule's transition may have moved it since the request came in.
         touched = ex.touched
         entity = (

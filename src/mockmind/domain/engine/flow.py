@@ -105,8 +105,9 @@ class MockEngine:
                 # Never a silent loss: the client hears that its session missed this request.
                 return EngineResult(error_response(session_busy(session.id)), session.id, is_new)
             if self._memory is not None:
+                # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
-                await self._memory.remember(session.id, item_id, interaction)
+                self._memory.note(session.id, item_id, interaction)
         return EngineResult(response, session.id if session else None, is_new)
 
     async def _respond(

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockmind.domain.engine.answers import Answers
-from mockmind.domain.engine.content_source import ContentSource
+from mockmind.domain.engine.answers import Answers, header_safe
+from mockmind.domain.engine.content_source import ContentSource, EntityContent
 from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
-from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.json_schema import deref
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
@@ -57,22 +57,25 @@ class ResourceResponder:
             if machine is not None:
                 self._transitions.check_create(machine, body)
             initial = {machine.field: machine.initial} if machine else None
-            written = await self._content.entity_content(ex, action)
-            entity = resources.create(ctx, action, body, initial, generated=written)
+            made = await self._content.entity_content(ex, action)
+            entity = resources.create(ctx, action, body, initial, generated=made.body)
             if machine is not None:
                 entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
-        elif action.kind == "read":
-            written = None
+            return self._made(ex, plan, action, entity, made)
+        if action.kind == "read":
+            made = _OFFLINE
             # Only a model needs to know beforehand whether the entity exists: the offline
             # path lets ``read`` generate it, without a second store lookup per read.
             if (
                 self._content.has_model
                 and resources.peek(ctx, action.spec, action.entity_id) is None
             ):
-                written = await self._content.entity_content(ex, action)
-            entity = resources.read(
-                ctx, action.spec, action.entity_id, action.parent_id, generated=written
+                made = await self._content.entity_content(ex, action)
+            entity, new = resources.read_or_make(
+                ctx, action.spec, action.entity_id, action.parent_id, generated=made.body
             )
+            if new:
+                return self._made(ex, plan, action, entity, made)
         elif action.kind in ("replace", "merge"):
             check = self._transitions.write_check(action, body)
             entity = resources.write(ctx, action, body, merge=action.kind == "merge", check=check)
@@ -80,7 +83,32 @@ class ResourceResponder:
             entity = resources.delete(ctx, action)
             if plan.schema is None:
                 return answers.finish(plan, None, "store")
-        response = answers.finish(plan, answers.body_for(plan, entity), "store")
+        return self._entity_answer(ex, plan, action, entity, "store")
+
+    def _made(
+        self,
+        ex: Exchange,
+        plan: ResponsePlan,
+        action: ResourceAction,
+        entity: dict[str, Any],
+        made: EntityContent,
+    ) -> MockResponse:
+        """The answer for an entity made by this request, labelled with what made its content."""
+        response = self._entity_answer(ex, plan, action, entity, made.source)
+        if made.reason:
+            response.headers["X-Mockmind-Fallback-Reason"] = header_safe(made.reason)
+        return response
+
+    def _entity_answer(
+        self,
+        ex: Exchange,
+        plan: ResponsePlan,
+        action: ResourceAction,
+        entity: dict[str, Any],
+        source: Source,
+    ) -> MockResponse:
+        answers = self._answers
+        response = answers.finish(plan, answers.body_for(plan, entity), source)
         location = next((name for name in response.headers if name.lower() == "location"), None)
         if location is not None:
             response.headers[location] = _entity_location(ex.request, action, entity)
@@ -104,6 +132,9 @@ class ResourceResponder:
             if name in props:
                 wrapper[name] = total
         return wrapper
+
+
+_OFFLINE = EntityContent(None, "offline", None)
 
 
 def _entity_location(

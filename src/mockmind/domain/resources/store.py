@@ -223,16 +223,28 @@ class ResourceService:
         generated: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The stored entity; one never seen is generated now and stored, so it stays put."""
+        return self.read_or_make(ctx, spec, entity_id, parent_id, generated=generated)[0]
+
+    def read_or_make(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        entity_id: Any,
+        parent_id: Any = None,
+        *,
+        generated: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """``read``, and whether this read made the entity (False: it was stored before)."""
         if spec.singleton:
-            return self.singleton_view(ctx, spec)
+            return self.singleton_view(ctx, spec), False
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
-        entity, _ = retried(
+        entity, read = retried(
             lambda: self._read(ctx, spec, entity_id, parent_id, generated),
             f"{singular(spec.name)} {entity_id}",
             self.races,
         )
-        return entity
+        return entity, read.made
 
     def _read(
         self,
@@ -267,7 +279,7 @@ class ResourceService:
         entity = self._finish_write(ctx, spec, entity)
         parent = str(parent_id) if parent_id is not None else None
         stored = self._write_over(ctx, spec, None, EntityRecord(key, entity, ctx.now(), parent))
-        return entity, _Read(stored, stored.version)
+        return entity, _Read(stored, stored.version, made=True)
 
     def write(
         self,
@@ -464,6 +476,8 @@ class _Read:
 
     record: EntityRecord
     own_version: int | None
+    # This read made the entity: it was never seen before.
+    made: bool = False
 
 
 def _naming(spec: ResourceSpec, entity_id: Any) -> str:
