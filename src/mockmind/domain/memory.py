@@ -25,7 +25,7 @@ NAMESPACE = "interactions"
 def describe(interaction: Interaction, limit: int = 600) -> str:
     """One line a person (and an embedder) can read: the call and the start of the answer."""
     answer = json.dumps(interaction.response_body, ensure_ascii=False, default=str)
-    text = f"{interaction.method} {interaction.path} -> {interaction.status} {answer}"
+    text = f"{interaction.method} {interaction.target} -> {interaction.status} {answer}"
     if interaction.request_body:
         text += f" (sent {interaction.request_body})"
     return text[:limit]

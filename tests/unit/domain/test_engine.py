@@ -239,6 +239,21 @@ def test_history_is_recorded_and_bounded(app: Container) -> None:
     assert session.history[-1].path == "/things/59"
 
 
+def test_history_keeps_the_query_string_with_secrets_masked(app: Container) -> None:
+    request = MockRequest(
+        method="GET",
+        path="/orders",
+        query={"limit": ["2"], "api_key": ["k-123"], "tag": ["a", "b c"]},
+        headers={"x-session-id": "s-1"},
+    )
+    asyncio.run(app.engine.handle(request))
+    session = app.sessions.get("s-1", now=1_700_000_001.0)
+    assert session is not None
+    (seen,) = session.history
+    assert seen.query == "limit=2&api_key=%2A%2A%2A&tag=a&tag=b+c"
+    assert seen.target == "/orders?limit=2&api_key=%2A%2A%2A&tag=a&tag=b+c"
+
+
 def test_route_plans_stay_bounded_when_clients_invent_paths(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

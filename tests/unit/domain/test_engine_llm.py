@@ -175,3 +175,22 @@ def test_unusable_answers_never_reach_the_client(answer: str) -> None:
     assert not app.api.response_errors(
         app.api.plan_response(app.api.route(MockRequest("GET", "/reports/r1"))), response.body
     )
+
+
+def test_a_create_prompt_asks_for_the_status_it_answers() -> None:
+    model = FakeModel(['{"id": "x", "title": "Dune", "pages": 412}'])
+    app = _engine(model)
+    assert call(app, "POST", "/books", {"pages": 500}).status == 201
+    (asked,) = model.asked
+    assert "Respond with HTTP status 201." in asked.user
+
+
+def test_the_prompt_shows_the_stored_entities_a_body_names_by_id() -> None:
+    book_json = '{"id": "x", "title": "Dune", "pages": 412}'
+    model = FakeModel([book_json, REPORT])
+    app = _engine(model)
+    book = call(app, "POST", "/books", {}).body
+    call(app, "POST", "/reviews", {"book_id": book["id"], "stars": 5})
+    user = model.asked[1].user
+    section = user.split("Entities this request touches (exact, do not change them):\n")[1]
+    assert section.split("\n")[0] == json.dumps(book, separators=(",", ":"), sort_keys=True)

@@ -23,7 +23,8 @@ from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.redaction import redacted
-from mockmind.domain.resources import ResourceAction, ResourceService
+from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
+from mockmind.domain.words import plural
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
@@ -85,12 +86,15 @@ class ContentSource:
             self._store(key, plan, body, response, ex.session.id if ex.session else None)
         return response
 
-    async def entity_content(self, ex: Exchange, action: ResourceAction) -> dict[str, Any] | None:
-        """The model's content for a new entity; None leaves it to the offline generator."""
+    async def entity_content(
+        self, ex: Exchange, action: ResourceAction, status: int
+    ) -> dict[str, Any] | None:
+        """The model's content for a new entity, answered with ``status`` (201 for a create);
+        None leaves it to the offline generator."""
         spec = action.spec
         if self._llm is None or spec.schema is None:
             return None
-        plan = ResponsePlan(200, schema=spec.schema, schema_key=f"entity:{spec.name}")
+        plan = ResponsePlan(status, schema=spec.schema, schema_key=f"entity:{spec.name}")
         key = short_digest([ex.ctx.scope, spec.name, action.kind, action.entity_id, ex.routed.body])
         body, source, _ = await self._content(ex, plan, key)
         return dict(body) if source == "llm" and isinstance(body, Mapping) else None
@@ -109,13 +113,6 @@ class ContentSource:
         if self._memory is not None and session is not None:
             query = f"{request.method} {request.path} {trimmed(request.body) or ''}"
             relevant = await self._memory.recall(session.id, query, history)
-        # As stored now: a rule's transition may have moved it since the request came in.
-        touched = ex.touched
-        entity = (
-            self._resources.peek(ex.ctx, touched.spec, touched.entity_id)
-            if touched is not None and touched.entity_id is not None
-            else None
-        )
         prompt = build_prompt(
             PromptInput(
                 system_prompt=self._prompting.system_prompt,
@@ -125,7 +122,7 @@ class ContentSource:
                 schema=schema,
                 query=ex.routed.query,
                 body=redacted(ex.routed.body),
-                entities=(redacted(entity),) if entity is not None else (),
+                entities=[redacted(entity) for entity in self._touched_entities(ex)],
                 state=session.state if session else {},
                 history=history,
                 relevant=relevant,
@@ -146,6 +143,42 @@ class ContentSource:
         reason = result.reason or "the model's answer was unusable"
         logger.warning("falling back to the offline generator: %s", reason)
         return self._answers.generate(plan, key), "fallback", reason
+
+    def _touched_entities(self, ex: Exchange) -> list[dict[str, Any]]:
+        """The stored entities the request is about: the one its path names, that one's parent,
+        and those its body names by id (``{"product_id": "p-1"}`` names product ``p-1``).
+
+        As stored now: a rule's transition may have moved one since the request came in.
+        """
+        resources, ctx = self._resources, ex.ctx
+        named: list[tuple[ResourceSpec, Any]] = []
+        touched = ex.touched
+        if touched is not None:
+            if touched.entity_id is not None:
+                named.append((touched.spec, touched.entity_id))
+            parent = resources.by_name(touched.spec.parent) if touched.spec.parent else None
+            if parent is not None and touched.parent_id is not None:
+                named.append((parent, touched.parent_id))
+        body = ex.routed.body
+        if isinstance(body, Mapping):
+            for field, value in body.items():
+                spec = self._named_by(str(field))
+                if spec is not None and isinstance(value, str | int) and not spec.singleton:
+                    named.append((spec, value))
+        found: list[dict[str, Any]] = []
+        for spec, entity_id in named:
+            entity = resources.peek(ctx, spec, entity_id)
+            if entity is not None and entity not in found:
+                found.append(entity)
+        return found
+
+    def _named_by(self, field: str) -> ResourceSpec | None:
+        """The resource a body field names by id: ``product_id`` or ``productId``."""
+        for suffix in ("_id", "Id"):
+            if field.endswith(suffix) and len(field) > len(suffix):
+                base = field[: -len(suffix)]
+                return self._resources.by_name(plural(base)) or self._resources.by_name(base)
+        return None
 
     def _store(
         self,

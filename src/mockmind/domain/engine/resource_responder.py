@@ -57,7 +57,7 @@ class ResourceResponder:
             if machine is not None:
                 self._transitions.check_create(machine, body)
             initial = {machine.field: machine.initial} if machine else None
-            written = await self._content.entity_content(ex, action)
+            written = await self._content.entity_content(ex, action, plan.status)
             entity = resources.create(ctx, action, body, initial, generated=written)
             if machine is not None:
                 entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
@@ -69,7 +69,7 @@ class ResourceResponder:
                 self._content.has_model
                 and resources.peek(ctx, action.spec, action.entity_id) is None
             ):
-                written = await self._content.entity_content(ex, action)
+                written = await self._content.entity_content(ex, action, plan.status)
             entity = resources.read(
                 ctx, action.spec, action.entity_id, action.parent_id, generated=written
             )
