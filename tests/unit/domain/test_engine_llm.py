@@ -88,10 +88,10 @@ def call(app: Container, method: str, path: str, body: Any = None) -> MockRespon
 def test_generated_answers_come_from_the_model_and_are_cached() -> None:
     model = FakeModel([f"Sure! ```json\n{REPORT}\n```"])
     app = _engine(model)
-    first = call(app, "GET", "/reports/r1")
+    first = call(app, "GET", "/reports/r1/summary")
     assert first.source == "llm"
     assert first.body == json.loads(REPORT)
-    second = call(app, "GET", "/reports/r1")
+    second = call(app, "GET", "/reports/r1/summary")
     assert second.source == "cache"
     assert len(model.asked) == 1
 
@@ -99,12 +99,12 @@ def test_generated_answers_come_from_the_model_and_are_cached() -> None:
 def test_the_prompt_carries_the_rules_the_request_and_json_only() -> None:
     model = FakeModel([REPORT])
     app = _engine(model)
-    call(app, "GET", "/reports/x1")
+    call(app, "GET", "/reports/x1/summary")
     (asked,) = model.asked
     assert "You are a library API." in asked.system
     assert "books.pages_doubled is always pages * 2" in asked.system
     assert "JSON value only" in asked.system
-    assert "Request: GET /reports/x1" in asked.user
+    assert "Request: GET /reports/x1/summary" in asked.user
 
 
 def test_a_new_entity_is_written_by_the_model_and_kept_by_the_store() -> None:
@@ -138,14 +138,14 @@ def test_the_prompt_shows_the_stored_entity_a_sub_path_is_about() -> None:
 def test_a_request_about_no_stored_entity_sends_no_entities_section() -> None:
     model = FakeModel([REPORT])
     app = _engine(model)
-    call(app, "GET", "/reports/x1")
+    call(app, "GET", "/reports/x1/summary")
     assert "Entities this request touches" not in model.asked[0].user
 
 
 def test_an_answer_that_breaks_the_schema_is_repaired_once() -> None:
     model = FakeModel(['{"id": "r", "name": "Weekly"}', REPORT])
     app = _engine(model)
-    response = call(app, "GET", "/reports/r1")
+    response = call(app, "GET", "/reports/r1/summary")
     assert response.source == "llm"
     assert response.body == json.loads(REPORT)
     assert len(model.asked) == 2
@@ -155,7 +155,7 @@ def test_an_answer_that_breaks_the_schema_is_repaired_once() -> None:
 def test_garbage_twice_falls_back_to_the_offline_generator() -> None:
     model = FakeModel(["I cannot help with that.", "Still no JSON, sorry."])
     app = _engine(model)
-    response = call(app, "GET", "/reports/r1")
+    response = call(app, "GET", "/reports/r1/summary")
     assert response.source == "fallback"
     assert response.status == 200
     assert response.headers["X-Mockmind-Fallback-Reason"] == (
@@ -164,17 +164,16 @@ def test_garbage_twice_falls_back_to_the_offline_generator() -> None:
     )
     # The fallback is not cached: the next request asks the model again.
     model.answers.append(REPORT)
-    assert call(app, "GET", "/reports/r1").source == "llm"
+    assert call(app, "GET", "/reports/r1/summary").source == "llm"
 
 
 @pytest.mark.parametrize("answer", ["[1, 2", '{"id": 5}', "null"])
 def test_unusable_answers_never_reach_the_client(answer: str) -> None:
     app = _engine(FakeModel([answer, answer]))
-    response = call(app, "GET", "/reports/r1")
+    response = call(app, "GET", "/reports/r1/summary")
     assert response.source == "fallback"
-    assert not app.api.response_errors(
-        app.api.plan_response(app.api.route(MockRequest("GET", "/reports/r1"))), response.body
-    )
+    routed = app.api.route(MockRequest("GET", "/reports/r1/summary"))
+    assert not app.api.response_errors(app.api.plan_response(routed), response.body)
 
 
 def test_a_create_prompt_asks_for_the_status_it_answers() -> None:
@@ -194,3 +193,17 @@ def test_the_prompt_shows_the_stored_entities_a_body_names_by_id() -> None:
     user = model.asked[1].user
     section = user.split("Entities this request touches (exact, do not change them):\n")[1]
     assert section.split("\n")[0] == json.dumps(book, separators=(",", ":"), sort_keys=True)
+
+
+def test_a_path_no_schema_names_is_a_resource_with_the_model_too() -> None:
+    model = FakeModel([REPORT, REPORT])
+    app = _engine(model)
+    created = call(app, "POST", "/widgets", {"name": "Sprocket"})
+    assert created.status == 201
+    assert created.body["name"] == "Sprocket"  # the request's fields win over the model's
+    assert created.body["created_at"] == "2026-11-25T10:00:00Z"  # the model's content
+    assert call(app, "GET", f"/widgets/{created.body['id']}").body == created.body
+    seven = call(app, "GET", "/widgets/7")
+    assert seven.body == {**json.loads(REPORT), "id": "7"}
+    assert call(app, "GET", "/widgets/7").body == seven.body
+    assert len(model.asked) == 2  # the create and the first read of widget 7

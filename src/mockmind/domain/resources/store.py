@@ -81,6 +81,20 @@ class ResourceService:
     def by_name(self, name: str) -> ResourceSpec | None:
         return self._by_name.get(name)
 
+    def adopt(self, specs: Mapping[str, ResourceSpec], limit: int) -> bool:
+        """Add resources found after start (schema routes' collections a client made up),
+        keeping every known one as it is; False once ``limit`` resources are known, when the
+        route is left generated (clients inventing paths cannot grow this without bound)."""
+        new = {path: spec for path, spec in specs.items() if path not in self.specs}
+        if not new:
+            return True
+        if len(self.specs) + len(new) > limit:
+            return False
+        for path, spec in new.items():
+            self.specs[path] = spec
+            self._by_name.setdefault(spec.name, spec)
+        return True
+
     def context(
         self, scope: str, now: float, state: Mapping[str, Any], request_body: Any = None
     ) -> ResourceContext:
