@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from mockmind.app.bootstrap import Container, build
-from mockmind.config import parse_config
+from mockmind.config import LoadedConfig, load_config, parse_config
 from mockmind.domain.content import LlmContent
 from mockmind.domain.costs import CostTracker, PriceTable
 from mockmind.domain.engine import MockEngine, PromptSettings
@@ -58,8 +59,8 @@ class FakeModel:
         return ChatResult(text, self.name, self.model, 10, 5)
 
 
-def _engine(model: FakeModel) -> Container:
-    container = build(parse_config(CONFIG, env={}), env={})
+def _engine(model: FakeModel, config: LoadedConfig | None = None) -> Container:
+    container = build(config or parse_config(CONFIG, env={}), env={})
     old = container.engine
     container.engine = MockEngine(
         api=old.api,
@@ -207,3 +208,51 @@ def test_a_path_no_schema_names_is_a_resource_with_the_model_too() -> None:
     assert seven.body == {**json.loads(REPORT), "id": "7"}
     assert call(app, "GET", "/widgets/7").body == seven.body
     assert len(model.asked) == 2  # the create and the first read of widget 7
+
+
+SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop" / "mockmind.yaml"
+
+
+def _shop_call(app: Container, session: str, method: str, path: str, body: Any = None) -> Any:
+    request = MockRequest(
+        method=method,
+        path=path,
+        headers={"content-type": "application/json"},
+        cookies={"mockforge_session": session},
+        body=json.dumps(body).encode() if body is not None else b"",
+    )
+    response = asyncio.run(app.engine.handle(request)).response
+    assert 200 <= response.status < 300, response.body
+    return response.body
+
+
+def test_an_entity_whose_every_field_the_engine_decides_costs_no_model_call() -> None:
+    model = FakeModel([])
+    app = _engine(model, load_config(SHOP, env={}))
+    product = _shop_call(app, "s-1", "GET", "/products")[0]
+    item = _shop_call(
+        app, "s-1", "POST", "/cart/items", {"product_id": product["id"], "quantity": 2}
+    )
+    # id, product_id and quantity (the body), name and price (on_create): nothing to write.
+    assert model.asked == []
+    assert (item["name"], item["price"], item["quantity"]) == (
+        product["name"],
+        product["price"],
+        2,
+    )
+
+
+def test_a_singleton_s_first_content_is_written_once_for_every_session() -> None:
+    model = FakeModel(['{"items": [], "total": 0, "currency": "GBP"}'])
+    app = _engine(model, load_config(SHOP, env={}))
+    product = _shop_call(app, "s-1", "GET", "/products")[0]
+    _shop_call(app, "s-1", "POST", "/cart/items", {"product_id": product["id"], "quantity": 1})
+    first = _shop_call(app, "s-1", "GET", "/cart")
+    second = _shop_call(app, "s-2", "GET", "/cart")
+    assert len(model.asked) == 1
+    # Shared content, no session's past: the prompt shows no history of s-1.
+    assert "Recent interactions" not in model.asked[0].user
+    assert (first["currency"], second["currency"]) == ("GBP", "GBP")
+    # Each session's cart is its own: its items and total.
+    assert [i["product_id"] for i in first["items"]] == [product["id"]]
+    assert (second["items"], second["total"]) == ([], 0)

@@ -1,11 +1,22 @@
 """Where a generated answer's content comes from: the spec's example, the response cache, the
 LLM when one is configured, and the offline generator (always, and when the LLM fails, with
-the reason in ``X-Mockmind-Fallback-Reason``)."""
+the reason in ``X-Mockmind-Fallback-Reason``).
+
+A new entity costs a model call only for what the engine cannot write itself, and only once
+for what every session may share:
+
+- no call when every property of its schema is decided by the engine (the id, the parent,
+  the request body, ``on_create``, ``computed``, the state machine's fields): a cart item
+  whose name and price come from its product;
+- a singleton's first content (a fresh cart) is the same for every session: written once,
+  without any session's history, and kept in the response cache for all of them (each
+  session then keeps and changes its own copy in the entity store).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from mockmind.domain.cache_keys import (
@@ -18,6 +29,7 @@ from mockmind.domain.engine.answers import Answers, header_safe, short_digest, t
 from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.errors import StoreError
+from mockmind.domain.generation.flattening import flatten
 from mockmind.domain.http import MockResponse, Source
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
@@ -87,26 +99,72 @@ class ContentSource:
         return response
 
     async def entity_content(
-        self, ex: Exchange, action: ResourceAction, status: int
+        self, ex: Exchange, action: ResourceAction, status: int, decided: Collection[str] = ()
     ) -> dict[str, Any] | None:
         """The model's content for a new entity, answered with ``status`` (201 for a create);
-        None leaves it to the offline generator."""
+        None leaves it to the offline generator. ``decided`` names fields the engine sets
+        besides the spec's own (a state machine's)."""
         spec = action.spec
         if self._llm is None or spec.schema is None:
             return None
+        if not self._left_to_write(action, ex.routed.body, decided):
+            return None
         plan = ResponsePlan(status, schema=spec.schema, schema_key=f"entity:{spec.name}")
+        if spec.singleton:
+            return await self._shared_entity_content(ex, plan, spec)
         key = short_digest([ex.ctx.scope, spec.name, action.kind, action.entity_id, ex.routed.body])
         body, source, _ = await self._content(ex, plan, key)
         return dict(body) if source == "llm" and isinstance(body, Mapping) else None
 
+    def _left_to_write(self, action: ResourceAction, body: Any, decided: Collection[str]) -> bool:
+        """Whether the entity's schema declares a property the engine does not decide."""
+        spec = action.spec
+        if spec.schema is None:
+            return True
+        flat = flatten(self._api.resolve_ref, spec.schema)
+        if flat.choices or not flat.properties:
+            # oneOf/anyOf branches, or a free-form object: what to write is the model's call.
+            return True
+        engine = {spec.id_field, *spec.on_create, *spec.computed, *decided}
+        if spec.parent_field:
+            engine.add(spec.parent_field)
+        if isinstance(body, Mapping):
+            engine.update(str(k) for k in body)
+        return any(name not in engine for name in flat.properties)
+
+    async def _shared_entity_content(
+        self, ex: Exchange, plan: ResponsePlan, spec: ResourceSpec
+    ) -> dict[str, Any] | None:
+        """A singleton's first content: one model call for every session, cached for all."""
+        key = short_digest(["shared entity", spec.name, plan.status])
+        use_cache = self._settings.caches_responses
+        if use_cache:
+            cached = self._cache.get(key, now=self._clock.now())
+            if cached is not None and isinstance(cached.body, Mapping):
+                return dict(cached.body)
+        body, source, _ = await self._content(ex, plan, key, shared=True)
+        if source != "llm" or not isinstance(body, Mapping):
+            return None
+        if use_cache:
+            entry = CachedResponse(plan.status, dict(body))
+            expires_at = self._clock.now() + self._settings.cache_ttl_seconds
+            try:
+                self._cache.put(key, entry, expires_at=expires_at, session_id=None)
+            except StoreError as exc:
+                logger.warning("shared content not cached: %s", exc)
+        return dict(body)
+
     async def _content(
-        self, ex: Exchange, plan: ResponsePlan, key: str
+        self, ex: Exchange, plan: ResponsePlan, key: str, *, shared: bool = False
     ) -> tuple[Any, Source, str | None]:
-        """The body, where it came from, and why the model's answer was not used (if not)."""
+        """The body, where it came from, and why the model's answer was not used (if not).
+
+        ``shared`` content is for every session: the prompt shows no session's past.
+        """
         if self._llm is None or plan.schema is None:
             return self._answers.generate(plan, key), "offline", None
         request = ex.request
-        session = ex.session
+        session = None if shared else ex.session
         schema = inline_schema(plan.schema, self._api.resolve_ref)
         history = session.history if session else ()
         relevant: list[str] = []
@@ -122,7 +180,7 @@ class ContentSource:
                 schema=schema,
                 query=ex.routed.query,
                 body=redacted(ex.routed.body),
-                entities=[redacted(entity) for entity in self._touched_entities(ex)],
+                entities=[] if shared else [redacted(e) for e in self._touched_entities(ex)],
                 state=session.state if session else {},
                 history=history,
                 relevant=relevant,

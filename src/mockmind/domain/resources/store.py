@@ -238,7 +238,7 @@ class ResourceService:
     ) -> dict[str, Any]:
         """The stored entity; one never seen is generated now and stored, so it stays put."""
         if spec.singleton:
-            return self.singleton_view(ctx, spec)
+            return self.singleton_view(ctx, spec, generated)
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
         entity, _ = retried(
@@ -399,16 +399,33 @@ class ResourceService:
             except VersionConflict:
                 continue
 
-    def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]:
-        entity, _ = retried(lambda: self._singleton(ctx, spec), singular(spec.name), self.races)
+    def singleton_view(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        generated: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The session's singleton; made now (from ``generated``, if given) when it has none."""
+        entity, _ = retried(
+            lambda: self._singleton(ctx, spec, generated), singular(spec.name), self.races
+        )
         return entity
 
-    def _singleton(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[dict[str, Any], _Read]:
+    def _singleton(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        generated: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], _Read]:
         record = self._own(ctx, spec, "_")
         if record is not None and record.data is not None:
             # Computed fields of a singleton read other collections, which change without it.
             return computed(dict(record.data), spec, ctx), _Read(record, record.version)
-        entity = self._generate(spec, f"{ctx.scope}:{spec.name}")
+        entity = (
+            dict(generated)
+            if generated is not None
+            else self._generate(spec, f"{ctx.scope}:{spec.name}")
+        )
         entity = self._finish_write(ctx, spec, entity)
         version = record.version if record is not None else None
         stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()))
