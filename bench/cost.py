@@ -140,7 +140,7 @@ def _config(endpoint: str) -> tuple[Path, dict[str, str]]:
     text = source.read_text()
     if "${MOCKMIND_LLM_ENDPOINT" in text:
         return source, env
-    provider = "    llm_provider: ${MOCKMIND_LLM_PROVIDER:-openai}\n"
+    provider = "    llm_provider: ${MOCKMIND_LLM_PROVIDER:-auto}\n"
     if provider not in text or "\nopenapi: openapi.yaml\n" not in text:
         raise RuntimeError(f"{source} changed: update bench/cost.py's config edit")
     text = text.replace(provider, provider + f"    api_endpoint: {json.dumps(endpoint)}\n")
