@@ -33,10 +33,14 @@ from bench.report import (
     fmt_ratio,
     free_port,
     running,
+    verdict,
     wait_http,
 )
 
 RUNS = 10
+# Issue 14: at least 90% fewer LLM calls than one per request (the original design claims
+# 80-99%).
+TARGET_CALLS_SAVED = 0.90
 PROVIDERS = ROOT / "src" / "mockmind" / "app" / "providers.py"
 SCHEMA_MARKER = "The response body must match this JSON Schema:\n"
 
@@ -218,7 +222,7 @@ def _config(
     source = ROOT / "examples" / "shop" / "mockmind.yaml"
     env = {"MOCKMIND_LLM_PROVIDER": "openai_compatible", "MOCKMIND_LLM_ENDPOINT": endpoint}
     text = source.read_text()
-    provider = "    llm_provider: ${MOCKMIND_LLM_PROVIDER:-openai}\n"
+    provider = "    llm_provider: ${MOCKMIND_LLM_PROVIDER:-auto}\n"
     if (
         provider not in text
         or "\nopenapi: openapi.yaml\n" not in text
@@ -341,7 +345,10 @@ server). Baseline: the seed's flow, where every request
 is one LLM call; it is replayed from the requests the runs made, each prompt built by
 `mockmind.domain.prompts.build_prompt` from the request and its response schema, without
 session history (which only makes the baseline cheaper), and sent to the same server.
-Tokens are counted the same way for both (characters / 4).
+Tokens are counted the same way for both (characters / 4). mockmind asks the model only
+for what the engine cannot write and what must differ per session: no call for an entity
+whose every field the engine decides (a cart item: its product's name and price), one call
+for every session's first cart (a singleton's first content is shared), one per order.
 """,
         [
             "flow",
@@ -350,6 +357,7 @@ Tokens are counted the same way for both (characters / 4).
             "prompt + completion tokens",
             "embedding calls (texts, tokens)",
             "saved vs seed",
+            "target",
         ],
     )
     if not PROVIDERS.exists():
@@ -396,6 +404,7 @@ Tokens are counted the same way for both (characters / 4).
         f"{seed.prompt_tokens:,} + {seed.completion_tokens:,} = {seed.tokens:,}",
         "none (no vector store)",
         "",
+        "",
     )
     calls_saved = 1 - mine.calls / seed.calls if seed.calls else 0.0
     tokens_saved = 1 - mine.tokens / seed.tokens if seed.tokens else 0.0
@@ -408,6 +417,7 @@ Tokens are counted the same way for both (characters / 4).
         f"{mine.embedding_tokens:,} tokens)",
         f"calls {calls_saved:.0%} ({fmt_ratio(seed.calls / max(mine.calls, 1))} fewer); "
         f"tokens {tokens_saved:.0%} ({fmt_ratio(seed.tokens / max(mine.tokens, 1))} fewer)",
+        verdict(calls_saved >= TARGET_CALLS_SAVED, f"≥ {TARGET_CALLS_SAVED:.0%} fewer calls"),
     )
     section.notes.append(
         "The vector store is on, its embeddings asked of the same server "
@@ -420,7 +430,6 @@ Tokens are counted the same way for both (characters / 4).
     )
     section.notes.append(
         f"mockmind made {seeded} LLM call(s) at start-up, before the first flow (the shared "
-        "catalogue), counted in its tokens. The issue sets no target: the figures are the "
-        "calls and tokens saved."
+        "catalogue is the offline generator's), counted in its tokens."
     )
     return section

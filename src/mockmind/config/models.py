@@ -239,8 +239,9 @@ class CostConfig(Section):
 
 
 class BehaviorModelConfig(Section):
+    # None (unset, empty) and "auto" both mean: chosen from whichever endpoint or key is set.
     llm_provider: (
-        Literal["openai", "anthropic", "ollama", "openai_compatible", "offline"] | None
+        Literal["auto", "openai", "anthropic", "ollama", "openai_compatible", "offline"] | None
     ) = None
     model: str = "gpt-3.5-turbo"
     api_key: SecretStr | None = None

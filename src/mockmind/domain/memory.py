@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from mockmind.domain.costs import CostTracker
 from mockmind.domain.errors import StoreError
-from mockmind.domain.prompts import estimate_tokens
 from mockmind.domain.sessions import Interaction
+from mockmind.domain.tokens import estimate_tokens
 from mockmind.ports.llm import EmbeddingProvider, Embeddings, ProviderError
 from mockmind.ports.vector_memory import VectorItem, VectorMemory
 
@@ -48,7 +48,7 @@ _OWN_TIMEOUT_LEAD = 0.01
 def describe(interaction: Interaction, limit: int = 600) -> str:
     """One line a person (and an embedder) can read: the call and the start of the answer."""
     answer = json.dumps(interaction.response_body, ensure_ascii=False, default=str)
-    text = f"{interaction.method} {interaction.path} -> {interaction.status} {answer}"
+    text = f"{interaction.method} {interaction.target} -> {interaction.status} {answer}"
     if interaction.request_body:
         text += f" (sent {interaction.request_body})"
     return text[:limit]

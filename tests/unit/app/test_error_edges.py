@@ -141,10 +141,10 @@ def test_an_unknown_admin_path_is_404_whatever_the_method(container: Container) 
 
 def test_an_encoded_slash_after_the_admin_prefix_is_a_mock_path(container: Container) -> None:
     # One segment, "__mockmind/health", as routing splits it: the mock answers it (here,
-    # without a document, with a generic resource), not the admin app.
+    # without a document, as a collection of generic resources), not the admin app.
     response = _request(container, "GET", "/__mockmind%2Fhealth")
-    assert response.headers["x-mockmind-source"] == "offline"
-    assert "version" not in response.json()
+    assert response.headers["x-mockmind-source"] == "store"
+    assert response.json() == []
     health = _request(container, "GET", "/%5F_mockmind/health")
     assert "x-mockmind-source" not in health.headers
     assert health.json()["status"] == "ok"

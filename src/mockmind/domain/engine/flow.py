@@ -31,6 +31,7 @@ from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.rules.actions import RuleOutcome, error_response
+from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
@@ -70,7 +71,9 @@ class MockEngine:
         # sessions' saves.
         self.races = world.resources.races
         self._sessions = SessionKeeper(sessions, settings, world.auth, self.races)
-        self._routes = RoutePlanner(world)
+        # Without an OpenAPI document, collections a client makes up become resources too.
+        discover = api.resource_operations if isinstance(api, SchemaRoutes) else None
+        self._routes = RoutePlanner(world, discover, api.resolve_ref)
         answers = Answers(api, generator)
         self._content = ContentSource(
             api=api,

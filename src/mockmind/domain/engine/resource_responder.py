@@ -21,6 +21,7 @@ from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.json_schema import deref
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
+from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 _TOTAL_FIELDS = ("total", "count", "total_count", "totalCount", "total_items")
@@ -57,7 +58,9 @@ class ResourceResponder:
             if machine is not None:
                 self._transitions.check_create(machine, body)
             initial = {machine.field: machine.initial} if machine else None
-            made = await self._content.entity_content(ex, action)
+            made = await self._content.entity_content(
+                ex, action, plan.status, _machine_fields(machine)
+            )
             entity = resources.create(ctx, action, body, initial, generated=made.body)
             if machine is not None:
                 entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
@@ -70,7 +73,9 @@ class ResourceResponder:
                 self._content.has_model
                 and resources.peek(ctx, action.spec, action.entity_id) is None
             ):
-                made = await self._content.entity_content(ex, action)
+                made = await self._content.entity_content(
+                    ex, action, plan.status, _machine_fields(machine)
+                )
             entity, new = resources.read_or_make(
                 ctx, action.spec, action.entity_id, action.parent_id, generated=made.body
             )
@@ -135,6 +140,13 @@ class ResourceResponder:
 
 
 _OFFLINE = EntityContent(None, "offline", None)
+
+
+def _machine_fields(machine: StateMachine | None) -> set[str]:
+    """The fields a state machine writes: its state, and what its transitions set."""
+    if machine is None:
+        return set()
+    return {machine.field, *(f for t in machine.transitions for f in t.set_fields)}
 
 
 def _entity_location(

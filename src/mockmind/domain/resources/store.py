@@ -81,6 +81,20 @@ class ResourceService:
     def by_name(self, name: str) -> ResourceSpec | None:
         return self._by_name.get(name)
 
+    def adopt(self, specs: Mapping[str, ResourceSpec], limit: int) -> bool:
+        """Add resources found after start (schema routes' collections a client made up),
+        keeping every known one as it is; False once ``limit`` resources are known, when the
+        route is left generated (clients inventing paths cannot grow this without bound)."""
+        new = {path: spec for path, spec in specs.items() if path not in self.specs}
+        if not new:
+            return True
+        if len(self.specs) + len(new) > limit:
+            return False
+        for path, spec in new.items():
+            self.specs[path] = spec
+            self._by_name.setdefault(spec.name, spec)
+        return True
+
     def context(
         self, scope: str, now: float, state: Mapping[str, Any], request_body: Any = None
     ) -> ResourceContext:
@@ -236,7 +250,7 @@ class ResourceService:
     ) -> tuple[dict[str, Any], bool]:
         """``read``, and whether this read made the entity (False: it was stored before)."""
         if spec.singleton:
-            return self.singleton_view(ctx, spec), False
+            return self.singleton_view(ctx, spec, generated), False
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
         entity, read = retried(
@@ -397,16 +411,33 @@ class ResourceService:
             except VersionConflict:
                 continue
 
-    def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]:
-        entity, _ = retried(lambda: self._singleton(ctx, spec), singular(spec.name), self.races)
+    def singleton_view(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        generated: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The session's singleton; made now (from ``generated``, if given) when it has none."""
+        entity, _ = retried(
+            lambda: self._singleton(ctx, spec, generated), singular(spec.name), self.races
+        )
         return entity
 
-    def _singleton(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[dict[str, Any], _Read]:
+    def _singleton(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        generated: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], _Read]:
         record = self._own(ctx, spec, "_")
         if record is not None and record.data is not None:
             # Computed fields of a singleton read other collections, which change without it.
             return computed(dict(record.data), spec, ctx), _Read(record, record.version)
-        entity = self._generate(spec, f"{ctx.scope}:{spec.name}")
+        entity = (
+            dict(generated)
+            if generated is not None
+            else self._generate(spec, f"{ctx.scope}:{spec.name}")
+        )
         entity = self._finish_write(ctx, spec, entity)
         version = record.version if record is not None else None
         stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()))
