@@ -35,6 +35,7 @@ from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.patterns import matching_text, search
+from mockmind.domain.generation.repairing import repaired
 from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 from mockmind.domain.generation.strings import TextMaker
 from mockmind.domain.generation.validation import is_valid
@@ -105,6 +106,31 @@ class OfflineGenerator:
         ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
         value = self._value(ctx, schema, "", name, 0, as_property=False)
         return None if isinstance(value, _Omit) else value
+
+    def repair(
+        self,
+        schema: Mapping[str, Any] | bool,
+        value: Any,
+        *,
+        seed: str,
+        direction: Direction = "response",
+    ) -> Any:
+        """``value`` when it validates against ``schema``, else the closest value that does:
+        what fits is kept, forbidden properties dropped, the rest generated (``repairing``)."""
+        ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
+        return repaired(
+            value,
+            schema,
+            resolve=ctx.resolve,
+            generate=lambda sub, sub_seed: self.generate(sub, seed=sub_seed, direction=direction),
+            flats=self._flats,
+            seed=seed,
+        )
+
+    def is_valid(self, schema: Mapping[str, Any] | bool, value: Any) -> bool:
+        """Whether ``value`` validates against ``schema`` (the generator's own strict check)."""
+        ctx = GenerationContext(self._resolve_ref, schema, "response", "")
+        return is_valid(ctx.resolve, value, schema, 0)
 
     # -- schema walking -------------------------------------------------------------------
 

@@ -50,8 +50,14 @@ def infer_resources(
         if not segments or param_name(segments[-1]):
             continue
         item_path = item_path_of(path)
-        is_collection = returns_array(methods.get("GET")) or (
-            "POST" in methods and item_path is not None
+        id_param = param_name(path_segments(item_path)[-1]) if item_path else None
+        is_collection = (
+            returns_array(methods.get("GET")) or ("POST" in methods and item_path is not None)
+        ) and _identified(
+            _item_schema(methods, by_path.get(item_path, {}) if item_path else {}, resolve),
+            segments[-1],
+            id_param,
+            resolve,
         )
         get = methods.get("GET")
         # A read-only object (a report, a health page) is generated and cached, not stored;
@@ -61,6 +67,7 @@ def infer_resources(
             and get is not None
             and bool({"PUT", "PATCH", "DELETE"} & set(methods))
             and isinstance(deref(get.response_schema, resolve), Mapping)
+            and not returns_array(get)
             and not any(param_name(s) for s in segments)
         )
         if not is_collection and not is_singleton:
@@ -68,7 +75,6 @@ def infer_resources(
         name = segments[-1]
         item_ops = by_path.get(item_path, {}) if item_path else {}
         schema = _item_schema(methods, item_ops, resolve) if is_collection else _schema_of(get)
-        id_param = param_name(path_segments(item_path)[-1]) if item_path else None
         id_field, id_kind = _id_field(schema, name, id_param, resolve)
         parent_param = next((p for s in reversed(segments) if (p := param_name(s))), None)
         query = set(get.query_params) if get else set()
@@ -124,13 +130,18 @@ def _item_schema(
     item: Mapping[str, OperationInfo],
     resolve: SchemaResolver,
 ) -> Mapping[str, Any] | bool | None:
-    for op in (item.get("GET"), collection.get("POST"), item.get("PUT")):
+    # The item's own read first, then what the listing holds (the entities a list answers
+    # with), then what a create or a replace answers: those may be envelopes ({"data": ...}).
+    get = item.get("GET")
+    if get is not None and get.response_schema is not None:
+        return get.response_schema
+    listing = deref(_schema_of(collection.get("GET")), resolve)
+    if isinstance(listing, Mapping) and isinstance(listing.get("items"), Mapping | bool):
+        items: Mapping[str, Any] | bool = listing["items"]
+        return items
+    for op in (collection.get("POST"), item.get("PUT")):
         if op is not None and op.response_schema is not None:
             return op.response_schema
-    listing = deref(_schema_of(collection.get("GET")), resolve)
-    if isinstance(listing, Mapping) and isinstance(listing.get("items"), Mapping):
-        items: Mapping[str, Any] = listing["items"]
-        return items
     return None
 
 
@@ -143,6 +154,27 @@ def properties(schema: Any, resolve: SchemaResolver, depth: int = 0) -> dict[str
     for part in schema.get("allOf", []):
         props.update(properties(part, resolve, depth + 1))
     return props
+
+
+def _identified(schema: Any, name: str, id_param: str | None, resolve: SchemaResolver) -> bool:
+    """Whether a collection's items are objects with an identifier: the only things a store
+    can keep and find again. An undocumented item, or a free-form object, can take an id;
+    strings, numbers, or objects whose declared fields hold no id cannot."""
+    schema = deref(schema, resolve)
+    if schema is None or schema is True:
+        return True
+    if not isinstance(schema, Mapping):
+        return False
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if kind is not None and "object" not in kinds:
+        return False
+    props = properties(schema, resolve)
+    if not props:
+        closed = schema.get("additionalProperties") is False
+        return not closed and not any(k in schema for k in ("oneOf", "anyOf", "allOf"))
+    stem = singular(name)
+    return any(c in props for c in ("id", f"{stem}_id", f"{stem}Id", id_param) if c)
 
 
 def _id_field(

@@ -1,0 +1,165 @@
+"""Stored and repaired bodies fit their schema (issue 15, class 5): which paths are
+collections, ids typed by the id field's schema, and entities made to fit the item schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from mockmind.adapters.memory import MemoryEntityStore
+from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
+from mockmind.domain.resources.ids import typed_id
+from mockmind.domain.resources.inference import infer_resources
+from mockmind.ports.api_description import OperationInfo
+from tests.support.clock import still_lifetimes
+
+COMPONENTS: dict[str, Any] = {
+    "Label": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "Stake": {
+        "type": "object",
+        "required": ["cert_index", "address"],
+        "properties": {"cert_index": {"type": "integer"}, "address": {"type": "string"}},
+    },
+    "User": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string", "minLength": 1},
+            "password": {"not": {}},
+            "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        },
+        "additionalProperties": False,
+    },
+}
+
+
+def _resolve(ref: str) -> Any:
+    return COMPONENTS[ref.rsplit("/", 1)[-1]]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _op(method: str, path: str, schema: Any) -> OperationInfo:
+    return OperationInfo(method, path, success_status=200, response_schema=schema)
+
+
+def test_a_path_is_a_collection_only_when_its_items_are_objects_with_an_identifier() -> None:
+    specs = infer_resources(
+        [
+            _op("GET", "/strings", {"type": "array", "items": {"type": "string"}}),
+            _op("GET", "/txs/{hash}/stakes", {"type": "array", "items": _ref("Stake")}),
+            _op("GET", "/labels", {"type": "array", "items": _ref("Label")}),
+            _op("GET", "/free", {"type": "array", "items": {"type": "object"}}),
+            _op("POST", "/users", {"type": "object", "properties": {"data": _ref("User")}}),
+            _op("GET", "/users/{userId}", _ref("User")),
+            _op("GET", "/tags", {"type": "array", "items": {"type": "string"}}),
+            _op("PUT", "/tags", {"type": "array", "items": {"type": "string"}}),
+        ],
+        _resolve,
+    )
+    assert sorted(specs) == ["/free", "/labels", "/users"]
+    assert (specs["/labels"].id_field, specs["/labels"].id_kind) == ("id", "integer")
+    # The item's read decides the item schema, not the create's envelope.
+    assert specs["/users"].schema == _ref("User")
+
+
+def test_the_listing_decides_the_item_schema_before_a_create_answer() -> None:
+    envelope = {"type": "object", "properties": {"data": _ref("Label")}}
+    specs = infer_resources(
+        [
+            _op("GET", "/labels", {"type": "array", "items": _ref("Label")}),
+            _op("POST", "/labels", envelope),
+        ],
+        _resolve,
+    )
+    assert specs["/labels"].schema == _ref("Label")
+
+
+def test_a_path_id_is_typed_by_the_id_fields_schema() -> None:
+    labels = ResourceSpec("labels", "/labels", "/labels/{n}", "n", schema=_ref("Label"))
+    assert typed_id(labels, "0", _resolve) == 0
+    assert typed_id(labels, "-12", _resolve) == -12
+    assert typed_id(labels, "x1", _resolve) == "x1"
+    number = ResourceSpec(
+        "n", "/n", "/n/{n}", "n", schema={"properties": {"id": {"type": "number"}}}
+    )
+    assert typed_id(number, "2.5", _resolve) == 2.5
+    assert typed_id(number, "3", _resolve) == 3
+    assert typed_id(number, "nan", _resolve) == "nan"
+    users = ResourceSpec("users", "/users", "/users/{u}", "u", schema=_ref("User"))
+    assert typed_id(users, "7", _resolve) == "7"
+
+
+def _service(*specs: ResourceSpec) -> ResourceService:
+    generator = OfflineGenerator(_resolve)
+    return ResourceService(
+        {s.collection_path: s for s in specs},
+        MemoryEntityStore(lifetimes=still_lifetimes()),
+        generator,
+        _resolve,
+        entity_ttl_seconds=3600,
+    )
+
+
+def test_stored_entities_fit_the_item_schema() -> None:
+    users = ResourceSpec("users", "/users", "/users/{u}", "u", schema=_ref("User"))
+    labels = ResourceSpec(
+        "labels", "/labels", "/labels/{n}", "n", id_kind="integer", schema=_ref("Label")
+    )
+    service = _service(users, labels)
+    ctx = service.context("s1", 1000.0, {})
+    body = {"name": "Ann", "password": "secret", "tags": "not-a-list", "extra": 1}
+    user = service.create(ctx, ResourceAction(users, "create"), body)
+    assert user["name"] == "Ann"
+    assert "password" not in user
+    assert "extra" not in user
+    assert isinstance(user["tags"], list)
+    assert len(user["tags"]) >= 1
+    assert not list(Draft202012Validator(COMPONENTS["User"]).iter_errors(user))
+    # A create body shaped otherwise ({"labels": [...]}) is not stored as a label.
+    label = service.create(ctx, ResourceAction(labels, "create"), {"labels": ["bug"]})
+    assert set(label) == {"id", "name"}
+    assert label["id"] == 1
+    read = service.read(ctx, labels, "0")
+    assert read["id"] == 0
+    assert service.read(ctx, labels, "0") == read
+
+
+@st.composite
+def _bodies(draw: st.DrawFn) -> dict[str, Any]:
+    values = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=5),
+        st.lists(st.text(), max_size=2),
+    )
+    keys = st.sampled_from(["id", "name", "password", "tags", "other"])
+    return draw(st.dictionaries(keys, values, max_size=5))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_bodies())
+def test_any_body_is_stored_as_a_valid_entity(body: dict[str, Any]) -> None:
+    users = ResourceSpec("users", "/users", "/users/{u}", "u", schema=_ref("User"))
+    service = _service(users)
+    ctx = service.context("s1", 1000.0, {})
+    user = service.create(ctx, ResourceAction(users, "create"), body)
+    assert not list(Draft202012Validator(COMPONENTS["User"]).iter_errors(user))
+    for key in ("name", "tags"):
+        if key in body and Draft202012Validator(COMPONENTS["User"]["properties"][key]).is_valid(
+            body[key]
+        ):
+            assert user[key] == body[key]
