@@ -116,7 +116,10 @@ def build(
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
         max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
         limits=limits,
+        repair_examples=config.examples == "repair",
     )
+    for problem in api.example_problems():
+        logger.warning("example breaks its schema: %s", problem)
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(

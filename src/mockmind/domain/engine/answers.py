@@ -70,6 +70,12 @@ class Answers:
                 return merged
         return generated
 
+    def repaired(self, plan: ResponsePlan, value: Any) -> Any:
+        """``value`` made to fit the plan's schema, keeping what fits (a broken example)."""
+        if plan.schema is None:
+            return value
+        return self._generator.repair(plan.schema, value, seed=short_digest(value))
+
     def generate(self, plan: ResponsePlan, seed: str) -> Any:
         """Offline content for the plan's schema, the same for the same seed."""
         if plan.schema is None:
