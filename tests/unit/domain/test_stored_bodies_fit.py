@@ -36,6 +36,7 @@ COMPONENTS: dict[str, Any] = {
             "id": {"type": "string"},
             "name": {"type": "string", "minLength": 1},
             "password": {"not": {}},
+            "secret": {"type": "string", "writeOnly": True},
             "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         },
         "additionalProperties": False,
@@ -120,10 +121,12 @@ def test_stored_entities_fit_the_item_schema() -> None:
     )
     service = _service(users, labels)
     ctx = service.context("s1", 1000.0, {})
-    body = {"name": "Ann", "password": "secret", "tags": "not-a-list", "extra": 1}
+    body = {"name": "Ann", "password": "pw", "secret": "s", "tags": "not-a-list", "extra": 1}
     user = service.create(ctx, ResourceAction(users, "create"), body)
     assert user["name"] == "Ann"
     assert "password" not in user
+    # A write-only field is taken, never shown back.
+    assert "secret" not in user
     assert "extra" not in user
     assert isinstance(user["tags"], list)
     assert len(user["tags"]) >= 1
@@ -163,3 +166,20 @@ def test_any_body_is_stored_as_a_valid_entity(body: dict[str, Any]) -> None:
             body[key]
         ):
             assert user[key] == body[key]
+
+
+def test_a_list_honours_the_listings_min_items() -> None:
+    listing = {"type": "array", "items": _ref("Label"), "minItems": 2}
+    specs = infer_resources(
+        [_op("GET", "/labels", listing), _op("POST", "/labels", _ref("Label"))], _resolve
+    )
+    labels = specs["/labels"]
+    assert (labels.prefill, labels.min_items) == (0, 2)
+    service = _service(labels)
+    ctx = service.context("s1", 1000.0, {})
+    entities, total = service.list(ctx, ResourceAction(labels, "list"), {})
+    assert total == 2
+    assert [e["id"] for e in entities] == [1, 2]
+    # Made once: the next list finds them stored.
+    again, _ = service.list(ctx, ResourceAction(labels, "list"), {})
+    assert again == entities

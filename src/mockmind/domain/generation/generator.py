@@ -128,7 +128,13 @@ class OfflineGenerator:
             return None if isinstance(made, _Omit) else made
 
         return repaired(
-            value, schema, resolve=ctx.resolve, generate=generate, flats=self._flats, seed=seed
+            value,
+            schema,
+            resolve=ctx.resolve,
+            generate=generate,
+            flats=self._flats,
+            seed=seed,
+            direction=direction,
         )
 
     def is_valid(self, schema: Mapping[str, Any] | bool, value: Any) -> bool:

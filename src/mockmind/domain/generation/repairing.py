@@ -21,7 +21,7 @@ from mockmind.domain.generation.flattening import (
     property_schema,
 )
 from mockmind.domain.generation.json_values import clone
-from mockmind.domain.generation.schemas import Schema
+from mockmind.domain.generation.schemas import Direction, Schema
 from mockmind.domain.generation.validation import is_valid
 
 Generate = Callable[[Schema, str], Any]
@@ -39,19 +39,50 @@ def repaired(
     generate: Generate,
     flats: FlatMemo,
     seed: str,
+    direction: Direction = "response",
 ) -> Any:
-    """``value`` if it validates against ``schema``; else the closest value that does."""
-    return _Repair(resolve, generate, flats).value(value, schema, seed, 0)
+    """``value`` if it validates against ``schema``; else the closest value that does.
+
+    Properties the direction hides (``writeOnly`` in a response, ``readOnly`` in a request)
+    are dropped too: a response that shows a password breaks its schema for clients that
+    read ``writeOnly`` as "never sent back"."""
+    return _Repair(resolve, generate, flats, direction).value(value, schema, seed, 0)
 
 
 class _Repair:
-    def __init__(self, resolve: RefResolver, generate: Generate, flats: FlatMemo) -> None:
+    def __init__(
+        self, resolve: RefResolver, generate: Generate, flats: FlatMemo, direction: Direction
+    ) -> None:
         self._resolve = resolve
         self._generate = generate
         self._flats = flats
+        self._direction = direction
+
+    def _hidden(self, schema: Schema) -> bool:
+        flat = self._flats.flatten(schema, self._resolve)
+        return flat.write_only if self._direction == "response" else flat.read_only
+
+    def _shows_hidden(self, value: Any, schema: Schema, depth: int) -> bool:
+        """Whether an object (or one nested in its properties) holds a hidden property."""
+        if not isinstance(value, dict) or depth >= _MAX_DEPTH:
+            return False
+        flat = self._flats.flatten(schema, self._resolve)
+        if flat.choices:
+            return False
+        for key, item in value.items():
+            if key not in flat.properties:
+                continue
+            sub = property_schema(flat, key)
+            if (key not in flat.required and self._hidden(sub)) or self._shows_hidden(
+                item, sub, depth + 1
+            ):
+                return True
+        return False
 
     def value(self, value: Any, schema: Schema, seed: str, depth: int) -> Any:
-        if is_valid(self._resolve, value, schema, 0):
+        if is_valid(self._resolve, value, schema, 0) and not self._shows_hidden(
+            value, schema, depth
+        ):
             return value
         fresh = self._generate(schema, seed)
         if depth >= _MAX_DEPTH:
@@ -79,6 +110,9 @@ class _Repair:
             if not key_allowed(flat, key):
                 continue
             sub = property_schema(flat, key)
+            # A required one stays: the generator's strict check would refuse the value.
+            if key in flat.properties and key not in flat.required and self._hidden(sub):
+                continue
             mended = self.value(item, sub, f"{seed}/{key}", depth + 1)
             # A field no value can satisfy (``not: {}``, a write-only password) is left out
             # unless it is required; then the whole check below decides.

@@ -90,9 +90,16 @@ def infer_resources(
             schema=schema,
             filters=tuple(sorted(query - _PAGING)),
             prefill=0 if "POST" in methods else 5,
+            min_items=_min_items(get, resolve) if is_collection else 0,
             put_creates=creates_on_put(item_ops.get("PUT")),
         )
     return _link_parents(specs, resolve)
+
+
+def _min_items(get: OperationInfo | None, resolve: SchemaResolver) -> int:
+    schema = deref(get.response_schema, resolve) if get else None
+    found = schema.get("minItems") if isinstance(schema, Mapping) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) and found > 0 else 0
 
 
 def creates_on_put(put: OperationInfo | None) -> bool:

@@ -37,6 +37,8 @@ class ResourceSpec:
     seed: tuple[Mapping[str, Any], ...] = ()
     seed_count: int = 0
     prefill: int = 0
+    # The listing's ``minItems``: a list never answers fewer (more are made when it would).
+    min_items: int = 0
     filters: tuple[str, ...] = ()
     # Whether a PUT of an id never seen creates the entity under that id (the API documents
     # a 201 for the item path's PUT) rather than answering 404.

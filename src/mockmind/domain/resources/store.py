@@ -161,6 +161,13 @@ class ResourceService:
         records = self._records(ctx, spec)
         if action.parent_id is not None:
             records = [r for r in records if r.parent == str(action.parent_id)]
+        if len(records) < spec.min_items:
+            # The document says a list holds at least this many: make the shortfall.
+            create = ResourceAction(spec, "create", parent_id=action.parent_id)
+            records += [
+                EntityRecord("", self.create(ctx, create, None), ctx.now())
+                for _ in range(spec.min_items - len(records))
+            ]
         entities = [dict(r.data or {}) for r in records]
         for name in spec.filters:
             if name in query and query[name] is not None:
