@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from mockmind.adapters.memory import MemoryEntityStore
+from mockmind.domain.errors import RequestError
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
+from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec, classify
 from mockmind.domain.resources.ids import typed_id
 from mockmind.domain.resources.inference import infer_resources
 from mockmind.ports.api_description import OperationInfo
@@ -183,3 +185,62 @@ def test_a_list_honours_the_listings_min_items() -> None:
     # Made once: the next list finds them stored.
     again, _ = service.list(ctx, ResourceAction(labels, "list"), {})
     assert again == entities
+
+
+def test_an_item_path_names_its_collections_items_by_the_parameter() -> None:
+    pool = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "slots": {"type": "integer"}},
+    }
+    specs = infer_resources(
+        [
+            _op("GET", "/pools", {"type": "object", "properties": {"pools": {"type": "array"}}}),
+            _op("POST", "/pools", pool),
+            _op("GET", "/pools/{pool_name}", pool),
+            _op("DELETE", "/pools/{pool_name}", None),
+        ],
+        _resolve,
+    )
+    pools = specs["/pools"]
+    assert (pools.item_path, pools.id_param, pools.id_field) == (
+        "/pools/{pool_name}",
+        "pool_name",
+        "name",
+    )
+
+
+def test_an_item_path_without_a_collection_remembers_its_deletes() -> None:
+    user = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    specs = infer_resources(
+        [
+            _op("GET", "/admin/users/{id}.json", user),
+            _op("DELETE", "/admin/users/{id}.json", None),
+            _op("PUT", "/admin/users/{id}.json", user),
+            _op("GET", "/a/{x}/b/{y}", user),
+        ],
+        _resolve,
+    )
+    assert sorted(specs) == ["/admin/users/{id}.json"]
+    users = specs["/admin/users/{id}.json"]
+    assert (users.name, users.id_param, users.id_kind, users.item_only) == (
+        "users",
+        "id",
+        "integer",
+        True,
+    )
+    read = classify([users], "GET", "/admin/users/{id}.json")
+    assert read is not None
+    assert read.kind == "read"
+    delete = classify([users], "DELETE", "/admin/users/{id}.json")
+    assert delete is not None
+    assert delete.kind == "delete"
+    # Writes are answered, not stored; no list or create is made up for it.
+    assert classify([users], "PUT", "/admin/users/{id}.json") is None
+    assert classify([users], "GET", "/admin/users") is None
+    service = _service(users)
+    ctx = service.context("s1", 1000.0, {})
+    assert service.read(ctx, users, "65913")["id"] == 65913
+    service.delete(ctx, ResourceAction(users, "delete", "65913"))
+    with pytest.raises(RequestError) as raised:
+        service.read(ctx, users, "65913")
+    assert raised.value.status == 404

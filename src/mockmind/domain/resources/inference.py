@@ -14,7 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from mockmind.domain.json_schema import deref
-from mockmind.domain.resources.specs import IdKind, ResourceSpec, param_name, path_segments
+from mockmind.domain.resources.specs import (
+    IdKind,
+    ResourceSpec,
+    item_param_name,
+    param_name,
+    path_segments,
+)
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import OperationInfo, SchemaResolver
 
@@ -30,8 +36,7 @@ def infer_resources(
         by_path.setdefault(op.path_template.rstrip("/") or "/", {})[op.method.upper()] = op
 
     def returns_array(op: OperationInfo | None) -> bool:
-        schema = deref(op.response_schema, resolve) if op else None
-        return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
+        return returns_array_schema(deref(op.response_schema, resolve) if op else None)
 
     def item_path_of(path: str) -> str | None:
         for candidate in by_path:
@@ -39,7 +44,7 @@ def infer_resources(
             if (
                 len(segments) == len(path_segments(path)) + 1
                 and candidate.startswith(path.rstrip("/") + "/")
-                and param_name(segments[-1])
+                and item_param_name(segments[-1])
             ):
                 return candidate
         return None
@@ -50,7 +55,7 @@ def infer_resources(
         if not segments or param_name(segments[-1]):
             continue
         item_path = item_path_of(path)
-        id_param = param_name(path_segments(item_path)[-1]) if item_path else None
+        id_param = item_param_name(path_segments(item_path)[-1]) if item_path else None
         is_collection = (
             returns_array(methods.get("GET")) or ("POST" in methods and item_path is not None)
         ) and _identified(
@@ -93,7 +98,48 @@ def infer_resources(
             min_items=_min_items(get, resolve) if is_collection else 0,
             put_creates=creates_on_put(item_ops.get("PUT")),
         )
+    _add_item_only(specs, by_path, resolve)
     return _link_parents(specs, resolve)
+
+
+def _add_item_only(
+    specs: dict[str, ResourceSpec],
+    by_path: Mapping[str, Mapping[str, OperationInfo]],
+    resolve: SchemaResolver,
+) -> None:
+    """Item paths no collection owns, that answer a GET and take a DELETE: what one request
+    deletes, the next must not read (``/admin/users/{id}.json``, ``/a/{x}/b/{y}``)."""
+    owned = {spec.item_path for spec in specs.values() if spec.item_path}
+    names = {spec.name for spec in specs.values()}
+    for path, methods in by_path.items():
+        segments = path_segments(path)
+        id_param = item_param_name(segments[-1]) if segments else None
+        get = methods.get("GET")
+        if id_param is None or path in owned or get is None or "DELETE" not in methods:
+            continue
+        schema = get.response_schema
+        item = deref(schema, resolve)
+        if not isinstance(item, Mapping) or returns_array_schema(item):
+            continue
+        collection = "/" + "/".join(segments[:-1])
+        literal = next((s for s in reversed(segments[:-1]) if not param_name(s)), "items")
+        name = literal if literal not in names else path
+        names.add(name)
+        id_field, id_kind = _id_field(schema, literal, id_param, resolve)
+        specs[path] = ResourceSpec(
+            name=name,
+            collection_path=collection,
+            item_path=path,
+            id_param=id_param,
+            id_field=id_field,
+            id_kind=id_kind,
+            schema=schema,
+            item_only=True,
+        )
+
+
+def returns_array_schema(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
 
 
 def _min_items(get: OperationInfo | None, resolve: SchemaResolver) -> int:
@@ -176,21 +222,37 @@ def _identified(schema: Any, name: str, id_param: str | None, resolve: SchemaRes
     kinds = kind if isinstance(kind, list) else [kind]
     if kind is not None and "object" not in kinds:
         return False
+    if id_param is not None:
+        # The item path names each one: that is its identifier, whatever its fields.
+        return True
     props = properties(schema, resolve)
     if not props:
         closed = schema.get("additionalProperties") is False
         return not closed and not any(k in schema for k in ("oneOf", "anyOf", "allOf"))
+    return any(c in props for c in _id_candidates(name, id_param))
+
+
+def _id_candidates(name: str, id_param: str | None) -> list[str]:
+    """Field names that hold an entity's id: ``id``, ``order_id``, ``orderId``, the item
+    path's parameter, and that parameter without the resource's name (``pool_name``:
+    ``name``)."""
     stem = singular(name)
-    return any(c in props for c in ("id", f"{stem}_id", f"{stem}Id", id_param) if c)
+    found = ["id", f"{stem}_id", f"{stem}Id"]
+    if id_param:
+        found.append(id_param)
+        if id_param.lower().startswith(stem.lower()) and len(id_param) > len(stem):
+            rest = id_param[len(stem) :].lstrip("_-")
+            if rest:
+                found.append(rest[0].lower() + rest[1:])
+    return found
 
 
 def _id_field(
     schema: Any, name: str, id_param: str | None, resolve: SchemaResolver
 ) -> tuple[str, IdKind]:
     props = properties(schema, resolve)
-    stem = singular(name)
-    for candidate in ("id", f"{stem}_id", f"{stem}Id", id_param):
-        if candidate and candidate in props:
+    for candidate in _id_candidates(name, id_param):
+        if candidate in props:
             prop = deref(props[candidate], resolve)
             return candidate, _id_kind(prop)
     return "id", "prefixed"
