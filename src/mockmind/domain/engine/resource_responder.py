@@ -61,6 +61,12 @@ class ResourceResponder:
             entity = resources.create(ctx, action, body, initial, generated=written)
             if machine is not None:
                 entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
+            if _is_array(deref(plan.schema, self._api.resolve_ref)):
+                # A create answered with a list ("the current values after adding"): the
+                # collection as stored, so each id in it can be read and deleted next.
+                listing = ResourceAction(action.spec, "list", parent_id=action.parent_id)
+                entities, _ = resources.list(ctx, listing, {})
+                return answers.finish(plan, entities, "store")
         elif action.kind == "read":
             written = None
             # Only a model needs to know beforehand whether the entity exists: the offline
@@ -88,7 +94,7 @@ class ResourceResponder:
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         schema = deref(plan.schema, self._api.resolve_ref)
-        if not isinstance(schema, Mapping) or schema.get("type") == "array" or "items" in schema:
+        if not isinstance(schema, Mapping) or _is_array(schema):
             return entities
         # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
         wrapper = self._answers.generate(plan, "envelope")
@@ -112,3 +118,7 @@ def _entity_location(
     if action.kind == "create":
         return ascii_path(request.path, str(entity.get(action.spec.id_field, "")))
     return ascii_path(request.path)
+
+
+def _is_array(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
