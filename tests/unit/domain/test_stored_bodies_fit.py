@@ -244,3 +244,20 @@ def test_an_item_path_without_a_collection_remembers_its_deletes() -> None:
     with pytest.raises(RequestError) as raised:
         service.read(ctx, users, "65913")
     assert raised.value.status == 404
+
+
+def test_only_query_parameters_that_name_a_field_filter_a_list() -> None:
+    op = OperationInfo(
+        "GET",
+        "/labels",
+        success_status=200,
+        response_schema={"type": "array", "items": _ref("Label"), "minItems": 1},
+        query_params=("name", "asc", "page"),
+    )
+    labels = infer_resources([op], _resolve)["/labels"]
+    assert labels.filters == ("name",)
+    service = _service(labels)
+    ctx = service.context("s1", 1000.0, {})
+    entities, total = service.list(ctx, ResourceAction(labels, "list"), {"asc": "true"})
+    assert total == 5
+    assert len(entities) == 5

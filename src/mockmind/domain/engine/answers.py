@@ -61,6 +61,9 @@ class Answers:
         """
         if plan.schema is None:
             return None
+        # The entity fits its item schema; this answer's schema may differ (a write-only
+        # field it declares, a field of another type): what fits is kept, the rest made.
+        entity = self._generator.repair(plan.schema, entity, seed=plan.schema_key or "entity")
         if not self._api.response_errors(plan, entity):
             return entity
         generated = self.generate(plan, short_digest(entity))

@@ -93,7 +93,8 @@ def infer_resources(
             singleton=is_singleton,
             parent_param=parent_param,
             schema=schema,
-            filters=tuple(sorted(query - _PAGING)),
+            # Only a query parameter that names a field filters (`asc=true` does not).
+            filters=tuple(sorted((query - _PAGING) & set(properties(schema, resolve)))),
             prefill=0 if "POST" in methods else 5,
             min_items=_min_items(get, resolve) if is_collection else 0,
             put_creates=creates_on_put(item_ops.get("PUT")),
