@@ -139,6 +139,23 @@ def _add_item_only(
         )
 
 
+def listing_items(schema: Any, resolve: SchemaResolver) -> Mapping[str, Any] | bool | None:
+    """The schema of a listing's entities: its ``items``, or those of the first array
+    property of its paging envelope (``{"data": [...], "total": n}``)."""
+    listing = deref(schema, resolve)
+    if not isinstance(listing, Mapping):
+        return None
+    if isinstance(listing.get("items"), Mapping | bool):
+        items: Mapping[str, Any] | bool = listing["items"]
+        return items
+    for raw in properties(listing, resolve).values():
+        prop = deref(raw, resolve)
+        if isinstance(prop, Mapping) and prop.get("type") == "array":
+            found = prop.get("items")
+            return found if isinstance(found, Mapping | bool) else None
+    return None
+
+
 def returns_array_schema(schema: Any) -> bool:
     return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
 
@@ -184,16 +201,13 @@ def _item_schema(
     item: Mapping[str, OperationInfo],
     resolve: SchemaResolver,
 ) -> Mapping[str, Any] | bool | None:
-    # The item's own read first, then what the listing holds (the entities a list answers
-    # with), then what a create or a replace answers: those may be envelopes ({"data": ...}).
-    get = item.get("GET")
-    if get is not None and get.response_schema is not None:
-        return get.response_schema
-    listing = deref(_schema_of(collection.get("GET")), resolve)
-    if isinstance(listing, Mapping) and isinstance(listing.get("items"), Mapping | bool):
-        items: Mapping[str, Any] | bool = listing["items"]
-        return items
-    for op in (collection.get("POST"), item.get("PUT")):
+    # What the listing holds first (the entities a list answers with, inside its paging
+    # envelope if it has one), then the item's own read, then what a create or a replace
+    # answers: those may be envelopes ({"data": {...}}), which answers wrap entities in.
+    listed = listing_items(_schema_of(collection.get("GET")), resolve)
+    if listed is not None:
+        return listed
+    for op in (item.get("GET"), collection.get("POST"), item.get("PUT")):
         if op is not None and op.response_schema is not None:
             return op.response_schema
     return None
