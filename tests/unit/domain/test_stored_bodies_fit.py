@@ -261,3 +261,10 @@ def test_only_query_parameters_that_name_a_field_filter_a_list() -> None:
     entities, total = service.list(ctx, ResourceAction(labels, "list"), {"asc": "true"})
     assert total == 5
     assert len(entities) == 5
+
+
+def test_the_id_field_of_a_polymorphic_item_is_found_in_its_branches() -> None:
+    stats = {"allOf": [_ref("Label"), {"properties": {"count": {"type": "integer"}}}]}
+    listing = {"type": "array", "items": {"oneOf": [_ref("Label"), stats]}}
+    labels = infer_resources([_op("GET", "/labels", listing)], _resolve)["/labels"]
+    assert (labels.id_field, labels.id_kind) == ("id", "integer")

@@ -214,13 +214,20 @@ def _item_schema(
 
 
 def properties(schema: Any, resolve: SchemaResolver, depth: int = 0) -> dict[str, Any]:
-    """Properties of an object schema, through $ref and allOf."""
+    """Properties of an object schema, through $ref and allOf; those of every ``oneOf`` or
+    ``anyOf`` branch too, where the schema declares none of its own (``User`` or
+    ``UserWithStats``: both have the ``id``)."""
     schema = deref(schema, resolve)
     if not isinstance(schema, Mapping) or depth > 8:
         return {}
     props: dict[str, Any] = dict(schema.get("properties", {}))
     for part in schema.get("allOf", []):
         props.update(properties(part, resolve, depth + 1))
+    if not props:
+        for keyword in ("oneOf", "anyOf"):
+            for part in schema.get(keyword, []):
+                for name, prop in properties(part, resolve, depth + 1).items():
+                    props.setdefault(name, prop)
     return props
 
 
