@@ -268,3 +268,18 @@ def test_the_id_field_of_a_polymorphic_item_is_found_in_its_branches() -> None:
     listing = {"type": "array", "items": {"oneOf": [_ref("Label"), stats]}}
     labels = infer_resources([_op("GET", "/labels", listing)], _resolve)["/labels"]
     assert (labels.id_field, labels.id_kind) == ("id", "integer")
+
+
+def test_an_object_under_a_parameter_that_takes_a_delete_is_kept_per_parameter() -> None:
+    discount = {"type": "object", "properties": {"id": {"type": "string"}}}
+    path = "/customers/{c}/subscriptions/{sub}/discount"
+    specs = infer_resources([_op("GET", path, discount), _op("DELETE", path, discount)], _resolve)
+    spec = specs[path]
+    assert (spec.name, spec.id_param, spec.item_only) == ("discount", "sub", True)
+    service = _service(spec)
+    ctx = service.context("s1", 1000.0, {})
+    assert service.read(ctx, spec, "s-1")["id"] == "s-1"
+    service.delete(ctx, ResourceAction(spec, "delete", "s-1"))
+    with pytest.raises(RequestError):
+        service.read(ctx, spec, "s-1")
+    assert service.read(ctx, spec, "s-2")["id"] == "s-2"

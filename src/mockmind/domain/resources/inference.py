@@ -52,7 +52,7 @@ def infer_resources(
     specs: dict[str, ResourceSpec] = {}
     for path, methods in by_path.items():
         segments = path_segments(path)
-        if not segments or param_name(segments[-1]):
+        if not segments or item_param_name(segments[-1]):
             continue
         item_path = item_path_of(path)
         id_param = item_param_name(path_segments(item_path)[-1]) if item_path else None
@@ -73,7 +73,7 @@ def infer_resources(
             and bool({"PUT", "PATCH", "DELETE"} & set(methods))
             and isinstance(deref(get.response_schema, resolve), Mapping)
             and not returns_array(get)
-            and not any(param_name(s) for s in segments)
+            and not any(item_param_name(s) for s in segments)
         )
         if not is_collection and not is_singleton:
             continue
@@ -109,21 +109,31 @@ def _add_item_only(
     resolve: SchemaResolver,
 ) -> None:
     """Item paths no collection owns, that answer a GET and take a DELETE: what one request
-    deletes, the next must not read (``/admin/users/{id}.json``, ``/a/{x}/b/{y}``)."""
+    deletes, the next must not read (``/admin/users/{id}.json``, ``/a/{x}/b/{y}``). A path
+    that ends in a word after a parameter (``/subscriptions/{id}/discount``) is one object
+    per value of its last parameter."""
     owned = {spec.item_path for spec in specs.values() if spec.item_path}
     names = {spec.name for spec in specs.values()}
     for path, methods in by_path.items():
         segments = path_segments(path)
         id_param = item_param_name(segments[-1]) if segments else None
+        if id_param is None:
+            id_param = next((p for s in reversed(segments) if (p := param_name(s))), None)
+            literal_end = True
+        else:
+            literal_end = False
         get = methods.get("GET")
-        if id_param is None or path in owned or get is None or "DELETE" not in methods:
+        if id_param is None or path in owned or path in specs or get is None:
+            continue
+        if "DELETE" not in methods:
             continue
         schema = get.response_schema
         item = deref(schema, resolve)
         if not isinstance(item, Mapping) or returns_array_schema(item):
             continue
         collection = "/" + "/".join(segments[:-1])
-        literal = next((s for s in reversed(segments[:-1]) if not param_name(s)), "items")
+        words = segments if literal_end else segments[:-1]
+        literal = next((s for s in reversed(words) if not param_name(s)), "items")
         name = literal if literal not in names else path
         names.add(name)
         id_field, id_kind = _id_field(schema, literal, id_param, resolve)
