@@ -283,3 +283,15 @@ def test_an_object_under_a_parameter_that_takes_a_delete_is_kept_per_parameter()
     with pytest.raises(RequestError):
         service.read(ctx, spec, "s-1")
     assert service.read(ctx, spec, "s-2")["id"] == "s-2"
+
+
+def test_a_patch_without_a_body_changes_nothing() -> None:
+    labels = ResourceSpec(
+        "labels", "/labels", "/labels/{n}", "n", id_kind="integer", schema=_ref("Label")
+    )
+    service = _service(labels)
+    ctx = service.context("s1", 1000.0, {})
+    label = service.create(ctx, ResourceAction(labels, "create"), {"name": "bug"})
+    action = ResourceAction(labels, "merge", label["id"])
+    assert service.write(ctx, action, None, merge=True) == label
+    assert service.write(ctx, action, ["not", "an", "object"], merge=True) == label

@@ -296,7 +296,9 @@ class ResourceService:
                 check(current)
             entity: dict[str, Any]
             if merge:
-                entity = merge_patch(current, body)
+                # A PATCH without a JSON object (no body at all) changes no field.
+                patched = merge_patch(current, body) if isinstance(body, Mapping) else current
+                entity = dict(patched) if isinstance(patched, Mapping) else dict(current)
             else:
                 entity = dict(body) if isinstance(body, Mapping) else {}
             if not spec.singleton:
