@@ -6,6 +6,7 @@ Tests call ``build`` with their own config, environment and clock.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,17 @@ class Container:
         return self.llm.status
 
 
+def log_example_problems(api: ApiDescription) -> None:
+    """List, once, each response example that breaks its schema (pointer and first error)."""
+    try:
+        problems = api.example_problems()
+    except Exception:  # a report only: whatever breaks it, serving goes on
+        logger.exception("could not check the document's examples")
+        return
+    for problem in problems:
+        logger.warning("example breaks its schema: %s", problem)
+
+
 def build(
     loaded: LoadedConfig,
     *,
@@ -119,7 +131,13 @@ def build(
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
         max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
         limits=limits,
+        repair_examples=config.examples == "repair",
     )
+    # Checking every example of a big document takes seconds (github's: 3.8 s), more than a
+    # start may wait; each example is checked on its own when first served all the same.
+    threading.Thread(
+        target=log_example_problems, args=(api,), name="example-check", daemon=True
+    ).start()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(

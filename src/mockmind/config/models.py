@@ -326,5 +326,8 @@ class MockmindConfig(Section):
         default_factory=IntelligentBehaviorConfig
     )
     openapi: str | None = None
+    # A document's example that breaks its schema: served repaired (missing required fields
+    # generated, wrong types replaced, a header saying so), or untouched with ``as_is``.
+    examples: Literal["repair", "as_is"] = "repair"
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)

@@ -108,6 +108,10 @@ class SchemaRoutes:
     def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
         return self._errors(name, value, partial=False)
 
+    def example_problems(self) -> list[str]:
+        # Config schemas carry no examples that are served.
+        return []
+
     def operations(self) -> list[OperationInfo]:
         """REST operations for each schema: /users and /users/{id} for ``User``."""
         ops: list[OperationInfo] = []

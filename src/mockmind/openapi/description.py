@@ -9,6 +9,7 @@ from typing import Any
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
+from mockmind.openapi.examples import ExampleCheck
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
@@ -24,6 +25,7 @@ class OpenAPIDescription:
     def __init__(self, document: OpenAPIDocument, limits: InputLimits = DEFAULT_LIMITS) -> None:
         self.document = document
         self.limits = limits
+        self._examples = ExampleCheck(document)
 
     @classmethod
     def load(cls, path: Path | str, limits: InputLimits = DEFAULT_LIMITS) -> OpenAPIDescription:
@@ -55,6 +57,10 @@ class OpenAPIDescription:
         op = self.document.operation(routed.path_template, request.method)
         headers = request.headers
         choice = choose_response(op, headers.get("prefer"), headers.get("accept"))
+        example = choice.example
+        error = self._examples.error(
+            choice.schema, choice.schema_pointer, choice.media_type, example
+        )
         return ResponsePlan(
             status=choice.status,
             media_type=choice.media_type,
@@ -67,7 +73,11 @@ class OpenAPIDescription:
                 if isinstance(header.schema, Mapping)
             },
             schema_key=choice.schema_pointer,
+            example_error=f"{example.pointer}: {error}" if error is not None else None,
         )
+
+    def example_problems(self) -> list[str]:
+        return [str(problem) for problem in self._examples.all_problems()]
 
     def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
         if plan.schema is None:

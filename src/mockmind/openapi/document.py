@@ -229,8 +229,11 @@ class OpenAPIDocument:
         key = (path_template, method.upper())
         found = self._operations.get(key)
         if found is None:
-            found = build_operation(self, path_template, method.upper())
-            self._operations[key] = found
+            # setdefault: the start-up example check builds operations in its own thread,
+            # and every caller must get the same one.
+            found = self._operations.setdefault(
+                key, build_operation(self, path_template, method.upper())
+            )
         return found
 
     def routes(self) -> list[tuple[str, str]]:

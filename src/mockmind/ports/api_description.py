@@ -55,6 +55,8 @@ class ResponsePlan:
     header_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Identifies the schema for validator caching (a JSON pointer, or a config schema name).
     schema_key: str | None = None
+    # The example's first error against the schema ("<pointer>: <error>"), None when it fits.
+    example_error: str | None = None
 
 
 class ApiDescription(Protocol):
@@ -89,6 +91,10 @@ class ApiDescription(Protocol):
 
     def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
         """Validation errors of ``value`` against the named schema (``location``, ``message``)."""
+        ...
+
+    def example_problems(self) -> list[str]:
+        """Each response example that breaks its schema: its JSON pointer and first error."""
         ...
 
     def operations(self) -> list[OperationInfo]:

@@ -44,6 +44,9 @@ from mockmind.ports.response_cache import CachedResponse, ResponseCache
 
 logger = logging.getLogger("mockmind.engine")
 
+# Says that the document's example broke its schema and what was served is its repair.
+REPAIRED_EXAMPLE_HEADER = "X-Mockmind-Example-Repaired"
+
 
 @dataclass(frozen=True)
 class EntityContent:
@@ -91,7 +94,12 @@ class ContentSource:
         request = ex.request
         answers = self._answers
         if plan.has_example and not parse_prefer(request.headers.get("prefer")).dynamic:
-            return answers.finish(plan, plan.example, "example")
+            if plan.example_error is None or not self._settings.repair_examples:
+                return answers.finish(plan, plan.example, "example")
+            repaired = answers.repaired(plan, plan.example)
+            response = answers.finish(plan, repaired, "example")
+            response.headers[REPAIRED_EXAMPLE_HEADER] = header_safe(plan.example_error)
+            return response
         if plan.schema is None:
             return answers.finish(plan, None, "offline")
         key = self._cache_key(ex, plan)

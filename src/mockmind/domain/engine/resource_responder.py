@@ -64,6 +64,16 @@ class ResourceResponder:
             entity = resources.create(ctx, action, body, initial, generated=made.body)
             if machine is not None:
                 entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
+            if _is_array(deref(plan.schema, self._api.resolve_ref)):
+                # A create answered with a list ("the current values after adding"): the
+                # collection as stored, so each id in it can be read and deleted next.
+                listing = ResourceAction(action.spec, "list", parent_id=action.parent_id)
+                entities, _ = resources.list(ctx, listing, {})
+                # Labelled by what made the new entity's content, as a single answer is.
+                listed = answers.finish(plan, entities, made.source)
+                if made.reason:
+                    listed.headers["X-Mockmind-Fallback-Reason"] = header_safe(made.reason)
+                return listed
             return self._made(ex, plan, action, entity, made)
         if action.kind == "read":
             made = _OFFLINE
@@ -121,7 +131,7 @@ class ResourceResponder:
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         schema = deref(plan.schema, self._api.resolve_ref)
-        if not isinstance(schema, Mapping) or schema.get("type") == "array" or "items" in schema:
+        if not isinstance(schema, Mapping) or _is_array(schema):
             return entities
         # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
         wrapper = self._answers.generate(plan, "envelope")
@@ -155,3 +165,7 @@ def _entity_location(
     if action.kind == "create":
         return ascii_path(request.path, str(entity.get(action.spec.id_field, "")))
     return ascii_path(request.path)
+
+
+def _is_array(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)

@@ -28,7 +28,7 @@ from typing import Any
 from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources.context import ResourceContext
-from mockmind.domain.resources.ids import new_id, next_sequence
+from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
 from mockmind.domain.resources.races import RaceTally, retried
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
@@ -175,6 +175,13 @@ class ResourceService:
         records = self._records(ctx, spec)
         if action.parent_id is not None:
             records = [r for r in records if r.parent == str(action.parent_id)]
+        if len(records) < spec.min_items:
+            # The document says a list holds at least this many: make the shortfall.
+            create = ResourceAction(spec, "create", parent_id=action.parent_id)
+            records += [
+                EntityRecord("", self.create(ctx, create, None), ctx.now())
+                for _ in range(spec.min_items - len(records))
+            ]
         entities = [dict(r.data or {}) for r in records]
         for name in spec.filters:
             if name in query and query[name] is not None:
@@ -287,7 +294,7 @@ class ResourceService:
         entity = (
             dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
         )
-        entity[spec.id_field] = entity_id
+        entity[spec.id_field] = typed_id(spec, entity_id, self._resolve)
         if spec.parent_field and parent_id is not None:
             entity[spec.parent_field] = parent_id
         entity = self._finish_write(ctx, spec, entity)
@@ -315,7 +322,9 @@ class ResourceService:
                 check(current)
             entity: dict[str, Any]
             if merge:
-                entity = merge_patch(current, body)
+                # A PATCH without a JSON object (no body at all) changes no field.
+                patched = merge_patch(current, body) if isinstance(body, Mapping) else current
+                entity = dict(patched) if isinstance(patched, Mapping) else dict(current)
             else:
                 entity = dict(body) if isinstance(body, Mapping) else {}
             if not spec.singleton:
@@ -494,10 +503,27 @@ class ResourceService:
     def _finish_write(
         self, ctx: ResourceContext, spec: ResourceSpec, entity: dict[str, Any]
     ) -> dict[str, Any]:
+        entity = self._fitted(spec, entity)
         entity = computed(entity, spec, ctx)
         for hook in self._on_write:
             hook(ctx, spec, entity)
         return entity
+
+    def _fitted(self, spec: ResourceSpec, entity: dict[str, Any]) -> dict[str, Any]:
+        """The entity made to fit the item schema, since every answer that shows it must:
+        request fields the schema forbids are dropped, a wrong shape or a missing required
+        field is generated. Its id is kept when the schema allows it."""
+        if spec.schema is None:
+            return entity
+        seed = f"{spec.name}:{entity.get(spec.id_field)}"
+        fitted = self._generator.repair(spec.schema, entity, seed=seed)
+        if not isinstance(fitted, dict):
+            return entity
+        if spec.id_field in entity and fitted.get(spec.id_field) != entity[spec.id_field]:
+            kept = {**fitted, spec.id_field: entity[spec.id_field]}
+            if self._generator.is_valid(spec.schema, kept):
+                return kept
+        return fitted
 
 
 @dataclass(frozen=True)
