@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
+from mockmind.domain.errors import RequestError
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
 from mockmind.openapi.requests import has_nothing_to_check, schema_errors, validate_request
-from mockmind.openapi.responses import choose_response
+from mockmind.openapi.responses import ResponseChoice, choose_response, error_choice
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
@@ -49,25 +50,27 @@ class OpenAPIDescription:
             body=checked.body,
         )
 
+    documents_errors = True
+
     def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
         """Worked out on each call; the engine's route plans remember it per route."""
         request = routed.request
         op = self.document.operation(routed.path_template, request.method)
         headers = request.headers
-        choice = choose_response(op, headers.get("prefer"), headers.get("accept"))
-        return ResponsePlan(
-            status=choice.status,
-            media_type=choice.media_type,
-            schema=choice.schema,
-            has_example=choice.example.found,
-            example=choice.example.value,
-            header_schemas={
-                name: header.schema
-                for name, header in choice.headers.items()
-                if isinstance(header.schema, Mapping)
-            },
-            schema_key=choice.schema_pointer,
-        )
+        return _plan(choose_response(op, headers.get("prefer"), headers.get("accept")))
+
+    def error_plan(
+        self, request: MockRequest, path_template: str | None, status: int
+    ) -> ResponsePlan | None:
+        if path_template is None:
+            try:
+                op = self.document.match(request.method, request.path).operation
+            except RequestError:
+                return None
+        else:
+            op = self.document.operation(path_template, request.method)
+        choice = error_choice(op, status, request.headers.get("accept"))
+        return _plan(choice) if choice is not None else None
 
     def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
         if plan.schema is None:
@@ -101,6 +104,22 @@ class OpenAPIDescription:
 
     def operations(self) -> list[OperationInfo]:
         return [_info(op) for op in self.document.operations()]
+
+
+def _plan(choice: ResponseChoice) -> ResponsePlan:
+    return ResponsePlan(
+        status=choice.status,
+        media_type=choice.media_type,
+        schema=choice.schema,
+        has_example=choice.example.found,
+        example=choice.example.value,
+        header_schemas={
+            name: header.schema
+            for name, header in choice.headers.items()
+            if isinstance(header.schema, Mapping)
+        },
+        schema_key=choice.schema_pointer,
+    )
 
 
 def _json_schema(content: Mapping[str, Any]) -> Any:

@@ -249,7 +249,15 @@ class OpenAPIDocument:
                 RouteEntry(
                     template,
                     method,
-                    server_base_paths(op.get("servers") or item.get("servers") or root_servers),
+                    # Every level's servers mount the operation, not only the nearest level's:
+                    # clients use any base path the document shows them.
+                    server_base_paths(
+                        [
+                            *_listed(op.get("servers")),
+                            *_listed(item.get("servers")),
+                            *_listed(root_servers),
+                        ]
+                    ),
                 )
                 for template, method, item, op in self._route_table()
             ]
@@ -264,6 +272,10 @@ class OpenAPIDocument:
                 raise MethodNotAllowed(method.upper(), path, exc.allowed) from None
             raise RouteNotFound(method.upper(), path) from None
         return MatchedOperation(self.operation(found.template, found.method), found.path_params)
+
+
+def _listed(node: Any) -> list[Any]:
+    return list(node) if isinstance(node, list) else []
 
 
 def _map_refs(node: Any, rewrite: Any) -> Any:

@@ -150,11 +150,23 @@ def _id_field(
 ) -> tuple[str, IdKind]:
     props = properties(schema, resolve)
     stem = singular(name)
-    for candidate in ("id", f"{stem}_id", f"{stem}Id", id_param):
+    for candidate in ("id", f"{stem}_id", f"{stem}Id", id_param, _unprefixed(id_param, stem)):
         if candidate and candidate in props:
             prop = deref(props[candidate], resolve)
             return candidate, _id_kind(prop)
     return "id", "prefixed"
+
+
+def _unprefixed(id_param: str | None, stem: str) -> str | None:
+    """The path parameter without the resource's name: ``key`` of ``variable_key`` (or
+    ``variableKey``) for variables, whose entity names its id ``key``."""
+    if not id_param:
+        return None
+    for prefix in (f"{stem}_", f"{stem}-", stem):
+        if id_param.lower().startswith(prefix.lower()) and len(id_param) > len(prefix):
+            rest = id_param[len(prefix) :]
+            return rest[0].lower() + rest[1:]
+    return None
 
 
 def _id_kind(prop: Any) -> IdKind:

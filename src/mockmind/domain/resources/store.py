@@ -5,10 +5,15 @@ replaces (PUT), merges (PATCH, JSON merge patch) and deletes. A *singleton* (``/
 entity per session. Collections nest (``/users/{userId}/posts``): a child keeps its parent's
 id, and a child of a missing parent is 404.
 
-Only a read brings an entity never seen into being (generated, then kept). A change of one
-(PATCH, a state machine's move) or a delete is 404: there is nothing to change. A PUT is
-404 too, unless the API describes its PUT as create-or-replace (``ResourceSpec.put_creates``:
-the operation documents a 201), when it stores the body under the id the client chose.
+What an id never seen stands for is the request's (``ResourceContext.unknown_ids``): where
+the operation documents a 404 (or a 4XX, or a default), nothing, and every request on it is
+404, in every session but one that created or read it (a shared seed entity is seen by all).
+Where it documents no such answer, the entity is generated now and kept (read-through), for
+a change or a delete too, and so is a missing parent. Without a document (schema routes), a
+read makes the entity and a change of one (PATCH, a state machine's move) or a delete is 404.
+A PUT of an id never seen makes it where the API describes its PUT as create-or-replace
+(``ResourceSpec.put_creates``: the operation documents a 201): the body under the client's id.
+A deleted entity is 404 whatever the operation documents: it is gone, not unknown.
 
 Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
 on write: a session's change or delete shadows the shared entity for that session only.
@@ -27,7 +32,7 @@ from typing import Any
 
 from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.resources.context import ResourceContext
+from mockmind.domain.resources.context import ResourceContext, UnknownIds
 from mockmind.domain.resources.ids import new_id, next_sequence
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
 from mockmind.domain.resources.races import RaceTally, retried
@@ -62,6 +67,7 @@ class ResourceService:
         *,
         entity_ttl_seconds: float,
         on_write: Sequence[WriteHook] = (),
+        on_generate: Sequence[WriteHook] = (),
         races: RaceTally | None = None,
     ) -> None:
         self._resolve = resolve
@@ -77,14 +83,21 @@ class ResourceService:
         self._generator = generator
         self._ttl = entity_ttl_seconds
         self._on_write = tuple(on_write)
+        # Run on an entity made up for an id never seen (before the write hooks).
+        self._on_generate = tuple(on_generate)
 
     def by_name(self, name: str) -> ResourceSpec | None:
         return self._by_name.get(name)
 
     def context(
-        self, scope: str, now: float, state: Mapping[str, Any], request_body: Any = None
+        self,
+        scope: str,
+        now: float,
+        state: Mapping[str, Any],
+        request_body: Any = None,
+        unknown_ids: UnknownIds = "generated_on_read",
     ) -> ResourceContext:
-        return ResourceContext(self, scope, now, state, request_body)
+        return ResourceContext(self, scope, now, state, request_body, unknown_ids)
 
     # -- storage with copy-on-write over the shared scope
 
@@ -221,14 +234,17 @@ class ResourceService:
         parent_id: Any = None,
         *,
         generated: Mapping[str, Any] | None = None,
+        create: bool | None = None,
     ) -> dict[str, Any]:
-        """The stored entity; one never seen is generated now and stored, so it stays put."""
+        """The stored entity; one never seen is generated now and stored, so it stays put,
+        unless the request's ``unknown_ids`` says it is 404 (``create`` overrides it)."""
         if spec.singleton:
             return self.singleton_view(ctx, spec)
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
+        made = _generates(ctx, change=False) if create is None else create
         entity, _ = retried(
-            lambda: self._read(ctx, spec, entity_id, parent_id, generated),
+            lambda: self._read(ctx, spec, entity_id, parent_id, generated, create=made),
             f"{singular(spec.name)} {entity_id}",
             self.races,
         )
@@ -242,7 +258,7 @@ class ResourceService:
         parent_id: Any,
         generated: Mapping[str, Any] | None,
         *,
-        create: bool = True,
+        create: bool,
     ) -> tuple[dict[str, Any], _Read]:
         """The entity and where it was read; ``EntityExists`` when another request stored the
         never-seen entity first (theirs is then the entity). One never seen is made now, or,
@@ -261,6 +277,8 @@ class ResourceService:
         entity = (
             dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
         )
+        for hook in self._on_generate:
+            hook(ctx, spec, entity)
         entity[spec.id_field] = entity_id
         if spec.parent_field and parent_id is not None:
             entity[spec.parent_field] = parent_id
@@ -298,7 +316,8 @@ class ResourceService:
                 entity[spec.parent_field] = current[spec.parent_field]
             return entity
 
-        return self.update(ctx, action, change, create=not merge and spec.put_creates)
+        creates = (not merge and spec.put_creates) or _generates(ctx, change=True)
+        return self.update(ctx, action, change, create=creates)
 
     def update(
         self,
@@ -311,9 +330,11 @@ class ResourceService:
         """Read the entity, change it, and write it back unless another request wrote it in
         between; then again from a fresh read (409 when every try lost).
 
-        An entity never seen is 404, unless ``create`` (a create-or-replace PUT), when the
-        change is made to a new one. A singleton always exists.
+        An entity never seen is 404, unless ``create`` (a create-or-replace PUT) or the
+        request's ``unknown_ids`` says it is generated, when the change is made to a new one.
+        A singleton always exists.
         """
+        create = create or _generates(ctx, change=True)
         spec = action.spec
         if action.parent_id is not None and not spec.singleton:
             self._require_parent(ctx, spec, action.parent_id)
@@ -347,16 +368,18 @@ class ResourceService:
             return current
         key = str(action.entity_id)
 
+        if action.parent_id is not None:
+            self._require_parent(ctx, spec, action.parent_id)
+        generates = _generates(ctx, change=True)
+
         def attempt() -> EntityRecord:
-            own = self._own(ctx, spec, key)
-            record = own if own is not None else self._shared(ctx, spec, key)
-            if record is None or record.data is None:
-                raise _not_found(spec, action.entity_id)
-            if action.parent_id is not None and record.parent not in (None, str(action.parent_id)):
-                raise _not_found(spec, action.entity_id)
+            _, read = self._read(
+                ctx, spec, action.entity_id, action.parent_id, None, create=generates
+            )
+            record = read.record
             # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
             tombstone = EntityRecord(key, None, record.created_at, record.parent)
-            self._write_over(ctx, spec, own.version if own else None, tombstone)
+            self._write_over(ctx, spec, read.own_version, tombstone)
             return record
 
         deleted = retried(attempt, _naming(spec, action.entity_id), self.races)
@@ -418,8 +441,16 @@ class ResourceService:
         parent = self.by_name(spec.parent) if spec.parent else None
         if parent is None:
             return
-        if self._get(ctx, parent, str(parent_id)) is None:
+        if self._get(ctx, parent, str(parent_id)) is not None:
+            return
+        if ctx.unknown_ids != "generated":
             raise _not_found(parent, parent_id)
+        # Made without a grandparent: its id (/users/{u}/posts/{p}/comments) is not known here.
+        retried(
+            lambda: self._read(ctx, parent, parent_id, None, None, create=True),
+            f"{singular(parent.name)} {parent_id}",
+            self.races,
+        )
 
     def _prefill(self, ctx: ResourceContext, spec: ResourceSpec, parent_id: Any) -> None:
         if spec.prefill <= 0 or spec.seed or spec.seed_count:
@@ -468,6 +499,13 @@ class _Read:
 
 def _naming(spec: ResourceSpec, entity_id: Any) -> str:
     return singular(spec.name) if spec.singleton else f"{singular(spec.name)} {entity_id}"
+
+
+def _generates(ctx: ResourceContext, *, change: bool) -> bool:
+    """Whether an id never seen is made now, for a read or for a change (or delete)."""
+    if ctx.unknown_ids == "generated_on_read":
+        return not change
+    return ctx.unknown_ids == "generated"
 
 
 def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
