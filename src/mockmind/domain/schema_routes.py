@@ -252,6 +252,7 @@ class SchemaRoutes:
 
     # No list of error answers: an error is answered as a problem document.
     documents_errors = False
+    error_media_type = None
 
     def error_plan(
         self, request: MockRequest, path_template: str | None, status: int

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
-from mockmind.domain.errors import RequestError
+from mockmind.domain.errors import RequestError, UnresolvableRef
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
@@ -25,6 +25,7 @@ class OpenAPIDescription:
     def __init__(self, document: OpenAPIDocument, limits: InputLimits = DEFAULT_LIMITS) -> None:
         self.document = document
         self.limits = limits
+        self._error_media: tuple[str | None] | None = None
 
     @classmethod
     def load(cls, path: Path | str, limits: InputLimits = DEFAULT_LIMITS) -> OpenAPIDescription:
@@ -58,6 +59,15 @@ class OpenAPIDescription:
         op = self.document.operation(routed.path_template, request.method)
         headers = request.headers
         return _plan(choose_response(op, headers.get("prefer"), headers.get("accept")))
+
+    @property
+    def error_media_type(self) -> str | None:
+        # Worked out on the first undocumented error, from the raw document: building every
+        # operation of a big document for it would cost its start-up time again.
+        if self._error_media is None:
+            found = {name for name in error_media_types(self.document) if is_json(name)}
+            self._error_media = (next(iter(found)) if len(found) == 1 else None,)
+        return self._error_media[0]
 
     def error_plan(
         self, request: MockRequest, path_template: str | None, status: int
@@ -104,6 +114,24 @@ class OpenAPIDescription:
 
     def operations(self) -> list[OperationInfo]:
         return [_info(op) for op in self.document.operations()]
+
+
+def error_media_types(document: OpenAPIDocument) -> set[str]:
+    """Every media type the document gives an error answer (4xx, 5xx, a range, default)."""
+    found: set[str] = set()
+    for _, _, _, op in document.route_table():
+        responses = op.get("responses")
+        for key, node in responses.items() if isinstance(responses, Mapping) else ():
+            if str(key)[:1] not in ("4", "5", "d", "D"):
+                continue
+            try:
+                response, _ = document.deref_located(node, document.uri)
+            except UnresolvableRef:
+                continue
+            content = response.get("content") if isinstance(response, Mapping) else None
+            if isinstance(content, Mapping):
+                found.update(str(name) for name in content)
+    return found
 
 
 def _plan(choice: ResponseChoice) -> ResponsePlan:

@@ -217,7 +217,7 @@ class OpenAPIDocument:
         )
         return (node if isinstance(node, Mapping) else {}), uri
 
-    def _route_table(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    def route_table(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
         """(template, method, path item, operation object) in document order."""
         for template in self._paths():
             item, _ = self.path_item(template)
@@ -235,10 +235,10 @@ class OpenAPIDocument:
 
     def routes(self) -> list[tuple[str, str]]:
         """(path template, upper-case method) of every operation, without building them."""
-        return [(template, method) for template, method, _, _ in self._route_table()]
+        return [(template, method) for template, method, _, _ in self.route_table()]
 
     def operations(self) -> Iterator[Operation]:
-        for template, method, _, _ in self._route_table():
+        for template, method, _, _ in self.route_table():
             yield self.operation(template, method)
 
     @property
@@ -259,7 +259,7 @@ class OpenAPIDocument:
                         ]
                     ),
                 )
-                for template, method, item, op in self._route_table()
+                for template, method, item, op in self.route_table()
             ]
             self._router = Router(entries)
         return self._router

@@ -85,6 +85,12 @@ class ApiDescription(Protocol):
         such a list (schema routes), REST conventions decide the errors."""
         ...
 
+    @property
+    def error_media_type(self) -> str | None:
+        """The one JSON media type the description gives all the error answers it documents
+        (None: none, or several): an error it does not document is sent as that type."""
+        ...
+
     def error_plan(
         self, request: MockRequest, path_template: str | None, status: int
     ) -> ResponsePlan | None:

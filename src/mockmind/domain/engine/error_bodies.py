@@ -8,18 +8,21 @@ the schema, with the engine's words in the fields the schema has (``message``, `
 ``error``, ``title``...; one level down too, as in ``{"error": {"message": ...}}``), the
 status in its status fields, and every validation error in ``errors`` wherever the schema
 allows them. Each change is kept only when the body still validates. Where the operation
-documents no such answer (or no operation matched), the problem document is sent as
-``application/problem+json`` (``domain/error_answers``).
+documents no such answer (or no operation matched), the problem document is sent, as the
+one JSON media type the document gives all its error answers if it gives them one (its
+clients expect its errors in it), else as ``application/problem+json`` (RFC 9457).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.errors import RequestError
 from mockmind.domain.http import MockResponse
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.rules.actions import error_response
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
@@ -50,15 +53,25 @@ _ITEM_FIELDS: Mapping[str, str] = {
 }
 
 
+# Generated bases remembered, per schema, status and title: a big error schema (Stripe's)
+# took 1.6 s to generate, on every error.
+_BASES_KEPT = 256
+
+
 class ErrorBodies:
     def __init__(self, api: ApiDescription, answers: Answers) -> None:
         self._api = api
         self._answers = answers
+        self._bases: BoundedMemo[tuple[str, int, str], Any] = BoundedMemo(_BASES_KEPT)
 
     def respond(self, error: RequestError, plan: ResponsePlan | None) -> MockResponse:
         """The answer to ``error``, given how the operation documents its status (``plan``)."""
         if plan is None or plan.media_type is None or plan.schema is None:
-            return error_response(error)
+            response = error_response(error)
+            documented = self._api.error_media_type
+            if documented is not None and response.body_kind == "json":
+                response.media_type = documented
+            return response
         response = self._answers.finish(plan, self.body(error, plan), "rule")
         response.headers.update(error.headers)
         return response
@@ -71,7 +84,7 @@ class ErrorBodies:
 
         if valid(problem):
             return problem
-        base = self._answers.generate(plan, short_digest([error.status, error.title]))
+        base = self._base(error, plan, valid)
         if not isinstance(base, dict):
             words = error.detail or error.title
             return words if isinstance(base, str) and valid(words) else base
@@ -85,6 +98,27 @@ class ErrorBodies:
                 if candidate is not None:
                     body = _improved(body, {**body, "errors": candidate}, valid)
         return body
+
+    def _base(self, error: RequestError, plan: ResponsePlan, valid: Callable[[Any], bool]) -> Any:
+        """A body generated for the schema, cut down to what it requires where that fits:
+        an error's nested objects (a charge, a payment intent) say nothing about the error,
+        and every later check of a big body costs its size."""
+        key = (plan.schema_key or short_digest(plan.schema), error.status, error.title)
+        known = self._bases.get(key)
+        if known is None:
+            known = self._answers.generate(plan, short_digest([error.status, error.title]))
+            if isinstance(known, dict):
+                pruned = {
+                    name: _scalars_only(value) if isinstance(value, dict) else value
+                    for name, value in known.items()
+                }
+                known = pruned if pruned != known and valid(pruned) else known
+            self._bases.put(key, known)
+        return copy.deepcopy(known)
+
+
+def _scalars_only(body: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in body.items() if not isinstance(value, dict | list)}
 
 
 def _improved(

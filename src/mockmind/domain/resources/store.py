@@ -13,7 +13,9 @@ a change or a delete too, and so is a missing parent. Without a document (schema
 read makes the entity and a change of one (PATCH, a state machine's move) or a delete is 404.
 A PUT of an id never seen makes it where the API describes its PUT as create-or-replace
 (``ResourceSpec.put_creates``: the operation documents a 201): the body under the client's id.
-A deleted entity is 404 whatever the operation documents: it is gone, not unknown.
+A read of a deleted entity is 404 whatever the operation documents: it is gone, not unknown.
+Where the operation documents no 404, a change or a DELETE of a deleted entity (or a request
+under a deleted parent) treats it as never seen: a DELETE succeeds again, as DELETE may.
 
 Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
 on write: a session's change or delete shadows the shared entity for that session only.
@@ -259,15 +261,18 @@ class ResourceService:
         generated: Mapping[str, Any] | None,
         *,
         create: bool,
+        revive: bool = False,
     ) -> tuple[dict[str, Any], _Read]:
         """The entity and where it was read; ``EntityExists`` when another request stored the
         never-seen entity first (theirs is then the entity). One never seen is made now, or,
-        without ``create``, is 404."""
+        without ``create``, is 404. A deleted one is 404, unless ``revive`` (with ``create``):
+        then it is made anew as if never seen."""
         key = str(entity_id)
         own = self._own(ctx, spec, key)
-        if own is not None and own.data is None:
+        deleted = own is not None and own.data is None
+        if deleted and not (create and revive):
             raise _not_found(spec, entity_id)
-        record = own or self._shared(ctx, spec, key)
+        record = None if deleted else own or self._shared(ctx, spec, key)
         if record is not None:
             if parent_id is not None and record.parent not in (None, str(parent_id)):
                 raise _not_found(spec, entity_id)
@@ -284,7 +289,8 @@ class ResourceService:
             entity[spec.parent_field] = parent_id
         entity = self._finish_write(ctx, spec, entity)
         parent = str(parent_id) if parent_id is not None else None
-        stored = self._write_over(ctx, spec, None, EntityRecord(key, entity, ctx.now(), parent))
+        over = own.version if own is not None else None
+        stored = self._write_over(ctx, spec, over, EntityRecord(key, entity, ctx.now(), parent))
         return entity, _Read(stored, stored.version)
 
     def write(
@@ -335,6 +341,8 @@ class ResourceService:
         A singleton always exists.
         """
         create = create or _generates(ctx, change=True)
+        # Where the operation documents no 404, a change of a deleted entity makes it anew.
+        revive = ctx.unknown_ids == "generated"
         spec = action.spec
         if action.parent_id is not None and not spec.singleton:
             self._require_parent(ctx, spec, action.parent_id)
@@ -344,7 +352,13 @@ class ResourceService:
                 current, read = self._singleton(ctx, spec)
             else:
                 current, read = self._read(
-                    ctx, spec, action.entity_id, action.parent_id, None, create=create
+                    ctx,
+                    spec,
+                    action.entity_id,
+                    action.parent_id,
+                    None,
+                    create=create,
+                    revive=revive,
                 )
             entity = self._finish_write(ctx, spec, change(dict(current)))
             record = read.record
@@ -373,8 +387,16 @@ class ResourceService:
         generates = _generates(ctx, change=True)
 
         def attempt() -> EntityRecord:
+            # Where the operation documents no 404, a DELETE of a deleted entity succeeds
+            # again (DELETE is idempotent): it is made anew and deleted.
             _, read = self._read(
-                ctx, spec, action.entity_id, action.parent_id, None, create=generates
+                ctx,
+                spec,
+                action.entity_id,
+                action.parent_id,
+                None,
+                create=generates,
+                revive=generates and ctx.unknown_ids == "generated",
             )
             record = read.record
             # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
@@ -447,7 +469,7 @@ class ResourceService:
             raise _not_found(parent, parent_id)
         # Made without a grandparent: its id (/users/{u}/posts/{p}/comments) is not known here.
         retried(
-            lambda: self._read(ctx, parent, parent_id, None, None, create=True),
+            lambda: self._read(ctx, parent, parent_id, None, None, create=True, revive=True),
             f"{singular(parent.name)} {parent_id}",
             self.races,
         )
