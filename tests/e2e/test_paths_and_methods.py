@@ -1,7 +1,7 @@
 """Issue 13 over HTTP: encoded path characters stay inside their segment, a route answers 405
 with ``Allow`` for a method it does not serve, an id never seen is 404 where the operation
-documents a 404 (else generated and kept), and no
-value a client sends reaches a response header unencoded.
+documents a 404 (else generated and kept), and no value a client sends reaches a response
+header unencoded.
 
 Paths go out byte for byte (``raw_path``): an HTTP client would otherwise tidy ``//admin`` or
 keep the decoded form of an escape.
