@@ -203,6 +203,9 @@ def test_control_characters_in_a_path_never_reach_a_header(client: httpx.Client)
 DOCUMENT = """
 openapi: 3.0.3
 info: {title: Files, version: '1'}
+servers:
+  - url: https://files.example.com/{version}
+    variables: {version: {default: v1}}
 x-file: &file {application/json: {schema: {$ref: '#/components/schemas/File'}}}
 x-files: &files
   application/json: {schema: {type: array, items: {$ref: '#/components/schemas/File'}}}
@@ -219,6 +222,7 @@ paths:
           headers: {Location: {schema: {type: string}}}
           content: *file
   /files/{fileId}:
+    servers: [{url: /storage}]
     parameters: [{name: fileId, in: path, required: true, schema: {type: string}}]
     get:
       responses:
@@ -287,3 +291,17 @@ def test_where_no_404_is_documented_an_unknown_id_is_generated_and_kept(files_ur
         assert first.status_code == 200
         assert first.json()["id"] == "never?seen"
         assert send(client, "GET", "/files/never%3Fseen").json() == first.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/files/f-7",  # without a base path
+        "/storage/files/f-7",  # the path item's server
+        "/v1/files/f-7",  # the document's, at its variable's default
+        "/v2/files/f-7",  # ... and at any other value: the variable has no enum
+    ],
+)
+def test_every_server_of_the_document_mounts_the_operation(files_url: str, path: str) -> None:
+    response = httpx.get(f"{files_url}{path}", headers={"X-Session-ID": "servers"}, timeout=10)
+    assert (response.status_code, response.json()["id"]) == (200, "f-7")
