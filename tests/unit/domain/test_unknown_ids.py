@@ -253,13 +253,15 @@ def test_where_no_error_is_documented_an_unknown_id_is_read_through(app: Contain
     assert (patched.status, patched.body["label"], patched.body["stage"]) == (200, "new", "live")
     assert call(app, "GET", "/tags/t-2").body == patched.body
     assert call(app, "DELETE", "/tags/t-3").status == 204
-    # A read of what was deleted is 404: gone, not unknown. DELETE documents no 404, so a
-    # second DELETE succeeds as the first did, and a change makes the entity anew.
-    assert call(app, "GET", "/tags/t-3").status == 404
+    # No operation here documents a 404: what was deleted is as if never seen. A second
+    # DELETE succeeds as the first did, a change makes the entity anew, and so does a read.
     assert call(app, "DELETE", "/tags/t-3").status == 204
     remade = call(app, "PATCH", "/tags/t-3", {"label": "again"})
     assert (remade.status, remade.body["id"], remade.body["label"]) == (200, "t-3", "again")
     assert call(app, "GET", "/tags/t-3").body == remade.body
+    assert call(app, "DELETE", "/tags/t-3").status == 204
+    again = call(app, "GET", "/tags/t-3")
+    assert (again.status, again.body["id"], again.body["stage"]) == (200, "t-3", "draft")
     # A list under a parent never seen makes the parent.
     assert call(app, "GET", "/tags/t-4/uses").status == 200
     assert call(app, "GET", "/tags/t-4").body["id"] == "t-4"

@@ -13,9 +13,9 @@ a change or a delete too, and so is a missing parent. Without a document (schema
 read makes the entity and a change of one (PATCH, a state machine's move) or a delete is 404.
 A PUT of an id never seen makes it where the API describes its PUT as create-or-replace
 (``ResourceSpec.put_creates``: the operation documents a 201): the body under the client's id.
-A read of a deleted entity is 404 whatever the operation documents: it is gone, not unknown.
-Where the operation documents no 404, a change or a DELETE of a deleted entity (or a request
-under a deleted parent) treats it as never seen: a DELETE succeeds again, as DELETE may.
+A deleted entity is 404 where the operation documents a 404. Where it documents none, a
+deleted entity is one never seen again, made anew by any request (the status is one the
+operation documents): a second DELETE succeeds, as DELETE may, and a GET generates it again.
 
 Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
 on write: a session's change or delete shadows the shared entity for that session only.
@@ -245,8 +245,11 @@ class ResourceService:
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
         made = _generates(ctx, change=False) if create is None else create
+        revive = create is None and ctx.unknown_ids == "generated"
         entity, _ = retried(
-            lambda: self._read(ctx, spec, entity_id, parent_id, generated, create=made),
+            lambda: self._read(
+                ctx, spec, entity_id, parent_id, generated, create=made, revive=revive
+            ),
             f"{singular(spec.name)} {entity_id}",
             self.races,
         )
@@ -341,7 +344,6 @@ class ResourceService:
         A singleton always exists.
         """
         create = create or _generates(ctx, change=True)
-        # Where the operation documents no 404, a change of a deleted entity makes it anew.
         revive = ctx.unknown_ids == "generated"
         spec = action.spec
         if action.parent_id is not None and not spec.singleton:
@@ -387,8 +389,6 @@ class ResourceService:
         generates = _generates(ctx, change=True)
 
         def attempt() -> EntityRecord:
-            # Where the operation documents no 404, a DELETE of a deleted entity succeeds
-            # again (DELETE is idempotent): it is made anew and deleted.
             _, read = self._read(
                 ctx,
                 spec,
