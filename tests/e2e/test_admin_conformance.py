@@ -91,7 +91,7 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
     assert sessions["responses"]["404"]["content"] == {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
     }
 
 

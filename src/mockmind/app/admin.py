@@ -116,7 +116,9 @@ def error_response(error: MockmindError) -> Response:
     answer = http_answer(error)
     if isinstance(answer.body, str):
         return PlainTextResponse(answer.body, answer.status, answer.headers)
-    return JSONResponse(dict(answer.body), answer.status, answer.headers)
+    return JSONResponse(
+        dict(answer.body), answer.status, answer.headers, media_type=answer.media_type
+    )
 
 
 def _health(container: Container) -> dict[str, Any]:

@@ -284,6 +284,15 @@ class SchemaRoutes:
         status = prefer.code or (201 if method == "POST" and not is_item else 200)
         return ResponsePlan(status, schema=schema, schema_key=f"{name}:{is_item}:{method}")
 
+    # No list of error answers: an error is answered as a problem document.
+    documents_errors = False
+    error_media_type = None
+
+    def error_plan(
+        self, request: MockRequest, path_template: str | None, status: int
+    ) -> ResponsePlan | None:
+        return None
+
     def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
         if plan.schema is None:
             return []

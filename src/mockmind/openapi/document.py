@@ -217,7 +217,7 @@ class OpenAPIDocument:
         )
         return (node if isinstance(node, Mapping) else {}), uri
 
-    def _route_table(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    def route_table(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
         """(template, method, path item, operation object) in document order."""
         for template in self._paths():
             item, _ = self.path_item(template)
@@ -238,10 +238,10 @@ class OpenAPIDocument:
 
     def routes(self) -> list[tuple[str, str]]:
         """(path template, upper-case method) of every operation, without building them."""
-        return [(template, method) for template, method, _, _ in self._route_table()]
+        return [(template, method) for template, method, _, _ in self.route_table()]
 
     def operations(self) -> Iterator[Operation]:
-        for template, method, _, _ in self._route_table():
+        for template, method, _, _ in self.route_table():
             yield self.operation(template, method)
 
     @property
@@ -252,9 +252,17 @@ class OpenAPIDocument:
                 RouteEntry(
                     template,
                     method,
-                    server_base_paths(op.get("servers") or item.get("servers") or root_servers),
+                    # Every level's servers mount the operation, not only the nearest level's:
+                    # clients use any base path the document shows them.
+                    server_base_paths(
+                        [
+                            *_listed(op.get("servers")),
+                            *_listed(item.get("servers")),
+                            *_listed(root_servers),
+                        ]
+                    ),
                 )
-                for template, method, item, op in self._route_table()
+                for template, method, item, op in self.route_table()
             ]
             self._router = Router(entries)
         return self._router
@@ -267,6 +275,10 @@ class OpenAPIDocument:
                 raise MethodNotAllowed(method.upper(), path, exc.allowed) from None
             raise RouteNotFound(method.upper(), path) from None
         return MatchedOperation(self.operation(found.template, found.method), found.path_params)
+
+
+def _listed(node: Any) -> list[Any]:
+    return list(node) if isinstance(node, list) else []
 
 
 def _map_refs(node: Any, rewrite: Any) -> Any:

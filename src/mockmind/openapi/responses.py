@@ -23,7 +23,7 @@ from typing import Any
 from mockmind.domain.errors import RequestError
 from mockmind.domain.prefer import parse_prefer
 from mockmind.openapi.errors import NotAcceptable
-from mockmind.openapi.media import negotiate
+from mockmind.openapi.media import is_json, negotiate
 from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader
 from mockmind.openapi.pointers import escape_pointer_segment
 
@@ -90,6 +90,51 @@ def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
         if found:
             return int(found.group(1)) * 100, response
     raise RequestError(500, "Internal Server Error", f"{operation.pointer} declares no responses")
+
+
+def documented_response(operation: Operation, status: int) -> Response | None:
+    """The response the operation documents for ``status``: its own code, then its ``NXX``
+    range, then ``default``; None when it documents none of them."""
+    responses = operation.responses
+    if str(status) in responses:
+        return responses[str(status)]
+    for key, response in responses.items():
+        found = _RANGE.match(key)
+        if found and int(found.group(1)) == status // 100:
+            return response
+    return responses.get("default")
+
+
+def error_choice(operation: Operation, status: int, accept: str | None) -> ResponseChoice | None:
+    """How the operation documents an error answer of ``status`` (None when it does not).
+
+    The media type is negotiated against ``Accept``; where none suits it, the first
+    documented one (a JSON one if any): an error is answered in the document's terms rather
+    than refused with a 406.
+    """
+    response = documented_response(operation, status)
+    if response is None:
+        return None
+    if not response.content:
+        return ResponseChoice(
+            status, response.key, None, headers=response.headers, description=response.description
+        )
+    negotiated = negotiate(accept, list(response.content))
+    if negotiated is None:
+        names = list(response.content)
+        first = next((name for name in names if is_json(name)), names[0])
+        negotiated = negotiate(None, [first]) or (first, first)
+    key, media_type = negotiated
+    media = response.content[key]
+    return ResponseChoice(
+        status,
+        response.key,
+        media_type,
+        schema=media.schema,
+        schema_pointer=media.schema_pointer,
+        headers=response.headers,
+        description=response.description,
+    )
 
 
 def choose_response(operation: Operation, prefer: str | None, accept: str | None) -> ResponseChoice:

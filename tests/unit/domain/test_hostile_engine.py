@@ -91,7 +91,7 @@ def test_a_deep_body_is_a_400_and_the_next_request_is_served(shop: Container, de
     )
     assert response.status == 400
     assert response.body["detail"] == DEPTH_DETAIL
-    assert response.media_type == "application/json"
+    assert response.media_type == "application/problem+json"
     # Remembered, with the problem that answered it; the body itself could not be read to
     # mask a secret in it, so it is not kept.
     last = history(shop)[-1]

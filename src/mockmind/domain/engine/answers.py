@@ -40,6 +40,10 @@ class Answers:
         }
         media = plan.media_type or "application/json"
         if plan.media_type is None or plan.status in (204, 304):
+            if plan.media_type is not None:
+                # Content documented for a status HTTP sends without a body: no body, and
+                # the documented type in the header, which a client checking it expects.
+                headers["Content-Type"] = media
             return MockResponse(plan.status, None, headers, media, source, body_kind="empty")
         if source == "store" and logger.isEnabledFor(logging.DEBUG):
             # Stored entities were checked when written; re-validating every read cost 78% of

@@ -81,6 +81,7 @@ class ResourceResponder:
             # path lets ``read`` generate it, without a second store lookup per read.
             if (
                 self._content.has_model
+                and ctx.unknown_ids != "not_found"
                 and resources.peek(ctx, action.spec, action.entity_id) is None
             ):
                 made = await self._content.entity_content(

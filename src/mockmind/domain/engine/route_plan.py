@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from mockmind.domain.engine.world import World
+from mockmind.domain.http import MockRequest
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.resources import ResourceAction, ResourceRoute, ResourceSpec
 from mockmind.domain.resources.classification import classify, sub_path_route
@@ -70,6 +71,8 @@ class RoutePlan:
     triggers: tuple[Trigger, ...]
     rules: RouteRules
     _responses: dict[tuple[str | None, str | None], ResponsePlan] = field(default_factory=dict)
+    # Whether the operation documents an answer of each status asked about.
+    _documented: dict[int, bool] = field(default_factory=dict)
 
     def action(self, path_params: Mapping[str, object]) -> ResourceAction | None:
         return self.resource.action(path_params) if self.resource is not None else None
@@ -96,6 +99,14 @@ class RoutePlan:
             if len(self._responses) < _RESPONSES_PER_ROUTE:
                 self._responses[key] = plan
         return plan
+
+    def documents(self, api: ApiDescription, request: MockRequest, status: int) -> bool:
+        """Whether the route's operation documents ``status`` (the code, its range, default)."""
+        known = self._documented.get(status)
+        if known is None:
+            known = api.error_plan(request, self.template, status) is not None
+            self._documented[status] = known
+        return known
 
 
 class RoutePlanner:
