@@ -90,9 +90,11 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
         "/__mockmind/sessions/{session_id}": ["get"],
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
-    assert sessions["responses"]["404"]["content"] == {
-        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-    }
+    for status in ("401", "403", "404"):
+        (media_type,) = sessions["responses"][status]["content"]
+        assert media_type == "application/problem+json"
+        schema = sessions["responses"][status]["content"][media_type]["schema"]
+        assert schema["required"] == ["status", "title"]
 
 
 @pytest.mark.slow

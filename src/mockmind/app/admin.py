@@ -57,8 +57,8 @@ def admin_app(container: Container) -> FastAPI:
 
     guarded = [Depends(admitted)]
     refused: dict[int | str, dict[str, Any]] = {
-        401: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}},
-        403: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}},
+        401: _problem("the admin token is missing or wrong"),
+        403: _problem("no admin token is set, and the client is not this machine"),
     }
 
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
@@ -69,7 +69,7 @@ def admin_app(container: Container) -> FastAPI:
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}",
         response_model=SessionView,
-        responses={404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}, **refused},
+        responses={404: _problem("no live session has this id"), **refused},
         dependencies=guarded,
     )
     async def session(session_id: str) -> Response | dict[str, Any]:
@@ -109,6 +109,13 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
         if match is Match.PARTIAL:
             methods.update(getattr(route, "methods", None) or ())
     return sorted(methods)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    """An error answer as the document lists it: a problem document, in the media type the
+    admin app sends (``error_response``), and no other."""
+    schema = Problem.model_json_schema()
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}
 
 
 def error_response(error: MockmindError) -> Response:
