@@ -1,5 +1,7 @@
 """An OpenAPI 3.0/3.1 document: loading, lazy ``$ref`` resolution, operations and routing.
 
+A Swagger 2.0 document is converted to OpenAPI 3.0 as it loads (:mod:`.swagger2`).
+
 Nothing is inlined and nothing is computed up front beyond parsing: references are followed
 when asked for and cached, operations are assembled the first time they are routed to, and the
 router is built on the first ``match``. A 10 MB, 800-path JSON document is ready in the time
@@ -35,6 +37,7 @@ from mockmind.openapi.operations import build_operation
 from mockmind.openapi.pointers import child_uri, follow_pointer
 from mockmind.openapi.routing import NoRoute, RouteEntry, Router, server_base_paths
 from mockmind.openapi.schemas import Context, SchemaValidators
+from mockmind.openapi.swagger2 import convert, is_swagger2
 
 _VERSION = re.compile(r"^3\.([01])(?:\.\d+)?(?:[-+].*)?$")
 # A chain of bare references longer than this is a cycle or a mistake either way.
@@ -74,6 +77,8 @@ class OpenAPIDocument:
         path = Path(path)
         text = read_text(path)
         raw = parse_text(text, path)
+        if is_swagger2(raw):
+            raw = convert(raw)
         version = _check_document(raw, text, path)
         return cls(raw, path=path, version=version)
 
@@ -316,8 +321,8 @@ def _check_document(raw: Any, text: str, path: Path) -> str:
             [
                 issue(
                     "swagger",
-                    f"Swagger {raw['swagger']} documents are not supported; convert the document "
-                    "to OpenAPI 3 (for example with swagger2openapi)",
+                    f"Swagger {raw['swagger']} documents are not supported; mockmind reads "
+                    "Swagger 2.0 and OpenAPI 3.0.x and 3.1.x",
                     "swagger",
                 )
             ]
