@@ -359,7 +359,16 @@ def _check_document(raw: Any, text: str, path: Path) -> str:
     return f"3.{version.group(1)}"
 
 
-@lru_cache(maxsize=65_536)
 def _join(base: str, ref: str) -> str:
+    if ref.startswith("#/"):
+        # A JSON-pointer-only reference keeps the base's document (RFC 3986, 5.2.2): no parsing.
+        # Nearly every reference is one, from a base that differs per node, which a cache
+        # of urljoin's answers cannot help (a third of a big document's start-up).
+        return base.partition("#")[0] + ref
+    return _urljoin(base, ref)
+
+
+@lru_cache(maxsize=65_536)
+def _urljoin(base: str, ref: str) -> str:
     # urljoin parses both URIs every time; the same few thousand pairs recur on every request.
     return urljoin(base, ref)

@@ -33,14 +33,19 @@ def infer_resources(
         schema = deref(op.response_schema, resolve) if op else None
         return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
 
+    # Item paths (ending in a parameter) by their parent's segments, in document order: each
+    # path looks up its own instead of scanning every path (quadratic: half a second of a
+    # 1,000-operation document's start-up, bench/RESULTS.md row 5).
+    items_under: dict[tuple[str, ...], list[str]] = {}
+    for candidate in by_path:
+        segments = path_segments(candidate)
+        if segments and param_name(segments[-1]):
+            items_under.setdefault(tuple(segments[:-1]), []).append(candidate)
+
     def item_path_of(path: str) -> str | None:
-        for candidate in by_path:
-            segments = path_segments(candidate)
-            if (
-                len(segments) == len(path_segments(path)) + 1
-                and candidate.startswith(path.rstrip("/") + "/")
-                and param_name(segments[-1])
-            ):
+        prefix = path.rstrip("/") + "/"
+        for candidate in items_under.get(tuple(path_segments(path)), ()):
+            if candidate.startswith(prefix):
                 return candidate
         return None
 
