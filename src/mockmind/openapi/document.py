@@ -33,7 +33,7 @@ from mockmind.domain.errors import (
 from mockmind.openapi.errors import UnresolvableRef
 from mockmind.openapi.loading import line_of_key, load_file, parse_text, read_text
 from mockmind.openapi.model import HTTP_METHODS, MatchedOperation, Operation
-from mockmind.openapi.operations import build_operation
+from mockmind.openapi.operations import Shared, build_operation
 from mockmind.openapi.pointers import child_uri, follow_pointer
 from mockmind.openapi.routing import NoRoute, RouteEntry, Router, server_base_paths
 from mockmind.openapi.schemas import Context, SchemaValidators
@@ -60,6 +60,8 @@ class OpenAPIDocument:
         # its id so a recycled id can never be mistaken for it.
         self._locations: dict[int, tuple[Any, str]] = {}
         self._operations: dict[tuple[str, str], Operation] = {}
+        # Referenced parameters and responses, built once for every operation naming them.
+        self._shared_parts: Shared = {}
         self._router: Router | None = None
         dialect = raw.get("jsonSchemaDialect") if version == "3.1" else None
         self._validators = SchemaValidators(
@@ -234,7 +236,7 @@ class OpenAPIDocument:
         key = (path_template, method.upper())
         found = self._operations.get(key)
         if found is None:
-            found = build_operation(self, path_template, method.upper())
+            found = build_operation(self, path_template, method.upper(), self._shared_parts)
             self._operations[key] = found
         return found
 
