@@ -45,10 +45,19 @@ _MAX_REF_CHAIN = 64
 
 
 class OpenAPIDocument:
-    def __init__(self, raw: Mapping[str, Any], *, path: Path, version: str) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        *,
+        path: Path,
+        version: str,
+        converted_from: str | None = None,
+    ) -> None:
         self.raw = raw
         self.path = path
         self.version = version
+        # "2.0" when the file is a Swagger 2.0 document that ``raw`` is the conversion of.
+        self.converted_from = converted_from
         self.uri = path.resolve().as_uri()
         info = raw.get("info")
         title = info.get("title") if isinstance(info, Mapping) else None
@@ -79,10 +88,12 @@ class OpenAPIDocument:
         path = Path(path)
         text = read_text(path)
         raw = parse_text(text, path)
+        converted_from = None
         if is_swagger2(raw):
+            converted_from = "2.0"
             raw = convert(raw)
         version = _check_document(raw, text, path)
-        return cls(raw, path=path, version=version)
+        return cls(raw, path=path, version=version, converted_from=converted_from)
 
     def _file_contents(self, file_uri: str) -> Any:
         """The parsed contents of a referenced file (``file:`` URIs only), loaded once."""

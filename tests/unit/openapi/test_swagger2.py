@@ -12,7 +12,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from mockmind.domain.errors import ConfigError, RequestValidationFailed
-from mockmind.openapi import OpenAPIDocument
+from mockmind.openapi import OpenAPIDescription, OpenAPIDocument
 from mockmind.openapi.swagger2 import convert, is_swagger2
 
 from .conftest import check, json_body
@@ -571,6 +571,14 @@ def test_corpus_document_loads_with_every_operation(name: str, routes: int) -> N
 @pytest.fixture(scope="module")
 def petstore2() -> OpenAPIDocument:
     return OpenAPIDocument.load(CORPUS / "petstore-2.0.json")
+
+
+def test_the_summary_says_the_document_was_converted() -> None:
+    description = OpenAPIDescription.load(CORPUS / "petstore-simple-2.0.json")
+    assert description.document.converted_from == "2.0"
+    assert description.summary() == (
+        "Swagger Petstore (Swagger 2.0 as OpenAPI 3.0, 3 operations, petstore-simple-2.0.json)"
+    )
 
 
 def test_routes_answer_under_the_base_path(petstore2: OpenAPIDocument) -> None:
