@@ -36,7 +36,10 @@ class OpenAPIDescription:
     def summary(self) -> str:
         doc = self.document
         count = len(doc.routes())
-        return f"{doc.title} (OpenAPI {doc.version}, {count} operations, {doc.path.name})"
+        kind = f"OpenAPI {doc.version}"
+        if doc.converted_from:
+            kind = f"Swagger {doc.converted_from} as {kind}"
+        return f"{doc.title} ({kind}, {count} operations, {doc.path.name})"
 
     def route(self, request: MockRequest) -> RoutedRequest:
         matched = self.document.match(request.method, request.path)

@@ -38,14 +38,19 @@ def infer_resources(
     def returns_array(op: OperationInfo | None) -> bool:
         return returns_array_schema(deref(op.response_schema, resolve) if op else None)
 
+    # Item paths (ending in a parameter) by their parent's segments, in document order: each
+    # path looks up its own instead of scanning every path (quadratic: half a second of a
+    # 1,000-operation document's start-up, bench/RESULTS.md row 5).
+    items_under: dict[tuple[str, ...], list[str]] = {}
+    for candidate in by_path:
+        segments = path_segments(candidate)
+        if segments and item_param_name(segments[-1]):
+            items_under.setdefault(tuple(segments[:-1]), []).append(candidate)
+
     def item_path_of(path: str) -> str | None:
-        for candidate in by_path:
-            segments = path_segments(candidate)
-            if (
-                len(segments) == len(path_segments(path)) + 1
-                and candidate.startswith(path.rstrip("/") + "/")
-                and item_param_name(segments[-1])
-            ):
+        prefix = path.rstrip("/") + "/"
+        for candidate in items_under.get(tuple(path_segments(path)), ()):
+            if candidate.startswith(prefix):
                 return candidate
         return None
 
