@@ -94,14 +94,20 @@ class Mutant:
 
 @dataclass
 class Tally:
+    """A set of mutants' verdicts; scores count the checked ones (a run cut short leaves some
+    not checked, and says so)."""
+
     mutants: int = 0
+    unchecked: int = 0
     killed: int = 0
     equivalent: int = 0
     left: list[Mutant] = field(default_factory=list)
 
     def add(self, mutant: Mutant) -> None:
         self.mutants += 1
-        if mutant.killed:
+        if mutant.status == "not checked":
+            self.unchecked += 1
+        elif mutant.killed:
             self.killed += 1
         elif mutant.equivalent is not None:
             self.equivalent += 1
@@ -109,12 +115,16 @@ class Tally:
             self.left.append(mutant)
 
     @property
+    def checked(self) -> int:
+        return self.mutants - self.unchecked
+
+    @property
     def score(self) -> float:
-        return self.killed / self.mutants if self.mutants else 1.0
+        return self.killed / self.checked if self.checked else 1.0
 
     @property
     def score_of_killable(self) -> float:
-        killable = self.mutants - self.equivalent
+        killable = self.checked - self.equivalent
         return self.killed / killable if killable else 1.0
 
 
@@ -257,7 +267,16 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
             f"{TARGET:.0%} of all mutants killed in each area. Command: `make mutation` "
             "(`bench/mutation.py`)."
         ),
-        columns=["area / module", "mutants", "killed", "equivalent", "left", "score", "target"],
+        columns=[
+            "area / module",
+            "mutants",
+            "checked",
+            "killed",
+            "equivalent",
+            "left",
+            "score",
+            "target",
+        ],
         seconds=seconds,
     )
     for area, tally in by_area.items():
@@ -265,6 +284,7 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
         out.row(
             f"**{area}**",
             tally.mutants,
+            tally.checked,
             tally.killed,
             tally.equivalent,
             len(tally.left),
@@ -276,6 +296,7 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
                 out.row(
                     file.removeprefix("src/mockmind/"),
                     file_tally.mutants,
+                    file_tally.checked,
                     file_tally.killed,
                     file_tally.equivalent,
                     len(file_tally.left),
@@ -287,13 +308,14 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
         total.add(mutant)
     met = [area for area, tally in by_area.items() if tally.score >= TARGET]
     out.status.append(
-        f"{_percent(total.score)} of {total.mutants} mutants killed; target met in "
+        f"{_percent(total.score)} of {total.checked} mutants killed; target met in "
         f"{len(met)} of {len(by_area)} areas; {total.equivalent} equivalent, "
         f"{len(total.left)} left"
     )
-    unchecked = sum(m.status == "not checked" for m in mutants)
-    if unchecked:
-        out.status.append(f"{unchecked} mutants not checked: the run was cut short")
+    if total.unchecked:
+        out.status.append(
+            f"{total.unchecked} of {total.mutants} mutants not checked: the run was cut short"
+        )
     left = [
         m for m in mutants if not m.killed and m.equivalent is None and m.status != "not checked"
     ]
@@ -347,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(result.status))
     for row in result.rows:
         if row[0].startswith("**"):
-            print(f"  {row[0].strip('*'):20} {row[5]}")
+            print(f"  {row[0].strip('*'):20} {row[6]}")
     if not args.no_write:
         target = write_section(result)
         print(f"wrote section {TITLE!r} of {target.relative_to(ROOT)}")
