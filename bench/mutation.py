@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(result.status))
     for row in result.rows:
         if row[0].startswith("**"):
-            print(f"  {row[0].strip('*'):20} {row[6]}")
+            print(f"  {row[0].strip('*'):20} {row[2]:>5} of {row[1]:>5} checked  {row[6]}")
     if not args.no_write:
         target = write_section(result)
         print(f"wrote section {TITLE!r} of {target.relative_to(ROOT)}")
