@@ -198,3 +198,23 @@ def test_a_context_names_state_request_and_collections(service: ResourceService)
     assert ctx.lookup("nothing", user["id"]) is None
     assert ctx.lookup("cart", "_") is None
     assert ctx.now() == NOW
+
+
+def test_a_delete_of_what_is_not_there_is_404(service: ResourceService) -> None:
+    ctx = _ctx(service)
+    assert _not_found(
+        lambda: service.delete(ctx, ResourceAction(USERS, "delete", entity_id="u-1"))
+    ) == ("user u-1 does not exist")
+    user = service.create(ctx, ResourceAction(USERS, "create"), {"name": "Ada"})
+    other = service.create(ctx, ResourceAction(USERS, "create"), {"name": "Bob"})
+    post = service.create(ctx, ResourceAction(POSTS, "create", parent_id=user["id"]), {"t": 1})
+    missing = f"post {post['id']} does not exist"
+
+    def delete(parent: Any) -> dict[str, Any]:
+        action = ResourceAction(POSTS, "delete", entity_id=post["id"], parent_id=parent)
+        return service.delete(_ctx(service), action)
+
+    assert _not_found(lambda: delete(other["id"])) == missing
+    assert delete(user["id"]) == post
+    assert _not_found(lambda: delete(user["id"])) == missing
+    assert _not_found(lambda: delete(None)) == missing

@@ -128,4 +128,3 @@ def test_a_multipart_body_with_defects_is_refused(forms: OpenAPIDocument) -> Non
     # A boundary Latin-1 cannot write (a Lambda event's header is any text) is no crash.
     whole = _part("count", b"3") + b"--B--\r\n"
     assert _errors(forms, whole, "multipart/form-data; boundary=\u20ac") == expected
-
