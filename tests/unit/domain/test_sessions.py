@@ -9,6 +9,7 @@ from mockmind.domain.http import MockRequest
 from mockmind.domain.sessions import (
     Interaction,
     Session,
+    SessionLookup,
     SessionTracking,
     StateValue,
     is_valid_session_id,
@@ -64,7 +65,9 @@ def test_id_from_cookie_header_and_query() -> None:
         session_id_from(_request(cookies={"mockforge_session": "c1"}), tracking).session_id == "c1"
     )
     assert session_id_from(_request(headers={"x-session-id": "h1"}), tracking).session_id == "h1"
-    assert session_id_from(_request(query={"session_id": ["q1"]}), tracking).session_id == "q1"
+    assert session_id_from(_request(query={"session_id": ["q1"]}), tracking) == SessionLookup(
+        "q1", carried=True, malformed=False
+    )
 
 
 def test_configured_place_wins() -> None:

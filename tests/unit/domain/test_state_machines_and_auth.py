@@ -102,11 +102,17 @@ def test_credentials() -> None:
 def test_a_trigger_of_the_root_path_keeps_its_slash() -> None:
     assert split_trigger("  delete /  ") == ("DELETE", "/")
     assert split_trigger("GET  /orders/ ") == ("GET", "/orders")
+    # Only slashes go: a path may end in any letter.
+    assert split_trigger("post /orders/X/") == ("POST", "/orders/X")
 
 
 def test_a_template_with_a_trailing_slash_still_triggers() -> None:
     assert [t.to for t in MACHINE.triggered_by("POST", "/orders/{id}/ship/")] == ["shipped"]
     assert MACHINE.triggered_by("POST", "/orders/{id}") == []
+    boxes = dataclasses.replace(
+        MACHINE, transitions=(Transition(frozenset({"placed"}), "paid", "POST", "/boX"),)
+    )
+    assert [t.to for t in boxes.triggered_by("POST", "/boX/")] == ["paid"]
 
 
 def test_the_initial_state_goes_where_the_state_field_holds_none_of_the_machine() -> None:
