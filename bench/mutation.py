@@ -300,7 +300,7 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
                     file_tally.killed,
                     file_tally.equivalent,
                     len(file_tally.left),
-                    _percent(file_tally.score),
+                    _percent(file_tally.score) if file_tally.checked else "not run",
                     "",
                 )
     total = Tally()
@@ -315,6 +315,10 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
     if total.unchecked:
         out.status.append(
             f"{total.unchecked} of {total.mutants} mutants not checked: the run was cut short"
+        )
+        out.notes.append(
+            "The run was stopped before its end: scores count the checked mutants only, so an "
+            "area with few of them checked says little yet."
         )
     left = [
         m for m in mutants if not m.killed and m.equivalent is None and m.status != "not checked"
