@@ -46,8 +46,9 @@ BENCHMARKS = [
     "llm_latency",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
-# conformance`, a run of its own): a full `make bench` carries them over unchanged.
-KEPT = ["11. Conformance corpus (schemathesis, vs Prism)"]
+# conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make
+# bench` carries them over unchanged.
+KEPT = ["11. Conformance corpus (schemathesis, vs Prism)", "12. Mutation testing"]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}
 
