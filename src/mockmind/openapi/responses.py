@@ -1,7 +1,8 @@
 """Choosing the response to mock, following Stoplight Prism's conventions.
 
 * No ``Prefer: code``: the lowest explicit 2xx, else a ``2XX`` range (as 200), else ``default``
-  (as 200), else the lowest declared status.
+  (as 200), else the lowest declared status; an operation without responses answers an empty 200.
+* A 1xx is never the final answer: the lowest documented final status replaces it (else 200).
 * ``Prefer: code=N``: response ``N``, else the ``NXX`` range, else ``default`` answering N.
   A code the operation does not describe is a 404 "Requested status code N is not defined in
   the document." - Prism's wording and status, so clients written against Prism keep working.
@@ -27,6 +28,8 @@ from mockmind.openapi.media import negotiate
 from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader
 
 _RANGE = re.compile(r"^([1-5])XX$", re.IGNORECASE)
+# What an operation without ``responses`` (or with only 1xx ones) answers: 200, empty.
+_NOTHING_DOCUMENTED = Response(key="200", description="", content={}, headers={})
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,15 @@ def _explicit(responses: Mapping[str, Response]) -> list[tuple[int, Response]]:
 
 
 def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
+    status, response = _documented(operation, code)
+    if status < 200:
+        # A 1xx is an interim answer: sent as the final one it leaves the client's connection
+        # waiting for a status that never comes.
+        return _final(operation)
+    return status, response
+
+
+def _documented(operation: Operation, code: int | None) -> tuple[int, Response]:
     responses = operation.responses
     if code is not None:
         if str(code) in responses:
@@ -86,7 +98,29 @@ def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
         found = _RANGE.match(key)
         if found:
             return int(found.group(1)) * 100, response
-    raise RequestError(500, "Internal Server Error", f"{operation.pointer} declares no responses")
+    # OpenAPI 3.1 lets an operation leave out ``responses``: it answers, with nothing to say.
+    return 200, _NOTHING_DOCUMENTED
+
+
+def _final(operation: Operation) -> tuple[int, Response]:
+    """The lowest documented final (2xx-5xx) status, else ``default`` as 200, else an empty 200."""
+    responses = operation.responses
+    for status, response in _explicit(responses):
+        if status >= 200:
+            return status, response
+    ranges = sorted(
+        (
+            (int(found.group(1)), response)
+            for key, response in responses.items()
+            if (found := _RANGE.match(key)) and found.group(1) != "1"
+        ),
+        key=lambda pair: pair[0],
+    )
+    if ranges:
+        return ranges[0][0] * 100, ranges[0][1]
+    if "default" in responses:
+        return 200, responses["default"]
+    return 200, _NOTHING_DOCUMENTED
 
 
 def choose_response(operation: Operation, prefer: str | None, accept: str | None) -> ResponseChoice:

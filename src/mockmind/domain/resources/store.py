@@ -289,7 +289,9 @@ class ResourceService:
                 check(current)
             entity: dict[str, Any]
             if merge:
-                entity = merge_patch(current, body)
+                # A PATCH without a merge-patch object (no body, a JSON Patch list, text)
+                # leaves the fields as they are: an entity stays an object.
+                entity = merge_patch(current, body) if isinstance(body, Mapping) else dict(current)
             else:
                 entity = dict(body) if isinstance(body, Mapping) else {}
             if not spec.singleton:
