@@ -24,7 +24,7 @@ from typing import Any
 from mockmind.domain.errors import RequestError
 from mockmind.domain.prefer import parse_prefer
 from mockmind.openapi.errors import NotAcceptable
-from mockmind.openapi.media import negotiate
+from mockmind.openapi.media import negotiate, parse_media_type
 from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader
 
 _RANGE = re.compile(r"^([1-5])XX$", re.IGNORECASE)
@@ -135,6 +135,8 @@ def choose_response(operation: Operation, prefer: str | None, accept: str | None
             description=response.description,
         )
     negotiated = negotiate(accept, list(response.content))
+    if negotiated is None and _accept_is_a_declared_value(operation, accept):
+        negotiated = negotiate(None, list(response.content))
     if negotiated is None:
         raise NotAcceptable(accept or "", list(response.content))
     key, media_type = negotiated
@@ -155,6 +157,33 @@ def choose_response(operation: Operation, prefer: str | None, accept: str | None
         headers=response.headers,
         description=response.description,
     )
+
+
+def _accept_is_a_declared_value(operation: Operation, accept: str | None) -> bool:
+    """Whether the operation lists ``accept`` among the values of an ``Accept`` header
+    parameter: OpenAPI says such a parameter is ignored, but its author told clients they
+    may send the value, so the documented content is answered rather than a 406."""
+    if not accept:
+        return False
+    doc = operation.document
+    item, item_uri = doc.path_item(operation.path_template)
+    owners = ((item, item_uri), (operation.raw, doc.absolute(operation.pointer)))
+    for owner, uri in owners:
+        nodes = owner.get("parameters")
+        for node in nodes if isinstance(nodes, list) else ():
+            param, param_uri = doc.deref_located(node, uri)
+            if not isinstance(param, Mapping) or param.get("in") != "header":
+                continue
+            if str(param.get("name", "")).lower() != "accept":
+                continue
+            schema, _ = doc.deref_located(param.get("schema"), param_uri)
+            allowed = schema.get("enum") if isinstance(schema, Mapping) else None
+            if not isinstance(allowed, list):
+                return True
+            wanted = {parse_media_type(part)[0] for part in accept.split(",")}
+            listed = {parse_media_type(str(value))[0] for value in allowed}
+            return bool(wanted & listed)
+    return False
 
 
 def _named_example(operation: Operation, media: MediaType, name: str) -> ExampleChoice:
