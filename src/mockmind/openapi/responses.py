@@ -160,7 +160,7 @@ def choose_response(operation: Operation, prefer: str | None, accept: str | None
 
 
 def _accept_is_a_declared_value(operation: Operation, accept: str | None) -> bool:
-    """Whether the operation lists ``accept`` among the values of an ``Accept`` header
+    """Whether the operation lists ``accept`` in the ``enum`` of an ``Accept`` header
     parameter: OpenAPI says such a parameter is ignored, but its author told clients they
     may send the value, so the documented content is answered rather than a 406."""
     if not accept:
@@ -179,7 +179,8 @@ def _accept_is_a_declared_value(operation: Operation, accept: str | None) -> boo
             schema, _ = doc.deref_located(param.get("schema"), param_uri)
             allowed = schema.get("enum") if isinstance(schema, Mapping) else None
             if not isinstance(allowed, list):
-                return True
+                # Any string: the author listed no value, so content negotiation still rules.
+                return False
             wanted = {parse_media_type(part)[0] for part in accept.split(",")}
             listed = {parse_media_type(str(value))[0] for value in allowed}
             return bool(wanted & listed)

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any, Literal, cast
 
+import attrs
 import referencing.jsonschema
 from jsonschema import Draft4Validator, Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
@@ -275,6 +277,31 @@ def _all_of_in(context: Context, base: KeywordFn) -> KeywordFn:
     return keyword
 
 
+def _stay_in_openapi(
+    cls: type[Validator], for_dialect: Callable[[str], type[Validator]] | None
+) -> None:
+    """Keep OpenAPI's keywords in sub-schemas that name a ``$schema``.
+
+    jsonschema's ``evolve`` (how it descends) switches to the stock class of a sub-schema's
+    ``$schema``, which would drop ``nullable``, the discriminator, the formats and the bounds
+    read in both styles there. A 3.0 document has no dialects: its class stays; in 3.1 the
+    sub-schema gets this module's extension of its dialect's class. jsonschema installs
+    ``evolve`` the same way (``cls.evolve = ...``), so this replaces like with like."""
+
+    def evolve(self: Any, **changes: Any) -> Any:
+        schema = changes.setdefault("schema", self.schema)
+        target = cls
+        dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
+        if for_dialect is not None and isinstance(dialect, str):
+            target = for_dialect(dialect)
+        for field in attrs.fields(type(self)):
+            if field.init and field.alias not in changes:
+                changes[field.alias] = getattr(self, field.name)
+        return target(**changes)
+
+    cast(Any, cls).evolve = evolve
+
+
 def _oas30_class(context: Context) -> type[Validator]:
     keywords: dict[str, KeywordFn] = dict(Draft4Validator.VALIDATORS)
     for name in ("type", "enum"):
@@ -302,9 +329,11 @@ def _oas30_class(context: Context) -> type[Validator]:
         id_of=cast(Any, lambda _schema: None),
         applicable_validators=cast(Any, _ignore_ref_siblings),
     )
+    _stay_in_openapi(cls, None)
     return cls
 
 
+@lru_cache(maxsize=64)
 def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
     base: type[Validator] = Draft202012Validator
     if dialect:
@@ -332,6 +361,7 @@ def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
     extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call,unused-ignore]
         base, keywords, format_checker=FORMAT_CHECKER
     )
+    _stay_in_openapi(extended, lambda named: _oas31_class(named, context))
     return extended
 
 

@@ -178,6 +178,8 @@ def post_checked(doc: OpenAPIDocument, value: dict[str, Any]) -> list[dict[str, 
         # U+001D is no white space in ECMA-262 (it is in Python's \s).
         {"email": "😍\x1d@hȺ"},
         {"v4": 19, "v6": 19},
+        {"v2019": 19},
+        {"v2019": None},
         # Valid under both branches: the document's overlap, not the client's fault.
         {"id": "9c9de5e8-0a1e-484a-b099-e80766180a6d"},
         # No discriminator property: the branches decide (Gcs takes it).
@@ -221,6 +223,14 @@ def test_values_the_standards_allow_are_accepted(doc: OpenAPIDocument, value: An
             {"v4": 20},
             {
                 "location": "body.v4",
+                "message": "20 is greater than or equal to the maximum of 20",
+                "keyword": "maximum",
+            },
+        ),
+        (
+            {"v2019": 20},
+            {
+                "location": "body.v2019",
                 "message": "20 is greater than or equal to the maximum of 20",
                 "keyword": "maximum",
             },
