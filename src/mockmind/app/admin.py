@@ -134,7 +134,12 @@ def _health(container: Container) -> dict[str, Any]:
         # The write-behind of interactions: queued, embedded, and lost (not embedded in time,
         # not stored, dropped from a full queue).
         counters = container.memory.counters
-        llm["embeddings"]["memory"] = {"pending": container.memory.pending, **vars(counters)}
+        llm["embeddings"]["memory"] = {
+            "pending": container.memory.pending,
+            **vars(counters),
+            "similarity_threshold": container.memory.threshold,
+            "threshold_from": container.memory_threshold_from,
+        }
     return {
         "status": "ok",
         "version": __version__,

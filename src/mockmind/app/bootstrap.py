@@ -20,7 +20,13 @@ from mockmind.app.adapter_builder import (
 from mockmind.app.adapter_choice import choose_adapters, choose_llm
 from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
 from mockmind.app.environment import Environment, as_environment
-from mockmind.app.providers import Keys, LlmServices, ProviderStatus, llm_services
+from mockmind.app.providers import (
+    Keys,
+    LlmServices,
+    ProviderStatus,
+    llm_services,
+    similarity_threshold,
+)
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.config.world import assemble_world
@@ -62,6 +68,8 @@ class Container:
     llm: LlmServices = field(default_factory=LlmServices.offline)
     # Past interactions by similarity, when the vector store is on.
     memory: SemanticMemory | None = None
+    # Where the memory's similarity threshold comes from (the config, or the embedder's default).
+    memory_threshold_from: str | None = None
     # Who may use the admin routes (closed by default: no token, and on Lambda).
     admin: AdminAccess = field(default_factory=lambda: AdminAccess(None, in_lambda=True))
 
@@ -146,14 +154,17 @@ def build(
     world.resources.seed_shared(clock.now())
     vectors = behavior.vector_store
     memory = None
+    why = None
     if vectors.enabled:
         vector_store = vector_memory or build_vector_memory(choice, stores.lifetimes)
         assert vector_store is not None  # the store is on
+        threshold, why = similarity_threshold(vectors.similarity_threshold, llm.embedder.name)
+        logger.info("semantic recall at similarity %.2f (%s)", threshold, why)
         memory = SemanticMemory(
             llm.embedder,
             vector_store,
             limit=vectors.semantic_search_limit,
-            threshold=vectors.similarity_threshold,
+            threshold=threshold,
             timeout_seconds=vectors.embedding_timeout_seconds,
             costs=llm.costs,
         )
@@ -181,6 +192,7 @@ def build(
         loaded.source,
         llm=llm,
         memory=memory,
+        memory_threshold_from=why,
         admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
     )
 

@@ -278,7 +278,10 @@ class VectorStoreConfig(Section):
     )
     embedding_model: str = "text-embedding-ada-002"
     semantic_search_limit: int = Field(10, ge=1, le=1000)
-    similarity_threshold: float = Field(0.7, ge=-1, le=1)
+    # Unset: the embedder's own default (app/providers.py, measured by
+    # bench/recall_threshold.py); the design's 0.7 kept 2 of 132 true matches with either
+    # local embedder.
+    similarity_threshold: float | None = Field(None, ge=-1, le=1)
     # Bounds every embedding call (and, in Lambda, the invocation's remaining time does too):
     # a hanging embeddings endpoint costs a request that calls the model at most this long.
     embedding_timeout_seconds: float = Field(2, gt=0)
