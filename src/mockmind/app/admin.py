@@ -1,4 +1,4 @@
-"""The admin routes under /__mockmind/: health and session inspection, a FastAPI app."""
+"""The admin routes under /__mockmind/: health, session inspection and webhooks (FastAPI)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from starlette.types import Scope
 
 from mockmind import __version__
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.app.admin_webhooks import add_webhook_routes
 from mockmind.app.bootstrap import Container
 from mockmind.domain.error_answers import http_answer
 from mockmind.domain.errors import MethodNotAllowed, MockmindError, RequestError
@@ -51,6 +52,8 @@ def admin_app(container: Container) -> FastAPI:
         if found is None:
             return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
         return JSONResponse(session_to_dict(found))
+
+    add_webhook_routes(app, container)
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:

@@ -24,6 +24,7 @@ from mangum.handlers import APIGateway, HTTPGateway
 from mangum.protocols import HTTPCycle
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
 
+from mockmind.app.deliveries import Deliveries, deliver_event, is_delivery_event
 from mockmind.app.lambda_events import (
     KIND_NAMES,
     EventKind,
@@ -54,11 +55,15 @@ _READING_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, 
 class LambdaEntry:
     """``handler(event, context)`` for Lambda: every event answered, none raised."""
 
-    def __init__(self, app: ASGI) -> None:
+    def __init__(self, app: ASGI, deliveries: Deliveries | None = None) -> None:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
+        # Carries out the callbacks an earlier request handed to an asynchronous invocation.
+        self._deliveries = deliveries
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        if self._deliveries is not None and is_delivery_event(event):
+            return deliver_event(self._deliveries.courier, event)
         kind: EventKind = "other"
         try:
             kind = recognise(event)

@@ -39,6 +39,10 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
         await write_error(http_answer(exc), request, send)
         return
     await write_response(result, container, request, send)
+    if result.deliveries is not None and container.deliveries is not None:
+        # Started once the answer is written: a callback never reaches its receiver before
+        # the response that announced it reaches the client.
+        await container.deliveries.launch(result.deliveries)
 
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:
