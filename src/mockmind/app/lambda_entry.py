@@ -6,7 +6,9 @@ put its response in the format's shape. Only the reading can fail on the client'
 is the part done here under a check (``lambda_events``): an event that is not a well-formed
 request gets a 400 problem document, in the shape its source expects, and a warning in the log,
 where it used to raise out of the handler (API Gateway answered 500). The app's own failures
-stay Mangum's: it logs them and answers 500.
+stay Mangum's: it logs them and answers 500. One more event is the function's own: the
+callbacks a request triggered, handed to an asynchronous invocation (``app/deliveries``), which
+is delivered here rather than read as a request.
 
 Two readings differ from Mangum's. A base64 body must be valid base64 (Mangum skips what is
 not). And in a 1.0 event, ``Cookie`` values that came as several header fields (HTTP/2 splits

@@ -11,6 +11,7 @@ scheduled and finished. A session that ended meanwhile records nothing (logged).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from mockmind.domain.callbacks.deliveries import (
     DeliveryFailed,
     DeliveryPolicy,
     Refusal,
+    target_refusal,
 )
 from mockmind.domain.engine.answers import trimmed
 from mockmind.domain.engine.session_keeping import save_with_retry
@@ -97,7 +99,21 @@ class Courier:
             if wait > 0:
                 await self._clock.sleep(wait)
         for delivery in batch.deliveries:
-            records.append(await self._send(delivery, batch.scheduled_at))
+            # Checked again here: in Lambda the batch arrives as an event, from whoever may
+            # invoke the function.
+            reason = target_refusal(delivery.url, self.policy.allowed_hosts)
+            if reason is not None:
+                refusal = Refusal(
+                    delivery.kind,
+                    delivery.name,
+                    delivery.method,
+                    delivery.url,
+                    reason,
+                    delivery.trigger,
+                )
+                records.append(self._refused(refusal, batch))
+            else:
+                records.append(await self._send(delivery, batch.scheduled_at))
         for record in records:
             self._log(record)
         if batch.session_id is not None and records:
@@ -230,9 +246,7 @@ def _interaction(record: DeliveryRecord) -> Interaction:
 def _parsed(body: bytes, media_type: str | None) -> Any:
     if not body:
         return None
-    if media_type and ("json" in media_type):
-        import json  # noqa: PLC0415
-
+    if media_type and "json" in media_type:
         try:
             return json.loads(body[:4096])
         except ValueError:

@@ -108,10 +108,6 @@ class CallbackPlanner:
                 deliveries.append(planned)
         return DeliveryBatch(session_id, now, tuple(deliveries), tuple(refusals))
 
-    def refusal(self, url: str) -> str | None:
-        """Why ``url`` is no target (not http(s), a host not allowed), or None."""
-        return target_refusal(url, self._allowed_hosts)
-
     def _delivery(
         self, kind: DeliveryKind, op: OutgoingOperation, url: str, seed: str, trigger: str
     ) -> Delivery | Refusal:

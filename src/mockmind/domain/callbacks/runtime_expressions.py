@@ -20,12 +20,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from mockmind.domain import json_codec
+from mockmind.domain.errors import MockmindError
 
 _ABSENT: Any = object()
 _BRACED = re.compile(r"\{([^{}]*)\}")
 
 
-class ExpressionError(ValueError):
+class ExpressionError(MockmindError):
     """A runtime expression that is malformed or names nothing in this exchange."""
 
 
