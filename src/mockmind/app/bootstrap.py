@@ -185,7 +185,8 @@ def build(
         llm=llm.content,
         memory=memory,
         prompting=PromptSettings(behavior.behavior_model.rules.system_prompt, world.describe()),
-        callbacks=planner,
+        # Only a document with callbacks has the engine look them up after each answer.
+        callbacks=planner if planner is not None and planner.declares_callbacks() else None,
     )
     return Container(
         config,

@@ -35,6 +35,20 @@ class OpenAPICallbacks:
         self._callbacks: dict[tuple[str, str], tuple[OutgoingOperation, ...]] = {}
         self._webhooks: dict[str, tuple[OutgoingOperation, ...]] | None = None
 
+    def declares_callbacks(self) -> bool:
+        paths = self._doc.raw.get("paths")
+        if not isinstance(paths, Mapping):
+            return False
+        for template in paths:
+            try:
+                item, _ = self._doc.path_item(template)
+            except MockmindError:
+                return True  # unreadable here: the lookup decides, and logs, per operation
+            for key, op in item.items():
+                if key in HTTP_METHODS and isinstance(op, Mapping) and op.get("callbacks"):
+                    return True
+        return False
+
     def callbacks_of(self, method: str, path_template: str) -> tuple[OutgoingOperation, ...]:
         key = (method.upper(), path_template)
         found = self._callbacks.get(key)

@@ -27,6 +27,10 @@ class OutgoingOperation:
 
 
 class CallbackCatalogue(Protocol):
+    def declares_callbacks(self) -> bool:
+        """Whether any operation declares callbacks: if none does, answers skip the lookup."""
+        ...
+
     def callbacks_of(self, method: str, path_template: str) -> tuple[OutgoingOperation, ...]:
         """The callbacks the operation declares; empty when it declares none."""
         ...

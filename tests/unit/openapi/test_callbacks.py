@@ -155,7 +155,17 @@ def test_the_catalogue_reads_callbacks_with_references_followed(api: OpenAPIDesc
     ]
     assert found[0].schema == {"$ref": "#/components/schemas/Event"}
     assert OpenAPICallbacks(api.document).callbacks_of("GET", "/plain") == ()
+    assert OpenAPICallbacks(api.document).declares_callbacks() is True
     assert OpenAPICallbacks(api.document).callbacks_of("GET", "/nowhere") == ()
+
+
+def test_a_document_without_callbacks_says_so(tmp_path: Path) -> None:
+    without = {**DOCUMENT, "paths": {"/plain": DOCUMENT["paths"]["/plain"]}}
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(without))
+    catalogue = OpenAPICallbacks(OpenAPIDescription.load(path).document)
+    assert catalogue.declares_callbacks() is False
+    assert sorted(catalogue.webhooks()) == ["newPet", "textual"]
 
 
 def test_an_answered_request_plans_each_callback(

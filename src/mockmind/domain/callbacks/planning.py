@@ -86,6 +86,9 @@ class CallbackPlanner:
                 deliveries.append(planned)
         return DeliveryBatch(session_id, now, tuple(deliveries), tuple(refusals))
 
+    def declares_callbacks(self) -> bool:
+        return self._catalogue.declares_callbacks()
+
     def webhook_names(self) -> list[str]:
         return sorted(self._catalogue.webhooks())
 
