@@ -17,7 +17,11 @@ from typing import Any, Literal
 from mockmind.app.environment import Environment
 from mockmind.config.models import CallbacksConfig
 from mockmind.domain.callbacks.courier import Courier, DeliveryRecord
-from mockmind.domain.callbacks.deliveries import DeliveryBatch, DeliveryPolicy, batch_from_dict
+from mockmind.domain.callbacks.deliveries import (
+    DeliveryBatch,
+    DeliveryPolicy,
+    batch_from_dict,
+)
 from mockmind.domain.callbacks.planning import CallbackPlanner
 from mockmind.ports.callbacks import CallbackSender, DeliveryLauncher, SentAnswer
 
@@ -84,21 +88,42 @@ class Deliveries:
             await self.launcher.drain()
 
 
+class _SelfInvokeOnFirstUse:
+    """The Lambda launcher, imported (with boto3) when the first batch goes out: a function
+    that serves mocks without callbacks never loads the AWS SDK for them."""
+
+    def __init__(self, env: Environment, invoker: Any) -> None:
+        self._env = env
+        self._invoker = invoker
+        self._launcher: DeliveryLauncher | None = None
+
+    async def launch(self, batch: DeliveryBatch) -> None:
+        if self._launcher is None:
+            from mockmind.adapters.aws.self_invoke import LambdaSelfInvoke  # noqa: PLC0415
+
+            env = self._env
+            name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+            assert name is not None  # chosen only in Lambda
+            endpoint = env.get("AWS_ENDPOINT_URL_LAMBDA") or env.endpoint_url
+            invoker = self._invoker
+
+            def client() -> Any:
+                if invoker is not None:
+                    return invoker
+                from mockmind.app.aws import lambda_client  # noqa: PLC0415
+
+                return lambda_client(env.region, endpoint)
+
+            self._launcher = LambdaSelfInvoke(client, name, env.get("AWS_LAMBDA_FUNCTION_VERSION"))
+        await self._launcher.launch(batch)
+
+
 def build_launcher(
     kind: LauncherKind, courier: Courier, env: Environment, invoker: Any = None
 ) -> DeliveryLauncher:
     if kind == "in_process":
         return BackgroundDeliveries(courier)
-    from mockmind.adapters.aws.self_invoke import LambdaSelfInvoke, lambda_client  # noqa: PLC0415
-
-    name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-    assert name is not None  # chosen only in Lambda
-    endpoint = env.get("AWS_ENDPOINT_URL_LAMBDA") or env.endpoint_url
-
-    def client() -> Any:
-        return invoker or lambda_client(env.region, endpoint)
-
-    return LambdaSelfInvoke(client, name, env.get("AWS_LAMBDA_FUNCTION_VERSION"))
+    return _SelfInvokeOnFirstUse(env, invoker)
 
 
 class _HttpSenderOnFirstUse:
@@ -128,12 +153,6 @@ class _HttpSenderOnFirstUse:
 
 def default_sender() -> CallbackSender:
     return _HttpSenderOnFirstUse()
-
-
-def is_delivery_event(event: Any) -> bool:
-    from mockmind.adapters.aws.self_invoke import EVENT_KEY, EVENT_KIND  # noqa: PLC0415
-
-    return isinstance(event, Mapping) and event.get(EVENT_KEY) == EVENT_KIND
 
 
 def deliver_event(courier: Courier, event: Mapping[str, Any]) -> dict[str, Any]:

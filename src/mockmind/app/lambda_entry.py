@@ -26,7 +26,7 @@ from mangum.handlers import APIGateway, HTTPGateway
 from mangum.protocols import HTTPCycle
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
 
-from mockmind.app.deliveries import Deliveries, deliver_event, is_delivery_event
+from mockmind.app.deliveries import Deliveries, deliver_event
 from mockmind.app.lambda_events import (
     KIND_NAMES,
     EventKind,
@@ -36,6 +36,7 @@ from mockmind.app.lambda_events import (
     unreadable,
 )
 from mockmind.domain import json_codec
+from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.errors import RequestError
 
 logger = logging.getLogger("mockmind.lambda")

@@ -4,7 +4,7 @@ function (``InvocationType=Event``), which delivers it while this one answers.
 A Lambda environment is frozen once its answer is returned, so a task left running would
 stall until the next request; the asynchronous invocation runs on its own, with its own
 timeout, and Lambda retries it if the function fails. The handler recognises the event by
-its ``mockmind`` key (``app/deliveries.py``). The function needs ``lambda:InvokeFunction``
+its ``mockmind`` key (``domain/callbacks/deliveries``). The function needs ``lambda:InvokeFunction``
 on itself (template.yaml grants it).
 """
 
@@ -16,23 +16,15 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from mockmind.domain import json_codec
-from mockmind.domain.callbacks.deliveries import DeliveryBatch, batch_to_dict
+from mockmind.domain.callbacks.deliveries import DeliveryBatch, delivery_event
 
 logger = logging.getLogger("mockmind.callbacks")
-
-# The key and value that mark a delivery event; no API Gateway or function URL event has it.
-EVENT_KEY = "mockmind"
-EVENT_KIND = "deliveries"
 
 
 class LambdaInvoker(Protocol):
     """The one call of boto3's Lambda client used here."""
 
     def invoke(self, **kwargs: Any) -> Any: ...
-
-
-def delivery_event(batch: DeliveryBatch) -> dict[str, Any]:
-    return {EVENT_KEY: EVENT_KIND, "batch": batch_to_dict(batch)}
 
 
 class LambdaSelfInvoke:
@@ -66,10 +58,3 @@ class LambdaSelfInvoke:
                 len(batch.deliveries) + len(batch.refusals),
                 batch.session_id,
             )
-
-
-def lambda_client(region: str | None, endpoint: str | None) -> LambdaInvoker:
-    import boto3  # noqa: PLC0415 (only a Lambda that sends callbacks needs it)
-
-    client: LambdaInvoker = boto3.client("lambda", region_name=region, endpoint_url=endpoint)
-    return client

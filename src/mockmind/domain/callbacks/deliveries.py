@@ -16,6 +16,11 @@ from mockmind.domain.errors import MockmindError
 
 DeliveryKind = Literal["callback", "webhook"]
 
+# The key and value that mark the Lambda event carrying a batch (``delivery_event``); no API
+# Gateway, function URL or load balancer event has a top-level ``mockmind`` key.
+EVENT_KEY = "mockmind"
+EVENT_KIND = "deliveries"
+
 
 class DeliveryFailed(MockmindError):
     """An attempt got no answer: the connection was refused, reset or timed out."""
@@ -185,3 +190,12 @@ def _kind(value: Any) -> DeliveryKind:
     if value == "webhook":
         return "webhook"
     raise ValueError(f"unknown delivery kind {value!r}")
+
+
+def delivery_event(batch: DeliveryBatch) -> dict[str, Any]:
+    """The batch as the payload of the function's asynchronous invocation of itself."""
+    return {EVENT_KEY: EVENT_KIND, "batch": batch_to_dict(batch)}
+
+
+def is_delivery_event(event: Any) -> bool:
+    return isinstance(event, Mapping) and event.get(EVENT_KEY) == EVENT_KIND
