@@ -1,4 +1,4 @@
-"""The admin routes under /__mockmind/: health and session inspection, a FastAPI app.
+"""The admin routes under /__mockmind/: health, session inspection and webhooks (FastAPI).
 
 Described by its own OpenAPI document at `/__mockmind/openapi.json`, built from the wire
 models in ``admin_models`` that each answer is checked against.
@@ -17,10 +17,11 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
-from mockmind.app.admin_models import Health, Problem, SessionView
+from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.app.admin_webhooks import add_webhook_routes
 from mockmind.app.bootstrap import Container
-from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
+from mockmind.domain.error_answers import http_answer
 from mockmind.domain.errors import MethodNotAllowed, MockmindError, RequestError
 from mockmind.domain.http import REASON_PHRASES
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
@@ -57,8 +58,8 @@ def admin_app(container: Container) -> FastAPI:
 
     guarded = [Depends(admitted)]
     refused: dict[int | str, dict[str, Any]] = {
-        401: _problem("the admin token is missing or wrong"),
-        403: _problem("no admin token is set, and the client is not this machine"),
+        401: problem_response("the admin token is missing or wrong"),
+        403: problem_response("no admin token is set, and the client is not this machine"),
     }
 
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
@@ -69,7 +70,7 @@ def admin_app(container: Container) -> FastAPI:
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}",
         response_model=SessionView,
-        responses={404: _problem("no live session has this id"), **refused},
+        responses={404: problem_response("no live session has this id"), **refused},
         dependencies=guarded,
     )
     async def session(session_id: str) -> Response | dict[str, Any]:
@@ -80,6 +81,8 @@ def admin_app(container: Container) -> FastAPI:
         if found is None:
             return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
         return session_to_dict(found)
+
+    add_webhook_routes(app, container, guarded, refused)
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:
@@ -109,13 +112,6 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
         if match is Match.PARTIAL:
             methods.update(getattr(route, "methods", None) or ())
     return sorted(methods)
-
-
-def _problem(description: str) -> dict[str, Any]:
-    """An error answer as the document lists it: a problem document, in the media type the
-    admin app sends (``error_response``), and no other."""
-    schema = Problem.model_json_schema()
-    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}
 
 
 def error_response(error: MockmindError) -> Response:

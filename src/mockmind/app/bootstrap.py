@@ -19,6 +19,13 @@ from mockmind.app.adapter_builder import (
 )
 from mockmind.app.adapter_choice import choose_adapters, choose_llm
 from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
+from mockmind.app.deliveries import (
+    Deliveries,
+    build_launcher,
+    choose_launcher,
+    default_sender,
+    delivery_policy,
+)
 from mockmind.app.environment import Environment, as_environment
 from mockmind.app.providers import (
     Keys,
@@ -30,6 +37,8 @@ from mockmind.app.providers import (
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.config.world import assemble_world
+from mockmind.domain.callbacks.courier import Courier
+from mockmind.domain.callbacks.planning import CallbackPlanner
 from mockmind.domain.client_input import InputLimits
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -38,7 +47,9 @@ from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
 from mockmind.openapi import OpenAPIDescription
+from mockmind.openapi.callbacks import OpenAPICallbacks
 from mockmind.ports.api_description import ApiDescription
+from mockmind.ports.callbacks import CallbackSender
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.response_cache import ResponseCache
@@ -72,6 +83,8 @@ class Container:
     memory_threshold_from: str | None = None
     # Who may use the admin routes (closed by default: no token, and on Lambda).
     admin: AdminAccess = field(default_factory=lambda: AdminAccess(None, in_lambda=True))
+    # Callbacks and webhooks: the courier, how a batch runs after its answer, the planner.
+    deliveries: Deliveries | None = None
 
     @property
     def provider(self) -> ProviderStatus:
@@ -96,8 +109,13 @@ def build(
     env: Environment | Mapping[str, str],
     clock: Clock | None = None,
     vector_memory: VectorMemory | None = None,
+    callback_sender: CallbackSender | None = None,
+    lambda_invoker: object | None = None,
 ) -> Container:
-    """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any."""
+    """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any.
+
+    ``callback_sender`` and ``lambda_invoker`` replace httpx and boto3's Lambda client (tests).
+    """
     environment = as_environment(env)
     config = loaded.config
     behavior = config.intelligent_behavior
@@ -168,6 +186,28 @@ def build(
             timeout_seconds=vectors.embedding_timeout_seconds,
             costs=llm.costs,
         )
+    callbacks = config.callbacks
+    planner = None
+    if callbacks.enabled and isinstance(api, OpenAPIDescription):
+        planner = CallbackPlanner(
+            OpenAPICallbacks(api.document),
+            generator,
+            allowed_hosts=callbacks.allowed_hosts,
+        )
+    courier = Courier(
+        callback_sender or default_sender(),
+        stores.sessions,
+        clock,
+        delivery_policy(callbacks),
+        max_history=behavior.performance.max_history_length,
+        races=world.resources.races,
+    )
+    deliveries = Deliveries(
+        courier,
+        build_launcher(choose_launcher(environment), courier, environment, lambda_invoker),
+        planner,
+        callbacks.webhook_targets,
+    )
     engine = MockEngine(
         api=api,
         generator=generator,
@@ -179,6 +219,8 @@ def build(
         llm=llm.content,
         memory=memory,
         prompting=PromptSettings(behavior.behavior_model.rules.system_prompt, world.describe()),
+        # Only a document with callbacks has the engine look them up after each answer.
+        callbacks=planner if planner is not None and planner.declares_callbacks() else None,
     )
     return Container(
         config,
@@ -194,6 +236,7 @@ def build(
         memory=memory,
         memory_threshold_from=why,
         admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
+        deliveries=deliveries,
     )
 
 

@@ -322,6 +322,24 @@ class ServerConfig(Section):
     cors: bool = True
 
 
+class CallbacksConfig(Section):
+    """Outgoing requests: an operation's ``callbacks`` and the document's 3.1 ``webhooks``."""
+
+    enabled: bool = True
+    # Waited after the answer that triggers a callback, before its first attempt.
+    delay_seconds: float = Field(0, ge=0, le=600)
+    # Attempts after the first, on a transport error, 408, 429 or 5xx.
+    retries: int = Field(2, ge=0, le=10)
+    # Before retry n: backoff_seconds * 2 ** (n - 1), at most max_backoff_seconds.
+    backoff_seconds: float = Field(0.5, ge=0)
+    max_backoff_seconds: float = Field(30, ge=0)
+    timeout_seconds: float = Field(10, gt=0, le=300)
+    # Hosts deliveries may go to (exact names, or "*.example.com" for subdomains); None: any.
+    allowed_hosts: list[str] | None = None
+    # Where each webhook goes when the admin request names no URL.
+    webhook_targets: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class MockmindConfig(Section):
     """The whole file. ``source`` is where it came from (for error messages and relative paths)."""
 
@@ -334,3 +352,4 @@ class MockmindConfig(Section):
     examples: Literal["repair", "as_is"] = "repair"
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
