@@ -88,6 +88,8 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
     assert {path: sorted(item) for path, item in document["paths"].items()} == {
         "/__mockmind/health": ["get"],
         "/__mockmind/sessions/{session_id}": ["get"],
+        "/__mockmind/webhooks": ["get"],
+        "/__mockmind/webhooks/{name}": ["post"],
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
     for status in ("401", "403", "404"):

@@ -8,11 +8,12 @@ documented members are typed, others pass through.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
+from mockmind.domain.sessions import SESSION_ID_PATTERN
 
 
 class Problem(BaseModel):
@@ -103,12 +104,15 @@ class WebhookList(BaseModel):
     webhooks: list[WebhookEntry]
 
 
+_HTTP_URL = r"^https?://"
+
+
 class WebhookTargets(BaseModel):
     """Where to send a webhook (else the config's targets), and the session to record it in."""
 
-    url: str | None = None
-    urls: list[str] | None = None
-    session_id: str | None = None
+    url: str | None = Field(None, pattern=_HTTP_URL)
+    urls: list[Annotated[str, Field(pattern=_HTTP_URL)]] | None = None
+    session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN)
 
 
 class Delivery(BaseModel):

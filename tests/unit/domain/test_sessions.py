@@ -7,6 +7,7 @@ import pytest
 
 from mockmind.domain.http import MockRequest
 from mockmind.domain.sessions import (
+    SESSION_ID_PATTERN,
     Interaction,
     Session,
     SessionLookup,
@@ -156,3 +157,25 @@ def test_a_document_without_the_optional_fields_reads_as_a_fresh_session() -> No
     session = session_from_dict({**document, "history": [old_interaction]})
     assert session.history == (Interaction(2.0, "GET", "/x", 200, None, None, ""),)
     assert session.authenticated is False
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "",
+        "abc",
+        "A-b_c.9",
+        "__shared__",
+        "__anonymous__",
+        "__shared__x",
+        "a" * 128,
+        "a" * 129,
+        "a b",
+        "ü",
+        "a/b",
+    ],
+)
+def test_the_documented_session_id_pattern_says_what_the_check_says(candidate: str) -> None:
+    # ECMA-262 reads `$` as the end of the text; Python's \Z is that end.
+    ecma = re.compile(SESSION_ID_PATTERN.removesuffix("$") + r"\Z")
+    assert bool(ecma.match(candidate)) is is_valid_session_id(candidate)
