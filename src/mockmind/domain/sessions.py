@@ -26,9 +26,7 @@ SHARED_SCOPE = "__shared__"
 ANONYMOUS_SCOPE = "__anonymous__"
 INTERNAL_SCOPES = frozenset({SHARED_SCOPE, ANONYMOUS_SCOPE})
 # The same rule as a JSON Schema pattern (ECMA-262), for documents that describe session ids.
-SESSION_ID_PATTERN = (
-    "^(?!(?:" + "|".join(sorted(INTERNAL_SCOPES)) + r")$)[A-Za-z0-9_.\-]{1,128}$"
-)
+SESSION_ID_PATTERN = "^(?!(?:" + "|".join(sorted(INTERNAL_SCOPES)) + r")$)[A-Za-z0-9_.\-]{1,128}$"
 
 
 def new_session_id() -> str:
