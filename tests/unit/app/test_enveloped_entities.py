@@ -4,7 +4,6 @@ the create's answer shows an envelope stored as an item."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,8 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from mockmind.app.api import MockmindApp, create_app
-from mockmind.app.bootstrap import build
-from mockmind.config import parse_config
+from mockmind.app.api import MockmindApp
+from tests.support.in_process import app_for_document, send
 
 IMAGE = {
     "type": "object",
@@ -58,17 +56,11 @@ SPEC = {
 def app(tmp_path_factory: pytest.TempPathFactory) -> MockmindApp:
     path: Path = tmp_path_factory.mktemp("spec") / "envelopes.json"
     path.write_text(json.dumps(SPEC))
-    config = f"openapi: {path}\nstorage: {{backend: memory}}\n"
-    return create_app(build(parse_config(config, env={}), env={}))
+    return app_for_document(path)
 
 
 def _send(app: MockmindApp, method: str, path: str, body: Any = None) -> httpx.Response:
-    async def run() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
-            return await client.request(method, path, json=body, headers={"X-Session-ID": "e"})
-
-    return asyncio.run(run())
+    return send(app, method, path, json=body, headers={"X-Session-ID": "e"})
 
 
 def test_creates_and_lists_carry_the_entity_inside_their_envelopes(app: MockmindApp) -> None:

@@ -4,7 +4,6 @@ JSON pointer and first error; served repaired with a header saying so, or, with
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -13,10 +12,11 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from mockmind.app.api import MockmindApp, create_app
-from mockmind.app.bootstrap import build, log_example_problems
+from mockmind.app.api import MockmindApp
+from mockmind.app.bootstrap import log_example_problems
 from mockmind.config import parse_config
 from mockmind.openapi import OpenAPIDescription
+from tests.support.in_process import app_for_document, send
 
 PET = {
     "type": "object",
@@ -91,17 +91,11 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _app(spec: Path, extra: str = "") -> MockmindApp:
-    config = f"openapi: {spec}\nstorage: {{backend: memory}}\n{extra}"
-    return create_app(build(parse_config(config, env={}), env={}))
+    return app_for_document(spec, extra)
 
 
 def _get(app: MockmindApp, path: str) -> httpx.Response:
-    async def run() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
-            return await client.get(path)
-
-    return asyncio.run(run())
+    return send(app, "GET", path)
 
 
 def test_broken_examples_are_listed_with_pointer_and_first_error(spec: Path) -> None:

@@ -3,7 +3,6 @@ with a problem document naming each one (the README's promise), and is not mocke
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockmind.app.api import MockmindApp, create_app
-from mockmind.app.bootstrap import build
-from mockmind.config import parse_config
+from mockmind.app.api import MockmindApp
+from tests.support.in_process import app_for_document, send
 from tests.unit.openapi.test_required_parameters import MISSING, SPEC
 
 
@@ -21,17 +19,11 @@ from tests.unit.openapi.test_required_parameters import MISSING, SPEC
 def app(tmp_path_factory: pytest.TempPathFactory) -> MockmindApp:
     spec: Path = tmp_path_factory.mktemp("spec") / "required.yaml"
     spec.write_text(SPEC)
-    config = f"openapi: {spec}\nstorage: {{backend: memory}}\n"
-    return create_app(build(parse_config(config, env={}), env={}))
+    return app_for_document(spec)
 
 
 def _get(app: MockmindApp, path: str, **kwargs: Any) -> httpx.Response:
-    async def run() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
-            return await client.get(path, **kwargs)
-
-    return asyncio.run(run())
+    return send(app, "GET", path, **kwargs)
 
 
 def test_each_missing_required_parameter_is_named_in_a_400(app: MockmindApp) -> None:
