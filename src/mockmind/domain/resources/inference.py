@@ -86,7 +86,7 @@ def infer_resources(
         item_ops = by_path.get(item_path, {}) if item_path else {}
         schema = _item_schema(methods, item_ops, resolve) if is_collection else _schema_of(get)
         id_field, id_kind = _id_field(schema, name, id_param, resolve)
-        parent_param = next((p for s in reversed(segments) if (p := param_name(s))), None)
+        parent_param = _last_param(segments)
         query = set(get.query_params) if get else set()
         specs[path] = ResourceSpec(
             name=name,
@@ -108,6 +108,11 @@ def infer_resources(
     return _link_parents(specs, resolve)
 
 
+def _last_param(segments: list[str]) -> str | None:
+    """The name of the last path parameter among ``segments`` (None: the path has none)."""
+    return next((p for s in reversed(segments) if (p := param_name(s))), None)
+
+
 def _add_item_only(
     specs: dict[str, ResourceSpec],
     by_path: Mapping[str, Mapping[str, OperationInfo]],
@@ -123,7 +128,7 @@ def _add_item_only(
         segments = path_segments(path)
         id_param = item_param_name(segments[-1]) if segments else None
         if id_param is None:
-            id_param = next((p for s in reversed(segments) if (p := param_name(s))), None)
+            id_param = _last_param(segments)
             literal_end = True
         else:
             literal_end = False
