@@ -110,6 +110,10 @@ _HTTP_URL = r"^https?://"
 class WebhookTargets(BaseModel):
     """Where to send a webhook (else the config's targets), and the session to record it in."""
 
+    # The session id pattern excludes the internal scopes by a lookahead, which pydantic's
+    # default (Rust) regex engine does not have.
+    model_config = ConfigDict(regex_engine="python-re")
+
     url: str | None = Field(None, pattern=_HTTP_URL)
     urls: list[Annotated[str, Field(pattern=_HTTP_URL)]] | None = None
     session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN)
