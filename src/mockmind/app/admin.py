@@ -62,7 +62,8 @@ def admin_app(container: Container) -> FastAPI:
         403: problem_response("no admin token is set, and the client is not this machine"),
     }
 
-    @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
+    # Members the health dict leaves out (a provider's model when none is in use) stay out.
+    @app.get(f"{ADMIN_PREFIX}/health", response_model=Health, response_model_exclude_unset=True)
     async def health() -> dict[str, Any]:
         """The server's configuration in use, its provider's circuit and its costs."""
         return _health(container)
@@ -70,6 +71,8 @@ def admin_app(container: Container) -> FastAPI:
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}",
         response_model=SessionView,
+        # Members a stored interaction does not have (``delivery``) stay out, not null.
+        response_model_exclude_unset=True,
         responses={404: problem_response("no live session has this id"), **refused},
         dependencies=guarded,
     )

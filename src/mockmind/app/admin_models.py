@@ -74,10 +74,14 @@ class InteractionEntry(BaseModel):
     at: float
     method: str
     path: str
+    # The query string as sent, secrets masked; empty without one.
+    query: str = ""
     status: int
     request_body: Any
     response_body: Any
     source: str
+    # Only on a request the mock sent (a callback, a webhook): name, URL, attempts, outcome.
+    delivery: dict[str, Any] | None = None
 
 
 class SessionView(BaseModel):
