@@ -218,3 +218,71 @@ def test_a_delete_of_what_is_not_there_is_404(service: ResourceService) -> None:
     assert delete(user["id"]) == post
     assert _not_found(lambda: delete(user["id"])) == missing
     assert _not_found(lambda: delete(None)) == missing
+
+
+TAGS = ResourceSpec("tags", "/tags", "/tags/{tagId}", "tagId", prefill=3)
+NOTES = ResourceSpec(
+    "notes",
+    "/users/{userId}/notes",
+    "/users/{userId}/notes/{noteId}",
+    "noteId",
+    parent="users",
+    parent_param="userId",
+    parent_field="userId",
+    prefill=2,
+)
+SEEDED = ResourceSpec(
+    "kinds", "/kinds", "/kinds/{kindId}", "kindId", seed=({"id": "k1"},), prefill=4
+)
+
+
+@pytest.fixture
+def prefilling() -> ResourceService:
+    specs = {spec.name: spec for spec in (USERS, TAGS, NOTES, SEEDED)}
+    return ResourceService(
+        specs,
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+    )
+
+
+def _listed(service: ResourceService, action: ResourceAction, at: float = NOW) -> list[Any]:
+    found, total = service.list(service.context("s1", at, {}), action, {})
+    assert total == len(found)
+    return found
+
+
+def test_a_first_list_is_prefilled_once_per_session(prefilling: ResourceService) -> None:
+    listing = ResourceAction(TAGS, "list")
+    first = _listed(prefilling, listing)
+    assert len({tag["id"] for tag in first}) == 3
+    assert _listed(prefilling, listing) == first
+    # Another session has its own.
+    other, _ = prefilling.list(prefilling.context("s2", NOW, {}), listing, {})
+    assert len(other) == 3
+    # Once the entities and the mark of the prefill have expired, a list prefills again.
+    assert len(_listed(prefilling, listing, at=NOW + TTL + 1)) == 3
+
+
+def test_a_prefill_of_one_makes_one(prefilling: ResourceService) -> None:
+    single = ResourceSpec("pins", "/pins", "/pins/{pinId}", "pinId", prefill=1)
+    prefilling.adopt({"pins": single}, limit=10)
+    assert len(_listed(prefilling, ResourceAction(single, "list"))) == 1
+
+
+def test_children_are_prefilled_under_each_parent(prefilling: ResourceService) -> None:
+    ctx = prefilling.context("s1", NOW, {})
+    ada = prefilling.create(ctx, ResourceAction(USERS, "create"), {"name": "Ada"})
+    bob = prefilling.create(ctx, ResourceAction(USERS, "create"), {"name": "Bob"})
+    under_ada = _listed(prefilling, ResourceAction(NOTES, "list", parent_id=ada["id"]))
+    under_bob = _listed(prefilling, ResourceAction(NOTES, "list", parent_id=bob["id"]))
+    assert [note["userId"] for note in under_ada] == [ada["id"], ada["id"]]
+    assert [note["userId"] for note in under_bob] == [bob["id"], bob["id"]]
+    assert _listed(prefilling, ResourceAction(NOTES, "list", parent_id=ada["id"])) == under_ada
+
+
+def test_a_seeded_collection_is_not_prefilled(prefilling: ResourceService) -> None:
+    prefilling.seed_shared(NOW)
+    assert _listed(prefilling, ResourceAction(SEEDED, "list")) == [{"id": "k1"}]
