@@ -12,6 +12,7 @@ from mockmind.domain.errors import RequestError
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
 from mockmind.domain.resources.querying import same
+from mockmind.domain.rules.expressions import parse_expression
 from tests.support.clock import still_lifetimes
 
 CART = ResourceSpec(
@@ -286,3 +287,86 @@ def test_children_are_prefilled_under_each_parent(prefilling: ResourceService) -
 def test_a_seeded_collection_is_not_prefilled(prefilling: ResourceService) -> None:
     prefilling.seed_shared(NOW)
     assert _listed(prefilling, ResourceAction(SEEDED, "list")) == [{"id": "k1"}]
+
+
+def _service_of(*specs: ResourceSpec) -> ResourceService:
+    return ResourceService(
+        {spec.name: spec for spec in specs},
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+    )
+
+
+def test_a_singletons_computed_fields_follow_the_collections_they_read() -> None:
+    summary = ResourceSpec(
+        "summary",
+        "/summary",
+        singleton=True,
+        computed={"users": parse_expression("count(users)")},
+    )
+    service = _service_of(USERS, summary)
+    assert service.read(_ctx(service), summary, None) == {"users": 0}
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    assert service.read(_ctx(service), summary, None) == {"users": 1}
+
+
+def test_a_singleton_cleared_by_a_create_is_made_anew_on_the_next_read() -> None:
+    checkouts = ResourceSpec("checkouts", "/checkouts", "/checkouts/{id}", "id", clears=("cart",))
+    service = _service_of(CART, checkouts)
+    first = service.write(_ctx(service), ResourceAction(CART, "merge"), {"mark": 1}, merge=True)
+    assert first["mark"] == 1
+    service.create(_ctx(service), ResourceAction(checkouts, "create"), {})
+    again = service.read(_ctx(service), CART, None)
+    assert set(again) == {"total"}
+    assert service.races.as_dict()["entity"] == {"retried": 0, "given_up": 0}
+
+
+def test_deleting_a_singleton_clears_what_it_names() -> None:
+    basket = ResourceSpec("basket", "/basket", singleton=True, clears=("users",))
+    service = _service_of(USERS, basket)
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    service.read(_ctx(service), basket, None)
+    assert service.delete(_ctx(service), ResourceAction(basket, "delete")) == {}
+    assert service.list(_ctx(service), ResourceAction(USERS, "list"), {}) == ([], 0)
+
+
+def test_a_patch_of_a_singleton_never_read_loses_no_race(service: ResourceService) -> None:
+    service.write(_ctx(service), ResourceAction(CART, "merge"), {"coupon": "Z"}, merge=True)
+    assert service.races.as_dict()["entity"] == {"retried": 0, "given_up": 0}
+
+
+def test_a_read_that_may_not_create_is_404(service: ResourceService) -> None:
+    assert _not_found(lambda: service.read(_ctx(service), USERS, "u-7", create=False)) == (
+        "user u-7 does not exist"
+    )
+    assert service.read(_ctx(service), USERS, "u-7") == {"id": "u-7"}
+
+
+def test_an_expressions_lookup_reads_through_where_unknown_ids_are_404(
+    service: ResourceService,
+) -> None:
+    ctx = service.context("s1", NOW, {}, None, "not_found")
+    assert ctx.lookup("users", "u-7") == {"id": "u-7"}
+
+
+def test_a_missing_parent_is_made_where_unknown_ids_are_generated(
+    service: ResourceService,
+) -> None:
+    ctx = service.context("s1", NOW, {}, None, "generated")
+    assert service.list(ctx, ResourceAction(POSTS, "list", parent_id="u-9"), {}) == ([], 0)
+    assert service.peek(_ctx(service), USERS, "u-9") == {"id": "u-9"}
+
+
+def test_a_list_after_deletes_holds_what_is_left(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    bob = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Bob"})
+    for parent in (ada, bob, ada):
+        service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=parent["id"]), {})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    assert service.list(_ctx(service), ResourceAction(USERS, "list"), {}) == ([bob], 1)
+    posts, total = service.list(
+        _ctx(service), ResourceAction(POSTS, "list", parent_id=bob["id"]), {}
+    )
+    assert ([post["userId"] for post in posts], total) == ([bob["id"]], 1)
