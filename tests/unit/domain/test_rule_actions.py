@@ -3,6 +3,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from mockmind.domain.errors import RequestError, StoreError
+from mockmind.domain.http import MockResponse
 from mockmind.domain.rules import parse_condition
 from mockmind.domain.rules.actions import (
     Delay,
@@ -13,6 +15,7 @@ from mockmind.domain.rules.actions import (
     SetState,
     Transition,
     Validate,
+    error_response,
 )
 from mockmind.domain.rules.book import RouteRules, Rule, RuleBook, RuleInput
 
@@ -300,3 +303,27 @@ def test_a_rule_excluding_two_methods_is_left_out_of_both_routes() -> None:
     assert [rule.name for rule, _ in book.for_route("GET").rules] == []
     assert [rule.name for rule, _ in book.for_route("HEAD").rules] == []
     assert [rule.name for rule, _ in book.for_route("POST").rules] == ["writes"]
+
+
+def test_an_error_answered_as_text_is_a_text_response_of_the_rules() -> None:
+    response = error_response(StoreError("disk full"))
+    assert response == MockResponse(
+        500,
+        None,
+        {},
+        "text/plain; charset=utf-8",
+        source="rule",
+        body_kind="text",
+        text=b"Internal Server Error",
+    )
+
+
+def test_an_error_answered_as_a_problem_is_a_json_response_of_the_rules() -> None:
+    error = RequestError(409, "Conflict", "taken", headers={"Retry-After": "1"})
+    assert error_response(error) == MockResponse(
+        409,
+        {"status": 409, "title": "Conflict", "detail": "taken"},
+        {"Retry-After": "1"},
+        "application/problem+json",
+        source="rule",
+    )
