@@ -304,12 +304,13 @@ def test_a_singletons_computed_fields_follow_the_collections_they_read() -> None
         "summary",
         "/summary",
         singleton=True,
-        computed={"users": parse_expression("count(users)")},
+        computed={"people": parse_expression("count(users)")},
     )
     service = _service_of(USERS, summary)
-    assert service.read(_ctx(service), summary, None) == {"users": 0}
-    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
-    assert service.read(_ctx(service), summary, None) == {"users": 1}
+    assert service.read(_ctx(service), summary, None) == {"people": 0}
+    for name in ("Ada", "Bob"):
+        service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": name})
+    assert service.read(_ctx(service), summary, None) == {"people": 2}
 
 
 def test_a_singleton_cleared_by_a_create_is_made_anew_on_the_next_read() -> None:
@@ -370,3 +371,26 @@ def test_a_list_after_deletes_holds_what_is_left(service: ResourceService) -> No
         _ctx(service), ResourceAction(POSTS, "list", parent_id=bob["id"]), {}
     )
     assert ([post["userId"] for post in posts], total) == ([bob["id"]], 1)
+
+
+def test_a_deleted_parents_children_are_gone_until_the_deletion_expires(
+    service: ResourceService,
+) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=ada["id"]), {})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    assert _not_found(lambda: service.read(_ctx(service), POSTS, post["id"])) == (
+        f"post {post['id']} does not exist"
+    )
+    later = service.context("s1", NOW + TTL + 1, {})
+    assert service.read(later, POSTS, post["id"]) == {"id": post["id"]}
+
+
+def test_a_deleted_parent_is_made_anew_where_unknown_ids_are_generated(
+    service: ResourceService,
+) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    ctx = service.context("s1", NOW, {}, None, "generated")
+    assert service.list(ctx, ResourceAction(POSTS, "list", parent_id=ada["id"]), {}) == ([], 0)
+    assert service.peek(_ctx(service), USERS, ada["id"]) == {"id": ada["id"]}
