@@ -322,3 +322,14 @@ def test_an_id_is_typed_by_every_form_of_its_schema(
     spec = ResourceSpec("n", "/n", "/n/{n}", "n", schema={"properties": {"id": id_schema}})
     value = typed_id(spec, raw, resolve)
     assert (type(value), value) == (type(expected), expected)
+
+
+def test_a_collection_without_a_listing_takes_its_items_schema() -> None:
+    label = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {}}}
+    specs = infer_resources(
+        [_op("POST", "/labels", label), _op("GET", "/labels/{id}", label)], _resolve
+    )
+    assert list(specs) == ["/labels"]
+    labels = specs["/labels"]
+    assert (labels.item_path, labels.id_field, labels.id_kind) == ("/labels/{id}", "id", "integer")
+    assert labels.schema == label
