@@ -394,3 +394,113 @@ def test_a_deleted_parent_is_made_anew_where_unknown_ids_are_generated(
     ctx = service.context("s1", NOW, {}, None, "generated")
     assert service.list(ctx, ResourceAction(POSTS, "list", parent_id=ada["id"]), {}) == ([], 0)
     assert service.peek(_ctx(service), USERS, ada["id"]) == {"id": ada["id"]}
+
+
+def test_a_put_keeps_the_id_and_the_parent_of_what_it_replaces(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=ada["id"]), {})
+    action = ResourceAction(POSTS, "replace", entity_id=post["id"], parent_id=ada["id"])
+    replaced = service.write(_ctx(service), action, {"t": 2, "userId": "other"}, merge=False)
+    assert replaced == {"t": 2, "id": post["id"], "userId": ada["id"]}
+    # A PUT without an object body leaves only the id and the parent.
+    assert service.write(_ctx(service), action, None, merge=False) == {
+        "id": post["id"],
+        "userId": ada["id"],
+    }
+
+
+def test_a_put_keeps_the_stored_id_as_typed() -> None:
+    tickets = ResourceSpec("tickets", "/tickets", "/tickets/{n}", "n", id_kind="integer")
+    service = _service_of(tickets)
+    made = service.create(_ctx(service), ResourceAction(tickets, "create"), {})
+    assert made == {"id": 1}
+    action = ResourceAction(tickets, "replace", entity_id="1")
+    assert service.write(_ctx(service), action, {"a": 1}, merge=False) == {"a": 1, "id": 1}
+
+
+def test_a_put_of_a_child_read_without_its_parent_has_no_parent_field(
+    service: ResourceService,
+) -> None:
+    service.read(_ctx(service), POSTS, "p-x")
+    action = ResourceAction(POSTS, "replace", entity_id="p-x")
+    assert service.write(_ctx(service), action, {"t": 1}, merge=False) == {"t": 1, "id": "p-x"}
+
+
+def test_only_a_put_of_a_create_or_replace_api_makes_an_unseen_entity() -> None:
+    people = ResourceSpec("people", "/people", "/people/{id}", "id", put_creates=True)
+    service = _service_of(people)
+    put = ResourceAction(people, "replace", entity_id="u-new")
+    assert service.write(_ctx(service), put, {"name": "Ann"}, merge=False) == {
+        "name": "Ann",
+        "id": "u-new",
+    }
+    patch = ResourceAction(people, "merge", entity_id="u-other")
+    assert _not_found(lambda: service.write(_ctx(service), patch, {"a": 1}, merge=True)) == (
+        "people u-other does not exist"
+    )
+
+
+def test_a_patch_checks_the_parent_first(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    bob = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Bob"})
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=ada["id"]), {})
+
+    def patch(parent: Any) -> dict[str, Any]:
+        action = ResourceAction(POSTS, "merge", entity_id=post["id"], parent_id=parent)
+        return service.write(_ctx(service), action, {"t": 1}, merge=True)
+
+    assert _not_found(lambda: patch("u-9")) == "user u-9 does not exist"
+    assert _not_found(lambda: patch(bob["id"])) == f"post {post['id']} does not exist"
+    assert patch(ada["id"]) == {"id": post["id"], "userId": ada["id"], "t": 1}
+    assert patch(None) == {"id": post["id"], "userId": ada["id"], "t": 1}
+    # The patched post is still the child of its parent, and of no other.
+    assert _not_found(lambda: service.read(_ctx(service), POSTS, post["id"], bob["id"])) == (
+        f"post {post['id']} does not exist"
+    )
+    listed, total = service.list(
+        _ctx(service), ResourceAction(POSTS, "list", parent_id=ada["id"]), {}
+    )
+    assert (listed, total) == ([{"id": post["id"], "userId": ada["id"], "t": 1}], 1)
+
+
+def test_a_deleted_parent_has_no_children_to_list(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    listing = ResourceAction(POSTS, "list", parent_id=ada["id"])
+    assert _not_found(lambda: service.list(_ctx(service), listing, {})) == (
+        f"user {ada['id']} does not exist"
+    )
+
+
+def test_a_shared_seed_entity_is_a_parent_in_every_session() -> None:
+    members = ResourceSpec("members", "/members", "/members/{id}", "id", seed=({"id": "m1"},))
+    notes = ResourceSpec(
+        "notes",
+        "/members/{id}/notes",
+        "/members/{id}/notes/{noteId}",
+        "noteId",
+        parent="members",
+        parent_param="id",
+        parent_field="memberId",
+    )
+    service = _service_of(members, notes)
+    service.seed_shared(NOW)
+    ctx = _ctx(service, "s7")
+    note = service.create(ctx, ResourceAction(notes, "create", parent_id="m1"), {"t": 1})
+    assert note["memberId"] == "m1"
+
+
+def test_a_patch_recomputes_fields_that_read_other_collections() -> None:
+    teams = ResourceSpec(
+        "teams",
+        "/teams",
+        "/teams/{id}",
+        "id",
+        computed={"people": parse_expression("count(users)")},
+    )
+    service = _service_of(USERS, teams)
+    team = service.create(_ctx(service), ResourceAction(teams, "create"), {"name": "A"})
+    assert team["people"] == 0
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    action = ResourceAction(teams, "merge", entity_id=team["id"])
+    assert service.write(_ctx(service), action, {"name": "B"}, merge=True)["people"] == 1

@@ -303,6 +303,10 @@ def test_a_patch_without_a_body_changes_nothing() -> None:
         ({"type": ["integer", "null"]}, "7", 7),
         ({"type": ["string", "integer"]}, "7", "7"),
         ({"type": ["number"]}, "2.5", 2.5),
+        # A number id is whole where the path writes it without a point.
+        ({"type": "number"}, "3", 3),
+        ({"type": "number"}, "3.0", 3.0),
+        ({"type": "number"}, "1e2", 100),
         # No type: the id stays as sent.
         ({"format": "uuid"}, "7", "7"),
         # Through a reference to a schema of its own.
