@@ -280,7 +280,14 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
         seconds=seconds,
     )
     for area, tally in by_area.items():
-        met = tally.score >= TARGET
+        # An area none of whose mutants was checked has no score: it is not run, not met.
+        if not tally.checked:
+            score, target = "not run", "**not run**"
+        else:
+            score = (
+                f"**{_percent(tally.score)}** ({_percent(tally.score_of_killable)} of the killable)"
+            )
+            target = "met" if tally.score >= TARGET else "**not met**"
         out.row(
             f"**{area}**",
             tally.mutants,
@@ -288,8 +295,8 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
             tally.killed,
             tally.equivalent,
             len(tally.left),
-            f"**{_percent(tally.score)}** ({_percent(tally.score_of_killable)} of the killable)",
-            "met" if met else "**not met**",
+            score,
+            target,
         )
         for file, file_tally in sorted(by_file.items()):
             if area_of(file) == area:
@@ -306,11 +313,13 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
     total = Tally()
     for mutant in mutants:
         total.add(mutant)
-    met = [area for area, tally in by_area.items() if tally.score >= TARGET]
+    met = [area for area, t in by_area.items() if t.checked and t.score >= TARGET]
+    not_run = [area for area, t in by_area.items() if not t.checked]
     out.status.append(
         f"{_percent(total.score)} of {total.checked} mutants killed; target met in "
-        f"{len(met)} of {len(by_area)} areas; {total.equivalent} equivalent, "
-        f"{len(total.left)} left"
+        f"{len(met)} of {len(by_area)} areas"
+        + (f" ({len(not_run)} not run: {', '.join(not_run)})" if not_run else "")
+        + f"; {total.equivalent} equivalent, {len(total.left)} left"
     )
     if total.unchecked:
         out.status.append(

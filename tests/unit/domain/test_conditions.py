@@ -325,3 +325,98 @@ def test_a_request_either_route_part_rejects_never_matches(text: str) -> None:
 def test_integers_beyond_a_double_compare_as_infinite(text: str, expected: bool) -> None:
     ctx = Ctx(body={"qty": 10**4000, "neg": -(10**4000)})
     assert parse_condition(text).matches(ctx) is expected
+
+
+REFERENCE = "a reference (method, path, header.X, query.x, body.x, state.x, entity.x)"
+VALUE = f"'[', a number, {REFERENCE}, a quoted string, false, null, true"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("method ==", f"column 10: the condition ends too early; expected {VALUE}"),
+        ("method == (", f"column 11: unexpected '('; expected {VALUE}"),
+        ("(method == 1", "column 13: the condition ends too early; expected ')'"),
+        # What comes next is shown, twelve characters of it at most.
+        ("method @ abcdefghijklmnopq", "column 8: unexpected '@ abcdefghij'"),
+        ("method 1", "column 8: unexpected '1'; expected an operator, '.', ')', and, exists, or"),
+        (
+            "query.x in [1 2]",
+            "column 15: unexpected '2]'; expected ',', an operator, ')', ']', and, exists, or",
+        ),
+        ("query.(", "column 7: unexpected '('; expected a name"),
+        ("method.", "column 8: the condition ends too early; expected a name"),
+        # At most eight of what was expected are named (here nine were).
+        (
+            "method == 'GET' and )",
+            "column 21: unexpected ')'; expected '(', '[', a number, "
+            f"{REFERENCE}, a quoted string, false, not, null",
+        ),
+        ("header.a.b exists", "column 1: a header reference takes one name"),
+        ("body == 1", "column 1: 'body' needs a key, as in body.name"),
+    ],
+)
+def test_syntax_errors_say_what_was_found_and_what_was_expected(text: str, message: str) -> None:
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse_condition(text)
+    assert str(info.value) == message
+    assert info.value.text == text
+
+
+@dataclass
+class Values:
+    method: str = "GET"
+    path: str = "/"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=lambda: {"limit": "5"})
+    body: Any = field(
+        default_factory=lambda: {
+            "off": False,
+            "n": 100,
+            "code": "A5B",
+            "name": "mug",
+            "obj": {"a": 1},
+        }
+    )
+    state: Mapping[str, Any] = field(default_factory=dict)
+    entity: Mapping[str, Any] | None = None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("body.off == false", True),
+        ("body.off == true", False),
+        ("body.n == 1E2", True),
+        ("body.n == 1e2", True),
+        # A whole number literal is an integer: 5, not 5.0, inside text.
+        ("5 in body.code", True),
+        ("body.code contains 5", True),
+        # Text and a number do not order: the comparison is false, whichever way.
+        ("body.name > 1", False),
+        ("body.name < 1", False),
+        # One side a number and the other text that is none: ordered as text.
+        ("query.limit < 'abc'", True),
+        # A missing value is in no list, not even one holding null.
+        ("state.missing in [null]", False),
+        ("state.missing in ['a']", False),
+        # ``in`` an object asks for one of its keys.
+        ("'a' in body.obj", True),
+        ("'b' in body.obj", False),
+    ],
+)
+def test_literals_and_operators_on_values_of_every_kind(text: str, expected: bool) -> None:
+    assert parse_condition(text).matches(Values()) is expected
+
+
+def test_a_whole_number_literal_is_an_integer_and_one_with_a_point_or_exponent_a_float() -> None:
+    def literal(text: str) -> Any:
+        root = parse_condition(f"body.n == {text}").root
+        return root.right.value  # type: ignore[attr-defined]
+
+    assert [(type(literal(t)), literal(t)) for t in ("5", "2.5", "1e2", "1E2")] == [
+        (int, 5),
+        (float, 2.5),
+        (float, 100.0),
+        (float, 100.0),
+    ]

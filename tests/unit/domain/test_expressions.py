@@ -148,3 +148,139 @@ def test_long_integers_that_can_be_written_are_kept() -> None:
     value = parse_expression("a * b").evaluate({"a": 10**1000, "b": 3}, Ctx())
     assert value == 3 * 10**1000
     assert parse_expression("sum(xs)").evaluate({"xs": [10**4000, 1]}, Ctx()) == 10**4000 + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Negating a projection negates each of its values.
+        ("-items[].price", [-1.5, -2]),
+        ("sum(-items[].price)", -3.5),
+        # An empty list has no least, greatest or mean value.
+        ("min(none)", None),
+        ("max(none)", None),
+        ("avg(none)", None),
+        ("coalesce(missing, nothing)", None),
+        # An index past the end, or into what is not a list, is null.
+        ("items[2]", None),
+        ("items[1].price", 2),
+        ("label[0]", None),
+    ],
+)
+def test_edges_of_lists(text: str, expected: Any) -> None:
+    entity = {"items": [{"price": 1.5}, {"price": 2}], "none": [], "label": "ab"}
+    assert parse_expression(text).evaluate(entity, Ctx()) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("others[1]", 7),
+        ("[others[0], 3]", [5, 3]),
+        ("-others[0]", -5),
+        ("-others[]", [-5, -7]),
+    ],
+)
+def test_names_from_the_context_inside_indexes_lists_and_negations(
+    text: str, expected: Any
+) -> None:
+    assert parse_expression(text).evaluate({}, Ctx({"others": [5, 7]})) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Arithmetic runs left to right through every operator of a level.
+        ("1 - 2 + 4", 3),
+        ("2 * 3 * 4", 24),
+        ("20 / 2 / 5", 2.0),
+        # A list and a scalar: the scalar with each item, on either side.
+        ("items[].price * 2", [3.0, 4]),
+        ("10 - items[].price", [8.5, 8]),
+        # Two lists pair their items up to the shorter one's end.
+        ("xs[] + ys[]", [11, 22]),
+        # What is not a number counts as 0: nothing, booleans, text that reads as none.
+        ("missing + 1", 1),
+        ("flag + 1", 1),
+        ("'abc' * 2", 0),
+        ("'3' * 2", 6.0),
+        # count() of nothing is 0, of one value 1; a projection of what is not a list is empty.
+        ("count(missing)", 0),
+        ("count(qty)", 1),
+        ("count(label[])", 0),
+        # Sums read as prices: rounded to 10 decimals.
+        ("sum(fine)", 0.123456789),
+    ],
+)
+def test_arithmetic_over_values_of_every_kind(text: str, expected: Any) -> None:
+    entity = {
+        "items": [{"price": 1.5}, {"price": 2}],
+        "xs": [1, 2, 3],
+        "ys": [10, 20],
+        "flag": True,
+        "qty": 5,
+        "label": "ab",
+        "fine": [0.12345678901],
+    }
+    assert parse_expression(text).evaluate(entity, Ctx()) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("7", 7), ("round(7.6)", 8), ("1 + 2", 3)])
+def test_whole_numbers_stay_integers(text: str, expected: int) -> None:
+    value = parse_expression(text).evaluate({}, Ctx())
+    assert (type(value), value) == (int, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("total + 1", 43),
+        ("1 + total", 43),
+        ("lookup(products, picked).price", 9.99),
+        ("lookup('products', product_id).name", "Mug"),
+        ("lookup(config.collection, product_id).name", "Mug"),
+    ],
+)
+def test_values_named_by_the_context_everywhere_in_an_expression(text: str, expected: Any) -> None:
+    ctx = Ctx({"total": 42, "picked": "p-1", "config": {"collection": "products"}})
+    assert parse_expression(text).evaluate({"product_id": "p-1"}, ctx) == expected
+
+
+KNOWN = "avg, coalesce, count, lookup, max, min, now, round, sum, where"
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("-foo(1)", 2),
+        ("foo(1).x", 1),
+        ("foo(1)[]", 1),
+        ("foo(1)[0]", 1),
+        ("foo(1) + 1", 1),
+        ("1 + foo(1)", 5),
+        ("sum(foo(1))", 5),
+        ("[1, foo(1)]", 5),
+        # The first call of the name is the one reported.
+        ("foo(1) + foo(2)", 1),
+    ],
+)
+def test_an_unknown_function_anywhere_is_refused(text: str, column: int) -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse_expression(text)
+    assert (info.value.text, info.value.column) == (text, column)
+    assert str(info.value) == f"column {column}: unknown function 'foo'; known: {KNOWN}"
+
+
+def test_a_wrong_number_of_arguments_names_the_text_and_the_arity() -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse_expression("1 + count(1, 2)")
+    assert (info.value.text, info.value.column) == ("1 + count(1, 2)", 5)
+    assert str(info.value) == "column 5: count() takes 1 argument(s)"
+
+
+@pytest.mark.parametrize(("text", "column"), [("* 2", 1), ("1 @ 2", 3), ("sum(", 5), ("1 +", 4)])
+def test_text_that_does_not_parse_names_its_column(text: str, column: int) -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse_expression(text)
+    assert (info.value.text, info.value.column) == (text, column)
+    assert str(info.value) == f"column {column}: unexpected input"

@@ -21,7 +21,7 @@ from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
-from mockmind.domain.resources.races import WRITE_ATTEMPTS
+from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally
 from mockmind.domain.sessions import Session
 from mockmind.ports import EntityRecord
 from tests.support.clock import still_lifetimes
@@ -267,3 +267,57 @@ def test_the_engine_counts_on_its_worlds_tally() -> None:
     which is what the health route shows."""
     app = build(parse_config(CONFIG, env={}), env={})
     assert app.engine.races is app.engine.world.resources.races
+
+
+def test_a_delete_that_loses_every_race_is_409_naming_the_entity(
+    service: ResourceService, store: Interfering
+) -> None:
+    order = _create(service, ORDERS, {"n": 0})
+
+    def another_writer() -> None:
+        _patch(service, order["id"], {"n": 1})
+        store.before_update.append(another_writer)
+
+    store.before_update.append(another_writer)
+    ctx = service.context("s1", NOW, {})
+    with pytest.raises(RequestError) as conflict:
+        service.delete(ctx, ResourceAction(ORDERS, "delete", entity_id=order["id"]))
+    store.before_update.clear()
+    assert conflict.value.detail == (
+        f"order {order['id']} kept being changed by other requests while this one wrote it "
+        f"({WRITE_ATTEMPTS} tries); nothing was written, send the request again"
+    )
+    assert service.races.as_dict()["entity"] == {"retried": WRITE_ATTEMPTS - 1, "given_up": 1}
+    assert _stored(service, ORDERS, order["id"])["n"] == 1
+
+
+def test_clearing_goes_on_past_an_item_changed_since_it_was_read(
+    service: ResourceService, store: Interfering
+) -> None:
+    changed = _create(service, ITEMS, {"n": 1})
+    cleared = _create(service, ITEMS, {"n": 2})
+    ctx = service.context("s1", NOW, {})
+    assert [item["n"] for item in service.all(ctx, ITEMS)] == [1, 2]
+
+    def another_writer() -> None:
+        other = service.context("s1", NOW, {})
+        action = ResourceAction(ITEMS, "merge", entity_id=changed["id"])
+        service.write(other, action, {"n": 9}, merge=True)
+
+    store.before_update.append(another_writer)
+    service.clear(ctx, "items")
+    remaining = service.all(service.context("s1", NOW, {}), ITEMS)
+    assert [(item["id"], item["n"]) for item in remaining] == [(changed["id"], 9)]
+    assert cleared["id"] != changed["id"]
+
+
+def test_a_tally_counts_every_give_up_and_retry() -> None:
+    tally = RaceTally()
+    for _ in range(3):
+        tally.count_give_up("entity")
+    tally.count_retry("session")
+    tally.count_retry("session")
+    assert tally.as_dict() == {
+        "entity": {"retried": 0, "given_up": 3},
+        "session": {"retried": 2, "given_up": 0},
+    }

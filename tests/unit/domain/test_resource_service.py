@@ -12,6 +12,7 @@ from mockmind.domain.errors import RequestError
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
 from mockmind.domain.resources.querying import same
+from mockmind.domain.rules.expressions import parse_expression
 from tests.support.clock import still_lifetimes
 
 CART = ResourceSpec(
@@ -218,3 +219,288 @@ def test_a_delete_of_what_is_not_there_is_404(service: ResourceService) -> None:
     assert delete(user["id"]) == post
     assert _not_found(lambda: delete(user["id"])) == missing
     assert _not_found(lambda: delete(None)) == missing
+
+
+TAGS = ResourceSpec("tags", "/tags", "/tags/{tagId}", "tagId", prefill=3)
+NOTES = ResourceSpec(
+    "notes",
+    "/users/{userId}/notes",
+    "/users/{userId}/notes/{noteId}",
+    "noteId",
+    parent="users",
+    parent_param="userId",
+    parent_field="userId",
+    prefill=2,
+)
+SEEDED = ResourceSpec(
+    "kinds", "/kinds", "/kinds/{kindId}", "kindId", seed=({"id": "k1"},), prefill=4
+)
+
+
+@pytest.fixture
+def prefilling() -> ResourceService:
+    specs = {spec.name: spec for spec in (USERS, TAGS, NOTES, SEEDED)}
+    return ResourceService(
+        specs,
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+    )
+
+
+def _listed(service: ResourceService, action: ResourceAction, at: float = NOW) -> list[Any]:
+    found, total = service.list(service.context("s1", at, {}), action, {})
+    assert total == len(found)
+    return found
+
+
+def test_a_first_list_is_prefilled_once_per_session(prefilling: ResourceService) -> None:
+    listing = ResourceAction(TAGS, "list")
+    first = _listed(prefilling, listing)
+    assert len({tag["id"] for tag in first}) == 3
+    assert _listed(prefilling, listing) == first
+    # Another session has its own.
+    other, _ = prefilling.list(prefilling.context("s2", NOW, {}), listing, {})
+    assert len(other) == 3
+    # Once the entities and the mark of the prefill have expired, a list prefills again.
+    assert len(_listed(prefilling, listing, at=NOW + TTL + 1)) == 3
+
+
+def test_a_prefill_of_one_makes_one(prefilling: ResourceService) -> None:
+    single = ResourceSpec("pins", "/pins", "/pins/{pinId}", "pinId", prefill=1)
+    prefilling.adopt({"pins": single}, limit=10)
+    assert len(_listed(prefilling, ResourceAction(single, "list"))) == 1
+
+
+def test_children_are_prefilled_under_each_parent(prefilling: ResourceService) -> None:
+    ctx = prefilling.context("s1", NOW, {})
+    ada = prefilling.create(ctx, ResourceAction(USERS, "create"), {"name": "Ada"})
+    bob = prefilling.create(ctx, ResourceAction(USERS, "create"), {"name": "Bob"})
+    under_ada = _listed(prefilling, ResourceAction(NOTES, "list", parent_id=ada["id"]))
+    under_bob = _listed(prefilling, ResourceAction(NOTES, "list", parent_id=bob["id"]))
+    assert [note["userId"] for note in under_ada] == [ada["id"], ada["id"]]
+    assert [note["userId"] for note in under_bob] == [bob["id"], bob["id"]]
+    assert _listed(prefilling, ResourceAction(NOTES, "list", parent_id=ada["id"])) == under_ada
+
+
+def test_a_seeded_collection_is_not_prefilled(prefilling: ResourceService) -> None:
+    prefilling.seed_shared(NOW)
+    assert _listed(prefilling, ResourceAction(SEEDED, "list")) == [{"id": "k1"}]
+
+
+def _service_of(*specs: ResourceSpec) -> ResourceService:
+    return ResourceService(
+        {spec.name: spec for spec in specs},
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+    )
+
+
+def test_a_singletons_computed_fields_follow_the_collections_they_read() -> None:
+    summary = ResourceSpec(
+        "summary",
+        "/summary",
+        singleton=True,
+        computed={"people": parse_expression("count(users)")},
+    )
+    service = _service_of(USERS, summary)
+    assert service.read(_ctx(service), summary, None) == {"people": 0}
+    for name in ("Ada", "Bob"):
+        service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": name})
+    assert service.read(_ctx(service), summary, None) == {"people": 2}
+
+
+def test_a_singleton_cleared_by_a_create_is_made_anew_on_the_next_read() -> None:
+    checkouts = ResourceSpec("checkouts", "/checkouts", "/checkouts/{id}", "id", clears=("cart",))
+    service = _service_of(CART, checkouts)
+    first = service.write(_ctx(service), ResourceAction(CART, "merge"), {"mark": 1}, merge=True)
+    assert first["mark"] == 1
+    service.create(_ctx(service), ResourceAction(checkouts, "create"), {})
+    again = service.read(_ctx(service), CART, None)
+    assert set(again) == {"total"}
+    assert service.races.as_dict()["entity"] == {"retried": 0, "given_up": 0}
+
+
+def test_deleting_a_singleton_clears_what_it_names() -> None:
+    basket = ResourceSpec("basket", "/basket", singleton=True, clears=("users",))
+    service = _service_of(USERS, basket)
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    service.read(_ctx(service), basket, None)
+    assert service.delete(_ctx(service), ResourceAction(basket, "delete")) == {}
+    assert service.list(_ctx(service), ResourceAction(USERS, "list"), {}) == ([], 0)
+
+
+def test_a_patch_of_a_singleton_never_read_loses_no_race(service: ResourceService) -> None:
+    service.write(_ctx(service), ResourceAction(CART, "merge"), {"coupon": "Z"}, merge=True)
+    assert service.races.as_dict()["entity"] == {"retried": 0, "given_up": 0}
+
+
+def test_a_read_that_may_not_create_is_404(service: ResourceService) -> None:
+    assert _not_found(lambda: service.read(_ctx(service), USERS, "u-7", create=False)) == (
+        "user u-7 does not exist"
+    )
+    assert service.read(_ctx(service), USERS, "u-7") == {"id": "u-7"}
+
+
+def test_an_expressions_lookup_reads_through_where_unknown_ids_are_404(
+    service: ResourceService,
+) -> None:
+    ctx = service.context("s1", NOW, {}, None, "not_found")
+    assert ctx.lookup("users", "u-7") == {"id": "u-7"}
+
+
+def test_a_missing_parent_is_made_where_unknown_ids_are_generated(
+    service: ResourceService,
+) -> None:
+    ctx = service.context("s1", NOW, {}, None, "generated")
+    assert service.list(ctx, ResourceAction(POSTS, "list", parent_id="u-9"), {}) == ([], 0)
+    assert service.peek(_ctx(service), USERS, "u-9") == {"id": "u-9"}
+
+
+def test_a_list_after_deletes_holds_what_is_left(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    bob = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Bob"})
+    for parent in (ada, bob, ada):
+        service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=parent["id"]), {})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    assert service.list(_ctx(service), ResourceAction(USERS, "list"), {}) == ([bob], 1)
+    posts, total = service.list(
+        _ctx(service), ResourceAction(POSTS, "list", parent_id=bob["id"]), {}
+    )
+    assert ([post["userId"] for post in posts], total) == ([bob["id"]], 1)
+
+
+def test_a_deleted_parents_children_are_gone_until_the_deletion_expires(
+    service: ResourceService,
+) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=ada["id"]), {})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    assert _not_found(lambda: service.read(_ctx(service), POSTS, post["id"])) == (
+        f"post {post['id']} does not exist"
+    )
+    later = service.context("s1", NOW + TTL + 1, {})
+    assert service.read(later, POSTS, post["id"]) == {"id": post["id"]}
+
+
+def test_a_deleted_parent_is_made_anew_where_unknown_ids_are_generated(
+    service: ResourceService,
+) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    ctx = service.context("s1", NOW, {}, None, "generated")
+    assert service.list(ctx, ResourceAction(POSTS, "list", parent_id=ada["id"]), {}) == ([], 0)
+    assert service.peek(_ctx(service), USERS, ada["id"]) == {"id": ada["id"]}
+
+
+def test_a_put_keeps_the_id_and_the_parent_of_what_it_replaces(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=ada["id"]), {})
+    action = ResourceAction(POSTS, "replace", entity_id=post["id"], parent_id=ada["id"])
+    replaced = service.write(_ctx(service), action, {"t": 2, "userId": "other"}, merge=False)
+    assert replaced == {"t": 2, "id": post["id"], "userId": ada["id"]}
+    # A PUT without an object body leaves only the id and the parent.
+    assert service.write(_ctx(service), action, None, merge=False) == {
+        "id": post["id"],
+        "userId": ada["id"],
+    }
+
+
+def test_a_put_keeps_the_stored_id_as_typed() -> None:
+    tickets = ResourceSpec("tickets", "/tickets", "/tickets/{n}", "n", id_kind="integer")
+    service = _service_of(tickets)
+    made = service.create(_ctx(service), ResourceAction(tickets, "create"), {})
+    assert made == {"id": 1}
+    action = ResourceAction(tickets, "replace", entity_id="1")
+    assert service.write(_ctx(service), action, {"a": 1}, merge=False) == {"a": 1, "id": 1}
+
+
+def test_a_put_of_a_child_read_without_its_parent_has_no_parent_field(
+    service: ResourceService,
+) -> None:
+    service.read(_ctx(service), POSTS, "p-x")
+    action = ResourceAction(POSTS, "replace", entity_id="p-x")
+    assert service.write(_ctx(service), action, {"t": 1}, merge=False) == {"t": 1, "id": "p-x"}
+
+
+def test_only_a_put_of_a_create_or_replace_api_makes_an_unseen_entity() -> None:
+    people = ResourceSpec("people", "/people", "/people/{id}", "id", put_creates=True)
+    service = _service_of(people)
+    put = ResourceAction(people, "replace", entity_id="u-new")
+    assert service.write(_ctx(service), put, {"name": "Ann"}, merge=False) == {
+        "name": "Ann",
+        "id": "u-new",
+    }
+    patch = ResourceAction(people, "merge", entity_id="u-other")
+    assert _not_found(lambda: service.write(_ctx(service), patch, {"a": 1}, merge=True)) == (
+        "people u-other does not exist"
+    )
+
+
+def test_a_patch_checks_the_parent_first(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    bob = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Bob"})
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=ada["id"]), {})
+
+    def patch(parent: Any) -> dict[str, Any]:
+        action = ResourceAction(POSTS, "merge", entity_id=post["id"], parent_id=parent)
+        return service.write(_ctx(service), action, {"t": 1}, merge=True)
+
+    assert _not_found(lambda: patch("u-9")) == "user u-9 does not exist"
+    assert _not_found(lambda: patch(bob["id"])) == f"post {post['id']} does not exist"
+    assert patch(ada["id"]) == {"id": post["id"], "userId": ada["id"], "t": 1}
+    assert patch(None) == {"id": post["id"], "userId": ada["id"], "t": 1}
+    # The patched post is still the child of its parent, and of no other.
+    assert _not_found(lambda: service.read(_ctx(service), POSTS, post["id"], bob["id"])) == (
+        f"post {post['id']} does not exist"
+    )
+    listed, total = service.list(
+        _ctx(service), ResourceAction(POSTS, "list", parent_id=ada["id"]), {}
+    )
+    assert (listed, total) == ([{"id": post["id"], "userId": ada["id"], "t": 1}], 1)
+
+
+def test_a_deleted_parent_has_no_children_to_list(service: ResourceService) -> None:
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=ada["id"]))
+    listing = ResourceAction(POSTS, "list", parent_id=ada["id"])
+    assert _not_found(lambda: service.list(_ctx(service), listing, {})) == (
+        f"user {ada['id']} does not exist"
+    )
+
+
+def test_a_shared_seed_entity_is_a_parent_in_every_session() -> None:
+    members = ResourceSpec("members", "/members", "/members/{id}", "id", seed=({"id": "m1"},))
+    notes = ResourceSpec(
+        "notes",
+        "/members/{id}/notes",
+        "/members/{id}/notes/{noteId}",
+        "noteId",
+        parent="members",
+        parent_param="id",
+        parent_field="memberId",
+    )
+    service = _service_of(members, notes)
+    service.seed_shared(NOW)
+    ctx = _ctx(service, "s7")
+    note = service.create(ctx, ResourceAction(notes, "create", parent_id="m1"), {"t": 1})
+    assert note["memberId"] == "m1"
+
+
+def test_a_patch_recomputes_fields_that_read_other_collections() -> None:
+    teams = ResourceSpec(
+        "teams",
+        "/teams",
+        "/teams/{id}",
+        "id",
+        computed={"people": parse_expression("count(users)")},
+    )
+    service = _service_of(USERS, teams)
+    team = service.create(_ctx(service), ResourceAction(teams, "create"), {"name": "A"})
+    assert team["people"] == 0
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    action = ResourceAction(teams, "merge", entity_id=team["id"])
+    assert service.write(_ctx(service), action, {"name": "B"}, merge=True)["people"] == 1

@@ -3,6 +3,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from mockmind.domain.errors import RequestError, StoreError
+from mockmind.domain.http import MockResponse
 from mockmind.domain.rules import parse_condition
 from mockmind.domain.rules.actions import (
     Delay,
@@ -13,8 +15,9 @@ from mockmind.domain.rules.actions import (
     SetState,
     Transition,
     Validate,
+    error_response,
 )
-from mockmind.domain.rules.book import Rule, RuleBook, RuleInput
+from mockmind.domain.rules.book import RouteRules, Rule, RuleBook, RuleInput
 
 
 def _input(**overrides: Any) -> RuleInput:
@@ -172,3 +175,155 @@ def test_route_rules_leave_out_rules_of_other_methods_once() -> None:
     assert book.run(post, on_post).answered_by == "posts"
     # The same answer without a route's narrowing: it only saves work.
     assert book.run(post).answered_by == "posts"
+
+
+def test_require_auth_lets_an_authenticated_request_on_to_the_next_rule() -> None:
+    outcome = RuleOutcome()
+    assert RequireAuth("Login!").apply(_input(authenticated=True), outcome) is False
+    assert outcome == RuleOutcome()
+
+
+def test_require_auth_refuses_with_a_problem_naming_unauthorized() -> None:
+    outcome = RuleOutcome()
+    assert RequireAuth("Login!", realm="shop").apply(_input(), outcome) is True
+    assert outcome.response is not None
+    assert outcome.response.body == {"status": 401, "title": "Unauthorized", "detail": "Login!"}
+    assert outcome.response.headers == {"WWW-Authenticate": 'Bearer realm="shop"'}
+    assert outcome.response.source == "rule"
+    assert outcome.error is not None
+    assert (outcome.error.status, outcome.error.title) == (401, "Unauthorized")
+
+
+def test_validate_apply_answers_only_a_body_with_errors() -> None:
+    errors = [{"location": "body.qty", "message": "too small"}]
+    check = Validate("Order", "Bad order", lambda body: errors if body == {"qty": 0} else [])
+    passed = RuleOutcome()
+    assert check.apply(_input(body={"qty": 2}), passed) is False
+    assert passed == RuleOutcome()
+    refused = RuleOutcome()
+    assert check.apply(_input(body={"qty": 0}), refused) is True
+    assert refused.response is not None
+    assert refused.response.body == {
+        "status": 422,
+        "title": "Unprocessable Entity",
+        "detail": "Bad order",
+        "errors": errors,
+    }
+
+
+def test_respond_marks_its_answer_as_the_rules() -> None:
+    outcome = RuleOutcome()
+    assert Respond(201, {"X-A": "1"}, {"ok": True}).apply(_input(), outcome) is True
+    assert outcome.response is not None
+    assert (outcome.response.status, outcome.response.body) == (201, {"ok": True})
+    assert outcome.response.headers == {"X-A": "1"}
+    assert outcome.response.source == "rule"
+
+
+def test_delays_of_several_rules_add_up() -> None:
+    book = RuleBook(
+        [
+            _rule("d1", "method == 'GET'", Delay("fixed", 250)),
+            _rule("d2", "method == 'GET'", Delay("fixed", 125)),
+        ]
+    )
+    assert book.run(_input()).delay_seconds == 0.375
+
+
+def test_normal_delay_draws_the_gauss_of_its_mean_and_deviation_never_below_zero() -> None:
+    # A deviation of 0 makes the draw the mean itself: 50 exactly, and -40 cut to 0.
+    assert Delay("normal", 0, mean_ms=50, stddev_ms=0).sample_ms() == 50.0
+    assert Delay("normal", 0, mean_ms=-40, stddev_ms=0).sample_ms() == 0.0
+    assert Delay("normal", 0, mean_ms=0.5, stddev_ms=0).sample_ms() == 0.5
+    drawn = Delay("normal", 0, mean_ms=50, stddev_ms=10, rng=random.Random(3)).sample_ms()
+    assert drawn == max(0.0, random.Random(3).gauss(50, 10))
+
+
+def test_exponential_delay_draws_with_rate_one_over_its_mean() -> None:
+    drawn = Delay("exponential", 999, mean_ms=30, rng=random.Random(5)).sample_ms()
+    assert drawn == random.Random(5).expovariate(1 / 30)
+    small = Delay("exponential", 999, mean_ms=0.5, rng=random.Random(5)).sample_ms()
+    assert small == random.Random(5).expovariate(2.0)
+    assert Delay("exponential", 999, mean_ms=0).sample_ms() == 0.0
+
+
+def test_uniform_delay_draws_between_its_bounds() -> None:
+    drawn = Delay("uniform", 999, min_ms=10, max_ms=20, rng=random.Random(9)).sample_ms()
+    assert drawn == random.Random(9).uniform(10, 20)
+
+
+def test_status_fault_refuses_with_an_injected_fault_problem() -> None:
+    outcome = RuleOutcome()
+    assert Fault("status", 503, 0.5, "down", chance=lambda: 0.0).apply(_input(), outcome) is True
+    assert outcome.response is not None
+    assert outcome.response.body == {"status": 503, "title": "Injected Fault", "detail": "down"}
+    assert outcome.error is not None
+    assert (outcome.error.status, outcome.error.title) == (503, "Injected Fault")
+
+
+def test_fault_spares_a_roll_equal_to_its_probability() -> None:
+    outcome = RuleOutcome()
+    assert Fault("status", 503, 0.5, "down", chance=lambda: 0.5).apply(_input(), outcome) is False
+    assert outcome == RuleOutcome()
+
+
+def test_fault_with_zero_probability_draws_no_chance() -> None:
+    draws: list[float] = []
+
+    def chance() -> float:
+        draws.append(0.0)
+        return 0.0
+
+    assert Fault("status", 500, 0.0, "", chance=chance).apply(_input(), RuleOutcome()) is False
+    assert draws == []
+
+
+def test_a_path_check_that_also_reads_the_method_sees_the_requests_method() -> None:
+    book = RuleBook(
+        [_rule("either", "method == 'POST' or path starts_with '/admin'", Respond(418, {}, None))]
+    )
+    on_post, on_get = book.for_route("POST"), book.for_route("GET")
+    assert [r.name for r in on_post.candidates("POST", "/carts")] == ["either"]
+    assert [r.name for r in on_get.candidates("GET", "/carts")] == []
+    assert [r.name for r in on_get.candidates("GET", "/admin/x")] == ["either"]
+    assert book.run(_input(method="POST", path="/carts"), on_post).answered_by == "either"
+    assert book.run(_input(method="GET", path="/carts"), on_get).answered_by is None
+
+
+def test_a_route_leaves_out_every_rule_it_does_not_hold() -> None:
+    book = RuleBook([_rule("gets", "method == 'GET'", Respond(200, {}, None))])
+    assert book.run(_input(), RouteRules()) == RuleOutcome()
+    assert book.run(_input()).answered_by == "gets"
+
+
+def test_a_rule_excluding_two_methods_is_left_out_of_both_routes() -> None:
+    book = RuleBook(
+        [_rule("writes", "method != 'GET' and method != 'HEAD'", Respond(405, {}, None))]
+    )
+    assert [rule.name for rule, _ in book.for_route("GET").rules] == []
+    assert [rule.name for rule, _ in book.for_route("HEAD").rules] == []
+    assert [rule.name for rule, _ in book.for_route("POST").rules] == ["writes"]
+
+
+def test_an_error_answered_as_text_is_a_text_response_of_the_rules() -> None:
+    response = error_response(StoreError("disk full"))
+    assert response == MockResponse(
+        500,
+        None,
+        {},
+        "text/plain; charset=utf-8",
+        source="rule",
+        body_kind="text",
+        text=b"Internal Server Error",
+    )
+
+
+def test_an_error_answered_as_a_problem_is_a_json_response_of_the_rules() -> None:
+    error = RequestError(409, "Conflict", "taken", headers={"Retry-After": "1"})
+    assert error_response(error) == MockResponse(
+        409,
+        {"status": 409, "title": "Conflict", "detail": "taken"},
+        {"Retry-After": "1"},
+        "application/problem+json",
+        source="rule",
+    )

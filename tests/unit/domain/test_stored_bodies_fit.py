@@ -295,3 +295,45 @@ def test_a_patch_without_a_body_changes_nothing() -> None:
     action = ResourceAction(labels, "merge", label["id"])
     assert service.write(ctx, action, None, merge=True) == label
     assert service.write(ctx, action, ["not", "an", "object"], merge=True) == label
+
+
+@pytest.mark.parametrize(
+    ("id_schema", "raw", "expected"),
+    [
+        ({"type": ["integer", "null"]}, "7", 7),
+        ({"type": ["string", "integer"]}, "7", "7"),
+        ({"type": ["number"]}, "2.5", 2.5),
+        # A number id is whole where the path writes it without a point.
+        ({"type": "number"}, "3", 3),
+        ({"type": "number"}, "3.0", 3.0),
+        ({"type": "number"}, "1e2", 100),
+        # No type: the id stays as sent.
+        ({"format": "uuid"}, "7", "7"),
+        # Through a reference to a schema of its own.
+        ({"$ref": "#/components/schemas/Count"}, "7", 7),
+        ({"type": "integer"}, 7, 7),
+        ({"type": "integer"}, "7.0", "7.0"),
+        ({"type": "number"}, "1e400", "1e400"),
+        ({"type": "number"}, "x", "x"),
+    ],
+)
+def test_an_id_is_typed_by_every_form_of_its_schema(
+    id_schema: dict[str, Any], raw: Any, expected: Any
+) -> None:
+    def resolve(ref: str) -> Any:
+        return {"type": "integer"} if ref == "#/components/schemas/Count" else _resolve(ref)
+
+    spec = ResourceSpec("n", "/n", "/n/{n}", "n", schema={"properties": {"id": id_schema}})
+    value = typed_id(spec, raw, resolve)
+    assert (type(value), value) == (type(expected), expected)
+
+
+def test_a_collection_without_a_listing_takes_its_items_schema() -> None:
+    label = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {}}}
+    specs = infer_resources(
+        [_op("POST", "/labels", label), _op("GET", "/labels/{id}", label)], _resolve
+    )
+    assert list(specs) == ["/labels"]
+    labels = specs["/labels"]
+    assert (labels.item_path, labels.id_field, labels.id_kind) == ("/labels/{id}", "id", "integer")
+    assert labels.schema == label
