@@ -14,10 +14,10 @@ The conversion is pure (the input is never changed) and follows the OpenAPI 3 na
   consumes (``multipart/form-data`` when a parameter is a ``file``, else
   ``application/x-www-form-urlencoded``); a ``file`` is a binary string;
 - a response's ``schema`` goes under each media type the operation ``produces``, its
-  ``examples`` under theirs; a response without a schema lists those media types without a
-  schema (2.0 names the types an operation produces for all its answers, and clients check
-  even a body-less answer's ``Content-Type`` against them) (a string example of a JSON media type that holds a JSON object or
-  array is that value: 2.0 documents often wrote the example as text);
+  ``examples`` under theirs (a string example of a JSON media type that holds a JSON object or
+  array is that value: 2.0 documents often wrote the example as text); a response without a
+  schema lists those media types without a schema (2.0 names the types an operation produces
+  for all its answers, and clients check even a body-less answer's ``Content-Type``);
 - ``collectionFormat`` becomes ``style``/``explode`` (``csv`` the form or simple style unexploded,
   ``multi`` form exploded, ``ssv`` and ``pipes`` space- and pipe-delimited; ``tsv``, which
   OpenAPI 3 cannot say, reads as ``csv``);
