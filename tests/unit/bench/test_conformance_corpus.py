@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from bench.conformance.classify import NO_FINAL, Answer, Failure, classify
 from bench.conformance.corpus import MANIFEST, load
-from bench.conformance.run import UNSATISFIABLE, Outcome, _verdict
+from bench.conformance.run import UNSATISFIABLE, Outcome, _documented, _verdict, documented_statuses
 from bench.report import replace_section, replace_summary_line, section_text
 
 
@@ -174,6 +174,44 @@ def test_content_type_and_stateful_checks_have_their_classes() -> None:
     assert classify(content) == ("7", "401 answered as application/problem+json")
     stateful = Failure("use_after_free", "", "", "Use after free\nmore", "GET /pet/{id}", answer)
     assert classify(stateful) == ("S", "use_after_free: Use after free")
+
+
+@pytest.mark.parametrize(
+    ("documented", "expected"),
+    [
+        (("200",), "X"),
+        (("200", "400"), "X"),
+        (("200", "404"), "S"),
+        (("200", "4XX"), "S"),
+        (("200", "default"), "S"),
+        (None, "S"),
+    ],
+)
+def test_use_after_free_on_a_read_without_a_documented_404_is_not_held_against_the_server(
+    documented: tuple[str, ...] | None, expected: str
+) -> None:
+    # discourse `GET /admin/users/{id}.json` documents only 200: a 2xx breaks use_after_free,
+    # a 404 status_code_conformance.
+    answer = Answer(200, {"x-mockmind-source": "offline"}, "{}")
+    failure = Failure(
+        "use_after_free", "", "", "Use after free", "DELETE /u/{id}", answer, (), documented
+    )
+    assert classify(failure)[0] == expected
+
+
+def test_the_documents_statuses_are_read_by_method_and_template(tmp_path: Path) -> None:
+    document = tmp_path / "doc.yaml"
+    document.write_text(
+        "swagger: '2.0'\npaths:\n  /u/{id}:\n    parameters: []\n"
+        "    get: {responses: {'200': {description: x}, '404': {description: y}}}\n"
+        "    delete: {responses: {default: {description: z}}}\n"
+    )
+    statuses = documented_statuses(document)
+    assert statuses == {("GET", "/u/{id}"): ("200", "404"), ("DELETE", "/u/{id}"): ("default",)}
+    case = {"value": {"method": "GET", "path": "/u/{id}", "path_parameters": {"id": 1}}}
+    assert _documented(case, statuses) == ("200", "404")
+    assert _documented(case, None) is None
+    assert _documented({"value": {"method": "PUT", "path": "/u/{id}"}}, statuses) is None
 
 
 def test_a_section_is_replaced_in_place_and_its_summary_line_set() -> None:
