@@ -35,6 +35,7 @@ from typing import Any
 
 REQUEST_VALIDATION = frozenset({400, 406, 415, 422})
 NO_FINAL = "where the operation documents no final status"
+NO_NOT_FOUND = "use_after_free on a read that documents no 404 (no answer conforms)"
 
 CLASS_TITLES = {
     "1": "valid request refused",
@@ -89,7 +90,7 @@ def classify(failure: Failure) -> tuple[str, str]:
     answer = failure.answer
     check = failure.check
     if check == "use_after_free" and not _documents_not_found(failure.documented):
-        return "X", "use_after_free on a read that documents no 404 (no answer conforms)"
+        return "X", NO_NOT_FOUND
     if check in {"use_after_free", "ensure_resource_availability"}:
         return "S", f"{check}: {_first_line(failure.message)}"
     if answer is None:

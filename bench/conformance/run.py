@@ -32,7 +32,14 @@ from typing import Any
 
 import yaml
 
-from bench.conformance.classify import CLASS_TITLES, NO_FINAL, Answer, Failure, classify
+from bench.conformance.classify import (
+    CLASS_TITLES,
+    NO_FINAL,
+    NO_NOT_FOUND,
+    Answer,
+    Failure,
+    classify,
+)
 from bench.conformance.corpus import RESULTS, ROOT, Corpus, Document, RunSettings, load
 from bench.conformance.fetch import fetch_all
 from bench.report import (
@@ -348,7 +355,7 @@ UNSATISFIABLE = "schemathesis error: Schema Error"
 
 def _untestable(reason: str) -> bool:
     """X reasons that say the document leaves nothing to check, not that the run broke."""
-    return reason == UNSATISFIABLE or reason.endswith(NO_FINAL)
+    return reason in (UNSATISFIABLE, NO_NOT_FOUND) or reason.endswith(NO_FINAL)
 
 
 def _verdict(outcome: Outcome, code: int, output: str) -> None:
@@ -364,6 +371,8 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
             notes = [f"{count} operation(s) untestable: no request satisfies their schema"]
             count = sum(n for r, n in outcome.classes["X"].items() if r.endswith(NO_FINAL))
             notes.append(f"{count} answer(s) where the operation documents no final status")
+            count = outcome.classes["X"].get(NO_NOT_FOUND, 0)
+            notes.append(f"{count} read(s) after a DELETE where the read documents no 404")
             outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
     else:
         outcome.verdict = "error"

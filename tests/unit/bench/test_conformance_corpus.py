@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.conformance.classify import NO_FINAL, Answer, Failure, classify
+from bench.conformance.classify import NO_FINAL, NO_NOT_FOUND, Answer, Failure, classify
 from bench.conformance.corpus import MANIFEST, load
 from bench.conformance.run import UNSATISFIABLE, Outcome, _documented, _verdict, documented_statuses
 from bench.report import replace_section, replace_summary_line, section_text
@@ -289,11 +289,14 @@ def test_a_run_whose_only_findings_are_untestable_passes_with_a_note() -> None:
     for _ in range(3):
         outcome.add("X", f"200 {NO_FINAL}", None)
     outcome.add("X", UNSATISFIABLE, None)
+    outcome.add("X", NO_NOT_FOUND, None)
+    outcome.add("X", NO_NOT_FOUND, None)
     _verdict(outcome, 1, "")
     assert (outcome.verdict, outcome.note) == (
         "pass",
         "1 operation(s) untestable: no request satisfies their schema; "
-        "3 answer(s) where the operation documents no final status",
+        "3 answer(s) where the operation documents no final status; "
+        "2 read(s) after a DELETE where the read documents no 404",
     )
     broken = Outcome("doc", "mockmind", "error")
     broken.add("X", "schemathesis error: Network Error", None)
