@@ -36,6 +36,7 @@ from typing import Any
 REQUEST_VALIDATION = frozenset({400, 406, 415, 422})
 NO_FINAL = "where the operation documents no final status"
 NO_NOT_FOUND = "use_after_free on a read that documents no 404 (no answer conforms)"
+REUSED = "a value schemathesis reused from an earlier answer is refused"
 
 CLASS_TITLES = {
     "1": "valid request refused",
@@ -143,7 +144,7 @@ def _undocumented_status(answer: Answer, drawn: tuple[str, ...]) -> tuple[str, s
         refused = _refused_locations(answer)
         if refused and drawn and all(_drawn_from(where, drawn) for where in refused):
             names = ", ".join(sorted(refused))
-            return "X", f"a value schemathesis reused from an earlier answer is refused ({names})"
+            return "X", f"{REUSED} ({names})"
         return "1", f"{status} {_normalise(_validation_message(answer) or detail)}"
     if status == 404 and ("no operation matches" in detail or "NO_PATH_MATCHED" in answer.body):
         return "2", "404: no operation matches the path"

@@ -36,6 +36,7 @@ from bench.conformance.classify import (
     CLASS_TITLES,
     NO_FINAL,
     NO_NOT_FOUND,
+    REUSED,
     Answer,
     Failure,
     classify,
@@ -354,8 +355,13 @@ UNSATISFIABLE = "schemathesis error: Schema Error"
 
 
 def _untestable(reason: str) -> bool:
-    """X reasons that say the document leaves nothing to check, not that the run broke."""
-    return reason in (UNSATISFIABLE, NO_NOT_FOUND) or reason.endswith(NO_FINAL)
+    """X reasons that say the document (or a request schemathesis made up from an earlier
+    answer) leaves nothing to check, not that the run broke."""
+    return (
+        reason in (UNSATISFIABLE, NO_NOT_FOUND)
+        or reason.endswith(NO_FINAL)
+        or reason.startswith(REUSED)
+    )
 
 
 def _verdict(outcome: Outcome, code: int, output: str) -> None:
@@ -373,6 +379,8 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
             notes.append(f"{count} answer(s) where the operation documents no final status")
             count = outcome.classes["X"].get(NO_NOT_FOUND, 0)
             notes.append(f"{count} read(s) after a DELETE where the read documents no 404")
+            count = sum(n for r, n in outcome.classes["X"].items() if r.startswith(REUSED))
+            notes.append(f"{count} refusal(s) of a value reused from an earlier answer")
             outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
     else:
         outcome.verdict = "error"
@@ -584,7 +592,8 @@ the server's root (Prism ignores the servers' base paths). A document is conform
 check fails. Failure classes are issue 15's (1-7) plus L (refused at load), E (other 5xx, or
 the server died), S (a stateful check) and X (not held against the server: schemathesis's own
 errors, a request schema nothing satisfies, a value it reused from an earlier answer that the
-parameter refuses); each cell shows a class's most frequent reason (values elided) and how
+parameter refuses, a read after a DELETE that documents no 404, where any answer fails a check;
+only the first one keeps a document from passing); each cell shows a class's most frequent reason (values elided) and how
 many other reasons it has. Every failure with its request and answer:
 `.cache/conformance/results/reproductions.md` after a run.
 """,

@@ -291,12 +291,16 @@ def test_a_run_whose_only_findings_are_untestable_passes_with_a_note() -> None:
     outcome.add("X", UNSATISFIABLE, None)
     outcome.add("X", NO_NOT_FOUND, None)
     outcome.add("X", NO_NOT_FOUND, None)
+    outcome.add(
+        "X", "a value schemathesis reused from an earlier answer is refused (path.id)", None
+    )
     _verdict(outcome, 1, "")
     assert (outcome.verdict, outcome.note) == (
         "pass",
         "1 operation(s) untestable: no request satisfies their schema; "
         "3 answer(s) where the operation documents no final status; "
-        "2 read(s) after a DELETE where the read documents no 404",
+        "2 read(s) after a DELETE where the read documents no 404; "
+        "1 refusal(s) of a value reused from an earlier answer",
     )
     broken = Outcome("doc", "mockmind", "error")
     broken.add("X", "schemathesis error: Network Error", None)
