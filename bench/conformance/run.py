@@ -593,8 +593,8 @@ check fails. Failure classes are issue 15's (1-7) plus L (refused at load), E (o
 the server died), S (a stateful check) and X (not held against the server: schemathesis's own
 errors, a request schema nothing satisfies, a value it reused from an earlier answer that the
 parameter refuses, a read after a DELETE that documents no 404, where any answer fails a check;
-only the first one keeps a document from passing); each cell shows a class's most frequent reason (values elided) and how
-many other reasons it has. Every failure with its request and answer:
+only the first one keeps a document from passing); each cell shows a class's most frequent
+reason (values elided) and how many other reasons it has. Every failure with its request and answer:
 `.cache/conformance/results/reproductions.md` after a run.
 """,
         columns=["document", "styles", "ops", "mockmind", "Prism"],
