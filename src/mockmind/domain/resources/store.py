@@ -10,8 +10,9 @@ the operation documents a 404 (or a 4XX, or a default), nothing, and every reque
 404, in every session but one that created or read it (a shared seed entity is seen by all).
 Where it documents no such answer, the entity is generated now and kept (read-through), for
 a change or a delete too, and so is a missing parent (an id another parent's entity holds is
-another entity under this parent, kept under a key of its own). Without a document (schema routes), a
-read makes the entity and a change of one (PATCH, a state machine's move) or a delete is 404.
+another entity under this parent, kept under a key of its own). Without a document (schema
+routes), a read makes the entity and a change of one (PATCH, a state machine's move) or a
+delete is 404.
 A PUT of an id never seen makes it where the API describes its PUT as create-or-replace
 (``ResourceSpec.put_creates``: the operation documents a 201): the body under the client's id.
 A deleted entity is 404 where the operation documents a 404. Where it documents none, a
