@@ -19,7 +19,9 @@ and classes the issue's list does not have:
   X  schemathesis could not test (its own error, a time-out), or the request it sent was not
      valid (a value its resource pool reused from an earlier answer, which the parameter's
      schema refuses), or the operation documents no final status (no responses, or only
-     1xx) so no answer can conform: not a verdict on the server
+     1xx) so no answer can conform, or a use_after_free on a read that documents no 404,
+     4XX or default (a 2xx breaks use_after_free, a 404 status_code_conformance; the issue
+     asks for the read-through entity there): not a verdict on the server
 Prism's answers carry no source header: a schema failure on a 2xx is put in 5 (generated) or 6
 (when the document has an example there the server may have served); the table says "5/6".
 """
@@ -33,6 +35,8 @@ from typing import Any
 
 REQUEST_VALIDATION = frozenset({400, 406, 415, 422})
 NO_FINAL = "where the operation documents no final status"
+NO_NOT_FOUND = "use_after_free on a read that documents no 404 (no answer conforms)"
+REUSED = "a value schemathesis reused from an earlier answer is refused"
 
 CLASS_TITLES = {
     "1": "valid request refused",
@@ -77,12 +81,17 @@ class Failure:
     answer: Answer | None
     # Parameters (``path.id``) whose values schemathesis drew from an earlier answer.
     drawn: tuple[str, ...] = ()
+    # The statuses the checked request's operation documents (``200``, ``4XX``, ``default``);
+    # None when not known.
+    documented: tuple[str, ...] | None = None
 
 
 def classify(failure: Failure) -> tuple[str, str]:
     """The failure's class and a short reason that groups it with failures of the same cause."""
     answer = failure.answer
     check = failure.check
+    if check == "use_after_free" and not _documents_not_found(failure.documented):
+        return "X", NO_NOT_FOUND
     if check in {"use_after_free", "ensure_resource_availability"}:
         return "S", f"{check}: {_first_line(failure.message)}"
     if answer is None:
@@ -112,6 +121,13 @@ def classify(failure: Failure) -> tuple[str, str]:
     return "?", f"{check}: {_first_line(failure.message)}"
 
 
+def _documents_not_found(documented: tuple[str, ...] | None) -> bool:
+    """Whether a 404 is among the statuses (True when they are not known)."""
+    if documented is None:
+        return True
+    return any(code.upper() in {"404", "4XX", "DEFAULT"} for code in documented)
+
+
 def _documents_a_final_status(message: str) -> bool:
     """From schemathesis's ``Received: 200\nDocumented: 100, 101``; True when unsure."""
     found = re.search(r"^Documented:(.*)$", message, re.MULTILINE)
@@ -128,7 +144,7 @@ def _undocumented_status(answer: Answer, drawn: tuple[str, ...]) -> tuple[str, s
         refused = _refused_locations(answer)
         if refused and drawn and all(_drawn_from(where, drawn) for where in refused):
             names = ", ".join(sorted(refused))
-            return "X", f"a value schemathesis reused from an earlier answer is refused ({names})"
+            return "X", f"{REUSED} ({names})"
         return "1", f"{status} {_normalise(_validation_message(answer) or detail)}"
     if status == 404 and ("no operation matches" in detail or "NO_PATH_MATCHED" in answer.body):
         return "2", "404: no operation matches the path"

@@ -30,7 +30,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.conformance.classify import CLASS_TITLES, NO_FINAL, Answer, Failure, classify
+import yaml
+
+from bench.conformance.classify import (
+    CLASS_TITLES,
+    NO_FINAL,
+    NO_NOT_FOUND,
+    REUSED,
+    Answer,
+    Failure,
+    classify,
+)
 from bench.conformance.corpus import RESULTS, ROOT, Corpus, Document, RunSettings, load
 from bench.conformance.fetch import fetch_all
 from bench.report import (
@@ -270,7 +280,7 @@ def run_document(
                 if keep is not None:
                     keep.parent.mkdir(parents=True, exist_ok=True)
                     keep.write_text("".join(json.dumps(e) + "\n" for e in events))
-                classify_outcome(outcome, events)
+                classify_outcome(outcome, events, documented_statuses(location))
         except LoadError as exc:
             outcome.verdict = "load-error"
             outcome.note = str(exc)
@@ -282,15 +292,41 @@ def run_document(
     return outcome
 
 
-def classify_outcome(outcome: Outcome, events: list[dict[str, Any]]) -> None:
+Statuses = dict[tuple[str, str], tuple[str, ...]]
+"""The statuses each operation documents, by (method in capitals, path template)."""
+
+
+def documented_statuses(location: Path) -> Statuses:
+    """The document's operations and the statuses they document (2.0 and 3.x alike)."""
+    try:
+        text = location.read_text()
+        raw = json.loads(text) if location.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    found: Statuses = {}
+    paths = raw.get("paths") if isinstance(raw, dict) else None
+    for template, item in (paths or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method, operation in item.items():
+            if isinstance(operation, dict) and isinstance(operation.get("responses"), dict):
+                codes = tuple(str(code) for code in operation["responses"])
+                found[(str(method).upper(), str(template))] = codes
+    return found
+
+
+def classify_outcome(
+    outcome: Outcome, events: list[dict[str, Any]], statuses: Statuses | None = None
+) -> None:
     """The outcome's classes and verdict, worked out afresh from its failed scenarios and the
-    raw facts it keeps (load error, crash, schemathesis's errors and exit code)."""
+    raw facts it keeps (load error, crash, schemathesis's errors and exit code); ``statuses``
+    (the document's) tell which operations document a 404."""
     outcome.classes, outcome.reproductions, outcome.documented_5xx = {}, {}, 0
     if outcome.verdict == "load-error":
         outcome.add("L", _load_reason(outcome.note), None)
         return
     for recorder in events:
-        _read_scenario(recorder, outcome)
+        _read_scenario(recorder, outcome, statuses)
     for text in outcome.harness_errors:
         outcome.add("X", f"schemathesis error: {text[:110]}", None)
     if outcome.crash:
@@ -319,8 +355,13 @@ UNSATISFIABLE = "schemathesis error: Schema Error"
 
 
 def _untestable(reason: str) -> bool:
-    """X reasons that say the document leaves nothing to check, not that the run broke."""
-    return reason == UNSATISFIABLE or reason.endswith(NO_FINAL)
+    """X reasons that say the document (or a request schemathesis made up from an earlier
+    answer) leaves nothing to check, not that the run broke."""
+    return (
+        reason in (UNSATISFIABLE, NO_NOT_FOUND)
+        or reason.endswith(NO_FINAL)
+        or reason.startswith(REUSED)
+    )
 
 
 def _verdict(outcome: Outcome, code: int, output: str) -> None:
@@ -336,6 +377,10 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
             notes = [f"{count} operation(s) untestable: no request satisfies their schema"]
             count = sum(n for r, n in outcome.classes["X"].items() if r.endswith(NO_FINAL))
             notes.append(f"{count} answer(s) where the operation documents no final status")
+            count = outcome.classes["X"].get(NO_NOT_FOUND, 0)
+            notes.append(f"{count} read(s) after a DELETE where the read documents no 404")
+            count = sum(n for r, n in outcome.classes["X"].items() if r.startswith(REUSED))
+            notes.append(f"{count} refusal(s) of a value reused from an earlier answer")
             outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
     else:
         outcome.verdict = "error"
@@ -370,7 +415,9 @@ def _failed_scenarios(report_dir: Path, outcome: Outcome) -> list[dict[str, Any]
     return failed
 
 
-def _read_scenario(recorder: dict[str, Any], outcome: Outcome) -> None:
+def _read_scenario(
+    recorder: dict[str, Any], outcome: Outcome, statuses: Statuses | None = None
+) -> None:
     interactions = recorder.get("interactions", {})
     seen: set[tuple[str, str, str]] = set()
     for case_id, checks in recorder.get("checks", {}).items():
@@ -394,6 +441,7 @@ def _read_scenario(recorder: dict[str, Any], outcome: Outcome) -> None:
                 operation=str(info.get("operation") or recorder.get("label", "")),
                 answer=answer,
                 drawn=_drawn(recorder.get("cases", {}).get(case_id, {})),
+                documented=_documented(recorder.get("cases", {}).get(case_id, {}), statuses),
             )
             klass, reason = classify(failure)
             # One scenario repeats a failure over its steps; count it once.
@@ -411,6 +459,14 @@ _TRANSITION_LOCATIONS = {
     "headers": "header",
     "cookies": "cookie",
 }
+
+
+def _documented(case: dict[str, Any], statuses: Statuses | None) -> tuple[str, ...] | None:
+    """The statuses the case's operation documents, when the document says."""
+    value = case.get("value") or {}
+    if statuses is None or not isinstance(value, dict):
+        return None
+    return statuses.get((str(value.get("method", "")).upper(), str(value.get("path", ""))))
 
 
 def _drawn(case: dict[str, Any]) -> tuple[str, ...]:
@@ -505,13 +561,16 @@ def failures_file(server: str, document: str) -> Path:
     return RESULTS / server / f"{document}.failures.ndjson"
 
 
-def reclassified(server: str, document: str) -> Outcome | None:
-    outcome = saved(server, document)
+def reclassified(server: str, document: Document) -> Outcome | None:
+    outcome = saved(server, document.name)
     if outcome is None:
         return None
-    path = failures_file(server, document)
+    path = failures_file(server, document.name)
     lines = path.read_text().splitlines() if path.exists() else []
-    classify_outcome(outcome, [json.loads(line) for line in lines if line.strip()])
+    events = [json.loads(line) for line in lines if line.strip()]
+    location = document.location()
+    statuses = documented_statuses(location) if location.exists() else None
+    classify_outcome(outcome, events, statuses)
     return outcome
 
 
@@ -533,8 +592,9 @@ the server's root (Prism ignores the servers' base paths). A document is conform
 check fails. Failure classes are issue 15's (1-7) plus L (refused at load), E (other 5xx, or
 the server died), S (a stateful check) and X (not held against the server: schemathesis's own
 errors, a request schema nothing satisfies, a value it reused from an earlier answer that the
-parameter refuses); each cell shows a class's most frequent reason (values elided) and how
-many other reasons it has. Every failure with its request and answer:
+parameter refuses, a read after a DELETE that documents no 404, where any answer fails a check;
+only the first one keeps a document from passing); each cell shows a class's most frequent
+reason (values elided) and how many other reasons it has. Every failure with its request and answer:
 `.cache/conformance/results/reproductions.md` after a run.
 """,
         columns=["document", "styles", "ops", "mockmind", "Prism"],
@@ -650,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     for document in documents:
         for server in servers:
             if args.reclassify:
-                outcome = reclassified(server, document.name)
+                outcome = reclassified(server, document)
                 if outcome is None:
                     continue
             else:

@@ -42,7 +42,7 @@ class OpenAPIDescription:
         return f"{doc.title} ({kind}, {count} operations, {doc.path.name})"
 
     def route(self, request: MockRequest) -> RoutedRequest:
-        matched = self.document.match(request.method, request.path)
+        matched = self.document.match(request.method, request.path, request.query)
         op = matched.operation
         if has_nothing_to_check(op, request):
             return RoutedRequest(request, op.path_template, op.operation_id)
@@ -84,7 +84,7 @@ class OpenAPIDescription:
     ) -> ResponsePlan | None:
         if path_template is None:
             try:
-                op = self.document.match(request.method, request.path).operation
+                op = self.document.match(request.method, request.path, request.query).operation
             except RequestError:
                 return None
         else:

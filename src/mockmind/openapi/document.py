@@ -16,7 +16,7 @@ out from it can be followed by anyone holding only the ``$ref`` string.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -285,9 +285,11 @@ class OpenAPIDocument:
             self._router = Router(entries)
         return self._router
 
-    def match(self, method: str, path: str) -> MatchedOperation:
+    def match(
+        self, method: str, path: str, query: Mapping[str, Sequence[str]] | None = None
+    ) -> MatchedOperation:
         try:
-            found = self.router.match(method, path)
+            found = self.router.match(method, path, query)
         except NoRoute as exc:
             if exc.allowed:
                 raise MethodNotAllowed(method.upper(), path, exc.allowed) from None

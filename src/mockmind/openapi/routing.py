@@ -14,6 +14,12 @@ A request path is split into segments before any is decoded (``domain/paths``): 
 id ``a/b``, never ``/orders/{orderId}/{more}``, and ``/orders/%3Fabc`` is the order ``?abc``,
 never ``/orders``. Literal segments match decoded (``/pro%64ucts`` is ``/products``); each
 captured value is decoded exactly once.
+
+A template may end in a query its operation answers (``/webhdfs/v1/{path}#op=OPEN``, or
+``?op=OPEN``: Azure's way of giving one path several operations of a method): the suffix is
+not part of the path, and such an operation is chosen when the request's query has those
+values; otherwise the path's plain operation answers (or, when it has none, the first
+variant).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from mockmind.domain.errors import RequestMismatch
 from mockmind.domain.memo import BoundedMemo
@@ -69,6 +75,11 @@ class _Capture:
 class _Target:
     template: str
     captures: tuple[_Capture, ...]
+    # The query values the template's suffix asks for (``#op=OPEN``); empty for most.
+    query: tuple[tuple[str, str], ...] = ()
+
+    def wanted_by(self, query: Mapping[str, Sequence[str]]) -> bool:
+        return all(value in query.get(name, ()) for name, value in self.query)
 
     def params(self, segments: Sequence[str]) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -84,13 +95,31 @@ class _Target:
 
 
 class _Node:
-    __slots__ = ("literals", "patterns", "routes", "wildcard")
+    __slots__ = ("literals", "patterns", "routes", "variants", "wildcard")
 
     def __init__(self) -> None:
         self.literals: dict[str, _Node] = {}
         self.patterns: dict[str, tuple[re.Pattern[str], _Node]] = {}
         self.wildcard: _Node | None = None
         self.routes: dict[str, _Target] = {}
+        # Operations of a method chosen by the query (templates with a query suffix).
+        self.variants: dict[str, list[_Target]] = {}
+
+    def target(self, method: str, query: Mapping[str, Sequence[str]]) -> _Target | None:
+        variants = self.variants.get(method, ())
+        for variant in variants:
+            if variant.wanted_by(query):
+                return variant
+        return self.routes.get(method) or (variants[0] if variants else None)
+
+
+def split_query_suffix(template: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``/a/{b}#op=X`` -> (``/a/{b}``, ((``op``, ``X``),)); a template without one as it is."""
+    cut = min((i for i in (template.find("#"), template.find("?")) if i >= 0), default=-1)
+    if cut < 0:
+        return template, ()
+    pairs = tuple(parse_qsl(template[cut + 1 :], keep_blank_values=True))
+    return (template[:cut], pairs) if pairs else (template, ())
 
 
 def template_segments(template: str) -> list[str]:
@@ -114,10 +143,12 @@ class Router:
     def __init__(self, entries: Iterable[RouteEntry]) -> None:
         self._root = _Node()
         prefixed: list[tuple[RouteEntry, str]] = []
+        self._by_query = False
         # Paths as written go in first: where a prefixed copy lands on the same trie node as a
         # declared path (``/v1/pets`` declared and ``/pets`` under server ``/v1``), the declared
         # path keeps the method.
         for entry in entries:
+            self._by_query = self._by_query or bool(split_query_suffix(entry.template)[1])
             self._insert([], entry)
             prefixed.extend((entry, base) for base in entry.base_paths if decoded_segments(base))
         for entry, base in prefixed:
@@ -127,7 +158,8 @@ class Router:
     def _insert(self, prefix: list[str], entry: RouteEntry) -> None:
         node = self._root
         captures: list[_Capture] = []
-        for index, segment in enumerate(prefix + template_segments(entry.template)):
+        path, query = split_query_suffix(entry.template)
+        for index, segment in enumerate(prefix + template_segments(path)):
             shape, names = _shape(segment)
             captured = index >= len(prefix)
             if not names:
@@ -143,38 +175,59 @@ class Router:
                 regex, node = node.patterns[shape]
                 if captured:
                     captures.append(_Capture(index, names, regex))
-        node.routes.setdefault(entry.method, _Target(entry.template, tuple(captures)))
+        target = _Target(entry.template, tuple(captures), query)
+        if query:
+            variants = node.variants.setdefault(entry.method, [])
+            if all(known.template != entry.template for known in variants):
+                variants.append(target)
+        else:
+            node.routes.setdefault(entry.method, target)
 
-    def match(self, method: str, path: str) -> RouteMatch:
-        """The route of ``path``: as sent (percent-encoded, a query after ``?`` ignored) or
-        canonical (``domain/paths``); both split into the same decoded segments."""
+    def match(
+        self, method: str, path: str, query: Mapping[str, Sequence[str]] | None = None
+    ) -> RouteMatch:
+        """The route of ``path``: as sent (percent-encoded, a query after ``?`` read only to
+        choose among a path's query variants) or canonical (``domain/paths``); both split
+        into the same decoded segments. ``query`` is the request's, when it was parsed."""
+        if self._by_query:
+            if query is None:
+                query = _query_of(path)
+            return self._match(method, path, query)
         # A client repeats its paths; the trie walk and the captures' regexes were a tenth of
         # a cached answer's time. The trie never changes after construction.
         known = self._matched.get((method, path))
         if known is not None:
             return RouteMatch(known.template, known.method, dict(known.path_params))
-        found = self._match(method, path)
+        found = self._match(method, path, {})
         self._matched.put(
             (method, path), RouteMatch(found.template, found.method, dict(found.path_params))
         )
         return found
 
-    def _match(self, method: str, path: str) -> RouteMatch:
+    def _match(self, method: str, path: str, query: Mapping[str, Sequence[str]]) -> RouteMatch:
         segments = decoded_segments(path)
         method = method.upper()
         allowed: set[str] = set()
         for node in _walk(self._root, segments, 0):
-            target = node.routes.get(method)
+            target = node.target(method, query)
             if target is not None:
                 return RouteMatch(target.template, method, target.params(segments))
             allowed.update(node.routes)
+            allowed.update(node.variants)
         raise NoRoute(sorted(allowed))
+
+
+def _query_of(path: str) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(urlsplit(path).query, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    return query
 
 
 def _walk(node: _Node, segments: Sequence[str], index: int) -> Iterator[_Node]:
     """Nodes holding routes that match ``segments``, most specific first."""
     if index == len(segments):
-        if node.routes:
+        if node.routes or node.variants:
             yield node
         return
     segment = segments[index]

@@ -17,7 +17,10 @@ the schema lives in) and nothing is inlined.
 * Both: ``discriminator`` narrows ``oneOf``/``anyOf`` to the mapped schema (overlapping
   ``allOf`` children would otherwise match more than one branch; without the property the
   branches decide), and ``readOnly`` properties
-  are not required in requests nor ``writeOnly`` ones in responses.
+  are not required in requests nor ``writeOnly`` ones in responses; a response that shows a
+  ``writeOnly`` property breaks its schema (clients read it as "never sent back", and check
+  answers with the property forbidden, which fails an ``anyOf`` or ``unevaluatedProperties``
+  around it).
 """
 
 from __future__ import annotations
@@ -248,6 +251,23 @@ def _required_in(context: Context) -> KeywordFn:
     return keyword
 
 
+def _properties_in(context: Context, base: KeywordFn) -> KeywordFn:
+    """``properties`` that, in a response, also refuses the ``writeOnly`` ones present."""
+    if context != "response":
+        return base
+
+    def keyword(
+        validator: Any, properties: Any, instance: Any, schema: Mapping[str, Any]
+    ) -> Iterator[ValidationError]:
+        yield from base(validator, properties, instance, schema) or ()
+        if not validator.is_type(instance, "object"):
+            return
+        for name in sorted(_flagged_names(validator, schema, "writeOnly") & set(instance)):
+            yield ValidationError(f"{name!r} is writeOnly: a response does not send it")
+
+    return keyword
+
+
 def _all_of_in(context: Context, base: KeywordFn) -> KeywordFn:
     """``allOf`` where a member's ``required`` skips properties another member marks
     ``readOnly``/``writeOnly`` (``allOf: [Pet, {required: [id]}]`` with a read-only ``id``)."""
@@ -312,6 +332,7 @@ def _oas30_class(context: Context) -> type[Validator]:
     all_of = Draft4Validator.VALIDATORS["allOf"]
     if context is not None:
         keywords["required"] = _required_in(context)
+        keywords["properties"] = _properties_in(context, Draft4Validator.VALIDATORS["properties"])
         all_of = _all_of_in(context, all_of)
     keywords["allOf"] = _nullable(all_of)
     keywords["multipleOf"] = multiple_of
@@ -350,6 +371,7 @@ def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
     all_of = base.VALIDATORS["allOf"]
     if context is not None:
         keywords["required"] = _required_in(context)
+        keywords["properties"] = _properties_in(context, base.VALIDATORS["properties"])
         all_of = _all_of_in(context, all_of)
     keywords["allOf"] = all_of
     # ``nullable: true`` is 3.0's word, but 3.1 documents carried over from 3.0 keep it, and

@@ -15,7 +15,9 @@ The conversion is pure (the input is never changed) and follows the OpenAPI 3 na
   ``application/x-www-form-urlencoded``); a ``file`` is a binary string;
 - a response's ``schema`` goes under each media type the operation ``produces``, its
   ``examples`` under theirs (a string example of a JSON media type that holds a JSON object or
-  array is that value: 2.0 documents often wrote the example as text);
+  array is that value: 2.0 documents often wrote the example as text); a response without a
+  schema lists those media types without a schema (2.0 names the types an operation produces
+  for all its answers, and clients check even a body-less answer's ``Content-Type``);
 - ``collectionFormat`` becomes ``style``/``explode`` (``csv`` the form or simple style unexploded,
   ``multi`` form exploded, ``ssv`` and ``pipes`` space- and pipe-delimited; ``tsv``, which
   OpenAPI 3 cannot say, reads as ``csv``);
@@ -411,6 +413,9 @@ class _Converter:
             schema = convert_schema(response["schema"])
             for media_type in produces or [_JSON]:
                 content[media_type] = {"schema": schema}
+        else:
+            for media_type in produces:
+                content[media_type] = {}
         for media_type, example in examples.items():
             entry = content.setdefault(media_type, {})
             if "schema" not in entry and "schema" in response:

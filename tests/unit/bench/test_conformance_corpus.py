@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.conformance.classify import NO_FINAL, Answer, Failure, classify
+from bench.conformance.classify import NO_FINAL, NO_NOT_FOUND, Answer, Failure, classify
 from bench.conformance.corpus import MANIFEST, load
-from bench.conformance.run import UNSATISFIABLE, Outcome, _verdict
+from bench.conformance.run import UNSATISFIABLE, Outcome, _documented, _verdict, documented_statuses
 from bench.report import replace_section, replace_summary_line, section_text
 
 
@@ -176,6 +176,44 @@ def test_content_type_and_stateful_checks_have_their_classes() -> None:
     assert classify(stateful) == ("S", "use_after_free: Use after free")
 
 
+@pytest.mark.parametrize(
+    ("documented", "expected"),
+    [
+        (("200",), "X"),
+        (("200", "400"), "X"),
+        (("200", "404"), "S"),
+        (("200", "4XX"), "S"),
+        (("200", "default"), "S"),
+        (None, "S"),
+    ],
+)
+def test_use_after_free_on_a_read_without_a_documented_404_is_not_held_against_the_server(
+    documented: tuple[str, ...] | None, expected: str
+) -> None:
+    # discourse `GET /admin/users/{id}.json` documents only 200: a 2xx breaks use_after_free,
+    # a 404 status_code_conformance.
+    answer = Answer(200, {"x-mockmind-source": "offline"}, "{}")
+    failure = Failure(
+        "use_after_free", "", "", "Use after free", "DELETE /u/{id}", answer, (), documented
+    )
+    assert classify(failure)[0] == expected
+
+
+def test_the_documents_statuses_are_read_by_method_and_template(tmp_path: Path) -> None:
+    document = tmp_path / "doc.yaml"
+    document.write_text(
+        "swagger: '2.0'\npaths:\n  /u/{id}:\n    parameters: []\n"
+        "    get: {responses: {'200': {description: x}, '404': {description: y}}}\n"
+        "    delete: {responses: {default: {description: z}}}\n"
+    )
+    statuses = documented_statuses(document)
+    assert statuses == {("GET", "/u/{id}"): ("200", "404"), ("DELETE", "/u/{id}"): ("default",)}
+    case = {"value": {"method": "GET", "path": "/u/{id}", "path_parameters": {"id": 1}}}
+    assert _documented(case, statuses) == ("200", "404")
+    assert _documented(case, None) is None
+    assert _documented({"value": {"method": "PUT", "path": "/u/{id}"}}, statuses) is None
+
+
 def test_a_section_is_replaced_in_place_and_its_summary_line_set() -> None:
     text = "# R\n\n## Summary\n\n- 1. A: x\n\n## 1. A\n\nold a\n\n## 2. B\n\nold b\n"
     replaced = replace_section(text, "1. A", "## 1. A\n\nnew a\n")
@@ -251,11 +289,18 @@ def test_a_run_whose_only_findings_are_untestable_passes_with_a_note() -> None:
     for _ in range(3):
         outcome.add("X", f"200 {NO_FINAL}", None)
     outcome.add("X", UNSATISFIABLE, None)
+    outcome.add("X", NO_NOT_FOUND, None)
+    outcome.add("X", NO_NOT_FOUND, None)
+    outcome.add(
+        "X", "a value schemathesis reused from an earlier answer is refused (path.id)", None
+    )
     _verdict(outcome, 1, "")
     assert (outcome.verdict, outcome.note) == (
         "pass",
         "1 operation(s) untestable: no request satisfies their schema; "
-        "3 answer(s) where the operation documents no final status",
+        "3 answer(s) where the operation documents no final status; "
+        "2 read(s) after a DELETE where the read documents no 404; "
+        "1 refusal(s) of a value reused from an earlier answer",
     )
     broken = Outcome("doc", "mockmind", "error")
     broken.add("X", "schemathesis error: Network Error", None)

@@ -275,3 +275,53 @@ def test_an_error_no_operation_documents_takes_the_documents_one_json_error_type
         "title": "Not Found",
         "detail": "no operation matches GET /nowhere",
     }
+
+
+SCHEMALESS = """
+openapi: 3.0.3
+info: {title: Media types without schemas (a converted Swagger 2.0), version: '1'}
+x-note: &note {application/json: {schema: {type: object, properties: {id: {type: string}}}}}
+paths:
+  /notes:
+    post:
+      requestBody: {content: *note}
+      responses: {'201': {description: Made, content: *note}}
+  /notes/{noteId}:
+    parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200': {description: One, content: *note}
+        '404': {description: None, content: {application/xml: {}, application/json: {}}}
+  /notes/{noteId}/archive:
+    parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+    post:
+      responses:
+        '405': {description: Invalid input, content: {application/xml: {}, application/json: {}}}
+"""
+
+
+@pytest.fixture
+def schemaless(tmp_path: Path) -> Container:
+    document = tmp_path / "schemaless.yaml"
+    document.write_text(SCHEMALESS)
+    return build(parse_config(f"openapi: {document}\n{CONFIG}", env={}), env={})
+
+
+def test_a_media_type_without_schema_is_an_empty_body_that_says_its_type(
+    schemaless: Container,
+) -> None:
+    response = call(schemaless, "POST", "/notes/a/archive")
+    assert (response.status, response.body_kind, response.encoded()) == (405, "empty", b"")
+    assert response.headers == {"Content-Type": "application/json"}
+
+
+def test_an_error_documented_without_schema_is_the_problem_in_its_json_type(
+    schemaless: Container,
+) -> None:
+    response = call(schemaless, "GET", "/notes/nope")
+    assert (response.status, response.media_type) == (404, "application/json")
+    assert response.body == {
+        "status": 404,
+        "title": "Not Found",
+        "detail": "note nope does not exist",
+    }

@@ -129,3 +129,39 @@ def test_repair_keeps_what_fits_a_recursive_schema() -> None:
     assert "extra" not in repaired
     assert len(repaired["children"]) == 1
     assert isinstance(repaired["children"][0]["name"], str)
+
+
+PAYMENT = {
+    "type": "object",
+    "properties": {
+        "amount": {"type": "number"},
+        "secret": {"type": "string", "writeOnly": True},
+        "source": {
+            "unevaluatedProperties": False,
+            "anyOf": [
+                {
+                    "title": "Card",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "cvc": {"type": "integer", "writeOnly": True},
+                    },
+                    "required": ["name", "cvc"],
+                },
+                {"title": "Bank", "properties": {"iban": {"type": "string"}}},
+            ],
+        },
+    },
+    "required": ["amount", "secret"],
+}
+
+
+def test_repair_drops_write_only_properties_required_or_under_a_branch() -> None:
+    # train-travel-3.1's payment example: a card's write-only cvc inside an anyOf.
+    shown = {"amount": 1.5, "secret": "s", "source": {"name": "J. Doe", "cvc": 123}}
+    repaired = OfflineGenerator().repair(PAYMENT, shown, seed="r")
+    assert repaired == {"amount": 1.5, "source": {"name": "J. Doe"}}
+
+
+def test_repair_for_a_request_keeps_write_only_properties() -> None:
+    shown = {"amount": 1.5, "secret": "s", "source": {"name": "J. Doe", "cvc": 123}}
+    assert OfflineGenerator().repair(PAYMENT, shown, seed="r", direction="request") == shown

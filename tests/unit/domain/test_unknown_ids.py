@@ -89,6 +89,16 @@ paths:
     get:
       responses:
         '200': {description: All, content: *tags}
+  /tags/{tagId}/uses/{useId}:
+    parameters:
+      - {name: tagId, in: path, required: true, schema: {type: string}}
+      - {name: useId, in: path, required: true, schema: {type: string}}
+    get:
+      responses:
+        '200': {description: One, content: *tag}
+    delete:
+      responses:
+        '204': {description: Gone}
   /files:
     get:
       responses:
@@ -267,6 +277,19 @@ def test_where_no_error_is_documented_an_unknown_id_is_read_through(app: Contain
     assert call(app, "GET", "/tags/t-4").body["id"] == "t-4"
     listed = {tag["id"] for tag in call(app, "GET", "/tags").body}
     assert {"t-1", "t-2", "t-3", "t-4"} <= listed
+
+
+def test_the_same_id_under_two_parents_is_read_through_under_each(app: Container) -> None:
+    # readme-3.1: the category `guides` of branch `stable`, then of branch `vstable` (404
+    # before: the id was taken by the first parent's entity).
+    first = call(app, "GET", "/tags/a/uses/guides")
+    second = call(app, "GET", "/tags/b/uses/guides")
+    assert (first.status, second.status) == (200, 200)
+    assert call(app, "GET", "/tags/a/uses/guides").body == first.body
+    assert call(app, "GET", "/tags/b/uses/guides").body == second.body
+    # A delete under one parent leaves the other's entity alone.
+    assert call(app, "DELETE", "/tags/b/uses/guides").status == 204
+    assert call(app, "GET", "/tags/a/uses/guides").body == first.body
 
 
 def test_a_read_through_entity_starts_in_its_machines_initial_state(app: Container) -> None:

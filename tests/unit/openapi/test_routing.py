@@ -257,3 +257,30 @@ def test_an_unmatched_path_is_not_remembered_as_a_match() -> None:
         with pytest.raises(NoRoute) as caught:
             router.match("POST", "/pets")
         assert caught.value.allowed == ("GET",)
+
+
+def test_a_template_with_a_query_suffix_is_chosen_by_the_query() -> None:
+    # azure-datalake-store: `/webhdfs/v1/{path}#op=OPEN` beside `/webhdfs/v1/{path}`.
+    router = Router(
+        [
+            RouteEntry("/files/{path}", "GET"),
+            RouteEntry("/files/{path}#op=OPEN", "GET"),
+            RouteEntry("/files/{path}?op=LIST", "GET"),
+            RouteEntry("/files/{path}#op=CREATE", "PUT"),
+        ]
+    )
+    opened = router.match("GET", "/files/a", {"op": ["OPEN"], "length": ["1"]})
+    assert (opened.template, opened.path_params) == ("/files/{path}#op=OPEN", {"path": "a"})
+    assert router.match("GET", "/files/a?op=LIST").template == "/files/{path}?op=LIST"
+    assert router.match("GET", "/files/a", {"op": ["OTHER"]}).template == "/files/{path}"
+    # The only PUT is a variant: it answers whatever the query.
+    assert router.match("PUT", "/files/a", {}).template == "/files/{path}#op=CREATE"
+    with pytest.raises(NoRoute) as refused:
+        router.match("DELETE", "/files/a", {})
+    assert refused.value.allowed == ("GET", "PUT")
+
+
+def test_a_template_without_a_query_suffix_is_kept_whole() -> None:
+    assert routing.split_query_suffix("/a/{b}") == ("/a/{b}", ())
+    assert routing.split_query_suffix("/a/{b}#op=X&y=1") == ("/a/{b}", (("op", "X"), ("y", "1")))
+    assert routing.split_query_suffix("/a/#") == ("/a/#", ())

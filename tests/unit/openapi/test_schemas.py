@@ -139,6 +139,15 @@ def test_write_only_is_not_required_in_responses(petstore: OpenAPIDocument) -> N
     ]
 
 
+def test_a_write_only_property_shown_in_a_response_breaks_it(petstore: OpenAPIDocument) -> None:
+    new_pet = "#/components/schemas/NewPet"
+    value = {"id": 1, "name": "Rex", "secret": "s"}
+    assert messages(petstore, new_pet, value, context="response") == [
+        "'secret' is writeOnly: a response does not send it"
+    ]
+    assert messages(petstore, new_pet, value, context="request") == []
+
+
 def test_circular_schema_validates_deep_trees(petstore: OpenAPIDocument) -> None:
     tree: dict[str, Any] = {"name": "leaf"}
     for depth in range(30):
@@ -217,6 +226,18 @@ def test_31_nullable_keyword_admits_null_as_in_30(things: OpenAPIDocument) -> No
 def test_31_ref_siblings_apply(things: OpenAPIDocument) -> None:
     schema = {"$ref": THING + "/$defs/Size", "enum": ["S"]}
     assert messages(things, schema, "M") == ["'M' is not one of ['S']"]
+
+
+def test_31_write_only_in_a_response_fails_the_any_of_around_it(things: OpenAPIDocument) -> None:
+    # train-travel-3.1: a card (cvc writeOnly, required) inside anyOf + unevaluatedProperties.
+    card = {"properties": {"cvc": {"type": "integer", "writeOnly": True}}, "required": ["cvc"]}
+    schema = {"unevaluatedProperties": False, "anyOf": [card]}
+    assert messages(things, schema, {}, context="response") == []
+    assert messages(things, schema, {"cvc": 123}, context="request") == []
+    assert messages(things, schema, {"cvc": 123}, context="response") == [
+        "Unevaluated properties are not allowed ('cvc' was unexpected)",
+        "{'cvc': 123} is not valid under any of the given schemas",
+    ]
 
 
 def test_json_schema_dialect_is_honoured(tmp_path: Path) -> None:

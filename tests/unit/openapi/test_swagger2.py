@@ -428,7 +428,11 @@ def test_responses_schema_under_each_produced_type_with_examples_and_headers() -
                 "X-Ids": {"schema": {"type": "array", "items": {"type": "string"}}},
             },
         },
-        "204": {"description": "nothing"},
+        # Without a schema: no body, in the types the operation produces.
+        "204": {
+            "description": "nothing",
+            "content": {"application/json": {}, "application/xml": {}},
+        },
         "404": {"$ref": "#/components/responses/NotFound"},
     }
     assert converted["components"]["responses"] == {
@@ -476,6 +480,11 @@ def test_response_without_produces_is_json() -> None:
         "description": "",
         "content": {"application/json": {"schema": {}}},
     }
+
+
+def test_response_without_schema_or_produces_has_no_content() -> None:
+    document = swagger(paths={"/x": {"get": {"responses": {"204": {"description": "gone"}}}}})
+    assert operation_of(document, method="get")["responses"]["204"] == {"description": "gone"}
 
 
 def test_security_definitions_are_security_schemes() -> None:

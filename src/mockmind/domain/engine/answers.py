@@ -39,10 +39,12 @@ class Answers:
             if is_header_name(name)
         }
         media = plan.media_type or "application/json"
-        if plan.media_type is None or plan.status in (204, 304):
+        bodiless = plan.status in (204, 304) or (plan.schema is None and body is None)
+        if plan.media_type is None or bodiless:
             if plan.media_type is not None:
-                # Content documented for a status HTTP sends without a body: no body, and
-                # the documented type in the header, which a client checking it expects.
+                # Content documented for a status HTTP sends without a body, or a media type
+                # documented without a schema and nothing to send: no body, and the
+                # documented type in the header, which a client checking it expects.
                 headers["Content-Type"] = media
             return MockResponse(plan.status, None, headers, media, source, body_kind="empty")
         if source == "store" and logger.isEnabledFor(logging.DEBUG):

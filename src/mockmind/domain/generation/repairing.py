@@ -45,8 +45,11 @@ def repaired(
 
     Properties the direction hides (``writeOnly`` in a response, ``readOnly`` in a request)
     are dropped too: a response that shows a password breaks its schema for clients that
-    read ``writeOnly`` as "never sent back"."""
-    return _Repair(resolve, generate, flats, direction).value(value, schema, seed, 0)
+    read ``writeOnly`` as "never sent back". A required one is kept while the value is
+    mended (the strict check needs it) and dropped at the end, under a ``oneOf``/``anyOf``
+    branch too (a card's write-only ``cvc`` inside a payment's ``anyOf``)."""
+    repair = _Repair(resolve, generate, flats, direction)
+    return repair.without_hidden(repair.value(value, schema, seed, 0), schema, 0)
 
 
 class _Repair:
@@ -61,6 +64,37 @@ class _Repair:
     def _hidden(self, schema: Schema) -> bool:
         flat = self._flats.flatten(schema, self._resolve)
         return flat.write_only if self._direction == "response" else flat.read_only
+
+    def without_hidden(self, value: Any, schema: Schema, depth: int) -> Any:
+        """``value`` less the properties the direction hides, at any depth: declared by the
+        schema or by one of its branches (and shown by none of them)."""
+        if depth >= _MAX_DEPTH or not isinstance(value, (dict, list)):
+            return value
+        flat = self._flats.flatten(schema, self._resolve)
+        if isinstance(value, list):
+            return [
+                self.without_hidden(item, element_schema(flat, i, with_contains=False), depth + 1)
+                for i, item in enumerate(value)
+            ]
+        branches = [branch for _, options, _ in flat.choices for branch in options]
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in flat.properties:
+                sub = property_schema(flat, key)
+                if not self._hidden(sub):
+                    result[key] = self.without_hidden(item, sub, depth + 1)
+                continue
+            declaring = [
+                sub
+                for branch in branches
+                if key in (sub_flat := self._flats.flatten(branch, self._resolve)).properties
+                for sub in (property_schema(sub_flat, key),)
+            ]
+            if not declaring:
+                result[key] = item
+            elif not all(self._hidden(sub) for sub in declaring):
+                result[key] = self.without_hidden(item, declaring[0], depth + 1)
+        return result
 
     def _shows_hidden(self, value: Any, schema: Schema, depth: int) -> bool:
         """Whether an object (or one nested in its properties) holds a hidden property."""

@@ -9,8 +9,10 @@ What an id never seen stands for is the request's (``ResourceContext.unknown_ids
 the operation documents a 404 (or a 4XX, or a default), nothing, and every request on it is
 404, in every session but one that created or read it (a shared seed entity is seen by all).
 Where it documents no such answer, the entity is generated now and kept (read-through), for
-a change or a delete too, and so is a missing parent. Without a document (schema routes), a
-read makes the entity and a change of one (PATCH, a state machine's move) or a delete is 404.
+a change or a delete too, and so is a missing parent (an id another parent's entity holds is
+another entity under this parent, kept under a key of its own). Without a document (schema
+routes), a read makes the entity and a change of one (PATCH, a state machine's move) or a
+delete is 404.
 A PUT of an id never seen makes it where the API describes its PUT as create-or-replace
 (``ResourceSpec.put_creates``: the operation documents a 201): the body under the client's id.
 A deleted entity is 404 where the operation documents a 404. Where it documents none, a
@@ -312,9 +314,20 @@ class ResourceService:
         if deleted and not (create and revive):
             raise _not_found(spec, entity_id)
         record = None if deleted else own or self._shared(ctx, spec, key)
-        if record is not None:
-            if parent_id is not None and record.parent not in (None, str(parent_id)):
+        if (
+            record is not None
+            and parent_id is not None
+            and record.parent not in (None, str(parent_id))
+        ):
+            if not (create and revive):
                 raise _not_found(spec, entity_id)
+            # The same id under another parent (a slug: ``guides`` in two branches), where ids
+            # never seen are read through: another entity, kept under a key of its own.
+            key = f"{parent_id}/{key}"
+            own = self._own(ctx, spec, key)
+            deleted = own is not None and own.data is None
+            record = None if deleted else own or self._shared(ctx, spec, key)
+        if record is not None:
             return dict(record.data or {}), _Read(record, own.version if own else None)
         if not create:
             raise _not_found(spec, entity_id)
@@ -438,7 +451,7 @@ class ResourceService:
             )
             record = read.record
             # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
-            tombstone = EntityRecord(key, None, record.created_at, record.parent)
+            tombstone = EntityRecord(record.id, None, record.created_at, record.parent)
             self._write_over(ctx, spec, read.own_version, tombstone)
             return record
 
