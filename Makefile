@@ -17,7 +17,7 @@ CONFIG ?= examples/shop/mockmind.yaml
 PIP_QUIET := --quiet --disable-pip-version-check
 
 .PHONY: help run test lint types unit integration e2e sam-check bench conformance \
-	conformance-corpus clean check-python \
+	conformance-corpus mutation clean check-python \
 	build-MockmindFunction build-DependenciesLayer
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make test   lint, type-check and run every test (installs what they need)"
 	@echo "make bench  run the benchmarks and rewrite bench/RESULTS.md"
 	@echo "make conformance  run schemathesis over the conformance corpus (mockmind and Prism)"
+	@echo "make mutation  mutation-test the domain and the request checks (section 12 of RESULTS.md)"
 
 check-python:
 	@if [ -z "$(PY312)" ]; then \
@@ -115,5 +116,10 @@ conformance-corpus: $(VENV)/.installed-dev
 conformance: conformance-corpus
 	$(PY) -m bench.conformance.run
 
+# mutmut over the modules pyproject.toml's [tool.mutmut] names, on the unit and contract tests;
+# writes section 12 of RESULTS.md. Results are kept in mutants/: a rerun tests what changed.
+mutation: $(VENV)/.installed-dev
+	$(PY) bench/mutation.py
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf mutants $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

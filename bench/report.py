@@ -388,6 +388,35 @@ def replace_section(text: str, title: str, markdown: str) -> str:
     return text.replace(old, markdown, 1)
 
 
+def _number(heading: str) -> int:
+    """The row number a section's title (or its summary line) starts with; unnumbered last."""
+    match = re.match(r"(?:## |- )?(\d+)\.", heading)
+    return int(match.group(1)) if match else 10**6
+
+
+def in_number_order(text: str) -> str:
+    """``text`` with its numbered sections, and the Summary's lines, in row order (9 before
+    10, which a sort by title puts the other way round). Sections written one at a time
+    (`make conformance`, `make mutation`) are appended; this puts them in their place."""
+    first = text.find("\n## ")
+    if first < 0:
+        return text
+    head, body = text[: first + 1], text[first + 1 :]
+    sections = [part for part in re.split(r"(?m)^(?=## )", body) if part.strip()]
+    summary = [part for part in sections if part.startswith("## Summary\n")]
+    numbered = sorted(
+        (part for part in sections if not part.startswith("## Summary\n")), key=_number
+    )
+    ordered = []
+    for part in summary:
+        lines = part.rstrip("\n").split("\n")
+        rows = sorted((line for line in lines if re.match(r"- \d+\.", line)), key=_number)
+        rest = [line for line in lines if not re.match(r"- \d+\.", line)]
+        ordered.append("\n".join(rest + rows))
+    ordered += [part.rstrip("\n") for part in numbered]
+    return head + "\n\n".join(ordered) + "\n"
+
+
 def replace_summary_line(text: str, title: str, line: str) -> str:
     """``text`` with the Summary's line for ``title`` set to ``line`` (added when missing)."""
     summary = section_text(text, "Summary")
@@ -406,5 +435,6 @@ def write_section(section: Section, target: Path = RESULTS) -> Path:
     conformance`), leaving the others as they are; `make bench` keeps it (run.py, KEPT)."""
     text = target.read_text() if target.exists() else "# Benchmark results\n\n## Summary\n\n"
     text = replace_section(text, section.title, section.markdown())
-    target.write_text(replace_summary_line(text, section.title, summary_line(section)))
+    text = replace_summary_line(text, section.title, summary_line(section))
+    target.write_text(in_number_order(text))
     return target

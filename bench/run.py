@@ -25,6 +25,7 @@ from bench.report import (  # noqa: E402
     RESULTS,
     WORK,
     Section,
+    in_number_order,
     machine,
     replace_section,
     replace_summary_line,
@@ -43,10 +44,12 @@ BENCHMARKS = [
     "quantization",
     "memory_churn",
     "many_writers",
+    "llm_latency",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
-# conformance`, a run of its own): a full `make bench` carries them over unchanged.
-KEPT = ["11. Conformance corpus (schemathesis, vs Prism)"]
+# conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make
+# bench` carries them over unchanged.
+KEPT = ["11. Conformance corpus (schemathesis, vs Prism)", "12. Mutation testing"]
 # Small helpers the benchmarks use beyond the dev extras; installed when missing.
 HELPERS = {"threadpoolctl": "threadpoolctl", "pyinstrument": "pyinstrument"}
 
@@ -159,12 +162,13 @@ def main() -> int:
         section.seconds = time.perf_counter() - start
         sections[name] = section
         print(section.markdown(), flush=True)
-    ordered = sorted(sections.values(), key=lambda s: s.title)
+    ordered = list(sections.values())
     text = header(command, started, load) + "\n" + summary(ordered) + "\n"
     text += "\n".join(s.markdown() for s in ordered)
     target = RESULTS if not args.only else WORK / "RESULTS.partial.md"
     if not args.only:
         text = carry_over(text)
+    text = in_number_order(text)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
     total = sum(s.seconds for s in ordered)

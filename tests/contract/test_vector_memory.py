@@ -5,6 +5,7 @@ import math
 import pytest
 
 from mockmind.ports import VectorMemory
+from mockmind.ports.vector_memory import VectorItem
 
 
 def _unit(angle_degrees: float) -> list[float]:
@@ -78,3 +79,27 @@ def test_dimensions_must_match_the_namespace(vector_memory: VectorMemory) -> Non
     with pytest.raises(ValueError, match="dimensions"):
         vector_memory.add("ns", "b", [1.0, 0.0, 0.0], {})
     assert vector_memory.count("ns") == 1
+
+
+def test_add_many_is_add_of_each_in_order(vector_memory: VectorMemory) -> None:
+    vector_memory.add("ns", "held", _unit(90), {"text": "old"})
+    vector_memory.add_many(
+        "ns",
+        [
+            VectorItem("a", _unit(0), {"session_id": "s1", "text": "a"}),
+            VectorItem("held", _unit(10), {"text": "new"}),
+            VectorItem("b", _unit(30), {"text": "b"}),
+            VectorItem("a", _unit(60), {"session_id": "s1", "text": "a again"}),
+        ],
+    )
+    vector_memory.add_many("ns", [])
+    assert vector_memory.count("ns") == 3
+    hits = vector_memory.search("ns", [1.0, 0.0], limit=5, threshold=-1.0)
+    assert [(h.id, h.metadata["text"]) for h in hits] == [
+        ("held", "new"),
+        ("b", "b"),
+        ("a", "a again"),
+    ]
+    assert [h.score for h in hits] == pytest.approx(
+        [math.cos(math.radians(a)) for a in (10, 30, 60)], abs=1e-6
+    )

@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.admin import admin_headers
+
 SESSION = "schemathesis-admin"
 COOKIE = f"mockforge_session={SESSION}"
 
@@ -36,6 +38,11 @@ def _run(url: str, workdir: Path) -> subprocess.CompletedProcess[str]:
         url,
         "--header",
         f"Cookie: {COOKIE}",
+        *(
+            arg
+            for name, value in admin_headers().items()
+            for arg in ("--header", f"{name}: {value}")
+        ),
         "--mode",
         "all",
         "--checks",
@@ -83,9 +90,11 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
         "/__mockmind/sessions/{session_id}": ["get"],
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
-    assert sessions["responses"]["404"]["content"] == {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-    }
+    for status in ("401", "403", "404"):
+        (media_type,) = sessions["responses"][status]["content"]
+        assert media_type == "application/problem+json"
+        schema = sessions["responses"][status]["content"][media_type]["schema"]
+        assert schema["required"] == ["status", "title"]
 
 
 @pytest.mark.slow
@@ -111,7 +120,7 @@ def test_schemathesis_finds_no_failure_in_the_admin_routes(base_url: str, tmp_pa
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert 200 in _statuses(live)
     with httpx.Client(base_url=base_url) as http:
-        view = http.get(f"/__mockmind/sessions/{SESSION}").json()
+        view = http.get(f"/__mockmind/sessions/{SESSION}", headers=admin_headers()).json()
     assert [(i["method"], i["path"], i["status"]) for i in view["history"]][:2] == [
         ("GET", "/products", 200),
         ("POST", "/cart/items", 201),

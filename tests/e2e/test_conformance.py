@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from mockmind.domain.generation import OfflineGenerator
+from tests.support.admin import admin_headers
 from tests.support.paths import EXAMPLES
 from tests.support.spec_check import assert_conforms, load_spec
 
@@ -116,7 +117,7 @@ def test_schemathesis_finds_no_failure(
     assert {("fuzzing", "positive"), ("fuzzing", "negative")} <= modes, modes
     assert {(case.get("headers") or {}).get("Cookie") for case in cases} == {cookie}
     with httpx.Client(base_url=url) as admin:
-        remembered = admin.get(f"/__mockmind/sessions/{session}")
+        remembered = admin.get(f"/__mockmind/sessions/{session}", headers=admin_headers())
     assert remembered.status_code == 200
     assert remembered.json()["id"] == session
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,7 +53,8 @@ def test_status_fault_answers_the_error(url: str) -> None:
 def test_a_fault_that_does_not_fire_leaves_the_answer_alone(url: str) -> None:
     response = httpx.get(url + "/never/1", timeout=5)
     assert response.status_code == 200
-    # The generator's answer for a path without a schema: a resource with a uuid id.
-    assert response.headers["x-mockmind-source"] == "offline"
+    # A path without a schema is a collection of generic resources: item 1, kept from now on.
+    assert response.headers["x-mockmind-source"] == "store"
     body = response.json()
-    assert str(uuid.UUID(body["id"])) == body["id"]
+    assert body["id"] == "1"
+    assert {"id", "name", "created_at"} <= set(body) <= {"id", "name", "description", "created_at"}

@@ -225,11 +225,22 @@ def test_delete_then_get_is_404(social_url: str) -> None:
         assert client.get(path).status_code == 404
 
 
-def test_get_of_unknown_entity_is_generated_once_and_kept(client: httpx.Client) -> None:
-    first = client.get("/products/never-created-1")
-    assert first.status_code == 200
-    assert first.json()["id"] == "never-created-1"
-    assert client.get("/products/never-created-1").json() == first.json()
+def test_an_unknown_id_is_404_where_documented_and_one_sessions_entity_is_its_own(
+    base_url: str,
+) -> None:
+    missing = httpx.get(f"{base_url}/products/never-created-1", timeout=10)
+    assert (missing.status_code, missing.headers["content-type"]) == (404, "application/json")
+    assert missing.json() == {
+        "status": 404,
+        "title": "Not Found",
+        "detail": "product never-created-1 does not exist",
+    }
+    with httpx.Client(base_url=base_url) as a, httpx.Client(base_url=base_url) as b:
+        item = a.post("/cart/items", json={"product_id": "p-1", "quantity": 1}).json()
+        # Another session never saw the item: it is 404 there, and a's stays as it was.
+        assert b.patch(f"/cart/items/{item['id']}", json={"quantity": 2}).status_code == 404
+        patched = a.patch(f"/cart/items/{item['id']}", json={"quantity": 3})
+        assert (patched.status_code, patched.json()) == (200, {**item, "quantity": 3})
 
 
 def test_shared_catalogue_is_the_same_for_every_session(base_url: str) -> None:

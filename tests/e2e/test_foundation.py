@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from mockmind.domain.sessions import is_valid_session_id
+from tests.support.admin import admin_headers
 from tests.support.spec_check import assert_conforms
 
 
@@ -225,7 +226,7 @@ def test_session_by_query_parameter_is_tracked_and_isolated(base_url: str) -> No
     assert other.json()["items"] == []
     assert _session_cookie(other) == b_id
     with httpx.Client(base_url=base_url) as admin:
-        remembered = admin.get(f"/__mockmind/sessions/{a_id}").json()
+        remembered = admin.get(f"/__mockmind/sessions/{a_id}", headers=admin_headers()).json()
     assert [(i["method"], i["path"]) for i in remembered["history"]] == [
         ("POST", "/cart/items"),
         ("GET", "/cart"),
@@ -242,7 +243,7 @@ def test_admin_shows_what_a_session_remembers(base_url: str) -> None:
     with httpx.Client(base_url=base_url, headers={"X-Session-ID": "e2e-inspect-1"}) as client:
         client.post("/login", json={"username": "ada", "password": "x"})
         client.get("/products", params={"limit": 1})
-        seen = client.get("/__mockmind/sessions/e2e-inspect-1").json()
+        seen = client.get("/__mockmind/sessions/e2e-inspect-1", headers=admin_headers()).json()
     assert seen["authenticated"] is True
     assert seen["state"]["username"]["value"] == "ada"
     assert [(i["method"], i["path"]) for i in seen["history"]][-2:] == [
@@ -250,14 +251,19 @@ def test_admin_shows_what_a_session_remembers(base_url: str) -> None:
         ("GET", "/products"),
     ]
     with httpx.Client(base_url=base_url) as client:
-        assert client.get("/__mockmind/sessions/nobody-at-all").status_code == 404
-        assert client.get("/__mockmind/sessions/..%2F..").status_code == 404
+        assert (
+            client.get("/__mockmind/sessions/nobody-at-all", headers=admin_headers()).status_code
+            == 404
+        )
+        assert (
+            client.get("/__mockmind/sessions/..%2F..", headers=admin_headers()).status_code == 404
+        )
 
 
 def test_history_never_keeps_a_password_or_a_token(base_url: str) -> None:
     with httpx.Client(base_url=base_url, headers={"X-Session-ID": "e2e-redact-1"}) as client:
         token = client.post("/login", json={"username": "ada", "password": "hunter2"}).json()
-        seen = client.get("/__mockmind/sessions/e2e-redact-1").text
+        seen = client.get("/__mockmind/sessions/e2e-redact-1", headers=admin_headers()).text
     assert "hunter2" not in seen
     assert token["token"] not in seen
     assert "ada" in seen

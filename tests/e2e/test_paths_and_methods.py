@@ -1,6 +1,7 @@
 """Issue 13 over HTTP: encoded path characters stay inside their segment, a route answers 405
-with ``Allow`` for a method it does not serve, a change of an id never seen is 404, and no
-value a client sends reaches a response header unencoded.
+with ``Allow`` for a method it does not serve, an id never seen is 404 where the operation
+documents a 404 (else generated and kept), and no value a client sends reaches a response
+header unencoded.
 
 Paths go out byte for byte (``raw_path``): an HTTP client would otherwise tidy ``//admin`` or
 keep the decoded form of an escape.
@@ -46,10 +47,15 @@ def assert_headers_are_clean(response: httpx.Response) -> None:
 
 @encoded_paths_reach_the_server
 def test_an_encoded_question_mark_is_part_of_the_id_not_a_query(client: httpx.Client) -> None:
+    # The order "?abc", not the list of orders: one never made, and GET /orders/{orderId}
+    # documents a 404, so a 404 in the document's Error shape (application/json).
     one = send(client, "GET", "/orders/%3Fabc")
-    assert one.status_code == 200
-    assert isinstance(one.json(), dict)  # the order "?abc", not the list of orders
-    assert one.json()["id"] == "?abc"
+    assert (one.status_code, one.headers["content-type"]) == (404, "application/json")
+    assert one.json() == {
+        "status": 404,
+        "title": "Not Found",
+        "detail": "order ?abc does not exist",
+    }
 
 
 @encoded_paths_reach_the_server
@@ -72,8 +78,7 @@ def test_paying_an_order_that_does_not_exist_is_404_and_leaves_the_cart(
 @encoded_paths_reach_the_server
 def test_an_encoded_slash_is_part_of_the_id_not_a_separator(client: httpx.Client) -> None:
     one = send(client, "GET", "/orders/a%2Fb")
-    assert one.status_code == 200
-    assert one.json()["id"] == "a/b"
+    assert (one.status_code, one.json()["detail"]) == (404, "order a/b does not exist")
     paid = send(client, "POST", "/orders/x%2Fy/pay")
     assert (paid.status_code, paid.json()["detail"]) == (404, "order x/y does not exist")
     # An encoded slash never makes a shorter route: one segment no document path has.
@@ -90,7 +95,10 @@ def test_hash_and_percent_are_decoded_once(
     client: httpx.Client, raw_path: str, order_id: str
 ) -> None:
     response = send(client, "GET", raw_path)
-    assert (response.status_code, response.json()["id"]) == (200, order_id)
+    assert (response.status_code, response.json()["detail"]) == (
+        404,
+        f"order {order_id} does not exist",
+    )
 
 
 @encoded_paths_reach_the_server
@@ -183,8 +191,8 @@ def test_junk_session_ids_never_reach_a_header(base_url: str, headers: dict[str,
 @encoded_paths_reach_the_server
 def test_control_characters_in_a_path_never_reach_a_header(client: httpx.Client) -> None:
     response = send(client, "GET", "/orders/%0D%0ASet-Cookie:%20evil=1")
-    assert response.status_code == 200
-    assert response.json()["id"] == "\r\nSet-Cookie: evil=1"
+    assert response.status_code == 404
+    assert response.json()["detail"] == "order \r\nSet-Cookie: evil=1 does not exist"
     assert_headers_are_clean(response)
     assert all("evil" not in value for value in response.headers.get_list("set-cookie"))
     # Starlette's own trailing-slash redirect on the admin side encodes what it echoes.
@@ -195,6 +203,9 @@ def test_control_characters_in_a_path_never_reach_a_header(client: httpx.Client)
 DOCUMENT = """
 openapi: 3.0.3
 info: {title: Files, version: '1'}
+servers:
+  - url: https://files.example.com/{version}
+    variables: {version: {default: v1}}
 x-file: &file {application/json: {schema: {$ref: '#/components/schemas/File'}}}
 x-files: &files
   application/json: {schema: {type: array, items: {$ref: '#/components/schemas/File'}}}
@@ -211,6 +222,7 @@ paths:
           headers: {Location: {schema: {type: string}}}
           content: *file
   /files/{fileId}:
+    servers: [{url: /storage}]
     parameters: [{name: fileId, in: path, required: true, schema: {type: string}}]
     get:
       responses:
@@ -271,3 +283,25 @@ def test_a_generated_header_value_is_sent_encoded(files_url: str) -> None:
     assert response.status_code == 200
     assert_headers_are_clean(response)
     assert response.headers["x-label"] == "a%0D%0ASet-Cookie: evil=1 %E2%82%AC"
+
+
+def test_where_no_404_is_documented_an_unknown_id_is_generated_and_kept(files_url: str) -> None:
+    with httpx.Client(base_url=files_url, headers={"X-Session-ID": "read-through"}) as client:
+        first = send(client, "GET", "/files/never%3Fseen")
+        assert first.status_code == 200
+        assert first.json()["id"] == "never?seen"
+        assert send(client, "GET", "/files/never%3Fseen").json() == first.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/files/f-7",  # without a base path
+        "/storage/files/f-7",  # the path item's server
+        "/v1/files/f-7",  # the document's, at its variable's default
+        "/v2/files/f-7",  # ... and at any other value: the variable has no enum
+    ],
+)
+def test_every_server_of_the_document_mounts_the_operation(files_url: str, path: str) -> None:
+    response = httpx.get(f"{files_url}{path}", headers={"X-Session-ID": "servers"}, timeout=10)
+    assert (response.status_code, response.json()["id"]) == (200, "f-7")

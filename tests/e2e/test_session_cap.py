@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.admin import admin_headers
 from tests.support.mockmind_server import start_server, stop_server
 from tests.support.paths import EXAMPLES
 
@@ -57,7 +58,7 @@ def test_the_least_recently_used_session_ends_and_its_cookie_starts_an_empty_one
         assert back.status_code == 200
         assert back.json()["items"] == []
         assert "set-cookie" not in back.headers  # the cookie it carries names the new one
-        seen = first.get(f"/__mockmind/sessions/{first_id}").json()
+        seen = first.get(f"/__mockmind/sessions/{first_id}", headers=admin_headers()).json()
         assert [(i["method"], i["path"]) for i in seen["history"]] == [("GET", "/cart")]
         # The first came back, so now the second was the least recent: its cart is gone too.
         assert second.get("/cart").json()["items"] == []

@@ -142,8 +142,10 @@ def test_an_encoded_id_in_an_event_reads_one_order(
     event["rawQueryString"] = ""
     event.pop("queryStringParameters")
     response = handler_module.handler(event, _context())
-    assert response["statusCode"] == 200
-    assert _body(response)["id"] == order_id
+    # One order, never made: GET /orders/{orderId} documents a 404 (not the list of orders).
+    assert response["statusCode"] == 404
+    assert response["headers"]["content-type"] == "application/json"
+    assert _body(response)["detail"] == f"order {order_id} does not exist"
 
 
 def test_health_through_lambda(handler_module: ModuleType) -> None:

@@ -25,6 +25,7 @@ import mangum
 import pytest
 import yaml
 
+from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE
 from tests.support.paths import EVENTS, ROOT
 
 TEMPLATE = ROOT / "template.yaml"
@@ -298,6 +299,17 @@ def test_secret_is_created_unless_one_is_given(
     assert function["Environment"]["Variables"]["MOCKMIND_SECRET_ARN"] == chosen
     templates = [p for p in function["Policies"] if "AWSSecretsManagerGetSecretValuePolicy" in p]
     assert templates == [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": chosen}}]
+    # The admin token is generated into the secret, so a deployed stack's admin routes are
+    # never open (app/admin_access.py); the LLM keys start empty, to be filled in.
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == ADMIN_TOKEN_VARIABLE == "MOCKMIND_ADMIN_TOKEN"
+    assert json.loads(generated["SecretStringTemplate"]) == {
+        "OPENAI_API_KEY": "",
+        "ANTHROPIC_API_KEY": "",
+    }
+    assert generated["PasswordLength"] >= 32
+    assert generated["ExcludePunctuation"] is True
+    assert "SecretString" not in secret["Properties"]
 
 
 # --------------------------------------------------------------------------- permissions

@@ -214,9 +214,9 @@ def choose_llm(
 ) -> LlmChoice:
     """The chat provider and the embedder.
 
-    When ``llm_provider`` is unset: the configured endpoint (Ollama if it looks like one, else
-    OpenAI-compatible) or key (Anthropic for a ``claude`` model, else OpenAI), then
-    ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``OLLAMA_HOST``, else offline. ``keys`` finds a
+    When ``llm_provider`` is unset or ``auto``: the configured endpoint (Ollama if it looks
+    like one, else OpenAI-compatible) or key (Anthropic for a ``claude`` model, else OpenAI),
+    then ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``OLLAMA_HOST``, else offline. ``keys`` finds a
     key by variable name; it is asked only for the keys the choice needs, in that order.
     """
     chat = choose_chat(behavior, env, keys)
@@ -249,7 +249,7 @@ def _chat_provider(
     endpoint = behavior.api_endpoint
     if configured == "offline":
         return "offline", "llm_provider is offline", None, None
-    if configured is None:
+    if configured is None or configured == "auto":
         if endpoint:
             guessed: ChatKind = "ollama" if _looks_like_ollama(endpoint) else "openai_compatible"
             key = config_key or (keys("OPENAI_API_KEY") if guessed != "ollama" else None)

@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -41,8 +41,25 @@ def admin_app(container: Container) -> FastAPI:
 
     @app.exception_handler(MockmindError)
     async def failed(request: Request, exc: MockmindError) -> Response:
-        logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+        if isinstance(exc, RequestError):
+            # The client's doing (a refused token): said to the client, not a failure here.
+            logger.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.title)
+        else:
+            logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
         return error_response(exc)
+
+    async def admitted(request: Request) -> None:
+        """The admin token, or this machine when none is set (``admin_access``)."""
+        client = request.scope.get("client")
+        refusal = container.admin.refusal(request.headers, client[0] if client else None)
+        if refusal is not None:
+            raise refusal
+
+    guarded = [Depends(admitted)]
+    refused: dict[int | str, dict[str, Any]] = {
+        401: _problem("the admin token is missing or wrong"),
+        403: _problem("no admin token is set, and the client is not this machine"),
+    }
 
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
     async def health() -> dict[str, Any]:
@@ -52,7 +69,8 @@ def admin_app(container: Container) -> FastAPI:
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}",
         response_model=SessionView,
-        responses={404: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}},
+        responses={404: _problem("no live session has this id"), **refused},
+        dependencies=guarded,
     )
     async def session(session_id: str) -> Response | dict[str, Any]:
         """What a session remembers: state, login and history (for debugging a test run)."""
@@ -93,22 +111,37 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
+def _problem(description: str) -> dict[str, Any]:
+    """An error answer as the document lists it: a problem document, in the media type the
+    admin app sends (``error_response``), and no other."""
+    schema = Problem.model_json_schema()
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}
+
+
 def error_response(error: MockmindError) -> Response:
     """An error as the admin app answers it: as the error table (``domain/error_answers``) says."""
     answer = http_answer(error)
     if isinstance(answer.body, str):
         return PlainTextResponse(answer.body, answer.status, answer.headers)
-    return JSONResponse(dict(answer.body), answer.status, answer.headers)
+    return JSONResponse(
+        dict(answer.body), answer.status, answer.headers, media_type=answer.media_type
+    )
 
 
 def _health(container: Container) -> dict[str, Any]:
+    llm = container.llm.health()
+    if container.memory is not None:
+        # The write-behind of interactions: queued, embedded, and lost (not embedded in time,
+        # not stored, dropped from a full queue).
+        counters = container.memory.counters
+        llm["embeddings"]["memory"] = {"pending": container.memory.pending, **vars(counters)}
     return {
         "status": "ok",
         "version": __version__,
         "api": {"kind": container.api.kind},
         "storage": {"backend": container.storage},
         # provider (with its circuit breaker), embeddings and costs; never a key.
-        **container.llm.health(),
+        **llm,
         "session_tracking": container.config.intelligent_behavior.session_tracking.method,
         # This process's lost write races: with several processes on one store, each its own.
         "write_races": container.engine.races.as_dict(),

@@ -33,6 +33,9 @@ class MockmindApp:
         if scope["type"] == "http" and not _is_admin(scope):
             await serve_mock(self.container, scope, receive, send)
             return
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
         await self.admin(scope, receive, send)
 
     @property
@@ -48,6 +51,19 @@ class MockmindApp:
 
                 self._admin = admin_app(self.container)
             return self._admin
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Nothing to start or stop: answered here, so the server's start-up does not build the
+    admin app (FastAPI's import was a fifth of a 13 MB document's time to first answer,
+    bench/RESULTS.md row 5)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _is_admin(scope: Scope) -> bool:

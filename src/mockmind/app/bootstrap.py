@@ -6,6 +6,7 @@ Tests call ``build`` with their own config, environment and clock.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from mockmind.app.adapter_builder import (
     max_body_bytes,
 )
 from mockmind.app.adapter_choice import choose_adapters, choose_llm
+from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
 from mockmind.app.environment import Environment, as_environment
 from mockmind.app.providers import Keys, LlmServices, ProviderStatus, llm_services
 from mockmind.config import LoadedConfig
@@ -60,11 +62,24 @@ class Container:
     llm: LlmServices = field(default_factory=LlmServices.offline)
     # Past interactions by similarity, when the vector store is on.
     memory: SemanticMemory | None = None
+    # Who may use the admin routes (closed by default: no token, and on Lambda).
+    admin: AdminAccess = field(default_factory=lambda: AdminAccess(None, in_lambda=True))
 
     @property
     def provider(self) -> ProviderStatus:
         """Which content generator answers, and why (start-up log, health, validate-config)."""
         return self.llm.status
+
+
+def log_example_problems(api: ApiDescription) -> None:
+    """List, once, each response example that breaks its schema (pointer and first error)."""
+    try:
+        problems = api.example_problems()
+    except Exception:  # a report only: whatever breaks it, serving goes on
+        logger.exception("could not check the document's examples")
+        return
+    for problem in problems:
+        logger.warning("example breaks its schema: %s", problem)
 
 
 def build(
@@ -116,7 +131,13 @@ def build(
         session_timeout_seconds=behavior.performance.session_timeout_seconds,
         max_body_bytes=max_body_bytes(choice, config.server.max_body_bytes),
         limits=limits,
+        repair_examples=config.examples == "repair",
     )
+    # Checking every example of a big document takes seconds (github's: 3.8 s), more than a
+    # start may wait; each example is checked on its own when first served all the same.
+    threading.Thread(
+        target=log_example_problems, args=(api,), name="example-check", daemon=True
+    ).start()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(
@@ -133,6 +154,8 @@ def build(
             vector_store,
             limit=vectors.semantic_search_limit,
             threshold=vectors.similarity_threshold,
+            timeout_seconds=vectors.embedding_timeout_seconds,
+            costs=llm.costs,
         )
     engine = MockEngine(
         api=api,
@@ -158,6 +181,7 @@ def build(
         loaded.source,
         llm=llm,
         memory=memory,
+        admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
     )
 
 

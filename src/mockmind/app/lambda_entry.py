@@ -33,11 +33,10 @@ from mockmind.app.lambda_events import (
     unreadable,
 )
 from mockmind.domain import json_codec
+from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
 from mockmind.domain.errors import RequestError
 
 logger = logging.getLogger("mockmind.lambda")
-
-PROBLEM_JSON = "application/problem+json"
 
 # Mangum's readers by format; "other" events go through its inference (ALB, Lambda@Edge).
 _READERS: dict[EventKind, type[LambdaHandler]] = {
@@ -97,7 +96,7 @@ def _refusal(problem: RequestError, kind: EventKind) -> dict[str, Any]:
     logger.warning("%s event refused (400): %s", KIND_NAMES[kind], listed or problem.detail)
     answer: dict[str, Any] = {
         "statusCode": problem.status,
-        "headers": {"content-type": PROBLEM_JSON},
+        "headers": {"content-type": PROBLEM_MEDIA_TYPE},
         "body": json_codec.compact(problem.body()).decode(),
         "isBase64Encoded": False,
     }

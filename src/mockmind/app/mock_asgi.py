@@ -39,6 +39,9 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
         await write_error(http_answer(exc), request, send)
         return
     await write_response(result, container, request, send)
+    if container.memory is not None:
+        # After the answer is out: remembering it never delays it (domain/memory.py).
+        container.memory.write_behind()
 
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:

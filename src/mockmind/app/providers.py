@@ -13,13 +13,14 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
 from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
 from mockmind.adapters.llm.secret import Secret
 from mockmind.app.adapter_choice import ChatChoice, EmbedderChoice, LlmChoice, choose_llm
 from mockmind.app.environment import Environment, as_environment
+from mockmind.app.logging import mask_secrets
 from mockmind.config.models import BehaviorModelConfig, VectorStoreConfig
 from mockmind.domain.content import ContentObserver, ContentSettings, LlmContent
 from mockmind.domain.costs import CostTracker, Price, PriceTable
@@ -83,7 +84,11 @@ class LlmServices:
             return None
         if self._content is None:
             self._content = LlmContent(
-                self.chat, self.costs, settings=self.settings, observers=self.observers
+                self.chat,
+                self.costs,
+                settings=self.settings,
+                observers=self.observers,
+                breaker=self.breakers.get("chat"),
             )
         return self._content
 
@@ -186,7 +191,11 @@ def llm_services(
         costs=costs,
         status=status,
         embedding_status=embedding_status,
-        settings=ContentSettings(max_tokens=behavior.max_tokens, temperature=behavior.temperature),
+        settings=ContentSettings(
+            max_tokens=behavior.max_tokens,
+            temperature=behavior.temperature,
+            negative_ttl_seconds=behavior.negative_cache_ttl_seconds,
+        ),
         observers=_emf_metrics() if metrics else (),
         breakers=builder.breakers,
         https=builder.https,
@@ -210,27 +219,32 @@ class _Builder:
         self.https: list[ResilientHttp] = []
         self.breakers: dict[str, CircuitBreaker] = {}
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self, user_info: tuple[str, str] | None) -> httpx.AsyncClient:
         import httpx  # noqa: PLC0415
 
         return httpx.AsyncClient(
             transport=self._transport,
             headers={"user-agent": "mockmind"},
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+            # As httpx would take it from the URL, but the URL it logs no longer holds it.
+            auth=httpx.BasicAuth(*user_info) if user_info else None,
         )
 
     def http(self, provider: str, use: str, base_url: str, key: Secret | None) -> ResilientHttp:
         from mockmind.adapters.llm.http import ResilientHttp  # noqa: PLC0415
 
         b = self._behavior
-        base = base_url.rstrip("/")
+        base, user_info = split_user_info(base_url.rstrip("/"))
+        # The password; a user name alone is the credential (some gateways take the key so).
+        credential = (user_info[1] or user_info[0]) if user_info else ""
+        mask_secrets([value for value in (key.reveal() if key else "", credential) if value])
+        secret = key or (Secret(credential) if credential else None)
         breaker = self.breakers[use] = CircuitBreaker(
             b.circuit_breaker.failure_threshold, b.circuit_breaker.cooldown_seconds
         )
         http = ResilientHttp(
             provider,
-            self._client(),
-            base,
+            base_url=base,
             retry=RetryPolicy(
                 max_attempts=b.retries.max_attempts,
                 base_delay=b.retries.base_delay_seconds,
@@ -239,8 +253,9 @@ class _Builder:
             ),
             timeouts=Timeouts(connect=b.connect_timeout_seconds, read=b.timeout_seconds),
             breaker=breaker,
-            secret=key,
-            client_factory=self._client,
+            secret=secret,
+            client=self._client(user_info),
+            client_factory=lambda: self._client(user_info),
         )
         self.https.append(http)
         return http
@@ -311,6 +326,18 @@ def _embedder(
         embedder = OpenAIEmbeddings(http, model, api_key=choice.key, name=choice.kind)
     status = ProviderStatus(configured, choice.kind, "configured", model, _public_url(base))
     return embedder, status
+
+
+def split_user_info(url: str) -> tuple[str, tuple[str, str] | None]:
+    """The URL without its user-info, and the user-info (user, password), percent-decoded.
+
+    ``http://user:KEY@host/v1`` sends the same Basic credentials from the client's auth, and
+    the URL httpx logs on every call holds no key.
+    """
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url, None
+    return _public_url(url), (unquote(parts.username or ""), unquote(parts.password or ""))
 
 
 def _public_url(url: str) -> str:

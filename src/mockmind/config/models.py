@@ -239,8 +239,9 @@ class CostConfig(Section):
 
 
 class BehaviorModelConfig(Section):
+    # None (unset, empty) and "auto" both mean: chosen from whichever endpoint or key is set.
     llm_provider: (
-        Literal["openai", "anthropic", "ollama", "openai_compatible", "offline"] | None
+        Literal["auto", "openai", "anthropic", "ollama", "openai_compatible", "offline"] | None
     ) = None
     model: str = "gpt-3.5-turbo"
     api_key: SecretStr | None = None
@@ -251,6 +252,9 @@ class BehaviorModelConfig(Section):
     connect_timeout_seconds: float = Field(5, gt=0)
     retries: RetryConfig = Field(default_factory=RetryConfig)
     circuit_breaker: CircuitBreakerConfig = Field(default_factory=CircuitBreakerConfig)
+    # How long an answer that fell back is served from the offline generator again for the
+    # same request without asking the model (0: ask every time).
+    negative_cache_ttl_seconds: float = Field(60, ge=0)
     cost: CostConfig = Field(default_factory=CostConfig)
     rules: RulesConfig = Field(default_factory=RulesConfig)
 
@@ -275,6 +279,9 @@ class VectorStoreConfig(Section):
     embedding_model: str = "text-embedding-ada-002"
     semantic_search_limit: int = Field(10, ge=1, le=1000)
     similarity_threshold: float = Field(0.7, ge=-1, le=1)
+    # Bounds every embedding call (and, in Lambda, the invocation's remaining time does too):
+    # a hanging embeddings endpoint costs a request that calls the model at most this long.
+    embedding_timeout_seconds: float = Field(2, gt=0)
     # int8 codes: a quarter of float32's bytes to load and hold, searched in about 0.3x the
     # time with float32's exact answers (bench/quantization.py); "none" holds float32 rows.
     quantization: Literal["none", "int8"] = "int8"
@@ -319,5 +326,8 @@ class MockmindConfig(Section):
         default_factory=IntelligentBehaviorConfig
     )
     openapi: str | None = None
+    # A document's example that breaks its schema: served repaired (missing required fields
+    # generated, wrong types replaced, a header saying so), or untouched with ``as_is``.
+    examples: Literal["repair", "as_is"] = "repair"
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)

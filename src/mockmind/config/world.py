@@ -47,6 +47,7 @@ from mockmind.domain.state_machines import (
     Transition,
     initial_states,
     split_trigger,
+    starting_states,
 )
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.entity_store import EntityStore
@@ -74,6 +75,7 @@ def assemble_world(
         api.resolve_ref,
         entity_ttl_seconds=entity_ttl_seconds,
         on_write=(initial_states(machines),),
+        on_generate=(starting_states(machines),),
     )
     book = RuleBook(
         [

@@ -7,20 +7,25 @@ fall back, and ``reason`` says why (for the log and the ``fallback`` source head
 
 Concurrent calls with the same key share one provider call (single flight): a burst of identical
 requests while the model is slow costs one answer, not N. A daily budget, once spent, stops
-calls before they are made.
+calls before they are made. A key whose answer fell back is not asked again for
+``negative_ttl_seconds`` (the negative cache): a schema-breaking answer is paid for once, not on
+every repeat. An answer still invalid after its repair is reported to the breaker
+(``AnswerBreaker``), so a model that keeps breaking the schema is stopped like one that is down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from mockmind.domain.costs import CostTracker
+from mockmind.domain.costs import CostTracker, format_usd
 from mockmind.domain.json_extraction import JsonExtractionError, extract_json
 from mockmind.domain.prompts import Prompt
+from mockmind.ports.clock import Clock
 from mockmind.ports.llm import ChatProvider, ChatRequest, ChatResult, ProviderError
 
 logger = logging.getLogger("mockmind.content")
@@ -70,12 +75,26 @@ class ContentObserver(Protocol):
     def observe(self, result: ContentResult) -> None: ...
 
 
+class AnswerBreaker(Protocol):
+    """The chat provider's circuit breaker, told whether the answers it let through were usable."""
+
+    def is_open(self) -> bool: ...
+
+    def record_valid(self) -> None: ...
+
+    def record_invalid(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ContentSettings:
     max_tokens: int = 1024
     temperature: float = 0.7
     # How much of a rejected answer is echoed back in the repair prompt.
     repair_echo_chars: int = 6000
+    # How long a key that fell back is answered by the fallback without asking (0: never).
+    negative_ttl_seconds: float = 60.0
+    # Keys the negative cache holds at most; the oldest go first.
+    negative_max_keys: int = 10_000
 
 
 @dataclass
@@ -96,12 +115,41 @@ class LlmContent:
         *,
         settings: ContentSettings | None = None,
         observers: Sequence[ContentObserver] = (),
+        breaker: AnswerBreaker | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.provider = provider
         self.costs = costs
         self._settings = settings or ContentSettings()
         self._observers = tuple(observers)
+        self._breaker = breaker
+        self._clock = clock or costs.clock
         self._inflight: dict[str, asyncio.Future[ContentResult]] = {}
+        # key -> (until when, the reason it fell back)
+        self._fell_back: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def refusal(self, key: str) -> str | None:
+        """Why ``generate`` would fall back for ``key`` without calling the model (None: it
+        would call). Lets a caller skip work only a call needs (the recall's embedding)."""
+        if self.costs.budget_exhausted():
+            return self._budget_reason()
+        remembered = self._fell_back.get(key)
+        if remembered is not None:
+            until, reason = remembered
+            if self._clock.now() < until:
+                return f"this request fell back recently, not asked again yet: {reason}"
+            del self._fell_back[key]
+        return None
+
+    def will_call(self, key: str) -> bool:
+        """Whether ``generate`` for ``key`` would reach the provider now."""
+        if self.refusal(key) is not None:
+            return False
+        return self._breaker is None or not self._breaker.is_open()
+
+    def _budget_reason(self) -> str:
+        budget = self.costs.daily_budget_usd or 0.0
+        return f"the daily LLM budget of {format_usd(budget)} is spent"
 
     async def generate(
         self,
@@ -123,7 +171,7 @@ class LlmContent:
         # A future left by a loop that has since closed (tests, a recycled worker) is dead.
         if shared is None or shared.get_loop() is not loop:
             run = _Run(prompt, validate, session_id, deadline, json_schema)
-            shared = loop.create_task(self._produce(run))
+            shared = loop.create_task(self._produce(run, key))
             self._inflight[key] = shared
             shared.add_done_callback(lambda done: self._forget(key, done))
         # Shielded: one waiter giving up (a client disconnect) must not cancel the others' call.
@@ -133,8 +181,14 @@ class LlmContent:
         if self._inflight.get(key) is done:
             del self._inflight[key]
 
-    async def _produce(self, run: _Run) -> ContentResult:
-        result = await self._attempts(run)
+    async def _produce(self, run: _Run, key: str) -> ContentResult:
+        refused = self.refusal(key)
+        result = self._fallback(run, refused) if refused else await self._attempts(run)
+        # An open breaker already stops every key's calls; what is remembered per key is an
+        # answer this request got.
+        breaker_open = self._breaker is not None and self._breaker.is_open()
+        if result.source == "fallback" and not refused and not breaker_open:
+            self._remember_fallback(key, result.reason or "")
         if result.source == "fallback":
             self.costs.record_fallback(run.session_id)
             logger.warning(
@@ -146,16 +200,22 @@ class LlmContent:
             observer.observe(result)
         return result
 
+    def _remember_fallback(self, key: str, reason: str) -> None:
+        ttl = self._settings.negative_ttl_seconds
+        if ttl <= 0:
+            return
+        self._fell_back[key] = (self._clock.now() + ttl, reason)
+        self._fell_back.move_to_end(key)
+        while len(self._fell_back) > self._settings.negative_max_keys:
+            self._fell_back.popitem(last=False)
+
     async def _attempts(self, run: _Run) -> ContentResult:
-        if self.costs.budget_exhausted():
-            return self._fallback(
-                run, f"the daily LLM budget of ${self.costs.daily_budget_usd:.2f} is spent"
-            )
         first = await self._call(run, run.prompt.user)
         if isinstance(first, ProviderError):
             return self._fallback(run, f"the provider failed: {first.reason}")
         value, errors = self._check(first.text, run.validate)
         if not errors:
+            self._verdict(valid=True)
             return self._success(run, value, repaired=False)
         summary = _summary(errors)
         if self.costs.budget_exhausted():
@@ -169,8 +229,18 @@ class LlmContent:
             )
         value, errors = self._check(second.text, run.validate)
         if not errors:
+            self._verdict(valid=True)
             return self._success(run, value, repaired=True)
+        self._verdict(valid=False)
         return self._fallback(run, f"answer still invalid after one repair: {_summary(errors)}")
+
+    def _verdict(self, *, valid: bool) -> None:
+        if self._breaker is None:
+            return
+        if valid:
+            self._breaker.record_valid()
+        else:
+            self._breaker.record_invalid()
 
     async def _call(self, run: _Run, user: str) -> ChatResult | ProviderError:
         request = ChatRequest(

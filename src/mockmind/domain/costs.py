@@ -54,7 +54,8 @@ DEFAULT_PRICES: Mapping[str, Price] = {
 }
 DEFAULT_UNKNOWN_PRICE = Price(0.005, 0.015)
 _FREE = Price(0.0, 0.0)
-_FREE_PROVIDERS = frozenset({"ollama", "local", "offline"})
+# Ollama and the embedders that run in this process (hashed, MiniLM) cost nothing.
+_FREE_PROVIDERS = frozenset({"ollama", "local", "minilm", "offline"})
 _PAID_PROVIDERS = frozenset({"openai", "anthropic"})
 
 
@@ -90,12 +91,20 @@ class PriceTable:
 
 @dataclass
 class Totals:
+    """Chat calls (``calls``, their tokens) and embedding calls apart; ``cost_usd`` is the
+    spend of both, which is what a daily budget holds."""
+
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     estimated_calls: int = 0
     fallbacks: int = 0
+    embedding_calls: int = 0
+    embedding_tokens: int = 0
+    embedding_cost_usd: float = 0.0
+    # Embedding calls whose tokens were estimated (the embedder reported none).
+    estimated_embedding_calls: int = 0
 
     def add(self, prompt: int, completion: int, cost: float, estimated: bool) -> None:
         self.calls += 1
@@ -104,10 +113,27 @@ class Totals:
         self.cost_usd += cost
         self.estimated_calls += int(estimated)
 
+    def add_embedding(self, tokens: int, cost: float, estimated: bool) -> None:
+        self.embedding_calls += 1
+        self.embedding_tokens += tokens
+        self.embedding_cost_usd += cost
+        self.cost_usd += cost
+        self.estimated_embedding_calls += int(estimated)
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["cost_usd"] = round(self.cost_usd, 6)
+        data["cost_usd"] = round(self.cost_usd, 8)
+        data["embedding_cost_usd"] = round(self.embedding_cost_usd, 8)
         return data
+
+
+def format_usd(amount: float) -> str:
+    """Dollars as a person reads them: cents when the amount has them ($12.50), else as many
+    decimals as it takes, so a budget of $0.0001 does not print as $0.00."""
+    if amount == 0 or (abs(amount) >= 0.01 and round(amount, 2) == round(amount, 8)):
+        return f"${amount:,.2f}"
+    digits = f"{amount:.8f}".rstrip("0")
+    return f"${digits}"
 
 
 class CostTracker:
@@ -133,6 +159,10 @@ class CostTracker:
         self._sessions: OrderedDict[str, Totals] = OrderedDict()
         self._unpriced: set[str] = set()
         self._lock = threading.Lock()
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     def _date(self) -> str:
         return time.strftime("%Y-%m-%d", time.gmtime(self._clock.now()))
@@ -178,6 +208,26 @@ class CostTracker:
                 self._unpriced.add(f"{provider}:{model}")
             for totals in self._targets(session_id):
                 totals.add(prompt_tokens, completion_tokens, cost, estimated)
+        return cost
+
+    def record_embedding(
+        self,
+        *,
+        provider: str,
+        model: str,
+        tokens: int,
+        session_id: str | None = None,
+        estimated: bool = False,
+    ) -> float:
+        """Count one embedding call of ``tokens`` input tokens; returns its cost in USD."""
+        price, known = self._prices.lookup(provider, model)
+        cost = price.cost(tokens, 0)
+        with self._lock:
+            self._roll()
+            if not known:
+                self._unpriced.add(f"{provider}:{model}")
+            for totals in self._targets(session_id):
+                totals.add_embedding(tokens, cost, estimated)
         return cost
 
     def record_fallback(self, session_id: str | None = None) -> None:

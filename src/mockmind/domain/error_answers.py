@@ -8,9 +8,11 @@ answers up here instead of deciding for themselves.
 
 What the entries say, and why:
 
-- A ``RequestError`` answers with its own status, its problem document as JSON (``status``,
-  ``title``, ``detail``, ``errors`` and any extra members) and its own headers (``Allow``,
-  ``WWW-Authenticate``). It is the only error meant for the client.
+- A ``RequestError`` answers with its own status, its problem document (``status``,
+  ``title``, ``detail``, ``errors`` and any extra members) as ``application/problem+json``
+  (RFC 9457) and its own headers (``Allow``, ``WWW-Authenticate``). It is the only error
+  meant for the client. Where the request's operation documents the status, the mock path
+  answers in the document's terms instead (``domain/engine/error_bodies``).
 - Every other error that escapes a request is mockmind failing, and is answered as the
   servers (uvicorn, Mangum) answered it before this table existed: 500 with the text
   ``Internal Server Error``; what went wrong is logged, never sent. Most of them are caught
@@ -46,7 +48,8 @@ from mockmind.ports.llm import ProviderError, ProviderUnavailable
 # status and title only), as JSON. "reason": the status's reason phrase, as plain text.
 BodyKind = Literal["problem", "reason"]
 
-PROBLEM_MEDIA_TYPE = "application/json"
+# RFC 9457's media type, wherever no API description documents another for the answer.
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 REASON_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 

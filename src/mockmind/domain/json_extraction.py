@@ -5,7 +5,10 @@ before a paragraph of commentary, or as a JSON string holding the JSON. The stra
 order: the whole text; each fenced code block; the first balanced object or array in the prose
 (bracket matching that skips brackets inside strings, so ``{"a": "}"}`` is one value). A value
 that is itself a string holding JSON is unwrapped. Output cut off at the token limit is
-reported as truncated, so the caller can say why it fell back.
+reported as truncated, so the caller can say why it fell back; prose is reported as holding no
+JSON, even when it has a bracket it never closes (``see [1`` or ``{placeholder``): a cut is
+only claimed for an unclosed bracket whose text starts the way JSON does (``{"``, ``[{``,
+``[1``...).
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from typing import Any
 from mockmind.domain.errors import MockmindError
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+# How the inside of an object or an array starts when it is JSON (whitespace skipped): a key
+# or the end for an object; a value or the end for an array. Text ending there is a cut too.
+_OBJECT_START = re.compile(r'\s*(?:["}]|\Z)')
+_ARRAY_START = re.compile(r'\s*(?:[-0-9"{\[\]]|true\b|false\b|null\b|\Z)')
 _OPENERS = {"{": "}", "[": "]"}
 # Each failed candidate costs a parse; a pathological answer must not cost seconds.
 _MAX_CANDIDATES = 64
@@ -93,8 +100,10 @@ def _first_balanced(text: str) -> tuple[bool, Any, bool]:
         end = _matching_close(text, start)
         if end is None:
             # Everything after an unclosed bracket is inside it: an inner object found there
-            # would be a fragment passed off as the answer.
-            return False, None, True
+            # would be a fragment passed off as the answer. Only JSON's way of starting makes
+            # it a value cut off; prose's stray bracket is no JSON at all.
+            starts = _OBJECT_START if text[start] == "{" else _ARRAY_START
+            return False, None, bool(starts.match(text, start + 1))
         if end >= 0:
             found, value = _loads(text[start : end + 1])
             if found:

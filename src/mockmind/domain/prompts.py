@@ -4,7 +4,7 @@ The engine already guarantees consistency (stored entities, rules, state machine
 asks only for the content the engine cannot know, and tells the model what it must respect.
 Sections are added by importance until the token budget is spent: the request and schema
 always, then the entities the request touches, the session state, recent interactions, and
-relevant older ones found by semantic search.
+relevant older ones found by semantic search (those not already shown as recent).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockmind.domain.memory import describe
 from mockmind.domain.sessions import Interaction, StateValue
+from mockmind.domain.tokens import estimate_tokens
 from mockmind.ports.api_description import SchemaResolver
 
 _JSON_ONLY = (
@@ -49,11 +51,6 @@ class Prompt:
     @property
     def estimated_tokens(self) -> int:
         return estimate_tokens(self.system) + estimate_tokens(self.user)
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters a token for English and JSON; good enough to keep under budget."""
-    return len(text) // 4 + 1
 
 
 def _compact(value: Any) -> str:
@@ -101,17 +98,26 @@ def build_prompt(data: PromptInput) -> Prompt:
             )
         )
     recent = _fit_lines(
-        [f"- {i.method} {i.path} -> {i.status} {_compact(i.response_body)}" for i in data.history],
+        [_history_line(i) for i in data.history],
         budget // 2,
         newest_last=True,
     )
-    if recent:
-        add("Recent interactions in this session (oldest first):\n" + "\n".join(recent))
-    relevant = _fit_lines([f"- {text}" for text in data.relevant], budget, newest_last=False)
+    shown: set[str] = set()
+    if recent and add("Recent interactions in this session (oldest first):\n" + "\n".join(recent)):
+        # Semantic recall finds recent interactions too (and is them when it falls back):
+        # each is shown once. The lines fitted are the newest, a suffix of the history.
+        shown = {describe(i) for i in data.history[len(data.history) - len(recent) :]}
+    relevant = _fit_lines(
+        [f"- {text}" for text in data.relevant if text not in shown], budget, newest_last=False
+    )
     if relevant:
         add("Related earlier interactions:\n" + "\n".join(relevant))
 
     return Prompt(system=system, user="\n\n".join([*required[:1], *optional, required[1]]))
+
+
+def _history_line(i: Interaction) -> str:
+    return f"- {i.method} {i.target} -> {i.status} {_compact(i.response_body)}"
 
 
 def _fit_lines(lines: list[str], budget: int, *, newest_last: bool) -> list[str]:

@@ -1,23 +1,39 @@
 """Secrets masked out of what the mock remembers: history feeds prompts, logs and the admin API.
 
 A value under a key that names a secret (``password``, ``api_key``, ``Authorization``...) is
-written ``***``. Most bodies hold none, and every answer is remembered, so the check starts on
-the answer's JSON bytes: if no secret's name appears in them at all, no key can be one and the
+written ``***``, decided by the key's name and the value's shape together: a key that names
+what a secret is rather than holding one (``token_type``, ``password_expires_at``,
+``token_ttl``) is kept, and so is a value no secret can be (``null``, ``true``/``false``, or an
+authentication scheme's name such as ``"Bearer"``): a login's
+``{"token": "…", "token_type": "Bearer"}`` keeps its type and masks only its token.
+
+Most bodies hold no secret, and every answer is remembered, so the check starts on the
+answer's JSON bytes: if no secret's name appears in them at all, no key can be one and the
 body is kept as it is, without walking it (a ten-entity list: 2 µs instead of 25).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from mockmind.domain import json_codec
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
 from mockmind.domain.errors import UnreadableInput
 
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
+# A name that describes a secret (its type, lifetime, where to get one) instead of holding it.
+_DESCRIPTOR = re.compile(
+    r"(type|kind|scheme|expires|expires_?in|expires_?at|expiry|ttl|lifetime|length|url|uri"
+    r"|endpoint)$",
+    re.I,
+)
+# Authentication scheme names (RFC 6750 Bearer, RFC 7617 Basic, ...): what a token is, never
+# a secret, whatever key holds them.
+_SCHEME_NAMES = frozenset({"bearer", "basic", "digest", "mac", "dpop", "negotiate", "jwt"})
 # Every match of _SECRET_KEY contains one of these, in ASCII lower case.
 _SECRET_WORDS = (
     b"pass",
@@ -73,6 +89,15 @@ def redacted_json_bytes(body: bytes, limits: InputLimits = DEFAULT_LIMITS) -> by
     return json_codec.compact(redacted(parsed))
 
 
+def redacted_query(query: Mapping[str, list[str]]) -> str:
+    """A query string with secrets masked (``?api_key=…`` is ``api_key=%2A%2A%2A``)."""
+    if not query:
+        return ""
+    return urlencode(
+        [(k, "***" if is_secret(k, v) else v) for k, values in query.items() for v in values]
+    )
+
+
 def redacted(value: Any) -> Any:
     """The value with secrets masked.
 
@@ -82,16 +107,20 @@ def redacted(value: Any) -> Any:
     if not _holds_secret(value):
         return value
     if isinstance(value, dict):
-        return {
-            k: "***" if _is_secret_key(str(k)) and v is not None else redacted(v)
-            for k, v in value.items()
-        }
+        return {k: "***" if is_secret(str(k), v) else redacted(v) for k, v in value.items()}
     return [redacted(v) for v in value]
+
+
+def is_secret(key: str, value: Any) -> bool:
+    """Whether ``value`` under ``key`` is a secret: by the key's name and the value's shape."""
+    if value is None or isinstance(value, bool) or not _is_secret_key(key):
+        return False
+    return not (isinstance(value, str) and value.strip().lower() in _SCHEME_NAMES)
 
 
 @lru_cache(maxsize=4096)
 def _is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key))
+    return bool(_SECRET_KEY.search(key)) and not _DESCRIPTOR.search(key)
 
 
 def _holds_secret(value: Any) -> bool:
@@ -100,7 +129,7 @@ def _holds_secret(value: Any) -> bool:
     if isinstance(value, dict):
         if _names_secret(tuple(value)):
             for k, v in value.items():
-                if v is not None and _is_secret_key(str(k)):
+                if is_secret(str(k), v):
                     return True
         nested: Iterable[Any] = value.values()
     elif isinstance(value, list):

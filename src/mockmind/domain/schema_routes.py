@@ -3,6 +3,13 @@
 ``GET /users`` lists ``User`` objects, ``GET /users/42`` is one ``User``, ``POST /users``
 creates one (201), ``DELETE /users/42`` answers 204. A path whose collection names no schema
 gets a generic resource object, so every path answers something sensible.
+
+Every collection is a resource of the entity store, as an OpenAPI document's are: what is
+POSTed comes back on GET, and ``GET /widgets/7`` is widget 7 from then on. Those the schemas
+name are known at start (``operations``); a client makes others up by using them, so the
+engine asks for a template's collections when it first plans it (``resource_operations``).
+An id in the path is read as the schema's id type: ``/users/7`` is user ``7`` (a number when
+``User.id`` is an integer, and 400 when the segment is not one).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from mockmind.domain.http import REASON_PHRASES, MockRequest
 from mockmind.domain.json_schema import multiple_of
 from mockmind.domain.paths import escape_segment
 from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.resources.specs import param_name, path_segments
 from mockmind.domain.words import plural, singular
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
@@ -45,7 +53,8 @@ GENERIC_RESOURCE: Mapping[str, Any] = {
     "type": "object",
     "required": ["id", "name", "created_at"],
     "properties": {
-        "id": {"type": "string", "format": "uuid"},
+        # Any string: a path names ids (``/widgets/7``), and a create makes one.
+        "id": {"type": "string"},
         "name": {"type": "string"},
         "description": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
@@ -99,42 +108,63 @@ class SchemaRoutes:
     def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
         return self._errors(name, value, partial=False)
 
+    def example_problems(self) -> list[str]:
+        # Config schemas carry no examples that are served.
+        return []
+
     def operations(self) -> list[OperationInfo]:
         """REST operations for each schema: /users and /users/{id} for ``User``."""
         ops: list[OperationInfo] = []
         for name in self._schemas:
-            ref = {"$ref": f"#/$defs/{name}"}
-            collection = "/" + plural(_snake(name))
-            item = collection + "/{id}"
-            ops += [
-                OperationInfo(
-                    "GET",
-                    collection,
-                    success_status=200,
-                    response_schema={"type": "array", "items": ref},
-                    success_statuses=(200,),
-                ),
-                OperationInfo(
-                    "POST",
-                    collection,
-                    success_status=201,
-                    response_schema=ref,
-                    request_schema=ref,
-                    success_statuses=(201,),
-                ),
-                OperationInfo(
-                    "GET", item, success_status=200, response_schema=ref, success_statuses=(200,)
-                ),
-                # PUT replaces what exists (answering 200): an id never seen is 404.
-                OperationInfo(
-                    "PUT", item, success_status=200, response_schema=ref, success_statuses=(200,)
-                ),
-                OperationInfo(
-                    "PATCH", item, success_status=200, response_schema=ref, success_statuses=(200,)
-                ),
-                OperationInfo("DELETE", item, success_status=204, success_statuses=(204,)),
-            ]
+            ops += _rest_operations("/" + plural(_snake(name)), {"$ref": f"#/$defs/{name}"})
         return ops
+
+    def resource_operations(self, template: str) -> list[OperationInfo]:
+        """REST operations of the collections a route template is about, its ancestors too.
+
+        ``/users/{user_id}/widgets/{id}`` is about ``/users`` and ``/users/{user_id}/widgets``;
+        ``/orders/{id}/pay`` about ``/orders`` only: a segment after an id that names no
+        schema is an action on the item, not a collection (as ``route`` reads it).
+        """
+        segments = path_segments(template)
+        ops: list[OperationInfo] = []
+        for index, segment in enumerate(segments):
+            if param_name(segment) is not None:
+                continue
+            last = index == len(segments) - 1
+            follows_id = index > 0 and param_name(segments[index - 1]) is not None
+            name = self._schema_for(segment)
+            if last and follows_id and name is None:
+                break  # an action on the item before it
+            if not last and param_name(segments[index + 1]) is None:
+                continue  # a prefix (/api/widgets), not a collection
+            schema = {"$ref": f"#/$defs/{name}"} if name else GENERIC_RESOURCE
+            ops += _rest_operations("/" + "/".join(segments[: index + 1]), schema)
+        return ops
+
+    def _id_type(self, name: str | None) -> str | None:
+        """The JSON type of a schema's ``id`` property, when it says one."""
+        schema = self._schemas.get(name or "")
+        prop = schema.get("properties", {}).get("id") if isinstance(schema, Mapping) else None
+        kind = prop.get("type") if isinstance(prop, Mapping) else None
+        return kind if isinstance(kind, str) else None
+
+    def _typed_id(self, name: str | None, segment: str) -> Any:
+        """A path's last id as the schema's id type says: ``7`` for an integer id."""
+        if self._id_type(name) != "integer":
+            return segment
+        if re.fullmatch(r"-?[0-9]{1,18}", segment) is None:
+            raise RequestValidationFailed(
+                400,
+                [
+                    {
+                        "location": "path.id",
+                        "message": f"{segment!r} is not of type 'integer'",
+                        "keyword": "type",
+                    }
+                ],
+            )
+        return int(segment)
 
     def resolve_ref(self, ref: str) -> Mapping[str, Any]:
         name = ref.rsplit("/", 1)[-1]
@@ -197,11 +227,15 @@ class SchemaRoutes:
             errors = self._errors(name, body, partial=True)
             if errors:
                 raise RequestValidationFailed(422, errors)
+        path_params: dict[str, Any] = dict(params)
+        if "id" in params:
+            collection = request.segments[path_segments(template).index("{id}") - 1]
+            path_params["id"] = self._typed_id(self._schema_for(collection), params["id"])
         return RoutedRequest(
             request=request,
             path_template=template,
             operation_id=f"{request.method.lower()}:{template}",
-            path_params=params,
+            path_params=path_params,
             query={k: v[0] if len(v) == 1 else v for k, v in request.query.items()},
             body=body,
         )
@@ -250,6 +284,15 @@ class SchemaRoutes:
         status = prefer.code or (201 if method == "POST" and not is_item else 200)
         return ResponsePlan(status, schema=schema, schema_key=f"{name}:{is_item}:{method}")
 
+    # No list of error answers: an error is answered as a problem document.
+    documents_errors = False
+    error_media_type = None
+
+    def error_plan(
+        self, request: MockRequest, path_template: str | None, status: int
+    ) -> ResponsePlan | None:
+        return None
+
     def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
         if plan.schema is None:
             return []
@@ -281,3 +324,37 @@ class _Frozen:
 
 def _freeze(value: Any) -> _Frozen:
     return _Frozen(value)
+
+
+def _rest_operations(collection: str, schema: Mapping[str, Any]) -> list[OperationInfo]:
+    """A collection's REST operations: list, create, read, replace, merge and delete."""
+    ref = schema
+    item = collection + "/{id}"
+    return [
+        OperationInfo(
+            "GET",
+            collection,
+            success_status=200,
+            response_schema={"type": "array", "items": ref},
+            success_statuses=(200,),
+        ),
+        OperationInfo(
+            "POST",
+            collection,
+            success_status=201,
+            response_schema=ref,
+            request_schema=ref,
+            success_statuses=(201,),
+        ),
+        OperationInfo(
+            "GET", item, success_status=200, response_schema=ref, success_statuses=(200,)
+        ),
+        # PUT replaces what exists (answering 200): an id never seen is 404.
+        OperationInfo(
+            "PUT", item, success_status=200, response_schema=ref, success_statuses=(200,)
+        ),
+        OperationInfo(
+            "PATCH", item, success_status=200, response_schema=ref, success_statuses=(200,)
+        ),
+        OperationInfo("DELETE", item, success_status=204, success_statuses=(204,)),
+    ]

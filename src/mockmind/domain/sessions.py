@@ -47,6 +47,13 @@ class Interaction:
     request_body: Any = None
     response_body: Any = None
     source: str = ""
+    # The query string as sent, secrets masked (``limit=2&offset=0``); empty without one.
+    query: str = ""
+
+    @property
+    def target(self) -> str:
+        """The path with its query string, as the request named it."""
+        return f"{self.path}?{self.query}" if self.query else self.path
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,7 @@ def session_to_dict(session: Session) -> dict[str, Any]:
                 "at": i.at,
                 "method": i.method,
                 "path": i.path,
+                "query": i.query,
                 "status": i.status,
                 "request_body": i.request_body,
                 "response_body": i.response_body,
@@ -221,6 +229,7 @@ def session_from_dict(data: dict[str, Any]) -> Session:
                 request_body=i.get("request_body"),
                 response_body=i.get("response_body"),
                 source=str(i.get("source", "")),
+                query=str(i.get("query", "")),
             )
             for i in data.get("history", [])
         ),

@@ -92,3 +92,19 @@ def initial_states(
             entity[machine.field] = machine.initial
 
     return set_initial
+
+
+def starting_states(
+    machines: Mapping[str, StateMachine],
+) -> Callable[[object, ResourceSpec, dict[str, Any]], None]:
+    """A hook for an entity made up for an id never seen (a read-through): it starts in its
+    machine's initial state, whatever state the generator or a model picked, as a created
+    one does; only transitions move it on."""
+    by_resource = machines_by_resource(machines)
+
+    def set_start(_ctx: object, spec: ResourceSpec, entity: dict[str, Any]) -> None:
+        machine = by_resource.get(spec.name)
+        if machine is not None:
+            entity[machine.field] = machine.initial
+
+    return set_start

@@ -1,5 +1,5 @@
-"""OpenAPI 3.0/3.1 documents: loading, lazy ``$ref`` resolution, routing, request validation
-and response choice.
+"""OpenAPI 3.0/3.1 (and Swagger 2.0, converted) documents: loading, lazy ``$ref`` resolution,
+routing, request validation and response choice.
 
 ``OpenAPIDocument.load(path)`` reads the document; ``document.match(method, path)`` finds the
 operation; ``validate_request(matched, request)`` types and checks the request;

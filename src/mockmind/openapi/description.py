@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
+from mockmind.domain.errors import RequestError, UnresolvableRef
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
+from mockmind.openapi.examples import ExampleCheck
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
 from mockmind.openapi.requests import has_nothing_to_check, schema_errors, validate_request
-from mockmind.openapi.responses import choose_response
+from mockmind.openapi.responses import ResponseChoice, choose_response, error_choice
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
@@ -24,6 +26,8 @@ class OpenAPIDescription:
     def __init__(self, document: OpenAPIDocument, limits: InputLimits = DEFAULT_LIMITS) -> None:
         self.document = document
         self.limits = limits
+        self._examples = ExampleCheck(document)
+        self._error_media: tuple[str | None] | None = None
 
     @classmethod
     def load(cls, path: Path | str, limits: InputLimits = DEFAULT_LIMITS) -> OpenAPIDescription:
@@ -32,7 +36,10 @@ class OpenAPIDescription:
     def summary(self) -> str:
         doc = self.document
         count = len(doc.routes())
-        return f"{doc.title} (OpenAPI {doc.version}, {count} operations, {doc.path.name})"
+        kind = f"OpenAPI {doc.version}"
+        if doc.converted_from:
+            kind = f"Swagger {doc.converted_from} as {kind}"
+        return f"{doc.title} ({kind}, {count} operations, {doc.path.name})"
 
     def route(self, request: MockRequest) -> RoutedRequest:
         matched = self.document.match(request.method, request.path)
@@ -49,25 +56,44 @@ class OpenAPIDescription:
             body=checked.body,
         )
 
+    documents_errors = True
+
     def plan_response(self, routed: RoutedRequest) -> ResponsePlan:
         """Worked out on each call; the engine's route plans remember it per route."""
         request = routed.request
         op = self.document.operation(routed.path_template, request.method)
         headers = request.headers
         choice = choose_response(op, headers.get("prefer"), headers.get("accept"))
-        return ResponsePlan(
-            status=choice.status,
-            media_type=choice.media_type,
-            schema=choice.schema,
-            has_example=choice.example.found,
-            example=choice.example.value,
-            header_schemas={
-                name: header.schema
-                for name, header in choice.headers.items()
-                if isinstance(header.schema, Mapping)
-            },
-            schema_key=choice.schema_pointer,
+        example = choice.example
+        error = self._examples.error(
+            choice.schema, choice.schema_pointer, choice.media_type, example
         )
+        return _plan(choice, f"{example.pointer}: {error}" if error is not None else None)
+
+    @property
+    def error_media_type(self) -> str | None:
+        # Worked out on the first undocumented error, from the raw document: building every
+        # operation of a big document for it would cost its start-up time again.
+        if self._error_media is None:
+            found = {name for name in error_media_types(self.document) if is_json(name)}
+            self._error_media = (next(iter(found)) if len(found) == 1 else None,)
+        return self._error_media[0]
+
+    def error_plan(
+        self, request: MockRequest, path_template: str | None, status: int
+    ) -> ResponsePlan | None:
+        if path_template is None:
+            try:
+                op = self.document.match(request.method, request.path).operation
+            except RequestError:
+                return None
+        else:
+            op = self.document.operation(path_template, request.method)
+        choice = error_choice(op, status, request.headers.get("accept"))
+        return _plan(choice) if choice is not None else None
+
+    def example_problems(self) -> list[str]:
+        return [str(problem) for problem in self._examples.all_problems()]
 
     def response_errors(self, plan: ResponsePlan, body: Any) -> list[str]:
         if plan.schema is None:
@@ -101,6 +127,41 @@ class OpenAPIDescription:
 
     def operations(self) -> list[OperationInfo]:
         return [_info(op) for op in self.document.operations()]
+
+
+def error_media_types(document: OpenAPIDocument) -> set[str]:
+    """Every media type the document gives an error answer (4xx, 5xx, a range, default)."""
+    found: set[str] = set()
+    for _, _, _, op in document.route_table():
+        responses = op.get("responses")
+        for key, node in responses.items() if isinstance(responses, Mapping) else ():
+            if str(key)[:1] not in ("4", "5", "d", "D"):
+                continue
+            try:
+                response, _ = document.deref_located(node, document.uri)
+            except UnresolvableRef:
+                continue
+            content = response.get("content") if isinstance(response, Mapping) else None
+            if isinstance(content, Mapping):
+                found.update(str(name) for name in content)
+    return found
+
+
+def _plan(choice: ResponseChoice, example_error: str | None = None) -> ResponsePlan:
+    return ResponsePlan(
+        status=choice.status,
+        media_type=choice.media_type,
+        schema=choice.schema,
+        has_example=choice.example.found,
+        example=choice.example.value,
+        header_schemas={
+            name: header.schema
+            for name, header in choice.headers.items()
+            if isinstance(header.schema, Mapping)
+        },
+        schema_key=choice.schema_pointer,
+        example_error=example_error,
+    )
 
 
 def _json_schema(content: Mapping[str, Any]) -> Any:

@@ -1,5 +1,7 @@
 """An OpenAPI 3.0/3.1 document: loading, lazy ``$ref`` resolution, operations and routing.
 
+A Swagger 2.0 document is converted to OpenAPI 3.0 as it loads (:mod:`.swagger2`).
+
 Nothing is inlined and nothing is computed up front beyond parsing: references are followed
 when asked for and cached, operations are assembled the first time they are routed to, and the
 router is built on the first ``match``. A 10 MB, 800-path JSON document is ready in the time
@@ -31,10 +33,11 @@ from mockmind.domain.errors import (
 from mockmind.openapi.errors import UnresolvableRef
 from mockmind.openapi.loading import line_of_key, load_file, parse_text, read_text
 from mockmind.openapi.model import HTTP_METHODS, MatchedOperation, Operation
-from mockmind.openapi.operations import build_operation
+from mockmind.openapi.operations import Shared, build_operation
 from mockmind.openapi.pointers import child_uri, follow_pointer
 from mockmind.openapi.routing import NoRoute, RouteEntry, Router, server_base_paths
 from mockmind.openapi.schemas import Context, SchemaValidators
+from mockmind.openapi.swagger2 import convert, is_swagger2
 
 _VERSION = re.compile(r"^3\.([01])(?:\.\d+)?(?:[-+].*)?$")
 # A chain of bare references longer than this is a cycle or a mistake either way.
@@ -42,10 +45,19 @@ _MAX_REF_CHAIN = 64
 
 
 class OpenAPIDocument:
-    def __init__(self, raw: Mapping[str, Any], *, path: Path, version: str) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        *,
+        path: Path,
+        version: str,
+        converted_from: str | None = None,
+    ) -> None:
         self.raw = raw
         self.path = path
         self.version = version
+        # "2.0" when the file is a Swagger 2.0 document that ``raw`` is the conversion of.
+        self.converted_from = converted_from
         self.uri = path.resolve().as_uri()
         info = raw.get("info")
         title = info.get("title") if isinstance(info, Mapping) else None
@@ -57,6 +69,8 @@ class OpenAPIDocument:
         # its id so a recycled id can never be mistaken for it.
         self._locations: dict[int, tuple[Any, str]] = {}
         self._operations: dict[tuple[str, str], Operation] = {}
+        # Referenced parameters and responses, built once for every operation naming them.
+        self._shared_parts: Shared = {}
         self._router: Router | None = None
         dialect = raw.get("jsonSchemaDialect") if version == "3.1" else None
         self._validators = SchemaValidators(
@@ -74,8 +88,12 @@ class OpenAPIDocument:
         path = Path(path)
         text = read_text(path)
         raw = parse_text(text, path)
+        converted_from = None
+        if is_swagger2(raw):
+            converted_from = "2.0"
+            raw = convert(raw)
         version = _check_document(raw, text, path)
-        return cls(raw, path=path, version=version)
+        return cls(raw, path=path, version=version, converted_from=converted_from)
 
     def _file_contents(self, file_uri: str) -> Any:
         """The parsed contents of a referenced file (``file:`` URIs only), loaded once."""
@@ -217,7 +235,7 @@ class OpenAPIDocument:
         )
         return (node if isinstance(node, Mapping) else {}), uri
 
-    def _route_table(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    def route_table(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
         """(template, method, path item, operation object) in document order."""
         for template in self._paths():
             item, _ = self.path_item(template)
@@ -229,16 +247,19 @@ class OpenAPIDocument:
         key = (path_template, method.upper())
         found = self._operations.get(key)
         if found is None:
-            found = build_operation(self, path_template, method.upper())
-            self._operations[key] = found
+            # setdefault: the start-up example check builds operations in its own thread,
+            # and every caller must get the same one.
+            found = self._operations.setdefault(
+                key, build_operation(self, path_template, method.upper(), self._shared_parts)
+            )
         return found
 
     def routes(self) -> list[tuple[str, str]]:
         """(path template, upper-case method) of every operation, without building them."""
-        return [(template, method) for template, method, _, _ in self._route_table()]
+        return [(template, method) for template, method, _, _ in self.route_table()]
 
     def operations(self) -> Iterator[Operation]:
-        for template, method, _, _ in self._route_table():
+        for template, method, _, _ in self.route_table():
             yield self.operation(template, method)
 
     @property
@@ -249,9 +270,17 @@ class OpenAPIDocument:
                 RouteEntry(
                     template,
                     method,
-                    server_base_paths(op.get("servers") or item.get("servers") or root_servers),
+                    # Every level's servers mount the operation, not only the nearest level's:
+                    # clients use any base path the document shows them.
+                    server_base_paths(
+                        [
+                            *_listed(op.get("servers")),
+                            *_listed(item.get("servers")),
+                            *_listed(root_servers),
+                        ]
+                    ),
                 )
-                for template, method, item, op in self._route_table()
+                for template, method, item, op in self.route_table()
             ]
             self._router = Router(entries)
         return self._router
@@ -264,6 +293,10 @@ class OpenAPIDocument:
                 raise MethodNotAllowed(method.upper(), path, exc.allowed) from None
             raise RouteNotFound(method.upper(), path) from None
         return MatchedOperation(self.operation(found.template, found.method), found.path_params)
+
+
+def _listed(node: Any) -> list[Any]:
+    return list(node) if isinstance(node, list) else []
 
 
 def _map_refs(node: Any, rewrite: Any) -> Any:
@@ -316,8 +349,8 @@ def _check_document(raw: Any, text: str, path: Path) -> str:
             [
                 issue(
                     "swagger",
-                    f"Swagger {raw['swagger']} documents are not supported; convert the document "
-                    "to OpenAPI 3 (for example with swagger2openapi)",
+                    f"Swagger {raw['swagger']} documents are not supported; mockmind reads "
+                    "Swagger 2.0 and OpenAPI 3.0.x and 3.1.x",
                     "swagger",
                 )
             ]
@@ -354,7 +387,16 @@ def _check_document(raw: Any, text: str, path: Path) -> str:
     return f"3.{version.group(1)}"
 
 
-@lru_cache(maxsize=65_536)
 def _join(base: str, ref: str) -> str:
+    if ref.startswith("#/"):
+        # A JSON-pointer-only reference keeps the base's document (RFC 3986, 5.2.2): no parsing.
+        # Nearly every reference is one, from a base that differs per node, which a cache
+        # of urljoin's answers cannot help (a third of a big document's start-up).
+        return base.partition("#")[0] + ref
+    return _urljoin(base, ref)
+
+
+@lru_cache(maxsize=65_536)
+def _urljoin(base: str, ref: str) -> str:
     # urljoin parses both URIs every time; the same few thousand pairs recur on every request.
     return urljoin(base, ref)

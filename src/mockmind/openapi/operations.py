@@ -3,11 +3,16 @@
 Parameters, request bodies, responses, headers and examples are Reference Objects that may
 point anywhere; they are followed here. Schemas are not: each is kept as the document's node
 with the URI where it lives, and validators resolve what is inside it.
+
+A referenced parameter or response is built once per document (``shared``, keyed by the URI it
+resolves to) and the frozen result shared by every operation that names it: a real API names
+the same few dozen (``owner``, ``per_page``, ``not_found``) thousands of times, and building
+them again was half of building GitHub's 1,223 operations (bench/RESULTS.md, row 5).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from mockmind.openapi.model import (
@@ -26,7 +31,14 @@ _DEFAULT_STYLE = {"path": "simple", "header": "simple", "query": "form", "cookie
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 
-def build_operation(doc: DocumentNodes, template: str, method: str) -> Operation:
+# (kind, status, resolved URI) -> the Parameter or Response built from the node there.
+Shared = MutableMapping[tuple[str, str, str], Any]
+
+
+def build_operation(
+    doc: DocumentNodes, template: str, method: str, shared: Shared | None = None
+) -> Operation:
+    shared = {} if shared is None else shared
     item, item_uri = doc.path_item(template)
     key = method.lower()
     op = item.get(key)
@@ -36,7 +48,8 @@ def build_operation(doc: DocumentNodes, template: str, method: str) -> Operation
 
     merged: dict[tuple[str, str], Parameter] = {}
     for owner, owner_uri in ((item, item_uri), (op, op_uri)):
-        for param in _parameters(doc, owner.get("parameters"), child_uri(owner_uri, "parameters")):
+        params_uri = child_uri(owner_uri, "parameters")
+        for param in _parameters(doc, owner.get("parameters"), params_uri, shared):
             merged[param.key] = param  # operation level comes second and wins
 
     body = op.get("requestBody")
@@ -49,7 +62,7 @@ def build_operation(doc: DocumentNodes, template: str, method: str) -> Operation
         responses_uri = child_uri(op_uri, "responses")
         for status, node in responses_node.items():
             responses[str(status)] = _response(
-                doc, str(status), node, child_uri(responses_uri, status)
+                doc, str(status), node, child_uri(responses_uri, status), shared
             )
     security = op["security"] if "security" in op else doc.raw.get("security")
     return Operation(
@@ -69,7 +82,7 @@ def build_operation(doc: DocumentNodes, template: str, method: str) -> Operation
     )
 
 
-def _parameters(doc: DocumentNodes, nodes: Any, list_uri: str) -> list[Parameter]:
+def _parameters(doc: DocumentNodes, nodes: Any, list_uri: str, shared: Shared) -> list[Parameter]:
     if not isinstance(nodes, list):
         return []
     found: list[Parameter] = []
@@ -77,32 +90,45 @@ def _parameters(doc: DocumentNodes, nodes: Any, list_uri: str) -> list[Parameter
         node, uri = doc.deref_located(ref_or_node, child_uri(list_uri, index))
         if not isinstance(node, Mapping):
             continue
-        name, location = node.get("name"), node.get("in")
-        if not isinstance(name, str) or location not in _DEFAULT_STYLE:
+        is_ref = isinstance(ref_or_node, Mapping) and "$ref" in ref_or_node
+        if is_ref and ("parameter", "", uri) in shared:
+            built = shared[("parameter", "", uri)]
+            if built is not None:
+                found.append(built)
             continue
-        if location == "header" and name.lower() in _IGNORED_HEADERS:
-            continue
-        style = node.get("style") if isinstance(node.get("style"), str) else None
-        style = style or _DEFAULT_STYLE[location]
-        explode = node.get("explode")
-        schema, schema_uri, media_type = _schema_of(doc, node, uri)
-        found.append(
-            Parameter(
-                name=name,
-                location=location,
-                required=bool(node.get("required")) or location == "path",
-                style=style,
-                explode=bool(explode) if isinstance(explode, bool) else style == "form",
-                schema=schema,
-                schema_pointer=doc.public(schema_uri) if schema_uri else None,
-                media_type=media_type,
-                allow_empty_value=node.get("allowEmptyValue") is True,
-                deprecated=node.get("deprecated") is True,
-                pointer=doc.public(uri),
-                raw=node,
-            )
-        )
+        param = _parameter(doc, node, uri)
+        if is_ref:
+            shared[("parameter", "", uri)] = param
+        if param is not None:
+            found.append(param)
     return found
+
+
+def _parameter(doc: DocumentNodes, node: Mapping[str, Any], uri: str) -> Parameter | None:
+    """The parameter at ``uri``; None for one that is ignored or not a parameter at all."""
+    name, location = node.get("name"), node.get("in")
+    if not isinstance(name, str) or location not in _DEFAULT_STYLE:
+        return None
+    if location == "header" and name.lower() in _IGNORED_HEADERS:
+        return None
+    style = node.get("style") if isinstance(node.get("style"), str) else None
+    style = style or _DEFAULT_STYLE[location]
+    explode = node.get("explode")
+    schema, schema_uri, media_type = _schema_of(doc, node, uri)
+    return Parameter(
+        name=name,
+        location=location,
+        required=bool(node.get("required")) or location == "path",
+        style=style,
+        explode=bool(explode) if isinstance(explode, bool) else style == "form",
+        schema=schema,
+        schema_pointer=doc.public(schema_uri) if schema_uri else None,
+        media_type=media_type,
+        allow_empty_value=node.get("allowEmptyValue") is True,
+        deprecated=node.get("deprecated") is True,
+        pointer=doc.public(uri),
+        raw=node,
+    )
 
 
 def _schema_of(
@@ -159,8 +185,18 @@ def _request_body(doc: DocumentNodes, ref_or_node: Any, uri: str) -> RequestBody
     )
 
 
-def _response(doc: DocumentNodes, key: str, ref_or_node: Any, uri: str) -> Response:
+def _response(doc: DocumentNodes, key: str, ref_or_node: Any, uri: str, shared: Shared) -> Response:
     node, uri = doc.deref_located(ref_or_node, uri)
+    if not (isinstance(ref_or_node, Mapping) and "$ref" in ref_or_node):
+        return _response_at(doc, key, node, uri)
+    memo_key = ("response", key, uri)
+    built: Response | None = shared.get(memo_key)
+    if built is None:
+        built = shared[memo_key] = _response_at(doc, key, node, uri)
+    return built
+
+
+def _response_at(doc: DocumentNodes, key: str, node: Any, uri: str) -> Response:
     if not isinstance(node, Mapping):
         node = {}
     headers: dict[str, ResponseHeader] = {}

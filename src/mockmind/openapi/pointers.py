@@ -8,11 +8,13 @@ from urllib.parse import unquote
 
 from mockmind.openapi.errors import UnresolvableRef
 
+# One pass, so ``~`` escaped to ``~0`` is never escaped again.
+_ESCAPES = str.maketrans({"~": "~0", "/": "~1", "%": "%25", "#": "%23"})
+
 
 def escape_pointer_segment(key: str | int) -> str:
     """RFC 6901 escaping, plus ``%`` and ``#`` so the pointer survives as a URI fragment."""
-    text = str(key)
-    return text.replace("~", "~0").replace("/", "~1").replace("%", "%25").replace("#", "%23")
+    return str(key).translate(_ESCAPES)
 
 
 def child_uri(uri: str, *keys: str | int) -> str:

@@ -23,8 +23,9 @@ from typing import Any
 from mockmind.domain.errors import RequestError
 from mockmind.domain.prefer import parse_prefer
 from mockmind.openapi.errors import NotAcceptable
-from mockmind.openapi.media import negotiate
+from mockmind.openapi.media import is_json, negotiate
 from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader
+from mockmind.openapi.pointers import escape_pointer_segment
 
 _RANGE = re.compile(r"^([1-5])XX$", re.IGNORECASE)
 
@@ -34,6 +35,8 @@ class ExampleChoice:
     found: bool
     value: Any = None
     name: str | None = None
+    # Where the example is written in the document (a JSON pointer), to name it in reports.
+    pointer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,51 @@ def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
     raise RequestError(500, "Internal Server Error", f"{operation.pointer} declares no responses")
 
 
+def documented_response(operation: Operation, status: int) -> Response | None:
+    """The response the operation documents for ``status``: its own code, then its ``NXX``
+    range, then ``default``; None when it documents none of them."""
+    responses = operation.responses
+    if str(status) in responses:
+        return responses[str(status)]
+    for key, response in responses.items():
+        found = _RANGE.match(key)
+        if found and int(found.group(1)) == status // 100:
+            return response
+    return responses.get("default")
+
+
+def error_choice(operation: Operation, status: int, accept: str | None) -> ResponseChoice | None:
+    """How the operation documents an error answer of ``status`` (None when it does not).
+
+    The media type is negotiated against ``Accept``; where none suits it, the first
+    documented one (a JSON one if any): an error is answered in the document's terms rather
+    than refused with a 406.
+    """
+    response = documented_response(operation, status)
+    if response is None:
+        return None
+    if not response.content:
+        return ResponseChoice(
+            status, response.key, None, headers=response.headers, description=response.description
+        )
+    negotiated = negotiate(accept, list(response.content))
+    if negotiated is None:
+        names = list(response.content)
+        first = next((name for name in names if is_json(name)), names[0])
+        negotiated = negotiate(None, [first]) or (first, first)
+    key, media_type = negotiated
+    media = response.content[key]
+    return ResponseChoice(
+        status,
+        response.key,
+        media_type,
+        schema=media.schema,
+        schema_pointer=media.schema_pointer,
+        headers=response.headers,
+        description=response.description,
+    )
+
+
 def choose_response(operation: Operation, prefer: str | None, accept: str | None) -> ResponseChoice:
     preference = parse_prefer(prefer)
     status, response = _pick(operation, preference.code)
@@ -127,9 +175,10 @@ def _named_example(operation: Operation, media: MediaType, name: str) -> Example
     examples = media.raw.get("examples")
     if isinstance(examples, Mapping) and name in examples:
         doc = operation.document
-        example, _ = doc.deref_located(examples[name], doc.absolute(media.pointer))
+        example, uri = doc.deref_located(examples[name], doc.absolute(media.pointer))
         if isinstance(example, Mapping) and "value" in example:
-            return ExampleChoice(True, example["value"], name)
+            pointer = _value_pointer(doc, media, examples[name], uri, name)
+            return ExampleChoice(True, example["value"], name, pointer)
     raise RequestError(
         404,
         "Not Found",
@@ -138,21 +187,42 @@ def _named_example(operation: Operation, media: MediaType, name: str) -> Example
 
 
 def _first_example(operation: Operation, media: MediaType) -> ExampleChoice:
+    found = media_examples(operation, media)
+    return found[0] if found else ExampleChoice(False)
+
+
+def media_examples(operation: Operation, media: MediaType) -> list[ExampleChoice]:
+    """Every example of a media type, in the order one is chosen: its ``example``, each of
+    its ``examples``, else the schema's own ``example`` or first ``examples`` entry."""
     doc = operation.document
     if "example" in media.raw:
-        return ExampleChoice(True, media.raw["example"])
+        return [ExampleChoice(True, media.raw["example"], pointer=f"{media.pointer}/example")]
+    found: list[ExampleChoice] = []
     examples = media.raw.get("examples")
     if isinstance(examples, Mapping):
         for name, node in examples.items():
-            example, _ = doc.deref_located(node, doc.absolute(media.pointer))
+            example, uri = doc.deref_located(node, doc.absolute(media.pointer))
             if isinstance(example, Mapping) and "value" in example:
-                return ExampleChoice(True, example["value"], str(name))
+                pointer = _value_pointer(doc, media, node, uri, str(name))
+                found.append(ExampleChoice(True, example["value"], str(name), pointer))
+    if found:
+        return found
     if media.schema is not None and media.schema_pointer is not None:
-        schema, _ = doc.deref_located(media.schema, doc.absolute(media.schema_pointer))
+        schema, uri = doc.deref_located(media.schema, doc.absolute(media.schema_pointer))
         if isinstance(schema, Mapping):
             if "example" in schema:
-                return ExampleChoice(True, schema["example"])
+                return [
+                    ExampleChoice(True, schema["example"], pointer=f"{doc.public(uri)}/example")
+                ]
             listed = schema.get("examples")
             if isinstance(listed, list) and listed:
-                return ExampleChoice(True, listed[0])
-    return ExampleChoice(False)
+                return [ExampleChoice(True, listed[0], pointer=f"{doc.public(uri)}/examples/0")]
+    return []
+
+
+def _value_pointer(doc: Any, media: MediaType, node: Any, uri: str, name: str) -> str:
+    """The pointer of a named example's ``value``: in its Example Object, where a ``$ref``
+    leads or under the media type's ``examples``."""
+    if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        return f"{doc.public(uri)}/value"
+    return f"{media.pointer}/examples/{escape_pointer_segment(name)}/value"

@@ -4,8 +4,10 @@ Lookup costs one dictionary probe per literal segment, whatever the number of pa
 1,000-path document routes as fast as a 10-path one. Literal segments are tried before
 templated ones (``/pets/mine`` wins over ``/pets/{id}``), and when the preferred path lacks the
 method, the next matching path is tried before answering 405. Server base paths (``/v1`` from
-``https://api.example.com/v1``) are inserted as extra literal prefixes, so ``/v1/pets`` and
-``/pets`` both reach ``/pets``.
+``https://api.example.com/v1``) are inserted as extra prefixes, so ``/v1/pets`` and ``/pets``
+both reach ``/pets``. A server variable with an ``enum`` is each of its values (and its
+default); one without is any value (``/{version}``): a prefix segment that matches whatever
+is there, after the literal ones, and is no path parameter.
 
 A request path is split into segments before any is decoded (``domain/paths``): an encoded
 ``/`` or ``?`` stays inside its segment, so ``/orders/a%2Fb`` is ``/orders/{orderId}`` with the
@@ -127,18 +129,20 @@ class Router:
         captures: list[_Capture] = []
         for index, segment in enumerate(prefix + template_segments(entry.template)):
             shape, names = _shape(segment)
-            is_template = index >= len(prefix) and bool(names)
-            if not is_template:
+            captured = index >= len(prefix)
+            if not names:
                 node = node.literals.setdefault(segment, _Node())
             elif shape == "{}":
                 node.wildcard = node.wildcard or _Node()
                 node = node.wildcard
-                captures.append(_Capture(index, names, None))
+                if captured:
+                    captures.append(_Capture(index, names, None))
             else:
                 if shape not in node.patterns:
                     node.patterns[shape] = (_segment_regex(shape), _Node())
                 regex, node = node.patterns[shape]
-                captures.append(_Capture(index, names, regex))
+                if captured:
+                    captures.append(_Capture(index, names, regex))
         node.routes.setdefault(entry.method, _Target(entry.template, tuple(captures)))
 
     def match(self, method: str, path: str) -> RouteMatch:
@@ -185,8 +189,8 @@ def _walk(node: _Node, segments: Sequence[str], index: int) -> Iterator[_Node]:
 
 
 def server_base_paths(servers: Any) -> tuple[str, ...]:
-    """The path part of each server URL (``/v1``), with variables set to their defaults and
-    to each of their enum values."""
+    """The path part of each server URL (``/v1``), with variables set to each of their enum
+    values and their default; a variable without ``enum`` stays ``{name}``, any value."""
     if not isinstance(servers, list):
         return ()
     bases: list[str] = []
@@ -210,13 +214,14 @@ def _expand(url: str, variables: Any) -> list[str]:
     for name in names:
         spec = variables.get(name) if isinstance(variables, Mapping) else None
         values: list[str] = []
-        if isinstance(spec, Mapping):
+        if isinstance(spec, Mapping) and isinstance(spec.get("enum"), list) and spec["enum"]:
             if spec.get("default") is not None:
                 values.append(str(spec["default"]))
-            if isinstance(spec.get("enum"), list):
-                values.extend(str(v) for v in spec["enum"] if str(v) not in values)
-        # An undeclared variable has no value to match; an empty one drops the segment.
-        choices.append(values or [""])
+            values.extend(str(v) for v in spec["enum"] if str(v) not in values)
+        else:
+            # No list of values: the default is an example, and a client may send any value.
+            values.append("{" + name + "}")
+        choices.append(values)
     urls: list[str] = []
     for combination in itertools.islice(itertools.product(*choices), _MAX_BASE_PATHS):
         expanded = url

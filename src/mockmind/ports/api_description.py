@@ -55,6 +55,8 @@ class ResponsePlan:
     header_schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Identifies the schema for validator caching (a JSON pointer, or a config schema name).
     schema_key: str | None = None
+    # The example's first error against the schema ("<pointer>: <error>"), None when it fits.
+    example_error: str | None = None
 
 
 class ApiDescription(Protocol):
@@ -79,6 +81,26 @@ class ApiDescription(Protocol):
         """Why ``body`` breaks the plan's schema; empty when it conforms."""
         ...
 
+    @property
+    def documents_errors(self) -> bool:
+        """Whether operations list their error answers (an OpenAPI document does); without
+        such a list (schema routes), REST conventions decide the errors."""
+        ...
+
+    @property
+    def error_media_type(self) -> str | None:
+        """The one JSON media type the description gives all the error answers it documents
+        (None: none, or several): an error it does not document is sent as that type."""
+        ...
+
+    def error_plan(
+        self, request: MockRequest, path_template: str | None, status: int
+    ) -> ResponsePlan | None:
+        """How the request's operation documents an error answer of ``status``: that code,
+        else its ``NXX`` range, else ``default``; None when it documents none of them, or
+        when the request reaches no operation. ``path_template`` None: route the request."""
+        ...
+
     def resolve_ref(self, ref: str) -> Mapping[str, Any]:
         """The schema ``ref`` names; raises ``UnresolvableRef`` (a LookupError) if none."""
         ...
@@ -89,6 +111,10 @@ class ApiDescription(Protocol):
 
     def named_schema_errors(self, name: str, value: Any) -> list[dict[str, object]]:
         """Validation errors of ``value`` against the named schema (``location``, ``message``)."""
+        ...
+
+    def example_problems(self) -> list[str]:
+        """Each response example that breaks its schema: its JSON pointer and first error."""
         ...
 
     def operations(self) -> list[OperationInfo]:

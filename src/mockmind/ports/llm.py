@@ -61,13 +61,34 @@ class ChatProvider(Protocol):
         ...
 
 
+class Embeddings(list[list[float]]):
+    """One vector per text, in order, and the tokens the provider counted for them (None when
+    it reported none: the caller estimates). A list, so a caller that wants only the vectors
+    uses it as one."""
+
+    tokens: int | None
+
+    def __init__(self, vectors: Sequence[list[float]] = (), tokens: int | None = None) -> None:
+        super().__init__(vectors)
+        self.tokens = tokens
+
+
 class EmbeddingProvider(Protocol):
     @property
     def name(self) -> str: ...
 
     @property
+    def model(self) -> str: ...
+
+    @property
     def dimensions(self) -> int: ...
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """One vector per text, in order. Raises ProviderError."""
+    async def embed(
+        self, texts: Sequence[str], *, deadline: float | None = None
+    ) -> list[list[float]]:
+        """One vector per text, in order (an ``Embeddings`` when the provider counts tokens).
+
+        ``deadline`` (monotonic seconds) bounds the call, retries included; a local embedder,
+        which never waits on a network, may ignore it. Raises ProviderError.
+        """
         ...

@@ -14,10 +14,22 @@ class VectorHit:
     metadata: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class VectorItem:
+    id: str
+    vector: Sequence[float]
+    metadata: Mapping[str, Any]
+
+
 class VectorMemory(Protocol):
     def add(
         self, namespace: str, item_id: str, vector: Sequence[float], metadata: Mapping[str, Any]
     ) -> None: ...
+
+    def add_many(self, namespace: str, items: Sequence[VectorItem]) -> None:
+        """``add`` of each item, in order, as one update where the store can (one index
+        growth for a batch of rows, not one per row)."""
+        ...
 
     def search(
         self,

@@ -4,7 +4,6 @@ validation, one repair, fallback, single flight and the daily budget."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -116,11 +115,9 @@ def test_concurrent_identical_calls_share_one_provider_call(fake: FakeProvider) 
         other = llm.generate(PROMPT, validate, "other-key")
         return await asyncio.gather(*same, other)
 
-    started = time.monotonic()
     results = arun(run())
     assert {r.source for r in results} == {"llm"}
     assert len(fake.requests) == 2, "ten identical calls and one other: two provider calls"
-    assert time.monotonic() - started < 1.0
     # Once done, the key is free again: a later call asks again.
     fake.default = lambda seen: Reply(body=openai_chat('{"id": "u2", "name": "Bo"}'))
     assert generate(fake.url, key="same-key").body == {"id": "u2", "name": "Bo"}

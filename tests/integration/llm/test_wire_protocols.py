@@ -3,6 +3,9 @@ headers and body fields, and how the answer is read."""
 
 from __future__ import annotations
 
+import base64
+import struct
+
 import pytest
 
 from mockmind.adapters.llm.anthropic import AnthropicChat
@@ -171,6 +174,54 @@ def test_openai_embeddings_are_batched_and_ordered_by_index(fake: FakeProvider) 
     assert {r.path for r in fake.requests} == {"/v1/embeddings"}
     assert fake.requests[0].body["model"] == "text-embedding-3-small"
     assert fake.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    # Asked in base64; a server that ignores that and answers numbers is read as well.
+    assert {r.body["encoding_format"] for r in fake.requests} == {"base64"}
+
+
+def _b64(values: list[float]) -> str:
+    return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
+
+
+def test_openai_embeddings_in_base64_and_a_server_that_refuses_it(fake: FakeProvider) -> None:
+    fake.queue(
+        Reply(
+            body={
+                "data": [{"index": 0, "embedding": _b64([0.5, -0.25])}],
+                "usage": {"prompt_tokens": 3, "total_tokens": 3},
+            }
+        ),
+        Reply(400, {"error": {"message": "Unknown field encoding_format"}}),
+        Reply(body={"data": [{"index": 0, "embedding": [0.75, 0.0]}]}),
+        Reply(body={"data": [{"index": 0, "embedding": [0.0, 1.0]}]}),
+        Reply(body={"data": [{"index": 0, "embedding": "not base64!"}]}),
+    )
+
+    async def run() -> list[object]:
+        embedder = OpenAIEmbeddings(http(fake.url), "bge-small", api_key=None)
+        first = await embedder.embed(["a"])
+        second = await embedder.embed(["b"])
+        third = await embedder.embed(["c"])
+        try:
+            await embedder.embed(["d"])
+        except ProviderError as exc:
+            tokens = [getattr(first, "tokens", "?"), getattr(second, "tokens", "?")]
+            return [first, tokens[0], second, tokens[1], third, exc.reason]
+        return []
+
+    first, tokens, second, no_tokens, third, reason = arun(run())
+    assert (first, tokens) == ([[0.5, -0.25]], 3)
+    assert (second, no_tokens, third) == ([[0.75, 0.0]], None, [[0.0, 1.0]])
+    assert [r.body.get("encoding_format") for r in fake.requests] == [
+        "base64",
+        "base64",
+        None,
+        None,
+        None,
+    ]
+    assert reason == (
+        "an embedding is not base64 float32: Invalid base64-encoded string: number of data "
+        "characters (9) cannot be 1 more than a multiple of 4"
+    )
 
 
 def test_ollama_embed(fake: FakeProvider) -> None:

@@ -321,13 +321,10 @@ def test_cold_start_fetches_shards_in_parallel(store: FolderBlobStore) -> None:
     for n in range(8):
         writer.add("talk", f"v{n}", _vector(n), {})
     slow = _SlowGets(store)
-    started = time.monotonic()
     loaded = BlobVectorMemory.load(slow, "vectors/")
-    elapsed = time.monotonic() - started
     assert loaded.count("talk") == 8
+    # Shard GETs overlapped (each holds 50 ms): counted, not timed, so load cannot flake it.
     assert slow.most > 1
-    # One index GET, then eight shard GETs side by side: far less than nine in a row.
-    assert elapsed < 9 * 0.05
 
 
 def test_concurrent_writers_and_compactions_lose_nothing(tmp_path: Path) -> None:

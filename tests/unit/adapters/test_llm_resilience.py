@@ -74,6 +74,57 @@ def test_breaker_lets_one_trial_through_when_half_open() -> None:
     assert breaker.state == "closed"
 
 
+def test_invalid_answers_in_a_row_open_the_breaker_with_their_own_reason() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failure_threshold=2, cooldown=10, monotonic=lambda: now[0])
+    # Each answer came back over HTTP fine (a success), then failed validation and repair.
+    breaker.record_success()
+    breaker.record_invalid()
+    breaker.record_success()
+    assert breaker.state == "closed", "a transport success does not end a run of invalid answers"
+    breaker.record_valid()
+    breaker.record_success()
+    breaker.record_invalid()
+    assert breaker.state == "closed", "a valid answer did"
+    breaker.record_success()
+    breaker.record_invalid()
+    assert breaker.is_open()
+    assert breaker.snapshot() == {
+        "state": "open",
+        "consecutive_failures": 0,
+        "times_opened": 1,
+        "retry_in_seconds": 10.0,
+        "consecutive_invalid_answers": 2,
+        "invalid_answers": 3,
+        "opened_by": "invalid answers",
+    }
+    now[0] = 10.0
+    assert not breaker.is_open(), "half-open lets the trial through"
+    assert breaker.allow()
+    breaker.record_success()
+    breaker.record_invalid()  # the trial's answer was invalid too: open again
+    assert breaker.state == "open"
+    assert breaker.opened_by == "invalid answers"
+
+
+def test_an_open_breaker_names_what_opened_it() -> None:
+    breaker = CircuitBreaker(failure_threshold=1, cooldown=60)
+    breaker.record_invalid()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+
+    async def call() -> str:
+        async with httpx.AsyncClient(transport=transport) as client:
+            http = ResilientHttp("openai", client, "http://llm", breaker=breaker)
+            try:
+                await http.post_json("/v1/chat/completions", {})
+            except ProviderError as exc:
+                return exc.reason
+            return "answered"
+
+    reason = asyncio.run(call())
+    assert reason.startswith("circuit breaker open after repeated invalid answers; next try in ")
+
+
 def test_retries_follow_retry_after_ms_and_stop_at_the_deadline() -> None:
     slept: list[float] = []
     clock = [100.0]

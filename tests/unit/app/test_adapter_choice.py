@@ -21,6 +21,7 @@ from mockmind.app.adapter_choice import (
     choose_llm,
 )
 from mockmind.app.environment import Environment
+from mockmind.config import load_config
 from mockmind.config.models import BehaviorModelConfig, MockmindConfig, VectorStoreConfig
 from mockmind.domain.errors import ConfigError
 
@@ -435,3 +436,73 @@ print(json.dumps([choice.storage, choice.vectors, llm.chat.kind,
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert json.loads(out.stdout) == ["aws", "s3", "offline", []]
+
+
+SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop" / "mockmind.yaml"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ("auto", "offline", NONE_SET, None, None, False)),
+        (
+            {"OPENAI_API_KEY": "sk-1"},
+            (
+                "auto",
+                "openai",
+                "chosen automatically: api_key is set",
+                "gpt-4o-mini",
+                "https://api.openai.com",
+                True,
+            ),
+        ),
+        (
+            {"ANTHROPIC_API_KEY": "ak-1"},
+            (
+                "auto",
+                "anthropic",
+                "chosen automatically: ANTHROPIC_API_KEY is set; "
+                "model 'gpt-4o-mini' is not Anthropic's",
+                "claude-3-5-haiku-latest",
+                "https://api.anthropic.com",
+                True,
+            ),
+        ),
+        (
+            {"OLLAMA_HOST": "0.0.0.0:11434"},
+            (
+                "auto",
+                "ollama",
+                "chosen automatically: OLLAMA_HOST is set; model 'gpt-4o-mini' is not an "
+                "Ollama model",
+                "llama3.2",
+                "http://127.0.0.1:11434",
+                False,
+            ),
+        ),
+        (
+            {"ANTHROPIC_API_KEY": "ak-1", "OLLAMA_HOST": "localhost:11434"},
+            (
+                "auto",
+                "anthropic",
+                "chosen automatically: ANTHROPIC_API_KEY is set; "
+                "model 'gpt-4o-mini' is not Anthropic's",
+                "claude-3-5-haiku-latest",
+                "https://api.anthropic.com",
+                True,
+            ),
+        ),
+        (
+            {"MOCKMIND_LLM_PROVIDER": "offline", "OPENAI_API_KEY": "sk-1"},
+            ("offline", "offline", "llm_provider is offline", None, None, False),
+        ),
+    ],
+)
+def test_the_shop_picks_its_provider_from_whichever_key_or_host_is_set(
+    env: dict[str, str], expected: tuple[Any, ...]
+) -> None:
+    # The example's own file, as `make run` loads it: its comment says a key or host enables
+    # an LLM, so each must, alone.
+    behavior = load_config(SHOP, env).config.intelligent_behavior.behavior_model
+    chat, _, _, _ = choose_models(behavior.model_dump(), env=env)
+    assert _chat(chat) == expected

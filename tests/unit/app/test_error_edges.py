@@ -82,6 +82,7 @@ def test_a_request_error_keeps_its_problem_document() -> None:
     loaded = parse_config(f"openapi: {petstore}\n{CONFIG}", env={})
     response = _request(build(loaded, env={}), "GET", "/nowhere")
     assert response.status_code == 404
+    # The petstore gives all its documented errors as application/json: so is this one.
     assert response.headers["content-type"] == "application/json"
     assert response.content == (
         b'{"status":404,"title":"Not Found","detail":"no operation matches GET /nowhere"}'
@@ -94,7 +95,7 @@ def test_a_request_error_keeps_its_problem_document() -> None:
 def test_admin_404s_keep_their_bodies(container: Container) -> None:
     unknown = _request(container, "GET", "/__mockmind/nope")
     assert unknown.status_code == 404
-    assert unknown.headers["content-type"] == "application/json"
+    assert unknown.headers["content-type"] == "application/problem+json"
     assert unknown.content == (
         b'{"status":404,"title":"Not Found","detail":"no admin route /__mockmind/nope"}'
     )
@@ -123,7 +124,7 @@ def test_an_admin_route_answers_405_with_allow_for_a_method_it_does_not_serve(
     response = _request(container, method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/problem+json"
     if method != "HEAD":
         assert response.json() == {
             "status": 405,
@@ -141,10 +142,10 @@ def test_an_unknown_admin_path_is_404_whatever_the_method(container: Container) 
 
 def test_an_encoded_slash_after_the_admin_prefix_is_a_mock_path(container: Container) -> None:
     # One segment, "__mockmind/health", as routing splits it: the mock answers it (here,
-    # without a document, with a generic resource), not the admin app.
+    # without a document, as a collection of generic resources), not the admin app.
     response = _request(container, "GET", "/__mockmind%2Fhealth")
-    assert response.headers["x-mockmind-source"] == "offline"
-    assert "version" not in response.json()
+    assert response.headers["x-mockmind-source"] == "store"
+    assert response.json() == []
     health = _request(container, "GET", "/%5F_mockmind/health")
     assert "x-mockmind-source" not in health.headers
     assert health.json()["status"] == "ok"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mockmind.app.lambda_entry import PROBLEM_JSON, LambdaEntry
+from mockmind.app.lambda_entry import LambdaEntry
 from tests.support.paths import EVENTS
 
 CONTEXT: Any = SimpleNamespace(get_remaining_time_in_millis=lambda: 29_000)
@@ -148,7 +148,7 @@ def test_a_malformed_event_is_answered_400_in_its_sources_shape(
     with caplog.at_level(logging.WARNING, logger="mockmind.lambda"):
         answer = LambdaEntry(_echo)(event, CONTEXT)
     assert answer["statusCode"] == 400
-    assert answer["headers"] == {"content-type": PROBLEM_JSON}
+    assert answer["headers"] == {"content-type": "application/problem+json"}
     assert answer["isBase64Encoded"] is False
     assert ("multiValueHeaders" in answer) is has_multi_value_headers
     if has_multi_value_headers:

@@ -116,3 +116,56 @@ def test_the_request_holds_the_canonical_path_of_what_was_sent() -> None:
     request = asyncio.run(read_request(scope, receive))
     assert request.path == "/orders/%3Fabc/pay"
     assert request.segments == ("orders", "?abc", "pay")
+
+
+MEMORY_CONFIG = """
+intelligent_behavior:
+  session_tracking: {method: header}
+  vector_store: {enabled: true}
+  behavior_model:
+    rules:
+      schemas:
+        Note:
+          type: object
+          properties: {id: {type: string}, text: {type: string}}
+"""
+
+
+def test_the_interaction_is_written_after_the_response_is_sent() -> None:
+    import httpx
+
+    from mockmind.app.api import create_app
+    from mockmind.app.bootstrap import build
+    from mockmind.config import parse_config
+
+    container = build(parse_config(MEMORY_CONFIG, env={}), env={})
+    memory = container.memory
+    assert memory is not None
+    # The writer lingers for longer than the test: it is started, and waits for a burst.
+    memory.linger_seconds = 3600
+    written_when_answered: list[int] = []
+
+    async def run() -> dict[str, Any]:
+        transport = httpx.ASGITransport(app=create_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            for n in range(3):
+                response = await client.get(f"/notes/{n}", headers={"x-session-id": "s-1"})
+                assert response.status_code == 200
+                written_when_answered.append(memory.counters.written)
+            queued = memory.pending
+            await memory.flush()  # what the lingering writer does when it wakes
+            health: dict[str, Any] = (await client.get("/__mockmind/health")).json()
+            return health | {"queued": queued}
+
+    health = asyncio.run(run())
+    assert written_when_answered == [0, 0, 0], "no answer waited for its embedding"
+    assert health["queued"] == 3
+    assert health["embeddings"]["memory"] == {
+        "pending": 0,
+        "written": 3,
+        "batches": 1,
+        "not_embedded": 0,
+        "not_stored": 0,
+        "dropped": 0,
+    }
+    assert health["costs"]["since_start"]["embedding_calls"] == 1

@@ -37,7 +37,7 @@ def _get(app: MockmindApp, path: str, **kwargs: Any) -> httpx.Response:
 def test_each_missing_required_parameter_is_named_in_a_400(app: MockmindApp) -> None:
     response = _get(app, "/scalars/7")
     assert response.status_code == 400
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/problem+json"
     assert json.loads(response.content) == {
         "status": 400,
         "title": "Bad Request",

@@ -295,7 +295,8 @@ def test_config_reaches_the_wire_and_the_costs(caplog: pytest.LogCaptureFixture)
     assert first == "the provider failed: HTTP 500: boom"
     # The seconds left depend on how long the test took: only the rest is exact.
     assert re.fullmatch(
-        r"the provider failed: circuit breaker open after repeated failures; next try in \d+s",
+        r"the provider failed: circuit breaker open after repeated provider failures; "
+        r"next try in \d+s",
         second or "",
     ), second
     assert len(calls) == 1, "max_attempts 1: no retry"

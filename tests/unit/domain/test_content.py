@@ -13,6 +13,7 @@ from mockmind.domain.costs import CostTracker, Price, PriceTable
 from mockmind.domain.prompts import Prompt
 from mockmind.ports.clock import SystemClock
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
+from tests.support.clock import ManualClock
 
 PROMPT = Prompt("system", "user")
 
@@ -135,3 +136,74 @@ def test_a_dead_loop_does_not_poison_the_key() -> None:
     model.answers = ['{"id": 2}']
     assert asyncio.run(llm.generate(PROMPT, needs_id, "k")).body == {"id": 2}
     assert llm._inflight == {}
+
+
+@dataclass
+class FakeBreaker:
+    open: bool = False
+    verdicts: list[str] = field(default_factory=list)
+
+    def is_open(self) -> bool:
+        return self.open
+
+    def record_valid(self) -> None:
+        self.verdicts.append("valid")
+
+    def record_invalid(self) -> None:
+        self.verdicts.append("invalid")
+
+
+def test_a_request_that_fell_back_is_not_paid_for_again_until_its_ttl_ends() -> None:
+    clock = ManualClock(1000.0)
+    model = FakeModel(["{}", "{}", '{"id": 1}', '{"id": 2}'])
+    breaker = FakeBreaker()
+    costs = CostTracker(PriceTable({"gpt-4o-mini": Price(0.01, 0.01)}), clock)
+    llm = LlmContent(
+        model, costs, settings=ContentSettings(negative_ttl_seconds=30), breaker=breaker
+    )
+
+    async def ask(key: str) -> ContentResult:
+        return await llm.generate(PROMPT, needs_id, key)
+
+    first = asyncio.run(ask("k"))
+    assert (first.source, first.usage.calls) == ("fallback", 2)
+    assert breaker.verdicts == ["invalid"]
+    assert llm.refusal("k") == (
+        "this request fell back recently, not asked again yet: "
+        "answer still invalid after one repair: 'id' is a required property"
+    )
+    assert not llm.will_call("k")
+    again = asyncio.run(ask("k"))
+    assert (again.source, again.usage.calls, again.reason) == ("fallback", 0, llm.refusal("k"))
+    assert len(model.asked) == 2, "the repeat cost no call"
+    other = asyncio.run(ask("other"))
+    assert (other.source, other.body) == ("llm", {"id": 1})
+    assert breaker.verdicts == ["invalid", "valid"]
+    clock.t = 1030.0
+    assert llm.will_call("k")
+    later = asyncio.run(ask("k"))
+    assert (later.source, later.body) == ("llm", {"id": 2})
+    assert costs.snapshot()["today"]["fallbacks"] == 2
+
+
+def test_no_negative_cache_with_a_ttl_of_zero_nor_for_an_open_breaker() -> None:
+    model = FakeModel(["{}", "{}", ProviderError("openai", "HTTP 503", retryable=True)])
+    breaker = FakeBreaker()
+    llm = make(model, settings=ContentSettings(negative_ttl_seconds=0), breaker=breaker)
+    asyncio.run(llm.generate(PROMPT, needs_id, "k"))
+    assert llm.refusal("k") is None
+    breaker.open = True
+    assert not llm.will_call("k")
+    llm = make(model, breaker=breaker)
+    result = asyncio.run(llm.generate(PROMPT, needs_id, "k"))
+    assert result.reason == "the provider failed: HTTP 503"
+    assert llm.refusal("k") is None, "an open breaker stops every key already"
+
+
+def test_a_tiny_budget_is_named_with_its_digits() -> None:
+    model = FakeModel(['{"id": 1}'])
+    llm = make(model, budget=0.0001)
+    llm.costs.record(provider="openai", model="gpt-4o-mini", prompt_tokens=10, completion_tokens=0)
+    result = asyncio.run(llm.generate(PROMPT, needs_id, "k"))
+    assert result.reason == "the daily LLM budget of $0.0001 is spent"
+    assert model.asked == []

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockmind.domain.costs import DEFAULT_UNKNOWN_PRICE, CostTracker, Price, PriceTable
+from mockmind.domain.costs import DEFAULT_UNKNOWN_PRICE, CostTracker, Price, PriceTable, format_usd
 
 
 class FixedClock:
@@ -81,6 +81,10 @@ def test_counters_per_session_and_per_day() -> None:
         "cost_usd": 5.0,
         "estimated_calls": 1,
         "fallbacks": 1,
+        "embedding_calls": 0,
+        "embedding_tokens": 0,
+        "embedding_cost_usd": 0.0,
+        "estimated_embedding_calls": 0,
     }
     assert snapshot["budget_exhausted"] is True
     assert snapshot["sessions_tracked"] == 2
@@ -111,3 +115,47 @@ def test_unpriced_models_are_listed_and_sessions_bounded() -> None:
     assert snapshot["sessions_tracked"] == 2
     assert costs.session("a").calls == 0  # the oldest session was let go
     assert costs.session("c").calls == 1
+
+
+def test_embedding_calls_are_counted_apart_and_spent_with_the_chat() -> None:
+    clock = FixedClock(DAY1)
+    prices = PriceTable.with_overrides({"m": Price(1, 2)})
+    costs = CostTracker(prices, clock, daily_budget_usd=0.0001)
+    costs.record(provider="openai", model="m", prompt_tokens=0, completion_tokens=0)
+    cost = costs.record_embedding(
+        provider="openai", model="text-embedding-3-small", tokens=2500, session_id="s"
+    )
+    assert cost == pytest.approx(0.00005)
+    costs.record_embedding(provider="local", model="hashed-512", tokens=40, estimated=True)
+    today = costs.snapshot()["today"]
+    assert {k: today[k] for k in today if "embedding" in k or k in ("calls", "cost_usd")} == {
+        "calls": 1,
+        "cost_usd": 0.00005,
+        "embedding_calls": 2,
+        "embedding_tokens": 2540,
+        "embedding_cost_usd": 0.00005,
+        "estimated_embedding_calls": 1,
+    }
+    assert costs.session("s").embedding_calls == 1
+    assert not costs.budget_exhausted()
+    costs.record_embedding(provider="openai", model="text-embedding-3-small", tokens=2500)
+    # Embeddings spend the same daily budget as the chat.
+    assert costs.budget_exhausted()
+    assert costs.snapshot()["unpriced_models"] == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (0.0, "$0.00"),
+        (0.0001, "$0.0001"),
+        (0.00015, "$0.00015"),
+        (0.01, "$0.01"),
+        (5.0, "$5.00"),
+        (12.5, "$12.50"),
+        (1.2345, "$1.2345"),
+        (1500.0, "$1,500.00"),
+    ],
+)
+def test_dollars_print_with_the_digits_they_have(amount: float, shown: str) -> None:
+    assert format_usd(amount) == shown

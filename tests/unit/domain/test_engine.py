@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from mockmind.app.bootstrap import Container, build
 from mockmind.config import parse_config
 from mockmind.domain.engine import route_plan
 from mockmind.domain.http import MockRequest, MockResponse
+
+ROOT = Path(__file__).resolve().parents[3]
 
 CONFIG = """
 intelligent_behavior:
@@ -96,7 +99,7 @@ def test_create_get_and_computed_total(app: Container) -> None:
         app, "POST", "/orders", {"items": [{"price": 2.5, "qty": 2}, {"price": 1, "qty": 1}]}
     )
     assert created.status == 201
-    assert created.source == "store"
+    assert created.source == "offline"  # its content is the offline generator's
     order = created.body
     assert order["status"] == "new"
     assert order["total"] == 6.0
@@ -189,8 +192,8 @@ def test_sessions_are_isolated(app: Container) -> None:
 
 
 def test_prefer_dynamic_generates_what_the_example_would_answer(app: Container) -> None:
-    example = call(app, "GET", "/reports/weekly", prefer="code=404")
-    generated = call(app, "GET", "/reports/weekly", prefer="code=404, dynamic=true")
+    example = call(app, "GET", "/reports/w1/summary", prefer="code=404")
+    generated = call(app, "GET", "/reports/w1/summary", prefer="code=404, dynamic=true")
     assert (example.status, example.source, example.body) == (
         404,
         "example",
@@ -203,18 +206,18 @@ def test_prefer_dynamic_generates_what_the_example_would_answer(app: Container) 
 def test_a_cached_answer_is_never_served_to_another_session(app: Container) -> None:
     # Both sessions are fresh, with the same (empty) state: only the session id tells the
     # response cache's keys apart.
-    first = call(app, "GET", "/reports/weekly")
-    other = call(app, "GET", "/reports/weekly", **{"x-session-id": "s-2"})
-    again = call(app, "GET", "/reports/weekly")
-    other_again = call(app, "GET", "/reports/weekly", **{"x-session-id": "s-2"})
+    first = call(app, "GET", "/reports/w1/summary")
+    other = call(app, "GET", "/reports/w1/summary", **{"x-session-id": "s-2"})
+    again = call(app, "GET", "/reports/w1/summary")
+    other_again = call(app, "GET", "/reports/w1/summary", **{"x-session-id": "s-2"})
     assert (first.source, other.source) == ("offline", "offline")
     assert (again.source, other_again.source) == ("cache", "cache")
     assert (again.body, other_again.body) == (first.body, other.body)
 
 
 def test_generated_answers_are_cached_per_session_and_state(app: Container) -> None:
-    first = call(app, "GET", "/reports/weekly")
-    second = call(app, "GET", "/reports/weekly")
+    first = call(app, "GET", "/reports/w1/summary")
+    second = call(app, "GET", "/reports/w1/summary")
     assert (first.source, second.source) == ("offline", "cache")
     assert first.body == second.body
     # The hit reuses the entry's bytes, which are the body's own encoding.
@@ -223,8 +226,8 @@ def test_generated_answers_are_cached_per_session_and_state(app: Container) -> N
         == first.encoded()
         == json.dumps(first.body, ensure_ascii=False, separators=(",", ":")).encode()
     )
-    vip = call(app, "GET", "/reports/weekly", **{"x-vip": "1"})
-    after = call(app, "GET", "/reports/weekly")
+    vip = call(app, "GET", "/reports/w1/summary", **{"x-vip": "1"})
+    after = call(app, "GET", "/reports/w1/summary")
     # set_state changed the session's state: the cached answer for the old state is not reused.
     assert vip.source == "cache"
     assert after.source == "offline"
@@ -237,6 +240,21 @@ def test_history_is_recorded_and_bounded(app: Container) -> None:
     assert session is not None
     assert len(session.history) == 50
     assert session.history[-1].path == "/things/59"
+
+
+def test_history_keeps_the_query_string_with_secrets_masked(app: Container) -> None:
+    request = MockRequest(
+        method="GET",
+        path="/orders",
+        query={"limit": ["2"], "api_key": ["k-123"], "tag": ["a", "b c"]},
+        headers={"x-session-id": "s-1"},
+    )
+    asyncio.run(app.engine.handle(request))
+    session = app.sessions.get("s-1", now=1_700_000_001.0)
+    assert session is not None
+    (seen,) = session.history
+    assert seen.query == "limit=2&api_key=%2A%2A%2A&tag=a&tag=b+c"
+    assert seen.target == "/orders?limit=2&api_key=%2A%2A%2A&tag=a&tag=b+c"
 
 
 def test_route_plans_stay_bounded_when_clients_invent_paths(
@@ -295,3 +313,86 @@ def test_rules_see_the_path_the_router_routes(app: Container, clock: FakeClock, 
     session = app.sessions.get("s-1", now=clock.now())
     assert session is not None
     assert session.history[-1].path == "/slow/thing"
+
+
+DESIGN_CONFIG = (ROOT / "tests" / "fixtures" / "config-example.yaml").read_text()
+
+
+def _design_app(clock: FakeClock) -> Container:
+    return build(parse_config(DESIGN_CONFIG, env={}), env={}, clock=clock)
+
+
+def _cookie_call(app: Container, method: str, path: str, body: Any = None) -> MockResponse:
+    request = MockRequest(
+        method=method,
+        path=path,
+        headers={"content-type": "application/json"},
+        cookies={"mockforge_session": "design-1"},
+        body=json.dumps(body).encode() if body is not None else b"",
+    )
+    return asyncio.run(app.engine.handle(request)).response
+
+
+def test_a_path_no_schema_names_keeps_what_is_posted(clock: FakeClock) -> None:
+    app = _design_app(clock)
+    created = _cookie_call(app, "POST", "/widgets", {"name": "Sprocket"})
+    assert (created.status, created.source) == (201, "offline")
+    assert created.body["name"] == "Sprocket"
+    widget_id = created.body["id"]
+    assert widget_id == "widget_" + widget_id.removeprefix("widget_")
+    fetched = _cookie_call(app, "GET", f"/widgets/{widget_id}")
+    assert (fetched.status, fetched.body) == (200, created.body)
+    assert _cookie_call(app, "GET", "/widgets").body == [created.body]
+    changed = _cookie_call(app, "PATCH", f"/widgets/{widget_id}", {"name": "Cog"})
+    assert changed.body == {**created.body, "name": "Cog"}
+    assert _cookie_call(app, "DELETE", f"/widgets/{widget_id}").status == 204
+    assert _cookie_call(app, "GET", f"/widgets/{widget_id}").status == 404
+
+
+def test_a_path_id_is_honoured_and_kept(clock: FakeClock) -> None:
+    app = _design_app(clock)
+    seven = _cookie_call(app, "GET", "/widgets/7")
+    assert (seven.status, seven.body["id"]) == (200, "7")
+    assert _cookie_call(app, "GET", "/widgets/7").body == seven.body
+    user = _cookie_call(app, "GET", "/users/7")
+    assert (user.status, user.body["id"]) == (200, "7")
+
+
+def test_a_segment_after_an_id_that_names_no_schema_is_an_action_not_a_collection(
+    clock: FakeClock,
+) -> None:
+    app = _design_app(clock)
+    widget = _cookie_call(app, "POST", "/widgets", {"name": "Sprocket"}).body
+    action = _cookie_call(app, "POST", f"/widgets/{widget['id']}/polish")
+    assert (action.status, action.source) == (200, "offline")
+    # The widget it is about is the one stored; no "polish" collection was made.
+    assert _cookie_call(app, "GET", f"/widgets/{widget['id']}").body == widget
+    assert "/widgets/{id}/polish" not in app.engine.world.resources.specs
+
+
+INTEGER_IDS = """
+intelligent_behavior:
+  session_tracking: {method: header}
+  behavior_model:
+    rules:
+      schemas:
+        Ticket:
+          type: object
+          properties:
+            id: {type: integer}
+            title: {type: string}
+"""
+
+
+def test_a_path_id_is_read_as_the_schema_id_type(clock: FakeClock) -> None:
+    app = build(parse_config(INTEGER_IDS, env={}), env={}, clock=clock)
+    seven = call(app, "GET", "/tickets/7")
+    assert (seven.status, seven.body["id"]) == (200, 7)
+    created = call(app, "POST", "/tickets", {"title": "t"}).body
+    assert isinstance(created["id"], int)
+    assert call(app, "GET", f"/tickets/{created['id']}").body == created
+    wrong = call(app, "GET", "/tickets/t-1")
+    assert wrong.status == 400
+    assert wrong.body["errors"] == [
+        {"location": "path.id", "message": "'t-1' is not of type 'integer'", "keyword": "type"}
+    ]

@@ -69,9 +69,9 @@ def test_an_expired_session_is_freed_and_its_id_starts_a_new_empty_session() -> 
     app, clock = _app()
     sessions, entities, cache = _memory(app)
     order_id = _order_of(app, "a")
-    # A path that names no schema: generated, then answered from the cache.
-    assert _call(app, "a", "GET", "/stats").response.source == "offline"
-    assert _call(app, "a", "GET", "/stats").response.source == "cache"
+    # An action on an item no schema names: generated, then answered from the cache.
+    assert _call(app, "a", "GET", "/stats/s1/summary").response.source == "offline"
+    assert _call(app, "a", "GET", "/stats/s1/summary").response.source == "cache"
     assert len(cache) == 1
     clock.t += 6
     _call(app, "b", "GET", "/orders")  # b's save sweeps a, expired a second ago
@@ -81,10 +81,10 @@ def test_an_expired_session_is_freed_and_its_id_starts_a_new_empty_session() -> 
     again = _call(app, "a", "GET", "/orders")
     assert again.new_session
     assert (again.response.status, again.response.body) == (200, [])
-    assert _call(app, "a", "GET", "/stats").response.source == "offline"
+    assert _call(app, "a", "GET", "/stats/s1/summary").response.source == "offline"
     found = sessions.get("a", now=clock.t)
     assert found is not None
-    assert [i.path for i in found.history] == ["/orders", "/stats"]
+    assert [i.path for i in found.history] == ["/orders", "/stats/s1/summary"]
     assert order_id not in json.dumps([i.response_body for i in found.history])
 
 
@@ -128,7 +128,12 @@ def test_the_vector_memory_forgets_a_sessions_interactions_when_it_ends() -> Non
     vectors = app.memory.vectors
     _order_of(app, "a")
     _call(app, "b", "GET", "/orders")
+    # Requests only queue their interactions; the writer (started after each response by the
+    # app) embeds and stores them.
+    assert vectors.count(NAMESPACE) == 0
+    asyncio.run(app.memory.flush())
     assert vectors.count(NAMESPACE) == 3  # a's two requests and b's one
     clock.t += 6
     _call(app, "c", "GET", "/orders")  # a and b expired: this save sweeps both
+    asyncio.run(app.memory.flush())
     assert vectors.count(NAMESPACE) == 1

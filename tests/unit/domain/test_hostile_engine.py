@@ -91,7 +91,7 @@ def test_a_deep_body_is_a_400_and_the_next_request_is_served(shop: Container, de
     )
     assert response.status == 400
     assert response.body["detail"] == DEPTH_DETAIL
-    assert response.media_type == "application/json"
+    assert response.media_type == "application/problem+json"
     # Remembered, with the problem that answered it; the body itself could not be read to
     # mask a secret in it, so it is not kept.
     last = history(shop)[-1]
@@ -160,7 +160,7 @@ def test_a_body_as_deep_as_the_ceiling_goes_through_the_whole_flow(nodes: Contai
     # store's copies and merges, redaction and encoding, all at the deepest allowed body.
     created = send(nodes, "POST", "/nodes", node(MAX_JSON_DEPTH_CEILING))
     assert created.status == 201, created.body
-    assert created.source == "store"
+    assert created.source == "offline"
     fetched = send(nodes, "GET", f"/nodes/{created.body['id']}")
     assert fetched.status == 200
     assert fetched.body == created.body

@@ -76,6 +76,9 @@ def test_a_plain_string_value_is_kept() -> None:
         '{"id": "u1", "name": "Ad',
         'Here you go:\n```json\n{"items": [{"id": 1}, {"id": 2}, {"id"',
         '[{"id": "a"}, {"id": "b"}, {"id": "c',
+        "[1, 2",
+        "[true, fa",
+        "Here it is: {",
     ],
 )
 def test_truncated_output_is_reported_as_such(text: str) -> None:
@@ -95,6 +98,22 @@ def test_truncated_output_is_reported_as_such(text: str) -> None:
 def test_failures_say_why(text: str, reason: str) -> None:
     with pytest.raises(JsonExtractionError, match=reason):
         extract_json(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sure, a few ideas (say [books, games) for the shop.",
+        "Here is a product {name: Mug",
+        "I think {maybe} it works [sometimes",
+        "See [the docs",
+        "```\nI cannot answer that [yet\n```",
+    ],
+)
+def test_prose_with_a_bracket_it_never_closes_is_prose_not_a_cut(text: str) -> None:
+    with pytest.raises(JsonExtractionError) as raised:
+        extract_json(text)
+    assert raised.value.reason == "no JSON object or array found in the answer"
 
 
 json_values = st.recursive(

@@ -43,6 +43,7 @@ def test_json_body_by_content() -> None:
     assert canonical_body(b"", "application/json") == ""
     # Other bodies, and JSON that does not parse, by the SHA-256 of their bytes.
     assert canonical_body(b"raw", "text/plain") == hashlib.sha256(b"raw").hexdigest()
+    assert canonical_body(b'{"a": 1}', None) == hashlib.sha256(b'{"a": 1}').hexdigest()
     assert canonical_body(b'{"a":', "application/json") == hashlib.sha256(b'{"a":').hexdigest()
 
 

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import json
 
-from mockmind.domain.prompts import PromptInput, build_prompt, estimate_tokens, inline_schema
+from mockmind.domain.memory import describe
+from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.sessions import Interaction, StateValue
+from mockmind.domain.tokens import estimate_tokens
 
 SCHEMA = {"type": "object", "properties": {"id": {"type": "string"}}}
 
@@ -88,3 +90,37 @@ def test_inline_schema_follows_refs_to_a_depth_and_stays_finite() -> None:
     inlined = inline_schema({"$ref": "#/components/schemas/Node"}, defs.__getitem__, depth=2)
     assert inlined["properties"]["child"]["properties"]["child"] == {}
     assert "example" not in inlined
+
+
+def test_history_lines_keep_the_query_string() -> None:
+    history = [Interaction(1.0, "GET", "/products", 200, None, [], query="limit=2&offset=4")]
+    prompt = build_prompt(_input(history=history))
+    assert "- GET /products?limit=2&offset=4 -> 200 []" in prompt.user
+
+
+def test_related_interactions_already_shown_as_recent_are_not_repeated() -> None:
+    recent = Interaction(2.0, "POST", "/orders", 201, {"qty": 1}, {"id": "o-1"})
+    older = Interaction(1.0, "GET", "/products/p-1", 200, None, {"id": "p-1"}, query="full=1")
+    prompt = build_prompt(
+        _input(history=[older, recent], relevant=[describe(recent), describe(older), "other"])
+    )
+    # Both are recent history: of the recalled texts only the one not in it is added.
+    assert prompt.user.count("POST /orders") == 1
+    assert prompt.user.count("/products/p-1") == 1
+    assert "Related earlier interactions:\n- other" in prompt.user
+
+
+def test_related_interactions_are_kept_when_recent_history_does_not_fit() -> None:
+    shown = Interaction(3.0, "GET", "/a", 200, None, {"pad": "x" * 8})
+    dropped = Interaction(1.0, "GET", "/b", 200, None, {"pad": "y" * 240})
+    bare = build_prompt(_input())
+    # Half of what is left goes to history: room for its newest line only; then the older
+    # one fits as recalled.
+    lines = estimate_tokens(describe(shown)) + estimate_tokens(describe(dropped))
+    budget = estimate_tokens(bare.system) + estimate_tokens(bare.user) + lines + 30
+    prompt = build_prompt(
+        _input(history=[dropped, shown], relevant=[describe(dropped)], token_budget=budget)
+    )
+    assert "- GET /a -> 200" in prompt.user
+    assert "Recent interactions in this session (oldest first):\n- GET /a" in prompt.user
+    assert f"Related earlier interactions:\n- {describe(dropped)}" in prompt.user

@@ -26,6 +26,42 @@ def test_secret_keys_are_masked_at_any_depth_and_other_values_kept() -> None:
     }
 
 
+def test_a_login_answer_keeps_its_token_type_and_masks_its_token() -> None:
+    body = {"token": "pShjymiB9rSw", "token_type": "Bearer", "expires_in": 575}
+    assert redacted(body) == {"token": "***", "token_type": "Bearer", "expires_in": 575}
+
+
+def test_keys_describing_a_secret_are_kept_and_keys_holding_one_masked() -> None:
+    body = {
+        "tokenType": "opaque",
+        "password_expires_at": "2026-12-01T00:00:00Z",
+        "api_key_url": "https://example.test/keys",
+        "token_ttl": 60,
+        "refresh_token": "r-123",
+        "access_token": "a-456",
+        "pin_password": 1234,
+    }
+    assert redacted(body) == {
+        "tokenType": "opaque",
+        "password_expires_at": "2026-12-01T00:00:00Z",
+        "api_key_url": "https://example.test/keys",
+        "token_ttl": 60,
+        "refresh_token": "***",
+        "access_token": "***",
+        "pin_password": "***",
+    }
+
+
+def test_values_no_secret_can_be_are_kept_under_a_secret_key() -> None:
+    body = {"password": True, "token": None, "authorization": "Basic", "secret": "Bearer x"}
+    assert redacted(body) == {
+        "password": True,
+        "token": None,
+        "authorization": "Basic",
+        "secret": "***",
+    }
+
+
 def test_a_body_without_secrets_is_kept_without_a_copy() -> None:
     body = [{"id": 1, "name": "mug"}]
     assert redacted(body) is body
@@ -65,27 +101,42 @@ _NAMED = {
     "pa\u017fs": True,  # the long s matches s when case is ignored
     "\uff30\uff21\uff33\uff33": False,  # full-width letters are other letters
 }
-# A second, plain reading of the rule for ASCII keys: the name holds one of these words.
+# A second, plain reading of the rule for ASCII keys: the name holds one of these words, and
+# does not end in a word that describes a secret instead of holding one.
 _WORDS = ("pass", "secret", "token", "apikey", "api_key", "api-key", "authorization", "credential")
+_DESCRIBING = (
+    "type", "kind", "scheme", "expires", "expiresin", "expires_in", "expiresat", "expires_at",
+    "expiry", "ttl", "lifetime", "length", "url", "uri", "endpoint",
+)  # fmt: skip
+_SCHEMES = ("bearer", "basic", "digest", "mac", "dpop", "negotiate", "jwt")
 _ascii_keys = st.text(alphabet="abcdeiknoprstwyzAKPST_- ", max_size=12)
 _keys = st.sampled_from(sorted(_NAMED)) | _ascii_keys
 # No lone surrogates: JSON bodies cannot hold them, so no answer's bytes can.
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 _values: st.SearchStrategy[Any] = st.recursive(
-    st.none() | st.integers() | _text,
+    st.none() | st.booleans() | st.integers() | _text | st.sampled_from(["Bearer", " basic"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=4),
     max_leaves=10,
 )
 
 
 def _names_a_secret(key: str) -> bool:
-    return _NAMED[key] if key in _NAMED else any(word in key.lower() for word in _WORDS)
+    if key in _NAMED:
+        return _NAMED[key]
+    lowered = key.lower()
+    return any(w in lowered for w in _WORDS) and not lowered.endswith(_DESCRIBING)
+
+
+def _can_be_a_secret(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    return not (isinstance(value, str) and value.strip().lower() in _SCHEMES)
 
 
 def _masked(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            key: "***" if _names_a_secret(key) and item is not None else _masked(item)
+            key: "***" if _names_a_secret(key) and _can_be_a_secret(item) else _masked(item)
             for key, item in value.items()
         }
     if isinstance(value, list):

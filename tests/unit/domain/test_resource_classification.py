@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import (
@@ -14,6 +16,8 @@ from mockmind.domain.resources import (
     classify,
     sub_path_route,
 )
+from mockmind.domain.resources.inference import infer_resources
+from mockmind.ports.api_description import OperationInfo
 from tests.support.clock import still_lifetimes
 
 ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
@@ -92,3 +96,29 @@ def test_seeding_survives_a_ref_that_does_not_resolve() -> None:
     )
     service.seed_shared(0.0)
     assert len(store.list("__shared__", "things", now=0.0)) == 2
+
+
+@pytest.mark.parametrize(
+    ("param", "properties", "id_field"),
+    [
+        ("variable_key", {"key": {"type": "string"}, "value": {}}, "key"),
+        ("variableKey", {"key": {"type": "string"}}, "key"),
+        ("variable_key", {"variable_key": {"type": "string"}, "key": {}}, "variable_key"),
+        ("variable_key", {"id": {"type": "string"}, "key": {}}, "id"),
+        ("variable_key", {"value": {}}, "id"),
+    ],
+)
+def test_the_id_field_may_be_the_path_parameter_without_the_resources_name(
+    param: str, properties: dict[str, Any], id_field: str
+) -> None:
+    schema = {"type": "object", "properties": properties}
+    item = f"/variables/{{{param}}}"
+    specs = infer_resources(
+        [
+            OperationInfo("GET", "/variables", response_schema={"type": "array", "items": schema}),
+            OperationInfo("POST", "/variables", response_schema=schema),
+            OperationInfo("GET", item, response_schema=schema),
+        ],
+        lambda ref: {},
+    )
+    assert specs["/variables"].id_field == id_field

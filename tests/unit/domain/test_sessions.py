@@ -9,6 +9,7 @@ from mockmind.domain.http import MockRequest
 from mockmind.domain.sessions import (
     Interaction,
     Session,
+    SessionLookup,
     SessionTracking,
     StateValue,
     is_valid_session_id,
@@ -64,7 +65,9 @@ def test_id_from_cookie_header_and_query() -> None:
         session_id_from(_request(cookies={"mockforge_session": "c1"}), tracking).session_id == "c1"
     )
     assert session_id_from(_request(headers={"x-session-id": "h1"}), tracking).session_id == "h1"
-    assert session_id_from(_request(query={"session_id": ["q1"]}), tracking).session_id == "q1"
+    assert session_id_from(_request(query={"session_id": ["q1"]}), tracking) == SessionLookup(
+        "q1", carried=True, malformed=False
+    )
 
 
 def test_configured_place_wins() -> None:
@@ -143,3 +146,13 @@ def test_the_internal_scopes_are_the_ones_the_engine_uses() -> None:
     for scope in INTERNAL_SCOPES:
         found = session_id_from(_request(headers={"x-session-id": scope}), SessionTracking())
         assert (found.session_id, found.carried, found.malformed) == (None, False, True)
+
+
+def test_a_document_without_the_optional_fields_reads_as_a_fresh_session() -> None:
+    """Stores keep sessions written before login, state and sources were recorded."""
+    document = {"id": "s", "created_at": 1, "last_seen": 2, "expires_at": 3, "version": 4}
+    assert session_from_dict(document) == Session("s", 1.0, 2.0, 3.0, version=4)
+    old_interaction = {"at": 2, "method": "GET", "path": "/x", "status": 200}
+    session = session_from_dict({**document, "history": [old_interaction]})
+    assert session.history == (Interaction(2.0, "GET", "/x", 200, None, None, ""),)
+    assert session.authenticated is False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -7,7 +8,13 @@ import pytest
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.auth import AuthSettings, TokenIssuer, bearer_token
 from mockmind.domain.errors import RequestError
-from mockmind.domain.state_machines import StateMachine, Transition, split_trigger
+from mockmind.domain.resources.specs import ResourceSpec
+from mockmind.domain.state_machines import (
+    StateMachine,
+    Transition,
+    initial_states,
+    split_trigger,
+)
 from tests.support.clock import still_lifetimes
 
 MACHINE = StateMachine(
@@ -90,3 +97,39 @@ def test_credentials() -> None:
     assert strict.check_credentials({"username": "ada", "password": "secret"}) == "ada"
     with pytest.raises(RequestError, match="invalid"):
         strict.check_credentials({"username": "ada", "password": "nope"})
+
+
+def test_a_trigger_of_the_root_path_keeps_its_slash() -> None:
+    assert split_trigger("  delete /  ") == ("DELETE", "/")
+    assert split_trigger("GET  /orders/ ") == ("GET", "/orders")
+    # Only slashes go: a path may end in any letter.
+    assert split_trigger("post /orders/X/") == ("POST", "/orders/X")
+
+
+def test_a_template_with_a_trailing_slash_still_triggers() -> None:
+    assert [t.to for t in MACHINE.triggered_by("POST", "/orders/{id}/ship/")] == ["shipped"]
+    assert MACHINE.triggered_by("POST", "/orders/{id}") == []
+    boxes = dataclasses.replace(
+        MACHINE, transitions=(Transition(frozenset({"placed"}), "paid", "POST", "/boX"),)
+    )
+    assert [t.to for t in boxes.triggered_by("POST", "/boX/")] == ["paid"]
+
+
+def test_the_initial_state_goes_where_the_state_field_holds_none_of_the_machine() -> None:
+    orders = ResourceSpec("orders", "/orders")
+    other = dataclasses.replace(MACHINE, name="other", field="stage", initial="paid")
+    hook = initial_states({"orders": MACHINE, "later": other})
+    for given, expected in [
+        ({}, "placed"),
+        ({"status": None}, "placed"),
+        ({"status": "lost"}, "placed"),
+        ({"status": "paid"}, "paid"),
+        ({"status": "cancelled"}, "cancelled"),
+    ]:
+        entity = dict(given)
+        hook(None, orders, entity)
+        # The first machine that names a resource governs it: "stage" is never touched.
+        assert entity == {**given, "status": expected}, given
+    untouched = {"status": "lost"}
+    hook(None, ResourceSpec("carts", "/carts"), untouched)
+    assert untouched == {"status": "lost"}

@@ -1,6 +1,7 @@
-"""A change or delete of an entity that does not exist is 404; only a read makes one.
-
-A PUT creates only where the document describes it as create-or-replace (it documents 201).
+"""An id never seen: 404 where the operation documents a 404 (or a 4XX, or a default),
+in every session but the one that made it; else an entity generated now and kept
+(read-through), for a read, a change or a delete alike, starting in its machine's initial
+state. A PUT creates where the document describes it as create-or-replace (it documents 201).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ x-note: &note {application/json: {schema: {$ref: '#/components/schemas/Note'}}}
 x-notes: &notes
   application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Note'}}}
 x-file: &file {application/json: {schema: {$ref: '#/components/schemas/File'}}}
+x-tag: &tag {application/json: {schema: {$ref: '#/components/schemas/Tag'}}}
+x-tags: &tags
+  application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Tag'}}}
 x-files: &files
   application/json: {schema: {type: array, items: {$ref: '#/components/schemas/File'}}}
 paths:
@@ -63,6 +67,28 @@ paths:
         '200': {description: Archived, content: *note}
         '404': {description: None}
         '409': {description: Not now}
+  /tags:
+    get:
+      responses:
+        '200': {description: All, content: *tags}
+  /tags/{tagId}:
+    parameters: [{name: tagId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200': {description: One, content: *tag}
+    patch:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses:
+        '200': {description: Merged, content: *tag}
+        '401': {description: Who are you}
+    delete:
+      responses:
+        '204': {description: Gone}
+  /tags/{tagId}/uses:
+    parameters: [{name: tagId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200': {description: All, content: *tags}
   /files:
     get:
       responses:
@@ -85,6 +111,12 @@ components:
         id: {type: string}
         text: {type: string}
         state: {type: string, enum: [open, archived]}
+    Tag:
+      type: object
+      properties:
+        id: {type: string}
+        label: {type: string}
+        stage: {type: string, enum: [draft, live, retired]}
     File:
       type: object
       properties:
@@ -107,6 +139,12 @@ intelligent_behavior:
           initial: open
           transitions:
             - {from: open, to: archived, on: "POST /notes/{noteId}/archive"}
+        tags_stage:
+          resource: tags
+          field: stage
+          initial: draft
+          transitions:
+            - {from: draft, to: live, on: "PATCH /tags/{tagId}"}
       consistency_rules:
         - name: archive_by_rule
           condition: "path matches '/notes/*' and method == 'PATCH' and body.archive == true"
@@ -121,11 +159,13 @@ def app(tmp_path: Path) -> Container:
     return build(parse_config(f"openapi: {document}\n{CONFIG}", env={}), env={})
 
 
-def call(app: Container, method: str, path: str, body: Any = None) -> MockResponse:
+def call(
+    app: Container, method: str, path: str, body: Any = None, session: str = "s-1"
+) -> MockResponse:
     request = MockRequest(
         method=method,
         path=path,
-        headers={"x-session-id": "s-1", "content-type": "application/json"},
+        headers={"x-session-id": session, "content-type": "application/json"},
         body=json.dumps(body).encode() if body is not None else b"",
     )
     return asyncio.run(app.engine.handle(request)).response
@@ -134,6 +174,7 @@ def call(app: Container, method: str, path: str, body: Any = None) -> MockRespon
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
+        ("GET", "/notes/never-seen", None),
         ("PATCH", "/notes/never-seen", {"text": "x"}),
         ("PUT", "/notes/never-seen", {"text": "x"}),
         ("DELETE", "/notes/never-seen", None),
@@ -144,7 +185,7 @@ def call(app: Container, method: str, path: str, body: Any = None) -> MockRespon
         ("POST", "/notes/%3Fabc/archive", None),
     ],
 )
-def test_a_change_or_delete_of_an_unknown_id_is_404_and_creates_nothing(
+def test_an_unknown_id_is_404_where_the_operation_documents_404_and_creates_nothing(
     app: Container, method: str, path: str, body: Any
 ) -> None:
     response = call(app, method, path, body)
@@ -161,10 +202,6 @@ def test_a_change_or_delete_of_an_unknown_id_is_404_and_creates_nothing(
 def test_what_exists_can_be_changed(app: Container) -> None:
     created = call(app, "POST", "/notes", {"text": "mine"}).body
     assert call(app, "PATCH", f"/notes/{created['id']}", {"text": "changed"}).status == 200
-    # Read first, the entity exists (generated, then kept), and can be changed.
-    assert call(app, "GET", "/notes/read-first").status == 200
-    patched = call(app, "PATCH", "/notes/read-first", {"text": "patched"})
-    assert (patched.status, patched.body["text"]) == (200, "patched")
     # The shared seed set exists for every session.
     assert call(app, "POST", "/notes/shared-1/archive").body["state"] == "archived"
     assert call(app, "DELETE", f"/notes/{created['id']}").status == 204
@@ -195,3 +232,43 @@ def test_put_is_create_or_replace_when_it_documents_201(
 def test_the_inferred_specs_say_which_put_creates(app: Container) -> None:
     specs = {spec.name: spec for spec in app.engine.world.resources.specs.values()}
     assert (specs["notes"].put_creates, specs["files"].put_creates) == (False, True)
+
+
+def test_one_sessions_entity_is_404_in_another_session(app: Container) -> None:
+    created = call(app, "POST", "/notes", {"text": "mine"}, session="a").body
+    assert call(app, "GET", f"/notes/{created['id']}", session="b").status == 404
+    assert call(app, "PATCH", f"/notes/{created['id']}", {"text": "b's"}, session="b").status == 404
+    assert call(app, "GET", f"/notes/{created['id']}", session="a").body == created
+    # The shared seed set is seen by every session.
+    assert call(app, "GET", "/notes/shared-1", session="b").status == 200
+
+
+def test_where_no_error_is_documented_an_unknown_id_is_read_through(app: Container) -> None:
+    read = call(app, "GET", "/tags/t-1")
+    assert (read.status, read.body["id"], read.body["stage"]) == (200, "t-1", "draft")
+    assert call(app, "GET", "/tags/t-1").body == read.body
+    # A change makes the entity too (PATCH documents a 401, which a 404 cannot be), and the
+    # move it triggers starts from the initial state.
+    patched = call(app, "PATCH", "/tags/t-2", {"label": "new"})
+    assert (patched.status, patched.body["label"], patched.body["stage"]) == (200, "new", "live")
+    assert call(app, "GET", "/tags/t-2").body == patched.body
+    assert call(app, "DELETE", "/tags/t-3").status == 204
+    # No operation here documents a 404: what was deleted is as if never seen. A second
+    # DELETE succeeds as the first did, a change makes the entity anew, and so does a read.
+    assert call(app, "DELETE", "/tags/t-3").status == 204
+    remade = call(app, "PATCH", "/tags/t-3", {"label": "again"})
+    assert (remade.status, remade.body["id"], remade.body["label"]) == (200, "t-3", "again")
+    assert call(app, "GET", "/tags/t-3").body == remade.body
+    assert call(app, "DELETE", "/tags/t-3").status == 204
+    again = call(app, "GET", "/tags/t-3")
+    assert (again.status, again.body["id"], again.body["stage"]) == (200, "t-3", "draft")
+    # A list under a parent never seen makes the parent.
+    assert call(app, "GET", "/tags/t-4/uses").status == 200
+    assert call(app, "GET", "/tags/t-4").body["id"] == "t-4"
+    listed = {tag["id"] for tag in call(app, "GET", "/tags").body}
+    assert {"t-1", "t-2", "t-3", "t-4"} <= listed
+
+
+def test_a_read_through_entity_starts_in_its_machines_initial_state(app: Container) -> None:
+    stages = {call(app, "GET", f"/tags/g-{n}").body["stage"] for n in range(12)}
+    assert stages == {"draft"}

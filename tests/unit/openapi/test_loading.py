@@ -114,15 +114,26 @@ def test_not_an_openapi_document(tmp_path: Path, text: str, expected: str) -> No
     assert expected in only_issue(exc)[1]
 
 
-def test_swagger_2_is_refused_with_advice(tmp_path: Path) -> None:
-    text = "info: {title: Old}\nswagger: '2.0'\npaths: {}\n"
+def test_swagger_1_is_refused_naming_what_is_read(tmp_path: Path) -> None:
+    text = "info: {title: Old}\nswagger: '1.2'\npaths: {}\n"
     with pytest.raises(ConfigError) as exc:
         OpenAPIDocument.load(write(tmp_path, "old.yaml", text))
     key, message, line = only_issue(exc)
     assert key == "swagger"
-    assert "Swagger 2.0" in message
-    assert "convert" in message
+    assert message == (
+        "Swagger 1.2 documents are not supported; mockmind reads Swagger 2.0 and OpenAPI 3.0.x "
+        "and 3.1.x"
+    )
     assert line == 2
+
+
+def test_swagger_2_loads_as_openapi_30(tmp_path: Path) -> None:
+    text = "info: {title: Old, version: '1'}\nswagger: '2.0'\nbasePath: /v2\npaths: {}\n"
+    doc = OpenAPIDocument.load(write(tmp_path, "old.yaml", text))
+    assert doc.version == "3.0"
+    assert doc.title == "Old"
+    assert doc.raw["openapi"] == "3.0.3"
+    assert doc.raw["servers"] == [{"url": "/v2"}]
 
 
 @pytest.mark.parametrize("version", ["2.0", "3.2.0", "4.0.0", "three"])

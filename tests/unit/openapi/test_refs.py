@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
 from mockmind.domain.errors import ConfigError
 from mockmind.openapi import OpenAPIDocument, UnresolvableRef
+from mockmind.openapi.document import _join
 
 from .conftest import COMMON, PETSTORE
 
@@ -142,3 +144,19 @@ def test_document_uri_is_the_files(petstore: OpenAPIDocument) -> None:
     assert petstore.uri == PETSTORE.as_uri()
     assert petstore.public(PETSTORE.as_uri() + "#/a") == "#/a"
     assert petstore.public(COMMON.as_uri() + "#/a") == COMMON.as_uri() + "#/a"
+
+
+@pytest.mark.parametrize(
+    ("base", "ref"),
+    [
+        ("file:///a/api.json", "#/components/schemas/Pet"),
+        ("file:///a/api.json#/paths/~1pets/get", "#/components/schemas/Pet"),
+        ("file:///a/b%20c.json#/x", "#/y~1z"),
+        ("file:///a/api.json#/x", "#"),
+        ("file:///a/api.json#/x", "#anchor"),
+        ("file:///a/api.json#/x", "common.yaml#/Pet"),
+        ("file:///a/api.json#/x", "../b/common.yaml"),
+    ],
+)
+def test_joining_a_reference_is_urljoin(base: str, ref: str) -> None:
+    assert _join(base, ref) == urljoin(base, ref)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mockmind.domain.errors import RequestError
 from mockmind.openapi import NotAcceptable, OpenAPIDocument, ResponseChoice, choose_response
 from mockmind.openapi.media import negotiate
-from mockmind.openapi.responses import ExampleChoice
+from mockmind.openapi.responses import ExampleChoice, error_choice
 
 from .conftest import COMMON
 
@@ -197,3 +199,61 @@ def test_response_headers_are_handed_on(petstore: OpenAPIDocument) -> None:
 def test_negotiate(accept: str | None, available: list[str], expected: str | None) -> None:
     found = negotiate(accept, available)
     assert (found[1] if found else None) == expected
+
+
+ERRORS_DOCUMENT = """
+openapi: 3.0.3
+info: {title: Errors, version: '1'}
+paths:
+  /things:
+    get:
+      responses:
+        '200': {description: All}
+        '404':
+          description: None
+          content: {application/json: {schema: {type: object}}}
+        '4XX':
+          description: Client error
+          content:
+            text/plain: {schema: {type: string}}
+            application/problem+json: {schema: {type: object}}
+        default: {description: Anything else}
+    post:
+      responses:
+        '201': {description: Made}
+        '401': {description: Who are you}
+"""
+
+
+@pytest.fixture
+def errors_doc(tmp_path: Path) -> OpenAPIDocument:
+    path = tmp_path / "errors.yaml"
+    path.write_text(ERRORS_DOCUMENT)
+    return OpenAPIDocument.load(path)
+
+
+@pytest.mark.parametrize(
+    ("status", "accept", "expected"),
+    [
+        (404, None, ("404", "application/json")),
+        # The range, then the media type Accept asks for, else a JSON one rather than a 406.
+        (409, "text/plain", ("4XX", "text/plain")),
+        (409, None, ("4XX", "application/problem+json")),
+        (409, "image/png", ("4XX", "application/problem+json")),
+        # default documents every status, here without content.
+        (500, None, ("default", None)),
+    ],
+)
+def test_an_error_status_is_documented_by_its_code_its_range_or_default(
+    errors_doc: OpenAPIDocument, status: int, accept: str | None, expected: tuple[str, str | None]
+) -> None:
+    choice = error_choice(errors_doc.operation("/things", "GET"), status, accept)
+    assert choice is not None
+    assert (choice.status, choice.response_key, choice.media_type) == (status, *expected)
+
+
+def test_an_error_status_nothing_documents_has_no_choice(errors_doc: OpenAPIDocument) -> None:
+    post = errors_doc.operation("/things", "POST")
+    assert error_choice(post, 404, None) is None
+    expected = ResponseChoice(401, "401", None, description="Who are you")
+    assert error_choice(post, 401, None) == expected

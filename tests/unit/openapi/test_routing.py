@@ -50,6 +50,7 @@ def test_path_values_are_percent_decoded(petstore: OpenAPIDocument) -> None:
     [
         "/v1/pets",  # https://api.example.com/v1
         "/beta/pets",  # {scheme}://staging.example.com/{basePath} with basePath's default
+        "/gamma/pets",  # ... and any other value: basePath has no enum
         "/pets",  # without any base path
     ],
 )
@@ -57,19 +58,30 @@ def test_document_server_base_paths(petstore: OpenAPIDocument, path: str) -> Non
     assert op_id(petstore, "GET", path) == "listPets"
 
 
-def test_path_level_servers_replace_the_documents(petstore: OpenAPIDocument) -> None:
+def test_every_level_of_servers_mounts_the_operation(petstore: OpenAPIDocument) -> None:
+    # The path level's server, the document's (which the path level overrides for a client
+    # that follows the spec to the letter) and none at all: each is a base path clients use.
     assert op_id(petstore, "GET", "/internal/admin/reports") == "reports"
+    assert op_id(petstore, "GET", "/v1/admin/reports") == "reports"
     assert op_id(petstore, "GET", "/admin/reports") == "reports"
     with pytest.raises(RouteNotFound):
-        petstore.match("GET", "/v1/admin/reports")
+        petstore.match("GET", "/internal/v1/admin/reports")
 
 
-def test_operation_level_servers_apply_to_that_operation_only(petstore: OpenAPIDocument) -> None:
+def test_a_server_variable_prefix_is_no_path_parameter(petstore: OpenAPIDocument) -> None:
+    matched = petstore.match("GET", "/anything/pets/7")
+    assert (matched.operation.operation_id, matched.path_params) == ("getPet", {"petId": "7"})
+
+
+def test_operation_level_servers_mount_that_operation(petstore: OpenAPIDocument) -> None:
     assert op_id(petstore, "DELETE", "/legacy/pets/3") == "deletePet"
-    with pytest.raises(MethodNotAllowed) as exc:
-        petstore.match("GET", "/legacy/pets/3")
-    assert exc.value.headers == {"Allow": "DELETE"}
     assert op_id(petstore, "GET", "/v1/pets/3") == "getPet"
+    # GET reaches /legacy/pets/3 only as one more value of the document's {basePath}.
+    matched = petstore.match("GET", "/legacy/pets/3")
+    assert (matched.operation.operation_id, matched.path_params) == ("getPet", {"petId": "3"})
+    with pytest.raises(MethodNotAllowed) as exc:
+        petstore.match("PATCH", "/legacy/pets/3")
+    assert exc.value.headers == {"Allow": "DELETE, GET"}
 
 
 def test_unknown_path_is_404(petstore: OpenAPIDocument) -> None:
@@ -205,6 +217,15 @@ def test_backtracking_through_templates() -> None:
             ("/v2", "/v1"),
         ),
         ([{"url": "https://{host}/api"}], ("/api",)),
+        # Without an enum, a variable is any value; so is one the server does not declare.
+        (
+            [{"url": "https://{host}/{base}/v{major}", "variables": {"base": {"default": "x"}}}],
+            ("/{base}/v{major}",),
+        ),
+        (
+            [{"url": "/{tenant}", "variables": {"tenant": {"default": "a", "enum": []}}}],
+            ("/{tenant}",),
+        ),
         ([{"nourl": 1}, "junk"], ()),
     ],
 )

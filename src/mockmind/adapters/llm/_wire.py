@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mockmind.domain.prompts import estimate_tokens
+from mockmind.domain.tokens import estimate_tokens
 from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
 
 if TYPE_CHECKING:

@@ -70,6 +70,10 @@ class LocalHashedEmbedder:
         return "local"
 
     @property
+    def model(self) -> str:
+        return f"hashed-{self._dims}"
+
+    @property
     def dimensions(self) -> int:
         return self._dims
 
@@ -97,6 +101,8 @@ class LocalHashedEmbedder:
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
         return [self.vector(text).tolist() for text in texts]
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        # Microseconds per text: no point handing it to a thread.
+    async def embed(
+        self, texts: Sequence[str], *, deadline: float | None = None
+    ) -> list[list[float]]:
+        # Microseconds per text: no point handing it to a thread, nor a deadline to check.
         return self.embed_sync(texts)

@@ -126,7 +126,7 @@ class ResilientHttp:
         if not self.breaker.allow():
             raise ProviderError(
                 self.provider,
-                "circuit breaker open after repeated failures; "
+                f"circuit breaker open after repeated {self.breaker.opened_by}; "
                 f"next try in {self.breaker.retry_in():.0f}s",
                 retryable=True,
             )
@@ -138,7 +138,13 @@ class ResilientHttp:
             if remaining is not None and remaining < _MIN_USEFUL_SECONDS:
                 failure = _Failure("deadline reached before the call", True, False)
                 break
-            outcome = await self._attempt(url, body, headers or {}, remaining)
+            try:
+                outcome = await self._attempt(url, body, headers or {}, remaining)
+            except asyncio.CancelledError:
+                # The caller gave up (an outer timeout): no verdict, but a half-open trial's
+                # slot must not stay taken, or the breaker would refuse every call after.
+                self.breaker.release()
+                raise
             if not isinstance(outcome, _Failure):
                 self.breaker.record_success()
                 return outcome

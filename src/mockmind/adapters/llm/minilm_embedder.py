@@ -206,7 +206,10 @@ class MiniLMEmbedder:
         rows: list[list[float]] = self.vectors(texts).tolist()
         return rows
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    async def embed(
+        self, texts: Sequence[str], *, deadline: float | None = None
+    ) -> list[list[float]]:
         # Milliseconds of CPU per text (and the first call loads the model): in a thread, so
-        # other requests keep being served meanwhile.
+        # other requests keep being served meanwhile. Nothing waits on a network, so the
+        # deadline is not checked: the work is bounded by the texts given.
         return await asyncio.to_thread(self.embed_sync, texts)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from mockmind.adapters.llm._wire import ProviderAdapter, Wire, parse_wire
 from mockmind.adapters.llm.http import ResilientHttp
-from mockmind.ports.llm import ChatRequest, ChatResult, ProviderError
+from mockmind.ports.llm import ChatRequest, ChatResult, Embeddings, ProviderError
 
 
 class _Message(Wire):
@@ -23,6 +23,7 @@ class _ChatResponse(Wire):
 
 class _EmbedResponse(Wire):
     embeddings: list[list[float]]
+    prompt_eval_count: int | None = None
 
 
 class OllamaChat(ProviderAdapter):
@@ -61,11 +62,13 @@ class OllamaEmbeddings(ProviderAdapter):
         """Learned from the first answer (0 before): it depends on the model pulled."""
         return self._dimensions
 
-    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    async def embed(
+        self, texts: Sequence[str], *, deadline: float | None = None
+    ) -> list[list[float]]:
         if not texts:
-            return []
+            return Embeddings(tokens=0)
         data = await self._http.post_json(
-            "/api/embed", {"model": self._model, "input": list(texts)}
+            "/api/embed", {"model": self._model, "input": list(texts)}, deadline=deadline
         )
         reply = parse_wire(_EmbedResponse, data, self._name)
         if len(reply.embeddings) != len(texts):
@@ -73,4 +76,4 @@ class OllamaEmbeddings(ProviderAdapter):
                 self._name, f"asked for {len(texts)} embeddings, got {len(reply.embeddings)}"
             )
         self._dimensions = len(reply.embeddings[0])
-        return reply.embeddings
+        return Embeddings(reply.embeddings, reply.prompt_eval_count)

@@ -69,6 +69,10 @@ class CircuitBreaker:
     """Opens after ``failure_threshold`` consecutive failed calls and stays open ``cooldown``
     seconds; then one trial call is let through (half-open): success closes it, failure opens
     it again. While open, callers fail fast instead of waiting on a provider that is down.
+
+    Answers count too: ``failure_threshold`` answers in a row still invalid after their repair
+    (``record_invalid``, told by the content layer; a transport success does not end the run,
+    only a valid answer does) open it as well, and health says which opened it.
     """
 
     def __init__(
@@ -87,6 +91,9 @@ class CircuitBreaker:
         self._opened_at: float | None = None
         self._trial_in_flight = False
         self._opened_count = 0
+        self._invalid = 0
+        self._invalid_total = 0
+        self._opened_by: str | None = None
         # Calls run on one event loop, but health may read from another thread.
         self._lock = threading.Lock()
 
@@ -131,8 +138,34 @@ class CircuitBreaker:
             was_trial = self._trial_in_flight
             self._trial_in_flight = False
             if was_trial or self._failures >= self._threshold:
-                self._opened_at = self._monotonic()
-                self._opened_count += 1
+                self._open("provider failures")
+
+    def record_invalid(self) -> None:
+        """An answer that came back fine over HTTP but was unusable, even after its repair."""
+        with self._lock:
+            self._invalid += 1
+            self._invalid_total += 1
+            if self._invalid >= self._threshold:
+                self._open("invalid answers")
+
+    def record_valid(self) -> None:
+        with self._lock:
+            self._invalid = 0
+
+    def is_open(self) -> bool:
+        """Open and cooling down: a call now would be refused (half-open lets one through)."""
+        return self.state == "open"
+
+    @property
+    def opened_by(self) -> str:
+        """What opened the breaker last: "provider failures" or "invalid answers"."""
+        with self._lock:
+            return self._opened_by or "provider failures"
+
+    def _open(self, cause: str) -> None:
+        self._opened_at = self._monotonic()
+        self._opened_count += 1
+        self._opened_by = cause
 
     def release(self) -> None:
         """A call ended with neither verdict (a client error): free the half-open slot."""
@@ -152,4 +185,7 @@ class CircuitBreaker:
                 "consecutive_failures": self._failures,
                 "times_opened": self._opened_count,
                 "retry_in_seconds": round(retry_in, 1),
+                "consecutive_invalid_answers": self._invalid,
+                "invalid_answers": self._invalid_total,
+                "opened_by": self._opened_by,
             }

@@ -51,7 +51,7 @@ from mockmind.adapters.vectors.index import (
 )
 from mockmind.domain.errors import StoreError
 from mockmind.ports.blob_store import BlobStore
-from mockmind.ports.vector_memory import VectorHit
+from mockmind.ports.vector_memory import VectorHit, VectorItem
 
 logger = logging.getLogger("mockmind.vectors")
 
@@ -135,6 +135,12 @@ class BlobVectorMemory:
             except StoreError as exc:
                 # The vector is stored (as a delta); folding it into a shard can wait.
                 logger.warning("vector compaction of %r failed: %s", namespace, exc)
+
+    def add_many(self, namespace: str, items: Sequence[VectorItem]) -> None:
+        # Each row is its own delta object: a batch is as many small writes, and compaction
+        # folds them into a shard as it does single adds.
+        for item in items:
+            self.add(namespace, item.id, item.vector, item.metadata)
 
     def search(
         self,

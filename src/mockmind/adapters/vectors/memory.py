@@ -4,9 +4,11 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.adapters.vectors.index import Quantization, VectorIndex, normalised
-from mockmind.ports.vector_memory import VectorHit
+from mockmind.ports.vector_memory import VectorHit, VectorItem
 
 # An item: its namespace and id.
 _Item = tuple[str, str]
@@ -48,6 +50,42 @@ class MemoryVectorMemory:
             space.put(item_id, row, dict(metadata))
             if self._owned is not None:
                 self._own((namespace, item_id), metadata.get("session_id"))
+
+    def add_many(self, namespace: str, items: Sequence[VectorItem]) -> None:
+        if not items:
+            return
+        rows = [normalised(item.vector) for item in items]
+        dims = {row.shape[0] for row in rows}
+        with self._lock:
+            space = self._spaces.setdefault(
+                namespace, VectorIndex(rows[0].shape[0], self._quantization)
+            )
+            if dims != {space.dims}:
+                raise ValueError(
+                    f"vectors have {sorted(dims)} dimensions; "
+                    f"namespace {namespace!r} holds {space.dims}"
+                )
+            # New ids grow the index once; a replaced one (held already, or given again in
+            # the batch) is put after them, in order, so the last of an id wins as with add.
+            fresh: dict[str, int] = {}
+            later: list[int] = []
+            for at, item in enumerate(items):
+                if item.id in space.positions or item.id in fresh:
+                    later.append(at)
+                else:
+                    fresh[item.id] = at
+            if fresh:
+                chosen = list(fresh.values())
+                space.extend(
+                    list(fresh),
+                    np.stack([rows[at] for at in chosen]),
+                    [dict(items[at].metadata) for at in chosen],
+                )
+            for at in later:
+                space.put(items[at].id, rows[at], dict(items[at].metadata))
+            if self._owned is not None:
+                for item in items:
+                    self._own((namespace, item.id), item.metadata.get("session_id"))
 
     def _own(self, item: _Item, session: object) -> None:
         owned = self._owned

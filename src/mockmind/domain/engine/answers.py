@@ -17,6 +17,7 @@ from mockmind.domain.http import (
     header_value,
     is_header_name,
 )
+from mockmind.domain.json_schema import deref
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 logger = logging.getLogger("mockmind.engine")
@@ -39,6 +40,10 @@ class Answers:
         }
         media = plan.media_type or "application/json"
         if plan.media_type is None or plan.status in (204, 304):
+            if plan.media_type is not None:
+                # Content documented for a status HTTP sends without a body: no body, and
+                # the documented type in the header, which a client checking it expects.
+                headers["Content-Type"] = media
             return MockResponse(plan.status, None, headers, media, source, body_kind="empty")
         if source == "store" and logger.isEnabledFor(logging.DEBUG):
             # Stored entities were checked when written; re-validating every read cost 78% of
@@ -61,6 +66,13 @@ class Answers:
         """
         if plan.schema is None:
             return None
+        if self._api.response_errors(plan, entity):
+            wrapped = self._enveloped(plan, entity)
+            if wrapped is not None:
+                return wrapped
+        # The entity fits its item schema; this answer's schema may differ (a write-only
+        # field it declares, a field of another type): what fits is kept, the rest made.
+        entity = self._generator.repair(plan.schema, entity, seed=plan.schema_key or "entity")
         if not self._api.response_errors(plan, entity):
             return entity
         generated = self.generate(plan, short_digest(entity))
@@ -69,6 +81,36 @@ class Answers:
             if not self._api.response_errors(plan, merged):
                 return merged
         return generated
+
+    def _enveloped(self, plan: ResponsePlan, entity: Any) -> Any:
+        """The entity inside the answer's envelope (``{"data": {...}}``): the one object
+        property of the answer's schema that the entity itself does not have."""
+        schema = deref(plan.schema, self._api.resolve_ref)
+        if not isinstance(entity, Mapping) or not isinstance(schema, Mapping):
+            return None
+        props = schema.get("properties")
+        # An entity that has any of the answer's own fields is that answer, not its content.
+        if not isinstance(props, Mapping) or set(entity) & set(props):
+            return None
+        slots = [
+            name
+            for name, raw in props.items()
+            if name not in entity and _is_object(deref(raw, self._api.resolve_ref))
+        ]
+        if len(slots) != 1:
+            return None
+        envelope = self.generate(plan, "envelope")
+        if not isinstance(envelope, dict):
+            return None
+        seed = plan.schema_key or "entity"
+        envelope[slots[0]] = self._generator.repair(props[slots[0]], dict(entity), seed=seed)
+        return envelope if not self._api.response_errors(plan, envelope) else None
+
+    def repaired(self, plan: ResponsePlan, value: Any) -> Any:
+        """``value`` made to fit the plan's schema, keeping what fits (a broken example)."""
+        if plan.schema is None:
+            return value
+        return self._generator.repair(plan.schema, value, seed=short_digest(value))
 
     def generate(self, plan: ResponsePlan, seed: str) -> Any:
         """Offline content for the plan's schema, the same for the same seed."""
@@ -127,3 +169,9 @@ def _header_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value) if not isinstance(value, dict | list) else _json_text(value)
+
+
+def _is_object(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and (
+        schema.get("type") == "object" or ("properties" in schema and "type" not in schema)
+    )

@@ -1,11 +1,23 @@
 """Where a generated answer's content comes from: the spec's example, the response cache, the
 LLM when one is configured, and the offline generator (always, and when the LLM fails, with
-the reason in ``X-Mockmind-Fallback-Reason``)."""
+the reason in ``X-Mockmind-Fallback-Reason``).
+
+A new entity costs a model call only for what the engine cannot write itself, and only once
+for what every session may share:
+
+- no call when every property of its schema is decided by the engine (the id, the parent,
+  the request body, ``on_create``, ``computed``, the state machine's fields): a cart item
+  whose name and price come from its product;
+- a singleton's first content (a fresh cart) is the same for every session: written once,
+  without any session's history, and kept in the response cache for all of them (each
+  session then keeps and changes its own copy in the entity store).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.cache_keys import (
@@ -18,17 +30,35 @@ from mockmind.domain.engine.answers import Answers, header_safe, short_digest, t
 from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.errors import StoreError
+from mockmind.domain.generation.flattening import flatten
 from mockmind.domain.http import MockResponse, Source
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.redaction import redacted
-from mockmind.domain.resources import ResourceAction, ResourceService
+from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
+from mockmind.domain.words import plural
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
 
 logger = logging.getLogger("mockmind.engine")
+
+# Says that the document's example broke its schema and what was served is its repair.
+REPAIRED_EXAMPLE_HEADER = "X-Mockmind-Example-Repaired"
+
+
+@dataclass(frozen=True)
+class EntityContent:
+    """A new entity's content (None: the offline generator makes it), where it came from, and
+    why the model's was not used when it fell back."""
+
+    body: dict[str, Any] | None
+    source: Source
+    reason: str | None
+
+
+_OFFLINE = EntityContent(None, "offline", None)
 
 
 class ContentSource:
@@ -64,7 +94,12 @@ class ContentSource:
         request = ex.request
         answers = self._answers
         if plan.has_example and not parse_prefer(request.headers.get("prefer")).dynamic:
-            return answers.finish(plan, plan.example, "example")
+            if plan.example_error is None or not self._settings.repair_examples:
+                return answers.finish(plan, plan.example, "example")
+            repaired = answers.repaired(plan, plan.example)
+            response = answers.finish(plan, repaired, "example")
+            response.headers[REPAIRED_EXAMPLE_HEADER] = header_safe(plan.example_error)
+            return response
         if plan.schema is None:
             return answers.finish(plan, None, "offline")
         key = self._cache_key(ex, plan)
@@ -85,37 +120,89 @@ class ContentSource:
             self._store(key, plan, body, response, ex.session.id if ex.session else None)
         return response
 
-    async def entity_content(self, ex: Exchange, action: ResourceAction) -> dict[str, Any] | None:
-        """The model's content for a new entity; None leaves it to the offline generator."""
+    async def entity_content(
+        self, ex: Exchange, action: ResourceAction, status: int, decided: Collection[str] = ()
+    ) -> EntityContent:
+        """The content for a new entity, answered with ``status`` (201 for a create): the
+        model's, or None with where it will come from instead (the offline generator:
+        ``offline`` without a model or with nothing left for it to write, ``fallback`` and why
+        when the model's answer was not used). ``decided`` names fields the engine sets
+        besides the spec's own (a state machine's)."""
         spec = action.spec
         if self._llm is None or spec.schema is None:
-            return None
-        plan = ResponsePlan(200, schema=spec.schema, schema_key=f"entity:{spec.name}")
+            return _OFFLINE
+        if not self._left_to_write(action, ex.routed.body, decided):
+            return _OFFLINE
+        plan = ResponsePlan(status, schema=spec.schema, schema_key=f"entity:{spec.name}")
+        if spec.singleton:
+            return await self._shared_entity_content(ex, plan, spec)
         key = short_digest([ex.ctx.scope, spec.name, action.kind, action.entity_id, ex.routed.body])
-        body, source, _ = await self._content(ex, plan, key)
-        return dict(body) if source == "llm" and isinstance(body, Mapping) else None
+        body, source, reason = await self._content(ex, plan, key)
+        if source == "llm" and isinstance(body, Mapping):
+            return EntityContent(dict(body), "llm", None)
+        if source == "llm":
+            reason = "the model's answer is not an object"
+        return EntityContent(None, "fallback", reason)
+
+    def _left_to_write(self, action: ResourceAction, body: Any, decided: Collection[str]) -> bool:
+        """Whether the entity's schema declares a property the engine does not decide."""
+        spec = action.spec
+        if spec.schema is None:
+            return True
+        flat = flatten(self._api.resolve_ref, spec.schema)
+        if flat.choices or not flat.properties:
+            # oneOf/anyOf branches, or a free-form object: what to write is the model's call.
+            return True
+        engine = {spec.id_field, *spec.on_create, *spec.computed, *decided}
+        if spec.parent_field:
+            engine.add(spec.parent_field)
+        if isinstance(body, Mapping):
+            engine.update(str(k) for k in body)
+        return any(name not in engine for name in flat.properties)
+
+    async def _shared_entity_content(
+        self, ex: Exchange, plan: ResponsePlan, spec: ResourceSpec
+    ) -> EntityContent:
+        """A singleton's first content: one model call for every session, cached for all."""
+        key = short_digest(["shared entity", spec.name, plan.status])
+        use_cache = self._settings.caches_responses
+        if use_cache:
+            cached = self._cache.get(key, now=self._clock.now())
+            if cached is not None and isinstance(cached.body, Mapping):
+                # The model wrote it, for an earlier session.
+                return EntityContent(dict(cached.body), "llm", None)
+        body, source, reason = await self._content(ex, plan, key, shared=True)
+        if source != "llm" or not isinstance(body, Mapping):
+            return EntityContent(None, "fallback", reason or "the model's answer is not an object")
+        if use_cache:
+            entry = CachedResponse(plan.status, dict(body))
+            expires_at = self._clock.now() + self._settings.cache_ttl_seconds
+            try:
+                self._cache.put(key, entry, expires_at=expires_at, session_id=None)
+            except StoreError as exc:
+                logger.warning("shared content not cached: %s", exc)
+        return EntityContent(dict(body), "llm", None)
 
     async def _content(
-        self, ex: Exchange, plan: ResponsePlan, key: str
+        self, ex: Exchange, plan: ResponsePlan, key: str, *, shared: bool = False
     ) -> tuple[Any, Source, str | None]:
-        """The body, where it came from, and why the model's answer was not used (if not)."""
+        """The body, where it came from, and why the model's answer was not used (if not).
+
+        ``shared`` content is for every session: the prompt shows no session's past.
+        """
         if self._llm is None or plan.schema is None:
             return self._answers.generate(plan, key), "offline", None
         request = ex.request
-        session = ex.session
+        session = None if shared else ex.session
         schema = inline_schema(plan.schema, self._api.resolve_ref)
         history = session.history if session else ()
         relevant: list[str] = []
-        if self._memory is not None and session is not None:
+        # The recall's embedding is only worth its wait when the model will read the prompt.
+        if self._memory is not None and session is not None and self._llm.will_call(key):
             query = f"{request.method} {request.path} {trimmed(request.body) or ''}"
-            relevant = await self._memory.recall(session.id, query, history)
-        # As stored now: a rule's transition may have moved it since the request came in.
-        touched = ex.touched
-        entity = (
-            self._resources.peek(ex.ctx, touched.spec, touched.entity_id)
-            if touched is not None and touched.entity_id is not None
-            else None
-        )
+            relevant = await self._memory.recall(
+                session.id, query, history, deadline=request.deadline
+            )
         prompt = build_prompt(
             PromptInput(
                 system_prompt=self._prompting.system_prompt,
@@ -125,7 +212,7 @@ class ContentSource:
                 schema=schema,
                 query=ex.routed.query,
                 body=redacted(ex.routed.body),
-                entities=(redacted(entity),) if entity is not None else (),
+                entities=[] if shared else [redacted(e) for e in self._touched_entities(ex)],
                 state=session.state if session else {},
                 history=history,
                 relevant=relevant,
@@ -146,6 +233,42 @@ class ContentSource:
         reason = result.reason or "the model's answer was unusable"
         logger.warning("falling back to the offline generator: %s", reason)
         return self._answers.generate(plan, key), "fallback", reason
+
+    def _touched_entities(self, ex: Exchange) -> list[dict[str, Any]]:
+        """The stored entities the request is about: the one its path names, that one's parent,
+        and those its body names by id (``{"product_id": "p-1"}`` names product ``p-1``).
+
+        As stored now: a rule's transition may have moved one since the request came in.
+        """
+        resources, ctx = self._resources, ex.ctx
+        named: list[tuple[ResourceSpec, Any]] = []
+        touched = ex.touched
+        if touched is not None:
+            if touched.entity_id is not None:
+                named.append((touched.spec, touched.entity_id))
+            parent = resources.by_name(touched.spec.parent) if touched.spec.parent else None
+            if parent is not None and touched.parent_id is not None:
+                named.append((parent, touched.parent_id))
+        body = ex.routed.body
+        if isinstance(body, Mapping):
+            for field, value in body.items():
+                spec = self._named_by(str(field))
+                if spec is not None and isinstance(value, str | int) and not spec.singleton:
+                    named.append((spec, value))
+        found: list[dict[str, Any]] = []
+        for spec, entity_id in named:
+            entity = resources.peek(ctx, spec, entity_id)
+            if entity is not None and entity not in found:
+                found.append(entity)
+        return found
+
+    def _named_by(self, field: str) -> ResourceSpec | None:
+        """The resource a body field names by id: ``product_id`` or ``productId``."""
+        for suffix in ("_id", "Id"):
+            if field.endswith(suffix) and len(field) > len(suffix):
+                base = field[: -len(suffix)]
+                return self._resources.by_name(plural(base)) or self._resources.by_name(base)
+        return None
 
     def _store(
         self,

@@ -17,10 +17,11 @@ from mockmind.domain.client_input import require_unicode
 from mockmind.domain.content import LlmContent
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
+from mockmind.domain.engine.error_bodies import ErrorBodies
 from mockmind.domain.engine.exchange import Exchange, SessionChanges
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
-from mockmind.domain.engine.route_plan import RoutePlanner
+from mockmind.domain.engine.route_plan import RoutePlan, RoutePlanner
 from mockmind.domain.engine.session_keeping import SessionKeeper, session_busy
 from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.engine.transitions import Transitions
@@ -30,7 +31,9 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
-from mockmind.domain.rules.actions import RuleOutcome, error_response
+from mockmind.domain.resources.context import UnknownIds
+from mockmind.domain.rules.actions import RuleOutcome
+from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
@@ -70,7 +73,9 @@ class MockEngine:
         # sessions' saves.
         self.races = world.resources.races
         self._sessions = SessionKeeper(sessions, settings, world.auth, self.races)
-        self._routes = RoutePlanner(world)
+        # Without an OpenAPI document, collections a client makes up become resources too.
+        discover = api.resource_operations if isinstance(api, SchemaRoutes) else None
+        self._routes = RoutePlanner(world, discover, api.resolve_ref)
         answers = Answers(api, generator)
         self._content = ContentSource(
             api=api,
@@ -87,6 +92,7 @@ class MockEngine:
         self._resources = ResourceResponder(world, api, answers, self._content, self._transitions)
         self._login = Login(world.auth, answers) if world.auth is not None else None
         self._answers = answers
+        self._errors = ErrorBodies(api, answers)
 
     async def handle(self, request: MockRequest) -> EngineResult:
         now = self._clock.now()
@@ -95,7 +101,7 @@ class MockEngine:
         try:
             response = await self._respond(request, session, changes, now)
         except RequestError as exc:
-            response = error_response(exc)
+            response = self._refused(request, exc)
         if session is not None:
             try:
                 interaction = self._sessions.remember(
@@ -103,10 +109,12 @@ class MockEngine:
                 )
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
-                return EngineResult(error_response(session_busy(session.id)), session.id, is_new)
+                busy = self._refused(request, session_busy(session.id))
+                return EngineResult(busy, session.id, is_new)
             if self._memory is not None:
+                # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
-                await self._memory.remember(session.id, item_id, interaction)
+                self._memory.note(session.id, item_id, interaction)
         return EngineResult(response, session.id if session else None, is_new)
 
     async def _respond(
@@ -127,7 +135,9 @@ class MockEngine:
             routed=routed,
             route=route,
             session=session,
-            ctx=self.world.resources.context(scope, now, state, routed.body),
+            ctx=self.world.resources.context(
+                scope, now, state, routed.body, self._unknown_ids(request, route)
+            ),
             changes=changes,
             direct=direct,
             touched=route.touched(direct, routed.path_params),
@@ -139,9 +149,21 @@ class MockEngine:
         ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
         if outcome.delay_seconds > 0:
             await self._clock.sleep(outcome.delay_seconds)
+        if outcome.error is not None:
+            return _with_fault(self._refused(request, outcome.error), outcome.fault)
         if outcome.response is not None:
             return _with_fault(outcome.response, outcome.fault)
         return _with_fault(await self._serve(ex, outcome), outcome.fault)
+
+    def _refused(self, request: MockRequest, error: RequestError) -> MockResponse:
+        """An error answered as the request's operation documents its status, if it does."""
+        return self._errors.respond(error, self.api.error_plan(request, None, error.status))
+
+    def _unknown_ids(self, request: MockRequest, route: RoutePlan) -> UnknownIds:
+        if not self.api.documents_errors:
+            return "generated_on_read"
+        # A 404 is an answer only where the operation documents one (or a 4XX, a default).
+        return "not_found" if route.documents(self.api, request, 404) else "generated"
 
     def _run_rules(self, ex: Exchange) -> RuleOutcome:
         if not len(ex.route.rules):

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockmind.domain.engine.answers import Answers
-from mockmind.domain.engine.content_source import ContentSource
+from mockmind.domain.engine.answers import Answers, header_safe
+from mockmind.domain.engine.content_source import ContentSource, EntityContent
 from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
-from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.json_schema import deref
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
+from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 _TOTAL_FIELDS = ("total", "count", "total_count", "totalCount", "total_items")
@@ -57,22 +58,40 @@ class ResourceResponder:
             if machine is not None:
                 self._transitions.check_create(machine, body)
             initial = {machine.field: machine.initial} if machine else None
-            written = await self._content.entity_content(ex, action)
-            entity = resources.create(ctx, action, body, initial, generated=written)
+            made = await self._content.entity_content(
+                ex, action, plan.status, _machine_fields(machine)
+            )
+            entity = resources.create(ctx, action, body, initial, generated=made.body)
             if machine is not None:
                 entity = self._transitions.unset_later_fields(ctx, action, machine, body, entity)
-        elif action.kind == "read":
-            written = None
+            if _is_array(deref(plan.schema, self._api.resolve_ref)):
+                # A create answered with a list ("the current values after adding"): the
+                # collection as stored, so each id in it can be read and deleted next.
+                listing = ResourceAction(action.spec, "list", parent_id=action.parent_id)
+                entities, _ = resources.list(ctx, listing, {})
+                # Labelled by what made the new entity's content, as a single answer is.
+                listed = answers.finish(plan, entities, made.source)
+                if made.reason:
+                    listed.headers["X-Mockmind-Fallback-Reason"] = header_safe(made.reason)
+                return listed
+            return self._made(ex, plan, action, entity, made)
+        if action.kind == "read":
+            made = _OFFLINE
             # Only a model needs to know beforehand whether the entity exists: the offline
             # path lets ``read`` generate it, without a second store lookup per read.
             if (
                 self._content.has_model
+                and ctx.unknown_ids != "not_found"
                 and resources.peek(ctx, action.spec, action.entity_id) is None
             ):
-                written = await self._content.entity_content(ex, action)
-            entity = resources.read(
-                ctx, action.spec, action.entity_id, action.parent_id, generated=written
+                made = await self._content.entity_content(
+                    ex, action, plan.status, _machine_fields(machine)
+                )
+            entity, new = resources.read_or_make(
+                ctx, action.spec, action.entity_id, action.parent_id, generated=made.body
             )
+            if new:
+                return self._made(ex, plan, action, entity, made)
         elif action.kind in ("replace", "merge"):
             check = self._transitions.write_check(action, body)
             entity = resources.write(ctx, action, body, merge=action.kind == "merge", check=check)
@@ -80,7 +99,32 @@ class ResourceResponder:
             entity = resources.delete(ctx, action)
             if plan.schema is None:
                 return answers.finish(plan, None, "store")
-        response = answers.finish(plan, answers.body_for(plan, entity), "store")
+        return self._entity_answer(ex, plan, action, entity, "store")
+
+    def _made(
+        self,
+        ex: Exchange,
+        plan: ResponsePlan,
+        action: ResourceAction,
+        entity: dict[str, Any],
+        made: EntityContent,
+    ) -> MockResponse:
+        """The answer for an entity made by this request, labelled with what made its content."""
+        response = self._entity_answer(ex, plan, action, entity, made.source)
+        if made.reason:
+            response.headers["X-Mockmind-Fallback-Reason"] = header_safe(made.reason)
+        return response
+
+    def _entity_answer(
+        self,
+        ex: Exchange,
+        plan: ResponsePlan,
+        action: ResourceAction,
+        entity: dict[str, Any],
+        source: Source,
+    ) -> MockResponse:
+        answers = self._answers
+        response = answers.finish(plan, answers.body_for(plan, entity), source)
         location = next((name for name in response.headers if name.lower() == "location"), None)
         if location is not None:
             response.headers[location] = _entity_location(ex.request, action, entity)
@@ -88,7 +132,7 @@ class ResourceResponder:
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         schema = deref(plan.schema, self._api.resolve_ref)
-        if not isinstance(schema, Mapping) or schema.get("type") == "array" or "items" in schema:
+        if not isinstance(schema, Mapping) or _is_array(schema):
             return entities
         # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
         wrapper = self._answers.generate(plan, "envelope")
@@ -106,9 +150,23 @@ class ResourceResponder:
         return wrapper
 
 
+_OFFLINE = EntityContent(None, "offline", None)
+
+
+def _machine_fields(machine: StateMachine | None) -> set[str]:
+    """The fields a state machine writes: its state, and what its transitions set."""
+    if machine is None:
+        return set()
+    return {machine.field, *(f for t in machine.transitions for f in t.set_fields)}
+
+
 def _entity_location(
     request: MockRequest, action: ResourceAction, entity: Mapping[str, Any]
 ) -> str:
     if action.kind == "create":
         return ascii_path(request.path, str(entity.get(action.spec.id_field, "")))
     return ascii_path(request.path)
+
+
+def _is_array(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)

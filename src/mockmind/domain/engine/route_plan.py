@@ -5,25 +5,43 @@ A ``RoutePlan`` per method and path template holds which resource the route is a
 machine transitions it triggers, the rules it may fire, and the response plan for each way
 ``Prefer`` and ``Accept`` ask. A ``RoutePlanner`` keeps them in one bounded memo: schema
 routes make a template of any path a client sends.
+
+Schema routes' collections that no schema names (``/widgets``) are resources too, as soon as a
+route about them is first planned: ``discover`` says which collections a template is about,
+they are inferred as an OpenAPI document's are, and the entity store keeps them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from mockmind.domain.engine.world import World
+from mockmind.domain.http import MockRequest
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.resources import ResourceAction, ResourceRoute, ResourceSpec
 from mockmind.domain.resources.classification import classify, sub_path_route
+from mockmind.domain.resources.inference import infer_resources
 from mockmind.domain.rules.book import RouteRules
 from mockmind.domain.state_machines import StateMachine, Transition
-from mockmind.ports.api_description import ApiDescription, ResponsePlan, RoutedRequest
+from mockmind.ports.api_description import (
+    ApiDescription,
+    OperationInfo,
+    ResponsePlan,
+    RoutedRequest,
+    SchemaResolver,
+)
 
 # Method and template pairs remembered: a document's routes, or a client's schema routes.
 _PLAN_MEMO_SIZE = 4096
 # Distinct Prefer and Accept pairs remembered per route; clients use a handful.
 _RESPONSES_PER_ROUTE = 32
+# Resources known at most, those found after start included: a client inventing paths makes
+# no more (its further collections are generated, not stored).
+_RESOURCE_LIMIT = 1024
+
+Discovery = Callable[[str], list[OperationInfo]]
+"""The REST operations of the collections a route template is about (schema routes)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,8 @@ class RoutePlan:
     triggers: tuple[Trigger, ...]
     rules: RouteRules
     _responses: dict[tuple[str | None, str | None], ResponsePlan] = field(default_factory=dict)
+    # Whether the operation documents an answer of each status asked about.
+    _documented: dict[int, bool] = field(default_factory=dict)
 
     def action(self, path_params: Mapping[str, object]) -> ResourceAction | None:
         return self.resource.action(path_params) if self.resource is not None else None
@@ -80,12 +100,24 @@ class RoutePlan:
                 self._responses[key] = plan
         return plan
 
+    def documents(self, api: ApiDescription, request: MockRequest, status: int) -> bool:
+        """Whether the route's operation documents ``status`` (the code, its range, default)."""
+        known = self._documented.get(status)
+        if known is None:
+            known = api.error_plan(request, self.template, status) is not None
+            self._documented[status] = known
+        return known
+
 
 class RoutePlanner:
     """Plans routes against a world's resources, machines and rules; one memo for all."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(
+        self, world: World, discover: Discovery | None = None, resolve: SchemaResolver | None = None
+    ) -> None:
         self._world = world
+        self._discover = discover
+        self._resolve = resolve
         self._specs = tuple(world.resources.specs.values())
         self._plans: BoundedMemo[tuple[str, str], RoutePlan] = BoundedMemo(_PLAN_MEMO_SIZE)
 
@@ -99,14 +131,34 @@ class RoutePlanner:
 
     def _build(self, method: str, template: str) -> RoutePlan:
         resource = classify(self._specs, method, template)
+        sub_path = sub_path_route(self._specs, template) if resource is None else None
+        if resource is None and sub_path is None and self._adopt(template):
+            resource = classify(self._specs, method, template)
+            sub_path = sub_path_route(self._specs, template) if resource is None else None
         return RoutePlan(
             method=method,
             template=template,
             resource=resource,
-            sub_path=sub_path_route(self._specs, template) if resource is None else None,
+            sub_path=sub_path,
             triggers=self._triggers(method, template),
             rules=self._world.rules.for_route(method),
         )
+
+    def _adopt(self, template: str) -> bool:
+        """Make the collections ``template`` is about resources; True if any is new."""
+        if self._discover is None or self._resolve is None:
+            return False
+        operations = self._discover(template)
+        if not operations:
+            return False
+        resources = self._world.resources
+        known = len(resources.specs)
+        if not resources.adopt(infer_resources(operations, self._resolve), _RESOURCE_LIMIT):
+            return False
+        if len(resources.specs) == known:
+            return False
+        self._specs = tuple(resources.specs.values())
+        return True
 
     def _triggers(self, method: str, template: str) -> tuple[Trigger, ...]:
         found = []

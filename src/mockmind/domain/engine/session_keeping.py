@@ -10,7 +10,7 @@ from mockmind.domain.engine.exchange import SessionChanges
 from mockmind.domain.engine.settings import EngineSettings
 from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.http import MockRequest, MockResponse
-from mockmind.domain.redaction import redacted_answer, redacted_json_bytes
+from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, redacted_query
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
 from mockmind.ports.session_store import SessionStore
@@ -79,6 +79,7 @@ class SessionKeeper:
                 else None
             ),
             source=response.source,
+            query=redacted_query(request.query),
         )
 
         def update(current: Session) -> Session:

@@ -18,6 +18,8 @@ class EngineSettings:
     max_body_bytes: int = 1_048_576
     # What a client's body may be (how deep its JSON nests), wherever the engine reads it.
     limits: InputLimits = DEFAULT_LIMITS
+    # Whether an example that breaks its schema is served repaired (the default) or as is.
+    repair_examples: bool = True
 
     @property
     def caches_responses(self) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from mockmind.domain.generation.branch_costs import COST_BUDGET, INF, branch_cost
 from mockmind.domain.generation.context import GenerationContext
+from mockmind.domain.generation.exclusivity import made_exclusive
 from mockmind.domain.generation.faker_pools import FakerPools
 from mockmind.domain.generation.flat_memo import FlatMemo
 from mockmind.domain.generation.flattening import (
@@ -35,12 +36,14 @@ from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.patterns import matching_text, search
+from mockmind.domain.generation.repairing import repaired
 from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 from mockmind.domain.generation.strings import TextMaker
 from mockmind.domain.generation.validation import is_valid
 from mockmind.domain.generation.version import settings_key
 
 _ATTEMPTS: Final = 4
+_MAX_ATTEMPTS: Final = 12
 _UNIQUE_ATTEMPTS: Final = 8
 # Past max_depth values shrink to their cheapest form; this margin only stops schemas that
 # demand infinite data (a required property that requires itself) from exhausting the stack.
@@ -106,6 +109,39 @@ class OfflineGenerator:
         value = self._value(ctx, schema, "", name, 0, as_property=False)
         return None if isinstance(value, _Omit) else value
 
+    def repair(
+        self,
+        schema: Mapping[str, Any] | bool,
+        value: Any,
+        *,
+        seed: str,
+        direction: Direction = "response",
+    ) -> Any:
+        """``value`` when it validates against ``schema``, else the closest value that does:
+        what fits is kept, forbidden properties dropped, the rest generated (``repairing``)."""
+        ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
+
+        def generate(sub: Schema, sub_seed: str) -> Any:
+            # A part of ``schema`` is generated with ``schema`` as the root its "#/..." name.
+            sub_ctx = GenerationContext(self._resolve_ref, schema, direction, sub_seed)
+            made = self._value(sub_ctx, sub, "", None, 0, as_property=False)
+            return None if isinstance(made, _Omit) else made
+
+        return repaired(
+            value,
+            schema,
+            resolve=ctx.resolve,
+            generate=generate,
+            flats=self._flats,
+            seed=seed,
+            direction=direction,
+        )
+
+    def is_valid(self, schema: Mapping[str, Any] | bool, value: Any) -> bool:
+        """Whether ``value`` validates against ``schema`` (the generator's own strict check)."""
+        ctx = GenerationContext(self._resolve_ref, schema, "response", "")
+        return is_valid(ctx.resolve, value, schema, 0)
+
     # -- schema walking -------------------------------------------------------------------
 
     def _value(
@@ -137,7 +173,10 @@ class OfflineGenerator:
                 )
 
             value: Any = None
-            for attempt in range(_ATTEMPTS):
+            # At least one try per branch of the first choice, so a satisfiable branch is found
+            # when the others only give values several branches accept.
+            widest = max((len(branches) for _, branches, _ in flat.choices), default=0)
+            for attempt in range(min(max(_ATTEMPTS, widest), _MAX_ATTEMPTS)):
                 current = flat if attempt == 0 else self._flats.flatten(schema, ctx.resolve)
                 choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
                 self._resolve_choices(
@@ -151,6 +190,13 @@ class OfflineGenerator:
                 # oneOf exclusivity and `not` cannot be built in; check and try another way.
                 if is_valid(ctx.resolve, value, schema, 0):
                     return value
+                exclusive = made_exclusive(ctx.resolve, self._flats, value, schema)
+                if exclusive is not None:
+                    return exclusive
+            # No branch gives a value on its own (each object fits several branches): null,
+            # where the schema allows it beside its choices (3.0's `nullable` without a type).
+            if isinstance(schema, Mapping) and schema.get("nullable") is True:
+                return None
             return value
         finally:
             if owner is not None:

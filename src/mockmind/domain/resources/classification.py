@@ -45,7 +45,7 @@ def classify(specs: Iterable[ResourceSpec], method: str, template: str) -> Resou
     template = template.rstrip("/") or "/"
     method = method.upper()
     for spec in specs:
-        if template == spec.collection_path:
+        if template == spec.collection_path and not spec.item_only:
             if spec.singleton:
                 kind = _ITEM_KINDS.get(method)
                 return ResourceRoute(spec, kind, "singleton") if kind else None
@@ -53,6 +53,8 @@ def classify(specs: Iterable[ResourceSpec], method: str, template: str) -> Resou
                 return ResourceRoute(spec, "list" if method == "GET" else "create", "collection")
         if template == spec.item_path and spec.id_param:
             kind = _ITEM_KINDS.get(method)
+            if spec.item_only and kind in ("replace", "merge"):
+                return None
             if kind:
                 return ResourceRoute(spec, kind, "item")
     return None

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from mockmind.domain.resources.specs import ResourceSpec
 from mockmind.ports.entity_store import EntityRecord
+
+UnknownIds = Literal["not_found", "generated", "generated_on_read"]
+"""What an id the session never created nor saw stands for in a request:
+
+- ``not_found``: nothing; it is 404 (the operation documents a 404, a 4XX or a default).
+- ``generated``: an entity generated now and kept, for a read, a change or a delete alike, and
+  for a missing parent (the operation documents no answer a 404 could be).
+- ``generated_on_read``: REST conventions without a document (schema routes): a read makes
+  the entity, a change or a delete is 404.
+"""
 
 
 class EntityViews(Protocol):
@@ -18,7 +28,9 @@ class EntityViews(Protocol):
 
     def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]: ...
 
-    def read(self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any) -> dict[str, Any]: ...
+    def read(
+        self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any, *, create: bool | None
+    ) -> dict[str, Any]: ...
 
 
 class ResourceContext:
@@ -31,8 +43,10 @@ class ResourceContext:
         now: float,
         state: Mapping[str, Any],
         request_body: Any = None,
+        unknown_ids: UnknownIds = "generated_on_read",
     ) -> None:
         self.service = service
+        self.unknown_ids: UnknownIds = unknown_ids
         self.scope = scope
         self._now = now
         self.state = state
@@ -61,4 +75,6 @@ class ResourceContext:
         spec = self.service.by_name(collection)
         if spec is None or entity_id is None or spec.singleton:
             return None
-        return self.service.read(self, spec, entity_id)
+        # An expression's lookup (``lookup(products, product_id)``) reads through whatever the
+        # request's operation documents: it is not the entity the request is about.
+        return self.service.read(self, spec, entity_id, create=True)

@@ -7,10 +7,14 @@ another instance derives the same id for the same step. No two creates get the s
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.json_schema import deref
 from mockmind.domain.resources.inference import properties
 from mockmind.domain.resources.specs import META_COLLECTION, ResourceSpec
 from mockmind.domain.sessions import SHARED_SCOPE
@@ -58,3 +62,28 @@ def new_id(
         props = properties(spec.schema, resolve)
         return generator.generate(props[spec.id_field], seed=digest.hex())
     return f"{singular(spec.name)}_{digest.hex()[:12]}"
+
+
+def typed_id(spec: ResourceSpec, raw: Any, resolve: SchemaResolver) -> Any:
+    """A path's id as the id field's schema types it: ``"7"`` is 7 where the id is an integer
+    (a number where it is a number); anything else stays as the client sent it."""
+    if not isinstance(raw, str):
+        return raw
+    prop = deref(properties(spec.schema, resolve).get(spec.id_field), resolve)
+    if not isinstance(prop, Mapping):
+        return raw
+    kind = prop.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds:
+        return raw
+    if "integer" in kinds and re.fullmatch(r"-?[0-9]+", raw):
+        return int(raw)
+    if "number" in kinds:
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        if not math.isfinite(number):
+            return raw
+        return int(number) if number.is_integer() and "." not in raw else number
+    return raw

@@ -14,7 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from mockmind.domain.json_schema import deref
-from mockmind.domain.resources.specs import IdKind, ResourceSpec, param_name, path_segments
+from mockmind.domain.resources.specs import (
+    IdKind,
+    ResourceSpec,
+    item_param_name,
+    param_name,
+    path_segments,
+)
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import OperationInfo, SchemaResolver
 
@@ -30,28 +36,38 @@ def infer_resources(
         by_path.setdefault(op.path_template.rstrip("/") or "/", {})[op.method.upper()] = op
 
     def returns_array(op: OperationInfo | None) -> bool:
-        schema = deref(op.response_schema, resolve) if op else None
-        return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
+        return returns_array_schema(deref(op.response_schema, resolve) if op else None)
+
+    # Item paths (ending in a parameter) by their parent's segments, in document order: each
+    # path looks up its own instead of scanning every path (quadratic: half a second of a
+    # 1,000-operation document's start-up, bench/RESULTS.md row 5).
+    items_under: dict[tuple[str, ...], list[str]] = {}
+    for candidate in by_path:
+        segments = path_segments(candidate)
+        if segments and item_param_name(segments[-1]):
+            items_under.setdefault(tuple(segments[:-1]), []).append(candidate)
 
     def item_path_of(path: str) -> str | None:
-        for candidate in by_path:
-            segments = path_segments(candidate)
-            if (
-                len(segments) == len(path_segments(path)) + 1
-                and candidate.startswith(path.rstrip("/") + "/")
-                and param_name(segments[-1])
-            ):
+        prefix = path.rstrip("/") + "/"
+        for candidate in items_under.get(tuple(path_segments(path)), ()):
+            if candidate.startswith(prefix):
                 return candidate
         return None
 
     specs: dict[str, ResourceSpec] = {}
     for path, methods in by_path.items():
         segments = path_segments(path)
-        if not segments or param_name(segments[-1]):
+        if not segments or item_param_name(segments[-1]):
             continue
         item_path = item_path_of(path)
-        is_collection = returns_array(methods.get("GET")) or (
-            "POST" in methods and item_path is not None
+        id_param = item_param_name(path_segments(item_path)[-1]) if item_path else None
+        is_collection = (
+            returns_array(methods.get("GET")) or ("POST" in methods and item_path is not None)
+        ) and _identified(
+            _item_schema(methods, by_path.get(item_path, {}) if item_path else {}, resolve),
+            segments[-1],
+            id_param,
+            resolve,
         )
         get = methods.get("GET")
         # A read-only object (a report, a health page) is generated and cached, not stored;
@@ -61,14 +77,14 @@ def infer_resources(
             and get is not None
             and bool({"PUT", "PATCH", "DELETE"} & set(methods))
             and isinstance(deref(get.response_schema, resolve), Mapping)
-            and not any(param_name(s) for s in segments)
+            and not returns_array(get)
+            and not any(item_param_name(s) for s in segments)
         )
         if not is_collection and not is_singleton:
             continue
         name = segments[-1]
         item_ops = by_path.get(item_path, {}) if item_path else {}
         schema = _item_schema(methods, item_ops, resolve) if is_collection else _schema_of(get)
-        id_param = param_name(path_segments(item_path)[-1]) if item_path else None
         id_field, id_kind = _id_field(schema, name, id_param, resolve)
         parent_param = next((p for s in reversed(segments) if (p := param_name(s))), None)
         query = set(get.query_params) if get else set()
@@ -82,11 +98,87 @@ def infer_resources(
             singleton=is_singleton,
             parent_param=parent_param,
             schema=schema,
-            filters=tuple(sorted(query - _PAGING)),
+            # Only a query parameter that names a field filters (`asc=true` does not).
+            filters=tuple(sorted((query - _PAGING) & set(properties(schema, resolve)))),
             prefill=0 if "POST" in methods else 5,
+            min_items=_min_items(get, resolve) if is_collection else 0,
             put_creates=creates_on_put(item_ops.get("PUT")),
         )
+    _add_item_only(specs, by_path, resolve)
     return _link_parents(specs, resolve)
+
+
+def _add_item_only(
+    specs: dict[str, ResourceSpec],
+    by_path: Mapping[str, Mapping[str, OperationInfo]],
+    resolve: SchemaResolver,
+) -> None:
+    """Item paths no collection owns, that answer a GET and take a DELETE: what one request
+    deletes, the next must not read (``/admin/users/{id}.json``, ``/a/{x}/b/{y}``). A path
+    that ends in a word after a parameter (``/subscriptions/{id}/discount``) is one object
+    per value of its last parameter."""
+    owned = {spec.item_path for spec in specs.values() if spec.item_path}
+    names = {spec.name for spec in specs.values()}
+    for path, methods in by_path.items():
+        segments = path_segments(path)
+        id_param = item_param_name(segments[-1]) if segments else None
+        if id_param is None:
+            id_param = next((p for s in reversed(segments) if (p := param_name(s))), None)
+            literal_end = True
+        else:
+            literal_end = False
+        get = methods.get("GET")
+        if id_param is None or path in owned or path in specs or get is None:
+            continue
+        if "DELETE" not in methods:
+            continue
+        schema = get.response_schema
+        item = deref(schema, resolve)
+        if not isinstance(item, Mapping) or returns_array_schema(item):
+            continue
+        collection = "/" + "/".join(segments[:-1])
+        words = segments if literal_end else segments[:-1]
+        literal = next((s for s in reversed(words) if not param_name(s)), "items")
+        name = literal if literal not in names else path
+        names.add(name)
+        id_field, id_kind = _id_field(schema, literal, id_param, resolve)
+        specs[path] = ResourceSpec(
+            name=name,
+            collection_path=collection,
+            item_path=path,
+            id_param=id_param,
+            id_field=id_field,
+            id_kind=id_kind,
+            schema=schema,
+            item_only=True,
+        )
+
+
+def listing_items(schema: Any, resolve: SchemaResolver) -> Mapping[str, Any] | bool | None:
+    """The schema of a listing's entities: its ``items``, or those of the first array
+    property of its paging envelope (``{"data": [...], "total": n}``)."""
+    listing = deref(schema, resolve)
+    if not isinstance(listing, Mapping):
+        return None
+    if isinstance(listing.get("items"), Mapping | bool):
+        items: Mapping[str, Any] | bool = listing["items"]
+        return items
+    for raw in properties(listing, resolve).values():
+        prop = deref(raw, resolve)
+        if isinstance(prop, Mapping) and prop.get("type") == "array":
+            found = prop.get("items")
+            return found if isinstance(found, Mapping | bool) else None
+    return None
+
+
+def returns_array_schema(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and (schema.get("type") == "array" or "items" in schema)
+
+
+def _min_items(get: OperationInfo | None, resolve: SchemaResolver) -> int:
+    schema = deref(get.response_schema, resolve) if get else None
+    found = schema.get("minItems") if isinstance(schema, Mapping) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) and found > 0 else 0
 
 
 def creates_on_put(put: OperationInfo | None) -> bool:
@@ -124,34 +216,80 @@ def _item_schema(
     item: Mapping[str, OperationInfo],
     resolve: SchemaResolver,
 ) -> Mapping[str, Any] | bool | None:
+    # What the listing holds first (the entities a list answers with, inside its paging
+    # envelope if it has one), then the item's own read, then what a create or a replace
+    # answers: those may be envelopes ({"data": {...}}), which answers wrap entities in.
+    listed = listing_items(_schema_of(collection.get("GET")), resolve)
+    if listed is not None:
+        return listed
     for op in (item.get("GET"), collection.get("POST"), item.get("PUT")):
         if op is not None and op.response_schema is not None:
             return op.response_schema
-    listing = deref(_schema_of(collection.get("GET")), resolve)
-    if isinstance(listing, Mapping) and isinstance(listing.get("items"), Mapping):
-        items: Mapping[str, Any] = listing["items"]
-        return items
     return None
 
 
 def properties(schema: Any, resolve: SchemaResolver, depth: int = 0) -> dict[str, Any]:
-    """Properties of an object schema, through $ref and allOf."""
+    """Properties of an object schema, through $ref and allOf; those of every ``oneOf`` or
+    ``anyOf`` branch too, where the schema declares none of its own (``User`` or
+    ``UserWithStats``: both have the ``id``)."""
     schema = deref(schema, resolve)
     if not isinstance(schema, Mapping) or depth > 8:
         return {}
     props: dict[str, Any] = dict(schema.get("properties", {}))
     for part in schema.get("allOf", []):
         props.update(properties(part, resolve, depth + 1))
+    if not props:
+        for keyword in ("oneOf", "anyOf"):
+            for part in schema.get(keyword, []):
+                for name, prop in properties(part, resolve, depth + 1).items():
+                    props.setdefault(name, prop)
     return props
+
+
+def _identified(schema: Any, name: str, id_param: str | None, resolve: SchemaResolver) -> bool:
+    """Whether a collection's items are objects with an identifier: the only things a store
+    can keep and find again. An undocumented item, or a free-form object, can take an id;
+    strings, numbers, or objects whose declared fields hold no id cannot."""
+    schema = deref(schema, resolve)
+    if schema is None or schema is True:
+        return True
+    if not isinstance(schema, Mapping):
+        return False
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if kind is not None and "object" not in kinds:
+        return False
+    if id_param is not None:
+        # The item path names each one: that is its identifier, whatever its fields.
+        return True
+    props = properties(schema, resolve)
+    if not props:
+        closed = schema.get("additionalProperties") is False
+        return not closed and not any(k in schema for k in ("oneOf", "anyOf", "allOf"))
+    return any(c in props for c in _id_candidates(name, id_param))
+
+
+def _id_candidates(name: str, id_param: str | None) -> list[str]:
+    """Field names that hold an entity's id: ``id``, ``order_id``, ``orderId``, the item
+    path's parameter, and that parameter without the resource's name (``pool_name``:
+    ``name``)."""
+    stem = singular(name)
+    found = ["id", f"{stem}_id", f"{stem}Id"]
+    if id_param:
+        found.append(id_param)
+        if id_param.lower().startswith(stem.lower()) and len(id_param) > len(stem):
+            rest = id_param[len(stem) :].lstrip("_-")
+            if rest:
+                found.append(rest[0].lower() + rest[1:])
+    return found
 
 
 def _id_field(
     schema: Any, name: str, id_param: str | None, resolve: SchemaResolver
 ) -> tuple[str, IdKind]:
     props = properties(schema, resolve)
-    stem = singular(name)
-    for candidate in ("id", f"{stem}_id", f"{stem}Id", id_param):
-        if candidate and candidate in props:
+    for candidate in _id_candidates(name, id_param):
+        if candidate in props:
             prop = deref(props[candidate], resolve)
             return candidate, _id_kind(prop)
     return "id", "prefixed"

@@ -16,6 +16,8 @@ IdKind = Literal["prefixed", "integer", "uuid", "schema"]
 ActionKind = Literal["list", "create", "read", "replace", "merge", "delete"]
 
 _PARAM = re.compile(r"^\{([^}]+)\}$")
+# An item segment may carry a format suffix: ``{id}.json``.
+_ITEM_PARAM = re.compile(r"^\{([^}]+)\}(?:\.[A-Za-z0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,15 @@ class ResourceSpec:
     seed: tuple[Mapping[str, Any], ...] = ()
     seed_count: int = 0
     prefill: int = 0
+    # The listing's ``minItems``: a list never answers fewer (more are made when it would).
+    min_items: int = 0
     filters: tuple[str, ...] = ()
     # Whether a PUT of an id never seen creates the entity under that id (the API documents
     # a 201 for the item path's PUT) rather than answering 404.
     put_creates: bool = False
+    # An item path without a collection path (``/admin/users/{id}.json``): entities are read
+    # through and deleted, never listed or created, and writes to them are not stored.
+    item_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,4 +65,10 @@ def path_segments(template: str) -> list[str]:
 def param_name(segment: str) -> str | None:
     """``{orderId}`` -> ``orderId``; a literal segment has none."""
     match = _PARAM.match(segment)
+    return match.group(1) if match else None
+
+
+def item_param_name(segment: str) -> str | None:
+    """``{id}`` or ``{id}.json`` -> ``id``: the parameter an item path's last segment names."""
+    match = _ITEM_PARAM.match(segment)
     return match.group(1) if match else None

@@ -5,10 +5,17 @@ replaces (PUT), merges (PATCH, JSON merge patch) and deletes. A *singleton* (``/
 entity per session. Collections nest (``/users/{userId}/posts``): a child keeps its parent's
 id, and a child of a missing parent is 404.
 
-Only a read brings an entity never seen into being (generated, then kept). A change of one
-(PATCH, a state machine's move) or a delete is 404: there is nothing to change. A PUT is
-404 too, unless the API describes its PUT as create-or-replace (``ResourceSpec.put_creates``:
-the operation documents a 201), when it stores the body under the id the client chose.
+What an id never seen stands for is the request's (``ResourceContext.unknown_ids``): where
+the operation documents a 404 (or a 4XX, or a default), nothing, and every request on it is
+404, in every session but one that created or read it (a shared seed entity is seen by all).
+Where it documents no such answer, the entity is generated now and kept (read-through), for
+a change or a delete too, and so is a missing parent. Without a document (schema routes), a
+read makes the entity and a change of one (PATCH, a state machine's move) or a delete is 404.
+A PUT of an id never seen makes it where the API describes its PUT as create-or-replace
+(``ResourceSpec.put_creates``: the operation documents a 201): the body under the client's id.
+A deleted entity is 404 where the operation documents a 404. Where it documents none, a
+deleted entity is one never seen again, made anew by any request (the status is one the
+operation documents): a second DELETE succeeds, as DELETE may, and a GET generates it again.
 
 Entities live per session. A shared seed set (``seed:``) is visible to every session and copied
 on write: a session's change or delete shadows the shared entity for that session only.
@@ -27,8 +34,8 @@ from typing import Any
 
 from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.resources.context import ResourceContext
-from mockmind.domain.resources.ids import new_id, next_sequence
+from mockmind.domain.resources.context import ResourceContext, UnknownIds
+from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
 from mockmind.domain.resources.races import RaceTally, retried
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
@@ -62,6 +69,7 @@ class ResourceService:
         *,
         entity_ttl_seconds: float,
         on_write: Sequence[WriteHook] = (),
+        on_generate: Sequence[WriteHook] = (),
         races: RaceTally | None = None,
     ) -> None:
         self._resolve = resolve
@@ -77,14 +85,35 @@ class ResourceService:
         self._generator = generator
         self._ttl = entity_ttl_seconds
         self._on_write = tuple(on_write)
+        # Run on an entity made up for an id never seen (before the write hooks).
+        self._on_generate = tuple(on_generate)
 
     def by_name(self, name: str) -> ResourceSpec | None:
         return self._by_name.get(name)
 
+    def adopt(self, specs: Mapping[str, ResourceSpec], limit: int) -> bool:
+        """Add resources found after start (schema routes' collections a client made up),
+        keeping every known one as it is; False once ``limit`` resources are known, when the
+        route is left generated (clients inventing paths cannot grow this without bound)."""
+        new = {path: spec for path, spec in specs.items() if path not in self.specs}
+        if not new:
+            return True
+        if len(self.specs) + len(new) > limit:
+            return False
+        for path, spec in new.items():
+            self.specs[path] = spec
+            self._by_name.setdefault(spec.name, spec)
+        return True
+
     def context(
-        self, scope: str, now: float, state: Mapping[str, Any], request_body: Any = None
+        self,
+        scope: str,
+        now: float,
+        state: Mapping[str, Any],
+        request_body: Any = None,
+        unknown_ids: UnknownIds = "generated_on_read",
     ) -> ResourceContext:
-        return ResourceContext(self, scope, now, state, request_body)
+        return ResourceContext(self, scope, now, state, request_body, unknown_ids)
 
     # -- storage with copy-on-write over the shared scope
 
@@ -161,6 +190,13 @@ class ResourceService:
         records = self._records(ctx, spec)
         if action.parent_id is not None:
             records = [r for r in records if r.parent == str(action.parent_id)]
+        if len(records) < spec.min_items:
+            # The document says a list holds at least this many: make the shortfall.
+            create = ResourceAction(spec, "create", parent_id=action.parent_id)
+            records += [
+                EntityRecord("", self.create(ctx, create, None), ctx.now())
+                for _ in range(spec.min_items - len(records))
+            ]
         entities = [dict(r.data or {}) for r in records]
         for name in spec.filters:
             if name in query and query[name] is not None:
@@ -221,18 +257,39 @@ class ResourceService:
         parent_id: Any = None,
         *,
         generated: Mapping[str, Any] | None = None,
+        create: bool | None = None,
     ) -> dict[str, Any]:
-        """The stored entity; one never seen is generated now and stored, so it stays put."""
+        """The stored entity; one never seen is generated now and stored, so it stays put,
+        unless the request's ``unknown_ids`` says it is 404 (``create`` overrides it)."""
+        return self.read_or_make(
+            ctx, spec, entity_id, parent_id, generated=generated, create=create
+        )[0]
+
+    def read_or_make(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        entity_id: Any,
+        parent_id: Any = None,
+        *,
+        generated: Mapping[str, Any] | None = None,
+        create: bool | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """``read``, and whether this read made the entity (False: it was stored before)."""
         if spec.singleton:
-            return self.singleton_view(ctx, spec)
+            return self.singleton_view(ctx, spec, generated), False
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
-        entity, _ = retried(
-            lambda: self._read(ctx, spec, entity_id, parent_id, generated),
+        made = _generates(ctx, change=False) if create is None else create
+        revive = create is None and ctx.unknown_ids == "generated"
+        entity, read = retried(
+            lambda: self._read(
+                ctx, spec, entity_id, parent_id, generated, create=made, revive=revive
+            ),
             f"{singular(spec.name)} {entity_id}",
             self.races,
         )
-        return entity
+        return entity, read.made
 
     def _read(
         self,
@@ -242,16 +299,19 @@ class ResourceService:
         parent_id: Any,
         generated: Mapping[str, Any] | None,
         *,
-        create: bool = True,
+        create: bool,
+        revive: bool = False,
     ) -> tuple[dict[str, Any], _Read]:
         """The entity and where it was read; ``EntityExists`` when another request stored the
         never-seen entity first (theirs is then the entity). One never seen is made now, or,
-        without ``create``, is 404."""
+        without ``create``, is 404. A deleted one is 404, unless ``revive`` (with ``create``):
+        then it is made anew as if never seen."""
         key = str(entity_id)
         own = self._own(ctx, spec, key)
-        if own is not None and own.data is None:
+        deleted = own is not None and own.data is None
+        if deleted and not (create and revive):
             raise _not_found(spec, entity_id)
-        record = own or self._shared(ctx, spec, key)
+        record = None if deleted else own or self._shared(ctx, spec, key)
         if record is not None:
             if parent_id is not None and record.parent not in (None, str(parent_id)):
                 raise _not_found(spec, entity_id)
@@ -261,13 +321,16 @@ class ResourceService:
         entity = (
             dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
         )
-        entity[spec.id_field] = entity_id
+        for hook in self._on_generate:
+            hook(ctx, spec, entity)
+        entity[spec.id_field] = typed_id(spec, entity_id, self._resolve)
         if spec.parent_field and parent_id is not None:
             entity[spec.parent_field] = parent_id
         entity = self._finish_write(ctx, spec, entity)
         parent = str(parent_id) if parent_id is not None else None
-        stored = self._write_over(ctx, spec, None, EntityRecord(key, entity, ctx.now(), parent))
-        return entity, _Read(stored, stored.version)
+        over = own.version if own is not None else None
+        stored = self._write_over(ctx, spec, over, EntityRecord(key, entity, ctx.now(), parent))
+        return entity, _Read(stored, stored.version, made=True)
 
     def write(
         self,
@@ -289,7 +352,9 @@ class ResourceService:
                 check(current)
             entity: dict[str, Any]
             if merge:
-                entity = merge_patch(current, body)
+                # A PATCH without a JSON object (no body at all) changes no field.
+                patched = merge_patch(current, body) if isinstance(body, Mapping) else current
+                entity = dict(patched) if isinstance(patched, Mapping) else dict(current)
             else:
                 entity = dict(body) if isinstance(body, Mapping) else {}
             if not spec.singleton:
@@ -298,7 +363,8 @@ class ResourceService:
                 entity[spec.parent_field] = current[spec.parent_field]
             return entity
 
-        return self.update(ctx, action, change, create=not merge and spec.put_creates)
+        creates = (not merge and spec.put_creates) or _generates(ctx, change=True)
+        return self.update(ctx, action, change, create=creates)
 
     def update(
         self,
@@ -311,9 +377,12 @@ class ResourceService:
         """Read the entity, change it, and write it back unless another request wrote it in
         between; then again from a fresh read (409 when every try lost).
 
-        An entity never seen is 404, unless ``create`` (a create-or-replace PUT), when the
-        change is made to a new one. A singleton always exists.
+        An entity never seen is 404, unless ``create`` (a create-or-replace PUT) or the
+        request's ``unknown_ids`` says it is generated, when the change is made to a new one.
+        A singleton always exists.
         """
+        create = create or _generates(ctx, change=True)
+        revive = ctx.unknown_ids == "generated"
         spec = action.spec
         if action.parent_id is not None and not spec.singleton:
             self._require_parent(ctx, spec, action.parent_id)
@@ -323,7 +392,13 @@ class ResourceService:
                 current, read = self._singleton(ctx, spec)
             else:
                 current, read = self._read(
-                    ctx, spec, action.entity_id, action.parent_id, None, create=create
+                    ctx,
+                    spec,
+                    action.entity_id,
+                    action.parent_id,
+                    None,
+                    create=create,
+                    revive=revive,
                 )
             entity = self._finish_write(ctx, spec, change(dict(current)))
             record = read.record
@@ -347,16 +422,24 @@ class ResourceService:
             return current
         key = str(action.entity_id)
 
+        if action.parent_id is not None:
+            self._require_parent(ctx, spec, action.parent_id)
+        generates = _generates(ctx, change=True)
+
         def attempt() -> EntityRecord:
-            own = self._own(ctx, spec, key)
-            record = own if own is not None else self._shared(ctx, spec, key)
-            if record is None or record.data is None:
-                raise _not_found(spec, action.entity_id)
-            if action.parent_id is not None and record.parent not in (None, str(action.parent_id)):
-                raise _not_found(spec, action.entity_id)
+            _, read = self._read(
+                ctx,
+                spec,
+                action.entity_id,
+                action.parent_id,
+                None,
+                create=generates,
+                revive=generates and ctx.unknown_ids == "generated",
+            )
+            record = read.record
             # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
             tombstone = EntityRecord(key, None, record.created_at, record.parent)
-            self._write_over(ctx, spec, own.version if own else None, tombstone)
+            self._write_over(ctx, spec, read.own_version, tombstone)
             return record
 
         deleted = retried(attempt, _naming(spec, action.entity_id), self.races)
@@ -385,16 +468,33 @@ class ResourceService:
             except VersionConflict:
                 continue
 
-    def singleton_view(self, ctx: ResourceContext, spec: ResourceSpec) -> dict[str, Any]:
-        entity, _ = retried(lambda: self._singleton(ctx, spec), singular(spec.name), self.races)
+    def singleton_view(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        generated: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The session's singleton; made now (from ``generated``, if given) when it has none."""
+        entity, _ = retried(
+            lambda: self._singleton(ctx, spec, generated), singular(spec.name), self.races
+        )
         return entity
 
-    def _singleton(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[dict[str, Any], _Read]:
+    def _singleton(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        generated: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], _Read]:
         record = self._own(ctx, spec, "_")
         if record is not None and record.data is not None:
             # Computed fields of a singleton read other collections, which change without it.
             return computed(dict(record.data), spec, ctx), _Read(record, record.version)
-        entity = self._generate(spec, f"{ctx.scope}:{spec.name}")
+        entity = (
+            dict(generated)
+            if generated is not None
+            else self._generate(spec, f"{ctx.scope}:{spec.name}")
+        )
         entity = self._finish_write(ctx, spec, entity)
         version = record.version if record is not None else None
         stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()))
@@ -418,8 +518,16 @@ class ResourceService:
         parent = self.by_name(spec.parent) if spec.parent else None
         if parent is None:
             return
-        if self._get(ctx, parent, str(parent_id)) is None:
+        if self._get(ctx, parent, str(parent_id)) is not None:
+            return
+        if ctx.unknown_ids != "generated":
             raise _not_found(parent, parent_id)
+        # Made without a grandparent: its id (/users/{u}/posts/{p}/comments) is not known here.
+        retried(
+            lambda: self._read(ctx, parent, parent_id, None, None, create=True, revive=True),
+            f"{singular(parent.name)} {parent_id}",
+            self.races,
+        )
 
     def _prefill(self, ctx: ResourceContext, spec: ResourceSpec, parent_id: Any) -> None:
         if spec.prefill <= 0 or spec.seed or spec.seed_count:
@@ -451,10 +559,27 @@ class ResourceService:
     def _finish_write(
         self, ctx: ResourceContext, spec: ResourceSpec, entity: dict[str, Any]
     ) -> dict[str, Any]:
+        entity = self._fitted(spec, entity)
         entity = computed(entity, spec, ctx)
         for hook in self._on_write:
             hook(ctx, spec, entity)
         return entity
+
+    def _fitted(self, spec: ResourceSpec, entity: dict[str, Any]) -> dict[str, Any]:
+        """The entity made to fit the item schema, since every answer that shows it must:
+        request fields the schema forbids are dropped, a wrong shape or a missing required
+        field is generated. Its id is kept when the schema allows it."""
+        if spec.schema is None:
+            return entity
+        seed = f"{spec.name}:{entity.get(spec.id_field)}"
+        fitted = self._generator.repair(spec.schema, entity, seed=seed)
+        if not isinstance(fitted, dict):
+            return entity
+        if spec.id_field in entity and fitted.get(spec.id_field) != entity[spec.id_field]:
+            kept = {**fitted, spec.id_field: entity[spec.id_field]}
+            if self._generator.is_valid(spec.schema, kept):
+                return kept
+        return fitted
 
 
 @dataclass(frozen=True)
@@ -464,10 +589,19 @@ class _Read:
 
     record: EntityRecord
     own_version: int | None
+    # This read made the entity: it was never seen before.
+    made: bool = False
 
 
 def _naming(spec: ResourceSpec, entity_id: Any) -> str:
     return singular(spec.name) if spec.singleton else f"{singular(spec.name)} {entity_id}"
+
+
+def _generates(ctx: ResourceContext, *, change: bool) -> bool:
+    """Whether an id never seen is made now, for a read or for a change (or delete)."""
+    if ctx.unknown_ids == "generated_on_read":
+        return not change
+    return ctx.unknown_ids == "generated"
 
 
 def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:

@@ -30,7 +30,9 @@ def error_response(error: MockmindError) -> MockResponse:
             body_kind="text",
             text=answer.body.encode(),
         )
-    return MockResponse(answer.status, dict(answer.body), answer.headers, source="rule")
+    return MockResponse(
+        answer.status, dict(answer.body), answer.headers, answer.media_type, source="rule"
+    )
 
 
 @dataclass
@@ -38,11 +40,18 @@ class RuleOutcome:
     """Everything the rules decided for one request."""
 
     response: MockResponse | None = None
+    # The error ``response`` answers, when a rule refused the request: the engine answers it
+    # as the operation documents that status.
+    error: RequestError | None = None
     answered_by: str | None = None
     state_updates: dict[str, Any] = field(default_factory=dict)
     delay_seconds: float = 0.0
     fault: Literal["drop", "truncate"] | None = None
     transitions: list[tuple[str, str]] = field(default_factory=list)  # (machine, to)
+
+    def refuse(self, error: RequestError) -> None:
+        self.error = error
+        self.response = error_response(error)
 
 
 class RuleRequest(Protocol):
@@ -69,7 +78,7 @@ class RequireAuth:
     def apply(self, request: RuleRequest, outcome: RuleOutcome) -> bool:
         if request.authenticated:
             return False
-        outcome.response = error_response(
+        outcome.refuse(
             RequestError(
                 401,
                 "Unauthorized",
@@ -90,9 +99,7 @@ class Validate:
         errors = self.errors_of(request.body)
         if not errors:
             return False
-        outcome.response = error_response(
-            RequestError(422, "Unprocessable Entity", self.message, errors)
-        )
+        outcome.refuse(RequestError(422, "Unprocessable Entity", self.message, errors))
         return True
 
 
@@ -165,9 +172,7 @@ class Fault:
         if self.probability <= 0 or self.chance() >= self.probability:
             return False
         if self.kind == "status":
-            outcome.response = error_response(
-                RequestError(self.status, "Injected Fault", self.message)
-            )
+            outcome.refuse(RequestError(self.status, "Injected Fault", self.message))
             return True
         outcome.fault = self.kind
         return False

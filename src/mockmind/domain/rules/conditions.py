@@ -23,7 +23,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
 from lark import Token, Transformer, UnexpectedInput, v_args
@@ -211,17 +211,20 @@ class Or:
         return any(o.evaluate(context) for o in self.operands)
 
 
+# The operators are partials of module functions rather than closures, so that what they do
+# runs in functions called per comparison (mutation testing swaps those, not what ran at import).
 def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def ordered(left: Any, right: Any) -> bool:
-        if left is None or right is None:
-            return False
-        a, b = _comparable(left, right)
-        try:
-            return compare(a, b)
-        except TypeError:
-            return False
+    return partial(_ordered, compare)
 
-    return ordered
+
+def _ordered(compare: Callable[[Any, Any], bool], left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return False
+    a, b = _comparable(left, right)
+    try:
+        return compare(a, b)
+    except TypeError:
+        return False
 
 
 def _in(left: Any, right: Any) -> bool:
@@ -235,10 +238,11 @@ def _in(left: Any, right: Any) -> bool:
 
 
 def _text_test(test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
-    def tested(left: Any, right: Any) -> bool:
-        return left is not None and right is not None and test(str(left), str(right))
+    return partial(_tested, test)
 
-    return tested
+
+def _tested(test: Callable[[str, str], bool], left: Any, right: Any) -> bool:
+    return left is not None and right is not None and test(str(left), str(right))
 
 
 def _number(value: Any) -> float | None:

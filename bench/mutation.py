@@ -1,0 +1,384 @@
+"""Mutation testing of the domain and the OpenAPI request checks: `make mutation`
+(`.venv/bin/python bench/mutation.py`), section 12 of RESULTS.md.
+
+mutmut 3 (pyproject.toml's [tool.mutmut] names the modules and the tests) copies src/ and
+tests/ into mutants/, rewrites each function of those modules so that one environment variable
+picks its mutant, maps each function to the unit and contract tests that call it, then runs,
+for every mutant, only those tests. A mutant is killed when one of them fails or it runs past
+mutmut's time limit. Results stay in mutants/, so a second run tests only the functions that
+changed; the mutants that survived are always tested again, as a test added since may kill
+them (`--fresh` starts over). Survivors that no test can kill, because they change nothing a
+caller can see, are listed with why in bench/mutation_equivalents.toml; the section lists every
+other survivor with its file, line and mutation.
+
+    python bench/mutation.py                 # run mutmut, then write section 12
+    python bench/mutation.py --report-only   # write section 12 from mutants/ as it is
+    python bench/mutation.py --survivors     # print the survivors left, with their diffs
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ first on the path; the repo root instead, as bench/run.py.
+sys.path[:1] = [str(ROOT)]
+
+# mutmut's own modules read its results (pyproject.toml pins its version for them).
+from mutmut.mutation.data import SourceFileMutationData  # noqa: E402
+from mutmut.mutation.diff_apply import get_diff_for_mutant  # noqa: E402
+from mutmut.stats import status_by_exit_code  # noqa: E402
+from mutmut.utils.file_utils import walk_mutatable_files  # noqa: E402
+from mutmut.utils.format_utils import orig_function_and_class_names_from_key  # noqa: E402
+
+from bench.report import Section, write_section  # noqa: E402
+
+TITLE = "12. Mutation testing"
+EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.toml"
+MUTANTS = ROOT / "mutants"
+LOG = ROOT / "bench" / ".work" / "mutation.log"
+# How long the last run took, kept beside its results for a --report-only.
+DURATION = MUTANTS / "run-seconds.txt"
+TARGET = 0.85
+# The areas issue 19 names, each the files (or folder) it is made of.
+AREAS: dict[str, tuple[str, ...]] = {
+    "rules": ("src/mockmind/domain/rules/",),
+    "resources": ("src/mockmind/domain/resources/",),
+    "state machines": ("src/mockmind/domain/state_machines.py",),
+    "sessions": ("src/mockmind/domain/sessions.py",),
+    "cache keys": ("src/mockmind/domain/cache_keys.py",),
+    "request validation": (
+        "src/mockmind/openapi/requests.py",
+        "src/mockmind/openapi/parameters.py",
+    ),
+}
+# mutmut's verdicts, as this report counts them: a mutant that hangs is caught all the same.
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+RETESTED = {"survived", "no tests", "suspicious", "not checked"}
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    file: str
+    function: str
+    removed: str
+    added: str
+    why: str
+
+
+@dataclass
+class Mutant:
+    name: str
+    file: str
+    function: str
+    status: str
+    line: int = 0
+    removed: str = ""
+    added: str = ""
+    equivalent: Equivalent | None = None
+
+    @property
+    def killed(self) -> bool:
+        return self.status in KILLED
+
+
+@dataclass
+class Tally:
+    """A set of mutants' verdicts; scores count the checked ones (a run cut short leaves some
+    not checked, and says so)."""
+
+    mutants: int = 0
+    unchecked: int = 0
+    killed: int = 0
+    equivalent: int = 0
+    left: list[Mutant] = field(default_factory=list)
+
+    def add(self, mutant: Mutant) -> None:
+        self.mutants += 1
+        if mutant.status == "not checked":
+            self.unchecked += 1
+        elif mutant.killed:
+            self.killed += 1
+        elif mutant.equivalent is not None:
+            self.equivalent += 1
+        else:
+            self.left.append(mutant)
+
+    @property
+    def checked(self) -> int:
+        return self.mutants - self.unchecked
+
+    @property
+    def score(self) -> float:
+        return self.killed / self.checked if self.checked else 1.0
+
+    @property
+    def score_of_killable(self) -> float:
+        killable = self.checked - self.equivalent
+        return self.killed / killable if killable else 1.0
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
+    raw = tomllib.loads(path.read_text()) if path.exists() else {}
+    return [Equivalent(**entry) for entry in raw.get("equivalent", [])]
+
+
+def area_of(file: str) -> str:
+    for area, parts in AREAS.items():
+        if any(file == part or (part.endswith("/") and file.startswith(part)) for part in parts):
+            return area
+    raise ValueError(f"{file} is in none of the areas {sorted(AREAS)}: update AREAS")
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    """The removed and the added lines of mutmut's unified diff of one function, stripped."""
+    removed, added = [], []
+    for line in diff.splitlines():
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("-"):
+            removed.append(line[1:].strip())
+        elif line.startswith("+"):
+            added.append(line[1:].strip())
+    return "\n".join(removed), "\n".join(added)
+
+
+def function_span(tree: ast.Module, function: str) -> tuple[int, int] | None:
+    """First and last line of ``function`` (``name`` or ``Class.name``): mutmut mutates the
+    module's functions and its classes' methods."""
+    owner, _, name = function.rpartition(".")
+    scopes: list[ast.Module | ast.ClassDef] = [tree]
+    if owner:
+        scopes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner]
+    for scope in scopes:
+        for child in scope.body:
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and child.name == name:
+                return child.lineno, child.end_lineno or child.lineno
+    return None
+
+
+def line_of(source_lines: list[str], span: tuple[int, int] | None, removed: str) -> int:
+    """The line of the source where the removed text stands, within the function's span."""
+    if span is None or not removed:
+        return span[0] if span else 0
+    first = removed.splitlines()[0]
+    for number in range(span[0], span[1] + 1):
+        if source_lines[number - 1].strip() == first:
+            return number
+    return span[0]
+
+
+def read_mutants(equivalents: list[Equivalent]) -> Iterator[Mutant]:
+    """Every mutant of the listed modules with mutmut's verdict; survivors with their diff."""
+    for path in sorted(walk_mutatable_files()):
+        data = SourceFileMutationData(path=path)
+        data.load()
+        file = str(path)
+        source = (ROOT / file).read_text()
+        tree = ast.parse(source)
+        lines = source.splitlines()
+        for name, exit_code in sorted(data.exit_code_by_key.items()):
+            function, owner = orig_function_and_class_names_from_key(name)
+            qualified = f"{owner}.{function}" if owner else function
+            mutant = Mutant(name, file, qualified, status_by_exit_code[exit_code])
+            # A run cut short leaves "not checked" mutants: counted as not killed, not shown.
+            if not mutant.killed and mutant.status != "not checked":
+                mutant.removed, mutant.added = changed_lines(get_diff_for_mutant(name, path=path))
+                mutant.line = line_of(lines, function_span(tree, qualified), mutant.removed)
+                mutant.equivalent = next(
+                    (
+                        e
+                        for e in equivalents
+                        if (e.file, e.function, e.removed, e.added)
+                        == (file, qualified, mutant.removed, mutant.added)
+                    ),
+                    None,
+                )
+            yield mutant
+
+
+def retest_survivors() -> int:
+    """Forget the verdicts that a test added since the last run could change."""
+    count = 0
+    for path in walk_mutatable_files():
+        if not (MUTANTS / (str(path) + ".meta")).exists():
+            continue
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for name, exit_code in data.exit_code_by_key.items():
+            if exit_code is not None and status_by_exit_code[exit_code] in RETESTED:
+                data.exit_code_by_key[name] = None
+                count += 1
+        data.save()
+    return count
+
+
+def run_mutmut(children: int) -> None:
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
+    print(f"{' '.join(command[1:])} (output in {LOG.relative_to(ROOT)})", flush=True)
+    with LOG.open("w") as log:
+        done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        tail = LOG.read_text(errors="replace").replace("\r", "\n").splitlines()[-40:]
+        sys.exit(f"mutmut failed (exit {done.returncode}):\n" + "\n".join(tail))
+
+
+def tallies(mutants: Iterable[Mutant]) -> tuple[dict[str, Tally], dict[str, Tally]]:
+    by_area: dict[str, Tally] = {area: Tally() for area in AREAS}
+    by_file: dict[str, Tally] = {}
+    for mutant in mutants:
+        by_area[area_of(mutant.file)].add(mutant)
+        by_file.setdefault(mutant.file, Tally()).add(mutant)
+    return by_area, by_file
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _code(text: str) -> str:
+    shown = " / ".join(text.splitlines()) or "(nothing)"
+    return "`" + shown.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def section(mutants: list[Mutant], seconds: float) -> Section:
+    by_area, by_file = tallies(mutants)
+    out = Section(
+        TITLE,
+        intro=(
+            "mutmut 3 over the modules of issue 19 (pyproject.toml, `[tool.mutmut]`): the rule "
+            "language, resources, state machines, sessions and cache keys of the domain, and the "
+            "OpenAPI request checks (`openapi/requests.py`, `openapi/parameters.py`). Each mutant "
+            "runs the unit and contract tests (the contract suite on its memory and SQLite "
+            "backends) that call the function it changes; it is killed when one fails or it runs "
+            "past mutmut's time limit. *Equivalent* survivors change nothing a caller can see "
+            "(bench/mutation_equivalents.toml says why for each); the target is at least "
+            f"{TARGET:.0%} of all mutants killed in each area. Command: `make mutation` "
+            "(`bench/mutation.py`)."
+        ),
+        columns=[
+            "area / module",
+            "mutants",
+            "checked",
+            "killed",
+            "equivalent",
+            "left",
+            "score",
+            "target",
+        ],
+        seconds=seconds,
+    )
+    for area, tally in by_area.items():
+        met = tally.score >= TARGET
+        out.row(
+            f"**{area}**",
+            tally.mutants,
+            tally.checked,
+            tally.killed,
+            tally.equivalent,
+            len(tally.left),
+            f"**{_percent(tally.score)}** ({_percent(tally.score_of_killable)} of the killable)",
+            "met" if met else "**not met**",
+        )
+        for file, file_tally in sorted(by_file.items()):
+            if area_of(file) == area:
+                out.row(
+                    file.removeprefix("src/mockmind/"),
+                    file_tally.mutants,
+                    file_tally.checked,
+                    file_tally.killed,
+                    file_tally.equivalent,
+                    len(file_tally.left),
+                    _percent(file_tally.score) if file_tally.checked else "not run",
+                    "",
+                )
+    total = Tally()
+    for mutant in mutants:
+        total.add(mutant)
+    met = [area for area, tally in by_area.items() if tally.score >= TARGET]
+    out.status.append(
+        f"{_percent(total.score)} of {total.checked} mutants killed; target met in "
+        f"{len(met)} of {len(by_area)} areas; {total.equivalent} equivalent, "
+        f"{len(total.left)} left"
+    )
+    if total.unchecked:
+        out.status.append(
+            f"{total.unchecked} of {total.mutants} mutants not checked: the run was cut short"
+        )
+        out.notes.append(
+            "The run was stopped before its end: scores count the checked mutants only, so an "
+            "area with few of them checked says little yet."
+        )
+    left = [
+        m for m in mutants if not m.killed and m.equivalent is None and m.status != "not checked"
+    ]
+    if left:
+        out.notes.append(f"Survivors left ({len(left)}), to kill with a test:")
+        out.notes += [
+            f"`{m.file}:{m.line}` ({m.function}, {m.status}): {_code(m.removed)} → {_code(m.added)}"
+            for m in left
+        ]
+    equivalent = [m for m in mutants if m.equivalent is not None]
+    if equivalent:
+        out.notes.append(f"Equivalent survivors ({len(equivalent)}):")
+        out.notes += [
+            f"`{m.file}:{m.line}` ({m.function}): {_code(m.removed)} → {_code(m.added)}: "
+            f"{m.equivalent.why}"
+            for m in equivalent
+            if m.equivalent is not None
+        ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--report-only", action="store_true", help="no run: report mutants/")
+    parser.add_argument("--fresh", action="store_true", help="delete mutants/ first")
+    parser.add_argument("--survivors", action="store_true", help="print the survivors left")
+    parser.add_argument("--no-write", action="store_true", help="leave bench/RESULTS.md alone")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args(argv)
+    # mutmut reads its configuration and keeps its results relative to the working directory.
+    os.chdir(ROOT)
+    if not (args.report_only or args.survivors):
+        started = time.perf_counter()
+        if args.fresh:
+            shutil.rmtree(MUTANTS, ignore_errors=True)
+        elif MUTANTS.exists():
+            print(f"testing {retest_survivors()} surviving mutants again", flush=True)
+        run_mutmut(args.children)
+        DURATION.write_text(f"{time.perf_counter() - started:.0f}\n")
+    if not MUTANTS.exists():
+        sys.exit("no mutants/ yet: run `make mutation` first")
+    seconds = float(DURATION.read_text()) if DURATION.exists() else 0.0
+    mutants = list(read_mutants(load_equivalents()))
+    if args.survivors:
+        for m in mutants:
+            if not m.killed and m.equivalent is None and m.status != "not checked":
+                print(f"{m.file}:{m.line} {m.function} [{m.status}] {m.name}")
+                print(f"  - {m.removed}\n  + {m.added}".replace("\n", "\n    "))
+        return 0
+    result = section(mutants, seconds)
+    print("\n".join(result.status))
+    for row in result.rows:
+        if row[0].startswith("**"):
+            print(f"  {row[0].strip('*'):20} {row[2]:>5} of {row[1]:>5} checked  {row[6]}")
+    if not args.no_write:
+        target = write_section(result)
+        print(f"wrote section {TITLE!r} of {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Examples that break their own schema (issue 15, class 6): listed once at load with their
+JSON pointer and first error; served repaired with a header saying so, or, with
+``examples: as_is``, untouched."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+from mockmind.app.api import MockmindApp, create_app
+from mockmind.app.bootstrap import build, log_example_problems
+from mockmind.config import parse_config
+from mockmind.openapi import OpenAPIDescription
+
+PET = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Examples", "version": "1"},
+    "paths": {
+        "/pet": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "a pet",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Pet"},
+                                # `id` a string, `name` missing, one field kept.
+                                "examples": {
+                                    "broken": {"value": {"id": "7", "tag": "kept"}},
+                                },
+                            }
+                        },
+                    }
+                }
+            }
+        },
+        "/names": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "names",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"type": "string"}},
+                                # An array written as a JSON string.
+                                "example": '["Rex"]',
+                            }
+                        },
+                    }
+                }
+            }
+        },
+        "/good": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "fine",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Pet"},
+                                "example": {"id": 1, "name": "Rex"},
+                            }
+                        },
+                    }
+                }
+            }
+        },
+    },
+    "components": {"schemas": {"Pet": {**PET, "example": {"id": 2}}}},
+}
+BROKEN = "#/paths/~1pet/get/responses/200/content/application~1json/examples/broken/value"
+AS_STRING = "#/paths/~1names/get/responses/200/content/application~1json/example"
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path: Path = tmp_path_factory.mktemp("spec") / "examples.json"
+    path.write_text(json.dumps(SPEC))
+    return path
+
+
+def _app(spec: Path, extra: str = "") -> MockmindApp:
+    config = f"openapi: {spec}\nstorage: {{backend: memory}}\n{extra}"
+    return create_app(build(parse_config(config, env={}), env={}))
+
+
+def _get(app: MockmindApp, path: str) -> httpx.Response:
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            return await client.get(path)
+
+    return asyncio.run(run())
+
+
+def test_broken_examples_are_listed_with_pointer_and_first_error(spec: Path) -> None:
+    problems = OpenAPIDescription.load(spec).example_problems()
+    assert problems == [
+        f"{BROKEN}: (root): 'name' is a required property",
+        f"{AS_STRING}: (root): '[\"Rex\"]' is not of type 'array'",
+    ]
+
+
+def test_each_broken_example_is_logged_once(spec: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="mockmind"):
+        log_example_problems(OpenAPIDescription.load(spec))
+    lines = [r.getMessage() for r in caplog.records if "example breaks" in r.getMessage()]
+    assert len(lines) == 2
+    assert lines[0].startswith(f"example breaks its schema: {BROKEN}")
+
+
+def test_broken_examples_are_served_repaired_with_a_header(spec: Path) -> None:
+    app = _app(spec)
+    response = _get(app, "/pet")
+    body = response.json()
+    assert Draft202012Validator(PET).is_valid(body)
+    assert body["tag"] == "kept"
+    assert isinstance(body["id"], int)
+    assert response.headers["x-mockmind-source"] == "example"
+    assert response.headers["x-mockmind-example-repaired"] == (
+        f"{BROKEN}: (root): 'name' is a required property"
+    )
+    listed = _get(app, "/names")
+    assert isinstance(listed.json(), list)
+    assert all(isinstance(item, str) for item in listed.json())
+    assert listed.headers["x-mockmind-example-repaired"].startswith(AS_STRING)
+    good = _get(app, "/good")
+    assert good.json() == {"id": 1, "name": "Rex"}
+    assert "x-mockmind-example-repaired" not in good.headers
+
+
+def test_as_is_serves_them_untouched(spec: Path) -> None:
+    app = _app(spec, "examples: as_is\n")
+    response = _get(app, "/pet")
+    assert response.json() == {"id": "7", "tag": "kept"}
+    assert "x-mockmind-example-repaired" not in response.headers
+
+
+def test_an_unknown_examples_mode_is_refused(spec: Path) -> None:
+    with pytest.raises(Exception, match="examples"):
+        parse_config(f"openapi: {spec}\nexamples: fix\n", env={})
