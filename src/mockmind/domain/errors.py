@@ -29,7 +29,8 @@ MockmindError
     ├── PayloadTooLarge           413: the body is over the configured limit
     ├── UnreadableInput           400: too deep, a number too long, text not Unicode
     ├── UnsupportedMediaType      415 [openapi/errors.py]
-    └── NotAcceptable             406 [openapi/errors.py]
+    ├── NotAcceptable             406 [openapi/errors.py]
+    └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
 ``ProviderUnavailable``, ``JsonExtractionError`` and ``RequestMismatch`` are caught by their

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mockmind.domain.errors import RequestError
+
 
 @dataclass(frozen=True)
 class EntityChange:
@@ -252,8 +254,15 @@ class WorldAt:
     state: dict[str, Any]
 
 
-class StepOutOfReach(ValueError):
-    """The step asked for is before the first kept event, or after the last."""
+class StepOutOfReach(RequestError):
+    """The step asked for is before the first kept event (its changes were dropped: 409),
+    or is no step of the journal (after the last, or below 0: 404)."""
+
+    def __init__(self, detail: str, *, dropped: bool) -> None:
+        if dropped:
+            super().__init__(409, "Conflict", detail)
+        else:
+            super().__init__(404, "Not Found", detail)
 
 
 def world_at(
@@ -274,7 +283,8 @@ def world_at(
         raise StepOutOfReach(
             f"step {step} is out of reach: the journal holds steps {first + 1} to {last}"
             if last > first
-            else f"step {step} is out of reach: the journal holds no step"
+            else f"step {step} is out of reach: the journal holds no step",
+            dropped=0 <= step < first,
         )
     entities: Entities = {
         c: {i: dict(e) for i, e in ids.items()} for c, ids in now_entities.items()
