@@ -88,6 +88,9 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
     assert {path: sorted(item) for path, item in document["paths"].items()} == {
         "/__mockmind/health": ["get"],
         "/__mockmind/sessions/{session_id}": ["get"],
+        "/__mockmind/sessions/{session_id}/journal": ["get"],
+        "/__mockmind/sessions/{session_id}/at/{step}": ["get"],
+        "/__mockmind/sessions/{session_id}/diff": ["get"],
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
     for status in ("401", "403", "404"):

@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
-from mockmind.app.admin_models import Health, Problem, SessionView
+from mockmind.app.admin_models import (
+    Health,
+    JournalView,
+    Problem,
+    SessionView,
+    WorldDiffView,
+    WorldView,
+)
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.bootstrap import Container
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
 from mockmind.domain.errors import MethodNotAllowed, MockmindError, RequestError
 from mockmind.domain.http import REASON_PHRASES
+from mockmind.domain.session_travel import SessionTravel
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
 
 logger = logging.getLogger("mockmind.http")
@@ -80,6 +89,92 @@ def admin_app(container: Container) -> FastAPI:
         if found is None:
             return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
         return session_to_dict(found)
+
+    travel = SessionTravel(container.sessions, container.journal, container.engine.world.resources)
+    missing = _problem("no live session has this id, or the journal is off")
+
+    @app.get(
+        ADMIN_PREFIX + "/sessions/{session_id}/journal",
+        response_model=JournalView,
+        responses={400: _problem("a parameter is not what it must be"), 404: missing, **refused},
+        dependencies=guarded,
+    )
+    async def journal(
+        session_id: str,
+        after: Annotated[int, Query(ge=0, description="only steps after this one")] = 0,
+        limit: Annotated[int | None, Query(ge=1, le=1000, description="at most this many")] = None,
+    ) -> dict[str, Any]:
+        """The session's journal, oldest first: one event per request, with what it changed."""
+        page = travel.page(session_id, time.time(), after, limit)
+        events = [event.to_dict() for event in page.events]
+        last = page.events[-1].seq if page.events else None
+        more = limit is not None and len(page.events) == limit
+        return {
+            "session_id": session_id,
+            "events": events,
+            "dropped": page.dropped,
+            "next_after": last if more else None,
+        }
+
+    out_of_reach: dict[int | str, dict[str, Any]] = {
+        404: _problem("no live session, the journal is off, or the step is not one of it"),
+        409: _problem("the step's changes were dropped (journal.max_events), or not recorded"),
+    }
+
+    @app.get(
+        ADMIN_PREFIX + "/sessions/{session_id}/at/{step}",
+        response_model=WorldView,
+        responses={400: _problem("the step is not a number"), **out_of_reach, **refused},
+        dependencies=guarded,
+    )
+    async def at(session_id: str, step: Annotated[int, Path(ge=0)]) -> dict[str, Any]:
+        """The session's entities and state as they were after step `step` (0: before its
+        first request), rebuilt from the journal's recorded changes."""
+        world = travel.at(session_id, step, time.time())
+        return {
+            "session_id": session_id,
+            "step": world.step,
+            "entities": world.entities,
+            "state": world.state,
+        }
+
+    @app.get(
+        ADMIN_PREFIX + "/sessions/{session_id}/diff",
+        response_model=WorldDiffView,
+        responses={400: _problem("a step is not a number"), **out_of_reach, **refused},
+        dependencies=guarded,
+    )
+    async def diff(
+        session_id: str,
+        from_step: Annotated[int, Query(alias="from", ge=0)],
+        to_step: Annotated[int, Query(alias="to", ge=0)],
+    ) -> dict[str, Any]:
+        """What differs between the world after step `from` and after step `to`."""
+        changed = travel.diff(session_id, from_step, to_step, time.time())
+        return {
+            "session_id": session_id,
+            "from": from_step,
+            "to": to_step,
+            "entities": [
+                {"collection": d.collection, "id": d.id, "before": d.before, "after": d.after}
+                for d in changed.entities
+            ],
+            "state": {
+                key: {"before": before, "after": after}
+                for key, (before, after) in changed.state.items()
+            },
+        }
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A parameter FastAPI could not read: a problem document, as every admin error."""
+        errors: list[dict[str, object]] = [
+            {"location": ".".join(map(str, e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        return error_response(
+            RequestError(400, "Bad Request", "a parameter is not what it must be", errors)
+        )
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:

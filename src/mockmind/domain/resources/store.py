@@ -190,6 +190,22 @@ class ResourceService:
     def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]:
         return [dict(r.data or {}) for r in self._records(ctx, spec)]
 
+    def entities_now(self, ctx: ResourceContext) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every entity the scope sees, by collection and id, as stored (a singleton under
+        ``_``, without recomputing its computed fields): the world a journal's recorded
+        changes are undone from. Collections without an entity are left out."""
+        world: dict[str, dict[str, dict[str, Any]]] = {}
+        for spec in self._by_name.values():
+            if spec.singleton:
+                record = self._own(ctx, spec, "_")
+                if record is not None and record.data is not None:
+                    world[spec.name] = {"_": dict(record.data)}
+                continue
+            records = self._records(ctx, spec)
+            if records:
+                world[spec.name] = {r.id: dict(r.data or {}) for r in records}
+        return world
+
     # -- operations
 
     def list(
