@@ -94,3 +94,21 @@ def test_an_unknown_session_has_no_journal(client: httpx.Client) -> None:
         answer = admin(client, path)
         assert answer.status_code == 404
         assert answer.json()["detail"] == "no live session 'no-such-session'"
+
+
+def test_a_deleted_session_leaves_nothing(client: httpx.Client) -> None:
+    item = client.post("/cart/items", json={"product_id": "p-1", "quantity": 1})
+    assert item.status_code == 201
+    session = client.cookies["mockforge_session"]
+    assert admin(client, session).status_code == 200
+
+    deleted = client.delete(f"{ADMIN}/{session}", headers=admin_headers())
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+    for path in (session, f"{session}/journal", f"{session}/at/0"):
+        assert admin(client, path).status_code == 404, path
+    # The same id names a new, empty session: its cart holds nothing of the old one.
+    assert client.get("/cart").json()["items"] == []
+    world = admin(client, f"{session}/at/1").json()
+    assert "cart_items" not in world["entities"]
+    assert [e["seq"] for e in admin(client, f"{session}/journal").json()["events"]] == [1]

@@ -165,6 +165,19 @@ def admin_app(container: Container) -> FastAPI:
             },
         }
 
+    @app.delete(
+        ADMIN_PREFIX + "/sessions/{session_id}",
+        status_code=204,
+        response_class=Response,
+        responses={404: _problem("no session can have this id"), **refused},
+        dependencies=guarded,
+    )
+    async def delete_session(session_id: str) -> Response:
+        """Delete the session and everything kept for it: its journal, its entities and, where
+        the store tells which are its own, its cache entries. Nothing of it is left."""
+        travel.delete(session_id)
+        return Response(status_code=204)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         """A parameter FastAPI could not read: a problem document, as every admin error."""

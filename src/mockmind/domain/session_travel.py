@@ -78,6 +78,17 @@ class SessionTravel:
         ]
         return diff_worlds(worlds[0], worlds[1])
 
+    def delete(self, session_id: str) -> None:
+        """The session and everything kept for it: its journal, its entities (tombstones and
+        counters too) and, in a store that frees a session's data when it ends (memory), its
+        cache entries and vectors. 404 for an id no session can have."""
+        if not is_valid_session_id(session_id):
+            raise RequestError(404, "Not Found", f"no session can have the id {session_id!r}")
+        if self._journal is not None:
+            self._journal.delete(session_id)
+        self._resources.drop_scope(session_id)
+        self._sessions.delete(session_id)
+
     def _past(self, session_id: str, now: float) -> Past:
         journal = self.journal()
         for _ in range(_READ_ATTEMPTS):

@@ -45,7 +45,7 @@ from mockmind.domain.resources.specs import (
     ResourceAction,
     ResourceSpec,
 )
-from mockmind.domain.sessions import SHARED_SCOPE
+from mockmind.domain.sessions import INTERNAL_SCOPES, SHARED_SCOPE
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
@@ -189,6 +189,12 @@ class ResourceService:
 
     def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]:
         return [dict(r.data or {}) for r in self._records(ctx, spec)]
+
+    def drop_scope(self, scope: str) -> None:
+        """Delete every entity, tombstone and counter of a session's scope."""
+        if scope in INTERNAL_SCOPES:
+            raise ValueError(f"{scope!r} is no session's scope")
+        self._store.drop_scope(scope, [*self._by_name, META_COLLECTION])
 
     def entities_now(self, ctx: ResourceContext) -> dict[str, dict[str, dict[str, Any]]]:
         """Every entity the scope sees, by collection and id, as stored (a singleton under
