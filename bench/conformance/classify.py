@@ -18,7 +18,8 @@ and classes the issue's list does not have:
      ensure_resource_availability (a created resource is not found)
   X  schemathesis could not test (its own error, a time-out), or the request it sent was not
      valid (a value its resource pool reused from an earlier answer, which the parameter's
-     schema refuses): not a verdict on the server
+     schema refuses), or the operation documents no final status (no responses, or only
+     1xx) so no answer can conform: not a verdict on the server
 Prism's answers carry no source header: a schema failure on a 2xx is put in 5 (generated) or 6
 (when the document has an example there the server may have served); the table says "5/6".
 """
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 REQUEST_VALIDATION = frozenset({400, 406, 415, 422})
+NO_FINAL = "where the operation documents no final status"
 
 CLASS_TITLES = {
     "1": "valid request refused",
@@ -95,6 +97,10 @@ def classify(failure: Failure) -> tuple[str, str]:
             return "3", "an operation without responses answers 500"
         return "E", f"{status} {_normalise(detail)}"
     if check == "status_code_conformance":
+        if status == 200 and not _documents_a_final_status(failure.message):
+            # No responses (3.1 allows it) or only 1xx ones: no status can conform, and an
+            # empty 200 is the answer the issue asks for.
+            return "X", f"{status} {NO_FINAL}"
         return _undocumented_status(answer, failure.drawn)
     if check == "response_schema_conformance":
         reason = _schema_reason(failure.message)
@@ -104,6 +110,15 @@ def classify(failure: Failure) -> tuple[str, str]:
             return "6", reason
         return "5", reason
     return "?", f"{check}: {_first_line(failure.message)}"
+
+
+def _documents_a_final_status(message: str) -> bool:
+    """From schemathesis's ``Received: 200\nDocumented: 100, 101``; True when unsure."""
+    found = re.search(r"^Documented:(.*)$", message, re.MULTILINE)
+    if found is None:
+        return True
+    codes = [code.strip() for code in found.group(1).split(",") if code.strip()]
+    return any(not code.startswith("1") for code in codes)
 
 
 def _undocumented_status(answer: Answer, drawn: tuple[str, ...]) -> tuple[str, str]:

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.conformance.classify import CLASS_TITLES, Answer, Failure, classify
+from bench.conformance.classify import CLASS_TITLES, NO_FINAL, Answer, Failure, classify
 from bench.conformance.corpus import RESULTS, ROOT, Corpus, Document, RunSettings, load
 from bench.conformance.fetch import fetch_all
 from bench.report import (
@@ -318,16 +318,25 @@ def _run(argv: list[str], timeout: float, *, cwd: Path) -> tuple[int, str] | Non
 UNSATISFIABLE = "schemathesis error: Schema Error"
 
 
+def _untestable(reason: str) -> bool:
+    """X reasons that say the document leaves nothing to check, not that the run broke."""
+    return reason == UNSATISFIABLE or reason.endswith(NO_FINAL)
+
+
 def _verdict(outcome: Outcome, code: int, output: str) -> None:
     failed = any(k != "X" for k in outcome.classes)
-    untestable = set(outcome.classes.get("X", {})) == {UNSATISFIABLE}
+    reasons = set(outcome.classes.get("X", {}))
+    untestable = bool(reasons) and all(_untestable(reason) for reason in reasons)
     if failed:
         outcome.verdict = "fail"
     elif code == 0 or untestable:
         outcome.verdict = "pass"
         if untestable:
-            count = outcome.classes["X"][UNSATISFIABLE]
-            outcome.note = f"{count} operation(s) untestable: no request satisfies their schema"
+            count = outcome.classes["X"].get(UNSATISFIABLE, 0)
+            notes = [f"{count} operation(s) untestable: no request satisfies their schema"]
+            count = sum(n for r, n in outcome.classes["X"].items() if r.endswith(NO_FINAL))
+            notes.append(f"{count} answer(s) where the operation documents no final status")
+            outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
     else:
         outcome.verdict = "error"
         if "X" not in outcome.classes:

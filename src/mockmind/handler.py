@@ -38,7 +38,7 @@ try:
         build(_loaded, env=_env, vector_memory=_vectors.result() if _vectors else None)
     )
     # Mangum behind a check of the event: a malformed one is answered 400, never raised.
-    handler = LambdaEntry(app)
+    handler = LambdaEntry(app, deliveries=app.container.deliveries)
     register_restore_hooks(app.container)
     if _env.in_lambda:
         gc.freeze()

@@ -51,10 +51,15 @@ def test_status_fault_answers_the_error(url: str) -> None:
 
 
 def test_a_fault_that_does_not_fire_leaves_the_answer_alone(url: str) -> None:
-    response = httpx.get(url + "/never/1", timeout=5)
+    client = httpx.Client(base_url=url, timeout=5)  # its cookie jar keeps the session
+    response = client.get("/never/1")
     assert response.status_code == 200
-    # A path without a schema is a collection of generic resources: item 1, kept from now on.
-    assert response.headers["x-mockmind-source"] == "store"
+    # A path without a schema is a collection of generic resources: item 1, made now by the
+    # offline generator and kept from now on.
+    assert response.headers["x-mockmind-source"] == "offline"
     body = response.json()
     assert body["id"] == "1"
     assert {"id", "name", "created_at"} <= set(body) <= {"id", "name", "description", "created_at"}
+    again = client.get("/never/1")
+    client.close()
+    assert (again.headers["x-mockmind-source"], again.json()) == ("store", body)

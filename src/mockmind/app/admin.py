@@ -1,4 +1,4 @@
-"""The admin routes under /__mockmind/: health and session inspection, a FastAPI app.
+"""The admin routes under /__mockmind/: health, session inspection and webhooks (FastAPI).
 
 Described by its own OpenAPI document at `/__mockmind/openapi.json`, built from the wire
 models in ``admin_models`` that each answer is checked against.
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
@@ -18,20 +18,14 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
-from mockmind.app.admin_models import (
-    Health,
-    JournalView,
-    Problem,
-    SessionView,
-    WorldDiffView,
-    WorldView,
-)
+from mockmind.app.admin_journal import add_journal_routes
+from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.app.admin_webhooks import add_webhook_routes
 from mockmind.app.bootstrap import Container
-from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
+from mockmind.domain.error_answers import http_answer
 from mockmind.domain.errors import MethodNotAllowed, MockmindError, RequestError
 from mockmind.domain.http import REASON_PHRASES
-from mockmind.domain.session_travel import SessionTravel
 from mockmind.domain.sessions import is_valid_session_id, session_to_dict
 
 logger = logging.getLogger("mockmind.http")
@@ -66,8 +60,8 @@ def admin_app(container: Container) -> FastAPI:
 
     guarded = [Depends(admitted)]
     refused: dict[int | str, dict[str, Any]] = {
-        401: _problem("the admin token is missing or wrong"),
-        403: _problem("no admin token is set, and the client is not this machine"),
+        401: problem_response("the admin token is missing or wrong"),
+        403: problem_response("no admin token is set, and the client is not this machine"),
     }
 
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health)
@@ -78,7 +72,7 @@ def admin_app(container: Container) -> FastAPI:
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}",
         response_model=SessionView,
-        responses={404: _problem("no live session has this id"), **refused},
+        responses={404: problem_response("no live session has this id"), **refused},
         dependencies=guarded,
     )
     async def session(session_id: str) -> Response | dict[str, Any]:
@@ -90,93 +84,8 @@ def admin_app(container: Container) -> FastAPI:
             return error_response(RequestError(404, "Not Found", f"no live session {session_id!r}"))
         return session_to_dict(found)
 
-    travel = SessionTravel(container.sessions, container.journal, container.engine.world.resources)
-    missing = _problem("no live session has this id, or the journal is off")
-
-    @app.get(
-        ADMIN_PREFIX + "/sessions/{session_id}/journal",
-        response_model=JournalView,
-        responses={400: _problem("a parameter is not what it must be"), 404: missing, **refused},
-        dependencies=guarded,
-    )
-    async def journal(
-        session_id: str,
-        after: Annotated[int, Query(ge=0, description="only steps after this one")] = 0,
-        limit: Annotated[int | None, Query(ge=1, le=1000, description="at most this many")] = None,
-    ) -> dict[str, Any]:
-        """The session's journal, oldest first: one event per request, with what it changed."""
-        page = travel.page(session_id, time.time(), after, limit)
-        events = [event.to_dict() for event in page.events]
-        last = page.events[-1].seq if page.events else None
-        more = limit is not None and len(page.events) == limit
-        return {
-            "session_id": session_id,
-            "events": events,
-            "dropped": page.dropped,
-            "next_after": last if more else None,
-        }
-
-    out_of_reach: dict[int | str, dict[str, Any]] = {
-        404: _problem("no live session, the journal is off, or the step is not one of it"),
-        409: _problem("the step's changes were dropped (journal.max_events), or not recorded"),
-    }
-
-    @app.get(
-        ADMIN_PREFIX + "/sessions/{session_id}/at/{step}",
-        response_model=WorldView,
-        responses={400: _problem("the step is not a number"), **out_of_reach, **refused},
-        dependencies=guarded,
-    )
-    async def at(session_id: str, step: Annotated[int, Path(ge=0)]) -> dict[str, Any]:
-        """The session's entities and state as they were after step `step` (0: before its
-        first request), rebuilt from the journal's recorded changes."""
-        world = travel.at(session_id, step, time.time())
-        return {
-            "session_id": session_id,
-            "step": world.step,
-            "entities": world.entities,
-            "state": world.state,
-        }
-
-    @app.get(
-        ADMIN_PREFIX + "/sessions/{session_id}/diff",
-        response_model=WorldDiffView,
-        responses={400: _problem("a step is not a number"), **out_of_reach, **refused},
-        dependencies=guarded,
-    )
-    async def diff(
-        session_id: str,
-        from_step: Annotated[int, Query(alias="from", ge=0)],
-        to_step: Annotated[int, Query(alias="to", ge=0)],
-    ) -> dict[str, Any]:
-        """What differs between the world after step `from` and after step `to`."""
-        changed = travel.diff(session_id, from_step, to_step, time.time())
-        return {
-            "session_id": session_id,
-            "from": from_step,
-            "to": to_step,
-            "entities": [
-                {"collection": d.collection, "id": d.id, "before": d.before, "after": d.after}
-                for d in changed.entities
-            ],
-            "state": {
-                key: {"before": before, "after": after}
-                for key, (before, after) in changed.state.items()
-            },
-        }
-
-    @app.delete(
-        ADMIN_PREFIX + "/sessions/{session_id}",
-        status_code=204,
-        response_class=Response,
-        responses={404: _problem("no session can have this id"), **refused},
-        dependencies=guarded,
-    )
-    async def delete_session(session_id: str) -> Response:
-        """Delete the session and everything kept for it: its journal, its entities and, where
-        the store tells which are its own, its cache entries. Nothing of it is left."""
-        travel.delete(session_id)
-        return Response(status_code=204)
+    add_webhook_routes(app, container, guarded, refused)
+    add_journal_routes(app, container, guarded, refused)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -219,13 +128,6 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def _problem(description: str) -> dict[str, Any]:
-    """An error answer as the document lists it: a problem document, in the media type the
-    admin app sends (``error_response``), and no other."""
-    schema = Problem.model_json_schema()
-    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}
-
-
 def error_response(error: MockmindError) -> Response:
     """An error as the admin app answers it: as the error table (``domain/error_answers``) says."""
     answer = http_answer(error)
@@ -242,7 +144,12 @@ def _health(container: Container) -> dict[str, Any]:
         # The write-behind of interactions: queued, embedded, and lost (not embedded in time,
         # not stored, dropped from a full queue).
         counters = container.memory.counters
-        llm["embeddings"]["memory"] = {"pending": container.memory.pending, **vars(counters)}
+        llm["embeddings"]["memory"] = {
+            "pending": container.memory.pending,
+            **vars(counters),
+            "similarity_threshold": container.memory.threshold,
+            "threshold_from": container.memory_threshold_from,
+        }
     return {
         "status": "ok",
         "version": __version__,

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
+
 
 class Problem(BaseModel):
     """An error answer (RFC 9457 members; `errors` lists each validation error)."""
@@ -189,3 +191,41 @@ class WorldDiffView(BaseModel):
     to_step: int = Field(alias="to")
     entities: list[EntityChangeView]
     state: dict[str, StateKeyDiff]
+
+
+class WebhookEntry(BaseModel):
+    name: str
+    targets: list[str]
+
+
+class WebhookList(BaseModel):
+    """The served document's 3.1 webhooks, with the targets the config registers for each."""
+
+    webhooks: list[WebhookEntry]
+
+
+class WebhookTargets(BaseModel):
+    """Where to send a webhook (else the config's targets), and the session to record it in."""
+
+    url: str | None = None
+    urls: list[str] | None = None
+    session_id: str | None = None
+
+
+class Delivery(BaseModel):
+    method: str
+    url: str
+    body: Any
+
+
+class WebhookFired(BaseModel):
+    webhook: str
+    session_id: str | None
+    deliveries: list[Delivery]
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An error answer as the admin document lists it: a problem document, in the media type
+    the admin app sends, and no other."""
+    schema = Problem.model_json_schema()
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}}

@@ -186,3 +186,11 @@ def _client_error(service: str, exc: BotoCoreError) -> ConfigError:
             )
         ]
     )
+
+
+def lambda_client(region: str | None, endpoint: str | None) -> Any:
+    """Lambda's client, for the function's asynchronous invocations of itself (callbacks)."""
+    with _CLIENTS:
+        return boto3.client(
+            "lambda", region_name=region, endpoint_url=endpoint, config=_CLIENT_CONFIG
+        )

@@ -19,11 +19,26 @@ from mockmind.app.adapter_builder import (
 )
 from mockmind.app.adapter_choice import choose_adapters, choose_llm
 from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
+from mockmind.app.deliveries import (
+    Deliveries,
+    build_launcher,
+    choose_launcher,
+    default_sender,
+    delivery_policy,
+)
 from mockmind.app.environment import Environment, as_environment
-from mockmind.app.providers import Keys, LlmServices, ProviderStatus, llm_services
+from mockmind.app.providers import (
+    Keys,
+    LlmServices,
+    ProviderStatus,
+    llm_services,
+    similarity_threshold,
+)
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.config.world import assemble_world
+from mockmind.domain.callbacks.courier import Courier
+from mockmind.domain.callbacks.planning import CallbackPlanner
 from mockmind.domain.client_input import InputLimits
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -32,7 +47,9 @@ from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
 from mockmind.openapi import OpenAPIDescription
+from mockmind.openapi.callbacks import OpenAPICallbacks
 from mockmind.ports.api_description import ApiDescription
+from mockmind.ports.callbacks import CallbackSender
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.journal import Journal
@@ -63,10 +80,14 @@ class Container:
     llm: LlmServices = field(default_factory=LlmServices.offline)
     # Past interactions by similarity, when the vector store is on.
     memory: SemanticMemory | None = None
+    # Where the memory's similarity threshold comes from (the config, or the embedder's default).
+    memory_threshold_from: str | None = None
     # Who may use the admin routes (closed by default: no token, and on Lambda).
     admin: AdminAccess = field(default_factory=lambda: AdminAccess(None, in_lambda=True))
     # Each session's journal (None when ``journal.enabled`` is false).
     journal: Journal | None = None
+    # Callbacks and webhooks: the courier, how a batch runs after its answer, the planner.
+    deliveries: Deliveries | None = None
 
     @property
     def provider(self) -> ProviderStatus:
@@ -91,8 +112,13 @@ def build(
     env: Environment | Mapping[str, str],
     clock: Clock | None = None,
     vector_memory: VectorMemory | None = None,
+    callback_sender: CallbackSender | None = None,
+    lambda_invoker: object | None = None,
 ) -> Container:
-    """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any."""
+    """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any.
+
+    ``callback_sender`` and ``lambda_invoker`` replace httpx and boto3's Lambda client (tests).
+    """
     environment = as_environment(env)
     config = loaded.config
     behavior = config.intelligent_behavior
@@ -154,17 +180,42 @@ def build(
     world.resources.seed_shared(clock.now())
     vectors = behavior.vector_store
     memory = None
+    why = None
     if vectors.enabled:
         vector_store = vector_memory or build_vector_memory(choice, stores.lifetimes)
         assert vector_store is not None  # the store is on
+        threshold, why = similarity_threshold(vectors.similarity_threshold, llm.embedder.name)
+        logger.info("semantic recall at similarity %.2f (%s)", threshold, why)
         memory = SemanticMemory(
             llm.embedder,
             vector_store,
             limit=vectors.semantic_search_limit,
-            threshold=vectors.similarity_threshold,
+            threshold=threshold,
             timeout_seconds=vectors.embedding_timeout_seconds,
             costs=llm.costs,
         )
+    callbacks = config.callbacks
+    planner = None
+    if callbacks.enabled and isinstance(api, OpenAPIDescription):
+        planner = CallbackPlanner(
+            OpenAPICallbacks(api.document),
+            generator,
+            allowed_hosts=callbacks.allowed_hosts,
+        )
+    courier = Courier(
+        callback_sender or default_sender(),
+        stores.sessions,
+        clock,
+        delivery_policy(callbacks),
+        max_history=behavior.performance.max_history_length,
+        races=world.resources.races,
+    )
+    deliveries = Deliveries(
+        courier,
+        build_launcher(choose_launcher(environment), courier, environment, lambda_invoker),
+        planner,
+        callbacks.webhook_targets,
+    )
     engine = MockEngine(
         api=api,
         generator=generator,
@@ -179,6 +230,8 @@ def build(
         journal=stores.journal,
         # The journal goes with the session's entities: in the durable stores they outlive it.
         journal_grace_seconds=0.0 if choice.storage == "memory" else _DAY,
+        # Only a document with callbacks has the engine look them up after each answer.
+        callbacks=planner if planner is not None and planner.declares_callbacks() else None,
     )
     return Container(
         config,
@@ -192,8 +245,10 @@ def build(
         loaded.source,
         llm=llm,
         memory=memory,
+        memory_threshold_from=why,
         admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
         journal=stores.journal,
+        deliveries=deliveries,
     )
 
 

@@ -6,7 +6,9 @@ put its response in the format's shape. Only the reading can fail on the client'
 is the part done here under a check (``lambda_events``): an event that is not a well-formed
 request gets a 400 problem document, in the shape its source expects, and a warning in the log,
 where it used to raise out of the handler (API Gateway answered 500). The app's own failures
-stay Mangum's: it logs them and answers 500.
+stay Mangum's: it logs them and answers 500. One more event is the function's own: the
+callbacks a request triggered, handed to an asynchronous invocation (``app/deliveries``), which
+is delivered here rather than read as a request.
 
 Two readings differ from Mangum's. A base64 body must be valid base64 (Mangum skips what is
 not). And in a 1.0 event, ``Cookie`` values that came as several header fields (HTTP/2 splits
@@ -24,6 +26,7 @@ from mangum.handlers import APIGateway, HTTPGateway
 from mangum.protocols import HTTPCycle
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
 
+from mockmind.app.deliveries import Deliveries, deliver_event
 from mockmind.app.lambda_events import (
     KIND_NAMES,
     EventKind,
@@ -33,6 +36,7 @@ from mockmind.app.lambda_events import (
     unreadable,
 )
 from mockmind.domain import json_codec
+from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
 from mockmind.domain.errors import RequestError
 
@@ -53,11 +57,15 @@ _READING_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, 
 class LambdaEntry:
     """``handler(event, context)`` for Lambda: every event answered, none raised."""
 
-    def __init__(self, app: ASGI) -> None:
+    def __init__(self, app: ASGI, deliveries: Deliveries | None = None) -> None:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
+        # Carries out the callbacks an earlier request handed to an asynchronous invocation.
+        self._deliveries = deliveries
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        if self._deliveries is not None and is_delivery_event(event):
+            return deliver_event(self._deliveries.courier, event)
         kind: EventKind = "other"
         try:
             kind = recognise(event)

@@ -42,6 +42,10 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
     if container.memory is not None:
         # After the answer is out: remembering it never delays it (domain/memory.py).
         container.memory.write_behind()
+    if result.deliveries is not None and container.deliveries is not None:
+        # Started once the answer is written: a callback never reaches its receiver before
+        # the response that announced it reaches the client.
+        await container.deliveries.launch(result.deliveries)
 
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:

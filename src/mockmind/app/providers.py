@@ -119,6 +119,26 @@ def _status_dict(status: ProviderStatus) -> dict[str, Any]:
     return data
 
 
+# The similarity threshold each embedder recalls at when the config names none. Measured by
+# bench/recall_threshold.py (interaction lines as the memory stores them, queries as it asks,
+# a true match being a line about the query's entity) and bench/embedders.py (paraphrases):
+# the hashed embedder's best F1 is at 0.40 (81 of 132 true matches kept, 80 of 7,788 others
+# let through; at 0.7: 2 kept); MiniLM's at 0.49 on paraphrases (49 of 66) and flat from
+# 0.40 to 0.60 on interaction lines. Remote models were not measured (no provider here): they
+# get MiniLM's value, as sentence embedders of the same kind.
+DEFAULT_THRESHOLDS = {"local": 0.4, "minilm": 0.5}
+REMOTE_THRESHOLD = 0.5
+
+
+def similarity_threshold(configured: float | None, embedder_name: str) -> tuple[float, str]:
+    """The threshold recall uses, and why (health shows both)."""
+    if configured is not None:
+        return configured, "vector_store.similarity_threshold"
+    if embedder_name in DEFAULT_THRESHOLDS:
+        return DEFAULT_THRESHOLDS[embedder_name], f"the {embedder_name} embedder's default"
+    return REMOTE_THRESHOLD, f"the default for a remote embedder ({embedder_name})"
+
+
 class Keys:
     """API keys by variable name: the environment first, then the secret store.
 

@@ -278,7 +278,10 @@ class VectorStoreConfig(Section):
     )
     embedding_model: str = "text-embedding-ada-002"
     semantic_search_limit: int = Field(10, ge=1, le=1000)
-    similarity_threshold: float = Field(0.7, ge=-1, le=1)
+    # Unset: the embedder's own default (app/providers.py, measured by
+    # bench/recall_threshold.py); the design's 0.7 kept 2 of 132 true matches with either
+    # local embedder.
+    similarity_threshold: float | None = Field(None, ge=-1, le=1)
     # Bounds every embedding call (and, in Lambda, the invocation's remaining time does too):
     # a hanging embeddings endpoint costs a request that calls the model at most this long.
     embedding_timeout_seconds: float = Field(2, gt=0)
@@ -327,6 +330,24 @@ class JournalConfig(Section):
     max_events: int = Field(200, ge=1)
 
 
+class CallbacksConfig(Section):
+    """Outgoing requests: an operation's ``callbacks`` and the document's 3.1 ``webhooks``."""
+
+    enabled: bool = True
+    # Waited after the answer that triggers a callback, before its first attempt.
+    delay_seconds: float = Field(0, ge=0, le=600)
+    # Attempts after the first, on a transport error, 408, 429 or 5xx.
+    retries: int = Field(2, ge=0, le=10)
+    # Before retry n: backoff_seconds * 2 ** (n - 1), at most max_backoff_seconds.
+    backoff_seconds: float = Field(0.5, ge=0)
+    max_backoff_seconds: float = Field(30, ge=0)
+    timeout_seconds: float = Field(10, gt=0, le=300)
+    # Hosts deliveries may go to (exact names, or "*.example.com" for subdomains); None: any.
+    allowed_hosts: list[str] | None = None
+    # Where each webhook goes when the admin request names no URL.
+    webhook_targets: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class MockmindConfig(Section):
     """The whole file. ``source`` is where it came from (for error messages and relative paths)."""
 
@@ -340,3 +361,4 @@ class MockmindConfig(Section):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
+    callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mockmind.domain.callbacks.deliveries import DeliveryFailed
+from mockmind.domain.callbacks.runtime_expressions import ExpressionError
 from mockmind.domain.errors import (
     ConfigError,
     MockmindError,
@@ -87,6 +89,9 @@ ERROR_ANSWERS: Mapping[type[MockmindError], ErrorAnswer] = {
     ProviderUnavailable: _FAILED,
     JsonExtractionError: _FAILED,
     RequestMismatch: _FAILED,
+    # Recorded in the session's history as an undelivered or refused callback.
+    DeliveryFailed: _FAILED,
+    ExpressionError: _FAILED,
 }
 
 # For MockmindError itself, and any class the table misses: what a server answers for an

@@ -18,6 +18,9 @@ MockmindError
 ├── ProviderUnavailable           a provider cannot be built here [ports/llm.py]
 │   └── MiniLMUnavailableError    the minilm extra is missing [adapters/llm/minilm_embedder.py]
 ├── JsonExtractionError           a model's answer holds no JSON value [domain/json_extraction.py]
+├── DeliveryFailed                a callback got no answer [domain/callbacks/deliveries.py]
+├── ExpressionError               a callback URL's runtime expression names nothing
+│                                 [domain/callbacks/runtime_expressions.py]
 ├── RequestMismatch               one part of a request does not fit the API description
 │   ├── NoRoute                   no path, or no method, matches [openapi/routing.py]
 │   ├── StyleError                a parameter's text breaks its style [openapi/parameters.py]
@@ -28,12 +31,14 @@ MockmindError
     ├── RequestValidationFailed   400/422: parameters or body break the spec
     ├── PayloadTooLarge           413: the body is over the configured limit
     ├── UnreadableInput           400: too deep, a number too long, text not Unicode
+    ├── UnknownWebhook            404: no webhook of that name [domain/callbacks/planning.py]
     ├── UnsupportedMediaType      415 [openapi/errors.py]
     ├── NotAcceptable             406 [openapi/errors.py]
     └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
-``ProviderUnavailable``, ``JsonExtractionError`` and ``RequestMismatch`` are caught by their
+``ProviderUnavailable``, ``JsonExtractionError``, ``RequestMismatch``, ``DeliveryFailed`` and
+``ExpressionError`` are caught by their
 callers and turned into a config issue, a fallback or a ``RequestError``; the rest end a
 start-up or fail a request. Builtin exceptions are left to programming errors (a caller
 breaking a function's contract) and to pydantic validators, which must raise ``ValueError``.

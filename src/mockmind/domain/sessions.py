@@ -55,6 +55,10 @@ class Interaction:
         """The path with its query string, as the request named it."""
         return f"{self.path}?{self.query}" if self.query else self.path
 
+    # For a request the mock sent (a callback, a webhook): its name, target, attempts, final
+    # status or error (``domain/callbacks/courier``); None for a request the mock answered.
+    delivery: dict[str, Any] | None = None
+
 
 @dataclass(frozen=True)
 class StateValue:
@@ -192,20 +196,24 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "state": {
             k: {"value": v.value, "updated_at": v.updated_at} for k, v in session.state.items()
         },
-        "history": [
-            {
-                "at": i.at,
-                "method": i.method,
-                "path": i.path,
-                "query": i.query,
-                "status": i.status,
-                "request_body": i.request_body,
-                "response_body": i.response_body,
-                "source": i.source,
-            }
-            for i in session.history
-        ],
+        "history": [_interaction_to_dict(i) for i in session.history],
     }
+
+
+def _interaction_to_dict(i: Interaction) -> dict[str, Any]:
+    data = {
+        "at": i.at,
+        "method": i.method,
+        "path": i.path,
+        "query": i.query,
+        "status": i.status,
+        "request_body": i.request_body,
+        "response_body": i.response_body,
+        "source": i.source,
+    }
+    if i.delivery is not None:
+        data["delivery"] = i.delivery
+    return data
 
 
 def session_from_dict(data: dict[str, Any]) -> Session:
@@ -230,6 +238,7 @@ def session_from_dict(data: dict[str, Any]) -> Session:
                 response_body=i.get("response_body"),
                 source=str(i.get("source", "")),
                 query=str(i.get("query", "")),
+                delivery=dict(i["delivery"]) if i.get("delivery") is not None else None,
             )
             for i in data.get("history", [])
         ),

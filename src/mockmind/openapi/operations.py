@@ -135,14 +135,15 @@ def _schema_of(
     doc: DocumentNodes, node: Mapping[str, Any], uri: str
 ) -> tuple[Any, str | None, str | None]:
     """(schema, its URI, media type) of a parameter or header: ``schema`` or ``content``."""
-    if "schema" in node:
+    # ``schema: null`` is read as no schema at all (any value), here and in media types.
+    if node.get("schema") is not None:
         schema_uri = child_uri(uri, "schema")
         doc.remember(node["schema"], schema_uri)
         return node["schema"], schema_uri, None
     content = node.get("content")
     if isinstance(content, Mapping):
         for media_type, media in content.items():
-            if isinstance(media, Mapping) and "schema" in media:
+            if isinstance(media, Mapping) and media.get("schema") is not None:
                 schema_uri = child_uri(uri, "content", media_type, "schema")
                 doc.remember(media["schema"], schema_uri)
                 return media["schema"], schema_uri, str(media_type)
@@ -159,7 +160,7 @@ def _content(doc: DocumentNodes, node: Any, uri: str) -> dict[str, MediaType]:
         if not isinstance(media, Mapping):
             media = {}
         schema_uri: str | None = None
-        if "schema" in media:
+        if media.get("schema") is not None:
             schema_uri = child_uri(media_uri, "schema")
             doc.remember(media["schema"], schema_uri)
         encoding = media.get("encoding")

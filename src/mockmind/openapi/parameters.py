@@ -13,8 +13,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockmind.domain.client_input import nested_too_deep, read_float, read_int
-from mockmind.domain.errors import RequestMismatch
+from mockmind.domain.client_input import (
+    DEFAULT_LIMITS,
+    nested_too_deep,
+    read_float,
+    read_int,
+    read_json,
+)
+from mockmind.domain.errors import RequestMismatch, UnreadableInput
 from mockmind.openapi.pointers import child_uri
 
 if TYPE_CHECKING:
@@ -141,6 +147,15 @@ def coerce(value: str, schema: SchemaView | None) -> Any:
         return value.lower() == "true"
     if "null" in types and "string" not in types and value in ("", "null"):
         return None
+    if value[:1] in ("{", "[") and "string" not in types and types & {"object", "array"}:
+        # An object inside an array (or an array inside one) has no serialization in OpenAPI's
+        # styles; clients send it as JSON, which is read when it is JSON and fits in the limits.
+        try:
+            parsed = read_json(value, DEFAULT_LIMITS)
+        except (ValueError, UnreadableInput):
+            return value
+        if isinstance(parsed, dict | list):
+            return parsed
     return value
 
 
@@ -162,20 +177,32 @@ def coerce_structure(raw: Any, schema: SchemaView | None) -> Any:
 
 
 def _pairs(parts: Sequence[str]) -> dict[str, str]:
-    """``["role", "admin", "name", "Alex"]`` -> ``{"role": "admin", "name": "Alex"}``."""
+    """``["role", "admin", "name", "Alex"]`` -> ``{"role": "admin", "name": "Alex"}``.
+
+    An odd count is read as a last name with an empty value (``name,`` loses its trailing
+    comma in some clients): ambiguous, so accepted."""
     if len(parts) % 2:
-        raise StyleError("expected name,value pairs")
+        parts = [*parts, ""]
     return {parts[i]: parts[i + 1] for i in range(0, len(parts), 2)}
 
 
 def _assignments(parts: Sequence[str]) -> dict[str, str]:
-    """``["role=admin", "name=Alex"]`` -> ``{"role": "admin", "name": "Alex"}``."""
+    """``["role=admin", "name=Alex"]`` -> ``{"role": "admin", "name": "Alex"}``.
+
+    Each pair splits at its first ``=``; an item without one carries on the value before it
+    (the value held the delimiter: ``tags=a,b`` split into ``tags=a`` and ``b``), or, with no
+    value before it, is a name with an empty value."""
     found: dict[str, str] = {}
+    last: str | None = None
     for part in parts:
         name, sep, value = part.partition("=")
-        if not sep:
-            raise StyleError(f"expected name=value, got {part!r}")
-        found[name] = value
+        if sep:
+            found[name] = value
+            last = name
+        elif last is not None:
+            found[last] += "," + part
+        else:
+            found[part] = ""
     return found
 
 
@@ -255,7 +282,10 @@ def split_query(
             return True, list(values)
         return True, _split(values[0], _DELIMITERS.get(style, ","))
     if kind == "object":
-        return True, _pairs(_split(values[0], _DELIMITERS.get(style, ",")))
+        delimiter = _DELIMITERS.get(style, ",")
+        # Repeated (exploded) pipe- or space-delimited objects are left undefined by OpenAPI:
+        # the repeats are read as the delimited list they would otherwise be.
+        return True, _pairs([part for value in values for part in _split(value, delimiter)])
     return True, values[0]
 
 

@@ -32,7 +32,7 @@ from mockmind.domain.client_input import (
     require_unicode,
     text_codec,
 )
-from mockmind.domain.errors import RequestValidationFailed
+from mockmind.domain.errors import RequestValidationFailed, UnreadableInput
 from mockmind.domain.http import MockRequest
 from mockmind.openapi.errors import UnsupportedMediaType
 from mockmind.openapi.media import is_json, match_request_type, parse_media_type
@@ -212,6 +212,7 @@ def _parameter(
             param,
             kind=kind,
             object_keys=shape.property_names,
+            structured_items=shape.structured_items,
             matched=matched,
             request=request,
             consumed=consumed,
@@ -219,6 +220,9 @@ def _parameter(
         )
     except StyleError as exc:
         errors.append({"location": where, "message": str(exc), "keyword": "style"})
+        return
+    if isinstance(raw, _Unchecked):
+        typed[param.location][param.name] = raw.text
         return
     if not present:
         if param.required:
@@ -257,8 +261,31 @@ def _parameter(
     if value is None or isinstance(value, str | int | float | bool):
         remembered = _scalar_errors(doc, param.schema_pointer, type(value).__name__, value, where)
         errors.extend(dict(error) for error in remembered)
-    else:
-        errors.extend(schema_errors(doc, param.schema_pointer, value, where))
+        return
+    found = schema_errors(doc, param.schema_pointer, value, where)
+    text = _unsplit(param, matched, request) if found and shape.scalar_too else None
+    if text is not None:
+        # ``oneOf: [string, array]``: the text as a whole may be the scalar the schema allows
+        # (``meta=*``), where splitting it made an array the schema refuses.
+        scalar = _coerced(doc, param.schema_pointer, text)
+        if not _scalar_errors(doc, param.schema_pointer, type(scalar).__name__, scalar, where):
+            typed[param.location][param.name] = scalar
+            return
+    errors.extend(found)
+
+
+def _unsplit(param: Parameter, matched: MatchedOperation, request: MockRequest) -> str | None:
+    """A ``simple`` or ``form`` parameter's text before its style split it, when it has one."""
+    if param.style not in ("simple", "form"):
+        return None
+    if param.location == "path":
+        return matched.path_params.get(param.name)
+    if param.location == "query":
+        values = request.query.get(param.name)
+        return values[0] if values and len(values) == 1 else None
+    if param.location == "header":
+        return request.headers.get(param.name.lower())
+    return request.cookies.get(param.name)
 
 
 @dataclass(frozen=True)
@@ -270,6 +297,10 @@ class _Shape:
     has_default: bool
     default: Any
     property_names: list[str]
+    # Items that are objects or arrays: a serialization no style defines (read as JSON).
+    structured_items: bool = False
+    # An array or object schema that also allows a scalar (``oneOf: [string, array]``).
+    scalar_too: bool = False
 
 
 @lru_cache(maxsize=4096)
@@ -280,7 +311,14 @@ def _shape(doc: DocumentNodes, pointer: str | None) -> _Shape:
     if view is None:
         return _Shape(None, "primitive", False, None, [])
     has_default, default = view.default()
-    return _Shape(view, view.kind(), has_default, default, view.property_names())
+    items = view.items(0) if view.kind() == "array" else None
+    structured = items is not None and items.kind() != "primitive"
+    scalar_too = view.kind() != "primitive" and bool(
+        view.types() & {"string", "number", "integer", "boolean"}
+    )
+    return _Shape(
+        view, view.kind(), has_default, default, view.property_names(), structured, scalar_too
+    )
 
 
 def _private(value: Any) -> Any:
@@ -311,6 +349,7 @@ def _raw_value(
     *,
     kind: str,
     object_keys: list[str],
+    structured_items: bool,
     matched: MatchedOperation,
     request: MockRequest,
     consumed: set[str],
@@ -326,6 +365,8 @@ def _raw_value(
             return True, split_label(text, kind, param.explode)
         if param.style == "matrix":
             return True, split_matrix(text, param.name, kind, param.explode)
+        if structured_items:
+            return True, _json_items(text, max_depth)
         return True, split_simple(text, kind, param.explode)
     if param.location == "query":
         if param.media_type is not None:
@@ -353,6 +394,8 @@ def _raw_value(
             return False, None
         if param.media_type is not None:
             return True, header
+        if structured_items:
+            return True, _json_items(header, max_depth)
         raw = split_simple(header, kind, param.explode)
         if isinstance(raw, list):
             raw = [item.strip() for item in raw]
@@ -362,8 +405,26 @@ def _raw_value(
         return False, None
     if param.media_type is not None:
         return True, cookie
-    # Cookies cannot repeat a name, so arrays and objects are comma lists whatever explode says.
-    return True, split_simple(cookie, kind, explode=False)
+    # Cookies cannot repeat a name, so arrays and objects are comma lists whatever explode
+    # says; an exploded object's ``name=value`` items are still read as such when they are.
+    return True, split_simple(cookie, kind, explode=param.explode and "=" in cookie)
+
+
+@dataclass(frozen=True)
+class _Unchecked:
+    """A value in a serialization the document leaves undefined, accepted as sent."""
+
+    text: str
+
+
+def _json_items(text: str, max_depth: int) -> list[Any] | _Unchecked:
+    """The items of an array of objects or arrays, which no ``simple`` style defines: a
+    comma list of JSON values (``{"a":1},{"b":2}``) when it is one, else accepted unread."""
+    try:
+        items = read_json(f"[{text}]", InputLimits(max_json_depth=max_depth))
+    except (ValueError, UnreadableInput):
+        return _Unchecked(text)
+    return items if isinstance(items, list) else _Unchecked(text)
 
 
 # -- body ---------------------------------------------------------------------------------------
@@ -426,9 +487,19 @@ def _body(
             {"location": "body", "message": f"not valid {kind}: {exc}", "keyword": "parse"}
         )
         return None, concrete, {}
-    if media.schema_pointer is not None:
+    if media.schema_pointer is not None and not (
+        isinstance(value, dict) and _form_cannot_carry(doc, media.schema_pointer)
+    ):
         errors.extend(schema_errors(doc, media.schema_pointer, value, "body"))
     return value, concrete, files
+
+
+def _form_cannot_carry(doc: DocumentNodes, pointer: str) -> bool:
+    """A form body is a set of named fields: a schema that is no object (an array, say) gives
+    it no defined meaning, so such a body is accepted as sent rather than refused."""
+    view = SchemaView.at(doc, pointer)
+    types = view.types() if view is not None else set()
+    return bool(types) and "object" not in types
 
 
 def _form(
@@ -481,6 +552,11 @@ def _multipart(
 ) -> dict[str, list[Any]]:
     """Fields of a ``multipart/form-data`` body (JSON parts parsed; a file part's value is its
     file name and its bytes go to ``files``)."""
+    boundary = parse_media_type(content_type)[1].get("boundary")
+    if boundary and body.strip() == f"--{boundary}--".encode("latin-1", "replace"):
+        # Only the closing delimiter: the form of a client with no field to send. The
+        # schema's ``required`` (if any) says whether an empty form will do.
+        return {}
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
     message: EmailMessage = BytesParser(policy=policy.HTTP).parsebytes(head + body)
     if not message.is_multipart() or message.defects:

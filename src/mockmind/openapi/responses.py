@@ -1,7 +1,8 @@
 """Choosing the response to mock, following Stoplight Prism's conventions.
 
 * No ``Prefer: code``: the lowest explicit 2xx, else a ``2XX`` range (as 200), else ``default``
-  (as 200), else the lowest declared status.
+  (as 200), else the lowest declared status; an operation without responses answers an empty 200.
+* A 1xx is never the final answer: the lowest documented final status replaces it (else 200).
 * ``Prefer: code=N``: response ``N``, else the ``NXX`` range, else ``default`` answering N.
   A code the operation does not describe is a 404 "Requested status code N is not defined in
   the document." - Prism's wording and status, so clients written against Prism keep working.
@@ -23,11 +24,13 @@ from typing import Any
 from mockmind.domain.errors import RequestError
 from mockmind.domain.prefer import parse_prefer
 from mockmind.openapi.errors import NotAcceptable
-from mockmind.openapi.media import is_json, negotiate
+from mockmind.openapi.media import is_json, negotiate, parse_media_type
 from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader
 from mockmind.openapi.pointers import escape_pointer_segment
 
 _RANGE = re.compile(r"^([1-5])XX$", re.IGNORECASE)
+# What an operation without ``responses`` (or with only 1xx ones) answers: 200, empty.
+_NOTHING_DOCUMENTED = Response(key="200", description="", content={}, headers={})
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ def _explicit(responses: Mapping[str, Response]) -> list[tuple[int, Response]]:
 
 
 def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
+    status, response = _documented(operation, code)
+    if status < 200:
+        # A 1xx is an interim answer: sent as the final one it leaves the client's connection
+        # waiting for a status that never comes.
+        return _final(operation)
+    return status, response
+
+
+def _documented(operation: Operation, code: int | None) -> tuple[int, Response]:
     responses = operation.responses
     if code is not None:
         if str(code) in responses:
@@ -89,7 +101,29 @@ def _pick(operation: Operation, code: int | None) -> tuple[int, Response]:
         found = _RANGE.match(key)
         if found:
             return int(found.group(1)) * 100, response
-    raise RequestError(500, "Internal Server Error", f"{operation.pointer} declares no responses")
+    # OpenAPI 3.1 lets an operation leave out ``responses``: it answers, with nothing to say.
+    return 200, _NOTHING_DOCUMENTED
+
+
+def _final(operation: Operation) -> tuple[int, Response]:
+    """The lowest documented final (2xx-5xx) status, else ``default`` as 200, else an empty 200."""
+    responses = operation.responses
+    for status, response in _explicit(responses):
+        if status >= 200:
+            return status, response
+    ranges = sorted(
+        (
+            (int(found.group(1)), response)
+            for key, response in responses.items()
+            if (found := _RANGE.match(key)) and found.group(1) != "1"
+        ),
+        key=lambda pair: pair[0],
+    )
+    if ranges:
+        return ranges[0][0] * 100, ranges[0][1]
+    if "default" in responses:
+        return 200, responses["default"]
+    return 200, _NOTHING_DOCUMENTED
 
 
 def documented_response(operation: Operation, status: int) -> Response | None:
@@ -149,6 +183,8 @@ def choose_response(operation: Operation, prefer: str | None, accept: str | None
             description=response.description,
         )
     negotiated = negotiate(accept, list(response.content))
+    if negotiated is None and _accept_is_a_declared_value(operation, accept):
+        negotiated = negotiate(None, list(response.content))
     if negotiated is None:
         raise NotAcceptable(accept or "", list(response.content))
     key, media_type = negotiated
@@ -169,6 +205,34 @@ def choose_response(operation: Operation, prefer: str | None, accept: str | None
         headers=response.headers,
         description=response.description,
     )
+
+
+def _accept_is_a_declared_value(operation: Operation, accept: str | None) -> bool:
+    """Whether the operation lists ``accept`` in the ``enum`` of an ``Accept`` header
+    parameter: OpenAPI says such a parameter is ignored, but its author told clients they
+    may send the value, so the documented content is answered rather than a 406."""
+    if not accept:
+        return False
+    doc = operation.document
+    item, item_uri = doc.path_item(operation.path_template)
+    owners = ((item, item_uri), (operation.raw, doc.absolute(operation.pointer)))
+    for owner, uri in owners:
+        nodes = owner.get("parameters")
+        for node in nodes if isinstance(nodes, list) else ():
+            param, param_uri = doc.deref_located(node, uri)
+            if not isinstance(param, Mapping) or param.get("in") != "header":
+                continue
+            if str(param.get("name", "")).lower() != "accept":
+                continue
+            schema, _ = doc.deref_located(param.get("schema"), param_uri)
+            allowed = schema.get("enum") if isinstance(schema, Mapping) else None
+            if not isinstance(allowed, list):
+                # Any string: the author listed no value, so content negotiation still rules.
+                return False
+            wanted = {parse_media_type(part)[0] for part in accept.split(",")}
+            listed = {parse_media_type(str(value))[0] for value in allowed}
+            return bool(wanted & listed)
+    return False
 
 
 def _named_example(operation: Operation, media: MediaType, name: str) -> ExampleChoice:

@@ -9,32 +9,40 @@ the schema lives in) and nothing is inlined.
   ``nullable: true`` admitting ``null``; OpenAPI-only keywords (``discriminator``, ``xml``,
   ``example``, ``readOnly``...) do not fail validation. The 3.0 dialect has no ``id``, so the
   document is an opaque resource: a property called ``id`` can never shift the base URI.
-* OpenAPI 3.1: Draft 2020-12, or whatever ``jsonSchemaDialect`` names.
+* OpenAPI 3.1: Draft 2020-12, or whatever ``jsonSchemaDialect`` names; ``nullable: true`` is
+  honoured there too.
+* Both: a boolean ``exclusiveMaximum``/``exclusiveMinimum`` is draft 4's modifier of
+  ``maximum``/``minimum``, a number a bound of its own, whatever the dialect; in requests
+  ``oneOf`` is read as ``anyOf`` (accepting a value the document's branches overlap on).
 * Both: ``discriminator`` narrows ``oneOf``/``anyOf`` to the mapped schema (overlapping
-  ``allOf`` children would otherwise match more than one branch), and ``readOnly`` properties
+  ``allOf`` children would otherwise match more than one branch; without the property the
+  branches decide), and ``readOnly`` properties
   are not required in requests nor ``writeOnly`` ones in responses.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, cast
-from urllib.parse import urlsplit
 
+import attrs
 import referencing.jsonschema
-from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, validators
+from jsonschema import Draft4Validator, Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource, Specification
 from referencing.exceptions import Unresolvable
 
-from mockmind.domain.json_schema import multiple_of
+from mockmind.domain.json_schema import (
+    additional_properties,
+    multiple_of,
+    pattern,
+    pattern_properties,
+)
 from mockmind.openapi.errors import UnresolvableRef
+from mockmind.openapi.formats import FORMAT_CHECKER
 
 Context = Literal["request", "response"] | None
 KeywordFn = Callable[[Any, Any, Any, Mapping[str, Any]], Iterator[ValidationError] | None]
@@ -42,54 +50,6 @@ KeywordFn = Callable[[Any, Any, Any, Mapping[str, Any]], Iterator[ValidationErro
 _OAS30_DIALECT = "urn:mockmind:openapi-3.0-schema"
 _AD_HOC_CACHE_SIZE = 256
 _MAX_REF_HOPS = 16
-
-FORMAT_CHECKER = FormatChecker()
-
-
-@FORMAT_CHECKER.checks("int32")
-def _is_int32(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
-
-
-@FORMAT_CHECKER.checks("int64")
-def _is_int64(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
-
-
-@FORMAT_CHECKER.checks("byte")
-def _is_base64(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-# OpenAPI's ``float``, ``double``, ``binary`` and ``password`` constrain nothing JSON can check;
-# like any unknown format they pass. jsonschema checks ``date-time`` and ``uri`` only when optional
-# packages are installed, so a Lambda layer without them gets standard-library checks instead.
-if "date-time" not in FORMAT_CHECKER.checkers:
-    _RFC3339 = re.compile(
-        r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-    )
-
-    @FORMAT_CHECKER.checks("date-time", raises=ValueError)
-    def _is_date_time(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        if not _RFC3339.match(value):
-            return False
-        datetime.fromisoformat(value.upper().replace("Z", "+00:00").replace(" ", "T"))
-        return True
-
-
-if "uri" not in FORMAT_CHECKER.checkers:
-
-    @FORMAT_CHECKER.checks("uri", raises=ValueError)
-    def _is_uri(value: object) -> bool:
-        return not isinstance(value, str) or bool(urlsplit(value).scheme)
 
 
 def _ignore_ref_siblings(schema: Mapping[str, Any]) -> Any:
@@ -122,9 +82,9 @@ def _discriminating(base: KeywordFn) -> KeywordFn:
             return
         assert isinstance(discriminator, Mapping)
         if prop not in instance:
-            yield ValidationError(
-                f"{prop!r} is required to tell which schema applies", validator="discriminator"
-            )
+            # Without the property the branches themselves decide, as they would without a
+            # discriminator (a branch that requires it refuses the instance on its own).
+            yield from base(validator, subschemas, instance, schema) or ()
             return
         value = instance[prop]
         mapping = discriminator.get("mapping")
@@ -158,6 +118,73 @@ def _discriminating(base: KeywordFn) -> KeywordFn:
         yield from validator.descend(instance, {"$ref": target})
 
     return keyword
+
+
+def _maximum(
+    validator: Any, maximum: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """``maximum``, exclusive when a draft-4 style ``exclusiveMaximum: true`` sits beside it."""
+    if not validator.is_type(instance, "number") or not _is_number(maximum):
+        return
+    if schema.get("exclusiveMaximum") is True:
+        if instance >= maximum:
+            yield ValidationError(
+                f"{instance!r} is greater than or equal to the maximum of {maximum!r}"
+            )
+    elif instance > maximum:
+        yield ValidationError(f"{instance!r} is greater than the maximum of {maximum!r}")
+
+
+def _minimum(
+    validator: Any, minimum: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """``minimum``, exclusive when a draft-4 style ``exclusiveMinimum: true`` sits beside it."""
+    if not validator.is_type(instance, "number") or not _is_number(minimum):
+        return
+    if schema.get("exclusiveMinimum") is True:
+        if instance <= minimum:
+            yield ValidationError(
+                f"{instance!r} is less than or equal to the minimum of {minimum!r}"
+            )
+    elif instance < minimum:
+        yield ValidationError(f"{instance!r} is less than the minimum of {minimum!r}")
+
+
+def _exclusive_maximum(
+    validator: Any, limit: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """A number is a bound of its own (draft 6 on); a boolean only modifies ``maximum``."""
+    if validator.is_type(instance, "number") and _is_number(limit) and instance >= limit:
+        yield ValidationError(f"{instance!r} is greater than or equal to the maximum of {limit!r}")
+
+
+def _exclusive_minimum(
+    validator: Any, limit: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "number") and _is_number(limit) and instance <= limit:
+        yield ValidationError(f"{instance!r} is less than or equal to the minimum of {limit!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# Both forms of the exclusive bounds, whatever the dialect: OpenAPI 3.0 documents carry 3.1's
+# numbers and 3.1 documents (or schemas naming draft 4) carry 3.0's booleans, and either way the
+# author's meaning is plain.
+_BOUNDS: dict[str, KeywordFn] = {
+    "maximum": _maximum,
+    "minimum": _minimum,
+    "exclusiveMaximum": _exclusive_maximum,
+    "exclusiveMinimum": _exclusive_minimum,
+}
+
+
+def _one_of_in(context: Context, validators_: Mapping[str, KeywordFn]) -> KeywordFn:
+    """``oneOf`` as the context reads it: in a request, a value more than one branch accepts
+    is the document's own overlap (``shortUUID`` and ``UUIDv4`` both take a UUID), so there
+    one matching branch is enough; responses keep the exclusive reading."""
+    return validators_["anyOf"] if context == "request" else validators_["oneOf"]
 
 
 def _mapping_target(target: str) -> str:
@@ -250,18 +277,47 @@ def _all_of_in(context: Context, base: KeywordFn) -> KeywordFn:
     return keyword
 
 
+def _stay_in_openapi(
+    cls: type[Validator], for_dialect: Callable[[str], type[Validator]] | None
+) -> None:
+    """Keep OpenAPI's keywords in sub-schemas that name a ``$schema``.
+
+    jsonschema's ``evolve`` (how it descends) switches to the stock class of a sub-schema's
+    ``$schema``, which would drop ``nullable``, the discriminator, the formats and the bounds
+    read in both styles there. A 3.0 document has no dialects: its class stays; in 3.1 the
+    sub-schema gets this module's extension of its dialect's class. jsonschema installs
+    ``evolve`` the same way (``cls.evolve = ...``), so this replaces like with like."""
+
+    def evolve(self: Any, **changes: Any) -> Any:
+        schema = changes.setdefault("schema", self.schema)
+        target = cls
+        dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
+        if for_dialect is not None and isinstance(dialect, str):
+            target = for_dialect(dialect)
+        for field in attrs.fields(type(self)):
+            if field.init and field.alias not in changes:
+                changes[field.alias] = getattr(self, field.name)
+        return target(**changes)
+
+    cast(Any, cls).evolve = evolve
+
+
 def _oas30_class(context: Context) -> type[Validator]:
     keywords: dict[str, KeywordFn] = dict(Draft4Validator.VALIDATORS)
     for name in ("type", "enum"):
         keywords[name] = _nullable(Draft4Validator.VALIDATORS[name])
-    for name in ("oneOf", "anyOf"):
-        keywords[name] = _nullable(_discriminating(Draft4Validator.VALIDATORS[name]))
+    keywords["anyOf"] = _nullable(_discriminating(Draft4Validator.VALIDATORS["anyOf"]))
+    keywords["oneOf"] = _nullable(_discriminating(_one_of_in(context, Draft4Validator.VALIDATORS)))
+    keywords.update(_BOUNDS)
     all_of = Draft4Validator.VALIDATORS["allOf"]
     if context is not None:
         keywords["required"] = _required_in(context)
         all_of = _all_of_in(context, all_of)
     keywords["allOf"] = _nullable(all_of)
     keywords["multipleOf"] = multiple_of
+    keywords["pattern"] = pattern
+    keywords["patternProperties"] = pattern_properties
+    keywords["additionalProperties"] = additional_properties
     meta_schema = {**Draft4Validator.META_SCHEMA, "id": _OAS30_DIALECT, "$schema": _OAS30_DIALECT}
     cls: type[Validator] = validators.create(
         meta_schema=meta_schema,
@@ -273,25 +329,39 @@ def _oas30_class(context: Context) -> type[Validator]:
         id_of=cast(Any, lambda _schema: None),
         applicable_validators=cast(Any, _ignore_ref_siblings),
     )
+    _stay_in_openapi(cls, None)
     return cls
 
 
+@lru_cache(maxsize=64)
 def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
     base: type[Validator] = Draft202012Validator
     if dialect:
         base = validators.validator_for({"$schema": dialect}, default=Draft202012Validator)
     keywords: dict[str, KeywordFn] = {
-        name: _discriminating(base.VALIDATORS[name])
-        for name in ("oneOf", "anyOf")
-        if name in base.VALIDATORS
+        "anyOf": _discriminating(base.VALIDATORS["anyOf"]),
+        "oneOf": _discriminating(_one_of_in(context, base.VALIDATORS)),
+        **_BOUNDS,
     }
     keywords["multipleOf"] = multiple_of
+    keywords["pattern"] = pattern
+    keywords["patternProperties"] = pattern_properties
+    keywords["additionalProperties"] = additional_properties
+    all_of = base.VALIDATORS["allOf"]
     if context is not None:
         keywords["required"] = _required_in(context)
-        keywords["allOf"] = _all_of_in(context, base.VALIDATORS["allOf"])
+        all_of = _all_of_in(context, all_of)
+    keywords["allOf"] = all_of
+    # ``nullable: true`` is 3.0's word, but 3.1 documents carried over from 3.0 keep it, and
+    # what it means is plain: null is allowed too. ``$ref`` siblings apply in 3.1, so a
+    # nullable reference admits null as well.
+    for name in ("type", "enum", "anyOf", "oneOf", "allOf", "$ref", "const"):
+        if name in keywords or name in base.VALIDATORS:
+            keywords[name] = _nullable(keywords.get(name) or base.VALIDATORS[name])
     extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call,unused-ignore]
         base, keywords, format_checker=FORMAT_CHECKER
     )
+    _stay_in_openapi(extended, lambda named: _oas31_class(named, context))
     return extended
 
 

@@ -167,5 +167,7 @@ def test_the_interaction_is_written_after_the_response_is_sent() -> None:
         "not_embedded": 0,
         "not_stored": 0,
         "dropped": 0,
+        "similarity_threshold": 0.4,
+        "threshold_from": "the local embedder's default",
     }
     assert health["costs"]["since_start"]["embedding_calls"] == 1

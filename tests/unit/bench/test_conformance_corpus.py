@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.conformance.classify import Answer, Failure, classify
+from bench.conformance.classify import NO_FINAL, Answer, Failure, classify
 from bench.conformance.corpus import MANIFEST, load
+from bench.conformance.run import UNSATISFIABLE, Outcome, _verdict
 from bench.report import replace_section, replace_summary_line, section_text
 
 
@@ -88,6 +89,27 @@ def test_a_500_for_an_operation_without_responses_is_class_3() -> None:
     body = {"status": 500, "detail": "#/paths/~1a/get declares no responses"}
     failure = _failure("not_a_server_error", 500, body)
     assert classify(failure) == ("3", "an operation without responses answers 500")
+
+
+@pytest.mark.parametrize(
+    ("documented", "status", "expected"),
+    [
+        # No responses (3.1), or only interim ones: no answer can conform; 200 is the fallback.
+        ("", 200, ("X", "200 where the operation documents no final status")),
+        ("100, 101", 200, ("X", "200 where the operation documents no final status")),
+        # A missed route is one whatever the operation documents.
+        ("", 404, ("2", "404: no operation matches the path")),
+        ("100, 204", 200, ("4", "200 not documented (no detail)")),
+    ],
+)
+def test_an_operation_with_no_final_status_is_not_held_against_the_server(
+    documented: str, status: int, expected: tuple[str, str]
+) -> None:
+    body = {"detail": "no operation matches GET /x"} if status == 404 else ""
+    answer = Answer(status, {}, json.dumps(body) if body else "")
+    message = f"Received: {status}\nDocumented: {documented}"
+    failure = Failure("status_code_conformance", "", "", message, "GET /x", answer)
+    assert classify(failure) == expected
 
 
 @pytest.mark.parametrize(
@@ -222,3 +244,20 @@ def test_a_tarball_that_is_not_the_pinned_one_is_deleted_and_refused(
     with pytest.raises(FetchError, match=f"sha256 is {actual}, the manifest pins 0000"):
         extract(document)
     assert not package.tarball.exists()
+
+
+def test_a_run_whose_only_findings_are_untestable_passes_with_a_note() -> None:
+    outcome = Outcome("doc", "mockmind", "error")
+    for _ in range(3):
+        outcome.add("X", f"200 {NO_FINAL}", None)
+    outcome.add("X", UNSATISFIABLE, None)
+    _verdict(outcome, 1, "")
+    assert (outcome.verdict, outcome.note) == (
+        "pass",
+        "1 operation(s) untestable: no request satisfies their schema; "
+        "3 answer(s) where the operation documents no final status",
+    )
+    broken = Outcome("doc", "mockmind", "error")
+    broken.add("X", "schemathesis error: Network Error", None)
+    _verdict(broken, 1, "")
+    assert broken.verdict == "error"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mockmind.domain.callbacks.deliveries import DeliveryBatch
+from mockmind.domain.callbacks.planning import CallbackPlanner
 from mockmind.domain.client_input import require_unicode
 from mockmind.domain.content import LlmContent
 from mockmind.domain.engine.answers import Answers, short_digest
@@ -48,6 +50,8 @@ class EngineResult:
     response: MockResponse
     session_id: str | None
     new_session: bool
+    # What the answer triggers (an operation's callbacks): sent after it, never before.
+    deliveries: DeliveryBatch | None = None
 
 
 class MockEngine:
@@ -64,6 +68,7 @@ class MockEngine:
         llm: LlmContent | None = None,
         memory: SemanticMemory | None = None,
         prompting: PromptSettings | None = None,
+        callbacks: CallbackPlanner | None = None,
         journal: Journal | None = None,
         journal_grace_seconds: float = 0.0,
     ) -> None:
@@ -109,6 +114,7 @@ class MockEngine:
             if journal is not None
             else None
         )
+        self._callbacks = callbacks
 
     async def handle(self, request: MockRequest) -> EngineResult:
         now = self._clock.now()
@@ -117,10 +123,12 @@ class MockEngine:
         journal = self._journal if session is not None else None
         trace = RequestTrace() if journal is not None else None
         spent = journal.spent(session.id) if journal is not None and session else None
+        triggered: list[DeliveryBatch] = []
         try:
-            response = await self._respond(request, session, changes, now, trace)
+            response = await self._respond(request, session, changes, now, triggered, trace)
         except RequestError as exc:
             response = self._refused(request, exc)
+            triggered.clear()
         if session is not None:
             try:
                 saved = self._sessions.remember(session, is_new, request, response, changes, now)
@@ -144,7 +152,8 @@ class MockEngine:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, saved.interaction)
-        return EngineResult(response, session.id if session else None, is_new)
+        deliveries = triggered[0] if triggered else None
+        return EngineResult(response, session.id if session else None, is_new, deliveries)
 
     async def _respond(
         self,
@@ -152,6 +161,7 @@ class MockEngine:
         session: Session | None,
         changes: SessionChanges,
         now: float,
+        triggered: list[DeliveryBatch],
         trace: RequestTrace | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
@@ -192,8 +202,14 @@ class MockEngine:
         if outcome.error is not None:
             return _with_fault(self._refused(request, outcome.error), outcome.fault)
         if outcome.response is not None:
-            return _with_fault(outcome.response, outcome.fault)
-        return _with_fault(await self._serve(ex, outcome), outcome.fault)
+            response = _with_fault(outcome.response, outcome.fault)
+        else:
+            response = _with_fault(await self._serve(ex, outcome), outcome.fault)
+        if self._callbacks is not None and response.fault is None:
+            batch = self._callbacks.plan(routed, response, session.id if session else None, now)
+            if batch:
+                triggered.append(batch)
+        return response
 
     def _refused(self, request: MockRequest, error: RequestError) -> MockResponse:
         """An error answered as the request's operation documents its status, if it does."""

@@ -388,9 +388,9 @@ class ResourceService:
                 check(current)
             entity: dict[str, Any]
             if merge:
-                # A PATCH without a JSON object (no body at all) changes no field.
-                patched = merge_patch(current, body) if isinstance(body, Mapping) else current
-                entity = dict(patched) if isinstance(patched, Mapping) else dict(current)
+                # A PATCH without a merge-patch object (no body, a JSON Patch list, text)
+                # leaves the fields as they are: an entity stays an object.
+                entity = merge_patch(current, body) if isinstance(body, Mapping) else dict(current)
             else:
                 entity = dict(body) if isinstance(body, Mapping) else {}
             if not spec.singleton:

@@ -1,0 +1,1 @@
+"""Sending the requests the mock makes (callbacks, webhooks): ``http_sender``."""
