@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +92,12 @@ off (`journal: {enabled: false}`). Same session, same HTTP API v2 events; median
             fmt_ratio(ratio),
             verdict(ratio <= TARGET_RATIO, f"≤ {TARGET_RATIO:.2f}x"),
         )
+    load = os.getloadavg()
+    section.notes.append(
+        f"Load average (1, 5, 15 min) at the end: {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} on "
+        f"{os.cpu_count()} CPUs: on a busy machine the absolute times grow; the two apps take "
+        "turns, so the ratio holds better than the times."
+    )
     section.notes.append(
         "The journal keeps each session's last `journal.max_events` (200) events, so the "
         "memory backend's journal does not grow over the run."
