@@ -45,6 +45,7 @@ BENCHMARKS = [
     "memory_churn",
     "many_writers",
     "llm_latency",
+    "journal",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make

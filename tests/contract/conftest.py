@@ -10,6 +10,7 @@ import pytest
 
 from mockmind.adapters.aws import (
     DynamoEntityStore,
+    DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
     DynamoTable,
@@ -19,19 +20,28 @@ from mockmind.adapters.aws.s3_blob_store import S3BlobStore
 from mockmind.adapters.files import FolderBlobStore
 from mockmind.adapters.memory import (
     MemoryEntityStore,
+    MemoryJournal,
     MemoryResponseCache,
     MemorySessionStore,
 )
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
     SqliteEntityStore,
+    SqliteJournal,
     SqliteResponseCache,
     SqliteSessionStore,
 )
 from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
 from mockmind.adapters.vectors.index import Quantization
 from mockmind.adapters.vectors.memory import MemoryVectorMemory
-from mockmind.ports import BlobStore, EntityStore, ResponseCache, SessionStore, VectorMemory
+from mockmind.ports import (
+    BlobStore,
+    EntityStore,
+    Journal,
+    ResponseCache,
+    SessionStore,
+    VectorMemory,
+)
 from tests.support.aws import aws_client, unique_name
 from tests.support.clock import still_lifetimes
 
@@ -98,6 +108,24 @@ def entity_store(
     else:
         db = SqliteDatabase(tmp_path / "entities.db")
         yield SqliteEntityStore(db)
+        db.close()
+
+
+# Small, so the bound is crossed with a few events.
+JOURNAL_MAX_EVENTS = 3
+
+
+@pytest.fixture
+def journal(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Journal]:
+    if backend == "memory":
+        yield MemoryJournal(still_lifetimes(), max_events=JOURNAL_MAX_EVENTS)
+    elif backend == "aws":
+        # Requested only here, so the memory and SQLite runs never start moto.
+        table = request.getfixturevalue("dynamo_table")
+        yield DynamoJournal(table, max_events=JOURNAL_MAX_EVENTS)
+    else:
+        db = SqliteDatabase(tmp_path / "journal.db")
+        yield SqliteJournal(db, max_events=JOURNAL_MAX_EVENTS)
         db.close()
 
 

@@ -140,6 +140,28 @@ def test_put_new_takes_over_an_expired_record(entity_store: EntityStore) -> None
         entity_store.put("s1", "orders", _rec("a", n=3), expires_at=None, expected_version=1)
 
 
+def test_drop_scope_deletes_every_record_and_counter_of_the_scope_only(
+    entity_store: EntityStore,
+) -> None:
+    entity_store.put("s1", "orders", _rec("a"), expires_at=None)
+    entity_store.put("s1", "orders", _rec("old"), expires_at=5.0)  # one that expires
+    entity_store.put("s1", "orders", EntityRecord("gone", None, 1.0), expires_at=None)
+    entity_store.put("s1", "__meta__", EntityRecord("marker", {}, 1.0), expires_at=None)
+    entity_store.increment("s1", "__meta__", "seq:orders", now=0.0, expires_at=None)
+    entity_store.put("s2", "orders", _rec("a"), expires_at=None)
+    entity_store.increment("s2", "__meta__", "seq:orders", now=0.0, expires_at=None)
+
+    entity_store.drop_scope("s1", ["orders", "__meta__"])
+
+    assert entity_store.list("s1", "orders", now=0.0) == []
+    assert entity_store.get("s1", "orders", "gone", now=0.0) is None
+    assert entity_store.get("s1", "__meta__", "marker", now=0.0) is None
+    # The counter starts again: nothing of it was kept.
+    assert entity_store.increment("s1", "__meta__", "seq:orders", now=0.0, expires_at=None) == 1
+    assert [r.id for r in entity_store.list("s2", "orders", now=0.0)] == ["a"]
+    assert entity_store.increment("s2", "__meta__", "seq:orders", now=0.0, expires_at=None) == 2
+
+
 # --------------------------------------------------------------------------------- counters
 
 

@@ -116,19 +116,20 @@ def test_a_rule_cannot_be_passed_by_spelling_its_path_differently(
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
+    ("method", "path", "allow"),
     [
-        ("TRACE", "/__mockmind/health"),
-        ("POST", "/__mockmind/health"),
-        ("DELETE", "/__mockmind/sessions/e2e-anyone"),
+        ("TRACE", "/__mockmind/health", "GET"),
+        ("POST", "/__mockmind/health", "GET"),
+        ("PUT", "/__mockmind/sessions/e2e-anyone", "DELETE, GET"),
+        ("POST", "/__mockmind/sessions/e2e-anyone/journal", "GET"),
     ],
 )
 def test_an_admin_route_answers_405_with_allow(
-    client: httpx.Client, method: str, path: str
+    client: httpx.Client, method: str, path: str, allow: str
 ) -> None:
     response = client.request(method, path)
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == allow
     assert response.json()["title"] == "Method Not Allowed"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from mockmind.adapters.env_secrets import EnvSecretProvider
 from mockmind.adapters.memory import (
     MemoryEntityStore,
+    MemoryJournal,
     MemoryResponseCache,
     MemorySessionStore,
     SessionLifetimes,
@@ -20,6 +21,7 @@ from mockmind.app.adapter_choice import AdapterChoice
 from mockmind.app.environment import Environment
 from mockmind.ports.clock import Clock
 from mockmind.ports.entity_store import EntityStore
+from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
@@ -33,33 +35,48 @@ class Stores:
     cache: ResponseCache
     # The memory backend's: what else keeps data per session (the vector memory) joins it.
     lifetimes: SessionLifetimes | None = None
+    # Each session's journal, in the same store (None: journals are off).
+    journal: Journal | None = None
 
 
-def build_stores(choice: AdapterChoice, clock: Clock) -> Stores:
-    """The stores ``choice`` names; ``clock`` is the time the memory ones free expired data by."""
+def build_stores(
+    choice: AdapterChoice, clock: Clock, *, journal_events: int | None = None
+) -> Stores:
+    """The stores ``choice`` names; ``clock`` is the time the memory ones free expired data by.
+
+    ``journal_events``: each session's journal keeps its last that many events (None: no
+    journal).
+    """
     if choice.storage == "sqlite":
         from mockmind.adapters.sqlite import (  # noqa: PLC0415
             SqliteDatabase,
             SqliteEntityStore,
+            SqliteJournal,
             SqliteResponseCache,
             SqliteSessionStore,
         )
 
         assert choice.sqlite_path is not None  # chosen with the backend
         db = SqliteDatabase(choice.sqlite_path)
-        return Stores(SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db))
+        journal = None if journal_events is None else SqliteJournal(db, max_events=journal_events)
+        return Stores(
+            SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db), journal=journal
+        )
     if choice.storage == "aws":
         from mockmind.app.aws import dynamo_stores  # noqa: PLC0415
 
         assert choice.table is not None  # chosen with the backend
-        return Stores(*dynamo_stores(choice.table, choice.aws))
-    # One lifetime for a session across the three: when it ends, each drops what it kept.
+        sessions, entities, cache, dynamo_journal = dynamo_stores(
+            choice.table, choice.aws, journal_events=journal_events
+        )
+        return Stores(sessions, entities, cache, journal=dynamo_journal)
     lifetimes = SessionLifetimes(clock, max_sessions=choice.max_sessions)
     return Stores(
         MemorySessionStore(lifetimes),
         MemoryEntityStore(lifetimes),
         MemoryResponseCache(lifetimes),
         lifetimes,
+        None if journal_events is None else MemoryJournal(lifetimes, max_events=journal_events),
     )
 
 

@@ -11,12 +11,14 @@ import time
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
+from mockmind.app.admin_journal import add_journal_routes
 from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.admin_webhooks import add_webhook_routes
@@ -86,6 +88,18 @@ def admin_app(container: Container) -> FastAPI:
         return session_to_dict(found)
 
     add_webhook_routes(app, container, guarded, refused)
+    add_journal_routes(app, container, guarded, refused)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A parameter FastAPI could not read: a problem document, as every admin error."""
+        errors: list[dict[str, object]] = [
+            {"location": ".".join(map(str, e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        return error_response(
+            RequestError(400, "Bad Request", "a parameter is not what it must be", errors)
+        )
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:

@@ -97,6 +97,107 @@ class SessionView(BaseModel):
     history: list[InteractionEntry]
 
 
+class RecordedRequest(BaseModel):
+    """A request as the journal keeps it: credentials and secrets masked (``***``)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any = Field(description="JSON when the body was JSON, else its text; null if none")
+
+
+class RecordedResponse(BaseModel):
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class EntityChangeView(BaseModel):
+    """An entity write: `before` null when it was created, `after` null when deleted."""
+
+    collection: str
+    id: str = Field(description="the entity's id (`_` for a singleton)")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class StateMoveView(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    machine: str
+    entity_id: str
+    from_state: str | None = Field(alias="from")
+    to: str
+    transition: str = Field(description="the request that made the move: METHOD /path")
+
+
+class StateChangeView(BaseModel):
+    """A session-state key the request set (`before_set` false: it had no value)."""
+
+    key: str
+    before: Any
+    after: Any
+    before_set: bool
+    after_set: bool
+
+
+class JournalEventView(BaseModel):
+    """One request of the session, step `seq` (counted from 1), and what it did."""
+
+    seq: int = Field(ge=1)
+    at: float
+    request: RecordedRequest
+    response: RecordedResponse
+    source: str
+    fallback_reason: str | None
+    latency_ms: float
+    llm_calls: int = Field(ge=0)
+    tokens: int = Field(ge=0)
+    cost_usd: float
+    rules: list[str] = Field(description="the rules whose condition matched, in order")
+    moves: list[StateMoveView]
+    changes: list[EntityChangeView]
+    state_changes: list[StateChangeView]
+
+
+class JournalView(BaseModel):
+    """A page of the session's journal, oldest first."""
+
+    session_id: str
+    events: list[JournalEventView]
+    dropped: int = Field(ge=0, description="steps before the first kept one (journal.max_events)")
+    next_after: int | None = Field(
+        description="`after` for the next page; null when this page reaches the last step"
+    )
+
+
+class WorldView(BaseModel):
+    """The session's entities (by collection, then id) and state after step `step`."""
+
+    session_id: str
+    step: int = Field(ge=0)
+    entities: dict[str, dict[str, dict[str, Any]]]
+    state: dict[str, Any]
+
+
+class StateKeyDiff(BaseModel):
+    before: Any
+    after: Any
+
+
+class WorldDiffView(BaseModel):
+    """What differs from the world after step `from` to the world after step `to`."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    session_id: str
+    from_step: int = Field(alias="from")
+    to_step: int = Field(alias="to")
+    entities: list[EntityChangeView]
+    state: dict[str, StateKeyDiff]
+
+
 class WebhookEntry(BaseModel):
     name: str
     targets: list[str]

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError
 
 from mockmind.adapters.aws import (
     DynamoEntityStore,
+    DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
     DynamoTable,
@@ -40,6 +41,7 @@ from mockmind.app.environment import Environment, as_environment
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.ports.entity_store import EntityStore
+from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.session_store import SessionStore
 
@@ -128,10 +130,12 @@ def secrets_manager(secret_id: str, aws: AwsTarget) -> SecretsManagerSecretProvi
 
 
 def dynamo_stores(
-    table_name: str, aws: AwsTarget
-) -> tuple[SessionStore, EntityStore, ResponseCache]:
+    table_name: str, aws: AwsTarget, *, journal_events: int | None = None
+) -> tuple[SessionStore, EntityStore, ResponseCache, Journal | None]:
+    """The stores in one table; the journal too, keeping ``journal_events`` (None: none)."""
     table = DynamoTable(dynamodb_client(aws), table_name)
-    return DynamoSessionStore(table), DynamoEntityStore(table), DynamoResponseCache(table)
+    journal = None if journal_events is None else DynamoJournal(table, max_events=journal_events)
+    return DynamoSessionStore(table), DynamoEntityStore(table), DynamoResponseCache(table), journal
 
 
 def open_s3_vectors(vectors: S3Vectors, aws: AwsTarget) -> BlobVectorMemory:

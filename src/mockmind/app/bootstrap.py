@@ -52,6 +52,7 @@ from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.callbacks import CallbackSender
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.entity_store import EntityStore
+from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
@@ -83,6 +84,8 @@ class Container:
     memory_threshold_from: str | None = None
     # Who may use the admin routes (closed by default: no token, and on Lambda).
     admin: AdminAccess = field(default_factory=lambda: AdminAccess(None, in_lambda=True))
+    # Each session's journal (None when ``journal.enabled`` is false).
+    journal: Journal | None = None
     # Callbacks and webhooks: the courier, how a batch runs after its answer, the planner.
     deliveries: Deliveries | None = None
 
@@ -123,7 +126,12 @@ def build(
     api = _api_description(loaded, limits)
     choice = choose_adapters(config, environment, base_dir=loaded.base_dir)
     clock = clock or SystemClock()
-    stores = build_stores(choice, clock)
+    journal_config = config.journal
+    stores = build_stores(
+        choice,
+        clock,
+        journal_events=journal_config.max_events if journal_config.enabled else None,
+    )
     secrets = build_secrets(choice, environment)
     keys = Keys(environment, secrets)
     llm = llm_services(
@@ -219,6 +227,9 @@ def build(
         llm=llm.content,
         memory=memory,
         prompting=PromptSettings(behavior.behavior_model.rules.system_prompt, world.describe()),
+        journal=stores.journal,
+        # The journal goes with the session's entities: in the durable stores they outlive it.
+        journal_grace_seconds=0.0 if choice.storage == "memory" else _DAY,
         # Only a document with callbacks has the engine look them up after each answer.
         callbacks=planner if planner is not None and planner.declares_callbacks() else None,
     )
@@ -236,6 +247,7 @@ def build(
         memory=memory,
         memory_threshold_from=why,
         admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
+        journal=stores.journal,
         deliveries=deliveries,
     )
 

@@ -322,6 +322,14 @@ class ServerConfig(Section):
     cors: bool = True
 
 
+class JournalConfig(Section):
+    """Each session's journal (domain/journal.py): one event per request, its last
+    ``max_events`` kept (the admin routes' time travel reaches back that far)."""
+
+    enabled: bool = True
+    max_events: int = Field(200, ge=1)
+
+
 class CallbacksConfig(Section):
     """Outgoing requests: an operation's ``callbacks`` and the document's 3.1 ``webhooks``."""
 
@@ -352,4 +360,5 @@ class MockmindConfig(Section):
     examples: Literal["repair", "as_is"] = "repair"
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)

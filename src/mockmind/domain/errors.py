@@ -33,7 +33,8 @@ MockmindError
     ├── UnreadableInput           400: too deep, a number too long, text not Unicode
     ├── UnknownWebhook            404: no webhook of that name [domain/callbacks/planning.py]
     ├── UnsupportedMediaType      415 [openapi/errors.py]
-    └── NotAcceptable             406 [openapi/errors.py]
+    ├── NotAcceptable             406 [openapi/errors.py]
+    └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
 ``ProviderUnavailable``, ``JsonExtractionError``, ``RequestMismatch``, ``DeliveryFailed`` and

@@ -8,6 +8,7 @@ network (LLMs, embeddings) are asynchronous.
 from mockmind.ports.blob_store import Blob, BlobStore
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.entity_store import EntityRecord, EntityStore
+from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
@@ -20,6 +21,7 @@ __all__ = [
     "Clock",
     "EntityRecord",
     "EntityStore",
+    "Journal",
     "ResponseCache",
     "SecretProvider",
     "SessionStore",

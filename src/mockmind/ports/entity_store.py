@@ -7,7 +7,7 @@ update is conditional on the version it read, and a counter is incremented in on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -67,6 +67,12 @@ class EntityStore(Protocol):
         ...
 
     def delete(self, scope: str, collection: str, entity_id: str) -> None: ...
+
+    def drop_scope(self, scope: str, collections: Collection[str]) -> None:
+        """Delete every record and counter of ``scope`` in ``collections``, expired or not
+        (a deleted session's). A store that can find a scope's collections itself may drop
+        the others too."""
+        ...
 
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
         """Every live record of the collection in this scope, oldest first."""

@@ -7,11 +7,13 @@ import pytest
 
 from mockmind.adapters.memory import (
     MemoryEntityStore,
+    MemoryJournal,
     MemoryResponseCache,
     MemorySessionStore,
     SessionLifetimes,
 )
 from mockmind.adapters.memory.lifetimes import SWEEP_PER_SAVE
+from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.domain.sessions import Session
 from mockmind.ports import CachedResponse, EntityRecord
 from tests.support.clock import ManualClock
@@ -22,7 +24,7 @@ DAY = 86_400.0
 
 
 class Backend:
-    """The three memory stores on one lifetime, as the app builds them."""
+    """The memory stores on one lifetime, as the app builds them."""
 
     def __init__(self, max_sessions: int = 100) -> None:
         self.clock = ManualClock(T0)
@@ -30,9 +32,11 @@ class Backend:
         self.sessions = MemorySessionStore(self.lifetimes)
         self.entities = MemoryEntityStore(self.lifetimes)
         self.cache = MemoryResponseCache(self.lifetimes)
+        self.journal = MemoryJournal(self.lifetimes, max_events=10)
 
     def open(self, session_id: str) -> None:
-        """What a request does: save its session, write an entity, a counter and an answer."""
+        """What a request does: save its session, write an entity, a counter and an answer,
+        and journal it."""
         now = self.clock.t
         session = Session(session_id, now, now, now + TIMEOUT)
         self.sessions.put(session, expected_version=None)
@@ -41,6 +45,9 @@ class Backend:
         self.entities.increment(session_id, "__meta__", "seq", now=now, expires_at=now + DAY)
         answer = CachedResponse(200, {"for": session_id})
         self.cache.put(f"k-{session_id}", answer, expires_at=now + 300, session_id=session_id)
+        exchange = RecordedExchange("GET", "/orders/o-1", {}, {}, None, 200, {}, {"id": "o-1"})
+        event = JournalEvent(seq=1, at=now, exchange=exchange, source="store", latency_ms=1.0)
+        self.journal.append(session_id, event, expires_at=now + TIMEOUT)
 
     def keeps(self, session_id: str) -> bool:
         """Whether the session or anything it owned is still held in memory."""
@@ -49,6 +56,7 @@ class Backend:
             self.sessions.holds(session_id)
             or self.entities.holds(session_id)
             or self.cache.get(f"k-{session_id}", now=now) is not None
+            or self.journal.holds(session_id)
         )
 
     def sees_order(self, session_id: str) -> bool:

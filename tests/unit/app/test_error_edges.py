@@ -114,8 +114,9 @@ def test_admin_404s_keep_their_bodies(container: Container) -> None:
         ("TRACE", "/__mockmind/health"),
         ("POST", "/__mockmind/health"),
         ("HEAD", "/__mockmind/health"),
-        ("DELETE", "/__mockmind/sessions/abc"),
+        ("PATCH", "/__mockmind/sessions/abc"),
         ("PUT", "/__mockmind/sessions/abc"),
+        ("POST", "/__mockmind/sessions/abc/journal"),
     ],
 )
 def test_an_admin_route_answers_405_with_allow_for_a_method_it_does_not_serve(
@@ -123,7 +124,10 @@ def test_an_admin_route_answers_405_with_allow_for_a_method_it_does_not_serve(
 ) -> None:
     response = _request(container, method, path)
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    # A session is read and deleted; the rest is read only.
+    assert response.headers["allow"] == (
+        "DELETE, GET" if path == "/__mockmind/sessions/abc" else "GET"
+    )
     assert response.headers["content-type"] == "application/problem+json"
     if method != "HEAD":
         assert response.json() == {

@@ -245,3 +245,16 @@ def test_max_json_depth_out_of_range_names_the_key_and_line(value: str, message:
     assert issue.path == "server.max_json_depth"
     assert issue.line == 3
     assert issue.message.startswith(message)
+
+
+def test_the_journal_section_is_optional_bounded_and_closed() -> None:
+    assert parse_config("{}", env={}).config.journal.model_dump() == {
+        "enabled": True,
+        "max_events": 200,
+    }
+    loaded = parse_config("journal: {enabled: false, max_events: 5}", env={}).config.journal
+    assert (loaded.enabled, loaded.max_events) == (False, 5)
+    with pytest.raises(ConfigError, match=r"journal\.max_events"):
+        parse_config("journal: {max_events: 0}", env={})
+    with pytest.raises(ConfigError, match=r"journal\.keep"):
+        parse_config("journal: {keep: 3}", env={})

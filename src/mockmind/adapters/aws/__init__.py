@@ -4,8 +4,15 @@ vector index's objects) and Secrets Manager (API keys). boto3 clients are passed
 """
 
 from mockmind.adapters.aws.entity_store import DynamoEntityStore
+from mockmind.adapters.aws.journal import DynamoJournal
 from mockmind.adapters.aws.response_cache import DynamoResponseCache
 from mockmind.adapters.aws.session_store import DynamoSessionStore
 from mockmind.adapters.aws.table import DynamoTable
 
-__all__ = ["DynamoEntityStore", "DynamoResponseCache", "DynamoSessionStore", "DynamoTable"]
+__all__ = [
+    "DynamoEntityStore",
+    "DynamoJournal",
+    "DynamoResponseCache",
+    "DynamoSessionStore",
+    "DynamoTable",
+]

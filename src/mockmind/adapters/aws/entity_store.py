@@ -7,6 +7,7 @@ or at the version read) checked by DynamoDB in the same step. Counters are items
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from mockmind.adapters.aws.table import (
@@ -30,6 +31,8 @@ _OPTIONAL = ("data", "data_z", "parent", "expires_at", "expiry")
 _ABSENT = "attribute_not_exists(pk) OR expiry <= :now"
 _LIVE = "attribute_not_exists(expiry) OR expiry > :now"
 _COUNTER = "counter"
+# A "now" before every expiry: reads that take expired items too.
+_EVER = float("-inf")
 # A reset of an expired counter races only other resets and increments: a few turns settle it.
 _COUNTER_ATTEMPTS = 5
 
@@ -88,6 +91,15 @@ class DynamoEntityStore:
     def delete(self, scope: str, collection: str, entity_id: str) -> None:
         self._table.delete(_pk(scope, collection), entity_id)
 
+    def drop_scope(self, scope: str, collections: Collection[str]) -> None:
+        """Each named collection's partition of ``scope`` and its counters' partition, item by
+        item (expired ones too: TTL deletion lags). Partitions are per collection: the
+        caller names them, so no scan of the table is needed."""
+        for collection in collections:
+            for pk in (_pk(scope, collection), _counter_pk(scope, collection)):
+                for item in self._table.query(pk, now=_EVER):
+                    self._table.delete(pk, item["sk"]["S"])
+
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
         records = [_record(item) for item in self._table.query(_pk(scope, collection), now=now)]
         return sorted(records, key=lambda r: (r.created_at, r.id))
@@ -102,7 +114,7 @@ class DynamoEntityStore:
         expires_at: float | None,
         by: int = 1,
     ) -> int:
-        pk = f"COUNTER#{key_part(scope)}#{key_part(collection)}"
+        pk = _counter_pk(scope, collection)
         expiry = expiry_attributes(expires_at)
         removed = [] if expiry else ["expires_at", "expiry"]
         for _ in range(_COUNTER_ATTEMPTS):
@@ -160,6 +172,10 @@ class DynamoEntityStore:
             values=values,
         )
         return None if changed is None else int(changed["version"]["N"])
+
+
+def _counter_pk(scope: str, collection: str) -> str:
+    return f"COUNTER#{key_part(scope)}#{key_part(collection)}"
 
 
 def _pk(scope: str, collection: str) -> str:

@@ -3,7 +3,8 @@
 Every item, whatever it holds:
 
 ``pk``, ``sk``
-    strings; the kind is the ``pk`` prefix (``SESSION#``, ``ENTITY#``, ``COUNTER#``, ``CACHE#``).
+    strings; the kind is the ``pk`` prefix (``SESSION#``, ``ENTITY#``, ``COUNTER#``, ``CACHE#``,
+    ``JOURNAL#``).
 ``version`` or ``counter``
     a session's or an entity's version (a write adds one, if it is still the one read), or a
     counter's value (``COUNTER#`` items have no payload).
@@ -187,6 +188,43 @@ class DynamoTable:
             if not last:
                 return items
             extra["ExclusiveStartKey"] = last
+
+    def query_range(
+        self,
+        pk: str,
+        *,
+        now: float,
+        after_sk: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Item]:
+        """Live items of the partition in sort-key order (``newest_first``: reversed), those
+        with a sort key above ``after_sk`` when given, at most ``limit`` of them."""
+        items: list[Item] = []
+        condition = "pk = :pk"
+        values: dict[str, AttributeValueTypeDef] = {":pk": {"S": pk}}
+        if after_sk is not None:
+            condition += " AND sk > :after"
+            values[":after"] = {"S": after_sk}
+        extra: dict[str, Any] = {}
+        while limit is None or len(items) < limit:
+            if limit is not None:
+                extra["Limit"] = limit - len(items)
+            with self._translated("Query"):
+                page = self._client.query(
+                    TableName=self.name,
+                    KeyConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    ConsistentRead=True,
+                    ScanIndexForward=not newest_first,
+                    **extra,
+                )
+            items.extend(item for item in page.get("Items", []) if is_live(item, now))
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                break
+            extra["ExclusiveStartKey"] = last
+        return items
 
     def scan_expired(self, pk_prefix: str, *, now: float) -> Iterator[Item]:
         """Keys of items under ``pk_prefix`` whose expiry has passed (a full-table scan)."""

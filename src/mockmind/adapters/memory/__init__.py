@@ -8,8 +8,15 @@ store never imports (import it from ``mockmind.adapters.vectors.memory``).
 """
 
 from mockmind.adapters.memory.entity_store import MemoryEntityStore
+from mockmind.adapters.memory.journal import MemoryJournal
 from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.adapters.memory.response_cache import MemoryResponseCache
 from mockmind.adapters.memory.session_store import MemorySessionStore
 
-__all__ = ["MemoryEntityStore", "MemoryResponseCache", "MemorySessionStore", "SessionLifetimes"]
+__all__ = [
+    "MemoryEntityStore",
+    "MemoryJournal",
+    "MemoryResponseCache",
+    "MemorySessionStore",
+    "SessionLifetimes",
+]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -131,8 +131,9 @@ class MemoryEntityStore:
         """Whether anything of ``scope`` is still in memory, expired or not."""
         return scope in self._scopes or scope in self._counters
 
-    def drop_scope(self, scope: str) -> None:
-        """Forget every record and counter of ``scope`` (a session that ended)."""
+    def drop_scope(self, scope: str, collections: Collection[str] = ()) -> None:
+        """Forget every record and counter of ``scope`` (a session that ended), in whatever
+        collection: this store finds them by scope."""
         with self._lock:
             collections = self._scopes.pop(scope, {})
             for collection, items in collections.items():

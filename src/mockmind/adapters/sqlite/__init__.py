@@ -2,7 +2,14 @@
 
 from mockmind.adapters.sqlite.database import SqliteDatabase
 from mockmind.adapters.sqlite.entity_store import SqliteEntityStore
+from mockmind.adapters.sqlite.journal import SqliteJournal
 from mockmind.adapters.sqlite.response_cache import SqliteResponseCache
 from mockmind.adapters.sqlite.session_store import SqliteSessionStore
 
-__all__ = ["SqliteDatabase", "SqliteEntityStore", "SqliteResponseCache", "SqliteSessionStore"]
+__all__ = [
+    "SqliteDatabase",
+    "SqliteEntityStore",
+    "SqliteJournal",
+    "SqliteResponseCache",
+    "SqliteSessionStore",
+]

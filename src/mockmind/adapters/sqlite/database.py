@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS counters (
     expires_at REAL,
     PRIMARY KEY (scope, collection, key)
 );
+CREATE TABLE IF NOT EXISTS journal (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    expires_at REAL NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
 CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache (expires_at);
 """
 

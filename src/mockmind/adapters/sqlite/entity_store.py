@@ -5,6 +5,7 @@ two processes on one file cannot both pass a check before either writes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 from mockmind.adapters.sqlite.database import SqliteDatabase
 from mockmind.domain.errors import EntityExists, VersionConflict
@@ -94,6 +95,13 @@ class SqliteEntityStore:
                 "DELETE FROM entities WHERE scope = ? AND collection = ? AND id = ?",
                 (scope, collection, entity_id),
             )
+
+    def drop_scope(self, scope: str, collections: Collection[str] = ()) -> None:
+        """Every record and counter of ``scope``, in whatever collection (rows say their
+        scope)."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM entities WHERE scope = ?", (scope,))
+            conn.execute("DELETE FROM counters WHERE scope = ?", (scope,))
 
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
         rows = self._db.query(

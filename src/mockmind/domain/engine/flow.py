@@ -21,6 +21,7 @@ from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
 from mockmind.domain.engine.exchange import Exchange, SessionChanges
+from mockmind.domain.engine.journaling import JournalKeeper, RequestTrace
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
 from mockmind.domain.engine.route_plan import RoutePlan, RoutePlanner
@@ -39,6 +40,7 @@ from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
+from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.session_store import SessionStore
 
@@ -67,6 +69,8 @@ class MockEngine:
         memory: SemanticMemory | None = None,
         prompting: PromptSettings | None = None,
         callbacks: CallbackPlanner | None = None,
+        journal: Journal | None = None,
+        journal_grace_seconds: float = 0.0,
     ) -> None:
         self.api = api
         self.generator = generator
@@ -98,31 +102,56 @@ class MockEngine:
         self._login = Login(world.auth, answers) if world.auth is not None else None
         self._answers = answers
         self._errors = ErrorBodies(api, answers)
+        # Each saved request of a session recorded, with what it changed (None: not kept).
+        self._journal = (
+            JournalKeeper(
+                journal,
+                world,
+                grace_seconds=journal_grace_seconds,
+                limits=settings.limits,
+                costs=llm.costs if llm is not None else None,
+            )
+            if journal is not None
+            else None
+        )
         self._callbacks = callbacks
 
     async def handle(self, request: MockRequest) -> EngineResult:
         now = self._clock.now()
         session, is_new = self._sessions.open(request, now)
         changes = SessionChanges()
+        journal = self._journal if session is not None else None
+        trace = RequestTrace() if journal is not None else None
+        spent = journal.spent(session.id) if journal is not None and session else None
         triggered: list[DeliveryBatch] = []
         try:
-            response = await self._respond(request, session, changes, now, triggered)
+            response = await self._respond(request, session, changes, now, triggered, trace)
         except RequestError as exc:
             response = self._refused(request, exc)
             triggered.clear()
         if session is not None:
             try:
-                interaction = self._sessions.remember(
-                    session, is_new, request, response, changes, now
-                )
+                saved = self._sessions.remember(session, is_new, request, response, changes, now)
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
                 busy = self._refused(request, session_busy(session.id))
                 return EngineResult(busy, session.id, is_new)
+            if journal is not None and trace is not None:
+                journal.record(
+                    base=saved.base,
+                    saved=saved.session,
+                    request=request,
+                    response=response,
+                    state=changes.state,
+                    trace=trace,
+                    at=now,
+                    latency_ms=(self._clock.now() - now) * 1000.0,
+                    spent_before=spent,
+                )
             if self._memory is not None:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
-                self._memory.note(session.id, item_id, interaction)
+                self._memory.note(session.id, item_id, saved.interaction)
         deliveries = triggered[0] if triggered else None
         return EngineResult(response, session.id if session else None, is_new, deliveries)
 
@@ -133,6 +162,7 @@ class MockEngine:
         changes: SessionChanges,
         now: float,
         triggered: list[DeliveryBatch],
+        trace: RequestTrace | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
@@ -145,19 +175,25 @@ class MockEngine:
         state = {k: v.value for k, v in session.state.items()} if session else {}
         scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
+        ctx = self.world.resources.context(
+            scope, now, state, routed.body, self._unknown_ids(request, route)
+        )
+        if trace is not None:
+            ctx.changes = trace.changes
+            trace.trigger = f"{request.method} {routed.path_template}"
         ex = Exchange(
             routed=routed,
             route=route,
             session=session,
-            ctx=self.world.resources.context(
-                scope, now, state, routed.body, self._unknown_ids(request, route)
-            ),
+            ctx=ctx,
             changes=changes,
             direct=direct,
             touched=route.touched(direct, routed.path_params),
             check_authenticated=lambda: self._sessions.is_authenticated(request, session, now),
         )
         outcome = self._run_rules(ex)
+        if trace is not None:
+            trace.rules = outcome.fired
         changes.state.update(outcome.state_updates)
         # What a rule set is visible to the rest of this request (guards, expressions).
         ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}

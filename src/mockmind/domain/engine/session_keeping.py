@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mockmind.domain.auth import TokenIssuer, bearer_token
 from mockmind.domain.engine.answers import trimmed
@@ -18,6 +19,16 @@ from mockmind.ports.session_store import SessionStore
 # As for entities (domain/resources/races.py): every request of a session saves it, so many
 # requests of one session at once (two servers, Lambda environments) race for each save.
 _SAVE_ATTEMPTS = WRITE_ATTEMPTS
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A request's save: what it remembered, the session it was applied to (the one read
+    last, after a lost race) and the session as stored."""
+
+    interaction: Interaction
+    base: Session
+    session: Session
 
 
 class SessionKeeper:
@@ -64,7 +75,7 @@ class SessionKeeper:
         response: MockResponse,
         changes: SessionChanges,
         now: float,
-    ) -> Interaction:
+    ) -> Saved:
         """Append the interaction and apply the changes, retrying on a lost race."""
         settings = self._settings
         interaction = Interaction(
@@ -82,7 +93,10 @@ class SessionKeeper:
             query=redacted_query(request.query),
         )
 
+        bases: list[Session] = []
+
         def update(current: Session) -> Session:
+            bases.append(current)
             return current.after_request(
                 interaction,
                 timeout_seconds=settings.session_timeout_seconds,
@@ -91,8 +105,8 @@ class SessionKeeper:
                 authenticated=changes.authenticated,
             )
 
-        save_with_retry(self._store, session, is_new, update, now, self._races)
-        return interaction
+        saved = save_with_retry(self._store, session, is_new, update, now, self._races)
+        return Saved(interaction, bases[-1], saved)
 
     def _blank(self, session_id: str, now: float) -> Session:
         timeout = self._settings.session_timeout_seconds

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
+from mockmind.domain.journal import EntityChange
 from mockmind.domain.resources.specs import ResourceSpec
 from mockmind.ports.entity_store import EntityRecord
 
@@ -55,6 +56,10 @@ class ResourceContext:
         # session's own record it read (None for a shared entity). Clearing a collection
         # clears what was read, and only as it was read.
         self.seen: dict[str, list[tuple[EntityRecord, int | None]]] = {}
+        # Every entity write of this request, in order, as the session saw it (a copy-on-write
+        # of a shared entity has the shared value as ``before``): the journal records them.
+        # None when nothing records them.
+        self.changes: list[EntityChange] | None = None
 
     def now(self) -> float:
         return self._now

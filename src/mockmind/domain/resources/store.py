@@ -36,6 +36,7 @@ from typing import Any
 
 from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.journal import EntityChange
 from mockmind.domain.resources.context import ResourceContext, UnknownIds
 from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
@@ -46,7 +47,7 @@ from mockmind.domain.resources.specs import (
     ResourceAction,
     ResourceSpec,
 )
-from mockmind.domain.sessions import SHARED_SCOPE
+from mockmind.domain.sessions import INTERNAL_SCOPES, SHARED_SCOPE
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
@@ -133,8 +134,15 @@ class ResourceService:
             return self._shared(ctx, spec, entity_id)
         return record if record.data is not None else None
 
-    def _put(self, ctx: ResourceContext, spec: ResourceSpec, record: EntityRecord) -> None:
+    def _put(
+        self,
+        ctx: ResourceContext,
+        spec: ResourceSpec,
+        record: EntityRecord,
+        before: Mapping[str, Any] | None,
+    ) -> None:
         self._store.put(ctx.scope, spec.name, record, expires_at=ctx.now() + self._ttl)
+        _note(ctx, spec, record.id, before, record.data)
 
     def _write_over(
         self,
@@ -142,18 +150,23 @@ class ResourceService:
         spec: ResourceSpec,
         own_version: int | None,
         record: EntityRecord,
+        before: Mapping[str, Any] | None,
     ) -> EntityRecord:
         """Write ``record`` in the session's scope over what was read there: its own record
         at ``own_version``, or none (a shared entity, or a new one). ``VersionConflict`` when
-        another write came between."""
+        another write came between. ``before`` is the entity as read (None: there was none),
+        for the request's journal of changes."""
         expires_at = ctx.now() + self._ttl
         if own_version is None:
-            return self._store.put_new(
+            stored = self._store.put_new(
                 ctx.scope, spec.name, record, now=ctx.now(), expires_at=expires_at
             )
-        return self._store.put(
-            ctx.scope, spec.name, record, expires_at=expires_at, expected_version=own_version
-        )
+        else:
+            stored = self._store.put(
+                ctx.scope, spec.name, record, expires_at=expires_at, expected_version=own_version
+            )
+        _note(ctx, spec, record.id, before, record.data)
+        return stored
 
     def _records(self, ctx: ResourceContext, spec: ResourceSpec) -> list[EntityRecord]:
         own = {r.id: r for r in self._store.list(ctx.scope, spec.name, now=ctx.now())}
@@ -178,6 +191,28 @@ class ResourceService:
 
     def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]:
         return [dict(r.data or {}) for r in self._records(ctx, spec)]
+
+    def drop_scope(self, scope: str) -> None:
+        """Delete every entity, tombstone and counter of a session's scope."""
+        if scope in INTERNAL_SCOPES:
+            raise ValueError(f"{scope!r} is no session's scope")
+        self._store.drop_scope(scope, [*self._by_name, META_COLLECTION])
+
+    def entities_now(self, ctx: ResourceContext) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every entity the scope sees, by collection and id, as stored (a singleton under
+        ``_``, without recomputing its computed fields): the world a journal's recorded
+        changes are undone from. Collections without an entity are left out."""
+        world: dict[str, dict[str, dict[str, Any]]] = {}
+        for spec in self._by_name.values():
+            if spec.singleton:
+                record = self._own(ctx, spec, "_")
+                if record is not None and record.data is not None:
+                    world[spec.name] = {"_": dict(record.data)}
+                continue
+            records = self._records(ctx, spec)
+            if records:
+                world[spec.name] = {r.id: dict(r.data or {}) for r in records}
+        return world
 
     # -- operations
 
@@ -241,7 +276,7 @@ class ResourceService:
             entity = self._finish_write(ctx, spec, entity)
             parent = str(action.parent_id) if action.parent_id is not None else None
             record = EntityRecord(str(entity_id), entity, ctx.now() + seq * 1e-6, parent)
-            stored = self._write_over(ctx, spec, None, record)
+            stored = self._write_over(ctx, spec, None, record, None)
             if spec.name in ctx.seen:
                 ctx.seen[spec.name].append((stored, stored.version))
             return entity
@@ -342,7 +377,8 @@ class ResourceService:
         entity = self._finish_write(ctx, spec, entity)
         parent = str(parent_id) if parent_id is not None else None
         over = own.version if own is not None else None
-        stored = self._write_over(ctx, spec, over, EntityRecord(key, entity, ctx.now(), parent))
+        record = EntityRecord(key, entity, ctx.now(), parent)
+        stored = self._write_over(ctx, spec, over, record, None)
         return entity, _Read(stored, stored.version, made=True)
 
     def write(
@@ -420,6 +456,7 @@ class ResourceService:
                 spec,
                 read.own_version,
                 EntityRecord(record.id, entity, record.created_at, record.parent),
+                record.data,
             )
             return entity
 
@@ -428,8 +465,11 @@ class ResourceService:
     def delete(self, ctx: ResourceContext, action: ResourceAction) -> dict[str, Any]:
         spec = action.spec
         if spec.singleton:
-            current = self.singleton_view(ctx, spec)
+            current, read = retried(
+                lambda: self._singleton(ctx, spec), singular(spec.name), self.races
+            )
             self._store.delete(ctx.scope, spec.name, "_")
+            _note(ctx, spec, "_", read.record.data, None)
             for name in spec.clears:
                 self.clear(ctx, name)
             return current
@@ -452,7 +492,7 @@ class ResourceService:
             record = read.record
             # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
             tombstone = EntityRecord(record.id, None, record.created_at, record.parent)
-            self._write_over(ctx, spec, read.own_version, tombstone)
+            self._write_over(ctx, spec, read.own_version, tombstone, record.data)
             return record
 
         deleted = retried(attempt, _naming(spec, action.entity_id), self.races)
@@ -460,7 +500,8 @@ class ResourceService:
             if child.parent == spec.name:
                 for entity in self._records(ctx, child):
                     if entity.parent == key:
-                        self._put(ctx, child, EntityRecord(entity.id, None, 0.0, key))
+                        tombstone = EntityRecord(entity.id, None, 0.0, key)
+                        self._put(ctx, child, tombstone, entity.data)
         return dict(deleted.data or {})
 
     def clear(self, ctx: ResourceContext, name: str) -> None:
@@ -477,7 +518,7 @@ class ResourceService:
         for record, own_version in ctx.seen.pop(name):
             tombstone = EntityRecord(record.id, None, record.created_at, record.parent)
             try:
-                self._write_over(ctx, spec, own_version, tombstone)
+                self._write_over(ctx, spec, own_version, tombstone, record.data)
             except VersionConflict:
                 continue
 
@@ -510,7 +551,8 @@ class ResourceService:
         )
         entity = self._finish_write(ctx, spec, entity)
         version = record.version if record is not None else None
-        stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()))
+        # A tombstone read is no entity: the singleton is made anew.
+        stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()), None)
         return entity, _Read(stored, stored.version)
 
     def seed_shared(self, now: float) -> None:
@@ -593,6 +635,24 @@ class ResourceService:
             if self._generator.is_valid(spec.schema, kept):
                 return kept
         return fitted
+
+
+def _note(
+    ctx: ResourceContext,
+    spec: ResourceSpec,
+    key: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> None:
+    if ctx.changes is not None:
+        ctx.changes.append(
+            EntityChange(
+                spec.name,
+                key,
+                None if before is None else dict(before),
+                None if after is None else dict(after),
+            )
+        )
 
 
 @dataclass(frozen=True)

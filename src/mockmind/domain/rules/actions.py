@@ -48,6 +48,8 @@ class RuleOutcome:
     delay_seconds: float = 0.0
     fault: Literal["drop", "truncate"] | None = None
     transitions: list[tuple[str, str]] = field(default_factory=list)  # (machine, to)
+    # The rules whose condition matched and whose action ran, in order (for the journal).
+    fired: list[str] = field(default_factory=list)
 
     def refuse(self, error: RequestError) -> None:
         self.error = error

@@ -88,6 +88,7 @@ class RuleBook:
         for rule in rules.candidates(request.method, request.path):
             if not rule.condition.matches(request):
                 continue
+            outcome.fired.append(rule.name)
             if rule.action.apply(request, outcome):
                 outcome.answered_by = rule.name
                 break

@@ -1,0 +1,229 @@
+"""Recording each request of a session in its journal (domain/journal.py), once it is saved.
+
+The step is the session's version after the save: each save of a session raises it by one
+under optimistic locking, so it counts the session's requests from 1, each number once. A
+second writer of the same step (a session made anew under an id whose journal was still kept)
+is refused by the journal's put-if-absent append: logged, and the request is answered all the
+same. Nothing the journal does fails a request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
+from mockmind.domain.costs import CostTracker, Totals
+from mockmind.domain.engine.world import World
+from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.journal import (
+    EntityChange,
+    JournalEvent,
+    RecordedExchange,
+    StateChange,
+    StateMove,
+)
+from mockmind.domain.redaction import is_secret, redacted_answer, redacted_json_bytes
+from mockmind.domain.sessions import Session
+from mockmind.ports.journal import Journal
+
+logger = logging.getLogger("mockmind.journal")
+
+MASK = "***"
+# Headers that carry a credential whatever their name says: never kept.
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+FALLBACK_REASON_HEADER = "X-Mockmind-Fallback-Reason"
+
+
+@dataclass(slots=True)
+class RequestTrace:
+    """What a request did besides its answer, gathered by the engine's steps as they run."""
+
+    # The entity writes, in order: the resource context appends to this list.
+    changes: list[EntityChange] = field(default_factory=list)
+    rules: Sequence[str] = ()
+    # ``METHOD /path/{template}``: what a state-machine move is recorded as made by.
+    trigger: str | None = None
+
+
+class JournalKeeper:
+    def __init__(
+        self,
+        journal: Journal,
+        world: World,
+        *,
+        grace_seconds: float = 0.0,
+        limits: InputLimits = DEFAULT_LIMITS,
+        costs: CostTracker | None = None,
+    ) -> None:
+        self._journal = journal
+        self._world = world
+        self._grace = grace_seconds
+        self._limits = limits
+        self._costs = costs
+
+    def spent(self, session_id: str) -> Totals | None:
+        """The session's model totals so far (None without a model): taken before the
+        request, the difference after it is what this request spent."""
+        return self._costs.session(session_id) if self._costs is not None else None
+
+    def record(
+        self,
+        *,
+        base: Session,
+        saved: Session,
+        request: MockRequest,
+        response: MockResponse,
+        state: Mapping[str, Any],
+        trace: RequestTrace,
+        at: float,
+        latency_ms: float,
+        spent_before: Totals | None,
+    ) -> JournalEvent | None:
+        """Append the request's event; the event, or None when it was not recorded."""
+        try:
+            event = self._event(
+                base, saved, request, response, state, trace, at, latency_ms, spent_before
+            )
+            added = self._journal.append(saved.id, event, expires_at=saved.expires_at + self._grace)
+        except Exception:  # the journal is a record: the request is answered without it
+            logger.exception("session %s: step %d not journaled", saved.id, saved.version)
+            return None
+        if not added:
+            logger.warning(
+                "session %s: step %d was already journaled by another writer; this request's "
+                "event is not kept",
+                saved.id,
+                saved.version,
+            )
+            return None
+        return event
+
+    def _event(
+        self,
+        base: Session,
+        saved: Session,
+        request: MockRequest,
+        response: MockResponse,
+        state: Mapping[str, Any],
+        trace: RequestTrace,
+        at: float,
+        latency_ms: float,
+        spent_before: Totals | None,
+    ) -> JournalEvent:
+        calls, tokens, cost = 0, 0, 0.0
+        if spent_before is not None:
+            after = self.spent(saved.id)
+            assert after is not None  # taken from the same tracker
+            calls = after.calls - spent_before.calls
+            tokens = (after.prompt_tokens + after.completion_tokens) - (
+                spent_before.prompt_tokens + spent_before.completion_tokens
+            )
+            cost = after.cost_usd - spent_before.cost_usd
+        return JournalEvent(
+            seq=saved.version,
+            at=at,
+            exchange=self._exchange(request, response),
+            source=response.source,
+            latency_ms=latency_ms,
+            fallback_reason=response.headers.get(FALLBACK_REASON_HEADER),
+            llm_calls=calls,
+            tokens=tokens,
+            cost_usd=cost,
+            rules=tuple(trace.rules),
+            moves=self._moves(trace),
+            changes=tuple(trace.changes),
+            state_changes=state_changes(base, state),
+        )
+
+    def _exchange(self, request: MockRequest, response: MockResponse) -> RecordedExchange:
+        if response.body_kind == "json":
+            body = redacted_answer(response.body, response.encoded())
+        elif response.body_kind == "text":
+            body = response.text.decode("utf-8", errors="replace")
+        else:
+            body = None
+        return RecordedExchange(
+            method=request.method,
+            path=request.path,
+            query={
+                k: tuple(MASK if is_secret(k, v) else v for v in values)
+                for k, values in request.query.items()
+            },
+            request_headers=masked_headers(request.headers),
+            request_body=self._request_body(request.body),
+            status=response.status,
+            response_headers=masked_headers(response.headers),
+            response_body=body,
+        )
+
+    def _request_body(self, raw: bytes) -> Any:
+        """The body as JSON when it is JSON (secrets masked), else as text; None when empty."""
+        if not raw:
+            return None
+        masked = redacted_json_bytes(raw, self._limits)
+        if not masked:
+            # JSON that may hold a secret but cannot be read to mask it: not kept.
+            return None
+        try:
+            return json.loads(masked)
+        except ValueError:
+            return masked.decode("utf-8", errors="replace")
+
+    def _moves(self, trace: RequestTrace) -> tuple[StateMove, ...]:
+        """Each change of a governed entity's state field: a move of its machine. A new
+        entity starting in its initial state is no move."""
+        if not self._world.machines:
+            return ()
+        moves: list[StateMove] = []
+        for change in trace.changes:
+            machine = self._world.machine_for(change.collection)
+            if machine is None or change.before is None or change.after is None:
+                continue
+            before = change.before.get(machine.field)
+            after = change.after.get(machine.field)
+            if after is None or before == after:
+                continue
+            moves.append(
+                StateMove(
+                    machine=machine.name,
+                    entity_id=change.id,
+                    from_state=None if before is None else str(before),
+                    to_state=str(after),
+                    transition=trace.trigger or "",
+                )
+            )
+        return tuple(moves)
+
+
+def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers with every credential's value masked: cookies and authorization always, any
+    other by its name and value (``redaction.is_secret``)."""
+    return {
+        name: MASK if name.lower() in _CREDENTIAL_HEADERS or is_secret(name, value) else value
+        for name, value in headers.items()
+    }
+
+
+def state_changes(base: Session, state: Mapping[str, Any]) -> tuple[StateChange, ...]:
+    """The session-state keys the request set, against the session it was applied to; a key
+    set to the value it had is no change."""
+    changes: list[StateChange] = []
+    for key, value in state.items():
+        held = base.state.get(key)
+        if held is not None and held.value == value:
+            continue
+        changes.append(
+            StateChange(
+                key=key,
+                before=None if held is None else held.value,
+                after=value,
+                before_set=held is not None,
+            )
+        )
+    return tuple(changes)
