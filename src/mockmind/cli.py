@@ -18,6 +18,7 @@ from mockmind.app.logging import configure_logging
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
+from mockmind.simulation.command import simulate
 
 
 @click.group()
@@ -174,6 +175,8 @@ def _report(error: MockmindError) -> None:
     for issue in error.issues:
         click.echo(f"  {issue}", err=True)
 
+
+main.add_command(simulate)
 
 if __name__ == "__main__":
     main()
