@@ -35,7 +35,7 @@ from mockmind.app.providers import (
     similarity_threshold,
 )
 from mockmind.config import LoadedConfig
-from mockmind.config.models import MockmindConfig
+from mockmind.config.models import BehaviorModelConfig, MockmindConfig
 from mockmind.config.world import assemble_world
 from mockmind.domain.callbacks.courier import Courier
 from mockmind.domain.callbacks.planning import CallbackPlanner
@@ -44,6 +44,7 @@ from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.memory import SemanticMemory
+from mockmind.domain.prompt_experiment import PromptVariant, VariantStats
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
 from mockmind.openapi import OpenAPIDescription
@@ -88,11 +89,27 @@ class Container:
     journal: Journal | None = None
     # Callbacks and webhooks: the courier, how a batch runs after its answer, the planner.
     deliveries: Deliveries | None = None
+    # Each prompt variant's answers (None when behavior_model.prompt_variants is empty).
+    prompt_stats: VariantStats | None = None
 
     @property
     def provider(self) -> ProviderStatus:
         """Which content generator answers, and why (start-up log, health, validate-config)."""
         return self.llm.status
+
+
+def prompt_variants(model: BehaviorModelConfig) -> tuple[PromptVariant, ...]:
+    """The experiment's variants; one without a system prompt of its own uses the rules'."""
+    return tuple(
+        PromptVariant(
+            variant.name,
+            variant.system_prompt
+            if variant.system_prompt is not None
+            else model.rules.system_prompt,
+            variant.weight,
+        )
+        for variant in model.prompt_variants
+    )
 
 
 def log_example_problems(api: ApiDescription) -> None:
@@ -216,6 +233,10 @@ def build(
         planner,
         callbacks.webhook_targets,
     )
+    variants = prompt_variants(behavior.behavior_model)
+    prompt_stats = VariantStats(variants) if variants else None
+    if prompt_stats is not None:
+        llm.observers = (*llm.observers, prompt_stats)
     engine = MockEngine(
         api=api,
         generator=generator,
@@ -226,7 +247,9 @@ def build(
         world=world,
         llm=llm.content,
         memory=memory,
-        prompting=PromptSettings(behavior.behavior_model.rules.system_prompt, world.describe()),
+        prompting=PromptSettings(
+            behavior.behavior_model.rules.system_prompt, world.describe(), variants=variants
+        ),
         journal=stores.journal,
         # The journal goes with the session's entities: in the durable stores they outlive it.
         journal_grace_seconds=0.0 if choice.storage == "memory" else _DAY,
@@ -249,6 +272,7 @@ def build(
         admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
         journal=stores.journal,
         deliveries=deliveries,
+        prompt_stats=prompt_stats,
     )
 
 

@@ -238,6 +238,15 @@ class CostConfig(Section):
     prices: dict[str, PriceConfig] = Field(default_factory=dict)
 
 
+class PromptVariantConfig(Section):
+    """One prompt of an experiment: sessions are spread over the variants by weight."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    weight: float = Field(1.0, gt=0)
+    # Unset: the rules' system_prompt (a control variant beside the ones that change it).
+    system_prompt: str | None = None
+
+
 class BehaviorModelConfig(Section):
     # None (unset, empty) and "auto" both mean: chosen from whichever endpoint or key is set.
     llm_provider: (
@@ -257,6 +266,18 @@ class BehaviorModelConfig(Section):
     negative_cache_ttl_seconds: float = Field(60, ge=0)
     cost: CostConfig = Field(default_factory=CostConfig)
     rules: RulesConfig = Field(default_factory=RulesConfig)
+    # Prompts under experiment (domain/prompt_experiment.py): each session keeps one variant;
+    # GET /__mockmind/prompts compares them.
+    prompt_variants: list[PromptVariantConfig] = Field(default_factory=list)
+
+    @field_validator("prompt_variants")
+    @classmethod
+    def _unique_variants(cls, variants: list[PromptVariantConfig]) -> list[PromptVariantConfig]:
+        names = [variant.name for variant in variants]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"prompt variant names used twice: {', '.join(twice)}")
+        return variants
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from mockmind.domain.costs import CostTracker, format_usd
@@ -67,6 +68,10 @@ class ContentResult:
     provider: str
     model: str
     repaired: bool = False
+    # The prompt variant the request's session is in (domain/prompt_experiment.py), if any.
+    variant: str | None = None
+    # From the first call to the result, repairs included (0 when no call was made).
+    latency_ms: float = 0.0
 
 
 class ContentObserver(Protocol):
@@ -104,6 +109,7 @@ class _Run:
     session_id: str | None
     deadline: float | None
     json_schema: Mapping[str, Any] | None
+    variant: str | None = None
     usage: ContentUsage = field(default_factory=ContentUsage)
 
 
@@ -160,6 +166,7 @@ class LlmContent:
         session_id: str | None = None,
         deadline: float | None = None,
         json_schema: Mapping[str, Any] | None = None,
+        variant: str | None = None,
     ) -> ContentResult:
         """The content for ``prompt``; callers with the same ``key`` at once share one call.
 
@@ -170,7 +177,7 @@ class LlmContent:
         shared = self._inflight.get(key)
         # A future left by a loop that has since closed (tests, a recycled worker) is dead.
         if shared is None or shared.get_loop() is not loop:
-            run = _Run(prompt, validate, session_id, deadline, json_schema)
+            run = _Run(prompt, validate, session_id, deadline, json_schema, variant)
             shared = loop.create_task(self._produce(run, key))
             self._inflight[key] = shared
             shared.add_done_callback(lambda done: self._forget(key, done))
@@ -183,7 +190,10 @@ class LlmContent:
 
     async def _produce(self, run: _Run, key: str) -> ContentResult:
         refused = self.refusal(key)
+        started = time.perf_counter()
         result = self._fallback(run, refused) if refused else await self._attempts(run)
+        if result.usage.calls:
+            result = replace(result, latency_ms=(time.perf_counter() - started) * 1000)
         # An open breaker already stops every key's calls; what is remembered per key is an
         # answer this request got.
         breaker_open = self._breaker is not None and self._breaker.is_open()
@@ -292,6 +302,7 @@ class LlmContent:
             provider=self.provider.name,
             model=self.provider.model,
             repaired=repaired,
+            variant=run.variant,
         )
 
     def _fallback(self, run: _Run, reason: str) -> ContentResult:
@@ -302,6 +313,7 @@ class LlmContent:
             usage=run.usage,
             provider=self.provider.name,
             model=self.provider.model,
+            variant=run.variant,
         )
 
 

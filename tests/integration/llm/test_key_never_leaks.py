@@ -41,6 +41,7 @@ intelligent_behavior:
 
 def test_key_is_never_shown(fake: FakeProvider, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # httpx and httpcore included, at their most talkative
+    caplog.set_level(logging.DEBUG, logger="mockmind")
     # What OpenAI answers to a wrong key, and a gateway echoing the header it got.
     fake.queue(
         Reply(503, {"error": {"message": f"upstream rejected Authorization: Bearer {KEY}"}}),
@@ -142,6 +143,9 @@ def test_no_debug_line_of_any_provider_holds_a_key(
     with_key: bool,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # An earlier test's CLI run may have set mockmind's own logger to a higher level (the
+    # commands configure logging in-process): this test's lines must be made all the same.
+    caplog.set_level(logging.DEBUG, logger="mockmind")
     fake.default = _answer
     # The key in the config, and a password in the endpoint's user-info (a gateway's).
     endpoint = fake.url.replace("http://", f"http://gateway:{PASSWORD}@") + (

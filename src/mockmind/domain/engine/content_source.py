@@ -34,6 +34,7 @@ from mockmind.domain.generation.flattening import flatten
 from mockmind.domain.http import MockResponse, Source
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.prompt_experiment import variant_for
 from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.redaction import redacted
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
@@ -203,9 +204,16 @@ class ContentSource:
             relevant = await self._memory.recall(
                 session.id, query, history, deadline=request.deadline
             )
+        variant = (
+            variant_for(session.id, self._prompting.variants)
+            if session is not None and self._prompting.variants
+            else None
+        )
         prompt = build_prompt(
             PromptInput(
-                system_prompt=self._prompting.system_prompt,
+                system_prompt=(
+                    variant.system_prompt if variant is not None else self._prompting.system_prompt
+                ),
                 method=request.method,
                 path=request.path,
                 status=plan.status,
@@ -227,6 +235,7 @@ class ContentSource:
             session_id=session.id if session else None,
             deadline=request.deadline,
             json_schema=schema if isinstance(schema, Mapping) else None,
+            variant=variant.name if variant is not None else None,
         )
         if result.source == "llm":
             return result.body, "llm", None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
+from mockmind.domain.prompt_experiment import PromptVariant
 from mockmind.domain.sessions import SessionTracking
 
 
@@ -32,3 +33,6 @@ class PromptSettings:
     # What the model must respect, in words (state machines, computed fields).
     rules: tuple[str, ...] = ()
     token_budget: int = 3000
+    # Prompts under experiment: each session's content is asked with its variant's system
+    # prompt (domain/prompt_experiment.py); none: ``system_prompt`` for every session.
+    variants: tuple[PromptVariant, ...] = ()
