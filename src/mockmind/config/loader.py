@@ -1,7 +1,9 @@
 """Load a config file: YAML with line numbers, ``${VAR}`` substitution, pydantic validation.
 
 Every problem is reported at once with its key path and line, so a user fixes a file in one
-pass instead of one error per start-up.
+pass instead of one error per start-up. The lines come from ruamel, which is imported and run
+only when they are needed (a YAML error, a validation error, ``LoadedConfig.issue``) or when
+libyaml's reading might differ from it (``plain_yaml``): a file that loads is read by libyaml.
 """
 
 from __future__ import annotations
@@ -16,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from mockmind.config.models import MockmindConfig
+from mockmind.config.plain_yaml import UNSURE, load_plain
 from mockmind.config.substitution import references, substitute
 from mockmind.domain.errors import ConfigError, ConfigIssue
 
@@ -33,9 +33,14 @@ class LoadedConfig:
     source: Path | None = None
     unset_variables: tuple[str, ...] = field(default=())
     tree: Any = field(default=None, repr=False, compare=False)
+    # The file's text, for ruamel to read into ``tree`` when a problem needs its lines.
+    text: str | None = field(default=None, repr=False, compare=False)
 
     def issue(self, loc: Sequence[Any], message: str) -> ConfigIssue:
         """A problem found after validation (a rule that does not parse), with its line."""
+        if self.tree is None and self.text is not None:
+            # Parsed once, on the first problem; frozen otherwise, so set past __setattr__.
+            object.__setattr__(self, "tree", _ruamel_tree(self.text, self._name))
         key_path, line, column = _locate(self.tree, loc, is_key=False)
         return ConfigIssue(
             key_path or ".".join(map(str, loc)),
@@ -44,6 +49,10 @@ class LoadedConfig:
             column,
             str(self.source) if self.source else None,
         )
+
+    @property
+    def _name(self) -> str:
+        return str(self.source) if self.source else "<config>"
 
     @property
     def base_dir(self) -> Path:
@@ -82,23 +91,26 @@ def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
 def parse_config(text: str, *, source: Path | None = None, env: Mapping[str, str]) -> LoadedConfig:
     unset: list[str] = []
     loaded = parse_yaml_model(
-        text, MockmindConfig, source=source, convert=lambda tree: _to_plain(tree, env, unset)
+        text, MockmindConfig, source=source, convert=lambda values: _to_plain(values, env, unset)
     )
-    return LoadedConfig(loaded.value, source, tuple(dict.fromkeys(unset)), loaded.tree)
+    return LoadedConfig(loaded.value, source, tuple(dict.fromkeys(unset)), loaded.tree, text)
 
 
 @dataclass(frozen=True)
 class LoadedYaml[ModelT: BaseModel]:
-    """A YAML file validated as a pydantic model, with its tree to place later problems."""
+    """A YAML file validated as a pydantic model, and what places later problems in it."""
 
     value: ModelT
     tree: Any
+    text: str
     source: Path | None = None
 
     def issue(self, loc: Sequence[Any], message: str) -> ConfigIssue:
-        key_path, line, column = _locate(self.tree, loc, is_key=False)
-        name = str(self.source) if self.source else None
-        return ConfigIssue(key_path or ".".join(map(str, loc)), message, line, column, name)
+        name = str(self.source) if self.source else "<config>"
+        tree = self.tree if self.tree is not None else _ruamel_tree(self.text, name)
+        key_path, line, column = _locate(tree, loc, is_key=False)
+        source = str(self.source) if self.source else None
+        return ConfigIssue(key_path or ".".join(map(str, loc)), message, line, column, source)
 
 
 def parse_yaml_model[ModelT: BaseModel](
@@ -110,10 +122,38 @@ def parse_yaml_model[ModelT: BaseModel](
 ) -> LoadedYaml[ModelT]:
     """``text`` as ``model``; a ConfigError with the line and key path of every problem.
 
-    ``convert`` turns ruamel's tree into what the model validates (the config substitutes
-    ``${VAR}`` there); by default, plain Python values.
+    ``convert`` turns the parsed values into what the model validates (the config substitutes
+    ``${VAR}`` there); by default, plain Python values. ``tree`` is ruamel's, when a problem
+    or libyaml's doubt made it be read (None otherwise: ``issue`` reads it then).
     """
     name = str(source) if source else "<config>"
+    tree: Any = None
+    values = load_plain(text)
+    if values is UNSURE:
+        values = tree = _ruamel_tree(text, name)
+    elif values is None:
+        values = {}
+    if not isinstance(values, Mapping):
+        raise ConfigError([ConfigIssue("", "the file must be a mapping of keys", 1, source=name)])
+    plain = convert(values) if convert is not None else _to_plain(values, {}, [])
+    try:
+        value = model.model_validate(plain)
+    except ValidationError as exc:
+        if tree is None:
+            tree = _ruamel_tree(text, name)
+        issues = [_issue(err, tree, name, model) for err in exc.errors()]
+        issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
+        raise ConfigError(issues) from exc
+    return LoadedYaml(value, tree, text, source)
+
+
+def _ruamel_tree(text: str, name: str) -> Any:
+    """The file as ruamel's commented mapping, which knows every key's line (an empty file:
+    an empty one); a YAML error is a ConfigError with its line."""
+    from ruamel.yaml import YAML  # noqa: PLC0415 (only for lines: see the module's doc)
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415
+    from ruamel.yaml.error import MarkedYAMLError  # noqa: PLC0415
+
     yaml = YAML(typ="rt")
     try:
         tree = yaml.load(text)
@@ -130,18 +170,7 @@ def parse_yaml_model[ModelT: BaseModel](
                 )
             ]
         ) from exc
-    if tree is None:
-        tree = CommentedMap()
-    if not isinstance(tree, Mapping):
-        raise ConfigError([ConfigIssue("", "the file must be a mapping of keys", 1, source=name)])
-    plain = convert(tree) if convert is not None else _to_plain(tree, {}, [])
-    try:
-        value = model.model_validate(plain)
-    except ValidationError as exc:
-        issues = [_issue(err, tree, name, model) for err in exc.errors()]
-        issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
-        raise ConfigError(issues) from exc
-    return LoadedYaml(value, tree, source)
+    return CommentedMap() if tree is None else tree
 
 
 def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:
@@ -186,6 +215,8 @@ def _locate(tree: Any, loc: Sequence[Any], *, is_key: bool) -> tuple[str, int | 
 
     Location parts that are not in the tree (a union's tag name, for instance) are skipped.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # noqa: PLC0415 (as above)
+
     node = tree
     parts: list[str] = []
     line: int | None = None
