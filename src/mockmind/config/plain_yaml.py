@@ -70,18 +70,13 @@ _DECIMAL_INT: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _DECIMAL_FLOAT: Final = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
 
 
-class _Unsure(Exception):
-    """Raised inside the builder: the file is left to ruamel."""
-
-
 def load_plain(text: str) -> Any:
     """The file's values as plain dicts, lists and scalars, or :data:`UNSURE`."""
     if not hasattr(yaml, "CBaseLoader") or text.startswith("\ufeff"):
         return UNSURE  # PyYAML without libyaml would be no faster than ruamel
     try:
-        events = yaml.parse(text, Loader=yaml.CBaseLoader)
-        return _Builder(events).document()
-    except (_Unsure, yaml.YAMLError):
+        return _Builder(yaml.parse(text, Loader=yaml.CBaseLoader)).document()
+    except yaml.YAMLError:
         return UNSURE
 
 
@@ -101,11 +96,13 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
                 return int(value)
             if tag == "float" and _DECIMAL_FLOAT.fullmatch(value):
                 return float(value)
-            raise _Unsure(value)
+            return UNSURE
     return value
 
 
 class _Builder:
+    """Values from libyaml's events; UNSURE as soon as one is not certainly ruamel's."""
+
     def __init__(self, events: Any) -> None:
         self._events = iter(events)
 
@@ -113,43 +110,44 @@ class _Builder:
         return next(self._events)
 
     def document(self) -> Any:
-        self._expect(yaml.StreamStartEvent)
+        if not isinstance(self._next(), yaml.StreamStartEvent):
+            return UNSURE
         start = self._next()
         if isinstance(start, yaml.StreamEndEvent):
             return None  # an empty file
         if not isinstance(start, yaml.DocumentStartEvent) or start.version or start.tags:
-            raise _Unsure("directive")
+            return UNSURE  # a directive
         root = self._node(self._next())
-        self._expect(yaml.DocumentEndEvent)
-        self._expect(yaml.StreamEndEvent)  # a second document: ruamel refuses it
+        if not isinstance(self._next(), yaml.DocumentEndEvent):
+            return UNSURE
+        if not isinstance(self._next(), yaml.StreamEndEvent):
+            return UNSURE  # a second document: ruamel refuses it
         return root
 
-    def _expect(self, kind: type[yaml.Event]) -> None:
-        if not isinstance(self._next(), kind):
-            raise _Unsure(kind.__name__)
-
     def _node(self, event: Any) -> Any:
-        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
-            raise _Unsure("anchor")
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None or event.tag is not None:
+            return UNSURE
         if isinstance(event, yaml.ScalarEvent):
-            if event.tag is not None:
-                raise _Unsure("tag")
             return _scalar(event)
-        if event.tag is not None:
-            raise _Unsure("tag")
         if isinstance(event, yaml.SequenceStartEvent):
             items = []
             while not isinstance(item := self._next(), yaml.SequenceEndEvent):
-                items.append(self._node(item))
+                value = self._node(item)
+                if value is UNSURE:
+                    return UNSURE
+                items.append(value)
             return items
         if isinstance(event, yaml.MappingStartEvent):
             mapping: dict[str, Any] = {}
             while not isinstance(key_event := self._next(), yaml.MappingEndEvent):
                 if not isinstance(key_event, yaml.ScalarEvent):
-                    raise _Unsure("complex key")
+                    return UNSURE  # a complex key
                 key = self._node(key_event)
                 if type(key) is not str or key in mapping:
-                    raise _Unsure("key")
-                mapping[key] = self._node(self._next())
+                    return UNSURE  # a non-string key, or one met twice (ruamel refuses it)
+                value = self._node(self._next())
+                if value is UNSURE:
+                    return UNSURE
+                mapping[key] = value
             return mapping
-        raise _Unsure(type(event).__name__)
+        return UNSURE
