@@ -8,6 +8,7 @@ keys from the environment, no vector store) imports none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mockmind.adapters.env_secrets import EnvSecretProvider
 from mockmind.adapters.memory import (
@@ -25,7 +26,9 @@ from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
-from mockmind.ports.vector_memory import VectorMemory
+
+if TYPE_CHECKING:
+    from mockmind.ports.vector_memory import VectorMemory
 
 
 @dataclass(frozen=True)

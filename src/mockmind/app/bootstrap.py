@@ -10,6 +10,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockmind.app.adapter_builder import (
     build_secrets,
@@ -43,7 +44,6 @@ from mockmind.domain.client_input import InputLimits
 from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prompt_experiment import PromptVariant, VariantStats
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
@@ -57,7 +57,10 @@ from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
-from mockmind.ports.vector_memory import VectorMemory
+
+if TYPE_CHECKING:
+    from mockmind.domain.memory import SemanticMemory
+    from mockmind.ports.vector_memory import VectorMemory
 
 logger = logging.getLogger("mockmind")
 
@@ -203,6 +206,8 @@ def build(
         assert vector_store is not None  # the store is on
         threshold, why = similarity_threshold(vectors.similarity_threshold, llm.embedder.name)
         logger.info("semantic recall at similarity %.2f (%s)", threshold, why)
+        from mockmind.domain.memory import SemanticMemory  # noqa: PLC0415 (vector store on)
+
         memory = SemanticMemory(
             llm.embedder,
             vector_store,

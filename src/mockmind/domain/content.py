@@ -21,13 +21,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mockmind.domain.costs import CostTracker, format_usd
 from mockmind.domain.json_extraction import JsonExtractionError, extract_json
-from mockmind.domain.prompts import Prompt
 from mockmind.ports.clock import Clock
 from mockmind.ports.llm import ChatProvider, ChatRequest, ChatResult, ProviderError
+
+if TYPE_CHECKING:
+    # Prompts are built by the engine's content source, which imports them when it writes one.
+    from mockmind.domain.prompts import Prompt
 
 logger = logging.getLogger("mockmind.content")
 

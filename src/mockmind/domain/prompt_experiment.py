@@ -14,9 +14,11 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mockmind.domain.content import ContentResult
+if TYPE_CHECKING:
+    # A mock-only start imports this module (engine settings name PromptVariant) and no LLM code.
+    from mockmind.domain.content import ContentResult
 
 # A two-sided 95% interval, and the level at which one variant is called better.
 _Z95 = 1.959963984540054

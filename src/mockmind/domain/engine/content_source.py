@@ -18,30 +18,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockmind.domain.cache_keys import (
     canonical_body,
     canonical_query,
     response_cache_key,
 )
-from mockmind.domain.content import LlmContent
 from mockmind.domain.engine.answers import Answers, header_safe, short_digest, trimmed
 from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.settings import EngineSettings, PromptSettings
 from mockmind.domain.errors import StoreError
 from mockmind.domain.generation.flattening import flatten
 from mockmind.domain.http import MockResponse, Source
-from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.prompt_experiment import variant_for
-from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema
 from mockmind.domain.redaction import redacted
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
 from mockmind.domain.words import plural
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
+
+if TYPE_CHECKING:
+    # The LLM's side: only a config with a provider builds it (app/providers.py).
+    from mockmind.domain.content import LlmContent
+    from mockmind.domain.memory import SemanticMemory
 
 logger = logging.getLogger("mockmind.engine")
 
@@ -193,6 +195,9 @@ class ContentSource:
         """
         if self._llm is None or plan.schema is None:
             return self._answers.generate(plan, key), "offline", None
+        # Imported here: a mock-only app (no provider) never writes a prompt.
+        from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema  # noqa: PLC0415
+
         request = ex.request
         session = None if shared else ex.session
         schema = inline_schema(plan.schema, self._api.resolve_ref)

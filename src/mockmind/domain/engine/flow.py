@@ -11,12 +11,11 @@ pure: stores, the API description and the generator come in through ports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mockmind.domain.callbacks.deliveries import DeliveryBatch
 from mockmind.domain.callbacks.planning import CallbackPlanner
 from mockmind.domain.client_input import require_unicode
-from mockmind.domain.content import LlmContent
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
@@ -32,7 +31,6 @@ from mockmind.domain.engine.world import World
 from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
-from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome
@@ -43,6 +41,11 @@ from mockmind.ports.clock import Clock
 from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.session_store import SessionStore
+
+if TYPE_CHECKING:
+    # The LLM's side: only a config with a provider builds it (app/providers.py).
+    from mockmind.domain.content import LlmContent
+    from mockmind.domain.memory import SemanticMemory
 
 
 @dataclass(frozen=True)
