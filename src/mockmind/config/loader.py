@@ -8,7 +8,6 @@ libyaml's reading might differ from it (``plain_yaml``): a file that loads is re
 
 from __future__ import annotations
 
-import difflib
 import os
 import types
 import typing
@@ -198,6 +197,8 @@ def _issue(error: Any, tree: Any, source: str, root: type[BaseModel]) -> ConfigI
     if error["type"] == "extra_forbidden":
         known = _expected_keys(loc[:-1], root)
         message = f"unknown key {loc[-1]!r}"
+        import difflib  # noqa: PLC0415 (for a bad file only)
+
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         if close:
             message += f"; did you mean {close[0]!r}?"

@@ -14,7 +14,6 @@ Faker upgrade, rewrite the file with ``python -m mockmind.domain.generation.fake
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import threading
@@ -148,6 +147,8 @@ def write_shipped() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # noqa: PLC0415 (the command line only: not at a cold start)
+
     parser = argparse.ArgumentParser(
         prog="python -m mockmind.domain.generation.faker_pools",
         description="Precompute the Faker pools shipped with the package.",
