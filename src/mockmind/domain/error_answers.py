@@ -35,6 +35,7 @@ from mockmind.domain.callbacks.deliveries import DeliveryFailed
 from mockmind.domain.callbacks.runtime_expressions import ExpressionError
 from mockmind.domain.errors import (
     ConfigError,
+    FlowError,
     MockmindError,
     RequestError,
     RequestMismatch,
@@ -92,6 +93,8 @@ ERROR_ANSWERS: Mapping[type[MockmindError], ErrorAnswer] = {
     # Recorded in the session's history as an undelivered or refused callback.
     DeliveryFailed: _FAILED,
     ExpressionError: _FAILED,
+    # Caught by the simulation's runner, which reports it as a failed step.
+    FlowError: _FAILED,
 }
 
 # For MockmindError itself, and any class the table misses: what a server answers for an

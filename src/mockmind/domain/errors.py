@@ -21,6 +21,9 @@ MockmindError
 ├── DeliveryFailed                a callback got no answer [domain/callbacks/deliveries.py]
 ├── ExpressionError               a callback URL's runtime expression names nothing
 │                                 [domain/callbacks/runtime_expressions.py]
+├── FlowError                     a virtual user cannot go on with its flow (mockmind simulate)
+│   ├── UnknownVariable           a {{name}} with no value yet [simulation/values.py]
+│   └── _EndIteration             a failure ends the iteration [simulation/runner.py]
 ├── RequestMismatch               one part of a request does not fit the API description
 │   ├── NoRoute                   no path, or no method, matches [openapi/routing.py]
 │   ├── StyleError                a parameter's text breaks its style [openapi/parameters.py]
@@ -37,8 +40,8 @@ MockmindError
     └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
-``ProviderUnavailable``, ``JsonExtractionError``, ``RequestMismatch``, ``DeliveryFailed`` and
-``ExpressionError`` are caught by their
+``ProviderUnavailable``, ``JsonExtractionError``, ``RequestMismatch``, ``DeliveryFailed``,
+``ExpressionError`` and ``FlowError`` are caught by their
 callers and turned into a config issue, a fallback or a ``RequestError``; the rest end a
 start-up or fail a request. Builtin exceptions are left to programming errors (a caller
 breaking a function's contract) and to pydantic validators, which must raise ``ValueError``.
@@ -121,6 +124,11 @@ class EntityExists(VersionConflict):
 
 class SecretNotFound(MockmindError):
     """No source held the secret that was asked for (the message never holds a value)."""
+
+
+class FlowError(MockmindError):
+    """A virtual user of ``mockmind simulate`` cannot go on with its flow: caught by the
+    simulation, which counts it as a failure of that user's iteration."""
 
 
 class RequestMismatch(MockmindError):

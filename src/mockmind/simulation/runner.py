@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from mockmind.domain.errors import MockmindError
+from mockmind.domain.errors import FlowError
 from mockmind.simulation.flow import Flow, Step
 from mockmind.simulation.results import Failure, Results
 from mockmind.simulation.values import Answer, UnknownVariable, check_failure, evaluate, fill
@@ -41,7 +41,7 @@ class Settings:
     run_id: str = field(default_factory=lambda: secrets.token_hex(3))
 
 
-class _EndIteration(MockmindError):
+class _EndIteration(FlowError):
     """A user's iteration cannot go on (its failure is already counted)."""
 
 

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockmind.domain.errors import MockmindError
+from mockmind.domain.errors import FlowError
 from mockmind.simulation.flow import Check, compiled
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-class UnknownVariable(MockmindError, LookupError):
+class UnknownVariable(FlowError, LookupError):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
