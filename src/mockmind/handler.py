@@ -32,13 +32,19 @@ try:
     from mockmind.app.api import create_app
     from mockmind.app.bootstrap import build
     from mockmind.app.lambda_entry import LambdaEntry
+    from mockmind.app.lambda_telemetry import TelemetrySettings
     from mockmind.app.snapstart import register_restore_hooks
 
     app = create_app(
         build(_loaded, env=_env, vector_memory=_vectors.result() if _vectors else None)
     )
-    # Mangum behind a check of the event: a malformed one is answered 400, never raised.
-    handler = LambdaEntry(app, deliveries=app.container.deliveries)
+    # Mangum behind a check of the event: a malformed one is answered 400, never raised. In
+    # Lambda, each request is one JSON log line and one EMF metrics document (Powertools).
+    handler = LambdaEntry(
+        app,
+        deliveries=app.container.deliveries,
+        telemetry=TelemetrySettings.from_environment(_env) if _env.in_lambda else None,
+    )
     register_restore_hooks(app.container)
     if _env.in_lambda:
         gc.freeze()

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from mockmind.domain.costs import CostTracker, format_usd
@@ -169,13 +169,17 @@ class LlmContent:
         loop = asyncio.get_running_loop()
         shared = self._inflight.get(key)
         # A future left by a loop that has since closed (tests, a recycled worker) is dead.
-        if shared is None or shared.get_loop() is not loop:
+        joined = shared is not None and shared.get_loop() is loop
+        if shared is None or not joined:
             run = _Run(prompt, validate, session_id, deadline, json_schema)
             shared = loop.create_task(self._produce(run, key))
             self._inflight[key] = shared
             shared.add_done_callback(lambda done: self._forget(key, done))
         # Shielded: one waiter giving up (a client disconnect) must not cancel the others' call.
-        return await asyncio.shield(shared)
+        result = await asyncio.shield(shared)
+        # The call was paid for once, by the caller that made it: one that joined it spent
+        # nothing (its request's outcome, domain/outcome.py, must not count the call again).
+        return replace(result, usage=ContentUsage()) if joined else result
 
     def _forget(self, key: str, done: asyncio.Future[ContentResult]) -> None:
         if self._inflight.get(key) is done:

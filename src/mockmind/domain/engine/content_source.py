@@ -228,6 +228,7 @@ class ContentSource:
             deadline=request.deadline,
             json_schema=schema if isinstance(schema, Mapping) else None,
         )
+        ex.spending.add(result.usage)
         if result.source == "llm":
             return result.body, "llm", None
         reason = result.reason or "the model's answer was unusable"
