@@ -24,6 +24,12 @@ try:
 
     _env = read_environment()
     configure_logging(_env.log_level)
+    _tracer = None
+    if _env.in_lambda and _env.tracing:
+        # Before any client is made: the X-Ray SDK traces only those made after it patched.
+        from mockmind.app.lambda_telemetry import start_tracer
+
+        _tracer = start_tracer(_env.service_name)
     _loaded = load(env=_env)
     _choice = choose_adapters(_loaded.config, _env, base_dir=_loaded.base_dir)
     _vectors = start_vector_memory(_choice)
@@ -44,6 +50,7 @@ try:
         app,
         deliveries=app.container.deliveries,
         telemetry=TelemetrySettings.from_environment(_env) if _env.in_lambda else None,
+        tracer=_tracer,
     )
     register_restore_hooks(app.container)
     if _env.in_lambda:

@@ -61,7 +61,8 @@ class LambdaEntry:
     """``handler(event, context)`` for Lambda: every event answered, none raised.
 
     With ``telemetry`` settings, each request is logged as one JSON line and counted in EMF
-    metrics (``app/lambda_telemetry``), which is built on the first invocation.
+    metrics (``app/lambda_telemetry``), which is built on the first invocation; with a
+    ``tracer`` too (``start_tracer``), each request is an X-Ray subsegment.
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class LambdaEntry:
         app: ASGI,
         deliveries: Deliveries | None = None,
         telemetry: TelemetrySettings | None = None,
+        tracer: Any = None,
     ) -> None:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
@@ -76,6 +78,7 @@ class LambdaEntry:
         self._deliveries = deliveries
         self._telemetry_settings = telemetry
         self._telemetry: LambdaTelemetry | None = None
+        self._tracer = tracer
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
         if self._deliveries is not None and is_delivery_event(event):
@@ -88,7 +91,7 @@ class LambdaEntry:
     def telemetry(self) -> LambdaTelemetry | None:
         """The handler's logger and metrics, built on first use (None: none configured)."""
         if self._telemetry is None and self._telemetry_settings is not None:
-            self._telemetry = LambdaTelemetry(self._telemetry_settings)
+            self._telemetry = LambdaTelemetry(self._telemetry_settings, tracer=self._tracer)
         return self._telemetry
 
     def _answer(self, event: Any, context: LambdaContext) -> Invocation:

@@ -48,7 +48,6 @@ class TelemetrySettings:
     service: str = "mockmind"
     namespace: str = "mockmind"
     level: str = "INFO"
-    tracing: bool = False
 
     @classmethod
     def from_environment(cls, env: Environment) -> TelemetrySettings:
@@ -56,7 +55,6 @@ class TelemetrySettings:
             service=env.service_name,
             namespace=env.metrics_namespace,
             level=(env.log_level or "INFO").upper(),
-            tracing=env.tracing,
         )
 
 
@@ -86,7 +84,14 @@ class Invocation:
 class LambdaTelemetry:
     """The handler's logger, metrics and tracer; ``invoke`` runs one invocation under them."""
 
-    def __init__(self, settings: TelemetrySettings, *, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: TelemetrySettings,
+        *,
+        tracer: Any = None,
+        stream: IO[str] | None = None,
+    ) -> None:
+        """``tracer``: Powertools' Tracer, from ``start_tracer`` (None: not traced)."""
         from aws_lambda_powertools import Logger  # noqa: PLC0415 (see the module's docstring)
         from aws_lambda_powertools.metrics import EphemeralMetrics  # noqa: PLC0415
 
@@ -99,7 +104,7 @@ class LambdaTelemetry:
         # Ephemeral: Powertools' ``Metrics`` shares one metric set across the process, which
         # the LLM content metrics (adapters/llm/metrics.py) must not flush by accident.
         self._metrics = EphemeralMetrics(namespace=settings.namespace, service=settings.service)
-        self.tracer = _tracer(settings.service) if settings.tracing else None
+        self.tracer = tracer
         self._cold = True
 
     def invoke(self, event: Any, context: Any, run: Callable[[], Invocation]) -> dict[str, Any]:
@@ -140,8 +145,8 @@ class LambdaTelemetry:
             fields["llm_tokens"] = usage.prompt_tokens + usage.completion_tokens
             fields["cost_usd"] = round(usage.cost_usd, 8)
             if outcome.fallback_reason:
-                # The record's extra fields are not the message the log mask reads: a
-                # provider's error quoting a key is masked here.
+                # The log mask reads a record's message, not its extra fields: every
+                # registered secret is masked here (the adapters already scrub their key).
                 fields["fallback_reason"] = SECRETS.mask(outcome.fallback_reason)
         log = self.logger.error if done.status >= 500 else self.logger.info
         log("%s %s %d", done.method, done.path, done.status, extra=fields)
@@ -194,12 +199,17 @@ def _request_id(event: Any, context: Any) -> str | None:
     return own if isinstance(own, str) else None
 
 
-def _tracer(service: str) -> Any:
-    # The X-Ray SDK loads here (Powertools imports it lazily), only for a function traced.
+def start_tracer(service: str) -> Any:
+    """Powertools' Tracer, for a function deployed with tracing on (``MOCKMIND_TRACING=1``).
+
+    Called by the handler before it builds the app: the X-Ray SDK patches botocore's client
+    class and replaces ``httpx.AsyncClient``, so that the DynamoDB, S3 and Secrets Manager
+    calls and the LLM providers' are subsegments of the request's, and only clients made
+    after the patch are traced. The SDK loads here (Powertools imports it lazily): an
+    untraced function never loads it.
+    """
     from aws_lambda_powertools import Tracer  # noqa: PLC0415
 
-    # auto_patch: botocore (DynamoDB, S3, Secrets Manager) and httpx (the LLM providers) calls
-    # become subsegments of the request's.
     return Tracer(service=service)
 
 
