@@ -52,7 +52,8 @@ try:
         telemetry=TelemetrySettings.from_environment(_env) if _env.in_lambda else None,
         tracer=_tracer,
     )
-    register_restore_hooks(app.container)
+    # With SnapStart, the logger and metrics are built into the snapshot.
+    register_restore_hooks(app.container, prepare=handler.telemetry)
     if _env.in_lambda:
         gc.freeze()
 finally:
