@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from mockmind.app.logging import SECRETS
 from mockmind.domain.outcome import RequestOutcome
@@ -89,14 +89,13 @@ class LambdaTelemetry:
         settings: TelemetrySettings,
         *,
         tracer: Any = None,
-        stream: IO[str] | None = None,
     ) -> None:
         """``tracer``: Powertools' Tracer, from ``start_tracer`` (None: not traced)."""
         from aws_lambda_powertools import Logger  # noqa: PLC0415 (see the module's docstring)
-        from aws_lambda_powertools.metrics import EphemeralMetrics  # noqa: PLC0415
+        from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit  # noqa: PLC0415
 
         self.settings = settings
-        self.logger = Logger(service=settings.service, level=settings.level, stream=stream)
+        self.logger = Logger(service=settings.service, level=settings.level)
         handler = self.logger.registered_handler
         if settings.service != _PACKAGE:
             _route(_PACKAGE, handler, settings.level)
@@ -104,6 +103,7 @@ class LambdaTelemetry:
         # Ephemeral: Powertools' ``Metrics`` shares one metric set across the process, which
         # the LLM content metrics (adapters/llm/metrics.py) must not flush by accident.
         self._metrics = EphemeralMetrics(namespace=settings.namespace, service=settings.service)
+        self._units = MetricUnit
         self.tracer = tracer
         self._cold = True
 
@@ -152,15 +152,14 @@ class LambdaTelemetry:
         log("%s %s %d", done.method, done.path, done.status, extra=fields)
 
     def _measure(self, done: Invocation, latency_ms: float, request_id: str | None) -> None:
-        from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415 (imported)
-
+        units = self._units
         try:
             metrics = self._metrics
             outcome = done.outcome
             usage = outcome.usage if outcome is not None else None
             metrics.add_dimension(name="source", value=done.source)
             metrics.add_metadata(key="request_id", value=request_id)
-            count = MetricUnit.Count
+            count = units.Count
             metrics.add_metric(name="Requests", unit=count, value=1)
             hit = outcome is not None and outcome.cache_hit
             metrics.add_metric(name="CacheHits", unit=count, value=int(hit))
@@ -171,8 +170,8 @@ class LambdaTelemetry:
             tokens = usage.prompt_tokens + usage.completion_tokens if usage else 0
             metrics.add_metric(name="LlmTokens", unit=count, value=tokens)
             cost = usage.cost_usd if usage else 0.0
-            metrics.add_metric(name="LlmCostUsd", unit=MetricUnit.NoUnit, value=cost)
-            metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms)
+            metrics.add_metric(name="LlmCostUsd", unit=units.NoUnit, value=cost)
+            metrics.add_metric(name="Latency", unit=units.Milliseconds, value=latency_ms)
             metrics.flush_metrics()
         except Exception as exc:  # metrics never fail a request that was answered
             self._metrics.clear_metrics()
