@@ -24,6 +24,12 @@ try:
 
     _env = read_environment()
     configure_logging(_env.log_level)
+    _tracer = None
+    if _env.in_lambda and _env.tracing:
+        # Before any client is made: the X-Ray SDK traces only those made after it patched.
+        from mockmind.app.lambda_telemetry import start_tracer
+
+        _tracer = start_tracer(_env.service_name)
     _loaded = load(env=_env)
     _choice = choose_adapters(_loaded.config, _env, base_dir=_loaded.base_dir)
     _vectors = start_vector_memory(_choice)
@@ -32,14 +38,22 @@ try:
     from mockmind.app.api import create_app
     from mockmind.app.bootstrap import build
     from mockmind.app.lambda_entry import LambdaEntry
+    from mockmind.app.lambda_telemetry import TelemetrySettings
     from mockmind.app.snapstart import register_restore_hooks
 
     app = create_app(
         build(_loaded, env=_env, vector_memory=_vectors.result() if _vectors else None)
     )
-    # Mangum behind a check of the event: a malformed one is answered 400, never raised.
-    handler = LambdaEntry(app, deliveries=app.container.deliveries)
-    register_restore_hooks(app.container)
+    # Mangum behind a check of the event: a malformed one is answered 400, never raised. In
+    # Lambda, each request is one JSON log line and one EMF metrics document (Powertools).
+    handler = LambdaEntry(
+        app,
+        deliveries=app.container.deliveries,
+        telemetry=TelemetrySettings.from_environment(_env) if _env.in_lambda else None,
+        tracer=_tracer,
+    )
+    # With SnapStart, the logger and metrics are built into the snapshot.
+    register_restore_hooks(app.container, prepare=handler.telemetry)
     if _env.in_lambda:
         gc.freeze()
 finally:

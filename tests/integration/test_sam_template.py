@@ -205,6 +205,26 @@ def test_snapstart_is_a_parameter_off_by_default(
     assert "register_before_snapshot" in hooks
 
 
+def test_tracing_is_a_parameter_off_by_default(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    param = template["Parameters"]["Tracing"]
+    assert param["AllowedValues"] == ["Active", "PassThrough"]
+    assert param["Default"] == "PassThrough"
+    assert function["Tracing"] == _ref("Tracing")
+    [condition] = [
+        name
+        for name, rule in template["Conditions"].items()
+        if rule == {"Fn::Equals": [_ref("Tracing"), "Active"]}
+    ]
+    # The app builds Powertools' Tracer (and imports the X-Ray SDK) only when told to.
+    variables = function["Environment"]["Variables"]
+    assert variables["MOCKMIND_TRACING"] == {"Fn::If": [condition, "1", "0"]}
+    layer = _requirement_names(LAYER_REQUIREMENTS.read_text())
+    assert "aws-lambda-powertools" in layer
+    assert "aws-lambda-powertools[tracer]" in LAYER_REQUIREMENTS.read_text()
+
+
 def test_pydantic_plugins_are_not_looked_for(function: dict[str, Any]) -> None:
     # The lookup reads every installed distribution's metadata at each cold start.
     assert function["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__"

@@ -21,6 +21,7 @@ from typing import Literal
 AwsService = Literal["dynamodb", "s3", "secretsmanager"]
 
 DEFAULT_VECTOR_PREFIX = "vectors/"
+DEFAULT_SERVICE = "mockmind"
 WORKER_VARIABLE = "MOCKMIND_WORKER"
 
 
@@ -38,6 +39,10 @@ class Environment:
     vector_prefix: str = DEFAULT_VECTOR_PREFIX  # MOCKMIND_VECTOR_PREFIX
     secret_id: str | None = None  # MOCKMIND_SECRET_ARN, else MOCKMIND_SECRET_ID
     emf: bool = False  # MOCKMIND_EMF=1
+    # X-Ray tracing through Powertools' Tracer, in Lambda: the template's Tracing parameter.
+    tracing: bool = False  # MOCKMIND_TRACING=1
+    service_name: str = DEFAULT_SERVICE  # POWERTOOLS_SERVICE_NAME
+    metrics_namespace: str = DEFAULT_SERVICE  # POWERTOOLS_METRICS_NAMESPACE
     in_lambda: bool = False  # AWS_LAMBDA_FUNCTION_NAME is set
     region: str | None = None  # AWS_REGION, else AWS_DEFAULT_REGION
     endpoint_url: str | None = None  # AWS_ENDPOINT_URL
@@ -70,6 +75,9 @@ class Environment:
             vector_prefix=variables.get("MOCKMIND_VECTOR_PREFIX", DEFAULT_VECTOR_PREFIX),
             secret_id=get("MOCKMIND_SECRET_ARN") or get("MOCKMIND_SECRET_ID"),
             emf=variables.get("MOCKMIND_EMF") == "1",
+            tracing=variables.get("MOCKMIND_TRACING") == "1",
+            service_name=get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE,
+            metrics_namespace=get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_SERVICE,
             in_lambda=bool(get("AWS_LAMBDA_FUNCTION_NAME")),
             region=get("AWS_REGION") or get("AWS_DEFAULT_REGION"),
             endpoint_url=get("AWS_ENDPOINT_URL"),

@@ -26,6 +26,7 @@ from mangum.handlers import APIGateway, HTTPGateway
 from mangum.protocols import HTTPCycle
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
 
+from mockmind.app.admin_prefix import is_admin_path
 from mockmind.app.deliveries import Deliveries, deliver_event
 from mockmind.app.lambda_events import (
     KIND_NAMES,
@@ -35,6 +36,8 @@ from mockmind.app.lambda_events import (
     request_body,
     unreadable,
 )
+from mockmind.app.lambda_telemetry import Invocation, LambdaTelemetry, TelemetrySettings
+from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY
 from mockmind.domain import json_codec
 from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
@@ -55,26 +58,56 @@ _READING_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, 
 
 
 class LambdaEntry:
-    """``handler(event, context)`` for Lambda: every event answered, none raised."""
+    """``handler(event, context)`` for Lambda: every event answered, none raised.
 
-    def __init__(self, app: ASGI, deliveries: Deliveries | None = None) -> None:
+    With ``telemetry`` settings, each request is logged as one JSON line and counted in EMF
+    metrics (``app/lambda_telemetry``), which is built on the first invocation; with a
+    ``tracer`` too (``start_tracer``), each request is an X-Ray subsegment.
+    """
+
+    def __init__(
+        self,
+        app: ASGI,
+        deliveries: Deliveries | None = None,
+        telemetry: TelemetrySettings | None = None,
+        tracer: Any = None,
+    ) -> None:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
         # Carries out the callbacks an earlier request handed to an asynchronous invocation.
         self._deliveries = deliveries
+        self._telemetry_settings = telemetry
+        self._telemetry: LambdaTelemetry | None = None
+        self._tracer = tracer
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
         if self._deliveries is not None and is_delivery_event(event):
             return deliver_event(self._deliveries.courier, event)
+        telemetry = self.telemetry()
+        if telemetry is None:
+            return self._answer(event, context).answer
+        return telemetry.invoke(event, context, lambda: self._answer(event, context))
+
+    def telemetry(self) -> LambdaTelemetry | None:
+        """The handler's logger and metrics, built on first use (None: none configured)."""
+        if self._telemetry is None and self._telemetry_settings is not None:
+            self._telemetry = LambdaTelemetry(self._telemetry_settings, tracer=self._tracer)
+        return self._telemetry
+
+    def _answer(self, event: Any, context: LambdaContext) -> Invocation:
         kind: EventKind = "other"
         try:
             kind = recognise(event)
             reader, scope, body = self._read(event, context, kind)
         except RequestError as problem:
-            return _refusal(problem, kind)
+            method, named = _named_request(event)
+            return Invocation(_refusal(problem, kind), None, method, named, "refused")
         response = HTTPCycle(scope, body)(self.app)
         answer: dict[str, Any] = reader(response)
-        return answer
+        outcome = scope.get(OUTCOME_SCOPE_KEY)
+        path: str = scope["path"]
+        other = "admin" if outcome is None and is_admin_path(path) else "error"
+        return Invocation(answer, outcome, scope["method"], path, other)
 
     def _read(
         self, event: dict[str, Any], context: LambdaContext, kind: EventKind
@@ -111,6 +144,22 @@ def _refusal(problem: RequestError, kind: EventKind) -> dict[str, Any]:
     if kind == "api-gateway-v1":
         answer["multiValueHeaders"] = {}
     return answer
+
+
+def _named_request(event: Any) -> tuple[str, str]:
+    """The method and path a refused event names, as far as they can be read, for its log
+    line ("-" for what cannot)."""
+    if not isinstance(event, dict):
+        return "-", "-"
+    http = event.get("requestContext", {})
+    http = http.get("http", {}) if isinstance(http, dict) else {}
+    http = http if isinstance(http, dict) else {}
+    method = event.get("httpMethod") or http.get("method")
+    path = event.get("rawPath") or event.get("path") or http.get("path")
+    return (
+        method if isinstance(method, str) and method else "-",
+        path if isinstance(path, str) and path else "-",
+    )
 
 
 def _join_cookie_fields(event: dict[str, Any], scope: Scope) -> None:

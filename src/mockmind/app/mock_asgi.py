@@ -26,6 +26,9 @@ logger = logging.getLogger("mockmind.http")
 
 # Time kept back from the Lambda deadline to generate an offline answer and send it.
 DEADLINE_MARGIN_SECONDS = 1.5
+# Where a mock request leaves its outcome (domain/outcome.py) for the server that ran it: the
+# Lambda entry reads it from the scope it handed in, for its log line and metrics.
+OUTCOME_SCOPE_KEY = "mockmind.outcome"
 
 
 async def serve_mock(container: Container, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,6 +41,7 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
         logger.exception("%s %s failed", request.method, request.path)
         await write_error(http_answer(exc), request, send)
         return
+    scope[OUTCOME_SCOPE_KEY] = result.outcome()
     await write_response(result, container, request, send)
     if container.memory is not None:
         # After the answer is out: remembering it never delays it (domain/memory.py).

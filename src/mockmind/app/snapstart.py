@@ -30,6 +30,7 @@ import importlib
 import logging
 import random
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mockmind.domain.rules.actions import Delay
@@ -40,15 +41,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mockmind")
 
 
-def register_restore_hooks(container: Container) -> bool:
-    """Register the hooks with the runtime; False outside Lambda (no runtime module)."""
+def register_restore_hooks(
+    container: Container, prepare: Callable[[], object] | None = None
+) -> bool:
+    """Register the hooks with the runtime; False outside Lambda (no runtime module).
+
+    ``prepare`` runs before the snapshot: what the handler otherwise builds on its first
+    invocation (its logger and metrics), built once into the snapshot instead of on every
+    restored instance's first request.
+    """
     try:
         runtime = importlib.import_module("snapshot_restore_py")
     except ImportError:
         return False
-    runtime.register_before_snapshot(before_snapshot)
+    if prepare is None:
+        runtime.register_before_snapshot(before_snapshot)
+    else:
+        runtime.register_before_snapshot(lambda: _prepared(prepare))
     runtime.register_after_restore(lambda: after_restore(container))
     return True
+
+
+def _prepared(prepare: Callable[[], object]) -> None:
+    prepare()
+    before_snapshot()
 
 
 def before_snapshot() -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mockmind.domain.costs import CostTracker, format_usd
 from mockmind.domain.json_extraction import JsonExtractionError, extract_json
+from mockmind.domain.outcome import ContentUsage
 from mockmind.ports.clock import Clock
 from mockmind.ports.llm import ChatProvider, ChatRequest, ChatResult, ProviderError
 
@@ -40,25 +41,6 @@ Validator = Callable[[Any], list[str]]
 _MAX_ERRORS_SHOWN = 10
 _MAX_ERROR_CHARS = 300
 _MAX_REASON_ERRORS = 3
-
-
-@dataclass(frozen=True)
-class ContentUsage:
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    # True when any call's token counts were estimated (the provider reported none).
-    estimated: bool = False
-
-    def plus(self, result: ChatResult, cost: float) -> ContentUsage:
-        return ContentUsage(
-            calls=self.calls + 1,
-            prompt_tokens=self.prompt_tokens + result.prompt_tokens,
-            completion_tokens=self.completion_tokens + result.completion_tokens,
-            cost_usd=self.cost_usd + cost,
-            estimated=self.estimated or result.estimated_usage,
-        )
 
 
 @dataclass(frozen=True)
@@ -179,13 +161,17 @@ class LlmContent:
         loop = asyncio.get_running_loop()
         shared = self._inflight.get(key)
         # A future left by a loop that has since closed (tests, a recycled worker) is dead.
-        if shared is None or shared.get_loop() is not loop:
+        joined = shared is not None and shared.get_loop() is loop
+        if shared is None or not joined:
             run = _Run(prompt, validate, session_id, deadline, json_schema, variant)
             shared = loop.create_task(self._produce(run, key))
             self._inflight[key] = shared
             shared.add_done_callback(lambda done: self._forget(key, done))
         # Shielded: one waiter giving up (a client disconnect) must not cancel the others' call.
-        return await asyncio.shield(shared)
+        result = await asyncio.shield(shared)
+        # The call was paid for once, by the caller that made it: one that joined it spent
+        # nothing (its request's outcome, domain/outcome.py, must not count the call again).
+        return replace(result, usage=ContentUsage()) if joined else result
 
     def _forget(self, key: str, done: asyncio.Future[ContentResult]) -> None:
         if self._inflight.get(key) is done:

@@ -91,3 +91,26 @@ def test_what_serve_hands_its_workers_is_in_their_environment(
     assert read_environment().worker is None
     hand_to_workers('{"config_file": null}')
     assert read_environment().worker == '{"config_file": null}'
+
+
+def test_telemetry_settings_and_their_defaults() -> None:
+    env = Environment.from_mapping(
+        {
+            "MOCKMIND_TRACING": "1",
+            "POWERTOOLS_SERVICE_NAME": "shop-mock",
+            "POWERTOOLS_METRICS_NAMESPACE": "MockMind",
+        }
+    )
+    assert (env.tracing, env.service_name, env.metrics_namespace) == (
+        True,
+        "shop-mock",
+        "MockMind",
+    )
+    # As the template sets them when its Tracing parameter is PassThrough, or leaves them.
+    for variables in ({"MOCKMIND_TRACING": "0"}, {}):
+        env = Environment.from_mapping(variables)
+        assert (env.tracing, env.service_name, env.metrics_namespace) == (
+            False,
+            "mockmind",
+            "mockmind",
+        )

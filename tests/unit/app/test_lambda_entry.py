@@ -175,3 +175,32 @@ def test_the_apps_own_failure_is_still_mangums_500_not_a_400() -> None:
     answer = LambdaEntry(_failing)(_event("get.json"), CONTEXT)
     assert answer["statusCode"] == 500
     assert answer["body"] == "Internal Server Error"
+
+
+# --------------------------------------------------------------------------- what answered
+
+
+def test_an_answer_with_no_mock_outcome_is_named_by_what_answered() -> None:
+    """The request line's source when no mock request ran (app/lambda_telemetry.py)."""
+    failed = LambdaEntry(_failing)._answer(_event("get.json"), CONTEXT)
+    assert (failed.status, failed.source, failed.outcome) == (500, "error", None)
+    assert (failed.method, failed.path) == ("GET", "/products")
+    admin_event = _event("get.json")
+    admin_event["rawPath"] = admin_event["requestContext"]["http"]["path"] = "/__mockmind/health"
+    admin = LambdaEntry(_echo)._answer(admin_event, CONTEXT)
+    assert (admin.status, admin.source, admin.path) == (200, "admin", "/__mockmind/health")
+    malformed = _event("get.json")
+    del malformed["requestContext"]["http"]
+    refused = LambdaEntry(_echo)._answer(malformed, CONTEXT)
+    assert (refused.status, refused.source, refused.method, refused.path) == (
+        400,
+        "refused",
+        "-",
+        "/products",
+    )
+
+
+def test_without_telemetry_settings_nothing_is_built() -> None:
+    entry = LambdaEntry(_echo)
+    assert entry(_event("get.json"), CONTEXT)["statusCode"] == 200
+    assert entry.telemetry() is None

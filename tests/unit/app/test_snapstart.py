@@ -63,6 +63,26 @@ def test_the_runtime_gets_both_hooks(
     assert random.random() != snapshot_draw
 
 
+def test_what_the_handler_builds_late_is_built_before_the_snapshot(
+    container: Container, runtime: dict[str, list[Callable[[], None]]]
+) -> None:
+    built: list[int] = []
+
+    def prepare() -> None:
+        built.append(gc.get_freeze_count())
+
+    assert register_restore_hooks(container, prepare=prepare) is True
+    [hook] = runtime["before"]
+    gc.unfreeze()
+    try:
+        hook()
+        # Built first (nothing frozen yet), then frozen with the rest of the start.
+        assert built == [0]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_a_restore_reseeds_the_delay_rules(container: Container) -> None:
     [delay] = [r.action for r in container.engine.world.rules.rules if isinstance(r.action, Delay)]
     delay.rng.seed(7)

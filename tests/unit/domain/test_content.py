@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockmind.domain.content import ContentResult, ContentSettings, LlmContent
+from mockmind.domain.content import ContentResult, ContentSettings, ContentUsage, LlmContent
 from mockmind.domain.costs import CostTracker, Price, PriceTable
 from mockmind.domain.prompts import Prompt
 from mockmind.ports.clock import SystemClock
@@ -115,6 +115,27 @@ def test_single_flight_survives_a_cancelled_waiter() -> None:
     results = asyncio.run(run())
     assert len(model.asked) == 1
     assert all(r.body == {"id": 1} for r in results)
+
+
+def test_a_shared_call_is_paid_for_by_the_caller_that_made_it() -> None:
+    """A request's outcome counts its own spending (domain/outcome.py): summed over the
+    requests, the call is counted once, as the provider bills it."""
+    model = FakeModel(['{"id": 1}'], delay=0.05)
+    llm = make(model)
+
+    async def run() -> list[ContentResult]:
+        return list(await asyncio.gather(*(llm.generate(PROMPT, needs_id, "k") for _ in range(3))))
+
+    first, *joined = asyncio.run(run())
+    assert len(model.asked) == 1
+    assert (first.usage.calls, first.usage.prompt_tokens, first.usage.completion_tokens) == (
+        1,
+        1000,
+        1000,
+    )
+    assert first.usage.cost_usd == pytest.approx(0.02)
+    assert [r.usage for r in joined] == [ContentUsage(), ContentUsage()]
+    assert [r.body for r in joined] == [{"id": 1}, {"id": 1}]
 
 
 def test_a_dead_loop_does_not_poison_the_key() -> None:

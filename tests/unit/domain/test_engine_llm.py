@@ -16,11 +16,12 @@ from mockmind.adapters.llm.hashed_embedder import LocalHashedEmbedder
 from mockmind.adapters.vectors.memory import MemoryVectorMemory
 from mockmind.app.bootstrap import Container, build
 from mockmind.config import LoadedConfig, load_config, parse_config
-from mockmind.domain.content import LlmContent
+from mockmind.domain.content import ContentUsage, LlmContent
 from mockmind.domain.costs import CostTracker, PriceTable
 from mockmind.domain.engine import MockEngine, PromptSettings
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.memory import SemanticMemory
+from mockmind.domain.outcome import RequestOutcome
 from mockmind.ports.clock import SystemClock
 from mockmind.ports.llm import ChatRequest, ChatResult
 
@@ -366,3 +367,50 @@ def test_requests_only_queue_their_memory_and_only_a_model_call_embeds_a_query()
     asyncio.run(memory.flush())
     assert embedder.calls == [1, 1, 5], "the five interactions in one call"
     assert memory.vectors.count("interactions") == 5
+
+
+def test_each_request_reports_its_outcome_and_what_its_own_model_calls_cost() -> None:
+    model = FakeModel([REPORT], name="openai", model="gpt-4o-mini")
+    app = _engine(model)
+
+    def outcome(path: str) -> RequestOutcome:
+        request = MockRequest(method="GET", path=path, headers={"x-session-id": "s-1"})
+        return asyncio.run(app.engine.handle(request)).outcome()
+
+    # 10 prompt and 5 completion tokens at $0.00015 and $0.0006 per 1,000.
+    call_cost = (10 * 0.00015 + 5 * 0.0006) / 1000
+    first = outcome("/reports/r1/summary")
+    assert (first.status, first.source, first.session_id, first.new_session) == (
+        200,
+        "llm",
+        "s-1",
+        True,
+    )
+    assert (first.usage.calls, first.usage.prompt_tokens, first.usage.completion_tokens) == (
+        1,
+        10,
+        5,
+    )
+    assert first.usage.cost_usd == pytest.approx(call_cost)
+    assert (first.cache_hit, first.fell_back, first.fallback_reason) == (False, False, None)
+    cached = outcome("/reports/r1/summary")
+    assert (cached.source, cached.new_session, cached.usage) == ("cache", False, ContentUsage())
+    assert (cached.cache_hit, cached.fell_back) == (True, False)
+    model.answers = ["no JSON", "still none"]
+    fell_back = outcome("/reports/r2/summary")
+    assert (fell_back.source, fell_back.fell_back, fell_back.usage.calls) == ("fallback", True, 2)
+    assert fell_back.usage.cost_usd == pytest.approx(2 * call_cost)
+    assert fell_back.fallback_reason == (
+        "answer still invalid after one repair: not usable JSON: "
+        "no JSON object or array found in the answer"
+    )
+    # A new entity's content is the request's spending too.
+    model.answers = ['{"id": "x", "title": "Dune", "pages": 412}']
+    request = MockRequest(
+        method="POST",
+        path="/books",
+        headers={"x-session-id": "s-1", "content-type": "application/json"},
+        body=b"{}",
+    )
+    created = asyncio.run(app.engine.handle(request)).outcome()
+    assert (created.status, created.source, created.usage.calls) == (201, "llm", 1)

@@ -242,6 +242,7 @@ class ContentSource:
             json_schema=schema if isinstance(schema, Mapping) else None,
             variant=variant.name if variant is not None else None,
         )
+        ex.spending.add(result.usage)
         if result.source == "llm":
             return result.body, "llm", None
         reason = result.reason or "the model's answer was unusable"

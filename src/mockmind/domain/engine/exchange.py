@@ -8,6 +8,7 @@ from typing import Any
 
 from mockmind.domain.engine.route_plan import RoutePlan
 from mockmind.domain.http import MockRequest
+from mockmind.domain.outcome import Spending
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.book import RuleInput
 from mockmind.domain.sessions import Session
@@ -38,6 +39,8 @@ class Exchange:
     # Whether the client is logged in: asked at most once, and only for a request that runs
     # rules or a guarded transition (a bearer token costs a store read).
     check_authenticated: Callable[[], bool]
+    # The model calls this request's steps make.
+    spending: Spending = field(default_factory=Spending)
     _entity: Any = field(default=_UNREAD, repr=False)
     _authenticated: bool | None = field(default=None, repr=False)
 

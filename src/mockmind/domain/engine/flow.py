@@ -10,7 +10,7 @@ pure: stores, the API description and the generator come in through ports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from mockmind.domain.callbacks.deliveries import DeliveryBatch
@@ -20,7 +20,7 @@ from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
 from mockmind.domain.engine.exchange import Exchange, SessionChanges
-from mockmind.domain.engine.journaling import JournalKeeper, RequestTrace
+from mockmind.domain.engine.journaling import FALLBACK_REASON_HEADER, JournalKeeper, RequestTrace
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
 from mockmind.domain.engine.route_plan import RoutePlan, RoutePlanner
@@ -31,6 +31,7 @@ from mockmind.domain.engine.world import World
 from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.outcome import ContentUsage, RequestOutcome, Spending
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome
@@ -55,6 +56,20 @@ class EngineResult:
     new_session: bool
     # What the answer triggers (an operation's callbacks): sent after it, never before.
     deliveries: DeliveryBatch | None = None
+    # What the request's own model calls cost.
+    usage: ContentUsage = field(default_factory=ContentUsage)
+
+    def outcome(self) -> RequestOutcome:
+        """What the request came to, for the entry point's log line and metrics."""
+        response = self.response
+        return RequestOutcome(
+            status=response.status,
+            source=response.source,
+            session_id=self.session_id,
+            new_session=self.new_session,
+            fallback_reason=response.headers.get(FALLBACK_REASON_HEADER),
+            usage=self.usage,
+        )
 
 
 class MockEngine:
@@ -127,8 +142,11 @@ class MockEngine:
         trace = RequestTrace() if journal is not None else None
         spent = journal.spent(session.id) if journal is not None and session else None
         triggered: list[DeliveryBatch] = []
+        spending = Spending()
         try:
-            response = await self._respond(request, session, changes, now, triggered, trace)
+            response = await self._respond(
+                request, session, changes, now, triggered, spending, trace
+            )
         except RequestError as exc:
             response = self._refused(request, exc)
             triggered.clear()
@@ -138,7 +156,7 @@ class MockEngine:
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
                 busy = self._refused(request, session_busy(session.id))
-                return EngineResult(busy, session.id, is_new)
+                return EngineResult(busy, session.id, is_new, usage=spending.usage)
             if journal is not None and trace is not None:
                 journal.record(
                     base=saved.base,
@@ -156,7 +174,9 @@ class MockEngine:
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, saved.interaction)
         deliveries = triggered[0] if triggered else None
-        return EngineResult(response, session.id if session else None, is_new, deliveries)
+        return EngineResult(
+            response, session.id if session else None, is_new, deliveries, spending.usage
+        )
 
     async def _respond(
         self,
@@ -165,6 +185,7 @@ class MockEngine:
         changes: SessionChanges,
         now: float,
         triggered: list[DeliveryBatch],
+        spending: Spending,
         trace: RequestTrace | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
@@ -193,6 +214,7 @@ class MockEngine:
             direct=direct,
             touched=route.touched(direct, routed.path_params),
             check_authenticated=lambda: self._sessions.is_authenticated(request, session, now),
+            spending=spending,
         )
         outcome = self._run_rules(ex)
         if trace is not None:
