@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mockmind.domain.answer_diff import PATH_PATTERN
 from mockmind.domain.session_replay import ReplayReport
 
 
 class ReplayRequest(BaseModel):
     """What to leave out of the comparison, and whether to keep the scratch session."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The path pattern needs Python's regex engine (a lookahead), as the webhook one does.
+    model_config = ConfigDict(extra="forbid", strict=True, regex_engine="python-re")
 
-    ignore: list[str] | None = Field(
+    ignore: list[Annotated[str, Field(pattern=PATH_PATTERN, max_length=500)]] | None = Field(
         None,
         description="JSON paths left out of the body comparison ($.id, $..created_at, "
         "$.items[*].id); absent or null: the fields the config fills with the clock",

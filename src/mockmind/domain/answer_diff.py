@@ -27,9 +27,17 @@ _TOKEN = re.compile(
     r"\.\.(?P<deep>" + _NAME + r"|\*)"
     r"|\.(?P<name>" + _NAME + r"|\*)"
     r"|\[(?P<index>-?[0-9]+|\*)\]"
-    r"|\[(?P<quote>['\"])(?P<quoted>(?:(?!(?P=quote)).)*)(?P=quote)\]"
+    r"|\['(?P<single>[^']*)'\]"
+    r"|\[\"(?P<double>[^\"]*)\"\]"
 )
 _PLAIN = re.compile(_NAME)
+# The whole language of paths to ignore, as a JSON Schema pattern (no named groups: clients'
+# regex engines read it too): the admin document promises exactly what ``parse_path`` takes.
+# ``(?!\n)`` because Python's ``$`` also matches before a final newline, which no path has.
+PATH_PATTERN = (
+    r"^\$(?:\.\.(?:" + _NAME + r"|\*)|\.(?:" + _NAME + r"|\*)|\[(?:-?[0-9]+|\*)\]"
+    r"|\['[^']*'\]|\[\"[^\"]*\"\])*(?!\n)$"
+)
 
 DifferenceKind = Literal["changed", "added", "removed"]
 
@@ -74,7 +82,8 @@ def parse_path(text: str) -> IgnoredPath:
             index = found.group("index")
             parts.append(("child", _ANY if index == _ANY else int(index)))
         else:
-            parts.append(("child", found.group("quoted")))
+            quoted = found.group("single")
+            parts.append(("child", found.group("double") if quoted is None else quoted))
         at = found.end()
     return IgnoredPath(text, tuple(parts))
 
@@ -114,9 +123,10 @@ def path_text(steps: Sequence[_Step]) -> str:
             out.append(f"[{step}]")
         elif _PLAIN.fullmatch(step):
             out.append(f".{step}")
+        elif "'" in step and '"' not in step:
+            out.append(f'["{step}"]')
         else:
-            escaped = step.replace("\\", "\\\\").replace("'", "\\'")
-            out.append(f"['{escaped}']")
+            out.append(f"['{step}']")
     return "".join(out)
 
 
