@@ -8,9 +8,10 @@ answers when nothing changed:
 
 - **The scratch session's seeds are the recorded session's.** Ids and generated content are
   functions of the session's id (``resources/ids.py``, the generator's seed); the scratch
-  session is told to follow the recorded one's (``handle(seeds=...)``), so its first cart item
+  session is told to follow the recorded one's (``handle(replaying=...)``), so its first cart item
   gets the id the recorded first cart item got, and the paths of later requests that name it
-  reach it. Its store, state and cache entries stay its own.
+  reach it. Its store, state and cache entries stay its own. Delay rules are not waited: a
+  replay compares answers, not timing.
 - **The session is carried by the replay.** The recorded cookie is masked; each request carries
   the scratch session's id where the config tracks sessions (and wherever the recorded request
   carried the recorded session's id).
@@ -163,7 +164,7 @@ class _Run:
         notes: list[str] = []
         request = self._request(recorded, notes)
         try:
-            response = (await self._engine.handle(request, seeds=self.recorded)).response
+            response = (await self._engine.handle(request, replaying=self.recorded)).response
             status, body = response.status, recorded_body(response)
             self._keep_token(response)
         except MockmindError as exc:

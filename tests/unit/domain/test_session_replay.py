@@ -95,7 +95,9 @@ def purchase(app: Container, clock: ManualClock) -> dict[str, Any]:
     answers["cart"] = send(app, "GET", "/cart").body
     order = send(app, "POST", "/orders", {}).body
     clock.t += 1
+    before = clock.t
     answers["paid"] = send(app, "POST", f"/orders/{order['id']}/pay").body
+    assert clock.t > before  # the shop's delay rule on paying waits on the clock
     answers["order"] = send(app, "GET", f"/orders/{order['id']}").body
     return answers
 
@@ -111,8 +113,12 @@ def test_an_unchanged_config_replays_every_step_the_same(
     app = shop(tmp_path / "shop.db", clock)
     purchase(app, clock)
     clock.t += 600  # a replay runs later: paid_at, set by now(), is ignored by default
+    started = clock.t
 
     report = replay(app, clock)
+
+    # The pay step's delay rule (5-20 ms on the clock) was waited when recorded, not replayed.
+    assert clock.t == started
 
     assert report.ignored == ("$..paid_at",)
     assert [(s.step, s.method, s.recorded_status, s.status, s.same) for s in report.steps] == [

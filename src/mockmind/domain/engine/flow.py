@@ -122,9 +122,11 @@ class MockEngine:
         self.stats = stats
         self._costs = llm.costs if llm is not None else None
 
-    async def handle(self, request: MockRequest, *, seeds: str | None = None) -> EngineResult:
-        """Answer ``request``. ``seeds``: the session whose seeds the request's new ids and
-        generated content follow instead of its own (a replay's, ``domain/session_replay``)."""
+    async def handle(self, request: MockRequest, *, replaying: str | None = None) -> EngineResult:
+        """Answer ``request``. ``replaying``: the session whose recorded request this one
+        replays (``domain/session_replay``): the request's new ids and generated content follow
+        that session's seeds instead of its own, and delay rules are not waited (a replay
+        compares answers, not timing)."""
         now = self._clock.now()
         session, is_new = self._sessions.open(request, now)
         changes = SessionChanges()
@@ -134,7 +136,9 @@ class MockEngine:
         spent = costs.session(session.id) if costs is not None and session is not None else None
         triggered: list[DeliveryBatch] = []
         try:
-            response = await self._respond(request, session, changes, now, triggered, trace, seeds)
+            response = await self._respond(
+                request, session, changes, now, triggered, trace, replaying
+            )
         except RequestError as exc:
             response = self._refused(request, exc)
             triggered.clear()
@@ -192,7 +196,7 @@ class MockEngine:
         now: float,
         triggered: list[DeliveryBatch],
         trace: RequestTrace | None = None,
-        seeds: str | None = None,
+        replaying: str | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
@@ -206,7 +210,7 @@ class MockEngine:
         scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
         ctx = self.world.resources.context(
-            scope, now, state, routed.body, self._unknown_ids(request, route), seeds
+            scope, now, state, routed.body, self._unknown_ids(request, route), replaying
         )
         if trace is not None:
             ctx.changes = trace.changes
@@ -227,7 +231,7 @@ class MockEngine:
         changes.state.update(outcome.state_updates)
         # What a rule set is visible to the rest of this request (guards, expressions).
         ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
-        if outcome.delay_seconds > 0:
+        if outcome.delay_seconds > 0 and replaying is None:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.error is not None:
             return _with_fault(self._refused(request, outcome.error), outcome.fault)
