@@ -8,9 +8,11 @@ journal.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,19 @@ from mangum import Mangum
 from bench.journal import _cases
 from bench.overhead import FakeContext
 from bench.report import ROOT, Section, fmt_ratio, fmt_us, per_call, verdict
+from mockmind.adapters.memory import MemoryStatsCounter
+from mockmind.adapters.sqlite import SqliteDatabase, SqliteStatsCounter
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.config import parse_config
+from mockmind.domain.stats import RequestStats
+from mockmind.ports.stats import StatsCounter
 
 SHOP = ROOT / "examples" / "shop" / "mockmind.yaml"
-NUMBER = 500
-REPEAT = 9
+NUMBER = 300
+REPEAT = 7
+# Calls of the count alone, per round.
+COUNTS = 5000
 TARGET_RATIO = 1.05
 
 
@@ -51,7 +59,9 @@ The shop (examples/shop, offline generator) behind Mangum in this process, built
 the hourly stats on (the default: each answered request adds its counts to its hour's
 counters in one write) and off (`stats: {enabled: false}`), on the memory backend and on
 SQLite (each app its own file). Same session, same HTTP API v2 events (a read, and a PATCH
-that writes an entity); median of 9 rounds of 500 calls each, the two apps taking turns.
+that writes an entity); median of 7 rounds of 300 calls each, the two apps taking turns.
+Then the count alone (`RequestStats.count` of a store answer: what each request adds), on
+each backend's counter.
 """,
         ["backend", "request", "stats off", "stats on", "on vs off", "target"],
     )
@@ -76,6 +86,18 @@ that writes an entity); median of 9 rounds of 500 calls each, the two apps takin
                     fmt_ratio(ratio),
                     verdict(ratio <= TARGET_RATIO, f"≤ {TARGET_RATIO:.2f}x"),
                 )
+        for backend in ("memory", "sqlite"):
+            counter: StatsCounter = (
+                MemoryStatsCounter()
+                if backend == "memory"
+                else SqliteStatsCounter(SqliteDatabase(Path(folder) / "count.db"))
+            )
+            stats = RequestStats(counter)
+            now = time.time()
+            (alone,) = per_call(
+                functools.partial(stats.count, now, "store", 200), number=COUNTS, repeat=REPEAT
+            )
+            section.row(backend, "the count alone (one request's write)", "", fmt_us(alone), "", "")
     load = os.getloadavg()
     section.notes.append(
         f"Load average (1, 5, 15 min) at the end: {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} on "
