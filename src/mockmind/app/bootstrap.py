@@ -47,6 +47,7 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.prompt_experiment import PromptVariant, VariantStats
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
+from mockmind.domain.stats import RequestStats
 from mockmind.openapi import OpenAPIDescription
 from mockmind.openapi.callbacks import OpenAPICallbacks
 from mockmind.ports.api_description import ApiDescription
@@ -151,6 +152,7 @@ def build(
         choice,
         clock,
         journal_events=journal_config.max_events if journal_config.enabled else None,
+        stats=config.stats.enabled,
     )
     secrets = build_secrets(choice, environment)
     keys = Keys(environment, secrets)
@@ -256,6 +258,7 @@ def build(
             behavior.behavior_model.rules.system_prompt, world.describe(), variants=variants
         ),
         journal=stores.journal,
+        stats=RequestStats(stores.stats) if stores.stats is not None else None,
         # The journal goes with the session's entities: in the durable stores they outlive it.
         journal_grace_seconds=0.0 if choice.storage == "memory" else _DAY,
         # Only a document with callbacks has the engine look them up after each answer.

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mockmind.ports.response_cache import CachedResponse, ResponseCache
     from mockmind.ports.secrets import SecretProvider
     from mockmind.ports.session_store import SessionStore
+    from mockmind.ports.stats import StatsCounter
     from mockmind.ports.vector_memory import VectorHit, VectorMemory
 
 # Each name's module, imported when the name is first asked for: importing one port (the
@@ -30,6 +31,7 @@ _HOMES = {
     "ResponseCache": "response_cache",
     "SecretProvider": "secrets",
     "SessionStore": "session_store",
+    "StatsCounter": "stats",
     "SystemClock": "clock",
     "VectorHit": "vector_memory",
     "VectorMemory": "vector_memory",
@@ -56,6 +58,7 @@ __all__ = [
     "ResponseCache",
     "SecretProvider",
     "SessionStore",
+    "StatsCounter",
     "SystemClock",
     "VectorHit",
     "VectorMemory",

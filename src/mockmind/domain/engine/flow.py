@@ -37,6 +37,7 @@ from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
+from mockmind.domain.stats import RequestStats, Spent
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
 from mockmind.ports.journal import Journal
@@ -89,6 +90,7 @@ class MockEngine:
         callbacks: CallbackPlanner | None = None,
         journal: Journal | None = None,
         journal_grace_seconds: float = 0.0,
+        stats: RequestStats | None = None,
     ) -> None:
         self.api = api
         self.generator = generator
@@ -133,19 +135,27 @@ class MockEngine:
             else None
         )
         self._callbacks = callbacks
+        # Each answered request counted in its hour (None: stats are off).
+        self.stats = stats
+        self._costs = llm.costs if llm is not None else None
 
-    async def handle(self, request: MockRequest) -> EngineResult:
+    async def handle(self, request: MockRequest, *, replaying: str | None = None) -> EngineResult:
+        """Answer ``request``. ``replaying``: the session whose recorded request this one
+        replays (``domain/session_replay``): the request's new ids and generated content follow
+        that session's seeds instead of its own, and delay rules are not waited (a replay
+        compares answers, not timing)."""
         now = self._clock.now()
         session, is_new = self._sessions.open(request, now)
         changes = SessionChanges()
         journal = self._journal if session is not None else None
         trace = RequestTrace() if journal is not None else None
-        spent = journal.spent(session.id) if journal is not None and session else None
+        costs = self._costs
+        spent = costs.session(session.id) if costs is not None and session is not None else None
         triggered: list[DeliveryBatch] = []
         spending = Spending()
         try:
             response = await self._respond(
-                request, session, changes, now, triggered, spending, trace
+                request, session, changes, now, triggered, spending, trace, replaying
             )
         except RequestError as exc:
             response = self._refused(request, exc)
@@ -156,6 +166,7 @@ class MockEngine:
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
                 busy = self._refused(request, session_busy(session.id))
+                self._count(busy, now, spending.usage)
                 return EngineResult(busy, session.id, is_new, usage=spending.usage)
             if journal is not None and trace is not None:
                 journal.record(
@@ -173,10 +184,27 @@ class MockEngine:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, saved.interaction)
+        self._count(response, now, spending.usage)
         deliveries = triggered[0] if triggered else None
         return EngineResult(
             response, session.id if session else None, is_new, deliveries, spending.usage
         )
+
+    def _count(self, response: MockResponse, now: float, usage: ContentUsage) -> None:
+        """The request in its hour's stats, with what its own model calls cost (a request
+        that joined another's call in flight spent nothing: the hours add up to the bill)."""
+        if self.stats is None:
+            return
+        used = (
+            Spent(
+                llm_calls=usage.calls,
+                tokens=usage.prompt_tokens + usage.completion_tokens,
+                cost_usd=usage.cost_usd,
+            )
+            if usage.calls
+            else None
+        )
+        self.stats.count(now, response.source, response.status, used)
 
     async def _respond(
         self,
@@ -187,6 +215,7 @@ class MockEngine:
         triggered: list[DeliveryBatch],
         spending: Spending,
         trace: RequestTrace | None = None,
+        replaying: str | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
@@ -200,7 +229,7 @@ class MockEngine:
         scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
         ctx = self.world.resources.context(
-            scope, now, state, routed.body, self._unknown_ids(request, route)
+            scope, now, state, routed.body, self._unknown_ids(request, route), replaying
         )
         if trace is not None:
             ctx.changes = trace.changes
@@ -222,7 +251,7 @@ class MockEngine:
         changes.state.update(outcome.state_updates)
         # What a rule set is visible to the rest of this request (guards, expressions).
         ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
-        if outcome.delay_seconds > 0:
+        if outcome.delay_seconds > 0 and replaying is None:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.error is not None:
             return _with_fault(self._refused(request, outcome.error), outcome.fault)
