@@ -18,6 +18,7 @@ from mockmind.app.logging import configure_logging
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
+from mockmind.learning.command import learn
 
 
 @click.group()
@@ -173,6 +174,9 @@ def _report(error: MockmindError) -> None:
     click.echo(f"error: {count} problem{'s' if count != 1 else ''} in the configuration:", err=True)
     for issue in error.issues:
         click.echo(f"  {issue}", err=True)
+
+
+main.add_command(learn)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,262 @@
+"""Exchanges in, an OpenAPI 3.1 document, a mockmind config and a summary out (no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockmind.domain.http import REASON_PHRASES
+from mockmind.learning.exchanges import Exchange
+from mockmind.learning.login import LearnedLogin, infer_login
+from mockmind.learning.resources import LearnedResource, infer_resources
+from mockmind.learning.schemas import infer_schema, string_facts
+from mockmind.learning.state_machines import LearnedMachine, infer_machines
+from mockmind.learning.traffic import Operation, Traffic, succeeded
+
+OPENAPI_FILE = "openapi.yaml"
+_INTEGER = re.compile(r"-?\d+")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+@dataclass
+class Summary:
+    exchanges: int = 0
+    sessions: int = 0
+    operations: list[str] = field(default_factory=list)
+    resources: list[LearnedResource] = field(default_factory=list)
+    machines: list[LearnedMachine] = field(default_factory=list)
+    login: LearnedLogin = field(default_factory=LearnedLogin)
+    ambiguities: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What was found, one finding a line."""
+        out = [
+            f"{self.exchanges} exchanges in {self.sessions} session(s): "
+            f"{len(self.operations)} operations on "
+            f"{len({o.split(' ', 1)[1] for o in self.operations})} paths"
+        ]
+        for r in self.resources:
+            how = "created by POST" if r.created_by_post else f"{len(r.seed)} listed, seeded"
+            out.append(f"resource {r.name}: {r.path}, item {r.item_path}, id {r.id_field} ({how})")
+        for m in self.machines:
+            moves = "; ".join(
+                f"{'|'.join(t.from_states)} -> {t.to} on {t.on}" for t in m.transitions
+            )
+            out.append(
+                f"state machine {m.name} ({m.resource}.{m.field}, initial {m.initial}): {moves}"
+            )
+        if self.login.login:
+            out.append(
+                f"login {self.login.login} (token in {self.login.token_field!r}): "
+                f"{self.login.evidence}"
+            )
+        if self.login.logout:
+            out.append(f"logout {self.login.logout}")
+        if self.login.protected:
+            out.append("needs the login: " + ", ".join(self.login.protected))
+        return out
+
+
+@dataclass
+class Learned:
+    document: dict[str, Any]
+    config: dict[str, Any]
+    summary: Summary
+
+
+def learn(
+    exchanges: Sequence[Exchange], on_progress: Callable[[int], None] | None = None
+) -> Learned:
+    """Everything learned from ``exchanges``; ``on_progress`` is told how many exchanges
+    each step has dealt with (they add up to ``len(exchanges)``)."""
+    traffic = Traffic.of(exchanges)
+    summary = Summary(
+        exchanges=len(exchanges),
+        sessions=len({e.session for e in exchanges}),
+        operations=[op.trigger for op in traffic.operations],
+        ambiguities=list(traffic.paths.ambiguities),
+    )
+    summary.resources = infer_resources(traffic)
+    machines = infer_machines(traffic, summary.resources)
+    summary.machines = machines.machines
+    summary.ambiguities += machines.ambiguities
+    summary.login = infer_login(traffic)
+    summary.ambiguities += summary.login.ambiguities
+    paths: dict[str, dict[str, Any]] = {}
+    ids: set[str] = set()
+    for operation in sorted(traffic.operations, key=lambda o: (o.template, o.method)):
+        recorded = traffic.operations[operation]
+        paths.setdefault(operation.template, {})[operation.method.lower()] = _operation(
+            traffic, operation, recorded, summary, ids
+        )
+        if on_progress is not None:
+            on_progress(len(recorded))
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Learned API",
+            "version": "1.0.0",
+            "description": f"Learned by `mockmind learn` from {len(exchanges)} recorded "
+            "exchanges: the paths, parameters, statuses and bodies seen, secrets masked.",
+        },
+        "paths": paths,
+    }
+    if summary.login.login:
+        document["components"] = {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        }
+    return Learned(document=document, config=_config(summary), summary=summary)
+
+
+def _operation(
+    traffic: Traffic,
+    operation: Operation,
+    recorded: list[Exchange],
+    summary: Summary,
+    ids: set[str],
+) -> dict[str, Any]:
+    accepted = [e for e in recorded if succeeded(e)] or recorded
+    spec: dict[str, Any] = {"operationId": _operation_id(operation, ids)}
+    parameters = [
+        {"name": p.name, "in": "path", "required": True, "schema": _path_schema(p.kind)}
+        for p in traffic.paths.parameters.get(operation.template, [])
+    ]
+    names = list(dict.fromkeys(k for e in recorded for k in e.query))
+    for name in names:
+        values = [v for e in accepted for v in e.query.get(name, ())] or [
+            v for e in recorded for v in e.query.get(name, ())
+        ]
+        parameters.append({"name": name, "in": "query", "schema": _query_schema(values)})
+    if parameters:
+        spec["parameters"] = parameters
+    bodies = [e.request_body for e in accepted if e.request_body is not None]
+    if bodies:
+        media = _most_common([e.request_media for e in accepted], "application/json")
+        spec["requestBody"] = {
+            "required": len(bodies) == len(accepted),
+            "content": {media: {"schema": infer_schema(bodies)}},
+        }
+    if summary.login.login and operation.template in summary.login.protected:
+        spec["security"] = [{"bearerAuth": []}]
+    responses: dict[str, Any] = {}
+    for status in sorted({e.status for e in recorded}):
+        answers = [e for e in recorded if e.status == status]
+        responses[str(status)] = _response(status, answers)
+    spec["responses"] = responses
+    return spec
+
+
+def _response(status: int, answers: list[Exchange]) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": REASON_PHRASES.get(status, f"Status {status}")}
+    bodies = [e.response_body for e in answers if e.response_body is not None]
+    if bodies:
+        default = "application/json" if not isinstance(bodies[0], str) else "text/plain"
+        media = _most_common([e.response_media for e in answers], default)
+        response["content"] = {
+            media: {
+                "schema": infer_schema(bodies),
+                "examples": {"recorded": {"value": bodies[0]}},
+            }
+        }
+    return response
+
+
+def _path_schema(kind: str) -> dict[str, Any]:
+    if kind == "uuid":
+        return {"type": "string", "format": "uuid"}
+    return {"type": kind}
+
+
+def _query_schema(values: list[str]) -> dict[str, Any]:
+    if values and all(_INTEGER.fullmatch(v) for v in values):
+        return {"type": "integer"}
+    if values and all(_NUMBER.fullmatch(v) for v in values):
+        return {"type": "number"}
+    if values and all(v in ("true", "false") for v in values):
+        return {"type": "boolean"}
+    facts = string_facts(values)
+    schema: dict[str, Any] = {"type": "string"}
+    if facts.format:
+        schema["format"] = facts.format
+    if facts.enum:
+        schema["enum"] = list(facts.enum)
+    return schema
+
+
+def _operation_id(operation: Operation, taken: set[str]) -> str:
+    words = [operation.method.lower()]
+    for segment in (s for s in operation.template.split("/") if s):
+        text = "by_" + segment[1:-1] if segment.startswith("{") else segment
+        words += [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+    base = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}{number}", number + 1
+    taken.add(name)
+    return name
+
+
+def _most_common(values: list[str | None], default: str) -> str:
+    known = [v for v in values if v]
+    return Counter(known).most_common(1)[0][0] if known else default
+
+
+def _config(summary: Summary) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for r in summary.resources:
+        entry: dict[str, Any] = {"path": r.path, "item_path": r.item_path, "id_field": r.id_field}
+        if r.seed:
+            entry["seed"] = [dict(e) for e in r.seed]
+            entry["prefill"] = 0
+        resources[r.name] = entry
+    machines = {
+        m.name: {
+            "resource": m.resource,
+            "field": m.field,
+            "initial": m.initial,
+            "states": list(m.states),
+            "transitions": [
+                {
+                    "from": list(t.from_states),
+                    "to": t.to,
+                    "on": t.on,
+                    **({"set": dict(t.set)} if t.set else {}),
+                }
+                for t in m.transitions
+            ],
+        }
+        for m in summary.machines
+    }
+    login = summary.login
+    rules: dict[str, Any] = {
+        "resources": resources,
+        "state_machines": machines,
+        "auth": {
+            "login": login.login,
+            "logout": login.logout,
+            "token_field": login.token_field,
+            "username_field": login.username_field,
+            "password_field": login.password_field,
+        },
+        "consistency_rules": [
+            {
+                "name": f"{_rule_name(template)}_needs_login",
+                "condition": f"path matches '{re.sub(r'{[^}]+}', '*', template)}'",
+                "action": {"type": "require_auth", "message": f"Log in first: {login.login}"},
+            }
+            for template in (login.protected if login.login else ())
+        ],
+    }
+    return {
+        "openapi": OPENAPI_FILE,
+        "intelligent_behavior": {"behavior_model": {"rules": rules}},
+        "storage": {"backend": "memory"},
+    }
+
+
+def _rule_name(template: str) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", re.sub(r"{[^}]+}", "", template))
+    return "_".join(w.lower() for w in words if w) or "root"
