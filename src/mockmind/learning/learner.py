@@ -9,9 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockmind.domain.http import REASON_PHRASES
+from mockmind.domain.words import singular
 from mockmind.learning.exchanges import Exchange
 from mockmind.learning.login import LearnedLogin, infer_login
-from mockmind.learning.resources import LearnedResource, infer_resources
+from mockmind.learning.resources import (
+    LearnedResource,
+    entity_snapshots,
+    infer_resources,
+    owns,
+)
 from mockmind.learning.schemas import infer_schema, string_facts
 from mockmind.learning.state_machines import LearnedMachine, infer_machines
 from mockmind.learning.traffic import Operation, Traffic, succeeded
@@ -85,12 +91,14 @@ def learn(
     summary.ambiguities += machines.ambiguities
     summary.login = infer_login(traffic)
     summary.ambiguities += summary.login.ambiguities
+    entities = _entity_schemas(traffic, summary)
     paths: dict[str, dict[str, Any]] = {}
     ids: set[str] = set()
     for operation in sorted(traffic.operations, key=lambda o: (o.template, o.method)):
         recorded = traffic.operations[operation]
+        owner = next((r for r in summary.resources if owns(r, operation.template)), None)
         paths.setdefault(operation.template, {})[operation.method.lower()] = _operation(
-            traffic, operation, recorded, summary, ids
+            traffic, operation, recorded, summary, ids, owner
         )
         if on_progress is not None:
             on_progress(len(recorded))
@@ -104,10 +112,13 @@ def learn(
         },
         "paths": paths,
     }
+    components: dict[str, Any] = {}
+    if entities:
+        components["schemas"] = entities
     if summary.login.login:
-        document["components"] = {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-        }
+        components["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    if components:
+        document["components"] = components
     return Learned(document=document, config=_config(summary), summary=summary)
 
 
@@ -117,6 +128,7 @@ def _operation(
     recorded: list[Exchange],
     summary: Summary,
     ids: set[str],
+    owner: LearnedResource | None,
 ) -> dict[str, Any]:
     accepted = [e for e in recorded if succeeded(e)] or recorded
     spec: dict[str, Any] = {"operationId": _operation_id(operation, ids)}
@@ -144,24 +156,73 @@ def _operation(
     responses: dict[str, Any] = {}
     for status in sorted({e.status for e in recorded}):
         answers = [e for e in recorded if e.status == status]
-        responses[str(status)] = _response(status, answers)
+        responses[str(status)] = _response(status, answers, owner)
     spec["responses"] = responses
     return spec
 
 
-def _response(status: int, answers: list[Exchange]) -> dict[str, Any]:
+def _response(
+    status: int, answers: list[Exchange], owner: LearnedResource | None
+) -> dict[str, Any]:
     response: dict[str, Any] = {"description": REASON_PHRASES.get(status, f"Status {status}")}
     bodies = [e.response_body for e in answers if e.response_body is not None]
     if bodies:
         default = "application/json" if not isinstance(bodies[0], str) else "text/plain"
         media = _most_common([e.response_media for e in answers], default)
+        schema = None
+        if owner is not None and 200 <= status < 300:
+            schema = _entity_reference(bodies, owner)
         response["content"] = {
             media: {
-                "schema": infer_schema(bodies),
+                "schema": schema or infer_schema(bodies),
                 "examples": {"recorded": {"value": bodies[0]}},
             }
         }
     return response
+
+
+def entity_schema_name(resource: LearnedResource) -> str:
+    """``cart_items``: ``CartItem``."""
+    words = [w for w in resource.name.split("_") if w]
+    words[-1] = singular(words[-1])
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def _entity_schemas(traffic: Traffic, summary: Summary) -> dict[str, Any]:
+    """One schema per resource, merged from every answer that showed one of its entities
+    (its create, item, list and action answers): the mock stores one kind of entity per
+    collection, so each answer must accept what any other wrote. A state machine's field
+    takes every state."""
+    schemas: dict[str, Any] = {}
+    for resource in summary.resources:
+        samples = [
+            s.entity for shots in entity_snapshots(traffic, resource).values() for s in shots
+        ]
+        if not samples:
+            continue
+        schema = infer_schema(samples)
+        for machine in summary.machines:
+            if machine.resource == resource.name and machine.field in schema.get("properties", {}):
+                schema["properties"][machine.field] = {
+                    "type": "string",
+                    "enum": list(machine.states),
+                }
+        schemas[entity_schema_name(resource)] = schema
+    return schemas
+
+
+def _entity_reference(bodies: list[Any], owner: LearnedResource) -> dict[str, Any] | None:
+    """The resource's schema when every body is one of its entities, or a list of them."""
+    ref = {"$ref": f"#/components/schemas/{entity_schema_name(owner)}"}
+
+    def entity(value: Any) -> bool:
+        return isinstance(value, dict) and owner.id_field in value
+
+    if all(entity(b) for b in bodies):
+        return ref
+    if all(isinstance(b, list) and all(entity(e) for e in b) for b in bodies):
+        return {"type": "array", "items": ref}
+    return None
 
 
 def _path_schema(kind: str) -> dict[str, Any]:

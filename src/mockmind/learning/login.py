@@ -102,19 +102,18 @@ def infer_login(traffic: Traffic) -> LearnedLogin:
 
 
 def _token_sent_later(traffic: Traffic, candidate: tuple[Operation, str, int]) -> bool:
-    operation, token_field, _ = candidate
-    tokens = {
-        str(body[token_field])
-        for e in traffic.operations[operation]
-        if (body := json_object(e.response_body)) is not None
-        and isinstance(body.get(token_field), str)
-        and not is_masked(body[token_field])
-    }
-    for exchange in traffic.exchanges:
-        header = exchange.request_headers.get("authorization", "")
-        if header.split(" ")[-1] in tokens:
-            return True
-    return False
+    """Whether a token this route answered was presented later (by their digests: the
+    recording was masked as it was read)."""
+    operation, _, _ = candidate
+    answered: dict[str, int] = {}
+    for exchange in traffic.operations[operation]:
+        for secret in exchange.issued_secrets:
+            answered.setdefault(secret, exchange.order)
+    return any(
+        e.presented_secret in answered and e.order > answered[e.presented_secret]
+        for e in traffic.exchanges
+        if e.presented_secret is not None
+    )
 
 
 def _masked_token(traffic: Traffic, candidate: tuple[Operation, str, int]) -> bool:

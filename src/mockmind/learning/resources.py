@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockmind.learning.exchanges import Exchange
 from mockmind.learning.traffic import Operation, Traffic, json_object, succeeded
 
 _ID_NAMES = ("id", "uuid", "key")
@@ -64,6 +65,30 @@ def infer_resources(traffic: Traffic) -> list[LearnedResource]:
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An entity as one answer showed it."""
+
+    exchange: Exchange
+    entity: dict[str, Any]
+
+
+def entity_snapshots(traffic: Traffic, resource: LearnedResource) -> dict[str, list[Snapshot]]:
+    """Each entity's snapshots, oldest first, by id: every object with the id field that a
+    successful answer on the resource's paths held (alone, or as an element of a list)."""
+    by_id: dict[str, list[Snapshot]] = {}
+    for exchange in traffic.exchanges:
+        if not succeeded(exchange) or not owns(resource, traffic.paths.template_of(exchange.path)):
+            continue
+        body = exchange.response_body
+        for entity in body if isinstance(body, list) else [body]:
+            if isinstance(entity, dict) and resource.id_field in entity:
+                by_id.setdefault(str(entity[resource.id_field]), []).append(
+                    Snapshot(exchange, entity)
+                )
+    return by_id
 
 
 def owns(resource: LearnedResource, template: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from mockmind.domain.words import singular
 from mockmind.learning.exchanges import Exchange
-from mockmind.learning.resources import LearnedResource, owns
+from mockmind.learning.resources import LearnedResource, Snapshot, entity_snapshots, owns
 from mockmind.learning.schemas import ENUM_MAX, FORMATS, enum_like
 from mockmind.learning.traffic import Traffic, succeeded
 
@@ -45,12 +45,6 @@ class LearnedMachine:
     transitions: tuple[LearnedTransition, ...]
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    exchange: Exchange
-    entity: dict[str, Any]
-
-
 @dataclass
 class MachineFindings:
     machines: list[LearnedMachine] = field(default_factory=list)
@@ -60,7 +54,7 @@ class MachineFindings:
 def infer_machines(traffic: Traffic, resources: Sequence[LearnedResource]) -> MachineFindings:
     findings = MachineFindings()
     for resource in resources:
-        snapshots = _snapshots(traffic, resource)
+        snapshots = entity_snapshots(traffic, resource)
         fields = _candidate_fields(snapshots)
         machines = [
             m
@@ -71,22 +65,7 @@ def infer_machines(traffic: Traffic, resources: Sequence[LearnedResource]) -> Ma
     return findings
 
 
-def _snapshots(traffic: Traffic, resource: LearnedResource) -> dict[str, list[_Snapshot]]:
-    by_id: dict[str, list[_Snapshot]] = {}
-    for exchange in traffic.exchanges:
-        if not succeeded(exchange) or not owns(resource, traffic.paths.template_of(exchange.path)):
-            continue
-        body = exchange.response_body
-        entities = body if isinstance(body, list) else [body]
-        for entity in entities:
-            if isinstance(entity, dict) and resource.id_field in entity:
-                by_id.setdefault(str(entity[resource.id_field]), []).append(
-                    _Snapshot(exchange, entity)
-                )
-    return by_id
-
-
-def _candidate_fields(snapshots: dict[str, list[_Snapshot]]) -> list[str]:
+def _candidate_fields(snapshots: dict[str, list[Snapshot]]) -> list[str]:
     """Enum-like string fields whose value changed for at least one entity; fields named
     like a state first."""
     values: dict[str, set[Any]] = {}
@@ -112,13 +91,13 @@ def _machine(
     traffic: Traffic,
     resource: LearnedResource,
     state_field: str,
-    snapshots: dict[str, list[_Snapshot]],
+    snapshots: dict[str, list[Snapshot]],
     findings: MachineFindings,
     field_count: int,
 ) -> LearnedMachine | None:
     states: list[str] = []
     initials: list[str] = []
-    moves: dict[tuple[str, str], list[tuple[str, _Snapshot, _Snapshot]]] = {}
+    moves: dict[tuple[str, str], list[tuple[str, Snapshot, Snapshot]]] = {}
     for entity_id, shots in snapshots.items():
         for shot in shots:
             value = shot.entity.get(state_field)
@@ -179,8 +158,8 @@ def _cause(
     traffic: Traffic,
     resource: LearnedResource,
     entity_id: str,
-    before: _Snapshot,
-    after: _Snapshot,
+    before: Snapshot,
+    after: Snapshot,
 ) -> str | None:
     """The request that moved the entity: the one that answered the new value, unless that
     was a read; then the only write to the entity's own paths in between."""
@@ -204,7 +183,7 @@ def _names(traffic: Traffic, resource: LearnedResource, exchange: Exchange, enti
     return traffic.paths.values_of(exchange.path).get(resource.id_param) == entity_id
 
 
-def _set_fields(seen: list[tuple[str, _Snapshot, _Snapshot]], state_field: str) -> dict[str, str]:
+def _set_fields(seen: list[tuple[str, Snapshot, Snapshot]], state_field: str) -> dict[str, str]:
     """Fields every such move made appear (absent or null before) holding a timestamp."""
     common: set[str] | None = None
     for _, before, after in seen:
