@@ -129,6 +129,8 @@ def _machine(
             f"{resource.name}.{state_field}: created in states {sorted(set(initials))}; "
             f"{initial!r} (the most frequent) is the initial one"
         )
+    for seen in moves.values():
+        seen.sort(key=lambda move: move[2].exchange.order)  # in the order they happened
     transitions = []
     for (on, to), seen in sorted(moves.items(), key=lambda kv: kv[1][0][2].exchange.order):
         froms = list(dict.fromkeys(old for old, _, _ in seen))
