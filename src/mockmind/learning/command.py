@@ -58,6 +58,9 @@ def learn(inputs: tuple[str, ...], output: str) -> None:
             raise click.ClickException("the recordings hold no exchange to learn from")
         learning = bar.add_task("learning", total=len(exchanges))
         learned = learn_from(exchanges, lambda done: bar.advance(learning, done))
+    if not learned.summary.exchanges:
+        left_out = "; ".join(f"{n} {why}" for why, n in learned.summary.skipped.items())
+        raise click.ClickException(f"no exchange of an API to learn from (left out: {left_out})")
     target = Path(output)
     target.mkdir(parents=True, exist_ok=True)
     _write(target / OPENAPI_FILE, learned.document, "")

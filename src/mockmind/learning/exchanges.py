@@ -35,6 +35,9 @@ class Exchange:
     response_body: Any
     issued_secrets: frozenset[str] = frozenset()
     presented_secret: str | None = None
+    # The server asked, when the recording names it (a HAR file's URLs do; a journal is
+    # one server's).
+    host: str | None = None
 
     @property
     def request_media(self) -> str | None:
@@ -57,6 +60,7 @@ def masked_exchange(
     status: int,
     response_headers: Mapping[str, str],
     response_body: Any,
+    host: str | None = None,
 ) -> Exchange:
     """An exchange with every secret masked as the journal masks it (a journal's events
     are masked already; a browser's HAR file is not): credentials in headers, secret query
@@ -68,6 +72,7 @@ def masked_exchange(
     return Exchange(
         issued_secrets=frozenset(digest(v) for v in _secrets(response_body)),
         presented_secret=digest(credential) if credential and not is_masked(credential) else None,
+        host=host,
         session=session,
         order=order,
         method=method.upper(),

@@ -31,6 +31,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 class Summary:
     exchanges: int = 0
     sessions: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
     operations: list[str] = field(default_factory=list)
     resources: list[LearnedResource] = field(default_factory=list)
     machines: list[LearnedMachine] = field(default_factory=list)
@@ -44,6 +45,7 @@ class Summary:
             f"{len(self.operations)} operations on "
             f"{len({o.split(' ', 1)[1] for o in self.operations})} paths"
         ]
+        out += [f"left out: {count} {why}" for why, count in self.skipped.items()]
         for r in self.resources:
             how = "created by POST" if r.created_by_post else f"{len(r.seed)} listed, seeded"
             out.append(f"resource {r.name}: {r.path}, item {r.item_path}, id {r.id_field} ({how})")
@@ -78,9 +80,14 @@ def learn(
 ) -> Learned:
     """Everything learned from ``exchanges``; ``on_progress`` is told how many exchanges
     each step has dealt with (they add up to ``len(exchanges)``)."""
+    kept, skipped = api_exchanges(exchanges)
+    if on_progress is not None and len(kept) < len(exchanges):
+        on_progress(len(exchanges) - len(kept))
+    exchanges = kept
     traffic = Traffic.of(exchanges)
     summary = Summary(
         exchanges=len(exchanges),
+        skipped=skipped,
         sessions=len({e.session for e in exchanges}),
         operations=[op.trigger for op in traffic.operations],
         ambiguities=list(traffic.paths.ambiguities),
@@ -120,6 +127,36 @@ def learn(
     if components:
         document["components"] = components
     return Learned(document=document, config=_config(summary), summary=summary)
+
+
+# What a browser's session records beside the API: pages, scripts, styles, images, fonts.
+_ASSET_MEDIA = ("text/html", "text/css", "image/", "font/", "audio/", "video/")
+
+
+def api_exchanges(exchanges: Sequence[Exchange]) -> tuple[list[Exchange], dict[str, int]]:
+    """The exchanges of the API, and how many of each kind were left out: those of other
+    hosts than the most asked one (a browser's session also calls analytics and CDNs),
+    assets, CORS preflights, and mockmind's own admin routes."""
+    hosts = Counter(e.host for e in exchanges if e.host is not None)
+    main_host = hosts.most_common(1)[0][0] if hosts else None
+    kept: list[Exchange] = []
+    skipped: Counter[str] = Counter()
+    for exchange in exchanges:
+        media = exchange.response_media or ""
+        if exchange.host is not None and exchange.host != main_host:
+            skipped[f"exchange(s) with other hosts than {main_host}"] += 1
+        elif media.startswith(_ASSET_MEDIA) or "javascript" in media:
+            skipped["asset(s) (pages, scripts, styles, images, fonts)"] += 1
+        elif (
+            exchange.method == "OPTIONS"
+            and "access-control-request-method" in exchange.request_headers
+        ):
+            skipped["CORS preflight(s)"] += 1
+        elif exchange.path.startswith("/__mockmind/"):
+            skipped["request(s) to mockmind's admin routes"] += 1
+        else:
+            kept.append(exchange)
+    return kept, dict(skipped)
 
 
 def _operation(

@@ -104,6 +104,7 @@ def _har_entry(name: str, entry: Mapping[str, Any], order: int) -> Exchange:
     return masked_exchange(
         session=name,
         order=order,
+        host=url.netloc.lower() or None,
         method=str(request["method"]),
         path=unquote(url.path),
         query=query,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mockmind.learning.learner import learn
+import dataclasses
+
+from mockmind.learning.exchanges import Exchange
+from mockmind.learning.learner import api_exchanges, learn
 from mockmind.learning.login import infer_login
 from mockmind.learning.resources import infer_resources
 from mockmind.learning.state_machines import infer_machines
@@ -152,4 +155,32 @@ def test_the_document_takes_request_bodies_from_accepted_requests_only() -> None
     ]
     assert items["responses"]["200"]["content"]["application/json"]["examples"] == {
         "recorded": {"value": []}
+    }
+
+
+def test_a_browsers_other_hosts_assets_and_preflights_are_left_out() -> None:
+    def at(host: str | None, e: Exchange) -> Exchange:
+        return dataclasses.replace(e, host=host)
+
+    api = at("api.example.com", exchange("GET", "/items", 200, []))
+    recorded = [
+        at("cdn.example.net", exchange("GET", "/lib.json", 200, {})),
+        api,
+        at("api.example.com", exchange("GET", "/app.js", 200, "x()", headers={})),
+        at(
+            "api.example.com",
+            exchange("OPTIONS", "/items", 204, headers={"Access-Control-Request-Method": "GET"}),
+        ),
+        exchange("GET", "/__mockmind/health", 200, {"status": "ok"}),
+    ]
+    recorded[2] = dataclasses.replace(
+        recorded[2], response_headers={"content-type": "application/javascript"}
+    )
+    kept, skipped = api_exchanges(recorded)
+    assert kept == [api]
+    assert skipped == {
+        "exchange(s) with other hosts than api.example.com": 1,
+        "asset(s) (pages, scripts, styles, images, fonts)": 1,
+        "CORS preflight(s)": 1,
+        "request(s) to mockmind's admin routes": 1,
     }
