@@ -6,8 +6,9 @@ the position a parameter; so do plain words when there are many of them (at leas
 ``SLUG_VARIETY``) that lead to the same requests (``GET /users/ada``, ``GET /users/bob``...):
 slugs, told from a path's fixed words (``/login``, ``/products``) by their variety and their
 likeness. A word seen beside ids at a position stays a literal (``/products/search`` beside
-``/products/{productId}``), unless the words are as varied as slugs; each such case is
-reported as ambiguous.
+``/products/{productId}``), unless the words are as varied as slugs, or every request under
+it answered 404 (``/users/nobody-here``: an id that was not found); each such case is
+reported.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class PathModel:
     templates: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, list[PathParameter]] = field(default_factory=dict)
     ambiguities: list[str] = field(default_factory=list)
+    not_found: set[str] = field(default_factory=set)
 
     def template_of(self, path: str) -> str:
         return self.templates[path]
@@ -85,12 +87,13 @@ class PathModel:
         return values
 
 
-def infer_paths(requests: Iterable[tuple[str, str]]) -> PathModel:
-    """The templates of the paths of ``requests`` (method, concrete path)."""
+def infer_paths(requests: Iterable[tuple[str, str]], not_found: Iterable[str] = ()) -> PathModel:
+    """The templates of the paths of ``requests`` (method, concrete path); ``not_found``
+    are the paths every request to which answered 404."""
     by_path: dict[str, set[str]] = {}
     for method, path in requests:
         by_path.setdefault(path, set()).add(method.upper())
-    model = PathModel()
+    model = PathModel(not_found=set(not_found))
     group = [(path, _segments(path), frozenset(methods)) for path, methods in by_path.items()]
     _build(model, group, 0, [])
     return model
@@ -132,10 +135,19 @@ def _build(model: PathModel, group: Sequence[_Item], depth: int, prefix: list[st
     if len(words) >= SLUG_VARIETY and (ids or _alike(words, children, depth)):
         as_parameter |= set(words)
     elif ids and words:
-        model.ambiguities.append(
-            f"{template}: {', '.join(sorted(words))} kept as fixed segment(s) beside "
-            f"{len(ids)} id-like value(s) at the same position"
-        )
+        missing = sorted(w for w in words if all(i[0] in model.not_found for i in children[w]))
+        as_parameter |= set(missing)
+        if missing:
+            model.ambiguities.append(
+                f"{template}: {', '.join(missing)} taken as value(s) of the parameter beside "
+                f"{len(ids)} id-like value(s): every request under it answered 404"
+            )
+        fixed = sorted(set(words) - set(missing))
+        if fixed:
+            model.ambiguities.append(
+                f"{template}: {', '.join(fixed)} kept as fixed segment(s) beside "
+                f"{len(ids)} id-like value(s) at the same position"
+            )
     for value in sorted(set(children) - as_parameter):
         _build(model, children[value], depth + 1, [*prefix, value])
     if as_parameter:

@@ -30,7 +30,11 @@ class Traffic:
     @classmethod
     def of(cls, exchanges: Sequence[Exchange]) -> Traffic:
         ordered = sorted(exchanges, key=lambda e: e.order)
-        traffic = cls(ordered, infer_paths((e.method, e.path) for e in ordered))
+        statuses: dict[str, set[int]] = {}
+        for exchange in ordered:
+            statuses.setdefault(exchange.path, set()).add(exchange.status)
+        not_found = [path for path, seen in statuses.items() if seen == {404}]
+        traffic = cls(ordered, infer_paths(((e.method, e.path) for e in ordered), not_found))
         for exchange in ordered:
             traffic.operations.setdefault(traffic.operation(exchange), []).append(exchange)
         return traffic

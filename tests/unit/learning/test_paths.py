@@ -95,3 +95,20 @@ def test_two_parameters_in_one_path_get_different_names() -> None:
     assert model.template_of("/a/12/34") == "/a/{aId}/{id}"
     nested = infer_paths([("GET", "/12/34")])
     assert nested.template_of("/12/34") == "/{id}/{id2}"
+
+
+def test_a_word_beside_ids_that_was_never_found_is_a_value_of_the_parameter() -> None:
+    requests = [
+        ("GET", "/users/u-1/posts"),
+        ("POST", "/users/u-2/posts"),
+        ("POST", "/users/nobody-here/posts"),
+        ("GET", "/users/search"),
+    ]
+    model = infer_paths(requests, not_found=["/users/nobody-here/posts"])
+    assert model.template_of("/users/nobody-here/posts") == "/users/{userId}/posts"
+    assert model.template_of("/users/search") == "/users/search"
+    assert model.ambiguities == [
+        "/users: nobody-here taken as value(s) of the parameter beside 2 id-like value(s): "
+        "every request under it answered 404",
+        "/users: search kept as fixed segment(s) beside 2 id-like value(s) at the same position",
+    ]
