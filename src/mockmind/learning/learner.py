@@ -17,6 +17,7 @@ from mockmind.learning.resources import (
     entity_snapshots,
     infer_resources,
     owns,
+    shows_entity,
 )
 from mockmind.learning.schemas import infer_schema, string_facts
 from mockmind.learning.state_machines import LearnedMachine, infer_machines
@@ -193,13 +194,13 @@ def _operation(
     responses: dict[str, Any] = {}
     for status in sorted({e.status for e in recorded}):
         answers = [e for e in recorded if e.status == status]
-        responses[str(status)] = _response(status, answers, owner)
+        responses[str(status)] = _response(traffic, status, answers, owner)
     spec["responses"] = responses
     return spec
 
 
 def _response(
-    status: int, answers: list[Exchange], owner: LearnedResource | None
+    traffic: Traffic, status: int, answers: list[Exchange], owner: LearnedResource | None
 ) -> dict[str, Any]:
     response: dict[str, Any] = {"description": REASON_PHRASES.get(status, f"Status {status}")}
     bodies = [e.response_body for e in answers if e.response_body is not None]
@@ -208,7 +209,7 @@ def _response(
         media = _most_common([e.response_media for e in answers], default)
         schema = None
         if owner is not None and 200 <= status < 300:
-            schema = _entity_reference(bodies, owner)
+            schema = _entity_reference(traffic, answers, owner)
         response["content"] = {
             media: {
                 "schema": schema or infer_schema(bodies),
@@ -248,16 +249,22 @@ def _entity_schemas(traffic: Traffic, summary: Summary) -> dict[str, Any]:
     return schemas
 
 
-def _entity_reference(bodies: list[Any], owner: LearnedResource) -> dict[str, Any] | None:
-    """The resource's schema when every body is one of its entities, or a list of them."""
+def _entity_reference(
+    traffic: Traffic, answers: list[Exchange], owner: LearnedResource
+) -> dict[str, Any] | None:
+    """The resource's schema when every answer is one of its entities, or a list of them."""
     ref = {"$ref": f"#/components/schemas/{entity_schema_name(owner)}"}
+    answered = [e for e in answers if e.response_body is not None]
 
-    def entity(value: Any) -> bool:
-        return isinstance(value, dict) and owner.id_field in value
+    def shown(exchange: Exchange, value: Any) -> bool:
+        return shows_entity(traffic, owner, exchange, value)
 
-    if all(entity(b) for b in bodies):
+    if all(shown(e, e.response_body) for e in answered):
         return ref
-    if all(isinstance(b, list) and all(entity(e) for e in b) for b in bodies):
+    if all(
+        isinstance(e.response_body, list) and all(shown(e, v) for v in e.response_body)
+        for e in answered
+    ):
         return {"type": "array", "items": ref}
     return None
 

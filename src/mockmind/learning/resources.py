@@ -76,19 +76,37 @@ class Snapshot:
 
 
 def entity_snapshots(traffic: Traffic, resource: LearnedResource) -> dict[str, list[Snapshot]]:
-    """Each entity's snapshots, oldest first, by id: every object with the id field that a
-    successful answer on the resource's paths held (alone, or as an element of a list)."""
+    """Each entity's snapshots, oldest first, by id: every entity of the resource that a
+    successful answer held (``shows_entity``)."""
     by_id: dict[str, list[Snapshot]] = {}
     for exchange in traffic.exchanges:
-        if not succeeded(exchange) or not owns(resource, traffic.paths.template_of(exchange.path)):
+        if not succeeded(exchange):
             continue
         body = exchange.response_body
         for entity in body if isinstance(body, list) else [body]:
-            if isinstance(entity, dict) and resource.id_field in entity:
+            if shows_entity(traffic, resource, exchange, entity):
                 by_id.setdefault(str(entity[resource.id_field]), []).append(
                     Snapshot(exchange, entity)
                 )
     return by_id
+
+
+def shows_entity(
+    traffic: Traffic, resource: LearnedResource, exchange: Exchange, value: Any
+) -> bool:
+    """Whether ``value``, in the answer to ``exchange``, is one of the resource's entities:
+    an object with its id field answered on its collection path (a create, a list), or on its
+    item path or a path under it when the id is the one the path names (a nested create's
+    answer, ``POST /applications/7/documents``, is another kind of entity)."""
+    if not isinstance(value, dict) or resource.id_field not in value:
+        return False
+    template = traffic.paths.template_of(exchange.path)
+    if template == resource.path:
+        return True
+    if not owns(resource, template):
+        return False
+    named = traffic.paths.values_of(exchange.path).get(resource.id_param)
+    return named is not None and str(value[resource.id_field]) == named
 
 
 def owns(resource: LearnedResource, template: str) -> bool:

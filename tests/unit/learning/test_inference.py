@@ -184,3 +184,35 @@ def test_a_browsers_other_hosts_assets_and_preflights_are_left_out() -> None:
         "CORS preflight(s)": 1,
         "request(s) to mockmind's admin routes": 1,
     }
+
+
+def test_a_nested_create_moves_its_parent_and_its_answer_is_not_the_parent() -> None:
+    app = {"id": "app_1", "status": "applied"}
+    recorded = [
+        exchange("POST", "/applications", 201, app, body={"name": "Grace"}),
+        exchange("POST", "/applications/app_1/documents", 201, {"id": "doc_9", "name": "cv"}),
+        exchange("GET", "/applications/app_1", 200, {**app, "status": "uploaded"}),
+    ]
+    learned = learn(recorded)
+    (machine,) = learned.summary.machines
+    assert [(t.from_states, t.to, t.on) for t in machine.transitions] == [
+        (("applied",), "uploaded", "POST /applications/{applicationId}/documents")
+    ]
+    paths = learned.document["paths"]
+    created = paths["/applications/{applicationId}/documents"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"]["properties"] == {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+    }
+    read = paths["/applications/{applicationId}"]["get"]["responses"]["200"]
+    assert read["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Application"
+    }
+    assert learned.document["components"]["schemas"]["Application"] == {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": ["applied", "uploaded"]},
+        },
+        "required": ["id", "status"],
+    }
