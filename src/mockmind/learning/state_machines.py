@@ -11,13 +11,13 @@ timestamp is set by it (``set: {paid_at: "now()"}``).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockmind.domain.words import singular
-from mockmind.learning.exchanges import Exchange
 from mockmind.learning.resources import LearnedResource, Snapshot, entity_snapshots, owns
 from mockmind.learning.schemas import ENUM_MAX, FORMATS, enum_like
 from mockmind.learning.traffic import Traffic, succeeded
@@ -56,10 +56,12 @@ def infer_machines(traffic: Traffic, resources: Sequence[LearnedResource]) -> Ma
     for resource in resources:
         snapshots = entity_snapshots(traffic, resource)
         fields = _candidate_fields(snapshots)
+        writes = _writes(traffic, resource) if fields else {}
         machines = [
             m
             for f in fields
-            if (m := _machine(traffic, resource, f, snapshots, findings, len(fields))) is not None
+            if (m := _machine(traffic, resource, f, snapshots, writes, findings, len(fields)))
+            is not None
         ]
         findings.machines += machines
     return findings
@@ -92,6 +94,7 @@ def _machine(
     resource: LearnedResource,
     state_field: str,
     snapshots: dict[str, list[Snapshot]],
+    writes: dict[str, list[tuple[int, str]]],
     findings: MachineFindings,
     field_count: int,
 ) -> LearnedMachine | None:
@@ -113,7 +116,7 @@ def _machine(
             old, new = before.entity.get(state_field), after.entity.get(state_field)
             if old == new or not isinstance(old, str) or not isinstance(new, str):
                 continue
-            cause = _cause(traffic, resource, entity_id, before, after)
+            cause = _cause(traffic, writes.get(entity_id, []), before, after)
             if cause is None:
                 findings.ambiguities.append(
                     f"{resource.name} {entity_id}: {state_field} went from {old!r} to {new!r} "
@@ -156,33 +159,36 @@ def _machine(
     )
 
 
+def _writes(traffic: Traffic, resource: LearnedResource) -> dict[str, list[tuple[int, str]]]:
+    """Each entity's successful writes to its own paths (its item path and those under it,
+    with its id): (order, trigger), in order; looked up once per resource."""
+    writes: dict[str, list[tuple[int, str]]] = {}
+    for exchange in traffic.exchanges:
+        if exchange.method in ("GET", "HEAD", "OPTIONS") or not succeeded(exchange):
+            continue
+        template = traffic.paths.template_of(exchange.path)
+        if not owns(resource, template) or template == resource.path:
+            continue
+        named = traffic.paths.values_of(exchange.path).get(resource.id_param)
+        if named is not None:
+            trigger = traffic.operation(exchange).trigger
+            writes.setdefault(named, []).append((exchange.order, trigger))
+    return writes
+
+
 def _cause(
     traffic: Traffic,
-    resource: LearnedResource,
-    entity_id: str,
+    writes: list[tuple[int, str]],
     before: Snapshot,
     after: Snapshot,
 ) -> str | None:
     """The request that moved the entity: the one that answered the new value, unless that
-    was a read; then the only write to the entity's own paths in between."""
+    was a read; then the only kind of write to the entity's own paths made in between."""
     if after.exchange.method not in ("GET", "HEAD"):
         return traffic.operation(after.exchange).trigger
-    writes = {
-        traffic.operation(e).trigger
-        for e in traffic.exchanges
-        if before.exchange.order < e.order < after.exchange.order
-        and e.method not in ("GET", "HEAD", "OPTIONS")
-        and succeeded(e)
-        and _names(traffic, resource, e, entity_id)
-    }
-    return writes.pop() if len(writes) == 1 else None
-
-
-def _names(traffic: Traffic, resource: LearnedResource, exchange: Exchange, entity_id: str) -> bool:
-    template = traffic.paths.template_of(exchange.path)
-    if not owns(resource, template) or template == resource.path:
-        return False
-    return traffic.paths.values_of(exchange.path).get(resource.id_param) == entity_id
+    start = bisect.bisect_right(writes, before.exchange.order, key=lambda w: w[0])
+    between = {trigger for order, trigger in writes[start:] if order < after.exchange.order}
+    return between.pop() if len(between) == 1 else None
 
 
 def _set_fields(seen: list[tuple[str, Snapshot, Snapshot]], state_field: str) -> dict[str, str]:
