@@ -36,6 +36,7 @@ from mockmind.domain.callbacks.runtime_expressions import ExpressionError
 from mockmind.domain.errors import (
     ConfigError,
     MockmindError,
+    RecordingError,
     RequestError,
     RequestMismatch,
     RuleSyntaxError,
@@ -83,6 +84,8 @@ ERROR_ANSWERS: Mapping[type[MockmindError], ErrorAnswer] = {
     ConfigError: _FAILED,
     StoreError: _FAILED,
     SecretNotFound: _FAILED,
+    # Ends `mockmind learn` with its message; never met while serving.
+    RecordingError: _FAILED,
     # Caught where raised (see the module's docstring); an escape is a bug, answered as one.
     RuleSyntaxError: _FAILED,
     ProviderError: _FAILED,

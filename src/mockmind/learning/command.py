@@ -37,7 +37,8 @@ def learn(inputs: tuple[str, ...], output: str) -> None:
         raise click.ClickException(
             f"mockmind learn needs the learn extra (pip install 'mockmind[learn]'): {exc}"
         ) from None
-    from mockmind.learning.recordings import RecordingError, read_recording  # noqa: PLC0415
+    from mockmind.domain.errors import RecordingError  # noqa: PLC0415
+    from mockmind.learning.recordings import read_recording  # noqa: PLC0415
 
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:

@@ -16,12 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from mockmind.domain.errors import RecordingError
 from mockmind.domain.journal import JournalEvent
 from mockmind.learning.exchanges import Exchange, masked_exchange
-
-
-class RecordingError(ValueError):
-    """A recording that cannot be read: the file, the line or entry, and what is wrong."""
 
 
 def read_recording(name: str, text: str, *, first_order: int = 0) -> list[Exchange]:

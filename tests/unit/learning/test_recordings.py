@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from mockmind.domain.errors import RecordingError
 from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.learning.exchanges import digest
-from mockmind.learning.recordings import RecordingError, read_recording
+from mockmind.learning.recordings import read_recording
 
 
 def _event(seq: int, path: str, status: int = 200) -> str:
