@@ -49,6 +49,7 @@ BENCHMARKS = [
     "replay",
     "stats",
     "simulation",
+    "learning",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make

@@ -19,6 +19,7 @@ from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
 from mockmind.simulation.command import simulate
+from mockmind.learning.command import learn
 
 
 @click.group()
@@ -177,6 +178,8 @@ def _report(error: MockmindError) -> None:
 
 
 main.add_command(simulate)
+main.add_command(learn)
+
 
 if __name__ == "__main__":
     main()

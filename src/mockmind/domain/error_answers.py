@@ -37,6 +37,7 @@ from mockmind.domain.errors import (
     ConfigError,
     FlowError,
     MockmindError,
+    RecordingError,
     RequestError,
     RequestMismatch,
     RuleSyntaxError,
@@ -84,6 +85,8 @@ ERROR_ANSWERS: Mapping[type[MockmindError], ErrorAnswer] = {
     ConfigError: _FAILED,
     StoreError: _FAILED,
     SecretNotFound: _FAILED,
+    # Ends `mockmind learn` with its message; never met while serving.
+    RecordingError: _FAILED,
     # Caught where raised (see the module's docstring); an escape is a bug, answered as one.
     RuleSyntaxError: _FAILED,
     ProviderError: _FAILED,

@@ -14,6 +14,7 @@ MockmindError
 │   └── VersionConflict           a conditional write lost a race (optimistic locking)
 │       └── EntityExists          a create found its id taken
 ├── SecretNotFound                a key was asked for and no source had it
+├── RecordingError                a recording `mockmind learn` reads is unusable
 ├── ProviderError                 a model or embedder call failed [ports/llm.py]
 ├── ProviderUnavailable           a provider cannot be built here [ports/llm.py]
 │   └── MiniLMUnavailableError    the minilm extra is missing [adapters/llm/minilm_embedder.py]
@@ -120,6 +121,11 @@ class VersionConflict(StoreError):
 
 class EntityExists(VersionConflict):
     """A write meant to create a record found a live one with its id (another writer's)."""
+
+
+class RecordingError(MockmindError):
+    """A recording (journal lines, a HAR file) that cannot be read: the file, the line or
+    entry, and what is wrong with it."""
 
 
 class SecretNotFound(MockmindError):
