@@ -18,8 +18,8 @@ from mockmind.app.logging import configure_logging
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
-from mockmind.simulation.command import simulate
 from mockmind.learning.command import learn
+from mockmind.simulation.command import simulate
 
 
 @click.group()
