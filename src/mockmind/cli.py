@@ -18,6 +18,7 @@ from mockmind.app.logging import configure_logging
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
+from mockmind.proxy.command import proxy
 
 
 @click.group()
@@ -153,6 +154,9 @@ def init_aws(config_file: str | None) -> None:
         click.echo(f"created bucket {done.bucket}")
     else:
         click.echo(f"bucket {done.bucket} already exists")
+
+
+main.add_command(proxy)
 
 
 @contextmanager
