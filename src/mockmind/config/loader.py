@@ -55,14 +55,6 @@ class LoadedConfig:
         path = Path(self.config.openapi)
         return path if path.is_absolute() else self.base_dir / path
 
-    def record_path(self) -> Path | None:
-        """Where the upstream's forwarded exchanges are recorded (None: not recorded)."""
-        upstream = self.config.upstream
-        if upstream is None or not upstream.record:
-            return None
-        path = Path(upstream.record)
-        return path if path.is_absolute() else self.base_dir / path
-
 
 def find_config_file(
     explicit: str | os.PathLike[str] | None, env: Mapping[str, str]

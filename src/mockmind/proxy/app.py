@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockmind.app.mock_asgi import parse_cookies
 from mockmind.domain.http import MockRequest, header_value
+from mockmind.openapi.media import is_json
+from mockmind.openapi.model import Operation
 from mockmind.proxy.drift import DriftCheck, Mismatch
 from mockmind.proxy.exchange import Exchange
 from mockmind.proxy.mismatches import report
@@ -54,58 +56,17 @@ class ProxyApp:
 
     async def forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.state.exchanges += 1
-        number = self.state.exchanges
         drift = self.settings.drift
-        check = None
+        inspection = None
         if drift is not None:
-
-            def check(exchange: Exchange, complete: bool) -> list[tuple[str, str]]:
-                return self._checked(drift, number, exchange, complete)
-
-        exchange = await self.settings.upstream.forward(scope, receive, send, check=check)
+            inspection = DriftInspection(drift, self.state, self.state.exchanges)
+        exchange = await self.settings.upstream.forward(scope, receive, send, inspection=inspection)
         recorder = self.settings.recorder
         if exchange is not None and recorder is not None:
             try:
                 recorder.record(exchange)
             except Exception:  # the answer is out; a recording that fails is said, not raised
                 logger.exception("%s %s: not recorded", exchange.method, exchange.path)
-
-    def _checked(
-        self, drift: DriftCheck, number: int, exchange: Exchange, complete: bool
-    ) -> list[tuple[str, str]]:
-        sent = exchange.request_body
-        decoded = sent.decoded(exchange.request_header("content-encoding"))
-        request = _request(exchange, decoded or b"")
-        body_known = not sent.truncated and decoded is not None
-        checked = drift.request(request, body_known=body_known)
-        found = list(checked.mismatches)
-        operation = checked.operation
-        if operation is not None:
-            answer = None
-            if complete:
-                coding = exchange.response_header("content-encoding")
-                answer = exchange.response_body.decoded(coding)
-            headers = dict(exchange.response_headers)
-            found.extend(
-                drift.response(operation, exchange.method, exchange.status, headers, answer)
-            )
-        where = f"{operation.method} {operation.path_template}" if operation else None
-        for mismatch in found:
-            logger.warning(
-                "drift: %s %s -> %d: %s", exchange.method, exchange.path, exchange.status, mismatch
-            )
-            self.state.mismatches.add(
-                report(
-                    mismatch,
-                    exchange=number,
-                    at=exchange.started_at,
-                    method=exchange.method,
-                    path=exchange.path,
-                    operation=where,
-                    status=exchange.status,
-                )
-            )
-        return [(VALIDATION_HEADER, validation_header(found))]
 
     @property
     def admin(self) -> ASGIApp:
@@ -160,3 +121,60 @@ def validation_header(found: list[Mismatch]) -> str:
             return f"{text}; and {rest} more at {PROXY_PREFIX}/mismatches"
         text += f"; {item}"
     return text
+
+
+class DriftInspection:
+    """One exchange checked against the document (``forwarding.Inspection``): the request
+    when it arrives, the answer once its head (and, for a JSON answer of a documented
+    operation, its body) is in; every mismatch logged, listed and put in the header."""
+
+    def __init__(self, drift: DriftCheck, state: ProxyState, number: int) -> None:
+        self._drift = drift
+        self._state = state
+        self._number = number
+        self._operation: Operation | None = None
+        self._found: list[Mismatch] = []
+
+    def request_seen(self, exchange: Exchange) -> None:
+        sent = exchange.request_body
+        decoded = sent.decoded(exchange.request_header("content-encoding"))
+        request = _request(exchange, decoded or b"")
+        checked = self._drift.request(
+            request, body_known=not sent.truncated and decoded is not None
+        )
+        self._operation = checked.operation
+        self._found = list(checked.mismatches)
+
+    def holds_answer(self, exchange: Exchange) -> bool:
+        # Only a body the check reads is waited for; any other answer streams as it comes.
+        return self._operation is not None and is_json(exchange.response_header("content-type"))
+
+    def answer_headers(self, exchange: Exchange, complete: bool) -> list[tuple[str, str]]:
+        operation = self._operation
+        found = self._found
+        if operation is not None:
+            answer = None
+            if complete:
+                coding = exchange.response_header("content-encoding")
+                answer = exchange.response_body.decoded(coding)
+            headers = dict(exchange.response_headers)
+            found.extend(
+                self._drift.response(operation, exchange.method, exchange.status, headers, answer)
+            )
+        where = f"{operation.method} {operation.path_template}" if operation else None
+        for mismatch in found:
+            logger.warning(
+                "drift: %s %s -> %d: %s", exchange.method, exchange.path, exchange.status, mismatch
+            )
+            self._state.mismatches.add(
+                report(
+                    mismatch,
+                    exchange=self._number,
+                    at=exchange.started_at,
+                    method=exchange.method,
+                    path=exchange.path,
+                    operation=where,
+                    status=exchange.status,
+                )
+            )
+        return [(VALIDATION_HEADER, validation_header(found))]

@@ -114,29 +114,32 @@ class DriftCheck:
             for name, header in documented.headers.items()
             if header.required and name.lower() != "content-type" and name.lower() not in headers
         ]
-        bodiless = method == "HEAD" or status in (204, 304)
-        if bodiless or body is None:
+        if method == "HEAD" or status in (204, 304):
             return tuple(found)
+        # An answer not read (too long, or streamed) has a body unless it says it has none.
+        size = len(body) if body is not None else _length(headers)
         if not documented.content:
-            if body:
+            if size != 0:
+                has = f"{size} bytes" if size is not None else "a body"
                 found.append(
                     Mismatch(
                         "response",
                         "body",
-                        f"{status} of {where} is documented without a body; the answer has "
-                        f"{len(body)} bytes",
+                        f"{status} of {where} is documented without a body; the answer has {has}",
                     )
                 )
             return tuple(found)
         declared = list(documented.content)
         content_type = headers.get("content-type")
         if not content_type:
-            if body:
+            if size != 0:
                 found.append(_content_type("no Content-Type", declared))
             return tuple(found)
         key = match_request_type(content_type, declared)
         if key is None:
             found.append(_content_type(content_type, declared))
+            return tuple(found)
+        if body is None:
             return tuple(found)
         media = documented.content[key]
         if media.schema is None or not is_json(content_type):
@@ -154,6 +157,11 @@ class DriftCheck:
             for error in iter_errors(validator, value)
         )
         return tuple(found)
+
+
+def _length(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
 
 
 def _content_type(given: str, declared: Sequence[str]) -> Mismatch:

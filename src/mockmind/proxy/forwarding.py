@@ -2,9 +2,10 @@
 streamed back.
 
 - Bodies stream both ways, chunk by chunk; a copy of each body's first bytes is kept for the
-  checks and the recording (``exchange.Body``). When the caller checks the exchange before
-  answering (``check``), the request body and the answer's first ``keep_bytes`` are read
-  before they are passed on, so the check sees them; what is longer streams on unchecked.
+  checks and the recording (``exchange.Body``). A caller that inspects exchanges
+  (``Inspection``) sees the request with its body's first ``keep_bytes`` before it is sent
+  on, and may hold an answer it wants to check (up to ``keep_bytes``: what is longer streams
+  on unchecked) before adding its headers; answers it does not hold stream as they come.
 - Hop-by-hop headers (RFC 9110 section 7.6.1: ``Connection`` and every header it names,
   ``Keep-Alive``, ``TE``, ``Transfer-Encoding``, ``Upgrade``, ``Proxy-*``) are dropped both
   ways; ``Host`` is the upstream's; ``X-Forwarded-For``, ``-Host`` and ``-Proto`` say whom the
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,9 +50,22 @@ HOP_BY_HOP = frozenset(
     }
 )
 
-# Called with the exchange so far (the request, the answer's status, headers and kept first
-# bytes) and whether the answer's body is all there; returns headers to add to the answer.
-Check = Callable[[Exchange, bool], list[tuple[str, str]]]
+
+class Inspection(Protocol):
+    """What a caller checking exchanges is shown, and what it adds."""
+
+    def request_seen(self, exchange: Exchange) -> None:
+        """The request, its body's first ``keep_bytes`` read, before it is sent upstream."""
+        ...
+
+    def holds_answer(self, exchange: Exchange) -> bool:
+        """Given the answer's status and headers: whether to read its body (up to
+        ``keep_bytes``) before the head is sent, for ``answer_headers`` to see it."""
+        ...
+
+    def answer_headers(self, exchange: Exchange, complete: bool) -> list[tuple[str, str]]:
+        """Headers to add to the answer (``complete``: its whole body was read)."""
+        ...
 
 
 class UpstreamFailed(RequestError):
@@ -96,15 +111,21 @@ class Upstream:
         await self._client.aclose()
 
     async def forward(
-        self, scope: Scope, receive: Receive, send: Send, *, check: Check | None = None
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        inspection: Inspection | None = None,
     ) -> Exchange | None:
         """Forward one request and stream its answer; the exchange as it went (None when
         the upstream failed and the client was answered 502 or 504)."""
         exchange = _exchange(scope, self.keep_bytes)
         clock = time.perf_counter()
         body: AsyncIterator[bytes]
-        if check is not None:
+        if inspection is not None:
             body = await _read_ahead(receive, exchange.request_body)
+            inspection.request_seen(exchange)
         else:
             body = _teed(_received(receive), exchange.request_body)
         request = httpx.Request(
@@ -124,7 +145,7 @@ class Upstream:
             await self._fail(send, exchange, UpstreamFailed(self._unreachable(exc)))
             return None
         try:
-            await self._answer(response, exchange, send, check, clock)
+            await self._answer(response, exchange, send, inspection, clock)
         finally:
             await response.aclose()
         exchange.elapsed_ms = (time.perf_counter() - clock) * 1000
@@ -135,7 +156,7 @@ class Upstream:
         response: httpx.Response,
         exchange: Exchange,
         send: Send,
-        check: Check | None,
+        inspection: Inspection | None,
         clock: float,
     ) -> None:
         exchange.status = response.status_code
@@ -148,11 +169,10 @@ class Upstream:
         exchange.wait_ms = (time.perf_counter() - clock) * 1000
         chunks = response.aiter_raw()
         held: list[bytes] = []
-        complete = True
+        complete = False
         added: list[tuple[str, str]] = []
         try:
-            if check is not None:
-                complete = False
+            if inspection is not None and inspection.holds_answer(exchange):
                 async for chunk in chunks:
                     held.append(chunk)
                     exchange.response_body.add(chunk)
@@ -160,7 +180,8 @@ class Upstream:
                         break
                 else:
                     complete = True
-                added = check(exchange, complete)
+            if inspection is not None:
+                added = inspection.answer_headers(exchange, complete)
         except httpx.TimeoutException:
             await self._fail(send, exchange, UpstreamTimeout(self._late()))
             exchange.status = 0
@@ -174,7 +195,7 @@ class Upstream:
         await send({"type": "http.response.start", "status": response.status_code, "headers": head})
         for chunk in held:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        if not complete or check is None:
+        if not complete:
             try:
                 async for chunk in chunks:
                     exchange.response_body.add(chunk)
