@@ -51,6 +51,9 @@ HOP_BY_HOP = frozenset(
 )
 
 
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+
+
 class Inspection(Protocol):
     """What a caller checking exchanges is shown, and what it adds."""
 
@@ -122,12 +125,16 @@ class Upstream:
         the upstream failed and the client was answered 502 or 504)."""
         exchange = _exchange(scope, self.keep_bytes)
         clock = time.perf_counter()
-        body: AsyncIterator[bytes]
+        body: AsyncIterator[bytes] | None = None
+        # RFC 9112 section 6.3: a request without either header has no body (and sending it
+        # on as a stream would give it an empty chunked one).
+        if any(name.lower() in _BODY_HEADERS for name, _ in scope["headers"]):
+            if inspection is not None:
+                body = await _read_ahead(receive, exchange.request_body)
+            else:
+                body = _teed(_received(receive), exchange.request_body)
         if inspection is not None:
-            body = await _read_ahead(receive, exchange.request_body)
             inspection.request_seen(exchange)
-        else:
-            body = _teed(_received(receive), exchange.request_body)
         request = httpx.Request(
             exchange.method,
             self.url
