@@ -27,9 +27,8 @@ from mockmind.domain.http import MockRequest
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json, match_request_type
 from mockmind.openapi.model import Operation
-from mockmind.openapi.requests import location, validate_request
+from mockmind.openapi.requests import schema_errors, validate_request
 from mockmind.openapi.responses import documented_response
-from mockmind.openapi.schemas import iter_errors
 
 Side = Literal["request", "response"]
 
@@ -151,10 +150,9 @@ class DriftCheck:
             return tuple(found)
         pointer = media.schema_pointer
         target = pointer if pointer is not None and "#" in pointer else media.schema
-        validator = self.document.validator(target, context="response")
         found.extend(
-            Mismatch("response", location("body", error.absolute_path), error.message)
-            for error in iter_errors(validator, value)
+            Mismatch("response", str(error["location"]), str(error["message"]))
+            for error in schema_errors(self.document, target, value, "body", context="response")
         )
         return tuple(found)
 

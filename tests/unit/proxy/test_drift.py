@@ -99,6 +99,9 @@ def test_answer_mismatches(drift: DriftCheck) -> None:
             "quotes: line 1 column 2 (char 1)",
         ),
     )
+    assert drift.response(get, "GET", 200, JSON, b'{"name": "Rex"}') == (
+        Mismatch("response", "body.id", "'id' is a required property"),
+    )
     # Too long to keep: the status and headers are still checked, the body is not.
     assert drift.response(get, "GET", 200, JSON, None) == ()
     post = _operation(drift, "POST", "/pets")
