@@ -21,8 +21,11 @@ import pytest
 
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
-from mockmind.config import parse_config
+from mockmind.config import load_config, parse_config
+from mockmind.domain.journal import JournalEvent
+from mockmind.openapi.document import OpenAPIDocument
 from mockmind.proxy.app import ProxyApp
+from mockmind.proxy.drift import DriftCheck
 from mockmind.proxy.forwarding import Upstream
 from mockmind.proxy.masking import Masking
 from mockmind.proxy.recording import open_recorder
@@ -31,6 +34,7 @@ from tests.integration.proxy_upstream import RealApi
 from tests.support.mockmind_server import start_server, stop_server
 from tests.support.network import free_port
 from tests.support.paths import EXAMPLES, FIXTURES
+from tests.support.shop_flow import shop_flow
 from tests.support.threaded_server import serving
 
 PETS = FIXTURES / "proxy" / "pets.yaml"
@@ -468,3 +472,38 @@ def test_serve_without_a_document_forwards_only_when_asked(
     assert "x-mockmind-source" in mocked.headers
     assert asked.json() == {"id": 3, "name": "Rex"}
     assert "x-mockmind-source" not in asked.headers
+
+
+def test_the_shop_flow_through_the_checking_proxy_is_recorded_as_journal_events(
+    tmp_path: Path,
+) -> None:
+    shop = EXAMPLES / "shop"
+    record = tmp_path / "shop.jsonl"
+    seen: list[httpx.Response] = []
+    with serving(create_app(build(load_config(shop / "mockmind.yaml", env={}), env={}))) as real:
+        recorder = open_recorder(record, Masking(()))
+        drift = DriftCheck(OpenAPIDocument.load(shop / "openapi.yaml"))
+        settings = ProxySettings(
+            upstream=Upstream(real, timeout=10), drift=drift, recorder=recorder
+        )
+        with (
+            serving(ProxyApp(settings)) as url,
+            httpx.Client(
+                base_url=url, timeout=20, event_hooks={"response": [seen.append]}
+            ) as client,
+        ):
+            order = shop_flow(client)
+    assert order["status"] == "shipped"
+    # The mock keeps its own document: nothing drifts (no false alarm either way).
+    assert {r.headers["x-mockmind-validation"] for r in seen} == {"ok"}
+    events = [JournalEvent.from_dict(json.loads(line)) for line in record.read_text().splitlines()]
+    assert [e.seq for e in events] == list(range(1, len(seen) + 1))
+    assert [(e.exchange.method, e.exchange.status) for e in events] == [
+        (r.request.method, r.status_code) for r in seen
+    ]
+    login = events[0].exchange
+    assert (login.path, login.request_body) == ("/login", {"username": "ada", "password": "***"})
+    assert login.response_body["token"] == "***"
+    later = events[1].exchange
+    assert later.request_headers["cookie"] == "***"
+    assert {e.source for e in events} == {"upstream"}
