@@ -4,7 +4,8 @@ Each path shows one thing: ``/echo`` answers what it was sent (and hop-by-hop he
 its own), ``/stream-down`` sends its answer in two parts with a pause the test ends,
 ``/stream-up`` notes when the first part of a body arrives, ``/slow`` never answers,
 ``/login`` answers a token and a cookie, and ``/pets/{id}`` drifts from
-``tests/fixtures/proxy/pets.yaml``: pet 1's name is a number, pet 2 answers 418.
+``tests/fixtures/proxy/pets.yaml``: pet 1's name is a number, pet 2 answers 418, pet 4's
+answer never gets past its head.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class RealApi:
         path = scope["path"]
         if path == "/slow":
             # Never answers; ends when the client (the proxy, timed out) goes away.
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            return
+        if path == "/pets/4":
+            # The head of a JSON answer, and then nothing.
+            await _start(send, 200, [("content-type", "application/json")])
             while (await receive())["type"] != "http.disconnect":
                 pass
             return

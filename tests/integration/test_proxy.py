@@ -149,6 +149,26 @@ def test_an_upstream_that_never_answers_is_a_504(real_api: tuple[RealApi, str]) 
     }
 
 
+def test_a_held_answer_whose_body_never_comes_is_a_504_and_not_recorded(
+    real_api: tuple[RealApi, str], tmp_path: Path
+) -> None:
+    _, upstream = real_api
+    record = tmp_path / "held.jsonl"
+    settings = ProxySettings(
+        upstream=Upstream(upstream, timeout=0.5),
+        drift=DriftCheck(OpenAPIDocument.load(PETS)),
+        recorder=open_recorder(record, Masking(())),
+    )
+    with serving(ProxyApp(settings)) as url:
+        answer = httpx.get(f"{url}/pets/4", timeout=20)
+        fine = httpx.get(f"{url}/pets/3", timeout=20)
+    assert answer.status_code == 504
+    assert answer.json()["detail"] == f"the upstream {upstream} did not answer within 0.5 s"
+    assert fine.headers["x-mockmind-validation"] == "ok"
+    (line,) = record.read_text().splitlines()
+    assert json.loads(line)["request"]["path"] == "/pets/3"
+
+
 def _log_in(url: str) -> httpx.Response:
     return httpx.post(
         f"{url}/login",

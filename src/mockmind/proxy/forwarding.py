@@ -152,9 +152,11 @@ class Upstream:
             await self._fail(send, exchange, UpstreamFailed(self._unreachable(exc)))
             return None
         try:
-            await self._answer(response, exchange, send, inspection, clock)
+            answered = await self._answer(response, exchange, send, inspection, clock)
         finally:
             await response.aclose()
+        if not answered:
+            return None
         exchange.elapsed_ms = (time.perf_counter() - clock) * 1000
         return exchange
 
@@ -165,7 +167,9 @@ class Upstream:
         send: Send,
         inspection: Inspection | None,
         clock: float,
-    ) -> None:
+    ) -> bool:
+        """Send the upstream's answer on; False when it failed before its head was sent
+        (the client was answered 502 or 504 instead)."""
         exchange.status = response.status_code
         exchange.http_version = response.http_version
         exchange.response_headers = [
@@ -191,12 +195,10 @@ class Upstream:
                 added = inspection.answer_headers(exchange, complete)
         except httpx.TimeoutException:
             await self._fail(send, exchange, UpstreamTimeout(self._late()))
-            exchange.status = 0
-            return
+            return False
         except httpx.HTTPError as exc:
             await self._fail(send, exchange, UpstreamFailed(self._unreachable(exc)))
-            exchange.status = 0
-            return
+            return False
         head = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in exchange.response_headers]
         head.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in added)
         await send({"type": "http.response.start", "status": response.status_code, "headers": head})
@@ -218,6 +220,7 @@ class Upstream:
                 )
                 raise
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return True
 
     def _late(self) -> str:
         return f"the upstream {self.url} did not answer within {self.timeout:g} s"
