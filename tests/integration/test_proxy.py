@@ -527,3 +527,35 @@ def test_the_shop_flow_through_the_checking_proxy_is_recorded_as_journal_events(
     later = events[1].exchange
     assert later.request_headers["cookie"] == "***"
     assert {e.source for e in events} == {"upstream"}
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_failure_in_the_proxy_routes(tmp_path: Path) -> None:
+    # The proxy's own routes keep the promises of their document (an upstream is not needed:
+    # nothing under /__mockmind/proxy/ is forwarded).
+    settings = ProxySettings(upstream=Upstream(f"http://127.0.0.1:{free_port()}", timeout=1))
+    executable = Path(sys.executable).with_name("schemathesis")
+    with serving(ProxyApp(settings)) as url:
+        result = subprocess.run(
+            [
+                str(executable) if executable.exists() else "schemathesis",
+                "run",
+                f"{url}/__mockmind/proxy/openapi.json",
+                "--url",
+                url,
+                "--mode",
+                "all",
+                "--checks",
+                "all",
+                "--max-examples",
+                "30",
+                "--seed",
+                "20261203",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
