@@ -19,6 +19,7 @@ from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
 from mockmind.learning.command import learn
+from mockmind.proxy.command import proxy
 from mockmind.simulation.command import simulate
 
 
@@ -155,6 +156,9 @@ def init_aws(config_file: str | None) -> None:
         click.echo(f"created bucket {done.bucket}")
     else:
         click.echo(f"bucket {done.bucket} already exists")
+
+
+main.add_command(proxy)
 
 
 @contextmanager

@@ -15,6 +15,8 @@ from mockmind.domain.paths import decoded_segments
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from mockmind.app.upstream import MockUpstream
+
 
 class MockmindApp:
     """The ASGI app: mock requests go straight to the engine, admin ones to FastAPI.
@@ -24,17 +26,22 @@ class MockmindApp:
     answer's time (bench/RESULTS.md), so the split is made here, on the path prefix.
     """
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, upstream: MockUpstream | None = None) -> None:
         self.container = container
+        # ``upstream:``: what the mock cannot answer, forwarded (app/upstream.py).
+        self.upstream = upstream
         self._admin: FastAPI | None = None
         self._admin_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not _is_admin(scope):
+            if self.upstream is not None and self.upstream.takes(scope):
+                await self.upstream.forward(scope, receive, send)
+                return
             await serve_mock(self.container, scope, receive, send)
             return
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self.upstream)
             return
         await self.admin(scope, receive, send)
 
@@ -53,7 +60,7 @@ class MockmindApp:
             return self._admin
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, upstream: MockUpstream | None) -> None:
     """Nothing to start or stop: answered here, so the server's start-up does not build the
     admin app (FastAPI's import was a fifth of a 13 MB document's time to first answer,
     bench/RESULTS.md row 5)."""
@@ -62,6 +69,8 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if upstream is not None:
+                await upstream.aclose()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -76,4 +85,9 @@ def _is_admin(scope: Scope) -> bool:
 
 
 def create_app(container: Container) -> MockmindApp:
-    return MockmindApp(container)
+    if container.config.upstream is None:
+        return MockmindApp(container)
+    # httpx and the proxy load only for a config with an upstream (a Lambda's cold start).
+    from mockmind.app.upstream import mock_upstream  # noqa: PLC0415
+
+    return MockmindApp(container, mock_upstream(container))

@@ -56,7 +56,19 @@ def check_workers(workers: int, loaded: LoadedConfig, env: Environment) -> None:
     """A ConfigError when ``workers`` processes would each keep their own sessions.
 
     The backend is chosen as the app chooses it (``MOCKMIND_STORAGE``, else the config).
+    An upstream's recording is one file each exchange is added to: one process writes it.
     """
+    upstream = loaded.config.upstream
+    if workers > 1 and upstream is not None and upstream.record:
+        raise ConfigError(
+            [
+                loaded.issue(
+                    ("upstream", "record"),
+                    f"--workers {workers} would write the recording from {workers} processes "
+                    "at once; record with one worker",
+                )
+            ]
+        )
     if workers == 1 or choose_storage(loaded.config, env) != "memory":
         return
     reason = (

@@ -376,6 +376,21 @@ class CallbacksConfig(Section):
     webhook_targets: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class UpstreamConfig(Section):
+    """A real API behind the mock: what the mock cannot answer (a path its document does not
+    have, or a request sent with ``Prefer: proxy=true``) is forwarded there and recorded."""
+
+    url: str = Field(pattern=r"^https?://[^/?#\s]+")
+    # For the whole exchange: connecting, sending, and each wait for the answer's bytes.
+    timeout_seconds: float = Field(30, gt=0, le=600)
+    # Where forwarded exchanges are written: a HAR 1.2 file for a name ending in ``.har``,
+    # else journal events, one JSON line each. Relative to the config file's folder.
+    record: str | None = None
+    # More names to mask in recordings (headers, query parameters, body fields), beyond the
+    # credentials, cookies and secret-named fields that are always masked.
+    mask: list[str] = Field(default_factory=list)
+
+
 class MockmindConfig(Section):
     """The whole file. ``source`` is where it came from (for error messages and relative paths)."""
 
@@ -391,3 +406,4 @@ class MockmindConfig(Section):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
+    upstream: UpstreamConfig | None = None

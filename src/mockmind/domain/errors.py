@@ -38,6 +38,9 @@ MockmindError
     ├── UnknownWebhook            404: no webhook of that name [domain/callbacks/planning.py]
     ├── UnsupportedMediaType      415 [openapi/errors.py]
     ├── NotAcceptable             406 [openapi/errors.py]
+    ├── UpstreamFailed            502: the proxied API cannot be reached [proxy/forwarding.py]
+    ├── UpstreamTimeout           504: the proxied API did not answer in time
+    │                             [proxy/forwarding.py]
     └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,

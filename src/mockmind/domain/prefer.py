@@ -1,5 +1,6 @@
 """The ``Prefer`` header as Stoplight Prism reads it: ``code=404``, ``example=name``,
-``dynamic=true``, separated by commas or semicolons."""
+``dynamic=true``, separated by commas or semicolons; and mockmind's ``proxy=true``: send this
+request to the config's upstream instead of mocking it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ class Preference:
     code: int | None = None
     example: str | None = None
     dynamic: bool = False
+    proxy: bool = False
 
 
 _NONE = Preference()
@@ -22,6 +24,7 @@ def parse_prefer(header: str | None) -> Preference:
     code: int | None = None
     example: str | None = None
     dynamic = False
+    proxy = False
     for part in header.replace(";", ",").split(","):
         name, _, value = part.strip().partition("=")
         name, value = name.strip().lower(), value.strip().strip('"')
@@ -31,4 +34,6 @@ def parse_prefer(header: str | None) -> Preference:
             example = value
         elif name == "dynamic":
             dynamic = value.lower() in ("true", "1", "yes", "")
-    return Preference(code, example, dynamic)
+        elif name == "proxy":
+            proxy = value.lower() in ("true", "1", "yes", "")
+    return Preference(code, example, dynamic, proxy)

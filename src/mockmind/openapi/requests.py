@@ -53,7 +53,7 @@ from mockmind.openapi.parameters import (
     split_query,
     split_simple,
 )
-from mockmind.openapi.schemas import iter_errors
+from mockmind.openapi.schemas import Context, iter_errors
 
 MAX_ERRORS = 50
 # RFC 9110: a body without Content-Type may be treated as application/octet-stream.
@@ -96,9 +96,16 @@ def location(prefix: str, path: Iterable[object]) -> str:
 
 
 def schema_errors(
-    doc: DocumentNodes, pointer: str, value: Any, prefix: str, limit: int = MAX_ERRORS
+    doc: DocumentNodes,
+    pointer: Any,
+    value: Any,
+    prefix: str,
+    limit: int = MAX_ERRORS,
+    context: Context = "request",
 ) -> list[Error]:
-    validator = doc.validator(pointer, context="request")
+    """Each error of ``value`` against the schema at ``pointer`` (or a schema object), located
+    from ``prefix``; a missing required property is located at its own name."""
+    validator = doc.validator(pointer, context=context)
     found: list[Error] = []
     for error in iter_errors(validator, value, limit):
         path = list(error.absolute_path)

@@ -16,6 +16,7 @@ from mockmind.domain.journal import (
     JournalPage,
     RecordedExchange,
     StateChange,
+    StateMove,
     StepOutOfReach,
     WorldAt,
     diff_worlds,
@@ -176,3 +177,33 @@ def test_undo_agrees_with_replaying_forward(history: list[list[tuple[str, Any]]]
         assert (
             world_at(step, now_entities=forward[-1], now_state={}, page=page).entities == expected
         )
+
+
+def test_an_event_survives_a_json_line_round_trip() -> None:
+    # Recordings are JSON lines of ``to_dict``: whatever the proxy writes, ``learn`` reads back.
+    event = JournalEvent(
+        seq=3,
+        at=1764745200.25,
+        exchange=RecordedExchange(
+            "POST",
+            "/orders/o-1/pay",
+            {"expand": ("items", "customer")},
+            {"content-type": "application/json", "authorization": "***"},
+            {"card": "***", "amount": 12.5},
+            200,
+            {"content-type": "application/json"},
+            {"id": "o-1", "status": "paid"},
+        ),
+        source="upstream",
+        latency_ms=12.75,
+        fallback_reason="timeout",
+        llm_calls=1,
+        tokens=42,
+        cost_usd=0.001,
+        rules=("require_auth",),
+        moves=(StateMove("order", "o-1", "pending", "paid", "POST /orders/{id}/pay"),),
+        changes=(EntityChange("orders", "o-1", {"status": "pending"}, {"status": "paid"}),),
+        state_changes=(StateChange("coupon", None, "SAVE2", before_set=False),),
+    )
+    line = json.dumps(event.to_dict())
+    assert JournalEvent.from_dict(json.loads(line)) == event

@@ -25,6 +25,9 @@ from mockmind.domain.prefer import Preference, parse_prefer
         ('example="quoted"', Preference(example="quoted")),
         ("code=abc", Preference()),
         ("respond-async", Preference()),
+        ("proxy=true", Preference(proxy=True)),
+        ("code=200; Proxy=TRUE", Preference(code=200, proxy=True)),
+        ("proxy=false", Preference()),
     ],
 )
 def test_parse_prefer(header: str | None, expected: Preference) -> None:
