@@ -65,6 +65,9 @@ def admin_app(container: Container) -> FastAPI:
         403: problem_response("no admin token is set, and the client is not this machine"),
     }
 
+    # First: /sessions/import would otherwise be taken for a session's id.
+    add_session_routes(app, container, guarded, refused)
+
     # Members the health dict leaves out (a provider's model when none is in use) stay out.
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health, response_model_exclude_unset=True)
     async def health() -> dict[str, Any]:
@@ -90,7 +93,6 @@ def admin_app(container: Container) -> FastAPI:
 
     add_webhook_routes(app, container, guarded, refused)
     add_journal_routes(app, container, guarded, refused)
-    add_session_routes(app, container, guarded, refused)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

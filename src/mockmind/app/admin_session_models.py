@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from mockmind.app.admin_models import InteractionEntry, JournalEventView, StateEntry
 from mockmind.domain.session_fixture import FIXTURE_FORMAT
@@ -32,12 +32,23 @@ class SessionListView(BaseModel):
     )
 
 
+def _whole(value: Any) -> Any:
+    """A number with no fraction is a JSON Schema integer (``3.0``); bools and text are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A step as a body names it (the bodies are read strictly: ``false`` is no step).
+Step = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
+
+
 class ResetRequest(BaseModel):
     """`to`: the step to go back to (null or absent: an empty session)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    to: int | None = Field(None, ge=0)
+    to: Step | None = None
 
 
 class ForkRequest(BaseModel):
@@ -48,7 +59,7 @@ class ForkRequest(BaseModel):
     # default (Rust) regex engine does not have.
     model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
-    at: int | None = Field(None, ge=0)
+    at: Step | None = None
     id: str | None = Field(None, pattern=SESSION_ID_PATTERN)
 
 

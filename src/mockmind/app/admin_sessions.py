@@ -25,7 +25,7 @@ from mockmind.app.admin_session_models import (
 )
 from mockmind.app.bootstrap import Container
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
-from mockmind.domain.errors import PayloadTooLarge, RequestError
+from mockmind.domain.errors import MethodNotAllowed, PayloadTooLarge, RequestError
 from mockmind.domain.journal import JournalEvent
 from mockmind.domain.resources.scope_copies import Bookkeeping
 from mockmind.domain.session_admin import SessionAdmin
@@ -35,7 +35,13 @@ from mockmind.domain.session_fixture import (
     bad_fixture,
     fixture_digest,
 )
-from mockmind.domain.session_listing import DEFAULT_PAGE, MAX_PAGE, SessionQuery, decode_cursor
+from mockmind.domain.session_listing import (
+    CURSOR_PATTERN,
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    SessionQuery,
+    decode_cursor,
+)
 from mockmind.domain.sessions import session_from_dict
 from mockmind.ports.entity_store import EntityRecord
 
@@ -69,6 +75,16 @@ def add_session_routes(
         ),
     }
 
+    # Before the routes of /sessions/{session_id}, which this path matches too: these are
+    # its methods, and an id of "import" is read at no other admin path.
+    @app.api_route(
+        ADMIN_PREFIX + "/sessions/import",
+        methods=["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
+        include_in_schema=False,
+    )
+    async def import_only(request: Request) -> Response:
+        raise MethodNotAllowed(request.method, request.url.path, ["POST"])
+
     @app.get(
         ADMIN_PREFIX + "/sessions",
         response_model=SessionListView,
@@ -80,7 +96,8 @@ def add_session_routes(
             DEFAULT_PAGE
         ),
         cursor: Annotated[
-            str | None, Query(max_length=200, description="`next_cursor` of the page before")
+            str | None,
+            Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before"),
         ] = None,
         prefix: Annotated[str, Query(max_length=128, description="ids starting with this")] = "",
         since: Annotated[
@@ -201,8 +218,10 @@ async def _body[M: BaseModel](request: Request, model: type[M]) -> M:
 
 
 def _validated[M: BaseModel](model: type[M], value: Any, where: str) -> M:
+    """``value`` as ``model``, strictly: JSON's types as the schema names them (``false`` is
+    no step, ``"1"`` no count)."""
     try:
-        return model.model_validate(value)
+        return model.model_validate(value, strict=True)
     except ValidationError as exc:
         errors: list[dict[str, object]] = [
             {

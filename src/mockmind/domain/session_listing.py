@@ -3,14 +3,14 @@
 Every backend orders sessions by one *activity key*, ``<last_seen in whole microseconds,
 20 digits>#<id>``: as text it sorts as the time does (fixed width), ties fall to the id, and
 a DynamoDB index can hold it as its sort key. Time filters and cursors are positions in that
-order, so the three stores page the same way. A cursor is the key of the last session of the
-page, encoded so that clients treat it as opaque.
+order, so the three stores page the same way. A cursor is the position after the last
+session of the page (its key, ``~`` in place of ``#`` so that it reads well in a URL).
+Clients pass it back as they got it; any text of its form is a position, so a cursor never
+goes stale: sessions saved since come before it (they are newer) and are not shown again.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +24,9 @@ _DIGITS = 20
 # Above every activity key ('#' < '$'), and above every key with the same time: the first
 # text past a time's keys.
 _PAST_TIME = "$"
-_KEY = re.compile(r"[0-9]{20}#[A-Za-z0-9_.\-]{1,128}")
+# What a cursor looks like (the admin document's pattern for it).
+CURSOR_PATTERN = r"^[0-9]{20}~[A-Za-z0-9_.\-]{1,128}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def time_key(seconds: float) -> str:
@@ -100,18 +102,13 @@ def cut(ordered: list[SessionSummary], limit: int) -> SessionPage:
 
 
 def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    return key.replace("#", "~", 1)
 
 
 def decode_cursor(cursor: str) -> str:
-    """The activity key a cursor holds; 400 for text no listing gave out."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-    except (ValueError, binascii.Error, UnicodeError):
-        key = ""
-    if not _KEY.fullmatch(key):
+    """The activity key a cursor holds; 400 for text of another form."""
+    if not _CURSOR.fullmatch(cursor):
         raise RequestError(
-            400, "Bad Request", f"cursor {cursor[:80]!r} is not one a session listing gave out"
+            400, "Bad Request", f"cursor {cursor[:80]!r} is not one a session listing gives out"
         )
-    return key
+    return cursor.replace("~", "#", 1)
