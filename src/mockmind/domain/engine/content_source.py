@@ -301,7 +301,10 @@ class ContentSource:
             else {}
         )
         return response_cache_key(
-            session.id if session else "",
+            # With when the session began: a session reset to empty begins again under its
+            # id, and finds none of the answers cached for it before (in every store, also
+            # those that cannot find a session's entries to drop them).
+            [session.id, session.created_at] if session else "",
             state,
             request.method,
             request.path,

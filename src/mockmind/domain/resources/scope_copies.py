@@ -76,7 +76,12 @@ class ScopeCopies:
         for spec in self._specs:
             # Adding 0 reads a counter in one step on every store (0 when it has none).
             value = self._store.increment(
-                scope, META_COLLECTION, _SEQUENCE + spec.name, now=now, expires_at=now + self._ttl
+                scope,
+                META_COLLECTION,
+                _SEQUENCE + spec.name,
+                now=now,
+                expires_at=now + self._ttl,
+                by=0,
             )
             if value:
                 sequences[spec.name] = value
