@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     expires_at REAL NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    activity TEXT
 );
 CREATE TABLE IF NOT EXISTS response_cache (
     key TEXT PRIMARY KEY,
@@ -109,8 +110,9 @@ class SqliteDatabase:
         self._conn.execute("COMMIT")
 
     def _add_session_activity(self) -> None:
-        """Sessions get their listing key (``domain/session_listing``) and its index; rows
-        written before have theirs worked out from their data, as a save would write it."""
+        """Sessions get their listing key (``domain/session_listing``) and its index; a file
+        from before the key gains the column, its rows' keys worked out from their data as a
+        save would write them (a new file has the column from the start)."""
 
         def missing() -> bool:
             columns = self._conn.execute("PRAGMA table_info(sessions)").fetchall()
