@@ -75,3 +75,6 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    # Servers started by hand with a pipe for their log (start_server's log to a file).
+    if process.stderr:
+        process.stderr.close()
