@@ -50,6 +50,7 @@ BENCHMARKS = [
     "stats",
     "simulation",
     "learning",
+    "time_travel",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make

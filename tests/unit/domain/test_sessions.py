@@ -110,7 +110,8 @@ def test_after_request_is_the_changes_one_by_one_in_one_copy() -> None:
     one_by_one = (
         start.touched(7, 100).with_interaction(seen, 2).with_state("b", 2, 7).with_state("a", 5, 7)
     )
-    one_by_one = replace(one_by_one, authenticated=True)
+    # A request's save, and only that, counts a request (the journal's step).
+    one_by_one = replace(one_by_one, authenticated=True, requests=1)
     at_once = start.after_request(
         seen, timeout_seconds=100, max_history=2, state={"b": 2, "a": 5}, authenticated=True
     )
@@ -123,6 +124,7 @@ def test_after_request_is_the_changes_one_by_one_in_one_copy() -> None:
         False,
         (seen,),
     )
+    assert (start.with_interaction(seen, 5).requests, unchanged.requests) == (0, 1)
 
 
 def test_with_version_keeps_every_other_field() -> None:
@@ -135,6 +137,7 @@ def test_with_version_keeps_every_other_field() -> None:
         authenticated=True,
         state={"k": StateValue("v", 1.5)},
         history=(Interaction(at=2.0, method="GET", path="/a", status=200),),
+        requests=7,
     )
     assert session.with_version(5) == replace(session, version=5)
 

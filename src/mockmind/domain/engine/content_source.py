@@ -105,7 +105,8 @@ class ContentSource:
             return response
         if plan.schema is None:
             return answers.finish(plan, None, "offline")
-        key = self._cache_key(ex, plan)
+        own_seed = self._seed(ex, plan)
+        key = self._cache_key(ex, plan, own_seed)
         use_cache = self._settings.caches_responses
         if use_cache:
             cached = self._cache.get(key, now=self._clock.now())
@@ -115,7 +116,7 @@ class ContentSource:
                 if response.body_kind == "json":
                     response.encoded_body = cached.encoded
                 return response
-        seed = key if ex.ctx.seeds == ex.ctx.scope else self._cache_key(ex, plan, ex.ctx.seeds)
+        seed = own_seed if ex.ctx.seeds == ex.ctx.scope else self._seed(ex, plan, ex.ctx.seeds)
         body, source, reason = await self._content(ex, plan, key, seed=seed)
         response = answers.finish(plan, body, source)
         if reason:
@@ -315,9 +316,18 @@ class ContentSource:
             # An answer too big for the store is still an answer; it is just not cached.
             logger.warning("response not cached: %s", exc)
 
-    def _cache_key(self, ex: Exchange, plan: ResponsePlan, session_id: str | None = None) -> str:
-        """The answer's cache key (the offline generator's seed too); ``session_id`` keys it
-        as if another session had asked (a replay's seed: the recorded session's)."""
+    def _cache_key(self, ex: Exchange, plan: ResponsePlan, seed: str) -> str:
+        """The answer's cache key: its seed with when the session began. A session reset to
+        empty begins again under its id and finds none of the answers cached for it before
+        (in every store, also those that cannot find a session's entries to drop them), while
+        its generated content stays what its id seeds."""
+        session = ex.session
+        return response_cache_key(seed, session.created_at) if session else seed
+
+    def _seed(self, ex: Exchange, plan: ResponsePlan, session_id: str | None = None) -> str:
+        """What the offline generator is seeded with for this answer (the cache key holds it
+        too); ``session_id`` seeds it as if another session had asked (a replay: the recorded
+        session's)."""
         request = ex.request
         session = ex.session
         state = (
