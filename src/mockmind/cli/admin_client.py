@@ -265,13 +265,16 @@ def _sent_in_chunks(content: bytes, progress: TransferProgress) -> Iterator[byte
 def _read(response: httpx.Response, progress: TransferProgress | None) -> bytes:
     if progress is None:
         return response.read()
-    # Content-Length counts the bytes as sent (compressed, if so): so does num_bytes_downloaded.
+    # Content-Length counts the bytes as sent: the bytes read are those only when uncompressed.
     length = response.headers.get("Content-Length", "")
-    total = int(length) if length.isdigit() else None
-    chunks = []
+    encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+    total = int(length) if length.isdigit() and not encoded else None
+    chunks: list[bytes] = []
+    done = 0
     for chunk in response.iter_bytes(CHUNK_BYTES):
         chunks.append(chunk)
-        progress.receiving(response.num_bytes_downloaded, total)
+        done += len(chunk)
+        progress.receiving(done, total)
     return b"".join(chunks)
 
 

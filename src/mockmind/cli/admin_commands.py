@@ -197,9 +197,9 @@ def reset_session(url: str, as_json: bool, session_id: str, to: int | None) -> N
     if as_json:
         output.print_json(session.as_json())
         return
-    where = "emptied session" if to is None else f"reset to step {to}: session"
+    done = "emptied" if to is None else f"reset to step {to}"
     requests = f"{session.requests} request{'' if session.requests == 1 else 's'}"
-    click.echo(f"{where} {session.id} ({requests})")
+    click.echo(f"session {session.id} {done} ({requests})")
 
 
 @admin_command("fork-session")

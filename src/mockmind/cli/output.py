@@ -253,7 +253,13 @@ def _history(entries: Sequence[HistoryEntry]) -> Table:
 
 
 def _table(*columns: tuple[str, Mapping[str, Any]], show_footer: bool = False) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_footer=show_footer, pad_edge=False, show_edge=False)
+    # SIMPLE draws a rule under the header and another over the footer (a totals row).
+    table = Table(
+        box=box.SIMPLE if show_footer else box.SIMPLE_HEAD,
+        show_footer=show_footer,
+        pad_edge=False,
+        show_edge=False,
+    )
     for header, options in columns:
         table.add_column(header, **options)
     return table
