@@ -3,10 +3,12 @@ without the server's modules, and the exit codes in the help are the error table
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
 import sys
+import tomllib
 
 import click
 import pytest
@@ -35,6 +37,12 @@ ADMIN_COMMANDS = [
     "replay",
     "stats",
 ]
+
+
+def test_the_entry_point_is_the_group() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, attribute = scripts["mockmind"].split(":")
+    assert getattr(importlib.import_module(module), attribute) is main
 
 
 def test_every_command_is_found_under_its_name() -> None:
