@@ -49,25 +49,28 @@ def _http_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def admin_command[**P, R](name: str) -> Callable[[Callable[P, R]], click.Command]:
-    """A command with the options every admin command has: ``--url`` and ``--json``."""
+    """A command with the options every admin command has, after its own: --url and --json."""
 
     def decorate(function: Callable[P, R]) -> click.Command:
-        with_json = click.option(
-            "--json",
-            "as_json",
-            is_flag=True,
-            help="Print the server's answer as JSON, for scripts.",
-        )(function)
-        with_url = click.option(
-            "--url",
-            envvar=URL_VARIABLE,
-            default=DEFAULT_URL,
-            show_default=True,
-            show_envvar=True,
-            callback=_http_url,
-            help=f"The server (its mock URL); the admin token is read from ${TOKEN_VARIABLE}.",
-        )(with_json)
-        return click.command(name, epilog=EXIT_CODES_HELP)(with_url)
+        command = click.command(name, epilog=EXIT_CODES_HELP)(function)
+        command.params += [
+            click.Option(
+                ["--url"],
+                metavar="URL",
+                envvar=URL_VARIABLE,
+                default=DEFAULT_URL,
+                show_default=True,
+                show_envvar=True,
+                callback=_http_url,
+                help=f"The server (its mock URL); the admin token is read from ${TOKEN_VARIABLE}.",
+            ),
+            click.Option(
+                ["--json", "as_json"],
+                is_flag=True,
+                help="Print the server's answer as JSON, for scripts.",
+            ),
+        ]
+        return command
 
     return decorate
 
@@ -105,7 +108,7 @@ SESSION_ID = click.argument("session_id", metavar="ID")
 
 
 @admin_command("sessions")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many a page.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most this many a page.")
 @click.option("--cursor", help="The page after the one that printed this cursor.")
 @click.option("--prefix", help="Only sessions whose id starts with this.")
 @click.option(
@@ -169,6 +172,7 @@ def _every_page(first: SessionPage, page: Callable[[str | None], SessionPage]) -
 @click.option(
     "--at",
     type=click.IntRange(min=0),
+    metavar="N",
     help="Show the world after the session's Nth request (steps count from 1; 0 is before "
     "the first), rebuilt from its journal.",
 )
@@ -187,6 +191,7 @@ def inspect_session(url: str, as_json: bool, session_id: str, at: int | None) ->
 @click.option(
     "--to",
     type=click.IntRange(min=0),
+    metavar="N",
     help="Back to the world after the session's Nth request (steps count from 1); "
     "without it the session is emptied.",
 )
@@ -207,6 +212,7 @@ def reset_session(url: str, as_json: bool, session_id: str, to: int | None) -> N
 @click.option(
     "--at",
     type=click.IntRange(min=0),
+    metavar="N",
     help="Fork the world after the session's Nth request (steps count from 1); the latest "
     "by default.",
 )
@@ -334,7 +340,10 @@ def replay(url: str, as_json: bool, session_id: str, ignored: tuple[str, ...]) -
 
 @admin_command("stats")
 @click.option(
-    "--hours", type=click.IntRange(min=1), help="This many hours back (the server's default: 24)."
+    "--hours",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="This many hours back (the server's default: 24).",
 )
 def stats(url: str, as_json: bool, hours: int | None) -> None:
     """Requests, cache hits, LLM calls, tokens, cost and errors, hour by hour."""
