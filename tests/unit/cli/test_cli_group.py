@@ -68,7 +68,7 @@ def test_help_lists_every_command_and_the_exit_codes() -> None:
 def test_each_admin_command_has_url_json_and_the_exit_codes(name: str) -> None:
     result = CliRunner().invoke(main, [name, "--help"])
     assert result.exit_code == 0
-    assert "--url TEXT" in result.output
+    assert "--url URL" in result.output
     assert "[env var: MOCKMIND_URL;" in result.output
     assert "--json" in result.output
     for code, meaning in EXIT_CODES:
