@@ -46,6 +46,7 @@ BENCHMARKS = [
     "many_writers",
     "llm_latency",
     "journal",
+    "simulation",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make

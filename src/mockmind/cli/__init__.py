@@ -1,8 +1,9 @@
-"""The ``mockmind`` command: one click group; its commands live in two modules by what they
-work from.
+"""The ``mockmind`` command: one click group; its commands live in modules by what they work
+from.
 
 - ``server_commands``: serve, validate-config, init-aws. They load a config file and call
   bootstrap; they never build adapters.
+- ``simulate`` lives with the simulation it runs (``mockmind.simulation.command``).
 - ``admin_commands``: sessions, inspect-session, reset-session, fork-session, delete-session,
   export-session, import-session, replay, stats. They call a running server's admin routes
   through ``admin_client`` and print with ``output`` (tables) or as JSON.
@@ -26,6 +27,7 @@ COMMANDS: Mapping[str, str] = {
     "serve": "mockmind.cli.server_commands:serve",
     "validate-config": "mockmind.cli.server_commands:validate_config",
     "init-aws": "mockmind.cli.server_commands:init_aws",
+    "simulate": "mockmind.simulation.command:simulate",
     "sessions": "mockmind.cli.admin_commands:sessions",
     "inspect-session": "mockmind.cli.admin_commands:inspect_session",
     "reset-session": "mockmind.cli.admin_commands:reset_session",

@@ -10,7 +10,7 @@ import difflib
 import os
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,39 @@ def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
 
 
 def parse_config(text: str, *, source: Path | None = None, env: Mapping[str, str]) -> LoadedConfig:
+    unset: list[str] = []
+    loaded = parse_yaml_model(
+        text, MockmindConfig, source=source, convert=lambda tree: _to_plain(tree, env, unset)
+    )
+    return LoadedConfig(loaded.value, source, tuple(dict.fromkeys(unset)), loaded.tree)
+
+
+@dataclass(frozen=True)
+class LoadedYaml[ModelT: BaseModel]:
+    """A YAML file validated as a pydantic model, with its tree to place later problems."""
+
+    value: ModelT
+    tree: Any
+    source: Path | None = None
+
+    def issue(self, loc: Sequence[Any], message: str) -> ConfigIssue:
+        key_path, line, column = _locate(self.tree, loc, is_key=False)
+        name = str(self.source) if self.source else None
+        return ConfigIssue(key_path or ".".join(map(str, loc)), message, line, column, name)
+
+
+def parse_yaml_model[ModelT: BaseModel](
+    text: str,
+    model: type[ModelT],
+    *,
+    source: Path | None = None,
+    convert: Callable[[Any], Any] | None = None,
+) -> LoadedYaml[ModelT]:
+    """``text`` as ``model``; a ConfigError with the line and key path of every problem.
+
+    ``convert`` turns ruamel's tree into what the model validates (the config substitutes
+    ``${VAR}`` there); by default, plain Python values.
+    """
     name = str(source) if source else "<config>"
     yaml = YAML(typ="rt")
     try:
@@ -100,17 +133,15 @@ def parse_config(text: str, *, source: Path | None = None, env: Mapping[str, str
     if tree is None:
         tree = CommentedMap()
     if not isinstance(tree, Mapping):
-        raise ConfigError([ConfigIssue("", "the config must be a mapping of keys", 1, source=name)])
-
-    unset: list[str] = []
-    plain = _to_plain(tree, env, unset)
+        raise ConfigError([ConfigIssue("", "the file must be a mapping of keys", 1, source=name)])
+    plain = convert(tree) if convert is not None else _to_plain(tree, {}, [])
     try:
-        config = MockmindConfig.model_validate(plain)
+        value = model.model_validate(plain)
     except ValidationError as exc:
-        issues = [_issue(err, tree, name) for err in exc.errors()]
+        issues = [_issue(err, tree, name, model) for err in exc.errors()]
         issues.sort(key=lambda issue: (issue.line or 0, issue.column or 0))
         raise ConfigError(issues) from exc
-    return LoadedConfig(config, source, tuple(dict.fromkeys(unset)), tree)
+    return LoadedYaml(value, tree, source)
 
 
 def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:
@@ -131,12 +162,12 @@ def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:
     return node
 
 
-def _issue(error: Any, tree: Any, source: str) -> ConfigIssue:
+def _issue(error: Any, tree: Any, source: str, root: type[BaseModel]) -> ConfigIssue:
     loc: tuple[Any, ...] = tuple(error["loc"])
     key_path, line, column = _locate(tree, loc, is_key=error["type"] == "extra_forbidden")
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
-        known = _expected_keys(loc[:-1])
+        known = _expected_keys(loc[:-1], root)
         message = f"unknown key {loc[-1]!r}"
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         if close:
@@ -179,15 +210,15 @@ def _locate(tree: Any, loc: Sequence[Any], *, is_key: bool) -> tuple[str, int | 
     return ".".join(parts).replace(".[", "["), line, column
 
 
-def _expected_keys(loc: Sequence[Any]) -> list[str]:
+def _expected_keys(loc: Sequence[Any], root: type[BaseModel]) -> list[str]:
     """The field names the model at ``loc`` accepts (for "did you mean" hints)."""
-    current: Any = MockmindConfig
+    current: Any = root
     for part in loc:
         current = _unwrap(current, part)
         if current is None:
             return []
     model = _as_model(current, None)
-    return list(model.model_fields) if model else []
+    return [field.alias or name for name, field in model.model_fields.items()] if model else []
 
 
 def _unwrap(annotation: Any, part: Any) -> Any:

@@ -1,10 +1,10 @@
 """What only the ``mockmind`` command may import, so that the Lambda layer can go without it.
 
-``rich`` draws the admin commands' tables and progress bars. It is a dependency of the package
-but not in the layer (layers/README.md): the function would fail to import a module that
-needs it. So rich is imported under ``mockmind.cli`` only, and nothing outside ``mockmind.cli``
-imports that package. Every module is parsed (nothing imported); imports inside functions
-count too.
+``rich`` draws the command's tables and progress bars (the admin commands, ``simulate``). It
+is a dependency of the package but not in the layer (layers/README.md): the function would
+fail to import a module that needs it. So rich is imported by the command's packages only
+(``mockmind.cli``, ``mockmind.simulation``), and nothing else imports those. Every module is
+parsed (nothing imported); imports inside functions count too.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from tests.unit.architecture.test_import_cycles import module_files
 
 CLI_PACKAGE = "mockmind.cli"
+COMMAND_LINE = ("mockmind.cli", "mockmind.simulation")
 CLI_ONLY = {"rich"}
 
 
@@ -37,11 +38,15 @@ def _imported(path: Path, module: str) -> set[str]:
     return names
 
 
+def _in(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(package + ".") for package in packages)
+
+
 def _outside_the_cli() -> dict[str, set[str]]:
     return {
         module: _imported(path, module)
         for module, path in module_files().items()
-        if module != CLI_PACKAGE and not module.startswith(CLI_PACKAGE + ".")
+        if not _in(module, COMMAND_LINE)
     }
 
 
@@ -60,7 +65,7 @@ def test_nothing_outside_the_cli_imports_it() -> None:
         f"{module} imports {name}"
         for module, names in _outside_the_cli().items()
         for name in names
-        if name == CLI_PACKAGE or name.startswith(CLI_PACKAGE + ".")
+        if _in(name, COMMAND_LINE)
     )
     assert found == []
 
@@ -80,7 +85,7 @@ def test_the_lambda_handlers_modules_load_no_cli_module() -> None:
         "import mockmind.app.lambda_entry, mockmind.app.api, mockmind.app.bootstrap\n"
         "import mockmind.app.cold_start, mockmind.app.snapstart\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'"
-        " or m.startswith('mockmind.cli')))\n"
+        " or m.startswith(('mockmind.cli', 'mockmind.simulation'))))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
