@@ -62,6 +62,8 @@ class SessionDetail(Answer):
     last_seen: float
     expires_at: float
     version: int
+    # Not in every server's answer: the requests it made (its journal's last step).
+    requests: int | None = Field(None, ge=0)
     authenticated: bool
     state: dict[str, StateEntry]
     history: list[HistoryEntry]
@@ -108,6 +110,10 @@ class ReplayedStep(Answer):
     status: int
     same: bool
     differences: list[Difference]
+    # Not in every server's answer: differences beyond those listed, and what the replay sent
+    # otherwise or could not compare (a credential the journal masked).
+    omitted_differences: int = Field(0, ge=0)
+    notes: list[str] = Field(default_factory=list)
 
 
 class ReplaySummary(Answer):

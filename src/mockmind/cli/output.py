@@ -102,6 +102,7 @@ def session_detail(session: SessionDetail) -> RenderableType:
         ("last seen", utc(session.last_seen) + " UTC"),
         ("expires", utc(session.expires_at) + " UTC"),
         ("version", str(session.version)),
+        *([] if session.requests is None else [("requests", str(session.requests))]),
         ("login", _yes_no(session.authenticated)),
     )
     state = _table(("Key", {}), ("Value", {"overflow": "fold"}), ("Updated (UTC)", {}))
@@ -148,6 +149,7 @@ def replay_report(report: ReplayReport) -> RenderableType:
         ("Recorded", {"overflow": "fold"}),
         ("Now", {"overflow": "fold"}),
     )
+    notes = _table(("Step", {"justify": "right"}), ("Note", {"overflow": "fold"}))
     for step in report.steps:
         result = Text("same") if step.same else Text("differs", style="bold red")
         steps.add_row(
@@ -168,6 +170,11 @@ def replay_report(report: ReplayReport) -> RenderableType:
                     compact(difference.now),
                 )
             )
+        if step.omitted_differences:
+            more = f"… {step.omitted_differences} more"
+            differences.add_row(*_cells(str(step.step), more, "", ""))
+        for note in step.notes:
+            notes.add_row(*_cells(str(step.step), note))
     summary = report.summary
     parts: list[RenderableType] = [
         _heading(
@@ -177,6 +184,8 @@ def replay_report(report: ReplayReport) -> RenderableType:
     ]
     if differences.row_count:
         parts.append(_section("Differences", differences))
+    if notes.row_count:
+        parts.append(_section("Notes", notes))
     parts.append(
         Text(
             f"\n{summary.steps} step{'' if summary.steps == 1 else 's'}: "

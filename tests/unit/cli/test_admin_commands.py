@@ -729,3 +729,45 @@ def test_any_other_error_status_exits_1(
     result = run(_answering(status, content, content_type), "inspect-session", SESSION, "--at", "1")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"error: {said}\n"
+
+
+# -- members some servers add to the contract's answers
+
+
+def test_replay_shows_omitted_differences_and_notes_when_the_server_gives_them() -> None:
+    report = fake_admin.replay_report(differ=True)
+    report["kept"] = False
+    report["ignored"] = ["$..created_at"]
+    for step in report["steps"]:
+        step["omitted_differences"] = 0
+        step["notes"] = []
+    report["steps"][2]["omitted_differences"] = 4
+    report["steps"][1]["notes"] = ["sent the recorded password, which the journal masked"]
+    served = json.dumps(report).encode()
+    result = run(_answering(200, served, "application/json"), "replay", SESSION)
+    assert result.exit_code == 1
+    assert result.stdout.split("Differences\n", 1)[1] == lines("""
+Step   Path              Recorded   Now
+────────────────────────────────────────
+   3   $.status          201        409
+   3   $.body.quantity   2          null
+   3   … 4 more
+
+Notes
+Step   Note
+───────────────────────────────────────────────────────────
+   2   sent the recorded password, which the journal masked
+
+3 steps: 2 same, 1 differ
+""")
+    as_json = run(_answering(200, served, "application/json"), "replay", SESSION, "--json")
+    assert json.loads(as_json.stdout) == report
+
+
+def test_inspect_session_shows_the_request_count_when_the_server_gives_it() -> None:
+    session = {**fake_admin.detail(), "requests": 3}
+    served = json.dumps(session).encode()
+    result = run(_answering(200, served, "application/json"), "inspect-session", SESSION)
+    assert "version    3\nrequests   3\nlogin      yes\n" in result.stdout
+    as_json = run(_answering(200, served, "application/json"), "inspect-session", SESSION, "--json")
+    assert json.loads(as_json.stdout) == session
