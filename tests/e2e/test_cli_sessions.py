@@ -12,31 +12,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
-from mockmind.cli import main
 from tests.support.admin import admin_headers
+from tests.support.admin_cli import admin, mockmind
 from tests.support.mockmind_server import start_server, stop_server
 from tests.support.network import free_port
 from tests.support.paths import EXAMPLES
 
 ADMIN = "/__mockmind/sessions"
-
-
-def mockmind(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
-    """The command, its token from the environment as a user's shell would hold it."""
-    token = {"MOCKMIND_ADMIN_TOKEN": os.environ.get("MOCKMIND_ADMIN_TOKEN")}
-    return CliRunner().invoke(main, [*args, "--url", url], env={**token, **(env or {})})
-
-
-def admin(client: httpx.Client, path: str) -> Any:
-    answer = client.get(f"{ADMIN}/{path}", headers=admin_headers())
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 @pytest.fixture

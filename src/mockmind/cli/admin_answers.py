@@ -129,6 +129,10 @@ class ReplayReport(Answer):
     scratch_session_id: str
     steps: list[ReplayedStep]
     summary: ReplaySummary
+    # Not in every server's answer: whether the scratch session was kept, and the JSON paths
+    # left out of the comparison (the server's own choice when none were asked for).
+    kept: bool | None = None
+    ignored: list[str] | None = None
 
 
 class Counters(Answer):

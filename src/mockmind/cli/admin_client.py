@@ -165,10 +165,15 @@ class AdminClient:
         session_id: str,
         ignore: Sequence[str] = (),
         progress: TransferProgress | None = None,
+        *,
+        keep: bool = False,
     ) -> ReplayReport:
         """Run the session's recorded requests again in a scratch session; ``ignore`` names
-        JSON paths whose values may differ (generated ids, timestamps)."""
-        body = {"ignore": list(ignore)} if ignore else {}
+        JSON paths whose values may differ (generated ids, timestamps); ``keep`` keeps the
+        scratch session afterwards. Members left at their defaults are not sent."""
+        body: dict[str, Any] = {"ignore": list(ignore)} if ignore else {}
+        if keep:
+            body["keep"] = True
         reply = self._call(
             "POST", f"{_session(session_id)}/replay", content=_encoded(body), progress=progress
         )

@@ -321,7 +321,12 @@ def import_session(url: str, as_json: bool, file: BinaryIO) -> None:
     metavar="PATH",
     help="A JSON path whose value may differ, such as $.id or $..created_at (repeatable).",
 )
-def replay(url: str, as_json: bool, session_id: str, ignored: tuple[str, ...]) -> None:
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep the scratch session afterwards, to inspect it (its id is in the report).",
+)
+def replay(url: str, as_json: bool, session_id: str, ignored: tuple[str, ...], keep: bool) -> None:
     """Run a session's recorded requests again, in a scratch session, against the server's
     config now, and show step by step where the status or body differs.
 
@@ -332,7 +337,7 @@ def replay(url: str, as_json: bool, session_id: str, ignored: tuple[str, ...]) -
         _client(url) as client,
         TransferBar(output.console(stderr=True), f"replaying {session_id}") as bar,
     ):
-        report = client.replay(session_id, ignored, bar)
+        report = client.replay(session_id, ignored, bar, keep=keep)
     _print(report, output.replay_report, as_json)
     if report.summary.differ:
         click.get_current_context().exit(REPLAY_DIFFERS)

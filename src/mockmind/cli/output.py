@@ -176,12 +176,16 @@ def replay_report(report: ReplayReport) -> RenderableType:
         for note in step.notes:
             notes.add_row(*_cells(str(step.step), note))
     summary = report.summary
+    kept = ", kept" if report.kept else ""
     parts: list[RenderableType] = [
         _heading(
-            f"Replay of session {report.session_id} (scratch session {report.scratch_session_id})"
-        ),
-        steps if report.steps else Text("(no recorded requests)"),
+            f"Replay of session {report.session_id} "
+            f"(scratch session {report.scratch_session_id}{kept})"
+        )
     ]
+    if report.ignored:
+        parts.append(Text(f"ignored: {', '.join(report.ignored)}"))
+    parts.append(steps if report.steps else Text("(no recorded requests)"))
     if differences.row_count:
         parts.append(_section("Differences", differences))
     if notes.row_count:

@@ -514,6 +514,23 @@ def test_replay_json_is_the_report_and_keeps_the_exit_code(fake: FakeAdmin) -> N
     assert run(fake, "replay", SESSION, "--json").exit_code == 0
 
 
+def test_replay_keep_asks_to_keep_the_scratch_session() -> None:
+    kept = {**fake_admin.replay_report(differ=False), "kept": True}
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=kept)
+
+    result = run(httpx.MockTransport(answer), "replay", SESSION, "--keep", "--ignore", "$.id")
+    assert result.exit_code == 0
+    assert sent_json(seen[0]) == {"ignore": ["$.id"], "keep": True}
+    scratch = kept["scratch_session_id"]
+    assert result.stdout.splitlines()[0] == (
+        f"Replay of session {SESSION} (scratch session {scratch}, kept)"
+    )
+
+
 def test_replay_of_an_unknown_session_is_not_found(fake: FakeAdmin) -> None:
     assert run(fake, "replay", "nope").exit_code == 3
 
@@ -746,6 +763,10 @@ def test_replay_shows_omitted_differences_and_notes_when_the_server_gives_them()
     served = json.dumps(report).encode()
     result = run(_answering(200, served, "application/json"), "replay", SESSION)
     assert result.exit_code == 1
+    assert result.stdout.splitlines()[:2] == [
+        f"Replay of session {SESSION} (scratch session {report['scratch_session_id']})",
+        "ignored: $..created_at",
+    ]
     assert result.stdout.split("Differences\n", 1)[1] == lines("""
 Step   Path              Recorded   Now
 ────────────────────────────────────────
