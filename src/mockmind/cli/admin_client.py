@@ -224,7 +224,7 @@ class AdminClient:
                 reply = Reply(response.status_code, _read(response, progress), self.base_url)
         except httpx.TransportError as exc:
             raise AdminUnreachable(
-                f"no answer from {self.base_url} ({type(exc).__name__}: {exc or 'no detail'})"
+                f"no answer from {self.base_url} ({type(exc).__name__}: {str(exc) or 'no detail'})"
             ) from exc
         if reply.status >= 400:
             raise _refusal(method, ADMIN_PREFIX + "/" + path, reply)

@@ -43,7 +43,11 @@ class Connection:
 
 
 def _http_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not value.startswith(("http://", "https://")):
+    try:
+        parsed = httpx.URL(value)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise click.BadParameter(f"{value!r} is not an http:// or https:// URL", ctx, param)
     return value
 
@@ -256,6 +260,8 @@ def export_session(url: str, as_json: bool, session_id: str, target: Path | None
     The fixture is written as the server sent it: its digest covers it, and import-session
     reads it back.
     """
+    if target is not None and not target.resolve().parent.is_dir():
+        raise click.BadParameter(f"{target.parent} is not a folder", param_hint="'-o' / '--output'")
     with exit_on_error(), _client(url) as client:
         fixture = client.export(session_id)
     if target is None:
@@ -263,7 +269,12 @@ def export_session(url: str, as_json: bool, session_id: str, target: Path | None
         click.echo(fixture.raw, nl=False)
         return
     # Written once the whole fixture is here: a failed export leaves no half file.
-    target.write_bytes(fixture.raw)
+    try:
+        target.write_bytes(fixture.raw)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {target}: {exc.strerror}", param_hint="'-o' / '--output'"
+        ) from exc
     steps = len(fixture.head.journal)
     if as_json:
         output.print_json(

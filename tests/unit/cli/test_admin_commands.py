@@ -366,6 +366,16 @@ def test_a_failed_export_writes_no_file(fake: FakeAdmin, tmp_path: Path) -> None
     assert not target.exists()
 
 
+def test_an_export_to_a_folder_that_does_not_exist_is_a_usage_error(
+    fake: FakeAdmin, tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "cart.json"
+    result = run(fake, "export-session", SESSION, "-o", str(target))
+    assert result.exit_code == 2
+    assert f"Invalid value for '-o' / '--output': {target.parent} is not a folder" in result.stderr
+    assert fake.requests == []
+
+
 def test_an_export_that_is_not_a_fixture_is_unexpected(tmp_path: Path) -> None:
     def not_a_fixture(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"format": "mockmind-session/1"})
@@ -586,10 +596,13 @@ def test_a_deployed_stage_path_is_kept_and_the_admin_prefix_not_doubled(fake: Fa
     assert [r.url.path for r in fake.requests] == ["/prod/__mockmind/stats", "/__mockmind/stats"]
 
 
-def test_a_url_that_is_not_http_is_a_usage_error(fake: FakeAdmin) -> None:
-    result = run(fake, "sessions", "--url", "127.0.0.1:3000")
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:3000", "ftp://mock.test", "http://", "https:///path", "http://[::1"]
+)
+def test_a_url_that_is_not_http_is_a_usage_error(fake: FakeAdmin, url: str) -> None:
+    result = run(fake, "sessions", "--url", url)
     assert result.exit_code == 2
-    assert "'127.0.0.1:3000' is not an http:// or https:// URL" in result.stderr
+    assert f"{url!r} is not an http:// or https:// URL" in result.stderr
     assert fake.requests == []
 
 
@@ -792,3 +805,12 @@ def test_inspect_session_shows_the_request_count_when_the_server_gives_it() -> N
     assert "version    3\nrequests   3\nlogin      yes\n" in result.stdout
     as_json = run(_answering(200, served, "application/json"), "inspect-session", SESSION, "--json")
     assert json.loads(as_json.stdout) == session
+
+
+def test_no_answer_without_words_says_so() -> None:
+    def silent(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("")
+
+    result = run(httpx.MockTransport(silent), "stats")
+    assert result.exit_code == 5
+    assert result.stderr == "error: no answer from http://127.0.0.1:3000 (ReadError: no detail)\n"
