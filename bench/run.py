@@ -46,6 +46,8 @@ BENCHMARKS = [
     "many_writers",
     "llm_latency",
     "journal",
+    "replay",
+    "stats",
     "simulation",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
