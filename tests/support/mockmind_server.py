@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +20,22 @@ def start_server(
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
     env.pop("MOCKMIND_CONFIG", None)
-    process = subprocess.Popen(
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the server runs,
+    # and a server that logged 64 KB (a long fuzz run's refusals) would block writing more.
+    log_fd, log_path = tempfile.mkstemp(prefix="mockmind-server-", suffix=".log")
+    try:
+        process = _spawn(config, port, env, log_fd)
+    finally:
+        os.close(log_fd)
+    try:
+        return process, _wait_until_up(process, port, Path(log_path))
+    finally:
+        # The server keeps writing to the file it has open; it goes when the server ends.
+        os.unlink(log_path)
+
+
+def _spawn(config: Path, port: int, env: dict[str, str], log_fd: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -32,17 +48,20 @@ def start_server(
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_fd,
     )
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> str:
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
+            err = log.read_text(errors="replace")
             raise RuntimeError(f"mockmind exited with {process.returncode}:\n{err}")
         try:
             if httpx.get(f"{base_url}/__mockmind/health", timeout=1).status_code == 200:
-                return process, base_url
+                return base_url
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
@@ -56,5 +75,3 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    if process.stderr:
-        process.stderr.close()
