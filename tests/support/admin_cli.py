@@ -15,10 +15,14 @@ from tests.support.admin import admin_headers
 SESSIONS = "/__mockmind/sessions"
 
 
-def mockmind(url: str, *args: str, env: dict[str, str] | None = None) -> Result:
+def mockmind(
+    url: str, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> Result:
     """``mockmind ARGS --url URL``; ``env`` over the token in the environment."""
     token = {"MOCKMIND_ADMIN_TOKEN": os.environ.get("MOCKMIND_ADMIN_TOKEN")}
-    return CliRunner().invoke(main, [*args, "--url", url], env={**token, **(env or {})})
+    return CliRunner().invoke(
+        main, [*args, "--url", url], env={**token, **(env or {})}, input=stdin
+    )
 
 
 def admin(client: httpx.Client, path: str) -> Any:

@@ -330,7 +330,8 @@ def import_session(url: str, as_json: bool, file: BinaryIO) -> None:
     "ignored",
     multiple=True,
     metavar="PATH",
-    help="A JSON path whose value may differ, such as $.id or $..created_at (repeatable).",
+    help="A JSON path whose value may differ, such as $.id or $..created_at (repeatable; "
+    "replaces the server's default, the fields its config fills with the clock).",
 )
 @click.option(
     "--keep",
