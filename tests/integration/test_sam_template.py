@@ -31,6 +31,8 @@ from tests.support.paths import EVENTS, ROOT
 TEMPLATE = ROOT / "template.yaml"
 SAMCONFIG = ROOT / "samconfig.toml"
 LAYER_REQUIREMENTS = ROOT / "layers" / "dependencies" / "requirements.txt"
+# Runtime dependencies only the mockmind command imports: the layer goes without them.
+CLI_ONLY = {"rich"}
 EXPECTED_EVENTS = {
     "get.json",
     "post-json.json",
@@ -261,9 +263,10 @@ def test_layer_requirements_match_pyproject() -> None:
     layer = _requirement_names(LAYER_REQUIREMENTS.read_text())
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     runtime = _requirement_names("\n".join(pyproject["project"]["dependencies"]))
-    # The python3.12 Lambda runtime ships boto3 and botocore.
-    assert not layer & {"boto3", "botocore"}
-    assert runtime - {"boto3"} <= layer, "layer requirements lag behind pyproject.toml"
+    # The python3.12 Lambda runtime ships boto3 and botocore; rich draws the CLI's tables,
+    # which no Lambda function imports (tests/unit/architecture/test_cli_only_imports.py).
+    assert not layer & {"boto3", "botocore", *CLI_ONLY}
+    assert runtime - {"boto3", *CLI_ONLY} <= layer, "layer requirements lag behind pyproject.toml"
     assert {"fastapi", "mangum", "pydantic", "numpy", "aws-lambda-powertools"} <= layer
 
 

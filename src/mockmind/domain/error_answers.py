@@ -22,6 +22,10 @@ What the entries say, and why:
 - Every error ends a CLI command with exit code 1, as before this table (config and store
   errors were caught and exited 1; any other error crashed, which exits 1 too, now with a
   one-line message instead of a traceback). Click's own usage errors exit with 2.
+- The admin commands' failures (``AdminCallFailed``) have a code each, so that a script can
+  tell them apart: 1 the server refused the call, 3 no such session or step, 4 the admin token
+  was refused, 5 no server answered, 6 the answer was not the admin API's. They never answer
+  HTTP: the CLI raises them, a server never does (the entries say what one would do).
 - At Lambda start-up (``handler.py``) an error fails the init: Lambda answers, not mockmind.
 """
 
@@ -34,6 +38,12 @@ from typing import Literal
 from mockmind.domain.callbacks.deliveries import DeliveryFailed
 from mockmind.domain.callbacks.runtime_expressions import ExpressionError
 from mockmind.domain.errors import (
+    AdminAnswerUnexpected,
+    AdminAuthRefused,
+    AdminCallFailed,
+    AdminNotFound,
+    AdminRefused,
+    AdminUnreachable,
     ConfigError,
     FlowError,
     MockmindError,
@@ -98,6 +108,13 @@ ERROR_ANSWERS: Mapping[type[MockmindError], ErrorAnswer] = {
     ExpressionError: _FAILED,
     # Caught by the simulation's runner, which reports it as a failed step.
     FlowError: _FAILED,
+    # The CLI's admin calls (cli/admin_client); the codes are the ones `mockmind --help` lists.
+    AdminCallFailed: _FAILED,
+    AdminRefused: _FAILED,
+    AdminNotFound: ErrorAnswer(500, "reason", 3),
+    AdminAuthRefused: ErrorAnswer(500, "reason", 4),
+    AdminUnreachable: ErrorAnswer(500, "reason", 5),
+    AdminAnswerUnexpected: ErrorAnswer(500, "reason", 6),
 }
 
 # For MockmindError itself, and any class the table misses: what a server answers for an

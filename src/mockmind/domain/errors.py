@@ -29,19 +29,26 @@ MockmindError
 │   ├── NoRoute                   no path, or no method, matches [openapi/routing.py]
 │   ├── StyleError                a parameter's text breaks its style [openapi/parameters.py]
 │   └── UnreadableNumber          a number's text cannot be read [domain/client_input.py]
-└── RequestError                  the client's request cannot be answered as asked
-    ├── RouteNotFound             404: no operation matches the path
-    ├── MethodNotAllowed          405: the path exists, the method does not
-    ├── RequestValidationFailed   400/422: parameters or body break the spec
-    ├── PayloadTooLarge           413: the body is over the configured limit
-    ├── UnreadableInput           400: too deep, a number too long, text not Unicode
-    ├── UnknownWebhook            404: no webhook of that name [domain/callbacks/planning.py]
-    ├── UnsupportedMediaType      415 [openapi/errors.py]
-    ├── NotAcceptable             406 [openapi/errors.py]
-    ├── UpstreamFailed            502: the proxied API cannot be reached [proxy/forwarding.py]
-    ├── UpstreamTimeout           504: the proxied API did not answer in time
-    │                             [proxy/forwarding.py]
-    └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
+├── RequestError                  the client's request cannot be answered as asked
+│   ├── RouteNotFound             404: no operation matches the path
+│   ├── MethodNotAllowed          405: the path exists, the method does not
+│   ├── RequestValidationFailed   400/422: parameters or body break the spec
+│   ├── PayloadTooLarge           413: the body is over the configured limit
+│   ├── UnreadableInput           400: too deep, a number too long, text not Unicode
+│   ├── UnknownWebhook            404: no webhook of that name [domain/callbacks/planning.py]
+│   ├── UnsupportedMediaType      415 [openapi/errors.py]
+│   ├── NotAcceptable             406 [openapi/errors.py]
+│   ├── UpstreamFailed            502: the proxied API cannot be reached [proxy/forwarding.py]
+│   ├── UpstreamTimeout           504: the proxied API did not answer in time
+│   │                             [proxy/forwarding.py]
+│   └── StepOutOfReach            404/409: a journal step not kept [domain/journal.py]
+└── AdminCallFailed               a CLI command's call to a server's admin routes failed
+    ├── AdminRefused              the server answered with an error status
+    │   ├── AdminNotFound         404: no such session, or no such step of it
+    │   └── AdminAuthRefused      401/403: the admin token is missing or wrong, or needed
+    ├── AdminUnreachable          no answer: connection refused, DNS, TLS, timeout
+    └── AdminAnswerUnexpected     not the admin API's answer: not JSON, another shape, or no
+                                  such route on that server (an older mockmind)
 
 Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``ProviderError``,
 ``ProviderUnavailable``, ``JsonExtractionError``, ``RequestMismatch``, ``DeliveryFailed``,
@@ -49,6 +56,10 @@ Only ``RequestError``s are meant for the client. ``RuleSyntaxError``, ``Provider
 callers and turned into a config issue, a fallback or a ``RequestError``; the rest end a
 start-up or fail a request. Builtin exceptions are left to programming errors (a caller
 breaking a function's contract) and to pydantic validators, which must raise ``ValueError``.
+
+``AdminCallFailed`` is the other side of the wire: ``cli/admin_client`` translates httpx's
+errors and the admin routes' error answers into it, and the table gives each kind its own exit
+code.
 """
 
 from __future__ import annotations
@@ -213,3 +224,39 @@ class UnreadableInput(RequestError):
             detail,
             [{"location": location, "message": message, "keyword": keyword}],
         )
+
+
+class AdminCallFailed(MockmindError):
+    """A CLI command's call to a mockmind server's admin routes failed (``cli/admin_client``).
+
+    The kinds are declared here, not in the CLI, so that the error table can give each its own
+    exit code: scripts tell a missing session from a wrong token from a server that is down.
+    """
+
+
+class AdminRefused(AdminCallFailed):
+    """The server answered the call with an error status (its problem document's words)."""
+
+    def __init__(self, status: int, title: str, detail: str = "") -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        super().__init__(f"{status} {title}: {detail}" if detail else f"{status} {title}")
+
+
+class AdminNotFound(AdminRefused):
+    """404: no live session has the id, or the step is not one the journal ever held."""
+
+
+class AdminAuthRefused(AdminRefused):
+    """401 (the admin token is missing or wrong) or 403 (the server wants one set)."""
+
+
+class AdminUnreachable(AdminCallFailed):
+    """No answer came: the connection was refused, the name did not resolve, TLS failed, or
+    the server did not answer in time."""
+
+
+class AdminAnswerUnexpected(AdminCallFailed):
+    """An answer came, but not the admin API's: not JSON, not the documented shape, or the
+    server has no such route (a mockmind older than the CLI, or another server at the URL)."""

@@ -1,10 +1,10 @@
-"""The ``mockmind`` command. It loads config and calls bootstrap; it never builds adapters."""
+"""The commands that work from a config file: serve it, check it, provision its AWS store.
+
+They load config and call bootstrap; they never build adapters.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -16,20 +16,10 @@ from mockmind.app.cold_start import load
 from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.logging import configure_logging
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
-from mockmind.domain.error_answers import exit_code
-from mockmind.domain.errors import ConfigError, MockmindError
-from mockmind.learning.command import learn
-from mockmind.proxy.command import proxy
-from mockmind.simulation.command import simulate
+from mockmind.cli.exits import exit_on_error
 
 
-@click.group()
-@click.version_option(__version__, prog_name="mockmind")
-def main() -> None:
-    """An intelligent, stateful mock API server."""
-
-
-@main.command()
+@click.command()
 @click.option(
     "--config",
     "config_file",
@@ -72,7 +62,7 @@ def serve(
 
     configure_logging(log_level)
     env = read_environment()
-    with _exit_on_error():
+    with exit_on_error():
         loaded = load(config_file, openapi, env)
         check_workers(workers, loaded, env)
         # With workers too: a bad config ends the command here, and the seeds are written once.
@@ -105,12 +95,12 @@ def serve(
     )
 
 
-@main.command("validate-config")
+@click.command("validate-config")
 @click.argument("file", type=click.Path(dir_okay=False))
 def validate_config(file: str) -> None:
     """Check a config file (and its OpenAPI document): a summary, or every error with its line."""
     configure_logging("error")
-    with _exit_on_error():
+    with exit_on_error():
         loaded = load(Path(file), env=read_environment())
         # Checking a config must not write to its store (the shared seed set, a DynamoDB table).
         container = build(loaded, env={"MOCKMIND_STORAGE": "memory"})
@@ -127,7 +117,7 @@ def validate_config(file: str) -> None:
     )
 
 
-@main.command("init-aws")
+@click.command("init-aws")
 @click.option(
     "--config",
     "config_file",
@@ -146,7 +136,7 @@ def init_aws(config_file: str | None) -> None:
 
     configure_logging("warning")
     env = read_environment()
-    with _exit_on_error():
+    with exit_on_error():
         done = provision(load(config_file, env=env).config, env)
     table = f"table {done.table} (TTL on expires_at)"
     click.echo(f"created {table}" if done.table_created else f"{table} already exists")
@@ -156,34 +146,3 @@ def init_aws(config_file: str | None) -> None:
         click.echo(f"created bucket {done.bucket}")
     else:
         click.echo(f"bucket {done.bucket} already exists")
-
-
-main.add_command(proxy)
-
-
-@contextmanager
-def _exit_on_error() -> Iterator[None]:
-    """A mockmind error ends the command: its message on stderr, the error table's exit code."""
-    try:
-        yield
-    except MockmindError as exc:
-        _report(exc)
-        sys.exit(exit_code(exc))
-
-
-def _report(error: MockmindError) -> None:
-    if not isinstance(error, ConfigError):
-        click.echo(f"error: {error}", err=True)
-        return
-    count = len(error.issues)
-    click.echo(f"error: {count} problem{'s' if count != 1 else ''} in the configuration:", err=True)
-    for issue in error.issues:
-        click.echo(f"  {issue}", err=True)
-
-
-main.add_command(simulate)
-main.add_command(learn)
-
-
-if __name__ == "__main__":
-    main()
