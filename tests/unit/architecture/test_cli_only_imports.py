@@ -1,9 +1,11 @@
 """What only the ``mockmind`` command may import, so that the Lambda layer can go without it.
 
-``rich`` draws the command's tables and progress bars (the admin commands, ``simulate``). It
+``rich`` draws the command's tables and progress bars (the admin commands, ``simulate``,
+``learn``). It
 is a dependency of the package but not in the layer (layers/README.md): the function would
 fail to import a module that needs it. So rich is imported by the command's packages only
-(``mockmind.cli``, ``mockmind.simulation``), and nothing else imports those. Every module is
+(``mockmind.cli``, ``mockmind.simulation``, ``mockmind.learning``), and nothing else imports
+those. Every module is
 parsed (nothing imported); imports inside functions count too.
 """
 
@@ -18,7 +20,7 @@ from pathlib import Path
 from tests.unit.architecture.test_import_cycles import module_files
 
 CLI_PACKAGE = "mockmind.cli"
-COMMAND_LINE = ("mockmind.cli", "mockmind.simulation")
+COMMAND_LINE = ("mockmind.cli", "mockmind.simulation", "mockmind.learning")
 CLI_ONLY = {"rich"}
 
 

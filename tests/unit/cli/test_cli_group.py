@@ -46,7 +46,15 @@ def test_the_entry_point_is_the_group() -> None:
 
 
 def test_every_command_is_found_under_its_name() -> None:
-    assert list(COMMANDS) == ["serve", "validate-config", "init-aws", "simulate", *ADMIN_COMMANDS]
+    assert list(COMMANDS) == [
+        "serve",
+        "validate-config",
+        "init-aws",
+        "simulate",
+        "proxy",
+        "learn",
+        *ADMIN_COMMANDS,
+    ]
     context = click.Context(main)
     for name in COMMANDS:
         command = main.get_command(context, name)
