@@ -18,9 +18,11 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
+from mockmind.app.admin_designer import add_designer_routes
 from mockmind.app.admin_journal import add_journal_routes
 from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.app.admin_ui import add_ui_routes
 from mockmind.app.admin_webhooks import add_webhook_routes
 from mockmind.app.bootstrap import Container
 from mockmind.domain.error_answers import http_answer
@@ -89,6 +91,8 @@ def admin_app(container: Container) -> FastAPI:
 
     add_webhook_routes(app, container, guarded, refused)
     add_journal_routes(app, container, guarded, refused)
+    add_designer_routes(app, container, guarded, refused)
+    add_ui_routes(app)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
