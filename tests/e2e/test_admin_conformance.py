@@ -94,6 +94,8 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
         "/__mockmind/sessions/{session_id}/diff": ["get"],
         "/__mockmind/webhooks": ["get"],
         "/__mockmind/webhooks/{name}": ["post"],
+        "/__mockmind/behaviour": ["get"],
+        "/__mockmind/rules/evaluate": ["post"],
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
     for status in ("401", "403", "404"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from selenium import webdriver
@@ -18,8 +18,6 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.ui.conftest import ADMIN_TOKEN
-
-T = TypeVar("T")
 
 # The scripted purchase (tests/support/shop_flow), one line per step.
 SHOP_STEPS = [
@@ -38,7 +36,7 @@ SHOP_STEPS = [
 ]
 
 
-def wait_for(browser: webdriver.Chrome, found: Callable[[], T | None], what: str) -> T:
+def wait_for[T](browser: webdriver.Chrome, found: Callable[[], T | None], what: str) -> T:
     """``found()`` once it is truthy (within 10 s); the DOM may be redrawn in between."""
 
     def attempt(_: Any) -> T | None:
@@ -58,7 +56,9 @@ def by_css(browser: webdriver.Chrome, selector: str) -> WebElement:
 def visible(browser: webdriver.Chrome, selector: str) -> WebElement:
     return wait_for(
         browser,
-        lambda: next((e for e in browser.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()), None),
+        lambda: next(
+            (e for e in browser.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()), None
+        ),
         f"{selector} shown",
     )
 
@@ -112,7 +112,8 @@ def test_the_timeline_shows_the_shop_flow_and_each_step_is_the_apis_world(
     search.send_keys(shop_session)
     by_css(browser, "#session-open").click()
     wait_for(
-        browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#timeline li.event")) == 12,
+        browser,
+        lambda: len(browser.find_elements(By.CSS_SELECTOR, "#timeline li.event")) == 12,
         "12 steps in the timeline",
     )
     order = order_id(admin, shop_session)
@@ -139,7 +140,9 @@ def test_the_timeline_shows_the_shop_flow_and_each_step_is_the_apis_world(
     assert shown_world(browser, 10) == _world(admin, shop_session, 10)
     diff = wait_for(browser, lambda: by_css(browser, "#diff-view .diff.changed"), "the diff")
     assert diff.find_element(By.TAG_NAME, "strong").text == f"orders {order} changed"
-    after = json.loads(diff.find_element(By.CSS_SELECTOR, "pre.after").get_attribute("textContent") or "")
+    after = json.loads(
+        diff.find_element(By.CSS_SELECTOR, "pre.after").get_attribute("textContent") or ""
+    )
     assert after["status"] == "paid"
 
     # An event opens to its request and answer, as the journal recorded them.
@@ -210,13 +213,21 @@ def test_the_playground_parses_live_and_evaluates_on_a_recorded_request(
     ).json()
     assert expected["value"] is True
     wait_for(browser, lambda: by_css(browser, "#pg-value").text == "true", "the value")
-    assert by_css(browser, "#pg-why").text == f"POST {expected['request']['path']} (step 10): {expected['why']}"
+    assert (
+        by_css(browser, "#pg-why").text
+        == f"POST {expected['request']['path']} (step 10): {expected['why']}"
+    )
     rows = [
         [td.text for td in row.find_elements(By.TAG_NAME, "td")]
         for row in browser.find_elements(By.CSS_SELECTOR, "#pg-rules tbody tr")
     ]
     assert rows == [
-        [rule["name"], "fires" if rule["fires"] else "no", rule["why"], "fired then" if rule["recorded"] else ""]
+        [
+            rule["name"],
+            "fires" if rule["fires"] else "no",
+            rule["why"],
+            "fired then" if rule["recorded"] else "",
+        ]
         for rule in expected["rules"]
     ]
     assert rows[2][:2] == ["big_orders_are_slow", "fires"]

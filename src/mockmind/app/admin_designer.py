@@ -103,9 +103,7 @@ def add_designer_routes(
             event, before = travel.request_at(asked.session_id, asked.step, time.time())
             found = evaluate(asked.expression, asked.language, event, before, world.rules)
         except RuleSyntaxError as exc:
-            error = RequestError(
-                400, "Bad Request", f"the {asked.language} does not parse: {exc}"
-            )
+            error = RequestError(400, "Bad Request", f"the {asked.language} does not parse: {exc}")
             error.extra = {"line": exc.line, "column": exc.column, "reason": exc.reason}
             raise error from None
         except RecursionError:
