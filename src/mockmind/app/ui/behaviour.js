@@ -7,16 +7,53 @@ import { $, clear, el, svg } from "./dom.js";
 
 let machines = [];
 
-function layout(states, width, height) {
-  const cx = width / 2;
-  const cy = height / 2;
-  const radius = Math.min(width, height) / 2 - 70;
+const COLUMN = 250;
+const ROW = 150;
+const MARGIN = { x: 110, y: 90 };
+
+// States in columns by their distance from the initial state (moves run left to right);
+// states no transition reaches go in a last column.
+function layout(machine) {
+  const depth = { [machine.initial]: 0 };
+  const queue = [machine.initial];
+  while (queue.length) {
+    const state = queue.shift();
+    for (const t of machine.transitions) {
+      if (t.from.includes(state) && depth[t.to] === undefined) {
+        depth[t.to] = depth[state] + 1;
+        queue.push(t.to);
+      }
+    }
+  }
+  const reached = Object.values(depth);
+  const last = (reached.length ? Math.max(...reached) : 0) + 1;
+  const columns = [];
+  for (const state of machine.states) {
+    const column = depth[state] ?? last;
+    (columns[column] ||= []).push(state);
+  }
+  const used = columns.filter(Boolean);
+  const tallest = Math.max(1, ...used.map((c) => c.length));
   const at = {};
-  states.forEach((state, i) => {
-    const angle = Math.PI + (2 * Math.PI * i) / states.length;
-    at[state] = { x: cx + radius * Math.cos(angle) * 1.5, y: cy + radius * Math.sin(angle) };
+  used.forEach((states, column) => {
+    states.forEach((state, row) => {
+      const offset = ((tallest - states.length) * ROW) / 2;
+      at[state] = { x: MARGIN.x + column * COLUMN, y: MARGIN.y + offset + row * ROW };
+    });
   });
-  return at;
+  return { at, width: 2 * MARGIN.x + (used.length - 1) * COLUMN, height: 2 * MARGIN.y + (tallest - 1) * ROW };
+}
+
+const RX = 52;
+const RY = 30;
+
+// Where a line from a state's centre towards (dx, dy) leaves its ellipse.
+function rim(centre, dx, dy, gap) {
+  const length = Math.hypot(dx, dy) || 1;
+  const ux = dx / length;
+  const uy = dy / length;
+  const t = 1 / Math.hypot(ux / RX, uy / RY) + gap;
+  return { x: centre.x + ux * t, y: centre.y + uy * t };
 }
 
 // An arrow from one state to another, bent so that a move back does not hide the move there.
@@ -24,21 +61,23 @@ function arrow(from, to, bend, label, guard) {
   const dx = to.x - from.x;
   const dy = to.y - from.y;
   const length = Math.hypot(dx, dy) || 1;
-  const ux = dx / length;
-  const uy = dy / length;
-  const r = 34;
-  const start = { x: from.x + ux * r, y: from.y + uy * r };
-  const end = { x: to.x - ux * (r + 4), y: to.y - uy * (r + 4) };
-  const mid = { x: (start.x + end.x) / 2 - uy * bend, y: (start.y + end.y) / 2 + ux * bend };
+  const control = {
+    x: (from.x + to.x) / 2 - (dy / length) * bend * 2,
+    y: (from.y + to.y) / 2 + (dx / length) * bend * 2,
+  };
+  const start = rim(from, control.x - from.x, control.y - from.y, 0);
+  const end = rim(to, control.x - to.x, control.y - to.y, 3);
+  // The label sits on the curve's middle (a quadratic's midpoint is halfway to its control).
+  const mid = { x: (start.x + 2 * control.x + end.x) / 4, y: (start.y + 2 * control.y + end.y) / 4 };
   const lines = [label, guard ? `if ${guard}` : null].filter(Boolean);
   return svg(
     "g",
     { class: "transition" },
-    svg("path", { d: `M${start.x},${start.y} Q${mid.x},${mid.y} ${end.x},${end.y}`, "marker-end": "url(#arrowhead)" }),
+    svg("path", { d: `M${start.x},${start.y} Q${control.x},${control.y} ${end.x},${end.y}`, "marker-end": "url(#arrowhead)" }),
     svg(
       "text",
-      { x: mid.x, y: mid.y - 4 * lines.length, "text-anchor": "middle" },
-      lines.map((line, i) => svg("tspan", { x: mid.x, dy: i === 0 ? 0 : 13, class: i ? "guard" : "trigger" }, line)),
+      { x: mid.x, y: mid.y - 6 - 7 * (lines.length - 1), "text-anchor": "middle" },
+      lines.map((line, i) => svg("tspan", { x: mid.x, dy: i === 0 ? 0 : 14, class: i ? "guard" : "trigger" }, line)),
     ),
   );
 }
@@ -54,9 +93,7 @@ function selfLoop(at, label, guard) {
 }
 
 export function diagram(machine, currentState) {
-  const width = 760;
-  const height = Math.max(320, 90 * machine.states.length);
-  const at = layout(machine.states, width, height);
+  const { at, width, height } = layout(machine);
   const parts = [
     svg(
       "defs",
@@ -75,7 +112,7 @@ export function diagram(machine, currentState) {
       const key = [from, transition.to].sort().join("|");
       const count = drawn.get(key) || 0;
       drawn.set(key, count + 1);
-      const bend = 28 + 30 * count;
+      const bend = 18 + 34 * count;
       parts.push(
         from === transition.to
           ? selfLoop(at[from], transition.trigger, transition.guard)
@@ -96,7 +133,7 @@ export function diagram(machine, currentState) {
       ),
     );
   }
-  return svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "machine", "data-machine": machine.name, role: "img", "aria-label": `state machine ${machine.name}` }, parts);
+  return svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "machine", "data-machine": machine.name, role: "img", "aria-label": `state machine ${machine.name}` }, parts);
 }
 
 function chosen() {

@@ -31,7 +31,7 @@ export async function listSessions() {
     clear(body);
     note.hidden = false;
     note.textContent =
-      error instanceof ApiError && error.status === 404 && !error.problem.detail?.includes("session")
+      error instanceof ApiError && error.status === 404 && /no admin route/.test(error.problem.detail || "")
         ? "This server cannot list sessions (GET /__mockmind/sessions); open one by its id."
         : `Could not list the sessions: ${error.message}`;
     return;
