@@ -7,6 +7,7 @@ test), and each later test starts from where the page is.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -258,6 +259,61 @@ def test_forking_at_a_step_lists_the_fork_with_that_world(
     visible(browser, f'#sessions tr[data-session-id="{fork}"]')
     forked = admin.get(f"/sessions/{fork}/at/6").json()
     assert forked["entities"] == _world(admin, shop_session, 6)["entities"]
+
+
+def test_a_replay_shows_its_steps_inline(browser: webdriver.Chrome, shop_session: str) -> None:
+    by_css(browser, '#nav button[data-view="sessions"]').click()
+    row = visible(browser, f'#sessions tr[data-session-id="{shop_session}"]')
+    row.click()
+    wait_for(browser, lambda: by_css(browser, "#step-label").text == "step 12 of 12", "opened")
+    by_css(browser, "#replay-btn").click()
+    summary = visible(browser, "#replay-summary")
+    scratch = summary.text.split(" replayed in ", 1)[1].split(":", 1)[0]
+    assert summary.text == f"12 steps replayed in {scratch}: 12 the same, 0 differ."
+    assert scratch != shop_session
+    rows = [
+        [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+        for row in browser.find_elements(By.CSS_SELECTOR, "#replay-steps tbody tr")
+    ]
+    assert [r[0] for r in rows] == [str(n) for n in range(1, 13)]
+    assert [r[2] for r in rows] == [r[3] for r in rows]
+    assert [r[2] for r in rows] == [line.rsplit(" ", 1)[1] for line in SHOP_STEPS]
+    assert {r[4] for r in rows} == {"same"}
+
+
+def test_the_charts_draw_the_stats_of_each_hour(
+    browser: webdriver.Chrome, admin: httpx.Client
+) -> None:
+    by_css(browser, '#nav button[data-view="stats"]').click()
+    wait_for(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "figure.chart")) == 4, "4")
+    stats = admin.get("/stats", params={"hours": 24}).json()
+    captions = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "figure.chart figcaption")]
+    assert captions == [
+        "Requests per hour",
+        "Cache hit rate",
+        "LLM calls per hour",
+        "Cost per hour (USD)",
+    ]
+    requests, hit_rate, llm_calls, _cost = browser.find_elements(By.CSS_SELECTOR, "figure.chart")
+    bars = [
+        t.get_attribute("textContent")
+        for t in requests.find_elements(By.CSS_SELECTOR, "rect title")
+    ]
+    assert bars == [f"{hour['hour']}: {hour['requests']}" for hour in stats["hours"]]
+    assert stats["hours"][-1]["requests"] > 0
+    calls = [
+        t.get_attribute("textContent")
+        for t in llm_calls.find_elements(By.CSS_SELECTOR, "rect title")
+    ]
+    assert calls == [f"{hour['hour']}: {hour['llm_calls']}" for hour in stats["hours"]]
+    rates = [
+        t.get_attribute("textContent")
+        for t in hit_rate.find_elements(By.CSS_SELECTOR, "circle title")
+    ]
+    assert rates == [
+        f"{hour['hour']}: {math.floor((hour['cache_hit_rate'] or 0) * 100 + 0.5)}%"
+        for hour in stats["hours"]
+    ]
 
 
 def _world(admin: httpx.Client, session: str, step: int) -> dict[str, Any]:

@@ -68,7 +68,7 @@ export function chart({ title, hours, values, kind, format, fixedMax }) {
   );
 }
 
-const count = (v) => String(Math.round(v));
+const count = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 const percent = (v) => `${Math.round(v * 100)}%`;
 const dollars = (v) => `$${v < 0.01 && v > 0 ? v.toFixed(4) : v.toFixed(2)}`;
 
