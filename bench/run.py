@@ -46,6 +46,8 @@ BENCHMARKS = [
     "many_writers",
     "llm_latency",
     "journal",
+    "replay",
+    "stats",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make

@@ -13,6 +13,7 @@ from mockmind.adapters.aws import (
     DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
+    DynamoStatsCounter,
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_table
@@ -23,6 +24,7 @@ from mockmind.adapters.memory import (
     MemoryJournal,
     MemoryResponseCache,
     MemorySessionStore,
+    MemoryStatsCounter,
 )
 from mockmind.adapters.sqlite import (
     SqliteDatabase,
@@ -30,6 +32,7 @@ from mockmind.adapters.sqlite import (
     SqliteJournal,
     SqliteResponseCache,
     SqliteSessionStore,
+    SqliteStatsCounter,
 )
 from mockmind.adapters.vectors.blob_memory import BlobVectorMemory
 from mockmind.adapters.vectors.index import Quantization
@@ -40,6 +43,7 @@ from mockmind.ports import (
     Journal,
     ResponseCache,
     SessionStore,
+    StatsCounter,
     VectorMemory,
 )
 from tests.support.aws import aws_client, unique_name
@@ -126,6 +130,21 @@ def journal(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
     else:
         db = SqliteDatabase(tmp_path / "journal.db")
         yield SqliteJournal(db, max_events=JOURNAL_MAX_EVENTS)
+        db.close()
+
+
+@pytest.fixture
+def stats_counter(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[StatsCounter]:
+    if backend == "memory":
+        yield MemoryStatsCounter()
+    elif backend == "aws":
+        # Requested only here, so the memory and SQLite runs never start moto.
+        yield DynamoStatsCounter(request.getfixturevalue("dynamo_table"))
+    else:
+        db = SqliteDatabase(tmp_path / "stats.db")
+        yield SqliteStatsCounter(db)
         db.close()
 
 

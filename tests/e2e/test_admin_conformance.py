@@ -105,6 +105,8 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
         "/__mockmind/sessions/{session_id}/journal": ["get"],
         "/__mockmind/sessions/{session_id}/at/{step}": ["get"],
         "/__mockmind/sessions/{session_id}/diff": ["get"],
+        "/__mockmind/sessions/{session_id}/replay": ["post"],
+        "/__mockmind/stats": ["get"],
         "/__mockmind/webhooks": ["get"],
         "/__mockmind/webhooks/{name}": ["post"],
         "/__mockmind/behaviour": ["get"],

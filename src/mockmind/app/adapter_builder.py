@@ -15,6 +15,7 @@ from mockmind.adapters.memory import (
     MemoryJournal,
     MemoryResponseCache,
     MemorySessionStore,
+    MemoryStatsCounter,
     SessionLifetimes,
 )
 from mockmind.app.adapter_choice import AdapterChoice
@@ -25,6 +26,7 @@ from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
+from mockmind.ports.stats import StatsCounter
 from mockmind.ports.vector_memory import VectorMemory
 
 
@@ -37,15 +39,21 @@ class Stores:
     lifetimes: SessionLifetimes | None = None
     # Each session's journal, in the same store (None: journals are off).
     journal: Journal | None = None
+    # The hourly request counters, in the same store (None: stats are off).
+    stats: StatsCounter | None = None
 
 
 def build_stores(
-    choice: AdapterChoice, clock: Clock, *, journal_events: int | None = None
+    choice: AdapterChoice,
+    clock: Clock,
+    *,
+    journal_events: int | None = None,
+    stats: bool = False,
 ) -> Stores:
     """The stores ``choice`` names; ``clock`` is the time the memory ones free expired data by.
 
     ``journal_events``: each session's journal keeps its last that many events (None: no
-    journal).
+    journal). ``stats``: the hourly request counters too.
     """
     if choice.storage == "sqlite":
         from mockmind.adapters.sqlite import (  # noqa: PLC0415
@@ -54,22 +62,27 @@ def build_stores(
             SqliteJournal,
             SqliteResponseCache,
             SqliteSessionStore,
+            SqliteStatsCounter,
         )
 
         assert choice.sqlite_path is not None  # chosen with the backend
         db = SqliteDatabase(choice.sqlite_path)
         journal = None if journal_events is None else SqliteJournal(db, max_events=journal_events)
         return Stores(
-            SqliteSessionStore(db), SqliteEntityStore(db), SqliteResponseCache(db), journal=journal
+            SqliteSessionStore(db),
+            SqliteEntityStore(db),
+            SqliteResponseCache(db),
+            journal=journal,
+            stats=SqliteStatsCounter(db) if stats else None,
         )
     if choice.storage == "aws":
         from mockmind.app.aws import dynamo_stores  # noqa: PLC0415
 
         assert choice.table is not None  # chosen with the backend
-        sessions, entities, cache, dynamo_journal = dynamo_stores(
-            choice.table, choice.aws, journal_events=journal_events
+        sessions, entities, cache, dynamo_journal, counter = dynamo_stores(
+            choice.table, choice.aws, journal_events=journal_events, stats=stats
         )
-        return Stores(sessions, entities, cache, journal=dynamo_journal)
+        return Stores(sessions, entities, cache, journal=dynamo_journal, stats=counter)
     lifetimes = SessionLifetimes(clock, max_sessions=choice.max_sessions)
     return Stores(
         MemorySessionStore(lifetimes),
@@ -77,6 +90,7 @@ def build_stores(
         MemoryResponseCache(lifetimes),
         lifetimes,
         None if journal_events is None else MemoryJournal(lifetimes, max_events=journal_events),
+        MemoryStatsCounter() if stats else None,
     )
 
 

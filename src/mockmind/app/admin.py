@@ -22,6 +22,8 @@ from mockmind.app.admin_designer import add_designer_routes
 from mockmind.app.admin_journal import add_journal_routes
 from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.app.admin_replay import add_replay_routes
+from mockmind.app.admin_stats import add_stats_routes
 from mockmind.app.admin_ui import add_ui_routes
 from mockmind.app.admin_webhooks import add_webhook_routes
 from mockmind.app.bootstrap import Container
@@ -93,6 +95,8 @@ def admin_app(container: Container) -> FastAPI:
     add_journal_routes(app, container, guarded, refused)
     add_designer_routes(app, container, guarded, refused)
     add_ui_routes(app)
+    add_replay_routes(app, container, guarded, refused)
+    add_stats_routes(app, container, guarded, refused)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -26,6 +26,7 @@ from mockmind.adapters.aws import (
     DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
+    DynamoStatsCounter,
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_bucket, create_table
@@ -44,6 +45,7 @@ from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache
 from mockmind.ports.session_store import SessionStore
+from mockmind.ports.stats import StatsCounter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -130,12 +132,20 @@ def secrets_manager(secret_id: str, aws: AwsTarget) -> SecretsManagerSecretProvi
 
 
 def dynamo_stores(
-    table_name: str, aws: AwsTarget, *, journal_events: int | None = None
-) -> tuple[SessionStore, EntityStore, ResponseCache, Journal | None]:
-    """The stores in one table; the journal too, keeping ``journal_events`` (None: none)."""
+    table_name: str, aws: AwsTarget, *, journal_events: int | None = None, stats: bool = False
+) -> tuple[SessionStore, EntityStore, ResponseCache, Journal | None, StatsCounter | None]:
+    """The stores in one table; the journal too, keeping ``journal_events`` (None: none), and
+    the hourly stats counters when ``stats``."""
     table = DynamoTable(dynamodb_client(aws), table_name)
     journal = None if journal_events is None else DynamoJournal(table, max_events=journal_events)
-    return DynamoSessionStore(table), DynamoEntityStore(table), DynamoResponseCache(table), journal
+    counter = DynamoStatsCounter(table) if stats else None
+    return (
+        DynamoSessionStore(table),
+        DynamoEntityStore(table),
+        DynamoResponseCache(table),
+        journal,
+        counter,
+    )
 
 
 def open_s3_vectors(vectors: S3Vectors, aws: AwsTarget) -> BlobVectorMemory:

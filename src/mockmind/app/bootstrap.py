@@ -46,6 +46,7 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.memory import SemanticMemory
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
+from mockmind.domain.stats import RequestStats
 from mockmind.openapi import OpenAPIDescription
 from mockmind.openapi.callbacks import OpenAPICallbacks
 from mockmind.ports.api_description import ApiDescription
@@ -131,6 +132,7 @@ def build(
         choice,
         clock,
         journal_events=journal_config.max_events if journal_config.enabled else None,
+        stats=config.stats.enabled,
     )
     secrets = build_secrets(choice, environment)
     keys = Keys(environment, secrets)
@@ -228,6 +230,7 @@ def build(
         memory=memory,
         prompting=PromptSettings(behavior.behavior_model.rules.system_prompt, world.describe()),
         journal=stores.journal,
+        stats=RequestStats(stores.stats) if stores.stats is not None else None,
         # The journal goes with the session's entities: in the durable stores they outlive it.
         journal_grace_seconds=0.0 if choice.storage == "memory" else _DAY,
         # Only a document with callbacks has the engine look them up after each answer.

@@ -330,6 +330,13 @@ class JournalConfig(Section):
     max_events: int = Field(200, ge=1)
 
 
+class StatsConfig(Section):
+    """Request counters per hour (domain/stats.py): requests, cache hits, model calls, tokens,
+    cost and errors by source, read by ``GET /__mockmind/stats``. One write per request."""
+
+    enabled: bool = True
+
+
 class CallbacksConfig(Section):
     """Outgoing requests: an operation's ``callbacks`` and the document's 3.1 ``webhooks``."""
 
@@ -361,4 +368,5 @@ class MockmindConfig(Section):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
+    stats: StatsConfig = Field(default_factory=StatsConfig)
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)

@@ -15,6 +15,7 @@ reach, and ``JournalPage.dropped`` says how many came before it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -223,12 +224,25 @@ class JournalEvent:
         )
 
 
+_LEFT_OUT = re.compile(r"a body of [0-9]+ characters, too large to keep")
+
+
 def _left_out(body: Any) -> Any:
     if body is None:
         return None
     return {
         "left_out": f"a body of {len(json.dumps(body, default=str))} characters, too large to keep"
     }
+
+
+def is_left_out(body: Any) -> bool:
+    """Whether ``body`` is the note ``without_bodies`` left in place of a body."""
+    return (
+        isinstance(body, dict)
+        and len(body) == 1
+        and isinstance(body.get("left_out"), str)
+        and _LEFT_OUT.fullmatch(body["left_out"]) is not None
+    )
 
 
 @dataclass(frozen=True)

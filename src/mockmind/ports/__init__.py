@@ -12,6 +12,7 @@ from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
 from mockmind.ports.secrets import SecretProvider
 from mockmind.ports.session_store import SessionStore
+from mockmind.ports.stats import StatsCounter
 from mockmind.ports.vector_memory import VectorHit, VectorMemory
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ResponseCache",
     "SecretProvider",
     "SessionStore",
+    "StatsCounter",
     "SystemClock",
     "VectorHit",
     "VectorMemory",

@@ -7,6 +7,7 @@ from mockmind.adapters.aws.entity_store import DynamoEntityStore
 from mockmind.adapters.aws.journal import DynamoJournal
 from mockmind.adapters.aws.response_cache import DynamoResponseCache
 from mockmind.adapters.aws.session_store import DynamoSessionStore
+from mockmind.adapters.aws.stats import DynamoStatsCounter
 from mockmind.adapters.aws.table import DynamoTable
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "DynamoJournal",
     "DynamoResponseCache",
     "DynamoSessionStore",
+    "DynamoStatsCounter",
     "DynamoTable",
 ]

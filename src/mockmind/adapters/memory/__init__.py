@@ -12,11 +12,13 @@ from mockmind.adapters.memory.journal import MemoryJournal
 from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.adapters.memory.response_cache import MemoryResponseCache
 from mockmind.adapters.memory.session_store import MemorySessionStore
+from mockmind.adapters.memory.stats import MemoryStatsCounter
 
 __all__ = [
     "MemoryEntityStore",
     "MemoryJournal",
     "MemoryResponseCache",
     "MemorySessionStore",
+    "MemoryStatsCounter",
     "SessionLifetimes",
 ]

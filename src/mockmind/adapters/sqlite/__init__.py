@@ -5,6 +5,7 @@ from mockmind.adapters.sqlite.entity_store import SqliteEntityStore
 from mockmind.adapters.sqlite.journal import SqliteJournal
 from mockmind.adapters.sqlite.response_cache import SqliteResponseCache
 from mockmind.adapters.sqlite.session_store import SqliteSessionStore
+from mockmind.adapters.sqlite.stats import SqliteStatsCounter
 
 __all__ = [
     "SqliteDatabase",
@@ -12,4 +13,5 @@ __all__ = [
     "SqliteJournal",
     "SqliteResponseCache",
     "SqliteSessionStore",
+    "SqliteStatsCounter",
 ]

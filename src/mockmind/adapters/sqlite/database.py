@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS journal (
     data TEXT NOT NULL,
     PRIMARY KEY (session_id, seq)
 );
+CREATE TABLE IF NOT EXISTS stats (
+    hour INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (hour, name)
+);
 CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache (expires_at);
 """
 

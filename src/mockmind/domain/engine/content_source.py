@@ -112,7 +112,8 @@ class ContentSource:
                 if response.body_kind == "json":
                     response.encoded_body = cached.encoded
                 return response
-        body, source, reason = await self._content(ex, plan, key)
+        seed = key if ex.ctx.seeds == ex.ctx.scope else self._cache_key(ex, plan, ex.ctx.seeds)
+        body, source, reason = await self._content(ex, plan, key, seed=seed)
         response = answers.finish(plan, body, source)
         if reason:
             response.headers["X-Mockmind-Fallback-Reason"] = header_safe(reason)
@@ -136,7 +137,7 @@ class ContentSource:
         plan = ResponsePlan(status, schema=spec.schema, schema_key=f"entity:{spec.name}")
         if spec.singleton:
             return await self._shared_entity_content(ex, plan, spec)
-        key = short_digest([ex.ctx.scope, spec.name, action.kind, action.entity_id, ex.routed.body])
+        key = short_digest([ex.ctx.seeds, spec.name, action.kind, action.entity_id, ex.routed.body])
         body, source, reason = await self._content(ex, plan, key)
         if source == "llm" and isinstance(body, Mapping):
             return EntityContent(dict(body), "llm", None)
@@ -184,14 +185,21 @@ class ContentSource:
         return EntityContent(dict(body), "llm", None)
 
     async def _content(
-        self, ex: Exchange, plan: ResponsePlan, key: str, *, shared: bool = False
+        self,
+        ex: Exchange,
+        plan: ResponsePlan,
+        key: str,
+        *,
+        shared: bool = False,
+        seed: str | None = None,
     ) -> tuple[Any, Source, str | None]:
         """The body, where it came from, and why the model's answer was not used (if not).
 
-        ``shared`` content is for every session: the prompt shows no session's past.
+        ``shared`` content is for every session: the prompt shows no session's past. The
+        offline generator's seed is ``key`` unless ``seed`` says otherwise (a replay's).
         """
         if self._llm is None or plan.schema is None:
-            return self._answers.generate(plan, key), "offline", None
+            return self._answers.generate(plan, seed or key), "offline", None
         request = ex.request
         session = None if shared else ex.session
         schema = inline_schema(plan.schema, self._api.resolve_ref)
@@ -232,7 +240,7 @@ class ContentSource:
             return result.body, "llm", None
         reason = result.reason or "the model's answer was unusable"
         logger.warning("falling back to the offline generator: %s", reason)
-        return self._answers.generate(plan, key), "fallback", reason
+        return self._answers.generate(plan, seed or key), "fallback", reason
 
     def _touched_entities(self, ex: Exchange) -> list[dict[str, Any]]:
         """The stored entities the request is about: the one its path names, that one's parent,
@@ -292,7 +300,9 @@ class ContentSource:
             # An answer too big for the store is still an answer; it is just not cached.
             logger.warning("response not cached: %s", exc)
 
-    def _cache_key(self, ex: Exchange, plan: ResponsePlan) -> str:
+    def _cache_key(self, ex: Exchange, plan: ResponsePlan, session_id: str | None = None) -> str:
+        """The answer's cache key (the offline generator's seed too); ``session_id`` keys it
+        as if another session had asked (a replay's seed: the recorded session's)."""
         request = ex.request
         session = ex.session
         state = (
@@ -301,7 +311,7 @@ class ContentSource:
             else {}
         )
         return response_cache_key(
-            session.id if session else "",
+            session_id if session_id is not None else session.id if session else "",
             state,
             request.method,
             request.path,

@@ -17,6 +17,7 @@ from mockmind.domain.callbacks.deliveries import DeliveryBatch
 from mockmind.domain.callbacks.planning import CallbackPlanner
 from mockmind.domain.client_input import require_unicode
 from mockmind.domain.content import LlmContent
+from mockmind.domain.costs import Totals
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
@@ -38,6 +39,7 @@ from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
+from mockmind.domain.stats import RequestStats, Spent
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
 from mockmind.ports.journal import Journal
@@ -71,6 +73,7 @@ class MockEngine:
         callbacks: CallbackPlanner | None = None,
         journal: Journal | None = None,
         journal_grace_seconds: float = 0.0,
+        stats: RequestStats | None = None,
     ) -> None:
         self.api = api
         self.generator = generator
@@ -115,17 +118,27 @@ class MockEngine:
             else None
         )
         self._callbacks = callbacks
+        # Each answered request counted in its hour (None: stats are off).
+        self.stats = stats
+        self._costs = llm.costs if llm is not None else None
 
-    async def handle(self, request: MockRequest) -> EngineResult:
+    async def handle(self, request: MockRequest, *, replaying: str | None = None) -> EngineResult:
+        """Answer ``request``. ``replaying``: the session whose recorded request this one
+        replays (``domain/session_replay``): the request's new ids and generated content follow
+        that session's seeds instead of its own, and delay rules are not waited (a replay
+        compares answers, not timing)."""
         now = self._clock.now()
         session, is_new = self._sessions.open(request, now)
         changes = SessionChanges()
         journal = self._journal if session is not None else None
         trace = RequestTrace() if journal is not None else None
-        spent = journal.spent(session.id) if journal is not None and session else None
+        costs = self._costs
+        spent = costs.session(session.id) if costs is not None and session is not None else None
         triggered: list[DeliveryBatch] = []
         try:
-            response = await self._respond(request, session, changes, now, triggered, trace)
+            response = await self._respond(
+                request, session, changes, now, triggered, trace, replaying
+            )
         except RequestError as exc:
             response = self._refused(request, exc)
             triggered.clear()
@@ -135,6 +148,7 @@ class MockEngine:
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
                 busy = self._refused(request, session_busy(session.id))
+                self._count(busy, now, session, spent)
                 return EngineResult(busy, session.id, is_new)
             if journal is not None and trace is not None:
                 journal.record(
@@ -152,8 +166,27 @@ class MockEngine:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, saved.interaction)
+        self._count(response, now, session, spent)
         deliveries = triggered[0] if triggered else None
         return EngineResult(response, session.id if session else None, is_new, deliveries)
+
+    def _count(
+        self, response: MockResponse, now: float, session: Session | None, before: Totals | None
+    ) -> None:
+        """The request in its hour's stats, with what its session spent on the model during
+        it (a request without a session spends nothing it can be told apart by)."""
+        if self.stats is None:
+            return
+        used = None
+        if before is not None and session is not None and self._costs is not None:
+            after = self._costs.session(session.id)
+            used = Spent(
+                llm_calls=after.calls - before.calls,
+                tokens=(after.prompt_tokens + after.completion_tokens)
+                - (before.prompt_tokens + before.completion_tokens),
+                cost_usd=after.cost_usd - before.cost_usd,
+            )
+        self.stats.count(now, response.source, response.status, used)
 
     async def _respond(
         self,
@@ -163,6 +196,7 @@ class MockEngine:
         now: float,
         triggered: list[DeliveryBatch],
         trace: RequestTrace | None = None,
+        replaying: str | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
@@ -176,7 +210,7 @@ class MockEngine:
         scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
         ctx = self.world.resources.context(
-            scope, now, state, routed.body, self._unknown_ids(request, route)
+            scope, now, state, routed.body, self._unknown_ids(request, route), replaying
         )
         if trace is not None:
             ctx.changes = trace.changes
@@ -197,7 +231,7 @@ class MockEngine:
         changes.state.update(outcome.state_updates)
         # What a rule set is visible to the rest of this request (guards, expressions).
         ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
-        if outcome.delay_seconds > 0:
+        if outcome.delay_seconds > 0 and replaying is None:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.error is not None:
             return _with_fault(self._refused(request, outcome.error), outcome.fault)

@@ -142,12 +142,7 @@ class JournalKeeper:
         )
 
     def _exchange(self, request: MockRequest, response: MockResponse) -> RecordedExchange:
-        if response.body_kind == "json":
-            body = redacted_answer(response.body, response.encoded())
-        elif response.body_kind == "text":
-            body = response.text.decode("utf-8", errors="replace")
-        else:
-            body = None
+        body = recorded_body(response)
         return RecordedExchange(
             method=request.method,
             path=request.path,
@@ -199,6 +194,16 @@ class JournalKeeper:
                 )
             )
         return tuple(moves)
+
+
+def recorded_body(response: MockResponse) -> Any:
+    """The answer's body as the journal keeps it: JSON with secrets masked, text as text, None
+    when there is none."""
+    if response.body_kind == "json":
+        return redacted_answer(response.body, response.encoded())
+    if response.body_kind == "text":
+        return response.text.decode("utf-8", errors="replace")
+    return None
 
 
 def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -35,7 +35,7 @@ class Login:
         token = auth.issue(session_id, username, ex.ctx.now())
         ex.changes.authenticated = True
         ex.changes.state["username"] = username
-        body = self._answers.generate(plan, f"{session_id}:login") if plan.schema else {}
+        body = self._answers.generate(plan, f"{ex.ctx.seeds}:login") if plan.schema else {}
         if not isinstance(body, dict):
             body = {}
         body[auth.settings.token_field] = token

@@ -45,10 +45,15 @@ class ResourceContext:
         state: Mapping[str, Any],
         request_body: Any = None,
         unknown_ids: UnknownIds = "generated_on_read",
+        seeds: str | None = None,
     ) -> None:
         self.service = service
         self.unknown_ids: UnknownIds = unknown_ids
         self.scope = scope
+        # The scope whose seeds new ids and generated content follow: the scope itself, but a
+        # replay's scratch session follows the recorded session's, so that the same requests
+        # make the same entities (domain/session_replay.py).
+        self.seeds = scope if seeds is None else seeds
         self._now = now
         self.state = state
         self.request_body = request_body

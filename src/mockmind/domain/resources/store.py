@@ -115,8 +115,9 @@ class ResourceService:
         state: Mapping[str, Any],
         request_body: Any = None,
         unknown_ids: UnknownIds = "generated_on_read",
+        seeds: str | None = None,
     ) -> ResourceContext:
-        return ResourceContext(self, scope, now, state, request_body, unknown_ids)
+        return ResourceContext(self, scope, now, state, request_body, unknown_ids, seeds)
 
     # -- storage with copy-on-write over the shared scope
 
@@ -265,7 +266,7 @@ class ResourceService:
             content = (
                 dict(generated)
                 if generated is not None
-                else self._generate(spec, f"{ctx.scope}:{spec.name}:new:{seq}")
+                else self._generate(spec, f"{ctx.seeds}:{spec.name}:new:{seq}")
             )
             entity = {**merge_body(content, body), **(fixed or {})}
             entity[spec.id_field] = entity_id
@@ -547,7 +548,7 @@ class ResourceService:
         entity = (
             dict(generated)
             if generated is not None
-            else self._generate(spec, f"{ctx.scope}:{spec.name}")
+            else self._generate(spec, f"{ctx.seeds}:{spec.name}")
         )
         entity = self._finish_write(ctx, spec, entity)
         version = record.version if record is not None else None
@@ -606,7 +607,7 @@ class ResourceService:
         return next_sequence(self._store, ctx.scope, spec, ctx.now(), self._ttl)
 
     def _new_id(self, ctx: ResourceContext, spec: ResourceSpec, seq: int) -> Any:
-        return new_id(ctx.scope, spec, seq, self._generator, self._resolve)
+        return new_id(ctx.seeds, spec, seq, self._generator, self._resolve)
 
     def _generate(self, spec: ResourceSpec, seed: str) -> dict[str, Any]:
         return generate_entity(self._generator, spec, seed)
