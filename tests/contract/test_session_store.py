@@ -6,7 +6,8 @@ from dataclasses import replace
 import pytest
 
 from mockmind.domain.errors import VersionConflict
-from mockmind.domain.sessions import Interaction, Session
+from mockmind.domain.session_listing import SessionQuery, decode_cursor
+from mockmind.domain.sessions import Interaction, Session, SessionSummary
 from mockmind.ports import SessionStore
 
 
@@ -122,3 +123,99 @@ def test_parallel_writers_lose_no_update(session_store: SessionStore) -> None:
     assert final is not None
     assert final.state["n"].value == writers * increments
     assert final.version == 1 + writers * increments
+
+
+# -- listing (newest first by last activity, paged by an opaque cursor)
+
+
+def _listed(store: SessionStore, query: SessionQuery, now: float) -> tuple[list[str], str | None]:
+    page = store.list(query, now=now)
+    return [s.id for s in page.sessions], page.next_cursor
+
+
+def _put_active(store: SessionStore, session_id: str, last_seen: float, **fields: object) -> None:
+    session = replace(
+        Session(id=session_id, created_at=900.0, last_seen=last_seen, expires_at=last_seen + 600),
+        **fields,
+    )
+    store.put(session, expected_version=None)
+
+
+def test_listing_is_newest_first_and_pages_by_cursor(session_store: SessionStore) -> None:
+    for n in range(7):
+        _put_active(session_store, f"s-{n}", 1000.0 + n)
+    # Two sessions active at the same instant: the id settles their order.
+    _put_active(session_store, "t-a", 1003.0)
+    ids, cursor = _listed(session_store, SessionQuery(limit=3), now=1010.0)
+    assert ids == ["s-6", "s-5", "s-4"]
+    assert cursor is not None
+    seen = list(ids)
+    while cursor is not None:
+        ids, cursor = _listed(
+            session_store, SessionQuery(limit=3, before=decode_cursor(cursor)), now=1010.0
+        )
+        seen += ids
+    assert seen == ["s-6", "s-5", "s-4", "t-a", "s-3", "s-2", "s-1", "s-0"]
+
+
+def test_a_page_that_ends_the_listing_has_no_cursor(session_store: SessionStore) -> None:
+    for n in range(3):
+        _put_active(session_store, f"s-{n}", 1000.0 + n)
+    assert _listed(session_store, SessionQuery(limit=3), now=1005.0) == (
+        ["s-2", "s-1", "s-0"],
+        None,
+    )
+
+
+def test_listing_shows_counts_times_and_login(session_store: SessionStore) -> None:
+    _put_active(session_store, "s-1", 1000.5, requests=4, authenticated=True)
+    page = session_store.list(SessionQuery(), now=1001.0)
+    assert page.sessions == (
+        SessionSummary(
+            id="s-1",
+            created_at=900.0,
+            last_seen=1000.5,
+            expires_at=1600.5,
+            requests=4,
+            authenticated=True,
+        ),
+    )
+    assert page.next_cursor is None
+
+
+def test_listing_filters_by_id_prefix(session_store: SessionStore) -> None:
+    for n, session_id in enumerate(["ci-1", "dev-1", "ci-2", "cix", "dev-2", "ci-3"]):
+        _put_active(session_store, session_id, 1000.0 + n)
+    ids, cursor = _listed(session_store, SessionQuery(limit=2, prefix="ci-"), now=1010.0)
+    assert ids == ["ci-3", "ci-2"]
+    assert cursor is not None
+    rest = SessionQuery(limit=2, prefix="ci-", before=decode_cursor(cursor))
+    assert _listed(session_store, rest, now=1010.0) == (["ci-1"], None)
+
+
+def test_listing_filters_by_last_activity(session_store: SessionStore) -> None:
+    for n in range(6):
+        _put_active(session_store, f"s-{n}", 1000.0 + n)
+    # since and until are both inclusive.
+    between = SessionQuery(since=1001.0, until=1004.0)
+    assert _listed(session_store, between, now=1010.0) == (["s-4", "s-3", "s-2", "s-1"], None)
+    assert _listed(session_store, SessionQuery(since=1004.5), now=1010.0) == (["s-5"], None)
+    assert _listed(session_store, SessionQuery(until=1000.9), now=1010.0) == (["s-0"], None)
+
+
+def test_listing_leaves_out_expired_sessions(session_store: SessionStore) -> None:
+    _put_active(session_store, "old", 1000.0)  # expires at 1600
+    _put_active(session_store, "new", 1500.0)  # expires at 2100
+    assert _listed(session_store, SessionQuery(), now=1599.0) == (["new", "old"], None)
+    assert _listed(session_store, SessionQuery(), now=1600.0) == (["new"], None)
+
+
+def test_listing_follows_each_save(session_store: SessionStore) -> None:
+    _put_active(session_store, "a", 1000.0)
+    _put_active(session_store, "b", 1001.0)
+    a = session_store.get("a", now=1002.0)
+    assert a is not None
+    session_store.put(a.touched(1002.0, 600), expected_version=a.version)
+    assert _listed(session_store, SessionQuery(), now=1003.0) == (["a", "b"], None)
+    session_store.delete("a")
+    assert _listed(session_store, SessionQuery(), now=1003.0) == (["b"], None)

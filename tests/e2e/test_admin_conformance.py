@@ -19,7 +19,7 @@ import pytest
 from tests.support.admin import admin_headers
 
 SESSION = "schemathesis-admin"
-COOKIE = f"mockforge_session={SESSION}"
+RESET = "schemathesis-reset"
 
 
 def _schemathesis() -> str:
@@ -29,20 +29,9 @@ def _schemathesis() -> str:
     return shutil.which("schemathesis") or "schemathesis"
 
 
-# The rules playground takes a condition or expression as text: a JSON schema cannot say which
-# texts parse, so a schema-valid one may be refused as its grammar does (400, with line and
-# column). Every other status schemathesis expects of valid data stays expected.
-OPERATIONS = """
-[[operations]]
-include-path = "/__mockmind/rules/evaluate"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
-"""
-
-
 def _run(
-    url: str, workdir: Path, *extra: str, config: str = ""
+    url: str, workdir: Path, *extra: str, session_id: str = SESSION
 ) -> subprocess.CompletedProcess[str]:
-    (workdir / "schemathesis.toml").write_text(config + OPERATIONS)
     command = [
         _schemathesis(),
         "run",
@@ -50,7 +39,8 @@ def _run(
         "--url",
         url,
         "--header",
-        f"Cookie: {COOKIE}",
+        # schemathesis's own probes of the server are requests of this session too.
+        f"Cookie: mockforge_session={session_id}",
         *(
             arg
             for name, value in admin_headers().items()
@@ -73,6 +63,34 @@ def _run(
     return subprocess.run(
         command, capture_output=True, text=True, timeout=300, cwd=workdir, check=False
     )
+
+
+# What no schema can say, so a schema-valid request may be refused with a 400 naming the
+# problem: for these operations only, 400 joins the answers schemathesis's defaults take for a
+# valid request.
+# - import: a fixture's digest must match its content, its steps must follow each other and
+#   its collections must be this server's;
+# - the rules playground: which texts parse as a condition or expression (the 400 says the
+#   line and column where one does not).
+_OPERATION_CHECKS = """
+[[operations]]
+include-name = "POST /__mockmind/sessions/import"
+checks.positive_data_acceptance.expected-statuses = [
+    "2XX", "3XX", "400", "401", "403", "404", "409", "429", "5XX"
+]
+
+[[operations]]
+include-name = "POST /__mockmind/rules/evaluate"
+checks.positive_data_acceptance.expected-statuses = [
+    "2XX", "3XX", "400", "401", "403", "404", "409", "429", "5XX"
+]
+"""
+
+
+def _configure(workdir: Path, session_id: str | None = None) -> None:
+    """The run's schemathesis.toml: the session named for the path parameter, if any."""
+    parameters = f'[parameters]\n"path.session_id" = "{session_id}"\n' if session_id else ""
+    (workdir / "schemathesis.toml").write_text(parameters + _OPERATION_CHECKS)
 
 
 def _statuses(workdir: Path) -> set[int]:
@@ -101,7 +119,12 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
     assert document["openapi"] == "3.1.0"
     assert {path: sorted(item) for path, item in document["paths"].items()} == {
         "/__mockmind/health": ["get"],
+        "/__mockmind/sessions": ["get"],
+        "/__mockmind/sessions/import": ["post"],
         "/__mockmind/sessions/{session_id}": ["delete", "get"],
+        "/__mockmind/sessions/{session_id}/reset": ["post"],
+        "/__mockmind/sessions/{session_id}/fork": ["post"],
+        "/__mockmind/sessions/{session_id}/export": ["get"],
         "/__mockmind/sessions/{session_id}/journal": ["get"],
         "/__mockmind/sessions/{session_id}/at/{step}": ["get"],
         "/__mockmind/sessions/{session_id}/diff": ["get"],
@@ -122,27 +145,43 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_failure_in_the_admin_routes(base_url: str, tmp_path: Path) -> None:
-    # A session with history, so that a live session's view is checked as well as the 404.
-    with httpx.Client(base_url=base_url, headers={"Cookie": COOKIE}) as shop:
+    # First with generated session ids, in a session of its own: its stateful phase takes the
+    # ids the listing shows and resets, forks and deletes those sessions.
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    _configure(unknown)
+    result = _run(base_url, unknown, session_id="schemathesis-unknown")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert _statuses(unknown) >= {200, 404}
+
+    # Then a session with history, so that a live session's view is checked as well as the
+    # 404, named for the path parameter (not deleted: the run goes on reading it;
+    # tests/e2e/test_journal.py deletes one).
+    with httpx.Client(
+        base_url=base_url, headers={"Cookie": f"mockforge_session={SESSION}"}
+    ) as shop:
         assert shop.get("/products", params={"limit": 1}).status_code == 200
         added = shop.post("/cart/items", json={"product_id": "p-1", "quantity": 2})
         assert added.status_code == 201
 
-    # First with generated session ids (none is live: every answer is the documented 404),
-    # then with the live one named for the path parameter (not deleted: the run goes on
-    # reading it; tests/e2e/test_journal.py deletes one).
-    unknown = tmp_path / "unknown"
-    unknown.mkdir()
-    result = _run(base_url, unknown)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert _statuses(unknown) >= {200, 404}
-
     live = tmp_path / "live"
     live.mkdir()
-    parameters = f'[parameters]\n"path.session_id" = "{SESSION}"\n'
-    result = _run(base_url, live, "--exclude-method", "DELETE", config=parameters)
+    _configure(live, SESSION)
+    # Not reset either: the view of the session's history is checked below.
+    result = _run(base_url, live, "--exclude-method", "DELETE", "--exclude-path-regex", "/reset$")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert 200 in _statuses(live)
+
+    # Reset on a live session of its own (each valid reset empties it or takes it back).
+    resets = tmp_path / "resets"
+    resets.mkdir()
+    with httpx.Client(base_url=base_url, headers={"Cookie": f"mockforge_session={RESET}"}) as shop:
+        for _ in range(3):
+            assert shop.get("/cart").status_code == 200
+    _configure(resets, RESET)
+    result = _run(base_url, resets, "--include-path-regex", "/reset$", session_id=RESET)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert {200, 400} <= _statuses(resets)
     with httpx.Client(base_url=base_url) as http:
         view = http.get(f"/__mockmind/sessions/{SESSION}", headers=admin_headers()).json()
     assert [(i["method"], i["path"], i["status"]) for i in view["history"]][:2] == [

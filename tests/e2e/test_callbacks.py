@@ -95,6 +95,38 @@ def test_the_corpus_callback_document_calls_back_the_query_url(
     assert record["delivery"]["attempts"] == 1
 
 
+def test_a_callback_delivery_leaves_no_gap_in_the_journal_steps(
+    corpus_url: str, receiver: FakeProvider
+) -> None:
+    """A delivery's record is saved with the session (its version moves on), but it is no
+    request: the steps stay 1, 2, 3 and the session counts 3 requests."""
+    session = {"X-Session-ID": "e2e-cb-steps"}
+    first = httpx.post(
+        f"{corpus_url}/streams", params={"callbackUrl": f"{receiver.url}/a"}, headers=session
+    )
+    assert first.status_code == 201
+    _records(corpus_url, "e2e-cb-steps", 1)
+    for _ in range(2):
+        again = httpx.post(
+            f"{corpus_url}/streams", params={"callbackUrl": f"{receiver.url}/b"}, headers=session
+        )
+        assert again.status_code == 201
+    assert len(_records(corpus_url, "e2e-cb-steps", 3)) == 3
+    view = httpx.get(f"{corpus_url}/__mockmind/sessions/e2e-cb-steps").json()
+    assert (view["requests"], view["version"]) == (3, 6)
+    journal = httpx.get(f"{corpus_url}/__mockmind/sessions/e2e-cb-steps/journal").json()
+    assert [e["seq"] for e in journal["events"]] == [1, 2, 3]
+    assert journal["dropped"] == 0
+    # Time travel needs every step: it works at each of them.
+    for step in (0, 1, 2, 3):
+        world = httpx.get(f"{corpus_url}/__mockmind/sessions/e2e-cb-steps/at/{step}")
+        assert world.status_code == 200, world.text
+    listed = httpx.get(
+        f"{corpus_url}/__mockmind/sessions", params={"prefix": "e2e-cb-steps"}
+    ).json()
+    assert [(s["id"], s["requests"]) for s in listed["sessions"]] == [("e2e-cb-steps", 3)]
+
+
 def test_a_document_without_webhooks_says_so(corpus_url: str) -> None:
     response = httpx.post(f"{corpus_url}/__mockmind/webhooks/any", json={"url": "http://x/"})
     assert response.status_code == 404

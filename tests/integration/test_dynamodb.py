@@ -21,6 +21,7 @@ from mockmind.adapters.aws import (
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import ITEM_BUDGET
 from mockmind.domain.errors import StoreError, VersionConflict
+from mockmind.domain.session_listing import SessionQuery, decode_cursor
 from mockmind.domain.sessions import Interaction, Session
 from mockmind.ports import CachedResponse, EntityRecord
 from tests.support.aws import aws_client, unique_name
@@ -227,3 +228,80 @@ def test_counters_live_apart_from_entities(table: DynamoTable, client: Any) -> N
     item = _raw_item(client, table, "COUNTER#s1#__meta__", "seq:orders")
     assert item["counter"] == {"N": "1"}
     assert item["expires_at"] == {"N": "101"}
+
+
+# -- the sessions' listing index
+
+
+def _calls(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every DynamoDB call the client makes from now on: its operation and parameters."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        seen.append((model.name, params))
+
+    client.meta.events.register("provide-client-params.dynamodb.*", record)
+    return seen
+
+
+def test_sessions_are_listed_by_a_query_on_their_index_never_a_scan(
+    table: DynamoTable, client: Any
+) -> None:
+    store = DynamoSessionStore(table)
+    for n in range(5):
+        store.put(Session(f"s-{n}", 1000.0, 1000.0 + n, 5000.0), expected_version=None)
+    calls = _calls(client)
+
+    first = store.list(SessionQuery(limit=2, prefix="s-"), now=1010.0)
+    assert [s.id for s in first.sessions] == ["s-4", "s-3"]
+    assert first.next_cursor is not None
+    rest = store.list(SessionQuery(limit=5, before=decode_cursor(first.next_cursor)), now=1010.0)
+    assert [s.id for s in rest.sessions] == ["s-2", "s-1", "s-0"]
+
+    assert {operation for operation, _ in calls} == {"Query"}
+    assert {params["IndexName"] for _, params in calls} == {"sessions-by-activity"}
+    assert all(params["ScanIndexForward"] is False for _, params in calls)
+
+
+def test_a_session_item_carries_the_index_keys(table: DynamoTable, client: Any) -> None:
+    DynamoSessionStore(table).put(
+        Session("s-1", 900.0, 1000.25, 5000.0, authenticated=True, requests=3),
+        expected_version=None,
+    )
+    item = _raw_item(client, table, "SESSION#s-1", "SESSION")
+    assert item["listing"] == {"S": "SESSION"}
+    assert item["activity"] == {"S": "00000000001000250000#s-1"}
+    assert (item["requests"], item["authenticated"]) == ({"N": "3"}, {"BOOL": True})
+    # Only sessions are in the index: an entity or cache item has no listing key.
+    DynamoEntityStore(table).put("s-1", "orders", EntityRecord("o-1", {}, 1.0), expires_at=None)
+    entity = _raw_item(client, table, "ENTITY#s-1#orders", "o-1")
+    assert "listing" not in entity
+
+
+def test_create_table_adds_the_sessions_index_to_a_table_made_before_it(client: Any) -> None:
+    name = unique_name("old")
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        assert create_table(client, name) is False
+        (index,) = client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+        assert index["IndexName"] == "sessions-by-activity"
+        assert index["KeySchema"] == [
+            {"AttributeName": "listing", "KeyType": "HASH"},
+            {"AttributeName": "activity", "KeyType": "RANGE"},
+        ]
+        store = DynamoSessionStore(DynamoTable(client, name))
+        store.put(Session("s-1", 1000.0, 1000.0, 5000.0), expected_version=None)
+        assert [s.id for s in store.list(SessionQuery(), now=1001.0).sessions] == ["s-1"]
+    finally:
+        client.delete_table(TableName=name)

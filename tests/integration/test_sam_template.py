@@ -260,7 +260,24 @@ def test_table_is_single_table_with_ttl(template: dict[str, Any]) -> None:
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    assert types == {"pk": "S", "sk": "S"}
+    assert types == {"pk": "S", "sk": "S", "listing": "S", "activity": "S"}
+    # The sessions' listing index, as `mockmind init-aws` (and the tests' tables) make it.
+    from mockmind.adapters.aws.provisioning import SESSIONS_INDEX_DEFINITION
+
+    assert props["GlobalSecondaryIndexes"] == [SESSIONS_INDEX_DEFINITION]
+
+
+def test_the_function_may_query_the_sessions_index(template: dict[str, Any]) -> None:
+    _, function = _only(template, "AWS::Serverless::Function")
+    statements = [
+        statement
+        for policy in function["Properties"]["Policies"]
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+    ]
+    (index,) = [s for s in statements if s.get("Sid") == "SessionIndexQuery"]
+    assert index["Action"] == ["dynamodb:Query"]
+    assert index["Resource"] == {"Fn::Sub": "${SessionTable.Arn}/index/sessions-by-activity"}
 
 
 def test_bucket_is_private_and_encrypted(template: dict[str, Any]) -> None:
@@ -345,8 +362,13 @@ def test_policies_are_least_privilege(template: dict[str, Any], function: dict[s
 
     table, _ = _only(template, "AWS::DynamoDB::Table")
     dynamodb = [s for s in _statements(policies) if "dynamodb:" in json.dumps(s["Action"])]
-    assert [s["Resource"] for s in dynamodb] == [{"Fn::GetAtt": [table, "Arn"]}]
+    # The table's items, and a query of the sessions' index (its own statement, Query only).
+    assert [s["Resource"] for s in dynamodb] == [
+        {"Fn::GetAtt": [table, "Arn"]},
+        {"Fn::Sub": f"${{{table}.Arn}}/index/sessions-by-activity"},
+    ]
     assert set(dynamodb[0]["Action"]) == _dynamodb_calls_of_the_adapters()
+    assert dynamodb[1]["Action"] == ["dynamodb:Query"]
 
     for statement in _statements(policies):
         if statement["Effect"] != "Allow":

@@ -8,7 +8,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
 
 import httpx
 
@@ -21,11 +20,22 @@ def start_server(
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
     env.pop("MOCKMIND_CONFIG", None)
-    # The server's log goes to a file, not a pipe: nobody reads a pipe while the tests run,
-    # and a server whose log fills the pipe's 64 KB blocks on its next line (a schemathesis
-    # run logs every refused request).
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_server)
-    process = subprocess.Popen(
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the server runs,
+    # and a server that logged 64 KB (a long fuzz run's refusals) would block writing more.
+    log_fd, log_path = tempfile.mkstemp(prefix="mockmind-server-", suffix=".log")
+    try:
+        process = _spawn(config, port, env, log_fd)
+    finally:
+        os.close(log_fd)
+    try:
+        return process, _wait_until_up(process, port, Path(log_path))
+    finally:
+        # The server keeps writing to the file it has open; it goes when the server ends.
+        os.unlink(log_path)
+
+
+def _spawn(config: Path, port: int, env: dict[str, str], log_fd: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -38,22 +48,24 @@ def start_server(
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=log,
+        stderr=log_fd,
     )
-    _logs[process.pid] = log
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> str:
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"mockmind exited with {process.returncode}:\n{_log_of(process)}")
+            err = log.read_text(errors="replace")
+            raise RuntimeError(f"mockmind exited with {process.returncode}:\n{err}")
         try:
             if httpx.get(f"{base_url}/__mockmind/health", timeout=1).status_code == 200:
-                return process, base_url
+                return base_url
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
-    process.wait()
-    raise RuntimeError(f"mockmind did not start within 30 s:\n{_log_of(process)}")
+    raise RuntimeError("mockmind did not start within 30 s")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -63,15 +75,3 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    _logs.pop(process.pid).close()
-
-
-_logs: dict[int, IO[bytes]] = {}
-
-
-def _log_of(process: subprocess.Popen[bytes]) -> str:
-    log = _logs.pop(process.pid)
-    log.seek(0)
-    text = log.read().decode(errors="replace")
-    log.close()
-    return text

@@ -23,6 +23,7 @@ from mockmind.app.admin_journal import add_journal_routes
 from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.admin_replay import add_replay_routes
+from mockmind.app.admin_sessions import add_session_routes
 from mockmind.app.admin_stats import add_stats_routes
 from mockmind.app.admin_ui import add_ui_routes
 from mockmind.app.admin_webhooks import add_webhook_routes
@@ -67,6 +68,9 @@ def admin_app(container: Container) -> FastAPI:
         401: problem_response("the admin token is missing or wrong"),
         403: problem_response("no admin token is set, and the client is not this machine"),
     }
+
+    # First: /sessions/import would otherwise be taken for a session's id.
+    add_session_routes(app, container, guarded, refused)
 
     # Members the health dict leaves out (a provider's model when none is in use) stay out.
     @app.get(f"{ADMIN_PREFIX}/health", response_model=Health, response_model_exclude_unset=True)

@@ -92,6 +92,7 @@ class SessionView(BaseModel):
     last_seen: float
     expires_at: float
     version: int
+    requests: int = Field(ge=0, description="the requests it made: its journal's last step")
     authenticated: bool
     state: dict[str, StateEntry]
     history: list[InteractionEntry]

@@ -74,13 +74,13 @@ class SessionTravel:
         return self.journal().read(session_id, now=now, after=after, limit=limit)
 
     def at(self, session_id: str, step: int, now: float) -> WorldAt:
-        past = self._past(session_id, now)
+        past = self.past(session_id, now)
         return world_at(
             step, now_entities=past.now.entities, now_state=past.now.state, page=past.page
         )
 
     def diff(self, session_id: str, older: int, newer: int, now: float) -> WorldDiff:
-        past = self._past(session_id, now)
+        past = self.past(session_id, now)
         worlds = [
             world_at(step, now_entities=past.now.entities, now_state=past.now.state, page=past.page)
             for step in (older, newer)
@@ -90,7 +90,7 @@ class SessionTravel:
     def request_at(self, session_id: str, step: int, now: float) -> tuple[JournalEvent, WorldAt]:
         """Step ``step``'s journal event, and the world it met: the world after the step
         before it (404 for a step the journal never had, 409 for one it dropped)."""
-        past = self._past(session_id, now)
+        past = self.past(session_id, now)
         event = next((e for e in past.page.events if e.seq == step), None)
         if event is None:
             held = past.page.last_seq
@@ -120,7 +120,7 @@ class SessionTravel:
         self._resources.drop_scope(session_id)
         self._sessions.delete(session_id)
 
-    def _past(self, session_id: str, now: float) -> Past:
+    def past(self, session_id: str, now: float) -> Past:
         journal = self.journal()
         for _ in range(_READ_ATTEMPTS):
             session = self.live(session_id, now)
@@ -131,14 +131,14 @@ class SessionTravel:
             again = self.live(session_id, now)
             if again.version != session.version:
                 continue
-            if page.last_seq != session.version:
+            if page.last_seq != session.requests:
                 raise RequestError(
                     409,
                     "Conflict",
-                    f"session {session_id!r} made {session.version} requests and its journal "
+                    f"session {session_id!r} made {session.requests} requests and its journal "
                     f"holds steps up to {page.last_seq}: time travel needs every step recorded",
                 )
-            return Past(session, WorldAt(session.version, entities, state), page)
+            return Past(session, WorldAt(session.requests, entities, state), page)
         raise RequestError(
             503,
             "Service Unavailable",

@@ -8,6 +8,7 @@ looked up, so it cannot reach another session's data.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,9 @@ class Session:
     authenticated: bool = False
     state: dict[str, StateValue] = field(default_factory=dict)
     history: tuple[Interaction, ...] = ()
+    # The requests the mock answered for this session: raised by a request's save only, so
+    # it numbers the journal's steps (``version`` also counts saves of delivery records).
+    requests: int = 0
 
     def touched(self, now: float, timeout_seconds: float) -> Session:
         """Expiry slides with activity."""
@@ -105,6 +109,7 @@ class Session:
             self.authenticated,
             self.state,
             self.history,
+            self.requests,
         )
 
     def with_state(self, key: str, value: Any, now: float) -> Session:
@@ -137,7 +142,58 @@ class Session:
             authenticated=self.authenticated if authenticated is None else authenticated,
             state=merged,
             history=self._remembering(interaction, max_history),
+            requests=self.requests + 1,
         )
+
+
+def micros(seconds: float) -> int:
+    """Epoch seconds in whole microseconds (rounded half up; times are never negative)."""
+    return math.floor(seconds * 1_000_000 + 0.5)
+
+
+def activity_key(last_seen: float, session_id: str) -> str:
+    """``<last_seen in microseconds, 20 digits>#<id>``: sorts as text as the times do, ties
+    by id (``domain/session_listing``)."""
+    return f"{micros(last_seen):020d}#{session_id}"
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What a listing shows of a session: when it began, was last active and expires, how
+    many requests it made, and whether it is logged in."""
+
+    id: str
+    created_at: float
+    last_seen: float
+    expires_at: float
+    requests: int
+    authenticated: bool
+
+    @classmethod
+    def of(cls, session: Session) -> SessionSummary:
+        return cls(
+            session.id,
+            session.created_at,
+            session.last_seen,
+            session.expires_at,
+            session.requests,
+            session.authenticated,
+        )
+
+    @property
+    def activity_key(self) -> str:
+        """Where the session stands in a listing (``domain/session_listing``)."""
+        return activity_key(self.last_seen, self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "last_seen": self.last_seen,
+            "expires_at": self.expires_at,
+            "requests": self.requests,
+            "authenticated": self.authenticated,
+        }
 
 
 @dataclass(frozen=True)
@@ -194,6 +250,7 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "last_seen": session.last_seen,
         "expires_at": session.expires_at,
         "version": session.version,
+        "requests": session.requests,
         "authenticated": session.authenticated,
         "state": {
             k: {"value": v.value, "updated_at": v.updated_at} for k, v in session.state.items()
@@ -225,6 +282,8 @@ def session_from_dict(data: dict[str, Any]) -> Session:
         last_seen=float(data["last_seen"]),
         expires_at=float(data["expires_at"]),
         version=int(data["version"]),
+        # Sessions stored before requests were counted have none: 0.
+        requests=int(data.get("requests", 0)),
         authenticated=bool(data.get("authenticated", False)),
         state={
             k: StateValue(v["value"], float(v["updated_at"]))

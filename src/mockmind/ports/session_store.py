@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from mockmind.domain.session_listing import SessionPage, SessionQuery
 from mockmind.domain.sessions import Session
 
 
@@ -25,3 +26,9 @@ class SessionStore(Protocol):
         ...
 
     def delete(self, session_id: str) -> None: ...
+
+    def list(self, query: SessionQuery, *, now: float) -> SessionPage:
+        """Live sessions newest first by last activity (``domain/session_listing``): the page
+        ``query`` asks for, and the cursor of the next one. Without reading every session:
+        DynamoDB queries an index of sessions by activity, never scans the table."""
+        ...

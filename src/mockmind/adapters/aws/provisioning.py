@@ -6,23 +6,41 @@ a local emulator, and are idempotent so a setup script can run them every time.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mockmind.adapters.aws.session_store import INDEX_ATTRIBUTES
+from mockmind.adapters.aws.session_store import SESSIONS_INDEX as SESSIONS_INDEX_NAME
 from mockmind.domain.errors import StoreError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        GlobalSecondaryIndexTypeDef,
+    )
     from mypy_boto3_s3.client import S3Client
 
 TTL_ATTRIBUTE = "expires_at"
+# The sessions' listing index (adapters/aws/session_store.py), as template.yaml declares it.
+SESSIONS_INDEX_DEFINITION: GlobalSecondaryIndexTypeDef = {
+    "IndexName": SESSIONS_INDEX_NAME,
+    "KeySchema": [
+        {"AttributeName": "listing", "KeyType": "HASH"},
+        {"AttributeName": "activity", "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(INDEX_ATTRIBUTES)},
+}
 
 
 def create_table(client: DynamoDBClient, name: str) -> bool:
-    """Create the single table with TTL on ``expires_at``; False when it already existed.
+    """Create the single table with TTL on ``expires_at`` and the sessions' listing index;
+    False when it already existed.
 
-    TTL is switched on for an existing table too, so a table made by hand ends up right.
+    TTL is switched on, and the index added, for an existing table too, so a table made by
+    hand (or before the index existed) ends up right.
     """
     try:
         created = True
@@ -32,11 +50,13 @@ def create_table(client: DynamoDBClient, name: str) -> bool:
                 AttributeDefinitions=[
                     {"AttributeName": "pk", "AttributeType": "S"},
                     {"AttributeName": "sk", "AttributeType": "S"},
+                    *_INDEX_KEYS,
                 ],
                 KeySchema=[
                     {"AttributeName": "pk", "KeyType": "HASH"},
                     {"AttributeName": "sk", "KeyType": "RANGE"},
                 ],
+                GlobalSecondaryIndexes=[SESSIONS_INDEX_DEFINITION],
                 BillingMode="PAY_PER_REQUEST",
             )
         except ClientError as exc:
@@ -46,6 +66,7 @@ def create_table(client: DynamoDBClient, name: str) -> bool:
         client.get_waiter("table_exists").wait(
             TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
+        _add_sessions_index(client, name)
         ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
             client.update_time_to_live(
@@ -55,6 +76,33 @@ def create_table(client: DynamoDBClient, name: str) -> bool:
     except (ClientError, BotoCoreError) as exc:
         raise StoreError(f"cannot create DynamoDB table {name!r}: {_reason(exc)}") from exc
     return created
+
+
+_INDEX_KEYS: list[AttributeDefinitionTypeDef] = [
+    {"AttributeName": "listing", "AttributeType": "S"},
+    {"AttributeName": "activity", "AttributeType": "S"},
+]
+
+
+def _add_sessions_index(client: DynamoDBClient, name: str) -> None:
+    """Add the listing index to a table that lacks it, and wait until it can be queried."""
+    table = client.describe_table(TableName=name)["Table"]
+    indexes = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+    if SESSIONS_INDEX_NAME not in indexes:
+        client.update_table(
+            TableName=name,
+            AttributeDefinitions=_INDEX_KEYS,
+            GlobalSecondaryIndexUpdates=[{"Create": SESSIONS_INDEX_DEFINITION}],
+        )
+    for _ in range(120):
+        table = client.describe_table(TableName=name)["Table"]
+        status = {
+            i["IndexName"]: i.get("IndexStatus") for i in table.get("GlobalSecondaryIndexes", [])
+        }
+        if status.get(SESSIONS_INDEX_NAME) == "ACTIVE":
+            return
+        time.sleep(1)
+    raise StoreError(f"the sessions index of DynamoDB table {name!r} did not become active")
 
 
 def create_bucket(client: S3Client, name: str, region: str | None) -> bool:

@@ -1,4 +1,18 @@
-"""Sessions in DynamoDB: one item each, written with optimistic locking on ``version``."""
+"""Sessions in DynamoDB: one item each, written with optimistic locking on ``version``.
+
+Each session item also carries what a listing shows (``session_id``, ``created_at``,
+``last_seen``, ``requests``, ``authenticated``) and the keys of the ``SESSIONS_INDEX``
+global secondary index: ``listing`` (the same value on every session item) and
+``activity`` (``domain/session_listing``'s key). Only session items have ``listing``, so the
+index is sparse: it holds sessions and nothing else, and listing them is one Query on one
+partition in activity order, never a Scan of the table.
+
+One partition, rather than a bucket per day or a hash shard: a page newest first, filtered
+by time, is then a single range read, and a cursor is one position in it. Its cost is that
+every session save also writes that one index partition, which DynamoDB serves up to about
+1,000 writes a second (a mock's test traffic stays far below); shards would multiply the
+queries of every page instead.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +30,24 @@ from mockmind.adapters.aws.table import (
     number,
 )
 from mockmind.domain.errors import StoreError, VersionConflict
-from mockmind.domain.sessions import Session, session_from_dict, session_to_dict
+from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
+from mockmind.domain.sessions import (
+    Session,
+    SessionSummary,
+    session_from_dict,
+    session_to_dict,
+)
 
 if TYPE_CHECKING:
-    from mockmind.adapters.aws.table import NewItem
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    from mockmind.adapters.aws.table import Item, NewItem
 
 _SK = "SESSION"
+SESSIONS_INDEX = "sessions-by-activity"
+LISTING = "SESSION"
+# What the index copies from each item: what a listing shows, and the exact expiry.
+INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authenticated", "expiry")
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
@@ -57,19 +83,58 @@ class DynamoSessionStore:
     def delete(self, session_id: str) -> None:
         self._table.delete(_pk(session_id), _SK)
 
+    def list(self, query: SessionQuery, *, now: float) -> SessionPage:
+        filters = ["expiry > :now"]
+        values: dict[str, AttributeValueTypeDef] = {":now": number(now)}
+        if query.prefix:
+            filters.append("begins_with(session_id, :prefix)")
+            values[":prefix"] = {"S": query.prefix}
+        items = self._table.query_index(
+            SESSIONS_INDEX,
+            partition=("listing", LISTING),
+            sort_key="activity",
+            lowest=query.lowest,
+            below=query.highest,
+            newest_first=True,
+            wanted=query.limit + 1,
+            filter_expression=" AND ".join(filters),
+            values=values,
+            now=now,
+        )
+        return cut([_summary(item) for item in items], query.limit)
+
 
 def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
 
 def _item(session: Session) -> NewItem:
+    summary = SessionSummary.of(session)
     return {
         "pk": {"S": _pk(session.id)},
         "sk": {"S": _SK},
         "version": {"N": str(session.version)},
+        "listing": {"S": LISTING},
+        "activity": {"S": summary.activity_key},
+        "session_id": {"S": session.id},
+        "created_at": number(session.created_at),
+        "last_seen": number(session.last_seen),
+        "requests": {"N": str(session.requests)},
+        "authenticated": {"BOOL": session.authenticated},
         **expiry_attributes(session.expires_at),
         **encode_payload(session_to_dict(session)),
     }
+
+
+def _summary(item: Item) -> SessionSummary:
+    return SessionSummary(
+        id=item["session_id"]["S"],
+        created_at=float(item["created_at"]["N"]),
+        last_seen=float(item["last_seen"]["N"]),
+        expires_at=float(item["expiry"]["N"]),
+        requests=int(item["requests"]["N"]),
+        authenticated=bool(item["authenticated"]["BOOL"]),
+    )
 
 
 def _fitting(session: Session) -> Session:

@@ -226,6 +226,60 @@ class DynamoTable:
             extra["ExclusiveStartKey"] = last
         return items
 
+    def query_index(
+        self,
+        index: str,
+        *,
+        partition: tuple[str, str],
+        sort_key: str,
+        lowest: str,
+        below: str,
+        newest_first: bool,
+        wanted: int,
+        filter_expression: str | None = None,
+        values: Mapping[str, AttributeValueTypeDef] | None = None,
+        now: float,
+    ) -> list[Item]:
+        """Up to ``wanted`` live items of one partition of a global secondary index whose
+        (string) sort key is at least ``lowest`` and below ``below``, in sort-key order
+        (``newest_first``: reversed), those ``filter_expression`` keeps.
+
+        A key condition takes one range, and BETWEEN's is closed: the key equal to ``below``
+        is dropped here. Index reads are eventually consistent (DynamoDB has no other kind).
+        """
+        names = {"#p": partition[0], "#s": sort_key}
+        expression_values: dict[str, AttributeValueTypeDef] = {
+            ":p": {"S": partition[1]},
+            ":lowest": {"S": lowest},
+            ":below": {"S": below},
+            **(values or {}),
+        }
+        extra: dict[str, Any] = {}
+        if filter_expression:
+            extra["FilterExpression"] = filter_expression
+        items: list[Item] = []
+        while len(items) < wanted:
+            with self._translated("Query"):
+                page = self._client.query(
+                    TableName=self.name,
+                    IndexName=index,
+                    KeyConditionExpression="#p = :p AND #s BETWEEN :lowest AND :below",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=expression_values,
+                    ScanIndexForward=not newest_first,
+                    # Items read, not items kept: the filter may drop some of them.
+                    Limit=wanted - len(items) + 1,
+                    **extra,
+                )
+            for item in page.get("Items", []):
+                if item[sort_key]["S"] < below and is_live(item, now) and len(items) < wanted:
+                    items.append(item)
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                break
+            extra["ExclusiveStartKey"] = last
+        return items
+
     def scan_expired(self, pk_prefix: str, *, now: float) -> Iterator[Item]:
         """Keys of items under ``pk_prefix`` whose expiry has passed (a full-table scan)."""
         extra: dict[str, Any] = {}

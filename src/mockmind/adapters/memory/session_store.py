@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.domain.errors import VersionConflict
-from mockmind.domain.sessions import Session
+from mockmind.domain.session_listing import SessionPage, SessionQuery, page_from
+from mockmind.domain.sessions import Session, SessionSummary
 
 
 class MemorySessionStore:
@@ -56,6 +57,11 @@ class MemorySessionStore:
 
     def delete(self, session_id: str) -> None:
         self._lifetimes.end(session_id)
+
+    def list(self, query: SessionQuery, *, now: float) -> SessionPage:
+        # At most ``max_sessions`` (10,000 by default) are held: sorting them is cheap next to
+        # keeping a second ordered structure up to date on every save.
+        return page_from(map(SessionSummary.of, list(self._sessions.values())), query, now)
 
     def _forget(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)

@@ -89,6 +89,7 @@ class SqliteDatabase:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
             self._add_entity_versions()
+            self._add_session_activity()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from exc
         self._lock = threading.RLock()
@@ -113,6 +114,31 @@ class SqliteDatabase:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    def _add_session_activity(self) -> None:
+        """Sessions get their listing key (``domain/session_listing``) and its index; rows
+        written before have theirs worked out from their data, as a save would write it."""
+
+        def missing() -> bool:
+            columns = self._conn.execute("PRAGMA table_info(sessions)").fetchall()
+            return "activity" not in {str(column[1]) for column in columns}
+
+        if missing():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if missing():
+                    self._conn.execute("ALTER TABLE sessions ADD COLUMN activity TEXT")
+                    # micros(): half up, then whole microseconds (times are positive).
+                    self._conn.execute(
+                        "UPDATE sessions SET activity = printf('%020d', CAST("
+                        "json_extract(data, '$.last_seen') * 1000000 + 0.5 AS INTEGER)) "
+                        "|| '#' || id"
+                    )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        self._conn.execute("CREATE INDEX IF NOT EXISTS sessions_by_activity ON sessions (activity)")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -4,7 +4,13 @@ import json
 
 from mockmind.adapters.sqlite.database import SqliteDatabase
 from mockmind.domain.errors import VersionConflict
-from mockmind.domain.sessions import Session, session_from_dict, session_to_dict
+from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
+from mockmind.domain.sessions import (
+    Session,
+    SessionSummary,
+    session_from_dict,
+    session_to_dict,
+)
 
 
 class SqliteSessionStore:
@@ -22,21 +28,38 @@ class SqliteSessionStore:
     def put(self, session: Session, *, expected_version: int | None) -> Session:
         stored = session.with_version((expected_version or 0) + 1)
         data = json.dumps(session_to_dict(stored), separators=(",", ":"))
+        activity = SessionSummary.of(stored).activity_key
         with self._db.transaction() as conn:
             if expected_version is None:
                 # Insert, or take over a row whose session has expired.
                 cursor = conn.execute(
-                    "INSERT INTO sessions (id, version, expires_at, data) VALUES (?, ?, ?, ?) "
+                    "INSERT INTO sessions (id, version, expires_at, data, activity) "
+                    "VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET version = excluded.version, "
-                    "expires_at = excluded.expires_at, data = excluded.data "
+                    "expires_at = excluded.expires_at, data = excluded.data, "
+                    "activity = excluded.activity "
                     "WHERE sessions.expires_at <= ?",
-                    (stored.id, stored.version, stored.expires_at, data, session.last_seen),
+                    (
+                        stored.id,
+                        stored.version,
+                        stored.expires_at,
+                        data,
+                        activity,
+                        session.last_seen,
+                    ),
                 )
             else:
                 cursor = conn.execute(
-                    "UPDATE sessions SET version = ?, expires_at = ?, data = ? "
+                    "UPDATE sessions SET version = ?, expires_at = ?, data = ?, activity = ? "
                     "WHERE id = ? AND version = ?",
-                    (stored.version, stored.expires_at, data, stored.id, expected_version),
+                    (
+                        stored.version,
+                        stored.expires_at,
+                        data,
+                        activity,
+                        stored.id,
+                        expected_version,
+                    ),
                 )
             if cursor.rowcount != 1:
                 raise VersionConflict(
@@ -47,3 +70,20 @@ class SqliteSessionStore:
     def delete(self, session_id: str) -> None:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def list(self, query: SessionQuery, *, now: float) -> SessionPage:
+        """Read in activity order from the ``sessions_by_activity`` index, a page at a time."""
+        rows = self._db.query(
+            "SELECT data FROM sessions WHERE activity >= ? AND activity < ? AND expires_at > ? "
+            "AND substr(id, 1, ?) = ? ORDER BY activity DESC LIMIT ?",
+            (
+                query.lowest,
+                query.highest,
+                now,
+                len(query.prefix),
+                query.prefix,
+                query.limit + 1,
+            ),
+        )
+        summaries = [SessionSummary.of(session_from_dict(json.loads(str(r[0])))) for r in rows]
+        return cut(summaries, query.limit)

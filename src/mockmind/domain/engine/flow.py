@@ -78,6 +78,8 @@ class MockEngine:
         self.api = api
         self.generator = generator
         self.settings = settings
+        # How long a journal outlives its session's expiry (admin copies of a journal too).
+        self.journal_grace_seconds = journal_grace_seconds
         self.world = world
         self._clock = clock
         self._memory = memory

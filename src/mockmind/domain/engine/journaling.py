@@ -1,7 +1,9 @@
 """Recording each request of a session in its journal (domain/journal.py), once it is saved.
 
-The step is the session's version after the save: each save of a session raises it by one
-under optimistic locking, so it counts the session's requests from 1, each number once. A
+The step is the session's request count after the save (``Session.requests``): each request's
+save raises it by one under optimistic locking, so it counts the session's requests from 1,
+each number once. Not its version: the save of a callback's delivery records raises that too,
+and the steps would skip. A
 second writer of the same step (a session made anew under an id whose journal was still kept)
 is refused by the journal's put-if-absent append: logged, and the request is answered all the
 same. Nothing the journal does fails a request.
@@ -92,14 +94,14 @@ class JournalKeeper:
             )
             added = self._journal.append(saved.id, event, expires_at=saved.expires_at + self._grace)
         except Exception:  # the journal is a record: the request is answered without it
-            logger.exception("session %s: step %d not journaled", saved.id, saved.version)
+            logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
             return None
         if not added:
             logger.warning(
                 "session %s: step %d was already journaled by another writer; this request's "
                 "event is not kept",
                 saved.id,
-                saved.version,
+                saved.requests,
             )
             return None
         return event
@@ -126,7 +128,7 @@ class JournalKeeper:
             )
             cost = after.cost_usd - spent_before.cost_usd
         return JournalEvent(
-            seq=saved.version,
+            seq=saved.requests,
             at=at,
             exchange=self._exchange(request, response),
             source=response.source,

@@ -41,6 +41,7 @@ from mockmind.domain.resources.context import ResourceContext, UnknownIds
 from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
 from mockmind.domain.resources.races import RaceTally, retried
+from mockmind.domain.resources.scope_copies import ScopeCopies
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
 from mockmind.domain.resources.specs import (
     META_COLLECTION,
@@ -198,6 +199,10 @@ class ResourceService:
         if scope in INTERNAL_SCOPES:
             raise ValueError(f"{scope!r} is no session's scope")
         self._store.drop_scope(scope, [*self._by_name, META_COLLECTION])
+
+    def copies(self) -> ScopeCopies:
+        """Whole worlds written into a scope (reset, fork, import), over this store."""
+        return ScopeCopies(self._store, list(self._by_name.values()), self._ttl)
 
     def entities_now(self, ctx: ResourceContext) -> dict[str, dict[str, dict[str, Any]]]:
         """Every entity the scope sees, by collection and id, as stored (a singleton under
