@@ -16,13 +16,14 @@ PORT ?= 3000
 CONFIG ?= examples/shop/mockmind.yaml
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help run test lint types unit integration e2e sam-check bench conformance \
+.PHONY: help run test lint types unit integration e2e ui ui-browser sam-check bench conformance \
 	conformance-corpus mutation clean check-python \
 	build-MockmindFunction build-DependenciesLayer
 
 help:
 	@echo "make run    serve the example API on http://$(HOST):$(PORT)"
 	@echo "make test   lint, type-check and run every test (installs what they need)"
+	@echo "make ui     the web UI's tests in headless Chromium (installs chromium with apt)"
 	@echo "make bench  run the benchmarks and rewrite bench/RESULTS.md"
 	@echo "make conformance  run schemathesis over the conformance corpus (mockmind and Prism)"
 	@echo "make mutation  mutation-test the domain and the request checks (section 12 of RESULTS.md)"
@@ -44,7 +45,7 @@ $(VENV)/.installed-serve: pyproject.toml $(VENV)/.created
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import mockmind, pytest, moto, schemathesis, mypy" && touch $@
+	$(PY) -c "import mockmind, pytest, moto, schemathesis, mypy, selenium" && touch $@
 
 $(SAM_VENV)/.installed: | check-python
 	# aws-sam-cli pins its own boto3 and pydantic, so it lives in a virtualenv of its own.
@@ -65,7 +66,7 @@ types: $(VENV)/.installed-dev
 # The layers are markers, which tests/conftest.py puts on by folder: the contract suite's runs
 # against moto are integration tests, its memory and SQLite runs unit tests.
 unit: $(VENV)/.installed-dev
-	$(PY) -m pytest -q -m "not integration and not e2e"
+	$(PY) -m pytest -q -m "not integration and not e2e and not ui"
 
 # The integration tests check what `sam build` made (tests/integration/test_sam_template.py).
 integration: $(VENV)/.installed-dev sam-check
@@ -73,6 +74,25 @@ integration: $(VENV)/.installed-dev sam-check
 
 e2e: $(VENV)/.installed-dev
 	$(PY) -m pytest -q -m e2e
+
+# The web UI's tests (tests/ui) drive Debian's chromium through chromedriver. Installed once
+# with apt (as root, or through sudo); when it cannot be, make goes on and those tests fail,
+# saying why: they are never skipped.
+UI_BROWSER_PACKAGES := chromium chromium-driver
+ui-browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	apt="apt-get"; [ "$$(id -u)" = 0 ] || apt="sudo -n apt-get"; \
+	install="$$apt install -y -q --no-install-recommends $(UI_BROWSER_PACKAGES)"; \
+	if command -v apt-get >/dev/null && { DEBIAN_FRONTEND=noninteractive $$install \
+	    || { $$apt update -q && DEBIAN_FRONTEND=noninteractive $$install; }; }; then \
+	  chromium --version; \
+	else \
+	  echo "warning: could not install $(UI_BROWSER_PACKAGES) with apt-get (as root):" \
+	    "the UI tests (tests/ui) will fail" >&2; \
+	fi
+
+ui: $(VENV)/.installed-dev ui-browser
+	$(PY) -m pytest -q -m ui
 
 sam-check: $(SAM_VENV)/.installed
 	$(SAM) validate --lint
@@ -101,7 +121,7 @@ build-DependenciesLayer: | check-python
 	  $(LAMBDA_PLATFORMS) --only-binary=:all: --no-compile
 	$(PY312) -m compileall -q -f -j 0 --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)/python"
 
-test: lint types sam-check
+test: lint types sam-check ui-browser
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed-dev

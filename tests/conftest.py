@@ -1,9 +1,11 @@
 """Fixtures every layer shares, and the markers that say which layer a test belongs to.
 
 Markers follow the folders, so `-m` selects a layer whatever paths are given:
-- tests/unit, and this folder's own checks: no marker (`-m "not integration and not e2e"`).
+- tests/unit, and this folder's own checks: no marker
+  (`-m "not integration and not e2e and not ui"`).
 - tests/integration: `integration`, adapters against real protocols on loopback.
 - tests/e2e: `e2e`, black-box HTTP flows against a mockmind process or MOCKMIND_URL.
+- tests/ui: `ui`, the web UI in a real headless Chromium (Selenium) against a local server.
 - tests/contract: one suite run against every backend of a port. Its memory and SQLite runs are
   in-process and as quick as unit tests, so they stay unmarked; its runs on the moto server
   (DynamoDB, S3) talk HTTP to another thread like the integration tests, so they are
@@ -25,7 +27,11 @@ from tests.support.atomic_moto import atomic_call_action
 from tests.support.aws import AWS_REGION
 
 _TESTS = Path(__file__).resolve().parent
-_FOLDER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+_FOLDER_MARKERS = {
+    "integration": pytest.mark.integration,
+    "e2e": pytest.mark.e2e,
+    "ui": pytest.mark.ui,
+}
 
 
 # tryfirst: the `-m` filter is itself a collection_modifyitems hook and must see these markers.

@@ -1,8 +1,9 @@
 """The layer markers follow the folders, as tests/conftest.py says they do.
 
-A subprocess collects the whole suite with `-m "integration or e2e"`, as `make integration` and
-`make e2e` do, and a small plugin reports what was selected and deselected, with the markers and
-parameters of each item: what `-m` really selects is checked, not only what the hook adds.
+A subprocess collects the whole suite with `-m "e2e or integration or ui"`, as `make
+integration`, `make e2e` and `make ui` do, and a small plugin reports what was selected and
+deselected, with the markers and parameters of each item: what `-m` really selects is
+checked, not only what the hook adds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.support.paths import ROOT
 
 # The contract suite's backends that run on the moto server (tests/contract/conftest.py).
 MOTO_PARAMS = frozenset({"aws", "s3"})
-LAYER_MARKERS = frozenset({"integration", "e2e"})
+LAYER_MARKERS = frozenset({"integration", "e2e", "ui"})
 
 _PLUGIN = """
 import json
@@ -63,7 +64,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Row]]:
     paths = [str(work), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "MARKER_CHECK_OUT": str(out)}
     command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-    command += ["-p", "marker_check_plugin", "-m", "integration or e2e", "tests"]
+    command += ["-p", "marker_check_plugin", "-m", " or ".join(sorted(LAYER_MARKERS)), "tests"]
     result = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
@@ -83,13 +84,13 @@ def _layer(row: Row) -> str | None:
 
 
 @pytest.mark.slow
-def test_dash_m_selects_exactly_the_integration_and_e2e_tests(
+def test_dash_m_selects_exactly_the_integration_e2e_and_ui_tests(
     collected: dict[str, list[Row]],
 ) -> None:
     wrongly_in = [row["nodeid"] for row in collected["selected"] if _layer(row) is None]
     wrongly_out = [row["nodeid"] for row in collected["deselected"] if _layer(row) is not None]
-    assert not wrongly_in, "selected by -m but not integration or e2e by folder"
-    assert not wrongly_out, "integration or e2e by folder but not selected by -m"
+    assert not wrongly_in, "selected by -m but not integration, e2e or ui by folder"
+    assert not wrongly_out, "integration, e2e or ui by folder but not selected by -m"
     assert collected["selected"]
     assert collected["deselected"]
 

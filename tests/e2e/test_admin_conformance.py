@@ -65,13 +65,22 @@ def _run(
     )
 
 
-# What no schema can say: a fixture's digest must match its content, its steps must follow
-# each other and its collections must be this server's. A schema-valid fixture may break
-# those, and import refuses it with a 400 that names the problem: for this operation only,
-# 400 joins the answers schemathesis's defaults take for a valid request.
-_IMPORT_CHECKS = """
+# What no schema can say, so a schema-valid request may be refused with a 400 naming the
+# problem: for these operations only, 400 joins the answers schemathesis's defaults take for a
+# valid request.
+# - import: a fixture's digest must match its content, its steps must follow each other and
+#   its collections must be this server's;
+# - the rules playground: which texts parse as a condition or expression (the 400 says the
+#   line and column where one does not).
+_OPERATION_CHECKS = """
 [[operations]]
 include-name = "POST /__mockmind/sessions/import"
+checks.positive_data_acceptance.expected-statuses = [
+    "2XX", "3XX", "400", "401", "403", "404", "409", "429", "5XX"
+]
+
+[[operations]]
+include-name = "POST /__mockmind/rules/evaluate"
 checks.positive_data_acceptance.expected-statuses = [
     "2XX", "3XX", "400", "401", "403", "404", "409", "429", "5XX"
 ]
@@ -81,7 +90,7 @@ checks.positive_data_acceptance.expected-statuses = [
 def _configure(workdir: Path, session_id: str | None = None) -> None:
     """The run's schemathesis.toml: the session named for the path parameter, if any."""
     parameters = f'[parameters]\n"path.session_id" = "{session_id}"\n' if session_id else ""
-    (workdir / "schemathesis.toml").write_text(parameters + _IMPORT_CHECKS)
+    (workdir / "schemathesis.toml").write_text(parameters + _OPERATION_CHECKS)
 
 
 def _statuses(workdir: Path) -> set[int]:
@@ -124,6 +133,8 @@ def test_the_admin_document_describes_every_admin_route(base_url: str) -> None:
         "/__mockmind/stats": ["get"],
         "/__mockmind/webhooks": ["get"],
         "/__mockmind/webhooks/{name}": ["post"],
+        "/__mockmind/behaviour": ["get"],
+        "/__mockmind/rules/evaluate": ["post"],
     }
     sessions = document["paths"]["/__mockmind/sessions/{session_id}"]["get"]
     for status in ("401", "403", "404"):

@@ -768,3 +768,14 @@ def test_the_built_package_ships_unchecked_bytecode_for_every_module(
             checked.append(cached)
     assert missing == [], f"{len(missing)} modules without bytecode, such as {missing[:5]}"
     assert checked == [], f"{len(checked)} timestamp-checked .pyc files, such as {checked[:5]}"
+
+
+def test_the_built_function_ships_the_web_ui(built: Path) -> None:
+    # Served from the package's files (app/admin_ui.py): the function must carry them all.
+    source = ROOT / "src" / "mockmind" / "app" / "ui"
+    shipped = built / "MockmindFunction" / "mockmind" / "app" / "ui"
+    names = sorted(path.name for path in source.iterdir())
+    assert "index.html" in names
+    assert sorted(path.name for path in shipped.iterdir()) == names
+    for name in names:
+        assert (shipped / name).read_bytes() == (source / name).read_bytes(), name

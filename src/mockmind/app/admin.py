@@ -18,6 +18,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from mockmind import __version__
+from mockmind.app.admin_designer import add_designer_routes
 from mockmind.app.admin_journal import add_journal_routes
 from mockmind.app.admin_models import Health, SessionView, problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
@@ -25,6 +26,7 @@ from mockmind.app.admin_prompts import add_prompt_routes
 from mockmind.app.admin_replay import add_replay_routes
 from mockmind.app.admin_sessions import add_session_routes
 from mockmind.app.admin_stats import add_stats_routes
+from mockmind.app.admin_ui import add_ui_routes
 from mockmind.app.admin_webhooks import add_webhook_routes
 from mockmind.app.bootstrap import Container
 from mockmind.domain.error_answers import http_answer
@@ -97,6 +99,8 @@ def admin_app(container: Container) -> FastAPI:
     add_webhook_routes(app, container, guarded, refused)
     add_journal_routes(app, container, guarded, refused)
     add_prompt_routes(app, container, guarded, refused)
+    add_designer_routes(app, container, guarded, refused)
+    add_ui_routes(app)
     add_replay_routes(app, container, guarded, refused)
     add_stats_routes(app, container, guarded, refused)
 

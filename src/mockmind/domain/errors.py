@@ -66,6 +66,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Self
 
 
 class MockmindError(Exception):
@@ -113,16 +114,29 @@ class UnresolvableRef(ConfigError, LookupError):
 
 
 class RuleSyntaxError(MockmindError):
-    """A rule's condition or expression does not parse; ``column`` is 1-based in ``text``.
+    """A rule's condition or expression does not parse; ``line`` and ``column`` are 1-based in
+    ``text`` (``column`` within its line).
 
     Parsing knows the text, not where the config holds it: assembling the rules turns this
     into a ``ConfigIssue`` with the file and line.
     """
 
-    def __init__(self, text: str, column: int, message: str) -> None:
+    def __init__(self, text: str, column: int, message: str, line: int = 1) -> None:
         self.text = text
+        self.line = line
         self.column = column
-        super().__init__(f"column {column}: {message}")
+        self.reason = message
+        where = f"line {line}, column {column}" if line > 1 else f"column {column}"
+        super().__init__(f"{where}: {message}")
+
+    @classmethod
+    def at_offset(cls, text: str, offset: int, message: str) -> Self:
+        """The error at a 0-based character offset of ``text``, as a line and a column:
+        a condition or expression typed on several lines has its line counted."""
+        offset = max(0, offset)
+        before = text[:offset]
+        line = before.count("\n") + 1
+        return cls(text, offset - (before.rfind("\n") + 1) + 1, message, line)
 
 
 class StoreError(MockmindError):

@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockmind.domain.errors import RequestError
-from mockmind.domain.journal import JournalPage, WorldAt, WorldDiff, diff_worlds, world_at
+from mockmind.domain.journal import (
+    Entities,
+    JournalEvent,
+    JournalPage,
+    StepOutOfReach,
+    WorldAt,
+    WorldDiff,
+    diff_worlds,
+    world_at,
+)
 from mockmind.domain.resources import ResourceService
 from mockmind.domain.sessions import Session, is_valid_session_id
 from mockmind.ports.journal import Journal
@@ -77,6 +86,28 @@ class SessionTravel:
             for step in (older, newer)
         ]
         return diff_worlds(worlds[0], worlds[1])
+
+    def request_at(self, session_id: str, step: int, now: float) -> tuple[JournalEvent, WorldAt]:
+        """Step ``step``'s journal event, and the world it met: the world after the step
+        before it (404 for a step the journal never had, 409 for one it dropped)."""
+        past = self.past(session_id, now)
+        event = next((e for e in past.page.events if e.seq == step), None)
+        if event is None:
+            held = past.page.last_seq
+            raise StepOutOfReach(
+                f"step {step} is not a request of the journal: it holds steps "
+                f"{past.page.dropped + 1} to {held}"
+                if held > past.page.dropped
+                else f"step {step} is not a request of the journal: it holds no step",
+                dropped=0 < step <= past.page.dropped,
+            )
+        return event, past.at(step - 1)
+
+    def entities_now(self, session_id: str, now: float) -> Entities:
+        """The session's entities now, by collection and id (no journal needed)."""
+        session = self.live(session_id, now)
+        state = {key: held.value for key, held in session.state.items()}
+        return self._resources.entities_now(self._resources.context(session_id, now, state))
 
     def delete(self, session_id: str) -> None:
         """The session and everything kept for it: its journal, its entities (tombstones and

@@ -438,14 +438,19 @@ def parse_condition(text: str) -> Condition:
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
-        column = int(getattr(exc, "column", 0) or 0)
-        token = getattr(exc, "token", None)
-        if column <= 0 or getattr(token, "type", "") == "$END":
-            column = len(text.rstrip()) + 1
-        raise ConditionSyntaxError(text, column, _explain(exc, text)) from exc
+        raise _syntax_error(exc, text) from exc
     root = _Build().transform(tree)
     _check_references(text, root)
     return Condition(text, root)
+
+
+def _syntax_error(exc: UnexpectedInput, text: str) -> ConditionSyntaxError:
+    line = int(getattr(exc, "line", 0) or 0)
+    column = int(getattr(exc, "column", 0) or 0)
+    token = getattr(exc, "token", None)
+    if line <= 0 or column <= 0 or getattr(token, "type", "") == "$END":
+        return ConditionSyntaxError.at_offset(text, len(text.rstrip()), _explain(exc, text))
+    return ConditionSyntaxError(text, column, _explain(exc, text), line)
 
 
 def _explain(exc: UnexpectedInput, text: str) -> str:
@@ -455,8 +460,8 @@ def _explain(exc: UnexpectedInput, text: str) -> str:
         return "the condition ends too early" + (
             f"; expected {', '.join(_readable(e) for e in expected)}" if expected else ""
         )
-    column = int(getattr(exc, "column", 0) or 0)
-    near = text[column - 1 : column + 11] if column > 0 else ""
+    start = int(getattr(exc, "pos_in_stream", -1) or 0)
+    near = text[start : start + 12] if start >= 0 else ""
     message = f"unexpected {near!r}" if near else "unexpected input"
     if expected:
         message += f"; expected {', '.join(_readable(e) for e in expected[:8])}"
@@ -483,10 +488,10 @@ def _readable(terminal: str) -> str:
 def _check_references(text: str, root: Node) -> None:
     for ref in Condition(text, root).references():
         if ref.root in _ROOTS_WITH_KEYS and not ref.keys:
-            column = text.find(ref.root) + 1
-            raise ConditionSyntaxError(
-                text, column, f"{ref.root!r} needs a key, as in {ref.root}.name"
+            raise ConditionSyntaxError.at_offset(
+                text, text.find(ref.root), f"{ref.root!r} needs a key, as in {ref.root}.name"
             )
         if ref.root == "header" and len(ref.keys) > 1:
-            column = text.find(ref.root) + 1
-            raise ConditionSyntaxError(text, column, "a header reference takes one name")
+            raise ConditionSyntaxError.at_offset(
+                text, text.find(ref.root), "a header reference takes one name"
+            )

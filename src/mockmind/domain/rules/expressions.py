@@ -373,10 +373,13 @@ def parse_expression(text: str) -> Expression:
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
+        line = int(getattr(exc, "line", 0) or 0)
         column = int(getattr(exc, "column", 0) or 0)
-        if column <= 0 or getattr(getattr(exc, "token", None), "type", "") == "$END":
-            column = len(text.rstrip()) + 1
-        raise ExpressionSyntaxError(text, column, "unexpected input") from exc
+        if line <= 0 or column <= 0 or getattr(getattr(exc, "token", None), "type", "") == "$END":
+            raise ExpressionSyntaxError.at_offset(
+                text, len(text.rstrip()), "unexpected input"
+            ) from exc
+        raise ExpressionSyntaxError(text, column, "unexpected input", line) from exc
     root = _Build().transform(tree)
     _check_calls(text, root)
     return Expression(text, root)
@@ -385,15 +388,15 @@ def parse_expression(text: str) -> Expression:
 def _check_calls(text: str, node: Any) -> None:
     if isinstance(node, _Call):
         known = _FUNCTIONS.get(node.function)
-        column = text.find(node.function + "(") + 1
+        offset = text.find(node.function + "(")
         if known is None:
             names = ", ".join(sorted(_FUNCTIONS))
-            raise ExpressionSyntaxError(
-                text, column, f"unknown function {node.function!r}; known: {names}"
+            raise ExpressionSyntaxError.at_offset(
+                text, offset, f"unknown function {node.function!r}; known: {names}"
             )
         if len(node.args) not in known[0]:
-            raise ExpressionSyntaxError(
-                text, column, f"{node.function}() takes {_arity(known[0])} argument(s)"
+            raise ExpressionSyntaxError.at_offset(
+                text, offset, f"{node.function}() takes {_arity(known[0])} argument(s)"
             )
     for name in ("target", "operand", "first"):
         if hasattr(node, name):
