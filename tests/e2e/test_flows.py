@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import _served
+from tests.support.admin import admin_headers
 from tests.support.fake_provider import FakeProvider
 from tests.support.shop_flow import TIMESTAMP, shop_flow
 from tests.support.shop_flow import list_products as _products
@@ -183,6 +184,28 @@ def test_logout_ends_the_login(client: httpx.Client) -> None:
     assert (
         client.get("/admin/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     )
+
+
+def test_logout_by_cookie_alone_revokes_every_token_of_the_session(
+    client: httpx.Client, base_url: str
+) -> None:
+    first = client.post("/login", json={"username": "a", "password": "b"}).json()["token"]
+    second = client.post("/login", json={"username": "a", "password": "b"}).json()["token"]
+    assert client.post("/logout").status_code == 204  # the cookie only, no token sent
+    with httpx.Client(base_url=base_url) as elsewhere:
+        for token in (first, second):
+            answer = elsewhere.get("/admin/stats", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 401
+
+
+def test_deleting_a_session_revokes_its_tokens(client: httpx.Client, base_url: str) -> None:
+    token = client.post("/login", json={"username": "a", "password": "b"}).json()["token"]
+    session_id = client.cookies["mockforge_session"]
+    deleted = client.delete(f"/__mockmind/sessions/{session_id}", headers=admin_headers())
+    assert deleted.status_code == 204
+    with httpx.Client(base_url=base_url) as elsewhere:
+        answer = elsewhere.get("/admin/stats", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 401
 
 
 def test_login_without_credentials_is_rejected(client: httpx.Client) -> None:

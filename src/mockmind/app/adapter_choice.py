@@ -207,6 +207,10 @@ class LlmChoice:
     # CloudWatch EMF documents for generated content: in Lambda, or with MOCKMIND_EMF=1. On a
     # laptop they would only clutter stdout.
     metrics: bool
+    # Where they go: the template's POWERTOOLS_METRICS_NAMESPACE and service, as the
+    # per-request metrics (app/lambda_telemetry.py), so both land in one namespace.
+    metrics_namespace: str = "mockmind"
+    metrics_service: str = "mockmind"
 
 
 def choose_llm(
@@ -221,7 +225,11 @@ def choose_llm(
     """
     chat = choose_chat(behavior, env, keys)
     return LlmChoice(
-        chat, choose_embedder(behavior, vectors, env, keys, chat), env.in_lambda or env.emf
+        chat,
+        choose_embedder(behavior, vectors, env, keys, chat),
+        env.in_lambda or env.emf,
+        env.metrics_namespace,
+        env.service_name,
     )
 
 

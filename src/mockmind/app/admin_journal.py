@@ -24,7 +24,8 @@ def add_journal_routes(
     refused: Mapping[int | str, dict[str, Any]],
 ) -> None:
     """The routes, behind the admin token (``guarded``; ``refused`` documents its answers)."""
-    travel = SessionTravel(container.sessions, container.journal, container.engine.world.resources)
+    world = container.engine.world
+    travel = SessionTravel(container.sessions, container.journal, world.resources, world.auth)
     missing = problem_response("no live session has this id, or the journal is off")
 
     @app.get(

@@ -65,6 +65,7 @@ def add_session_routes(
         container.entities,
         session_timeout_seconds=container.engine.settings.session_timeout_seconds,
         journal_grace_seconds=container.engine.journal_grace_seconds,
+        auth=container.engine.world.auth,
     )
     bad = problem_response("a parameter or the body is not what it must be")
     out_of_reach: dict[int | str, dict[str, Any]] = {

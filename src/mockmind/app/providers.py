@@ -216,16 +216,16 @@ def llm_services(
             temperature=behavior.temperature,
             negative_ttl_seconds=behavior.negative_cache_ttl_seconds,
         ),
-        observers=_emf_metrics() if metrics else (),
+        observers=_emf_metrics(choice.metrics_namespace, choice.metrics_service) if metrics else (),
         breakers=builder.breakers,
         https=builder.https,
     )
 
 
-def _emf_metrics() -> tuple[ContentObserver, ...]:
+def _emf_metrics(namespace: str, service: str) -> tuple[ContentObserver, ...]:
     from mockmind.adapters.llm.metrics import EmfContentMetrics  # noqa: PLC0415
 
-    return (EmfContentMetrics(),)
+    return (EmfContentMetrics(namespace, service),)
 
 
 class _Builder:

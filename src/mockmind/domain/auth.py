@@ -2,7 +2,10 @@
 bearer token; later requests may carry the token instead of the session cookie.
 
 Tokens are random (256 bits) and kept in the entity store under a reserved scope, so every
-backend (and every Lambda instance sharing a table) knows the tokens this mock issued.
+backend (and every Lambda instance sharing a table) knows the tokens this mock issued. Each
+session's tokens are listed beside them too (one collection per session: one partition on
+DynamoDB), so a logout by cookie alone, or the session's deletion, revokes every token it was
+issued, not only one the request happens to carry.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from mockmind.ports.entity_store import EntityRecord, EntityStore
 
 TOKEN_SCOPE = "__tokens__"
 _COLLECTION = "tokens"
+
+
+def _issued_to(session_id: str) -> str:
+    return f"session:{session_id}"
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class TokenIssuer:
         record = EntityRecord(token, {"session_id": session_id, "username": username}, now)
         expires_at = now + self.settings.token_ttl_seconds
         self._store.put(TOKEN_SCOPE, _COLLECTION, record, expires_at=expires_at)
+        listed = EntityRecord(token, {}, now)
+        self._store.put(TOKEN_SCOPE, _issued_to(session_id), listed, expires_at=expires_at)
         return token
 
     def session_of(self, token: str | None, now: float) -> str | None:
@@ -89,6 +98,14 @@ class TokenIssuer:
     def revoke(self, token: str | None) -> None:
         if token:
             self._store.delete(TOKEN_SCOPE, _COLLECTION, token)
+
+    def revoke_session(self, session_id: str, now: float) -> int:
+        """Revoke every live token issued to the session; how many there were."""
+        listed = self._store.list(TOKEN_SCOPE, _issued_to(session_id), now=now)
+        for record in listed:
+            self._store.delete(TOKEN_SCOPE, _COLLECTION, record.id)
+            self._store.delete(TOKEN_SCOPE, _issued_to(session_id), record.id)
+        return len(listed)
 
 
 def _unauthorized(detail: str) -> RequestError:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mockmind.domain.auth import TokenIssuer
 from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
 from mockmind.domain.journal import JournalEvent, JournalPage, WorldAt
 from mockmind.domain.resources import ResourceService
@@ -89,12 +90,13 @@ class SessionAdmin:
         *,
         session_timeout_seconds: float,
         journal_grace_seconds: float,
+        auth: TokenIssuer | None = None,
     ) -> None:
         self._sessions = sessions
         self._journal = journal
         self._resources = resources
         self._copies = resources.copies()
-        self._travel = SessionTravel(sessions, journal, resources)
+        self._travel = SessionTravel(sessions, journal, resources, auth)
         self._timeout = session_timeout_seconds
         self._grace = journal_grace_seconds
         self._ledger = ImportLedger(entities, ttl=max(session_timeout_seconds, _DAY))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockmind.domain.auth import TokenIssuer
 from mockmind.domain.errors import RequestError
 from mockmind.domain.journal import (
     Entities,
@@ -51,10 +52,12 @@ class SessionTravel:
         sessions: SessionStore,
         journal: Journal | None,
         resources: ResourceService,
+        auth: TokenIssuer | None = None,
     ) -> None:
         self._sessions = sessions
         self._journal = journal
         self._resources = resources
+        self._auth = auth
 
     def live(self, session_id: str, now: float) -> Session:
         found = None
@@ -111,10 +114,14 @@ class SessionTravel:
 
     def delete(self, session_id: str) -> None:
         """The session and everything kept for it: its journal, its entities (tombstones and
-        counters too) and, in a store that frees a session's data when it ends (memory), its
-        cache entries and vectors. 404 for an id no session can have."""
+        counters too), the tokens its logins were issued and, in a store that frees a session's
+        data when it ends (memory), its cache entries and vectors. 404 for an id no session can
+        have."""
         if not is_valid_session_id(session_id):
             raise RequestError(404, "Not Found", f"no session can have the id {session_id!r}")
+        if self._auth is not None:
+            # From time 0: expired tokens' entries go too.
+            self._auth.revoke_session(session_id, now=0.0)
         if self._journal is not None:
             self._journal.delete(session_id)
         self._resources.drop_scope(session_id)

@@ -506,3 +506,22 @@ def test_the_shop_picks_its_provider_from_whichever_key_or_host_is_set(
     behavior = load_config(SHOP, env).config.intelligent_behavior.behavior_model
     chat, _, _, _ = choose_models(behavior.model_dump(), env=env)
     assert _chat(chat) == expected
+
+
+def test_content_metrics_go_to_the_template_s_namespace_and_service() -> None:
+    def where(env: dict[str, str]) -> tuple[str, str]:
+        choice = choose_llm(
+            BehaviorModelConfig(),
+            VectorStoreConfig(),
+            Environment.from_mapping(env),
+            lambda variable: None,
+        )
+        return choice.metrics_namespace, choice.metrics_service
+
+    lambda_env = {
+        "AWS_LAMBDA_FUNCTION_NAME": "f",
+        "POWERTOOLS_METRICS_NAMESPACE": "MockMind",
+        "POWERTOOLS_SERVICE_NAME": "shop",
+    }
+    assert where(lambda_env) == ("MockMind", "shop")
+    assert where({}) == ("mockmind", "mockmind")

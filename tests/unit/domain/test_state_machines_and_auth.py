@@ -77,6 +77,20 @@ def test_tokens_are_issued_checked_and_revoked() -> None:
     assert issuer.session_of(token, now=101.0) is None
 
 
+def test_a_session_s_tokens_are_revoked_together_and_no_other_s() -> None:
+    issuer = TokenIssuer(MemoryEntityStore(still_lifetimes()), AuthSettings(token_ttl_seconds=60))
+    first = issuer.issue("s-1", "ada", now=100.0)
+    second = issuer.issue("s-1", "ada", now=101.0)
+    other = issuer.issue("s-2", "bo", now=102.0)
+    assert issuer.revoke_session("s-1", now=110.0) == 2
+    assert (issuer.session_of(first, now=111.0), issuer.session_of(second, now=111.0)) == (
+        None,
+        None,
+    )
+    assert issuer.session_of(other, now=111.0) == "s-2"
+    assert issuer.revoke_session("s-1", now=112.0) == 0
+
+
 def test_login_and_logout_endpoints() -> None:
     issuer = TokenIssuer(
         MemoryEntityStore(still_lifetimes()), AuthSettings.from_triggers("POST /login", None)

@@ -1,5 +1,6 @@
 """Login and logout: the config's login route issues a token and marks the session logged in;
-the logout route revokes the token."""
+the logout route logs the session out and revokes every token it was issued (and one the
+request carries, whichever session it was issued to)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Login:
             return self._login(ex, plan, session.id)
         if self._auth.is_logout(method, template):
             self._auth.revoke(bearer_token(ex.request.headers))
+            self._auth.revoke_session(session.id, ex.ctx.now())
             ex.changes.authenticated = False
             return self._answers.finish(plan, self._answers.body_for(plan, {}), "rule")
         return None
