@@ -122,3 +122,16 @@ def test_a_split_value_without_a_schema_keeps_its_strings() -> None:
 
     assert coerce_structure(["1", {"a": "2"}], None) == ["1", {"a": "2"}]
     assert coerce_structure({"a": ["1"]}, None) == {"a": ["1"]}
+
+
+def test_references_below_items_and_properties_resolve_in_the_main_document() -> None:
+    ref = {"$ref": "#/components/schemas/I"}
+    schema = {
+        "prefixItems": [ref],
+        "items": ref,
+        "properties": {"p": ref},
+        "additionalProperties": ref,
+    }
+    found = view(schema, I={"type": "integer"})
+    children = [found.items(0), found.items(1), found.property("p"), found.property("q")]
+    assert [c.types() if c is not None else None for c in children] == [{"integer"}] * 4
