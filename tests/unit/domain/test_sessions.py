@@ -11,6 +11,7 @@ from mockmind.domain.sessions import (
     Interaction,
     Session,
     SessionLookup,
+    SessionSummary,
     SessionTracking,
     StateValue,
     is_valid_session_id,
@@ -251,4 +252,18 @@ def test_the_stored_document_is_every_field_by_name() -> None:
         "target": "http://hook/x",
         "attempts": 2,
         "status": 204,
+    }
+
+
+def test_a_summary_is_the_listing_fields_by_name() -> None:
+    session = Session("s", 1.0, 2.0, 3.0, version=4, requests=6, authenticated=True)
+    summary = SessionSummary.of(session)
+    assert summary == SessionSummary("s", 1.0, 2.0, 3.0, 6, True)
+    assert summary.to_dict() == {
+        "id": "s",
+        "created_at": 1.0,
+        "last_seen": 2.0,
+        "expires_at": 3.0,
+        "requests": 6,
+        "authenticated": True,
     }
