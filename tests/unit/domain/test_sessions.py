@@ -11,6 +11,7 @@ from mockmind.domain.sessions import (
     Interaction,
     Session,
     SessionLookup,
+    SessionSummary,
     SessionTracking,
     StateValue,
     is_valid_session_id,
@@ -182,3 +183,87 @@ def test_the_documented_session_id_pattern_says_what_the_check_says(candidate: s
     # ECMA-262 reads `$` as the end of the text; Python's \Z is that end.
     ecma = re.compile(SESSION_ID_PATTERN.removesuffix("$") + r"\Z")
     assert bool(ecma.match(candidate)) is is_valid_session_id(candidate)
+
+
+def test_the_stored_document_is_every_field_by_name() -> None:
+    """The document a store keeps, written out by hand: each field, its key and its value."""
+    delivery = {"name": "onPaid", "target": "http://hook/x", "attempts": 2, "status": 204}
+    session = Session(
+        "s",
+        1.0,
+        2.0,
+        3.0,
+        version=4,
+        requests=6,
+        authenticated=True,
+        state={"cart": StateValue([1, 2], 2.5)},
+        history=(
+            Interaction(2.0, "GET", "/items", 200, None, {"a": 1}, "offline", "limit=2&offset=0"),
+            Interaction(2.5, "POST", "/hook/x", 204, {"p": 1}, None, "callback", "", delivery),
+        ),
+    )
+    document = {
+        "id": "s",
+        "created_at": 1.0,
+        "last_seen": 2.0,
+        "expires_at": 3.0,
+        "version": 4,
+        "requests": 6,
+        "authenticated": True,
+        "state": {"cart": {"value": [1, 2], "updated_at": 2.5}},
+        "history": [
+            {
+                "at": 2.0,
+                "method": "GET",
+                "path": "/items",
+                "query": "limit=2&offset=0",
+                "status": 200,
+                "request_body": None,
+                "response_body": {"a": 1},
+                "source": "offline",
+            },
+            {
+                "at": 2.5,
+                "method": "POST",
+                "path": "/hook/x",
+                "query": "",
+                "status": 204,
+                "request_body": {"p": 1},
+                "response_body": None,
+                "source": "callback",
+                "delivery": {
+                    "name": "onPaid",
+                    "target": "http://hook/x",
+                    "attempts": 2,
+                    "status": 204,
+                },
+            },
+        ],
+    }
+    assert session_to_dict(session) == document
+    assert session_from_dict(document) == session
+    # A request the mock answered has no delivery key at all, not a null one.
+    assert "delivery" not in session_to_dict(session)["history"][0]
+    # The delivery read back is a copy: changing the document leaves the session alone.
+    read = session_from_dict(document)
+    document["history"][1]["delivery"]["attempts"] = 9
+    assert read.history[1].delivery == {
+        "name": "onPaid",
+        "target": "http://hook/x",
+        "attempts": 2,
+        "status": 204,
+    }
+
+
+def test_a_summary_is_the_listing_fields_by_name() -> None:
+    session = Session("s", 1.0, 2.0, 3.0, version=4, requests=6, authenticated=True)
+    summary = SessionSummary.of(session)
+    assert summary == SessionSummary("s", 1.0, 2.0, 3.0, 6, True)
+    assert summary.to_dict() == {
+        "id": "s",
+        "created_at": 1.0,
+        "last_seen": 2.0,
+        "expires_at": 3.0,
+        "requests": 6,
+        "authenticated": True,
+    }

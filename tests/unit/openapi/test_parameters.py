@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from mockmind.domain.errors import RequestValidationFailed
+from mockmind.domain.errors import RequestValidationFailed, UnreadableInput
 from mockmind.openapi import OpenAPIDocument
 from mockmind.openapi.parameters import (
     StyleError,
@@ -255,6 +255,30 @@ def test_path_style_table(style: str, text: str, kind: str, explode: bool, expec
             (True, {"tags": ["x", "y"], "one": ["1", "2"]}),
         ),
         ({"id[": ["1"], "idx[a]": ["1"]}, "deepObject", True, "object", (False, {})),
+        # Keys that are not the parameter's, or not well formed, are skipped, not the end.
+        ({"other": ["1"], "id[a]": ["1"]}, "deepObject", True, "object", (True, {"a": "1"})),
+        ({"id[a]x": ["1"], "id[b]": ["2"]}, "deepObject", True, "object", (True, {"b": "2"})),
+        ({"id[]": ["1"], "id[b]": ["2"]}, "deepObject", True, "object", (True, {"b": "2"})),
+        (
+            {"id[a][b][]": ["1", "2"]},
+            "deepObject",
+            True,
+            "object",
+            (True, {"a": {"b": ["1", "2"]}}),
+        ),
+        # A key already holding a value is not made an object by a deeper key.
+        (
+            {"id[a]": ["1"], "id[a][b][c]": ["2"]},
+            "deepObject",
+            True,
+            "object",
+            (True, {"a": "1"}),
+        ),
+        ({"id": ["a|1|b|2"]}, "pipeDelimited", False, "object", (True, {"a": "1", "b": "2"})),
+        ({"id": ["a 1", "b 2"]}, "spaceDelimited", True, "object", (True, {"a": "1", "b": "2"})),
+        # A style that names no query delimiter splits at commas.
+        ({"id": ["3,4"]}, "simple", False, "array", (True, ["3", "4"])),
+        ({"id": ["a,1,b,2"]}, "simple", False, "object", (True, {"a": "1", "b": "2"})),
         ({}, "form", True, "primitive", (False, None)),
     ],
 )
@@ -274,16 +298,27 @@ def test_query_style_table(
 
 
 @pytest.mark.parametrize(
-    ("call", "args"),
+    ("call", "args", "message"),
     [
-        (split_label, ("5", "primitive", False)),
-        (split_matrix, ("id=5", "id", "primitive", False)),
-        (split_matrix, (";other=5", "id", "primitive", False)),
+        (split_label, ("5", "primitive", False), "label style values start with '.'"),
+        (split_matrix, ("id=5", "id", "primitive", False), "matrix style values look like ';id=…'"),
+        (
+            split_matrix,
+            (";other=5", "id", "primitive", False),
+            "matrix style values look like ';id=…'",
+        ),
     ],
 )
-def test_style_errors(call: Any, args: tuple[Any, ...]) -> None:
-    with pytest.raises(StyleError):
+def test_style_errors(call: Any, args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(StyleError) as exc:
         call(*args)
+    assert str(exc.value) == message
+
+
+def test_a_style_error_is_reported_with_its_message(petstore: OpenAPIDocument) -> None:
+    assert failure(petstore, "GET", "/labels/1.2") == [
+        {"location": "path.ids", "message": "label style values start with '.'", "keyword": "style"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -305,3 +340,25 @@ def test_ambiguous_objects_are_read_not_refused(
     text: str, explode: bool, expected: dict[str, str]
 ) -> None:
     assert split_simple(text, "object", explode) == expected
+
+
+def test_a_deep_list_counts_its_final_brackets_as_one_level() -> None:
+    """``id[tags][]=x&id[tags][]=y`` is two levels deep; a repeated ``id[tags]`` is too."""
+
+    def deep(query: dict[str, list[str]], max_depth: int) -> Any:
+        return split_query(
+            "id",
+            query=query,
+            style="deepObject",
+            explode=True,
+            kind="object",
+            object_keys=[],
+            max_depth=max_depth,
+        )
+
+    assert deep({"id[tags][]": ["x", "y"]}, 2) == (True, {"tags": ["x", "y"]})
+    assert deep({"id[tags]": ["x", "y"]}, 2) == (True, {"tags": ["x", "y"]})
+    with pytest.raises(UnreadableInput):
+        deep({"id[tags]": ["x", "y"]}, 1)
+    with pytest.raises(UnreadableInput):
+        deep({"id[a][tags][]": ["x", "y"]}, 2)
