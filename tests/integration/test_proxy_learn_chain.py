@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from openapi_spec_validator import validate
 
 from mockmind.learning.exchanges import Exchange
 from mockmind.learning.recordings import read_recording
@@ -124,6 +125,17 @@ def test_the_learned_mock_answers_the_proxied_requests_alike(learned: Learned) -
         )
     ]
     assert problems == []
+
+
+def test_the_document_is_openapi_3_1_with_the_shops_paths(learned: Learned) -> None:
+    document = _load(learned.out / "openapi.yaml")
+    validate(document)
+    original = _load(EXAMPLES / "shop" / "openapi.yaml")
+    assert sorted(document["paths"]) == sorted(original["paths"])
+    assert document["components"]["schemas"]["Order"]["properties"]["status"] == {
+        "type": "string",
+        "enum": ["placed", "paid", "shipped", "cancelled"],
+    }
 
 
 def test_the_order_machine_and_the_cart_items_are_recovered(learned: Learned) -> None:
