@@ -10,40 +10,33 @@ numbered with its client (``proxy/clients``), which ``learn`` and the replay rea
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from openapi_spec_validator import validate
 
-from mockmind.learning.exchanges import Exchange
-from mockmind.learning.recordings import read_recording
+from tests.support.learned_mock import (
+    CART_ITEMS,
+    OFFLINE,
+    ORDER_MACHINE,
+    ORDERS,
+    Learned,
+    learn,
+    load_yaml,
+    replay_against_learned,
+)
 from tests.support.mockmind_server import start_server, stop_server
-from tests.support.paths import EXAMPLES, ROOT
+from tests.support.paths import EXAMPLES
 from tests.support.proxy_server import start_proxy
-from tests.support.replay import Replay, body_problems
 from tests.support.shop_recording import ROUNDS, run_shop_flows
 
 pytestmark = pytest.mark.slow
 
-OFFLINE = {"MOCKMIND_LLM_PROVIDER": "offline"}
 # run_shop_flows opens six clients a round; one of them sends only another's token.
 SESSIONS = 5 * ROUNDS
-
-
-@dataclass
-class Learned:
-    recording: Path
-    exchanges: list[Exchange]
-    out: Path
-    stderr: str
 
 
 @pytest.fixture(scope="module")
@@ -79,58 +72,22 @@ def learned(
     directory = tmp_path_factory.mktemp(f"chain-{request.param}")
     recording = directory / f"shop.{request.param}"
     record_through_proxy(shop, recording)
-    out = directory / "learned"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-m", "mockmind.cli", "learn", str(recording), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    exchanges = read_recording(recording.name, recording.read_text())
-    return Learned(recording, exchanges, out, done.stderr)
-
-
-def _load(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text())
-    return loaded
+    return learn(recording, directory / "learned")
 
 
 def test_the_learned_mock_answers_the_proxied_requests_alike(learned: Learned) -> None:
-    document = _load(learned.out / "openapi.yaml")
-    process, url = start_server(learned.out / "mockmind.yaml", OFFLINE)
-    try:
-        replayed = Replay(url).run(learned.exchanges)
-    finally:
-        stop_server(process)
-    assert len(replayed) == len(learned.exchanges) >= 100
+    replayed = replay_against_learned(learned, learned.exchanges)
+    assert len(replayed) >= 100
     # As the shop's journals group them: each client's requests, and the token-only
     # client's with the login that issued its token.
     assert len({e.session for e in learned.exchanges}) == SESSIONS
     assert f"{len(replayed)} exchanges in {SESSIONS} session(s)" in learned.stderr
-    different = [
-        f"{r.recorded.method} {r.recorded.path}: {r.recorded.status} then {r.response.status_code}"
-        for r in replayed
-        if r.recorded.status != r.response.status_code
-    ]
-    assert len(different) <= 0.05 * len(replayed), different
-    problems = [
-        problem
-        for r in replayed
-        for problem in body_problems(
-            document, r.recorded.method, r.response.request.url.path, r.response
-        )
-    ]
-    assert problems == []
 
 
 def test_the_document_is_openapi_3_1_with_the_shops_paths(learned: Learned) -> None:
-    document = _load(learned.out / "openapi.yaml")
+    document = learned.document()
     validate(document)
-    original = _load(EXAMPLES / "shop" / "openapi.yaml")
+    original = load_yaml(EXAMPLES / "shop" / "openapi.yaml")
     assert sorted(document["paths"]) == sorted(original["paths"])
     assert document["components"]["schemas"]["Order"]["properties"]["status"] == {
         "type": "string",
@@ -139,40 +96,10 @@ def test_the_document_is_openapi_3_1_with_the_shops_paths(learned: Learned) -> N
 
 
 def test_the_order_machine_and_the_cart_items_are_recovered(learned: Learned) -> None:
-    rules = _load(learned.out / "mockmind.yaml")["intelligent_behavior"]["behavior_model"]["rules"]
-    assert rules["state_machines"] == {
-        "order_lifecycle": {
-            "resource": "orders",
-            "field": "status",
-            "initial": "placed",
-            "states": ["placed", "paid", "shipped", "cancelled"],
-            "transitions": [
-                {
-                    "from": ["placed"],
-                    "to": "paid",
-                    "on": "POST /orders/{orderId}/pay",
-                    "set": {"paid_at": "now()"},
-                },
-                {"from": ["paid"], "to": "shipped", "on": "POST /orders/{orderId}/ship"},
-                {
-                    "from": ["placed", "paid"],
-                    "to": "cancelled",
-                    "on": "POST /orders/{orderId}/cancel",
-                },
-            ],
-        }
-    }
-    resources = rules["resources"]
-    assert resources["cart_items"] == {
-        "path": "/cart/items",
-        "item_path": "/cart/items/{itemId}",
-        "id_field": "id",
-    }
-    assert resources["orders"] == {
-        "path": "/orders",
-        "item_path": "/orders/{orderId}",
-        "id_field": "id",
-    }
+    rules = learned.rules()
+    assert rules["state_machines"] == ORDER_MACHINE
+    assert rules["resources"]["cart_items"] == CART_ITEMS
+    assert rules["resources"]["orders"] == ORDERS
     assert rules["auth"] == {
         "login": "POST /login",
         "logout": "POST /logout",
