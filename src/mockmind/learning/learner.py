@@ -132,6 +132,10 @@ def learn(
 
 # What a browser's session records beside the API: pages, scripts, styles, images, fonts.
 _ASSET_MEDIA = ("text/html", "text/css", "image/", "font/", "audio/", "video/")
+# What a browser asks for first when it loads an image, a style or a font: such a request
+# is an asset's whatever it was answered (a favicon the API answers 404 in JSON). A page's
+# navigation (text/html first) is not: the API's JSON read in a tab is the API's.
+_ASSET_ACCEPT = ("text/css", "image/", "font/", "audio/", "video/")
 
 
 def api_exchanges(exchanges: Sequence[Exchange]) -> tuple[list[Exchange], dict[str, int]]:
@@ -146,7 +150,7 @@ def api_exchanges(exchanges: Sequence[Exchange]) -> tuple[list[Exchange], dict[s
         media = exchange.response_media or ""
         if exchange.host is not None and exchange.host != main_host:
             skipped[f"exchange(s) with other hosts than {main_host}"] += 1
-        elif media.startswith(_ASSET_MEDIA) or "javascript" in media:
+        elif media.startswith(_ASSET_MEDIA) or "javascript" in media or _asks_for_asset(exchange):
             skipped["asset(s) (pages, scripts, styles, images, fonts)"] += 1
         elif (
             exchange.method == "OPTIONS"
@@ -158,6 +162,12 @@ def api_exchanges(exchanges: Sequence[Exchange]) -> tuple[list[Exchange], dict[s
         else:
             kept.append(exchange)
     return kept, dict(skipped)
+
+
+def _asks_for_asset(exchange: Exchange) -> bool:
+    accept = exchange.request_headers.get("accept", "")
+    first = accept.split(",", 1)[0].split(";", 1)[0].strip().lower()
+    return first.startswith(_ASSET_ACCEPT)
 
 
 def _operation(

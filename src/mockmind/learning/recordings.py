@@ -3,8 +3,10 @@
 A ``.jsonl`` file holds one ``JournalEvent.to_dict()`` per line (what
 ``GET /__mockmind/sessions/{id}/journal`` answers, and what ``mockmind proxy --record``
 writes); a new session starts where the step count starts again. A ``.har`` file (a
-browser's dev tools export) is one session. Each is given as its text, so the reading is
-testable without files.
+browser's dev tools export) is one session. The proxy records every client it serves into
+one file, numbering each exchange's client (a ``client`` key beside the event, a ``_client``
+field in a HAR entry): there each client is a session. Each is given as its text, so the
+reading is testable without files.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from mockmind.domain.errors import RecordingError
 from mockmind.domain.journal import JournalEvent
 from mockmind.learning.exchanges import Exchange, masked_exchange
+
+# Where ``mockmind proxy --record`` numbers each exchange's client (``proxy/recording``).
+JOURNAL_CLIENT = "client"
+HAR_CLIENT = "_client"
 
 
 def read_recording(name: str, text: str, *, first_order: int = 0) -> list[Exchange]:
@@ -50,7 +56,7 @@ def read_journal_lines(name: str, text: str, *, first_order: int = 0) -> list[Ex
         recorded = event.exchange
         exchanges.append(
             masked_exchange(
-                session=f"{name}#{session}",
+                session=_session(name, data.get(JOURNAL_CLIENT), f"{name}#{session}"),
                 order=first_order + len(exchanges),
                 method=recorded.method,
                 path=recorded.path,
@@ -99,7 +105,7 @@ def _har_entry(name: str, entry: Mapping[str, Any], order: int) -> Exchange:
         except (binascii.Error, UnicodeDecodeError):
             text = None  # a binary answer: its shape cannot be learned
     return masked_exchange(
-        session=name,
+        session=_session(name, entry.get(HAR_CLIENT), name),
         order=order,
         host=url.netloc.lower() or None,
         method=str(request["method"]),
@@ -111,6 +117,13 @@ def _har_entry(name: str, entry: Mapping[str, Any], order: int) -> Exchange:
         response_headers=response_headers,
         response_body=_body(text, content.get("mimeType")),
     )
+
+
+def _session(name: str, client: Any, otherwise: str) -> str:
+    """The proxy's client number as the session, when the recording has one."""
+    if isinstance(client, int) and not isinstance(client, bool):
+        return f"{name}#client-{client}"
+    return otherwise
 
 
 def _headers(items: Any) -> dict[str, str]:

@@ -23,6 +23,8 @@ from mockmind.proxy.exchange import Body, Exchange
 from mockmind.proxy.masking import Masking
 
 _SUFFIX = b"\n]}}\n"
+# The custom field (HAR's own have no "_") holding an entry's client number (``clients``).
+CLIENT_FIELD = "_client"
 
 
 def _prefix() -> bytes:
@@ -43,6 +45,9 @@ class HarFile:
                 fresh.write((",\n" if index else "\n").encode() + _encoded(entry))
             fresh.write(_SUFFIX)
         self._count = len(entries)
+        # The highest client number in the entries the file held before (0 for none).
+        numbers = (e.get(CLIENT_FIELD) for e in entries if isinstance(e, dict))
+        self.last_client = max((n for n in numbers if isinstance(n, int)), default=0)
         self._file = path.open("r+b")
 
     def append(self, entry: dict[str, Any]) -> None:

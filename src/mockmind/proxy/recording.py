@@ -6,6 +6,11 @@ as ``JournalEvent.to_dict`` writes them (``domain/journal``), one per line, so t
 (``masking``). An event's ``source`` is ``upstream``; its ``seq`` counts the recording's
 exchanges from 1 and ``at`` is when the request arrived (epoch seconds).
 
+Beside each event (a ``client`` key) or entry (HAR's custom ``_client`` field), the number
+of the client it came from (``clients``): the masked cookies and tokens can no longer tell
+the clients apart, and ``mockmind learn`` reads each client's exchanges as one session. The
+numbers count on from the last one in a file recorded to again.
+
 Bodies as ``bodies`` keeps them: JSON as its value, form and text bodies as text, none as
 null, and a body the recording cannot keep as ``{"left_out": "..."}`` saying why.
 """
@@ -20,11 +25,14 @@ from urllib.parse import parse_qsl
 
 from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.proxy.bodies import body_value
+from mockmind.proxy.clients import ClientSessions
 from mockmind.proxy.exchange import Exchange
-from mockmind.proxy.har import HarFile, har_entry
+from mockmind.proxy.har import CLIENT_FIELD, HarFile, har_entry
 from mockmind.proxy.masking import Masking
 
 SOURCE = "upstream"
+# The key beside a journal event holding its client's number.
+CLIENT_KEY = "client"
 
 
 class Recorder(Protocol):
@@ -49,14 +57,16 @@ class JournalRecorder:
         self._masking = masking
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._seq = _lines(path)
+        self._seq, last_client = _journal_counts(path)
+        self._clients = ClientSessions(first=last_client + 1)
         self._file = path.open("a", encoding="utf-8")
 
     def record(self, exchange: Exchange) -> None:
         with self._lock:
             self._seq += 1
             event = journal_event(self._seq, exchange, self._masking)
-            self._file.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+            line = {**event.to_dict(), CLIENT_KEY: self._clients.client_of(exchange)}
+            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
             self._file.flush()
 
     def close(self) -> None:
@@ -70,21 +80,40 @@ class HarRecorder:
         self._masking = masking
         self._lock = threading.Lock()
         self._file = HarFile(path)
+        self._clients = ClientSessions(first=self._file.last_client + 1)
 
     def record(self, exchange: Exchange) -> None:
         with self._lock:
-            self._file.append(har_entry(exchange, self._masking))
+            entry = har_entry(exchange, self._masking)
+            entry[CLIENT_FIELD] = self._clients.client_of(exchange)
+            self._file.append(entry)
 
     def close(self) -> None:
         with self._lock:
             self._file.close()
 
 
-def _lines(path: Path) -> int:
+def _journal_counts(path: Path) -> tuple[int, int]:
+    """The events in a file recorded to before, and the highest client number among them."""
     if not path.exists():
-        return 0
+        return 0, 0
+    events = last_client = 0
     with path.open("rb") as existing:
-        return sum(1 for line in existing if line.strip())
+        for line in existing:
+            if not line.strip():
+                continue
+            events += 1
+            client = _client_number(line)
+            last_client = max(last_client, client)
+    return events, last_client
+
+
+def _client_number(line: bytes) -> int:
+    try:
+        number = json.loads(line).get(CLIENT_KEY)
+    except (ValueError, AttributeError):
+        return 0
+    return number if isinstance(number, int) else 0
 
 
 def journal_event(seq: int, exchange: Exchange, masking: Masking) -> JournalEvent:

@@ -172,15 +172,28 @@ def test_a_browsers_other_hosts_assets_and_preflights_are_left_out() -> None:
             exchange("OPTIONS", "/items", 204, headers={"Access-Control-Request-Method": "GET"}),
         ),
         exchange("GET", "/__mockmind/health", 200, {"status": "ok"}),
+        # The browser's favicon, which the API answers with a JSON 404: asked for as an image.
+        exchange(
+            "GET",
+            "/favicon.ico",
+            404,
+            {"title": "Not Found"},
+            headers={"Accept": "image/avif,image/webp,image/*,*/*;q=0.8"},
+        ),
+        # A tab reading the API (text/html first) is the API's, as fetch's */* is.
+        at(
+            "api.example.com",
+            exchange("GET", "/items", 200, [], headers={"Accept": "text/html,*/*"}),
+        ),
     ]
     recorded[2] = dataclasses.replace(
         recorded[2], response_headers={"content-type": "application/javascript"}
     )
     kept, skipped = api_exchanges(recorded)
-    assert kept == [api]
+    assert kept == [api, recorded[-1]]
     assert skipped == {
         "exchange(s) with other hosts than api.example.com": 1,
-        "asset(s) (pages, scripts, styles, images, fonts)": 1,
+        "asset(s) (pages, scripts, styles, images, fonts)": 2,
         "CORS preflight(s)": 1,
         "request(s) to mockmind's admin routes": 1,
     }

@@ -39,6 +39,34 @@ def test_journal_lines_start_a_session_where_the_steps_start_again() -> None:
     assert read[0].response_media == "application/json"
 
 
+def test_the_proxys_client_numbers_are_the_sessions() -> None:
+    # One proxy recording of two clients whose requests came in turn.
+    lines = [json.loads(_event(seq, f"/{seq}")) for seq in (1, 2, 3)]
+    for line, client in zip(lines, (1, 2, 1), strict=True):
+        line["client"] = client
+    read = read_recording("proxy.jsonl", "\n".join(map(json.dumps, lines)))
+    assert [(e.session, e.path) for e in read] == [
+        ("proxy.jsonl#client-1", "/1"),
+        ("proxy.jsonl#client-2", "/2"),
+        ("proxy.jsonl#client-1", "/3"),
+    ]
+    entries = [
+        {
+            "_client": client,
+            "request": {"method": "GET", "url": f"http://shop.test/{n}", "headers": []},
+            "response": {"status": 200, "headers": [], "content": {}},
+        }
+        for n, client in ((1, 2), (2, 1), (3, 2))
+    ]
+    assert [e.session for e in read_recording("proxy.har", _har(*entries))] == [
+        "proxy.har#client-2",
+        "proxy.har#client-1",
+        "proxy.har#client-2",
+    ]
+    del entries[0]["_client"]
+    assert read_recording("proxy.har", _har(entries[0]))[0].session == "proxy.har"
+
+
 def test_a_broken_line_is_named_with_its_file_and_line() -> None:
     with pytest.raises(RecordingError, match=r"^rec\.jsonl:2: not a journal event: "):
         read_recording("rec.jsonl", _event(1, "/a") + "\n{not json\n")
