@@ -20,14 +20,13 @@ import yaml
 from openapi_spec_validator import validate
 
 from mockmind.learning.recordings import read_recording
+from tests.support.learned_mock import CART_ITEMS, OFFLINE, ORDER_MACHINE, ORDERS
 from tests.support.mockmind_server import start_server, stop_server
 from tests.support.paths import EXAMPLES, ROOT
 from tests.support.replay import Replay, body_problems
 from tests.support.shop_recording import record_shop
 
 pytestmark = pytest.mark.slow
-
-OFFLINE = {"MOCKMIND_LLM_PROVIDER": "offline"}
 
 
 @pytest.fixture(scope="module")
@@ -152,40 +151,11 @@ def test_the_config_holds_the_order_machine_the_cart_items_and_the_login(
 ) -> None:
     kind, _, out, done = learned
     rules = _load(out / "mockmind.yaml")["intelligent_behavior"]["behavior_model"]["rules"]
-    assert rules["state_machines"] == {
-        "order_lifecycle": {
-            "resource": "orders",
-            "field": "status",
-            "initial": "placed",
-            "states": ["placed", "paid", "shipped", "cancelled"],
-            "transitions": [
-                {
-                    "from": ["placed"],
-                    "to": "paid",
-                    "on": "POST /orders/{orderId}/pay",
-                    "set": {"paid_at": "now()"},
-                },
-                {"from": ["paid"], "to": "shipped", "on": "POST /orders/{orderId}/ship"},
-                {
-                    "from": ["placed", "paid"],
-                    "to": "cancelled",
-                    "on": "POST /orders/{orderId}/cancel",
-                },
-            ],
-        }
-    }
+    assert rules["state_machines"] == ORDER_MACHINE
     resources = rules["resources"]
     assert sorted(resources) == ["cart_items", "orders", "products"]
-    assert resources["cart_items"] == {
-        "path": "/cart/items",
-        "item_path": "/cart/items/{itemId}",
-        "id_field": "id",
-    }
-    assert resources["orders"] == {
-        "path": "/orders",
-        "item_path": "/orders/{orderId}",
-        "id_field": "id",
-    }
+    assert resources["cart_items"] == CART_ITEMS
+    assert resources["orders"] == ORDERS
     # Only listed, never created: the catalogue the flows listed, as a seed.
     assert [p["id"].startswith("product_") for p in resources["products"]["seed"]] == [True] * 5
     assert rules["auth"] == {

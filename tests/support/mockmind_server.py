@@ -28,7 +28,7 @@ def start_server(
     finally:
         os.close(log_fd)
     try:
-        return process, _wait_until_up(process, port, Path(log_path))
+        return process, wait_until_up(process, port, Path(log_path))
     finally:
         # The server keeps writing to the file it has open; it goes when the server ends.
         os.unlink(log_path)
@@ -52,20 +52,29 @@ def _spawn(config: Path, port: int, env: dict[str, str], log_fd: int) -> subproc
     )
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> str:
+def wait_until_up(
+    process: subprocess.Popen[bytes],
+    port: int,
+    log: Path,
+    *,
+    health: str = "/__mockmind/health",
+    name: str = "mockmind",
+) -> str:
+    """The server's base URL once ``health`` answers 200; its log in the error if it exits or
+    does not answer within 30 s."""
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             err = log.read_text(errors="replace")
-            raise RuntimeError(f"mockmind exited with {process.returncode}:\n{err}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{err}")
         try:
-            if httpx.get(f"{base_url}/__mockmind/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base_url}{health}", timeout=1).status_code == 200:
                 return base_url
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("mockmind did not start within 30 s")
+    raise RuntimeError(f"{name} did not start within 30 s")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:

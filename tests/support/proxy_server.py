@@ -6,12 +6,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
 from mockmind.proxy.state import PROXY_PREFIX
+from tests.support.mockmind_server import wait_until_up
 from tests.support.network import free_port
 from tests.support.paths import ROOT
 
@@ -42,22 +40,12 @@ def start_proxy(upstream: str, *options: str) -> tuple[subprocess.Popen[bytes], 
     finally:
         os.close(log_fd)
     try:
-        return process, _wait_until_up(process, port, Path(log_path))
+        return process, wait_until_up(
+            process,
+            port,
+            Path(log_path),
+            health=f"{PROXY_PREFIX}/health",
+            name="mockmind proxy",
+        )
     finally:
         os.unlink(log_path)
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path) -> str:
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = log.read_text(errors="replace")
-            raise RuntimeError(f"mockmind proxy exited with {process.returncode}:\n{err}")
-        try:
-            if httpx.get(f"{base_url}{PROXY_PREFIX}/health", timeout=1).status_code == 200:
-                return base_url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("mockmind proxy did not start within 30 s")
