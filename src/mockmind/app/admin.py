@@ -106,14 +106,7 @@ def admin_app(container: Container) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        """A parameter FastAPI could not read: a problem document, as every admin error."""
-        errors: list[dict[str, object]] = [
-            {"location": ".".join(map(str, e.get("loc", ()))), "message": str(e.get("msg", ""))}
-            for e in exc.errors()
-        ]
-        return error_response(
-            RequestError(400, "Bad Request", "a parameter is not what it must be", errors)
-        )
+        return unreadable_parameters(exc)
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:
@@ -143,6 +136,18 @@ def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
         if match is Match.PARTIAL:
             methods.update(getattr(route, "methods", None) or ())
     return sorted(methods)
+
+
+def unreadable_parameters(exc: RequestValidationError) -> Response:
+    """A parameter FastAPI could not read: a 400 problem document naming each one, as every
+    admin error (the proxy's own routes answer it alike)."""
+    errors: list[dict[str, object]] = [
+        {"location": ".".join(map(str, e.get("loc", ()))), "message": str(e.get("msg", ""))}
+        for e in exc.errors()
+    ]
+    return error_response(
+        RequestError(400, "Bad Request", "a parameter is not what it must be", errors)
+    )
 
 
 def error_response(error: MockmindError) -> Response:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from mockmind import __version__
-from mockmind.app.admin import error_response
+from mockmind.app.admin import error_response, unreadable_parameters
 from mockmind.app.admin_models import problem_response
 from mockmind.domain.errors import MockmindError, RequestError
 from mockmind.proxy.mismatches import DEFAULT_KEPT
@@ -83,13 +83,7 @@ def proxy_admin_app(proxy: ProxyState) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors: list[dict[str, object]] = [
-            {"location": ".".join(map(str, e.get("loc", ()))), "message": str(e.get("msg", ""))}
-            for e in exc.errors()
-        ]
-        return error_response(
-            RequestError(400, "Bad Request", "a parameter is not what it must be", errors)
-        )
+        return unreadable_parameters(exc)
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:
