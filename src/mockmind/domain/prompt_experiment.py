@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mockmind.domain.percentiles import nearest_rank
+
 if TYPE_CHECKING:
     # A mock-only start imports this module (engine settings name PromptVariant) and no LLM code.
     from mockmind.domain.content import ContentResult
@@ -109,8 +111,8 @@ class VariantStats:
             "valid_first_try_interval": [round(low, 4), round(high, 4)] if tally.answers else None,
             "repaired": tally.repaired,
             "fallbacks": tally.fallbacks,
-            "latency_p50_ms": _nearest_rank(ordered, 50),
-            "latency_p95_ms": _nearest_rank(ordered, 95),
+            "latency_p50_ms": nearest_rank(ordered, 50),
+            "latency_p95_ms": nearest_rank(ordered, 95),
             "prompt_tokens": tally.prompt_tokens,
             "completion_tokens": tally.completion_tokens,
             "cost_usd": round(tally.cost_usd, 6),
@@ -169,9 +171,3 @@ def verdict(rows: Sequence[dict[str, Any]]) -> str:
 def _percent(row: dict[str, Any]) -> str:
     low, high = row["valid_first_try_interval"]
     return f"{row['name']} {row['valid_first_try_rate']:.0%} ({low:.0%}-{high:.0%})"
-
-
-def _nearest_rank(ordered: list[float], rank: float) -> float | None:
-    if not ordered:
-        return None
-    return round(ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)], 3)

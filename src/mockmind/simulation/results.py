@@ -3,10 +3,11 @@ the session it happened in (``mockmind inspect-session`` shows that session's jo
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from mockmind.domain.percentiles import nearest_rank
 
 # Kept in full up to this many; beyond it only counted, so a long run's memory stays bounded.
 MAX_FAILURES_KEPT = 1000
@@ -46,21 +47,13 @@ class StepTally:
             "statuses": dict(sorted(self.statuses.items())),
             "failures": self.failures,
             "latency_ms": {
-                "p50": percentile(ordered, 50),
-                "p95": percentile(ordered, 95),
-                "p99": percentile(ordered, 99),
+                "p50": nearest_rank(ordered, 50),
+                "p95": nearest_rank(ordered, 95),
+                "p99": nearest_rank(ordered, 99),
                 "max": ordered[-1] if ordered else None,
                 "mean": round(sum(ordered) / len(ordered), 3) if ordered else None,
             },
         }
-
-
-def percentile(ordered: list[float], rank: float) -> float | None:
-    """The nearest-rank percentile of sorted values (None when there are none)."""
-    if not ordered:
-        return None
-    index = max(0, math.ceil(rank / 100 * len(ordered)) - 1)
-    return round(ordered[index], 3)
 
 
 @dataclass
@@ -111,9 +104,9 @@ class Results:
                 round(self.requests / self.wall_seconds, 1) if self.wall_seconds > 0 else None
             ),
             "latency_ms": {
-                "p50": percentile(overall, 50),
-                "p95": percentile(overall, 95),
-                "p99": percentile(overall, 99),
+                "p50": nearest_rank(overall, 50),
+                "p95": nearest_rank(overall, 95),
+                "p99": nearest_rank(overall, 99),
             },
             "checks": {"passed": self.checks_passed, "failed": self.failure_count},
             "steps": [tally.summary(label) for label, tally in self.steps.items()],

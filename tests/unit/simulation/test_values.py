@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from mockmind.domain.percentiles import nearest_rank as percentile
 from mockmind.simulation.flow import Check
-from mockmind.simulation.results import MAX_FAILURES_KEPT, Failure, Results, percentile
+from mockmind.simulation.results import MAX_FAILURES_KEPT, Failure, Results
 from mockmind.simulation.values import Answer, UnknownVariable, check_failure, fill, same
 
 KNOWN = {"id": 7, "name": "mug", "flag": True, "nothing": None}
