@@ -243,6 +243,7 @@ def build(
     variants = prompt_variants(behavior.behavior_model)
     prompt_stats = VariantStats(variants) if variants else None
     if prompt_stats is not None:
+        # Before the engine asks for llm.content: the one LlmContent is built with its observers.
         llm.observers = (*llm.observers, prompt_stats)
     engine = MockEngine(
         api=api,

@@ -17,7 +17,7 @@ names, so a check reads like the config's own computed fields.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -129,8 +129,6 @@ class Flow(_Model):
     session_header: str = "X-Session-ID"
     variables: dict[str, Any] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
-    # Used only to parse: ``mode: llm`` is not offered; written so a typo is refused.
-    mode: Literal["scripted"] = "scripted"
 
 
 def load_flow(path: Path) -> Flow:
