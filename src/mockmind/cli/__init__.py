@@ -6,8 +6,8 @@ from.
 - ``simulate``, ``proxy`` and ``learn`` live with what they run (``mockmind.simulation``,
   ``mockmind.proxy``, ``mockmind.learning``).
 - ``admin_commands``: sessions, inspect-session, reset-session, fork-session, delete-session,
-  export-session, import-session, replay, stats. They call a running server's admin routes
-  through ``admin_client`` and print with ``output`` (tables) or as JSON.
+  export-session, import-session, replay, stats, prompts. They call a running server's admin
+  routes through ``admin_client`` and print with ``output`` (tables) or as JSON.
 
 A command's module is imported when that command runs (or help lists it): an admin command
 then starts without importing the server (FastAPI, the engine, the config models).
@@ -40,6 +40,7 @@ COMMANDS: Mapping[str, str] = {
     "import-session": "mockmind.cli.admin_commands:import_session",
     "replay": "mockmind.cli.admin_commands:replay",
     "stats": "mockmind.cli.admin_commands:stats",
+    "prompts": "mockmind.cli.admin_commands:prompts",
 }
 
 

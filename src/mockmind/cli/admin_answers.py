@@ -153,3 +153,32 @@ class HourCounters(Counters):
 class Stats(Answer):
     totals: Counters
     hours: list[HourCounters]
+
+
+class PromptVariantRow(Answer):
+    """One prompt variant and what its answers were worth (only answers the model was asked
+    for count). Rates and percentiles are None until the variant has an answer."""
+
+    name: str
+    weight: float
+    answers: int = Field(ge=0)
+    calls: int = Field(ge=0)
+    valid_first_try: int = Field(ge=0)
+    valid_first_try_rate: float | None
+    # The rate's 95% interval, [low, high].
+    valid_first_try_interval: tuple[float, float] | None
+    repaired: int = Field(ge=0)
+    fallbacks: int = Field(ge=0)
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    cost_usd: float
+
+
+class PromptExperiment(Answer):
+    """The prompt variants under experiment, counted by the instance that answered since it
+    started, and the server's plain verdict."""
+
+    variants: list[PromptVariantRow]
+    verdict: str

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 from mockmind.cli.admin_answers import (
     FixtureHead,
     Imported,
+    PromptExperiment,
     ReplayReport,
     SessionDetail,
     SessionPage,
@@ -181,6 +182,9 @@ class AdminClient:
 
     def stats(self, hours: int | None = None) -> Stats:
         return self._json("GET", "stats", Stats, params={"hours": hours})
+
+    def prompts(self) -> PromptExperiment:
+        return self._json("GET", "prompts", PromptExperiment)
 
     # -- the wire
 

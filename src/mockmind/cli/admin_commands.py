@@ -367,3 +367,16 @@ def stats(url: str, as_json: bool, hours: int | None) -> None:
     with exit_on_error(), _client(url) as client:
         answer = client.stats(hours)
     _print(answer, output.stats, as_json)
+
+
+@admin_command("prompts")
+def prompts(url: str, as_json: bool) -> None:
+    """The prompt variants under experiment: per variant its answers, calls, valid at first
+    try (with the rate's 95% interval), repairs, fallbacks, latency p50/p95, tokens and cost,
+    and the plain verdict when one variant is better.
+
+    Counted by the instance that answers since it started (on Lambda, one instance's share).
+    """
+    with exit_on_error(), _client(url) as client:
+        answer = client.prompts()
+    _print(answer, output.prompts, as_json)

@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import click
@@ -23,6 +24,8 @@ from rich.text import Text
 from mockmind.cli.admin_answers import (
     Counters,
     HistoryEntry,
+    PromptExperiment,
+    PromptVariantRow,
     ReplayReport,
     SessionDetail,
     SessionPage,
@@ -216,6 +219,73 @@ def stats(answer: Stats) -> RenderableType:
     for column, total in zip(table.columns, ("total", *_counters(answer.totals)), strict=True):
         column.footer = Text(total, style="bold")
     return table
+
+
+def prompts(experiment: PromptExperiment) -> RenderableType:
+    """One row per variant, then the server's verdict; the verdict alone without variants."""
+    verdict = Text(f"verdict: {experiment.verdict}")
+    if not experiment.variants:
+        return verdict
+    table = _table(
+        ("Variant", {"overflow": "fold"}),
+        ("Weight", {"justify": "right"}),
+        ("Answers", {"justify": "right"}),
+        ("Calls", {"justify": "right"}),
+        ("Valid 1st try", {"justify": "right"}),
+        ("Rate", {"justify": "right"}),
+        ("95% interval", {"justify": "right"}),
+        ("Repairs", {"justify": "right"}),
+        ("Fallbacks", {"justify": "right"}),
+        ("p50 ms", {"justify": "right"}),
+        ("p95 ms", {"justify": "right"}),
+        ("Tokens in", {"justify": "right"}),
+        ("Tokens out", {"justify": "right"}),
+        ("Cost (USD)", {"justify": "right"}),
+    )
+    for variant in experiment.variants:
+        table.add_row(*_cells(*_variant(variant)))
+    return Group(table, verdict)
+
+
+def _variant(row: PromptVariantRow) -> list[str]:
+    interval = row.valid_first_try_interval
+    return [
+        row.name,
+        _number(row.weight),
+        str(row.answers),
+        str(row.calls),
+        str(row.valid_first_try),
+        _share(row.valid_first_try_rate),
+        "-" if interval is None else f"{_share(interval[0])}-{_share(interval[1])}",
+        str(row.repaired),
+        str(row.fallbacks),
+        _milliseconds(row.latency_p50_ms),
+        _milliseconds(row.latency_p95_ms),
+        str(row.prompt_tokens),
+        str(row.completion_tokens),
+        # Six places, as the server rounds it: a variant's cost is often under a cent.
+        fixed(row.cost_usd, 6),
+    ]
+
+
+def fixed(value: float, places: int) -> str:
+    """``value`` with ``places`` decimals, a tie rounded up as JavaScript's ``toFixed`` does
+    (Python's format rounds it to even): the web UI's Prompts view shows the same digits."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{exact:f}"
+
+
+def _number(value: float) -> str:
+    """A weight as JavaScript's ``String`` writes it: 1, not 1.0."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else fixed(value * 100, 1) + "%"
+
+
+def _milliseconds(value: float | None) -> str:
+    return "-" if value is None else fixed(value, 1)
 
 
 def _counters(counters: Counters) -> list[str]:

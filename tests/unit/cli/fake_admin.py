@@ -178,6 +178,46 @@ def stats() -> dict[str, Any]:
     }
 
 
+def variant(name: str, weight: float, answers: int, valid: int, repaired: int) -> dict[str, Any]:
+    """A variant's row; ``answers`` zero: none yet (no rate, interval or latency)."""
+    measured = answers > 0
+    return {
+        "name": name,
+        "weight": weight,
+        "answers": answers,
+        "calls": valid + 2 * repaired + (answers - valid - repaired),
+        "valid_first_try": valid,
+        "valid_first_try_rate": round(valid / answers, 4) if measured else None,
+        "valid_first_try_interval": INTERVALS.get((valid, answers)),
+        "repaired": repaired,
+        "fallbacks": answers - valid - repaired,
+        "latency_p50_ms": 412.25 if measured else None,
+        "latency_p95_ms": 1830.5 if measured else None,
+        "prompt_tokens": 120 * answers,
+        "completion_tokens": 30 * answers,
+        "cost_usd": round(0.000036 * answers, 6),
+    }
+
+
+# Wilson 95% intervals (domain/prompt_experiment.wilson_interval) of the counts used here.
+INTERVALS = {(24, 25): [0.8046, 0.9929], (11, 20): [0.3421, 0.7418]}
+VERDICT = (
+    "strict is better: valid at first try strict 96% (80%-99%) vs control 55% (34%-74%) "
+    "(p = 0.00101, 25 and 20 answers)"
+)
+
+
+def prompts() -> dict[str, Any]:
+    return {
+        "variants": [
+            variant("control", 1, 20, 11, 7),
+            variant("strict", 1, 25, 24, 1),
+            variant("terse", 0.5, 0, 0, 0),
+        ],
+        "verdict": VERDICT,
+    }
+
+
 Route = Callable[[httpx.Request, re.Match[str]], httpx.Response]
 
 
@@ -212,6 +252,7 @@ class FakeAdmin:
             ("GET", re.compile(r"/sessions/([^/]+)/export"), self._export),
             ("POST", re.compile(r"/sessions/([^/]+)/replay"), self._replay),
             ("GET", re.compile(r"/stats"), self._stats),
+            ("GET", re.compile(r"/prompts"), self._prompts),
         ]
 
     def transport(self) -> httpx.MockTransport:
@@ -305,3 +346,6 @@ class FakeAdmin:
 
     def _stats(self, request: httpx.Request, matched: re.Match[str]) -> httpx.Response:
         return httpx.Response(200, json=stats())
+
+    def _prompts(self, request: httpx.Request, matched: re.Match[str]) -> httpx.Response:
+        return httpx.Response(200, json=prompts())

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from mockmind.cli import main
+from mockmind.cli import main, output
 from mockmind.cli.admin_commands import Connection
 from tests.unit.cli import fake_admin
 from tests.unit.cli.fake_admin import FORKED, IMPORTED, OTHER, SESSION, TOKEN, FakeAdmin
@@ -814,3 +814,72 @@ def test_no_answer_without_words_says_so() -> None:
     result = run(httpx.MockTransport(silent), "stats")
     assert result.exit_code == 5
     assert result.stderr == "error: no answer from http://127.0.0.1:3000 (ReadError: no detail)\n"
+
+
+# -- prompts
+
+
+def test_prompts_prints_each_variant_and_the_verdict(fake: FakeAdmin) -> None:
+    result = run(fake, "prompts")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == lines("""
+Variant   Weight   Answers   Calls   Valid 1st try    Rate   95% interval   Repairs   Fallbacks   p50 ms   p95 ms   Tokens in   Tokens out   Cost (USD)
+───────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+control        1        20      27              11   55.0%    34.2%-74.2%         7           2    412.3   1830.5        2400          600     0.000720
+strict         1        25      26              24   96.0%    80.5%-99.3%         1           0    412.3   1830.5        3000          750     0.000900
+terse        0.5         0       0               0       -              -         0           0        -        -           0            0     0.000000
+verdict: strict is better: valid at first try strict 96% (80%-99%) vs control 55% (34%-74%) (p = 0.00101, 25 and 20 answers)
+""")
+    assert result.stderr == ""
+    (request,) = fake.requests
+    assert (request.method, request.url.path, request.url.query) == (
+        "GET",
+        "/__mockmind/prompts",
+        b"",
+    )
+
+
+def test_prompts_json_is_the_servers(fake: FakeAdmin) -> None:
+    result = run(fake, "prompts", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == fake_admin.prompts()
+
+
+def test_prompts_without_variants_prints_the_verdict_alone() -> None:
+    none = {"variants": [], "verdict": "no prompt variants configured"}
+    result = run(_answering(200, json.dumps(none).encode(), "application/json"), "prompts")
+    assert (result.exit_code, result.stdout) == (0, "verdict: no prompt variants configured\n")
+
+
+def test_prompts_of_a_server_without_the_route_exits_6() -> None:
+    older = FakeAdmin()
+    older.routes = [route for route in older.routes if route[2] != older._prompts]
+    result = run(older, "prompts")
+    assert (result.exit_code, result.stdout) == (6, "")
+    assert "has no route GET /__mockmind/prompts (404 Not Found)" in result.stderr
+
+
+def test_prompts_with_an_interval_of_another_shape_exits_6(fake: FakeAdmin) -> None:
+    answer = fake_admin.prompts()
+    answer["variants"][0]["valid_first_try_interval"] = [0.1]
+    served = _answering(200, json.dumps(answer).encode(), "application/json")
+    result = run(served, "prompts")
+    assert result.exit_code == 6
+    assert "variants.0.valid_first_try_interval" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        # Exact ties round up, as the web UI's toFixed does (Python's format gives 6.2, 412.2).
+        (6.25, 1, "6.3"),
+        (0.0625 * 100, 1, "6.3"),
+        (412.25, 1, "412.3"),
+        # 2.675 is a little under it in binary: down, in both.
+        (2.675, 2, "2.67"),
+        (0.0, 6, "0.000000"),
+        (100.0, 1, "100.0"),
+    ],
+)
+def test_numbers_are_shown_as_the_web_ui_shows_them(value: float, places: int, shown: str) -> None:
+    assert output.fixed(value, places) == shown

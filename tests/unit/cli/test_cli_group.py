@@ -36,6 +36,7 @@ ADMIN_COMMANDS = [
     "import-session",
     "replay",
     "stats",
+    "prompts",
 ]
 
 
