@@ -13,78 +13,25 @@ import httpx
 from mockmind.app.api import MockmindApp, create_app
 from mockmind.app.bootstrap import build
 from mockmind.config import parse_config
-from tests.support.fake_provider import FakeProvider, Reply, Seen, openai_chat
-
-DOCUMENT = {
-    "openapi": "3.0.3",
-    "info": {"title": "t", "version": "1"},
-    "paths": {
-        "/convert": {
-            "get": {
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["name"],
-                                    "properties": {"name": {"type": "string"}},
-                                }
-                            }
-                        },
-                    }
-                }
-            }
-        }
-    },
-}
-
-CONFIG = """
-openapi: {document}
-storage: {{backend: memory}}
-intelligent_behavior:
-  behavior_model:
-    llm_provider: openai_compatible
-    model: gpt-4o-mini
-    api_key: test-key
-    api_endpoint: {url}/v1
-    retries: {{max_attempts: 1}}
-    circuit_breaker: {{failure_threshold: 1000}}
-    negative_cache_ttl_seconds: 0
-    rules:
-      system_prompt: You are the control prompt.
-    prompt_variants:
-      - {{name: control, weight: 1}}
-      - {{name: strict, weight: 1, system_prompt: "You are STRICT: JSON only."}}
-"""
-
-
-def _system(seen: Seen) -> str:
-    return str(seen.body["messages"][0]["content"])
-
-
-def _answer(seen: Seen) -> Reply:
-    """The strict prompt gets valid JSON at once; the control prompt gets prose first (the
-    engine then asks again with the errors: its repair gets valid JSON)."""
-    if "STRICT" in _system(seen):
-        return Reply(body=openai_chat('{"name": "Ada"}'))
-    if "rejected for these reasons" in str(seen.body["messages"][-1]["content"]):
-        return Reply(body=openai_chat('{"name": "Bo"}'))
-    return Reply(body=openai_chat("Sure, here is a profile."))
+from tests.support.fake_provider import FakeProvider
+from tests.support.prompt_variants import (
+    CONTROL_PROMPT,
+    DOCUMENT,
+    STRICT_PROMPT,
+    answer,
+    config_text,
+    system_prompt,
+)
 
 
 def _app(fake: FakeProvider, tmp_path: Path) -> MockmindApp:
-    document = tmp_path / "openapi.json"
-    document.write_text(json.dumps(DOCUMENT))
-    text = CONFIG.format(document=document, url=fake.url)
-    return create_app(build(parse_config(text, env={}), env={}))
+    return create_app(build(parse_config(config_text(tmp_path, fake.url), env={}), env={}))
 
 
 def test_each_session_is_asked_with_its_variant_and_the_tallies_say_so(
     fake: FakeProvider, tmp_path: Path
 ) -> None:
-    fake.default = _answer
+    fake.default = answer
     app = _app(fake, tmp_path)
     sessions = [f"ab-{n}" for n in range(40)]
 
@@ -106,9 +53,9 @@ def test_each_session_is_asked_with_its_variant_and_the_tallies_say_so(
     assert {a.json()["name"] for a in answers} == {"Ada", "Bo"}
     # The provider's own record says which session got which prompt.
     first_asks = [seen for seen in fake.requests if "rejected" not in json.dumps(seen.body)]
-    by_prompt = Counter(_system(seen).split("\n")[0] for seen in first_asks)
-    strict = by_prompt["You are STRICT: JSON only."]
-    control = by_prompt["You are the control prompt."]
+    by_prompt = Counter(system_prompt(seen).split("\n")[0] for seen in first_asks)
+    strict = by_prompt[STRICT_PROMPT]
+    control = by_prompt[CONTROL_PROMPT]
     assert strict + control == 40
     assert strict > 5
     assert control > 5
