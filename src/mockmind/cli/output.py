@@ -243,11 +243,12 @@ def prompts(experiment: PromptExperiment) -> RenderableType:
         ("Cost (USD)", {"justify": "right"}),
     )
     for variant in experiment.variants:
-        table.add_row(*_cells(*_variant(variant)))
+        table.add_row(*_cells(*variant_cells(variant)))
     return Group(table, verdict)
 
 
-def _variant(row: PromptVariantRow) -> list[str]:
+def variant_cells(row: PromptVariantRow) -> list[str]:
+    """A variant's row as `mockmind prompts` prints it (and the web UI shows it)."""
     interval = row.valid_first_try_interval
     return [
         row.name,

@@ -281,6 +281,7 @@ def test_every_ui_file_is_package_data_of_the_wheel() -> None:
         "app/ui/dom.js",
         "app/ui/index.html",
         "app/ui/playground.js",
+        "app/ui/prompts.js",
         "app/ui/sessions.js",
         "app/ui/style.css",
     ]

@@ -5,11 +5,13 @@ import { loadBehaviour, setUpBehaviour } from "./behaviour.js";
 import { loadStats, setUpStats } from "./charts.js";
 import { $, say } from "./dom.js";
 import { setUpPlayground, useSession } from "./playground.js";
+import { loadPrompts, setUpPrompts } from "./prompts.js";
 import { listSessions, onSessionOpened, setUpSessions } from "./sessions.js";
 
 const loaders = {
   sessions: listSessions,
   stats: loadStats,
+  prompts: () => loadPrompts().catch((error) => say(`Prompts: ${error.message}`, "error")),
   behaviour: () => loadBehaviour().catch((error) => say(`Behaviour: ${error.message}`, "error")),
   playground: () => {},
 };
@@ -34,6 +36,7 @@ function askToken() {
 function start() {
   setUpSessions();
   setUpStats();
+  setUpPrompts();
   setUpBehaviour();
   setUpPlayground();
   onSessionOpened((session) => {
