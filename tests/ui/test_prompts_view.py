@@ -118,3 +118,9 @@ def test_refresh_shows_the_answers_made_since(
     rows = _shown_rows(browser)
     assert rows == _expected_rows(_served(experiment_url))
     assert sum(int(row[2]) for row in rows) == sum(int(row[2]) for row in before) + 10
+
+
+def test_the_page_logged_no_error(browser: webdriver.Chrome) -> None:
+    # A script error or a request the content security policy refused is logged as SEVERE.
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert severe == []
