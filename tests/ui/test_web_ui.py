@@ -37,8 +37,15 @@ SHOP_STEPS = [
 ]
 
 
+WAIT_SECONDS = 30
+
+
 def wait_for[T](browser: webdriver.Chrome, found: Callable[[], T | None], what: str) -> T:
-    """``found()`` once it is truthy (within 10 s); the DOM may be redrawn in between."""
+    """``found()`` once it is truthy; the DOM may be redrawn in between.
+
+    The ceiling is generous on purpose: it only bounds a failing run, and a fork or a search on
+    a machine loaded by a parallel test run took longer than 10 s once.
+    """
 
     def attempt(_: Any) -> T | None:
         try:
@@ -46,7 +53,7 @@ def wait_for[T](browser: webdriver.Chrome, found: Callable[[], T | None], what: 
         except StaleElementReferenceException:
             return None
 
-    result: T = WebDriverWait(browser, 10, poll_frequency=0.05).until(attempt, what)
+    result: T = WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.05).until(attempt, what)
     return result
 
 
