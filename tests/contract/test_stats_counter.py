@@ -67,7 +67,7 @@ def test_writers_at_once_lose_no_count(stats_counter: StatsCounter) -> None:
 
 DAY = 86_400
 # Days since the epoch: 2026-12-03 UTC.
-D = 20_425
+D = 20_790
 DAY_UNTIL = (D + 2) * DAY
 
 
@@ -90,9 +90,7 @@ def test_days_and_hours_are_counted_apart(stats_counter: StatsCounter) -> None:
     # Day D and hour D share a number: neither bucket may see the other's counts.
     stats_counter.add(D, {"requests": 5}, expires_at=UNTIL)
     assert stats_counter.add_to_day(D, {"requests": 1}, expires_at=DAY_UNTIL) == {"requests": 1}
-    assert stats_counter.add_to_day(D + 1, {"requests": 7}, expires_at=DAY_UNTIL) == {
-        "requests": 7
-    }
+    assert stats_counter.add_to_day(D + 1, {"requests": 7}, expires_at=DAY_UNTIL) == {"requests": 7}
     assert stats_counter.read_day(D, now=D * DAY) == {"requests": 1}
     assert stats_counter.read_day(D - 1, now=D * DAY) == {}
     assert stats_counter.read(D, D, now=D * HOUR) == {D: {"requests": 5}}
