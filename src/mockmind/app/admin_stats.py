@@ -1,5 +1,6 @@
 """``GET /__mockmind/stats``: requests, cache hits, model calls, tokens, cost and errors by
-source, hour by hour, read from the hourly counters (domain/stats)."""
+source, hour by hour, read from the hourly counters (domain/stats); today's quotas beside them
+(domain/quotas)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,13 @@ def add_stats_routes(
         ] = 24,
     ) -> dict[str, Any]:
         """Requests, cache hits and hit rate, model calls, tokens, cost and errors by source,
-        for each of the last `hours` UTC hours (oldest first) and in total."""
+        for each of the last `hours` UTC hours (oldest first) and in total; and today's use of
+        each configured quota."""
         counted = container.engine.stats
         if counted is None:
             raise RequestError(404, "Not Found", "stats are off (stats.enabled: false)")
-        return stats_view(counted.last_hours(time.time(), hours))
+        now = time.time()
+        quotas = container.engine.quotas
+        return stats_view(
+            counted.last_hours(now, hours), quotas.today(now) if quotas is not None else None
+        )

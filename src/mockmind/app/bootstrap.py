@@ -36,7 +36,7 @@ from mockmind.app.providers import (
     similarity_threshold,
 )
 from mockmind.config import LoadedConfig
-from mockmind.config.models import BehaviorModelConfig, MockmindConfig
+from mockmind.config.models import BehaviorModelConfig, MockmindConfig, QuotasConfig
 from mockmind.config.world import assemble_world
 from mockmind.domain.callbacks.courier import Courier
 from mockmind.domain.callbacks.planning import CallbackPlanner
@@ -45,6 +45,7 @@ from mockmind.domain.engine import EngineSettings, MockEngine, PromptSettings
 from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.prompt_experiment import PromptVariant, VariantStats
+from mockmind.domain.quotas import QuotaLimits, Quotas
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
 from mockmind.domain.stats import RequestStats
@@ -113,6 +114,14 @@ def prompt_variants(model: BehaviorModelConfig) -> tuple[PromptVariant, ...]:
             variant.weight,
         )
         for variant in model.prompt_variants
+    )
+
+
+def quota_limits(quotas: QuotasConfig) -> QuotaLimits:
+    return QuotaLimits(
+        requests_per_day=quotas.requests_per_day,
+        llm_budget_usd_per_day=quotas.llm_budget_usd_per_day,
+        past_llm_budget=quotas.past_llm_budget,
     )
 
 
@@ -245,6 +254,12 @@ def build(
     if prompt_stats is not None:
         # Before the engine asks for llm.content: the one LlmContent is built with its observers.
         llm.observers = (*llm.observers, prompt_stats)
+    daily = quota_limits(config.quotas)
+    quotas = None
+    if daily.configured:
+        # The config refuses quotas with the stats off: their counter is the stats'.
+        assert stores.stats is not None
+        quotas = Quotas(daily, stores.stats, model=llm.chat is not None)
     engine = MockEngine(
         api=api,
         generator=generator,
@@ -260,6 +275,7 @@ def build(
         ),
         journal=stores.journal,
         stats=RequestStats(stores.stats) if stores.stats is not None else None,
+        quotas=quotas,
         # The journal goes with the session's entities: in the durable stores they outlive it.
         journal_grace_seconds=0.0 if choice.storage == "memory" else _DAY,
         # Only a document with callbacks has the engine look them up after each answer.

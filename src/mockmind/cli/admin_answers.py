@@ -150,9 +150,28 @@ class HourCounters(Counters):
     hour: str = Field(description="the hour's start, ISO 8601")
 
 
+class Quota(Answer):
+    """One quota of the day; ``refused`` is sent for the requests quota only."""
+
+    limit: float
+    used: float
+    used_up: bool
+    past_limit: str
+    refused: int | None = None
+
+
+class Quotas(Answer):
+    day: str
+    resets_at: str
+    requests_per_day: Quota | None = None
+    llm_budget_usd_per_day: Quota | None = None
+
+
 class Stats(Answer):
     totals: Counters
     hours: list[HourCounters]
+    # Not in every server's answer: today's quotas (null, or absent before quotas existed).
+    quotas: Quotas | None = None
 
 
 class PromptVariantRow(Answer):

@@ -26,12 +26,14 @@ from mockmind.cli.admin_answers import (
     HistoryEntry,
     PromptExperiment,
     PromptVariantRow,
+    Quotas,
     ReplayReport,
     SessionDetail,
     SessionPage,
     Stats,
     World,
 )
+from mockmind.domain.costs import format_usd
 
 # Off a terminal, with no COLUMNS set: wide enough for any table this module makes.
 _PIPED_WIDTH = 200
@@ -218,6 +220,36 @@ def stats(answer: Stats) -> RenderableType:
         table.add_row(*_cells(_hour(hour.hour), *_counters(hour)))
     for column, total in zip(table.columns, ("total", *_counters(answer.totals)), strict=True):
         column.footer = Text(total, style="bold")
+    quotas = answer.quotas
+    if quotas is None:
+        return table
+    return Group(table, _section(f"Quotas on {quotas.day} (UTC)", _quotas(quotas)))
+
+
+def _quotas(quotas: Quotas) -> Table:
+    table = _table(
+        ("Quota", {}),
+        ("Used", {"justify": "right"}),
+        ("Limit", {"justify": "right"}),
+        ("Past it", {}),
+    )
+    requests = quotas.requests_per_day
+    if requests is not None:
+        past = f"429 ({requests.refused or 0} refused)" if requests.used_up else "429"
+        table.add_row(
+            *_cells("requests per day", f"{requests.used:.0f}", f"{requests.limit:.0f}", past)
+        )
+    budget = quotas.llm_budget_usd_per_day
+    if budget is not None:
+        past = "offline generator" if budget.past_limit == "offline" else "429"
+        table.add_row(
+            *_cells(
+                "LLM budget per day",
+                format_usd(budget.used),
+                format_usd(budget.limit),
+                f"{past} (spent)" if budget.used_up else past,
+            )
+        )
     return table
 
 

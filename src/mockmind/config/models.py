@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from mockmind.domain.client_input import DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING
 from mockmind.domain.http import is_header_name
@@ -358,6 +365,19 @@ class StatsConfig(Section):
     enabled: bool = True
 
 
+class QuotasConfig(Section):
+    """Limits per UTC day, shared by every instance on the same store (domain/quotas.py).
+    Unset: no limit (and, with neither set, no counting at all)."""
+
+    # Past it: 429 with Retry-After until midnight UTC.
+    requests_per_day: int | None = Field(None, ge=1)
+    # What the requests' own model calls may cost a day, in US dollars (a shared counterpart of
+    # behavior_model.cost.daily_budget_usd, which each process keeps for itself).
+    llm_budget_usd_per_day: float | None = Field(None, ge=0)
+    # Past the budget: the offline generator answers (``offline``), or 429 (``refuse``).
+    past_llm_budget: Literal["offline", "refuse"] = "offline"
+
+
 class CallbacksConfig(Section):
     """Outgoing requests: an operation's ``callbacks`` and the document's 3.1 ``webhooks``."""
 
@@ -405,5 +425,19 @@ class MockmindConfig(Section):
     server: ServerConfig = Field(default_factory=ServerConfig)
     journal: JournalConfig = Field(default_factory=JournalConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    quotas: QuotasConfig = Field(default_factory=QuotasConfig)
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
     upstream: UpstreamConfig | None = None
+
+    @field_validator("quotas")
+    @classmethod
+    def _quotas_are_counted(cls, quotas: QuotasConfig, info: ValidationInfo) -> QuotasConfig:
+        # ``stats`` is declared above ``quotas``, so it is validated first and here to see.
+        stats = info.data.get("stats")
+        counted = quotas.requests_per_day is not None or quotas.llm_budget_usd_per_day is not None
+        if counted and isinstance(stats, StatsConfig) and not stats.enabled:
+            raise ValueError(
+                "quotas are counted beside the stats (a counter per day next to the hours'): "
+                "set stats.enabled: true, or remove the quotas"
+            )
+        return quotas

@@ -38,6 +38,7 @@ MockmindError
 │   ├── UnknownWebhook            404: no webhook of that name [domain/callbacks/planning.py]
 │   ├── UnsupportedMediaType      415 [openapi/errors.py]
 │   ├── NotAcceptable             406 [openapi/errors.py]
+│   ├── QuotaExceeded             429: a quota of the day is used up [domain/quotas.py]
 │   ├── UpstreamFailed            502: the proxied API cannot be reached [proxy/forwarding.py]
 │   ├── UpstreamTimeout           504: the proxied API did not answer in time
 │   │                             [proxy/forwarding.py]

@@ -50,7 +50,7 @@ def header_value(text: str) -> str:
     return _UNSENDABLE.sub(lambda found: quote(found.group(), safe=""), text)
 
 
-Source = Literal["rule", "store", "cache", "llm", "offline", "fallback", "example"]
+Source = Literal["rule", "store", "cache", "llm", "offline", "fallback", "example", "quota"]
 
 
 @dataclass(frozen=True)

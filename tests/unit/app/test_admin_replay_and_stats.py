@@ -96,3 +96,51 @@ def test_a_path_to_ignore_that_is_not_one_is_a_400_problem_naming_it() -> None:
     assert answer.status_code == 400
     (error,) = answer.json()["errors"]
     assert error["location"] == "body.ignore.1"
+
+
+def test_stats_show_todays_quotas_and_the_admin_document_describes_them() -> None:
+    app = shop("quotas: {requests_per_day: 1, llm_budget_usd_per_day: 0.25}")
+    assert send(app, "GET", "/products").status_code == 200
+    refused = send(app, "GET", "/products")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(refused.headers["retry-after"]) <= 86_400
+    for _ in range(2):  # admin routes are not counted
+        answer = send(app, "GET", "/__mockmind/stats", params={"hours": 1})
+        assert answer.status_code == 200, answer.text
+    quotas = answer.json()["quotas"]
+    assert quotas["requests_per_day"] == {
+        "limit": 1,
+        "used": 1,
+        "refused": 1,
+        "used_up": True,
+        "past_limit": "refuse",
+    }
+    # Offline: nothing spent, nothing read for the budget, and its limit shown all the same.
+    assert quotas["llm_budget_usd_per_day"] == {
+        "limit": 0.25,
+        "used": 0.0,
+        "used_up": False,
+        "past_limit": "offline",
+    }
+    assert answer.json()["hours"][0]["errors_by_source"] == {"quota": 1}
+    document = send(app, "GET", "/__mockmind/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert set(schemas["QuotasView"]["properties"]) == {
+        "day",
+        "resets_at",
+        "requests_per_day",
+        "llm_budget_usd_per_day",
+    }
+    assert set(schemas["RequestQuota"]["required"]) == {
+        "limit",
+        "used",
+        "refused",
+        "used_up",
+        "past_limit",
+    }
+
+
+def test_no_quotas_is_null_in_the_stats() -> None:
+    answer = send(shop(), "GET", "/__mockmind/stats", params={"hours": 1})
+    assert answer.json()["quotas"] is None

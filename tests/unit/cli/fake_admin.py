@@ -168,6 +168,27 @@ def counters(requests: int, hits: int, errors: dict[str, int]) -> dict[str, Any]
     }
 
 
+def quotas() -> dict[str, Any]:
+    """Today's quotas as a server with both configured answers them: the requests used up."""
+    return {
+        "day": "2026-12-03",
+        "resets_at": "2026-12-04T00:00:00Z",
+        "requests_per_day": {
+            "limit": 10,
+            "used": 10,
+            "refused": 4,
+            "used_up": True,
+            "past_limit": "refuse",
+        },
+        "llm_budget_usd_per_day": {
+            "limit": 0.5,
+            "used": 0.0048,
+            "used_up": False,
+            "past_limit": "offline",
+        },
+    }
+
+
 def stats() -> dict[str, Any]:
     return {
         "totals": counters(12, 3, {"validation": 2, "llm": 1}),
@@ -241,6 +262,8 @@ class FakeAdmin:
         }
         self.imported: dict[str, str] = {}
         self.differ = False
+        # Today's quotas in the stats' answer (None: a server without quotas, or older).
+        self.quotas: dict[str, Any] | None = None
         self.routes: list[tuple[str, re.Pattern[str], Route]] = [
             ("GET", re.compile(r"/sessions"), self._list),
             ("POST", re.compile(r"/sessions/import"), self._import),
@@ -345,7 +368,10 @@ class FakeAdmin:
         return httpx.Response(200, json=replay_report(differ=self.differ))
 
     def _stats(self, request: httpx.Request, matched: re.Match[str]) -> httpx.Response:
-        return httpx.Response(200, json=stats())
+        answer = stats()
+        if self.quotas is not None:
+            answer["quotas"] = self.quotas
+        return httpx.Response(200, json=answer)
 
     def _prompts(self, request: httpx.Request, matched: re.Match[str]) -> httpx.Response:
         return httpx.Response(200, json=prompts())

@@ -570,6 +570,24 @@ total                    12            3      25.0%           4     1800       0
     )
 
 
+def test_stats_show_todays_quotas_under_the_hours(fake: FakeAdmin) -> None:
+    fake.quotas = fake_admin.quotas()
+    result = run(fake, "stats", "--hours", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        lines("""
+total                    12            3      25.0%           4     1800       0.0048   llm: 1, validation: 2
+
+Quotas on 2026-12-03 (UTC)
+Quota                   Used   Limit   Past it
+────────────────────────────────────────────────────────
+requests per day          10      10   429 (4 refused)
+LLM budget per day   $0.0048   $0.50   offline generator
+""")
+    ), result.stdout
+    assert json.loads(run(fake, "stats", "--json").stdout)["quotas"] == fake_admin.quotas()
+
+
 def test_stats_json_is_the_servers(fake: FakeAdmin) -> None:
     result = run(fake, "stats", "--json")
     assert json.loads(result.stdout) == fake_admin.stats()

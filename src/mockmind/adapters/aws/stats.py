@@ -1,9 +1,11 @@
-"""Hourly request counters in DynamoDB: one item per hour under the ``STATS#`` partition.
+"""Request counters in DynamoDB: one item per hour under the ``STATS#hours`` partition, and
+one per day under ``STATS#days`` (the quotas', domain/quotas.py).
 
 A request's counts are one UpdateItem with ``ADD`` on the hour's item, which DynamoDB applies
 atomically however many Lambda environments count at once; the item's TTL (``expires_at``) is
 set by the same write. Reading N hours is one Query over the partition's sort keys (the hour,
-zero-padded), never a scan.
+zero-padded), never a scan. A day's add returns the whole item as it left it
+(``ReturnValues=ALL_NEW``), so a quota's count and its check are one round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from mockmind.adapters.aws.table import Item
 
 PARTITION = "STATS#hours"
+DAY_PARTITION = "STATS#days"
 _HOUR_DIGITS = 10
 # Attributes of a stats item that are not counters.
 _KEYS = frozenset({"pk", "sk", "expires_at", "expiry"})
@@ -47,6 +50,22 @@ class DynamoStatsCounter:
                 break
             found[hour] = _counts(item)
         return found
+
+    def add_to_day(
+        self, day: int, counts: Mapping[str, int], *, expires_at: float
+    ) -> dict[str, int]:
+        item = self._table.update(
+            DAY_PARTITION,
+            _sk(day),
+            set_values=expiry_attributes(expires_at),
+            add={_COUNTER + name: value for name, value in counts.items()},
+            whole_item=True,
+        )
+        return _counts(item or {})
+
+    def read_day(self, day: int, *, now: float) -> dict[str, int]:
+        item = self._table.get(DAY_PARTITION, _sk(day), now=now)
+        return _counts(item) if item is not None else {}
 
 
 def _sk(hour: int) -> str:

@@ -102,10 +102,12 @@ class DynamoTable:
         add: Mapping[str, int] | None = None,
         condition: str | None = None,
         values: Mapping[str, AttributeValueTypeDef] | None = None,
+        whole_item: bool = False,
     ) -> Item | None:
         """UpdateItem: set, remove and add to attributes in one step, which DynamoDB applies
-        atomically (a counter, a version). The attributes it changed, as they are now; None
-        when ``condition`` did not hold (nothing was written).
+        atomically (a counter, a version). The attributes it changed, as they are now (with
+        ``whole_item``, every attribute of the item as this write left it); None when
+        ``condition`` did not hold (nothing was written).
 
         ``condition`` and ``values`` name attributes as they are; the update itself names
         them through placeholders, as some (``data``, ``value``) are reserved words.
@@ -144,7 +146,7 @@ class DynamoTable:
                     TableName=self.name,
                     Key={"pk": {"S": pk}, "sk": {"S": sk}},
                     UpdateExpression=" ".join(clauses),
-                    ReturnValues="UPDATED_NEW",
+                    ReturnValues="ALL_NEW" if whole_item else "UPDATED_NEW",
                     **extra,
                 )
         except ClientError:

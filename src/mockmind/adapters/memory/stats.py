@@ -1,4 +1,5 @@
-"""Hourly request counters in process: a dict of hours, the expired ones dropped as hours pass."""
+"""Request counters in process: a dict of hours and one of days, the expired ones dropped as
+hours and days pass."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ class MemoryStatsCounter:
     def __init__(self) -> None:
         self._hours: dict[int, dict[str, int]] = {}
         self._expires: dict[int, float] = {}
+        self._days: dict[int, dict[str, int]] = {}
+        self._day_expires: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def add(self, hour: int, counts: Mapping[str, int], *, expires_at: float) -> None:
@@ -30,6 +33,30 @@ class MemoryStatsCounter:
                 for hour, bucket in self._hours.items()
                 if first <= hour <= last and self._expires.get(hour, now) > now
             }
+
+    def add_to_day(
+        self, day: int, counts: Mapping[str, int], *, expires_at: float
+    ) -> dict[str, int]:
+        with self._lock:
+            bucket = self._days.get(day)
+            if bucket is None:
+                bucket = self._days[day] = {}
+                # A new day: the expired days go (their expiry is past the new day's start).
+                start = day * 86_400
+                for old in [d for d, until in self._day_expires.items() if until <= start]:
+                    self._days.pop(old, None)
+                    self._day_expires.pop(old, None)
+            for name, value in counts.items():
+                bucket[name] = bucket.get(name, 0) + value
+            self._day_expires[day] = max(expires_at, self._day_expires.get(day, expires_at))
+            return dict(bucket)
+
+    def read_day(self, day: int, *, now: float) -> dict[str, int]:
+        with self._lock:
+            bucket = self._days.get(day)
+            if bucket is None or self._day_expires.get(day, now) <= now:
+                return {}
+            return dict(bucket)
 
     def _drop_expired(self, current: int) -> None:
         # Expiry is a time; an hour bucket's expiry is after its hour ends, so comparing it with

@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS stats (
     expires_at REAL NOT NULL,
     PRIMARY KEY (hour, name)
 );
+CREATE TABLE IF NOT EXISTS day_stats (
+    day INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (day, name)
+);
 CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache (expires_at);
 """
 

@@ -1,6 +1,6 @@
 """Where a generated answer's content comes from: the spec's example, the response cache, the
-LLM when one is configured, and the offline generator (always, and when the LLM fails, with
-the reason in ``X-Mockmind-Fallback-Reason``).
+LLM when one is configured, and the offline generator (always, and when the LLM fails or the
+day's LLM budget quota is spent, with the reason in ``X-Mockmind-Fallback-Reason``).
 
 A new entity costs a model call only for what the engine cannot write itself, and only once
 for what every session may share:
@@ -204,6 +204,9 @@ class ContentSource:
         """
         if self._llm is None or plan.schema is None:
             return self._answers.generate(plan, seed or key), "offline", None
+        if ex.llm_barred is not None:
+            # The day's budget is spent: no prompt, no recall, the offline generator's answer.
+            return self._answers.generate(plan, seed or key), "fallback", ex.llm_barred
         # Imported here: a mock-only app (no provider) never writes a prompt.
         from mockmind.domain.prompts import PromptInput, build_prompt, inline_schema  # noqa: PLC0415
 

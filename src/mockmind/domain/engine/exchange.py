@@ -41,6 +41,9 @@ class Exchange:
     check_authenticated: Callable[[], bool]
     # The model calls this request's steps make.
     spending: Spending = field(default_factory=Spending)
+    # Why the model must not be asked for this request (the day's LLM budget is spent,
+    # domain/quotas.py): the fallback reason of what it would have written. None: it may be.
+    llm_barred: str | None = None
     _entity: Any = field(default=_UNREAD, repr=False)
     _authenticated: bool | None = field(default=None, repr=False)
 

@@ -1,7 +1,8 @@
 """The request flow, in the order that guarantees consistency:
 
-session → route and validate → route plan → consistency rules → login/logout → state machine
-transitions → resource responder → content source (example, cache, LLM, offline) → remember.
+quotas → session → route and validate → route plan → consistency rules → login/logout → state
+machine transitions → resource responder → content source (example, cache, LLM, offline) →
+remember.
 
 Rules run before the cache and the store, so no stored or cached answer ever skips a rule.
 Each step is a named part of this package; this module only sequences them. The engine is
@@ -33,8 +34,9 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.outcome import ContentUsage, RequestOutcome, Spending
 from mockmind.domain.prefer import parse_prefer
+from mockmind.domain.quotas import Admission, Quotas
 from mockmind.domain.resources.context import UnknownIds
-from mockmind.domain.rules.actions import RuleOutcome
+from mockmind.domain.rules.actions import RuleOutcome, error_response
 from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.domain.stats import RequestStats, Spent
@@ -91,6 +93,7 @@ class MockEngine:
         journal: Journal | None = None,
         journal_grace_seconds: float = 0.0,
         stats: RequestStats | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         self.api = api
         self.generator = generator
@@ -139,6 +142,8 @@ class MockEngine:
         self._callbacks = callbacks
         # Each answered request counted in its hour (None: stats are off).
         self.stats = stats
+        # The day's quotas (None: none configured, and no counter call is made for them).
+        self.quotas = quotas
         self._costs = llm.costs if llm is not None else None
 
     async def handle(self, request: MockRequest, *, replaying: str | None = None) -> EngineResult:
@@ -147,6 +152,15 @@ class MockEngine:
         that session's seeds instead of its own, and delay rules are not waited (a replay
         compares answers, not timing)."""
         now = self._clock.now()
+        admission = None
+        if self.quotas is not None and replaying is None:
+            admission = self.quotas.admit(now)
+            if admission.refused is not None:
+                # Before the session: a refused request opens, changes and records nothing.
+                refused = error_response(admission.refused)
+                refused.source = "quota"
+                self._count(refused, now, ContentUsage(), None)
+                return EngineResult(refused, None, False)
         session, is_new = self._sessions.open(request, now)
         changes = SessionChanges()
         journal = self._journal if session is not None else None
@@ -157,7 +171,15 @@ class MockEngine:
         spending = Spending()
         try:
             response = await self._respond(
-                request, session, changes, now, triggered, spending, trace, replaying
+                request,
+                session,
+                changes,
+                now,
+                triggered,
+                spending,
+                trace,
+                replaying,
+                admission.llm_barred if admission is not None else None,
             )
         except RequestError as exc:
             response = self._refused(request, exc)
@@ -168,7 +190,7 @@ class MockEngine:
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
                 busy = self._refused(request, session_busy(session.id))
-                self._count(busy, now, spending.usage)
+                self._count(busy, now, spending.usage, admission)
                 return EngineResult(busy, session.id, is_new, usage=spending.usage)
             if journal is not None and trace is not None:
                 journal.record(
@@ -186,15 +208,28 @@ class MockEngine:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, saved.interaction)
-        self._count(response, now, spending.usage)
+        self._count(response, now, spending.usage, admission)
         deliveries = triggered[0] if triggered else None
         return EngineResult(
             response, session.id if session else None, is_new, deliveries, spending.usage
         )
 
-    def _count(self, response: MockResponse, now: float, usage: ContentUsage) -> None:
+    def _count(
+        self,
+        response: MockResponse,
+        now: float,
+        usage: ContentUsage,
+        admission: Admission | None,
+    ) -> None:
         """The request in its hour's stats, with what its own model calls cost (a request
-        that joined another's call in flight spent nothing: the hours add up to the bill)."""
+        that joined another's call in flight spent nothing: the hours add up to the bill);
+        that cost added to its day's budget quota, and the quotas' headers on its answer."""
+        if admission is not None and self.quotas is not None:
+            if admission.headers:
+                # A new dict: a rule's or an error's answer may share its headers.
+                response.headers = {**response.headers, **admission.headers}
+            if usage.cost_usd:
+                self.quotas.spent(admission.day, usage.cost_usd)
         if self.stats is None:
             return
         used = (
@@ -218,6 +253,7 @@ class MockEngine:
         spending: Spending,
         trace: RequestTrace | None = None,
         replaying: str | None = None,
+        llm_barred: str | None = None,
     ) -> MockResponse:
         if len(request.body) > self.settings.max_body_bytes:
             raise PayloadTooLarge(len(request.body), self.settings.max_body_bytes)
@@ -246,6 +282,7 @@ class MockEngine:
             touched=route.touched(direct, routed.path_params),
             check_authenticated=lambda: self._sessions.is_authenticated(request, session, now),
             spending=spending,
+            llm_barred=llm_barred,
         )
         outcome = self._run_rules(ex)
         if trace is not None:
