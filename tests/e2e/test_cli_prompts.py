@@ -86,7 +86,12 @@ def test_the_table_and_json_are_what_the_server_counted(experiment_url: str) -> 
         served = http.get(
             experiment_url + "/__mockmind/prompts", headers={"X-Mockmind-Admin-Token": TOKEN}
         ).json()
+        in_stats = http.get(
+            experiment_url + "/__mockmind/stats", headers={"X-Mockmind-Admin-Token": TOKEN}
+        ).json()["prompt_variants"]
     assert report == served
+    # The admin stats carry the same experiment (issue 18: "in the admin stats").
+    assert in_stats == served
     rows = {row["name"]: row for row in report["variants"]}
     # Strict answers valid at once: one call each. Control's first answer is prose: a repair,
     # two calls each. The scripted model counts 120 prompt and 30 completion tokens a call.

@@ -7,39 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, params
-from pydantic import BaseModel, ConfigDict
 
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.app.admin_prompts_models import PromptsView
 from mockmind.app.bootstrap import Container
-
-
-class VariantView(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    weight: float
-    answers: int
-    calls: int
-    valid_first_try: int
-    valid_first_try_rate: float | None
-    valid_first_try_interval: list[float] | None
-    repaired: int
-    fallbacks: int
-    latency_p50_ms: float | None
-    latency_p95_ms: float | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-
-
-class PromptsView(BaseModel):
-    """Counted by this instance since it started (each Lambda instance or worker counts its
-    own, as it does its costs)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    variants: list[VariantView]
-    verdict: str
 
 
 def add_prompt_routes(

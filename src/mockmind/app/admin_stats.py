@@ -44,12 +44,15 @@ def add_stats_routes(
     ) -> dict[str, Any]:
         """Requests, cache hits and hit rate, model calls, tokens, cost and errors by source,
         for each of the last `hours` UTC hours (oldest first) and in total; and today's use of
-        each configured quota."""
+        each configured quota, and how each prompt variant fares."""
         counted = container.engine.stats
         if counted is None:
             raise RequestError(404, "Not Found", "stats are off (stats.enabled: false)")
         now = time.time()
         quotas = container.engine.quotas
+        variants = container.prompt_stats
         return stats_view(
-            counted.last_hours(now, hours), quotas.today(now) if quotas is not None else None
+            counted.last_hours(now, hours),
+            quotas.today(now) if quotas is not None else None,
+            variants.report() if variants is not None else None,
         )

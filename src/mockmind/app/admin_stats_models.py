@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from mockmind.app.admin_prompts_models import PromptsView
 from mockmind.domain.quotas import QuotaReport, QuotaUse
 from mockmind.domain.stats import HourStats, StatsReport
 
@@ -73,13 +74,23 @@ class StatsView(BaseModel):
     quotas: QuotasView | None = Field(
         None, description="today's use of each configured quota; null without quotas"
     )
+    prompt_variants: PromptsView | None = Field(
+        None,
+        description="the prompt variants under experiment, as GET /__mockmind/prompts answers "
+        "(counted by the instance that answered); null without behavior_model.prompt_variants",
+    )
 
 
-def stats_view(report: StatsReport, quotas: QuotaReport | None = None) -> dict[str, Any]:
+def stats_view(
+    report: StatsReport,
+    quotas: QuotaReport | None = None,
+    prompt_variants: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "totals": _counts(report.totals),
         "hours": [{"hour": _iso_hour(h.hour), **_counts(h)} for h in report.hours],
         "quotas": _quotas(quotas) if quotas is not None else None,
+        "prompt_variants": prompt_variants,
     }
 
 

@@ -144,3 +144,8 @@ def test_stats_show_todays_quotas_and_the_admin_document_describes_them() -> Non
 def test_no_quotas_is_null_in_the_stats() -> None:
     answer = send(shop(), "GET", "/__mockmind/stats", params={"hours": 1})
     assert answer.json()["quotas"] is None
+
+
+def test_no_prompt_variants_is_null_in_the_stats() -> None:
+    answer = send(shop(), "GET", "/__mockmind/stats", params={"hours": 1})
+    assert answer.json()["prompt_variants"] is None
