@@ -33,8 +33,10 @@ def start_tenants_server(folder: Path, *extra: str) -> tuple[subprocess.Popen[by
     log_fd, log_path = tempfile.mkstemp(prefix="mockmind-tenants-", suffix=".log")
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockmind.cli", "serve", "--tenants", str(folder)]
-            + ["--port", str(port), *extra],
+            [
+                *(sys.executable, "-m", "mockmind.cli", "serve", "--tenants", str(folder)),
+                *("--port", str(port), *extra),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log_fd,
@@ -86,7 +88,9 @@ def test_sessions_and_admin_tokens_stay_with_their_tenant(tenants_url: str) -> N
     onboarding = {"Authorization": "Bearer onboarding-token"}
     with httpx.Client(base_url=tenants_url) as http:
         made = http.post(
-            "/t/onboarding/applications", json={"applicant_name": "Ada", "email": "ada@example.com"}, headers={"X-Session-ID": "e2e"}
+            "/t/onboarding/applications",
+            json={"applicant_name": "Ada", "email": "ada@example.com"},
+            headers={"X-Session-ID": "e2e"},
         )
         assert made.status_code == 201, made.text
         own = http.get("/t/onboarding/__mockmind/sessions/e2e", headers=onboarding)
