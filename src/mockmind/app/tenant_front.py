@@ -27,7 +27,7 @@ from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.api import MockmindApp, create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.environment import Environment
-from mockmind.app.mock_asgi import path_as_sent
+from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, path_as_sent
 from mockmind.config import LoadedConfig
 from mockmind.config.models import TenantsConfig
 from mockmind.domain import json_codec
@@ -138,6 +138,10 @@ class TenantFront:
             await _send_problem(send, _unknown(name))
             return
         await app(tenant_scope, receive, send)
+        # What the request came to, for the Lambda entry's log line and metrics, which read
+        # it from the scope they handed in.
+        if OUTCOME_SCOPE_KEY in tenant_scope:
+            scope[OUTCOME_SCOPE_KEY] = tenant_scope[OUTCOME_SCOPE_KEY]
 
     def _built(self) -> int:
         return len(self.worlds.built())
@@ -205,17 +209,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 # --------------------------------------------------------------------------- wiring
-
-
-def tenants_config(loaded: LoadedConfig, env: Environment) -> TenantsConfig | None:
-    """The stack's tenants: the config's section, its catalog replaced by ``MOCKMIND_TENANTS``
-    when set; None when neither names a catalog (the single API)."""
-    section = loaded.config.tenants
-    if env.tenants:
-        section = (section or TenantsConfig()).model_copy(update={"catalog": env.tenants})
-    if section is None or not section.catalog:
-        return None
-    return section
 
 
 def tenant_catalog(

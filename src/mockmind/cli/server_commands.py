@@ -12,10 +12,10 @@ import click
 from mockmind import __version__
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
-from mockmind.app.cold_start import load
+from mockmind.app.cold_start import load, tenants_config
 from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.logging import configure_logging
-from mockmind.app.tenant_front import tenant_front, tenants_config
+from mockmind.app.tenant_front import tenant_front
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.cli.exits import exit_on_error
 from mockmind.config.models import TenantsConfig

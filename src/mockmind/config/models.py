@@ -406,7 +406,8 @@ class TenantsConfig(Section):
     refresh_seconds: float = Field(30, ge=0)
     # Built tenants kept, the least recently used dropped past either bound.
     max_built: int = Field(50, ge=1)
-    max_memory_mb: int = Field(1024, ge=1)
+    # Half the function's memory in the template (1024 MB): the rest is the runtime's.
+    max_memory_mb: int = Field(512, ge=1)
     domain: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+$")
     hosts: dict[str, str] = Field(default_factory=dict)
     api_key_header: str = "X-Mockmind-Tenant-Key"
