@@ -67,7 +67,9 @@ try:
         from mockmind.app.tenant_front import tenant_front
 
         front = tenant_front(_tenants, _env, base_dir=_loaded.base_dir)
-        handler = LambdaEntry(front, telemetry=_telemetry, tracer=_tracer)
+        handler = LambdaEntry(
+            front, telemetry=_telemetry, tracer=_tracer, tenant_deliveries=front.deliveries
+        )
     if _env.in_lambda:
         gc.freeze()
 finally:

@@ -239,7 +239,7 @@ def build(
     )
     deliveries = Deliveries(
         courier,
-        build_launcher(choose_launcher(environment), courier, environment, lambda_invoker),
+        build_launcher(choose_launcher(environment), courier, environment, lambda_invoker, tenant),
         planner,
         callbacks.webhook_targets,
     )

@@ -15,6 +15,7 @@ single API's requests go straight to its ``MockmindApp`` (``app/api.py``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.api import MockmindApp, create_app
 from mockmind.app.bootstrap import build
+from mockmind.app.deliveries import Deliveries
 from mockmind.app.environment import Environment
 from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, path_as_sent
 from mockmind.config import LoadedConfig
@@ -142,6 +144,23 @@ class TenantFront:
         # it from the scope they handed in.
         if OUTCOME_SCOPE_KEY in tenant_scope:
             scope[OUTCOME_SCOPE_KEY] = tenant_scope[OUTCOME_SCOPE_KEY]
+
+    def deliveries(self, name: str) -> Deliveries | None:
+        """The tenant's deliveries (its world built if need be), for a delivery event its
+        world sent through the function's asynchronous invocation of itself; None for a name
+        that is not a tenant's.
+
+        Called outside any event loop (Lambda's handler): runs the build on a loop of its own,
+        never set as the thread's, as ``deliver_event`` does.
+        """
+        if not is_tenant_name(name):
+            return None
+        loop = asyncio.new_event_loop()
+        try:
+            app = loop.run_until_complete(self.worlds.app(name))
+        finally:
+            loop.close()
+        return None if app is None else app.container.deliveries
 
     def _built(self) -> int:
         return len(self.worlds.built())

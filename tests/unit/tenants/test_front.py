@@ -238,3 +238,22 @@ def test_a_session_id_of_one_tenant_finds_nothing_in_another(tenants_root: Path)
     assert seen["alpha admin"] == 200
     assert [follow["user_id"] for follow in seen["alpha"]] == ["u1"]
     assert seen["beta"] == []
+
+
+def test_a_hand_made_tenant_whose_config_breaks_is_a_503_naming_it(tenants_root: Path) -> None:
+    (tenants_root / "broken").mkdir()
+    (tenants_root / "broken" / "mockmind.yaml").write_text("storage: {backend: paper}\n")
+    front, _ = make_front(tenants_root)
+
+    async def steps(http: httpx.AsyncClient) -> tuple[httpx.Response, httpx.Response]:
+        return await http.get("/t/broken/x"), await http.get("/t/alpha/users")
+
+    broken, alpha = run(front, steps)
+    assert broken.status_code == 503
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert broken.json()["tenant"] == "broken"
+    assert broken.json()["detail"].startswith(
+        "tenant 'broken' cannot be served: its config does not load ("
+    )
+    assert "storage.backend" in broken.json()["detail"]
+    assert alpha.status_code == 200
