@@ -8,7 +8,9 @@ Layout, under the catalog's ``prefix``::
 
 A tenant's version is the manifest's ETag: one small read tells a warm instance whether the
 tenant changed, never a read of its files. A folder made by hand has no manifest; its version
-is then a digest of its files' names, sizes and modification times (a stat each, no read). In
+is then a digest of the names, sizes and modification times of its YAML and JSON files (a
+stat each, no read): what a server writes beside them (a SQLite file, a recording) is no
+change of the tenant. In
 S3 without a manifest (files uploaded by other means), it is the config's ETag: a document
 changed alone is seen when the tenant is stored again.
 
@@ -258,8 +260,12 @@ def _walk(folder: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
+# The files a config and its documents are made of ($refs included).
+_SOURCE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def _stat_digest(folder: Path) -> str | None:
-    files = _walk(folder)
+    files = [(name, stat) for name, stat in _walk(folder) if name.endswith(_SOURCE_SUFFIXES)]
     if not any(name == CONFIG_FILE for name, _ in files):
         return None
     digest = hashlib.sha256()

@@ -8,6 +8,9 @@ tenant changed.
   is CPU work under the GIL, so running two at once would not finish them sooner.
 - A built tenant's version is asked of the catalog (one small read) at most every
   ``refresh_seconds``, never on each request; so is the absence of an unknown tenant.
+- A built tenant whose new version cannot be loaded or built, or whose catalog cannot be
+  read, goes on serving the world built last (and the catalog is asked again after the
+  interval); a tenant never built answers the error.
 - Memory per tenant is estimated as the growth of the process's resident size across its
   build, at least ``SIZE_FLOOR_FACTOR`` times the bytes of its files (a rebuild may reuse
   memory an evicted world freed, and grow the resident size by less than it takes). What a
@@ -25,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mockmind.domain.errors import MockmindError
 from mockmind.tenants.catalog import LoadedTenant, TenantCatalog
 
 logger = logging.getLogger("mockmind.tenants")
@@ -121,14 +125,29 @@ class TenantWorlds[AppT]:
 
     async def _refreshed(self, name: str) -> AppT | None:
         entry = self._built.get(name)
+        if entry is None:
+            return await self._built_now(name, None)
         checked = self._now()
-        if entry is not None:
+        try:
             version = await asyncio.to_thread(self.catalog.version, name)
             if version == entry.version:
                 entry.checked_at = checked
                 self._built.move_to_end(name)
                 return entry.app
             logger.info("tenant %s changed (%s -> %s): rebuilding", name, entry.version, version)
+            return await self._built_now(name, checked)
+        except MockmindError:
+            # The catalog unreachable, or the new version broken (a hand-edited folder; the
+            # catalog's store refuses one): the world built last goes on serving, and the
+            # catalog is asked again after the interval.
+            logger.exception("tenant %s not refreshed: serving version %s", name, entry.version)
+            entry.checked_at = checked
+            self._built.move_to_end(name)
+            return entry.app
+
+    async def _built_now(self, name: str, checked: float | None) -> AppT | None:
+        """Load and build the tenant; None (and no world kept) when the catalog has none."""
+        checked = self._now() if checked is None else checked
         async with self._building:
             tenant = await asyncio.to_thread(self.catalog.load, name)
             if tenant is None:

@@ -160,3 +160,34 @@ def test_a_deleted_tenant_is_dropped_at_its_next_check(tmp_path: Path) -> None:
     clock.now = 31
     assert asyncio.run(made.app("alpha")) is None
     assert made.built() == []
+
+
+def test_a_broken_new_version_leaves_the_last_world_serving(tenants_root: Path) -> None:
+    clock = Clock()
+    made, catalog, built = worlds(tenants_root, clock=clock)
+    first = asyncio.run(made.app("alpha"))
+    config = tenants_root / "alpha" / "mockmind.yaml"
+    config.write_text("storage: {backend: paper}\n")
+    clock.now = 30
+    assert asyncio.run(made.app("alpha")) == first
+    assert catalog.versions == 3  # the check, and the load that found the config broken
+    clock.now = 45  # within the interval: the catalog is not asked again
+    assert asyncio.run(made.app("alpha")) == first
+    assert catalog.versions == 3
+    config.write_text((tenants_root / "beta" / "mockmind.yaml").read_text() + "# fixed\n")
+    clock.now = 60
+    fixed = asyncio.run(made.app("alpha"))
+    assert fixed not in (None, first)
+    assert built == ["alpha", "alpha"]
+
+
+def test_files_a_server_writes_beside_the_config_are_no_new_version(tmp_path: Path) -> None:
+    root = tmp_path / "tenants"
+    folder = tenant_folder(root, "alpha", "social")
+    catalog = TenantCatalog(FolderBlobStore(root), env=ENV, local_root=root)
+    version = catalog.version("alpha")
+    (folder / "mockmind.alpha.db").write_bytes(b"sqlite pages")
+    (folder / "recorded.har").write_text("{}")
+    assert catalog.version("alpha") == version
+    (folder / "extra.json").write_text("{}")  # a document a $ref may name
+    assert catalog.version("alpha") != version
