@@ -70,6 +70,8 @@ try:
         handler = LambdaEntry(
             front, telemetry=_telemetry, tracer=_tracer, tenant_deliveries=front.deliveries
         )
+        # The catalog's S3 client is in the snapshot; the worlds are built after it.
+        register_restore_hooks(None, prepare=handler.telemetry)
     if _env.in_lambda:
         gc.freeze()
 finally:
