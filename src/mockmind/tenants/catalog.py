@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -48,7 +50,8 @@ class LoadedTenant:
     """A tenant's config, loaded from the catalog at ``version``.
 
     ``workdir``: the temporary folder its files were copied to (from S3), which must outlive
-    whatever reads them (the document, a relative SQLite path); ``close`` removes it.
+    whatever reads them (the document, a relative SQLite path); ``close`` removes it, and so
+    does the object's collection, should nobody close it (a process's end).
     """
 
     name: str
@@ -56,11 +59,18 @@ class LoadedTenant:
     loaded: LoadedConfig
     # The bytes of its files: a floor for the memory its world takes (tenants/worlds.py).
     size: int
-    workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    workdir: Path | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._removal = (
+            weakref.finalize(self, shutil.rmtree, self.workdir, True)
+            if self.workdir is not None
+            else None
+        )
 
     def close(self) -> None:
-        if self.workdir is not None:
-            self.workdir.cleanup()
+        if self._removal is not None:
+            self._removal()
             self.workdir = None
 
 
@@ -131,7 +141,7 @@ class TenantCatalog:
         keys = [key for key in self._store.list_keys(folder) if _relative(key, folder)]
         if folder + CONFIG_FILE not in keys:
             return None
-        workdir = tempfile.TemporaryDirectory(prefix=f"mockmind-tenant-{name}-")
+        workdir = Path(tempfile.mkdtemp(prefix=f"mockmind-tenant-{name}-"))
         try:
             size = 0
             for key in keys:
@@ -139,11 +149,11 @@ class TenantCatalog:
                 if blob is None:  # deleted since the listing: a store is under way
                     continue
                 size += len(blob.body)
-                _write(Path(workdir.name), key[len(folder) :], blob.body)
-            loaded = load_config(Path(workdir.name) / CONFIG_FILE, self._env)
+                _write(workdir, key[len(folder) :], blob.body)
+            loaded = load_config(workdir / CONFIG_FILE, self._env)
             _check_tenant_config(loaded)
         except BaseException:
-            workdir.cleanup()
+            shutil.rmtree(workdir, ignore_errors=True)
             raise
         return LoadedTenant(name, version, loaded, size, workdir)
 

@@ -217,3 +217,17 @@ def test_a_hand_made_local_folder_loads_in_place_with_a_stat_version(tmp_path: P
     (root / "empty").mkdir()
     assert catalog.version("empty") is None
     assert catalog.load("empty") is None
+
+
+def test_a_copied_tenant_nobody_closed_is_removed_when_collected(catalog: TenantCatalog) -> None:
+    import gc
+
+    catalog.store("social", SOCIAL)
+    tenant = catalog.load("social")
+    assert tenant is not None
+    workdir = tenant.workdir
+    assert workdir is not None
+    assert workdir.is_dir()
+    del tenant
+    gc.collect()
+    assert not workdir.exists()
