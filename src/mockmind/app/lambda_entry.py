@@ -38,7 +38,7 @@ from mockmind.app.lambda_events import (
     unreadable,
 )
 from mockmind.app.lambda_telemetry import Invocation, LambdaTelemetry, TelemetrySettings
-from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY
+from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, ROUTED_PATH_SCOPE_KEY
 from mockmind.domain import json_codec
 from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
@@ -119,7 +119,8 @@ class LambdaEntry:
         answer: dict[str, Any] = reader(response)
         outcome = scope.get(OUTCOME_SCOPE_KEY)
         path: str = scope["path"]
-        other = "admin" if outcome is None and is_admin_path(path) else "error"
+        routed: str = scope.get(ROUTED_PATH_SCOPE_KEY, path)
+        other = "admin" if outcome is None and is_admin_path(routed) else "error"
         return Invocation(answer, outcome, scope["method"], path, other)
 
     def _read(

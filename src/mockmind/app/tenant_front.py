@@ -29,7 +29,7 @@ from mockmind.app.api import MockmindApp, create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.deliveries import Deliveries
 from mockmind.app.environment import Environment
-from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, path_as_sent
+from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, ROUTED_PATH_SCOPE_KEY, path_as_sent
 from mockmind.config import LoadedConfig
 from mockmind.config.models import TenantsConfig
 from mockmind.domain import json_codec
@@ -140,8 +140,9 @@ class TenantFront:
             await _send_problem(send, _unknown(name))
             return
         await app(tenant_scope, receive, send)
-        # What the request came to, for the Lambda entry's log line and metrics, which read
-        # it from the scope they handed in.
+        # What the request came to and the path routed, for the Lambda entry's log line and
+        # metrics, which read them from the scope they handed in.
+        scope[ROUTED_PATH_SCOPE_KEY] = tenant_scope["path"]
         if OUTCOME_SCOPE_KEY in tenant_scope:
             scope[OUTCOME_SCOPE_KEY] = tenant_scope[OUTCOME_SCOPE_KEY]
 

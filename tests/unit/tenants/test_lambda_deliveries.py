@@ -118,3 +118,31 @@ def test_a_tenants_callback_goes_back_to_that_tenants_world(tmp_path: Path) -> N
     forged = entry({**event, "tenant": "../streams"}, CONTEXT)
     assert forged["statusCode"] == 400
     assert len(seen) == 1
+
+
+@pytest.mark.usefixtures("thread_loop")
+def test_the_lambda_log_line_names_a_tenants_admin_and_mock_requests(tmp_path: Path) -> None:
+    root = tmp_path / "tenants"
+    (root / "streams").mkdir(parents=True)
+    shutil.copy(CALLBACKS, root / "streams" / "api.json")
+    (root / "streams" / "mockmind.yaml").write_text(
+        "openapi: api.json\nstorage: {backend: memory}\n"
+    )
+    catalog = TenantCatalog(FolderBlobStore(root), env={}, local_root=root)
+
+    def build_tenant(tenant: LoadedTenant) -> MockmindApp:
+        return create_app(build(tenant.loaded, env={}, tenant=tenant.name))
+
+    worlds = TenantWorlds(catalog, build_tenant, refresh_seconds=30, max_built=5, max_bytes=1 << 30)
+    entry = LambdaEntry(TenantFront(worlds, TenantSelection()))
+    health = _event("/t/streams/__mockmind/health")
+    health["requestContext"]["http"]["method"] = "GET"
+    admin = entry._answer(health, CONTEXT)
+    assert (admin.status, admin.source, admin.path) == (
+        200,
+        "admin",
+        "/t/streams/__mockmind/health",
+    )
+    mock = entry._answer(_event("/t/streams/streams"), CONTEXT)
+    assert mock.status == 201
+    assert mock.outcome is not None
