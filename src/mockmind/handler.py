@@ -3,6 +3,10 @@
 The app is built once, at import (the cold start), from ``MOCKMIND_CONFIG``; warm invocations
 reuse it, its stores and its parsed OpenAPI document. The config loads first so that the S3
 vector index can start loading in a thread while the rest of the app's modules import.
+
+With tenants (``MOCKMIND_TENANTS``, the template's ``Tenants`` parameter, or the config's
+``tenants`` section) the function serves the tenant front instead (``app/tenant_front.py``):
+each tenant's world is built on its first request in this environment and kept while warm.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import gc
 gc.disable()
 try:
     from mockmind.app.adapter_choice import choose_adapters
-    from mockmind.app.cold_start import load, start_vector_memory
+    from mockmind.app.cold_start import load, start_vector_memory, tenants_config
     from mockmind.app.environment import read_environment
     from mockmind.app.logging import configure_logging
 
@@ -31,8 +35,13 @@ try:
 
         _tracer = start_tracer(_env.service_name)
     _loaded = load(env=_env)
-    _choice = choose_adapters(_loaded.config, _env, base_dir=_loaded.base_dir)
-    _vectors = start_vector_memory(_choice)
+    _tenants = tenants_config(_loaded, _env)
+    # The stack's own config serves no API of its own in tenant mode: no index to load.
+    _vectors = None
+    if _tenants is None:
+        _vectors = start_vector_memory(
+            choose_adapters(_loaded.config, _env, base_dir=_loaded.base_dir)
+        )
 
     # Imported after the index started loading, so the two overlap.
     from mockmind.app.api import create_app
@@ -41,19 +50,28 @@ try:
     from mockmind.app.lambda_telemetry import TelemetrySettings
     from mockmind.app.snapstart import register_restore_hooks
 
-    app = create_app(
-        build(_loaded, env=_env, vector_memory=_vectors.result() if _vectors else None)
-    )
-    # Mangum behind a check of the event: a malformed one is answered 400, never raised. In
-    # Lambda, each request is one JSON log line and one EMF metrics document (Powertools).
-    handler = LambdaEntry(
-        app,
-        deliveries=app.container.deliveries,
-        telemetry=TelemetrySettings.from_environment(_env) if _env.in_lambda else None,
-        tracer=_tracer,
-    )
-    # With SnapStart, the logger and metrics are built into the snapshot.
-    register_restore_hooks(app.container, prepare=handler.telemetry)
+    _telemetry = TelemetrySettings.from_environment(_env) if _env.in_lambda else None
+    if _tenants is None:
+        app = create_app(
+            build(_loaded, env=_env, vector_memory=_vectors.result() if _vectors else None)
+        )
+        # Mangum behind a check of the event: a malformed one is answered 400, never raised.
+        # In Lambda, each request is one JSON log line and one EMF metrics document
+        # (Powertools).
+        handler = LambdaEntry(
+            app, deliveries=app.container.deliveries, telemetry=_telemetry, tracer=_tracer
+        )
+        # With SnapStart, the logger and metrics are built into the snapshot.
+        register_restore_hooks(app.container, prepare=handler.telemetry)
+    else:
+        from mockmind.app.tenant_front import tenant_front
+
+        front = tenant_front(_tenants, _env, base_dir=_loaded.base_dir)
+        handler = LambdaEntry(
+            front, telemetry=_telemetry, tracer=_tracer, tenant_deliveries=front.deliveries
+        )
+        # The catalog's S3 client is in the snapshot; the worlds are built after it.
+        register_restore_hooks(None, prepare=handler.telemetry)
     if _env.in_lambda:
         gc.freeze()
 finally:

@@ -417,7 +417,11 @@ def test_s3_access_is_limited_to_the_vector_prefix(
 ) -> None:
     bucket, _ = _only(template, "AWS::S3::Bucket")
     prefix = function["Environment"]["Variables"]["MOCKMIND_VECTOR_PREFIX"]
-    s3 = [s for s in _statements(function["Policies"]) if "s3:" in json.dumps(s["Action"])]
+    s3 = [
+        s
+        for s in _statements(function["Policies"])
+        if "s3:" in json.dumps(s["Action"]) and not s["Sid"].startswith(("Tenant", "ListTenant"))
+    ]
     assert s3, "the function cannot reach the vector bucket"
     for statement in s3:
         if statement["Action"] == "s3:ListBucket":
@@ -425,6 +429,43 @@ def test_s3_access_is_limited_to_the_vector_prefix(
             assert statement["Condition"]["StringLike"]["s3:prefix"] == [prefix, f"{prefix}*"]
         else:
             assert statement["Resource"] == {"Fn::Sub": f"${{{bucket}.Arn}}/{prefix}*"}
+
+
+def test_tenants_are_a_parameter_off_by_default(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    param = template["Parameters"]["Tenants"]
+    assert param["Default"] == "off"
+    assert param["AllowedValues"] == ["off", "on"]
+    assert template["Conditions"]["TenantsOn"] == {"Fn::Equals": [{"Ref": "Tenants"}, "on"]}
+    bucket, _ = _only(template, "AWS::S3::Bucket")
+    variable = function["Environment"]["Variables"]["MOCKMIND_TENANTS"]
+    # Off: empty, which the app reads as unset (one API).
+    assert variable == {"Fn::If": ["TenantsOn", {"Fn::Sub": f"s3://${{{bucket}}}/tenants/"}, ""]}
+
+
+def test_tenants_are_read_only_and_their_vectors_beside_the_stacks(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    bucket, _ = _only(template, "AWS::S3::Bucket")
+    statements = {
+        s["Sid"]: s for s in _statements(function["Policies"]) if "Tenant" in s.get("Sid", "")
+    }
+    assert statements["TenantCatalogObjects"]["Action"] == ["s3:GetObject"]
+    assert statements["TenantCatalogObjects"]["Resource"] == {
+        "Fn::Sub": f"${{{bucket}.Arn}}/tenants/*"
+    }
+    assert statements["TenantVectorObjects"]["Resource"] == {
+        "Fn::Sub": f"${{{bucket}.Arn}}/vectors-tenants/*"
+    }
+    listing = statements["ListTenantPrefixes"]
+    assert listing["Action"] == "s3:ListBucket"
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == [
+        "tenants/",
+        "tenants/*",
+        "vectors-tenants/",
+        "vectors-tenants/*",
+    ]
 
 
 # --------------------------------------------------------------------------- outputs, samconfig

@@ -83,7 +83,11 @@ def build_stores(
 
         assert choice.table is not None  # chosen with the backend
         sessions, entities, cache, dynamo_journal, counter = dynamo_stores(
-            choice.table, choice.aws, journal_events=journal_events, stats=stats
+            choice.table,
+            choice.aws,
+            journal_events=journal_events,
+            stats=stats,
+            key_prefix=choice.key_prefix,
         )
         return Stores(sessions, entities, cache, journal=dynamo_journal, stats=counter)
     lifetimes = SessionLifetimes(clock, max_sessions=choice.max_sessions)

@@ -87,14 +87,29 @@ class AdapterChoice:
     secret_id: str | None = None  # secrets from Secrets Manager: the secret's name or ARN
     s3_vectors: S3Vectors | None = None  # vectors in S3
     max_sessions: int = 10_000  # storage memory: live sessions kept, the least recent ended
+    # A tenant's (tenants/): the DynamoDB partition keys' prefix, so its items are its own.
+    key_prefix: str = ""
+
+
+def tenant_key_prefix(tenant: str) -> str:
+    """A tenant's DynamoDB key prefix. No other key starts with ``TENANT#``, and a tenant name
+    holds no ``#``, so no tenant's keys are another's or the single API's."""
+    return f"TENANT#{tenant}#"
 
 
 def choose_adapters(
-    config: MockmindConfig, env: Environment, *, base_dir: Path | None = None
+    config: MockmindConfig,
+    env: Environment,
+    *,
+    base_dir: Path | None = None,
+    tenant: str | None = None,
 ) -> AdapterChoice:
     """The adapters for ``config`` in ``env``; a ConfigError says what is missing.
 
     ``base_dir`` anchors a relative ``storage.sqlite_path`` (the config file's directory).
+    ``tenant``: the stores are that tenant's own: its key prefix in DynamoDB, its folder
+    beside the S3 vector index (``vectors-tenants/shop/``), its name in the SQLite file's
+    (``mockmind.shop.db``) whatever path its config gives; memory stores are per world anyway.
     """
     storage = choose_storage(config, env)
     vectors: VectorBackend = "off"
@@ -105,6 +120,13 @@ def choose_adapters(
         sqlite_path = Path(config.storage.sqlite_path)
         if not sqlite_path.is_absolute() and base_dir is not None:
             sqlite_path = base_dir / sqlite_path
+        if tenant is not None:
+            sqlite_path = sqlite_path.with_name(f"{sqlite_path.stem}.{tenant}{sqlite_path.suffix}")
+    s3_vectors = choose_s3_vectors(config, env) if vectors == "s3" else None
+    if s3_vectors is not None and tenant is not None:
+        # Beside the single API's index, not in it: its namespaces are the folders under it.
+        prefix = f"{s3_vectors.prefix.rstrip('/')}-tenants/{tenant}/"
+        s3_vectors = S3Vectors(s3_vectors.bucket, prefix, s3_vectors.quantization)
     return AdapterChoice(
         storage=storage,
         secrets="secrets_manager" if env.secret_id else "environment",
@@ -114,8 +136,9 @@ def choose_adapters(
         sqlite_path=sqlite_path,
         table=choose_table(config, env) if storage == "aws" else None,
         secret_id=env.secret_id,
-        s3_vectors=choose_s3_vectors(config, env) if vectors == "s3" else None,
+        s3_vectors=s3_vectors,
         max_sessions=config.storage.max_sessions,
+        key_prefix="" if tenant is None else tenant_key_prefix(tenant),
     )
 
 

@@ -9,6 +9,8 @@ The admin routes show and change every session's data, so they are closed unless
   the loopback interface (a laptop's own tools and tests).
 
 On Lambda without a token every admin request is refused: the function's URL is public.
+A tenant's admin routes take that tenant's token only, ``MOCKMIND_ADMIN_TOKEN_<TENANT>``
+(``shop-eu``: ``MOCKMIND_ADMIN_TOKEN_SHOP_EU``); the stack's own token is not one of them.
 Health and the admin routes' own document stay open: they hold no session data.
 """
 
@@ -21,9 +23,19 @@ from dataclasses import dataclass
 
 from mockmind.adapters.llm.secret import Secret
 from mockmind.domain.errors import RequestError
+from mockmind.tenants.names import variable_suffix
 
 ADMIN_TOKEN_VARIABLE = "MOCKMIND_ADMIN_TOKEN"
 TOKEN_HEADER = "x-mockmind-admin-token"
+
+
+def admin_token_variable(tenant: str | None = None) -> str:
+    """Where the admin token is found: the stack's, or a tenant's own."""
+    if tenant is None:
+        return ADMIN_TOKEN_VARIABLE
+    return f"{ADMIN_TOKEN_VARIABLE}_{variable_suffix(tenant)}"
+
+
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mockmind admin"'}
 
 
@@ -31,6 +43,8 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mockmind admin"'}
 class AdminAccess:
     token: Secret | None
     in_lambda: bool
+    # Where the token comes from, for the refusals' advice (a tenant's has its name).
+    variable: str = ADMIN_TOKEN_VARIABLE
 
     def refusal(self, headers: Mapping[str, str], client_host: str | None) -> RequestError | None:
         """Why this request may not use the admin routes, or None when it may.
@@ -44,7 +58,7 @@ class AdminAccess:
                     401,
                     "Unauthorized",
                     "the admin routes need the admin token: send `Authorization: Bearer "
-                    f"<token>` or `X-Mockmind-Admin-Token: <token>` ({ADMIN_TOKEN_VARIABLE})",
+                    f"<token>` or `X-Mockmind-Admin-Token: <token>` ({self.variable})",
                     headers=dict(_CHALLENGE),
                 )
             if not hmac.compare_digest(given.encode(), self.token.reveal().encode()):
@@ -60,14 +74,14 @@ class AdminAccess:
                 403,
                 "Forbidden",
                 "the admin routes are closed: no admin token is configured (set "
-                f"{ADMIN_TOKEN_VARIABLE} in the function's secret or environment)",
+                f"{self.variable} in the function's secret or environment)",
             )
         if not _is_loopback(client_host):
             return RequestError(
                 403,
                 "Forbidden",
                 "with no admin token set the admin routes answer only this machine "
-                f"(127.0.0.1, ::1); set {ADMIN_TOKEN_VARIABLE} to reach them from elsewhere",
+                f"(127.0.0.1, ::1); set {self.variable} to reach them from elsewhere",
             )
         return None
 

@@ -132,11 +132,16 @@ def secrets_manager(secret_id: str, aws: AwsTarget) -> SecretsManagerSecretProvi
 
 
 def dynamo_stores(
-    table_name: str, aws: AwsTarget, *, journal_events: int | None = None, stats: bool = False
+    table_name: str,
+    aws: AwsTarget,
+    *,
+    journal_events: int | None = None,
+    stats: bool = False,
+    key_prefix: str = "",
 ) -> tuple[SessionStore, EntityStore, ResponseCache, Journal | None, StatsCounter | None]:
     """The stores in one table; the journal too, keeping ``journal_events`` (None: none), and
-    the hourly stats counters when ``stats``."""
-    table = DynamoTable(dynamodb_client(aws), table_name)
+    the hourly stats counters when ``stats``. ``key_prefix``: a tenant's (``DynamoTable``)."""
+    table = DynamoTable(dynamodb_client(aws), table_name, key_prefix=key_prefix)
     journal = None if journal_events is None else DynamoJournal(table, max_events=journal_events)
     counter = DynamoStatsCounter(table) if stats else None
     return (

@@ -19,7 +19,7 @@ from mockmind.app.adapter_builder import (
     max_body_bytes,
 )
 from mockmind.app.adapter_choice import choose_adapters, choose_llm
-from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
+from mockmind.app.admin_access import AdminAccess, admin_token_variable
 from mockmind.app.deliveries import (
     Deliveries,
     build_launcher,
@@ -144,17 +144,20 @@ def build(
     vector_memory: VectorMemory | None = None,
     callback_sender: CallbackSender | None = None,
     lambda_invoker: object | None = None,
+    tenant: str | None = None,
 ) -> Container:
     """The app's parts; ``vector_memory`` is one already loaded (``cold_start``), if any.
 
     ``callback_sender`` and ``lambda_invoker`` replace httpx and boto3's Lambda client (tests).
+    ``tenant``: the world is that tenant's (``tenants/``): its stores under its own keys
+    (``choose_adapters``), its admin token ``MOCKMIND_ADMIN_TOKEN_<TENANT>``.
     """
     environment = as_environment(env)
     config = loaded.config
     behavior = config.intelligent_behavior
     limits = InputLimits(max_json_depth=config.server.max_json_depth)
     api = _api_description(loaded, limits)
-    choice = choose_adapters(config, environment, base_dir=loaded.base_dir)
+    choice = choose_adapters(config, environment, base_dir=loaded.base_dir, tenant=tenant)
     clock = clock or SystemClock()
     journal_config = config.journal
     stores = build_stores(
@@ -245,10 +248,11 @@ def build(
     )
     deliveries = Deliveries(
         courier,
-        build_launcher(choose_launcher(environment), courier, environment, lambda_invoker),
+        build_launcher(choose_launcher(environment), courier, environment, lambda_invoker, tenant),
         planner,
         callbacks.webhook_targets,
     )
+    admin_variable = admin_token_variable(tenant)
     variants = prompt_variants(behavior.behavior_model)
     prompt_stats = VariantStats(variants) if variants else None
     if prompt_stats is not None:
@@ -294,7 +298,9 @@ def build(
         llm=llm,
         memory=memory,
         memory_threshold_from=why,
-        admin=AdminAccess(keys(ADMIN_TOKEN_VARIABLE), in_lambda=environment.in_lambda),
+        admin=AdminAccess(
+            keys(admin_variable), in_lambda=environment.in_lambda, variable=admin_variable
+        ),
         journal=stores.journal,
         deliveries=deliveries,
         prompt_stats=prompt_stats,

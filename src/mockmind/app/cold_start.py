@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from mockmind.app.adapter_choice import AdapterChoice
 from mockmind.app.environment import Environment, as_environment, read_environment
 from mockmind.config import LoadedConfig, find_config_file, load_config
-from mockmind.config.models import MockmindConfig
+from mockmind.config.models import MockmindConfig, TenantsConfig
 
 if TYPE_CHECKING:
     from mockmind.ports.vector_memory import VectorMemory
@@ -50,6 +50,17 @@ def load_file(
             loaded.unset_variables,
         )
     return loaded
+
+
+def tenants_config(loaded: LoadedConfig, env: Environment) -> TenantsConfig | None:
+    """The stack's tenants: the config's section, its catalog replaced by ``MOCKMIND_TENANTS``
+    when set; None when neither names a catalog (the single API)."""
+    section = loaded.config.tenants
+    if env.tenants:
+        section = (section or TenantsConfig()).model_copy(update={"catalog": env.tenants})
+    if section is None or not section.catalog:
+        return None
+    return section
 
 
 def start_vector_memory(choice: AdapterChoice) -> Future[VectorMemory] | None:

@@ -92,9 +92,10 @@ class _SelfInvokeOnFirstUse:
     """The Lambda launcher, imported (with boto3) when the first batch goes out: a function
     that serves mocks without callbacks never loads the AWS SDK for them."""
 
-    def __init__(self, env: Environment, invoker: Any) -> None:
+    def __init__(self, env: Environment, invoker: Any, tenant: str | None = None) -> None:
         self._env = env
         self._invoker = invoker
+        self._tenant = tenant
         self._launcher: DeliveryLauncher | None = None
 
     async def launch(self, batch: DeliveryBatch) -> None:
@@ -114,16 +115,22 @@ class _SelfInvokeOnFirstUse:
 
                 return lambda_client(env.region, endpoint)
 
-            self._launcher = LambdaSelfInvoke(client, name, env.get("AWS_LAMBDA_FUNCTION_VERSION"))
+            self._launcher = LambdaSelfInvoke(
+                client, name, env.get("AWS_LAMBDA_FUNCTION_VERSION"), self._tenant
+            )
         await self._launcher.launch(batch)
 
 
 def build_launcher(
-    kind: LauncherKind, courier: Courier, env: Environment, invoker: Any = None
+    kind: LauncherKind,
+    courier: Courier,
+    env: Environment,
+    invoker: Any = None,
+    tenant: str | None = None,
 ) -> DeliveryLauncher:
     if kind == "in_process":
         return BackgroundDeliveries(courier)
-    return _SelfInvokeOnFirstUse(env, invoker)
+    return _SelfInvokeOnFirstUse(env, invoker, tenant)
 
 
 class _HttpSenderOnFirstUse:

@@ -37,6 +37,8 @@ class Environment:
     table: str | None = None  # MOCKMIND_TABLE
     bucket: str | None = None  # MOCKMIND_BUCKET
     vector_prefix: str = DEFAULT_VECTOR_PREFIX  # MOCKMIND_VECTOR_PREFIX
+    # Where the tenants are (a folder, or s3://bucket/prefix/): serve them, not one API.
+    tenants: str | None = None  # MOCKMIND_TENANTS
     secret_id: str | None = None  # MOCKMIND_SECRET_ARN, else MOCKMIND_SECRET_ID
     emf: bool = False  # MOCKMIND_EMF=1
     # X-Ray tracing through Powertools' Tracer, in Lambda: the template's Tracing parameter.
@@ -73,6 +75,7 @@ class Environment:
             bucket=get("MOCKMIND_BUCKET"),
             # Unlike the others, an empty prefix is a choice: the bucket's root.
             vector_prefix=variables.get("MOCKMIND_VECTOR_PREFIX", DEFAULT_VECTOR_PREFIX),
+            tenants=get("MOCKMIND_TENANTS"),
             secret_id=get("MOCKMIND_SECRET_ARN") or get("MOCKMIND_SECRET_ID"),
             emf=variables.get("MOCKMIND_EMF") == "1",
             tracing=variables.get("MOCKMIND_TRACING") == "1",

@@ -19,6 +19,7 @@ them) are joined with ``; `` as RFC 6265 writes them; Mangum joins every repeate
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from mangum import Mangum
@@ -37,7 +38,7 @@ from mockmind.app.lambda_events import (
     unreadable,
 )
 from mockmind.app.lambda_telemetry import Invocation, LambdaTelemetry, TelemetrySettings
-from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY
+from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, ROUTED_PATH_SCOPE_KEY
 from mockmind.domain import json_codec
 from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
@@ -63,6 +64,8 @@ class LambdaEntry:
     With ``telemetry`` settings, each request is logged as one JSON line and counted in EMF
     metrics (``app/lambda_telemetry``), which is built on the first invocation; with a
     ``tracer`` too (``start_tracer``), each request is an X-Ray subsegment.
+    ``tenant_deliveries``: a tenant's deliveries by its name, for the delivery events of a
+    function serving tenants (each names the tenant that sent it).
     """
 
     def __init__(
@@ -71,22 +74,32 @@ class LambdaEntry:
         deliveries: Deliveries | None = None,
         telemetry: TelemetrySettings | None = None,
         tracer: Any = None,
+        tenant_deliveries: Callable[[str], Deliveries | None] | None = None,
     ) -> None:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
         # Carries out the callbacks an earlier request handed to an asynchronous invocation.
         self._deliveries = deliveries
+        self._tenant_deliveries = tenant_deliveries
         self._telemetry_settings = telemetry
         self._telemetry: LambdaTelemetry | None = None
         self._tracer = tracer
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
-        if self._deliveries is not None and is_delivery_event(event):
-            return deliver_event(self._deliveries.courier, event)
+        if is_delivery_event(event):
+            deliveries = self._deliveries_of(event)
+            if deliveries is not None:
+                return deliver_event(deliveries.courier, event)
         telemetry = self.telemetry()
         if telemetry is None:
             return self._answer(event, context).answer
         return telemetry.invoke(event, context, lambda: self._answer(event, context))
+
+    def _deliveries_of(self, event: Any) -> Deliveries | None:
+        tenant = event.get("tenant")
+        if isinstance(tenant, str) and self._tenant_deliveries is not None:
+            return self._tenant_deliveries(tenant)
+        return self._deliveries
 
     def telemetry(self) -> LambdaTelemetry | None:
         """The handler's logger and metrics, built on first use (None: none configured)."""
@@ -106,7 +119,8 @@ class LambdaEntry:
         answer: dict[str, Any] = reader(response)
         outcome = scope.get(OUTCOME_SCOPE_KEY)
         path: str = scope["path"]
-        other = "admin" if outcome is None and is_admin_path(path) else "error"
+        routed: str = scope.get(ROUTED_PATH_SCOPE_KEY, path)
+        other = "admin" if outcome is None and is_admin_path(routed) else "error"
         return Invocation(answer, outcome, scope["method"], path, other)
 
     def _read(

@@ -29,6 +29,8 @@ DEADLINE_MARGIN_SECONDS = 1.5
 # Where a mock request leaves its outcome (domain/outcome.py) for the server that ran it: the
 # Lambda entry reads it from the scope it handed in, for its log line and metrics.
 OUTCOME_SCOPE_KEY = "mockmind.outcome"
+# The path the app routed, when a front rewrote it (a tenant's, without its /t/{tenant}).
+ROUTED_PATH_SCOPE_KEY = "mockmind.routed_path"
 
 
 async def serve_mock(container: Container, scope: Scope, receive: Receive, send: Send) -> None:

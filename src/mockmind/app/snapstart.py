@@ -42,9 +42,12 @@ logger = logging.getLogger("mockmind")
 
 
 def register_restore_hooks(
-    container: Container, prepare: Callable[[], object] | None = None
+    container: Container | None, prepare: Callable[[], object] | None = None
 ) -> bool:
     """Register the hooks with the runtime; False outside Lambda (no runtime module).
+
+    ``container`` None: a function serving tenants, whose worlds are built after the restore
+    (on their first requests); only what the snapshot holds is redone (random, AWS clients).
 
     ``prepare`` runs before the snapshot: what the handler otherwise builds on its first
     invocation (its logger and metrics), built once into the snapshot instead of on every
@@ -75,13 +78,15 @@ def before_snapshot() -> None:
     gc.freeze()
 
 
-def after_restore(container: Container) -> None:
+def after_restore(container: Container | None) -> None:
     """Reseed what is random and rebuild the network clients (see the module's docstring)."""
     random.seed()
-    for rule in container.engine.world.rules.rules:
-        if isinstance(rule.action, Delay):
-            rule.action.rng.seed()
-    for http in container.llm.https:
+    https = container.llm.https if container is not None else ()
+    if container is not None:
+        for rule in container.engine.world.rules.rules:
+            if isinstance(rule.action, Delay):
+                rule.action.rng.seed()
+    for http in https:
         http.reconnect()
     clients = 0
     # Only if an AWS client was ever made: importing the module would load boto3.
@@ -90,6 +95,6 @@ def after_restore(container: Container) -> None:
         clients = aws.reconnect_clients()
     logger.info(
         "restored from a snapshot: reseeded, %d LLM and %d AWS clients rebuilt",
-        len(container.llm.https),
+        len(https),
         clients,
     )

@@ -12,11 +12,14 @@ import click
 from mockmind import __version__
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
-from mockmind.app.cold_start import load
+from mockmind.app.cold_start import load, tenants_config
 from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.logging import configure_logging
+from mockmind.app.tenant_front import tenant_front
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.cli.exits import exit_on_error
+from mockmind.config.models import TenantsConfig
+from mockmind.domain.errors import ConfigError, ConfigIssue
 
 
 @click.command()
@@ -48,6 +51,13 @@ from mockmind.cli.exits import exit_on_error
     type=click.IntRange(min=1),
     help="Worker processes; more than one needs storage sqlite or aws (a store they share).",
 )
+@click.option(
+    "--tenants",
+    "tenants_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Serve each sub-folder's mockmind.yaml under /t/{folder}/ (many APIs on one server).",
+)
 def serve(
     config_file: str | None,
     openapi: str | None,
@@ -55,6 +65,7 @@ def serve(
     port: int,
     log_level: str,
     workers: int,
+    tenants_dir: str | None,
 ) -> None:
     """Serve the mock API over HTTP."""
     # uvicorn ships with the `serve` extra, not in the Lambda layer.
@@ -64,6 +75,30 @@ def serve(
     env = read_environment()
     with exit_on_error():
         loaded = load(config_file, openapi, env)
+        tenants = tenants_config(loaded, env)
+        if tenants_dir is not None:
+            # The config's tenants section, if any, says how; the folder is the catalog.
+            section = loaded.config.tenants or TenantsConfig()
+            tenants = section.model_copy(update={"catalog": str(Path(tenants_dir).resolve())})
+        if tenants is not None:
+            if workers > 1:
+                raise ConfigError(
+                    [ConfigIssue("tenants", "--workers > 1 serves a single API, not tenants")]
+                )
+            front = tenant_front(tenants, env, base_dir=loaded.base_dir)
+    if tenants is not None:
+        names = front.worlds.catalog.names()
+        click.echo(
+            f"mockmind {__version__} serving {len(names)} tenants from {tenants.catalog} "
+            f"({', '.join(names[:10])}{', ...' if len(names) > 10 else ''}) under "
+            f"http://{host}:{port}/t/{{tenant}}/",
+            err=True,
+        )
+        uvicorn.run(
+            front, host=host, port=port, log_level=log_level, access_log=log_level == "debug"
+        )
+        return
+    with exit_on_error():
         check_workers(workers, loaded, env)
         # With workers too: a bad config ends the command here, and the seeds are written once.
         container = build(loaded, env=env)

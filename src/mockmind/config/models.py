@@ -19,6 +19,7 @@ from pydantic import (
 
 from mockmind.domain.client_input import DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_CEILING
 from mockmind.domain.http import is_header_name
+from mockmind.tenants.names import is_tenant_name
 
 
 class Section(BaseModel):
@@ -411,6 +412,41 @@ class UpstreamConfig(Section):
     mask: list[str] = Field(default_factory=list)
 
 
+class TenantsConfig(Section):
+    """Many APIs on one stack: each request goes to a tenant's own config and world.
+
+    ``catalog``: where the tenants are, a folder (one sub-folder per tenant, relative to this
+    file) or ``s3://bucket/prefix/``; ``MOCKMIND_TENANTS`` overrides it. A tenant is picked by
+    the path prefix ``/t/{tenant}/``, else by host name (``hosts``, then ``{tenant}.{domain}``),
+    else by the API key in ``api_key_header`` (``api_keys``: key -> tenant).
+    """
+
+    catalog: str | None = None
+    # A warm instance asks the catalog whether a built tenant changed at most this often.
+    refresh_seconds: float = Field(30, ge=0)
+    # Built tenants kept, the least recently used dropped past either bound.
+    max_built: int = Field(50, ge=1)
+    # Half the function's memory in the template (1024 MB): the rest is the runtime's.
+    max_memory_mb: int = Field(512, ge=1)
+    domain: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+$")
+    hosts: dict[str, str] = Field(default_factory=dict)
+    api_key_header: str = "X-Mockmind-Tenant-Key"
+    api_keys: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("hosts", "api_keys")
+    @classmethod
+    def _names_tenants(cls, value: dict[str, str]) -> dict[str, str]:
+        for tenant in value.values():
+            if not is_tenant_name(tenant):
+                raise ValueError(f"{tenant!r} is not a tenant name (1 to 63 of a-z, 0-9 and '-')")
+        return value
+
+    @field_validator("api_key_header")
+    @classmethod
+    def _header(cls, value: str) -> str:
+        return _token(value)
+
+
 class MockmindConfig(Section):
     """The whole file. ``source`` is where it came from (for error messages and relative paths)."""
 
@@ -428,6 +464,8 @@ class MockmindConfig(Section):
     quotas: QuotasConfig = Field(default_factory=QuotasConfig)
     callbacks: CallbacksConfig = Field(default_factory=CallbacksConfig)
     upstream: UpstreamConfig | None = None
+    # Serve many tenants' configs instead of this one's API (app/tenant_front.py).
+    tenants: TenantsConfig | None = None
 
     @field_validator("quotas")
     @classmethod

@@ -109,3 +109,20 @@ def test_before_the_snapshot_the_heap_is_collected_and_frozen() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_function_serving_tenants_reseeds_and_rebuilds_its_aws_clients(
+    runtime: dict[str, list[Callable[[], None]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilt: list[bool] = []
+    aws = ModuleType("mockmind.app.aws")
+    aws.reconnect_clients = lambda: rebuilt.append(True) or 1  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mockmind.app.aws", aws)
+    assert register_restore_hooks(None) is True
+    [restore] = runtime["after"]
+    random.seed(7)
+    snapshot_draw = random.random()
+    random.seed(7)
+    restore()
+    assert random.random() != snapshot_draw
+    assert rebuilt == [True]

@@ -29,7 +29,11 @@ class LambdaInvoker(Protocol):
 
 class LambdaSelfInvoke:
     def __init__(
-        self, client: Callable[[], LambdaInvoker], function_name: str, qualifier: str | None
+        self,
+        client: Callable[[], LambdaInvoker],
+        function_name: str,
+        qualifier: str | None,
+        tenant: str | None = None,
     ) -> None:
         # Built on the first launch: a function that never sends a callback never loads it.
         self._make_client = client
@@ -37,9 +41,11 @@ class LambdaSelfInvoke:
         self._function_name = function_name
         # The running version ("$LATEST", or the published one behind the live alias).
         self._qualifier = qualifier
+        # The tenant whose world sends the batch: the invocation hands it back to that world.
+        self._tenant = tenant
 
     async def launch(self, batch: DeliveryBatch) -> None:
-        payload = json_codec.compact(delivery_event(batch))
+        payload = json_codec.compact(delivery_event(batch, self._tenant))
         arguments: dict[str, Any] = {
             "FunctionName": self._function_name,
             "InvocationType": "Event",

@@ -64,7 +64,7 @@ class DynamoSessionStore:
 
     def put(self, session: Session, *, expected_version: int | None) -> Session:
         stored = _fitting(session.with_version((expected_version or 0) + 1))
-        item = _item(stored)
+        item = _item(stored, self._table.scoped(LISTING))
         if expected_version is None:
             # The session's own clock reading, as the memory and SQLite stores use.
             written = self._table.put(
@@ -91,7 +91,7 @@ class DynamoSessionStore:
             values[":prefix"] = {"S": query.prefix}
         items = self._table.query_index(
             SESSIONS_INDEX,
-            partition=("listing", LISTING),
+            partition=("listing", self._table.scoped(LISTING)),
             sort_key="activity",
             lowest=query.lowest,
             below=query.highest,
@@ -108,13 +108,13 @@ def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
 
-def _item(session: Session) -> NewItem:
+def _item(session: Session, listing: str = LISTING) -> NewItem:
     summary = SessionSummary.of(session)
     return {
         "pk": {"S": _pk(session.id)},
         "sk": {"S": _SK},
         "version": {"N": str(session.version)},
-        "listing": {"S": LISTING},
+        "listing": {"S": listing},
         "activity": {"S": summary.activity_key},
         "session_id": {"S": session.id},
         "created_at": number(session.created_at),

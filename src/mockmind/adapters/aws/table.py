@@ -59,17 +59,29 @@ _COMPRESS_FROM = 2048
 
 
 class DynamoTable:
-    """One table, the operations the adapters need, and the expiry filter every read applies."""
+    """One table, the operations the adapters need, and the expiry filter every read applies.
 
-    def __init__(self, client: DynamoDBClient, name: str) -> None:
+    ``key_prefix`` (a tenant's, ``TENANT#name#``) goes in front of every partition key this
+    table writes or reads, and of the value of every index partition an adapter names through
+    ``scoped``: the adapters build their keys as ever, and two tables over one DynamoDB table
+    with different prefixes share no item and no index partition. Keys read back (a scan) come
+    without it.
+    """
+
+    def __init__(self, client: DynamoDBClient, name: str, *, key_prefix: str = "") -> None:
         self._client = client
         self.name = name
+        self.key_prefix = key_prefix
+
+    def scoped(self, value: str) -> str:
+        """``value`` as this table's own: a partition key, or an index partition's value."""
+        return self.key_prefix + value
 
     def get(self, pk: str, sk: str, *, now: float) -> Item | None:
         with self._translated("GetItem"):
             response = self._client.get_item(
                 TableName=self.name,
-                Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                Key={"pk": {"S": self.scoped(pk)}, "sk": {"S": sk}},
                 ConsistentRead=True,
             )
         item = response.get("Item")
@@ -83,6 +95,8 @@ class DynamoTable:
         values: Mapping[str, AttributeValueTypeDef] | None = None,
     ) -> bool:
         """Write ``item``; False when ``condition`` did not hold (nothing was written)."""
+        if self.key_prefix:
+            item = {**item, "pk": {"S": self.scoped(item["pk"]["S"])}}
         _check_size(item)
         extra = _conditional(condition, values)
         try:
@@ -113,6 +127,7 @@ class DynamoTable:
         them through placeholders, as some (``data``, ``value``) are reserved words.
         """
         added = _numbers(add or {})
+        pk = self.scoped(pk)
         _check_size({"pk": {"S": pk}, "sk": {"S": sk}, **set_values, **added})
         names: dict[str, str] = {}
         expression_values: dict[str, AttributeValueTypeDef] = dict(values or {})
@@ -162,6 +177,7 @@ class DynamoTable:
         values: Mapping[str, AttributeValueTypeDef] | None = None,
     ) -> bool:
         """Delete the item; False when ``condition`` did not hold."""
+        pk = self.scoped(pk)
         extra = _conditional(condition, values)
         try:
             with self._translated("DeleteItem", passthrough="ConditionalCheckFailedException"):
@@ -174,6 +190,7 @@ class DynamoTable:
 
     def query(self, pk: str, *, now: float) -> list[Item]:
         """Every live item of the partition, following pagination."""
+        pk = self.scoped(pk)
         items: list[Item] = []
         extra: dict[str, Any] = {}
         while True:
@@ -204,7 +221,7 @@ class DynamoTable:
         with a sort key above ``after_sk`` when given, at most ``limit`` of them."""
         items: list[Item] = []
         condition = "pk = :pk"
-        values: dict[str, AttributeValueTypeDef] = {":pk": {"S": pk}}
+        values: dict[str, AttributeValueTypeDef] = {":pk": {"S": self.scoped(pk)}}
         if after_sk is not None:
             condition += " AND sk > :after"
             values[":after"] = {"S": after_sk}
@@ -283,18 +300,24 @@ class DynamoTable:
         return items
 
     def scan_expired(self, pk_prefix: str, *, now: float) -> Iterator[Item]:
-        """Keys of items under ``pk_prefix`` whose expiry has passed (a full-table scan)."""
+        """Keys of items under ``pk_prefix`` whose expiry has passed (a full-table scan), as
+        the adapters name them (without the table's ``key_prefix``)."""
         extra: dict[str, Any] = {}
+        cut = len(self.key_prefix)
         while True:
             with self._translated("Scan"):
                 page = self._client.scan(
                     TableName=self.name,
                     FilterExpression="begins_with(pk, :prefix) AND expiry <= :now",
-                    ExpressionAttributeValues={":prefix": {"S": pk_prefix}, ":now": number(now)},
+                    ExpressionAttributeValues={
+                        ":prefix": {"S": self.scoped(pk_prefix)},
+                        ":now": number(now),
+                    },
                     ProjectionExpression="pk, sk",
                     **extra,
                 )
-            yield from page.get("Items", [])
+            for item in page.get("Items", []):
+                yield {**item, "pk": {"S": item["pk"]["S"][cut:]}} if cut else item
             last = page.get("LastEvaluatedKey")
             if not last:
                 return

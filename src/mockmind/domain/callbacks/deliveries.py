@@ -192,9 +192,13 @@ def _kind(value: Any) -> DeliveryKind:
     raise ValueError(f"unknown delivery kind {value!r}")
 
 
-def delivery_event(batch: DeliveryBatch) -> dict[str, Any]:
-    """The batch as the payload of the function's asynchronous invocation of itself."""
-    return {EVENT_KEY: EVENT_KIND, "batch": batch_to_dict(batch)}
+def delivery_event(batch: DeliveryBatch, tenant: str | None = None) -> dict[str, Any]:
+    """The batch as the payload of the function's asynchronous invocation of itself; with the
+    tenant whose world sends it, when the function serves tenants."""
+    event = {EVENT_KEY: EVENT_KIND, "batch": batch_to_dict(batch)}
+    if tenant is not None:
+        event["tenant"] = tenant
+    return event
 
 
 def is_delivery_event(event: Any) -> bool:
