@@ -120,3 +120,47 @@ def test_a_prefixed_table_reads_lists_and_purges_only_its_own(client: Any, table
     assert caches["alpha"].purge_expired(now=2000.0) == 1
     assert caches["beta"].get("k", now=1005.0) == CachedResponse(200, {"n": 1})
     assert caches["alpha"].get("k", now=1005.0) is None
+
+
+def test_each_tenant_counts_its_own_daily_quota_on_one_table(
+    tmp_path: Path, moto_endpoint: str, client: Any, table_name: str
+) -> None:
+    # Quotas live in the tenant's config, their day counters under its key prefix: alpha using
+    # up its requests leaves beta's untouched, though both count in the same table.
+    root = tmp_path / "tenants"
+    for name in ("alpha", "beta"):
+        folder = tenant_folder(root, name, "social")
+        config = folder / "mockmind.yaml"
+        config.write_text(config.read_text() + "\nquotas:\n  requests_per_day: 2\n")
+    env = Environment.from_mapping(
+        {
+            **os.environ,
+            "MOCKMIND_STORAGE": "aws",
+            "MOCKMIND_TABLE": table_name,
+            "AWS_ENDPOINT_URL": moto_endpoint,
+            "MOCKMIND_LLM_PROVIDER": "offline",
+        }
+    )
+    front = tenant_front(TenantsConfig(catalog=str(root)), env)
+
+    async def go() -> tuple[list[int], list[int], dict[str, Any], dict[str, Any]]:
+        transport = httpx.ASGITransport(app=front, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+            alpha = [(await http.get("/t/alpha/follows")).status_code for _ in range(3)]
+            beta = [(await http.get("/t/beta/follows")).status_code for _ in range(2)]
+            stats = [
+                (await http.get(f"/t/{name}/__mockmind/stats")).json()["quotas"]
+                for name in ("alpha", "beta")
+            ]
+            return alpha, beta, stats[0], stats[1]
+
+    alpha, beta, alpha_quota, beta_quota = asyncio.run(go())
+    assert alpha == [200, 200, 429]
+    assert beta == [200, 200]
+    assert alpha_quota["requests_per_day"]["used"] == 2
+    assert alpha_quota["requests_per_day"]["refused"] == 1
+    assert beta_quota["requests_per_day"]["used"] == 2
+    assert beta_quota["requests_per_day"]["refused"] == 0
+    keys = _all_keys(client, table_name)
+    assert any(key == "TENANT#alpha#STATS#days" for key in keys), keys
+    assert any(key == "TENANT#beta#STATS#days" for key in keys), keys
