@@ -14,6 +14,7 @@ from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.app.environment import hand_to_workers, read_environment
+from mockmind.app.http_server import KEEP_ALIVE_SECONDS
 from mockmind.app.logging import configure_logging
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
 from mockmind.cli.exits import exit_on_error
@@ -80,6 +81,7 @@ def serve(
             port=port,
             log_level=log_level,
             access_log=log_level == "debug",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         return
     del container  # each worker builds its own
@@ -92,6 +94,7 @@ def serve(
         port=port,
         log_level=log_level,
         access_log=log_level == "debug",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

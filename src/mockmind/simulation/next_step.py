@@ -32,7 +32,7 @@ from mockmind.ports.llm import ChatProvider, ChatRequest, ProviderError
 # What the model is shown: the last steps of the user, the start of each answer, a bounded
 # sketch of each body schema and of the operations (a big document would fill the context).
 HISTORY_STEPS = 8
-ANSWER_CHARS = 400
+ANSWER_CHARS = 1000
 SCHEMA_CHARS = 400
 OPERATIONS_CHARS = 24_000
 # The next request is a small JSON object; a body the model writes stays well within this.

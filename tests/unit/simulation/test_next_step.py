@@ -168,7 +168,7 @@ def test_a_provider_that_does_not_answer_is_a_failed_step(shop: OpenAPIDescripti
 def test_the_model_sees_persona_operations_and_the_last_steps(shop: OpenAPIDescription) -> None:
     chat = ScriptedChat('{"done": true}')
     history = [
-        Seen("GET", f"/products/p-{n}", 200, json.dumps({"id": f"p-{n}", "pad": "x" * 900}))
+        Seen("GET", f"/products/p-{n}", 200, json.dumps({"id": f"p-{n}", "pad": "x" * 2000}))
         for n in range(10)
     ]
     history.append(Seen("POST", "/orders", None, "ReadTimeout: "))
@@ -184,7 +184,7 @@ def test_the_model_sees_persona_operations_and_the_last_steps(shop: OpenAPIDescr
     # The last eight steps, oldest first, each answer cut short.
     assert lines[0] == "The user's last requests, oldest first:"
     assert lines[1].startswith('1. GET /products/p-3 -> 200 {"id": "p-3", "pad": "xxx')
-    assert len(lines[1]) < 450
+    assert len(lines[1]) < 1050
     assert lines[-2] == "8. POST /orders -> no answer ReadTimeout:"
     assert lines[-1] == "Their next request?"
 
