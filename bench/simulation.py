@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
 from pathlib import Path
 
 from tests.support.mockmind_server import start_server, stop_server
@@ -19,11 +20,17 @@ SHOP = ROOT / "examples" / "shop" / "mockmind.yaml"
 BUYER = ROOT / "examples" / "shop" / "flows" / "buyer.yaml"
 # Users, and flows each runs: about the same number of requests per row.
 ROWS = ((10, 20), (100, 2), (500, 1))
+# Seconds a user waits for an answer (simulate's default is 30): 500 requests in flight at a
+# few dozen a second on a loaded 2-core machine queue for longer than that, and a request cut
+# off at 30 s would leave the p99 measuring the timeout instead of the server.
+TIMEOUT = 120.0
 
 
 def _simulate(base_url: str, users: int, iterations: int) -> dict[str, object]:
     flow = load_flow(Path(BUYER))
-    settings = Settings(users=users, iterations=iterations, think_scale=0, seed="bench")
+    settings = Settings(
+        users=users, iterations=iterations, think_scale=0, seed="bench", timeout_seconds=TIMEOUT
+    )
     results = asyncio.run(Simulation(flow, base_url, settings).run())
     return results.to_dict()
 
@@ -37,7 +44,8 @@ ship or try to ship unpaid: 7 to 8 requests and 9 to 11 checks per flow) run by 
 at once, each in its own session, think times off, against `mockmind serve` (the shop, offline
 generator, memory stores, one worker) on loopback. The users run in one asyncio loop in the
 benchmark's process, on the same machine as the server: the figures are what one laptop does
-with both, not the server alone (row 4 measures that).
+with both, not the server alone (row 4 measures that). A user waits up to 120 s for an
+answer.
 """,
         [
             "users",
@@ -72,16 +80,26 @@ with both, not the server alone (row 4 measures that).
                 str(checks["failed"]),
                 str(report["transport_errors"]),
             )
+            failures = report["failures"]
+            assert isinstance(failures, list)
+            kinds = Counter(f"{f['check']}: {f['message'].split(':')[0]}" for f in failures)
+            if kinds:
+                listed = ", ".join(f"{kind} x{count}" for kind, count in kinds.most_common())
+                section.notes.append(f"{users} users, failures: {listed}.")
     finally:
         stop_server(process)
     section.notes.append(
-        "Each user has its own connection. With one pool of N connections shared by all users "
-        "(before this run), httpcore walked every connection and waiting request on each "
-        "request: at 500 users the client spent 6 ms of CPU per request (2.5 ms now), its "
-        "event loop stalled for up to 7 s, the server's keep-alive (uvicorn, 5 s) closed the "
-        "idle connections meanwhile, and users failed on reconnecting (ConnectTimeout) or on a "
-        "connection being closed (ReadError, RemoteProtocolError): the failed checks of the "
-        "earlier 500-user run were those, none a check of the flow."
+        "The earlier 500-user run's 3 failed checks were requests that got no answer, none a "
+        "check of the flow: uvicorn closes a connection idle for 5 s, as long as httpx's pool "
+        "keeps one, so a user that reused its connection after about 5 s of quiet wrote into one "
+        "being closed (ReadError, RemoteProtocolError; a flow with 5 s think times lost 12 of "
+        "590 requests so). `serve` now keeps idle connections 75 s (app/http_server.py)."
+    )
+    section.notes.append(
+        "The quiet came from the load generator: one pool of N connections for all users made "
+        "httpcore walk every connection and waiting request on each request (6.1 ms of client "
+        "CPU per request at 500 users; with a connection per user, 2.2 ms), and its event loop "
+        "stalled for up to 7 s. Each user now has its own connection, closed with its client."
     )
     load = os.getloadavg()
     section.notes.append(

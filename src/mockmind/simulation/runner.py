@@ -1,8 +1,8 @@
 """N virtual users, each in its own session, running a flow at once on asyncio and httpx.
 
 Each user has its own client (its own cookies: a session cookie the server sets stays with
-that user) over one shared connection pool, and sends its session id in the flow's session
-header. A request whose status is not the one expected, or a capture that finds nothing, ends
+that user) over its own connection, both closed when the user ends, and sends its session id
+in the flow's session header. A request whose status is not the one expected, or a capture that finds nothing, ends
 that user's iteration (what follows would only fail for that reason); a failed check is
 counted and the iteration goes on.
 
@@ -139,7 +139,7 @@ class Simulation:
         if self._transport is not None:
             return _Shared(self._transport)
         if self._tls is None:
-            # Loading the CA bundle takes about 20 ms of CPU: once per run, not once per user.
+            # Loading the CA bundle takes tens of ms of CPU: once per run, not once per user.
             self._tls = httpx.create_ssl_context()
         return httpx.AsyncHTTPTransport(verify=self._tls, limits=httpx.Limits(max_connections=1))
 
