@@ -116,7 +116,9 @@ class _Answer(BaseModel):
     done: bool = False
 
 
-class _Refusal(Exception):
+class _Refusal(FlowError):
+    """One answer of the model that is not a usable step (asked for again once)."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason

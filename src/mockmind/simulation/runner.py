@@ -2,9 +2,9 @@
 
 Each user has its own client (its own cookies: a session cookie the server sets stays with
 that user) over its own connection, both closed when the user ends, and sends its session id
-in the flow's session header. A request whose status is not the one expected, or a capture that finds nothing, ends
-that user's iteration (what follows would only fail for that reason); a failed check is
-counted and the iteration goes on.
+in the flow's session header. A request whose status is not the one expected, or a capture
+that finds nothing, ends that user's iteration (what follows would only fail for that
+reason); a failed check is counted and the iteration goes on.
 
 With ``choose: llm`` the flow's steps open each iteration and a ``StepChooser``
 (next_step.py) then picks up to ``max_steps`` requests; a 5xx answer to one is a failure (a
