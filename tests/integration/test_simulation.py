@@ -4,6 +4,7 @@ its own session, checks judge what the shop answered, failures name their sessio
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from mockmind.app.bootstrap import build
 from mockmind.config import load_config
 from mockmind.simulation import Settings, Simulation, load_flow
 from mockmind.simulation.html_report import html_report
+from tests.support.threaded_server import serving
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHOP = EXAMPLES / "shop" / "mockmind.yaml"
@@ -139,3 +141,19 @@ def test_a_duration_repeats_the_flow(shop: MockmindApp, tmp_path: Path) -> None:
     ).results.to_dict()
     # --iterations bounds a --duration run: each user ran the flow three times.
     assert (report["iterations"], report["requests"]) == (6, 6)
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning")
+def test_every_user_s_connection_is_closed(shop: MockmindApp, tmp_path: Path) -> None:
+    # Real sockets (uvicorn in a thread): a client left open would warn of its socket when
+    # collected, which this test turns into an error, here rather than in a later test.
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("steps:\n  - get: /products?limit=1\n  - get: /cart\n")
+    with serving(shop) as base_url:
+        simulation = Simulation(load_flow(flow), base_url, Settings(users=20, iterations=2))
+        report = asyncio.run(simulation.run()).to_dict()
+        unreachable = Simulation(load_flow(flow), "http://127.0.0.1:9", Settings(users=3))
+        refused = asyncio.run(unreachable.run()).to_dict()
+    gc.collect()
+    assert (report["requests"], report["failures"]) == (80, [])
+    assert refused["transport_errors"] == 3

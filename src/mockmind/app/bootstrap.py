@@ -18,7 +18,13 @@ from mockmind.app.adapter_builder import (
     build_vector_memory,
     max_body_bytes,
 )
-from mockmind.app.adapter_choice import choose_adapters, choose_llm
+from mockmind.app.adapter_choice import (
+    EmbedderChoice,
+    LlmChoice,
+    choose_adapters,
+    choose_chat,
+    choose_llm,
+)
 from mockmind.app.admin_access import AdminAccess, admin_token_variable
 from mockmind.app.deliveries import (
     Deliveries,
@@ -156,7 +162,7 @@ def build(
     config = loaded.config
     behavior = config.intelligent_behavior
     limits = InputLimits(max_json_depth=config.server.max_json_depth)
-    api = _api_description(loaded, limits)
+    api = api_description(loaded, limits)
     choice = choose_adapters(config, environment, base_dir=loaded.base_dir, tenant=tenant)
     clock = clock or SystemClock()
     journal_config = config.journal
@@ -307,7 +313,26 @@ def build(
     )
 
 
-def _api_description(loaded: LoadedConfig, limits: InputLimits) -> ApiDescription:
+def build_chat(loaded: LoadedConfig, *, env: Environment | Mapping[str, str]) -> LlmServices:
+    """The config's chat provider alone, chosen as ``build`` chooses it (``behavior_model``;
+    keys from the config, the environment, then the stack's secret store), for a command that
+    asks the model itself: ``mockmind simulate`` with ``choose: llm``. No embedder beyond the
+    local one (loading MiniLM or calling a remote one would be work for nothing), no metrics.
+    The caller closes it (``aclose``) in the event loop that used it.
+    """
+    environment = as_environment(env)
+    behavior = loaded.config.intelligent_behavior.behavior_model
+    choice = choose_adapters(loaded.config, environment, base_dir=loaded.base_dir)
+    keys = Keys(environment, build_secrets(choice, environment))
+    unused = EmbedderChoice("local", "local", "not needed for chat alone", stand_in=True)
+    return llm_services(
+        LlmChoice(choose_chat(behavior, environment, keys), unused, metrics=False), behavior
+    )
+
+
+def api_description(loaded: LoadedConfig, limits: InputLimits | None = None) -> ApiDescription:
+    """The API the config describes: its OpenAPI document, else its ``schemas:`` as routes."""
+    limits = limits or InputLimits()
     spec = loaded.openapi_path()
     if spec is None:
         return SchemaRoutes(loaded.config.intelligent_behavior.behavior_model.rules.schemas, limits)

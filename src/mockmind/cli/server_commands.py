@@ -14,6 +14,7 @@ from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load, tenants_config
 from mockmind.app.environment import hand_to_workers, read_environment
+from mockmind.app.http_server import KEEP_ALIVE_SECONDS
 from mockmind.app.logging import configure_logging
 from mockmind.app.tenant_front import tenant_front
 from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
@@ -115,6 +116,7 @@ def serve(
             port=port,
             log_level=log_level,
             access_log=log_level == "debug",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         return
     del container  # each worker builds its own
@@ -127,6 +129,7 @@ def serve(
         port=port,
         log_level=log_level,
         access_log=log_level == "debug",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

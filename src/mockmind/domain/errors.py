@@ -24,6 +24,8 @@ MockmindError
 │                                 [domain/callbacks/runtime_expressions.py]
 ├── FlowError                     a virtual user cannot go on with its flow (mockmind simulate)
 │   ├── UnknownVariable           a {{name}} with no value yet [simulation/values.py]
+│   ├── NextStepRefused           the LLM gave no usable next step [simulation/next_step.py]
+│   ├── _Refusal                  one answer of the LLM is not a step [simulation/next_step.py]
 │   └── _EndIteration             a failure ends the iteration [simulation/runner.py]
 ├── RequestMismatch               one part of a request does not fit the API description
 │   ├── NoRoute                   no path, or no method, matches [openapi/routing.py]

@@ -15,6 +15,7 @@ from mockmind import __version__
 from mockmind.adapters.llm.secret import Secret
 from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
 from mockmind.app.environment import read_environment
+from mockmind.app.http_server import KEEP_ALIVE_SECONDS
 from mockmind.app.logging import configure_logging
 from mockmind.domain.error_answers import exit_code
 from mockmind.domain.errors import ConfigError, MockmindError
@@ -119,6 +120,7 @@ def proxy(
         # The upstream's own Date and Server are passed on, not uvicorn's as well.
         date_header=False,
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

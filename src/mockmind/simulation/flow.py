@@ -12,12 +12,21 @@ and the rest is added to that form: ``capture`` names values of an answer for la
 weight, ``repeat`` runs steps several times. Values are expressions of the computed-field
 language (domain/rules/expressions.py) over ``status``, ``headers``, ``body`` and the captured
 names, so a check reads like the config's own computed fields.
+
+Or the language model picks each request (next_step.py), as a persona would::
+
+    choose: llm
+    persona: A bargain hunter who compares a few products and buys the cheapest.
+    max_steps: 8
+    steps:              # optional: run first in each iteration (a login, values to capture)
+      - post: /login
+        json: {username: ada, password: lovelace}
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,6 +36,8 @@ from mockmind.domain.rules.expressions import Expression, parse_expression
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _KINDS = (*METHODS, "think", "choice", "repeat")
+# Requests the language model picks per iteration when the flow names no max_steps.
+DEFAULT_MAX_STEPS = 10
 
 
 class _Model(BaseModel):
@@ -128,7 +139,31 @@ class Flow(_Model):
     # whatever its configured method is (domain/sessions.py), so every user is one session.
     session_header: str = "X-Session-ID"
     variables: dict[str, Any] = Field(default_factory=dict)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(default_factory=list)
+    # Who picks the requests: the steps as written, or the language model (after the steps,
+    # which then open each iteration), up to ``max_steps`` requests per iteration.
+    choose: Literal["steps", "llm"] = "steps"
+    persona: str | None = None
+    max_steps: int | None = Field(None, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _chooser(self) -> Flow:
+        if self.choose == "steps":
+            if not self.steps:
+                raise ValueError("steps: at least one step (or choose: llm with a persona)")
+            given = [key for key in ("persona", "max_steps") if key in self.model_fields_set]
+            if given:
+                raise ValueError(f"{' and '.join(given)} belong to choose: llm")
+        elif not (self.persona or "").strip():
+            raise ValueError("choose: llm needs a persona: who the user is and what they want")
+        return self
+
+    @property
+    def llm_steps(self) -> int:
+        """Requests the language model picks per iteration (0 with ``choose: steps``)."""
+        if self.choose != "llm":
+            return 0
+        return self.max_steps if self.max_steps is not None else DEFAULT_MAX_STEPS
 
 
 def load_flow(path: Path) -> Flow:

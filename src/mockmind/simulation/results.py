@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockmind.domain.percentiles import nearest_rank
+from mockmind.simulation.next_step import ChooserUsage
 
 # Kept in full up to this many; beyond it only counted, so a long run's memory stays bounded.
 MAX_FAILURES_KEPT = 1000
+# The check of a request that got no answer (refused, timed out, cut off): counted apart too,
+# as it says more about the network or the load than about the API.
+TRANSPORT = "transport"
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,12 @@ class Results:
     steps: dict[str, StepTally] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     failure_count: int = 0
+    transport_errors: int = 0
     checks_passed: int = 0
     iterations: int = 0
     wall_seconds: float = 0.0
+    # With choose: llm, what choosing the steps cost.
+    llm: ChooserUsage | None = None
 
     def request(self, label: str, status: str, latency_ms: float) -> None:
         tally = self.steps.setdefault(label, StepTally())
@@ -77,6 +84,8 @@ class Results:
 
     def failed(self, failure: Failure) -> None:
         self.failure_count += 1
+        if failure.check == TRANSPORT:
+            self.transport_errors += 1
         self.steps.setdefault(failure.step, StepTally()).failures += 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append(failure)
@@ -109,7 +118,9 @@ class Results:
                 "p99": nearest_rank(overall, 99),
             },
             "checks": {"passed": self.checks_passed, "failed": self.failure_count},
+            "transport_errors": self.transport_errors,
             "steps": [tally.summary(label) for label, tally in self.steps.items()],
             "failures": [f.to_dict() for f in self.failures],
             "failures_not_listed": self.failure_count - len(self.failures),
+            **({"llm": self.llm.to_dict()} if self.llm is not None else {}),
         }

@@ -114,3 +114,48 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{tmp_path / 'none.yaml'}: cannot read flow file: No such file or directory"
     )
+
+
+def test_the_llm_chooses_after_the_steps_as_a_persona_would(tmp_path: Path) -> None:
+    flow = load_flow(
+        _flow(
+            tmp_path,
+            "choose: llm\n"
+            "persona: A shopper who buys one mug.\n"
+            "max_steps: 4\n"
+            "steps:\n"
+            "  - post: /login\n"
+            "    json: {username: ada, password: lovelace}\n",
+        )
+    )
+    assert (flow.choose, flow.persona, flow.llm_steps) == ("llm", "A shopper who buys one mug.", 4)
+    assert [s.label() for s in flow.steps] == ["POST /login"]
+    bare = load_flow(_flow(tmp_path, "choose: llm\npersona: Anyone.\n"))
+    assert (bare.steps, bare.llm_steps) == ([], 10)
+    assert load_flow(SHOP_BUYER).llm_steps == 0
+
+
+def test_choose_llm_needs_a_persona(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "choose: llm\npersona: '  '\n")
+    assert problems == [
+        f"{tmp_path / 'flow.yaml'}: Value error, choose: llm needs a persona: who the user is "
+        "and what they want"
+    ]
+
+
+def test_a_persona_without_choose_llm_is_refused(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "persona: Anyone.\nmax_steps: 3\nsteps:\n  - get: /cart\n")
+    assert problems[0].endswith("Value error, persona and max_steps belong to choose: llm")
+
+
+def test_who_chooses_is_steps_or_llm_only(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "choose: random\nsteps:\n  - get: /cart\n")
+    assert problems == [
+        f"{tmp_path / 'flow.yaml'}:1:9: choose: Input should be 'steps' or 'llm' (got 'random')"
+    ]
+    assert _problems(tmp_path, "name: empty\n")[0].endswith(
+        "Value error, steps: at least one step (or choose: llm with a persona)"
+    )
+    assert _problems(tmp_path, "choose: llm\npersona: A.\nmax_steps: 0\n")[0].endswith(
+        "max_steps: Input should be greater than or equal to 1 (got 0)"
+    )
