@@ -17,10 +17,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from mockmind.adapters.llm.secret import Secret
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import dataclass
 
 ADMIN_TOKEN_VARIABLE = "MOCKMIND_ADMIN_TOKEN"
 TOKEN_HEADER = "x-mockmind-admin-token"

@@ -16,12 +16,13 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import httpx
 
 from mockmind.domain.errors import FlowError
+from mockmind.lean_dataclass import dataclass
 from mockmind.simulation.flow import Flow, Step
 from mockmind.simulation.results import Failure, Results
 from mockmind.simulation.values import Answer, UnknownVariable, check_failure, evaluate, fill

@@ -22,7 +22,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache, partial
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ from lark import Token, Transformer, UnexpectedInput, v_args
 
 from mockmind.domain.errors import RuleSyntaxError
 from mockmind.domain.rules.grammar_tables import lalr_parser
+from mockmind.lean_dataclass import dataclass
 
 GRAMMAR = r"""
 ?start: or_expr

@@ -15,13 +15,13 @@ import datetime as dt
 import math
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lark import Token, Transformer, UnexpectedInput, v_args
 
 from mockmind.domain.errors import RuleSyntaxError
 from mockmind.domain.rules.grammar_tables import lalr_parser
+from mockmind.lean_dataclass import dataclass
 
 GRAMMAR = r"""
 ?start: expr
