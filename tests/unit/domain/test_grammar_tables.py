@@ -39,7 +39,7 @@ def test_the_shipped_tables_match_the_grammars_lark_and_python() -> None:
         assert name in shipped, f"no shipped tables for {name}: run `{REGENERATE}`"
         assert shipped[name][0] == tables_key(grammar), (
             f"the shipped parse tables of {name} are for another grammar, lark or Python "
-            f"(lark {grammar_tables.lark.__version__} is installed): run `{REGENERATE}`"
+            f"(lark {grammar_tables.lark_version()} is installed): run `{REGENERATE}`"
         )
 
 
@@ -64,8 +64,38 @@ def test_shipped_and_built_parsers_give_the_same_trees(name: str) -> None:
 
 
 def test_the_languages_use_the_shipped_tables() -> None:
-    assert conditions._PARSER.source_path == "<deserialized>"
-    assert expressions._PARSER.source_path == "<deserialized>"
+    assert conditions.lark_parser().source_path == "<deserialized>"
+    assert expressions.lark_parser().source_path == "<deserialized>"
+    # and read them without lark too (table_parser.py; test_table_parser.py)
+    assert conditions._TABLE_PARSER is not None
+    assert expressions._TABLE_PARSER is not None
+
+
+def test_stale_or_missing_tables_give_no_lark_free_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    grammar = rule_grammars()["expressions"]
+    _, data, memo = shipped_tables()["expressions"]
+    monkeypatch.setattr(
+        grammar_tables, "shipped_tables", lambda: {"expressions": ("stale", data, memo)}
+    )
+    assert grammar_tables.table_parser("expressions", grammar) is None
+    monkeypatch.setattr(grammar_tables, "shipped_tables", dict)
+    assert grammar_tables.table_parser("expressions", grammar) is None
+
+
+def test_tables_written_with_other_options_give_no_lark_free_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grammar = rule_grammars()["conditions"]
+    _, data, memo = shipped_tables()["conditions"]
+    other = {**data, "options": {**data["options"], "keep_all_tokens": True}}
+    monkeypatch.setattr(
+        grammar_tables, "shipped_tables", lambda: {"conditions": (tables_key(grammar), other, memo)}
+    )
+    assert grammar_tables.table_parser("conditions", grammar) is None
+    monkeypatch.setattr(
+        grammar_tables, "shipped_tables", lambda: {"conditions": (tables_key(grammar), {}, {})}
+    )
+    assert grammar_tables.table_parser("conditions", grammar) is None
 
 
 def test_stale_tables_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,8 @@ parser options, lark's version and Python's, so they are shipped precomputed in
 ``grammar_tables_data.py`` (a Python literal, loaded from bytecode, never pickle) under a key of
 all four. When the key differs (a lark upgrade, an edited grammar) or the module is missing, the
 parser is built from the grammar as before; nothing is ever written at run time (Lambda's code
-directory is read-only). Rewrite the tables with
+directory is read-only). ``table_parser`` reads the same tables without importing lark
+(table_parser.py): a start whose rules all parse never imports it. Rewrite the tables with
 ``python -m mockmind.domain.rules.grammar_tables_writer --write``;
 tests/unit/domain/test_grammar_tables.py fails until then.
 """
@@ -18,10 +19,13 @@ import importlib
 import logging
 import sys
 from collections.abc import Mapping
-from typing import Any, Final
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, Final
 
-import lark
-from lark import Lark
+from mockmind.domain.rules.table_parser import TableParser
+
+if TYPE_CHECKING:
+    from lark import Lark
 
 _log = logging.getLogger(__name__)
 
@@ -30,11 +34,22 @@ PARSER_OPTIONS: Final[Mapping[str, Any]] = {"parser": "lalr", "maybe_placeholder
 TABLES_MODULE: Final = "mockmind.domain.rules.grammar_tables_data"
 
 
+def lark_version() -> str:
+    """The installed lark's version, read from its metadata (importing lark is what a start
+    that parses with ``table_parser`` saves); from lark itself when it has no metadata."""
+    try:
+        return metadata.version("lark")
+    except metadata.PackageNotFoundError:
+        import lark  # noqa: PLC0415
+
+        return str(lark.__version__)
+
+
 def tables_key(grammar: str) -> str:
     """What the parse tables of ``grammar`` depend on, as one digest."""
     options = "".join(f"{name}={value!r};" for name, value in sorted(PARSER_OPTIONS.items()))
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    key = f"{grammar}\0{options}\0{lark.__version__}\0{python}"
+    key = f"{grammar}\0{options}\0{lark_version()}\0{python}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -48,8 +63,21 @@ def shipped_tables() -> Mapping[str, tuple[str, Any, Any]]:
     return tables
 
 
+def table_parser(name: str, grammar: str) -> TableParser | None:
+    """The lark-free parser of language ``name``, when its shipped tables match ``grammar``."""
+    shipped = shipped_tables().get(name)
+    if shipped is None or shipped[0] != tables_key(grammar):
+        return None
+    try:
+        return TableParser(shipped[1], shipped[2])
+    except (KeyError, TypeError, ValueError):  # tables this parser cannot read: lark's
+        return None
+
+
 def lalr_parser(name: str, grammar: str) -> Lark:
     """The parser of ``grammar``, from the shipped tables of language ``name`` when they match."""
+    from lark import Lark  # noqa: PLC0415 (only a rule that does not parse needs lark)
+
     shipped = shipped_tables().get(name)
     if shipped is not None and shipped[0] == tables_key(grammar):
         try:
@@ -63,4 +91,6 @@ def lalr_parser(name: str, grammar: str) -> Lark:
 
 def build_parser(grammar: str) -> Lark:
     """The parser of ``grammar``, its tables computed from the grammar."""
+    from lark import Lark  # noqa: PLC0415
+
     return Lark(grammar, **PARSER_OPTIONS)
