@@ -34,6 +34,7 @@ SAMPLES = {
 
 
 def test_the_shipped_tables_match_the_grammars_lark_and_python() -> None:
+    assert grammar_tables.shipped_lark_version() == grammar_tables.lark_version()
     shipped = shipped_tables()
     for name, grammar in rule_grammars().items():
         assert name in shipped, f"no shipped tables for {name}: run `{REGENERATE}`"
@@ -79,6 +80,27 @@ def test_stale_or_missing_tables_give_no_lark_free_parser(monkeypatch: pytest.Mo
     )
     assert grammar_tables.table_parser("expressions", grammar) is None
     monkeypatch.setattr(grammar_tables, "shipped_tables", dict)
+    assert grammar_tables.table_parser("expressions", grammar) is None
+
+
+def test_tables_of_another_lark_give_a_lark_free_parser_when_the_grammar_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grammar = rule_grammars()["expressions"]
+    _, data, memo = shipped_tables()["expressions"]
+    other = tables_key(grammar, "0.0.1")
+    monkeypatch.setattr(grammar_tables, "shipped_lark_version", lambda: "0.0.1")
+    monkeypatch.setattr(
+        grammar_tables, "shipped_tables", lambda: {"expressions": (other, data, memo)}
+    )
+    parser = grammar_tables.table_parser("expressions", grammar)
+    assert parser is not None
+    assert (
+        parser.parse("count(items)", expressions._Build())
+        == expressions.parse_expression("count(items)")._root
+    )
+    # ... but not when the version the tables say they were written by is not the one keyed
+    monkeypatch.setattr(grammar_tables, "shipped_lark_version", lambda: "0.0.2")
     assert grammar_tables.table_parser("expressions", grammar) is None
 
 
@@ -141,3 +163,4 @@ def test_the_module_prints_the_tables_it_would_write(capsys: pytest.CaptureFixtu
     assert {name: entry[0] for name, entry in tables.items()} == {
         name: tables_key(grammar) for name, grammar in rule_grammars().items()
     }
+    assert namespace["LARK_VERSION"] == grammar_tables.lark_version()

@@ -19,7 +19,6 @@ import importlib
 import logging
 import sys
 from collections.abc import Mapping
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
 from mockmind.domain.rules.table_parser import TableParser
@@ -35,21 +34,19 @@ TABLES_MODULE: Final = "mockmind.domain.rules.grammar_tables_data"
 
 
 def lark_version() -> str:
-    """The installed lark's version, read from its metadata (importing lark is what a start
-    that parses with ``table_parser`` saves); from lark itself when it has no metadata."""
-    try:
-        return metadata.version("lark")
-    except metadata.PackageNotFoundError:
-        import lark  # noqa: PLC0415
+    """The installed lark's version."""
+    import lark  # noqa: PLC0415 (what a start that parses with ``table_parser`` saves)
 
-        return str(lark.__version__)
+    return str(lark.__version__)
 
 
-def tables_key(grammar: str) -> str:
-    """What the parse tables of ``grammar`` depend on, as one digest."""
+def tables_key(grammar: str, lark_version_: str | None = None) -> str:
+    """What the parse tables of ``grammar`` depend on, as one digest: for the installed lark,
+    or for the one named."""
     options = "".join(f"{name}={value!r};" for name, value in sorted(PARSER_OPTIONS.items()))
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    key = f"{grammar}\0{options}\0{lark_version()}\0{python}"
+    version = lark_version_ if lark_version_ is not None else lark_version()
+    key = f"{grammar}\0{options}\0{version}\0{python}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -63,10 +60,25 @@ def shipped_tables() -> Mapping[str, tuple[str, Any, Any]]:
     return tables
 
 
+def shipped_lark_version() -> str | None:
+    """The version of the lark that wrote the shipped tables; None when not shipped."""
+    try:
+        module = importlib.import_module(TABLES_MODULE)
+    except ImportError:
+        return None
+    version = getattr(module, "LARK_VERSION", None)
+    return version if isinstance(version, str) else None
+
+
 def table_parser(name: str, grammar: str) -> TableParser | None:
-    """The lark-free parser of language ``name``, when its shipped tables match ``grammar``."""
+    """The lark-free parser of language ``name``, when its shipped tables match ``grammar``.
+
+    The tables need only be for this grammar, parser options and Python: whichever lark
+    wrote them, they describe the same language, and this parser does not run lark's code
+    (the key is checked with the writing lark's version, so lark is not imported)."""
     shipped = shipped_tables().get(name)
-    if shipped is None or shipped[0] != tables_key(grammar):
+    version = shipped_lark_version()
+    if shipped is None or version is None or shipped[0] != tables_key(grammar, version):
         return None
     try:
         return TableParser(shipped[1], shipped[2])
