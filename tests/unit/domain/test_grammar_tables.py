@@ -6,6 +6,8 @@ import logging
 
 import pytest
 from lark import Lark
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 from mockmind.domain.rules import conditions, expressions, grammar_tables, grammar_tables_writer
 from mockmind.domain.rules.grammar_tables import (
@@ -15,6 +17,7 @@ from mockmind.domain.rules.grammar_tables import (
     tables_key,
 )
 from mockmind.domain.rules.grammar_tables_writer import rule_grammars
+from mockmind.domain.rules.table_parser import compact_tables
 
 REGENERATE = "python -m mockmind.domain.rules.grammar_tables_writer --write"
 
@@ -34,7 +37,6 @@ SAMPLES = {
 
 
 def test_the_shipped_tables_match_the_grammars_lark_and_python() -> None:
-    assert grammar_tables.shipped_lark_version() == grammar_tables.lark_version()
     shipped = shipped_tables()
     for name, grammar in rule_grammars().items():
         assert name in shipped, f"no shipped tables for {name}: run `{REGENERATE}`"
@@ -72,14 +74,26 @@ def test_the_languages_use_the_shipped_tables() -> None:
     assert expressions._TABLE_PARSER is not None
 
 
+def test_the_lark_free_parsers_tables_are_shipped_for_these_grammars() -> None:
+    version, parsers = grammar_tables.shipped_table_parsers()
+    assert version == grammar_tables.lark_version(), f"run `{REGENERATE}`"
+    for name, grammar in rule_grammars().items():
+        assert parsers[name][0] == tables_key(grammar), f"run `{REGENERATE}`"
+        assert parsers[name][1] is not None
+
+
 def test_stale_or_missing_tables_give_no_lark_free_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     grammar = rule_grammars()["expressions"]
-    _, data, memo = shipped_tables()["expressions"]
-    monkeypatch.setattr(
-        grammar_tables, "shipped_tables", lambda: {"expressions": ("stale", data, memo)}
-    )
+    version, parsers = grammar_tables.shipped_table_parsers()
+    tables = parsers["expressions"][1]
+    stale = (version, {"expressions": ("stale", tables)})
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: stale)
     assert grammar_tables.table_parser("expressions", grammar) is None
-    monkeypatch.setattr(grammar_tables, "shipped_tables", dict)
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: (None, {}))
+    assert grammar_tables.table_parser("expressions", grammar) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(grammar_tables, "TABLE_PARSER_MODULE", "mockmind.domain.rules.no_such")
+    assert grammar_tables.shipped_table_parsers() == (None, {})
     assert grammar_tables.table_parser("expressions", grammar) is None
 
 
@@ -87,37 +101,33 @@ def test_tables_of_another_lark_give_a_lark_free_parser_when_the_grammar_is_the_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     grammar = rule_grammars()["expressions"]
-    _, data, memo = shipped_tables()["expressions"]
-    other = tables_key(grammar, "0.0.1")
-    monkeypatch.setattr(grammar_tables, "shipped_lark_version", lambda: "0.0.1")
-    monkeypatch.setattr(
-        grammar_tables, "shipped_tables", lambda: {"expressions": (other, data, memo)}
-    )
+    _, parsers = grammar_tables.shipped_table_parsers()
+    other = {"expressions": (tables_key(grammar, "0.0.1"), parsers["expressions"][1])}
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: ("0.0.1", other))
     parser = grammar_tables.table_parser("expressions", grammar)
     assert parser is not None
-    assert (
-        parser.parse("count(items)", expressions._Build())
-        == expressions.parse_expression("count(items)")._root
-    )
-    # ... but not when the version the tables say they were written by is not the one keyed
-    monkeypatch.setattr(grammar_tables, "shipped_lark_version", lambda: "0.0.2")
+    built = parser.parse("count(items)", expressions._Build())
+    assert built == expressions.parse_expression("count(items)")._root
+    # ... but not when the tables say they were written by a lark they are not keyed with
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: ("0.0.2", other))
     assert grammar_tables.table_parser("expressions", grammar) is None
 
 
-def test_tables_written_with_other_options_give_no_lark_free_parser(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_tables_lark_wrote_with_other_options_give_no_lark_free_parser() -> None:
     grammar = rule_grammars()["conditions"]
-    _, data, memo = shipped_tables()["conditions"]
+    data, memo = build_parser(grammar).memo_serialize([TerminalDef, Rule])
+    assert compact_tables(data, memo) is not None
     other = {**data, "options": {**data["options"], "keep_all_tokens": True}}
-    monkeypatch.setattr(
-        grammar_tables, "shipped_tables", lambda: {"conditions": (tables_key(grammar), other, memo)}
-    )
-    assert grammar_tables.table_parser("conditions", grammar) is None
-    monkeypatch.setattr(
-        grammar_tables, "shipped_tables", lambda: {"conditions": (tables_key(grammar), {}, {})}
-    )
-    assert grammar_tables.table_parser("conditions", grammar) is None
+    assert compact_tables(other, memo) is None
+
+
+def test_damaged_tables_give_no_lark_free_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    grammar = rule_grammars()["conditions"]
+    version = grammar_tables.lark_version()
+    for damaged in [(), ((), (), (), "x", 0, 0), None]:
+        shipped = (version, {"conditions": (tables_key(grammar), damaged)})
+        monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda s=shipped: s)
+        assert grammar_tables.table_parser("conditions", grammar) is None
 
 
 def test_stale_tables_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,3 +174,8 @@ def test_the_module_prints_the_tables_it_would_write(capsys: pytest.CaptureFixtu
         name: tables_key(grammar) for name, grammar in rule_grammars().items()
     }
     assert namespace["LARK_VERSION"] == grammar_tables.lark_version()
+    parsers = namespace["PARSERS"]
+    assert isinstance(parsers, dict)
+    assert {name: entry[0] for name, entry in parsers.items()} == {
+        name: tables_key(grammar) for name, grammar in rule_grammars().items()
+    }

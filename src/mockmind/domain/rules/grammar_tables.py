@@ -6,8 +6,9 @@ parser options, lark's version and Python's, so they are shipped precomputed in
 ``grammar_tables_data.py`` (a Python literal, loaded from bytecode, never pickle) under a key of
 all four. When the key differs (a lark upgrade, an edited grammar) or the module is missing, the
 parser is built from the grammar as before; nothing is ever written at run time (Lambda's code
-directory is read-only). ``table_parser`` reads the same tables without importing lark
-(table_parser.py): a start whose rules all parse never imports it. Rewrite the tables with
+directory is read-only). ``table_parser`` reads the same tables, written in its own form
+(``table_parser_data.py``, nested tuples Python loads as constants), without importing lark:
+a start whose rules all parse never imports lark nor builds lark's tables. Rewrite the tables with
 ``python -m mockmind.domain.rules.grammar_tables_writer --write``;
 tests/unit/domain/test_grammar_tables.py fails until then.
 """
@@ -31,6 +32,7 @@ _log = logging.getLogger(__name__)
 # The options every rule-language parser is built with (part of the tables' key).
 PARSER_OPTIONS: Final[Mapping[str, Any]] = {"parser": "lalr", "maybe_placeholders": False}
 TABLES_MODULE: Final = "mockmind.domain.rules.grammar_tables_data"
+TABLE_PARSER_MODULE: Final = "mockmind.domain.rules.table_parser_data"
 
 
 def lark_version() -> str:
@@ -60,14 +62,16 @@ def shipped_tables() -> Mapping[str, tuple[str, Any, Any]]:
     return tables
 
 
-def shipped_lark_version() -> str | None:
-    """The version of the lark that wrote the shipped tables; None when not shipped."""
+def shipped_table_parsers() -> tuple[str | None, Mapping[str, tuple[str, Any]]]:
+    """The lark-free parser's tables (``table_parser_data.py``): the version of the lark that
+    wrote them, and (key, tables) by language name; nothing when not shipped."""
     try:
-        module = importlib.import_module(TABLES_MODULE)
+        module = importlib.import_module(TABLE_PARSER_MODULE)
     except ImportError:
-        return None
+        return None, {}
     version = getattr(module, "LARK_VERSION", None)
-    return version if isinstance(version, str) else None
+    parsers: Mapping[str, tuple[str, Any]] = getattr(module, "PARSERS", {})
+    return (version if isinstance(version, str) else None), parsers
 
 
 def table_parser(name: str, grammar: str) -> TableParser | None:
@@ -76,13 +80,15 @@ def table_parser(name: str, grammar: str) -> TableParser | None:
     The tables need only be for this grammar, parser options and Python: whichever lark
     wrote them, they describe the same language, and this parser does not run lark's code
     (the key is checked with the writing lark's version, so lark is not imported)."""
-    shipped = shipped_tables().get(name)
-    version = shipped_lark_version()
-    if shipped is None or version is None or shipped[0] != tables_key(grammar, version):
+    version, parsers = shipped_table_parsers()
+    shipped = parsers.get(name)
+    if version is None or shipped is None or shipped[0] != tables_key(grammar, version):
+        return None
+    if shipped[1] is None:  # lark's options for this language are not this parser's
         return None
     try:
-        return TableParser(shipped[1], shipped[2])
-    except (KeyError, TypeError, ValueError):  # tables this parser cannot read: lark's
+        return TableParser(shipped[1])
+    except (IndexError, KeyError, TypeError, ValueError):  # damaged: lark's, from its tables
         return None
 
 

@@ -63,93 +63,127 @@ class _Unparsed(Exception):
     """This text is not parsed here (lark will say why): only raised and caught inside."""
 
 
-class _Rule:
-    """What a reduction by one rule does (lark's parse tree builder for that rule)."""
+# The tables as this parser reads them (``compact_tables``): nested tuples of strings, numbers
+# and booleans, which Python loads from bytecode as one constant, where lark's serialized form
+# is dictionaries the module builds when imported.
+#   terminals: (name, is a literal string, value, flags, longest match, priority)
+#   rules: (origin, builder method, one child is the node, (position, inline) kept, size)
+#   states: (state, ((symbol, shift or reduce, next state or rule number), ...))
+Terminal = tuple[str, bool, str, tuple[str, ...], int, int]
+Rule = tuple[str, str, bool, tuple[tuple[int, bool], ...], int]
+State = tuple[int, tuple[tuple[str, int, int], ...]]
+Tables = tuple[tuple[Terminal, ...], tuple[str, ...], tuple[Rule, ...], tuple[State, ...], int, int]
 
-    __slots__ = ("expand1", "kept", "name", "origin", "size")
 
-    def __init__(self, rule: Mapping[str, Any]) -> None:
-        options = rule["options"]
-        expansion = rule["expansion"]
-        self.origin: str = rule["origin"]["name"]
-        self.size = len(expansion)
-        self.name: str = rule["alias"] or options["template_source"] or self.origin
+def compact_tables(data: Mapping[str, Any], memo: Mapping[int, Any]) -> Tables | None:
+    """lark's serialized parser (``Lark.memo_serialize``) as this parser's tables; None when
+    lark was asked for something this parser does not do."""
+    options = data["options"]
+    if any(options.get(name) != value for name, value in _SUPPORTED_OPTIONS.items()):
+        return None
+    frontend = data["parser"]
+    lexer_conf = frontend["lexer_conf"]
+    if lexer_conf["lexer_type"] != "contextual" or lexer_conf["g_regex_flags"]:
+        return None
+    terminals = tuple(_terminal(memo[reference["@"]]) for reference in lexer_conf["terminals"])
+    table = frontend["parser"]
+    names: Mapping[int, str] = table["tokens"]
+    numbers: dict[int, int] = {}
+    rules: list[Rule] = []
+
+    def step(token: int, kind: int, argument: Any) -> tuple[str, int, int]:
+        if kind == _SHIFT:
+            return names[token], _SHIFT, int(argument)
+        reference = argument["@"]
+        if reference not in numbers:
+            numbers[reference] = len(rules)
+            rules.append(_rule(memo[reference]))
+        return names[token], _REDUCE, numbers[reference]
+
+    states = tuple(
+        (int(state), tuple(step(token, *action) for token, action in sorted(actions.items())))
+        for state, actions in sorted(table["states"].items())
+    )
+    return (
+        terminals,
+        tuple(lexer_conf["ignore"]),
+        tuple(rules),
+        states,
+        int(table["start_states"]["start"]),
+        int(table["end_states"]["start"]),
+    )
+
+
+def _terminal(terminal: Mapping[str, Any]) -> Terminal:
+    pattern = terminal["pattern"]
+    literal = pattern["__type__"] == "PatternStr"
+    longest = len(pattern["value"]) if literal else int(pattern["_width"][1])
+    return (
+        str(terminal["name"]),
+        literal,
+        str(pattern["value"]),
+        tuple(pattern["flags"]),
+        longest,
+        int(terminal["priority"]),
+    )
+
+
+def _rule(rule: Mapping[str, Any]) -> Rule:
+    options = rule["options"]
+    expansion = rule["expansion"]
+    kept = tuple(
+        (i, symbol["__type__"] == "NonTerminal" and str(symbol["name"]).startswith("_"))
+        for i, symbol in enumerate(expansion)
+        if options["keep_all_tokens"]
+        or not (symbol["__type__"] == "Terminal" and symbol["filter_out"])
+    )
+    return (
+        str(rule["origin"]["name"]),
+        str(rule["alias"] or options["template_source"] or rule["origin"]["name"]),
         # A ?rule with one child is that child, unless the alternative is named (-> alias).
-        self.expand1 = bool(options["expand1"]) and not rule["alias"]
-        # (position, inline the child's children): filtered tokens are left out.
-        self.kept: tuple[tuple[int, bool], ...] = tuple(
-            (i, symbol["__type__"] == "NonTerminal" and symbol["name"].startswith("_"))
-            for i, symbol in enumerate(expansion)
-            if options["keep_all_tokens"]
-            or not (symbol["__type__"] == "Terminal" and symbol["filter_out"])
-        )
-
-    def reduce(self, values: Sequence[Any]) -> Any:
-        children: list[Any] = []
-        for i, inline in self.kept:
-            if inline:
-                children.extend(values[i].children)
-            else:
-                children.append(values[i])
-        if self.expand1 and len(children) == 1:
-            return children[0]
-        return _Branch(self.name, children)
+        bool(options["expand1"]) and not rule["alias"],
+        kept,
+        len(expansion),
+    )
 
 
-def _regexp(pattern: Mapping[str, Any]) -> str:
+def _regexp(terminal: Terminal) -> str:
     """A terminal's pattern as lark writes it into the scanner (``Pattern.to_regexp``)."""
-    value = pattern["value"]
-    text = re.escape(value) if pattern["__type__"] == "PatternStr" else value
-    for flag in pattern["flags"]:
+    _, literal, value, flags, _, _ = terminal
+    text = re.escape(value) if literal else value
+    for flag in flags:
         text = f"(?{flag}:{text})"
-    return str(text)
-
-
-def _max_width(pattern: Mapping[str, Any]) -> int:
-    if pattern["__type__"] == "PatternStr":
-        return len(pattern["value"])
-    return int(pattern["_width"][1])
+    return text
 
 
 class _Lexer:
     """One parser state's lexer: the terminals it accepts, as lark's ``BasicLexer`` orders
     them (priority, longest possible match, longest pattern, name), in one alternation."""
 
-    def __init__(self, terminals: list[Mapping[str, Any]], ignore: frozenset[str]) -> None:
-        terminals = sorted(
-            terminals,
-            key=lambda t: (
-                -t["priority"],
-                -_max_width(t["pattern"]),
-                -len(t["pattern"]["value"]),
-                t["name"],
-            ),
-        )
+    def __init__(self, terminals: list[Terminal], ignore: frozenset[str]) -> None:
+        terminals = sorted(terminals, key=lambda t: (-t[5], -t[4], -len(t[2]), t[0]))
         self.ignore = ignore
         # lark's ``_create_unless``: a literal a same-priority pattern also matches is read
         # as that pattern, then retyped as the literal when the whole token is the literal.
         self.retype: dict[str, re.Pattern[str]] = {}
         embedded: set[str] = set()
-        strings = [t for t in terminals if t["pattern"]["__type__"] == "PatternStr"]
-        for pattern_terminal in terminals:
-            if pattern_terminal["pattern"]["__type__"] != "PatternRE":
+        literals = [t for t in terminals if t[1]]
+        for pattern in terminals:
+            if pattern[1]:
                 continue
-            regexp = _regexp(pattern_terminal["pattern"])
+            regexp = _regexp(pattern)
             unless = []
-            for literal in strings:
-                if literal["priority"] != pattern_terminal["priority"]:
+            for literal in literals:
+                if literal[5] != pattern[5]:
                     continue
-                text = literal["pattern"]["value"]
-                found = re.match(regexp, text)
-                if found and found.group(0) == text:
+                found = re.match(regexp, literal[2])
+                if found and found.group(0) == literal[2]:
                     unless.append(literal)
-                    if set(literal["pattern"]["flags"]) <= set(
-                        pattern_terminal["pattern"]["flags"]
-                    ):
-                        embedded.add(literal["name"])
+                    if set(literal[3]) <= set(pattern[3]):
+                        embedded.add(literal[0])
             if unless:
-                self.retype[pattern_terminal["name"]] = _alternation(unless)
-        self.scanner = _alternation([t for t in terminals if t["name"] not in embedded])
+                self.retype[pattern[0]] = _alternation(unless)
+        self.scanner = _alternation([t for t in terminals if t[0] not in embedded])
 
     def tokens(self, text: str, position: int) -> tuple[Token | None, int]:
         """The next token from ``position`` (None at the end) and where it ends."""
@@ -170,43 +204,38 @@ class _Lexer:
         return None, position
 
 
-def _alternation(terminals: list[Mapping[str, Any]]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<{t['name']}>{_regexp(t['pattern'])})" for t in terminals))
+def _alternation(terminals: list[Terminal]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?P<{t[0]}>{_regexp(t)})" for t in terminals))
+
+
+def _reduce(rule: Rule, values: Sequence[Any]) -> Any:
+    """A rule's node from its symbols' values, as lark's parse tree builder makes it."""
+    _, name, expand1, kept, _ = rule
+    children: list[Any] = []
+    for i, inline in kept:
+        if inline:
+            children.extend(values[i].children)
+        else:
+            children.append(values[i])
+    if expand1 and len(children) == 1:
+        return children[0]
+    return _Branch(name, children)
 
 
 class TableParser:
-    """The LALR parser of one language, from the tables lark serialized for it."""
+    """The LALR parser of one language, from its tables (``compact_tables``)."""
 
-    def __init__(self, data: Mapping[str, Any], memo: Mapping[int, Any]) -> None:
-        options = data["options"]
-        if any(options.get(name) != value for name, value in _SUPPORTED_OPTIONS.items()):
-            raise ValueError("the tables were written with options this parser does not read")
-        frontend = data["parser"]
-        lexer_conf = frontend["lexer_conf"]
-        if lexer_conf["lexer_type"] != "contextual" or lexer_conf["g_regex_flags"]:
-            raise ValueError("the tables' lexer is not lark's contextual lexer")
-        table = frontend["parser"]
-        self._terminals = {
-            t["name"]: t for t in (memo[ref["@"]] for ref in lexer_conf["terminals"])
+    def __init__(self, tables: Tables) -> None:
+        terminals, ignore, rules, states, start, end = tables
+        self._terminals = {t[0]: t for t in terminals}
+        self._ignore = frozenset(ignore)
+        self._rules = rules
+        self._states: dict[int, dict[str, tuple[int, int]]] = {
+            state: {symbol: (kind, argument) for symbol, kind, argument in actions}
+            for state, actions in states
         }
-        self._ignore = frozenset(lexer_conf["ignore"])
-        names: Mapping[int, str] = table["tokens"]
-        rules: dict[int, _Rule] = {}
-
-        def action(kind: int, argument: Any) -> tuple[int, Any]:
-            if kind == _SHIFT:
-                return _SHIFT, argument
-            number = argument["@"]
-            if number not in rules:
-                rules[number] = _Rule(memo[number])
-            return _REDUCE, rules[number]
-
-        self._states: dict[int, dict[str, tuple[int, Any]]] = {
-            state: {names[token]: action(*step) for token, step in actions.items()}
-            for state, actions in table["states"].items()
-        }
-        self._start: int = table["start_states"]["start"]
-        self._end: int = table["end_states"]["start"]
+        self._start = start
+        self._end = end
         self._lexers: dict[int, _Lexer] = {}
         self._by_accepted: dict[frozenset[str], _Lexer] = {}
 
@@ -254,15 +283,16 @@ class TableParser:
                 states.append(argument)
                 values.append(token)
                 return None
-            rule: _Rule = argument
-            if rule.size:
-                popped = values[-rule.size :]
-                del states[-rule.size :]
-                del values[-rule.size :]
+            rule = self._rules[argument]
+            size = rule[4]
+            if size:
+                popped = values[-size:]
+                del states[-size:]
+                del values[-size:]
             else:
                 popped = []
-            value = rule.reduce(popped)
-            goto = self._states[states[-1]].get(rule.origin)
+            value = _reduce(rule, popped)
+            goto = self._states[states[-1]].get(rule[0])
             if goto is None or goto[0] != _SHIFT:
                 raise _Unparsed
             states.append(goto[1])
