@@ -157,55 +157,71 @@ def _regexp(terminal: Terminal) -> str:
 
 
 class _Lexer:
-    """One parser state's lexer: the terminals it accepts, as lark's ``BasicLexer`` orders
-    them (priority, longest possible match, longest pattern, name), in one alternation."""
+    """One parser state's lexer: the terminals it accepts, tried in the order lark's
+    ``BasicLexer`` puts them in its one alternation (priority, longest possible match, longest
+    pattern, name), where the first alternative that matches wins. Tried one by one, each
+    terminal's pattern is compiled once for all states, not one alternation per state."""
 
-    def __init__(self, terminals: list[Terminal], ignore: frozenset[str]) -> None:
+    def __init__(
+        self, terminals: list[Terminal], ignore: frozenset[str], compiled: _Patterns
+    ) -> None:
         terminals = sorted(terminals, key=lambda t: (-t[5], -t[4], -len(t[2]), t[0]))
         self.ignore = ignore
         # lark's ``_create_unless``: a literal a same-priority pattern also matches is read
         # as that pattern, then retyped as the literal when the whole token is the literal.
-        self.retype: dict[str, re.Pattern[str]] = {}
+        self.retype: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         embedded: set[str] = set()
         literals = [t for t in terminals if t[1]]
         for pattern in terminals:
             if pattern[1]:
                 continue
-            regexp = _regexp(pattern)
             unless = []
             for literal in literals:
                 if literal[5] != pattern[5]:
                     continue
-                found = re.match(regexp, literal[2])
+                found = compiled.get(pattern).match(literal[2])
                 if found and found.group(0) == literal[2]:
-                    unless.append(literal)
+                    unless.append((literal[0], compiled.get(literal)))
                     if set(literal[3]) <= set(pattern[3]):
                         embedded.add(literal[0])
             if unless:
-                self.retype[pattern[0]] = _alternation(unless)
-        self.scanner = _alternation([t for t in terminals if t[0] not in embedded])
+                self.retype[pattern[0]] = unless
+        self.scanner = [(t[0], compiled.get(t)) for t in terminals if t[0] not in embedded]
 
     def tokens(self, text: str, position: int) -> tuple[Token | None, int]:
         """The next token from ``position`` (None at the end) and where it ends."""
         while position < len(text):
-            found = self.scanner.match(text, position)
-            if found is None or found.lastgroup is None:
-                raise _Unparsed
-            value, type_ = found.group(0), found.lastgroup
+            type_, found = self._match(text, position)
+            value = found.group(0)
             position = found.end()
             if type_ in self.ignore:
                 continue
-            literal = self.retype.get(type_)
-            if literal is not None:
-                whole = literal.fullmatch(value)
-                if whole is not None and whole.lastgroup is not None:
-                    type_ = whole.lastgroup
+            for literal, whole in self.retype.get(type_, ()):
+                if whole.fullmatch(value):
+                    type_ = literal
+                    break
             return Token(type_, value), position
         return None, position
 
+    def _match(self, text: str, position: int) -> tuple[str, re.Match[str]]:
+        for type_, pattern in self.scanner:
+            found = pattern.match(text, position)
+            if found is not None:
+                return type_, found
+        raise _Unparsed
 
-def _alternation(terminals: list[Terminal]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<{t[0]}>{_regexp(t)})" for t in terminals))
+
+class _Patterns:
+    """Each terminal's pattern, compiled when first needed."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def get(self, terminal: Terminal) -> re.Pattern[str]:
+        compiled = self._compiled.get(terminal[0])
+        if compiled is None:
+            compiled = self._compiled[terminal[0]] = re.compile(_regexp(terminal))
+        return compiled
 
 
 def _reduce(rule: Rule, values: Sequence[Any]) -> Any:
@@ -236,6 +252,7 @@ class TableParser:
         }
         self._start = start
         self._end = end
+        self._patterns = _Patterns()
         self._lexers: dict[int, _Lexer] = {}
         self._by_accepted: dict[frozenset[str], _Lexer] = {}
 
@@ -246,7 +263,8 @@ class TableParser:
             lexer = self._by_accepted.get(accepted)
             if lexer is None:
                 names = (accepted | self._ignore) & self._terminals.keys()
-                lexer = _Lexer([self._terminals[n] for n in names], self._ignore)
+                terminals = [self._terminals[n] for n in names]
+                lexer = _Lexer(terminals, self._ignore, self._patterns)
                 self._by_accepted[accepted] = lexer
             self._lexers[state] = lexer
         return lexer
