@@ -59,8 +59,10 @@ class _Branch:
         self.children = children
 
 
-class _Unparsed(Exception):
-    """This text is not parsed here (lark will say why): only raised and caught inside."""
+# What a step answers for text it does not parse (lark will say why).
+_UNPARSED: Final = object()
+# What feeding a token that is shifted answers (the parse goes on).
+_SHIFTED: Final = object()
 
 
 # The tables as this parser reads them (``compact_tables``): nested tuples of strings, numbers
@@ -188,10 +190,14 @@ class _Lexer:
                 self.retype[pattern[0]] = unless
         self.scanner = [(t[0], compiled.get(t)) for t in terminals if t[0] not in embedded]
 
-    def tokens(self, text: str, position: int) -> tuple[Token | None, int]:
-        """The next token from ``position`` (None at the end) and where it ends."""
+    def tokens(self, text: str, position: int) -> tuple[Token | None, int] | None:
+        """The next token from ``position`` (None at the end) and where it ends; None when no
+        terminal this state accepts matches there."""
         while position < len(text):
-            type_, found = self._match(text, position)
+            matched = self._match(text, position)
+            if matched is None:
+                return None
+            type_, found = matched
             value = found.group(0)
             position = found.end()
             if type_ in self.ignore:
@@ -203,12 +209,12 @@ class _Lexer:
             return Token(type_, value), position
         return None, position
 
-    def _match(self, text: str, position: int) -> tuple[str, re.Match[str]]:
+    def _match(self, text: str, position: int) -> tuple[str, re.Match[str]] | None:
         for type_, pattern in self.scanner:
             found = pattern.match(text, position)
             if found is not None:
                 return type_, found
-        raise _Unparsed
+        return None
 
 
 class _Patterns:
@@ -271,21 +277,24 @@ class TableParser:
 
     def parse(self, text: str, builder: object) -> Any | None:
         """What ``builder`` makes of ``text``'s tree; None when it is not parsed here."""
-        try:
-            tree = self._tree(text)
-            return _build(tree, builder)
-        except _Unparsed:
+        tree = self._tree(text)
+        if tree is _UNPARSED or not _buildable(tree, builder):
             return None
+        return _build(tree, builder)
 
     def _tree(self, text: str) -> Any:
         states: list[int] = [self._start]
         values: list[Any] = []
         position = 0
         while True:
-            token, position = self._lexer(states[-1]).tokens(text, position)
+            lexed = self._lexer(states[-1]).tokens(text, position)
+            if lexed is None:
+                return _UNPARSED
+            token, position = lexed
             if token is None:
                 break
-            self._feed(states, values, token)
+            if self._feed(states, values, token) is _UNPARSED:
+                return _UNPARSED
         return self._feed(states, values, Token(_END, ""))
 
     def _feed(self, states: list[int], values: list[Any], token: Token) -> Any:
@@ -293,14 +302,14 @@ class TableParser:
         while True:
             step = self._states[states[-1]].get(token.type)
             if step is None:
-                raise _Unparsed
+                return _UNPARSED
             kind, argument = step
             if kind == _SHIFT:
                 if end:
-                    raise _Unparsed
+                    return _UNPARSED
                 states.append(argument)
                 values.append(token)
-                return None
+                return _SHIFTED
             rule = self._rules[argument]
             size = rule[4]
             if size:
@@ -312,11 +321,21 @@ class TableParser:
             value = _reduce(rule, popped)
             goto = self._states[states[-1]].get(rule[0])
             if goto is None or goto[0] != _SHIFT:
-                raise _Unparsed
+                return _UNPARSED
             states.append(goto[1])
             values.append(value)
             if end and states[-1] == self._end:
                 return values[-1]
+
+
+def _buildable(node: Any, builder: object) -> bool:
+    """Whether the builder has a method for every rule of the tree (for one it has not, lark
+    would keep a ``Tree``: then lark builds it)."""
+    if not isinstance(node, _Branch):
+        return True
+    if not callable(getattr(builder, node.name, None)):
+        return False
+    return all(_buildable(child, builder) for child in node.children)
 
 
 def _build(node: Any, builder: object) -> Any:
@@ -324,9 +343,7 @@ def _build(node: Any, builder: object) -> Any:
     the built children as arguments (lark's ``Transformer`` with ``v_args(inline=True)``)."""
     if not isinstance(node, _Branch):
         return node
-    method: Callable[..., Any] | None = getattr(builder, node.name, None)
-    if method is None:
-        raise _Unparsed  # lark would keep a Tree here: let lark build it
+    method: Callable[..., Any] = getattr(builder, node.name)
     return method(*(_build(child, builder) for child in node.children))
 
 
