@@ -7,7 +7,6 @@ keys from the environment, no vector store) imports none of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mockmind.adapters.env_secrets import EnvSecretProvider
@@ -21,6 +20,7 @@ from mockmind.adapters.memory import (
 )
 from mockmind.app.adapter_choice import AdapterChoice
 from mockmind.app.environment import Environment
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.clock import Clock
 from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.journal import Journal

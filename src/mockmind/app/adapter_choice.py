@@ -17,7 +17,6 @@ memory; boto3 only for the AWS ones) and ``app/providers.py`` (httpx only for a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast, get_args
 from urllib.parse import urlsplit
@@ -26,6 +25,7 @@ from mockmind.adapters.llm.secret import Secret
 from mockmind.app.environment import Environment
 from mockmind.config.models import BehaviorModelConfig, MockmindConfig, VectorStoreConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
+from mockmind.lean_dataclass import dataclass
 
 StorageBackend = Literal["memory", "sqlite", "aws"]
 SecretsSource = Literal["environment", "secrets_manager"]

@@ -19,10 +19,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from mockmind.adapters.llm.secret import Secret
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import dataclass
 from mockmind.tenants.names import variable_suffix
 
 ADMIN_TOKEN_VARIABLE = "MOCKMIND_ADMIN_TOKEN"

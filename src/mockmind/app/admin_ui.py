@@ -10,7 +10,6 @@ its own origin, so nothing can be loaded from a CDN by mistake.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from importlib import resources
 
 from fastapi import FastAPI
@@ -18,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import dataclass
 
 UI_PATH = ADMIN_PREFIX + "/ui"
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import boto3
@@ -41,6 +40,7 @@ from mockmind.app.adapter_choice import (
 from mockmind.app.environment import Environment, as_environment
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.entity_store import EntityStore
 from mockmind.ports.journal import Journal
 from mockmind.ports.response_cache import ResponseCache

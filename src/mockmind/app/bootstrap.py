@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,9 +52,9 @@ from mockmind.domain.errors import ConfigError, ConfigIssue
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.prompt_experiment import PromptVariant, VariantStats
 from mockmind.domain.quotas import QuotaLimits, Quotas
-from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import SessionTracking
 from mockmind.domain.stats import RequestStats
+from mockmind.lean_dataclass import dataclass
 from mockmind.openapi import OpenAPIDescription
 from mockmind.openapi.callbacks import OpenAPICallbacks
 from mockmind.ports.api_description import ApiDescription
@@ -335,6 +335,9 @@ def api_description(loaded: LoadedConfig, limits: InputLimits | None = None) -> 
     limits = limits or InputLimits()
     spec = loaded.openapi_path()
     if spec is None:
+        # Only a config without a document serves by REST conventions (and imports jsonschema).
+        from mockmind.domain.schema_routes import SchemaRoutes  # noqa: PLC0415
+
         return SchemaRoutes(loaded.config.intelligent_behavior.behavior_model.rules.schemas, limits)
     if not spec.exists():
         raise ConfigError(

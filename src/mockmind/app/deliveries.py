@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from mockmind.app.environment import Environment
@@ -23,6 +23,7 @@ from mockmind.domain.callbacks.deliveries import (
     batch_from_dict,
 )
 from mockmind.domain.callbacks.planning import CallbackPlanner
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.callbacks import CallbackSender, DeliveryLauncher, SentAnswer
 
 logger = logging.getLogger("mockmind.callbacks")

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Literal
+
+from mockmind.lean_dataclass import dataclass
 
 AwsService = Literal["dynamodb", "s3", "secretsmanager"]
 

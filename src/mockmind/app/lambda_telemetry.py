@@ -25,11 +25,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockmind.app.logging import SECRETS
 from mockmind.domain.outcome import RequestOutcome
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     from mockmind.app.environment import Environment

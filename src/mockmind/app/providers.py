@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -24,6 +24,7 @@ from mockmind.app.logging import mask_secrets
 from mockmind.config.models import BehaviorModelConfig, VectorStoreConfig
 from mockmind.domain.content import ContentObserver, ContentSettings, LlmContent
 from mockmind.domain.costs import CostTracker, Price, PriceTable
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.clock import Clock, SystemClock
 from mockmind.ports.llm import ChatProvider, EmbeddingProvider
 from mockmind.ports.secrets import SecretProvider

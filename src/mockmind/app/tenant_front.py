@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from mockmind.config.models import TenantsConfig
 from mockmind.domain import json_codec
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
 from mockmind.domain.errors import ConfigError, MockmindError, RequestError
+from mockmind.lean_dataclass import dataclass
 from mockmind.tenants.catalog import LoadedTenant, TenantCatalog
 from mockmind.tenants.names import is_tenant_name
 from mockmind.tenants.worlds import TenantWorlds

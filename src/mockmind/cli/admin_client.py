@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import quote
@@ -45,6 +44,7 @@ from mockmind.domain.errors import (
     AdminRefused,
     AdminUnreachable,
 )
+from mockmind.lean_dataclass import dataclass
 
 ADMIN_PREFIX = "/__mockmind"
 TOKEN_HEADER = "X-Mockmind-Admin-Token"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +26,7 @@ from mockmind.cli.admin_client import AdminClient
 from mockmind.cli.exits import EXIT_CODES_HELP, REPLAY_DIFFERS, exit_on_error
 from mockmind.cli.progress import TransferBar
 from mockmind.domain.errors import AdminAnswerUnexpected
+from mockmind.lean_dataclass import dataclass
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 URL_VARIABLE = "MOCKMIND_URL"

@@ -12,7 +12,7 @@ import os
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from mockmind.config.models import MockmindConfig
 from mockmind.config.plain_yaml import UNSURE, load_plain
 from mockmind.config.substitution import references, substitute
 from mockmind.domain.errors import ConfigError, ConfigIssue
+from mockmind.lean_dataclass import dataclass
 
 DEFAULT_FILE = "mockmind.yaml"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import dataclass
 
 # One step of a path: a member name, an item index, or any of them ("*").
 _Step = str | int

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.errors import RequestError
 from mockmind.domain.state_machines import split_trigger
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 
 TOKEN_SCOPE = "__tokens__"

@@ -8,12 +8,12 @@ entities of a session stand in each machine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.rules import actions
 from mockmind.domain.rules.book import RuleBook
 from mockmind.domain.state_machines import StateMachine
+from mockmind.lean_dataclass import dataclass
 
 # The config's name of each action (config/models.py, `action.type`).
 _ACTION_KINDS: dict[type[Any], str] = {

@@ -25,11 +25,11 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
 from mockmind.domain.errors import RequestMismatch, UnreadableInput
+from mockmind.lean_dataclass import dataclass
 
 DEFAULT_MAX_JSON_DEPTH = 64
 # The most ``server.max_json_depth`` may be. Schema validation recurses three to six frames

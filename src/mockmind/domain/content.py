@@ -20,12 +20,13 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mockmind.domain.costs import CostTracker, format_usd
 from mockmind.domain.json_extraction import JsonExtractionError, extract_json
 from mockmind.domain.outcome import ContentUsage
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.clock import Clock
 from mockmind.ports.llm import ChatProvider, ChatRequest, ChatResult, ProviderError
 

@@ -14,9 +14,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.clock import Clock
 
 

@@ -32,7 +32,7 @@ What the entries say, and why:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from mockmind.domain.callbacks.deliveries import DeliveryFailed
@@ -56,6 +56,7 @@ from mockmind.domain.errors import (
 )
 from mockmind.domain.http import REASON_PHRASES
 from mockmind.domain.json_extraction import JsonExtractionError
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.llm import ProviderError, ProviderUnavailable
 
 # "problem": the error's problem document (a RequestError's own; for any other error, its

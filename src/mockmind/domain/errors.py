@@ -68,8 +68,10 @@ code.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Self
+
+from mockmind.lean_dataclass import dataclass
 
 
 class MockmindError(Exception):

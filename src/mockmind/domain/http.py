@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import quote
 
 from mockmind.domain import json_codec
 from mockmind.domain.paths import canonical_path, decoded_segments
+from mockmind.lean_dataclass import dataclass
 
 REASON_PHRASES = {
     400: "Bad Request",

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

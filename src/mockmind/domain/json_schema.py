@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -95,12 +95,3 @@ def _additional(instance: Mapping[str, Any], schema: Any) -> Iterator[str]:
         if any(one is not None and one.search(key) for one in compiled):
             continue
         yield key
-
-
-def deref(schema: Any, resolve: Callable[[str], Any], limit: int = 32) -> Any:
-    """Follow a chain of ``$ref`` to the schema it ends at (bounded, so a cycle cannot hang)."""
-    for _ in range(limit):
-        if not (isinstance(schema, Mapping) and "$ref" in schema):
-            break
-        schema = resolve(str(schema["$ref"]))
-    return schema

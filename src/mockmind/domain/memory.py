@@ -25,12 +25,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mockmind.domain.costs import CostTracker
 from mockmind.domain.errors import StoreError
 from mockmind.domain.sessions import Interaction
 from mockmind.domain.tokens import estimate_tokens
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.llm import EmbeddingProvider, Embeddings, ProviderError
 from mockmind.ports.vector_memory import VectorItem, VectorMemory
 

@@ -10,10 +10,11 @@ gives what the provider was paid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from mockmind.domain.http import Source
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     from mockmind.ports.llm import ChatResult

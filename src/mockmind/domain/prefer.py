@@ -4,7 +4,7 @@ request to the config's upstream instead of mocking it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ import hashlib
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from mockmind.domain.percentiles import nearest_rank
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     # A mock-only start imports this module (engine settings name PromptVariant) and no LLM code.

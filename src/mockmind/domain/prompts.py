@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.memory import describe
 from mockmind.domain.sessions import Interaction, StateValue
 from mockmind.domain.tokens import estimate_tokens
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import SchemaResolver
 
 _JSON_ONLY = (

@@ -30,11 +30,12 @@ import datetime
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from mockmind.domain.costs import format_usd
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.stats import StatsCounter
 
 logger = logging.getLogger("mockmind.quotas")

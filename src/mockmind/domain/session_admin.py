@@ -16,7 +16,7 @@ read and its write is refused (409) before it changes anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from mockmind.domain.auth import TokenIssuer
@@ -36,6 +36,7 @@ from mockmind.domain.sessions import (
     new_session_id,
     session_to_dict,
 )
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 from mockmind.ports.journal import Journal
 from mockmind.ports.session_store import SessionStore

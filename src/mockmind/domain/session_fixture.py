@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.cache_keys import digest
@@ -19,6 +18,7 @@ from mockmind.domain.errors import RequestError
 from mockmind.domain.journal import Entities, JournalEvent
 from mockmind.domain.resources.scope_copies import Bookkeeping
 from mockmind.domain.sessions import Session
+from mockmind.lean_dataclass import dataclass
 
 FIXTURE_FORMAT = "mockmind-session/1"
 # The largest fixture import reads (413 past it): a session of a few thousand events with

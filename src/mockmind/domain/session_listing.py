@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from mockmind.domain.errors import RequestError
 from mockmind.domain.sessions import SessionSummary, micros
+from mockmind.lean_dataclass import dataclass
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500

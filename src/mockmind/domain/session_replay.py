@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain import json_codec
@@ -53,6 +53,7 @@ from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.journal import JournalEvent, RecordedExchange, is_left_out
 from mockmind.domain.session_travel import SessionTravel
 from mockmind.domain.sessions import new_session_id
+from mockmind.lean_dataclass import dataclass
 
 # Differences listed per step, at most; the rest are counted.
 MAX_DIFFERENCES_PER_STEP = 50

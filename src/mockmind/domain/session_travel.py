@@ -9,8 +9,6 @@ saved in between, they are read again, so they always belong together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mockmind.domain.auth import TokenIssuer
 from mockmind.domain.errors import RequestError
 from mockmind.domain.journal import (
@@ -25,6 +23,7 @@ from mockmind.domain.journal import (
 )
 from mockmind.domain.resources import ResourceService
 from mockmind.domain.sessions import Session, is_valid_session_id
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.journal import Journal
 from mockmind.ports.session_store import SessionStore
 

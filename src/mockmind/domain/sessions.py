@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, Literal
 
 from mockmind.domain.http import MockRequest
+from mockmind.lean_dataclass import dataclass
 
 TrackingMethod = Literal["cookie", "header", "query_param"]
 

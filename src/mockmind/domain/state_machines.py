@@ -9,13 +9,14 @@ transition too. A refused transition answers 409 with the current state and the 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.errors import RequestError
 from mockmind.domain.resources.specs import ResourceSpec
 from mockmind.domain.rules.conditions import Condition
 from mockmind.domain.rules.expressions import Expression
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.stats import StatsCounter
 
 logger = logging.getLogger("mockmind.stats")

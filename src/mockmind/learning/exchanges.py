@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.engine.journaling import MASK, masked_headers
 from mockmind.domain.redaction import is_secret, redacted
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

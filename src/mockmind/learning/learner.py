@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.http import REASON_PHRASES
 from mockmind.domain.words import singular
+from mockmind.lean_dataclass import dataclass
 from mockmind.learning.exchanges import Exchange
 from mockmind.learning.login import LearnedLogin, infer_login
 from mockmind.learning.resources import (

@@ -15,9 +15,10 @@ Paths that answered 401 are protected: each gets a ``require_auth`` rule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.learning.exchanges import is_masked
 from mockmind.learning.traffic import Operation, Traffic, json_object, succeeded
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mockmind.domain.words import singular
+from mockmind.lean_dataclass import dataclass
 
 SLUG_VARIETY = 4
 # The share of slug-like words that must lead to one same request for them to be slugs.

@@ -10,9 +10,10 @@ item path, is a shared catalogue: the entities listed become its seed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.learning.exchanges import Exchange
 from mockmind.learning.traffic import Operation, Traffic, json_object, succeeded
 

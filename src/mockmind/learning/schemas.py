@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from genson import SchemaBuilder
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.learning.exchanges import is_masked
 
 # An enum needs this many samples, at most ENUM_MAX distinct values, each seen twice on

@@ -14,10 +14,11 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.words import singular
+from mockmind.lean_dataclass import dataclass
 from mockmind.learning.resources import LearnedResource, Snapshot, entity_snapshots, owns
 from mockmind.learning.schemas import ENUM_MAX, FORMATS, enum_like
 from mockmind.learning.traffic import Traffic, succeeded

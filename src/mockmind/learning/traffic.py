@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.learning.exchanges import Exchange
 from mockmind.learning.paths import PathModel, infer_paths
 

@@ -9,9 +9,9 @@ are checked: an XML or text example is text, whatever the schema says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json
 from mockmind.openapi.responses import ExampleChoice, media_examples

@@ -4,7 +4,8 @@ ranges such as ``application/*``) and negotiating a response's against ``Accept`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from mockmind.lean_dataclass import dataclass
 
 
 def parse_media_type(text: str) -> tuple[str, dict[str, str]]:

@@ -9,8 +9,10 @@ instead of working on an inlined copy. Pointers into the main document look like
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -34,6 +34,7 @@ from mockmind.domain.client_input import (
 )
 from mockmind.domain.errors import RequestValidationFailed, UnreadableInput
 from mockmind.domain.http import MockRequest
+from mockmind.lean_dataclass import dataclass
 from mockmind.openapi.errors import UnsupportedMediaType
 from mockmind.openapi.media import is_json, match_request_type, parse_media_type
 from mockmind.openapi.model import (

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.errors import RequestError
 from mockmind.domain.prefer import parse_prefer
+from mockmind.lean_dataclass import dataclass
 from mockmind.openapi.errors import NotAcceptable
 from mockmind.openapi.media import is_json, negotiate, parse_media_type
 from mockmind.openapi.model import MediaType, Operation, Response, ResponseHeader

@@ -27,13 +27,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from mockmind.domain.errors import RequestMismatch
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.paths import decoded_segments
+from mockmind.lean_dataclass import dataclass
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
 # Enough base-path combinations for enum-valued server variables without exploding.

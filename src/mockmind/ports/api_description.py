@@ -7,10 +7,11 @@ with REST conventions inferred from paths (``mockmind.domain.schema_routes``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from mockmind.domain.http import MockRequest
+from mockmind.lean_dataclass import dataclass
 
 SchemaResolver = Callable[[str], Mapping[str, Any]]
 

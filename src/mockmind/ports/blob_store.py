@@ -9,8 +9,9 @@ a ``VersionConflict``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
+
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ running deliveries without holding the answer that triggered them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from mockmind.domain.callbacks.deliveries import DeliveryBatch
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ update is conditional on the version it read, and a counter is incremented in on
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
+
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ every transport or protocol failure into ``ProviderError`` at their edge.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mockmind.domain.errors import MockmindError
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

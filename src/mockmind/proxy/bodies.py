@@ -8,11 +8,11 @@ left out with a note saying why, as the journal notes a body it leaves out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, read_json
 from mockmind.domain.errors import UnreadableInput
+from mockmind.lean_dataclass import dataclass
 from mockmind.openapi.media import is_json, parse_media_type
 from mockmind.proxy.exchange import Body
 from mockmind.proxy.masking import Masking

@@ -12,7 +12,6 @@ acted on: the proxy forwards and answers as the upstream does.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
@@ -24,6 +23,7 @@ from mockmind.domain.errors import (
     UnreadableInput,
 )
 from mockmind.domain.http import MockRequest
+from mockmind.lean_dataclass import dataclass
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json, match_request_type
 from mockmind.openapi.model import Operation

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from mockmind.lean_dataclass import dataclass
 
 # The most of each body kept for the checks and the recording (the rest still streams through).
 DEFAULT_KEEP_BYTES = 1_048_576

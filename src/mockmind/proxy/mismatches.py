@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.proxy.drift import Mismatch, Side
 
 DEFAULT_KEPT = 1000

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mockmind.app.admin_access import AdminAccess
 from mockmind.app.admin_prefix import ADMIN_PREFIX
+from mockmind.lean_dataclass import dataclass
 from mockmind.proxy.drift import DriftCheck
 from mockmind.proxy.forwarding import Upstream
 from mockmind.proxy.mismatches import MismatchLog

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mockmind.domain.errors import FlowError, RequestError
 from mockmind.domain.http import MockRequest
 from mockmind.domain.json_extraction import JsonExtractionError, extract_json
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import ApiDescription, OperationInfo
 from mockmind.ports.llm import ChatProvider, ChatRequest, ProviderError
 

@@ -4,10 +4,11 @@ the session it happened in (``mockmind inspect-session`` shows that session's jo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.percentiles import nearest_rank
+from mockmind.lean_dataclass import dataclass
 from mockmind.simulation.next_step import ChooserUsage
 
 # Kept in full up to this many; beyond it only counted, so a long run's memory stays bounded.

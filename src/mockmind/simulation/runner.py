@@ -22,12 +22,13 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import httpx
 
 from mockmind.domain.errors import FlowError
+from mockmind.lean_dataclass import dataclass
 from mockmind.simulation.flow import Flow, Step
 from mockmind.simulation.next_step import (
     ANSWER_CHARS,

@@ -27,11 +27,12 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 from mockmind.config import LoadedConfig, load_config
 from mockmind.domain.errors import ConfigError, ConfigIssue
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.blob_store import BlobStore
 from mockmind.tenants.names import checked_tenant_name, is_tenant_name
 

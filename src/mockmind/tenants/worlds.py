@@ -26,9 +26,9 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from mockmind.domain.errors import MockmindError
+from mockmind.lean_dataclass import dataclass
 from mockmind.tenants.catalog import LoadedTenant, TenantCatalog
 
 logger = logging.getLogger("mockmind.tenants")

@@ -6,6 +6,8 @@ import logging
 
 import pytest
 from lark import Lark
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 from mockmind.domain.rules import conditions, expressions, grammar_tables, grammar_tables_writer
 from mockmind.domain.rules.grammar_tables import (
@@ -15,6 +17,7 @@ from mockmind.domain.rules.grammar_tables import (
     tables_key,
 )
 from mockmind.domain.rules.grammar_tables_writer import rule_grammars
+from mockmind.domain.rules.table_parser import compact_tables
 
 REGENERATE = "python -m mockmind.domain.rules.grammar_tables_writer --write"
 
@@ -39,7 +42,7 @@ def test_the_shipped_tables_match_the_grammars_lark_and_python() -> None:
         assert name in shipped, f"no shipped tables for {name}: run `{REGENERATE}`"
         assert shipped[name][0] == tables_key(grammar), (
             f"the shipped parse tables of {name} are for another grammar, lark or Python "
-            f"(lark {grammar_tables.lark.__version__} is installed): run `{REGENERATE}`"
+            f"(lark {grammar_tables.lark_version()} is installed): run `{REGENERATE}`"
         )
 
 
@@ -64,8 +67,67 @@ def test_shipped_and_built_parsers_give_the_same_trees(name: str) -> None:
 
 
 def test_the_languages_use_the_shipped_tables() -> None:
-    assert conditions._PARSER.source_path == "<deserialized>"
-    assert expressions._PARSER.source_path == "<deserialized>"
+    assert conditions.lark_parser().source_path == "<deserialized>"
+    assert expressions.lark_parser().source_path == "<deserialized>"
+    # and read them without lark too (table_parser.py; test_table_parser.py)
+    assert conditions._TABLE_PARSER is not None
+    assert expressions._TABLE_PARSER is not None
+
+
+def test_the_lark_free_parsers_tables_are_shipped_for_these_grammars() -> None:
+    version, parsers = grammar_tables.shipped_table_parsers()
+    assert version == grammar_tables.lark_version(), f"run `{REGENERATE}`"
+    for name, grammar in rule_grammars().items():
+        assert parsers[name][0] == tables_key(grammar), f"run `{REGENERATE}`"
+        assert parsers[name][1] is not None
+
+
+def test_stale_or_missing_tables_give_no_lark_free_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    grammar = rule_grammars()["expressions"]
+    version, parsers = grammar_tables.shipped_table_parsers()
+    tables = parsers["expressions"][1]
+    stale = (version, {"expressions": ("stale", tables)})
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: stale)
+    assert grammar_tables.table_parser("expressions", grammar) is None
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: (None, {}))
+    assert grammar_tables.table_parser("expressions", grammar) is None
+    monkeypatch.undo()
+    monkeypatch.setattr(grammar_tables, "TABLE_PARSER_MODULE", "mockmind.domain.rules.no_such")
+    assert grammar_tables.shipped_table_parsers() == (None, {})
+    assert grammar_tables.table_parser("expressions", grammar) is None
+
+
+def test_tables_of_another_lark_give_a_lark_free_parser_when_the_grammar_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grammar = rule_grammars()["expressions"]
+    _, parsers = grammar_tables.shipped_table_parsers()
+    other = {"expressions": (tables_key(grammar, "0.0.1"), parsers["expressions"][1])}
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: ("0.0.1", other))
+    parser = grammar_tables.table_parser("expressions", grammar)
+    assert parser is not None
+    built = parser.parse("count(items)", expressions._Build())
+    assert built == expressions.parse_expression("count(items)")._root
+    # ... but not when the tables say they were written by a lark they are not keyed with
+    monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda: ("0.0.2", other))
+    assert grammar_tables.table_parser("expressions", grammar) is None
+
+
+def test_tables_lark_wrote_with_other_options_give_no_lark_free_parser() -> None:
+    grammar = rule_grammars()["conditions"]
+    data, memo = build_parser(grammar).memo_serialize([TerminalDef, Rule])
+    assert compact_tables(data, memo) is not None
+    other = {**data, "options": {**data["options"], "keep_all_tokens": True}}
+    assert compact_tables(other, memo) is None
+
+
+def test_damaged_tables_give_no_lark_free_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    grammar = rule_grammars()["conditions"]
+    version = grammar_tables.lark_version()
+    for damaged in [(), ((), (), (), "x", 0, 0), None]:
+        shipped = (version, {"conditions": (tables_key(grammar), damaged)})
+        monkeypatch.setattr(grammar_tables, "shipped_table_parsers", lambda s=shipped: s)
+        assert grammar_tables.table_parser("conditions", grammar) is None
 
 
 def test_stale_tables_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,5 +171,11 @@ def test_the_module_prints_the_tables_it_would_write(capsys: pytest.CaptureFixtu
     # Built now, for these grammars, this lark and this Python: keyed as the shipped ones are
     # (the state numbers of the tables themselves may differ from one build to the next).
     assert {name: entry[0] for name, entry in tables.items()} == {
+        name: tables_key(grammar) for name, grammar in rule_grammars().items()
+    }
+    assert namespace["LARK_VERSION"] == grammar_tables.lark_version()
+    parsers = namespace["PARSERS"]
+    assert isinstance(parsers, dict)
+    assert {name: entry[0] for name, entry in parsers.items()} == {
         name: tables_key(grammar) for name, grammar in rule_grammars().items()
     }

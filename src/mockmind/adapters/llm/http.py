@@ -16,7 +16,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -28,6 +27,7 @@ from mockmind.adapters.llm.resilience import (
     parse_retry_after,
 )
 from mockmind.adapters.llm.secret import Secret, scrub_text
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.llm import ProviderError
 
 logger = logging.getLogger("mockmind.llm")

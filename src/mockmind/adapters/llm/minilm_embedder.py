@@ -26,13 +26,13 @@ import importlib.metadata
 import importlib.util
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.llm import ProviderError, ProviderUnavailable
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"

@@ -12,9 +12,10 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+
+from mockmind.lean_dataclass import dataclass
 
 BreakerState = Literal["closed", "open", "half_open"]
 

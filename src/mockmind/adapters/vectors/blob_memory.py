@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,7 @@ from mockmind.adapters.vectors.index import (
     quantize,
 )
 from mockmind.domain.errors import StoreError
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.blob_store import BlobStore
 from mockmind.ports.vector_memory import VectorHit, VectorItem
 

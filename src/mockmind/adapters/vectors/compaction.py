@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,6 +30,7 @@ from mockmind.adapters.vectors.format import (
 )
 from mockmind.adapters.vectors.index import Quantization, quantize
 from mockmind.domain.errors import VersionConflict
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.blob_store import BlobStore
 
 _ATTEMPTS = 3

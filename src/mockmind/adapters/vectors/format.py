@@ -33,13 +33,13 @@ import base64
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from mockmind.adapters.vectors.index import Codes, Quantization, error_bounds
+from mockmind.lean_dataclass import dataclass
 
 Floats = npt.NDArray[np.float32]
 ShardDtype = Literal["float32", "int8"]

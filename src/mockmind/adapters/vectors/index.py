@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol, cast
 
 import numpy as np
@@ -32,6 +31,7 @@ import numpy.typing as npt
 import simsimd
 
 from mockmind.adapters.vectors.row_file import RowFile
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.vector_memory import VectorHit
 
 Quantization = Literal["none", "int8"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.callbacks.deliveries import (
@@ -29,6 +28,7 @@ from mockmind.domain.engine.session_keeping import save_with_retry
 from mockmind.domain.errors import VersionConflict
 from mockmind.domain.resources.races import RaceTally
 from mockmind.domain.sessions import Interaction, Session
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.callbacks import CallbackSender, SentAnswer
 from mockmind.ports.clock import Clock
 from mockmind.ports.session_store import SessionStore

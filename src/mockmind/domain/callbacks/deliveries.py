@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from mockmind.domain.errors import MockmindError
+from mockmind.lean_dataclass import dataclass
 
 DeliveryKind = Literal["callback", "webhook"]
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlencode
 
 from mockmind.domain import json_codec
 from mockmind.domain.errors import MockmindError
+from mockmind.lean_dataclass import dataclass
 
 _ABSENT: Any = object()
 _BRACED = re.compile(r"\{([^{}]*)\}")

@@ -17,7 +17,7 @@ from mockmind.domain.http import (
     header_value,
     is_header_name,
 )
-from mockmind.domain.json_schema import deref
+from mockmind.domain.schema_refs import deref
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 logger = logging.getLogger("mockmind.engine")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mockmind.domain.cache_keys import (
@@ -36,6 +35,7 @@ from mockmind.domain.prompt_experiment import variant_for
 from mockmind.domain.redaction import redacted
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
 from mockmind.domain.words import plural
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache

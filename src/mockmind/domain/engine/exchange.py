@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.engine.route_plan import RoutePlan
@@ -12,6 +12,7 @@ from mockmind.domain.outcome import Spending
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.book import RuleInput
 from mockmind.domain.sessions import Session
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import RoutedRequest
 
 _UNREAD: Any = object()

@@ -11,7 +11,7 @@ pure: stores, the API description and the generator come in through ports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Literal
 
 from mockmind.domain.callbacks.deliveries import DeliveryBatch
@@ -37,9 +37,9 @@ from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.quotas import Admission, Quotas
 from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome, error_response
-from mockmind.domain.schema_routes import SchemaRoutes
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.domain.stats import RequestStats, Spent
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
 from mockmind.ports.journal import Journal
@@ -107,8 +107,11 @@ class MockEngine:
         # sessions' saves.
         self.races = world.resources.races
         self._sessions = SessionKeeper(sessions, settings, world.auth, self.races)
-        # Without an OpenAPI document, collections a client makes up become resources too.
-        discover = api.resource_operations if isinstance(api, SchemaRoutes) else None
+        # Without an OpenAPI document, collections a client makes up become resources too: the
+        # description that can say so (SchemaRoutes) has ``resource_operations``. Asked by name,
+        # not by class, so that serving a document never imports the schema routes (and their
+        # JSON Schema validator) at a cold start.
+        discover = getattr(api, "resource_operations", None)
         self._routes = RoutePlanner(world, discover, api.resolve_ref)
         answers = Answers(api, generator)
         self._content = ContentSource(

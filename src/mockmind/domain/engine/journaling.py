@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
@@ -30,6 +30,7 @@ from mockmind.domain.journal import (
 )
 from mockmind.domain.redaction import is_secret, redacted_answer, redacted_json_bytes
 from mockmind.domain.sessions import Session
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.journal import Journal
 
 logger = logging.getLogger("mockmind.journal")

@@ -18,9 +18,9 @@ from mockmind.domain.engine.exchange import Exchange
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
 from mockmind.domain.http import MockRequest, MockResponse, Source
-from mockmind.domain.json_schema import deref
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
+from mockmind.domain.schema_refs import deref
 from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 

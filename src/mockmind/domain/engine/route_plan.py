@@ -14,7 +14,7 @@ they are inferred as an OpenAPI document's are, and the entity store keeps them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mockmind.domain.engine.world import World
 from mockmind.domain.http import MockRequest
@@ -24,6 +24,7 @@ from mockmind.domain.resources.classification import classify, sub_path_route
 from mockmind.domain.resources.inference import infer_resources
 from mockmind.domain.rules.book import RouteRules
 from mockmind.domain.state_machines import StateMachine, Transition
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import (
     ApiDescription,
     OperationInfo,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from mockmind.domain.auth import TokenIssuer, bearer_token
 from mockmind.domain.engine.answers import trimmed
@@ -14,6 +13,7 @@ from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, redacted_query
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.session_store import SessionStore
 
 # As for entities (domain/resources/races.py): every request of a session saves it, so many

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.prompt_experiment import PromptVariant
 from mockmind.domain.sessions import SessionTracking
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

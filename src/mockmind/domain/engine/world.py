@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from mockmind.domain.auth import TokenIssuer
 from mockmind.domain.resources import ResourceService
 from mockmind.domain.rules.book import RuleBook
 from mockmind.domain.state_machines import StateMachine, machines_by_resource
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass

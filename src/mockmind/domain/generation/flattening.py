@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final
 
@@ -19,6 +19,7 @@ from mockmind.domain.generation.json_values import json_equal
 from mockmind.domain.generation.patterns import search
 from mockmind.domain.generation.schemas import MAX_REF_HOPS, Schema, schema_list
 from mockmind.domain.generation.vocabulary import HINT_TYPES
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     from mockmind.domain.generation.number_plan import NumberPlan

@@ -6,8 +6,9 @@ planning reads flattened schemas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
+
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True, slots=True)

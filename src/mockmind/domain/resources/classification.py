@@ -7,10 +7,10 @@ it out once (``domain/route_plan``); only the ids come from each request's path 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockmind.domain.resources.specs import ActionKind, ResourceAction, ResourceSpec
+from mockmind.lean_dataclass import dataclass
 
 Shape = Literal["singleton", "collection", "item"]
 

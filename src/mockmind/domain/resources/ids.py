@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.json_schema import deref
 from mockmind.domain.resources.inference import properties
 from mockmind.domain.resources.specs import META_COLLECTION, ResourceSpec
+from mockmind.domain.schema_refs import deref
 from mockmind.domain.sessions import SHARED_SCOPE
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import SchemaResolver

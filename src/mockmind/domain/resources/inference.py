@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from mockmind.domain.json_schema import deref
 from mockmind.domain.resources.specs import (
     IdKind,
     ResourceSpec,
@@ -21,6 +20,7 @@ from mockmind.domain.resources.specs import (
     param_name,
     path_segments,
 )
+from mockmind.domain.schema_refs import deref
 from mockmind.domain.words import singular
 from mockmind.ports.api_description import OperationInfo, SchemaResolver
 

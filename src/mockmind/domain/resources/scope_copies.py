@@ -15,11 +15,12 @@ and markers such as "this list was prefilled" (without it, a list makes its enti
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.resources.specs import META_COLLECTION, ResourceSpec
 from mockmind.domain.sessions import SHARED_SCOPE
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 
 # collection -> id -> the scope's own record (tombstones too)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from mockmind.domain.rules.expressions import Expression
+from mockmind.lean_dataclass import dataclass
 
 # Bookkeeping records (id sequences, seed and prefill markers), stored beside the entities.
 META_COLLECTION = "__meta__"

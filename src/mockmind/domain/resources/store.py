@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
@@ -50,6 +49,7 @@ from mockmind.domain.resources.specs import (
 )
 from mockmind.domain.sessions import INTERNAL_SCOPES, SHARED_SCOPE
 from mockmind.domain.words import singular
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 

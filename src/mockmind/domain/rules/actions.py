@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, Protocol
 
 from mockmind.domain.error_answers import http_answer
 from mockmind.domain.errors import MockmindError, RequestError
 from mockmind.domain.http import MockResponse
+from mockmind.lean_dataclass import dataclass
 
 
 def error_response(error: MockmindError) -> MockResponse:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mockmind.domain.rules.actions import Action, RuleOutcome
 from mockmind.domain.rules.conditions import Condition, Node
+from mockmind.lean_dataclass import dataclass
 
 
 @dataclass(frozen=True)

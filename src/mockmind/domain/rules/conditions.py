@@ -22,14 +22,17 @@ import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache, partial
-from typing import Any, Protocol
-
-from lark import Token, Transformer, UnexpectedInput, v_args
+from dataclasses import field
+from functools import cache, lru_cache, partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockmind.domain.errors import RuleSyntaxError
-from mockmind.domain.rules.grammar_tables import lalr_parser
+from mockmind.domain.rules.grammar_tables import lalr_parser, table_parser
+from mockmind.domain.rules.table_parser import build_lark_tree
+from mockmind.lean_dataclass import dataclass
+
+if TYPE_CHECKING:
+    from lark import Lark, UnexpectedInput
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -68,7 +71,16 @@ NUMBER: /-?\d+(\.\d+)?([eE][-+]?\d+)?/
 %ignore WS
 """
 
-_PARSER = lalr_parser("conditions", GRAMMAR)
+# Text that parses is parsed from the shipped tables without lark (table_parser.py); lark is
+# imported only to say why a text does not parse.
+_TABLE_PARSER = table_parser("conditions", GRAMMAR)
+
+
+@cache
+def lark_parser() -> Lark:
+    """lark's parser of the language (its errors, or the parse when the tables do not load)."""
+    return lalr_parser("conditions", GRAMMAR)
+
 
 _ROOTS_WITH_KEYS = {"header", "query", "body", "state", "entity"}
 
@@ -318,12 +330,13 @@ def _unquote(token: str) -> str:
     return re.sub(r"\\(.)", r"\1", body)
 
 
-@v_args(inline=True)
-class _Build(Transformer[Token, Node]):
-    def string(self, token: Token) -> Literal:
+class _Build:
+    """Each rule's node from its children (the tree's builder, bottom-up)."""
+
+    def string(self, token: str) -> Literal:
         return Literal(_unquote(str(token)))
 
-    def number(self, token: Token) -> Literal:
+    def number(self, token: str) -> Literal:
         text = str(token)
         return Literal(float(text) if any(c in text for c in ".eE") else int(text))
 
@@ -339,10 +352,10 @@ class _Build(Transformer[Token, Node]):
     def list(self, *items: Literal) -> ListLiteral:
         return ListLiteral(tuple(item.value for item in items))
 
-    def reference(self, root: Token, *segments: Token) -> Reference:
+    def reference(self, root: str, *segments: str) -> Reference:
         return Reference(str(root), tuple(str(s) for s in segments))
 
-    def comparison(self, left: Node, op: Token, right: Node) -> Comparison:
+    def comparison(self, left: Node, op: str, right: Node) -> Comparison:
         return Comparison(left, str(op), right)
 
     def exists(self, operand: Node) -> Exists:
@@ -435,13 +448,22 @@ def _collect(node: Any, found: list[Reference]) -> None:
 
 def parse_condition(text: str) -> Condition:
     """Parse once, at config load. Raises ``ConditionSyntaxError`` with the 1-based column."""
-    try:
-        tree = _PARSER.parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, text) from exc
-    root = _Build().transform(tree)
+    root = _TABLE_PARSER.parse(text, _Build()) if _TABLE_PARSER is not None else None
+    if root is None:
+        root = _parse_with_lark(text)
     _check_references(text, root)
     return Condition(text, root)
+
+
+def _parse_with_lark(text: str) -> Node:
+    from lark import UnexpectedInput  # noqa: PLC0415 (lark says why a text does not parse)
+
+    try:
+        tree = lark_parser().parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text) from exc
+    root: Node = build_lark_tree(tree, _Build())
+    return root
 
 
 def _syntax_error(exc: UnexpectedInput, text: str) -> ConditionSyntaxError:

@@ -15,13 +15,16 @@ import datetime as dt
 import math
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
-
-from lark import Token, Transformer, UnexpectedInput, v_args
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockmind.domain.errors import RuleSyntaxError
-from mockmind.domain.rules.grammar_tables import lalr_parser
+from mockmind.domain.rules.grammar_tables import lalr_parser, table_parser
+from mockmind.domain.rules.table_parser import build_lark_tree
+from mockmind.lean_dataclass import dataclass
+
+if TYPE_CHECKING:
+    from lark import Lark
 
 GRAMMAR = r"""
 ?start: expr
@@ -49,7 +52,15 @@ STRING: /'(\\.|[^'\\])*'/ | /"(\\.|[^"\\])*"/
 %ignore WS
 """
 
-_PARSER = lalr_parser("expressions", GRAMMAR)
+# Text that parses is parsed from the shipped tables without lark (table_parser.py); lark is
+# imported only to say why a text does not parse.
+_TABLE_PARSER = table_parser("expressions", GRAMMAR)
+
+
+@cache
+def lark_parser() -> Lark:
+    """lark's parser of the language (its errors, or the parse when the tables do not load)."""
+    return lalr_parser("expressions", GRAMMAR)
 
 
 class ExpressionSyntaxError(RuleSyntaxError):
@@ -295,28 +306,29 @@ _FUNCTIONS: dict[str, tuple[range, Callable[[ExpressionContext, list[Any]], Any]
 }
 
 
-@v_args(inline=True)
-class _Build(Transformer[Token, _Node]):
-    def number(self, token: Token) -> _Const:
+class _Build:
+    """Each rule's node from its children (the tree's builder, bottom-up)."""
+
+    def number(self, token: str) -> _Const:
         text = str(token)
         return _Const(float(text) if "." in text else int(text))
 
-    def string(self, token: Token) -> _Const:
+    def string(self, token: str) -> _Const:
         return _Const(str(token)[1:-1])
 
     def list_(self, *items: _Node) -> _ListOf:
         return _ListOf(tuple(items))
 
-    def name(self, token: Token) -> _Name:
+    def name(self, token: str) -> _Name:
         return _Name(str(token))
 
-    def attr(self, target: _Node, name: Token) -> _Attr:
+    def attr(self, target: _Node, name: str) -> _Attr:
         return _Attr(target, str(name))
 
     def project(self, target: _Node) -> _Project:
         return _Project(target)
 
-    def index(self, target: _Node, index: Token) -> _Index:
+    def index(self, target: _Node, index: str) -> _Index:
         return _Index(target, int(str(index)))
 
     def neg(self, operand: _Node) -> _Neg:
@@ -328,7 +340,7 @@ class _Build(Transformer[Token, _Node]):
         pairs = tuple((str(rest[i]), rest[i + 1]) for i in range(0, len(rest), 2))
         return _Arith(first, pairs)
 
-    def call(self, function: Token, *args: _Node) -> _Call:
+    def call(self, function: str, *args: _Node) -> _Call:
         return _Call(str(function), tuple(args))
 
 
@@ -370,8 +382,18 @@ def _unwritable(value: Any) -> bool:
 
 
 def parse_expression(text: str) -> Expression:
+    root = _TABLE_PARSER.parse(text, _Build()) if _TABLE_PARSER is not None else None
+    if root is None:
+        root = _parse_with_lark(text)
+    _check_calls(text, root)
+    return Expression(text, root)
+
+
+def _parse_with_lark(text: str) -> Any:
+    from lark import UnexpectedInput  # noqa: PLC0415 (lark says why a text does not parse)
+
     try:
-        tree = _PARSER.parse(text)
+        tree = lark_parser().parse(text)
     except UnexpectedInput as exc:
         line = int(getattr(exc, "line", 0) or 0)
         column = int(getattr(exc, "column", 0) or 0)
@@ -380,9 +402,7 @@ def parse_expression(text: str) -> Expression:
                 text, len(text.rstrip()), "unexpected input"
             ) from exc
         raise ExpressionSyntaxError(text, column, "unexpected input", line) from exc
-    root = _Build().transform(tree)
-    _check_calls(text, root)
-    return Expression(text, root)
+    return build_lark_tree(tree, _Build())
 
 
 def _check_calls(text: str, node: Any) -> None:

@@ -3,6 +3,8 @@
 
 from typing import Any
 
+LARK_VERSION: str = '1.3.1'
+
 TABLES: dict[str, tuple[str, Any, Any]] = {'conditions': ('1fd70e36fbf9fd07f83404fbdd80075a17eda8bff560a019658674ee29dbfd99',
                 {'__type__': 'Lark',
                  'options': {'_plugins': {},

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockmind.domain.journal import JournalEvent, WorldAt
@@ -33,6 +32,7 @@ from mockmind.domain.rules.conditions import (
     Literal as LiteralNode,
 )
 from mockmind.domain.rules.expressions import parse_expression
+from mockmind.lean_dataclass import dataclass
 
 Language = Literal["condition", "expression"]
 
