@@ -32,7 +32,12 @@ SESSION_ID_PATTERN = "^(?!(?:" + "|".join(sorted(INTERNAL_SCOPES)) + r")$)[A-Za-
 
 
 def new_session_id() -> str:
-    return secrets.token_urlsafe(32)
+    """A fresh id that never starts with ``-``: ids are typed as arguments of the CLI's session
+    commands, where a leading ``-`` reads as an option (one id in 64 would)."""
+    token = secrets.token_urlsafe(32)
+    while token.startswith("-"):
+        token = secrets.token_urlsafe(32)
+    return token
 
 
 def is_valid_session_id(candidate: str) -> bool:

@@ -30,6 +30,20 @@ def test_new_ids_carry_at_least_128_random_bits() -> None:
     assert all(is_valid_session_id(i) for i in ids)
 
 
+def test_a_new_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A leading "-" reads as an option where the id is a CLI argument: such a draw is redrawn.
+    draws = iter(["-first", "-second", "third-"])
+    sizes: list[int] = []
+
+    def drawn(size: int) -> str:
+        sizes.append(size)
+        return next(draws)
+
+    monkeypatch.setattr("mockmind.domain.sessions.secrets.token_urlsafe", drawn)
+    assert new_session_id() == "third-"
+    assert sizes == [32, 32, 32]
+
+
 @pytest.mark.parametrize(
     "candidate",
     [
