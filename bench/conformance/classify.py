@@ -25,7 +25,8 @@ and classes the issue's list does not have:
      the one drawn (a ``..`` path parameter the client removed, a made-up Content-Length or
      Transfer-Encoding that broke the HTTP message), or the value schemathesis sent breaks
      the pattern it drew from (by Python's ``re`` as well), or the schema's pattern is a
-     JavaScript literal (``/^[a-z]+$/``) no string matches: not a verdict on the server
+     JavaScript literal (``/^[a-z]+$/``) no string matches, or a 204 is documented with a
+     body, which HTTP does not allow: not a verdict on the server
 Prism's answers carry no source header: a schema failure on a 2xx is put in 5 (generated) or 6
 (when the document has an example there the server may have served); the table says "5/6".
 """
@@ -46,6 +47,7 @@ DOT_SEGMENT = "a path parameter serialised as a dot segment, which the client re
 FRAMING = "the operation lists a framing header as a parameter; its made-up value broke the HTTP"
 OFF_PATTERN = "schemathesis sent a value its pattern refuses (checked with Python's re)"
 JS_LITERAL = "a pattern written as a JavaScript literal (/^…$/): no string matches it"
+NO_CONTENT = "a 204 documented with content: HTTP allows no body there (RFC 9110 15.3.5)"
 # The text uvicorn (h11 or httptools) answers a request it cannot parse as HTTP with, before
 # any application sees it.
 UNPARSABLE_HTTP = "Invalid HTTP request received."
@@ -134,6 +136,8 @@ def classify(failure: Failure) -> tuple[str, str]:
     if check == "response_schema_conformance":
         if _JS_LITERAL.search(failure.message):
             return "X", JS_LITERAL
+        if status == 204 and not answer.body.strip():
+            return "X", NO_CONTENT
         reason = _schema_reason(failure.message)
         if status >= 400 and (answer.source == "rule" or _is_problem(answer)):
             return "4", f"{status} body breaks the documented schema: {reason}"

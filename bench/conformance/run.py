@@ -37,6 +37,7 @@ from bench.conformance.classify import (
     DOT_SEGMENT,
     FRAMING,
     JS_LITERAL,
+    NO_CONTENT,
     NO_FINAL,
     NO_NOT_FOUND,
     OFF_PATTERN,
@@ -417,7 +418,7 @@ def _untestable(reason: str) -> bool:
     """X reasons that say the document (or a request schemathesis made up from an earlier
     answer) leaves nothing to check, not that the run broke."""
     return (
-        reason in (UNSATISFIABLE, NO_NOT_FOUND, DOT_SEGMENT, OFF_PATTERN, JS_LITERAL)
+        reason in (UNSATISFIABLE, NO_NOT_FOUND, DOT_SEGMENT, OFF_PATTERN, JS_LITERAL, NO_CONTENT)
         or reason.endswith(NO_FINAL)
         or reason.startswith((REUSED, FRAMING))
     )
@@ -448,6 +449,8 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
             notes.append(f"{count} refusal(s) of a value its pattern refuses")
             count = outcome.classes["X"].get(JS_LITERAL, 0)
             notes.append(f"{count} value(s) under a pattern no string matches")
+            count = outcome.classes["X"].get(NO_CONTENT, 0)
+            notes.append(f"{count} empty 204(s) documented with a body")
             outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
     else:
         outcome.verdict = "error"

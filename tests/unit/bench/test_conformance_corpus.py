@@ -11,6 +11,7 @@ from bench.conformance.classify import (
     DOT_SEGMENT,
     FRAMING,
     JS_LITERAL,
+    NO_CONTENT,
     NO_FINAL,
     NO_NOT_FOUND,
     OFF_PATTERN,
@@ -382,3 +383,15 @@ def test_framing_parameters_are_read_through_local_refs(tmp_path: Path) -> None:
         ("POST", "/f"): ("Content-Length", "Transfer-Encoding"),
         ("GET", "/f"): ("Transfer-Encoding",),
     }
+
+
+def test_an_empty_204_the_document_gives_a_body_is_not_held() -> None:
+    message = "Response must be valid JSON with 'Content-Type: application/json' header:"
+    empty = Answer(204, {"content-type": "application/json"}, "")
+    failure = Failure("response_schema_conformance", "", "", message, "GET /feeds", empty)
+    assert classify(failure) == ("X", NO_CONTENT)
+    filled = Answer(200, {"content-type": "application/json"}, "")
+    assert (
+        classify(Failure("response_schema_conformance", "", "", message, "GET /f", filled))[0]
+        == "5"
+    )

@@ -146,3 +146,18 @@ def test_collections_of_one_name_share_entities_only_when_they_hold_the_same_ite
     # Issue comments are not gist comments: stored apart, under their own path.
     assert specs[issues].name == issues
     assert specs[nested].name == issues
+
+
+def test_an_undocumented_collection_does_not_share_a_documented_ones_entities() -> None:
+    blocked = "/server/blocklist/accounts"
+    specs = infer_resources(
+        [
+            *_listed("/accounts", "#/components/schemas/Account"),
+            OperationInfo("GET", blocked),
+            OperationInfo("POST", blocked),
+            OperationInfo("DELETE", blocked + "/{accountName}"),
+        ],
+        lambda ref: {"type": "object", "properties": {"id": {"type": "integer"}}},
+    )
+    assert specs["/accounts"].name == "accounts"
+    assert specs[blocked].name == blocked

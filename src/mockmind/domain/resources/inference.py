@@ -115,10 +115,12 @@ def _shared_name(word: str, path: str, schema: Any, named: dict[str, list[tuple[
     """The resource's name, which its entities are stored under: the path's last word, shared
     with the other paths of that word whose items have the same schema; a path whose items
     differ (``/gists/{id}/comments`` beside ``/repos/{o}/{r}/issues/comments``) is named by
-    the first path of its items, so that neither lists, nor reads, the other's entities."""
+    the first path of its items, so that neither lists, nor reads, the other's entities (an
+    undocumented item is not a documented one: ``/server/blocklist/accounts`` creates free-form
+    entities that ``/accounts`` must not list)."""
     known = named.setdefault(word, [])
     for other, name in known:
-        if other is None or schema is None or other == schema:
+        if other == schema:
             return name
     name = path if known else word
     known.append((schema, name))
