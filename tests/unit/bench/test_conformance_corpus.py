@@ -22,6 +22,7 @@ from bench.conformance.classify import (
 )
 from bench.conformance.corpus import MANIFEST, load
 from bench.conformance.run import (
+    BROKEN_LINKS,
     UNSATISFIABLE,
     Outcome,
     _documented,
@@ -395,3 +396,22 @@ def test_an_empty_204_the_document_gives_a_body_is_not_held() -> None:
         classify(Failure("response_schema_conformance", "", "", message, "GET /f", filled))[0]
         == "5"
     )
+
+
+def test_the_hooks_give_schemathesis_a_serializer_for_cbor_bodies() -> None:
+    import importlib
+
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+    importlib.import_module("bench.conformance.schemathesis_hooks")
+    found = REQUESTS_TRANSPORT.get_first_matching_media_type("application/cbor")
+    assert found is not None
+    assert found[1](None, b"\xa1\x01\x02") == {"data": b"\xa1\x01\x02"}
+
+
+def test_broken_links_alone_leave_a_run_conformant_with_a_note() -> None:
+    outcome = Outcome("listennotes", "mockmind", "error")
+    outcome.add("X", BROKEN_LINKS, None)
+    _verdict(outcome, 1, "1 error")
+    assert outcome.verdict == "pass"
+    assert outcome.note == "links naming parameters their target lacks: no stateful phase"
