@@ -398,7 +398,7 @@ def test_an_empty_204_the_document_gives_a_body_is_not_held() -> None:
     )
 
 
-def test_the_hooks_give_schemathesis_a_serializer_for_cbor_bodies() -> None:
+def test_the_hooks_give_schemathesis_serializers_for_cbor_and_misspelt_multipart() -> None:
     import importlib
 
     from schemathesis.transport.requests import REQUESTS_TRANSPORT
@@ -407,6 +407,7 @@ def test_the_hooks_give_schemathesis_a_serializer_for_cbor_bodies() -> None:
     found = REQUESTS_TRANSPORT.get_first_matching_media_type("application/cbor")
     assert found is not None
     assert found[1](None, b"\xa1\x01\x02") == {"data": b"\xa1\x01\x02"}
+    assert REQUESTS_TRANSPORT.get_first_matching_media_type("multipart/data") is not None
 
 
 def test_broken_links_alone_leave_a_run_conformant_with_a_note() -> None:
