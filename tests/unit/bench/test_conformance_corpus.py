@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -407,7 +408,13 @@ def test_the_hooks_give_schemathesis_serializers_for_cbor_and_misspelt_multipart
     found = REQUESTS_TRANSPORT.get_first_matching_media_type("application/cbor")
     assert found is not None
     assert found[1](None, b"\xa1\x01\x02") == {"data": b"\xa1\x01\x02"}
-    assert REQUESTS_TRANSPORT.get_first_matching_media_type("multipart/data") is not None
+    found = REQUESTS_TRANSPORT.get_first_matching_media_type("multipart/data")
+    assert found is not None
+    ctx: Any = SimpleNamespace(case=SimpleNamespace(media_type="multipart/data"))
+    assert found[1](ctx, b"--B--\r\n") == {
+        "data": b"--B--\r\n",
+        "headers": {"Content-Type": "multipart/data"},
+    }
 
 
 def test_broken_links_alone_leave_a_run_conformant_with_a_note() -> None:
