@@ -21,13 +21,19 @@ and classes the issue's list does not have:
      schema refuses), or the operation documents no final status (no responses, or only
      1xx) so no answer can conform, or a use_after_free on a read that documents no 404,
      4XX or default (a 2xx breaks use_after_free, a 404 status_code_conformance; the issue
-     asks for the read-through entity there): not a verdict on the server
+     asks for the read-through entity there), or the request that reached the server is not
+     the one drawn (a ``..`` path parameter the client removed, a made-up Content-Length or
+     Transfer-Encoding that broke the HTTP message), or the value schemathesis sent breaks
+     the pattern it drew from (by Python's ``re`` as well), or the schema's pattern is a
+     JavaScript literal (``/^[a-z]+$/``) no string matches, or a 204 is documented with a
+     body, which HTTP does not allow: not a verdict on the server
 Prism's answers carry no source header: a schema failure on a 2xx is put in 5 (generated) or 6
 (when the document has an example there the server may have served); the table says "5/6".
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -37,6 +43,14 @@ REQUEST_VALIDATION = frozenset({400, 406, 415, 422})
 NO_FINAL = "where the operation documents no final status"
 NO_NOT_FOUND = "use_after_free on a read that documents no 404 (no answer conforms)"
 REUSED = "a value schemathesis reused from an earlier answer is refused"
+DOT_SEGMENT = "a path parameter serialised as a dot segment, which the client removed"
+FRAMING = "the operation lists a framing header as a parameter; its made-up value broke the HTTP"
+OFF_PATTERN = "schemathesis sent a value its pattern refuses (checked with Python's re)"
+JS_LITERAL = "a pattern written as a JavaScript literal (/^…$/): no string matches it"
+NO_CONTENT = "a 204 documented with content: HTTP allows no body there (RFC 9110 15.3.5)"
+# The text uvicorn (h11 or httptools) answers a request it cannot parse as HTTP with, before
+# any application sees it.
+UNPARSABLE_HTTP = "Invalid HTTP request received."
 
 CLASS_TITLES = {
     "1": "valid request refused",
@@ -84,6 +98,12 @@ class Failure:
     # The statuses the checked request's operation documents (``200``, ``4XX``, ``default``);
     # None when not known.
     documented: tuple[str, ...] | None = None
+    # A path parameter serialised as ``.`` or ``..`` (a label-style array of empty strings):
+    # the HTTP client removes such dot segments (RFC 3986 5.2.4) before the request is sent.
+    dot_segment: bool = False
+    # The message-framing headers (Content-Length, Transfer-Encoding) the operation lists as
+    # parameters: schemathesis sends made-up values for them, which break the HTTP message.
+    framing: tuple[str, ...] = ()
 
 
 def classify(failure: Failure) -> tuple[str, str]:
@@ -97,6 +117,8 @@ def classify(failure: Failure) -> tuple[str, str]:
     if answer is None:
         return "X", f"{check}: {_first_line(failure.message)}"
     status = answer.status
+    if status == 400 and failure.framing and _unparsable(answer):
+        return "X", f"{FRAMING} ({', '.join(failure.framing)})"
     if check == "content_type_conformance":
         media = answer.headers.get("content-type", "none").split(";")[0]
         return "7", f"{status} answered as {media}"
@@ -110,8 +132,12 @@ def classify(failure: Failure) -> tuple[str, str]:
             # No responses (3.1 allows it) or only 1xx ones: no status can conform, and an
             # empty 200 is the answer the issue asks for.
             return "X", f"{status} {NO_FINAL}"
-        return _undocumented_status(answer, failure.drawn)
+        return _undocumented_status(answer, failure)
     if check == "response_schema_conformance":
+        if _JS_LITERAL.search(failure.message):
+            return "X", JS_LITERAL
+        if status == 204 and not answer.body.strip():
+            return "X", NO_CONTENT
         reason = _schema_reason(failure.message)
         if status >= 400 and (answer.source == "rule" or _is_problem(answer)):
             return "4", f"{status} body breaks the documented schema: {reason}"
@@ -137,16 +163,21 @@ def _documents_a_final_status(message: str) -> bool:
     return any(not code.startswith("1") for code in codes)
 
 
-def _undocumented_status(answer: Answer, drawn: tuple[str, ...]) -> tuple[str, str]:
+def _undocumented_status(answer: Answer, failure: Failure) -> tuple[str, str]:
     status = answer.status
     detail = _detail(answer)
+    drawn = failure.drawn
     if status in REQUEST_VALIDATION:
         refused = _refused_locations(answer)
         if refused and drawn and all(_drawn_from(where, drawn) for where in refused):
             names = ", ".join(sorted(refused))
             return "X", f"{REUSED} ({names})"
+        if _off_pattern(answer):
+            return "X", OFF_PATTERN
         return "1", f"{status} {_normalise(_validation_message(answer) or detail)}"
     if status == 404 and ("no operation matches" in detail or "NO_PATH_MATCHED" in answer.body):
+        if failure.dot_segment:
+            return "X", DOT_SEGMENT
         return "2", "404: no operation matches the path"
     if status == 405:
         return "2", "405 for a documented method"
@@ -158,6 +189,44 @@ def _undocumented_status(answer: Answer, drawn: tuple[str, ...]) -> tuple[str, s
         # "pets 7 does not exist": the store's answer for an id it never saw, whatever the id.
         return "4", f"{status} not documented (an unknown id: the store's answer)"
     return "4", f"{status} not documented ({_normalise(detail) or 'no detail'})"
+
+
+def _unparsable(answer: Answer) -> bool:
+    """Whether the HTTP server refused the bytes before the application (uvicorn's text, or a
+    bare 400 without a body type, as Node's parser answers)."""
+    return answer.body.strip() == UNPARSABLE_HTTP or "content-type" not in answer.headers
+
+
+# jsonschema's "'value' does not match 'pattern'", each quoted as Python's repr quotes it.
+_QUOTED_TEXT = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_PATTERN_ERROR = re.compile(
+    rf"^(?P<value>{_QUOTED_TEXT}) does not match (?P<pattern>{_QUOTED_TEXT})$"
+)
+# A pattern that starts with ``/^``: a ``^`` after a character never matches without the
+# multiline flag, which JSON Schema's patterns do not have.
+_JS_LITERAL = re.compile(r'does not match "/\^')
+
+
+def _off_pattern(answer: Answer) -> bool:
+    """Whether every error of a refusal is a pattern the value indeed breaks, by Python's own
+    ``re`` as well as by the server: schemathesis sent it although the schema refuses it."""
+    problem = answer.problem()
+    errors = problem.get("errors")
+    if not isinstance(errors, list) or not errors:
+        return False
+    for error in errors:
+        if not isinstance(error, dict) or error.get("keyword") != "pattern":
+            return False
+        found = _PATTERN_ERROR.match(str(error.get("message", "")))
+        if found is None:
+            return False
+        try:
+            value, pattern = ast.literal_eval(found["value"]), ast.literal_eval(found["pattern"])
+            if re.search(pattern, value) is not None:
+                return False
+        except (ValueError, SyntaxError, re.error):
+            return False
+    return True
 
 
 def _refused_locations(answer: Answer) -> list[str]:

@@ -34,8 +34,13 @@ import yaml
 
 from bench.conformance.classify import (
     CLASS_TITLES,
+    DOT_SEGMENT,
+    FRAMING,
+    JS_LITERAL,
+    NO_CONTENT,
     NO_FINAL,
     NO_NOT_FOUND,
+    OFF_PATTERN,
     REUSED,
     Answer,
     Failure,
@@ -56,6 +61,8 @@ from bench.report import (
 )
 
 SERVERS = ("mockmind", "prism")
+# Serializers for media types schemathesis has none for (schemathesis_hooks.py).
+HOOKS = "bench.conformance.schemathesis_hooks"
 START_TIMEOUT_S = 180.0
 SESSION_HEADER = "X-Session-ID"
 SHOWN_HEADERS = ("content-type", "x-mockmind-source")
@@ -280,7 +287,9 @@ def run_document(
                 if keep is not None:
                     keep.parent.mkdir(parents=True, exist_ok=True)
                     keep.write_text("".join(json.dumps(e) + "\n" for e in events))
-                classify_outcome(outcome, events, documented_statuses(location))
+                classify_outcome(
+                    outcome, events, documented_statuses(location), framing_parameters(location)
+                )
         except LoadError as exc:
             outcome.verdict = "load-error"
             outcome.note = str(exc)
@@ -315,8 +324,61 @@ def documented_statuses(location: Path) -> Statuses:
     return found
 
 
+Framing = dict[tuple[str, str], tuple[str, ...]]
+"""The framing headers each operation lists as parameters, by (method in capitals, path)."""
+
+_FRAMING_HEADERS = {"content-length": "Content-Length", "transfer-encoding": "Transfer-Encoding"}
+
+
+def framing_parameters(location: Path) -> Framing:
+    """The operations that list Content-Length or Transfer-Encoding as header parameters
+    (path-level ones and local ``$ref``s included)."""
+    try:
+        text = location.read_text()
+        raw = json.loads(text) if location.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+
+    def resolved(value: Any) -> Any:
+        ref = value.get("$ref") if isinstance(value, dict) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return value
+        found: Any = raw
+        for escaped in ref[2:].split("/"):
+            part = escaped.replace("~1", "/").replace("~0", "~")
+            found = found.get(part) if isinstance(found, dict) else None
+        return found
+
+    def framing(parameters: Any) -> list[str]:
+        names = []
+        for listed in parameters if isinstance(parameters, list) else []:
+            parameter = resolved(listed)
+            if isinstance(parameter, dict) and parameter.get("in") == "header":
+                name = _FRAMING_HEADERS.get(str(parameter.get("name", "")).lower())
+                if name:
+                    names.append(name)
+        return names
+
+    found: Framing = {}
+    for template, item in (raw.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        shared = framing(item.get("parameters"))
+        for method, operation in item.items():
+            if isinstance(operation, dict) and method != "parameters":
+                names = sorted(set(shared + framing(operation.get("parameters"))))
+                if names:
+                    found[(str(method).upper(), str(template))] = tuple(names)
+    return found
+
+
 def classify_outcome(
-    outcome: Outcome, events: list[dict[str, Any]], statuses: Statuses | None = None
+    outcome: Outcome,
+    events: list[dict[str, Any]],
+    statuses: Statuses | None = None,
+    framing: Framing | None = None,
 ) -> None:
     """The outcome's classes and verdict, worked out afresh from its failed scenarios and the
     raw facts it keeps (load error, crash, schemathesis's errors and exit code); ``statuses``
@@ -326,7 +388,7 @@ def classify_outcome(
         outcome.add("L", _load_reason(outcome.note), None)
         return
     for recorder in events:
-        _read_scenario(recorder, outcome, statuses)
+        _read_scenario(recorder, outcome, statuses, framing)
     for text in outcome.harness_errors:
         outcome.add("X", f"schemathesis error: {text[:110]}", None)
     if outcome.crash:
@@ -337,8 +399,16 @@ def classify_outcome(
 
 def _run(argv: list[str], timeout: float, *, cwd: Path) -> tuple[int, str] | None:
     """The exit code and output, or None when the time limit ended it."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["SCHEMATHESIS_HOOKS"] = HOOKS
     proc = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -352,15 +422,28 @@ def _run(argv: list[str], timeout: float, *, cwd: Path) -> tuple[int, str] | Non
 # schemathesis's error for a request schema nothing satisfies (`allOf: [string, integer]`): the
 # document's own contradiction, the same for every server, so the operation is left untested.
 UNSATISFIABLE = "schemathesis error: Schema Error"
+# schemathesis's error for a link naming a parameter its target operation does not have
+# (listennotes: POST /podcasts -> getPodcastsInBatch's `next_episode_pub_date`, a form field):
+# the document's own error, the same for every server; only the stateful phase is not run.
+BROKEN_LINKS = "schemathesis error: Invalid OpenAPI Links Definition"
 
 
 def _untestable(reason: str) -> bool:
     """X reasons that say the document (or a request schemathesis made up from an earlier
     answer) leaves nothing to check, not that the run broke."""
     return (
-        reason in (UNSATISFIABLE, NO_NOT_FOUND)
+        reason
+        in (
+            UNSATISFIABLE,
+            BROKEN_LINKS,
+            NO_NOT_FOUND,
+            DOT_SEGMENT,
+            OFF_PATTERN,
+            JS_LITERAL,
+            NO_CONTENT,
+        )
         or reason.endswith(NO_FINAL)
-        or reason.startswith(REUSED)
+        or reason.startswith((REUSED, FRAMING))
     )
 
 
@@ -381,6 +464,18 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
             notes.append(f"{count} read(s) after a DELETE where the read documents no 404")
             count = sum(n for r, n in outcome.classes["X"].items() if r.startswith(REUSED))
             notes.append(f"{count} refusal(s) of a value reused from an earlier answer")
+            count = outcome.classes["X"].get(DOT_SEGMENT, 0)
+            notes.append(f"{count} path(s) whose dot segment the client removed")
+            count = sum(n for r, n in outcome.classes["X"].items() if r.startswith(FRAMING))
+            notes.append(f"{count} request(s) a made-up framing header made unparsable")
+            count = outcome.classes["X"].get(OFF_PATTERN, 0)
+            notes.append(f"{count} refusal(s) of a value its pattern refuses")
+            count = outcome.classes["X"].get(JS_LITERAL, 0)
+            notes.append(f"{count} value(s) under a pattern no string matches")
+            count = outcome.classes["X"].get(NO_CONTENT, 0)
+            notes.append(f"{count} empty 204(s) documented with a body")
+            if BROKEN_LINKS in outcome.classes["X"]:
+                notes.append("links naming parameters their target lacks: no stateful phase")
             outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
     else:
         outcome.verdict = "error"
@@ -416,7 +511,10 @@ def _failed_scenarios(report_dir: Path, outcome: Outcome) -> list[dict[str, Any]
 
 
 def _read_scenario(
-    recorder: dict[str, Any], outcome: Outcome, statuses: Statuses | None = None
+    recorder: dict[str, Any],
+    outcome: Outcome,
+    statuses: Statuses | None = None,
+    framing: Framing | None = None,
 ) -> None:
     interactions = recorder.get("interactions", {})
     seen: set[tuple[str, str, str]] = set()
@@ -433,6 +531,7 @@ def _read_scenario(
             info = (check.get("failure_info") or {}).get("failure") or {}
             interaction = interactions.get(case_id)
             answer = _answer(interaction) if interaction else None
+            case = recorder.get("cases", {}).get(case_id, {})
             failure = Failure(
                 check=check["name"],
                 code=str(info.get("code", "")),
@@ -440,8 +539,10 @@ def _read_scenario(
                 message=str(info.get("message", "")),
                 operation=str(info.get("operation") or recorder.get("label", "")),
                 answer=answer,
-                drawn=_drawn(recorder.get("cases", {}).get(case_id, {})),
-                documented=_documented(recorder.get("cases", {}).get(case_id, {}), statuses),
+                drawn=_drawn(case),
+                documented=_documented(case, statuses),
+                dot_segment=_dot_segment(case),
+                framing=_framing(case, framing),
             )
             klass, reason = classify(failure)
             # One scenario repeats a failure over its steps; count it once.
@@ -467,6 +568,26 @@ def _documented(case: dict[str, Any], statuses: Statuses | None) -> tuple[str, .
     if statuses is None or not isinstance(value, dict):
         return None
     return statuses.get((str(value.get("method", "")).upper(), str(value.get("path", ""))))
+
+
+def _framing(case: dict[str, Any], framing: Framing | None) -> tuple[str, ...]:
+    value = case.get("value") or {}
+    if framing is None or not isinstance(value, dict):
+        return ()
+    return framing.get((str(value.get("method", "")).upper(), str(value.get("path", ""))), ())
+
+
+def _dot_segment(case: dict[str, Any]) -> bool:
+    """Whether a path parameter was serialised as a ``.`` or ``..`` segment."""
+    value = case.get("value") or {}
+    parameters = value.get("path_parameters") if isinstance(value, dict) else None
+    if not isinstance(parameters, dict):
+        return False
+    return any(
+        segment in {".", ".."}
+        for serialised in parameters.values()
+        for segment in str(serialised).split("/")
+    )
 
 
 def _drawn(case: dict[str, Any]) -> tuple[str, ...]:
@@ -570,7 +691,8 @@ def reclassified(server: str, document: Document) -> Outcome | None:
     events = [json.loads(line) for line in lines if line.strip()]
     location = document.location()
     statuses = documented_statuses(location) if location.exists() else None
-    classify_outcome(outcome, events, statuses)
+    framing = framing_parameters(location) if location.exists() else None
+    classify_outcome(outcome, events, statuses, framing)
     return outcome
 
 

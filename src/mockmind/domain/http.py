@@ -43,6 +43,31 @@ def is_header_name(name: str) -> bool:
     return _TOKEN.fullmatch(name) is not None
 
 
+# Headers the server writes from the message it sends (its length, its framing, the
+# connection's fate), never from a document: a documented ``Content-Length: number`` answered
+# with a generated 948.75 broke the response (peertube's upload-resumable). OpenAPI also says
+# a response header named Content-Type is ignored: the media type sets it.
+_SERVERS_OWN = frozenset(
+    {
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
+
+
+def is_documentable_header(name: str) -> bool:
+    """Whether a response header a document declares can be sent as the document says: an
+    HTTP token, and none of the headers the server itself writes."""
+    return is_header_name(name) and name.lower() not in _SERVERS_OWN
+
+
 def header_value(text: str) -> str:
     """``text`` as a header value: any character but tab and printable ASCII percent-encoded
     (as UTF-8), so a value made from data (a generated one, an id) never splits a header."""

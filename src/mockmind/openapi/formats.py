@@ -368,3 +368,14 @@ def _is_relative_json_pointer(value: str) -> bool:
 @_checks("regex")
 def _is_regex(value: str) -> bool:
     return is_ecma_regex(value)
+
+
+# OpenAPI 3.0's schemas are JSON Schema draft Wright-00 (draft 5), whose formats are draft 4's
+# (plus ``uriref``); JSON pointers came with draft 6 (json-schema-spec issue 109). A 3.0
+# document's ``json-pointer`` names no format of its dialect, so it passes, as any unknown
+# format does: ``#/a~1b`` (RFC 6901's URI-fragment form) is what such documents write.
+_AFTER_OPENAPI_30 = frozenset({"json-pointer", "relative-json-pointer"})
+OPENAPI_30_FORMAT_CHECKER = FormatChecker(formats=())
+OPENAPI_30_FORMAT_CHECKER.checkers = {
+    name: found for name, found in FORMAT_CHECKER.checkers.items() if name not in _AFTER_OPENAPI_30
+}

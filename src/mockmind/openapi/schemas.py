@@ -45,7 +45,7 @@ from mockmind.domain.json_schema import (
     pattern_properties,
 )
 from mockmind.openapi.errors import UnresolvableRef
-from mockmind.openapi.formats import FORMAT_CHECKER
+from mockmind.openapi.formats import FORMAT_CHECKER, OPENAPI_30_FORMAT_CHECKER
 
 Context = Literal["request", "response"] | None
 KeywordFn = Callable[[Any, Any, Any, Mapping[str, Any]], Iterator[ValidationError] | None]
@@ -345,7 +345,7 @@ def _oas30_class(context: Context) -> type[Validator]:
         validators=cast(Any, keywords),
         # Draft 6's integer check, so 1.0 is an integer as JSON (and OpenAPI) mean it.
         type_checker=Draft202012Validator.TYPE_CHECKER,
-        format_checker=FORMAT_CHECKER,
+        format_checker=OPENAPI_30_FORMAT_CHECKER,
         # No ``id`` in OpenAPI 3.0 schemas: an unknown dialect makes the resource opaque.
         id_of=cast(Any, lambda _schema: None),
         applicable_validators=cast(Any, _ignore_ref_siblings),
@@ -399,7 +399,9 @@ class SchemaValidators:
         dialect: str | None,
         retrieve: Callable[[str], Any],
     ) -> None:
+        self._format_checker = FORMAT_CHECKER
         if version == "3.0":
+            self._format_checker = OPENAPI_30_FORMAT_CHECKER
             self._specification: Specification[Any] = Specification.OPAQUE
             self._classes = {ctx: _oas30_class(ctx) for ctx in (None, "request", "response")}
         else:
@@ -468,7 +470,7 @@ class SchemaValidators:
 
     def _make(self, schema: Any, context: Context) -> Validator:
         cls = self._classes[context]
-        return cls(schema, registry=self._registry, format_checker=FORMAT_CHECKER)
+        return cls(schema, registry=self._registry, format_checker=self._format_checker)
 
 
 def iter_errors(validator: Validator, instance: Any, limit: int = 50) -> list[ValidationError]:

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from bench.conformance.classify import NO_FINAL, NO_NOT_FOUND, Answer, Failure, classify
+from bench.conformance.classify import (
+    DOT_SEGMENT,
+    FRAMING,
+    JS_LITERAL,
+    NO_CONTENT,
+    NO_FINAL,
+    NO_NOT_FOUND,
+    OFF_PATTERN,
+    UNPARSABLE_HTTP,
+    Answer,
+    Failure,
+    classify,
+)
 from bench.conformance.corpus import MANIFEST, load
-from bench.conformance.run import UNSATISFIABLE, Outcome, _documented, _verdict, documented_statuses
+from bench.conformance.run import (
+    BROKEN_LINKS,
+    UNSATISFIABLE,
+    Outcome,
+    _documented,
+    _verdict,
+    documented_statuses,
+    framing_parameters,
+)
 from bench.report import replace_section, replace_summary_line, section_text
 
 
@@ -306,3 +327,99 @@ def test_a_run_whose_only_findings_are_untestable_passes_with_a_note() -> None:
     broken.add("X", "schemathesis error: Network Error", None)
     _verdict(broken, 1, "")
     assert broken.verdict == "error"
+
+
+def test_a_route_missed_only_because_the_client_removed_a_dot_segment_is_not_held() -> None:
+    body = {"status": 404, "detail": "no operation matches POST /label/.name=.description=0"}
+    answer = Answer(404, {"content-type": "application/problem+json"}, json.dumps(body))
+    removed = Failure("status_code_conformance", "", "", "", "POST /l", answer, dot_segment=True)
+    assert classify(removed) == ("X", DOT_SEGMENT)
+    kept = Failure("status_code_conformance", "", "", "", "POST /l", answer)
+    assert classify(kept) == ("2", "404: no operation matches the path")
+
+
+def test_an_unparsable_request_is_not_held_only_where_a_framing_header_is_a_parameter() -> None:
+    answer = Answer(400, {"content-type": "text/plain; charset=utf-8"}, UNPARSABLE_HTTP)
+    framed = Failure(
+        "status_code_conformance", "", "", "", "POST /f", answer, framing=("Transfer-Encoding",)
+    )
+    assert classify(framed) == ("X", f"{FRAMING} (Transfer-Encoding)")
+    plain = Failure("status_code_conformance", "", "", "", "POST /f", answer)
+    assert classify(plain)[0] == "1"
+
+
+def test_a_refused_value_is_not_held_when_python_also_finds_it_off_its_pattern() -> None:
+    def refusal(value: str, pattern: str) -> Failure:
+        error = {"location": "query.q", "message": f"{value!r} does not match {pattern!r}"}
+        error["keyword"] = "pattern"
+        answer = Answer(400, {"x-mockmind-source": "rule"}, json.dumps({"errors": [error]}))
+        return Failure("status_code_conformance", "", "", "", "GET /s", answer)
+
+    assert classify(refusal("", "^(?:{[0-9a-f]{4}}|[0-9a-f]{4})$")) == ("X", OFF_PATTERN)
+    # The server refused a value the pattern takes: that is the server's failure.
+    assert classify(refusal("ab12", "^[a-z]+[0-9]+$"))[0] == "1"
+
+
+def test_a_body_under_a_javascript_literal_pattern_is_not_held() -> None:
+    message = '"attack" does not match "/^[a-z0-9._]+$/"\n\nSchema at /components/schemas/u'
+    answer = Answer(200, {"x-mockmind-source": "offline"}, "{}")
+    failure = Failure("response_schema_conformance", "", "", message, "GET /u", answer)
+    assert classify(failure) == ("X", JS_LITERAL)
+
+
+def test_framing_parameters_are_read_through_local_refs(tmp_path: Path) -> None:
+    document = {
+        "openapi": "3.0.0",
+        "components": {"parameters": {"te": {"in": "header", "name": "transfer-encoding"}}},
+        "paths": {
+            "/f": {
+                "parameters": [{"$ref": "#/components/parameters/te"}],
+                "post": {"parameters": [{"in": "header", "name": "Content-Length"}]},
+                "get": {"parameters": [{"in": "query", "name": "Content-Length"}]},
+            }
+        },
+    }
+    location = tmp_path / "doc.json"
+    location.write_text(json.dumps(document))
+    assert framing_parameters(location) == {
+        ("POST", "/f"): ("Content-Length", "Transfer-Encoding"),
+        ("GET", "/f"): ("Transfer-Encoding",),
+    }
+
+
+def test_an_empty_204_the_document_gives_a_body_is_not_held() -> None:
+    message = "Response must be valid JSON with 'Content-Type: application/json' header:"
+    empty = Answer(204, {"content-type": "application/json"}, "")
+    failure = Failure("response_schema_conformance", "", "", message, "GET /feeds", empty)
+    assert classify(failure) == ("X", NO_CONTENT)
+    filled = Answer(200, {"content-type": "application/json"}, "")
+    assert (
+        classify(Failure("response_schema_conformance", "", "", message, "GET /f", filled))[0]
+        == "5"
+    )
+
+
+def test_the_hooks_give_schemathesis_serializers_for_cbor_and_misspelt_multipart() -> None:
+    import importlib
+
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+    importlib.import_module("bench.conformance.schemathesis_hooks")
+    found = REQUESTS_TRANSPORT.get_first_matching_media_type("application/cbor")
+    assert found is not None
+    assert found[1](None, b"\xa1\x01\x02") == {"data": b"\xa1\x01\x02"}
+    found = REQUESTS_TRANSPORT.get_first_matching_media_type("multipart/data")
+    assert found is not None
+    ctx: Any = SimpleNamespace(case=SimpleNamespace(media_type="multipart/data"))
+    assert found[1](ctx, b"--B--\r\n") == {
+        "data": b"--B--\r\n",
+        "headers": {"Content-Type": "multipart/data"},
+    }
+
+
+def test_broken_links_alone_leave_a_run_conformant_with_a_note() -> None:
+    outcome = Outcome("listennotes", "mockmind", "error")
+    outcome.add("X", BROKEN_LINKS, None)
+    _verdict(outcome, 1, "1 error")
+    assert outcome.verdict == "pass"
+    assert outcome.note == "links naming parameters their target lacks: no stateful phase"

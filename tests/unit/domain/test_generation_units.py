@@ -16,6 +16,7 @@ from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.strings import TextMaker
 from mockmind.domain.generation.validation import is_valid
+from mockmind.openapi.formats import FORMAT_CHECKER
 
 PRODUCT = {
     "type": "object",
@@ -116,6 +117,17 @@ def test_text_maker_fits_length_and_pattern() -> None:
         2 <= len(texts.text(short, Random(seed), "description", lambda v: False)) <= 5
         for seed in range(10)
     )
+
+
+def test_text_maker_puts_an_unanchored_match_after_a_formatted_value() -> None:
+    texts = TextMaker(FakerPools("en_US"))
+    # Peertube's VideoImport.magnetUri: no match of the pattern is a URI by itself.
+    pattern = "/magnet:\\?xt=urn:[a-z0-9]+:[a-z0-9]{32}/i"
+    flat = flatten(_no_refs, {"type": "string", "format": "uri", "pattern": pattern})
+    for seed in range(10):
+        text = texts.text(flat, Random(seed), "magnetUri", lambda v: False)
+        assert re.search(pattern, text), text
+        assert FORMAT_CHECKER.conforms(text, "uri"), text
 
 
 @pytest.mark.parametrize(

@@ -1215,6 +1215,9 @@ _GOLDEN = {
     # 2: oneOf values made exclusive, one try per branch, null for a nullable union; the
     # schemas above came out the same.
     2: "402790a0862c65fcc1a28f1a613cc821aa7a50609d5fcf2cd9e681244381eeb9",
+    # 3: an optional string no text matches the pattern of is left out; a match of a pattern
+    # may follow a value of the field's format; the schemas above came out the same.
+    3: "402790a0862c65fcc1a28f1a613cc821aa7a50609d5fcf2cd9e681244381eeb9",
 }
 
 
@@ -1227,3 +1230,24 @@ def test_a_change_in_what_is_generated_bumps_the_generator_version() -> None:
         f"(so durable stores reseed their shared sets) and record {found!r} for it here"
     )
     assert generator.settings_key().startswith(f"{GENERATOR_VERSION}/")
+
+
+def test_an_optional_field_no_text_matches_is_left_out_and_a_required_one_kept() -> None:
+    # A JavaScript regex literal as a pattern: `/` then `^` never matches (no multiline).
+    never = {"type": "string", "pattern": "/^[a-z0-9._]+$/"}
+    schema = {
+        "type": "object",
+        "required": ["id", "handle"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": never,
+            "handle": never,
+            "host": {"type": "string", "pattern": "^[a-z]+\\.example$"},
+        },
+    }
+    for seed in ("a", "b", "c"):
+        value = OfflineGenerator().generate(schema, seed=seed)
+        assert "name" not in value
+        # Left to the document: a required field is answered even when nothing matches.
+        assert isinstance(value["handle"], str)
+        assert re.fullmatch(r"[a-z]+\.example", value["host"])

@@ -122,3 +122,42 @@ def test_the_id_field_may_be_the_path_parameter_without_the_resources_name(
         lambda ref: {},
     )
     assert specs["/variables"].id_field == id_field
+
+
+def _listed(path: str, ref: str) -> list[OperationInfo]:
+    item = {"$ref": ref}
+    return [
+        OperationInfo("GET", path, response_schema={"type": "array", "items": item}),
+        OperationInfo("GET", path + "/{comment_id}", response_schema=item),
+    ]
+
+
+def test_collections_of_one_name_share_entities_only_when_they_hold_the_same_items() -> None:
+    gists = "/gists/{gist_id}/comments"
+    issues = "/repos/{owner}/{repo}/issues/comments"
+    nested = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+    specs = infer_resources(
+        _listed(gists, "#/components/schemas/gist-comment")
+        + _listed(issues, "#/components/schemas/issue-comment")
+        + _listed(nested, "#/components/schemas/issue-comment"),
+        lambda ref: {"type": "object", "properties": {"id": {"type": "integer"}}},
+    )
+    assert specs[gists].name == "comments"
+    # Issue comments are not gist comments: stored apart, under their own path.
+    assert specs[issues].name == issues
+    assert specs[nested].name == issues
+
+
+def test_an_undocumented_collection_does_not_share_a_documented_ones_entities() -> None:
+    blocked = "/server/blocklist/accounts"
+    specs = infer_resources(
+        [
+            *_listed("/accounts", "#/components/schemas/Account"),
+            OperationInfo("GET", blocked),
+            OperationInfo("POST", blocked),
+            OperationInfo("DELETE", blocked + "/{accountName}"),
+        ],
+        lambda ref: {"type": "object", "properties": {"id": {"type": "integer"}}},
+    )
+    assert specs["/accounts"].name == "accounts"
+    assert specs[blocked].name == blocked

@@ -13,7 +13,13 @@ import pytest
 
 from mockmind.app.bootstrap import Container, build
 from mockmind.config import parse_config
-from mockmind.domain.http import MockRequest, MockResponse, header_value, is_header_name
+from mockmind.domain.http import (
+    MockRequest,
+    MockResponse,
+    header_value,
+    is_documentable_header,
+    is_header_name,
+)
 
 DOCUMENT = """
 openapi: 3.0.3
@@ -47,6 +53,10 @@ paths:
               schema:
                 {type: object, properties: {who: {type: string, enum: ["Zoë"]}}, required: [who]}
             Bad Name: {schema: {type: string}}
+            # The server's own: written from the message sent, never generated.
+            Content-Length: {schema: {type: number, example: 948.75}}
+            Transfer-Encoding: {schema: {type: string, enum: [chunked]}}
+            Content-Type: {schema: {type: string, enum: [text/evil]}}
           content: *file
     put:
       requestBody: {content: *file}
@@ -128,7 +138,26 @@ def test_generated_header_values_are_sendable(app: Container) -> None:
         "X-Price": "10 %E2%82%AC%00",
         "X-Meta": '{"who": "Zo%C3%AB"}',
     }
+    assert response.media_type == "application/json"
     assert _all_sendable(response)
+
+
+@pytest.mark.parametrize(
+    ("name", "documentable"),
+    [
+        ("X-Rate-Limit", True),
+        ("Location", True),
+        ("Content-Length", False),
+        ("transfer-encoding", False),
+        ("Connection", False),
+        ("Content-Type", False),
+        ("Bad Name", False),
+    ],
+)
+def test_the_servers_own_headers_are_never_taken_from_a_document(
+    name: str, documentable: bool
+) -> None:
+    assert is_documentable_header(name) is documentable
 
 
 @pytest.mark.parametrize(

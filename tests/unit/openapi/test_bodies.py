@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -269,3 +270,41 @@ def test_31_body(things: OpenAPIDocument) -> None:
         check(things, "POST", "/things", **json_body({**good, "point": [0, 1, 2]}))
     assert exc.value.errors[0]["location"] == "body.point"
     assert check(things, "GET", "/things/4", query={"q": ["null"]}).path_params == {"id": 4}
+
+
+def _required_body(tmp_path: Path, content: dict[str, Any]) -> OpenAPIDocument:
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/tx": {
+                "post": {
+                    "requestBody": {"required": True, "content": content},
+                    "responses": {"200": {"description": "OK"}},
+                }
+            }
+        },
+    }
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps(spec))
+    return OpenAPIDocument.load(path)
+
+
+def test_an_empty_body_of_a_labelled_binary_or_text_type_is_content_its_schema_judges(
+    tmp_path: Path,
+) -> None:
+    # Blockfrost's CBOR transactions: a string schema, so zero bytes are a value.
+    cbor = _required_body(tmp_path, {"application/cbor": {"schema": {"type": "string"}}})
+    assert check(cbor, "POST", "/tx", content_type="application/cbor").body == b""
+    text = _required_body(tmp_path, {"text/plain": {"schema": {"type": "string"}}})
+    assert check(text, "POST", "/tx", content_type="text/plain").body == ""
+    short = _required_body(tmp_path, {"text/plain": {"schema": {"minLength": 2}}})
+    exc = failure(short, "POST", "/tx", content_type="text/plain")
+    assert exc.errors == [
+        {"location": "body", "message": "'' is too short", "keyword": "minLength"}
+    ]
+    # No label, or a type whose empty body is no value of it: no body at all.
+    assert failure(cbor, "POST", "/tx").errors[0]["message"] == "a request body is required"
+    form = _required_body(tmp_path, {"multipart/form-data": {"schema": {"type": "object"}}})
+    exc = failure(form, "POST", "/tx", content_type="multipart/form-data; boundary=B")
+    assert exc.errors[0]["message"] == "a request body is required"

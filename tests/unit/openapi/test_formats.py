@@ -117,3 +117,17 @@ def test_unknown_formats_and_other_types_pass() -> None:
     assert FORMAT_CHECKER.conforms("aGVsbG8=", "byte")
     assert not FORMAT_CHECKER.conforms("not base64!", "byte")
     assert not FORMAT_CHECKER.conforms(2**31, "int32")
+
+
+def test_a_json_pointer_is_a_format_of_3_1_documents_and_unknown_to_3_0_ones() -> None:
+    pointer = {"type": "string", "format": "json-pointer"}
+    relative = {"type": "string", "format": "relative-json-pointer"}
+    # OpenAPI 3.0's dialect (JSON Schema draft 5) has no JSON pointers: draft 6 added them.
+    older = OpenAPIDocument.load(SPECS / "petstore-3.0.yaml")
+    assert older.validator(pointer, context="request").is_valid("#/a~1b")
+    assert older.validator(relative, context="request").is_valid("#/a")
+    # Its own formats are still checked.
+    assert not older.validator({"type": "string", "format": "date"}).is_valid("1996-13-19")
+    newer = OpenAPIDocument.load(SPECS / "things-3.1.yaml")
+    assert not newer.validator(pointer, context="request").is_valid("#/a~1b")
+    assert newer.validator(pointer, context="request").is_valid("/a~1b")

@@ -15,7 +15,7 @@ from mockmind.domain.http import (
     MockResponse,
     Source,
     header_value,
-    is_header_name,
+    is_documentable_header,
 )
 from mockmind.domain.schema_refs import deref
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
@@ -29,14 +29,15 @@ class Answers:
         self._generator = generator
 
     def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
-        # A document's header name that is no HTTP token cannot be sent; a generated value
-        # (an enum's, a pattern's) may hold any character, and is made sendable.
+        # A document's header name that is no HTTP token cannot be sent, nor one the server
+        # writes itself (Content-Length...); a generated value (an enum's, a pattern's) may
+        # hold any character, and is made sendable.
         headers = {
             name: header_value(
                 _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
             )
             for name, schema in plan.header_schemas.items()
-            if is_header_name(name)
+            if is_documentable_header(name)
         }
         media = plan.media_type or "application/json"
         bodiless = plan.status in (204, 304) or (plan.schema is None and body is None)

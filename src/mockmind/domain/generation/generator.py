@@ -363,12 +363,14 @@ class OfflineGenerator:
         order = [k for k in flat.properties if k in chosen]
         order += [k for k in required if k not in flat.properties]
         for key in order:
-            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth)
+            self._put(
+                ctx, flat, result, key, path=f"{path}/{key}", depth=depth, optional=key in optional
+            )
 
         for key in leftovers:
             if len(result) >= flat.min_props:
                 break
-            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth)
+            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth, optional=True)
 
         extra = max(0, flat.min_props - len(result))
         is_map = not flat.properties and (
@@ -391,16 +393,26 @@ class OfflineGenerator:
         *,
         path: str,
         depth: int,
+        optional: bool = False,
     ) -> None:
         hint_name = key
         if key.lower() in ("name", "title") and ctx.owners and not is_person(ctx.owners[-1]):
             # A product's or an order's "name" is a label, not a person's name.
             hint_name = "item_name"
-        value = self._value(
-            ctx, property_schema(flat, key), path, hint_name, depth + 1, as_property=True
-        )
-        if not isinstance(value, _Omit):
-            result[key] = value
+        schema = property_schema(flat, key)
+        value = self._value(ctx, schema, path, hint_name, depth + 1, as_property=True)
+        if isinstance(value, _Omit):
+            return
+        if optional and isinstance(value, str) and not self._matches_patterns(ctx, schema, value):
+            # No text was found for its pattern (peertube's ``/^[a-z0-9._]+$/``, written as a
+            # JavaScript literal, matches nothing): an optional field is left out rather than
+            # answered with text that breaks it.
+            return
+        result[key] = value
+
+    def _matches_patterns(self, ctx: GenerationContext, schema: Schema, value: str) -> bool:
+        patterns = self._flats.flatten(schema, ctx.resolve).patterns
+        return all(search(pattern, value) for pattern in patterns)
 
     def _extra_keys(
         self,

@@ -27,10 +27,17 @@ class _ShortXeger(Xeger):
 
 
 def matching_text(
-    rng: Random, patterns: Sequence[str], low: int, accept: Callable[[str], bool]
+    rng: Random,
+    patterns: Sequence[str],
+    low: int,
+    accept: Callable[[str], bool],
+    prefixes: Sequence[str] = (),
 ) -> str | None:
     """Text of at least ``low`` characters, from the patterns in turn, that ``accept`` takes;
-    None when a pattern cannot be read or nothing produced is accepted."""
+    None when a pattern cannot be read or nothing produced is accepted. A match may follow
+    one of ``prefixes`` (values of the field's format): a pattern not anchored at its start
+    still matches, and the format may only accept it so (``format: uri`` with the pattern
+    ``magnet:\\?xt=...``: ``https://host/path/magnet:?xt=...``)."""
     xeger = _ShortXeger(rng, max(_REPEAT_SPAN, low))
     for attempt in range(_PATTERN_ATTEMPTS):
         pattern = patterns[attempt % len(patterns)]
@@ -43,6 +50,7 @@ def matching_text(
             # Patterns match anywhere unless anchored, so padding can keep the match.
             pad = "x" * (low - len(text))
             candidates += [text + pad, pad + text]
+        candidates += [prefix + text for prefix in prefixes]
         for candidate in candidates:
             if accept(candidate):
                 return candidate

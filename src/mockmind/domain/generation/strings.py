@@ -54,16 +54,19 @@ class TextMaker:
                 return False
             return all(format_ok(f, text) for f in flat.formats) and not excluded(text)
 
+        made: list[str] = []
         for fmt in flat.formats:
             formatted = self._formatted(fmt, rng, hint)
             if formatted is not None and fits(formatted):
                 return formatted
+            if formatted is not None:
+                made.append(formatted)
         if hint is not None:
             hinted = self._hinted_text(hint, rng)
             if hinted is not None and fits(hinted):
                 return hinted
         if flat.patterns:
-            matched = matching_text(rng, flat.patterns, low, fits)
+            matched = matching_text(rng, flat.patterns, low, fits, prefixes=made)
             if matched is not None:
                 return matched
         return _fit_length(self._lorem(rng), low, high, rng, self._pools.words())

@@ -55,6 +55,9 @@ def infer_resources(
         return None
 
     specs: dict[str, ResourceSpec] = {}
+    # The item schemas each word names: collections of one word share their entities
+    # (``/orders`` and ``/users/{id}/orders``) only when they hold the same items.
+    named: dict[str, list[tuple[Any, str]]] = {}
     for path, methods in by_path.items():
         segments = path_segments(path)
         if not segments or item_param_name(segments[-1]):
@@ -82,9 +85,9 @@ def infer_resources(
         )
         if not is_collection and not is_singleton:
             continue
-        name = segments[-1]
         item_ops = by_path.get(item_path, {}) if item_path else {}
         schema = _item_schema(methods, item_ops, resolve) if is_collection else _schema_of(get)
+        name = _shared_name(segments[-1], path, schema, named)
         id_field, id_kind = _id_field(schema, name, id_param, resolve)
         parent_param = _last_param(segments)
         query = set(get.query_params) if get else set()
@@ -106,6 +109,22 @@ def infer_resources(
         )
     _add_item_only(specs, by_path, resolve)
     return _link_parents(specs, resolve)
+
+
+def _shared_name(word: str, path: str, schema: Any, named: dict[str, list[tuple[Any, str]]]) -> str:
+    """The resource's name, which its entities are stored under: the path's last word, shared
+    with the other paths of that word whose items have the same schema; a path whose items
+    differ (``/gists/{id}/comments`` beside ``/repos/{o}/{r}/issues/comments``) is named by
+    the first path of its items, so that neither lists, nor reads, the other's entities (an
+    undocumented item is not a documented one: ``/server/blocklist/accounts`` creates free-form
+    entities that ``/accounts`` must not list)."""
+    known = named.setdefault(word, [])
+    for other, name in known:
+        if other == schema:
+            return name
+    name = path if known else word
+    known.append((schema, name))
+    return name
 
 
 def _last_param(segments: list[str]) -> str | None:
