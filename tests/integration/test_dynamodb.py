@@ -5,9 +5,11 @@ The behaviour every store shares is in tests/contract (run against moto there to
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import ITEM_BUDGET
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionQuery, decode_cursor
-from mockmind.domain.sessions import Interaction, Session
+from mockmind.domain.sessions import Interaction, Session, session_to_dict
 from mockmind.ports import CachedResponse, EntityRecord
 from tests.support.aws import aws_client, unique_name
 from tests.support.network import free_port
@@ -305,3 +307,79 @@ def test_create_table_adds_the_sessions_index_to_a_table_made_before_it(client: 
         assert [s.id for s in store.list(SessionQuery(), now=1001.0).sessions] == ["s-1"]
     finally:
         client.delete_table(TableName=name)
+
+
+def _requested(session: Session, n: int, body: Any = None, bound: int = 50) -> Session:
+    interaction = Interaction(1000.0 + n, "GET", f"/r/{n}", 200, None, body, "offline")
+    return session.after_request(
+        interaction, timeout_seconds=1000, max_history=bound, state={"n": n}, authenticated=None
+    )
+
+
+def test_a_request_save_is_an_update_of_what_it_added(table: DynamoTable, client: Any) -> None:
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
+    for n in range(4):
+        saved = store.update(_requested(saved, n, bound=3), base=saved)
+    item = _raw_item(client, table, "SESSION#s-1", "SESSION")
+    assert sorted(item["h"]["M"]) == ["1", "2", "3"]
+    assert (item["hstart"], item["version"], item["requests"]) == (
+        {"N": "1"},
+        {"N": "5"},
+        {"N": "4"},
+    )
+    assert "data" not in item
+    assert "data_z" not in item
+    calls: list[str] = []
+    client.meta.events.register(
+        "before-parameter-build.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    store.update(_requested(saved, 4, bound=3), base=saved)
+    assert calls == ["UpdateItem"]
+    assert store.get("s-1", now=1001.0) is not None
+
+
+def test_a_session_item_from_before_its_parts_were_apart_is_read_and_rewritten(
+    table: DynamoTable, client: Any
+) -> None:
+    old = Session("old", 900.0, 1000.0, 5000.0, version=3, requests=2).with_interaction(
+        Interaction(1000.0, "GET", "/a", 200, None, {"x": 1}, "offline"), 50
+    )
+    document = {**session_to_dict(old)}
+    client.put_item(
+        TableName=table.name,
+        Item={
+            "pk": {"S": "SESSION#old"},
+            "sk": {"S": "SESSION"},
+            "version": {"N": "3"},
+            "session_id": {"S": "old"},
+            "expiry": {"N": "5000.0"},
+            "data": {"S": json.dumps(document)},
+        },
+    )
+    store = DynamoSessionStore(table)
+    loaded = store.get("old", now=1001.0)
+    assert loaded == old
+    saved = store.update(_requested(old, 1), base=old)
+    assert store.get("old", now=1002.0) == saved
+    assert [i.path for i in saved.history] == ["/a", "/r/1"]
+    item = _raw_item(client, table, "SESSION#old", "SESSION")
+    assert "data" not in item
+    assert sorted(item["h"]["M"]) == ["0", "1"]
+
+
+def test_an_update_past_the_size_budget_writes_the_session_whole_trimmed(
+    table: DynamoTable,
+) -> None:
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("big", 1000.0, 1000.0, 5000.0), expected_version=None)
+    for n in range(25):
+        saved = store.update(_requested(saved, n, {"text": _noise(20_000, n)}), base=saved)
+    # 25 bodies of about 15 KB compressed do not fit in the budget: the oldest lost theirs.
+    assert [i.path for i in saved.history] == [f"/r/{n}" for n in range(25)]
+    bodies = [i.response_body is not None for i in saved.history]
+    assert bodies[-1]
+    assert not bodies[0]
+    assert store.get("big", now=1001.0) == saved
+    with pytest.raises(VersionConflict):
+        store.update(_requested(saved, 99), base=replace(saved, version=saved.version - 1))
