@@ -51,6 +51,7 @@ BENCHMARKS = [
     "simulation",
     "learning",
     "time_travel",
+    "bytes_written",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make
