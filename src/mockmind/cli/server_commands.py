@@ -15,7 +15,14 @@ from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.logging import configure_logging
-from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
+from mockmind.app.workers import (
+    DEFAULT_SERVER,
+    SERVERS,
+    WORKER_APP,
+    WorkerSettings,
+    check_workers,
+    serve_with_granian,
+)
 from mockmind.cli.exits import exit_on_error
 
 
@@ -48,6 +55,13 @@ from mockmind.cli.exits import exit_on_error
     type=click.IntRange(min=1),
     help="Worker processes; more than one needs storage sqlite or aws (a store they share).",
 )
+@click.option(
+    "--server",
+    default=DEFAULT_SERVER,
+    show_default=True,
+    type=click.Choice(SERVERS),
+    help="The HTTP server: uvicorn (httptools, uvloop) or granian (Rust).",
+)
 def serve(
     config_file: str | None,
     openapi: str | None,
@@ -55,11 +69,9 @@ def serve(
     port: int,
     log_level: str,
     workers: int,
+    server: str,
 ) -> None:
     """Serve the mock API over HTTP."""
-    # uvicorn ships with the `serve` extra, not in the Lambda layer.
-    import uvicorn  # noqa: PLC0415
-
     configure_logging(log_level)
     env = read_environment()
     with exit_on_error():
@@ -73,6 +85,16 @@ def serve(
         f"{processes}",
         err=True,
     )
+    if server == "granian":
+        # Granian runs the app in worker processes it starts, even one: each builds it from
+        # what the parent checked, as uvicorn's workers do.
+        del container
+        hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
+        serve_with_granian(host=host, port=port, workers=workers, log_level=log_level)
+        return
+    # uvicorn ships with the `serve` extra, not in the Lambda layer.
+    import uvicorn  # noqa: PLC0415
+
     if workers == 1:
         uvicorn.run(
             create_app(container),
