@@ -267,7 +267,8 @@ def _sockets(pid: int) -> int:
 def _workers_server(
     config: Path, workers: int, extra_env: dict[str, str]
 ) -> Iterator[tuple[str, list[int]]]:
-    """`serve --workers N` of ``config``: its URL and its workers' pids, once all started."""
+    """`serve --workers N` of ``config`` on uvicorn (whose log lines say when each worker has
+    started, and its pid): its URL and its workers' pids, once all started."""
     port = free_port()
     log_path = config.parent / "serve.log"
     env = {k: v for k, v in os.environ.items() if k not in {"MOCKMIND_CONFIG", "MOCKMIND_STORAGE"}}
@@ -276,7 +277,7 @@ def _workers_server(
     with ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))
         process = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", str(workers)],
+            [*command, "--port", str(port), "--workers", str(workers), "--server", "uvicorn"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -31,9 +31,11 @@ from mockmind.domain.errors import ConfigError, ConfigIssue
 
 # What uvicorn or granian imports in each worker (a factory: they call it for the app).
 WORKER_APP = "mockmind.app.workers:worker_app"
-# ``serve --server``: the HTTP servers mockmind runs on, and the one it takes by default.
+# ``serve --server``: the HTTP servers mockmind runs on, and the one it takes by default:
+# granian answered 2 to 2.7 times the requests a second of uvicorn (httptools, uvloop) on
+# every throughput row (bench/RESULTS.md, row 4).
 SERVERS = ("uvicorn", "granian")
-DEFAULT_SERVER = "uvicorn"
+DEFAULT_SERVER = "granian"
 
 
 class WorkerSettings(BaseModel):
