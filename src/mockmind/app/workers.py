@@ -32,8 +32,9 @@ from mockmind.domain.errors import ConfigError, ConfigIssue
 # What uvicorn or granian imports in each worker (a factory: they call it for the app).
 WORKER_APP = "mockmind.app.workers:worker_app"
 # ``serve --server``: the HTTP servers mockmind runs on, and the one it takes by default:
-# granian answered 2 to 2.7 times the requests a second of uvicorn (httptools, uvloop) on
-# every throughput row (bench/RESULTS.md, row 4).
+# granian answered 1.8 to 2.7 times the requests a second of uvicorn (httptools, uvloop) on
+# the cache-hit and store-read rows of bench/RESULTS.md row 4, and as many or more on the
+# offline-generation row (1.0x and 2.2x in two runs), never fewer.
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "granian"
 
