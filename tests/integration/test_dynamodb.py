@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import string
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -24,7 +25,7 @@ from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import ITEM_BUDGET
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionQuery, decode_cursor
-from mockmind.domain.sessions import Interaction, Session, session_to_dict
+from mockmind.domain.sessions import Interaction, Session
 from mockmind.ports import CachedResponse, EntityRecord
 from tests.support.aws import aws_client, unique_name
 from tests.support.network import free_port
@@ -87,6 +88,8 @@ def test_history_too_big_even_without_bodies_drops_the_oldest_interactions(
     stored = store.put(session, expected_version=None)
     assert 0 < len(stored.history) < 30
     assert stored.history[-1] == session.history[-1]
+    # The interactions dropped are counted as the history bound's are.
+    assert stored.history_start == 30 - len(stored.history)
     assert store.get("paths", now=1500.0) == stored
 
 
@@ -316,56 +319,41 @@ def _requested(session: Session, n: int, body: Any = None, bound: int = 50) -> S
     )
 
 
-def test_a_request_save_is_an_update_of_what_it_added(table: DynamoTable, client: Any) -> None:
+def test_a_request_save_puts_the_session_whole_and_compressed(
+    table: DynamoTable, client: Any
+) -> None:
+    """DynamoDB bills a write by the whole item's size: the save sends the item, compressed
+    over the whole history, rather than an update of its parts kept apart."""
     store = DynamoSessionStore(table)
     saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(4):
-        saved = store.update(_requested(saved, n, bound=3), base=saved)
-    item = _raw_item(client, table, "SESSION#s-1", "SESSION")
-    assert sorted(item["h"]["M"]) == ["1", "2", "3"]
-    assert (item["hstart"], item["version"], item["requests"]) == (
-        {"N": "1"},
-        {"N": "5"},
-        {"N": "4"},
-    )
-    assert "data" not in item
-    assert "data_z" not in item
+    for n in range(6):
+        saved = store.update(_requested(saved, n, {"text": "lorem ipsum " * 40}, 4), base=saved)
     calls: list[str] = []
     client.meta.events.register(
         "before-parameter-build.dynamodb.*", lambda model, **_: calls.append(model.name)
     )
-    store.update(_requested(saved, 4, bound=3), base=saved)
-    assert calls == ["UpdateItem"]
-    assert store.get("s-1", now=1001.0) is not None
-
-
-def test_a_session_item_from_before_its_parts_were_apart_is_read_and_rewritten(
-    table: DynamoTable, client: Any
-) -> None:
-    old = Session("old", 900.0, 1000.0, 5000.0, version=3, requests=2).with_interaction(
-        Interaction(1000.0, "GET", "/a", 200, None, {"x": 1}, "offline"), 50
-    )
-    document = {**session_to_dict(old)}
-    client.put_item(
-        TableName=table.name,
-        Item={
-            "pk": {"S": "SESSION#old"},
-            "sk": {"S": "SESSION"},
-            "version": {"N": "3"},
-            "session_id": {"S": "old"},
-            "expiry": {"N": "5000.0"},
-            "data": {"S": json.dumps(document)},
-        },
-    )
-    store = DynamoSessionStore(table)
-    loaded = store.get("old", now=1001.0)
-    assert loaded == old
-    saved = store.update(_requested(old, 1), base=old)
-    assert store.get("old", now=1002.0) == saved
-    assert [i.path for i in saved.history] == ["/a", "/r/1"]
-    item = _raw_item(client, table, "SESSION#old", "SESSION")
-    assert "data" not in item
-    assert sorted(item["h"]["M"]) == ["0", "1"]
+    saved = store.update(_requested(saved, 6, {"text": "lorem ipsum " * 40}, 4), base=saved)
+    assert calls == ["PutItem"]
+    item = _raw_item(client, table, "SESSION#s-1", "SESSION")
+    assert set(item) == {
+        "pk",
+        "sk",
+        "version",
+        "listing",
+        "activity",
+        "session_id",
+        "created_at",
+        "last_seen",
+        "requests",
+        "authenticated",
+        "expires_at",
+        "expiry",
+        "data_z",
+    }
+    document = json.loads(zlib.decompress(item["data_z"]["B"]))
+    assert (document["history_start"], document["version"], document["requests"]) == (3, 8, 7)
+    assert [i["path"] for i in document["history"]] == ["/r/3", "/r/4", "/r/5", "/r/6"]
+    assert store.get("s-1", now=1001.0) == saved
 
 
 def test_an_update_past_the_size_budget_writes_the_session_whole_trimmed(

@@ -100,32 +100,18 @@ class DynamoTable:
         set_values: NewItem,
         remove: Iterable[str] = (),
         add: Mapping[str, int] | None = None,
-        set_entries: Mapping[tuple[str, str], AttributeValueTypeDef] | None = None,
-        remove_entries: Iterable[tuple[str, str]] = (),
         condition: str | None = None,
         values: Mapping[str, AttributeValueTypeDef] | None = None,
-        returned: bool = True,
     ) -> Item | None:
         """UpdateItem: set, remove and add to attributes in one step, which DynamoDB applies
-        atomically (a counter, a version). The attributes it changed, as they are now
-        (nothing unless ``returned``); None when ``condition`` did not hold (nothing was
-        written). ``set_entries`` and ``remove_entries`` name an entry of a map attribute as
-        (attribute, key).
+        atomically (a counter, a version). The attributes it changed, as they are now; None
+        when ``condition`` did not hold (nothing was written).
 
         ``condition`` and ``values`` name attributes as they are; the update itself names
         them through placeholders, as some (``data``, ``value``) are reserved words.
         """
         added = _numbers(add or {})
-        entries = dict(set_entries or {})
-        _check_size(
-            {
-                "pk": {"S": pk},
-                "sk": {"S": sk},
-                **set_values,
-                **added,
-                **{f"{a}.{k}": v for (a, k), v in entries.items()},
-            }
-        )
+        _check_size({"pk": {"S": pk}, "sk": {"S": sk}, **set_values, **added})
         names: dict[str, str] = {}
         expression_values: dict[str, AttributeValueTypeDef] = dict(values or {})
 
@@ -139,13 +125,9 @@ class DynamoTable:
             expression_values[placeholder] = given
             return placeholder
 
-        def path(attribute: str, key: str) -> str:
-            return f"{name(attribute)}.{name(key)}"
-
         sets = [f"{name(a)} = {value(v)}" for a, v in set_values.items()]
-        sets += [f"{path(a, k)} = {value(v)}" for (a, k), v in entries.items()]
         adds = [f"{name(a)} {value(v)}" for a, v in added.items()]
-        removes = [name(a) for a in remove] + [path(a, k) for a, k in remove_entries]
+        removes = [name(a) for a in remove]
         clauses = [
             f"{verb} {', '.join(parts)}"
             for verb, parts in (("SET", sets), ("ADD", adds), ("REMOVE", removes))
@@ -162,7 +144,7 @@ class DynamoTable:
                     TableName=self.name,
                     Key={"pk": {"S": pk}, "sk": {"S": sk}},
                     UpdateExpression=" ".join(clauses),
-                    ReturnValues="UPDATED_NEW" if returned else "NONE",
+                    ReturnValues="UPDATED_NEW",
                     **extra,
                 )
         except ClientError:
@@ -355,49 +337,35 @@ def is_live(item: Item, now: float) -> bool:
 
 
 def encode_payload(value: Any) -> NewItem:
-    encoded = encode_value(value)
-    return {"data_z": encoded} if "B" in encoded else {"data": encoded}
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    raw = text.encode()
+    if len(raw) >= _COMPRESS_FROM:
+        packed = zlib.compress(raw, 6)
+        if len(packed) < len(raw):
+            return {"data_z": {"B": packed}}
+    return {"data": {"S": text}}
 
 
 def decode_payload(item: Item) -> Any:
     if "data_z" in item:
-        return decode_value(item["data_z"])
-    return decode_value(item["data"])
-
-
-def encode_value(value: Any, *, compress_from: int = _COMPRESS_FROM) -> AttributeValueTypeDef:
-    """JSON as a string, or zlib-compressed (binary) when that is smaller."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    raw = text.encode()
-    if len(raw) >= compress_from:
-        packed = zlib.compress(raw, 6)
-        if len(packed) < len(raw):
-            return {"B": packed}
-    return {"S": text}
-
-
-def decode_value(value: AttributeValueTypeDef) -> Any:
-    if "B" in value:
-        return json.loads(zlib.decompress(value["B"]))
-    return json.loads(value["S"])
+        return json.loads(zlib.decompress(item["data_z"]["B"]))
+    return json.loads(item["data"]["S"])
 
 
 def item_size(item: Mapping[str, AttributeValueTypeDef]) -> int:
-    """DynamoDB's item size: attribute names plus values (strings in UTF-8, binary raw; a
-    map counts 3 bytes and one per element besides its names and values)."""
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
-
-
-def value_size(value: AttributeValueTypeDef) -> int:
-    if "S" in value:
-        return len(value["S"].encode())
-    if "B" in value:
-        return len(value["B"])
-    if "N" in value:
-        return len(value["N"])
-    if "M" in value:
-        return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in value["M"].items())
-    return 1
+    """DynamoDB's item size: attribute names plus values (strings in UTF-8, binary raw)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        if "S" in value:
+            size += len(value["S"].encode())
+        elif "B" in value:
+            size += len(value["B"])
+        elif "N" in value:
+            size += len(value["N"])
+        else:
+            size += 1
+    return size
 
 
 def _check_size(item: Mapping[str, AttributeValueTypeDef]) -> None:
