@@ -326,7 +326,11 @@ def test_a_request_save_puts_the_session_whole_and_compressed(
     over the whole history, rather than an update of its parts kept apart."""
     store = DynamoSessionStore(table)
     saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(6):
+    saved = store.update(_requested(saved, 0, None, 4), base=saved)
+    first = json.loads(_raw_item(client, table, "SESSION#s-1", "SESSION")["data"]["S"])
+    # Nothing dropped yet: the item is the one saves wrote before history_start was kept.
+    assert "history_start" not in first
+    for n in range(1, 6):
         saved = store.update(_requested(saved, n, {"text": "lorem ipsum " * 40}, 4), base=saved)
     calls: list[str] = []
     client.meta.events.register(
