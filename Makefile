@@ -41,7 +41,7 @@ $(VENV)/.created: | check-python
 
 $(VENV)/.installed-serve: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install $(PIP_QUIET) -e '.[serve]' 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import mockmind, uvicorn" && touch $@
+	$(PY) -c "import mockmind, uvicorn, granian" && touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v "is ignored" || true

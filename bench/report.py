@@ -427,7 +427,13 @@ def replace_summary_line(text: str, title: str, line: str) -> str:
 
 
 def summary_line(section: Section) -> str:
-    return f"- {section.title}: " + ("; ".join(section.status) or "measured (no target)")
+    """The section's line in the summary: its targets met and not met, and its status."""
+    cells = [c for row in section.rows for c in row]
+    met = sum(c.startswith("met") for c in cells) + sum("; met" in c for c in cells)
+    missed = sum(c.count("**not met**") for c in cells)
+    parts = [f"{met} target(s) met, {missed} not met"] if met or missed else []
+    parts += section.status
+    return f"- {section.title}: " + ("; ".join(parts) if parts else "measured (no target)")
 
 
 def write_section(section: Section, target: Path = RESULTS) -> Path:

@@ -30,6 +30,7 @@ from bench.report import (  # noqa: E402
     replace_section,
     replace_summary_line,
     section_text,
+    summary_line,
 )
 
 # Priority order (the order they run in); RESULTS.md lists them by the numbering.
@@ -52,6 +53,7 @@ BENCHMARKS = [
     "learning",
     "time_travel",
     "tenants",
+    "bytes_written",
 ]
 # Sections other commands write into RESULTS.md (bench/conformance/run.py's, by `make
 # conformance`, and bench/mutation.py's, by `make mutation`, runs of their own): a full `make
@@ -119,13 +121,7 @@ def header(command: str, started: datetime.datetime, load: tuple[float, float, f
 
 def summary(sections: list[Section]) -> str:
     lines = ["## Summary", ""]
-    for s in sections:
-        cells = [c for row in s.rows for c in row]
-        met = sum(c.startswith("met") for c in cells) + sum("; met" in c for c in cells)
-        missed = sum(c.count("**not met**") for c in cells)
-        parts = [f"{met} target(s) met, {missed} not met"] if met or missed else []
-        parts += s.status
-        lines.append(f"- {s.title}: " + ("; ".join(parts) if parts else "measured (no target)"))
+    lines += [summary_line(s) for s in sections]
     lines.append("")
     return "\n".join(lines)
 

@@ -1,6 +1,7 @@
-"""4. Throughput: requests/s of `mockmind serve` (uvicorn, one worker) and Prism under wrk.
+"""4. Throughput: requests/s of `mockmind serve` (one worker, on uvicorn and on granian) and
+Prism under wrk.
 
-Both serve examples/shop/openapi.yaml on loopback, one after the other in the same run, and get
+All serve examples/shop/openapi.yaml on loopback, one after the other in the same run, and get
 the same requests: the same paths, query strings and headers.
 """
 
@@ -29,12 +30,16 @@ from bench.report import (
     verdict,
     wait_http,
 )
+from mockmind.app.workers import DEFAULT_SERVER
 
 SPEC = ROOT / "examples" / "shop" / "openapi.yaml"
 CONFIG = ROOT / "examples" / "shop" / "mockmind.yaml"
 DURATION_S = 5
 CONNECTIONS = 16
 SESSION = "bench-throughput"
+# mockmind's HTTP servers (`serve --server`), each measured on every row.
+SERVERS = ("uvicorn", "granian")
+TARGET_VS_PRISM = 3.0
 
 
 @dataclass(frozen=True)
@@ -155,21 +160,21 @@ def _uvicorn_stack() -> str:
 
 def run() -> Section:
     section = Section(
-        "4. Throughput (uvicorn, one worker, vs Prism)",
+        "4. Throughput (one worker, uvicorn and granian, vs Prism)",
         f"""
-`mockmind serve --config examples/shop/mockmind.yaml` (uvicorn, one worker, {_uvicorn_stack()},
-memory stores, offline generator) and Stoplight Prism {"5.14.2"} (`prism mock -v warn`, static mode;
-`Prefer: dynamic=true` makes it generate) serve examples/shop/openapi.yaml on loopback, one
-at a time. wrk: 1 thread, {CONNECTIONS} connections, {DURATION_S} s per row, the same Lua
-script (paths and headers) for both. Every row checks mockmind's `X-Mockmind-Source` first.
+`mockmind serve --config examples/shop/mockmind.yaml --server S` (one worker, memory stores,
+offline generator) on uvicorn ({_uvicorn_stack()}) and on granian (its Rust HTTP stack, ASGI),
+and Stoplight Prism {"5.14.2"} (`prism mock -v warn`, static mode; `Prefer: dynamic=true` makes
+it generate) serve examples/shop/openapi.yaml on loopback, one at a time. wrk: 1 thread,
+{CONNECTIONS} connections, {DURATION_S} s per row, the same Lua script (paths and headers) for
+all. Every row checks mockmind's `X-Mockmind-Source` first. The last columns compare the
+default server (`{DEFAULT_SERVER}`) with Prism.
 """,
         [
             "row",
-            "mockmind req/s",
-            "p50 / p99",
-            "Prism req/s",
-            "p50 / p99",
-            "mockmind vs Prism",
+            *(f"{server} req/s (p50 / p99)" for server in SERVERS),
+            "Prism req/s (p50 / p99)",
+            f"{DEFAULT_SERVER} vs Prism",
             "target",
         ],
     )
@@ -187,23 +192,9 @@ script (paths and headers) for both. Every row checks mockmind's `X-Mockmind-Sou
         section.status.append(f"skipped (Prism column): {exc}")
 
     WORK.mkdir(parents=True, exist_ok=True)
-    results: dict[str, dict[str, WrkResult]] = {"mockmind": {}, "prism": {}}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = [str(VENV_BIN / "mockmind"), "serve", "--config", str(CONFIG), "--port", str(port)]
-    with running(argv, env=bench_env(), log=WORK / "throughput-mockmind.log") as proc:
-        wait_http(base + "/__mockmind/health", timeout=60, proc=proc)
-        token = _login(base)
-        for case in cases(token):
-            script = WORK / f"wrk-{len(results['mockmind'])}.lua"
-            script.write_text(lua(case))
-            probe = case.path + ("probe" if case.numbered else "")
-            # The second answer of a repeated request is a cache hit; numbered ones never repeat.
-            for _ in range(1 if case.numbered else 2):
-                status, source = _get(base + probe, case.headers)
-            if status != 200 or source != case.source:
-                raise RuntimeError(f"{case.name}: got {status} from {source}, not {case.source}")
-            results["mockmind"][case.name] = wrk(wrk_bin, base, script)
+    results: dict[str, dict[str, WrkResult]] = {name: {} for name in (*SERVERS, "prism")}
+    for server in SERVERS:
+        results[server] = _mockmind(wrk_bin, server)
     if prism_bin is not None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -212,39 +203,74 @@ script (paths and headers) for both. Every row checks mockmind's `X-Mockmind-Sou
             wait_http(base + "/products?limit=1", timeout=60, proc=proc)
             for n, case in enumerate(cases("not-checked-by-prism")):
                 script = WORK / f"wrk-{n}.lua"
+                script.write_text(lua(case))
                 status, _ = _get(base + case.path + ("0" if case.numbered else ""), case.headers)
                 if status != 200:
                     raise RuntimeError(f"Prism, {case.name}: got {status}")
                 results["prism"][case.name] = wrk(wrk_bin, base, script)
 
     for case in cases(""):
-        mine = results["mockmind"][case.name]
+        row = [case.name]
+        for server in SERVERS:
+            mine = results[server][case.name]
+            row.append(f"{mine.rps:,.0f} ({mine.p50_ms:.2f} / {mine.p99_ms:.2f} ms)")
         theirs = results["prism"].get(case.name)
-        row = [
-            case.name,
-            f"{mine.rps:,.0f}",
-            f"{mine.p50_ms:.2f} / {mine.p99_ms:.2f} ms",
-        ]
         if theirs is None:
-            row += ["skipped", "", "", f"skipped: {prism_error}"]
+            row += ["skipped", "", f"skipped: {prism_error}"]
         else:
-            ratio = mine.rps / theirs.rps
+            ratio = results[DEFAULT_SERVER][case.name].rps / theirs.rps
             row += [
-                f"{theirs.rps:,.0f}",
-                f"{theirs.p50_ms:.2f} / {theirs.p99_ms:.2f} ms",
+                f"{theirs.rps:,.0f} ({theirs.p50_ms:.2f} / {theirs.p99_ms:.2f} ms)",
                 fmt_ratio(ratio),
-                verdict(ratio > 1, "ahead of Prism"),
+                verdict(ratio >= TARGET_VS_PRISM, f">= {TARGET_VS_PRISM:.0f}x Prism"),
             ]
         section.row(*row)
-        for who, result in (("mockmind", mine), ("Prism", theirs)):
+        for who in (*SERVERS, "prism"):
+            result = results[who].get(case.name)
             if result is not None and result.errors:
                 section.notes.append(
                     f"{who}, {case.name}: {result.errors:,} of {result.requests:,} answers were "
                     "errors (non-2xx/3xx or socket errors)."
                 )
+    for case in cases(""):
+        first, second = (results[server][case.name].rps for server in SERVERS)
+        section.notes.append(f"{case.name}: granian/uvicorn {fmt_ratio(second / first)}.")
     section.notes.append(
-        "The rows differ in work between the two: Prism answers `/products?limit=10` with one "
-        "generated example list, mockmind with ten stored products of the session; on cache "
-        "hits Prism returns its static example, mockmind the session's cached body."
+        "The rows differ in work between mockmind and Prism: Prism answers `/products?limit=10` "
+        "with one generated example list, mockmind with ten stored products of the session; on "
+        "cache hits Prism returns its static example, mockmind the session's cached body."
     )
     return section
+
+
+def _mockmind(wrk_bin: str, server: str) -> dict[str, WrkResult]:
+    """Every row against `mockmind serve --server <server>`."""
+    results: dict[str, WrkResult] = {}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [
+        str(VENV_BIN / "mockmind"),
+        "serve",
+        "--config",
+        str(CONFIG),
+        "--port",
+        str(port),
+        "--server",
+        server,
+    ]
+    with running(argv, env=bench_env(), log=WORK / f"throughput-{server}.log") as proc:
+        wait_http(base + "/__mockmind/health", timeout=60, proc=proc)
+        token = _login(base)
+        for n, case in enumerate(cases(token)):
+            script = WORK / f"wrk-{n}.lua"
+            script.write_text(lua(case))
+            probe = case.path + ("probe" if case.numbered else "")
+            # The second answer of a repeated request is a cache hit; numbered ones never repeat.
+            for _ in range(1 if case.numbered else 2):
+                status, source = _get(base + probe, case.headers)
+            if status != 200 or source != case.source:
+                raise RuntimeError(
+                    f"{server}, {case.name}: got {status} from {source}, not {case.source}"
+                )
+            results[case.name] = wrk(wrk_bin, base, script)
+    return results

@@ -219,3 +219,130 @@ def test_listing_follows_each_save(session_store: SessionStore) -> None:
     assert _listed(session_store, SessionQuery(), now=1003.0) == (["a", "b"], None)
     session_store.delete("a")
     assert _listed(session_store, SessionQuery(), now=1003.0) == (["b"], None)
+
+
+# -- saves of what changed (update): the interactions added, the state set
+
+
+def _request(current: Session, n: int, max_history: int, **state: object) -> Session:
+    """What a request does to its session (``Session.after_request``)."""
+    interaction = Interaction(1000.0 + n, "GET", f"/items/{n}", 200, None, {"n": n}, "offline")
+    return current.after_request(
+        interaction, timeout_seconds=600, max_history=max_history, state=state, authenticated=None
+    )
+
+
+def test_updates_keep_the_history_bound_and_read_back_as_saved(
+    session_store: SessionStore,
+) -> None:
+    saved = session_store.put(_session(), expected_version=None)
+    for n in range(7):
+        saved = session_store.update(_request(saved, n, 3, step=n), base=saved)
+    assert [i.path for i in saved.history] == ["/items/4", "/items/5", "/items/6"]
+    assert (saved.history_start, saved.requests, saved.version) == (4, 7, 8)
+    assert saved.state["step"].value == 6
+    assert session_store.get("s-1", now=1010.0) == saved
+
+
+def test_an_update_removes_state_keys_and_can_rewrite_the_history(
+    session_store: SessionStore,
+) -> None:
+    saved = session_store.put(_session(), expected_version=None)
+    saved = session_store.update(_request(saved, 0, 5, a=1, b=2), base=saved)
+    saved = session_store.update(_request(saved, 1, 5), base=saved)
+    # Not a change by a request: state key dropped and the history replaced (a reset).
+    rewritten = replace(saved, state={"b": saved.state["b"]}, history=saved.history[1:][::-1])
+    rewritten = replace(rewritten, history=(*rewritten.history, saved.history[0]))
+    stored = session_store.update(rewritten, base=saved)
+    loaded = session_store.get("s-1", now=1010.0)
+    assert loaded == stored
+    assert loaded is not None
+    assert set(loaded.state) == {"b"}
+    assert [i.path for i in loaded.history] == ["/items/1", "/items/0"]
+
+
+def test_an_update_from_a_stale_session_conflicts_and_writes_nothing(
+    session_store: SessionStore,
+) -> None:
+    first = session_store.put(_session(), expected_version=None)
+    second = session_store.update(_request(first, 0, 5), base=first)
+    with pytest.raises(VersionConflict):
+        session_store.update(_request(first, 1, 5), base=first)
+    assert session_store.get("s-1", now=1010.0) == second
+
+
+def test_an_update_of_a_deleted_session_conflicts(session_store: SessionStore) -> None:
+    first = session_store.put(_session(), expected_version=None)
+    session_store.delete("s-1")
+    with pytest.raises(VersionConflict):
+        session_store.update(_request(first, 0, 5), base=first)
+    assert session_store.get("s-1", now=1010.0) is None
+
+
+@pytest.mark.slow
+def test_parallel_appenders_lose_no_interaction(session_store: SessionStore) -> None:
+    """Writers appending to one session at once, retrying as the engine does: every
+    interaction lands once, in the order the saves were made, within the bound."""
+    session_store.put(_session(timeout=10_000), expected_version=None)
+    writers, appends, bound = 4, 15, 100
+
+    def work(writer: int) -> None:
+        for n in range(appends):
+            while True:
+                current = session_store.get("s-1", now=1000.0)
+                assert current is not None
+                try:
+                    session_store.update(_request(current, writer * 1000 + n, bound), base=current)
+                    break
+                except VersionConflict:
+                    continue
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = session_store.get("s-1", now=1000.0)
+    assert final is not None
+    paths = [i.path for i in final.history]
+    assert sorted(paths) == sorted(
+        f"/items/{w * 1000 + n}" for w in range(writers) for n in range(appends)
+    )
+    for w in range(writers):
+        own = [p for p in paths if int(p.rsplit("/", 1)[1]) // 1000 == w]
+        assert own == [f"/items/{w * 1000 + n}" for n in range(appends)]
+    assert (final.requests, final.version, final.history_start) == (60, 61, 0)
+
+
+@pytest.mark.slow
+def test_parallel_appenders_past_the_bound_keep_the_newest(session_store: SessionStore) -> None:
+    session_store.put(_session(timeout=10_000), expected_version=None)
+    writers, appends, bound = 3, 10, 4
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def work(writer: int) -> None:
+        for n in range(appends):
+            while True:
+                current = session_store.get("s-1", now=1000.0)
+                assert current is not None
+                try:
+                    with lock:
+                        # Recorded under the lock that also orders the winning saves.
+                        session_store.update(
+                            _request(current, writer * 1000 + n, bound), base=current
+                        )
+                        order.append(f"/items/{writer * 1000 + n}")
+                    break
+                except VersionConflict:
+                    continue
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = session_store.get("s-1", now=1000.0)
+    assert final is not None
+    assert [i.path for i in final.history] == order[-bound:]
+    assert (final.requests, final.history_start) == (30, 30 - bound)

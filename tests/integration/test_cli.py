@@ -177,6 +177,52 @@ def test_serve_an_openapi_document_alone(tmp_path: Path) -> None:
         stop_server(process)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_serve_on_either_http_server_keeps_a_session(server: str) -> None:
+    port = free_port()
+    config = EXAMPLES / "shop" / "mockmind.yaml"
+    command = [sys.executable, "-m", "mockmind.cli", "serve", "--config", str(config)]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--server", server],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                health = httpx.get(f"{base}/__mockmind/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health.status_code == 200
+        headers = {"x-session-id": f"serve-{server}"}
+        products = httpx.get(f"{base}/products?limit=1", headers=headers, timeout=5)
+        assert products.status_code == 200, products.text
+        assert products.headers["server"] == server
+        added = httpx.post(
+            f"{base}/cart/items",
+            json={"product_id": products.json()[0]["id"], "quantity": 2},
+            headers=headers,
+            timeout=5,
+        )
+        assert added.status_code == 201, added.text
+        cart = httpx.get(f"{base}/cart", headers=headers, timeout=5)
+        assert [i["id"] for i in cart.json()["items"]] == [added.json()["id"]]
+    finally:
+        stop_server(process)
+
+
+def test_serve_refuses_an_unknown_http_server() -> None:
+    config = str(EXAMPLES / "shop" / "mockmind.yaml")
+    result = _run("serve", "--config", config, "--server", "gunicorn")
+    assert result.returncode == 2
+    assert "Invalid value for '--server': 'gunicorn' is not one of 'uvicorn', 'granian'" in (
+        result.stderr
+    )
+
+
 # --------------------------------------------------------------------------- serve --workers
 
 
@@ -221,7 +267,8 @@ def _sockets(pid: int) -> int:
 def _workers_server(
     config: Path, workers: int, extra_env: dict[str, str]
 ) -> Iterator[tuple[str, list[int]]]:
-    """`serve --workers N` of ``config``: its URL and its workers' pids, once all started."""
+    """`serve --workers N` of ``config`` on uvicorn (whose log lines say when each worker has
+    started, and its pid): its URL and its workers' pids, once all started."""
     port = free_port()
     log_path = config.parent / "serve.log"
     env = {k: v for k, v in os.environ.items() if k not in {"MOCKMIND_CONFIG", "MOCKMIND_STORAGE"}}
@@ -230,7 +277,7 @@ def _workers_server(
     with ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))
         process = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", str(workers)],
+            [*command, "--port", str(port), "--workers", str(workers), "--server", "uvicorn"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,

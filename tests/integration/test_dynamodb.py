@@ -5,9 +5,12 @@ The behaviour every store shares is in tests/contract (run against moto there to
 
 from __future__ import annotations
 
+import json
 import random
 import string
+import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -85,6 +88,8 @@ def test_history_too_big_even_without_bodies_drops_the_oldest_interactions(
     stored = store.put(session, expected_version=None)
     assert 0 < len(stored.history) < 30
     assert stored.history[-1] == session.history[-1]
+    # The interactions dropped are counted as the history bound's are.
+    assert stored.history_start == 30 - len(stored.history)
     assert store.get("paths", now=1500.0) == stored
 
 
@@ -305,3 +310,68 @@ def test_create_table_adds_the_sessions_index_to_a_table_made_before_it(client: 
         assert [s.id for s in store.list(SessionQuery(), now=1001.0).sessions] == ["s-1"]
     finally:
         client.delete_table(TableName=name)
+
+
+def _requested(session: Session, n: int, body: Any = None, bound: int = 50) -> Session:
+    interaction = Interaction(1000.0 + n, "GET", f"/r/{n}", 200, None, body, "offline")
+    return session.after_request(
+        interaction, timeout_seconds=1000, max_history=bound, state={"n": n}, authenticated=None
+    )
+
+
+def test_a_request_save_puts_the_session_whole_and_compressed(
+    table: DynamoTable, client: Any
+) -> None:
+    """DynamoDB bills a write by the whole item's size: the save sends the item, compressed
+    over the whole history, rather than an update of its parts kept apart."""
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
+    saved = store.update(_requested(saved, 0, None, 4), base=saved)
+    first = json.loads(_raw_item(client, table, "SESSION#s-1", "SESSION")["data"]["S"])
+    # Nothing dropped yet: the item is the one saves wrote before history_start was kept.
+    assert "history_start" not in first
+    for n in range(1, 6):
+        saved = store.update(_requested(saved, n, {"text": "lorem ipsum " * 40}, 4), base=saved)
+    calls: list[str] = []
+    client.meta.events.register(
+        "before-parameter-build.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    saved = store.update(_requested(saved, 6, {"text": "lorem ipsum " * 40}, 4), base=saved)
+    assert calls == ["PutItem"]
+    item = _raw_item(client, table, "SESSION#s-1", "SESSION")
+    assert set(item) == {
+        "pk",
+        "sk",
+        "version",
+        "listing",
+        "activity",
+        "session_id",
+        "created_at",
+        "last_seen",
+        "requests",
+        "authenticated",
+        "expires_at",
+        "expiry",
+        "data_z",
+    }
+    document = json.loads(zlib.decompress(item["data_z"]["B"]))
+    assert (document["history_start"], document["version"], document["requests"]) == (3, 8, 7)
+    assert [i["path"] for i in document["history"]] == ["/r/3", "/r/4", "/r/5", "/r/6"]
+    assert store.get("s-1", now=1001.0) == saved
+
+
+def test_an_update_past_the_size_budget_writes_the_session_whole_trimmed(
+    table: DynamoTable,
+) -> None:
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("big", 1000.0, 1000.0, 5000.0), expected_version=None)
+    for n in range(25):
+        saved = store.update(_requested(saved, n, {"text": _noise(20_000, n)}), base=saved)
+    # 25 bodies of about 15 KB compressed do not fit in the budget: the oldest lost theirs.
+    assert [i.path for i in saved.history] == [f"/r/{n}" for n in range(25)]
+    bodies = [i.response_body is not None for i in saved.history]
+    assert bodies[-1]
+    assert not bodies[0]
+    assert store.get("big", now=1001.0) == saved
+    with pytest.raises(VersionConflict):
+        store.update(_requested(saved, 99), base=replace(saved, version=saved.version - 1))

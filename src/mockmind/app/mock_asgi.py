@@ -44,7 +44,7 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
         await write_error(http_answer(exc), request, send)
         return
     scope[OUTCOME_SCOPE_KEY] = result.outcome()
-    await write_response(result, container, request, send)
+    await write_response(result, container, request, send, cut_by_server="aws.event" not in scope)
     if container.memory is not None:
         # After the answer is out: remembering it never delays it (domain/memory.py).
         container.memory.write_behind()
@@ -187,8 +187,18 @@ def _deadline(scope: Scope) -> float | None:
 
 
 async def write_response(
-    result: EngineResult, container: Container, request: MockRequest, send: Send
+    result: EngineResult,
+    container: Container,
+    request: MockRequest,
+    send: Send,
+    *,
+    cut_by_server: bool = True,
 ) -> None:
+    """Send the engine's answer. A fault rule's cut answer is left unfinished when
+    ``cut_by_server``: an HTTP server closes the connection of an answer its app did not
+    finish (uvicorn and granian alike; granian sends a finished answer shorter than its
+    announced length as it is, and the client waits for the rest). Mangum has no connection
+    to close: it gets the cut body as a finished answer."""
     mock = result.response
     encoded = mock.encoded()
     # HEAD announces the length GET would send, and sends nothing.
@@ -208,6 +218,9 @@ async def write_response(
         # The full length was announced; cutting the body short (or sending none) makes the
         # client see the connection fail mid-answer, which is the fault being injected.
         body = body[: len(body) // 2] if mock.fault == "truncate" else b""
+        if cut_by_server:
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            return
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 

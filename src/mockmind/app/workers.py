@@ -1,10 +1,11 @@
-"""``mockmind serve --workers N``: N uvicorn worker processes, each building its own app.
+"""``mockmind serve --workers N``: N uvicorn worker processes, each building its own app
+(``--server granian``: granian's worker processes, one or more, built the same way).
 
-uvicorn starts its workers as new processes (spawn) and finds the app in each by an import
+uvicorn and granian start their workers as new processes (spawn) and find the app in each by an
 string: no app object of the parent reaches them. So the parent checks the config and builds
 it once (a bad config ends the command with its message and exit code, as with one process,
 and the shared seed set is written before any worker starts), then hands the workers what to
-load in ``MOCKMIND_WORKER``; ``worker_app``, the factory uvicorn calls in each worker, builds
+load in ``MOCKMIND_WORKER``; ``worker_app``, the factory the server calls in each worker, builds
 the app from it.
 
 Workers share nothing in memory, so their sessions and entities must live in a store they all
@@ -28,8 +29,14 @@ from mockmind.app.logging import configure_logging
 from mockmind.config import LoadedConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
 
-# What uvicorn imports in each worker (with factory=True: it calls it for the app).
+# What uvicorn or granian imports in each worker (a factory: they call it for the app).
 WORKER_APP = "mockmind.app.workers:worker_app"
+# ``serve --server``: the HTTP servers mockmind runs on, and the one it takes by default:
+# granian answered 1.8 to 2.7 times the requests a second of uvicorn (httptools, uvloop) on
+# the cache-hit and store-read rows of bench/RESULTS.md row 4, and as many or more on the
+# offline-generation row (1.0x and 2.2x in two runs), never fewer.
+SERVERS = ("uvicorn", "granian")
+DEFAULT_SERVER = "granian"
 
 
 class WorkerSettings(BaseModel):
@@ -118,3 +125,22 @@ def _settings(env: Environment) -> WorkerSettings:
         message = f"is not what `serve` hands its workers: {exc}"
         issue = ConfigIssue("", message, source=WORKER_VARIABLE)
         raise ConfigError([issue]) from exc
+
+
+def serve_with_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve ``WORKER_APP`` (its settings already handed over) on granian until stopped."""
+    # granian ships with the `serve` extra, not in the Lambda layer.
+    from granian.constants import Interfaces  # noqa: PLC0415
+    from granian.log import LogLevels  # noqa: PLC0415
+    from granian.server import Server  # noqa: PLC0415
+
+    Server(
+        WORKER_APP,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_level=LogLevels(log_level),
+        log_access=log_level == "debug",
+    ).serve()

@@ -17,7 +17,14 @@ from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.http_server import KEEP_ALIVE_SECONDS
 from mockmind.app.logging import configure_logging
 from mockmind.app.tenant_front import tenant_front
-from mockmind.app.workers import WORKER_APP, WorkerSettings, check_workers
+from mockmind.app.workers import (
+    DEFAULT_SERVER,
+    SERVERS,
+    WORKER_APP,
+    WorkerSettings,
+    check_workers,
+    serve_with_granian,
+)
 from mockmind.cli.exits import exit_on_error
 from mockmind.config.models import TenantsConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -59,6 +66,13 @@ from mockmind.domain.errors import ConfigError, ConfigIssue
     default=None,
     help="Serve each sub-folder's mockmind.yaml under /t/{folder}/ (many APIs on one server).",
 )
+@click.option(
+    "--server",
+    default=None,
+    type=click.Choice(SERVERS),
+    help=f"The HTTP server: uvicorn (httptools, uvloop) or granian (Rust). [default: "
+    f"{DEFAULT_SERVER}; uvicorn with --tenants]",
+)
 def serve(
     config_file: str | None,
     openapi: str | None,
@@ -67,11 +81,9 @@ def serve(
     log_level: str,
     workers: int,
     tenants_dir: str | None,
+    server: str | None,
 ) -> None:
     """Serve the mock API over HTTP."""
-    # uvicorn ships with the `serve` extra, not in the Lambda layer.
-    import uvicorn  # noqa: PLC0415
-
     configure_logging(log_level)
     env = read_environment()
     with exit_on_error():
@@ -86,6 +98,18 @@ def serve(
                 raise ConfigError(
                     [ConfigIssue("tenants", "--workers > 1 serves a single API, not tenants")]
                 )
+            if server == "granian":
+                # granian builds its app in worker processes from handed-over settings; the
+                # tenant front, with its catalog and built worlds, lives in this process.
+                raise ConfigError(
+                    [
+                        ConfigIssue(
+                            "tenants",
+                            "--server granian serves a single API: tenants "
+                            "are served on uvicorn (leave --server out)",
+                        )
+                    ]
+                )
             front = tenant_front(tenants, env, base_dir=loaded.base_dir)
     if tenants is not None:
         names = front.worlds.catalog.names()
@@ -95,8 +119,16 @@ def serve(
             f"http://{host}:{port}/t/{{tenant}}/",
             err=True,
         )
+        # uvicorn ships with the `serve` extra, not in the Lambda layer.
+        import uvicorn  # noqa: PLC0415
+
         uvicorn.run(
-            front, host=host, port=port, log_level=log_level, access_log=log_level == "debug"
+            front,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=log_level == "debug",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         return
     with exit_on_error():
@@ -109,6 +141,16 @@ def serve(
         f"{processes}",
         err=True,
     )
+    if (server or DEFAULT_SERVER) == "granian":
+        # Granian runs the app in worker processes it starts, even one: each builds it from
+        # what the parent checked, as uvicorn's workers do.
+        del container
+        hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
+        serve_with_granian(host=host, port=port, workers=workers, log_level=log_level)
+        return
+    # uvicorn ships with the `serve` extra, not in the Lambda layer.
+    import uvicorn  # noqa: PLC0415
+
     if workers == 1:
         uvicorn.run(
             create_app(container),

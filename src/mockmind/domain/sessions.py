@@ -88,20 +88,30 @@ class Session:
     # The requests the mock answered for this session: raised by a request's save only, so
     # it numbers the journal's steps (``version`` also counts saves of delivery records).
     requests: int = 0
+    # How many interactions were dropped from the front of the history past its bound: the
+    # number of ``history[0]`` among every interaction the session remembered. Stores that
+    # keep interactions one by one name them by it, and write only those a save adds.
+    history_start: int = 0
 
     def touched(self, now: float, timeout_seconds: float) -> Session:
         """Expiry slides with activity."""
         return replace(self, last_seen=now, expires_at=now + timeout_seconds)
 
     def with_interaction(self, interaction: Interaction, max_history: int) -> Session:
-        return replace(self, history=self._remembering(interaction, max_history))
+        history, start = self._remembering(interaction, max_history)
+        return replace(self, history=history, history_start=start)
 
-    def _remembering(self, interaction: Interaction, max_history: int) -> tuple[Interaction, ...]:
-        """The history with the interaction added, the oldest dropped past ``max_history``."""
+    def _remembering(
+        self, interaction: Interaction, max_history: int
+    ) -> tuple[tuple[Interaction, ...], int]:
+        """The history with the interaction added, the oldest dropped past ``max_history``,
+        and the number of its first interaction."""
         history = (*self.history, interaction)
+        start = self.history_start
         if len(history) > max_history:
+            start += len(history) - max_history
             history = history[len(history) - max_history :]
-        return history
+        return history, start
 
     def with_version(self, version: int) -> Session:
         """The session as a store saves it. Built directly: ``replace`` costs twice as much,
@@ -116,6 +126,7 @@ class Session:
             self.state,
             self.history,
             self.requests,
+            self.history_start,
         )
 
     def with_state(self, key: str, value: Any, now: float) -> Session:
@@ -139,6 +150,7 @@ class Session:
         merged = self.state
         if state:
             merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
+        history, start = self._remembering(interaction, max_history)
         return Session(
             id=self.id,
             created_at=self.created_at,
@@ -147,9 +159,48 @@ class Session:
             version=self.version,
             authenticated=self.authenticated if authenticated is None else authenticated,
             state=merged,
-            history=self._remembering(interaction, max_history),
+            history=history,
             requests=self.requests + 1,
+            history_start=start,
         )
+
+
+@dataclass(frozen=True)
+class SessionDelta:
+    """What a save changes in a stored session besides its times, counts and login: the
+    interactions it adds (numbered as ``history_start`` numbers them), the numbers of those
+    it drops past the history bound, the state keys it sets and those it removes."""
+
+    appended: tuple[tuple[int, Interaction], ...]
+    dropped: range
+    state_set: dict[str, StateValue]
+    state_removed: tuple[str, ...]
+
+
+def session_delta(base: Session, session: Session) -> SessionDelta | None:
+    """What ``session`` changes in ``base``, or None when its history is not ``base``'s with
+    interactions dropped from the front and added at the end (the session was rewritten).
+
+    Interactions and state values a change keeps are the same objects (``after_request``
+    shares them), so comparing by identity is exact and costs nothing per interaction.
+    """
+    base_start, base_end = base.history_start, base.history_start + len(base.history)
+    start, end = session.history_start, session.history_start + len(session.history)
+    if start < base_start or end < base_end:
+        return None
+    if start < base_end and (
+        session.history[0] is not base.history[start - base_start]
+        or session.history[base_end - 1 - start] is not base.history[-1]
+    ):
+        return None
+    appended = tuple((n, session.history[n - start]) for n in range(max(start, base_end), end))
+    earlier = base.state
+    return SessionDelta(
+        appended=appended,
+        dropped=range(base_start, min(start, base_end)),
+        state_set={k: v for k, v in session.state.items() if earlier.get(k) is not v},
+        state_removed=tuple(k for k in earlier if k not in session.state),
+    )
 
 
 def micros(seconds: float) -> int:
@@ -251,6 +302,14 @@ _NOT_CARRIED = SessionLookup(None, carried=False)
 def session_to_dict(session: Session) -> dict[str, Any]:
     """A JSON-ready form for stores that persist sessions as documents."""
     return {
+        **session_head_to_dict(session),
+        "history": [interaction_to_dict(i) for i in session.history],
+    }
+
+
+def session_head_to_dict(session: Session) -> dict[str, Any]:
+    """``session_to_dict`` without the history, for stores that keep interactions apart."""
+    return {
         "id": session.id,
         "created_at": session.created_at,
         "last_seen": session.last_seen,
@@ -258,14 +317,19 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "version": session.version,
         "requests": session.requests,
         "authenticated": session.authenticated,
-        "state": {
-            k: {"value": v.value, "updated_at": v.updated_at} for k, v in session.state.items()
-        },
-        "history": [_interaction_to_dict(i) for i in session.history],
+        "state": {k: state_value_to_dict(v) for k, v in session.state.items()},
     }
 
 
-def _interaction_to_dict(i: Interaction) -> dict[str, Any]:
+def state_value_to_dict(value: StateValue) -> dict[str, Any]:
+    return {"value": value.value, "updated_at": value.updated_at}
+
+
+def state_value_from_dict(data: dict[str, Any]) -> StateValue:
+    return StateValue(data["value"], float(data["updated_at"]))
+
+
+def interaction_to_dict(i: Interaction) -> dict[str, Any]:
     data = {
         "at": i.at,
         "method": i.method,
@@ -281,7 +345,25 @@ def _interaction_to_dict(i: Interaction) -> dict[str, Any]:
     return data
 
 
-def session_from_dict(data: dict[str, Any]) -> Session:
+def interaction_from_dict(i: dict[str, Any]) -> Interaction:
+    return Interaction(
+        at=float(i["at"]),
+        method=str(i["method"]),
+        path=str(i["path"]),
+        status=int(i["status"]),
+        request_body=i.get("request_body"),
+        response_body=i.get("response_body"),
+        source=str(i.get("source", "")),
+        query=str(i.get("query", "")),
+        delivery=dict(i["delivery"]) if i.get("delivery") is not None else None,
+    )
+
+
+def session_from_dict(
+    data: dict[str, Any], history: tuple[Interaction, ...] | None = None
+) -> Session:
+    """The session of ``session_to_dict``'s form; ``history`` when the store keeps it apart
+    (then ``data`` has none, and may say the number of its first interaction)."""
     return Session(
         id=str(data["id"]),
         created_at=float(data["created_at"]),
@@ -291,22 +373,11 @@ def session_from_dict(data: dict[str, Any]) -> Session:
         # Sessions stored before requests were counted have none: 0.
         requests=int(data.get("requests", 0)),
         authenticated=bool(data.get("authenticated", False)),
-        state={
-            k: StateValue(v["value"], float(v["updated_at"]))
-            for k, v in data.get("state", {}).items()
-        },
-        history=tuple(
-            Interaction(
-                at=float(i["at"]),
-                method=str(i["method"]),
-                path=str(i["path"]),
-                status=int(i["status"]),
-                request_body=i.get("request_body"),
-                response_body=i.get("response_body"),
-                source=str(i.get("source", "")),
-                query=str(i.get("query", "")),
-                delivery=dict(i["delivery"]) if i.get("delivery") is not None else None,
-            )
-            for i in data.get("history", [])
+        state={k: state_value_from_dict(v) for k, v in data.get("state", {}).items()},
+        history=(
+            tuple(interaction_from_dict(i) for i in data.get("history", []))
+            if history is None
+            else history
         ),
+        history_start=int(data.get("history_start", 0)),
     )

@@ -25,6 +25,17 @@ class SessionStore(Protocol):
         """
         ...
 
+    def update(self, session: Session, *, base: Session) -> Session:
+        """Write ``session``, a change of ``base`` (the session as this store returned it),
+        if the stored version is still ``base.version``: ``put`` with that expected version.
+
+        Only what changed is written where the store keeps parts apart
+        (``domain.sessions.session_delta``): the interactions added, those dropped past the
+        history bound, the state keys set, the times and counts. A session whose history is
+        not ``base``'s with interactions dropped and added is written whole.
+        """
+        ...
+
     def delete(self, session_id: str) -> None: ...
 
     def list(self, query: SessionQuery, *, now: float) -> SessionPage:

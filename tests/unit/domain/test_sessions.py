@@ -16,6 +16,7 @@ from mockmind.domain.sessions import (
     StateValue,
     is_valid_session_id,
     new_session_id,
+    session_delta,
     session_from_dict,
     session_id_from,
     session_to_dict,
@@ -281,3 +282,57 @@ def test_a_summary_is_the_listing_fields_by_name() -> None:
         "requests": 6,
         "authenticated": True,
     }
+
+
+# -- session_delta: what a save changes, for stores that write only that
+
+
+def _after(session: Session, n: int, bound: int, **state: object) -> Session:
+    interaction = Interaction(float(n), "GET", f"/r/{n}", 200)
+    return session.after_request(
+        interaction, timeout_seconds=60, max_history=bound, state=state, authenticated=None
+    )
+
+
+def test_a_request_appends_one_interaction_and_sets_its_state_keys() -> None:
+    base = _after(Session("s", 0.0, 0.0, 60.0), 0, 5, a=1)
+    after = _after(base, 1, 5, b=2)
+    delta = session_delta(base, after)
+    assert delta is not None
+    assert delta.appended == ((1, after.history[-1]),)
+    assert delta.dropped == range(0, 0)
+    assert delta.state_set == {"b": after.state["b"]}
+    assert delta.state_removed == ()
+
+
+def test_past_the_bound_the_oldest_interactions_are_dropped_by_number() -> None:
+    session = Session("s", 0.0, 0.0, 60.0)
+    for n in range(3):
+        session = _after(session, n, 3)
+    after = _after(session, 3, 3)
+    assert (after.history_start, [i.path for i in after.history]) == (1, ["/r/1", "/r/2", "/r/3"])
+    delta = session_delta(session, after)
+    assert delta is not None
+    assert delta.dropped == range(0, 1)
+    assert delta.appended == ((3, after.history[-1]),)
+
+
+def test_more_interactions_than_the_bound_at_once_drop_all_the_base_had() -> None:
+    base = _after(Session("s", 0.0, 0.0, 60.0), 0, 2)
+    after = base
+    for n in range(1, 5):
+        after = after.with_interaction(Interaction(float(n), "GET", f"/r/{n}", 200), 2)
+    delta = session_delta(base, after)
+    assert delta is not None
+    assert delta.dropped == range(0, 1)
+    assert [n for n, _ in delta.appended] == [3, 4]
+
+
+def test_a_rewritten_history_or_a_removed_key_is_said() -> None:
+    base = _after(_after(Session("s", 0.0, 0.0, 60.0), 0, 5, a=1), 1, 5)
+    assert session_delta(base, replace(base, history=base.history[::-1])) is None
+    assert session_delta(base, replace(base, history_start=base.history_start - 1)) is None
+    cleared = session_delta(base, replace(base, state={}))
+    assert cleared is not None
+    assert cleared.state_removed == ("a",)
+    assert cleared.appended == ()

@@ -24,10 +24,13 @@ class MemoryJournal:
     def append(self, session_id: str, event: JournalEvent, *, expires_at: float) -> bool:
         with self._lock:
             events = self._events.setdefault(session_id, deque(maxlen=self.max_events))
-            if any(kept.seq == event.seq for kept in events):
+            # Events are kept in step order, so a step past the last is new without looking
+            # through them all (every request appends one).
+            late = bool(events) and events[-1].seq >= event.seq
+            if late and any(kept.seq == event.seq for kept in events):
                 return False
             self._expires[session_id] = max(expires_at, self._expires.get(session_id, expires_at))
-            if events and events[-1].seq > event.seq:
+            if late:
                 # A late writer's earlier step: put it in order (rare: one per race).
                 ordered = sorted([*events, event], key=lambda e: e.seq)
                 events.clear()

@@ -55,6 +55,10 @@ class MemorySessionStore:
             self._lifetimes.touch(session.id, stored.expires_at)
             return stored
 
+    def update(self, session: Session, *, base: Session) -> Session:
+        # The session object itself is kept: nothing is copied or encoded.
+        return self.put(session, expected_version=base.version)
+
     def delete(self, session_id: str) -> None:
         self._lifetimes.end(session_id)
 

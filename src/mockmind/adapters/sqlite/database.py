@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at REAL NOT NULL,
     data TEXT NOT NULL,
     activity TEXT
+);
+CREATE TABLE IF NOT EXISTS session_history (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
 );
 CREATE TABLE IF NOT EXISTS response_cache (
     key TEXT PRIMARY KEY,
@@ -95,9 +102,12 @@ class SqliteDatabase:
             # every commit, which took three times as long as the rest of a request (a create
             # commits a counter, an entity and a session). A power cut may lose the last writes.
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            histories_apart = self._has_table("session_history")
             self._conn.executescript(_SCHEMA)
             self._add_entity_versions()
             self._add_session_activity()
+            if not histories_apart:
+                self._move_histories_apart()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from exc
         self._lock = threading.RLock()
@@ -148,6 +158,42 @@ class SqliteDatabase:
                 raise
             self._conn.execute("COMMIT")
         self._conn.execute("CREATE INDEX IF NOT EXISTS sessions_by_activity ON sessions (activity)")
+
+    def _has_table(self, name: str) -> bool:
+        found = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+    def _move_histories_apart(self) -> None:
+        """A file from before sessions kept their interactions one row each
+        (``session_history``) has each history inside its session's data: moved out, so a
+        save appends a row rather than rewriting the session (``session_store.py``)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self._conn.execute(
+                "SELECT id, data FROM sessions WHERE json_array_length(data, '$.history') > 0"
+            ).fetchall()
+            for session_id, data in rows:
+                document = json.loads(str(data))
+                history = document.pop("history")
+                start = int(document.get("history_start", 0))
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO session_history (session_id, seq, data) "
+                    "VALUES (?, ?, ?)",
+                    [
+                        (session_id, start + n, json.dumps(i, separators=(",", ":")))
+                        for n, i in enumerate(history)
+                    ],
+                )
+                self._conn.execute(
+                    "UPDATE sessions SET data = ? WHERE id = ?",
+                    (json.dumps(document, separators=(",", ":")), session_id),
+                )
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -130,7 +130,9 @@ def save_with_retry(
             fresh = store.get(session.id, now=now)
             current, expected = (fresh, fresh.version) if fresh else (session, None)
         try:
-            return store.put(update(current), expected_version=expected)
+            if expected is None:
+                return store.put(update(current), expected_version=None)
+            return store.update(update(current), base=current)
         except VersionConflict:
             continue
     races.count_give_up("session")

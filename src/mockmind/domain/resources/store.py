@@ -240,14 +240,16 @@ class ResourceService:
                 EntityRecord("", self.create(ctx, create, None), ctx.now())
                 for _ in range(spec.min_items - len(records))
             ]
-        entities = [dict(r.data or {}) for r in records]
+        entities = [r.data or {} for r in records]
         for name in spec.filters:
             if name in query and query[name] is not None:
                 wanted = query[name]
                 entities = [e for e in entities if same(e.get(name), wanted)]
         total = len(entities)
         offset, limit = page(query)
-        return entities[offset : offset + limit if limit is not None else None], total
+        # Copies of the page only: the stored entities stay the store's.
+        shown = entities[offset : offset + limit if limit is not None else None]
+        return [dict(e) for e in shown], total
 
     def create(
         self,
