@@ -9,8 +9,11 @@ A request names its tenant by, in this order:
 3. an API key, in the config's ``api_key_header``, that ``api_keys`` maps to a tenant.
 
 A name that is not a valid tenant name is answered 404 without a look at the catalog; so is a
-valid one the catalog does not have. Only a stack with tenants configured has this front: the
-single API's requests go straight to its ``MockmindApp`` (``app/api.py``).
+valid one the catalog does not have. A request that names no tenant reaches the operator's
+routes under ``/__mockmind/`` (health, and listing, pushing and deleting tenants:
+``app/tenant_admin.py``), behind the stack's own admin token. Only a stack with tenants
+configured has this front: the single API's requests go straight to its ``MockmindApp``
+(``app/api.py``).
 """
 
 from __future__ import annotations
@@ -22,19 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockmind.adapters.env_secrets import EnvSecretProvider
+from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.api import MockmindApp, create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.deliveries import Deliveries
 from mockmind.app.environment import Environment
 from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, ROUTED_PATH_SCOPE_KEY, path_as_sent
+from mockmind.app.providers import Keys
+from mockmind.app.tenant_admin import tenant_admin_app
 from mockmind.config import LoadedConfig
 from mockmind.config.models import TenantsConfig
 from mockmind.domain import json_codec
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
 from mockmind.domain.errors import ConfigError, MockmindError, RequestError
+from mockmind.ports.secrets import SecretProvider
 from mockmind.tenants.catalog import LoadedTenant, TenantCatalog
 from mockmind.tenants.names import is_tenant_name
 from mockmind.tenants.worlds import TenantWorlds
@@ -42,7 +50,6 @@ from mockmind.tenants.worlds import TenantWorlds
 logger = logging.getLogger("mockmind.tenants")
 
 TENANT_PATH = "/t/"
-_HEALTH = ADMIN_PREFIX + "/health"
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,17 @@ class TenantSelection:
 class TenantFront:
     """The stack's ASGI app in tenant mode."""
 
-    def __init__(self, worlds: TenantWorlds[MockmindApp], selection: TenantSelection) -> None:
+    def __init__(
+        self,
+        worlds: TenantWorlds[MockmindApp],
+        selection: TenantSelection,
+        admin: AdminAccess | None = None,
+    ) -> None:
         self.worlds = worlds
         self.selection = selection
+        # Closed by default, as a container's admin routes are.
+        closed = AdminAccess(None, in_lambda=True)
+        self.operator: ASGIApp = tenant_admin_app(worlds, admin or closed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -99,8 +114,8 @@ class TenantFront:
             return
         picked = self.selection.pick(scope)
         if picked is None:
-            if scope["path"] == _HEALTH:
-                await _send_json(send, 200, {"status": "ok", "tenants": self._built()})
+            if scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
+                await self.operator(scope, receive, send)
                 return
             await _send_problem(
                 send,
@@ -162,9 +177,6 @@ class TenantFront:
         finally:
             loop.close()
         return None if app is None else app.container.deliveries
-
-    def _built(self) -> int:
-        return len(self.worlds.built())
 
 
 def _unknown(name: str) -> RequestError:
@@ -269,7 +281,8 @@ def tenant_front(
     catalog: TenantCatalog | None = None,
 ) -> TenantFront:
     """The front over ``catalog`` (default: the one ``config`` names); each tenant's world is
-    built as the single API's is, with its stores under its own keys."""
+    built as the single API's is, with its stores under its own keys. The operator's routes
+    take the stack's admin token (``stack_admin``)."""
 
     def build_tenant(tenant: LoadedTenant) -> MockmindApp:
         return create_app(build(tenant.loaded, env=env, tenant=tenant.name))
@@ -281,4 +294,20 @@ def tenant_front(
         max_built=config.max_built,
         max_bytes=config.max_memory_mb << 20,
     )
-    return TenantFront(worlds, TenantSelection.of(config))
+    return TenantFront(worlds, TenantSelection.of(config), stack_admin(env))
+
+
+def stack_admin(env: Environment) -> AdminAccess:
+    """Who may use the operator's routes: the stack's ``MOCKMIND_ADMIN_TOKEN``, from the
+    environment, else from the stack's Secrets Manager secret (the template's); never a
+    tenant's token."""
+    if env.secret_id:
+        # boto3 loads only for a stack with a secret.
+        from mockmind.app.adapter_choice import AwsTarget  # noqa: PLC0415
+        from mockmind.app.aws import secrets_manager  # noqa: PLC0415
+
+        secrets: SecretProvider = secrets_manager(env.secret_id, AwsTarget.of(env))
+    else:
+        secrets = EnvSecretProvider(env.variables)
+    token = Keys(env, secrets)(ADMIN_TOKEN_VARIABLE)
+    return AdminAccess(token, in_lambda=env.in_lambda)
