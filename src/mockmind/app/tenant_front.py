@@ -243,16 +243,19 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 # --------------------------------------------------------------------------- wiring
 
 
+def check_build(loaded: LoadedConfig) -> None:
+    """A tenant's config builds, as ``validate-config`` checks a file: on a memory store, as
+    checking a tenant must not write to the stack's stores."""
+    build(loaded, env={"MOCKMIND_STORAGE": "memory"})
+
+
 def tenant_catalog(
     config: TenantsConfig, env: Environment, *, base_dir: Path | None = None
 ) -> TenantCatalog:
     """The catalog ``config.catalog`` names: ``s3://bucket/prefix/``, or a folder (relative to
     ``base_dir``). Each tenant stored is checked as ``validate-config`` checks a file."""
     location = config.catalog or ""
-
-    def validate(loaded: LoadedConfig) -> None:
-        # On a memory store: checking a tenant must not write to the stack's stores.
-        build(loaded, env={"MOCKMIND_STORAGE": "memory"})
+    validate = check_build
 
     if location.startswith("s3://"):
         # boto3 loads only for a catalog in S3.

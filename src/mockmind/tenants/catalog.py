@@ -294,22 +294,9 @@ class TenantCatalog:
             self._store.delete(stale)
         return version
 
-    def check(self, name: str, files: Mapping[str, bytes]) -> LoadedConfig:
-        """What ``store`` checks before it writes: the config loads from ``files`` alone and
-        builds; a ConfigError naming each issue's file by its path among ``files``."""
-        _check_paths(files)
-        with tempfile.TemporaryDirectory(prefix=f"mockmind-tenant-{name}-") as staging:
-            for path, body in files.items():
-                _write(Path(staging), path, body)
-            try:
-                loaded = load_config(Path(staging) / CONFIG_FILE, self._env)
-                _check_tenant_config(loaded)
-                _check_document(loaded, Path(staging))
-                if self._validate is not None:
-                    self._validate(loaded)
-            except ConfigError as exc:
-                raise _relative_to(exc, Path(staging)) from None
-        return loaded
+    def check(self, name: str, files: Mapping[str, bytes]) -> None:
+        """What ``store`` checks before it writes (``check_tenant_files``)."""
+        check_tenant_files(name, files, self._env, self._validate)
 
     def delete(self, name: str) -> bool:
         """Delete every file of the tenant (under a claim on its manifest, so that readers see
@@ -370,6 +357,30 @@ class TenantCatalog:
 
     def _folder(self, name: str) -> str:
         return f"{self._prefix}{name}/"
+
+
+def check_tenant_files(
+    name: str,
+    files: Mapping[str, bytes],
+    env: Mapping[str, str],
+    validate: Validator | None = None,
+) -> None:
+    """The tenant's files as a store takes them: paths inside its folder, a config that loads
+    from ``files`` alone (its document among them) and that ``validate`` accepts; else a
+    ConfigError naming each issue's file by its path among ``files``."""
+    checked_tenant_name(name)
+    _check_paths(files)
+    with tempfile.TemporaryDirectory(prefix=f"mockmind-tenant-{name}-") as staging:
+        for path, body in files.items():
+            _write(Path(staging), path, body)
+        try:
+            loaded = load_config(Path(staging) / CONFIG_FILE, env)
+            _check_tenant_config(loaded)
+            _check_document(loaded, Path(staging))
+            if validate is not None:
+                validate(loaded)
+        except ConfigError as exc:
+            raise _relative_to(exc, Path(staging)) from None
 
 
 def _check_paths(files: Mapping[str, bytes]) -> None:
