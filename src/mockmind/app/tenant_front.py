@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,10 +283,12 @@ def tenant_front(
     *,
     base_dir: Path | None = None,
     catalog: TenantCatalog | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> TenantFront:
     """The front over ``catalog`` (default: the one ``config`` names); each tenant's world is
     built as the single API's is, with its stores under its own keys. The operator's routes
-    take the stack's admin token (``stack_admin``)."""
+    take the stack's admin token (``stack_admin``). ``monotonic``: the clock of the refresh
+    interval (tests)."""
 
     def build_tenant(tenant: LoadedTenant) -> MockmindApp:
         return create_app(build(tenant.loaded, env=env, tenant=tenant.name))
@@ -296,6 +299,7 @@ def tenant_front(
         refresh_seconds=config.refresh_seconds,
         max_built=config.max_built,
         max_bytes=config.max_memory_mb << 20,
+        monotonic=monotonic,
     )
     return TenantFront(worlds, TenantSelection.of(config), stack_admin(env))
 
