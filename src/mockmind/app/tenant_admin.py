@@ -23,11 +23,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from mockmind import __version__
-from mockmind.app.admin import error_response, unreadable_parameters
+from mockmind.app.admin import allowed_methods, error_response, unreadable_parameters
 from mockmind.app.admin_access import AdminAccess
+from mockmind.app.admin_bodies import read_capped, validated
 from mockmind.app.admin_models import problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
-from mockmind.app.admin_sessions import _read_capped, _validated
 from mockmind.app.api import MockmindApp
 from mockmind.app.tenant_admin_models import (
     MAX_PUSH_BYTES,
@@ -75,10 +75,9 @@ def tenant_admin_app(worlds: TenantWorlds[MockmindApp], access: AdminAccess) -> 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:
         path = request.scope["path"]
-        if exc.status_code == 405 and path.startswith(TENANTS + "/"):
-            return error_response(MethodNotAllowed(request.method, path, ["DELETE", "PUT"]))
-        if exc.status_code == 405 and path == TENANTS:
-            return error_response(MethodNotAllowed(request.method, path, ["GET"]))
+        allowed = allowed_methods(app, request.scope) if exc.status_code == 405 else []
+        if allowed:
+            return error_response(MethodNotAllowed(request.method, path, allowed))
         return error_response(RequestError(404, "Not Found", f"no admin route {path}"))
 
     async def admitted(request: Request) -> None:
@@ -148,12 +147,12 @@ def tenant_admin_app(worlds: TenantWorlds[MockmindApp], access: AdminAccess) -> 
         one replaced, with the version stored. Nothing is written when the config is
         refused."""
         _named(name)
-        raw = await _read_capped(request, MAX_PUSH_BYTES)
+        raw = await read_capped(request, MAX_PUSH_BYTES)
         try:
             value = json.loads(raw)
         except (ValueError, RecursionError):
             raise RequestError(400, "Bad Request", "the body is not JSON") from None
-        files = _validated(TenantPush, value, "body").as_bytes()
+        files = validated(TenantPush, value, "body").as_bytes()
 
         def stored() -> tuple[bool, str]:
             created = catalog.version(name) is None
