@@ -44,7 +44,7 @@ from mockmind.domain import json_codec
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
 from mockmind.domain.errors import ConfigError, MockmindError, RequestError
 from mockmind.ports.secrets import SecretProvider
-from mockmind.tenants.catalog import LoadedTenant, TenantCatalog
+from mockmind.tenants.catalog import LoadedTenant, TenantBeingStored, TenantCatalog
 from mockmind.tenants.names import is_tenant_name
 from mockmind.tenants.worlds import TenantWorlds
 
@@ -147,6 +147,19 @@ class TenantFront:
                 ),
             )
             return
+        except TenantBeingStored as exc:
+            # A cold load during a push: the files may be half written; soon they are whole.
+            await _send_problem(
+                send,
+                RequestError(
+                    503,
+                    "Service Unavailable",
+                    str(exc),
+                    headers={"Retry-After": "1"},
+                    extra={"tenant": name},
+                ),
+            )
+            return
         except MockmindError as exc:
             logger.exception("tenant %s could not be built", name)
             answer = http_answer(exc)
@@ -211,11 +224,15 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 async def _send_problem(send: Send, problem: RequestError) -> None:
     answer = http_answer(problem)
-    await _send_json(send, answer.status, answer.body, PROBLEM_MEDIA_TYPE)
+    await _send_json(send, answer.status, answer.body, PROBLEM_MEDIA_TYPE, answer.headers)
 
 
 async def _send_json(
-    send: Send, status: int, body: Any, media_type: str = "application/json"
+    send: Send,
+    status: int,
+    body: Any,
+    media_type: str = "application/json",
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     encoded = body.encode() if isinstance(body, str) else json_codec.compact(body)
     await send(
@@ -225,6 +242,10 @@ async def _send_json(
             "headers": [
                 (b"content-type", media_type.encode("latin-1")),
                 (b"content-length", str(len(encoded)).encode()),
+                *(
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in (headers or {}).items()
+                ),
             ],
         }
     )

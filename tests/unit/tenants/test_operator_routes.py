@@ -10,11 +10,14 @@ from typing import Any
 
 import httpx
 
+from mockmind.adapters.files import FolderBlobStore
 from mockmind.app.environment import Environment
 from mockmind.app.tenant_admin_models import MAX_PUSH_BYTES
 from mockmind.app.tenant_front import TenantFront, tenant_front
 from mockmind.config.models import TenantsConfig
+from mockmind.tenants.catalog import TenantCatalog
 from tests.support.paths import EXAMPLES
+from tests.support.tenant_races import Interleaved
 from tests.unit.tenants.test_front import run
 
 STACK = {"X-Mockmind-Admin-Token": "stack-secret"}
@@ -234,3 +237,37 @@ def test_the_operator_routes_are_in_their_document(tenants_root: Path) -> None:
     assert nothing.json()["detail"] == "no admin route /__mockmind/nothing"
     assert wrong_method.status_code == 405
     assert wrong_method.headers["allow"] == "DELETE, PUT"
+
+
+def test_a_cold_load_during_a_push_is_a_503_to_try_again(tmp_path: Path) -> None:
+    root = tmp_path / "tenants"
+    racing = Interleaved(FolderBlobStore(root), "mockmind.yaml")
+    catalog = TenantCatalog(
+        racing,
+        env={"MOCKMIND_LLM_PROVIDER": "offline"},
+        local_root=root,
+        clock=lambda: 1796282588.0,  # 2026-12-03 07:23:08 UTC
+    )
+    front = tenant_front(
+        TenantsConfig(catalog=str(root)),
+        Environment.from_mapping({"MOCKMIND_LLM_PROVIDER": "offline"}),
+        catalog=catalog,
+    )
+    root.mkdir()
+    (root / "fresh").mkdir()
+    (root / "fresh" / "mockmind.yaml").write_text(SOCIAL["mockmind.yaml"])
+    (root / "fresh" / "openapi.yaml").write_text(SOCIAL["openapi.yaml"])
+    seen: list[httpx.Response] = []
+
+    async def steps(http: httpx.AsyncClient) -> httpx.Response:
+        return await http.get("/t/fresh/users")
+
+    racing.during = lambda: seen.append(run(front, steps))
+    catalog.store("fresh", {name: body.encode() for name, body in SOCIAL.items()})
+    (answer,) = seen
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"
+    assert answer.json()["detail"] == (
+        "tenant 'fresh' is being stored by another push (since 07:23:08 UTC): try again"
+    )
+    assert run(front, steps).status_code == 200
