@@ -18,13 +18,13 @@ from mockmind.app.tenant_front import tenant_front
 from mockmind.cli import main
 from mockmind.config.models import TenantsConfig
 from tests.support.aws import aws_client, unique_name
+from tests.support.in_process import run_steps as run
 from tests.support.paths import EXAMPLES
 from tests.support.tenant_races import (
     check_a_claim_left_by_a_dead_writer_ages_out,
     check_a_second_push_during_a_first_is_refused,
     check_two_pushes_that_read_the_same_manifest_one_wins,
 )
-from tests.unit.tenants.test_front import run
 
 SOCIAL = {
     name: (EXAMPLES / "tenants" / "social" / name).read_bytes()

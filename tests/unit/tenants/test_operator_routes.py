@@ -16,9 +16,9 @@ from mockmind.app.tenant_admin_models import MAX_PUSH_BYTES
 from mockmind.app.tenant_front import TenantFront, tenant_front
 from mockmind.config.models import TenantsConfig
 from mockmind.tenants.catalog import TenantCatalog
+from tests.support.in_process import run_steps as run
 from tests.support.paths import EXAMPLES
 from tests.support.tenant_races import Interleaved
-from tests.unit.tenants.test_front import run
 
 STACK = {"X-Mockmind-Admin-Token": "stack-secret"}
 TENANT = {"X-Mockmind-Admin-Token": "alpha-secret"}
