@@ -26,9 +26,11 @@ TOKENS = {
 }
 
 
-def start_tenants_server(folder: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_tenants_server(
+    folder: Path, *extra: str, variables: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "MOCKMIND_LLM_PROVIDER": "offline", **TOKENS}
+    env = {**os.environ, "MOCKMIND_LLM_PROVIDER": "offline", **TOKENS, **(variables or {})}
     env.pop("MOCKMIND_CONFIG", None)
     log_fd, log_path = tempfile.mkstemp(prefix="mockmind-tenants-", suffix=".log")
     try:
@@ -121,5 +123,81 @@ def test_tenants_are_added_and_changed_without_a_restart(tmp_path: Path) -> None
             time.sleep(0.01)
             settings.write_text(settings.read_text().replace("seed: 6", "seed: 2"))
             assert len(http.get("/t/social/users").json()) == 2
+    finally:
+        stop_server(process)
+
+
+def push(*args: str, token: str) -> subprocess.CompletedProcess[str]:
+    """``mockmind push`` as a user runs it, with ``token`` as its admin token."""
+    env = {**os.environ, "MOCKMIND_LLM_PROVIDER": "offline", "MOCKMIND_ADMIN_TOKEN": token}
+    return subprocess.run(
+        [sys.executable, "-m", "mockmind.cli", "push", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def users_once_changed(http: httpx.Client, path: str, before: int) -> int:
+    """The number of users once the server serves a new version: it checks the catalog every
+    refresh_seconds (1 here), so this waits at most a few of them."""
+    deadline = time.monotonic() + 30
+    while True:
+        count = len(http.get(path).json())
+        if count != before or time.monotonic() > deadline:
+            return count
+        time.sleep(0.2)
+
+
+def test_a_tenant_is_pushed_changed_and_deleted_while_the_server_runs(tmp_path: Path) -> None:
+    root = tmp_path / "tenants"
+    shutil.copytree(EXAMPLES / "tenants" / "onboarding", root / "onboarding")
+    source = tmp_path / "mine"
+    shutil.copytree(EXAMPLES / "tenants" / "social", source)
+    settings = source / "mockmind.yaml"
+    stack = tmp_path / "stack.yaml"
+    stack.write_text("tenants:\n  refresh_seconds: 1\n")
+    process, url = start_tenants_server(
+        root,
+        "--config",
+        str(stack),
+        variables={"MOCKMIND_ADMIN_TOKEN": "stack-token", "MOCKMIND_ADMIN_TOKEN_NEW": "new-token"},
+    )
+    try:
+        with httpx.Client(base_url=url) as http:
+            assert http.get("/t/new/users").status_code == 404
+            pushed = push("--tenant", "new", str(settings), "--url", url, token="stack-token")
+            assert pushed.returncode == 0, pushed.stderr
+            assert pushed.stdout.startswith(f"tenant new created at {url} (version ")
+            # The instance that stored it serves it at once.
+            assert len(http.get("/t/new/users").json()) == 6
+
+            # A tenant's own token reaches its own admin routes, never the operator's.
+            tenant = {"X-Mockmind-Admin-Token": "new-token"}
+            assert http.get("/t/new/__mockmind/stats", headers=tenant).status_code == 200
+            listed = http.get("/__mockmind/tenants", headers=tenant)
+            assert listed.status_code == 401
+            assert listed.json()["detail"] == "the admin token sent is not this server's"
+            refused = push("--tenant", "new", str(settings), "--url", url, token="new-token")
+            assert refused.returncode == 4
+            assert refused.stderr.startswith("error: 401 Unauthorized: ")
+
+            # Written straight into the folder (no server): seen after the interval.
+            settings.write_text(settings.read_text().replace("seed: 6", "seed: 2"))
+            written = push("--tenant", "new", str(settings), "--to", str(root), token="")
+            assert written.returncode == 0, written.stderr
+            assert users_once_changed(http, "/t/new/users", 6) == 2
+
+            stack_token = {"X-Mockmind-Admin-Token": "stack-token"}
+            rows = http.get("/__mockmind/tenants", headers=stack_token).json()["tenants"]
+            assert [row["name"] for row in rows] == ["new", "onboarding"]
+            assert rows[0]["built_version"] == rows[0]["version"]
+
+            deleted = push("--tenant", "new", "--delete", "--url", url, token="stack-token")
+            assert deleted.returncode == 0, deleted.stderr
+            assert http.get("/t/new/users").status_code == 404
+            assert not (root / "new").exists()
     finally:
         stop_server(process)

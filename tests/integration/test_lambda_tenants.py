@@ -30,6 +30,9 @@ ONBOARDING = {
 }
 
 
+STACK_TOKEN = "stack-token"
+
+
 @pytest.fixture(scope="module")
 def catalog(moto_endpoint: str) -> tuple[TenantCatalog, str]:
     s3 = aws_client("s3", moto_endpoint)
@@ -59,6 +62,7 @@ def handler(
         patch.setenv("MOCKMIND_STORAGE", "aws")
         patch.setenv("MOCKMIND_TABLE", table)
         patch.setenv("MOCKMIND_LLM_PROVIDER", "offline")
+        patch.setenv("MOCKMIND_ADMIN_TOKEN", STACK_TOKEN)
         patch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
         for name in ("OPENAI_API_KEY", "MOCKMIND_SECRET_ARN", "MOCKMIND_SECRET_ID"):
             patch.delenv(name, raising=False)
@@ -77,11 +81,23 @@ def _context() -> Any:
     )
 
 
-def _invoke(module: ModuleType, path: str | None = None) -> tuple[int, Any]:
+def _invoke(
+    module: ModuleType,
+    path: str | None = None,
+    *,
+    method: str = "GET",
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     event = json.loads((EVENTS / "tenant-get.json").read_text())
     if path is not None:
         event["rawPath"] = event["requestContext"]["http"]["path"] = path
         event["pathParameters"] = {"proxy": path[1:]}
+    event["requestContext"]["http"]["method"] = method
+    event["headers"].update(headers or {})
+    if body is not None:
+        event["body"] = json.dumps(body)
+        event["headers"]["content-type"] = "application/json"
     response: dict[str, Any] = module.handler(event, _context())
     raw = response.get("body") or ""
     if response.get("isBase64Encoded"):
@@ -114,3 +130,31 @@ def test_a_stored_change_is_served_without_a_new_deployment(
     assert _invoke(handler, "/t/social/applications")[0] == 200
     assert _invoke(handler)[0] == 404
     assert _invoke(handler, "/t/later/users")[0] == 200
+
+
+def test_the_operator_pushes_a_tenant_into_s3_through_the_function(
+    handler: ModuleType, catalog: tuple[TenantCatalog, str]
+) -> None:
+    tenants, _ = catalog
+    files = {name: body.decode() for name, body in SOCIAL.items()}
+    token = {"x-mockmind-admin-token": STACK_TOKEN}
+    path = "/__mockmind/tenants/pushed"
+    status, body = _invoke(handler, path, method="PUT", body={"files": files})
+    assert status == 401
+    status, body = _invoke(handler, path, method="PUT", body={"files": files}, headers=token)
+    assert status == 201, body
+    assert body["version"] == tenants.version("pushed")
+    assert _invoke(handler, "/t/pushed/users")[0] == 200
+    status, listed = _invoke(handler, "/__mockmind/tenants", headers=token)
+    assert status == 200
+    rows = {row["name"]: row for row in listed["tenants"]}
+    assert rows["pushed"] == {
+        "name": "pushed",
+        "version": body["version"],
+        "built": True,
+        "built_version": body["version"],
+    }
+    status, _ = _invoke(handler, path, method="DELETE", headers=token)
+    assert status == 200
+    assert tenants.version("pushed") is None
+    assert _invoke(handler, "/t/pushed/users")[0] == 404

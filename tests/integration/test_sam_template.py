@@ -444,14 +444,19 @@ def test_tenants_are_a_parameter_off_by_default(
     assert variable == {"Fn::If": ["TenantsOn", {"Fn::Sub": f"s3://${{{bucket}}}/tenants/"}, ""]}
 
 
-def test_tenants_are_read_only_and_their_vectors_beside_the_stacks(
+def test_tenants_are_written_under_their_prefix_and_their_vectors_beside_the_stacks(
     template: dict[str, Any], function: dict[str, Any]
 ) -> None:
     bucket, _ = _only(template, "AWS::S3::Bucket")
     statements = {
         s["Sid"]: s for s in _statements(function["Policies"]) if "Tenant" in s.get("Sid", "")
     }
-    assert statements["TenantCatalogObjects"]["Action"] == ["s3:GetObject"]
+    # Written only by the operator's push and delete routes.
+    assert statements["TenantCatalogObjects"]["Action"] == [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+    ]
     assert statements["TenantCatalogObjects"]["Resource"] == {
         "Fn::Sub": f"${{{bucket}.Arn}}/tenants/*"
     }

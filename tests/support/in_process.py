@@ -29,3 +29,15 @@ def send(app: MockmindApp, method: str, path: str, **kwargs: Any) -> httpx.Respo
             return await client.request(method, path, **kwargs)
 
     return asyncio.run(run())
+
+
+def run_steps(app: Any, steps: Any, client: str = "127.0.0.1") -> Any:
+    """``await steps(http)`` with an httpx client sending to ``app`` over ASGI from ``client``
+    (an address: the admin routes answer loopback alone when no token is set)."""
+
+    async def go() -> Any:
+        transport = httpx.ASGITransport(app=app, client=(client, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+            return await steps(http)
+
+    return asyncio.run(go())

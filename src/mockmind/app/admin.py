@@ -115,7 +115,7 @@ def admin_app(container: Container) -> FastAPI:
         path serves."""
         path = request.scope["path"]
         if exc.status_code == 405:
-            allowed = _allowed_methods(app, request.scope)
+            allowed = allowed_methods(app, request.scope)
             if allowed:
                 return error_response(MethodNotAllowed(request.method, path, allowed))
         if exc.status_code in (404, 405):
@@ -128,7 +128,7 @@ def admin_app(container: Container) -> FastAPI:
     return app
 
 
-def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     """The methods of every admin route whose path matches (each route has its own)."""
     methods: set[str] = set()
     for route in app.router.routes:

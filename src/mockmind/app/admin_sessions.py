@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request, params
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from mockmind.app.admin_bodies import read_capped, validated
 from mockmind.app.admin_models import problem_response
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.admin_session_models import (
@@ -25,7 +26,7 @@ from mockmind.app.admin_session_models import (
 )
 from mockmind.app.bootstrap import Container
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
-from mockmind.domain.errors import MethodNotAllowed, PayloadTooLarge, RequestError
+from mockmind.domain.errors import MethodNotAllowed, RequestError
 from mockmind.domain.journal import JournalEvent
 from mockmind.domain.resources.scope_copies import Bookkeeping
 from mockmind.domain.session_admin import SessionAdmin
@@ -188,7 +189,7 @@ def add_session_routes(
     async def import_session(request: Request) -> Response:
         """A new session with the fixture's world and journal (201); the same session again,
         while it lives, for a fixture with the same digest (200, `imported` false)."""
-        fixture = _fixture(await _read_capped(request, MAX_FIXTURE_BYTES))
+        fixture = _fixture(await read_capped(request, MAX_FIXTURE_BYTES))
         done = admin.import_fixture(fixture, time.time())
         return JSONResponse(
             {"id": done.session_id, "digest": done.digest, "imported": done.imported},
@@ -208,51 +209,14 @@ def _optional_body(model: type[BaseModel]) -> dict[str, Any]:
 async def _body[M: BaseModel](request: Request, model: type[M]) -> M:
     """The JSON body as ``model`` (an empty body: the model's defaults); 400 naming the
     member that is wrong."""
-    raw = await _read_capped(request, 64 * 1024)
+    raw = await read_capped(request, 64 * 1024)
     if not raw.strip():
         return model()
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):
         raise RequestError(400, "Bad Request", "the body is not JSON") from None
-    return _validated(model, value, "body")
-
-
-def _validated[M: BaseModel](model: type[M], value: Any, where: str) -> M:
-    """``value`` as ``model``, strictly: JSON's types as the schema names them (``false`` is
-    no step, ``"1"`` no count)."""
-    try:
-        return model.model_validate(value, strict=True)
-    except ValidationError as exc:
-        errors: list[dict[str, object]] = [
-            {
-                "location": ".".join(map(str, (where, *e.get("loc", ())))),
-                "message": str(e.get("msg", "")),
-            }
-            for e in exc.errors()
-        ]
-        first = errors[0]
-        raise RequestError(
-            400,
-            "Bad Request",
-            f"{first['location']}: {first['message']}",
-            errors,
-        ) from None
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The body, or 413 as soon as it is known to be over ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(int(declared), limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(size, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return validated(model, value, "body")
 
 
 def _content_of(fixture: SessionFixture) -> dict[str, Any]:
@@ -267,7 +231,7 @@ def _fixture(raw: bytes) -> Fixture:
         value = read_json(raw, _FIXTURE_LIMITS, "body")
     except (ValueError, RecursionError):
         raise bad_fixture("the body is not JSON") from None
-    model = _validated(SessionFixture, value, "body")
+    model = validated(SessionFixture, value, "body")
     digest = fixture_digest(_content_of(model))
     if model.digest is not None and model.digest != digest:
         raise bad_fixture(

@@ -9,41 +9,49 @@ A request names its tenant by, in this order:
 3. an API key, in the config's ``api_key_header``, that ``api_keys`` maps to a tenant.
 
 A name that is not a valid tenant name is answered 404 without a look at the catalog; so is a
-valid one the catalog does not have. Only a stack with tenants configured has this front: the
-single API's requests go straight to its ``MockmindApp`` (``app/api.py``).
+valid one the catalog does not have. A request that names no tenant reaches the operator's
+routes under ``/__mockmind/`` (health, and listing, pushing and deleting tenants:
+``app/tenant_admin.py``), behind the stack's own admin token. Only a stack with tenants
+configured has this front: the single API's requests go straight to its ``MockmindApp``
+(``app/api.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockmind.adapters.env_secrets import EnvSecretProvider
+from mockmind.app.admin_access import ADMIN_TOKEN_VARIABLE, AdminAccess
 from mockmind.app.admin_prefix import ADMIN_PREFIX
 from mockmind.app.api import MockmindApp, create_app
 from mockmind.app.bootstrap import build
 from mockmind.app.deliveries import Deliveries
 from mockmind.app.environment import Environment
 from mockmind.app.mock_asgi import OUTCOME_SCOPE_KEY, ROUTED_PATH_SCOPE_KEY, path_as_sent
+from mockmind.app.providers import Keys
+from mockmind.app.tenant_admin import tenant_admin_app
 from mockmind.config import LoadedConfig
 from mockmind.config.models import TenantsConfig
 from mockmind.domain import json_codec
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE, http_answer
 from mockmind.domain.errors import ConfigError, MockmindError, RequestError
 from mockmind.lean_dataclass import dataclass
-from mockmind.tenants.catalog import LoadedTenant, TenantCatalog
+from mockmind.ports.secrets import SecretProvider
+from mockmind.tenants.catalog import LoadedTenant, TenantBeingStored, TenantCatalog
 from mockmind.tenants.names import is_tenant_name
 from mockmind.tenants.worlds import TenantWorlds
 
 logger = logging.getLogger("mockmind.tenants")
 
 TENANT_PATH = "/t/"
-_HEALTH = ADMIN_PREFIX + "/health"
 
 
 @dataclass(frozen=True)
@@ -88,9 +96,17 @@ class TenantSelection:
 class TenantFront:
     """The stack's ASGI app in tenant mode."""
 
-    def __init__(self, worlds: TenantWorlds[MockmindApp], selection: TenantSelection) -> None:
+    def __init__(
+        self,
+        worlds: TenantWorlds[MockmindApp],
+        selection: TenantSelection,
+        admin: AdminAccess | None = None,
+    ) -> None:
         self.worlds = worlds
         self.selection = selection
+        # Closed by default, as a container's admin routes are.
+        closed = AdminAccess(None, in_lambda=True)
+        self.operator: ASGIApp = tenant_admin_app(worlds, admin or closed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -100,8 +116,8 @@ class TenantFront:
             return
         picked = self.selection.pick(scope)
         if picked is None:
-            if scope["path"] == _HEALTH:
-                await _send_json(send, 200, {"status": "ok", "tenants": self._built()})
+            if scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
+                await self.operator(scope, receive, send)
                 return
             await _send_problem(
                 send,
@@ -128,6 +144,19 @@ class TenantFront:
                     "Service Unavailable",
                     f"tenant {name!r} cannot be served: its config does not load "
                     f"({exc.issues[0] if exc.issues else exc})",
+                    extra={"tenant": name},
+                ),
+            )
+            return
+        except TenantBeingStored as exc:
+            # A cold load during a push: the files may be half written; soon they are whole.
+            await _send_problem(
+                send,
+                RequestError(
+                    503,
+                    "Service Unavailable",
+                    str(exc),
+                    headers={"Retry-After": "1"},
                     extra={"tenant": name},
                 ),
             )
@@ -164,9 +193,6 @@ class TenantFront:
             loop.close()
         return None if app is None else app.container.deliveries
 
-    def _built(self) -> int:
-        return len(self.worlds.built())
-
 
 def _unknown(name: str) -> RequestError:
     return RequestError(
@@ -199,11 +225,15 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 async def _send_problem(send: Send, problem: RequestError) -> None:
     answer = http_answer(problem)
-    await _send_json(send, answer.status, answer.body, PROBLEM_MEDIA_TYPE)
+    await _send_json(send, answer.status, answer.body, PROBLEM_MEDIA_TYPE, answer.headers)
 
 
 async def _send_json(
-    send: Send, status: int, body: Any, media_type: str = "application/json"
+    send: Send,
+    status: int,
+    body: Any,
+    media_type: str = "application/json",
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     encoded = body.encode() if isinstance(body, str) else json_codec.compact(body)
     await send(
@@ -213,6 +243,10 @@ async def _send_json(
             "headers": [
                 (b"content-type", media_type.encode("latin-1")),
                 (b"content-length", str(len(encoded)).encode()),
+                *(
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in (headers or {}).items()
+                ),
             ],
         }
     )
@@ -232,16 +266,19 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 # --------------------------------------------------------------------------- wiring
 
 
+def check_build(loaded: LoadedConfig) -> None:
+    """A tenant's config builds, as ``validate-config`` checks a file: on a memory store, as
+    checking a tenant must not write to the stack's stores."""
+    build(loaded, env={"MOCKMIND_STORAGE": "memory"})
+
+
 def tenant_catalog(
     config: TenantsConfig, env: Environment, *, base_dir: Path | None = None
 ) -> TenantCatalog:
     """The catalog ``config.catalog`` names: ``s3://bucket/prefix/``, or a folder (relative to
     ``base_dir``). Each tenant stored is checked as ``validate-config`` checks a file."""
     location = config.catalog or ""
-
-    def validate(loaded: LoadedConfig) -> None:
-        # On a memory store: checking a tenant must not write to the stack's stores.
-        build(loaded, env={"MOCKMIND_STORAGE": "memory"})
+    validate = check_build
 
     if location.startswith("s3://"):
         # boto3 loads only for a catalog in S3.
@@ -268,9 +305,12 @@ def tenant_front(
     *,
     base_dir: Path | None = None,
     catalog: TenantCatalog | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> TenantFront:
     """The front over ``catalog`` (default: the one ``config`` names); each tenant's world is
-    built as the single API's is, with its stores under its own keys."""
+    built as the single API's is, with its stores under its own keys. The operator's routes
+    take the stack's admin token (``stack_admin``). ``monotonic``: the clock of the refresh
+    interval (tests)."""
 
     def build_tenant(tenant: LoadedTenant) -> MockmindApp:
         return create_app(build(tenant.loaded, env=env, tenant=tenant.name))
@@ -281,5 +321,22 @@ def tenant_front(
         refresh_seconds=config.refresh_seconds,
         max_built=config.max_built,
         max_bytes=config.max_memory_mb << 20,
+        monotonic=monotonic,
     )
-    return TenantFront(worlds, TenantSelection.of(config))
+    return TenantFront(worlds, TenantSelection.of(config), stack_admin(env))
+
+
+def stack_admin(env: Environment) -> AdminAccess:
+    """Who may use the operator's routes: the stack's ``MOCKMIND_ADMIN_TOKEN``, from the
+    environment, else from the stack's Secrets Manager secret (the template's); never a
+    tenant's token."""
+    if env.secret_id:
+        # boto3 loads only for a stack with a secret.
+        from mockmind.app.adapter_choice import AwsTarget  # noqa: PLC0415
+        from mockmind.app.aws import secrets_manager  # noqa: PLC0415
+
+        secrets: SecretProvider = secrets_manager(env.secret_id, AwsTarget.of(env))
+    else:
+        secrets = EnvSecretProvider(env.variables)
+    token = Keys(env, secrets)(ADMIN_TOKEN_VARIABLE)
+    return AdminAccess(token, in_lambda=env.in_lambda)

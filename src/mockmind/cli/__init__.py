@@ -8,6 +8,8 @@ from.
 - ``admin_commands``: sessions, inspect-session, reset-session, fork-session, delete-session,
   export-session, import-session, replay, stats, prompts. They call a running server's admin
   routes through ``admin_client`` and print with ``output`` (tables) or as JSON.
+- ``push_command``: push, which checks a tenant's config and stores it through a stack's
+  operator route (or straight into a catalog).
 
 A command's module is imported when that command runs (or help lists it): an admin command
 then starts without importing the server (FastAPI, the engine, the config models).
@@ -41,6 +43,7 @@ COMMANDS: Mapping[str, str] = {
     "replay": "mockmind.cli.admin_commands:replay",
     "stats": "mockmind.cli.admin_commands:stats",
     "prompts": "mockmind.cli.admin_commands:prompts",
+    "push": "mockmind.cli.push_command:push",
 }
 
 

@@ -96,6 +96,20 @@ class Imported(Answer):
     imported: bool
 
 
+class TenantStored(Answer):
+    """A tenant pushed: ``created`` is false when one of that name was replaced."""
+
+    tenant: str
+    version: str
+    created: bool
+    files: list[str]
+
+
+class TenantDeleted(Answer):
+    tenant: str
+    deleted: bool
+
+
 class Difference(Answer):
     path: str
     recorded: Any

@@ -17,6 +17,7 @@ that answers as the contract says; the CLI uses httpx's default.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
@@ -35,6 +36,8 @@ from mockmind.cli.admin_answers import (
     SessionPage,
     SessionSummary,
     Stats,
+    TenantDeleted,
+    TenantStored,
     World,
 )
 from mockmind.domain.errors import (
@@ -186,6 +189,18 @@ class AdminClient:
     def prompts(self) -> PromptExperiment:
         return self._json("GET", "prompts", PromptExperiment)
 
+    def push_tenant(
+        self, name: str, files: Mapping[str, bytes], progress: TransferProgress | None = None
+    ) -> TenantStored:
+        """Store a tenant's files on a stack serving tenants (its operator's route): each as
+        text when it is UTF-8, else in base64."""
+        body = {"files": {path: _file_body(data) for path, data in files.items()}}
+        reply = self._call("PUT", _tenant(name), content=_encoded(body), progress=progress)
+        return _parsed(reply, TenantStored)
+
+    def delete_tenant(self, name: str) -> TenantDeleted:
+        return self._json("DELETE", _tenant(name), TenantDeleted)
+
     # -- the wire
 
     def _json[M: BaseModel](
@@ -256,6 +271,17 @@ class Reply:
 def _session(session_id: str) -> str:
     # An id is one path segment whatever it holds: a slash cannot reach another route.
     return "sessions/" + quote(session_id, safe="")
+
+
+def _tenant(name: str) -> str:
+    return "tenants/" + quote(name, safe="")
+
+
+def _file_body(data: bytes) -> str | dict[str, str]:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(data).decode("ascii")}
 
 
 def _encoded(body: Mapping[str, Any]) -> bytes:

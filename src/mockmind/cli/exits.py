@@ -34,12 +34,13 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "done (replay: every step answered as recorded)"),
     (
         answer_for(AdminRefused).exit_code,
-        "the server refused the request (4xx, 5xx), or replay found a step that differs",
+        "the server refused the request (4xx, 5xx), push found the config broken, or replay "
+        "found a step that differs",
     ),
     (USAGE, "usage: an unknown option, a bad value, a file that is not JSON"),
     (
         answer_for(AdminNotFound).exit_code,
-        "not found: no such session, no such step of it, or stats turned off",
+        "not found: no such session, no such step of it, no such tenant, or stats turned off",
     ),
     (answer_for(AdminAuthRefused).exit_code, "the admin token is missing or wrong (401, 403)"),
     (answer_for(AdminUnreachable).exit_code, "no server answered (connection, DNS, TLS, timeout)"),

@@ -12,7 +12,9 @@ MockmindError
 │   └── ExpressionSyntaxError     [domain/rules/expressions.py]
 ├── StoreError                    a storage adapter failed
 │   └── VersionConflict           a conditional write lost a race (optimistic locking)
-│       └── EntityExists          a create found its id taken
+│       ├── EntityExists          a create found its id taken
+│       └── TenantBeingStored     another push of a tenant holds its manifest
+│                                 [tenants/catalog.py]
 ├── SecretNotFound                a key was asked for and no source had it
 ├── RecordingError                a recording `mockmind learn` reads is unusable
 ├── ProviderError                 a model or embedder call failed [ports/llm.py]

@@ -7,7 +7,14 @@ Layout, under the catalog's ``prefix``::
     {prefix}{tenant}/.mockmind-tenant.json  the manifest: written last by ``store``
 
 A tenant's version is the manifest's ETag: one small read tells a warm instance whether the
-tenant changed, never a read of its files. A folder made by hand has no manifest; its version
+tenant changed, never a read of its files. The manifest is also the lock of a store: ``store``
+first claims it (a conditional write over the ETag it read; a lost race is a
+``VersionConflict`` and writes nothing), then writes the files, then replaces the claim with
+the new manifest (conditional on the claim). While a claim stands, ``version`` still names the
+version before it, so a warm instance keeps its world; a cold load is refused as
+``TenantBeingStored`` (a 503 to try again) rather than read a mix of two pushes. A claim older
+than ``STALE_CLAIM_SECONDS`` (its writer died) may be taken over; ``delete`` claims the same
+way. A folder made by hand has no manifest; its version
 is then a digest of the names, sizes and modification times of its YAML and JSON files (a
 stat each, no read): what a server writes beside them (a SQLite file, a recording) is no
 change of the tenant. In
@@ -25,13 +32,17 @@ import json
 import os
 import shutil
 import tempfile
+import time
+import uuid
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import field
+from contextlib import suppress
+from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from mockmind.config import LoadedConfig, load_config
-from mockmind.domain.errors import ConfigError, ConfigIssue
+from mockmind.domain.errors import ConfigError, ConfigIssue, MockmindError, VersionConflict
 from mockmind.lean_dataclass import dataclass
 from mockmind.ports.blob_store import BlobStore
 from mockmind.tenants.names import checked_tenant_name, is_tenant_name
@@ -42,8 +53,61 @@ MANIFEST = ".mockmind-tenant.json"
 # store's own work files.
 _RESERVED = (MANIFEST, ".mockmind-blobs")
 
+# A store's claim on the manifest, older than this, was left by a writer that died: another
+# store (or a delete) may take it over. Pushing a tenant's files takes seconds, not minutes.
+STALE_CLAIM_SECONDS = 120.0
+
 # Checks a config beyond parsing (the app builds it on a memory store); raises ConfigError.
 Validator = Callable[[LoadedConfig], None]
+
+
+class TenantBeingStored(VersionConflict):
+    """Another store (or delete) of the tenant holds its manifest: its files may be half
+    written. A load tries again later; a second store is refused (409)."""
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """What the manifest says: a stored version, or a store or delete under way."""
+
+    etag: str
+    # "stored"; "storing" or "deleting" while a writer holds the claim.
+    state: str
+    # The files of the version stored (a claim: of the version before it), by path.
+    files: Mapping[str, str]
+    # A claim's: the version before it, the paths it writes, and when it was made.
+    previous: str | None = None
+    writing: tuple[str, ...] = ()
+    since: float = 0.0
+
+    def live_claim(self, now: float) -> bool:
+        return self.state != "stored" and now - self.since < STALE_CLAIM_SECONDS
+
+
+def _read_manifest(etag: str, body: bytes) -> _Manifest:
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        # Not the catalog's writing: an upload by other means; its ETag is still a version.
+        return _Manifest(etag, "stored", {})
+    files = data.get("files")
+    files = {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+    claim = data.get("claim")
+    if not isinstance(claim, dict):
+        return _Manifest(etag, "stored", files)
+    previous = data.get("previous")
+    writing = claim.get("writing")
+    since = claim.get("since")
+    return _Manifest(
+        etag,
+        "deleting" if claim.get("kind") == "delete" else "storing",
+        files,
+        previous if isinstance(previous, str) else None,
+        tuple(str(path) for path in writing) if isinstance(writing, list) else (),
+        float(since) if isinstance(since, int | float) else 0.0,
+    )
 
 
 @dataclass
@@ -91,6 +155,7 @@ class TenantCatalog:
         env: Mapping[str, str],
         local_root: Path | None = None,
         validate: Validator | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if prefix and not prefix.endswith("/"):
             prefix += "/"
@@ -99,6 +164,8 @@ class TenantCatalog:
         self._env = env
         self._local_root = local_root
         self._validate = validate
+        # Wall-clock time: claims are compared across processes and machines.
+        self._clock = clock
 
     def where(self, name: str) -> str:
         """The tenant's folder, for messages."""
@@ -112,15 +179,35 @@ class TenantCatalog:
         return [name for name in found if is_tenant_name(name)]
 
     def version(self, name: str) -> str | None:
-        """The tenant's version (one read), None when there is no such tenant."""
+        """The tenant's version (one read), None when there is no such tenant.
+
+        While a store is under way, the version before it; while a delete is, None.
+        """
         folder = self._folder(checked_tenant_name(name))
-        manifest = self._store.get(folder + MANIFEST)
+        manifest = self._manifest(folder)
         if manifest is not None:
-            return manifest.etag
+            if manifest.state == "stored":
+                return manifest.etag
+            return manifest.previous if manifest.state == "storing" else None
+        return self._unmanifested_version(folder)
+
+    def _unmanifested_version(self, folder: str) -> str | None:
         if self._local_root is not None:
             return _stat_digest(self._local_root / folder)
         config = self._store.get(folder + CONFIG_FILE)
         return None if config is None else config.etag
+
+    def _manifest(self, folder: str) -> _Manifest | None:
+        blob = self._store.get(folder + MANIFEST)
+        return None if blob is None else _read_manifest(blob.etag, blob.body)
+
+    def _not_claimed(self, name: str, manifest: _Manifest | None) -> None:
+        if manifest is not None and manifest.live_claim(self._clock()):
+            doing = "deleted" if manifest.state == "deleting" else "stored"
+            raise TenantBeingStored(
+                f"tenant {name!r} is being {doing} by another push (since "
+                f"{time.strftime('%H:%M:%S', time.gmtime(manifest.since))} UTC): try again"
+            )
 
     def load(self, name: str) -> LoadedTenant | None:
         """The tenant's config, loaded; None when there is no such tenant.
@@ -128,10 +215,17 @@ class TenantCatalog:
         A config that no longer loads raises its ConfigError (a hand-edited folder: ``store``
         refuses one).
         """
-        version = self.version(name)
+        folder = self._folder(checked_tenant_name(name))
+        manifest = self._manifest(folder)
+        self._not_claimed(name, manifest)
+        if manifest is None:
+            version = self._unmanifested_version(folder)
+        elif manifest.state == "stored":
+            version = manifest.etag
+        else:  # a stale claim: a store's writer died (its files may be a mix)
+            version = manifest.previous if manifest.state == "storing" else None
         if version is None:
             return None
-        folder = self._folder(name)
         if self._local_root is not None:
             config = self._local_root / folder / CONFIG_FILE
             if not config.is_file():
@@ -151,6 +245,10 @@ class TenantCatalog:
                     continue
                 size += len(blob.body)
                 _write(workdir, key[len(folder) :], blob.body)
+            after = self._manifest(folder)
+            if manifest is not None and (after is None or after.etag != manifest.etag):
+                # A store began (or ended) while the files were copied: they may be a mix.
+                raise TenantBeingStored(f"tenant {name!r} changed while it was read: try again")
             loaded = load_config(workdir / CONFIG_FILE, self._env)
             _check_tenant_config(loaded)
         except BaseException:
@@ -163,43 +261,127 @@ class TenantCatalog:
 
         ``files``: paths relative to the tenant's folder, ``mockmind.yaml`` among them. A
         config that does not load, or names a document not among ``files``, raises its
-        ConfigError and nothing is written. Files of the tenant's previous version that are
-        not in ``files`` are deleted after the manifest names the new ones.
+        ConfigError (each issue's file named by its path among ``files``) and nothing is
+        written. Another store or delete of the same tenant under way, or one that got to the
+        manifest first, raises ``VersionConflict`` (``TenantBeingStored``) and writes nothing.
+        The files the previous version's manifest named that are not in ``files`` are deleted
+        after the new manifest names the new ones; other files in the folder (a local
+        server's SQLite file) are left.
         """
         checked_tenant_name(name)
-        _check_paths(files)
-        with tempfile.TemporaryDirectory(prefix=f"mockmind-tenant-{name}-") as staging:
-            for path, body in files.items():
-                _write(Path(staging), path, body)
-            loaded = load_config(Path(staging) / CONFIG_FILE, self._env)
-            _check_tenant_config(loaded)
-            _check_document(loaded, Path(staging))
-            if self._validate is not None:
-                self._validate(loaded)
+        self.check(name, files)
         folder = self._folder(name)
-        before = set(self._store.list_keys(folder))
-        etags = {path: self._store.put(folder + path, body) for path, body in sorted(files.items())}
-        manifest = json.dumps({"files": etags}, sort_keys=True, indent=1).encode()
-        version = self._store.put(folder + MANIFEST, manifest)
-        stale = sorted(before - {folder + path for path in files} - {folder + MANIFEST})
+        current = self._manifest(folder)
+        self._not_claimed(name, current)
+        if current is None:
+            previous = self._unmanifested_version(folder)
+        elif current.state == "stored":
+            previous = current.etag
+        else:  # a stale claim, taken over
+            previous = current.previous if current.state == "storing" else None
+        old_files = set(current.files) | set(current.writing) if current else set()
+        claim = self._claim(folder, current, "store", previous, sorted(files))
+        try:
+            etags = {
+                path: self._store.put(folder + path, body) for path, body in sorted(files.items())
+            }
+            manifest = json.dumps({"files": etags}, sort_keys=True, indent=1).encode()
+            version = self._store.put_if_match(folder + MANIFEST, manifest, claim)
+        except BaseException:
+            self._release(folder, claim)
+            raise
+        stale = sorted(folder + path for path in old_files - set(files))
         if stale:
             self._store.delete(stale)
         return version
 
+    def check(self, name: str, files: Mapping[str, bytes]) -> None:
+        """What ``store`` checks before it writes (``check_tenant_files``)."""
+        check_tenant_files(name, files, self._env, self._validate)
+
     def delete(self, name: str) -> bool:
-        """Delete every file of the tenant, its manifest first; False when it had none."""
+        """Delete every file of the tenant (under a claim on its manifest, so that readers see
+        it gone at once and a store racing it loses); False when it had none."""
         folder = self._folder(checked_tenant_name(name))
+        current = self._manifest(folder)
+        self._not_claimed(name, current)
         keys = self._store.list_keys(folder)
         if not keys:
             return False
         manifest = folder + MANIFEST
-        if manifest in keys:
-            self._store.delete([manifest])
+        self._claim(folder, current, "delete", None, [])
         self._store.delete([key for key in keys if key != manifest])
+        self._store.delete([manifest])
         return True
+
+    def _claim(
+        self,
+        folder: str,
+        current: _Manifest | None,
+        kind: str,
+        previous: str | None,
+        writing: list[str],
+    ) -> str:
+        """Write the claim over the manifest read; its ETag. A lost race: VersionConflict."""
+        body: dict[str, Any] = {
+            "claim": {
+                "kind": kind,
+                "id": uuid.uuid4().hex,
+                "since": self._clock(),
+                "writing": writing,
+            },
+            "files": dict(current.files) if current else {},
+            "previous": previous,
+        }
+        try:
+            return self._store.put_if_match(
+                folder + MANIFEST,
+                json.dumps(body, sort_keys=True, indent=1).encode(),
+                current.etag if current else None,
+            )
+        except VersionConflict as exc:
+            raise TenantBeingStored(
+                f"another push of tenant {folder[len(self._prefix) : -1]!r} got there first: "
+                "try again"
+            ) from exc
+
+    def _release(self, folder: str, claim: str) -> None:
+        """After a failed store: mark the claim stale, so the next store need not wait for it
+        to age (the files may be half written: only a store puts them right)."""
+        blob = self._store.get(folder + MANIFEST)
+        if blob is None or blob.etag != claim:
+            return
+        body = json.loads(blob.body)
+        body["claim"]["since"] = 0
+        with suppress(MockmindError):
+            self._store.put_if_match(folder + MANIFEST, json.dumps(body).encode(), claim)
 
     def _folder(self, name: str) -> str:
         return f"{self._prefix}{name}/"
+
+
+def check_tenant_files(
+    name: str,
+    files: Mapping[str, bytes],
+    env: Mapping[str, str],
+    validate: Validator | None = None,
+) -> None:
+    """The tenant's files as a store takes them: paths inside its folder, a config that loads
+    from ``files`` alone (its document among them) and that ``validate`` accepts; else a
+    ConfigError naming each issue's file by its path among ``files``."""
+    checked_tenant_name(name)
+    _check_paths(files)
+    with tempfile.TemporaryDirectory(prefix=f"mockmind-tenant-{name}-") as staging:
+        for path, body in files.items():
+            _write(Path(staging), path, body)
+        try:
+            loaded = load_config(Path(staging) / CONFIG_FILE, env)
+            _check_tenant_config(loaded)
+            _check_document(loaded, Path(staging))
+            if validate is not None:
+                validate(loaded)
+        except ConfigError as exc:
+            raise _relative_to(exc, Path(staging)) from None
 
 
 def _check_paths(files: Mapping[str, bytes]) -> None:
@@ -221,6 +403,30 @@ def _check_paths(files: Mapping[str, bytes]) -> None:
             )
     if issues:
         raise ConfigError(issues)
+
+
+def _relative_to(error: ConfigError, staging: Path) -> ConfigError:
+    """The error with the staging folder's paths made relative (``mockmind.yaml:3:5``): the
+    pusher knows its files by those names, not by a temporary folder's."""
+    roots = [str(staging) + os.sep, os.path.realpath(staging) + os.sep]
+
+    def relative(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for root in roots:
+            text = text.replace(root, "")
+        return text
+
+    issues = [
+        replace(
+            issue,
+            source=relative(issue.source),
+            message=relative(issue.message) or "",
+            path=relative(issue.path) or "",
+        )
+        for issue in error.issues
+    ]
+    return type(error)(issues) if type(error) is ConfigError else ConfigError(issues)
 
 
 def _check_tenant_config(loaded: LoadedConfig) -> None:

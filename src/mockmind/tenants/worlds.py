@@ -91,6 +91,14 @@ class TenantWorlds[AppT]:
         """The built tenants, least recently used first."""
         return list(self._built.values())
 
+    def expire(self, name: str) -> None:
+        """Have the tenant's next request ask the catalog, not wait for ``refresh_seconds``:
+        this instance just stored or deleted it."""
+        self._missing.pop(name, None)
+        entry = self._built.get(name)
+        if entry is not None:
+            entry.checked_at = float("-inf")
+
     def total_size(self) -> int:
         return sum(entry.size for entry in self._built.values())
 

@@ -37,6 +37,7 @@ ADMIN_COMMANDS = [
     "replay",
     "stats",
     "prompts",
+    "push",
 ]
 
 

@@ -14,8 +14,14 @@ from mockmind.adapters.files import FolderBlobStore
 from mockmind.config import LoadedConfig
 from mockmind.domain.errors import ConfigError
 from mockmind.ports.blob_store import Blob
-from mockmind.tenants.catalog import MANIFEST, TenantCatalog
+from mockmind.tenants.catalog import MANIFEST, TenantBeingStored, TenantCatalog
 from tests.support.paths import EXAMPLES
+from tests.support.tenant_races import (
+    Interleaved,
+    check_a_claim_left_by_a_dead_writer_ages_out,
+    check_a_second_push_during_a_first_is_refused,
+    check_two_pushes_that_read_the_same_manifest_one_wins,
+)
 
 SOCIAL = {
     "mockmind.yaml": (EXAMPLES / "social" / "mockmind.yaml").read_bytes(),
@@ -231,3 +237,65 @@ def test_a_copied_tenant_nobody_closed_is_removed_when_collected(catalog: Tenant
     del tenant
     gc.collect()
     assert not workdir.exists()
+
+
+# -- pushes racing, on the folder store (tests/integration/test_tenant_push_s3.py: on S3)
+
+SOCIAL_CHANGED = {
+    "mockmind.yaml": SOCIAL["mockmind.yaml"] + b"\n# changed\n",
+    "openapi.yaml": SOCIAL["openapi.yaml"] + b"\n# changed\n",
+}
+
+
+def test_a_push_during_another_push_of_the_tenant_is_refused(tmp_path: Path) -> None:
+    check_a_second_push_during_a_first_is_refused(
+        FolderBlobStore(tmp_path), "tenants/", SOCIAL, SOCIAL_CHANGED
+    )
+
+
+def test_of_two_pushes_that_read_the_same_manifest_one_wins(tmp_path: Path) -> None:
+    check_two_pushes_that_read_the_same_manifest_one_wins(
+        FolderBlobStore(tmp_path), "tenants/", SOCIAL, SOCIAL_CHANGED
+    )
+
+
+def test_a_claim_left_by_a_dead_writer_ages_out(tmp_path: Path) -> None:
+    check_a_claim_left_by_a_dead_writer_ages_out(FolderBlobStore(tmp_path), "tenants/", SOCIAL)
+
+
+def test_a_push_leaves_files_the_previous_push_did_not_name(tmp_path: Path) -> None:
+    root = tmp_path / "tenants"
+    catalog = TenantCatalog(FolderBlobStore(root), env=ENV, local_root=root)
+    catalog.store("social", {**SOCIAL, "old.yaml": b"a: 1\n"})
+    (root / "social" / "mockmind.social.db").write_bytes(b"a server's own file")
+    catalog.store("social", SOCIAL)
+    assert sorted(path.name for path in (root / "social").iterdir()) == [
+        MANIFEST,
+        "mockmind.social.db",
+        "mockmind.yaml",
+        "openapi.yaml",
+    ]
+
+
+def test_a_refusal_names_the_file_by_its_path_among_the_files(catalog: TenantCatalog) -> None:
+    with pytest.raises(ConfigError) as caught:
+        catalog.store("social", {"mockmind.yaml": b"storage:\n  backend: paper\n"})
+    assert [str(issue) for issue in caught.value.issues] == [
+        "mockmind.yaml:2:12: storage.backend: Input should be 'memory', 'sqlite' or 'aws' "
+        "(got 'paper')"
+    ]
+
+
+def test_a_delete_during_a_push_is_refused(tmp_path: Path) -> None:
+    store = FolderBlobStore(tmp_path)
+    racing = Interleaved(store, "mockmind.yaml")
+    catalog = TenantCatalog(racing, "tenants/", env=ENV)
+
+    def delete() -> None:
+        with pytest.raises(TenantBeingStored, match="'social' is being stored"):
+            catalog.delete("social")
+
+    racing.during = delete
+    version = catalog.store("social", SOCIAL)
+    assert racing.during is None  # the delete was tried
+    assert catalog.version("social") == version

@@ -131,13 +131,13 @@ def test_a_warm_tenant_checks_its_version_at_most_every_refresh_interval(
         return {await made.app("alpha") for _ in range(count)}
 
     first = asyncio.run(requests(50))
-    assert catalog.versions == 1  # the build's load
+    assert catalog.versions == 0  # the build's load read the version itself
     clock.now = 29.9
     assert asyncio.run(requests(50)) == first
-    assert catalog.versions == 1
+    assert catalog.versions == 0
     clock.now = 30.0
     assert asyncio.run(requests(50)) == first  # unchanged: one check, no rebuild
-    assert catalog.versions == 2
+    assert catalog.versions == 1
     assert built == ["alpha"]
     config = tenants_root / "alpha" / "mockmind.yaml"
     config.write_text(config.read_text() + "\n# changed\n")
@@ -170,10 +170,10 @@ def test_a_broken_new_version_leaves_the_last_world_serving(tenants_root: Path) 
     config.write_text("storage: {backend: paper}\n")
     clock.now = 30
     assert asyncio.run(made.app("alpha")) == first
-    assert catalog.versions == 3  # the check, and the load that found the config broken
+    assert catalog.versions == 1  # the check (the load that found the config broken read its own)
     clock.now = 45  # within the interval: the catalog is not asked again
     assert asyncio.run(made.app("alpha")) == first
-    assert catalog.versions == 3
+    assert catalog.versions == 1
     config.write_text((tenants_root / "beta" / "mockmind.yaml").read_text() + "# fixed\n")
     clock.now = 60
     fixed = asyncio.run(made.app("alpha"))
