@@ -48,14 +48,7 @@ def admin_app(container: Container) -> FastAPI:
     )
     app.state.container = container
 
-    @app.exception_handler(MockmindError)
-    async def failed(request: Request, exc: MockmindError) -> Response:
-        if isinstance(exc, RequestError):
-            # The client's doing (a refused token): said to the client, not a failure here.
-            logger.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.title)
-        else:
-            logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(exc)
+    add_problem_handlers(app, "admin route")
 
     async def admitted(request: Request) -> None:
         """The admin token, or this machine when none is set (``admin_access``)."""
@@ -104,28 +97,42 @@ def admin_app(container: Container) -> FastAPI:
     add_replay_routes(app, container, guarded, refused)
     add_stats_routes(app, container, guarded, refused)
 
+    return app
+
+
+def add_problem_handlers(app: FastAPI, unrouted_as: str) -> None:
+    """Every failure of an admin app (this one, the tenant front's, the proxy's) as a problem
+    document, as the mock path answers: the project's errors by the error table, unreadable
+    parameters with their locations, and Starlette's own answers (no route: 404 naming
+    ``unrouted_as``; a route without the method: 405 with an ``Allow`` naming every method
+    the path serves)."""
+
+    @app.exception_handler(MockmindError)
+    async def failed(request: Request, exc: MockmindError) -> Response:
+        if isinstance(exc, RequestError):
+            # The client's doing (a refused token): said to the client, not a failure here.
+            logger.info("%s %s: %s %s", request.method, request.url.path, exc.status, exc.title)
+        else:
+            logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(exc)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         return unreadable_parameters(exc)
 
     @app.exception_handler(HTTPException)
     async def unrouted(request: Request, exc: HTTPException) -> Response:
-        """Starlette's own answers (no route: 404; a route without the method: 405) as the
-        mock path gives them: problem documents, and an ``Allow`` naming every method the
-        path serves."""
         path = request.scope["path"]
         if exc.status_code == 405:
             allowed = allowed_methods(app, request.scope)
             if allowed:
                 return error_response(MethodNotAllowed(request.method, path, allowed))
         if exc.status_code in (404, 405):
-            return error_response(RequestError(404, "Not Found", f"no admin route {path}"))
+            return error_response(RequestError(404, "Not Found", f"no {unrouted_as} {path}"))
         title = REASON_PHRASES.get(exc.status_code, "Error")
         return error_response(
             RequestError(exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {}))
         )
-
-    return app
 
 
 def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:

@@ -18,12 +18,10 @@ import json
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException
 
 from mockmind import __version__
-from mockmind.app.admin import allowed_methods, error_response, unreadable_parameters
+from mockmind.app.admin import add_problem_handlers
 from mockmind.app.admin_access import AdminAccess
 from mockmind.app.admin_bodies import read_capped, validated
 from mockmind.app.admin_models import problem_response
@@ -41,8 +39,6 @@ from mockmind.app.tenant_admin_models import (
 )
 from mockmind.domain.errors import (
     ConfigError,
-    MethodNotAllowed,
-    MockmindError,
     RequestError,
     VersionConflict,
 )
@@ -64,21 +60,7 @@ def tenant_admin_app(worlds: TenantWorlds[MockmindApp], access: AdminAccess) -> 
     )
     catalog = worlds.catalog
 
-    @app.exception_handler(MockmindError)
-    async def failed(request: Request, exc: MockmindError) -> Response:
-        return error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return unreadable_parameters(exc)
-
-    @app.exception_handler(HTTPException)
-    async def unrouted(request: Request, exc: HTTPException) -> Response:
-        path = request.scope["path"]
-        allowed = allowed_methods(app, request.scope) if exc.status_code == 405 else []
-        if allowed:
-            return error_response(MethodNotAllowed(request.method, path, allowed))
-        return error_response(RequestError(404, "Not Found", f"no admin route {path}"))
+    add_problem_handlers(app, "admin route")
 
     async def admitted(request: Request) -> None:
         client = request.scope.get("client")

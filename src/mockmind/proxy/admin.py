@@ -13,15 +13,11 @@ import logging
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException
 
 from mockmind import __version__
-from mockmind.app.admin import error_response, unreadable_parameters
+from mockmind.app.admin import add_problem_handlers
 from mockmind.app.admin_models import problem_response
-from mockmind.domain.errors import MockmindError, RequestError
 from mockmind.proxy.mismatches import DEFAULT_KEPT
 from mockmind.proxy.state import PROXY_PREFIX as PREFIX
 from mockmind.proxy.state import ProxyState
@@ -75,31 +71,7 @@ def proxy_admin_app(proxy: ProxyState) -> FastAPI:
         if refusal is not None:
             raise refusal
 
-    @app.exception_handler(MockmindError)
-    async def failed(request: Request, exc: MockmindError) -> Response:
-        if not isinstance(exc, RequestError):
-            logger.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return unreadable_parameters(exc)
-
-    @app.exception_handler(HTTPException)
-    async def unrouted(request: Request, exc: HTTPException) -> Response:
-        path = request.scope["path"]
-        if exc.status_code == 405:
-            return error_response(
-                RequestError(
-                    405,
-                    "Method Not Allowed",
-                    f"{request.method} is not defined for {path}",
-                    headers={"Allow": "GET"},
-                )
-            )
-        if exc.status_code == 404:
-            return error_response(RequestError(404, "Not Found", f"no proxy route {path}"))
-        return error_response(RequestError(exc.status_code, "Error", str(exc.detail)))
+    add_problem_handlers(app, "proxy route")
 
     @app.get(f"{PREFIX}/health", response_model=ProxyHealth)
     async def health() -> dict[str, Any]:
