@@ -6,6 +6,7 @@ They load config and call bootstrap; they never build adapters.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -119,17 +120,7 @@ def serve(
             f"http://{host}:{port}/t/{{tenant}}/",
             err=True,
         )
-        # uvicorn ships with the `serve` extra, not in the Lambda layer.
-        import uvicorn  # noqa: PLC0415
-
-        uvicorn.run(
-            front,
-            host=host,
-            port=port,
-            log_level=log_level,
-            access_log=log_level == "debug",
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        )
+        _run_uvicorn(front, host=host, port=port, log_level=log_level)
         return
     with exit_on_error():
         check_workers(workers, loaded, env)
@@ -148,30 +139,29 @@ def serve(
         hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
         serve_with_granian(host=host, port=port, workers=workers, log_level=log_level)
         return
-    # uvicorn ships with the `serve` extra, not in the Lambda layer.
-    import uvicorn  # noqa: PLC0415
-
     if workers == 1:
-        uvicorn.run(
-            create_app(container),
-            host=host,
-            port=port,
-            log_level=log_level,
-            access_log=log_level == "debug",
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        )
+        _run_uvicorn(create_app(container), host=host, port=port, log_level=log_level)
         return
     del container  # each worker builds its own
     hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
+    _run_uvicorn(
+        WORKER_APP, host=host, port=port, log_level=log_level, factory=True, workers=workers
+    )
+
+
+def _run_uvicorn(app: Any, *, host: str, port: int, log_level: str, **more: Any) -> None:
+    """Serve on uvicorn until stopped, with the keep-alive every served app gets."""
+    # uvicorn ships with the `serve` extra, not in the Lambda layer.
+    import uvicorn  # noqa: PLC0415
+
     uvicorn.run(
-        WORKER_APP,
-        factory=True,
-        workers=workers,
+        app,
         host=host,
         port=port,
         log_level=log_level,
         access_log=log_level == "debug",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        **more,
     )
 
 
