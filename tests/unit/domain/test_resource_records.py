@@ -1,0 +1,198 @@
+"""What the resource service leaves in its store and in a request's journal of changes
+(domain/resources/store): each record's parent, creation time and lifetime, the changes a
+create and a delete note, a session's world with its singleton, found resources adopted up
+to a limit, and a session's scope dropped whole."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import Any
+
+import pytest
+
+from mockmind.adapters.memory import MemoryEntityStore
+from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.journal import EntityChange
+from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
+from mockmind.domain.resources.scope_copies import Bookkeeping
+from mockmind.domain.sessions import SHARED_SCOPE
+from tests.support.clock import still_lifetimes
+
+CART = ResourceSpec("cart", "/cart", singleton=True)
+USERS = ResourceSpec(
+    "users", "/users", "/users/{userId}", "userId", id_field="userId", id_kind="integer"
+)
+POSTS = ResourceSpec(
+    "posts",
+    "/users/{userId}/posts",
+    "/users/{userId}/posts/{postId}",
+    "postId",
+    id_field="postId",
+    id_kind="integer",
+    parent="users",
+    parent_param="userId",
+    parent_field="userId",
+)
+TTL = 600.0
+
+
+class _Store(MemoryEntityStore):
+    """A memory store that remembers which collections each drop named."""
+
+    def __init__(self) -> None:
+        super().__init__(still_lifetimes())
+        self.dropped: list[tuple[str, list[str]]] = []
+
+    def drop_scope(self, scope: str, collections: Collection[str] = ()) -> None:
+        self.dropped.append((scope, sorted(collections)))
+        super().drop_scope(scope, collections)
+
+
+def _service(*specs: ResourceSpec) -> tuple[_Store, ResourceService]:
+    store = _Store()
+    chosen = specs or (CART, USERS, POSTS)
+    service = ResourceService(
+        {spec.collection_path: spec for spec in chosen},
+        store,
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+    )
+    return store, service
+
+
+def _ctx(service: ResourceService, now: float = 1000.0, **kw: Any) -> Any:
+    ctx = service.context("s1", now, {}, **kw)
+    ctx.changes = []
+    return ctx
+
+
+def _records(store: MemoryEntityStore, collection: str, now: float = 1000.0) -> list[Any]:
+    return [(r.id, r.data, r.created_at, r.parent) for r in store.list("s1", collection, now=now)]
+
+
+def test_a_create_notes_the_new_entity_and_keeps_no_parent_at_the_top() -> None:
+    store, service = _service()
+    ctx = _ctx(service)
+    user = service.create(ctx, ResourceAction(USERS, "create"), {"name": "Ada"})
+    assert user == {"name": "Ada", "userId": 1}
+    assert ctx.changes == [EntityChange("users", "1", None, {"name": "Ada", "userId": 1})]
+    assert _records(store, "users") == [("1", user, 1000.000001, None)]
+
+
+def test_a_created_entity_sorts_by_its_time_and_number_among_those_read_through() -> None:
+    _, service = _service()
+    first = service.create(_ctx(service), ResourceAction(USERS, "create"), {"n": 1})
+    # An id never seen, read at 1000.5, is made then.
+    seen = service.read(_ctx(service, 1000.5), USERS, "77")
+    later = service.create(_ctx(service, 1001.0), ResourceAction(USERS, "create"), {"n": 2})
+    listed, total = service.list(_ctx(service, 1001.0), ResourceAction(USERS, "list"), {})
+    assert (listed, total) == ([first, seen, later], 3)
+
+
+def test_an_entity_read_through_under_a_parent_keeps_it() -> None:
+    store, service = _service()
+    ctx = _ctx(service)
+    user = service.create(ctx, ResourceAction(USERS, "create"), {})
+    post = service.read(ctx, POSTS, "5", user["userId"])
+    assert post["postId"] == "5"
+    assert post["userId"] == 1
+    assert _records(store, "posts") == [("5", post, 1000.0, "1")]
+    assert ctx.changes[-1] == EntityChange("posts", "5", None, post)
+    top = service.read(ctx, USERS, "9")
+    assert _records(store, "users") == [("9", top, 1000.0, None), ("1", user, 1000.000001, None)]
+
+
+def test_a_delete_notes_the_entity_and_its_children_and_leaves_tombstones() -> None:
+    store, service = _service()
+    user = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    post = service.create(
+        _ctx(service, 1001.0), ResourceAction(POSTS, "create", parent_id=1), {"t": "x"}
+    )
+    ctx = _ctx(service, 1002.0)
+    assert service.delete(ctx, ResourceAction(USERS, "delete", entity_id=1)) == user
+    assert ctx.changes == [
+        EntityChange("users", "1", user, None),
+        EntityChange("posts", "1", post, None),
+    ]
+    assert _records(store, "users", 1002.0) == [("1", None, 1000.000001, None)]
+    assert _records(store, "posts", 1002.0) == [("1", None, 0.0, "1")]
+
+
+def test_deleting_a_child_keeps_its_parent_on_the_tombstone() -> None:
+    store, service = _service()
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {})
+    service.create(_ctx(service), ResourceAction(POSTS, "create", parent_id=1), {})
+    service.delete(_ctx(service), ResourceAction(POSTS, "delete", entity_id=1, parent_id=1))
+    assert _records(store, "posts") == [("1", None, 1000.000001, "1")]
+
+
+def test_a_singleton_delete_notes_it_under_its_one_key() -> None:
+    _, service = _service()
+    cart = service.write(_ctx(service), ResourceAction(CART, "merge"), {"n": 1}, merge=True)
+    ctx = _ctx(service)
+    assert service.delete(ctx, ResourceAction(CART, "delete")) == cart
+    assert ctx.changes == [EntityChange("cart", "_", cart, None)]
+
+
+def test_what_a_request_writes_lives_for_the_ttl() -> None:
+    store, service = _service()
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {})
+    service.delete(_ctx(service, 1100.0), ResourceAction(USERS, "delete", entity_id=1))
+    assert [r.id for r in store.list("s1", "users", now=1100.0 + TTL - 1)] == ["1"]
+    assert store.list("s1", "users", now=1100.0 + TTL) == []
+
+
+def test_a_sessions_world_holds_its_singleton_under_its_one_key() -> None:
+    _, service = _service()
+    ctx = _ctx(service)
+    assert service.entities_now(ctx) == {}
+    cart = service.write(ctx, ResourceAction(CART, "merge"), {"n": 1}, merge=True)
+    user = service.create(ctx, ResourceAction(USERS, "create"), {})
+    assert service.entities_now(ctx) == {"cart": {"_": cart}, "users": {"1": user}}
+    service.delete(ctx, ResourceAction(CART, "delete"))
+    assert service.entities_now(ctx) == {"users": {"1": user}}
+
+
+def test_copies_write_into_the_services_store_for_its_ttl() -> None:
+    store, service = _service()
+    copies = service.copies()
+    assert copies.collections() == frozenset({"cart", "users", "posts"})
+    copies.write(
+        "s1", {"users": {"4": {"userId": 4}}}, now=0.0, known={}, bookkeeping=Bookkeeping()
+    )
+    assert [r.id for r in store.list("s1", "users", now=TTL - 1)] == ["4"]
+    assert store.list("s1", "users", now=TTL) == []
+
+
+def test_dropping_a_scope_names_every_collection_and_the_bookkeeping() -> None:
+    store, service = _service()
+    service.drop_scope("s1")
+    assert store.dropped == [("s1", ["__meta__", "cart", "posts", "users"])]
+    for internal in (SHARED_SCOPE, "__anonymous__"):
+        with pytest.raises(ValueError, match=re.escape(f"{internal!r} is no session's scope")):
+            service.drop_scope(internal)
+
+
+def test_found_resources_are_adopted_up_to_the_limit() -> None:
+    _, service = _service(USERS)
+    # Nothing new: adopted, whatever the limit.
+    assert service.adopt({"/users": USERS}, limit=1) is True
+    tags = ResourceSpec("tags", "/tags", "/tags/{tagId}", "tagId")
+    notes = ResourceSpec("notes", "/notes", "/notes/{noteId}", "noteId")
+    # One known and two new are more than 2.
+    assert service.adopt({"/tags": tags, "/notes": notes}, limit=2) is False
+    assert service.by_name("tags") is None
+    # Exactly at the limit is still adopted.
+    assert service.adopt({"/tags": tags, "/notes": notes}, limit=3) is True
+    assert service.by_name("tags") is tags
+    assert service.by_name("notes") is notes
+    assert service.specs["/notes"] is notes
+
+
+def test_a_child_created_without_a_parent_gets_no_parent_field() -> None:
+    store, service = _service()
+    post = service.create(_ctx(service), ResourceAction(POSTS, "create"), {"t": 1})
+    assert post == {"t": 1, "postId": 1}
+    assert _records(store, "posts") == [("1", post, 1000.000001, None)]
