@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 
 from mockmind.adapters.memory import MemoryEntityStore
+from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.journal import EntityChange
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
 from mockmind.domain.resources.scope_copies import Bookkeeping
+from mockmind.domain.rules.expressions import parse_expression
 from mockmind.domain.sessions import SHARED_SCOPE
+from mockmind.ports.entity_store import EntityRecord
 from tests.support.clock import still_lifetimes
 
 CART = ResourceSpec("cart", "/cart", singleton=True)
@@ -196,3 +199,191 @@ def test_a_child_created_without_a_parent_gets_no_parent_field() -> None:
     post = service.create(_ctx(service), ResourceAction(POSTS, "create"), {"t": 1})
     assert post == {"t": 1, "postId": 1}
     assert _records(store, "posts") == [("1", post, 1000.000001, None)]
+
+
+def test_a_list_makes_up_the_documented_minimum_under_its_parent_and_pages() -> None:
+    tags = ResourceSpec(
+        "tags",
+        "/users/{userId}/tags",
+        "/users/{userId}/tags/{tagId}",
+        "tagId",
+        id_field="tagId",
+        id_kind="integer",
+        parent="users",
+        parent_param="userId",
+        parent_field="userId",
+        min_items=2,
+    )
+    store, service = _service(USERS, tags)
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {})
+    service.create(_ctx(service), ResourceAction(tags, "create", parent_id=1), {"own": True})
+    listing = ResourceAction(tags, "list", parent_id=1)
+    listed, total = service.list(_ctx(service), listing, {})
+    assert total == 2
+    assert listed[0] == {"own": True, "tagId": 1, "userId": 1}
+    assert (listed[1]["tagId"], listed[1]["userId"]) == (2, 1)
+    # At the minimum, nothing more is made; a page is cut from it.
+    assert service.list(_ctx(service), listing, {"limit": 1}) == ([listed[0]], 2)
+    assert [r[0] for r in _records(store, "tags")] == ["1", "2"]
+
+
+def test_a_prefilled_list_leaves_its_marker_and_a_list_without_prefill_none() -> None:
+    filled = ResourceSpec("notes", "/notes", "/notes/{noteId}", "noteId", prefill=2)
+    store, service = _service(USERS, filled)
+    service.list(_ctx(service), ResourceAction(USERS, "list"), {})
+    assert _records(store, "__meta__") == []
+    listed, total = service.list(_ctx(service), ResourceAction(filled, "list"), {})
+    assert total == 2
+    assert _records(store, "__meta__") == [("prefilled:notes:None", {}, 1000.0, None)]
+    assert service.list(_ctx(service, 1001.0), ResourceAction(filled, "list"), {}) == (listed, 2)
+
+
+def test_a_singleton_read_is_never_made_by_the_read() -> None:
+    _, service = _service()
+    cart, made = service.read_or_make(_ctx(service), CART, None)
+    assert made is False
+    assert service.read_or_make(_ctx(service), CART, None) == (cart, False)
+
+
+def test_a_new_id_follows_the_scope_of_the_seeds() -> None:
+    named = ResourceSpec("users", "/users", "/users/{userId}", "userId")
+    _, service = _service(named)
+    user = service.create(_ctx(service), ResourceAction(named, "create"), {})
+    # sha256(b"s1:users:1") begins 155acfa9877b.
+    assert user == {"id": "user_155acfa9877b"}
+
+
+def test_a_schema_id_is_made_with_the_services_generator_and_resolver() -> None:
+    schemas = {
+        "#/components/schemas/Coded": {
+            "type": "object",
+            "properties": {"code": {"$ref": "#/components/schemas/Code"}},
+            "required": ["code"],
+        },
+        "#/components/schemas/Code": {"type": "string", "enum": ["only"]},
+    }
+    coded = ResourceSpec(
+        "codes",
+        "/codes",
+        "/codes/{code}",
+        "code",
+        id_field="code",
+        id_kind="schema",
+        schema={"$ref": "#/components/schemas/Coded"},
+    )
+    service = ResourceService(
+        {"/codes": coded},
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(schemas.__getitem__),
+        schemas.__getitem__,
+        entity_ttl_seconds=TTL,
+    )
+    assert service.create(_ctx(service), ResourceAction(coded, "create"), {}) == {"code": "only"}
+
+
+def test_a_read_finds_its_own_the_shared_and_not_the_deleted() -> None:
+    store, service = _service()
+    store.put(SHARED_SCOPE, "users", EntityRecord("7", {"userId": 7, "s": 1}, 0.0), expires_at=None)
+    assert service.read(_ctx(service), USERS, "7") == {"userId": 7, "s": 1}
+    user = service.create(_ctx(service), ResourceAction(USERS, "create"), {"n": 1})
+    # Its number comes after the one shared seed.
+    assert service.read(_ctx(service), USERS, "2") == user == {"n": 1, "userId": 2}
+    for gone in ("2", "7"):
+        service.delete(_ctx(service), ResourceAction(USERS, "delete", entity_id=gone))
+        with pytest.raises(RequestError) as refused:
+            service.read(_ctx(service), USERS, gone)
+        assert (refused.value.status, refused.value.detail) == (404, f"user {gone} does not exist")
+    # Where ids never seen are generated, a deleted one is made anew.
+    again = service.read(_ctx(service, unknown_ids="generated"), USERS, "2")
+    assert again["userId"] == "2"
+
+
+def test_an_entity_read_through_gets_its_computed_fields_and_the_hooks_see_the_request() -> None:
+    counted = ResourceSpec(
+        "users",
+        "/users",
+        "/users/{userId}",
+        "userId",
+        id_field="userId",
+        computed={
+            "twice": parse_expression("userId * 2"),
+            "people": parse_expression("count(users)"),
+        },
+    )
+    seen: list[tuple[str, str, str]] = []
+
+    def hook(kind: str) -> Any:
+        return lambda ctx, spec, entity: seen.append((kind, ctx.scope, spec.name))
+
+    service = ResourceService(
+        {"/users": counted},
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+        on_write=[hook("write")],
+        on_generate=[hook("generate")],
+    )
+    assert service.read(_ctx(service), counted, "4") == {"userId": "4", "twice": 8, "people": 0}
+    assert seen == [("generate", "s1", "users"), ("write", "s1", "users")]
+
+
+def test_a_clear_tombstones_what_the_request_listed_and_created_shared_ones_too() -> None:
+    store, service = _service()
+    store.put(SHARED_SCOPE, "users", EntityRecord("7", {"userId": 7}, 0.0), expires_at=None)
+    ctx = _ctx(service)
+    assert service.list(ctx, ResourceAction(USERS, "list"), {}) == ([{"userId": 7}], 1)
+    made = service.create(ctx, ResourceAction(USERS, "create"), {})
+    service.clear(ctx, "users")
+    assert service.list(_ctx(service), ResourceAction(USERS, "list"), {}) == ([], 0)
+    assert [(r[0], r[1]) for r in _records(store, "users")] == [
+        ("7", None),
+        (str(made["userId"]), None),
+    ]
+
+
+class _Contested(MemoryEntityStore):
+    """A store where another request always wrote first."""
+
+    def __init__(self) -> None:
+        super().__init__(still_lifetimes())
+
+    def put(self, *args: Any, **kw: Any) -> Any:
+        raise VersionConflict("another request wrote first")
+
+    def put_new(self, *args: Any, **kw: Any) -> Any:
+        raise VersionConflict("another request wrote first")
+
+
+def test_each_write_that_keeps_losing_names_what_it_wrote() -> None:
+    store = _Contested()
+    service = ResourceService(
+        {s.collection_path: s for s in (CART, USERS, POSTS)},
+        store,
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=TTL,
+    )
+    ctx = service.context("s1", 1000.0, {}, unknown_ids="generated")
+    calls = {
+        "a new user": lambda: service.create(ctx, ResourceAction(USERS, "create"), {}),
+        "user 9": lambda: service.read(ctx, USERS, "9"),
+        "cart": lambda: service.read(ctx, CART, None),
+        "user 3": lambda: service.read(ctx, POSTS, "1", 3),
+    }
+    for what, call in calls.items():
+        with pytest.raises(RequestError) as refused:
+            call()
+        assert refused.value.status == 409
+        assert refused.value.detail == (
+            f"{what} kept being changed by other requests while this one wrote it (8 tries); "
+            "nothing was written, send the request again"
+        )
+    singleton_writes = (
+        lambda: service.delete(ctx, ResourceAction(CART, "delete", "_")),
+        lambda: service.write(ctx, ResourceAction(CART, "merge", "_"), {"n": 1}, merge=True),
+    )
+    for write in singleton_writes:
+        with pytest.raises(RequestError) as refused:
+            write()
+        assert refused.value.detail.startswith("cart kept being changed by other requests")
