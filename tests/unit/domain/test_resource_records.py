@@ -387,3 +387,40 @@ def test_each_write_that_keeps_losing_names_what_it_wrote() -> None:
         with pytest.raises(RequestError) as refused:
             write()
         assert refused.value.detail.startswith("cart kept being changed by other requests")
+
+
+def test_a_change_to_an_entity_it_makes_is_written_without_a_lost_race() -> None:
+    store, service = _service()
+    ctx = _ctx(service, unknown_ids="generated")
+    changed = service.write(
+        ctx, ResourceAction(USERS, "merge", entity_id="5"), {"n": 1}, merge=True
+    )
+    assert changed == {"userId": "5", "n": 1}
+    assert service.races.as_dict()["entity"] == {"retried": 0, "given_up": 0}
+    assert [(r[0], r[1]) for r in _records(store, "users")] == [("5", changed)]
+
+
+def test_an_on_create_field_is_its_own_copy_of_what_it_reads() -> None:
+    stamped = ResourceSpec(
+        "orders",
+        "/orders",
+        "/orders/{orderId}",
+        "orderId",
+        id_field="orderId",
+        id_kind="integer",
+        on_create={"first": parse_expression("lines")},
+    )
+    _, service = _service(stamped)
+    order = service.create(_ctx(service), ResourceAction(stamped, "create"), {"lines": [{"q": 1}]})
+    order["lines"][0]["q"] = 2
+    assert order["first"] == [{"q": 1}]
+
+
+def test_the_same_id_under_another_parent_is_kept_under_a_key_of_its_own() -> None:
+    store, service = _service()
+    ctx = _ctx(service, unknown_ids="generated")
+    first = service.read(ctx, POSTS, "1", "7")
+    other = service.read(ctx, POSTS, "1", "8")
+    assert (first["userId"], other["userId"]) == ("7", "8")
+    assert [(r[0], r[3]) for r in _records(store, "posts")] == [("1", "7"), ("8/1", "8")]
+    assert service.read(ctx, POSTS, "1", "8") == other
