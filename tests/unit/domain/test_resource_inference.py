@@ -146,3 +146,15 @@ def test_an_envelopes_array_of_tuple_items_names_no_item_schema() -> None:
     envelope = {"properties": {"data": {"type": "array", "items": [{"type": "string"}]}}}
     assert listing_items(envelope, _resolve) is None
     assert listing_items({"properties": {"data": {"type": "array"}}}, _resolve) is None
+
+
+def test_an_undocumented_entity_can_take_an_id() -> None:
+    specs = infer_resources(
+        [
+            OperationInfo("GET", "/widgets", response_schema=None),
+            OperationInfo("POST", "/widgets", response_schema=None),
+            OperationInfo("GET", "/widgets/{widgetId}", response_schema=True),
+        ],
+        _resolve,
+    )
+    assert (specs["/widgets"].id_field, specs["/widgets"].id_kind) == ("id", "prefixed")
