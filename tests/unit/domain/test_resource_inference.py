@@ -158,3 +158,14 @@ def test_an_undocumented_entity_can_take_an_id() -> None:
         _resolve,
     )
     assert (specs["/widgets"].id_field, specs["/widgets"].id_kind) == ("id", "prefixed")
+
+
+def test_a_listing_whose_items_are_the_false_schema_holds_no_entities() -> None:
+    specs = infer_resources(
+        [
+            OperationInfo("GET", "/widgets", response_schema={"type": "array", "items": False}),
+            OperationInfo("GET", "/widgets/{widgetId}", response_schema=None),
+        ],
+        _resolve,
+    )
+    assert "/widgets" not in specs
