@@ -424,3 +424,32 @@ def test_the_same_id_under_another_parent_is_kept_under_a_key_of_its_own() -> No
     assert (first["userId"], other["userId"]) == ("7", "8")
     assert [(r[0], r[3]) for r in _records(store, "posts")] == [("1", "7"), ("8/1", "8")]
     assert service.read(ctx, POSTS, "1", "8") == other
+
+
+def test_an_entity_keeps_its_id_where_fitting_it_would_drop_a_valid_one() -> None:
+    schema = {
+        "type": "object",
+        # A writeOnly id: a response never shows it, so fitting for one drops it.
+        "properties": {"id": {"type": "string", "writeOnly": True}, "name": {"type": "string"}},
+        "required": ["name"],
+    }
+    named = ResourceSpec("users", "/users", "/users/{userId}", "userId", schema=schema)
+    _, service = _service(named)
+    user = service.create(_ctx(service), ResourceAction(named, "create"), {}, generated={})
+    # The missing name is generated from the collection and the id (sha256(b"s1:users:1")).
+    expected = OfflineGenerator().repair(
+        schema, {"id": "user_155acfa9877b"}, seed="users:user_155acfa9877b"
+    )
+    assert user == {"name": expected["name"], "id": "user_155acfa9877b"}
+
+
+def test_an_id_the_schema_refuses_is_replaced_by_one_it_allows() -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    counted = ResourceSpec("users", "/users", "/users/{userId}", "userId", schema=schema)
+    _, service = _service(counted)
+    user = service.create(_ctx(service), ResourceAction(counted, "create"), {}, generated={})
+    expected = OfflineGenerator().repair(
+        schema, {"id": "user_155acfa9877b"}, seed="users:user_155acfa9877b"
+    )
+    assert isinstance(expected["id"], int)
+    assert user == expected
