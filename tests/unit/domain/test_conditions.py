@@ -354,6 +354,16 @@ VALUE = f"'[', a number, {REFERENCE}, a quoted string, false, null, true"
         ),
         ("header.a.b exists", "column 1: a header reference takes one name"),
         ("body == 1", "column 1: 'body' needs a key, as in body.name"),
+        # What is found at the very first character is shown too.
+        ("@", "column 1: unexpected '@'"),
+        ("@method", "column 1: unexpected '@method'"),
+        # A condition on several lines: the line and the column within it.
+        ("method ==\n@", "line 2, column 1: unexpected '@'"),
+        (
+            "method == 'GET'\n  and )",
+            "line 2, column 7: unexpected ')'; expected "
+            f"'(', '[', a number, {REFERENCE}, a quoted string, false, not, null",
+        ),
     ],
 )
 def test_syntax_errors_say_what_was_found_and_what_was_expected(text: str, message: str) -> None:

@@ -11,6 +11,7 @@ from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.resources import (
     ResourceAction,
+    ResourceRoute,
     ResourceService,
     ResourceSpec,
     classify,
@@ -161,3 +162,29 @@ def test_an_undocumented_collection_does_not_share_a_documented_ones_entities() 
     )
     assert specs["/accounts"].name == "accounts"
     assert specs[blocked].name == blocked
+
+
+def test_a_classification_names_the_shape_of_its_path() -> None:
+    assert classify(SPECS, "get", "/orders/") == ResourceRoute(ORDERS, "list", "collection")
+    assert classify(SPECS, "POST", "/orders") == ResourceRoute(ORDERS, "create", "collection")
+    assert classify(SPECS, "GET", "/orders/{orderId}") == ResourceRoute(ORDERS, "read", "item")
+    assert classify(SPECS, "PUT", "/cart") == ResourceRoute(CART, "replace", "singleton")
+    assert sub_path_route(SPECS, "/orders/{orderId}/pay") == ResourceRoute(ORDERS, "read", "item")
+
+
+def test_only_slashes_are_trimmed_from_a_template_and_the_root_stays() -> None:
+    root = ResourceSpec("settings", "/", singleton=True)
+    fax = ResourceSpec("faxes", "/FAX", "/FAX/{faxId}", "faxId")
+    assert classify([root], "GET", "/") == ResourceRoute(root, "read", "singleton")
+    assert classify([root], "GET", "//") == ResourceRoute(root, "read", "singleton")
+    assert classify([fax], "GET", "/FAX/") == ResourceRoute(fax, "list", "collection")
+    assert classify([fax], "GET", "/FAX ") is None
+
+
+def test_an_item_only_resource_is_read_and_deleted_but_never_changed() -> None:
+    only = ResourceSpec("keys", "/keys", "/keys/{keyId}", "keyId", item_only=True)
+    assert classify([only], "GET", "/keys") is None
+    assert classify([only], "GET", "/keys/{keyId}") == ResourceRoute(only, "read", "item")
+    assert classify([only], "DELETE", "/keys/{keyId}") == ResourceRoute(only, "delete", "item")
+    assert classify([only], "PUT", "/keys/{keyId}") is None
+    assert classify([only], "PATCH", "/keys/{keyId}") is None

@@ -7,9 +7,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.resources import ResourceSpec
-from mockmind.domain.resources.seeding import referenced_schemas, seed_digest
+from mockmind.domain.resources import ResourceService, ResourceSpec
+from mockmind.domain.resources.seeding import (
+    computed,
+    generate_entity,
+    referenced_schemas,
+    seed_digest,
+)
+from mockmind.domain.rules.expressions import parse_expression
+from tests.support.clock import still_lifetimes
 
 SCHEMAS: dict[str, Any] = {
     "#/components/schemas/Order": {
@@ -102,3 +110,31 @@ def test_the_seed_digest_is_the_sha256_of_its_inputs_canonical_json() -> None:
         "#/components/schemas/Line": SCHEMAS["#/components/schemas/Line"],
     }
     assert seed_digest(specs, OfflineGenerator(), Resolver()) == _expected(specs, referenced)
+
+
+def test_an_entity_of_a_schema_that_is_no_object_is_empty() -> None:
+    for schema in ({"type": "integer"}, {"type": "string"}, {"type": "array"}):
+        spec = ResourceSpec("tags", "/tags", "/tags/{id}", "id", schema=schema)
+        assert generate_entity(OfflineGenerator(), spec, "seed:tags:0") == {}
+
+
+def test_a_computed_field_is_its_own_copy_of_what_it_reads() -> None:
+    spec = ResourceSpec(
+        "orders",
+        "/orders",
+        "/orders/{id}",
+        "id",
+        computed={"copied": parse_expression("lines")},
+    )
+    service = ResourceService(
+        {"orders": spec},
+        MemoryEntityStore(still_lifetimes()),
+        OfflineGenerator(),
+        lambda ref: {},
+        entity_ttl_seconds=60.0,
+    )
+    entity = {"lines": [{"qty": 1}]}
+    made = computed(entity, spec, service.context("s", 0.0, {}))
+    # A later change of the entity's own field (a merge patch in place) is not the copy's.
+    entity["lines"][0]["qty"] = 2
+    assert made["copied"] == [{"qty": 1}]
