@@ -6,7 +6,6 @@ to a limit, and a session's scope dropped whole."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from mockmind.domain.rules.expressions import parse_expression
 from mockmind.domain.sessions import SHARED_SCOPE
 from mockmind.ports.entity_store import EntityRecord
 from tests.support.clock import still_lifetimes
+from tests.support.resources import DropRecordingStore
 
 CART = ResourceSpec("cart", "/cart", singleton=True)
 USERS = ResourceSpec(
@@ -40,20 +40,8 @@ POSTS = ResourceSpec(
 TTL = 600.0
 
 
-class _Store(MemoryEntityStore):
-    """A memory store that remembers which collections each drop named."""
-
-    def __init__(self) -> None:
-        super().__init__(still_lifetimes())
-        self.dropped: list[tuple[str, list[str]]] = []
-
-    def drop_scope(self, scope: str, collections: Collection[str] = ()) -> None:
-        self.dropped.append((scope, sorted(collections)))
-        super().drop_scope(scope, collections)
-
-
-def _service(*specs: ResourceSpec) -> tuple[_Store, ResourceService]:
-    store = _Store()
+def _service(*specs: ResourceSpec) -> tuple[DropRecordingStore, ResourceService]:
+    store = DropRecordingStore()
     chosen = specs or (CART, USERS, POSTS)
     service = ResourceService(
         {spec.collection_path: spec for spec in chosen},

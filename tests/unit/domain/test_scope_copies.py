@@ -4,45 +4,20 @@ and the bookkeeping read back and exported."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.resources import ResourceSpec
 from mockmind.domain.resources.scope_copies import Bookkeeping, ScopeCopies
 from mockmind.domain.resources.specs import META_COLLECTION
 from mockmind.domain.sessions import SHARED_SCOPE
 from mockmind.ports.entity_store import EntityRecord
-from tests.support.clock import still_lifetimes
+from tests.support.resources import ITEMS, ORDERS, DropRecordingStore
 
-ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
-ITEMS = ResourceSpec(
-    "items",
-    "/orders/{orderId}/items",
-    "/orders/{orderId}/items/{itemId}",
-    "itemId",
-    parent="orders",
-    parent_param="orderId",
-    parent_field="orderId",
-)
 CART = ResourceSpec("cart", "/cart", singleton=True)
 TTL = 600.0
 
 
-class _DropSpy(MemoryEntityStore):
-    """A memory store that remembers which collections each drop named: a store that keeps
-    each collection apart (DynamoDB's partitions) drops only those."""
-
-    def __init__(self) -> None:
-        super().__init__(still_lifetimes())
-        self.dropped: list[tuple[str, list[str]]] = []
-
-    def drop_scope(self, scope: str, collections: Collection[str] = ()) -> None:
-        self.dropped.append((scope, sorted(collections)))
-        super().drop_scope(scope, collections)
-
-
-def _copies(*specs: ResourceSpec) -> tuple[_DropSpy, ScopeCopies]:
-    store = _DropSpy()
+def _copies(*specs: ResourceSpec) -> tuple[DropRecordingStore, ScopeCopies]:
+    store = DropRecordingStore()
     return store, ScopeCopies(store, list(specs or (ORDERS, ITEMS)), ttl=TTL)
 
 

@@ -10,7 +10,6 @@ import pytest
 from mockmind.adapters.memory import MemoryEntityStore
 from mockmind.domain.errors import RequestError
 from mockmind.domain.journal import JournalEvent, RecordedExchange
-from mockmind.domain.resources import ResourceSpec
 from mockmind.domain.resources.scope_copies import Bookkeeping, ScopeCopies
 from mockmind.domain.resources.specs import META_COLLECTION
 from mockmind.domain.session_fixture import Fixture, checked, fixture_digest
@@ -24,17 +23,7 @@ from mockmind.domain.session_listing import (
 from mockmind.domain.sessions import SHARED_SCOPE, Session, SessionSummary, activity_key
 from mockmind.ports.entity_store import EntityRecord
 from tests.support.clock import still_lifetimes
-
-ORDERS = ResourceSpec("orders", "/orders", "/orders/{orderId}", "orderId")
-ITEMS = ResourceSpec(
-    "items",
-    "/orders/{orderId}/items",
-    "/orders/{orderId}/items/{itemId}",
-    "itemId",
-    parent="orders",
-    parent_param="orderId",
-    parent_field="orderId",
-)
+from tests.support.resources import ITEMS, ORDERS
 
 
 def _summary(session_id: str, last_seen: float, expires_at: float = 9999.0) -> SessionSummary:
