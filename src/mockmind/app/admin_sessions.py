@@ -157,7 +157,13 @@ def add_session_routes(
     @app.get(
         ADMIN_PREFIX + "/sessions/{session_id}/export",
         response_model=SessionFixture,
-        responses={404: problem_response("no live session has this id"), **refused},
+        responses={
+            404: problem_response("no live session has this id"),
+            # A fixture holds every step; a session one of whose steps the journal never
+            # recorded (an imported fixture without its journal, say) has none to give.
+            409: problem_response("the journal does not hold every step of the session"),
+            **refused,
+        },
         dependencies=list(guarded),
     )
     async def export(session_id: str) -> SessionFixture:
