@@ -184,12 +184,17 @@ class TenantCatalog:
         While a store is under way, the version before it; while a delete is, None.
         """
         folder = self._folder(checked_tenant_name(name))
-        manifest = self._manifest(folder)
-        if manifest is not None:
-            if manifest.state == "stored":
-                return manifest.etag
-            return manifest.previous if manifest.state == "storing" else None
-        return self._unmanifested_version(folder)
+        return self._served_version(folder, self._manifest(folder))
+
+    def _served_version(self, folder: str, manifest: _Manifest | None) -> str | None:
+        """The version the folder serves: the stored manifest's; under a claim (live, or
+        stale: its writer died, its files may be a mix) the one before a store, none under a
+        delete; without a manifest (a hand-made folder), the files' own."""
+        if manifest is None:
+            return self._unmanifested_version(folder)
+        if manifest.state == "stored":
+            return manifest.etag
+        return manifest.previous if manifest.state == "storing" else None
 
     def _unmanifested_version(self, folder: str) -> str | None:
         if self._local_root is not None:
@@ -218,12 +223,7 @@ class TenantCatalog:
         folder = self._folder(checked_tenant_name(name))
         manifest = self._manifest(folder)
         self._not_claimed(name, manifest)
-        if manifest is None:
-            version = self._unmanifested_version(folder)
-        elif manifest.state == "stored":
-            version = manifest.etag
-        else:  # a stale claim: a store's writer died (its files may be a mix)
-            version = manifest.previous if manifest.state == "storing" else None
+        version = self._served_version(folder, manifest)
         if version is None:
             return None
         if self._local_root is not None:
@@ -273,12 +273,8 @@ class TenantCatalog:
         folder = self._folder(name)
         current = self._manifest(folder)
         self._not_claimed(name, current)
-        if current is None:
-            previous = self._unmanifested_version(folder)
-        elif current.state == "stored":
-            previous = current.etag
-        else:  # a stale claim, taken over
-            previous = current.previous if current.state == "storing" else None
+        # Under a stale claim, taken over here.
+        previous = self._served_version(folder, current)
         old_files = set(current.files) | set(current.writing) if current else set()
         claim = self._claim(folder, current, "store", previous, sorted(files))
         try:
