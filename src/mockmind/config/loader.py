@@ -176,7 +176,7 @@ def _ruamel_tree(text: str, name: str) -> Any:
 def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:
     """ruamel's commented types to plain Python, substituting variables in strings."""
     if isinstance(node, Mapping):
-        return {str(k): _to_plain(v, env, unset) for k, v in node.items()}
+        return {_plain_key(k, env, unset): _to_plain(v, env, unset) for k, v in node.items()}
     if isinstance(node, list):
         return [_to_plain(v, env, unset) for v in node]
     if isinstance(node, str):
@@ -189,6 +189,16 @@ def _to_plain(node: Any, env: Mapping[str, str], unset: list[str]) -> Any:
     if isinstance(node, float):
         return float(node)
     return node
+
+
+def _plain_key(key: Any, env: Mapping[str, str], unset: list[str]) -> str:
+    # A key is substituted too, as a secret may be one (``tenants.api_keys``: key -> tenant);
+    # only where it names a variable, so that an error's key path still finds its line.
+    text = str(key)
+    if "${" not in text:
+        return text
+    unset.extend(name for name in references(text) if not env.get(name))
+    return substitute(text, env)
 
 
 def _issue(error: Any, tree: Any, source: str, root: type[BaseModel]) -> ConfigIssue:

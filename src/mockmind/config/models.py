@@ -441,6 +441,13 @@ class TenantsConfig(Section):
                 raise ValueError(f"{tenant!r} is not a tenant name (1 to 63 of a-z, 0-9 and '-')")
         return value
 
+    @field_validator("api_keys")
+    @classmethod
+    def _no_empty_key(cls, value: dict[str, str]) -> dict[str, str]:
+        # ``${TENANT_KEY}: acme`` with the variable unset substitutes to "": no key, so that
+        # an empty header never picks a tenant.
+        return {key: tenant for key, tenant in value.items() if key}
+
     @field_validator("api_key_header")
     @classmethod
     def _header(cls, value: str) -> str:
