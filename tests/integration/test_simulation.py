@@ -102,6 +102,8 @@ def test_a_failed_check_names_its_session_and_the_run_goes_on(
     assert "<svg" in page
     assert "sim-t3-0000" in page
     assert "two is three" in page
+    # No model chose these steps: the page says nothing of one.
+    assert "LLM" not in page
 
 
 def test_an_unexpected_status_ends_the_iteration(shop: MockmindApp, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from mockmind.app.bootstrap import api_description, build, build_chat
 from mockmind.config import load_config, parse_config
 from mockmind.simulation import Settings, Simulation
 from mockmind.simulation.flow import Flow
+from mockmind.simulation.html_report import html_report
 from mockmind.simulation.next_step import StepChooser
 from tests.support.fake_provider import FakeProvider, Reply, Seen, openai_chat, serve
 
@@ -117,6 +118,10 @@ def test_each_user_follows_the_persona_through_the_shop(
         "prompt_tokens": 12 * 120,
         "completion_tokens": 12 * 30,
     }
+    assert (
+        "<p>LLM choosing the next steps: 12 calls, 0 answers refused (each asked again once), "
+        "1440 prompt + 360 completion tokens.</p>"
+    ) in html_report(report)
     first = fake.requests[0].body
     system = first["messages"][0]["content"]
     assert f"Persona: {PERSONA}" in system

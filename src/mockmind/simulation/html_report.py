@@ -49,7 +49,18 @@ def _summary(report: dict[str, Any]) -> str:
         f"{report['requests']} requests in {report['wall_seconds']} s "
         f"({report['requests_per_second']} per second); p50 {latency['p50']} ms, "
         f"p99 {latency['p99']} ms; checks passed {checks['passed']}, failed "
-        f"{checks['failed']}.</p>"
+        f"{checks['failed']}.</p>{_llm_usage(report.get('llm'))}"
+    )
+
+
+def _llm_usage(llm: dict[str, int] | None) -> str:
+    # Only a choose: llm flow asks the model; the page says what its choices cost.
+    if llm is None:
+        return ""
+    return (
+        f"<p>LLM choosing the next steps: {llm['calls']} calls, "
+        f"{llm['refused_answers']} answers refused (each asked again once), "
+        f"{llm['prompt_tokens']} prompt + {llm['completion_tokens']} completion tokens.</p>"
     )
 
 
