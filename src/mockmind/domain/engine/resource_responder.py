@@ -20,6 +20,7 @@ from mockmind.domain.engine.world import World
 from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
+from mockmind.domain.resources.inference import properties
 from mockmind.domain.schema_refs import deref
 from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
@@ -138,7 +139,10 @@ class ResourceResponder:
         wrapper = self._answers.generate(plan, "envelope")
         if not isinstance(wrapper, dict):
             return entities
-        props = schema.get("properties", {})
+        # Through allOf, as inference found the listing's entities (``listing_items``): an
+        # envelope composed of a wrapper and its typed list (train-travel's bookings) holds
+        # the stored entities, not the generated ones.
+        props = properties(schema, self._api.resolve_ref)
         for name, raw in props.items():
             prop = deref(raw, self._api.resolve_ref)
             if isinstance(prop, Mapping) and prop.get("type") == "array":
