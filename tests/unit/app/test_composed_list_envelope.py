@@ -13,6 +13,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mockmind.app.api import MockmindApp
+from mockmind.domain.engine import resource_responder
+from mockmind.domain.engine.listing_envelope import listing_envelope
 from tests.support.in_process import app_for_document, send
 
 BOOKING = {
@@ -108,3 +110,27 @@ def test_the_list_of_a_composed_envelope_holds_the_stored_entities(app: Mockmind
     # PAGE with the components as its $defs, for jsonschema to resolve them.
     text = json.dumps({**PAGE, "$defs": SCHEMAS}).replace("#/components/schemas/", "#/$defs/")
     assert Draft202012Validator(json.loads(text)).is_valid(body)
+
+
+def test_the_envelope_is_made_once_for_every_list_answer_of_its_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "composed.json"
+    path.write_text(json.dumps(SPEC))
+    fresh = app_for_document(path)
+    made: list[str | None] = []
+
+    def counting(plan: Any, resolve: Any, generate: Any) -> Any:
+        made.append(plan.schema_key)
+        return listing_envelope(plan, resolve, generate)
+
+    monkeypatch.setattr(resource_responder, "listing_envelope", counting)
+    bodies = []
+    for name in ("Ada", "Grace", "Linus"):
+        _send(fresh, "POST", "/bookings", {"passenger_name": name})
+        bodies.append(_send(fresh, "GET", "/bookings").json())
+    assert made == ["#/paths/~1bookings/get/responses/200/content/application~1json/schema"]
+    assert [len(body["data"]) for body in bodies] == [1, 2, 3]
+    assert [body["total"] for body in bodies] == [1, 2, 3]
+    # Every answer carries the same generated rest of the envelope.
+    assert bodies[0]["links"] == bodies[1]["links"] == bodies[2]["links"]
