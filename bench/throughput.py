@@ -1,7 +1,8 @@
 """4. Throughput: requests/s of `mockmind serve` (one worker, on uvicorn and on granian) and
 Prism under wrk.
 
-All serve examples/shop/openapi.yaml on loopback, one after the other in the same run, and get
+All serve examples/shop/openapi.yaml on loopback, then a public document of the conformance
+corpus (train-travel-3.1, its bookings listed), one after the other in the same run, and get
 the same requests: the same paths, query strings and headers.
 """
 
@@ -40,6 +41,12 @@ SESSION = "bench-throughput"
 # mockmind's HTTP servers (`serve --server`), each measured on every row.
 SERVERS = ("uvicorn", "granian")
 TARGET_VS_PRISM = 3.0
+# The list row: a collection of a real-world document of the conformance corpus
+# (bench/conformance/corpus.toml), listed for one session holding LIST_ITEMS stored entities.
+LIST_DOCUMENT = "train-travel-3.1"
+LIST_PATH = "/bookings"
+LIST_ITEMS = 10
+LIST_SESSION = "bench-throughput-list"
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,42 @@ def cases(token: str) -> list[Case]:
             numbered=True,
         ),
     ]
+
+
+def list_case() -> Case:
+    # The document asks for OAuth2 on every operation: Prism answers 401 without a token.
+    headers = {"x-session-id": LIST_SESSION, "authorization": "Bearer bench"}
+    return Case(
+        f"store list ({LIST_DOCUMENT}): GET {LIST_PATH}, {LIST_ITEMS} stored",
+        LIST_PATH,
+        headers,
+        "store",
+    )
+
+
+def booking(n: int) -> dict[str, object]:
+    """The n-th booking POSTed before the list row (the document's Booking, id left out)."""
+    return {
+        "trip_id": f"4f4e4e1c-c824-4d63-b37a-{n:012d}",
+        "passenger_name": f"Passenger {n}",
+        "has_bicycle": n % 2 == 0,
+        "has_dog": n % 3 == 0,
+    }
+
+
+def list_document() -> Path:
+    """The list row's document, fetched (npm, pinned, hashed) into .cache/conformance/ if
+    missing; ToolMissing when it cannot be."""
+    from bench.conformance.corpus import load  # noqa: PLC0415
+    from bench.conformance.fetch import FetchError, extract  # noqa: PLC0415
+
+    (document,) = load().named([LIST_DOCUMENT])
+    if document.cached.exists():
+        return document.cached
+    try:
+        return extract(document)
+    except FetchError as exc:
+        raise ToolMissing(f"{LIST_DOCUMENT} could not be fetched: {exc}") from exc
 
 
 def lua(case: Case) -> str:
@@ -132,10 +175,42 @@ def wrk(binary: str, url: str, script: Path) -> WrkResult:
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, str | None]:
+    status, source, _ = _get_body(url, headers)
+    return status, source
+
+
+def _get_body(url: str, headers: dict[str, str]) -> tuple[int, str | None, bytes]:
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
-        return response.status, response.headers.get("x-mockmind-source")
+        body: bytes = response.read()
+        return response.status, response.headers.get("x-mockmind-source"), body
+
+
+def _post(url: str, headers: dict[str, str], body: object) -> dict[str, object]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={**headers, "content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        made: dict[str, object] = json.loads(response.read())
+        return made
+
+
+def _seed_list(base: str, server: str) -> None:
+    """LIST_ITEMS bookings POSTed in the list row's session, then checked to be what the list
+    answers: the row measures a list of stored entities."""
+    case = list_case()
+    ids = {str(_post(base + LIST_PATH, case.headers, booking(n))["id"]) for n in range(LIST_ITEMS)}
+    status, source, body = _get_body(base + LIST_PATH, case.headers)
+    listed = json.loads(body).get("data") if status == 200 else None
+    found = {str(item.get("id")) for item in listed} if isinstance(listed, list) else set()
+    if source != case.source or found != ids:
+        raise RuntimeError(
+            f"{server}, {case.name}: got {status} from {source} listing {len(found)} of the "
+            f"{LIST_ITEMS} bookings stored"
+        )
 
 
 def _login(base: str) -> str:
@@ -165,10 +240,11 @@ def run() -> Section:
 `mockmind serve --config examples/shop/mockmind.yaml --server S` (one worker, memory stores,
 offline generator) on uvicorn ({_uvicorn_stack()}) and on granian (its Rust HTTP stack, ASGI),
 and Stoplight Prism {"5.14.2"} (`prism mock -v warn`, static mode; `Prefer: dynamic=true` makes
-it generate) serve examples/shop/openapi.yaml on loopback, one at a time. wrk: 1 thread,
-{CONNECTIONS} connections, {DURATION_S} s per row, the same Lua script (paths and headers) for
-all. Every row checks mockmind's `X-Mockmind-Source` first. The last columns compare the
-default server (`{DEFAULT_SERVER}`) with Prism.
+it generate) serve examples/shop/openapi.yaml on loopback, one at a time; for the last row
+both serve the corpus's {LIST_DOCUMENT} with no config (`mockmind serve --openapi`). wrk: 1
+thread, {CONNECTIONS} connections, {DURATION_S} s per row, the same Lua script (paths and
+headers) for all. Every row checks mockmind's `X-Mockmind-Source` first. The last columns
+compare the default server (`{DEFAULT_SERVER}`) with Prism.
 """,
         [
             "row",
@@ -193,23 +269,22 @@ default server (`{DEFAULT_SERVER}`) with Prism.
 
     WORK.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, WrkResult]] = {name: {} for name in (*SERVERS, "prism")}
+    list_error: str | None = None
+    try:
+        list_spec: Path | None = list_document()
+    except ToolMissing as exc:
+        list_spec, list_error = None, str(exc)
+        section.status.append(f"skipped (list row): {exc}")
     for server in SERVERS:
         results[server] = _mockmind(wrk_bin, server)
+        if list_spec is not None:
+            results[server].update(_mockmind_list(wrk_bin, server, list_spec))
     if prism_bin is not None:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        argv = [str(prism_bin), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn", str(SPEC)]
-        with running(argv, env=bench_env(), log=WORK / "throughput-prism.log") as proc:
-            wait_http(base + "/products?limit=1", timeout=60, proc=proc)
-            for n, case in enumerate(cases("not-checked-by-prism")):
-                script = WORK / f"wrk-{n}.lua"
-                script.write_text(lua(case))
-                status, _ = _get(base + case.path + ("0" if case.numbered else ""), case.headers)
-                if status != 200:
-                    raise RuntimeError(f"Prism, {case.name}: got {status}")
-                results["prism"][case.name] = wrk(wrk_bin, base, script)
+        results["prism"] = _prism(wrk_bin, prism_bin, SPEC, cases("not-checked-by-prism"))
+        if list_spec is not None:
+            results["prism"].update(_prism(wrk_bin, prism_bin, list_spec, [list_case()]))
 
-    for case in cases(""):
+    for case in [*cases(""), *([list_case()] if list_spec is not None else [])]:
         row = [case.name]
         for server in SERVERS:
             mine = results[server][case.name]
@@ -232,7 +307,7 @@ default server (`{DEFAULT_SERVER}`) with Prism.
                     f"{who}, {case.name}: {result.errors:,} of {result.requests:,} answers were "
                     "errors (non-2xx/3xx or socket errors)."
                 )
-    for case in cases(""):
+    for case in [*cases(""), *([list_case()] if list_spec is not None else [])]:
         first, second = (results[server][case.name].rps for server in SERVERS)
         section.notes.append(f"{case.name}: granian/uvicorn {fmt_ratio(second / first)}.")
     section.notes.append(
@@ -240,7 +315,57 @@ default server (`{DEFAULT_SERVER}`) with Prism.
         "with one generated example list, mockmind with ten stored products of the session; on "
         "cache hits Prism returns its static example, mockmind the session's cached body."
     )
+    if list_error is None:
+        section.notes.append(
+            f"The list row serves {LIST_DOCUMENT} (bench/conformance/corpus.toml) with "
+            f"`mockmind serve --openapi` (no config) and `prism mock -v warn`: mockmind's session "
+            f"first gets {LIST_ITEMS} bookings POSTed, and the row checks that `GET {LIST_PATH}` "
+            f"lists exactly those, in the document's paging envelope; Prism answers the "
+            f"document's example (two bookings). Both get `Authorization: Bearer` (the "
+            f"document's OAuth2, which Prism checks)."
+        )
     return section
+
+
+def _prism(wrk_bin: str, prism_bin: Path, spec: Path, rows: list[Case]) -> dict[str, WrkResult]:
+    """``rows`` against `prism mock -v warn spec`."""
+    results: dict[str, WrkResult] = {}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [str(prism_bin), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn", str(spec)]
+    with running(argv, env=bench_env(), log=WORK / f"throughput-prism-{spec.stem}.log") as proc:
+        wait_http(base + rows[0].path, timeout=60, proc=proc)
+        for n, case in enumerate(rows):
+            script = WORK / f"wrk-prism-{spec.stem}-{n}.lua"
+            script.write_text(lua(case))
+            status, _ = _get(base + case.path + ("0" if case.numbered else ""), case.headers)
+            if status != 200:
+                raise RuntimeError(f"Prism, {case.name}: got {status}")
+            results[case.name] = wrk(wrk_bin, base, script)
+    return results
+
+
+def _mockmind_list(wrk_bin: str, server: str, spec: Path) -> dict[str, WrkResult]:
+    """The list row against `mockmind serve --openapi spec --server <server>`."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [
+        str(VENV_BIN / "mockmind"),
+        "serve",
+        "--openapi",
+        str(spec),
+        "--port",
+        str(port),
+        "--server",
+        server,
+    ]
+    case = list_case()
+    with running(argv, env=bench_env(), log=WORK / f"throughput-list-{server}.log") as proc:
+        wait_http(base + "/__mockmind/health", timeout=60, proc=proc)
+        _seed_list(base, server)
+        script = WORK / "wrk-list.lua"
+        script.write_text(lua(case))
+        return {case.name: wrk(wrk_bin, base, script)}
 
 
 def _mockmind(wrk_bin: str, server: str) -> dict[str, WrkResult]:

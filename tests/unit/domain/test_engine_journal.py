@@ -11,6 +11,7 @@ import pytest
 
 from mockmind.app.bootstrap import Container, build
 from mockmind.config import load_config, parse_config
+from mockmind.domain.engine.journaling import recorded_body
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.journal import EntityChange, JournalEvent, StateChange, StateMove
 from tests.support.clock import ManualClock
@@ -163,3 +164,19 @@ def test_no_journal_when_it_is_off(clock: ManualClock) -> None:
     assert container.journal is None
     client = Client(container)
     assert client.send("POST", "/notes", {"text": "a"}).status == 201
+
+
+def test_a_json_answer_is_masked_once_for_the_session_and_the_journal_alike(
+    clock: ManualClock,
+) -> None:
+    client = Client(build(parse_config(STATEFUL, env={}), env={}, clock=clock))
+    sent = client.send("POST", "/notes", {"text": "a", "api_key": "sk-live-1"})
+    assert sent.body["api_key"] == "sk-live-1"
+    (event,) = client.events()
+    # What the journal masked on its own before: the answer with its secret masked.
+    masked = {**sent.body, "api_key": "***"}
+    assert event.exchange.response_body == recorded_body(sent) == masked
+    assert client.session_id is not None
+    session = client.container.sessions.get(client.session_id, now=clock.now())
+    assert session is not None
+    assert session.history[-1].response_body == masked

@@ -201,6 +201,7 @@ class MockEngine:
                     saved=saved.session,
                     request=request,
                     response=response,
+                    remembered=saved.interaction,
                     state=changes.state,
                     trace=trace,
                     at=now,

@@ -29,7 +29,7 @@ from mockmind.domain.journal import (
     StateMove,
 )
 from mockmind.domain.redaction import is_secret, redacted_answer, redacted_json_bytes
-from mockmind.domain.sessions import Session
+from mockmind.domain.sessions import Interaction, Session
 from mockmind.lean_dataclass import dataclass
 from mockmind.ports.journal import Journal
 
@@ -82,16 +82,31 @@ class JournalKeeper:
         saved: Session,
         request: MockRequest,
         response: MockResponse,
+        remembered: Interaction,
         state: Mapping[str, Any],
         trace: RequestTrace,
         at: float,
         latency_ms: float,
         spent_before: Totals | None,
     ) -> JournalEvent | None:
-        """Append the request's event; the event, or None when it was not recorded."""
+        """Append the request's event; the event, or None when it was not recorded.
+
+        ``remembered``: the interaction the session remembered, whose JSON body, secrets
+        masked, the event keeps too (masking a ten-entity list that names a secret-like key
+        was a fifth of its request, bench/RESULTS.md section 4).
+        """
         try:
             event = self._event(
-                base, saved, request, response, state, trace, at, latency_ms, spent_before
+                base,
+                saved,
+                request,
+                response,
+                remembered,
+                state,
+                trace,
+                at,
+                latency_ms,
+                spent_before,
             )
             added = self._journal.append(saved.id, event, expires_at=saved.expires_at + self._grace)
         except Exception:  # the journal is a record: the request is answered without it
@@ -113,6 +128,7 @@ class JournalKeeper:
         saved: Session,
         request: MockRequest,
         response: MockResponse,
+        remembered: Interaction,
         state: Mapping[str, Any],
         trace: RequestTrace,
         at: float,
@@ -131,7 +147,7 @@ class JournalKeeper:
         return JournalEvent(
             seq=saved.requests,
             at=at,
-            exchange=self._exchange(request, response),
+            exchange=self._exchange(request, response, remembered),
             source=response.source,
             latency_ms=latency_ms,
             fallback_reason=response.headers.get(FALLBACK_REASON_HEADER),
@@ -144,8 +160,11 @@ class JournalKeeper:
             state_changes=state_changes(base, state),
         )
 
-    def _exchange(self, request: MockRequest, response: MockResponse) -> RecordedExchange:
-        body = recorded_body(response)
+    def _exchange(
+        self, request: MockRequest, response: MockResponse, remembered: Interaction
+    ) -> RecordedExchange:
+        # A JSON answer is masked once, for the session and the journal alike.
+        body = remembered.response_body if response.body_kind == "json" else recorded_body(response)
         return RecordedExchange(
             method=request.method,
             path=request.path,

@@ -12,19 +12,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockmind.domain.engine.answers import Answers, header_safe
+from mockmind.domain.engine.answers import Answers, header_safe, short_digest
 from mockmind.domain.engine.content_source import ContentSource, EntityContent
 from mockmind.domain.engine.exchange import Exchange
+from mockmind.domain.engine.listing_envelope import ListingEnvelope, listing_envelope
 from mockmind.domain.engine.transitions import Transitions
 from mockmind.domain.engine.world import World
 from mockmind.domain.http import MockRequest, MockResponse, Source
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
 from mockmind.domain.schema_refs import deref
 from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
-_TOTAL_FIELDS = ("total", "count", "total_count", "totalCount", "total_items")
+# Response schemas whose listing envelope is remembered: a document's list operations, and
+# the collections of schema routes.
+_ENVELOPE_MEMO_SIZE = 1024
 
 
 class ResourceResponder:
@@ -42,6 +46,9 @@ class ResourceResponder:
         self._answers = answers
         self._content = content
         self._transitions = transitions
+        self._envelopes: BoundedMemo[tuple[str, int], ListingEnvelope] = BoundedMemo(
+            _ENVELOPE_MEMO_SIZE
+        )
 
     async def respond(
         self, ex: Exchange, plan: ResponsePlan, action: ResourceAction
@@ -131,23 +138,15 @@ class ResourceResponder:
         return response
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
-        schema = deref(plan.schema, self._api.resolve_ref)
-        if not isinstance(schema, Mapping) or _is_array(schema):
-            return entities
-        # A paging envelope ({"data": [...], "total": n}): fill its list and its counters.
-        wrapper = self._answers.generate(plan, "envelope")
-        if not isinstance(wrapper, dict):
-            return entities
-        props = schema.get("properties", {})
-        for name, raw in props.items():
-            prop = deref(raw, self._api.resolve_ref)
-            if isinstance(prop, Mapping) and prop.get("type") == "array":
-                wrapper[name] = entities
-                break
-        for name in _TOTAL_FIELDS:
-            if name in props:
-                wrapper[name] = total
-        return wrapper
+        # The same envelope for every request of a schema; keyed as validators are (a
+        # document's pointer, a config schema's name), and the status (generated error
+        # bodies say theirs).
+        key = (plan.schema_key or short_digest(plan.schema), plan.status)
+        envelope = self._envelopes.get(key)
+        if envelope is None:
+            envelope = listing_envelope(plan, self._api.resolve_ref, self._answers.generate)
+            self._envelopes.put(key, envelope)
+        return envelope.filled(entities, total)
 
 
 _OFFLINE = EntityContent(None, "offline", None)
