@@ -25,6 +25,10 @@ from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits, read_json
 from mockmind.domain.errors import UnreadableInput
 
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
+# Everyday words that hold a secret's name without being one (a passenger's name, a passport
+# number, a secretary): taken out of a key before it is searched, so that what it says apart
+# from them still counts (``passengerToken`` is a token).
+_NOT_SECRETS = re.compile(r"passeng|passport|passag|passiv|compass|surpass|secretar", re.I)
 # A name that describes a secret (its type, lifetime, where to get one) instead of holding it.
 _DESCRIPTOR = re.compile(
     r"(type|kind|scheme|expires|expires_?in|expires_?at|expiry|ttl|lifetime|length|url|uri"
@@ -120,7 +124,8 @@ def is_secret(key: str, value: Any) -> bool:
 
 @lru_cache(maxsize=4096)
 def _is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key)) and not _DESCRIPTOR.search(key)
+    named = _NOT_SECRETS.sub("", key) if _NOT_SECRETS.search(key) else key
+    return bool(_SECRET_KEY.search(named)) and not _DESCRIPTOR.search(key)
 
 
 def _holds_secret(value: Any) -> bool:

@@ -52,6 +52,36 @@ def test_keys_describing_a_secret_are_kept_and_keys_holding_one_masked() -> None
     }
 
 
+def test_everyday_words_holding_a_secrets_name_are_kept() -> None:
+    body = {
+        "passenger_name": "Ada Lovelace",
+        "passengers": [{"passport_number": "X123", "name": "Ada"}],
+        "passage": "Dover",
+        "compassHeading": 270,
+        "secretary": "Grace",
+        "passive": False,
+        # What a key says beside the everyday word still counts.
+        "passengerToken": "t-789",
+        "passport_password": "hunter2",
+        "pass": "p-1",
+        "userPass": "p-2",
+        "clientSecret": "s-1",
+    }
+    assert redacted(body) == {
+        "passenger_name": "Ada Lovelace",
+        "passengers": [{"passport_number": "X123", "name": "Ada"}],
+        "passage": "Dover",
+        "compassHeading": 270,
+        "secretary": "Grace",
+        "passive": False,
+        "passengerToken": "***",
+        "passport_password": "***",
+        "pass": "***",
+        "userPass": "***",
+        "clientSecret": "***",
+    }
+
+
 def test_values_no_secret_can_be_are_kept_under_a_secret_key() -> None:
     body = {"password": True, "token": None, "authorization": "Basic", "secret": "Bearer x"}
     assert redacted(body) == {
