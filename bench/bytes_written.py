@@ -120,7 +120,9 @@ def _key(name: str, params: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _kind(key: dict[str, Any]) -> str:
-    return str(key["pk"]["S"]).split("#", 1)[0].lower()
+    kind = str(key["pk"]["S"]).split("#", 1)[0].lower()
+    # A session's interactions are items of their own beside its head (``I#`` sort keys).
+    return "interaction" if kind == "session" and key["sk"]["S"].startswith("I#") else kind
 
 
 def _app(config: str, env: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:

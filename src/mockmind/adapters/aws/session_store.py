@@ -1,40 +1,75 @@
-"""Sessions in DynamoDB: one item each, written with optimistic locking on ``version``.
+"""Sessions in DynamoDB: a small head item each, and each interaction an item of its own.
 
-Each session item also carries what a listing shows (``session_id``, ``created_at``,
-``last_seen``, ``requests``, ``authenticated``) and the keys of the ``SESSIONS_INDEX``
-global secondary index: ``listing`` (the same value on every session item) and
-``activity`` (``domain/session_listing``'s key). Only session items have ``listing``, so the
-index is sparse: it holds sessions and nothing else, and listing them is one Query on one
-partition in activity order, never a Scan of the table.
+Under the session's partition key (``SESSION#<id>``):
 
-One partition, rather than a bucket per day or a hash shard: a page newest first, filtered
-by time, is then a single range read, and a cursor is one position in it. Its cost is that
-every session save also writes that one index partition, which DynamoDB serves up to about
-1,000 writes a second (a mock's test traffic stays far below); shards would multiply the
-queries of every page instead.
+``SESSION`` (the head)
+    what a listing shows (``session_id``, ``created_at``, ``last_seen``, ``requests``,
+    ``authenticated``), the keys of the ``SESSIONS_INDEX`` global secondary index, ``version``
+    (optimistic locking), the history's place: ``gen`` (the generation its interactions are
+    written under), ``start`` and ``count`` (the numbers it holds, ``history_start`` on),
+    ``last`` (the token of its newest interaction) and ``renew``; and the state, as JSON in
+    ``data`` (zlib-compressed in ``data_z`` when smaller; absent when there is none).
+``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
+    the interaction's JSON (``data``/``data_z``) and ``prev``, the token of the interaction
+    numbered one less that its writer built on. ``token`` is random, drawn for each write.
 
-Every save writes the session whole, its JSON zlib-compressed in ``data_z``
-(``table.encode_payload``), as one ``PutItem`` conditional on ``version``; a request's save
-(``update``) too, though it only adds an interaction, sets some state and drops what the
-history bound lets go. DynamoDB bills a write by the size of the whole item it writes, one
-write unit per KB started, an ``UpdateItem`` as much as a ``PutItem`` however little it
-sends. Compressed over the whole history, the item of examples/shop's session at 50 requests
-is about 3 KB (bench row 20). Interactions kept apart in the one item, so that an
-``UpdateItem`` sends only the new one, make it bigger, as they are then stored uncompressed
-or compressed one by one, sharing no words: a map of them was about 23 KB at 50 requests,
-about 8 times the write units per save, for a 0.7 KB call.
+The index is sparse: only heads have ``listing`` (the same value on every head), with
+``activity`` (``domain/session_listing``'s key) as its sort key, so listing sessions is one
+Query on one partition in activity order, never a Scan. One partition, rather than a bucket
+per day or a hash shard: a page newest first, filtered by time, is then one range read and a
+cursor one position in it. Its cost: every save also writes that index partition, which
+DynamoDB serves up to about 1,000 writes a second (a mock's test traffic stays far below).
 
-What would write less: each interaction an item of its own under the session's partition
-key, and a small head item holding the state, counts and ``version``, a request's save being
-one ``TransactWriteItems`` of the head (conditional on ``version``), the new interaction and
-the delete of the one the bound drops. Its cost stays the same however long the history
-(each item about 1 KB or less, twice the units in a transaction: 4 units, 6 with the
-delete), so it beats whole writes once the compressed session passes 4 to 6 KB (larger
-bodies, a longer bound); reads become a Query of the partition. Not done.
+Why this layout. DynamoDB bills a write by the whole item it writes (one unit per KB
+started), an ``UpdateItem`` as much as a ``PutItem`` however little it sends. One item
+holding the session whole, compressed over its history, cost about 2.9 KB and 3 units a save
+at 50 interactions of examples/shop (bench row 20), growing with the history; a map of
+interactions in that item, updated in place, about 23 KB. Here a request's save writes its
+interaction's item (a few hundred bytes compressed, only a large answer takes a second unit)
+and the head (about 250 bytes with no state): the same however long the history.
+
+A save by a request (``update``): the new interactions' items first, each under a fresh
+token and naming the previous one's token in ``prev``, then the head by a ``PutItem``
+conditional on ``version`` (and ``gen``) being the base's, with ``last`` naming the newest
+token. The head is the commit point. Two writers on one session both write their
+interaction's item (different tokens, so neither overwrites the other) and only one head
+write holds: the other gets ``VersionConflict`` and retries from the new head, nothing lost
+silently. A writer that loses, or dies between its two writes, leaves an item no head names:
+a read follows the tokens back from the head's ``last`` through ``prev``, so it never sees
+such an item, and nothing waits for it (no lock or claim to expire). It goes with its TTL.
+Chosen over one ``TransactWriteItems`` of the two items, which DynamoDB bills at twice the
+units (4 a save instead of 2: more than the whole session's 3 at 50 interactions), and over
+claiming the interaction's number with a conditional put, where a claimant that dies blocks
+the number until some lease, a timing rule, lets others take it.
+
+A read (``get``): one ``GetItem`` of the head and one ``Query`` of its numbers
+``start``..``start + count - 1`` in its generation: the history bound holds in what is read
+and kept in memory. Interactions the bound drops are not deleted (a delete is billed as a
+write of the item) but left to DynamoDB's TTL, which deletes free of charge; nothing reads
+them. The price is storage for up to a day after they are dropped, and read units: the
+Query reads every kept interaction item (consistent reads bill 4 KB a unit over the result:
+about 7 units at 50 interactions of examples/shop against 1 for the compressed whole item),
+while reads cost a fifth of what writes do per unit.
+
+Expiry: each interaction item expires (TTL) ``LINGER`` (a day) after its session's expiry
+when written, and never before ``renew``, the head's record of the earliest expiry among its
+generation's items. A save whose session would outlive ``renew`` (a session kept busy for a
+day, or a slow one) writes the session whole instead, under a new generation: the items the
+head names always outlive it, so a read never finds one gone. A whole write (``put``, a
+history that is not the base's with interactions dropped and added, the renewal) writes every
+kept interaction under a new random generation, then the head: what the old generation held
+is never read again and goes with its TTL. ``delete`` deletes the head, then every item of
+the partition.
+
+Items written before this layout (the session whole in ``data_z``, no ``gen``) are read as
+they are, and the next save writes that session whole in this layout, replacing the item.
 """
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -51,60 +86,172 @@ from mockmind.adapters.aws.table import (
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
 from mockmind.domain.sessions import (
+    Interaction,
     Session,
     SessionSummary,
+    interaction_from_dict,
+    interaction_to_dict,
+    session_delta,
     session_from_dict,
-    session_to_dict,
+    state_value_from_dict,
+    state_value_to_dict,
 )
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
     from mockmind.adapters.aws.table import Item, NewItem
 
-_SK = "SESSION"
+_HEAD = "SESSION"
 SESSIONS_INDEX = "sessions-by-activity"
 LISTING = "SESSION"
 # What the index copies from each item: what a listing shows, and the exact expiry.
 INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authenticated", "expiry")
+# How long an interaction's item outlives its session's expiry when written: how often a
+# session kept alive that long is written whole again, and how long dropped interactions stay
+# stored before TTL takes them.
+LINGER = 86_400.0
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
-_UPDATE = "version = :expected"
+_REPLACE = "version = :expected"
+_APPEND = "version = :expected AND gen = :gen"
+_NUMBER_DIGITS = 12
+# Sorts after every token character (URL-safe base64): the upper end of a number's keys.
+_PAST_TOKENS = "~"
+# A "now" before every expiry: interaction items are read whatever theirs (the head decides).
+_EVER = float("-inf")
+# Heads remembered from this store's own reads and writes, so that a save knows the
+# generation and newest token of the session it builds on without reading them again.
+_KNOWN_HEADS = 4096
+_READ_TRIES = 3
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What a save needs of the head its base was read from: ``gen`` None for an item in
+    the layout before this one (the session whole)."""
+
+    version: int
+    gen: str | None
+    last: str | None
+    renew: float
 
 
 class DynamoSessionStore:
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
+        self._heads: OrderedDict[str, _Head] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, session_id: str, *, now: float) -> Session | None:
-        item = self._table.get(_pk(session_id), _SK, now=now)
-        return None if item is None else session_from_dict(decode_payload(item))
+        pk = _pk(session_id)
+        for _ in range(_READ_TRIES):
+            item = self._table.get(pk, _HEAD, now=now)
+            if item is None:
+                return None
+            head = _head_of(item)
+            if head.gen is None:
+                session = session_from_dict(decode_payload(item))
+            else:
+                history = self._history(pk, item, head.gen, head.last)
+                if history is None:
+                    # An item the head names is gone: the session was written whole or
+                    # deleted since the head was read. Read it again.
+                    continue
+                session = _session(item, history)
+            self._know(session_id, head)
+            return session
+        raise StoreError(
+            f"session {session_id}: its history changed under {_READ_TRIES} reads in a row "
+            f"in table {self._table.name!r}"
+        )
 
     def put(self, session: Session, *, expected_version: int | None) -> Session:
-        stored = _fitting(session.with_version((expected_version or 0) + 1))
-        item = _item(stored, self._table.scoped(LISTING))
+        stored = session.with_version((expected_version or 0) + 1)
+        gen = _token()
+        renew = stored.expires_at + LINGER
+        items, history, last = _interaction_items(
+            stored, gen, stored.history_start, stored.history, None, renew
+        )
+        stored = replace(stored, history=history)
+        head = _head_item(stored, self._table.scoped(LISTING), gen, last, renew)
+        if item_size(head) > ITEM_BUDGET:
+            raise StoreError(
+                f"session {session.id} needs {item_size(head)} bytes without any history; "
+                f"the limit is {ITEM_BUDGET} (its state is too large)"
+            )
+        for item in items:
+            self._table.put(item)
         if expected_version is None:
             # The session's own clock reading, as the memory and SQLite stores use.
             written = self._table.put(
-                item, condition=_CREATE, values={":now": number(session.last_seen)}
+                head, condition=_CREATE, values={":now": number(session.last_seen)}
             )
         else:
             written = self._table.put(
-                item, condition=_UPDATE, values={":expected": {"N": str(expected_version)}}
+                head, condition=_REPLACE, values={":expected": _int(expected_version)}
             )
         if not written:
             if expected_version is None:
                 raise VersionConflict(f"session {session.id} already exists")
             raise VersionConflict(f"session {session.id} changed since version {expected_version}")
+        self._know(stored.id, _Head(stored.version, gen, last, renew))
         return stored
 
     def update(self, session: Session, *, base: Session) -> Session:
-        # Whole, as every save here (the module's docstring says why).
-        return self.put(session, expected_version=base.version)
+        delta = session_delta(base, session)
+        if delta is None:
+            return self.put(session, expected_version=base.version)
+        known = self._head_for(base)
+        if known.gen is None or session.expires_at > known.renew:
+            # A session in the layout before this one, or one that would outlive the items
+            # its head names (the module's docstring): written whole, in a new generation.
+            return self.put(session, expected_version=base.version)
+        stored = session.with_version(base.version + 1)
+        appended = [i for _, i in delta.appended]
+        first = delta.appended[0][0] if appended else 0
+        items, written, last = _interaction_items(
+            stored,
+            known.gen,
+            first,
+            tuple(appended),
+            known.last,
+            max(known.renew, stored.expires_at + LINGER),
+        )
+        if any(w is not a for w, a in zip(written, appended, strict=True)):
+            # An interaction lost its bodies to fit in an item: the stored session says so.
+            kept = len(stored.history) - len(written)
+            stored = replace(stored, history=(*stored.history[:kept], *written))
+        if not stored.history:
+            last = None
+        head = _head_item(stored, self._table.scoped(LISTING), known.gen, last, known.renew)
+        if item_size(head) > ITEM_BUDGET:
+            raise StoreError(
+                f"session {session.id} needs {item_size(head)} bytes without any history; "
+                f"the limit is {ITEM_BUDGET} (its state is too large)"
+            )
+        for item in items:
+            self._table.put(item)
+        written_head = self._table.put(
+            head,
+            condition=_APPEND,
+            values={":expected": _int(base.version), ":gen": {"S": known.gen}},
+        )
+        if not written_head:
+            raise VersionConflict(f"session {session.id} changed since version {base.version}")
+        self._know(stored.id, _Head(stored.version, known.gen, last, known.renew))
+        return stored
 
     def delete(self, session_id: str) -> None:
-        self._table.delete(_pk(session_id), _SK)
+        pk = _pk(session_id)
+        # The head first: a delete cut short leaves interactions no head names.
+        self._table.delete(pk, _HEAD)
+        with self._lock:
+            self._heads.pop(session_id, None)
+        for item in self._table.query(pk, now=_EVER):
+            self._table.delete(pk, item["sk"]["S"])
 
     def list(self, query: SessionQuery, *, now: float) -> SessionPage:
         filters = ["expiry > :now"]
@@ -126,36 +273,169 @@ class DynamoSessionStore:
         )
         return cut([_summary(item) for item in items], query.limit)
 
+    def _history(
+        self, pk: str, head: Item, gen: str, last: str | None
+    ) -> tuple[Interaction, ...] | None:
+        """The interactions the head names, oldest first; None when one of them is gone."""
+        start, count = int(head["start"]["N"]), int(head["count"]["N"])
+        if count == 0:
+            return ()
+        end = start + count - 1
+        items = self._table.query_range(
+            pk,
+            now=_EVER,
+            between=(_sk(gen, start, ""), _sk(gen, end, _PAST_TOKENS)),
+        )
+        by_key = {item["sk"]["S"]: item for item in items}
+        history: list[Interaction] = []
+        token = last
+        for n in range(end, start - 1, -1):
+            item = by_key.get(_sk(gen, n, token or ""))
+            if token is None or item is None:
+                return None
+            history.append(interaction_from_dict(decode_payload(item)))
+            token = item["prev"]["S"] if "prev" in item else None
+        return tuple(reversed(history))
+
+    def _head_for(self, base: Session) -> _Head:
+        """The head ``base`` was read from: remembered, or read (once after a restart, or
+        for a session this store did not read itself)."""
+        with self._lock:
+            known = self._heads.get(base.id)
+        if known is not None and known.version == base.version:
+            return known
+        item = self._table.get(_pk(base.id), _HEAD, now=_EVER)
+        if item is None or int(item["version"]["N"]) != base.version:
+            raise VersionConflict(f"session {base.id} changed since version {base.version}")
+        return _head_of(item)
+
+    def _know(self, session_id: str, head: _Head) -> None:
+        with self._lock:
+            self._heads[session_id] = head
+            self._heads.move_to_end(session_id)
+            if len(self._heads) > _KNOWN_HEADS:
+                self._heads.popitem(last=False)
+
 
 def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
 
-def _item(session: Session, listing: str = LISTING) -> NewItem:
+def _sk(gen: str, n: int, token: str) -> str:
+    return f"I#{gen}#{str(n).zfill(_NUMBER_DIGITS)}#{token}"
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def _int(value: int) -> AttributeValueTypeDef:
+    return {"N": str(value)}
+
+
+def _head_of(item: Item) -> _Head:
+    if "gen" not in item:
+        return _Head(int(item["version"]["N"]), None, None, 0.0)
+    return _Head(
+        int(item["version"]["N"]),
+        item["gen"]["S"],
+        item["last"]["S"] if "last" in item else None,
+        float(item["renew"]["N"]),
+    )
+
+
+def _head_item(session: Session, listing: str, gen: str, last: str | None, renew: float) -> NewItem:
     summary = SessionSummary.of(session)
-    return {
+    item: NewItem = {
         "pk": {"S": _pk(session.id)},
-        "sk": {"S": _SK},
-        "version": {"N": str(session.version)},
+        "sk": {"S": _HEAD},
+        "version": _int(session.version),
         "listing": {"S": listing},
         "activity": {"S": summary.activity_key},
         "session_id": {"S": session.id},
         "created_at": number(session.created_at),
         "last_seen": number(session.last_seen),
-        "requests": {"N": str(session.requests)},
+        "requests": _int(session.requests),
         "authenticated": {"BOOL": session.authenticated},
         **expiry_attributes(session.expires_at),
-        **encode_payload(_document(session)),
+        "gen": {"S": gen},
+        "start": _int(session.history_start),
+        "count": _int(len(session.history)),
+        "renew": number(renew),
     }
+    if last is not None:
+        item["last"] = {"S": last}
+    if session.state:
+        state = {k: state_value_to_dict(v) for k, v in session.state.items()}
+        item.update(encode_payload(state, compress_from=0))
+    return item
 
 
-def _document(session: Session) -> dict[str, Any]:
-    document = session_to_dict(session)
-    if session.history_start:
-        # Left out at 0 (nothing dropped yet), as in items written before it was kept: every
-        # byte of the item is billed on every save.
-        document["history_start"] = session.history_start
-    return document
+def _session(head: Item, history: tuple[Interaction, ...]) -> Session:
+    state: dict[str, Any] = decode_payload(head) if "data" in head or "data_z" in head else {}
+    return Session(
+        id=head["session_id"]["S"],
+        created_at=float(head["created_at"]["N"]),
+        last_seen=float(head["last_seen"]["N"]),
+        expires_at=float(head["expiry"]["N"]),
+        version=int(head["version"]["N"]),
+        authenticated=bool(head["authenticated"]["BOOL"]),
+        state={k: state_value_from_dict(v) for k, v in state.items()},
+        history=history,
+        requests=int(head["requests"]["N"]),
+        history_start=int(head["start"]["N"]),
+    )
+
+
+def _interaction_items(
+    session: Session,
+    gen: str,
+    first: int,
+    interactions: tuple[Interaction, ...],
+    prev: str | None,
+    expires_at: float,
+) -> tuple[list[NewItem], tuple[Interaction, ...], str | None]:
+    """The items of ``interactions``, numbered from ``first`` and chained from ``prev``;
+    the interactions as written (an interaction too large for an item keeps everything but
+    its bodies, the bulk of it and the least useful part of an old one); the newest token."""
+    items: list[NewItem] = []
+    written: list[Interaction] = []
+    for n, given in enumerate(interactions, first):
+        token = _token()
+        kept = given
+        item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+        if item_size(item) > ITEM_BUDGET:
+            kept = replace(given, request_body=None, response_body=None)
+            item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+            if item_size(item) > ITEM_BUDGET:
+                raise StoreError(
+                    f"session {session.id}: interaction {n} needs {item_size(item)} bytes "
+                    f"without its bodies; the limit is {ITEM_BUDGET}"
+                )
+        items.append(item)
+        written.append(kept)
+        prev = token
+    return items, tuple(written), prev
+
+
+def _interaction_item(
+    session_id: str,
+    gen: str,
+    n: int,
+    token: str,
+    prev: str | None,
+    interaction: Interaction,
+    expires_at: float,
+) -> NewItem:
+    item: NewItem = {
+        "pk": {"S": _pk(session_id)},
+        "sk": {"S": _sk(gen, n, token)},
+        **expiry_attributes(expires_at),
+        **encode_payload(interaction_to_dict(interaction), compress_from=0),
+    }
+    if prev is not None:
+        item["prev"] = {"S": prev}
+    return item
 
 
 def _summary(item: Item) -> SessionSummary:
@@ -167,43 +447,3 @@ def _summary(item: Item) -> SessionSummary:
         requests=int(item["requests"]["N"]),
         authenticated=bool(item["authenticated"]["BOOL"]),
     )
-
-
-def _fitting(session: Session) -> Session:
-    """The session, or as much of its history as keeps the item inside the size budget.
-
-    What goes, oldest first: the bodies of interactions (the bulk of a session, and the least
-    useful part of an old one), then whole interactions. Dropping more never makes the item
-    bigger, so a binary search over how many steps to take finds the least loss.
-    """
-    if item_size(_item(session)) <= ITEM_BUDGET:
-        return session
-    count = len(session.history)
-
-    def trimmed(steps: int) -> Session:
-        gone = max(0, steps - count)
-        kept = session.history[gone:]
-        bare = min(steps, count) - gone
-        history = tuple(
-            replace(i, request_body=None, response_body=None) if n < bare else i
-            for n, i in enumerate(kept)
-        )
-        return replace(session, history=history, history_start=session.history_start + gone)
-
-    def fits(steps: int) -> bool:
-        return item_size(_item(trimmed(steps))) <= ITEM_BUDGET
-
-    if not fits(2 * count):
-        size = item_size(_item(trimmed(2 * count)))
-        raise StoreError(
-            f"session {session.id} needs {size} bytes without any history; "
-            f"the limit is {ITEM_BUDGET} (its state is too large)"
-        )
-    low, high = 1, 2 * count
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return trimmed(low)
