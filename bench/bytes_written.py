@@ -46,6 +46,7 @@ from moto import mock_aws
 
 from bench.overhead import FakeContext, event
 from bench.report import MOTO_ENV, ROOT, Section, fmt_ratio, verdict, write_section
+from mockmind.adapters.aws import DynamoSessionStore, DynamoTable
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.app.api import create_app
 from mockmind.app.bootstrap import build
@@ -71,6 +72,7 @@ BEFORE: dict[str, Any] = {
     # Added later, by the same ``--figures`` on 94cc136 (the reads it made, which the figures
     # above did not count).
     "read_units": [4.8, 4.6, 4.6, 4.6, 4.6],
+    "cold_read_units": 1,
     "last_by_kind": {
         "counter": 17.4,
         "entity": 106.0,
@@ -209,7 +211,24 @@ def measure_dynamodb() -> list[Written]:
         for _ in _session(handler):
             written.append(entry)
             entry = Written()
+        written.append(_cold_read(reader))
     return written
+
+
+def _cold_read(reader: Any) -> Written:
+    """The read units of the session read, after its last request, by a store that has
+    served none of it (another process, a cold start): as an entry of its own."""
+    entry = Written()
+
+    def counted(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        found = parsed.get("Items", [parsed["Item"]] if "Item" in parsed else [])
+        entry.read_units += max(1, math.ceil(sum(item_size(i) for i in found) / 4096))
+
+    reader.meta.events.register("after-call.dynamodb.GetItem", counted)
+    reader.meta.events.register("after-call.dynamodb.Query", counted)
+    session_id = COOKIE.split("=", 1)[1]
+    assert DynamoSessionStore(DynamoTable(reader, TABLE)).get(session_id, now=time.time())
+    return entry
 
 
 def measure_sqlite() -> list[int]:
@@ -257,8 +276,9 @@ def _means(values: list[float]) -> list[float]:
 
 def figures() -> dict[str, Any]:
     """Means per request over each block of ten requests."""
-    written = measure_dynamodb()
+    *written, cold = measure_dynamodb()
     return {
+        "cold_read_units": cold.read_units,
         "session": _means([_session_part(w.billed) for w in written]),
         "all": _means([sum(w.billed.values()) for w in written]),
         "session_units": _means([_session_part(w.units) for w in written]),
@@ -344,10 +364,14 @@ def run() -> Section:
         "as an item of its own (adapters/aws/session_store.py weighs what else was measured)."
     )
     section.notes.append(
-        "Reads: a request reads the head (GetItem) and its kept interactions (one Query "
-        "over the bound), a unit per 4 KB of the items the Query returns, where the whole "
-        "item was one GetItem of its compressed 3 KB: the read units per request above. "
-        "DynamoDB bills a read unit a fifth of a write unit (on demand)."
+        "Reads: a request reads its session's head (GetItem) and the interactions it names "
+        "that the store does not remember from its own reads and writes (one Query): here, "
+        "one process serving the whole session, none, so its read units are "
+        f"{BEFORE_COMMIT}'s. The same session read after request 50 by a store that served "
+        f"none of it (another process, a cold start): {now['cold_read_units']} read units "
+        f"(head and a Query of the {REQUESTS} kept interactions), against "
+        f"{BEFORE['cold_read_units']} for {BEFORE_COMMIT}'s one item. DynamoDB bills a read "
+        "unit a fifth of a write unit (on demand)."
     )
     section.notes.append(
         "SQLite, where saves now write what changed (the session's row without its history, "

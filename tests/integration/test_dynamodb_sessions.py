@@ -156,9 +156,39 @@ def test_a_read_queries_only_the_interactions_within_the_bound(
         "after-call.dynamodb.Query", lambda parsed, **_: counts.append(parsed["Count"])
     )
     calls = _calls(client)
-    assert store.get("s-1", now=1001.0) == saved
+    # A store that did not write them (another process, or after a restart) queries them.
+    assert DynamoSessionStore(table).get("s-1", now=1001.0) == saved
     assert [name for name, _ in calls] == ["GetItem", "Query"]
     assert counts == [3]
+    # The store that wrote them remembers them: the head is all it reads.
+    calls.clear()
+    assert store.get("s-1", now=1001.0) == saved
+    assert [name for name, _ in calls] == ["GetItem"]
+
+
+def test_a_read_queries_only_what_another_writer_added_since(
+    table: DynamoTable, client: Any
+) -> None:
+    mine, other = DynamoSessionStore(table), DynamoSessionStore(table)
+    saved = mine.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
+    for n in range(4):
+        saved = mine.update(_requested(saved, n, bound=3), base=saved)
+    theirs = other.get("s-1", now=1001.0)
+    assert theirs == saved
+    assert theirs is not None
+    for n in range(4, 6):
+        theirs = other.update(_requested(theirs, n, bound=3), base=theirs)
+    counts: list[int] = []
+    client.meta.events.register(
+        "after-call.dynamodb.Query", lambda parsed, **_: counts.append(parsed["Count"])
+    )
+    read = mine.get("s-1", now=1001.0)
+    assert read == theirs
+    assert read is not None
+    assert [i.path for i in read.history] == ["/r/3", "/r/4", "/r/5"]
+    # Interactions 4 and 5 only: 3 was remembered.
+    assert counts == [2]
+    assert mine.update(_requested(read, 6, bound=3), base=read) == mine.get("s-1", now=1001.0)
 
 
 def test_two_writers_from_one_base_keep_both_interactions_and_the_loser_retries(
@@ -352,8 +382,10 @@ def test_a_read_that_finds_an_interaction_gone_reports_it(table: DynamoTable, cl
     saved = store.update(_requested(saved, 0), base=saved)
     (key,) = [sk for sk in _items(client, table) if sk.startswith("I#")]
     client.delete_item(TableName=table.name, Key={"pk": {"S": PK}, "sk": {"S": key}})
+    # The store that wrote it remembers it; one that reads the table finds it gone.
+    assert store.get("s-1", now=1001.0) == saved
     with pytest.raises(StoreError, match="history changed under 3 reads"):
-        store.get("s-1", now=1001.0)
+        DynamoSessionStore(table).get("s-1", now=1001.0)
 
 
 def test_delete_leaves_no_item_of_any_generation(table: DynamoTable, client: Any) -> None:

@@ -42,14 +42,19 @@ units (4 a save instead of 2: more than the whole session's 3 at 50 interactions
 claiming the interaction's number with a conditional put, where a claimant that dies blocks
 the number until some lease, a timing rule, lets others take it.
 
-A read (``get``): one ``GetItem`` of the head and one ``Query`` of its numbers
-``start``..``start + count - 1`` in its generation: the history bound holds in what is read
-and kept in memory. Interactions the bound drops are not deleted (a delete is billed as a
-write of the item) but left to DynamoDB's TTL, which deletes free of charge; nothing reads
-them. The price is storage for up to a day after they are dropped, and read units: the
-Query reads every kept interaction item (consistent reads bill 4 KB a unit over the result:
-about 7 units at 50 interactions of examples/shop against 1 for the compressed whole item),
-while reads cost a fifth of what writes do per unit.
+A read (``get``): one ``GetItem`` of the head, then the interactions it names, numbers
+``start``..``start + count - 1`` of its generation: the history bound holds in what is read
+and kept in memory. Interaction items are written once and never changed, so an item
+(number, token) read or written before is the same item now: the store remembers those of
+the sessions it served (a bounded number of sessions and bytes, least recently used
+forgotten first) and queries only those it does not, the ones another writer added since, or
+all of them in one ``Query`` for a session it has not seen (another process, a cold start).
+Consistent reads bill a unit per 4 KB started over the items returned: a read that finds all
+in memory costs the head's one unit; a Query of examples/shop's 50 kept interactions about 8
+more, where the session whole was one ``GetItem`` of 3 KB (bench row 20 shows both).
+Interactions the bound drops are not deleted (a delete is billed as a write of the item) but
+left to DynamoDB's TTL, which deletes free of charge; nothing reads them. The price is
+storage, for up to a day after they are dropped.
 
 Expiry: each interaction item expires (TTL) ``LINGER`` (a day) after its session's expiry
 when written, and never before ``renew``, the head's record of the earliest expiry among its
@@ -131,9 +136,10 @@ _NUMBER_DIGITS = 12
 _PAST_TOKENS = "~"
 # A "now" before every expiry: interaction items are read whatever theirs (the head decides).
 _EVER = float("-inf")
-# Heads remembered from this store's own reads and writes, so that a save knows the
-# generation and newest token of the session it builds on without reading them again.
-_KNOWN_HEADS = 4096
+# Sessions remembered from this store's own reads and writes (the module's docstring): how
+# many, and how many bytes of interaction items among them.
+_KNOWN_SESSIONS = 4096
+_KNOWN_BYTES = 16 * 1024 * 1024
 _READ_TRIES = 3
 
 
@@ -148,10 +154,32 @@ class _Head:
     renew: float
 
 
+@dataclass(frozen=True)
+class _Link:
+    """An interaction item as read or written: the token before it, the interaction, and
+    the item's size (what the memory of them is bounded by)."""
+
+    prev: str | None
+    interaction: Interaction
+    size: int
+
+
+# Interaction items of one generation by (number, token): written once, never changed.
+_Links = dict[tuple[int, str], _Link]
+
+
+@dataclass(frozen=True)
+class _Known:
+    head: _Head
+    links: _Links
+    size: int
+
+
 class DynamoSessionStore:
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
-        self._heads: OrderedDict[str, _Head] = OrderedDict()
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self._known_bytes = 0
         self._lock = threading.Lock()
 
     def get(self, session_id: str, *, now: float) -> Session | None:
@@ -161,16 +189,19 @@ class DynamoSessionStore:
             if item is None:
                 return None
             head = _head_of(item)
+            links: _Links = {}
             if head.gen is None:
                 session = session_from_dict(decode_payload(item))
             else:
-                history = self._history(pk, item, head.gen, head.last)
-                if history is None:
-                    # An item the head names is gone: the session was written whole or
-                    # deleted since the head was read. Read it again.
+                start, count = int(item["start"]["N"]), int(item["count"]["N"])
+                read = self._history(session_id, head, start, count)
+                if read is None:
+                    # An item the head names is gone: the session was deleted since the
+                    # head was read. Read it again.
                     continue
+                history, links = read
                 session = _session(item, history)
-            self._know(session_id, head)
+            self._know(session_id, head, links)
             return session
         raise StoreError(
             f"session {session_id}: its history changed under {_READ_TRIES} reads in a row "
@@ -181,10 +212,10 @@ class DynamoSessionStore:
         stored = session.with_version((expected_version or 0) + 1)
         gen = _token()
         renew = stored.expires_at + LINGER
-        items, history, last = _interaction_items(
+        items, links, last = _interaction_items(
             stored, gen, stored.history_start, stored.history, None, renew
         )
-        stored = replace(stored, history=history)
+        stored = replace(stored, history=tuple(link.interaction for link in links.values()))
         head = _head_item(stored, self._table.scoped(LISTING), gen, last, renew)
         if item_size(head) > ITEM_BUDGET:
             raise StoreError(
@@ -206,7 +237,7 @@ class DynamoSessionStore:
             if expected_version is None:
                 raise VersionConflict(f"session {session.id} already exists")
             raise VersionConflict(f"session {session.id} changed since version {expected_version}")
-        self._know(stored.id, _Head(stored.version, gen, last, renew))
+        self._know(stored.id, _Head(stored.version, gen, last, renew), links)
         return stored
 
     def update(self, session: Session, *, base: Session) -> Session:
@@ -221,7 +252,7 @@ class DynamoSessionStore:
         stored = session.with_version(base.version + 1)
         appended = [i for _, i in delta.appended]
         first = delta.appended[0][0] if appended else 0
-        items, written, last = _interaction_items(
+        items, links, last = _interaction_items(
             stored,
             known.gen,
             first,
@@ -229,6 +260,7 @@ class DynamoSessionStore:
             known.last,
             max(known.renew, stored.expires_at + LINGER),
         )
+        written = [link.interaction for link in links.values()]
         if any(w is not a for w, a in zip(written, appended, strict=True)):
             # An interaction lost its bodies to fit in an item: the stored session says so.
             kept = len(stored.history) - len(written)
@@ -250,15 +282,18 @@ class DynamoSessionStore:
         )
         if not written_head:
             raise VersionConflict(f"session {session.id} changed since version {base.version}")
-        self._know(stored.id, _Head(stored.version, known.gen, last, known.renew))
+        self._know(
+            stored.id,
+            _Head(stored.version, known.gen, last, known.renew),
+            {**self._links(stored.id, known.gen, stored.history_start), **links},
+        )
         return stored
 
     def delete(self, session_id: str) -> None:
         pk = _pk(session_id)
         # The head first: a delete cut short leaves interactions no head names.
         self._table.delete(pk, _HEAD)
-        with self._lock:
-            self._heads.pop(session_id, None)
+        self._forget(session_id)
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
 
@@ -283,47 +318,93 @@ class DynamoSessionStore:
         return cut([_summary(item) for item in items], query.limit)
 
     def _history(
-        self, pk: str, head: Item, gen: str, last: str | None
-    ) -> tuple[Interaction, ...] | None:
-        """The interactions the head names, oldest first; None when one of them is gone."""
-        start, count = int(head["start"]["N"]), int(head["count"]["N"])
+        self, session_id: str, head: _Head, start: int, count: int
+    ) -> tuple[tuple[Interaction, ...], _Links] | None:
+        """The interactions the head names, oldest first, and their links; None when one of
+        them is gone. Followed from the head's ``last`` back through the items this store
+        remembers, and one Query of those it does not: the ones above the newest it
+        remembers (added by another writer), or all of them. Committed items of a generation
+        are one chain, so a second Query of the whole range is for what should not happen
+        (an item gone), before giving up."""
+        assert head.gen is not None
         if count == 0:
-            return ()
+            return (), {}
         end = start + count - 1
-        items = self._table.query_range(
-            pk,
-            now=_EVER,
-            between=(_sk(gen, start, ""), _sk(gen, end, _PAST_TOKENS)),
-        )
-        by_key = {item["sk"]["S"]: item for item in items}
-        history: list[Interaction] = []
-        token = last
-        for n in range(end, start - 1, -1):
-            item = by_key.get(_sk(gen, n, token or ""))
-            if token is None or item is None:
+        known = self._links(session_id, head.gen, start)
+        newest_known = max((number for number, _ in known), default=start - 1)
+        found: list[tuple[tuple[int, str], _Link]] = []
+        token, n, queries = head.last, end, 0
+        while n >= start:
+            if token is None:
                 return None
-            history.append(interaction_from_dict(decode_payload(item)))
-            token = item["prev"]["S"] if "prev" in item else None
-        return tuple(reversed(history))
+            link = known.get((n, token))
+            if link is None:
+                if queries == 2:
+                    return None
+                lowest = (
+                    max(start, newest_known + 1) if queries == 0 and n > newest_known else start
+                )
+                known = {**known, **self._read_links(session_id, head.gen, lowest, n)}
+                queries += 1
+                continue
+            found.append(((n, token), link))
+            token, n = link.prev, n - 1
+        found.reverse()
+        return tuple(link.interaction for _, link in found), dict(found)
+
+    def _read_links(self, session_id: str, gen: str, first: int, last: int) -> _Links:
+        items = self._table.query_range(
+            _pk(session_id),
+            now=_EVER,
+            between=(_sk(gen, first, ""), _sk(gen, last, _PAST_TOKENS)),
+        )
+        links: _Links = {}
+        for item in items:
+            _, _, number_text, token = item["sk"]["S"].split("#")
+            links[(int(number_text), token)] = _Link(
+                item["prev"]["S"] if "prev" in item else None,
+                interaction_from_dict(decode_payload(item)),
+                item_size(item),
+            )
+        return links
 
     def _head_for(self, base: Session) -> _Head:
         """The head ``base`` was read from: remembered, or read (once after a restart, or
         for a session this store did not read itself)."""
         with self._lock:
-            known = self._heads.get(base.id)
-        if known is not None and known.version == base.version:
-            return known
+            known = self._known.get(base.id)
+        if known is not None and known.head.version == base.version:
+            return known.head
         item = self._table.get(_pk(base.id), _HEAD, now=_EVER)
         if item is None or int(item["version"]["N"]) != base.version:
             raise VersionConflict(f"session {base.id} changed since version {base.version}")
         return _head_of(item)
 
-    def _know(self, session_id: str, head: _Head) -> None:
+    def _links(self, session_id: str, gen: str, start: int) -> _Links:
+        """The remembered items of the session's generation ``gen`` numbered ``start`` on."""
         with self._lock:
-            self._heads[session_id] = head
-            self._heads.move_to_end(session_id)
-            if len(self._heads) > _KNOWN_HEADS:
-                self._heads.popitem(last=False)
+            known = self._known.get(session_id)
+        if known is None or known.head.gen != gen:
+            return {}
+        return {key: link for key, link in known.links.items() if key[0] >= start}
+
+    def _know(self, session_id: str, head: _Head, links: _Links) -> None:
+        size = sum(link.size for link in links.values())
+        with self._lock:
+            gone = self._known.pop(session_id, None)
+            self._known_bytes -= gone.size if gone is not None else 0
+            self._known[session_id] = _Known(head, links, size)
+            self._known_bytes += size
+            while len(self._known) > _KNOWN_SESSIONS or (
+                self._known_bytes > _KNOWN_BYTES and len(self._known) > 1
+            ):
+                _, oldest = self._known.popitem(last=False)
+                self._known_bytes -= oldest.size
+
+    def _forget(self, session_id: str) -> None:
+        with self._lock:
+            gone = self._known.pop(session_id, None)
+            self._known_bytes -= gone.size if gone is not None else 0
 
 
 def _pk(session_id: str) -> str:
@@ -403,12 +484,13 @@ def _interaction_items(
     interactions: tuple[Interaction, ...],
     prev: str | None,
     expires_at: float,
-) -> tuple[list[NewItem], tuple[Interaction, ...], str | None]:
+) -> tuple[list[NewItem], _Links, str | None]:
     """The items of ``interactions``, numbered from ``first`` and chained from ``prev``;
-    the interactions as written (an interaction too large for an item keeps everything but
-    its bodies, the bulk of it and the least useful part of an old one); the newest token."""
+    their links, in order, holding the interactions as written (one too large for an item
+    keeps everything but its bodies, the bulk of it and the least useful part of an old
+    one); the newest token."""
     items: list[NewItem] = []
-    written: list[Interaction] = []
+    links: _Links = {}
     for n, given in enumerate(interactions, first):
         token = _token()
         kept = given
@@ -422,9 +504,9 @@ def _interaction_items(
                     f"without its bodies; the limit is {ITEM_BUDGET}"
                 )
         items.append(item)
-        written.append(kept)
+        links[(n, token)] = _Link(prev, kept, item_size(item))
         prev = token
-    return items, tuple(written), prev
+    return items, links, prev
 
 
 def _interaction_item(
