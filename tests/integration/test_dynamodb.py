@@ -5,6 +5,7 @@ The behaviour every store shares is in tests/contract (run against moto there to
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from mockmind.adapters.aws import (
     DynamoEntityStore,
+    DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
     DynamoTable,
@@ -21,6 +23,7 @@ from mockmind.adapters.aws import (
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import ITEM_BUDGET
 from mockmind.domain.errors import StoreError, VersionConflict
+from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.domain.session_listing import SessionQuery, decode_cursor
 from mockmind.domain.sessions import Session
 from mockmind.ports import CachedResponse, EntityRecord
@@ -271,3 +274,25 @@ def test_create_table_adds_the_sessions_index_to_a_table_made_before_it(client: 
         assert [s.id for s in store.list(SessionQuery(), now=1001.0).sessions] == ["s-1"]
     finally:
         client.delete_table(TableName=name)
+
+
+def test_a_journal_event_under_2_kb_is_stored_compressed(table: DynamoTable, client: Any) -> None:
+    """An event is written on every request: compressed whenever that is smaller, however
+    small (other items only from 2 KB, where compressing pays for its time)."""
+    journal = DynamoJournal(table, max_events=10)
+    headers = {"accept": "application/json", "user-agent": "Mozilla/5.0 (X11; Linux x86_64)"}
+    event = JournalEvent(
+        seq=1,
+        at=1000.0,
+        exchange=RecordedExchange(
+            "GET", "/items", {}, headers, None, 200, {}, [{"id": f"i-{n}"} for n in range(20)]
+        ),
+        source="store",
+        latency_ms=1.0,
+    )
+    assert len(json.dumps(event.to_dict())) < 2048
+    assert journal.append("s1", event, expires_at=2000.0)
+    item = _raw_item(client, table, "JOURNAL#s1", "000000000001")
+    assert "data" not in item
+    assert len(item["data_z"]["B"]) < len(json.dumps(event.to_dict(), separators=(",", ":")))
+    assert journal.read("s1", now=1500.0).events == (event,)
