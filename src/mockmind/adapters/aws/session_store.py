@@ -58,9 +58,9 @@ storage, for up to a day after they are dropped.
 
 Expiry: each interaction item expires (TTL) ``LINGER`` (a day) after its session's expiry
 when written, and never before ``renew``, the head's record of the earliest expiry among its
-generation's items. A save whose session would outlive ``renew`` (a session kept busy for a
-day, or a slow one) writes the session whole instead, under a new generation: the items the
-head names always outlive it, so a read never finds one gone. A whole write (``put``, a
+generation's items. A save whose session would outlive ``renew`` (a session kept alive for a
+day since it was last written whole) writes it whole again, under a new generation: the items
+the head names always outlive it, so a read never finds one gone. A whole write (``put``, a
 history that is not the base's with interactions dropped and added, the renewal) writes every
 kept interaction under a new random generation, then the head: what the old generation held
 is never read again and goes with its TTL. ``delete`` deletes the head, then every item of
