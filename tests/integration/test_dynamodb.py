@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 import random
 import string
-import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from mockmind.adapters.aws import (
     DynamoEntityStore,
+    DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
     DynamoTable,
@@ -24,8 +23,9 @@ from mockmind.adapters.aws import (
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.table import ITEM_BUDGET
 from mockmind.domain.errors import StoreError, VersionConflict
+from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.domain.session_listing import SessionQuery, decode_cursor
-from mockmind.domain.sessions import Interaction, Session
+from mockmind.domain.sessions import Session
 from mockmind.ports import CachedResponse, EntityRecord
 from tests.support.aws import aws_client, unique_name
 from tests.support.network import free_port
@@ -55,42 +55,6 @@ def _raw_item(client: Any, table: DynamoTable, pk: str, sk: str) -> dict[str, An
         TableName=table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}}
     )["Item"]
     return item
-
-
-def test_a_long_history_drops_old_bodies_first(table: DynamoTable) -> None:
-    store = DynamoSessionStore(table)
-    session = Session("big", 1000.0, 1000.0, 2000.0)
-    for n in range(40):
-        body = {"n": n, "text": _noise(20_000, n)}
-        session = session.with_interaction(
-            Interaction(1000.0 + n, "POST", f"/notes/{n}", 201, None, body, "offline"), 50
-        )
-    stored = store.put(session, expected_version=None)
-    loaded = store.get("big", now=1500.0)
-    assert loaded == stored
-    # Every interaction is still remembered; only the oldest ones lost their bodies.
-    assert [i.path for i in loaded.history] == [f"/notes/{n}" for n in range(40)]
-    bodies = [i.response_body is not None for i in loaded.history]
-    kept = bodies.count(True)
-    assert 0 < kept < 40
-    assert bodies == [False] * (40 - kept) + [True] * kept
-    assert loaded.history[-1].response_body == session.history[-1].response_body
-
-
-def test_history_too_big_even_without_bodies_drops_the_oldest_interactions(
-    table: DynamoTable,
-) -> None:
-    store = DynamoSessionStore(table)
-    session = Session("paths", 1000.0, 1000.0, 2000.0)
-    for n in range(30):
-        interaction = Interaction(1000.0 + n, "GET", "/" + _noise(15_000, n), 200)
-        session = session.with_interaction(interaction, 100)
-    stored = store.put(session, expected_version=None)
-    assert 0 < len(stored.history) < 30
-    assert stored.history[-1] == session.history[-1]
-    # The interactions dropped are counted as the history bound's are.
-    assert stored.history_start == 30 - len(stored.history)
-    assert store.get("paths", now=1500.0) == stored
 
 
 def test_a_session_whose_state_cannot_fit_is_refused(table: DynamoTable) -> None:
@@ -312,66 +276,23 @@ def test_create_table_adds_the_sessions_index_to_a_table_made_before_it(client: 
         client.delete_table(TableName=name)
 
 
-def _requested(session: Session, n: int, body: Any = None, bound: int = 50) -> Session:
-    interaction = Interaction(1000.0 + n, "GET", f"/r/{n}", 200, None, body, "offline")
-    return session.after_request(
-        interaction, timeout_seconds=1000, max_history=bound, state={"n": n}, authenticated=None
+def test_a_journal_event_under_2_kb_is_stored_compressed(table: DynamoTable, client: Any) -> None:
+    """An event is written on every request: compressed whenever that is smaller, however
+    small (other items only from 2 KB, where compressing pays for its time)."""
+    journal = DynamoJournal(table, max_events=10)
+    headers = {"accept": "application/json", "user-agent": "Mozilla/5.0 (X11; Linux x86_64)"}
+    event = JournalEvent(
+        seq=1,
+        at=1000.0,
+        exchange=RecordedExchange(
+            "GET", "/items", {}, headers, None, 200, {}, [{"id": f"i-{n}"} for n in range(20)]
+        ),
+        source="store",
+        latency_ms=1.0,
     )
-
-
-def test_a_request_save_puts_the_session_whole_and_compressed(
-    table: DynamoTable, client: Any
-) -> None:
-    """DynamoDB bills a write by the whole item's size: the save sends the item, compressed
-    over the whole history, rather than an update of its parts kept apart."""
-    store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    saved = store.update(_requested(saved, 0, None, 4), base=saved)
-    first = json.loads(_raw_item(client, table, "SESSION#s-1", "SESSION")["data"]["S"])
-    # Nothing dropped yet: the item is the one saves wrote before history_start was kept.
-    assert "history_start" not in first
-    for n in range(1, 6):
-        saved = store.update(_requested(saved, n, {"text": "lorem ipsum " * 40}, 4), base=saved)
-    calls: list[str] = []
-    client.meta.events.register(
-        "before-parameter-build.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
-    saved = store.update(_requested(saved, 6, {"text": "lorem ipsum " * 40}, 4), base=saved)
-    assert calls == ["PutItem"]
-    item = _raw_item(client, table, "SESSION#s-1", "SESSION")
-    assert set(item) == {
-        "pk",
-        "sk",
-        "version",
-        "listing",
-        "activity",
-        "session_id",
-        "created_at",
-        "last_seen",
-        "requests",
-        "authenticated",
-        "expires_at",
-        "expiry",
-        "data_z",
-    }
-    document = json.loads(zlib.decompress(item["data_z"]["B"]))
-    assert (document["history_start"], document["version"], document["requests"]) == (3, 8, 7)
-    assert [i["path"] for i in document["history"]] == ["/r/3", "/r/4", "/r/5", "/r/6"]
-    assert store.get("s-1", now=1001.0) == saved
-
-
-def test_an_update_past_the_size_budget_writes_the_session_whole_trimmed(
-    table: DynamoTable,
-) -> None:
-    store = DynamoSessionStore(table)
-    saved = store.put(Session("big", 1000.0, 1000.0, 5000.0), expected_version=None)
-    for n in range(25):
-        saved = store.update(_requested(saved, n, {"text": _noise(20_000, n)}), base=saved)
-    # 25 bodies of about 15 KB compressed do not fit in the budget: the oldest lost theirs.
-    assert [i.path for i in saved.history] == [f"/r/{n}" for n in range(25)]
-    bodies = [i.response_body is not None for i in saved.history]
-    assert bodies[-1]
-    assert not bodies[0]
-    assert store.get("big", now=1001.0) == saved
-    with pytest.raises(VersionConflict):
-        store.update(_requested(saved, 99), base=replace(saved, version=saved.version - 1))
+    assert len(json.dumps(event.to_dict())) < 2048
+    assert journal.append("s1", event, expires_at=2000.0)
+    item = _raw_item(client, table, "JOURNAL#s1", "000000000001")
+    assert "data" not in item
+    assert len(item["data_z"]["B"]) < len(json.dumps(event.to_dict(), separators=(",", ":")))
+    assert journal.read("s1", now=1500.0).events == (event,)

@@ -1,40 +1,89 @@
-"""Sessions in DynamoDB: one item each, written with optimistic locking on ``version``.
+"""Sessions in DynamoDB: a small head item each, and each interaction an item of its own.
 
-Each session item also carries what a listing shows (``session_id``, ``created_at``,
-``last_seen``, ``requests``, ``authenticated``) and the keys of the ``SESSIONS_INDEX``
-global secondary index: ``listing`` (the same value on every session item) and
-``activity`` (``domain/session_listing``'s key). Only session items have ``listing``, so the
-index is sparse: it holds sessions and nothing else, and listing them is one Query on one
-partition in activity order, never a Scan of the table.
+Under the session's partition key (``SESSION#<id>``):
 
-One partition, rather than a bucket per day or a hash shard: a page newest first, filtered
-by time, is then a single range read, and a cursor is one position in it. Its cost is that
-every session save also writes that one index partition, which DynamoDB serves up to about
-1,000 writes a second (a mock's test traffic stays far below); shards would multiply the
-queries of every page instead.
+``SESSION`` (the head)
+    what a listing shows (``session_id``, ``created_at``, ``last_seen``, ``requests``,
+    ``authenticated``), the keys of the ``SESSIONS_INDEX`` global secondary index, ``version``
+    (optimistic locking), the history's place: ``gen`` (the generation its interactions are
+    written under), ``start`` and ``count`` (the numbers it holds, ``history_start`` on),
+    ``last`` (the token of its newest interaction) and ``renew``; and the state, as JSON in
+    ``data`` (zlib-compressed in ``data_z`` when smaller; absent when there is none).
+``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
+    the interaction's JSON (``data``/``data_z``) and ``prev``, the token of the interaction
+    numbered one less that its writer built on. ``token`` is random, drawn for each write.
 
-Every save writes the session whole, its JSON zlib-compressed in ``data_z``
-(``table.encode_payload``), as one ``PutItem`` conditional on ``version``; a request's save
-(``update``) too, though it only adds an interaction, sets some state and drops what the
-history bound lets go. DynamoDB bills a write by the size of the whole item it writes, one
-write unit per KB started, an ``UpdateItem`` as much as a ``PutItem`` however little it
-sends. Compressed over the whole history, the item of examples/shop's session at 50 requests
-is about 3 KB (bench row 20). Interactions kept apart in the one item, so that an
-``UpdateItem`` sends only the new one, make it bigger, as they are then stored uncompressed
-or compressed one by one, sharing no words: a map of them was about 23 KB at 50 requests,
-about 8 times the write units per save, for a 0.7 KB call.
+The index is sparse: only heads have ``listing`` (the same value on every head), with
+``activity`` (``domain/session_listing``'s key) as its sort key, so listing sessions is one
+Query on one partition in activity order, never a Scan. One partition, rather than a bucket
+per day or a hash shard: a page newest first, filtered by time, is then one range read and a
+cursor one position in it. Its cost: every save also writes that index partition, which
+DynamoDB serves up to about 1,000 writes a second (a mock's test traffic stays far below).
 
-What would write less: each interaction an item of its own under the session's partition
-key, and a small head item holding the state, counts and ``version``, a request's save being
-one ``TransactWriteItems`` of the head (conditional on ``version``), the new interaction and
-the delete of the one the bound drops. Its cost stays the same however long the history
-(each item about 1 KB or less, twice the units in a transaction: 4 units, 6 with the
-delete), so it beats whole writes once the compressed session passes 4 to 6 KB (larger
-bodies, a longer bound); reads become a Query of the partition. Not done.
+Why this layout. DynamoDB bills a write by the whole item it writes (one unit per KB
+started), an ``UpdateItem`` as much as a ``PutItem`` however little it sends. One item
+holding the session whole, compressed over its history, cost about 2.9 KB and 3 units a save
+at 50 interactions of examples/shop (bench row 20), growing with the history; a map of
+interactions in that item, updated in place, about 23 KB. Here a request's save writes its
+interaction's item (a few hundred bytes compressed, only a large answer takes a second unit)
+and the head (about 250 bytes with no state): the same however long the history.
+
+A save by a request (``update``): the new interactions' items first, each under a fresh
+token and naming the previous one's token in ``prev``, then the head by a ``PutItem``
+conditional on ``version`` (and ``gen``) being the base's, with ``last`` naming the newest
+token. The head is the commit point. Two writers on one session both write their
+interaction's item (different tokens, so neither overwrites the other) and only one head
+write holds: the other gets ``VersionConflict`` and retries from the new head, nothing lost
+silently. A writer that loses, or dies between its two writes, leaves an item no head names:
+a read follows the tokens back from the head's ``last`` through ``prev``, so it never sees
+such an item, and nothing waits for it (no lock or claim to expire). It goes with its TTL.
+Chosen over one ``TransactWriteItems`` of the two items, which DynamoDB bills at twice the
+units (4 a save instead of 2: more than the whole session's 3 at 50 interactions), and over
+claiming the interaction's number with a conditional put, where a claimant that dies blocks
+the number until some lease, a timing rule, lets others take it.
+
+A read (``get``): one ``GetItem`` of the head, then the interactions it names, numbers
+``start``..``start + count - 1`` of its generation: the history bound holds in what is read
+and kept in memory. Interaction items are written once and never changed, so an item
+(number, token) read or written before is the same item now: the store remembers those of
+the sessions it served (a bounded number of sessions and bytes, least recently used
+forgotten first) and queries only those it does not, the ones another writer added since, or
+all of them in one ``Query`` for a session it has not seen (another process, a cold start).
+Consistent reads bill a unit per 4 KB started over the items returned: a read that finds all
+in memory costs the head's one unit; a Query of examples/shop's 50 kept interactions about 8
+more, where the session whole was one ``GetItem`` of 3 KB (bench row 20 shows both).
+Interactions the bound drops are not deleted (a delete is billed as a write of the item) but
+left to DynamoDB's TTL, which deletes free of charge; nothing reads them. The price is
+storage, for up to a day after they are dropped.
+
+Expiry: each interaction item expires (TTL) ``LINGER`` (a day) after its session's expiry
+when written, and never before ``renew``, the head's record of the earliest expiry among its
+generation's items. A save whose session would outlive ``renew`` (a session kept alive for a
+day since it was last written whole) writes it whole again, under a new generation: the items
+the head names always outlive it, so a read never finds one gone. A whole write (``put``, a
+history that is not the base's with interactions dropped and added, the renewal) writes every
+kept interaction under a new random generation, then the head: what the old generation held
+is never read again and goes with its TTL. ``delete`` deletes the head, then every item of
+the partition.
+
+Items written before this layout (the session whole in ``data_z``, no ``gen``) are read as
+they are, and the next save writes that session whole in this layout, replacing the item.
+
+Weighed and not done: the journal's event of a request (adapters/aws/journal.py, an item of
+its own, written after this save) repeats the interaction's answer body; examples/shop's list
+answer, 2.9 KB of JSON, is in both. A journal item naming the interaction's item for it was
+measured at about 630 bytes a request against 950 for the event compressed whole (requests
+41-50 of bench row 20), but it would tie the journal's reads and lifetime to these items
+across two ports (a session deleted or written whole while its journal is kept), and even
+then the journal, the head, the interaction and the entity writes stay above a quarter of
+what one request wrote before this layout.
 """
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -51,60 +100,202 @@ from mockmind.adapters.aws.table import (
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
 from mockmind.domain.sessions import (
+    Interaction,
     Session,
     SessionSummary,
+    interaction_from_dict,
+    interaction_to_dict,
+    session_delta,
     session_from_dict,
-    session_to_dict,
+    state_value_from_dict,
+    state_value_to_dict,
 )
+from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
     from mockmind.adapters.aws.table import Item, NewItem
 
-_SK = "SESSION"
+_HEAD = "SESSION"
 SESSIONS_INDEX = "sessions-by-activity"
 LISTING = "SESSION"
 # What the index copies from each item: what a listing shows, and the exact expiry.
 INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authenticated", "expiry")
+# How long an interaction's item outlives its session's expiry when written: how often a
+# session kept alive that long is written whole again, and how long dropped interactions stay
+# stored before TTL takes them.
+LINGER = 86_400.0
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
-_UPDATE = "version = :expected"
+_REPLACE = "version = :expected"
+_APPEND = "version = :expected AND gen = :gen"
+_NUMBER_DIGITS = 12
+# Sorts after every token character (URL-safe base64): the upper end of a number's keys.
+_PAST_TOKENS = "~"
+# A "now" before every expiry: interaction items are read whatever theirs (the head decides).
+_EVER = float("-inf")
+# Sessions remembered from this store's own reads and writes (the module's docstring): how
+# many, and how many bytes of interaction items among them.
+_KNOWN_SESSIONS = 4096
+_KNOWN_BYTES = 16 * 1024 * 1024
+_READ_TRIES = 3
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What a save needs of the head its base was read from: ``gen`` None for an item in
+    the layout before this one (the session whole)."""
+
+    version: int
+    gen: str | None
+    last: str | None
+    renew: float
+
+
+@dataclass(frozen=True)
+class _Link:
+    """An interaction item as read or written: the token before it, the interaction, and
+    the item's size (what the memory of them is bounded by)."""
+
+    prev: str | None
+    interaction: Interaction
+    size: int
+
+
+# Interaction items of one generation by (number, token): written once, never changed.
+_Links = dict[tuple[int, str], _Link]
+
+
+@dataclass(frozen=True)
+class _Known:
+    head: _Head
+    links: _Links
+    size: int
 
 
 class DynamoSessionStore:
     def __init__(self, table: DynamoTable) -> None:
         self._table = table
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self._known_bytes = 0
+        self._lock = threading.Lock()
 
     def get(self, session_id: str, *, now: float) -> Session | None:
-        item = self._table.get(_pk(session_id), _SK, now=now)
-        return None if item is None else session_from_dict(decode_payload(item))
+        pk = _pk(session_id)
+        for _ in range(_READ_TRIES):
+            item = self._table.get(pk, _HEAD, now=now)
+            if item is None:
+                return None
+            head = _head_of(item)
+            links: _Links = {}
+            if head.gen is None:
+                session = session_from_dict(decode_payload(item))
+            else:
+                start, count = int(item["start"]["N"]), int(item["count"]["N"])
+                read = self._history(session_id, head, start, count)
+                if read is None:
+                    # An item the head names is gone: the session was deleted since the
+                    # head was read. Read it again.
+                    continue
+                history, links = read
+                session = _session(item, history)
+            self._know(session_id, head, links)
+            return session
+        raise StoreError(
+            f"session {session_id}: its history changed under {_READ_TRIES} reads in a row "
+            f"in table {self._table.name!r}"
+        )
 
     def put(self, session: Session, *, expected_version: int | None) -> Session:
-        stored = _fitting(session.with_version((expected_version or 0) + 1))
-        item = _item(stored, self._table.scoped(LISTING))
+        stored = session.with_version((expected_version or 0) + 1)
+        gen = _token()
+        renew = stored.expires_at + LINGER
+        items, links, last = _interaction_items(
+            stored, gen, stored.history_start, stored.history, None, renew
+        )
+        stored = replace(stored, history=tuple(link.interaction for link in links.values()))
+        head = _head_item(stored, self._table.scoped(LISTING), gen, last, renew)
+        if item_size(head) > ITEM_BUDGET:
+            raise StoreError(
+                f"session {session.id} needs {item_size(head)} bytes without any history; "
+                f"the limit is {ITEM_BUDGET} (its state is too large)"
+            )
+        for item in items:
+            self._table.put(item)
         if expected_version is None:
             # The session's own clock reading, as the memory and SQLite stores use.
             written = self._table.put(
-                item, condition=_CREATE, values={":now": number(session.last_seen)}
+                head, condition=_CREATE, values={":now": number(session.last_seen)}
             )
         else:
             written = self._table.put(
-                item, condition=_UPDATE, values={":expected": {"N": str(expected_version)}}
+                head, condition=_REPLACE, values={":expected": _int(expected_version)}
             )
         if not written:
             if expected_version is None:
                 raise VersionConflict(f"session {session.id} already exists")
             raise VersionConflict(f"session {session.id} changed since version {expected_version}")
+        self._know(stored.id, _Head(stored.version, gen, last, renew), links)
         return stored
 
     def update(self, session: Session, *, base: Session) -> Session:
-        # Whole, as every save here (the module's docstring says why).
-        return self.put(session, expected_version=base.version)
+        delta = session_delta(base, session)
+        if delta is None:
+            return self.put(session, expected_version=base.version)
+        known = self._head_for(base)
+        if known.gen is None or session.expires_at > known.renew:
+            # A session in the layout before this one, or one that would outlive the items
+            # its head names (the module's docstring): written whole, in a new generation.
+            return self.put(session, expected_version=base.version)
+        stored = session.with_version(base.version + 1)
+        appended = [i for _, i in delta.appended]
+        first = delta.appended[0][0] if appended else 0
+        items, links, last = _interaction_items(
+            stored,
+            known.gen,
+            first,
+            tuple(appended),
+            known.last,
+            max(known.renew, stored.expires_at + LINGER),
+        )
+        written = [link.interaction for link in links.values()]
+        if any(w is not a for w, a in zip(written, appended, strict=True)):
+            # An interaction lost its bodies to fit in an item: the stored session says so.
+            kept = len(stored.history) - len(written)
+            stored = replace(stored, history=(*stored.history[:kept], *written))
+        if not stored.history:
+            last = None
+        head = _head_item(stored, self._table.scoped(LISTING), known.gen, last, known.renew)
+        if item_size(head) > ITEM_BUDGET:
+            raise StoreError(
+                f"session {session.id} needs {item_size(head)} bytes without any history; "
+                f"the limit is {ITEM_BUDGET} (its state is too large)"
+            )
+        for item in items:
+            self._table.put(item)
+        written_head = self._table.put(
+            head,
+            condition=_APPEND,
+            values={":expected": _int(base.version), ":gen": {"S": known.gen}},
+        )
+        if not written_head:
+            raise VersionConflict(f"session {session.id} changed since version {base.version}")
+        self._know(
+            stored.id,
+            _Head(stored.version, known.gen, last, known.renew),
+            {**self._links(stored.id, known.gen, stored.history_start), **links},
+        )
+        return stored
 
     def delete(self, session_id: str) -> None:
-        self._table.delete(_pk(session_id), _SK)
+        pk = _pk(session_id)
+        # The head first: a delete cut short leaves interactions no head names.
+        self._table.delete(pk, _HEAD)
+        self._forget(session_id)
+        for item in self._table.query(pk, now=_EVER):
+            self._table.delete(pk, item["sk"]["S"])
 
     def list(self, query: SessionQuery, *, now: float) -> SessionPage:
         filters = ["expiry > :now"]
@@ -126,36 +317,216 @@ class DynamoSessionStore:
         )
         return cut([_summary(item) for item in items], query.limit)
 
+    def _history(
+        self, session_id: str, head: _Head, start: int, count: int
+    ) -> tuple[tuple[Interaction, ...], _Links] | None:
+        """The interactions the head names, oldest first, and their links; None when one of
+        them is gone. Followed from the head's ``last`` back through the items this store
+        remembers, and one Query of those it does not: the ones above the newest it
+        remembers (added by another writer), or all of them. Committed items of a generation
+        are one chain, so a second Query of the whole range is for what should not happen
+        (an item gone), before giving up."""
+        assert head.gen is not None
+        if count == 0:
+            return (), {}
+        end = start + count - 1
+        known = self._links(session_id, head.gen, start)
+        newest_known = max((number for number, _ in known), default=start - 1)
+        found: list[tuple[tuple[int, str], _Link]] = []
+        token, n, queries = head.last, end, 0
+        while n >= start:
+            if token is None:
+                return None
+            link = known.get((n, token))
+            if link is None:
+                if queries == 2:
+                    return None
+                lowest = (
+                    max(start, newest_known + 1) if queries == 0 and n > newest_known else start
+                )
+                known = {**known, **self._read_links(session_id, head.gen, lowest, n)}
+                queries += 1
+                continue
+            found.append(((n, token), link))
+            token, n = link.prev, n - 1
+        found.reverse()
+        return tuple(link.interaction for _, link in found), dict(found)
+
+    def _read_links(self, session_id: str, gen: str, first: int, last: int) -> _Links:
+        items = self._table.query_range(
+            _pk(session_id),
+            now=_EVER,
+            between=(_sk(gen, first, ""), _sk(gen, last, _PAST_TOKENS)),
+        )
+        links: _Links = {}
+        for item in items:
+            _, _, number_text, token = item["sk"]["S"].split("#")
+            links[(int(number_text), token)] = _Link(
+                item["prev"]["S"] if "prev" in item else None,
+                interaction_from_dict(decode_payload(item)),
+                item_size(item),
+            )
+        return links
+
+    def _head_for(self, base: Session) -> _Head:
+        """The head ``base`` was read from: remembered, or read (once after a restart, or
+        for a session this store did not read itself)."""
+        with self._lock:
+            known = self._known.get(base.id)
+        if known is not None and known.head.version == base.version:
+            return known.head
+        item = self._table.get(_pk(base.id), _HEAD, now=_EVER)
+        if item is None or int(item["version"]["N"]) != base.version:
+            raise VersionConflict(f"session {base.id} changed since version {base.version}")
+        return _head_of(item)
+
+    def _links(self, session_id: str, gen: str, start: int) -> _Links:
+        """The remembered items of the session's generation ``gen`` numbered ``start`` on."""
+        with self._lock:
+            known = self._known.get(session_id)
+        if known is None or known.head.gen != gen:
+            return {}
+        return {key: link for key, link in known.links.items() if key[0] >= start}
+
+    def _know(self, session_id: str, head: _Head, links: _Links) -> None:
+        size = sum(link.size for link in links.values())
+        with self._lock:
+            gone = self._known.pop(session_id, None)
+            self._known_bytes -= gone.size if gone is not None else 0
+            self._known[session_id] = _Known(head, links, size)
+            self._known_bytes += size
+            while len(self._known) > _KNOWN_SESSIONS or (
+                self._known_bytes > _KNOWN_BYTES and len(self._known) > 1
+            ):
+                _, oldest = self._known.popitem(last=False)
+                self._known_bytes -= oldest.size
+
+    def _forget(self, session_id: str) -> None:
+        with self._lock:
+            gone = self._known.pop(session_id, None)
+            self._known_bytes -= gone.size if gone is not None else 0
+
 
 def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
 
-def _item(session: Session, listing: str = LISTING) -> NewItem:
+def _sk(gen: str, n: int, token: str) -> str:
+    return f"I#{gen}#{str(n).zfill(_NUMBER_DIGITS)}#{token}"
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def _int(value: int) -> AttributeValueTypeDef:
+    return {"N": str(value)}
+
+
+def _head_of(item: Item) -> _Head:
+    if "gen" not in item:
+        return _Head(int(item["version"]["N"]), None, None, 0.0)
+    return _Head(
+        int(item["version"]["N"]),
+        item["gen"]["S"],
+        item["last"]["S"] if "last" in item else None,
+        float(item["renew"]["N"]),
+    )
+
+
+def _head_item(session: Session, listing: str, gen: str, last: str | None, renew: float) -> NewItem:
     summary = SessionSummary.of(session)
-    return {
+    item: NewItem = {
         "pk": {"S": _pk(session.id)},
-        "sk": {"S": _SK},
-        "version": {"N": str(session.version)},
+        "sk": {"S": _HEAD},
+        "version": _int(session.version),
         "listing": {"S": listing},
         "activity": {"S": summary.activity_key},
         "session_id": {"S": session.id},
         "created_at": number(session.created_at),
         "last_seen": number(session.last_seen),
-        "requests": {"N": str(session.requests)},
+        "requests": _int(session.requests),
         "authenticated": {"BOOL": session.authenticated},
         **expiry_attributes(session.expires_at),
-        **encode_payload(_document(session)),
+        "gen": {"S": gen},
+        "start": _int(session.history_start),
+        "count": _int(len(session.history)),
+        "renew": number(renew),
     }
+    if last is not None:
+        item["last"] = {"S": last}
+    if session.state:
+        state = {k: state_value_to_dict(v) for k, v in session.state.items()}
+        item.update(encode_payload(state, compress_from=0))
+    return item
 
 
-def _document(session: Session) -> dict[str, Any]:
-    document = session_to_dict(session)
-    if session.history_start:
-        # Left out at 0 (nothing dropped yet), as in items written before it was kept: every
-        # byte of the item is billed on every save.
-        document["history_start"] = session.history_start
-    return document
+def _session(head: Item, history: tuple[Interaction, ...]) -> Session:
+    state: dict[str, Any] = decode_payload(head) if "data" in head or "data_z" in head else {}
+    return Session(
+        id=head["session_id"]["S"],
+        created_at=float(head["created_at"]["N"]),
+        last_seen=float(head["last_seen"]["N"]),
+        expires_at=float(head["expiry"]["N"]),
+        version=int(head["version"]["N"]),
+        authenticated=bool(head["authenticated"]["BOOL"]),
+        state={k: state_value_from_dict(v) for k, v in state.items()},
+        history=history,
+        requests=int(head["requests"]["N"]),
+        history_start=int(head["start"]["N"]),
+    )
+
+
+def _interaction_items(
+    session: Session,
+    gen: str,
+    first: int,
+    interactions: tuple[Interaction, ...],
+    prev: str | None,
+    expires_at: float,
+) -> tuple[list[NewItem], _Links, str | None]:
+    """The items of ``interactions``, numbered from ``first`` and chained from ``prev``;
+    their links, in order, holding the interactions as written (one too large for an item
+    keeps everything but its bodies, the bulk of it and the least useful part of an old
+    one); the newest token."""
+    items: list[NewItem] = []
+    links: _Links = {}
+    for n, given in enumerate(interactions, first):
+        token = _token()
+        kept = given
+        item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+        if item_size(item) > ITEM_BUDGET:
+            kept = replace(given, request_body=None, response_body=None)
+            item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+            if item_size(item) > ITEM_BUDGET:
+                raise StoreError(
+                    f"session {session.id}: interaction {n} needs {item_size(item)} bytes "
+                    f"without its bodies; the limit is {ITEM_BUDGET}"
+                )
+        items.append(item)
+        links[(n, token)] = _Link(prev, kept, item_size(item))
+        prev = token
+    return items, links, prev
+
+
+def _interaction_item(
+    session_id: str,
+    gen: str,
+    n: int,
+    token: str,
+    prev: str | None,
+    interaction: Interaction,
+    expires_at: float,
+) -> NewItem:
+    item: NewItem = {
+        "pk": {"S": _pk(session_id)},
+        "sk": {"S": _sk(gen, n, token)},
+        **expiry_attributes(expires_at),
+        **encode_payload(interaction_to_dict(interaction), compress_from=0),
+    }
+    if prev is not None:
+        item["prev"] = {"S": prev}
+    return item
 
 
 def _summary(item: Item) -> SessionSummary:
@@ -167,43 +538,3 @@ def _summary(item: Item) -> SessionSummary:
         requests=int(item["requests"]["N"]),
         authenticated=bool(item["authenticated"]["BOOL"]),
     )
-
-
-def _fitting(session: Session) -> Session:
-    """The session, or as much of its history as keeps the item inside the size budget.
-
-    What goes, oldest first: the bodies of interactions (the bulk of a session, and the least
-    useful part of an old one), then whole interactions. Dropping more never makes the item
-    bigger, so a binary search over how many steps to take finds the least loss.
-    """
-    if item_size(_item(session)) <= ITEM_BUDGET:
-        return session
-    count = len(session.history)
-
-    def trimmed(steps: int) -> Session:
-        gone = max(0, steps - count)
-        kept = session.history[gone:]
-        bare = min(steps, count) - gone
-        history = tuple(
-            replace(i, request_body=None, response_body=None) if n < bare else i
-            for n, i in enumerate(kept)
-        )
-        return replace(session, history=history, history_start=session.history_start + gone)
-
-    def fits(steps: int) -> bool:
-        return item_size(_item(trimmed(steps))) <= ITEM_BUDGET
-
-    if not fits(2 * count):
-        size = item_size(_item(trimmed(2 * count)))
-        raise StoreError(
-            f"session {session.id} needs {size} bytes without any history; "
-            f"the limit is {ITEM_BUDGET} (its state is too large)"
-        )
-    low, high = 1, 2 * count
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return trimmed(low)

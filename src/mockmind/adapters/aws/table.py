@@ -214,17 +214,22 @@ class DynamoTable:
         *,
         now: float,
         after_sk: str | None = None,
+        between: tuple[str, str] | None = None,
         limit: int | None = None,
         newest_first: bool = False,
     ) -> list[Item]:
         """Live items of the partition in sort-key order (``newest_first``: reversed), those
-        with a sort key above ``after_sk`` when given, at most ``limit`` of them."""
+        with a sort key above ``after_sk`` or within ``between`` (both ends included) when
+        given, at most ``limit`` of them."""
         items: list[Item] = []
         condition = "pk = :pk"
         values: dict[str, AttributeValueTypeDef] = {":pk": {"S": self.scoped(pk)}}
         if after_sk is not None:
             condition += " AND sk > :after"
             values[":after"] = {"S": after_sk}
+        if between is not None:
+            condition += " AND sk BETWEEN :low AND :high"
+            values[":low"], values[":high"] = {"S": between[0]}, {"S": between[1]}
         extra: dict[str, Any] = {}
         while limit is None or len(items) < limit:
             if limit is not None:
@@ -361,10 +366,13 @@ def is_live(item: Item, now: float) -> bool:
     return expiry is None or float(expiry["N"]) > now
 
 
-def encode_payload(value: Any) -> NewItem:
+def encode_payload(value: Any, *, compress_from: int = _COMPRESS_FROM) -> NewItem:
+    """``value`` as JSON, compressed when it is at least ``compress_from`` bytes and that
+    makes it smaller. Items written on every request (a journal event, an interaction) pass 0:
+    there every byte is billed, and a few hundred bytes of JSON compress by a third."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     raw = text.encode()
-    if len(raw) >= _COMPRESS_FROM:
+    if len(raw) >= compress_from:
         packed = zlib.compress(raw, 6)
         if len(packed) < len(raw):
             return {"data_z": {"B": packed}}
