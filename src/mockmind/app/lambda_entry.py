@@ -50,6 +50,7 @@ from mockmind.domain import json_codec
 from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import built
 
 logger = logging.getLogger("mockmind.lambda")
 # Where Mangum's HTTP cycle logs each answer and the app's failures: _Cycle logs there too.
@@ -140,7 +141,14 @@ class LambdaEntry:
         path: str = scope["path"]
         routed: str = scope.get(ROUTED_PATH_SCOPE_KEY, path)
         other = "admin" if outcome is None and is_admin_path(routed) else "error"
-        return Invocation(answer, outcome, scope["method"], path, other)
+        return built(
+            Invocation,
+            answer=answer,
+            outcome=outcome,
+            method=scope["method"],
+            path=path,
+            other_source=other,
+        )
 
     def _read(
         self, event: dict[str, Any], context: LambdaContext, kind: EventKind

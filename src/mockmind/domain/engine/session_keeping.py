@@ -108,7 +108,7 @@ class SessionKeeper:
             )
 
         saved = save_with_retry(self._store, session, is_new, update, now, self._races)
-        return Saved(interaction, bases[-1], saved)
+        return built(Saved, interaction=interaction, base=bases[-1], session=saved)
 
     def _blank(self, session_id: str, now: float) -> Session:
         timeout = self._settings.session_timeout_seconds
