@@ -21,7 +21,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["dataclass"]
+__all__ = ["built", "dataclass"]
 
 if TYPE_CHECKING:
     from dataclasses import dataclass
@@ -144,3 +144,43 @@ def _repr_fn(names: list[str]) -> Callable[[Any], str]:
         return f"{self.__class__.__qualname__}({inner})"
 
     return __repr__
+
+
+def built[T](cls: type[T], /, **fields: Any) -> T:
+    """An instance of the frozen dataclass ``cls`` holding ``fields``, each of its fields by
+    name and nothing else, made without calling its ``__init__``.
+
+    A frozen class's ``__init__`` sets each field through ``object.__setattr__``: three to
+    four times what a plain instance's assignments cost, and the request path makes some of
+    them with a dozen fields on every request (bench/RESULTS.md, row 1). ``built`` gives the
+    instance the keyword dict as its ``__dict__``, which is what that ``__init__`` would have
+    filled: for a class whose fields are all taken by ``__init__`` (no ``init=False``),
+    without ``__post_init__`` and without slots; defaults are not filled in.
+    A missing or unknown name is a ``TypeError``, as it is for the constructor.
+    """
+    names = _BUILDABLE.get(cls)
+    if names is None:
+        names = _BUILDABLE[cls] = _buildable(cls)
+    if fields.keys() != names:
+        missing = sorted(names - fields.keys())
+        unknown = sorted(fields.keys() - names)
+        raise TypeError(f"{cls.__qualname__}: fields missing {missing}, unknown {unknown}")
+    instance: T = object.__new__(cls)
+    object.__setattr__(instance, "__dict__", fields)
+    return instance
+
+
+# The field names of each class ``built`` has made, checked once per class.
+_BUILDABLE: dict[type, frozenset[str]] = {}
+
+
+def _buildable(cls: type) -> frozenset[str]:
+    if not dataclasses.is_dataclass(cls) or "__slots__" in cls.__dict__:
+        raise TypeError(f"{cls.__qualname__} is not a dataclass without slots")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__qualname__} has a __post_init__, which built would skip")
+    # (An InitVar is only ever there to be handed to __post_init__.)
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields):
+        raise TypeError(f"{cls.__qualname__} has a field its __init__ does not take")
+    return frozenset(f.name for f in fields)

@@ -14,18 +14,25 @@ Two readings differ from Mangum's. A base64 body must be valid base64 (Mangum sk
 not). And in a 1.0 event, ``Cookie`` values that came as several header fields (HTTP/2 splits
 them) are joined with ``; `` as RFC 6265 writes them; Mangum joins every repeated header with
 ``, ``, which made the session cookie part of another cookie's value and lost the session.
+
+Two steps do Mangum's work with less of it: a 2.0 event's scope is read once (Mangum's reader
+reads it again to shape the answer: a quarter of a bare Mangum call), and the app runs in a
+cycle (``_Cycle``) that answers and collects as Mangum's ``HTTPCycle`` does without a queue,
+a buffer and a logger lookup per request (bench/RESULTS.md, row 1).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from mangum import Mangum
+from mangum.exceptions import UnexpectedMessage
 from mangum.handlers import APIGateway, HTTPGateway
-from mangum.protocols import HTTPCycle
-from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
+from mangum.types import ASGI, LambdaContext, LambdaHandler, Message, Response, Scope
 
 from mockmind.app.admin_prefix import is_admin_path
 from mockmind.app.deliveries import Deliveries, deliver_event
@@ -43,14 +50,27 @@ from mockmind.domain import json_codec
 from mockmind.domain.callbacks.deliveries import is_delivery_event
 from mockmind.domain.error_answers import PROBLEM_MEDIA_TYPE
 from mockmind.domain.errors import RequestError
+from mockmind.lean_dataclass import built
 
 logger = logging.getLogger("mockmind.lambda")
+# Where Mangum's HTTP cycle logs each answer and the app's failures: _Cycle logs there too.
+_cycle_logger = logging.getLogger("mangum.http")
+
+
+class _HTTPGatewayReadOnce(HTTPGateway):
+    """Mangum's 2.0 reader with its scope built once: ``HTTPGateway`` builds it anew on each
+    read, and reads it again to shape the answer (only to see the event's version there)."""
+
+    @cached_property
+    def scope(self) -> Scope:
+        return super().scope
+
 
 # Mangum's readers by format; "other" events go through its inference (ALB, Lambda@Edge).
 _READERS: dict[EventKind, type[LambdaHandler]] = {
     "api-gateway-v1": APIGateway,
-    "api-gateway-v2": HTTPGateway,
-    "function-url": HTTPGateway,
+    "api-gateway-v2": _HTTPGatewayReadOnce,
+    "function-url": _HTTPGatewayReadOnce,
 }
 
 # What Mangum's readers raise on an event that is not what they expect (UnicodeEncodeError and
@@ -115,13 +135,20 @@ class LambdaEntry:
         except RequestError as problem:
             method, named = _named_request(event)
             return Invocation(_refusal(problem, kind), None, method, named, "refused")
-        response = HTTPCycle(scope, body)(self.app)
+        response = _Cycle(scope, body)(self.app)
         answer: dict[str, Any] = reader(response)
         outcome = scope.get(OUTCOME_SCOPE_KEY)
         path: str = scope["path"]
         routed: str = scope.get(ROUTED_PATH_SCOPE_KEY, path)
         other = "admin" if outcome is None and is_admin_path(routed) else "error"
-        return Invocation(answer, outcome, scope["method"], path, other)
+        return built(
+            Invocation,
+            answer=answer,
+            outcome=outcome,
+            method=scope["method"],
+            path=path,
+            other_source=other,
+        )
 
     def _read(
         self, event: dict[str, Any], context: LambdaContext, kind: EventKind
@@ -187,3 +214,82 @@ def _join_cookie_fields(event: dict[str, Any], scope: Scope) -> None:
                 [key, joined if key == b"cookie" else value] for key, value in scope["headers"]
             ]
             return
+
+
+class _Cycle:
+    """One request through the app, as Mangum's ``HTTPCycle`` runs it: on the current event
+    loop, the body handed to the first ``receive``, a disconnect to a ``receive`` once the
+    answer is complete (waiting for it until then), the messages checked in the same order,
+    the app's failure logged and answered 500, each answer logged at INFO on ``mangum.http``.
+
+    What differs is what a request costs: no queue, buffer or logger lookup is made for each
+    one, only a future when the app waits for the disconnect before its answer is complete.
+    """
+
+    __slots__ = ("_chunks", "_complete", "_request", "_state", "headers", "scope", "status")
+
+    def __init__(self, scope: Scope, body: bytes) -> None:
+        self.scope = scope
+        self.status = 500
+        self.headers: list[Any] = []
+        self._request: Message | None = {"type": "http.request", "body": body, "more_body": False}
+        self._chunks: list[bytes] = []
+        # "request" until the answer starts, "response" until its body ends, then "complete".
+        self._state = "request"
+        self._complete: asyncio.Future[None] | None = None
+
+    def __call__(self, app: ASGI) -> Response:
+        loop = asyncio.get_event_loop()
+        loop.run_until_complete(loop.create_task(self._run(app)))
+        return {"status": self.status, "headers": self.headers, "body": b"".join(self._chunks)}
+
+    async def _run(self, app: ASGI) -> None:
+        try:
+            await app(self.scope, self.receive, self.send)
+            if self._state == "request":
+                # Mangum's cycle raised AttributeError out of the handler here (no status).
+                raise RuntimeError("the application returned without starting an answer")
+        except BaseException:
+            _cycle_logger.exception("An error occurred running the application.")
+            if self._state == "request":
+                await self.send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [[b"content-type", b"text/plain; charset=utf-8"]],
+                    }
+                )
+                await self.send({"type": "http.response.body", "body": b"Internal Server Error"})
+            elif self._state != "complete":
+                self.status = 500
+                self._chunks = [b"Internal Server Error"]
+                self.headers = [[b"content-type", b"text/plain; charset=utf-8"]]
+
+    async def receive(self) -> Message:
+        request = self._request
+        if request is not None:
+            self._request = None
+            return request
+        if self._state != "complete":
+            if self._complete is None:
+                self._complete = asyncio.get_running_loop().create_future()
+            await self._complete
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if self._state == "request" and kind == "http.response.start":
+            self.status = message["status"]
+            self.headers = message.get("headers", [])
+            self._state = "response"
+        elif self._state == "response" and kind == "http.response.body":
+            self._chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                self._state = "complete"
+                if self._complete is not None and not self._complete.done():
+                    self._complete.set_result(None)
+                _cycle_logger.info(
+                    "%s %s %s", self.scope["method"], self.scope["path"], self.status
+                )
+        else:
+            raise UnexpectedMessage(f"Unexpected {kind}")

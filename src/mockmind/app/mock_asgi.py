@@ -117,7 +117,8 @@ def _names(candidate: str, decoded: str) -> bool:
 
 
 def _event_paths(event: Any) -> list[str]:
-    if not isinstance(event, Mapping):
+    # A dict first: the ABC's check costs ten times more, on every Lambda request.
+    if not isinstance(event, dict | Mapping):
         return []
     found = [event.get("rawPath"), event.get("path")]
     records = event.get("Records")

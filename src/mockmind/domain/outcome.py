@@ -10,7 +10,6 @@ gives what the provider was paid.
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from mockmind.domain.http import Source
@@ -42,11 +41,16 @@ class ContentUsage:
         )
 
 
+# What a request that called no model spent.
+NO_USAGE = ContentUsage()
+
+
 @dataclass(slots=True)
 class Spending:
     """The model calls of one request, added up as its steps make them."""
 
-    usage: ContentUsage = field(default_factory=ContentUsage)
+    # The shared zero (frozen): most requests spend nothing, and need not make one each.
+    usage: ContentUsage = NO_USAGE
 
     def add(self, usage: ContentUsage) -> None:
         if usage.calls:

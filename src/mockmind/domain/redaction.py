@@ -70,7 +70,22 @@ def may_name_a_secret(text: bytes) -> bool:
 
 def redacted_answer(body: Any, encoded: bytes) -> Any:
     """``body`` with secrets masked, given its JSON bytes."""
-    return redacted(body) if may_name_a_secret(encoded) else body
+    global _last_answer  # noqa: PLW0603 (one pair, replaced whole: safe across threads)
+    last = _last_answer
+    if last[0] is encoded:
+        may = last[1]
+    else:
+        may = may_name_a_secret(encoded)
+        _last_answer = (encoded, may)
+    return redacted(body) if may else body
+
+
+# The last answer's bytes and whether they may name a secret. An answer is remembered twice
+# (the session's history, the journal) from the same bytes object, and a cached answer's bytes
+# are the same object on every hit of the memory cache: the scan of its text (a lower-cased
+# copy, eight searches) is made once. Compared by identity, so the verdict is always the one of
+# these very bytes (the pair holds them, so their id cannot be reused meanwhile).
+_last_answer: tuple[bytes, bool] = (b"", False)
 
 
 def redacted_json_bytes(body: bytes, limits: InputLimits = DEFAULT_LIMITS) -> bytes:
@@ -120,6 +135,12 @@ def is_secret(key: str, value: Any) -> bool:
     if value is None or isinstance(value, bool) or not _is_secret_key(key):
         return False
     return not (isinstance(value, str) and value.strip().lower() in _SCHEME_NAMES)
+
+
+def is_secret_name(key: str) -> bool:
+    """Whether a value under ``key`` is a secret unless its shape says otherwise (``None``,
+    a boolean, a scheme's name): False means no value under this key is one."""
+    return _is_secret_key(key)
 
 
 @lru_cache(maxsize=4096)

@@ -114,20 +114,10 @@ class Session:
         return history, start
 
     def with_version(self, version: int) -> Session:
-        """The session as a store saves it. Built directly: ``replace`` costs twice as much,
-        and every request saves its session."""
-        return Session(
-            self.id,
-            self.created_at,
-            self.last_seen,
-            self.expires_at,
-            version,
-            self.authenticated,
-            self.state,
-            self.history,
-            self.requests,
-            self.history_start,
-        )
+        """The session as a store saves it."""
+        fields = self.__dict__.copy()
+        fields["version"] = version
+        return _session_of(fields)
 
     def with_state(self, key: str, value: Any, now: float) -> Session:
         return replace(self, state={**self.state, key: StateValue(value, now)})
@@ -151,18 +141,26 @@ class Session:
         if state:
             merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
         history, start = self._remembering(interaction, max_history)
-        return Session(
-            id=self.id,
-            created_at=self.created_at,
-            last_seen=now,
-            expires_at=now + timeout_seconds,
-            version=self.version,
-            authenticated=self.authenticated if authenticated is None else authenticated,
-            state=merged,
-            history=history,
-            requests=self.requests + 1,
-            history_start=start,
-        )
+        fields = self.__dict__.copy()
+        fields["last_seen"] = now
+        fields["expires_at"] = now + timeout_seconds
+        if authenticated is not None:
+            fields["authenticated"] = authenticated
+        fields["state"] = merged
+        fields["history"] = history
+        fields["requests"] = self.requests + 1
+        fields["history_start"] = start
+        return _session_of(fields)
+
+
+def _session_of(fields: dict[str, Any]) -> Session:
+    """A session holding ``fields`` (every one of Session's, and nothing else), made without
+    the frozen ``__init__``: it sets each field through ``object.__setattr__``, and every
+    request makes two sessions (its save and the stored copy), so the copies are made from
+    the fields of the session they change (``replace`` costs more still)."""
+    session: Session = object.__new__(Session)
+    object.__setattr__(session, "__dict__", fields)
+    return session
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,72 @@ def test_the_apps_own_failure_is_still_mangums_500_not_a_400() -> None:
     assert answer["body"] == "Internal Server Error"
 
 
+def test_every_event_is_answered_exactly_as_mangum_answers_it() -> None:
+    """The entry runs the app in its own cycle, and reads a 2.0 event's scope once: the
+    answers are Mangum's, field for field, for each format and body kind."""
+    from mangum import Mangum
+
+    async def chunked(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 201,
+                "headers": [(b"content-type", b"image/png"), (b"x-a", b"1"), (b"x-a", b"2")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"\x89PN", "more_body": True})
+        await send({"type": "http.response.body", "body": b"G"})
+
+    names = ("get.json", "rest-api-v1-get.json", "function-url-get.json", "base64-body.json")
+    for app in (_echo, chunked, _failing):
+        for name in names:
+            assert LambdaEntry(app)(_event(name), CONTEXT) == Mangum(app, lifespan="off")(
+                _event(name), CONTEXT
+            ), (app, name)
+
+
+def test_a_receive_after_the_answer_is_a_disconnect_and_one_before_it_waits_for_it() -> None:
+    seen: list[str] = []
+
+    async def listening(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+
+        async def listen() -> None:
+            seen.append((await receive())["type"])
+
+        listener = asyncio.ensure_future(listen())
+        await asyncio.sleep(0)
+        assert not listener.done()  # no disconnect before the answer is complete
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        await listener
+        seen.append((await receive())["type"])
+
+    answer = LambdaEntry(listening)(_event("get.json"), CONTEXT)
+    assert (answer["statusCode"], _text(answer)) == (200, "ok")
+    assert seen == ["http.disconnect", "http.disconnect"]
+
+
+def test_an_app_that_answers_wrongly_or_not_at_all_gets_mangums_500() -> None:
+    async def silent(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+
+    async def twice(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def cut(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})
+        raise ValueError("gone mid-answer")
+
+    for app in (silent, twice, cut):
+        answer = LambdaEntry(app)(_event("get.json"), CONTEXT)
+        assert (answer["statusCode"], _text(answer)) == (500, "Internal Server Error"), app
+        assert answer["headers"]["content-type"] == "text/plain; charset=utf-8"
+
+
 # --------------------------------------------------------------------------- what answered
 
 

@@ -180,3 +180,24 @@ def test_a_json_answer_is_masked_once_for_the_session_and_the_journal_alike(
     session = client.container.sessions.get(client.session_id, now=clock.now())
     assert session is not None
     assert session.history[-1].response_body == masked
+
+
+def test_headers_are_masked_by_name_and_value_whatever_names_came_before() -> None:
+    """masked_headers remembers what each set of names needs: the same names with other
+    values are judged by those values, and a set that holds no secret is copied as it is."""
+    from mockmind.domain.engine.journaling import MASK, masked_headers
+
+    names = {"Accept": "x", "Cookie": "s=1", "X-Api-Token": "abc", "token_type": "t"}
+    first = masked_headers(names)
+    assert first == {"Accept": "x", "Cookie": MASK, "X-Api-Token": MASK, "token_type": "t"}
+    scheme = masked_headers({**names, "X-Api-Token": "Bearer"})
+    assert scheme == {**first, "X-Api-Token": "Bearer"}
+    plain = {"accept": "x", "x-session-id": "s"}
+    copied = masked_headers(plain)
+    assert copied == plain
+    assert copied is not plain
+    assert list(masked_headers({"b": "1", "authorization": "z", "a": "2"})) == [
+        "b",
+        "authorization",
+        "a",
+    ]

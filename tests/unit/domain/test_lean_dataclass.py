@@ -150,3 +150,52 @@ def test_order_goes_to_the_standard_library() -> None:
 
     assert Ordered(1) < Ordered(2)
     assert Ordered.__eq__.__code__.co_filename == "<string>"  # generated, as before
+
+
+# --------------------------------------------------------------------------- built
+
+
+@lean_dataclass.dataclass(frozen=True)
+class _Frozen:
+    a: int
+    b: str = "x"
+    c: list[int] = dataclasses.field(default_factory=list)
+
+
+def test_built_is_the_instance_the_constructor_makes() -> None:
+    made = lean_dataclass.built(_Frozen, a=1, b="y", c=[2])
+    assert made == _Frozen(1, "y", [2])
+    assert vars(made) == vars(_Frozen(1, "y", [2]))
+    assert repr(made) == repr(_Frozen(1, "y", [2]))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.a = 2  # type: ignore[misc]
+
+
+def test_built_refuses_a_missing_or_unknown_field_even_one_with_a_default() -> None:
+    with pytest.raises(TypeError, match=r"missing \['c'\], unknown \[\]"):
+        lean_dataclass.built(_Frozen, a=1, b="y")
+    with pytest.raises(TypeError, match=r"missing \[\], unknown \['d'\]"):
+        lean_dataclass.built(_Frozen, a=1, b="y", c=[], d=0)
+
+
+def test_built_refuses_classes_whose_init_does_more_than_set_the_fields() -> None:
+    @lean_dataclass.dataclass(frozen=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError(self.a)
+
+    @lean_dataclass.dataclass(frozen=True, slots=True)
+    class Slotted:
+        a: int
+
+    @lean_dataclass.dataclass(frozen=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    for cls in (Checked, Slotted, Derived, dict):
+        with pytest.raises(TypeError):
+            lean_dataclass.built(cls, a=1)

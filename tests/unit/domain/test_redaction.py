@@ -209,3 +209,16 @@ def test_a_body_breaking_a_client_input_limit_is_not_remembered_when_it_may_hold
 def test_a_deep_body_naming_no_secret_is_kept_as_it_came() -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     assert redacted_json_bytes(deep) is deep
+
+
+def test_an_answer_s_verdict_is_that_of_its_own_bytes_whatever_came_before() -> None:
+    """redacted_answer remembers the last bytes it scanned, by identity: bytes equal to them
+    but another object, or other bytes in between, are judged on their own."""
+    secret = {"token": "abc"}
+    plain = {"name": "abc"}
+    secret_bytes, plain_bytes = json_codec.compact(secret), json_codec.compact(plain)
+    for _ in range(2):
+        assert redacted_answer(secret, secret_bytes) == {"token": "***"}
+        assert redacted_answer(plain, plain_bytes) is plain
+    assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == {"token": "***"}
+    assert redacted_answer(secret, secret_bytes) == {"token": "***"}

@@ -117,3 +117,26 @@ def test_the_planner_remembers_each_plan_once() -> None:
     planner = RoutePlanner(_world())
     assert planner.plan("GET", "/orders") is planner.plan("GET", "/orders")
     assert planner.plan("GET", "/orders") is not planner.plan("POST", "/orders")
+
+
+def test_a_route_knows_whether_it_is_the_login_or_the_logout_route() -> None:
+    """Worked out once per route, as the token issuer answers it for each request."""
+    from dataclasses import replace
+
+    from mockmind.domain.auth import AuthSettings, TokenIssuer
+
+    auth = TokenIssuer(MemoryEntityStore(still_lifetimes()), AuthSettings())
+    planner = RoutePlanner(replace(_world(), auth=auth))
+    cases = [
+        ("POST", "/login"),
+        ("post", "/login/"),
+        ("GET", "/login"),
+        ("POST", "/logout"),
+        ("POST", "/orders"),
+    ]
+    roles = [planner.plan(method, template).login_role for method, template in cases]
+    assert roles == ["login", "login", None, "logout", None]
+    for (method, template), role in zip(cases, roles, strict=True):
+        assert (role == "login") == auth.is_login(method, template)
+        assert (role == "logout") == auth.is_logout(method, template)
+    assert RoutePlanner(_world()).plan("POST", "/login").login_role is None

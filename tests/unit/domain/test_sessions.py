@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 
@@ -156,6 +157,34 @@ def test_with_version_keeps_every_other_field() -> None:
         requests=7,
     )
     assert session.with_version(5) == replace(session, version=5)
+
+
+def test_a_request_s_copies_hold_the_fields_the_constructor_sets_and_stay_frozen() -> None:
+    """after_request and with_version copy the session's fields instead of calling the frozen
+    __init__: the copies hold exactly its fields, and the session they came from is kept."""
+    start = Session("s", 0, 0, 10, version=3, state={"a": StateValue(1, 0)}, requests=2)
+    before = dict(vars(start))
+    seen = Interaction(7, "GET", "/x", 200)
+    after = start.after_request(
+        seen, timeout_seconds=100, max_history=5, state={"b": 2}, authenticated=True
+    )
+    stored = after.with_version(4)
+    expected = replace(
+        start,
+        last_seen=7,
+        expires_at=107,
+        authenticated=True,
+        state={"a": StateValue(1, 0), "b": StateValue(2, 7)},
+        history=(seen,),
+        requests=3,
+    )
+    assert vars(after) == vars(expected)
+    assert vars(stored) == vars(replace(expected, version=4))
+    assert type(after) is Session
+    assert type(stored) is Session
+    assert vars(start) == before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stored.version = 5  # type: ignore[misc]
 
 
 def test_the_internal_scopes_are_the_ones_the_engine_uses() -> None:

@@ -23,7 +23,9 @@ class MemoryJournal:
 
     def append(self, session_id: str, event: JournalEvent, *, expires_at: float) -> bool:
         with self._lock:
-            events = self._events.setdefault(session_id, deque(maxlen=self.max_events))
+            events = self._events.get(session_id)
+            if events is None:
+                events = self._events[session_id] = deque(maxlen=self.max_events)
             # Events are kept in step order, so a step past the last is new without looking
             # through them all (every request appends one).
             late = bool(events) and events[-1].seq >= event.seq

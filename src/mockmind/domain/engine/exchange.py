@@ -12,7 +12,7 @@ from mockmind.domain.outcome import Spending
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.book import RuleInput
 from mockmind.domain.sessions import Session
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 from mockmind.ports.api_description import RoutedRequest
 
 _UNREAD: Any = object()
@@ -71,7 +71,8 @@ class Exchange:
     def rule_input(self, entity: dict[str, Any] | None) -> RuleInput:
         """The request as conditions see it, with the session state as it is now."""
         request = self.routed.request
-        return RuleInput(
+        return built(
+            RuleInput,
             method=request.method,
             path=request.path,
             headers=request.headers,

@@ -11,7 +11,6 @@ pure: stores, the API description and the generator come in through ports.
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING, Literal
 
 from mockmind.domain.callbacks.deliveries import DeliveryBatch
@@ -32,14 +31,14 @@ from mockmind.domain.engine.world import World
 from mockmind.domain.errors import PayloadTooLarge, RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest, MockResponse
-from mockmind.domain.outcome import ContentUsage, RequestOutcome, Spending
+from mockmind.domain.outcome import NO_USAGE, ContentUsage, RequestOutcome, Spending
 from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.quotas import Admission, Quotas
 from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome, error_response
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.domain.stats import RequestStats, Spent
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 from mockmind.ports.api_description import ApiDescription
 from mockmind.ports.clock import Clock
 from mockmind.ports.journal import Journal
@@ -60,7 +59,7 @@ class EngineResult:
     # What the answer triggers (an operation's callbacks): sent after it, never before.
     deliveries: DeliveryBatch | None = None
     # What the request's own model calls cost.
-    usage: ContentUsage = field(default_factory=ContentUsage)
+    usage: ContentUsage = NO_USAGE
 
     def outcome(self) -> RequestOutcome:
         """What the request came to, for the entry point's log line and metrics."""
@@ -162,7 +161,7 @@ class MockEngine:
                 # Before the session: a refused request opens, changes and records nothing.
                 refused = error_response(admission.refused)
                 refused.source = "quota"
-                self._count(refused, now, ContentUsage(), None)
+                self._count(refused, now, NO_USAGE, None)
                 return EngineResult(refused, None, False)
         session, is_new = self._sessions.open(request, now)
         changes = SessionChanges()
@@ -213,9 +212,14 @@ class MockEngine:
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, saved.interaction)
         self._count(response, now, spending.usage, admission)
-        deliveries = triggered[0] if triggered else None
-        return EngineResult(
-            response, session.id if session else None, is_new, deliveries, spending.usage
+        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
+        return built(
+            EngineResult,
+            response=response,
+            session_id=session.id if session else None,
+            new_session=is_new,
+            deliveries=triggered[0] if triggered else None,
+            usage=spending.usage,
         )
 
     def _count(

@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import field
+from functools import lru_cache
 from typing import Any
 
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
@@ -28,9 +29,14 @@ from mockmind.domain.journal import (
     StateChange,
     StateMove,
 )
-from mockmind.domain.redaction import is_secret, redacted_answer, redacted_json_bytes
+from mockmind.domain.redaction import (
+    is_secret,
+    is_secret_name,
+    redacted_answer,
+    redacted_json_bytes,
+)
 from mockmind.domain.sessions import Interaction, Session
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 from mockmind.ports.journal import Journal
 
 logger = logging.getLogger("mockmind.journal")
@@ -165,7 +171,9 @@ class JournalKeeper:
     ) -> RecordedExchange:
         # A JSON answer is masked once, for the session and the journal alike.
         body = remembered.response_body if response.body_kind == "json" else recorded_body(response)
-        return RecordedExchange(
+        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
+        return built(
+            RecordedExchange,
             method=request.method,
             path=request.path,
             query={
@@ -231,10 +239,32 @@ def recorded_body(response: MockResponse) -> Any:
 def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers with every credential's value masked: cookies and authorization always, any
     other by its name and value (``redaction.is_secret``)."""
+    rules = _mask_rules(tuple(headers))
+    if rules is None:
+        return dict(headers)
     return {
-        name: MASK if name.lower() in _CREDENTIAL_HEADERS or is_secret(name, value) else value
-        for name, value in headers.items()
+        name: MASK if rule is _ALWAYS or (rule is _BY_VALUE and is_secret(name, value)) else value
+        for (name, value), rule in zip(headers.items(), rules, strict=True)
     }
+
+
+# What masking does to a header, by its name: nothing, always, or as its value says.
+_NEVER, _ALWAYS, _BY_VALUE = "never", "always", "by value"
+
+
+@lru_cache(maxsize=1024)
+def _mask_rules(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Each header's rule, in order; None when none of these names can hold a secret (most
+    requests: every one is journaled with its headers, and clients send the same names)."""
+    rules = tuple(
+        _ALWAYS
+        if name.lower() in _CREDENTIAL_HEADERS
+        else _BY_VALUE
+        if is_secret_name(name)
+        else _NEVER
+        for name in names
+    )
+    return None if all(rule is _NEVER for rule in rules) else rules
 
 
 def state_changes(base: Session, state: Mapping[str, Any]) -> tuple[StateChange, ...]:

@@ -21,10 +21,11 @@ class Login:
         session = ex.session
         if session is None:
             return None
-        method, template = ex.request.method, ex.routed.path_template
-        if self._auth.is_login(method, template):
+        # Which of the two the route is was worked out once, with its route plan.
+        role = ex.route.login_role
+        if role == "login":
             return self._login(ex, plan, session.id)
-        if self._auth.is_logout(method, template):
+        if role == "logout":
             self._auth.revoke(bearer_token(ex.request.headers))
             self._auth.revoke_session(session.id, ex.ctx.now())
             ex.changes.authenticated = False

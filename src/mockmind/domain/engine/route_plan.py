@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import field
+from typing import Literal
 
 from mockmind.domain.engine.world import World
 from mockmind.domain.http import MockRequest
@@ -40,6 +41,8 @@ _RESPONSES_PER_ROUTE = 32
 # Resources known at most, those found after start included: a client inventing paths makes
 # no more (its further collections are generated, not stored).
 _RESOURCE_LIMIT = 1024
+
+LoginRole = Literal["login", "logout"] | None
 
 Discovery = Callable[[str], list[OperationInfo]]
 """The REST operations of the collections a route template is about (schema routes)."""
@@ -71,6 +74,8 @@ class RoutePlan:
     sub_path: ResourceRoute | None
     triggers: tuple[Trigger, ...]
     rules: RouteRules
+    # Whether the route is the config's login or logout route (auth.py), or neither.
+    login_role: LoginRole = None
     _responses: dict[tuple[str | None, str | None], ResponsePlan] = field(default_factory=dict)
     # Whether the operation documents an answer of each status asked about.
     _documented: dict[int, bool] = field(default_factory=dict)
@@ -143,7 +148,16 @@ class RoutePlanner:
             sub_path=sub_path,
             triggers=self._triggers(method, template),
             rules=self._world.rules.for_route(method),
+            login_role=self._login_role(method, template),
         )
+
+    def _login_role(self, method: str, template: str) -> LoginRole:
+        auth = self._world.auth
+        if auth is None:
+            return None
+        if auth.is_login(method, template):
+            return "login"
+        return "logout" if auth.is_logout(method, template) else None
 
     def _adopt(self, template: str) -> bool:
         """Make the collections ``template`` is about resources; True if any is new."""

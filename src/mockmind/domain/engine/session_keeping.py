@@ -13,7 +13,7 @@ from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, redacted_query
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 from mockmind.ports.session_store import SessionStore
 
 # As for entities (domain/resources/races.py): every request of a session saves it, so many
@@ -78,7 +78,8 @@ class SessionKeeper:
     ) -> Saved:
         """Append the interaction and apply the changes, retrying on a lost race."""
         settings = self._settings
-        interaction = Interaction(
+        interaction = built(
+            Interaction,
             at=now,
             method=request.method,
             path=request.path,
@@ -91,6 +92,7 @@ class SessionKeeper:
             ),
             source=response.source,
             query=redacted_query(request.query),
+            delivery=None,
         )
 
         bases: list[Session] = []
@@ -106,7 +108,7 @@ class SessionKeeper:
             )
 
         saved = save_with_retry(self._store, session, is_new, update, now, self._races)
-        return Saved(interaction, bases[-1], saved)
+        return built(Saved, interaction=interaction, base=bases[-1], session=saved)
 
     def _blank(self, session_id: str, now: float) -> Session:
         timeout = self._settings.session_timeout_seconds
