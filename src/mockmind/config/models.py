@@ -23,7 +23,10 @@ from mockmind.tenants.names import is_tenant_name
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a section's validator is built when first used, not when its class is made.
+    # Loading a file builds the root's, which holds every section's schema: the validators of
+    # thirty-odd sections of their own would be built for nothing at every start.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _token(value: str) -> str:
