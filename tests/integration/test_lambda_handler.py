@@ -274,9 +274,7 @@ NOT_IMPORTED_BY_A_MOCK_ONLY_START = (
 # version) and the email package (multipart bodies, HTTP dates in Retry-After).
 NOT_IMPORTED_BY_A_MOCK_ONLY_REQUEST = (
     "importlib.metadata",
-    "email.message",
-    "email.policy",
-    "email.utils",
+    "email",
 )
 
 

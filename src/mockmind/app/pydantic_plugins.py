@@ -1,18 +1,17 @@
 """pydantic without its plugin search, when the environment turns plugins off.
 
 The first time pydantic builds a validator it imports its plugin loader, whose first line
-imports ``importlib.metadata`` (and with it ``email``, ``zipfile``, ``csv`` and
-``importlib.resources``: about a tenth of a mock-only Lambda start's CPU), and only then reads
-``PYDANTIC_DISABLE_PLUGINS``, which the template sets to ``__all__``: the metadata machinery is
-imported to be left unused.
+imports ``importlib.metadata`` (and with it the ``email`` package and ``csv``, which a mock-only
+Lambda start otherwise does without), and only then reads ``PYDANTIC_DISABLE_PLUGINS``, which
+the template sets to ``__all__``: the metadata machinery is imported to be left unused.
 
 ``skip_plugin_discovery`` puts a stand-in for that loader module where Python's import looks
 first (``sys.modules``), before any model is built. Its ``get_plugins`` answers as pydantic's
 own does while plugins are off (no plugins); should the variable be changed later, it hands the
 call to pydantic's loader, imported then. With plugins on at the start, or pydantic's loader
-already imported, it does nothing. The unit tests check that the installed pydantic still asks
-that module for its plugins, so an upgrade that moves the call shows there, not as a slower
-start.
+already imported, it does nothing. The unit tests build models with the installed pydantic
+and the stand-in in a fresh interpreter and check that ``importlib.metadata`` stays out, so an
+upgrade that searches for plugins some other way shows there, not as a slower start.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ def settings_key(locale: str, max_depth: int) -> str:
 @lru_cache(maxsize=1)
 def faker_version() -> str:
     # From its metadata: importing Faker to ask costs a tenth of a second. The metadata is read
-    # as importlib.metadata finds it, without importing that (with email, zipfile and csv, a
-    # twentieth of a second of a mock-only start), in the one layout pip installs; anything
+    # as importlib.metadata finds it, without importing that (nor the email package and csv it
+    # imports, which a mock-only start does without), in the layout pip installs; anything
     # else is left to importlib.metadata.
     found = installed_version("faker", sys.path)
     if found is not None:
