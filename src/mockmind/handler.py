@@ -21,6 +21,11 @@ import gc
 # snapshot: snapstart.py).
 gc.disable()
 try:
+    from mockmind.app.pydantic_plugins import skip_plugin_discovery
+
+    # Before the config's models are built (app/pydantic_plugins.py).
+    skip_plugin_discovery()
+
     from mockmind.app.adapter_choice import choose_adapters
     from mockmind.app.cold_start import load, start_vector_memory, tenants_config
     from mockmind.app.environment import read_environment

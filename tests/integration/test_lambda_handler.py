@@ -270,6 +270,29 @@ NOT_IMPORTED_BY_A_MOCK_ONLY_START = (
     "mockmind.app.aws",
     "mockmind.adapters.aws",
 )
+# Nor on its first request: the package metadata machinery (pydantic's plugin search, Faker's
+# version) and the email package (multipart bodies, HTTP dates in Retry-After).
+NOT_IMPORTED_BY_A_MOCK_ONLY_REQUEST = (
+    "importlib.metadata",
+    "email",
+)
+
+
+def _mock_only_env(**extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "MOCKMIND_CONFIG": str(EXAMPLES / "shop" / "mockmind.yaml"),
+        "MOCKMIND_STORAGE": "memory",
+        "MOCKMIND_LLM_PROVIDER": "offline",
+        # In Lambda: EMF metrics are chosen, and must still not load Powertools at import.
+        "AWS_LAMBDA_FUNCTION_NAME": "mockmind",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",  # template.yaml, Globals
+        **extra,
+    }
+    keys = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MOCKMIND_SECRET_ARN", "MOCKMIND_SECRET_ID")
+    for name in keys:
+        env.pop(name, None)
+    return env
 
 
 def test_a_mock_only_lambda_start_imports_only_what_it_uses() -> None:
@@ -284,26 +307,15 @@ response = module.handler(event, SimpleNamespace(get_remaining_time_in_millis=la
 after_a_request = [m for m in heavy if m in sys.modules]
 print(json.dumps([at_start, after_a_request, response["statusCode"]]))
 """
-    env = {
-        **os.environ,
-        "MOCKMIND_CONFIG": str(EXAMPLES / "shop" / "mockmind.yaml"),
-        "MOCKMIND_STORAGE": "memory",
-        "MOCKMIND_LLM_PROVIDER": "offline",
-        # In Lambda: EMF metrics are chosen, and must still not load Powertools at import.
-        "AWS_LAMBDA_FUNCTION_NAME": "mockmind",
-    }
-    keys = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MOCKMIND_SECRET_ARN", "MOCKMIND_SECRET_ID")
-    for name in keys:
-        env.pop(name, None)
     out = subprocess.run(
         [
             sys.executable,
             "-c",
             script,
             str(EVENTS / "get.json"),
-            json.dumps(NOT_IMPORTED_BY_A_MOCK_ONLY_START),
+            json.dumps(NOT_IMPORTED_BY_A_MOCK_ONLY_START + NOT_IMPORTED_BY_A_MOCK_ONLY_REQUEST),
         ],
-        env=env,
+        env=_mock_only_env(),
         capture_output=True,
         text=True,
         timeout=60,

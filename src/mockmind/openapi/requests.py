@@ -16,11 +16,8 @@ import contextlib
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import field
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from mockmind.domain.client_input import (
@@ -55,6 +52,9 @@ from mockmind.openapi.parameters import (
     split_simple,
 )
 from mockmind.openapi.schemas import Context, iter_errors
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 MAX_ERRORS = 50
 # RFC 9110: a body without Content-Type may be treated as application/octet-stream.
@@ -575,6 +575,11 @@ def _multipart(
         # Only the closing delimiter: the form of a client with no field to send. The
         # schema's ``required`` (if any) says whether an empty form will do.
         return {}
+    # Imported here: the email package weighs on a cold start, and only multipart bodies
+    # need it.
+    from email import policy  # noqa: PLC0415
+    from email.parser import BytesParser  # noqa: PLC0415
+
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
     message: EmailMessage = BytesParser(policy=policy.HTTP).parsebytes(head + body)
     if not message.is_multipart() or message.defects:

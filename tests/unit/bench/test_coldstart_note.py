@@ -43,6 +43,7 @@ def test_the_note_says_the_figures_the_ratio_and_the_command(tmp_path: Path) -> 
     assert "500 ms of CPU against 1000 ms (0.50x; target met (≤ 0.6x))" in note
     assert "wall 900 against 1200 ms" in note
     assert "first GET /products after it 20 against 3 ms of CPU" in note
+    assert "the import and the first request together 520 against 1003 ms (0.52x" in note
     assert f"--against {tmp_path} --repeat 15 --write`" in note
     slower = {**FOUND, "this": {**FOUND["this"], "cpu": 0.7}}
     assert "(0.70x; target **not met** (≤ 0.6x))" in coldstart.compare_note(tmp_path, slower, 15)

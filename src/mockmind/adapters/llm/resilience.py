@@ -12,7 +12,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from mockmind.lean_dataclass import dataclass
@@ -56,6 +55,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         pass
     else:
         return None if math.isnan(seconds) else max(0.0, seconds)
+    # Imported here: the email package weighs on a cold start that never reads this form.
+    from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
