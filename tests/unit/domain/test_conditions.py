@@ -430,3 +430,32 @@ def test_a_whole_number_literal_is_an_integer_and_one_with_a_point_or_exponent_a
         (float, 100.0),
         (float, 100.0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("body.ok == 'true'", True),
+        ("body.ok == 'TRUE'", True),
+        ("'True' == body.ok", True),
+        ("body.ok == 'false'", False),
+        ("body.ok != 'true'", False),
+    ],
+)
+def test_a_boolean_equals_its_name_in_any_case(text: str, expected: bool) -> None:
+    # CTX's body has "ok": True; a query string or a header says it as text.
+    assert parse_condition(text).matches(CTX) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("query.limit == query", "'query' needs a key, as in query.name"),
+        ("not (state.n == body)", "'body' needs a key, as in body.name"),
+        ("query.limit == header.a.b", "a header reference takes one name"),
+    ],
+)
+def test_a_reference_is_checked_wherever_it_stands(text: str, reason: str) -> None:
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse_condition(text)
+    assert info.value.reason == reason

@@ -284,3 +284,10 @@ def test_text_that_does_not_parse_names_its_column(text: str, column: int) -> No
         parse_expression(text)
     assert (info.value.text, info.value.column) == (text, column)
     assert str(info.value) == f"column {column}: unexpected input"
+
+
+def test_text_that_does_not_parse_on_a_later_line_names_that_line() -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse_expression("1 +\n@ 2")
+    assert (info.value.line, info.value.column) == (2, 1)
+    assert str(info.value) == "line 2, column 1: unexpected input"

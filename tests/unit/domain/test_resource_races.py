@@ -20,7 +20,7 @@ from mockmind.config import parse_config
 from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.http import MockRequest
-from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
+from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec, races
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally
 from mockmind.domain.sessions import Session
 from mockmind.ports import EntityRecord
@@ -321,3 +321,30 @@ def test_a_tally_counts_every_give_up_and_retry() -> None:
         "entity": {"retried": 0, "given_up": 3},
         "session": {"retried": 2, "given_up": 0},
     }
+
+
+def test_the_pause_before_each_turn_again_is_full_jitter_doubling_to_its_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Turn n (from 1) pauses a random time in [0, min(0.05, 0.001 * 2**(n-1))] seconds: the
+    bounds asked of the random source and the pause slept are those, turn by turn."""
+    asked: list[tuple[float, float]] = []
+    slept: list[float] = []
+
+    def uniform(low: float, high: float) -> float:
+        asked.append((low, high))
+        return high / 2
+
+    monkeypatch.setattr(races.random, "uniform", uniform)
+    monkeypatch.setattr(races.time, "sleep", slept.append)
+    tally = RaceTally()
+    turns = []
+    for turn in races.tries(tally, "session"):
+        turns.append(turn)
+        # No pause before the first turn; one before each turn after it, and only then.
+        assert len(slept) == turn
+    assert turns == [0, 1, 2, 3, 4, 5, 6, 7]
+    caps = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.05]
+    assert asked == [(0, cap) for cap in caps]
+    assert slept == [cap / 2 for cap in caps]
+    assert tally.as_dict()["session"] == {"retried": 7, "given_up": 0}

@@ -15,8 +15,12 @@ from mockmind.domain.resources.seeding import (
     generate_entity,
     referenced_schemas,
     seed_digest,
+    seed_shared,
 )
+from mockmind.domain.resources.specs import META_COLLECTION
 from mockmind.domain.rules.expressions import parse_expression
+from mockmind.domain.sessions import SHARED_SCOPE
+from mockmind.ports import EntityRecord
 from tests.support.clock import still_lifetimes
 
 SCHEMAS: dict[str, Any] = {
@@ -80,7 +84,16 @@ def _expected(specs: list[ResourceSpec], referenced: dict[str, Any]) -> str:
     # The digest's definition written out again: sha256 of the canonical JSON of the
     # generator's settings, each spec's inputs and the schemas they reach.
     inputs = [
-        [s.name, s.id_field, s.id_kind, list(s.seed), s.seed_count, s.schema, {}] for s in specs
+        [
+            s.name,
+            s.id_field,
+            s.id_kind,
+            list(s.seed),
+            s.seed_count,
+            s.schema,
+            {name: e.text for name, e in s.computed.items()},
+        ]
+        for s in specs
     ]
     text = json.dumps(
         [OfflineGenerator().settings_key(), inputs, referenced],
@@ -138,3 +151,99 @@ def test_a_computed_field_is_its_own_copy_of_what_it_reads() -> None:
     # A later change of the entity's own field (a merge patch in place) is not the copy's.
     entity["lines"][0]["qty"] = 2
     assert made["copied"] == [{"qty": 1}]
+
+
+WIDGET = {"type": "object", "properties": {"label": {"type": "string"}}}
+
+
+def _seeding_world() -> tuple[MemoryEntityStore, ResourceService, Resolver]:
+    resolve = Resolver({"#/components/schemas/Widget": WIDGET})
+    store = MemoryEntityStore(still_lifetimes())
+    service = ResourceService({}, store, OfflineGenerator(), resolve, entity_ttl_seconds=60.0)
+    return store, service, resolve
+
+
+def test_the_shared_seed_set_keys_each_entity_by_its_id_in_order_with_its_computed_fields() -> None:
+    store, service, resolve = _seeding_world()
+    widgets = ResourceSpec(
+        "widgets",
+        "/widgets",
+        "/widgets/{id}",
+        "id",
+        schema={"$ref": "#/components/schemas/Widget"},
+        seed=({"label": "first"}, {"id": 7, "label": "second"}),
+        seed_count=2,
+        computed={"seeded_at": parse_expression("now()")},
+    )
+    # One generated entity, and no listed ones, is a seed set too; no seed at all is none.
+    gadgets = ResourceSpec("gadgets", "/gadgets", "/gadgets/{id}", "id", seed_count=1)
+    bare = ResourceSpec("bare", "/bare", "/bare/{id}", "id")
+    asked: list[tuple[str, int]] = []
+
+    def new_id(spec: ResourceSpec, number: int) -> str:
+        asked.append((spec.name, number))
+        return f"{spec.name[0]}{number}"
+
+    seed_shared(
+        store,
+        [widgets, bare, gadgets],
+        service.context(SHARED_SCOPE, 1000.0, {}),
+        OfflineGenerator(),
+        resolve,
+        new_id,
+    )
+    assert asked == [("widgets", 1), ("widgets", 2), ("gadgets", 1)]
+    listed = store.list(SHARED_SCOPE, "widgets", now=1000.0)
+    # A listed entity without an id takes its place from 1; one with an id keeps it as it is.
+    assert [(r.id, r.created_at, r.parent) for r in listed] == [
+        ("1", 0.0, None),
+        ("7", 0.001, None),
+        ("w1", 0.002, None),
+        ("w2", 0.003, None),
+    ]
+    assert [r.data["id"] for r in listed if r.data is not None] == ["1", 7, "w1", "w2"]
+    assert listed[0].data == {"label": "first", "id": "1", "seeded_at": "1970-01-01T00:16:40Z"}
+    assert listed[1].data == {"id": 7, "label": "second", "seeded_at": "1970-01-01T00:16:40Z"}
+    assert [r.id for r in store.list(SHARED_SCOPE, "gadgets", now=1000.0)] == ["g1"]
+    assert store.list(SHARED_SCOPE, "bare", now=1000.0) == []
+    referenced = {"#/components/schemas/Widget": WIDGET}
+    marker = "seeded:" + _expected([widgets, gadgets], referenced)
+    assert store.list(SHARED_SCOPE, META_COLLECTION, now=1000.0) == [
+        EntityRecord(marker, {}, 1000.0)
+    ]
+
+
+def test_a_start_that_finds_the_marker_of_the_same_seed_set_writes_nothing() -> None:
+    store, service, resolve = _seeding_world()
+    spec = ResourceSpec(
+        "widgets", "/widgets", "/widgets/{id}", "id", seed=({"id": "a"},), seed_count=1
+    )
+    asked: list[int] = []
+
+    def new_id(_: ResourceSpec, number: int) -> str:
+        asked.append(number)
+        return f"w{number}"
+
+    def seed(now: float) -> None:
+        ctx = service.context(SHARED_SCOPE, now, {})
+        seed_shared(store, [spec], ctx, OfflineGenerator(), resolve, new_id)
+
+    seed(1000.0)
+    assert asked == [1]
+    store.delete(SHARED_SCOPE, "widgets", "a")
+    # The marker has no expiry: found at any later start, the set is neither generated nor
+    # written again.
+    seed(5000.0)
+    assert asked == [1]
+    assert [r.id for r in store.list(SHARED_SCOPE, "widgets", now=5000.0)] == ["w1"]
+    # Nor is anything written where no spec seeds.
+    empty, service, resolve = _seeding_world()
+    seed_shared(
+        empty,
+        [ResourceSpec("bare", "/bare", "/bare/{id}", "id")],
+        service.context(SHARED_SCOPE, 1000.0, {}),
+        OfflineGenerator(),
+        resolve,
+        lambda s, n: n,
+    )
+    assert empty.list(SHARED_SCOPE, META_COLLECTION, now=1000.0) == []

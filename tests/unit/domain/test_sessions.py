@@ -365,3 +365,24 @@ def test_a_rewritten_history_or_a_removed_key_is_said() -> None:
     assert cleared is not None
     assert cleared.state_removed == ("a",)
     assert cleared.appended == ()
+
+
+def test_a_history_cut_at_the_end_or_changed_at_the_front_is_rewritten() -> None:
+    base = Session("s", 0.0, 0.0, 60.0)
+    for n in range(3):
+        base = _after(base, n, 5)
+    assert session_delta(base, replace(base, history=base.history[:-1])) is None
+    first_replaced = (Interaction(9.0, "GET", "/r/9", 200), *base.history[1:])
+    assert session_delta(base, replace(base, history=first_replaced)) is None
+
+
+def test_what_a_later_drop_removes_is_numbered_from_where_the_base_starts() -> None:
+    session = Session("s", 0.0, 0.0, 60.0)
+    for n in range(3):
+        session = _after(session, n, 2)
+    assert session.history_start == 1
+    after = _after(session, 3, 2)
+    delta = session_delta(session, after)
+    assert delta is not None
+    assert delta.dropped == range(1, 2)
+    assert delta.appended == ((3, after.history[-1]),)

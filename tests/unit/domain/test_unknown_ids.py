@@ -290,6 +290,9 @@ def test_the_same_id_under_two_parents_is_read_through_under_each(app: Container
     # A delete under one parent leaves the other's entity alone.
     assert call(app, "DELETE", "/tags/b/uses/guides").status == 204
     assert call(app, "GET", "/tags/a/uses/guides").body == first.body
+    # Read through again, the deleted one is made anew as if never seen: the same content.
+    again = call(app, "GET", "/tags/b/uses/guides")
+    assert (again.status, again.body) == (200, second.body)
 
 
 def test_a_read_through_entity_starts_in_its_machines_initial_state(app: Container) -> None:

@@ -308,3 +308,12 @@ def test_an_empty_body_of_a_labelled_binary_or_text_type_is_content_its_schema_j
     form = _required_body(tmp_path, {"multipart/form-data": {"schema": {"type": "object"}}})
     exc = failure(form, "POST", "/tx", content_type="multipart/form-data; boundary=B")
     assert exc.errors[0]["message"] == "a request body is required"
+
+
+def test_an_empty_body_labelled_json_is_no_body(tmp_path: Path) -> None:
+    # Zero bytes are no JSON value: the body is missing, not malformed.
+    document = _required_body(tmp_path, {"application/json": {"schema": {"type": "object"}}})
+    exc = failure(document, "POST", "/tx", content_type="application/json")
+    assert exc.errors == [
+        {"location": "body", "message": "a request body is required", "keyword": "required"}
+    ]
