@@ -459,3 +459,20 @@ def test_a_reference_is_checked_wherever_it_stands(text: str, reason: str) -> No
     with pytest.raises(ConditionSyntaxError) as info:
         parse_condition(text)
     assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        # The reference's own place, not the first time its name appears (in a string, or as
+        # the start of another reference).
+        ("query.a == 'query' and query", 24),
+        ("body.x == 1 or body == 2", 16),
+        ("header.a == 'header.b.c' or header.x.y exists", 29),
+        ("query", 1),
+    ],
+)
+def test_a_reference_error_points_at_that_reference(text: str, column: int) -> None:
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse_condition(text)
+    assert info.value.column == column

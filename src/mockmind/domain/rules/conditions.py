@@ -510,10 +510,25 @@ def _readable(terminal: str) -> str:
 def _check_references(text: str, root: Node) -> None:
     for ref in Condition(text, root).references():
         if ref.root in _ROOTS_WITH_KEYS and not ref.keys:
+            # The root standing alone: not followed by a key.
+            where = _outside_strings(text, rf"\b{ref.root}\b(?!\s*[.\[])")
             raise ConditionSyntaxError.at_offset(
-                text, text.find(ref.root), f"{ref.root!r} needs a key, as in {ref.root}.name"
+                text, where, f"{ref.root!r} needs a key, as in {ref.root}.name"
             )
         if ref.root == "header" and len(ref.keys) > 1:
-            raise ConditionSyntaxError.at_offset(
-                text, text.find(ref.root), "a header reference takes one name"
-            )
+            where = _outside_strings(text, r"\bheader\s*\.\s*[^\s.]+\s*[.\[]")
+            raise ConditionSyntaxError.at_offset(text, where, "a header reference takes one name")
+
+
+# The grammar's STRING terminal: a reference's name inside one is text, not a reference.
+_STRING = re.compile(r"'(\\.|[^'\\])*'|\"(\\.|[^\"\\])*\"")
+
+
+def _outside_strings(text: str, pattern: str) -> int:
+    """Where ``pattern`` first matches outside the condition's string literals (the start of
+    the text if nowhere, which a parsed reference rules out)."""
+    literals = [m.span() for m in _STRING.finditer(text)]
+    for match in re.finditer(pattern, text):
+        if not any(start <= match.start() < end for start, end in literals):
+            return match.start()
+    return 0
