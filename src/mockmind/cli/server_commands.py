@@ -24,7 +24,7 @@ from mockmind.app.workers import (
     WORKER_APP,
     WorkerSettings,
     check_workers,
-    serve_with_granian,
+    serve_on_granian,
 )
 from mockmind.cli.exits import exit_on_error
 from mockmind.config.models import TenantsConfig
@@ -133,11 +133,16 @@ def serve(
         err=True,
     )
     if (server or DEFAULT_SERVER) == "granian":
-        # Granian runs the app in worker processes it starts, even one: each builds it from
-        # what the parent checked, as uvicorn's workers do.
-        del container
-        hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
-        serve_with_granian(host=host, port=port, workers=workers, log_level=log_level)
+        # Granian runs the app in worker processes it starts, even one: forked, they serve
+        # the app built here; spawned, each builds it from what was checked here.
+        serve_on_granian(
+            container,
+            WorkerSettings.of(loaded, openapi, log_level),
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
         return
     if workers == 1:
         _run_uvicorn(create_app(container), host=host, port=port, log_level=log_level)
