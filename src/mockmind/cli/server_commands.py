@@ -17,7 +17,6 @@ from mockmind.app.cold_start import load, tenants_config
 from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.http_server import KEEP_ALIVE_SECONDS
 from mockmind.app.logging import configure_logging
-from mockmind.app.tenant_front import tenant_front
 from mockmind.app.workers import (
     DEFAULT_SERVER,
     SERVERS,
@@ -111,6 +110,10 @@ def serve(
                         )
                     ]
                 )
+            # The tenant front's admin is a FastAPI app: its import (a second of CPU on a
+            # loaded machine) is for tenants only, not a single API's start.
+            from mockmind.app.tenant_front import tenant_front  # noqa: PLC0415
+
             front = tenant_front(tenants, env, base_dir=loaded.base_dir)
     if tenants is not None:
         names = front.worlds.catalog.names()
