@@ -4,13 +4,17 @@ large examples), read out of the corpus's pinned npm package (bench/conformance/
 ``make conformance-corpus``; fetched here when missing, never committed).
 
 The issue's target for the real document: the first answer within 1.5 s of process start,
-under 150 MB RSS.
+under 150 MB RSS. granian serves from a worker forked from the process that built the app: the
+two share most of their pages, which the sum of their RSS counts twice, so memory is read as
+PSS too (each shared page divided among the processes sharing it), and the target is judged
+on the process tree's PSS.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -123,6 +127,21 @@ def _cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size of a process and its descendants: their memory, each page shared
+    between processes divided among them (RSS counts it in full in each)."""
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+        if found:
+            total += int(found.group(1)) * 1024
+    return total
+
+
 def _get(url: str) -> None:
     try:
         with urllib.request.urlopen(url, timeout=10):
@@ -131,12 +150,17 @@ def _get(url: str) -> None:
         pass  # an answer, whatever its status
 
 
+# Seconds to the first answer, RSS then, RSS after the tour, CPU seconds at the first answer,
+# PSS then, PSS after the tour.
+Measured = tuple[float, int, int, float, int, int]
+
+
 def _measure(
     argv: list[str], port: int, log: Path, document: BigDocument
-) -> tuple[float, int, int, float] | tuple[None, int]:
-    """Seconds from exec to the first answer of the probe, RSS then, RSS after the tour, and
-    the CPU seconds the server had used at its first answer; or (None, RSS) when the server
-    has not answered within START_TIMEOUT_S.
+) -> Measured | tuple[None, int]:
+    """Seconds from exec to the first answer of the probe, RSS then, RSS after the tour, the
+    CPU seconds the server had used at its first answer, PSS at its first answer and after
+    the tour; or (None, RSS) when the server has not answered within START_TIMEOUT_S.
     """
     url = f"http://127.0.0.1:{port}{document.probe}"
     # Bytecode is cached (PYTHONDONTWRITEBYTECODE dropped, a cache of the run's own) as for an
@@ -152,9 +176,10 @@ def _measure(
         ready = time.perf_counter() - start
         cpu = _cpu_seconds(proc.pid)
         rss = rss_bytes(proc.pid)
+        pss = _pss_bytes(proc.pid)
         for path in document.tour:
             _get(f"http://127.0.0.1:{port}{path}")
-        return ready, rss, rss_bytes(proc.pid), cpu
+        return ready, rss, rss_bytes(proc.pid), cpu, pss, _pss_bytes(proc.pid)
 
 
 def run() -> Section:
@@ -170,9 +195,12 @@ conformance-corpus` fetches it into .cache/conformance/, never committed), probe
 `GET /repos/octocat/hello-world/issues/1`, RSS read again after one GET of each of its first
 200 GET paths. Start-up is the time from starting the process to the probe's first answer;
 CPU is the server's CPU seconds then (the machine is shared: wall-clock start-up grows with
-its load, CPU much less); RSS is the resident memory of the server's process tree. Median of
-{REPEAT} starts, bytecode cached as for an installed package. `mockmind serve --openapi` vs
-`prism mock -v warn`.
+its load, CPU much less); RSS is the resident memory of the server's process tree (the sum of
+its processes'), PSS the same with each page the processes share counted once, divided among
+them: granian's worker is forked from the process that built the app and shares most of its
+pages, which RSS counts twice. Memory is compared with Prism, and the target judged, on PSS.
+Median of {REPEAT} starts, bytecode cached as for an installed package. `mockmind serve
+--openapi` (its default server, granian) vs `prism mock -v warn`.
 """,
         [
             "server",
@@ -180,8 +208,10 @@ its load, CPU much less); RSS is the resident memory of the server's process tre
             "CPU at start",
             "vs Prism",
             "RSS at start",
+            "PSS at start",
             "RSS after 200 paths",
-            "vs Prism",
+            "PSS after 200 paths",
+            "vs Prism (PSS)",
             "target",
         ],
     )
@@ -192,13 +222,13 @@ its load, CPU much less); RSS is the resident memory of the server's process tre
         section.status.append(f"skipped (the real document): {exc}")
     for document in documents:
         size = fmt_bytes(document.path.stat().st_size)
-        section.row(f"**{document.label}**, {size} of JSON", "", "", "", "", "", "", "")
+        section.row(f"**{document.label}**, {size} of JSON", *[""] * 9)
         load = os.getloadavg()[0]
         _compare(section, document)
         if document.real:
             section.notes.append(
                 f"The real document's targets (issue 15): the first answer within "
-                f"{START_TARGET_S} s of process start, under 150 MB RSS. Load "
+                f"{START_TARGET_S} s of process start, under 150 MB RSS (judged on PSS). Load "
                 f"average when its rows started: {load:.1f} on {os.cpu_count()} CPUs."
             )
     section.notes.append(
@@ -210,7 +240,7 @@ its load, CPU much less); RSS is the resident memory of the server's process tre
 
 def _compare(section: Section, document: BigDocument) -> None:
     """Rows for both servers (mockmind's with its verdicts when the document has targets)."""
-    results: dict[str, list[tuple[float, int, int, float]]] = {"mockmind": [], "prism": []}
+    results: dict[str, list[Measured]] = {"mockmind": [], "prism": []}
     for _ in range(REPEAT):
         port = free_port()
         argv = [
@@ -250,19 +280,18 @@ def _compare(section: Section, document: BigDocument) -> None:
         if f"skipped (Prism): {exc}" not in section.status:
             section.status.append(f"skipped (Prism): {exc}")
 
-    def medians(rows: list[tuple[float, int, int, float]]) -> tuple[float, float, float, float]:
-        return (
-            statistics.median(r[0] for r in rows),
-            statistics.median(r[1] for r in rows),
-            statistics.median(r[2] for r in rows),
-            statistics.median(r[3] for r in rows),
-        )
+    def medians(rows: list[Measured]) -> tuple[float, ...]:
+        return tuple(statistics.median(r[i] for r in rows) for i in range(6))
+
+    def memory(m: tuple[float, ...]) -> list[str]:
+        # RSS at start, PSS at start, RSS after the tour, PSS after it.
+        return [fmt_bytes(m[1]), fmt_bytes(m[4]), fmt_bytes(m[2]), fmt_bytes(m[5])]
 
     mine = medians(results["mockmind"])
     theirs = medians(results["prism"]) if results["prism"] else None
     target = (
         f"{verdict(mine[0] <= START_TARGET_S, f'≤ {START_TARGET_S} s')}; "
-        f"{verdict(mine[1] < RSS_TARGET, '< 150 MB')}"
+        f"{verdict(mine[4] < RSS_TARGET, '< 150 MB')}"
         if document.real
         else ""
     )
@@ -272,8 +301,7 @@ def _compare(section: Section, document: BigDocument) -> None:
             fmt_s(theirs[0]),
             fmt_s(theirs[3]),
             "1.00x",
-            fmt_bytes(theirs[1]),
-            fmt_bytes(theirs[2]),
+            *memory(theirs),
             "1.00x",
             "",
         )
@@ -282,9 +310,8 @@ def _compare(section: Section, document: BigDocument) -> None:
             fmt_s(mine[0]),
             fmt_s(mine[3]),
             fmt_ratio(mine[0] / theirs[0]),
-            fmt_bytes(mine[1]),
-            fmt_bytes(mine[2]),
-            fmt_ratio(mine[2] / theirs[2]),
+            *memory(mine),
+            fmt_ratio(mine[5] / theirs[5]),
             target,
         )
     elif prism_stuck is not None:
@@ -297,15 +324,16 @@ def _compare(section: Section, document: BigDocument) -> None:
             "",
             "",
             "",
+            "",
+            "",
         )
         section.row(
             "mockmind",
             fmt_s(mine[0]),
             fmt_s(mine[3]),
             f"< {fmt_ratio(mine[0] / START_TIMEOUT_S)}",
-            fmt_bytes(mine[1]),
-            fmt_bytes(mine[2]),
-            f"{fmt_ratio(mine[1] / prism_stuck)} (at start)" if prism_stuck else "",
+            *memory(mine),
+            f"{fmt_ratio(mine[1] / prism_stuck)} (RSS at start)" if prism_stuck else "",
             target,
         )
         cycle = (
@@ -319,13 +347,4 @@ def _compare(section: Section, document: BigDocument) -> None:
             f"there: its start-up is a lower bound and mockmind's ratio an upper bound.{cycle}"
         )
     else:
-        section.row(
-            "mockmind",
-            fmt_s(mine[0]),
-            fmt_s(mine[3]),
-            "",
-            fmt_bytes(mine[1]),
-            fmt_bytes(mine[2]),
-            "",
-            target,
-        )
+        section.row("mockmind", fmt_s(mine[0]), fmt_s(mine[3]), "", *memory(mine), "", target)

@@ -243,13 +243,15 @@ def test_serve_refuses_zero_workers() -> None:
 
 
 def _worker_pids(parent: int) -> list[int]:
-    """The parent's children that multiprocessing spawned to run a worker (not its helpers,
-    such as the resource tracker)."""
+    """The parent's children that run a worker: spawned by multiprocessing (uvicorn) or
+    forked by granian (not helpers such as multiprocessing's resource tracker)."""
     children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    # granian titles its forked workers `granian asgi <address> <target> worker-<n>`.
+    worker = re.compile(rb"spawn_main|^granian .* worker-\d+")
     return [
         int(child)
         for child in children
-        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+        if worker.search(Path(f"/proc/{child}/cmdline").read_bytes())
     ]
 
 
@@ -263,12 +265,19 @@ def _sockets(pid: int) -> int:
     return count
 
 
+# What each server logs when a worker is ready to serve, and with which pid it started.
+_WORKER_LOG = {
+    "uvicorn": ("Application startup complete.", r"Started server process \[(\d+)\]"),
+    "granian": ("Started worker-", r"Spawning worker-\d+ with PID: (\d+)"),
+}
+
+
 @contextmanager
 def _workers_server(
-    config: Path, workers: int, extra_env: dict[str, str]
+    config: Path, workers: int, extra_env: dict[str, str], server: str = "uvicorn"
 ) -> Iterator[tuple[str, list[int]]]:
-    """`serve --workers N` of ``config`` on uvicorn (whose log lines say when each worker has
-    started, and its pid): its URL and its workers' pids, once all started."""
+    """`serve --workers N` of ``config`` on ``server`` (whose log lines say when each worker
+    has started, and its pid): its URL and its workers' pids, once all started."""
     port = free_port()
     log_path = config.parent / "serve.log"
     env = {k: v for k, v in os.environ.items() if k not in {"MOCKMIND_CONFIG", "MOCKMIND_STORAGE"}}
@@ -277,18 +286,20 @@ def _workers_server(
     with ExitStack() as stack:
         log = stack.enter_context(log_path.open("wb"))
         process = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", str(workers), "--server", "uvicorn"],
+            [*command, "--port", str(port), "--workers", str(workers), "--server", server],
             env=env,
-            stdout=subprocess.DEVNULL,
+            # granian logs to stdout, uvicorn to stderr.
+            stdout=log,
             stderr=log,
         )
         stack.callback(stop_server, process)
         deadline = time.monotonic() + 60
-        while log_path.read_text().count("Application startup complete.") < workers:
+        ready, started_pid = _WORKER_LOG[server]
+        while log_path.read_text().count(ready) < workers:
             assert process.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.1)
-        started = re.findall(r"Started server process \[(\d+)\]", log_path.read_text())
+        started = re.findall(started_pid, log_path.read_text())
         pids = _worker_pids(process.pid)
         assert sorted(pids) == sorted(int(pid) for pid in started)
         yield f"http://127.0.0.1:{port}", pids
@@ -316,12 +327,15 @@ def shared_store(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
 def test_serve_with_two_workers_on_a_shared_store_loses_no_write(
-    shared_store: tuple[str, dict[str, Any], dict[str, str]], tmp_path: Path
+    shared_store: tuple[str, dict[str, Any], dict[str, str]], tmp_path: Path, server: str
 ) -> None:
+    """granian's workers are forked from the process that built the app: each must open its
+    own SQLite connection and boto3 client, or their writes would interleave on one."""
     backend, storage, env = shared_store
     config = shop_config(tmp_path, storage)
-    with _workers_server(config, 2, env) as (url, pids):
+    with _workers_server(config, 2, env, server) as (url, pids):
         assert len(pids) == 2
         # Both workers take connections: each holds sockets of its own for them.
         before = {pid: _sockets(pid) for pid in pids}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockmind.app.admin_prefix import ADMIN_PREFIX, is_admin_path
-from mockmind.app.bootstrap import Container
+from mockmind.app.bootstrap import Container, log_example_problems
 from mockmind.app.mock_asgi import path_as_sent, serve_mock
 from mockmind.domain.paths import decoded_segments
 
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from mockmind.app.upstream import MockUpstream
+
+# The document's examples are checked (``check_examples``) once the first mock request is
+# answered, or this long after the server started if none comes first: a big document's check
+# takes seconds of CPU (GitHub's: about 1 s), which its first answer need not wait for.
+EXAMPLE_CHECK_DELAY_SECONDS = 1.0
 
 
 class MockmindApp:
@@ -32,6 +38,9 @@ class MockmindApp:
         self.upstream = upstream
         self._admin: FastAPI | None = None
         self._admin_lock = threading.Lock()
+        # The thread listing the document's broken examples, once started.
+        self.example_check: threading.Thread | None = None
+        self._example_check_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not _is_admin(scope):
@@ -39,11 +48,28 @@ class MockmindApp:
                 await self.upstream.forward(scope, receive, send)
                 return
             await serve_mock(self.container, scope, receive, send)
+            if self.example_check is None:
+                self.check_examples()
             return
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send, self.upstream)
+            await _lifespan(receive, send, self)
             return
         await self.admin(scope, receive, send)
+
+    def check_examples(self) -> None:
+        """List the document's broken examples in a thread of their own; once, later calls
+        do nothing. Each example is checked when it is first served all the same (the
+        repair needs its error): the list is for the log."""
+        with self._example_check_lock:
+            if self.example_check is not None:
+                return
+            self.example_check = threading.Thread(
+                target=log_example_problems,
+                args=(self.container.api,),
+                name="example-check",
+                daemon=True,
+            )
+            self.example_check.start()
 
     @property
     def admin(self) -> ASGIApp:
@@ -60,17 +86,18 @@ class MockmindApp:
             return self._admin
 
 
-async def _lifespan(receive: Receive, send: Send, upstream: MockUpstream | None) -> None:
-    """Nothing to start or stop: answered here, so the server's start-up does not build the
-    admin app (FastAPI's import was a fifth of a 13 MB document's time to first answer,
-    bench/RESULTS.md row 5)."""
+async def _lifespan(receive: Receive, send: Send, app: MockmindApp) -> None:
+    """Answered here, so the server's start-up does not build the admin app (FastAPI's import
+    was a fifth of a 13 MB document's time to first answer, bench/RESULTS.md row 5). Started:
+    the example check is due in ``EXAMPLE_CHECK_DELAY_SECONDS`` if no request starts it."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            asyncio.get_running_loop().call_later(EXAMPLE_CHECK_DELAY_SECONDS, app.check_examples)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            if upstream is not None:
-                await upstream.aclose()
+            if app.upstream is not None:
+                await app.upstream.aclose()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -6,7 +6,6 @@ Tests call ``build`` with their own config, environment and clock.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
@@ -132,7 +131,11 @@ def quota_limits(quotas: QuotasConfig) -> QuotaLimits:
 
 
 def log_example_problems(api: ApiDescription) -> None:
-    """List, once, each response example that breaks its schema (pointer and first error)."""
+    """List, once, each response example that breaks its schema (pointer and first error).
+
+    The served app calls it (``MockmindApp.check_examples``), not ``build``: checking every
+    example of a big document takes seconds, which its first answer must not wait for.
+    """
     try:
         problems = api.example_problems()
     except Exception:  # a report only: whatever breaks it, serving goes on
@@ -207,11 +210,6 @@ def build(
         limits=limits,
         repair_examples=config.examples == "repair",
     )
-    # Checking every example of a big document takes seconds (github's: 3.8 s), more than a
-    # start may wait; each example is checked on its own when first served all the same.
-    threading.Thread(
-        target=log_example_problems, args=(api,), name="example-check", daemon=True
-    ).start()
     generator = OfflineGenerator(api.resolve_ref)
     timeout = behavior.performance.session_timeout_seconds
     world = assemble_world(

@@ -1,12 +1,14 @@
 """``mockmind serve --workers N``: N uvicorn worker processes, each building its own app
 (``--server granian``: granian's worker processes, one or more, built the same way).
 
-uvicorn and granian start their workers as new processes (spawn) and find the app in each by an
-string: no app object of the parent reaches them. So the parent checks the config and builds
-it once (a bad config ends the command with its message and exit code, as with one process,
-and the shared seed set is written before any worker starts), then hands the workers what to
-load in ``MOCKMIND_WORKER``; ``worker_app``, the factory the server calls in each worker, builds
-the app from it.
+The parent checks the config by building the app (a bad config ends the command with its
+message and exit code, as with one process, and the shared seed set is written before any
+worker starts). granian starts its workers by fork where multiprocessing does (Linux): each
+worker then serves the app the parent built (``serve_on_granian``), so nothing is built twice
+and the built document's pages stay shared between the processes until written. uvicorn's
+workers, and granian's where it spawns, start as new processes that find the app by a string:
+the parent hands them what to load in ``MOCKMIND_WORKER``, and ``worker_app``, the factory the
+server calls in each worker, builds the app from it.
 
 Workers share nothing in memory, so their sessions and entities must live in a store they all
 reach: the sqlite or aws backend. The memory backend is refused before any worker starts.
@@ -16,15 +18,25 @@ health, and (on sqlite) the vector store's in-memory index.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import sys
+import threading
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mockmind.adapters.sqlite.database import close_databases, reopen_databases
 from mockmind.app.adapter_choice import choose_storage
 from mockmind.app.api import MockmindApp, create_app
-from mockmind.app.bootstrap import build
+from mockmind.app.bootstrap import Container, build
 from mockmind.app.cold_start import load_file
-from mockmind.app.environment import WORKER_VARIABLE, Environment, read_environment
+from mockmind.app.environment import (
+    WORKER_VARIABLE,
+    Environment,
+    hand_to_workers,
+    read_environment,
+)
 from mockmind.app.logging import configure_logging
 from mockmind.config import LoadedConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -127,14 +139,78 @@ def _settings(env: Environment) -> WorkerSettings:
         raise ConfigError([issue]) from exc
 
 
-def serve_with_granian(*, host: str, port: int, workers: int, log_level: str) -> None:
-    """Serve ``WORKER_APP`` (its settings already handed over) on granian until stopped."""
+def serve_on_granian(
+    container: Container,
+    settings: WorkerSettings,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+) -> None:
+    """Serve the built app on granian until stopped: its forked workers serve ``container``'s
+    app; where they cannot be forked from it, each builds its own from ``settings``."""
+    if forks_safely():
+        app = create_app(container)
+        # Collections in a worker would write to every object the parent built (their GC
+        # headers), copying the pages the processes share: what is built stays out of them.
+        gc.freeze()
+        before_fork()
+        _granian(host=host, port=port, workers=workers, log_level=log_level, app=app)
+        return
+    del container  # each worker builds its own
+    hand_to_workers(settings.model_dump_json())
+    _granian(host=host, port=port, workers=workers, log_level=log_level, app=None)
+
+
+def forks_safely() -> bool:
+    """Whether granian's workers can start from the app built in this process: they are
+    forked (granian takes multiprocessing's start method, ``fork`` on Linux up to Python
+    3.13), and no other thread runs here, whose locks a fork would copy held."""
+    return multiprocessing.get_start_method() == "fork" and threading.active_count() == 1
+
+
+class _ForkedApp:
+    """granian's loader of a forked worker's app: the one the parent built, its connections
+    made the worker's own first."""
+
+    def __init__(self, app: MockmindApp) -> None:
+        self.app = app
+
+    def __call__(self, _target: str) -> MockmindApp:
+        after_fork()
+        return self.app
+
+
+def before_fork() -> None:
+    """In the parent, its app built: the SQLite databases closed, for each worker to open its
+    own (SQLite's rule: no connection, nor the locks it records, may cross a fork). The
+    parent serves nothing itself; it only starts and stops the workers."""
+    close_databases()
+
+
+def after_fork() -> None:
+    """In a forked worker: connections of its own. Its SQLite databases opened again; its
+    boto3 clients rebuilt (their pooled sockets would be shared with the other workers). The
+    httpx clients of callbacks and LLM providers have made no connection before the fork, and
+    ``random`` reseeds itself at one."""
+    reopen_databases()
+    # Only if this process loaded it: importing boto3 here would cost every worker's start.
+    aws = sys.modules.get("mockmind.app.aws")
+    if aws is not None:
+        aws.reconnect_clients()
+
+
+def _granian(
+    *, host: str, port: int, workers: int, log_level: str, app: MockmindApp | None
+) -> None:
+    """Serve on granian until stopped: ``app`` in forked workers, else ``WORKER_APP``."""
     # granian ships with the `serve` extra, not in the Lambda layer.
     from granian.constants import Interfaces  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
     from granian.server import Server  # noqa: PLC0415
 
-    Server(
+    server = Server(
         WORKER_APP,
         address=host,
         port=port,
@@ -143,4 +219,10 @@ def serve_with_granian(*, host: str, port: int, workers: int, log_level: str) ->
         factory=True,
         log_level=LogLevels(log_level),
         log_access=log_level == "debug",
-    ).serve()
+    )
+    if app is None:
+        server.serve()
+    else:
+        # The loader is handed to each worker as it is forked, not pickled; granian calls it
+        # there with the target (unused).
+        server.serve(target_loader=_ForkedApp(app))

@@ -17,14 +17,13 @@ from mockmind.app.cold_start import load, tenants_config
 from mockmind.app.environment import hand_to_workers, read_environment
 from mockmind.app.http_server import KEEP_ALIVE_SECONDS
 from mockmind.app.logging import configure_logging
-from mockmind.app.tenant_front import tenant_front
 from mockmind.app.workers import (
     DEFAULT_SERVER,
     SERVERS,
     WORKER_APP,
     WorkerSettings,
     check_workers,
-    serve_with_granian,
+    serve_on_granian,
 )
 from mockmind.cli.exits import exit_on_error
 from mockmind.config.models import TenantsConfig
@@ -111,6 +110,10 @@ def serve(
                         )
                     ]
                 )
+            # The tenant front's admin is a FastAPI app: its import (a second of CPU on a
+            # loaded machine) is for tenants only, not a single API's start.
+            from mockmind.app.tenant_front import tenant_front  # noqa: PLC0415
+
             front = tenant_front(tenants, env, base_dir=loaded.base_dir)
     if tenants is not None:
         names = front.worlds.catalog.names()
@@ -133,11 +136,16 @@ def serve(
         err=True,
     )
     if (server or DEFAULT_SERVER) == "granian":
-        # Granian runs the app in worker processes it starts, even one: each builds it from
-        # what the parent checked, as uvicorn's workers do.
-        del container
-        hand_to_workers(WorkerSettings.of(loaded, openapi, log_level).model_dump_json())
-        serve_with_granian(host=host, port=port, workers=workers, log_level=log_level)
+        # Granian runs the app in worker processes it starts, even one: forked, they serve
+        # the app built here; spawned, each builds it from what was checked here.
+        serve_on_granian(
+            container,
+            WorkerSettings.of(loaded, openapi, log_level),
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
         return
     if workers == 1:
         _run_uvicorn(create_app(container), host=host, port=port, log_level=log_level)

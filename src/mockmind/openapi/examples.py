@@ -2,8 +2,10 @@
 
 An example that breaks its own schema (a required field missing, a wrong type, an object
 written as a JSON string) would be served as it is and break every client that validates.
-They are checked when the document loads, listed once (JSON pointer and first error), and the
-engine serves them repaired unless the config says ``examples: as_is``. Only JSON media types
+Each is checked when it is first served (the repair needs its error), and the server lists
+them all once (JSON pointer and first error) as soon as it is serving: checking a big
+document's every example at load would hold its first answer back by seconds. The engine
+serves them repaired unless the config says ``examples: as_is``. Only JSON media types
 are checked: an XML or text example is text, whatever the schema says.
 """
 

@@ -4,9 +4,11 @@ JSON pointer and first error; served repaired with a header saying so, or, with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -144,3 +146,56 @@ def test_as_is_serves_them_untouched(spec: Path) -> None:
 def test_an_unknown_examples_mode_is_refused(spec: Path) -> None:
     with pytest.raises(Exception, match="examples"):
         parse_config(f"openapi: {spec}\nexamples: fix\n", env={})
+
+
+def _listed(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "example breaks" in r.getMessage()]
+
+
+def test_the_app_lists_them_once_it_has_answered_not_while_it_builds(
+    spec: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="mockmind"):
+        app = _app(spec)
+        # Building checks nothing: a big document's first answer would wait for it.
+        assert app.example_check is None
+        assert _get(app, "/good").status_code == 200
+        assert app.example_check is not None
+        app.example_check.join(timeout=30)
+        first = app.example_check
+        _get(app, "/pet")
+        assert app.example_check is first
+    assert _listed(caplog) == [
+        f"example breaks its schema: {BROKEN}: (root): 'name' is a required property",
+        f"example breaks its schema: {AS_STRING}: (root): '[\"Rex\"]' is not of type 'array'",
+    ]
+
+
+def test_a_started_server_lists_them_without_a_request(
+    spec: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mockmind.app.api.EXAMPLE_CHECK_DELAY_SECONDS", 0.0)
+    app = _app(spec)
+
+    async def start_and_stop() -> None:
+        events = asyncio.Queue[dict[str, str]]()
+        for event in ("lifespan.startup", "lifespan.shutdown"):
+            events.put_nowait({"type": event})
+        sent: list[str] = []
+
+        async def receive() -> dict[str, str]:
+            if sent:  # started: the loop runs what is due before the server stops
+                await asyncio.sleep(0.05)
+            return await events.get()
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+
+        await app({"type": "lifespan"}, receive, send)
+        assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+    with caplog.at_level(logging.WARNING, logger="mockmind"):
+        asyncio.run(start_and_stop())
+        assert app.example_check is not None
+        app.example_check.join(timeout=30)
+    assert len(_listed(caplog)) == 2

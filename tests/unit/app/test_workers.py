@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from mockmind.app import workers
+from mockmind.app.api import MockmindApp
+from mockmind.app.bootstrap import Container, build
 from mockmind.app.environment import WORKER_VARIABLE, Environment
-from mockmind.app.workers import WorkerSettings, check_workers, worker_app
+from mockmind.app.workers import WorkerSettings, check_workers, serve_on_granian, worker_app
 from mockmind.config import LoadedConfig, load_config, parse_config
-from mockmind.domain.errors import ConfigError
+from mockmind.domain.errors import ConfigError, StoreError
+from tests.support.in_process import send
 from tests.support.paths import FIXTURES
 
 MEMORY_BY_DEFAULT = "server: {max_body_bytes: 65536}\n"
@@ -144,3 +151,77 @@ def test_worker_app_outside_serve_says_what_is_missing(monkeypatch: pytest.Monke
     monkeypatch.setenv(WORKER_VARIABLE, '{"config_file": null}')
     with pytest.raises(ConfigError, match="MOCKMIND_WORKER: is not what `serve` hands"):
         worker_app()
+
+
+# ------------------------------------------------------------- granian's forked workers
+
+
+def _granian_started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What ``serve_on_granian`` starts granian with, recorded instead of serving."""
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr("mockmind.app.workers._granian", lambda **kw: started.append(kw))
+    # gc.freeze would keep the test run's objects out of every later collection.
+    monkeypatch.setattr("mockmind.app.workers.gc.freeze", lambda: None)
+    return started
+
+
+def _serve_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Container:
+    monkeypatch.delenv(WORKER_VARIABLE, raising=False)
+    spec = FIXTURES / "openapi" / "petstore-3.0.yaml"
+    config = f"openapi: {spec}\nstorage: {{backend: sqlite, sqlite_path: {tmp_path / 'm.db'}}}\n"
+    container = build(parse_config(config, env={}), env={})
+    settings = WorkerSettings(config_file=None, openapi=str(spec), log_level="info")
+    serve_on_granian(container, settings, host="127.0.0.1", port=0, workers=2, log_level="info")
+    return container
+
+
+def test_forked_granian_workers_serve_the_app_built_on_connections_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers.multiprocessing, "get_start_method", lambda: "fork")
+    started = _granian_started(monkeypatch)
+    container = _serve_sqlite(tmp_path, monkeypatch)
+    (granian,) = started
+    app = granian["app"]
+    assert isinstance(app, MockmindApp)
+    assert app.container is container
+    # Nothing handed over to build from: the workers build nothing.
+    assert WORKER_VARIABLE not in os.environ
+    # The parent closed its database before forking: no connection crosses the fork.
+    with pytest.raises(StoreError, match="closed database"):
+        container.sessions.get("anyone", now=0.0)
+    # What granian calls in each forked worker: the same app, its database opened again.
+    loader = workers._ForkedApp(app)
+    assert loader("mockmind.app.workers:worker_app") is app
+    assert container.sessions.get("anyone", now=0.0) is None
+    response = send(app, "GET", "/pets", headers={"x-session-id": "forked"})
+    assert response.status_code == 200
+    assert container.sessions.get("forked", now=0.0) is not None
+
+
+def test_granian_workers_build_their_own_app_where_not_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers.multiprocessing, "get_start_method", lambda: "spawn")
+    started = _granian_started(monkeypatch)
+    container = _serve_sqlite(tmp_path, monkeypatch)
+    assert started[0]["app"] is None
+    handed = WorkerSettings.model_validate_json(os.environ[WORKER_VARIABLE])
+    assert handed.openapi == str(FIXTURES / "openapi" / "petstore-3.0.yaml")
+    # The parent's database stays as it was: nothing forks from it.
+    assert container.sessions.get("anyone", now=0.0) is None
+
+
+def test_a_fork_is_taken_only_from_a_single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers.multiprocessing, "get_start_method", lambda: "fork")
+    assert workers.forks_safely()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not workers.forks_safely()
+    finally:
+        release.set()
+        other.join()
+    monkeypatch.setattr(workers.multiprocessing, "get_start_method", lambda: "forkserver")
+    assert not workers.forks_safely()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,17 +92,7 @@ class SqliteDatabase:
         try:
             # The busy timeout is set at connect, so it covers the journal mode and the schema
             # below too: processes starting together on a new file wait for each other there.
-            self._conn = sqlite3.connect(
-                self.path,
-                timeout=_BUSY_TIMEOUT_SECONDS,
-                check_same_thread=False,
-                isolation_level=None,
-            )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL cannot corrupt the file; it syncs at checkpoints instead of on
-            # every commit, which took three times as long as the rest of a request (a create
-            # commits a counter, an entity and a session). A power cut may lose the last writes.
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn = self._connect()
             histories_apart = self._has_table("session_history")
             self._conn.executescript(_SCHEMA)
             self._add_entity_versions()
@@ -110,6 +101,32 @@ class SqliteDatabase:
                 self._move_histories_apart()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        _OPENED.add(self)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=_BUSY_TIMEOUT_SECONDS,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL cannot corrupt the file; it syncs at checkpoints instead of on
+        # every commit, which took three times as long as the rest of a request (a create
+        # commits a counter, an entity and a session). A power cut may lose the last writes.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def reopen(self) -> None:
+        """A connection again after ``close``: in a process forked from this one, which
+        closed its own before forking (SQLite's rule: no connection, nor the locks it
+        records, may cross a fork; https://sqlite.org/howtocorrupt.html, 2.6)."""
+        try:
+            conn = self._connect()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from exc
+        self._conn = conn
         self._lock = threading.RLock()
 
     def _add_entity_versions(self) -> None:
@@ -219,3 +236,22 @@ class SqliteDatabase:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+_OPENED: weakref.WeakSet[SqliteDatabase] = weakref.WeakSet()
+
+
+def close_databases() -> int:
+    """Every database still in use closed, before this process forks workers; how many."""
+    databases = list(_OPENED)
+    for database in databases:
+        database.close()
+    return len(databases)
+
+
+def reopen_databases() -> int:
+    """In a worker forked after ``close_databases``: each opened again; how many."""
+    databases = list(_OPENED)
+    for database in databases:
+        database.reopen()
+    return len(databases)
