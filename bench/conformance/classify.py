@@ -178,7 +178,7 @@ def _undocumented_status(answer: Answer, failure: Failure) -> tuple[str, str]:
     if status in REQUEST_VALIDATION:
         refused = _refused_locations(answer)
         if refused and drawn and all(_drawn_from(where, drawn) for where in refused):
-            names = ", ".join(sorted(refused))
+            names = ", ".join(sorted(set(refused)))
             return "X", f"{REUSED} ({names})"
         if _off_pattern(answer):
             return "X", OFF_PATTERN

@@ -665,16 +665,24 @@ def _drawn(case: dict[str, Any]) -> tuple[str, ...]:
     """The request's parameters whose values schemathesis took from an earlier answer
     (``location.name``), by its resource pool or a link it followed (its stateful phase infers
     links, `GET /search -> user_ids/*` into `PUT /users/{id}`); neither checks the value
-    against the parameter's schema."""
-    meta = (case.get("value") or {}).get("meta") or {}
+    against the parameter's schema. A link's body counts as ``body`` when it became the whole
+    body (schemathesis puts it in place of a body it cannot merge into), else field by field."""
+    value = case.get("value") or {}
+    meta = value.get("meta") or {}
     drawn = [
         f"{draw.get('location')}.{draw.get('parameter_name')}"
         for draw in meta.get("pool_draws") or []
     ]
-    parameters = (case.get("transition") or {}).get("parameters") or {}
-    for container, values in parameters.items():
+    transition = case.get("transition") or {}
+    for container, values in (transition.get("parameters") or {}).items():
         location = _TRANSITION_LOCATIONS.get(container, container)
         drawn += [f"{location}.{name}" for name in values or {}]
+    linked = (transition.get("request_body") or {}).get("value")
+    body = value.get("body")
+    if linked is not None and body == linked:
+        drawn.append("body")
+    elif isinstance(linked, dict) and isinstance(body, dict):
+        drawn += [f"body.{name}" for name, item in linked.items() if body.get(name) == item]
     return tuple(drawn)
 
 
