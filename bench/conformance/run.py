@@ -829,7 +829,8 @@ reason (values elided) and how many other reasons it has. Every failure with its
             f"{k} ({CLASS_TITLES.get(k, k)}): {per_class[server][k]}"
             for k in sorted(per_class[server], key=_class_order)
         )
-        out.status.append(f"{server}: {counts['pass']} of {run} conformant ({others})")
+        others = f" ({others})" if others else ""
+        out.status.append(f"{server}: {counts['pass']} of {run} conformant{others}")
         out.notes.append(f"{server}, documents failing by class: {classes or 'none'}.")
     out.notes.append(f"mockmind measured at {_src_commit()} (the last commit that changed src/).")
     out.seconds = seconds
