@@ -26,7 +26,9 @@ and classes the issue's list does not have:
      Transfer-Encoding that broke the HTTP message), or the value schemathesis sent breaks
      the pattern it drew from (by Python's ``re`` as well), or the schema's pattern is a
      JavaScript literal (``/^[a-z]+$/``) no string matches, or a 204 is documented with a
-     body, which HTTP does not allow: not a verdict on the server
+     body, which HTTP does not allow, or the documented response schema has no finite
+     instance (a required property that recurses with no base case): not a verdict on the
+     server
 Prism's answers carry no source header: a schema failure on a 2xx is put in 5 (generated) or 6
 (when the document has an example there the server may have served); the table says "5/6".
 """
@@ -48,6 +50,7 @@ FRAMING = "the operation lists a framing header as a parameter; its made-up valu
 OFF_PATTERN = "schemathesis sent a value its pattern refuses (checked with Python's re)"
 JS_LITERAL = "a pattern written as a JavaScript literal (/^…$/): no string matches it"
 NO_CONTENT = "a 204 documented with content: HTTP allows no body there (RFC 9110 15.3.5)"
+BOTTOMLESS = "a response schema no finite value satisfies (a required property recursing forever)"
 # The text uvicorn (h11 or httptools) answers a request it cannot parse as HTTP with, before
 # any application sees it.
 UNPARSABLE_HTTP = "Invalid HTTP request received."
@@ -104,6 +107,9 @@ class Failure:
     # The message-framing headers (Content-Length, Transfer-Encoding) the operation lists as
     # parameters: schemathesis sends made-up values for them, which break the HTTP message.
     framing: tuple[str, ...] = ()
+    # The documented response schema for the answer's status has no finite instance
+    # (bottomless.py): any answer breaks it.
+    bottomless: bool = False
 
 
 def classify(failure: Failure) -> tuple[str, str]:
@@ -136,6 +142,8 @@ def classify(failure: Failure) -> tuple[str, str]:
     if check == "response_schema_conformance":
         if _JS_LITERAL.search(failure.message):
             return "X", JS_LITERAL
+        if failure.bottomless:
+            return "X", BOTTOMLESS
         if status == 204 and not answer.body.strip():
             return "X", NO_CONTENT
         reason = _schema_reason(failure.message)
@@ -170,7 +178,7 @@ def _undocumented_status(answer: Answer, failure: Failure) -> tuple[str, str]:
     if status in REQUEST_VALIDATION:
         refused = _refused_locations(answer)
         if refused and drawn and all(_drawn_from(where, drawn) for where in refused):
-            names = ", ".join(sorted(refused))
+            names = ", ".join(sorted(set(refused)))
             return "X", f"{REUSED} ({names})"
         if _off_pattern(answer):
             return "X", OFF_PATTERN

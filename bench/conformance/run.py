@@ -32,7 +32,9 @@ from typing import Any
 
 import yaml
 
+from bench.conformance.bottomless import Bottomless, bottomless_responses, documented_key
 from bench.conformance.classify import (
+    BOTTOMLESS,
     CLASS_TITLES,
     DOT_SEGMENT,
     FRAMING,
@@ -48,6 +50,7 @@ from bench.conformance.classify import (
 )
 from bench.conformance.corpus import RESULTS, ROOT, Corpus, Document, RunSettings, load
 from bench.conformance.fetch import fetch_all
+from bench.conformance.links import without_broken_links
 from bench.report import (
     PRISM_VERSION,
     Section,
@@ -104,6 +107,8 @@ class Outcome:
     output_tail: str = ""
     harness_errors: list[str] = field(default_factory=list)
     crash: str = ""
+    # What schemathesis's copy of the document leaves out (links it refuses, links.py).
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def conformant(self) -> bool:
@@ -122,8 +127,10 @@ class Outcome:
 
     def summary(self) -> str:
         """The verdict and, on a failure, its classes and their main reasons, for a table."""
+        left_out = f"{len(self.left_out)} {LEFT_OUT}" if self.left_out else ""
         if self.verdict == "pass":
-            return f"pass ({self.note})" if self.note else "pass"
+            notes = "; ".join(n for n in (self.note, left_out) if n)
+            return f"pass ({notes})" if notes else "pass"
         parts = []
         for klass in self.class_keys():
             reasons = self.classes[klass]
@@ -134,7 +141,13 @@ class Outcome:
             parts.append(f"{klass}: {top}{more}")
         if self.note and not parts:
             parts.append(self.note)
+        if left_out:
+            parts.append(left_out)
         return f"**{self.verdict}**: " + "; ".join(parts)
+
+
+# How a cell says what schemathesis's copy of the document left out.
+LEFT_OUT = "link(s) schemathesis refuses left out of its copy of the document"
 
 
 def _class_order(klass: str) -> tuple[int, str]:
@@ -270,7 +283,8 @@ def run_document(
         try:
             with serving(server, location, log) as (base, proc):
                 report_dir = scratch_dir / "report"
-                argv = schemathesis_argv(document, location, base, settings, report_dir)
+                tested = _schemathesis_copy(location, scratch_dir, outcome)
+                argv = schemathesis_argv(document, tested, base, settings, report_dir)
                 timeout = document.timeout or settings.timeout
                 done = _run(argv, timeout, cwd=scratch_dir)
                 events = _failed_scenarios(report_dir, outcome)
@@ -288,7 +302,11 @@ def run_document(
                     keep.parent.mkdir(parents=True, exist_ok=True)
                     keep.write_text("".join(json.dumps(e) + "\n" for e in events))
                 classify_outcome(
-                    outcome, events, documented_statuses(location), framing_parameters(location)
+                    outcome,
+                    events,
+                    documented_statuses(location),
+                    framing_parameters(location),
+                    bottomless_statuses(location),
                 )
         except LoadError as exc:
             outcome.verdict = "load-error"
@@ -299,6 +317,35 @@ def run_document(
             outcome.note = str(exc)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _schemathesis_copy(location: Path, scratch: Path, outcome: Outcome) -> Path:
+    """The document schemathesis is given: a copy without the links it would refuse (their
+    list in ``outcome.left_out``), else the document itself."""
+    raw = _parsed(location)
+    if not isinstance(raw, dict):
+        return location
+    copy, dropped = without_broken_links(raw)
+    if not dropped:
+        return location
+    outcome.left_out = dropped
+    tested = scratch / f"schemathesis-{location.stem}.json"
+    tested.write_text(json.dumps(copy))
+    return tested
+
+
+def _parsed(location: Path) -> Any:
+    try:
+        text = location.read_text()
+        return json.loads(text) if location.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+
+
+def bottomless_statuses(location: Path) -> Bottomless:
+    """The responses whose schema no finite value satisfies (bottomless.py)."""
+    raw = _parsed(location)
+    return bottomless_responses(raw) if isinstance(raw, dict) else {}
 
 
 Statuses = dict[tuple[str, str], tuple[str, ...]]
@@ -379,16 +426,18 @@ def classify_outcome(
     events: list[dict[str, Any]],
     statuses: Statuses | None = None,
     framing: Framing | None = None,
+    bottomless: Bottomless | None = None,
 ) -> None:
     """The outcome's classes and verdict, worked out afresh from its failed scenarios and the
     raw facts it keeps (load error, crash, schemathesis's errors and exit code); ``statuses``
-    (the document's) tell which operations document a 404."""
+    (the document's) tell which operations document a 404, ``bottomless`` which responses no
+    finite value satisfies."""
     outcome.classes, outcome.reproductions, outcome.documented_5xx = {}, {}, 0
     if outcome.verdict == "load-error":
         outcome.add("L", _load_reason(outcome.note), None)
         return
     for recorder in events:
-        _read_scenario(recorder, outcome, statuses, framing)
+        _read_scenario(recorder, outcome, statuses, framing, bottomless)
     for text in outcome.harness_errors:
         outcome.add("X", f"schemathesis error: {text[:110]}", None)
     if outcome.crash:
@@ -441,6 +490,7 @@ def _untestable(reason: str) -> bool:
             OFF_PATTERN,
             JS_LITERAL,
             NO_CONTENT,
+            BOTTOMLESS,
         )
         or reason.endswith(NO_FINAL)
         or reason.startswith((REUSED, FRAMING))
@@ -474,6 +524,8 @@ def _verdict(outcome: Outcome, code: int, output: str) -> None:
             notes.append(f"{count} value(s) under a pattern no string matches")
             count = outcome.classes["X"].get(NO_CONTENT, 0)
             notes.append(f"{count} empty 204(s) documented with a body")
+            count = outcome.classes["X"].get(BOTTOMLESS, 0)
+            notes.append(f"{count} answer(s) under a response schema no finite value satisfies")
             if BROKEN_LINKS in outcome.classes["X"]:
                 notes.append("links naming parameters their target lacks: no stateful phase")
             outcome.note = "; ".join(n for n in notes if not n.startswith("0 "))
@@ -515,6 +567,7 @@ def _read_scenario(
     outcome: Outcome,
     statuses: Statuses | None = None,
     framing: Framing | None = None,
+    bottomless: Bottomless | None = None,
 ) -> None:
     interactions = recorder.get("interactions", {})
     seen: set[tuple[str, str, str]] = set()
@@ -543,6 +596,7 @@ def _read_scenario(
                 documented=_documented(case, statuses),
                 dot_segment=_dot_segment(case),
                 framing=_framing(case, framing),
+                bottomless=_bottomless(case, answer, bottomless, _documented(case, statuses)),
             )
             klass, reason = classify(failure)
             # One scenario repeats a failure over its steps; count it once.
@@ -577,6 +631,23 @@ def _framing(case: dict[str, Any], framing: Framing | None) -> tuple[str, ...]:
     return framing.get((str(value.get("method", "")).upper(), str(value.get("path", ""))), ())
 
 
+def _bottomless(
+    case: dict[str, Any],
+    answer: Answer | None,
+    bottomless: Bottomless | None,
+    documented: tuple[str, ...] | None,
+) -> bool:
+    """Whether the response the answer's status falls under (its code, else its range, else
+    default, among all the operation documents) has no finite instance."""
+    value = case.get("value") or {}
+    if not bottomless or answer is None or not isinstance(value, dict):
+        return False
+    found = bottomless.get((str(value.get("method", "")).upper(), str(value.get("path", ""))))
+    if not found:
+        return False
+    return documented_key(answer.status, documented or tuple(found)) in found
+
+
 def _dot_segment(case: dict[str, Any]) -> bool:
     """Whether a path parameter was serialised as a ``.`` or ``..`` segment."""
     value = case.get("value") or {}
@@ -594,16 +665,24 @@ def _drawn(case: dict[str, Any]) -> tuple[str, ...]:
     """The request's parameters whose values schemathesis took from an earlier answer
     (``location.name``), by its resource pool or a link it followed (its stateful phase infers
     links, `GET /search -> user_ids/*` into `PUT /users/{id}`); neither checks the value
-    against the parameter's schema."""
-    meta = (case.get("value") or {}).get("meta") or {}
+    against the parameter's schema. A link's body counts as ``body`` when it became the whole
+    body (schemathesis puts it in place of a body it cannot merge into), else field by field."""
+    value = case.get("value") or {}
+    meta = value.get("meta") or {}
     drawn = [
         f"{draw.get('location')}.{draw.get('parameter_name')}"
         for draw in meta.get("pool_draws") or []
     ]
-    parameters = (case.get("transition") or {}).get("parameters") or {}
-    for container, values in parameters.items():
+    transition = case.get("transition") or {}
+    for container, values in (transition.get("parameters") or {}).items():
         location = _TRANSITION_LOCATIONS.get(container, container)
         drawn += [f"{location}.{name}" for name in values or {}]
+    linked = (transition.get("request_body") or {}).get("value")
+    body = value.get("body")
+    if linked is not None and body == linked:
+        drawn.append("body")
+    elif isinstance(linked, dict) and isinstance(body, dict):
+        drawn += [f"body.{name}" for name, item in linked.items() if body.get(name) == item]
     return tuple(drawn)
 
 
@@ -692,7 +771,8 @@ def reclassified(server: str, document: Document) -> Outcome | None:
     location = document.location()
     statuses = documented_statuses(location) if location.exists() else None
     framing = framing_parameters(location) if location.exists() else None
-    classify_outcome(outcome, events, statuses, framing)
+    bottomless = bottomless_statuses(location) if location.exists() else None
+    classify_outcome(outcome, events, statuses, framing, bottomless)
     return outcome
 
 
@@ -713,9 +793,11 @@ where the manifest says), seed {corpus.run.seed}, schemathesis's auto-signup off
 the server's root (Prism ignores the servers' base paths). A document is conformant when no
 check fails. Failure classes are issue 15's (1-7) plus L (refused at load), E (other 5xx, or
 the server died), S (a stateful check) and X (not held against the server: schemathesis's own
-errors, a request schema nothing satisfies, a value it reused from an earlier answer that the
-parameter refuses, a read after a DELETE that documents no 404, where any answer fails a check;
-only the first one keeps a document from passing); each cell shows a class's most frequent
+errors, a request schema nothing satisfies, a response schema no finite value satisfies, a
+value it reused from an earlier answer that the parameter refuses, a read after a DELETE that
+documents no 404, where any answer fails a check; only the first one keeps a document from
+passing); links schemathesis refuses are left out of the copy it reads (the server is served
+the document whole) and counted in the cell; each cell shows a class's most frequent
 reason (values elided) and how many other reasons it has. Every failure with its request and answer:
 `.cache/conformance/results/reproductions.md` after a run.
 """,
@@ -747,7 +829,8 @@ reason (values elided) and how many other reasons it has. Every failure with its
             f"{k} ({CLASS_TITLES.get(k, k)}): {per_class[server][k]}"
             for k in sorted(per_class[server], key=_class_order)
         )
-        out.status.append(f"{server}: {counts['pass']} of {run} conformant ({others})")
+        others = f" ({others})" if others else ""
+        out.status.append(f"{server}: {counts['pass']} of {run} conformant{others}")
         out.notes.append(f"{server}, documents failing by class: {classes or 'none'}.")
     out.notes.append(f"mockmind measured at {_src_commit()} (the last commit that changed src/).")
     out.seconds = seconds

@@ -27,10 +27,8 @@ def _explain(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def test_the_sample_is_small_and_has_both_verdicts() -> None:
+def test_the_sample_is_small() -> None:
     assert 3 <= len(SAMPLE) <= 5
-    assert any(d.known_failure for d in SAMPLE)
-    assert any(not d.known_failure for d in SAMPLE)
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ from bench.conformance.run import (
     UNSATISFIABLE,
     Outcome,
     _documented,
+    _drawn,
     _verdict,
     documented_statuses,
     framing_parameters,
@@ -258,6 +259,34 @@ def test_a_refusal_of_a_value_reused_from_an_earlier_answer_is_not_held_against_
     )
     generated = Failure("status_code_conformance", "", "", "", "PUT /u/{id}", answer, ("path.x",))
     assert classify(generated)[0] == "1"
+
+
+def test_a_body_a_link_put_in_place_of_the_generated_one_counts_as_drawn() -> None:
+    # peertube: an inferred link `GET /privacies -> $response.body#/*` into POST /videos/imports,
+    # whose multipart body schemathesis replaced by the link's {"privacy": label}.
+    linked = {"definition": {"privacy": "$response.body#/*"}, "value": {"privacy": "Public"}}
+    case: dict[str, Any] = {
+        "transition": {"request_body": linked, "parameters": {"path_parameters": {"id": {}}}},
+        "value": {"body": {"privacy": "Public"}},
+    }
+    assert _drawn(case) == ("path.id", "body")
+    case["value"]["body"] = {"privacy": "Public", "name": "n", "channelId": 1}
+    assert _drawn(case) == ("path.id", "body.privacy")
+    case["value"]["body"] = {"privacy": 2}
+    assert _drawn(case) == ("path.id",)
+    errors = [
+        {"location": "body", "message": "Additional properties are not allowed"},
+        {"location": "body.privacy", "message": "'Public' is not of type 'integer'"},
+        {"location": "body.privacy", "message": "'Public' is not one of [1, 2]"},
+        {"location": "body.channelId", "message": "'channelId' is a required property"},
+    ]
+    answer = Answer(422, {"x-mockmind-source": "rule"}, json.dumps({"errors": errors}))
+    failure = Failure("status_code_conformance", "", "", "", "POST /i", answer, ("body",))
+    assert classify(failure) == (
+        "X",
+        "a value schemathesis reused from an earlier answer is refused "
+        "(body, body.channelId, body.privacy)",
+    )
 
 
 def _package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[Any, Any]:
