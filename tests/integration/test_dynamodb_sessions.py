@@ -398,3 +398,26 @@ def test_delete_leaves_no_item_of_any_generation(table: DynamoTable, client: Any
     store.delete("s-1")
     assert _items(client, table) == {}
     assert store.get("s-1", now=1001.0) is None
+
+
+def test_a_state_too_large_for_the_head_is_refused_before_any_write(
+    table: DynamoTable, client: Any
+) -> None:
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("s-1", 1000.0, 1000.0, 5000.0), expected_version=None)
+    before = _items(client, table)
+    interaction = Interaction(1001.0, "GET", "/r/0", 200, None, {"ok": True}, "offline")
+    huge = saved.after_request(
+        interaction,
+        timeout_seconds=1000,
+        max_history=50,
+        state={"blob": _noise(2 * ITEM_BUDGET, 3)},
+        authenticated=None,
+    )
+    with pytest.raises(StoreError, match=r"^session s-1 needs \d+ bytes without any history; "):
+        store.update(huge, base=saved)
+    with pytest.raises(StoreError, match="its state is too large"):
+        store.put(huge, expected_version=saved.version)
+    # Neither the interaction nor the head was written.
+    assert _items(client, table) == before
+    assert store.get("s-1", now=1001.0) == saved

@@ -113,6 +113,8 @@ from mockmind.domain.sessions import (
 from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
     from mockmind.adapters.aws.table import Item, NewItem
@@ -217,13 +219,7 @@ class DynamoSessionStore:
         )
         stored = replace(stored, history=tuple(link.interaction for link in links.values()))
         head = _head_item(stored, self._table.scoped(LISTING), gen, last, renew)
-        if item_size(head) > ITEM_BUDGET:
-            raise StoreError(
-                f"session {session.id} needs {item_size(head)} bytes without any history; "
-                f"the limit is {ITEM_BUDGET} (its state is too large)"
-            )
-        for item in items:
-            self._table.put(item)
+        self._put_interactions(head, items)
         if expected_version is None:
             # The session's own clock reading, as the memory and SQLite stores use.
             written = self._table.put(
@@ -268,13 +264,7 @@ class DynamoSessionStore:
         if not stored.history:
             last = None
         head = _head_item(stored, self._table.scoped(LISTING), known.gen, last, known.renew)
-        if item_size(head) > ITEM_BUDGET:
-            raise StoreError(
-                f"session {session.id} needs {item_size(head)} bytes without any history; "
-                f"the limit is {ITEM_BUDGET} (its state is too large)"
-            )
-        for item in items:
-            self._table.put(item)
+        self._put_interactions(head, items)
         written_head = self._table.put(
             head,
             condition=_APPEND,
@@ -288,6 +278,17 @@ class DynamoSessionStore:
             {**self._links(stored.id, known.gen, stored.history_start), **links},
         )
         return stored
+
+    def _put_interactions(self, head: NewItem, items: Sequence[NewItem]) -> None:
+        """The interaction items a head will name, written before it (the head commits them);
+        refused before any write when the head alone is too large."""
+        if item_size(head) > ITEM_BUDGET:
+            raise StoreError(
+                f"session {head['session_id']['S']} needs {item_size(head)} bytes without any "
+                f"history; the limit is {ITEM_BUDGET} (its state is too large)"
+            )
+        for item in items:
+            self._table.put(item)
 
     def delete(self, session_id: str) -> None:
         pk = _pk(session_id)
