@@ -193,6 +193,14 @@ def validate_config(file: str) -> None:
         f"storage {config.storage.backend}, provider {container.provider.configured or 'none'}"
         f"{unset}"
     )
+    # Served repaired (or as they are, with examples: as_is), so not an error; but checking a
+    # config is where a team wants to hear of them.
+    problems = container.api.example_problems()
+    if problems:
+        mode = "as they are" if config.examples == "as_is" else "repaired"
+        click.echo(f"{len(problems)} example(s) break their schema (served {mode}):")
+        for problem in problems:
+            click.echo(f"  {problem}")
 
 
 @click.command("init-aws")

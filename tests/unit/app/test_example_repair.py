@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from mockmind.app.api import MockmindApp
 from mockmind.app.bootstrap import log_example_problems
+from mockmind.cli import main
 from mockmind.config import parse_config
 from mockmind.openapi import OpenAPIDescription
 from tests.support.in_process import app_for_document, send
@@ -199,3 +201,22 @@ def test_a_started_server_lists_them_without_a_request(
         assert app.example_check is not None
         app.example_check.join(timeout=30)
     assert len(_listed(caplog)) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "mode"), [("", "repaired"), ("examples: as_is\n", "as they are")]
+)
+def test_validate_config_lists_them_and_succeeds(
+    spec: Path, tmp_path: Path, extra: str, mode: str
+) -> None:
+    config = tmp_path / "mockmind.yaml"
+    config.write_text(f"openapi: {spec}\n{extra}")
+    result = CliRunner().invoke(main, ["validate-config", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"ok: {config}: ")
+    assert lines[1:] == [
+        f"2 example(s) break their schema (served {mode}):",
+        f"  {BROKEN}: (root): 'name' is a required property",
+        f"  {AS_STRING}: (root): '[\"Rex\"]' is not of type 'array'",
+    ]
