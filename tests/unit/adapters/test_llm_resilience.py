@@ -175,3 +175,21 @@ def test_secret_is_masked_everywhere_but_reveal() -> None:
     assert key.scrub("other key sk-proj-ZZZZZZZZZZZZ") == "other key ***"
     with pytest.raises(TypeError):
         pickle.dumps(key)
+
+
+def test_forked_workers_draw_their_own_retry_jitter() -> None:
+    """granian forks its workers from one built app: a jitter generator copied with it would
+    make every worker retry a failing provider at the same instants."""
+    import os
+
+    http = ResilientHttp("p", httpx.AsyncClient(), "http://provider.test")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its draws, then gone without pytest's teardown
+        os.write(write, repr([http._rng.random() for _ in range(4)]).encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 4096).decode()
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert child != repr([http._rng.random() for _ in range(4)])

@@ -78,7 +78,9 @@ class ResilientHttp:
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self._rng = rng or random.Random()
+        # The operating system's randomness: workers forked from one built app (granian) would
+        # otherwise draw the same retry jitter, and retry in step.
+        self._rng = rng or random.SystemRandom()
 
     def __repr__(self) -> str:
         return f"ResilientHttp({self.provider!r}, {self.base_url!r})"
