@@ -177,6 +177,8 @@ def test_secret_is_masked_everywhere_but_reveal() -> None:
         pickle.dumps(key)
 
 
+# Threads other tests left behind make os.fork warn; the child only writes to a pipe and exits.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_forked_workers_draw_their_own_retry_jitter() -> None:
     """granian forks its workers from one built app: a jitter generator copied with it would
     make every worker retry a failing provider at the same instants."""
