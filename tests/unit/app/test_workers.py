@@ -179,6 +179,8 @@ def test_forked_granian_workers_serve_the_app_built_on_connections_of_their_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(workers.multiprocessing, "get_start_method", lambda: "fork")
+    # As in `serve`, one thread: tests run before this one may have left theirs.
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     started = _granian_started(monkeypatch)
     container = _serve_sqlite(tmp_path, monkeypatch)
     (granian,) = started
@@ -214,7 +216,10 @@ def test_granian_workers_build_their_own_app_where_not_forked(
 
 def test_a_fork_is_taken_only_from_a_single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers.multiprocessing, "get_start_method", lambda: "fork")
-    assert workers.forks_safely()
+    with monkeypatch.context() as alone:
+        # Tests run before this one may have left threads of their own.
+        alone.setattr(workers.threading, "active_count", lambda: 1)
+        assert workers.forks_safely()
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
