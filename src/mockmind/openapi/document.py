@@ -31,7 +31,7 @@ from mockmind.domain.errors import (
     RouteNotFound,
 )
 from mockmind.openapi.errors import UnresolvableRef
-from mockmind.openapi.loading import line_of_key, load_file, parse_text, read_text
+from mockmind.openapi.loading import decode_text, line_of_key, load_file, parse_bytes, read_bytes
 from mockmind.openapi.model import HTTP_METHODS, MatchedOperation, Operation
 from mockmind.openapi.operations import Shared, build_operation
 from mockmind.openapi.pointers import child_uri, follow_pointer
@@ -86,13 +86,13 @@ class OpenAPIDocument:
     @classmethod
     def load(cls, path: Path | str) -> OpenAPIDocument:
         path = Path(path)
-        text = read_text(path)
-        raw = parse_text(text, path)
+        data = read_bytes(path)
+        raw = parse_bytes(data, path)
         converted_from = None
         if is_swagger2(raw):
             converted_from = "2.0"
             raw = convert(raw)
-        version = _check_document(raw, text, path)
+        version = _check_document(raw, data, path)
         return cls(raw, path=path, version=version, converted_from=converted_from)
 
     def _file_contents(self, file_uri: str) -> Any:
@@ -335,12 +335,13 @@ def _absolute_refs(contents: Any, file_uri: str) -> Any:
     return _map_refs(contents, lambda ref: urljoin(file_uri, ref))
 
 
-def _check_document(raw: Any, text: str, path: Path) -> str:
+def _check_document(raw: Any, data: bytes, path: Path) -> str:
     """The OpenAPI minor version ("3.0" or "3.1"), or a ConfigError naming every problem."""
     source = str(path)
 
     def issue(key: str, message: str, line_key: str | None = None) -> ConfigIssue:
-        line = line_of_key(text, line_key) if line_key else None
+        # Decoded only here: a document without problems was parsed without its text.
+        line = line_of_key(decode_text(data, path), line_key) if line_key else None
         return ConfigIssue(key, message, line=line, source=source)
 
     if not isinstance(raw, Mapping):
