@@ -111,9 +111,11 @@ def serve(
                 # With workers too: a bad config ends the command here, and the seeds are
                 # written once.
                 container = build(loaded, env=env)
-    finally:
-        gc.freeze()
-        gc.enable()
+    except BaseException:
+        gc.enable()  # a refused start (or a test invoking it) keeps its collections
+        raise
+    gc.freeze()
+    gc.enable()
     if tenants is not None:
         names = front.worlds.catalog.names()
         click.echo(
