@@ -5,8 +5,9 @@ They load config and call bootstrap; they never build adapters.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,6 +29,10 @@ from mockmind.app.workers import (
 from mockmind.cli.exits import exit_on_error
 from mockmind.config.models import TenantsConfig
 from mockmind.domain.errors import ConfigError, ConfigIssue
+
+if TYPE_CHECKING:
+    from mockmind.app.environment import Environment
+    from mockmind.app.tenant_front import TenantFront
 
 
 @click.command()
@@ -85,36 +90,32 @@ def serve(
 ) -> None:
     """Serve the mock API over HTTP."""
     configure_logging(log_level)
-    env = read_environment()
-    with exit_on_error():
-        loaded = load(config_file, openapi, env)
-        tenants = tenants_config(loaded, env)
-        if tenants_dir is not None:
-            # The config's tenants section, if any, says how; the folder is the catalog.
-            section = loaded.config.tenants or TenantsConfig()
-            tenants = section.model_copy(update={"catalog": str(Path(tenants_dir).resolve())})
-        if tenants is not None:
-            if workers > 1:
-                raise ConfigError(
-                    [ConfigIssue("tenants", "--workers > 1 serves a single API, not tenants")]
-                )
-            if server == "granian":
-                # granian builds its app in worker processes from handed-over settings; the
-                # tenant front, with its catalog and built worlds, lives in this process.
-                raise ConfigError(
-                    [
-                        ConfigIssue(
-                            "tenants",
-                            "--server granian serves a single API: tenants "
-                            "are served on uvicorn (leave --server out)",
-                        )
-                    ]
-                )
-            # The tenant front's admin is a FastAPI app: its import (a second of CPU on a
-            # loaded machine) is for tenants only, not a single API's start.
-            from mockmind.app.tenant_front import tenant_front  # noqa: PLC0415
-
-            front = tenant_front(tenants, env, base_dir=loaded.base_dir)
+    # The start makes a million objects (a big document's nodes, its operations) and little
+    # garbage: the cycle collector's passes over them were a fifth of building GitHub's API.
+    # Off until the app is built; what the start made is then frozen, so that collections
+    # while serving skip it too (as the Lambda handler does).
+    gc.disable()
+    try:
+        env = read_environment()
+        with exit_on_error():
+            loaded = load(config_file, openapi, env)
+            tenants = tenants_config(loaded, env)
+            if tenants_dir is not None:
+                # The config's tenants section, if any, says how; the folder is the catalog.
+                section = loaded.config.tenants or TenantsConfig()
+                tenants = section.model_copy(update={"catalog": str(Path(tenants_dir).resolve())})
+            if tenants is not None:
+                front = _tenant_front(tenants, workers, server, env, loaded.base_dir)
+            else:
+                check_workers(workers, loaded, env)
+                # With workers too: a bad config ends the command here, and the seeds are
+                # written once.
+                container = build(loaded, env=env)
+    except BaseException:
+        gc.enable()  # a refused start (or a test invoking it) keeps its collections
+        raise
+    gc.freeze()
+    gc.enable()
     if tenants is not None:
         names = front.worlds.catalog.names()
         click.echo(
@@ -125,10 +126,6 @@ def serve(
         )
         _run_uvicorn(front, host=host, port=port, log_level=log_level)
         return
-    with exit_on_error():
-        check_workers(workers, loaded, env)
-        # With workers too: a bad config ends the command here, and the seeds are written once.
-        container = build(loaded, env=env)
     processes = f" in {workers} worker processes" if workers > 1 else ""
     click.echo(
         f"mockmind {__version__} serving {container.api.summary()} on http://{host}:{port}"
@@ -155,6 +152,32 @@ def serve(
     _run_uvicorn(
         WORKER_APP, host=host, port=port, log_level=log_level, factory=True, workers=workers
     )
+
+
+def _tenant_front(
+    tenants: TenantsConfig, workers: int, server: str | None, env: Environment, base_dir: Path
+) -> TenantFront:
+    if workers > 1:
+        raise ConfigError(
+            [ConfigIssue("tenants", "--workers > 1 serves a single API, not tenants")]
+        )
+    if server == "granian":
+        # granian builds its app in worker processes from handed-over settings; the
+        # tenant front, with its catalog and built worlds, lives in this process.
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "tenants",
+                    "--server granian serves a single API: tenants "
+                    "are served on uvicorn (leave --server out)",
+                )
+            ]
+        )
+    # The tenant front's admin is a FastAPI app: its import (a second of CPU on a
+    # loaded machine) is for tenants only, not a single API's start.
+    from mockmind.app.tenant_front import tenant_front  # noqa: PLC0415
+
+    return tenant_front(tenants, env, base_dir=base_dir)
 
 
 def _run_uvicorn(app: Any, *, host: str, port: int, log_level: str, **more: Any) -> None:

@@ -1,6 +1,9 @@
 """Reading a YAML or JSON file into plain Python values, fast, with line-numbered errors.
 
-JSON goes through :mod:`json` (a 10 MB document parses in a fraction of a second); YAML through
+JSON goes through orjson straight from the file's bytes (GitHub's 13 MB description: 0.15 s,
+against 0.3 s to decode and parse with :mod:`json`), and through :mod:`json` wherever orjson
+would answer differently or refuses (its messages and line numbers are the ones reported);
+YAML through
 PyYAML's libyaml loader when it is available. The YAML loader follows YAML 1.2's core schema
 where OpenAPI tooling does: ``2024-01-01`` stays a string (a date object would break JSON Schema
 validation of examples), ``yes``/``no``/``on``/``off`` stay strings (only ``true``/``false`` are
@@ -10,11 +13,13 @@ JSON pointers reach it).
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from mockmind.domain.errors import ConfigError, ConfigIssue
@@ -56,18 +61,23 @@ _SpecLoader.add_implicit_resolver(
 )
 
 _JSON_SUFFIXES = {".json"}
+# JSON's own whitespace: orjson accepts no other, so nothing it parses starts differently.
+_JSON_START = re.compile(rb"[ \t\n\r]*[\[{]")
 _YAML_SUFFIXES = {".yaml", ".yml"}
 
 
-def read_text(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([ConfigIssue("", f"file not found: {path}", source=str(path))]) from None
     except OSError as exc:
         raise ConfigError(
             [ConfigIssue("", f"cannot read {path}: {exc.strerror or exc}", source=str(path))]
         ) from exc
+
+
+def decode_text(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -94,8 +104,42 @@ def parse_text(text: str, path: Path) -> Any:
     return _parse_yaml(text, path)
 
 
+def parse_bytes(data: bytes, path: Path) -> Any:
+    """What :func:`parse_text` answers for the decoded ``data``, without decoding JSON first."""
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    # Only where parse_text would use json: a top-level scalar in a YAML file stays YAML's.
+    looks_json = path.suffix.lower() in _JSON_SUFFIXES or _JSON_START.match(body)
+    if looks_json and not _has_long_integer(body):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # NaN, a lone surrogate, not UTF-8, not JSON: json's answer or message
+    return parse_text(decode_text(data, path), path)
+
+
+# Digits as "0", minus as "-", anything else as "a": a digit run is then found with bytes.find.
+_DIGIT_SHAPES = bytes(
+    ord("0") if chr(i).isdigit() and i < 128 else ord("-") if i == ord("-") else ord("a")
+    for i in range(256)
+)
+_SCAN_CHUNK = 1 << 20
+
+
+def _has_long_integer(body: bytes) -> bool:
+    """Whether ``body`` may hold an integer orjson reads as a float (json reads it exactly):
+    above 2**64 - 1 (20 digits) or below -2**63 (a minus and 19 digits). Digits inside strings
+    count too: such a document is merely parsed the slower way."""
+    overlap = 20
+    for start in range(0, len(body), _SCAN_CHUNK):
+        # In chunks: one translated copy of a 13 MB document would add to the peak memory.
+        shapes = body[max(0, start - overlap) : start + _SCAN_CHUNK].translate(_DIGIT_SHAPES)
+        if b"0" * 20 in shapes or b"-" + b"0" * 19 in shapes:
+            return True
+    return False
+
+
 def load_file(path: Path) -> Any:
-    return parse_text(read_text(path), path)
+    return parse_bytes(read_bytes(path), path)
 
 
 def _parse_json(text: str, path: Path) -> Any:

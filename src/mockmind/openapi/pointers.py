@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,14 +15,24 @@ _ESCAPES = str.maketrans({"~": "~0", "/": "~1", "%": "%25", "#": "%23"})
 
 def escape_pointer_segment(key: str | int) -> str:
     """RFC 6901 escaping, plus ``%`` and ``#`` so the pointer survives as a URI fragment."""
-    return str(key).translate(_ESCAPES)
+    return _escaped(str(key))
+
+
+@lru_cache(maxsize=65_536)
+def _escaped(key: str) -> str:
+    # The same few thousand keys (path templates, "responses", "200", "application/json")
+    # recur across every operation; translating them each time was a tenth of a big
+    # document's start-up.
+    return key.translate(_ESCAPES)
 
 
 def child_uri(uri: str, *keys: str | int) -> str:
     """The URI of a node below ``uri`` (``…#/paths`` + ``/pets`` -> ``…#/paths/~1pets``)."""
     if "#" not in uri:
         uri += "#"
-    return uri + "".join("/" + escape_pointer_segment(key) for key in keys)
+    for key in keys:
+        uri += "/" + _escaped(str(key))
+    return uri
 
 
 def follow_pointer(contents: Any, fragment: str, uri: str, source: str) -> Any:
