@@ -88,3 +88,17 @@ def _atomic_dynamodb_requests(patch: pytest.MonkeyPatch) -> None:
     from moto.dynamodb.responses import DynamoHandler
 
     patch.setattr(DynamoHandler, "call_action", atomic_call_action(DynamoHandler.call_action))
+
+
+_LEVELLED_LOGGERS = ("mockmind", "botocore", "boto3", "urllib3", "")
+
+
+@pytest.fixture(autouse=True)
+def _logging_levels_restored() -> Iterator[None]:
+    """A CLI command run in process (CliRunner) sets logging levels for the whole process
+    (``configure_logging``: ``validate-config`` puts mockmind at ERROR); a later test's caplog
+    must not depend on which commands ran before it."""
+    levels = {name: logging.getLogger(name).level for name in _LEVELLED_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
