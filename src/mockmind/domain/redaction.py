@@ -80,10 +80,10 @@ def redacted_answer(body: Any, encoded: bytes) -> Any:
     return redacted(body) if may else body
 
 
-# The last answer's bytes and whether they may name a secret. An answer is remembered twice
-# (the session's history, the journal) from the same bytes object, and a cached answer's bytes
-# are the same object on every hit of the memory cache: the scan of its text (a lower-cased
-# copy, eight searches) is made once. Compared by identity, so the verdict is always the one of
+# The last answer's bytes and whether they may name a secret. A cached answer's bytes are the
+# same object on every hit of the memory cache (the journal takes the session's masked body, so
+# a request scans its answer once already): the scan of its text (a lower-cased copy, eight
+# searches) is made once a cached body. Compared by identity, so the verdict is always the one of
 # these very bytes (the pair holds them, so their id cannot be reused meanwhile).
 _last_answer: tuple[bytes, bool] = (b"", False)
 
