@@ -50,12 +50,10 @@ def test_an_old_file_gains_versions_and_keeps_its_entities(tmp_path: Path) -> No
     db.close()
 
 
-def test_connections_opening_an_old_file_at_once_all_start(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    _old_file(path)
+def _open_at_once(path: Path, connections: int) -> tuple[int, list[BaseException]]:
     opened: list[SqliteDatabase] = []
     failures: list[BaseException] = []
-    start = threading.Barrier(4)
+    start = threading.Barrier(connections)
 
     def open_it() -> None:
         start.wait()
@@ -64,12 +62,21 @@ def test_connections_opening_an_old_file_at_once_all_start(tmp_path: Path) -> No
         except BaseException as exc:  # re-raised below
             failures.append(exc)
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    threads = [threading.Thread(target=open_it) for _ in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     for db in opened:
         db.close()
-    assert failures == []
-    assert len(opened) == 4
+    return len(opened), failures
+
+
+def test_connections_opening_an_old_file_at_once_all_start(tmp_path: Path) -> None:
+    # Switching an old file to WAL is refused at once ("database is locked") to a connection
+    # that finds another one's shared lock there; it happened about one round in seven, so
+    # twenty rounds make the race all but certain to show.
+    for round_number in range(20):
+        path = tmp_path / f"old-{round_number}.db"
+        _old_file(path)
+        assert _open_at_once(path, 4) == (4, [])

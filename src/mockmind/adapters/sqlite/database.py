@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,6 +79,30 @@ CREATE INDEX IF NOT EXISTS response_cache_expiry ON response_cache (expires_at);
 _BUSY_TIMEOUT_SECONDS = 5.0
 
 
+def _enter_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode, waiting for connections opening the same file at the same moment.
+
+    Switching a rollback-journal file (a new one, or one written by an older SQLite user) to
+    WAL needs its exclusive lock, and SQLite answers "database is locked" at once, without the
+    busy handler, when another connection holds a shared lock there: four workers starting on
+    one old file saw it about one time in seven. So the switch is tried again until the busy
+    timeout has gone; once the file is WAL, the switch is a read and never waits.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 class SqliteDatabase:
     """One connection shared by the stores, serialised by a lock.
 
@@ -111,7 +136,7 @@ class SqliteDatabase:
             check_same_thread=False,
             isolation_level=None,
         )
-        conn.execute("PRAGMA journal_mode=WAL")
+        _enter_wal(conn)
         # In WAL mode NORMAL cannot corrupt the file; it syncs at checkpoints instead of on
         # every commit, which took three times as long as the rest of a request (a create
         # commits a counter, an entity and a session). A power cut may lose the last writes.
