@@ -31,6 +31,7 @@ from bench.conformance.run import (
     _verdict,
     documented_statuses,
     framing_parameters,
+    section,
 )
 from bench.report import replace_section, replace_summary_line, section_text
 
@@ -452,3 +453,21 @@ def test_broken_links_alone_leave_a_run_conformant_with_a_note() -> None:
     _verdict(outcome, 1, "1 error")
     assert outcome.verdict == "pass"
     assert outcome.note == "links naming parameters their target lacks: no stateful phase"
+
+
+def test_failing_by_class_counts_only_failing_documents() -> None:
+    corpus = load()
+    first, second, third = corpus.documents[:3]
+    noted = Outcome(first.name, "mockmind", "pass")
+    noted.add("X", UNSATISFIABLE, None)
+    failed = Outcome(second.name, "mockmind", "fail")
+    failed.add("1", "422 query.a: refused", None)
+    failed.add("X", "schemathesis error: Network Error", None)
+    clean = Outcome(third.name, "mockmind", "pass")
+    outcomes = {("mockmind", o.document): o for o in (noted, failed, clean)}
+    notes = section(corpus, outcomes, 1.0).notes
+    assert notes[:2] == [
+        "mockmind, documents failing by class: 1 (valid request refused): 1, "
+        "X (not tested (harness)): 1.",
+        "mockmind, conformant documents with a note, by class: X (not tested (harness)): 1.",
+    ]
