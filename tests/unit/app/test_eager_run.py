@@ -110,3 +110,23 @@ def test_inside_a_running_loop_it_refuses_as_run_until_complete_does() -> None:
         coroutine.close()
 
     asyncio.run(outer())
+
+
+def test_a_finished_task_still_held_does_not_turn_the_loop(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    async def quick() -> str:
+        await asyncio.sleep(0)
+        return "done"
+
+    held = loop.create_task(quick())
+    loop.run_until_complete(held)
+    turns: list[str] = []
+    loop.call_soon(turns.append, "a turn")
+
+    async def answer() -> None:
+        return None
+
+    run_eagerly(loop, answer())
+    # The held task is done: nothing is alive on the loop, so it is not turned.
+    assert (held.result(), turns) == ("done", [])
