@@ -319,8 +319,13 @@ def run_eagerly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, 
         # fail as run_until_complete would, not to run two loops at once.
         loop.run_until_complete(coroutine)
         return
+    try:
+        loop.is_running = _running  # type: ignore[method-assign]
+    except AttributeError:
+        # A loop without an instance dict (uvloop's) cannot be seen so: it runs the task.
+        loop.run_until_complete(coroutine)
+        return
     asyncio_events._set_running_loop(loop)
-    loop.is_running = _running  # type: ignore[method-assign]
     try:
         task = asyncio.Task(coroutine, loop=loop, eager_start=True)
     finally:

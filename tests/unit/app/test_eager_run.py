@@ -130,3 +130,28 @@ def test_a_finished_task_still_held_does_not_turn_the_loop(
     run_eagerly(loop, answer())
     # The held task is done: nothing is alive on the loop, so it is not turned.
     assert (held.result(), turns) == ("done", [])
+
+
+def test_a_loop_that_cannot_be_seen_as_running_runs_the_coroutine_itself() -> None:
+    class SlottedLoop(asyncio.SelectorEventLoop):
+        # Stands for a loop type without an instance dict (uvloop's).
+        def __setattr__(self, name: str, value: object) -> None:
+            if name == "is_running":
+                raise AttributeError(name)
+            super().__setattr__(name, value)
+
+    loop = SlottedLoop()
+    turns: list[str] = []
+    loop.call_soon(turns.append, "a turn")
+
+    async def answer() -> str:
+        return "answered"
+
+    try:
+        run_eagerly(loop, answer())
+        # Run by the loop: its waiting callback ran, and no running loop is left behind.
+        assert turns == ["a turn"]
+        with pytest.raises(RuntimeError, match="no running event loop"):
+            asyncio.get_running_loop()
+    finally:
+        loop.close()
