@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from asyncio import events as asyncio_events
+from collections.abc import Callable, Coroutine, Sized
 from functools import cached_property
 from typing import Any
 
@@ -223,7 +224,9 @@ class _Cycle:
     the app's failure logged and answered 500, each answer logged at INFO on ``mangum.http``.
 
     What differs is what a request costs: no queue, buffer or logger lookup is made for each
-    one, only a future when the app waits for the disconnect before its answer is complete.
+    one, only a future when the app waits for the disconnect before its answer is complete;
+    and an app that answers without waiting on anything runs without a turn of the loop
+    (``run_eagerly``).
     """
 
     __slots__ = ("_chunks", "_complete", "_request", "_state", "headers", "scope", "status")
@@ -239,8 +242,7 @@ class _Cycle:
         self._complete: asyncio.Future[None] | None = None
 
     def __call__(self, app: ASGI) -> Response:
-        loop = asyncio.get_event_loop()
-        loop.run_until_complete(loop.create_task(self._run(app)))
+        run_eagerly(asyncio.get_event_loop(), self._run(app))
         return {"status": self.status, "headers": self.headers, "body": b"".join(self._chunks)}
 
     async def _run(self, app: ASGI) -> None:
@@ -293,3 +295,62 @@ class _Cycle:
                 )
         else:
             raise UnexpectedMessage(f"Unexpected {kind}")
+
+
+def run_eagerly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` to its end on ``loop``, as ``loop.run_until_complete`` of a task of it
+    does, starting it as an eager task (Python 3.12's ``eager_start``): its first step runs
+    now, in a task of the loop seen as running, so the asyncio calls it makes work as inside
+    the loop (``get_running_loop``, ``current_task``, timeouts, tasks it starts). Only if it
+    waits on something does the loop run, until it ends.
+
+    A cached answer never waits: the loop's turns (a task scheduled, two passes over the
+    ready queue, two ``epoll`` calls, the running-loop bookkeeping) were a tenth of its time
+    (bench/RESULTS.md, row 1). An asyncio task needs a running loop to start eagerly; between
+    invocations the handler's loop is not running, so it is seen so for that one step.
+
+    What the loop gave other tasks before is kept: when tasks other than this one are alive
+    on the loop (a write-behind, an in-process delivery), the loop is turned once after an
+    eager end, as ``run_until_complete`` turned it once more after its task ended, so they
+    go on advancing on each invocation.
+    """
+    if loop.is_running() or asyncio_events._get_running_loop() is not None:
+        # Not reachable from Lambda (the runtime calls the handler outside any loop); kept to
+        # fail as run_until_complete would, not to run two loops at once.
+        loop.run_until_complete(coroutine)
+        return
+    try:
+        loop.is_running = _running  # type: ignore[method-assign]
+    except AttributeError:
+        # A loop without an instance dict (uvloop's) cannot be seen so: it runs the task.
+        loop.run_until_complete(coroutine)
+        return
+    asyncio_events._set_running_loop(loop)
+    try:
+        task = asyncio.Task(coroutine, loop=loop, eager_start=True)
+    finally:
+        del loop.is_running
+        asyncio_events._set_running_loop(None)
+    if not task.done():
+        loop.run_until_complete(task)
+    else:
+        task.result()
+        if _tasks_alive(loop):
+            loop.call_soon(loop.stop)
+            loop.run_forever()
+
+
+# The set every task not started eagerly (or that waited) is registered in, in CPython 3.12
+# (asyncio.tasks): empty, no task is alive on any loop. ``asyncio.all_tasks`` reads it too,
+# but copies it through a WeakSet iterator first, a few µs on every answer.
+_REGISTERED_TASKS: Sized | None = getattr(asyncio.tasks, "_scheduled_tasks", None)
+
+
+def _tasks_alive(loop: asyncio.AbstractEventLoop) -> bool:
+    if _REGISTERED_TASKS is not None and not len(_REGISTERED_TASKS):
+        return False
+    return bool(asyncio.all_tasks(loop))
+
+
+def _running() -> bool:
+    return True

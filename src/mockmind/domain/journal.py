@@ -175,8 +175,51 @@ class JournalEvent:
     state_changes: tuple[StateChange, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if self.seq < 1:
-            raise ValueError(f"journal steps count from 1, not {self.seq}")
+        _check_seq(self.seq)
+
+    @classmethod
+    def recorded(
+        cls,
+        *,
+        seq: int,
+        at: float,
+        exchange: RecordedExchange,
+        source: str,
+        latency_ms: float,
+        fallback_reason: str | None,
+        llm_calls: int,
+        tokens: int,
+        cost_usd: float,
+        rules: tuple[str, ...],
+        moves: tuple[StateMove, ...],
+        changes: tuple[EntityChange, ...],
+        state_changes: tuple[StateChange, ...],
+    ) -> JournalEvent:
+        """The event with every field given, checked as ``__init__`` checks it, made without
+        it: the frozen ``__init__`` sets its thirteen fields one ``object.__setattr__`` at a
+        time, and every request of a session records one (bench/RESULTS.md, row 1)."""
+        _check_seq(seq)
+        event = object.__new__(cls)
+        object.__setattr__(
+            event,
+            "__dict__",
+            {
+                "seq": seq,
+                "at": at,
+                "exchange": exchange,
+                "source": source,
+                "latency_ms": latency_ms,
+                "fallback_reason": fallback_reason,
+                "llm_calls": llm_calls,
+                "tokens": tokens,
+                "cost_usd": cost_usd,
+                "rules": rules,
+                "moves": moves,
+                "changes": changes,
+                "state_changes": state_changes,
+            },
+        )
+        return event
 
     def without_bodies(self) -> JournalEvent:
         """The event with its request and answer bodies replaced by a note of their size,
@@ -363,3 +406,8 @@ def diff_worlds(older: WorldAt, newer: WorldAt) -> WorldDiff:
         or (key in older.state) != (key in newer.state)
     }
     return WorldDiff(entities=tuple(changed), state=state)
+
+
+def _check_seq(seq: int) -> None:
+    if seq < 1:
+        raise ValueError(f"journal steps count from 1, not {seq}")

@@ -16,6 +16,8 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import field
+from functools import lru_cache
+from types import MappingProxyType
 
 from mockmind.lean_dataclass import dataclass
 from mockmind.ports.stats import StatsCounter
@@ -70,6 +72,14 @@ def request_counts(source: str, status: int, spent: Spent | None = None) -> dict
         if cost:
             counts[COST_NANO_USD] = cost
     return counts
+
+
+@lru_cache(maxsize=1024)
+def _counts_without_spending(source: str, status: int) -> Mapping[str, int]:
+    """``request_counts`` of a request that spent nothing on the model, made once per source
+    and status (every request without a model call adds the same few counters); read-only,
+    as it is handed to every count."""
+    return MappingProxyType(request_counts(source, status))
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,12 @@ class RequestStats:
         hour = hour_of(at)
         expires_at = (hour + 1 + RETENTION_HOURS) * HOUR_SECONDS
         try:
-            self._counter.add(hour, request_counts(source, status, spent), expires_at=expires_at)
+            counts = (
+                request_counts(source, status, spent)
+                if spent is not None
+                else _counts_without_spending(source, status)
+            )
+            self._counter.add(hour, counts, expires_at=expires_at)
         except Exception:  # a record: a store failing to count never fails a request
             logger.exception("request at %.0f not counted in the hour's stats", at)
 

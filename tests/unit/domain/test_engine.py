@@ -396,3 +396,31 @@ def test_a_path_id_is_read_as_the_schema_id_type(clock: FakeClock) -> None:
     assert wrong.body["errors"] == [
         {"location": "path.id", "message": "'t-1' is not of type 'integer'", "keyword": "type"}
     ]
+
+
+def test_a_session_asking_again_finds_the_answer_cached_for_exactly_what_it_asks(
+    app: Container,
+) -> None:
+    # The seed and cache key of a session's last answer are reused only when every part of
+    # them is the same: a query or the state changed is another answer.
+    def get(page: str, **headers: str) -> MockResponse:
+        request = MockRequest(
+            method="GET",
+            path="/reports/w1/summary",
+            query={"page": [page]},
+            headers={"x-session-id": "s-1", **headers},
+        )
+        return asyncio.run(app.engine.handle(request)).response
+
+    one, two, one_again, two_again = get("1"), get("2"), get("1"), get("2")
+    assert [r.source for r in (one, two, one_again, two_again)] == [
+        "offline",
+        "offline",
+        "cache",
+        "cache",
+    ]
+    assert (one_again.body, two_again.body) == (one.body, two.body)
+    get("1", **{"x-vip": "1"})
+    # The state the rule set is part of the key: the same request is answered anew.
+    assert get("1").source == "offline"
+    assert get("1").source == "cache"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -149,6 +150,22 @@ def test_bodies_left_out_keep_what_changed() -> None:
 def test_steps_count_from_one() -> None:
     with pytest.raises(ValueError, match="journal steps count from 1, not 0"):
         _step(0)
+    with pytest.raises(ValueError, match="journal steps count from 1, not 0"):
+        JournalEvent.recorded(**{**_fields(_STEPS[0]), "seq": 0})
+
+
+def _fields(event: JournalEvent) -> dict[str, Any]:
+    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+
+
+def test_an_event_recorded_without_its_init_is_the_event_its_init_makes() -> None:
+    for step in _STEPS:
+        recorded = JournalEvent.recorded(**_fields(step))
+        assert recorded == step
+        assert recorded.to_dict() == step.to_dict()
+        assert repr(recorded) == repr(step)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recorded.seq = 9  # type: ignore[misc]
 
 
 # Random histories of writes to a few entities: replaying the changes forward from the empty

@@ -72,6 +72,28 @@ def test_the_last_hours_are_read_oldest_first_with_every_hour_and_their_sum() ->
     assert report.totals.hour is None
 
 
+def test_the_same_request_counted_again_adds_the_same_counts_again() -> None:
+    # The counts of a request without model calls are made once per source and status, and
+    # shared: no count may change what a later one adds.
+    counter = MemoryStatsCounter()
+    stats = RequestStats(counter)
+    for _ in range(3):
+        stats.count(SEVEN, "cache", 200)
+        stats.count(SEVEN, "rule", 404)
+    stats.count(SEVEN, "cache", 200, Spent(1, 10, 0.0))
+    assert counter.read(0, 10**9, now=SEVEN) == {
+        int(SEVEN // HOUR_SECONDS): {
+            "requests": 7,
+            "source:cache": 4,
+            "cache_hits": 4,
+            "source:rule": 3,
+            "errors:rule": 3,
+            "llm_calls": 1,
+            "tokens": 10,
+        }
+    }
+
+
 @pytest.mark.parametrize("hours", [0, RETENTION_HOURS + 1])
 def test_hours_out_of_range_are_refused(hours: int) -> None:
     with pytest.raises(ValueError, match=f"hours must be from 1 to {RETENTION_HOURS}"):

@@ -150,7 +150,7 @@ class JournalKeeper:
                 spent_before.prompt_tokens + spent_before.completion_tokens
             )
             cost = after.cost_usd - spent_before.cost_usd
-        return JournalEvent(
+        return JournalEvent.recorded(
             seq=saved.requests,
             at=at,
             exchange=self._exchange(request, response, remembered),
