@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import string
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from mockmind.adapters.aws import (
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_table
-from mockmind.adapters.aws.table import ITEM_BUDGET
+from mockmind.adapters.aws.table import ITEM_BUDGET, expiry_attributes
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.domain.session_listing import SessionQuery, decode_cursor
@@ -294,5 +295,35 @@ def test_a_journal_event_under_2_kb_is_stored_compressed(table: DynamoTable, cli
     assert journal.append("s1", event, expires_at=2000.0)
     item = _raw_item(client, table, "JOURNAL#s1", "000000000001")
     assert "data" not in item
-    assert len(item["data_z"]["B"]) < len(json.dumps(event.to_dict(), separators=(",", ":")))
+    assert len(item["z1"]["B"]) < len(json.dumps(event.to_dict(), separators=(",", ":")))
     assert journal.read("s1", now=1500.0).events == (event,)
+
+
+def test_journal_events_written_plain_or_zlib_compressed_before_are_read(
+    table: DynamoTable, client: Any
+) -> None:
+    """Items of the shapes written before the preset dictionary (``data``, ``data_z``)."""
+    journal = DynamoJournal(table, max_events=10)
+    events = [
+        JournalEvent(
+            seq=n,
+            at=1000.0 + n,
+            exchange=RecordedExchange("GET", f"/items/{n}", {}, {}, None, 200, {}, {"n": n}),
+            source="store",
+            latency_ms=1.5,
+        )
+        for n in (1, 2)
+    ]
+    text = [json.dumps(e.to_dict(), separators=(",", ":")) for e in events]
+    payloads = [{"data": {"S": text[0]}}, {"data_z": {"B": zlib.compress(text[1].encode(), 6)}}]
+    for event, payload in zip(events, payloads, strict=True):
+        client.put_item(
+            TableName=table.name,
+            Item={
+                "pk": {"S": "JOURNAL#s1"},
+                "sk": {"S": str(event.seq).zfill(12)},
+                **expiry_attributes(2000.0),
+                **payload,
+            },
+        )
+    assert journal.read("s1", now=1500.0).events == tuple(events)

@@ -93,6 +93,7 @@ from mockmind.adapters.aws.table import (
     decode_payload,
     encode_payload,
     expiry_attributes,
+    has_payload,
     item_size,
     key_part,
     number,
@@ -463,7 +464,7 @@ def _head_item(session: Session, listing: str, gen: str, last: str | None, renew
 
 
 def _session(head: Item, history: tuple[Interaction, ...]) -> Session:
-    state: dict[str, Any] = decode_payload(head) if "data" in head or "data_z" in head else {}
+    state: dict[str, Any] = decode_payload(head) if has_payload(head) else {}
     return Session(
         id=head["session_id"]["S"],
         created_at=float(head["created_at"]["N"]),
