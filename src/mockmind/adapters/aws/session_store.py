@@ -81,6 +81,7 @@ what one request wrote before this layout.
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections import OrderedDict
@@ -132,8 +133,12 @@ LINGER = 86_400.0
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
-_REPLACE = "version = :expected"
-_APPEND = "version = :expected AND gen = :gen"
+# Heads written before the short names (``_OLD_NAMES``) are replaced or appended to as well.
+_REPLACE = "v = :expected OR version = :expected"
+_APPEND = "(v = :expected AND g = :gen) OR (version = :expected AND gen = :gen)"
+# The head's own attributes by their short names (every save writes the head whole, and
+# DynamoDB bills a name's every byte), and the names heads had before.
+_OLD_NAMES = {"v": "version", "g": "gen", "s": "start", "n": "count", "r": "renew", "l": "last"}
 _NUMBER_DIGITS = 12
 # Sorts after every token character (URL-safe base64): the upper end of a number's keys.
 _PAST_TOKENS = "~"
@@ -144,6 +149,9 @@ _EVER = float("-inf")
 _KNOWN_SESSIONS = 4096
 _KNOWN_BYTES = 16 * 1024 * 1024
 _READ_TRIES = 3
+# How many of a session's newest interactions ``item_holding`` looks through: the request's
+# own is the newest, unless the same save added delivery records after it.
+_BODY_LOOKBACK = 4
 
 
 @dataclass(frozen=True)
@@ -159,12 +167,13 @@ class _Head:
 
 @dataclass(frozen=True)
 class _Link:
-    """An interaction item as read or written: the token before it, the interaction, and
-    the item's size (what the memory of them is bounded by)."""
+    """An interaction item as read or written: the token before it, the interaction, the
+    item's size (what the memory of them is bounded by) and its expiry."""
 
     prev: str | None
     interaction: Interaction
     size: int
+    expires_at: float
 
 
 # Interaction items of one generation by (number, token): written once, never changed.
@@ -196,7 +205,7 @@ class DynamoSessionStore:
             if head.gen is None:
                 session = session_from_dict(decode_payload(item))
             else:
-                start, count = int(item["start"]["N"]), int(item["count"]["N"])
+                start, count = _int_of(item, "s"), _int_of(item, "n")
                 read = self._history(session_id, head, start, count)
                 if read is None:
                     # An item the head names is gone: the session was deleted since the
@@ -285,7 +294,7 @@ class DynamoSessionStore:
         refused before any write when the head alone is too large."""
         if item_size(head) > ITEM_BUDGET:
             raise StoreError(
-                f"session {head['session_id']['S']} needs {item_size(head)} bytes without any "
+                f"session {_session_id(head)} needs {item_size(head)} bytes without any "
                 f"history; the limit is {ITEM_BUDGET} (its state is too large)"
             )
         for item in items:
@@ -299,12 +308,38 @@ class DynamoSessionStore:
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
 
+    def item_holding(
+        self, session_id: str, interaction_at: float, body: Any, *, until: float
+    ) -> str | None:
+        """A reference (``answer_bodies`` reads it) to an interaction item this store wrote
+        or read for the session, among its newest, that holds ``body`` as the answer to the
+        request made at ``interaction_at`` and lives at least ``until``; None when it knows
+        of none (the journal then keeps the body itself: adapters/aws/journal.py)."""
+        with self._lock:
+            known = self._known.get(session_id)
+        if known is None or known.head.gen is None:
+            return None
+        newest = sorted(known.links.items(), key=lambda entry: entry[0][0], reverse=True)
+        for (n, token), link in newest[:_BODY_LOOKBACK]:
+            held = link.interaction
+            if (
+                held.at == interaction_at
+                and held.delivery is None
+                and (held.response_body is body or held.response_body == body)
+                # TTL deletes by whole seconds, rounded up (table.expiry_attributes).
+                and math.ceil(link.expires_at) >= math.ceil(until)
+            ):
+                return f"{known.head.gen}#{n}#{token}"
+        return None
+
     def list(self, query: SessionQuery, *, now: float) -> SessionPage:
         filters = ["expiry > :now"]
         values: dict[str, AttributeValueTypeDef] = {":now": number(now)}
         if query.prefix:
-            filters.append("begins_with(session_id, :prefix)")
-            values[":prefix"] = {"S": query.prefix}
+            # The key, escaped character by character, starts as the id does: heads carry
+            # the id only there and in ``activity``.
+            filters.append("begins_with(pk, :prefix)")
+            values[":prefix"] = {"S": self._table.scoped(_pk(query.prefix))}
         items = self._table.query_index(
             SESSIONS_INDEX,
             partition=("listing", self._table.scoped(LISTING)),
@@ -367,6 +402,8 @@ class DynamoSessionStore:
                 item["prev"]["S"] if "prev" in item else None,
                 interaction_from_dict(decode_payload(item)),
                 item_size(item),
+                # Items written before carry their exact expiry too; TTL goes by this one.
+                float(item["expires_at"]["N"]),
             )
         return links
 
@@ -378,7 +415,7 @@ class DynamoSessionStore:
         if known is not None and known.head.version == base.version:
             return known.head
         item = self._table.get(_pk(base.id), _HEAD, now=_EVER)
-        if item is None or int(item["version"]["N"]) != base.version:
+        if item is None or _int_of(item, "v") != base.version:
             raise VersionConflict(f"session {base.id} changed since version {base.version}")
         return _head_of(item)
 
@@ -409,6 +446,18 @@ class DynamoSessionStore:
             self._known_bytes -= gone.size if gone is not None else 0
 
 
+def answer_bodies(table: DynamoTable, session_id: str, references: Sequence[str]) -> dict[str, Any]:
+    """The answer bodies held by the session's interaction items ``references`` name
+    (``item_holding``'s, ``<gen>#<number>#<token>``: the sort key without its fixed parts),
+    by reference; those found (an item goes with its TTL, or with its session's delete)."""
+    keys: dict[str, str] = {}
+    for reference in references:
+        gen, n, token = reference.split("#")
+        keys[_sk(gen, int(n), token)] = reference
+    found = table.get_many(_pk(session_id), keys)
+    return {keys[sk]: decode_payload(item).get("response_body") for sk, item in found.items()}
+
+
 def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
@@ -426,14 +475,32 @@ def _int(value: int) -> AttributeValueTypeDef:
 
 
 def _head_of(item: Item) -> _Head:
-    if "gen" not in item:
-        return _Head(int(item["version"]["N"]), None, None, 0.0)
+    gen, last = _attribute(item, "g"), _attribute(item, "l")
+    if gen is None:
+        return _Head(_int_of(item, "v"), None, None, 0.0)
+    renew = _attribute(item, "r")
+    assert renew is not None  # written with every generation
     return _Head(
-        int(item["version"]["N"]),
-        item["gen"]["S"],
-        item["last"]["S"] if "last" in item else None,
-        float(item["renew"]["N"]),
+        _int_of(item, "v"), gen["S"], last["S"] if last is not None else None, float(renew["N"])
     )
+
+
+def _attribute(item: Item, name: str) -> AttributeValueTypeDef | None:
+    """The head's attribute ``name`` (short), or under the name it had before."""
+    found = item.get(name)
+    return found if found is not None else item.get(_OLD_NAMES[name])
+
+
+def _int_of(item: Item, name: str) -> int:
+    found = _attribute(item, name)
+    if found is None:
+        raise StoreError(f"session head {item['pk']['S']!r} has no {_OLD_NAMES[name]!r}")
+    return int(found["N"])
+
+
+def _session_id(item: Item) -> str:
+    """The id in the head's ``activity`` (``<micros>#<id>``): the head does not repeat it."""
+    return item["activity"]["S"].split("#", 1)[1]
 
 
 def _head_item(session: Session, listing: str, gen: str, last: str | None, renew: float) -> NewItem:
@@ -441,22 +508,23 @@ def _head_item(session: Session, listing: str, gen: str, last: str | None, renew
     item: NewItem = {
         "pk": {"S": _pk(session.id)},
         "sk": {"S": _HEAD},
-        "version": _int(session.version),
+        "v": _int(session.version),
         "listing": {"S": listing},
         "activity": {"S": summary.activity_key},
-        "session_id": {"S": session.id},
         "created_at": number(session.created_at),
         "last_seen": number(session.last_seen),
         "requests": _int(session.requests),
-        "authenticated": {"BOOL": session.authenticated},
         **expiry_attributes(session.expires_at),
-        "gen": {"S": gen},
-        "start": _int(session.history_start),
-        "count": _int(len(session.history)),
-        "renew": number(renew),
+        "g": {"S": gen},
+        "s": _int(session.history_start),
+        "n": _int(len(session.history)),
+        "r": number(renew),
     }
+    if session.authenticated:
+        # Absent: not authenticated (the usual case, so the usual head is smaller).
+        item["authenticated"] = {"BOOL": True}
     if last is not None:
-        item["last"] = {"S": last}
+        item["l"] = {"S": last}
     if session.state:
         state = {k: state_value_to_dict(v) for k, v in session.state.items()}
         item.update(encode_payload(state, compress_from=0))
@@ -466,16 +534,16 @@ def _head_item(session: Session, listing: str, gen: str, last: str | None, renew
 def _session(head: Item, history: tuple[Interaction, ...]) -> Session:
     state: dict[str, Any] = decode_payload(head) if has_payload(head) else {}
     return Session(
-        id=head["session_id"]["S"],
+        id=_session_id(head),
         created_at=float(head["created_at"]["N"]),
         last_seen=float(head["last_seen"]["N"]),
         expires_at=float(head["expiry"]["N"]),
-        version=int(head["version"]["N"]),
-        authenticated=bool(head["authenticated"]["BOOL"]),
+        version=_int_of(head, "v"),
+        authenticated=_authenticated(head),
         state={k: state_value_from_dict(v) for k, v in state.items()},
         history=history,
         requests=int(head["requests"]["N"]),
-        history_start=int(head["start"]["N"]),
+        history_start=_int_of(head, "s"),
     )
 
 
@@ -506,7 +574,7 @@ def _interaction_items(
                     f"without its bodies; the limit is {ITEM_BUDGET}"
                 )
         items.append(item)
-        links[(n, token)] = _Link(prev, kept, item_size(item))
+        links[(n, token)] = _Link(prev, kept, item_size(item), expires_at)
         prev = token
     return items, links, prev
 
@@ -523,7 +591,8 @@ def _interaction_item(
     item: NewItem = {
         "pk": {"S": _pk(session_id)},
         "sk": {"S": _sk(gen, n, token)},
-        **expiry_attributes(expires_at),
+        # TTL only: reads take interaction items whatever their expiry (the head decides).
+        "expires_at": expiry_attributes(expires_at)["expires_at"],
         **encode_payload(interaction_to_dict(interaction), compress_from=0),
     }
     if prev is not None:
@@ -533,10 +602,15 @@ def _interaction_item(
 
 def _summary(item: Item) -> SessionSummary:
     return SessionSummary(
-        id=item["session_id"]["S"],
+        id=_session_id(item),
         created_at=float(item["created_at"]["N"]),
         last_seen=float(item["last_seen"]["N"]),
         expires_at=float(item["expiry"]["N"]),
         requests=int(item["requests"]["N"]),
-        authenticated=bool(item["authenticated"]["BOOL"]),
+        authenticated=_authenticated(item),
     )
+
+
+def _authenticated(item: Item) -> bool:
+    flag = item.get("authenticated")
+    return flag is not None and bool(flag["BOOL"])

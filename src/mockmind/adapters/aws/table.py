@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,6 +60,10 @@ MAX_BODY_BYTES = 256 * 1024
 
 # Compressing a small payload costs more time than it saves bytes.
 _COMPRESS_FROM = 2048
+# BatchGetItem takes at most 100 keys; what it leaves unprocessed (throttling) is asked again.
+_BATCH_KEYS = 100
+_BATCH_TRIES = 5
+_BATCH_BACKOFF = 0.025
 
 
 class DynamoTable:
@@ -89,6 +94,39 @@ class DynamoTable:
             )
         item = response.get("Item")
         return item if item is not None and is_live(item, now) else None
+
+    def get_many(self, pk: str, sort_keys: Iterable[str]) -> dict[str, Item]:
+        """The items of partition ``pk`` with these sort keys that exist, by sort key,
+        whatever their expiry: BatchGetItem, a hundred keys a call (its limit), strongly
+        consistent, asking again for the keys DynamoDB leaves unprocessed."""
+        wanted = sorted(set(sort_keys))
+        found: dict[str, Item] = {}
+        scoped = self.scoped(pk)
+        for first in range(0, len(wanted), _BATCH_KEYS):
+            chunk = wanted[first : first + _BATCH_KEYS]
+            keys: list[Mapping[str, AttributeValueTypeDef]] = [
+                {"pk": {"S": scoped}, "sk": {"S": sk}} for sk in chunk
+            ]
+            for attempt in range(_BATCH_TRIES):
+                if attempt:
+                    # Unprocessed keys mean the table is throttling: back off before asking.
+                    time.sleep(_BATCH_BACKOFF * 2**attempt)
+                with self._translated("BatchGetItem"):
+                    response = self._client.batch_get_item(
+                        RequestItems={self.name: {"Keys": keys, "ConsistentRead": True}}
+                    )
+                for item in response.get("Responses", {}).get(self.name, []):
+                    found[item["sk"]["S"]] = item
+                left = response.get("UnprocessedKeys", {}).get(self.name)
+                keys = list(left["Keys"]) if left is not None else []
+                if not keys:
+                    break
+            else:
+                raise StoreError(
+                    f"DynamoDB BatchGetItem on table {self.name!r} left {len(keys)} keys "
+                    f"unprocessed {_BATCH_TRIES} times in a row"
+                )
+        return found
 
     def put(
         self,
