@@ -19,6 +19,7 @@ from mockmind.adapters.aws import (
     DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
+    DynamoStatsCounter,
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_table
@@ -185,9 +186,10 @@ def test_a_rewrite_leaves_no_attribute_of_the_write_before(table: DynamoTable, c
     store = DynamoEntityStore(table)
     big = {"t": "x" * 10_000}
     store.put("s1", "docs", EntityRecord("d", big, 1.0, parent="p"), expires_at=100.0)
-    assert "data_z" in _raw_item(client, table, "ENTITY#s1#docs", "d")
+    assert "z1" in _raw_item(client, table, "ENTITY#s1#docs", "d")
     store.put("s1", "docs", EntityRecord("d", {"small": 1}, 1.0), expires_at=None)
     item = _raw_item(client, table, "ENTITY#s1#docs", "d")
+    # No smaller deflated than as text: kept as text.
     assert set(item) == {"pk", "sk", "created_at", "data", "version"}
     assert item["version"] == {"N": "2"}
 
@@ -327,3 +329,24 @@ def test_journal_events_written_plain_or_zlib_compressed_before_are_read(
             },
         )
     assert journal.read("s1", now=1500.0).events == tuple(events)
+
+
+def test_an_hour_ending_on_a_whole_second_keeps_its_ttl_alone(
+    table: DynamoTable, client: Any
+) -> None:
+    """Every request writes its hour's item, billed whole: no ``expiry`` beside an
+    ``expires_at`` that is already exact. Read as the expiry all the same."""
+    counter = DynamoStatsCounter(table)
+    counter.add(5, {"requests": 2}, expires_at=7200.0)
+    item = _raw_item(client, table, "STATS#hours", "0000000005")
+    assert set(item) == {"pk", "sk", "expires_at", "c.requests"}
+    assert counter.read(5, 5, now=7199.5) == {5: {"requests": 2}}
+    assert counter.read(5, 5, now=7200.0) == {}
+    counter.add(6, {"requests": 1}, expires_at=7200.5)
+    assert set(_raw_item(client, table, "STATS#hours", "0000000006")) == {
+        "pk",
+        "sk",
+        "expires_at",
+        "expiry",
+        "c.requests",
+    }

@@ -13,7 +13,9 @@ Every item, whatever it holds:
     integral seconds, and rounding up never deletes an item before it expires.
 ``expiry``
     the exact expiry the ports compare with. TTL deletion lags by up to days, so every read
-    drops items whose ``expiry`` has passed. Items that live forever have neither attribute.
+    drops items whose ``expiry`` has passed. Items that live forever have neither attribute;
+    items whose expiry is a whole second may have ``expires_at`` alone (then exact), and
+    interaction items, read whatever their expiry, have it alone.
 ``data``, ``data_z`` or ``z1``
     the JSON payload as a string, or zlib-compressed (binary) when that is smaller: generated
     bodies compress several times over, which keeps items far from the 400 KB limit. Items
@@ -403,8 +405,19 @@ def expiry_attributes(expires_at: float | None) -> NewItem:
 
 
 def is_live(item: Item, now: float) -> bool:
-    expiry = item.get("expiry")
+    """Before ``expiry``; an item with only ``expires_at`` (``whole_second_expiry``) before
+    that; an item with neither lives forever."""
+    expiry = item.get("expiry", item.get("expires_at"))
     return expiry is None or float(expiry["N"]) > now
+
+
+def whole_second_expiry(expires_at: float) -> NewItem:
+    """``expiry_attributes`` for an expiry on a whole second (an hour's end): ``expires_at``
+    alone, which is then exact, and what ``is_live`` reads when there is no ``expiry``.
+    Not for items that expressions compare by ``expiry`` (sessions' heads)."""
+    if expires_at != math.ceil(expires_at):
+        return expiry_attributes(expires_at)
+    return {"expires_at": {"N": str(math.ceil(expires_at))}}
 
 
 def encode_payload(value: Any, *, compress_from: int = _COMPRESS_FROM) -> NewItem:
