@@ -3,15 +3,23 @@
 Under the session's partition key (``SESSION#<id>``):
 
 ``SESSION`` (the head)
-    what a listing shows (``session_id``, ``created_at``, ``last_seen``, ``requests``,
-    ``authenticated``), the keys of the ``SESSIONS_INDEX`` global secondary index, ``version``
-    (optimistic locking), the history's place: ``gen`` (the generation its interactions are
-    written under), ``start`` and ``count`` (the numbers it holds, ``history_start`` on),
-    ``last`` (the token of its newest interaction) and ``renew``; and the state, as JSON in
-    ``data`` (zlib-compressed in ``data_z`` when smaller; absent when there is none).
+    what a listing shows (``created_at``, ``last_seen``, ``requests``, ``authenticated`` only
+    when true; the id is in the key and in ``activity``), the keys of the ``SESSIONS_INDEX``
+    global secondary index, ``v`` (the version, for optimistic locking), the history's place:
+    ``g`` (the generation its interactions are written under), ``s`` and ``n`` (the number of
+    its first interaction, ``history_start``, and how many it holds), ``l`` (the token of its
+    newest interaction) and ``r`` (renew, below); and the state, as JSON deflated against
+    the preset dictionary in ``z1`` (or as text in ``data`` when that is no larger; absent
+    when there is none: adapters/aws/table.py). Short names because every save writes the
+    head whole and DynamoDB bills every byte of every name; heads written before them
+    (``session_id``, ``authenticated`` always, ``version``, ``gen``, ``start``, ``count``,
+    ``last``, ``renew``) are read, listed and conditionally replaced alike.
 ``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
-    the interaction's JSON (``data``/``data_z``) and ``prev``, the token of the interaction
-    numbered one less that its writer built on. ``token`` is random, drawn for each write.
+    the interaction's JSON (``z1``; ``data_z`` or ``data`` when written before) and ``prev``,
+    the token of the interaction numbered one less that its writer built on; its TTL
+    (``expires_at``) and no exact ``expiry``, which no read looks at. ``token`` is random,
+    drawn for each write. The journal's event of the same request names this item for its
+    answer body (adapters/aws/journal.py, ``item_holding``, ``answer_bodies``).
 
 The index is sparse: only heads have ``listing`` (the same value on every head), with
 ``activity`` (``domain/session_listing``'s key) as its sort key, so listing sessions is one
@@ -26,7 +34,7 @@ holding the session whole, compressed over its history, cost about 2.9 KB and 3 
 at 50 interactions of examples/shop (bench row 20), growing with the history; a map of
 interactions in that item, updated in place, about 23 KB. Here a request's save writes its
 interaction's item (a few hundred bytes compressed, only a large answer takes a second unit)
-and the head (about 250 bytes with no state): the same however long the history.
+and the head (about 200 bytes with no state): the same however long the history.
 
 A save by a request (``update``): the new interactions' items first, each under a fresh
 token and naming the previous one's token in ``prev``, then the head by a ``PutItem``
@@ -69,14 +77,14 @@ the partition.
 Items written before this layout (the session whole in ``data_z``, no ``gen``) are read as
 they are, and the next save writes that session whole in this layout, replacing the item.
 
-Weighed and not done: the journal's event of a request (adapters/aws/journal.py, an item of
-its own, written after this save) repeats the interaction's answer body; examples/shop's list
-answer, 2.9 KB of JSON, is in both. A journal item naming the interaction's item for it was
-measured at about 630 bytes a request against 950 for the event compressed whole (requests
-41-50 of bench row 20), but it would tie the journal's reads and lifetime to these items
-across two ports (a session deleted or written whole while its journal is kept), and even
-then the journal, the head, the interaction and the entity writes stay above a quarter of
-what one request wrote before this layout.
+The journal's event of a request (adapters/aws/journal.py, an item of its own, written after
+this save) names the interaction's item for its answer body instead of repeating it
+(examples/shop's list answer, 2.9 KB of JSON, was in both): ``item_holding`` says which item
+this store wrote holds a body, and ``answer_bodies`` reads them back. That ties the
+journal's reads to these items, which is why nothing here deletes an interaction item a
+session still had (the bound and a whole write leave them to TTL; ``delete`` comes after the
+journal's own, domain/session_travel.py) and why an item lives at least as long as an event
+naming it (the journal checks, against the item's TTL, before naming it).
 """
 
 from __future__ import annotations
