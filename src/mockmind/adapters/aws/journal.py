@@ -15,8 +15,9 @@ session_store.py, one item per interaction) already holds the answer body, the b
 events (examples/shop's list answer: 2.9 KB of JSON in both). Given the session store
 (``sessions``), an append asks it for the item that holds this request's body and outlives
 this event (``item_holding``: one it wrote, so no read), and writes the event without the
-body and that item's sort key in ``ib``; a read fetches the items its events name (one
-BatchGetItem) and puts their bodies back. Nothing else ties the two:
+body and, in ``ib``, that item's generation, number and token (its sort key less the fixed
+parts); a read fetches the items its events name (``answer_bodies``: one BatchGetItem) and
+puts their bodies back. Nothing else ties the two:
 
 - lifetime: the interaction item lives at least as long as the event (checked on append;
   its TTL is the session's expiry plus a day, the event's the same plus the journal's grace,
@@ -60,7 +61,7 @@ _PREFIX = "JOURNAL#"
 _STEP_DIGITS = 12
 # A "now" before every expiry: reads that take expired items too.
 _EVER = float("-inf")
-# The sort key of the session's interaction item that holds the event's answer body.
+# Which of the session's interaction items holds the event's answer body (``item_holding``).
 _HELD = "ib"
 
 
