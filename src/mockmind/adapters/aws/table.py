@@ -62,7 +62,7 @@ MAX_BODY_BYTES = 256 * 1024
 
 # Compressing a small payload costs more time than it saves bytes.
 _COMPRESS_FROM = 2048
-# BatchGetItem takes at most 100 keys; what it leaves unprocessed (throttling) is asked again.
+# BatchGetItem takes at most 100 keys; what it leaves unprocessed is asked again.
 _BATCH_KEYS = 100
 _BATCH_TRIES = 5
 _BATCH_BACKOFF = 0.025
@@ -111,7 +111,8 @@ class DynamoTable:
             ]
             for attempt in range(_BATCH_TRIES):
                 if attempt:
-                    # Unprocessed keys mean the table is throttling: back off before asking.
+                    # Keys left unprocessed: the table throttled, or the answer reached its
+                    # 16 MB. Asked again, backing off as DynamoDB asks.
                     time.sleep(_BATCH_BACKOFF * 2**attempt)
                 with self._translated("BatchGetItem"):
                     response = self._client.batch_get_item(
