@@ -30,6 +30,10 @@ from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError
+from tests.e2e.test_journal import (
+    test_time_travel_shows_what_the_api_answered_after_each_step as time_travel_flow,
+)
+from tests.support.admin import admin_headers
 from tests.support.aws import AWS_REGION, aws_client, unique_name
 from tests.support.lambda_transport import LambdaTransport
 from tests.support.paths import EXAMPLES
@@ -137,6 +141,40 @@ def test_a_body_too_big_for_an_item_is_413_and_not_stored(shop: Shop) -> None:
     assert response.status_code == 413
     assert str(MAX_BODY_BYTES) in response.json()["detail"]
     assert client.get("/cart").json()["items"] == []
+
+
+def test_time_travel_and_the_journal_on_dynamodb_read_each_answer_once_stored(
+    shop: Shop, moto_endpoint: str, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The e2e suite's time travel, on DynamoDB: the journal's events name the session's
+    interaction items for their answers (adapters/aws/journal.py) and read back whole."""
+    # Lambda's requests come from elsewhere than this machine: the admin routes want a token
+    # (the app's, read at its cold start; the e2e suite's helper sends it).
+    monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
+    shop.transport.handler = cold_start().handler
+    with httpx.Client(transport=shop.transport, base_url="https://mock.example") as client:
+        time_travel_flow(client)
+        listed = client.get("/products", params={"limit": 3})
+        assert listed.status_code == 200, listed.text
+        session = client.cookies["mockforge_session"]
+        events = client.get(
+            f"/__mockmind/sessions/{session}/journal", headers=admin_headers()
+        ).json()["events"]
+    assert events[-1]["response"]["body"] == listed.json()
+    items = aws_client("dynamodb", moto_endpoint).query(
+        TableName=table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"JOURNAL#{session}"}},
+    )["Items"]
+    assert len(items) == len(events)
+    assert "ib" in items[-1]
+    # A new execution environment, which wrote none of them, reads the same events.
+    shop.transport.handler = cold_start().handler
+    with httpx.Client(transport=shop.transport, base_url="https://mock.example") as client:
+        again = client.get(
+            f"/__mockmind/sessions/{session}/journal", headers=admin_headers()
+        ).json()["events"]
+    assert again == events
 
 
 def test_lambda_defaults_to_aws_and_caps_the_body_limit(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import string
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,10 +19,11 @@ from mockmind.adapters.aws import (
     DynamoJournal,
     DynamoResponseCache,
     DynamoSessionStore,
+    DynamoStatsCounter,
     DynamoTable,
 )
 from mockmind.adapters.aws.provisioning import create_table
-from mockmind.adapters.aws.table import ITEM_BUDGET
+from mockmind.adapters.aws.table import ITEM_BUDGET, expiry_attributes
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.journal import JournalEvent, RecordedExchange
 from mockmind.domain.session_listing import SessionQuery, decode_cursor
@@ -184,9 +186,10 @@ def test_a_rewrite_leaves_no_attribute_of_the_write_before(table: DynamoTable, c
     store = DynamoEntityStore(table)
     big = {"t": "x" * 10_000}
     store.put("s1", "docs", EntityRecord("d", big, 1.0, parent="p"), expires_at=100.0)
-    assert "data_z" in _raw_item(client, table, "ENTITY#s1#docs", "d")
+    assert "z1" in _raw_item(client, table, "ENTITY#s1#docs", "d")
     store.put("s1", "docs", EntityRecord("d", {"small": 1}, 1.0), expires_at=None)
     item = _raw_item(client, table, "ENTITY#s1#docs", "d")
+    # No smaller deflated than as text: kept as text.
     assert set(item) == {"pk", "sk", "created_at", "data", "version"}
     assert item["version"] == {"N": "2"}
 
@@ -294,5 +297,56 @@ def test_a_journal_event_under_2_kb_is_stored_compressed(table: DynamoTable, cli
     assert journal.append("s1", event, expires_at=2000.0)
     item = _raw_item(client, table, "JOURNAL#s1", "000000000001")
     assert "data" not in item
-    assert len(item["data_z"]["B"]) < len(json.dumps(event.to_dict(), separators=(",", ":")))
+    assert len(item["z1"]["B"]) < len(json.dumps(event.to_dict(), separators=(",", ":")))
     assert journal.read("s1", now=1500.0).events == (event,)
+
+
+def test_journal_events_written_plain_or_zlib_compressed_before_are_read(
+    table: DynamoTable, client: Any
+) -> None:
+    """Items of the shapes written before the preset dictionary (``data``, ``data_z``)."""
+    journal = DynamoJournal(table, max_events=10)
+    events = [
+        JournalEvent(
+            seq=n,
+            at=1000.0 + n,
+            exchange=RecordedExchange("GET", f"/items/{n}", {}, {}, None, 200, {}, {"n": n}),
+            source="store",
+            latency_ms=1.5,
+        )
+        for n in (1, 2)
+    ]
+    text = [json.dumps(e.to_dict(), separators=(",", ":")) for e in events]
+    payloads = [{"data": {"S": text[0]}}, {"data_z": {"B": zlib.compress(text[1].encode(), 6)}}]
+    for event, payload in zip(events, payloads, strict=True):
+        client.put_item(
+            TableName=table.name,
+            Item={
+                "pk": {"S": "JOURNAL#s1"},
+                "sk": {"S": str(event.seq).zfill(12)},
+                **expiry_attributes(2000.0),
+                **payload,
+            },
+        )
+    assert journal.read("s1", now=1500.0).events == tuple(events)
+
+
+def test_an_hour_ending_on_a_whole_second_keeps_its_ttl_alone(
+    table: DynamoTable, client: Any
+) -> None:
+    """Every request writes its hour's item, billed whole: no ``expiry`` beside an
+    ``expires_at`` that is already exact. Read as the expiry all the same."""
+    counter = DynamoStatsCounter(table)
+    counter.add(5, {"requests": 2}, expires_at=7200.0)
+    item = _raw_item(client, table, "STATS#hours", "0000000005")
+    assert set(item) == {"pk", "sk", "expires_at", "c.requests"}
+    assert counter.read(5, 5, now=7199.5) == {5: {"requests": 2}}
+    assert counter.read(5, 5, now=7200.0) == {}
+    counter.add(6, {"requests": 1}, expires_at=7200.5)
+    assert set(_raw_item(client, table, "STATS#hours", "0000000006")) == {
+        "pk",
+        "sk",
+        "expires_at",
+        "expiry",
+        "c.requests",
+    }

@@ -5,8 +5,10 @@ writer that dies between its two writes, items of the layout before it, renewal,
 
 from __future__ import annotations
 
+import json
 import random
 import string
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 from mockmind.adapters.aws import DynamoSessionStore, DynamoTable
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.session_store import LINGER
-from mockmind.adapters.aws.table import ITEM_BUDGET, encode_payload, expiry_attributes, number
+from mockmind.adapters.aws.table import ITEM_BUDGET, expiry_attributes, number
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionQuery
 from mockmind.domain.sessions import Interaction, Session, SessionSummary, session_to_dict
@@ -90,34 +92,38 @@ def test_a_request_save_writes_its_interaction_and_the_head(
     assert [name for name, _ in calls] == ["PutItem", "PutItem"]
     interaction, head = (params["Item"] for _, params in calls)
     assert "ConditionExpression" not in calls[0][1]
-    assert calls[1][1]["ConditionExpression"] == "version = :expected AND gen = :gen"
-    gen = head["gen"]["S"]
+    assert calls[1][1]["ConditionExpression"] == (
+        "(v = :expected AND g = :gen) OR (version = :expected AND gen = :gen)"
+    )
+    gen = head["g"]["S"]
     assert interaction["sk"]["S"].startswith(f"I#{gen}#000000000005#")
+    # Short names for the head's own attributes; no id (the key and ``activity`` hold it),
+    # no ``authenticated`` while it is false.
     assert set(head) == {
         "pk",
         "sk",
-        "version",
+        "v",
         "listing",
         "activity",
-        "session_id",
         "created_at",
         "last_seen",
         "requests",
-        "authenticated",
         "expires_at",
         "expiry",
-        "gen",
-        "start",
-        "count",
-        "renew",
-        "last",
-        "data",
+        "g",
+        "s",
+        "n",
+        "r",
+        "l",
+        "z1",
     }
-    assert (head["version"], head["start"], head["count"]) == ({"N": "7"}, {"N": "0"}, {"N": "6"})
-    assert head["last"]["S"] == interaction["sk"]["S"].rsplit("#", 1)[1]
+    assert (head["v"], head["s"], head["n"]) == ({"N": "7"}, {"N": "0"}, {"N": "6"})
+    assert head["l"]["S"] == interaction["sk"]["S"].rsplit("#", 1)[1]
+    # The interaction's item has its TTL only: reads take it whatever its expiry.
+    assert set(interaction) == {"pk", "sk", "expires_at", "prev", "z1"}
     # The head is small, however long the history; the interaction is compressed.
     assert len(str(head)) < 700
-    assert "data_z" in interaction
+    assert "z1" in interaction
     assert store.get("s-1", now=1001.0) == saved
 
 
@@ -129,13 +135,13 @@ def test_the_chain_of_tokens_links_each_interaction_to_the_one_before(
     for n in range(3):
         saved = store.update(_requested(saved, n), base=saved)
     items = _items(client, table)
-    gen = items["SESSION"]["gen"]["S"]
+    gen = items["SESSION"]["g"]["S"]
     keys = sorted(sk for sk in items if sk.startswith("I#"))
     tokens = [sk.rsplit("#", 1)[1] for sk in keys]
     assert [sk.split("#")[1] for sk in keys] == [gen] * 3
     assert "prev" not in items[keys[0]]
     assert [items[sk]["prev"]["S"] for sk in keys[1:]] == tokens[:2]
-    assert items["SESSION"]["last"]["S"] == tokens[2]
+    assert items["SESSION"]["l"]["S"] == tokens[2]
 
 
 def test_a_read_queries_only_the_interactions_within_the_bound(
@@ -147,7 +153,7 @@ def test_a_read_queries_only_the_interactions_within_the_bound(
         saved = store.update(_requested(saved, n, bound=3), base=saved)
     assert [i.path for i in saved.history] == ["/r/4", "/r/5", "/r/6"]
     items = _items(client, table)
-    gen = items["SESSION"]["gen"]["S"]
+    gen = items["SESSION"]["g"]["S"]
     # Interactions the bound dropped are not deleted (a delete is billed as a write): they
     # stay until their TTL, and are never read.
     assert _interactions(items, gen) == ["0", "1", "2", "3", "4", "5", "6"]
@@ -298,10 +304,16 @@ def _old_layout_item(session: Session) -> dict[str, Any]:
         "requests": {"N": str(session.requests)},
         "authenticated": {"BOOL": session.authenticated},
         **expiry_attributes(session.expires_at),
-        **encode_payload(
-            {**session_to_dict(session), "history_start": session.history_start},
-            compress_from=0,
-        ),
+        # zlib-compressed, as saves wrote it before the preset dictionary.
+        "data_z": {
+            "B": zlib.compress(
+                json.dumps(
+                    {**session_to_dict(session), "history_start": session.history_start},
+                    separators=(",", ":"),
+                ).encode(),
+                6,
+            )
+        },
     }
 
 
@@ -322,7 +334,7 @@ def test_an_item_of_the_layout_before_is_read_and_rewritten_on_the_next_save(
     saved = store.update(_requested(read, 4, bound=3), base=read)
     head = _items(client, table)["SESSION"]
     assert "data_z" not in head
-    assert head["gen"]["S"]
+    assert head["g"]["S"]
     assert store.get("s-1", now=1001.0) == saved
     assert [i.path for i in saved.history] == ["/r/2", "/r/3", "/r/4"]
     # A writer still holding the old session conflicts, as with any stale base.
@@ -338,11 +350,13 @@ def test_interaction_items_outlive_their_head_and_a_session_kept_past_them_is_re
     for n in range(3):
         saved = store.update(_requested(saved, n), base=saved)
     items = _items(client, table)
-    gen, renew = items["SESSION"]["gen"]["S"], float(items["SESSION"]["renew"]["N"])
+    gen, renew = items["SESSION"]["g"]["S"], float(items["SESSION"]["r"]["N"])
     assert renew == 2000.0 + LINGER
     head_expiry = float(items["SESSION"]["expiry"]["N"])
     assert all(
-        float(i["expiry"]["N"]) >= renew > head_expiry for sk, i in items.items() if sk != "SESSION"
+        float(i["expires_at"]["N"]) >= renew > head_expiry
+        for sk, i in items.items()
+        if sk != "SESSION"
     )
     # A request a day later: the session would outlive the items its head names.
     later = saved.after_request(
@@ -355,9 +369,9 @@ def test_interaction_items_outlive_their_head_and_a_session_kept_past_them_is_re
     stored = store.update(later, base=saved)
     items = _items(client, table)
     head = items["SESSION"]
-    assert head["gen"]["S"] != gen
-    assert float(head["renew"]["N"]) == stored.expires_at + LINGER
-    assert _interactions(items, head["gen"]["S"]) == ["0", "1", "2", "3"]
+    assert head["g"]["S"] != gen
+    assert float(head["r"]["N"]) == stored.expires_at + LINGER
+    assert _interactions(items, head["g"]["S"]) == ["0", "1", "2", "3"]
     assert store.get("s-1", now=1001.0 + LINGER) == stored
 
 
@@ -421,3 +435,49 @@ def test_a_state_too_large_for_the_head_is_refused_before_any_write(
     # Neither the interaction nor the head was written.
     assert _items(client, table) == before
     assert store.get("s-1", now=1001.0) == saved
+
+
+def _with_long_names(head: dict[str, Any], session: Session) -> dict[str, Any]:
+    """A head as saves wrote it before its attributes had short names, with the id and
+    ``authenticated`` (false) spelled out."""
+    names = {"v": "version", "g": "gen", "s": "start", "n": "count", "r": "renew", "l": "last"}
+    old = {names.get(name, name): value for name, value in head.items()}
+    return {**old, "session_id": {"S": session.id}, "authenticated": {"BOOL": False}}
+
+
+def test_a_head_with_the_names_before_is_read_listed_and_appended_to(
+    table: DynamoTable, client: Any
+) -> None:
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
+    for n in range(3):
+        saved = store.update(_requested(saved, n), base=saved)
+    items = _items(client, table)
+    gen = items["SESSION"]["g"]["S"]
+    client.put_item(TableName=table.name, Item=_with_long_names(items["SESSION"], saved))
+    fresh = DynamoSessionStore(table)
+    read = fresh.get("s-1", now=1001.0)
+    assert read == saved
+    assert read is not None
+    assert fresh.list(SessionQuery(prefix="s-"), now=1001.0).sessions == (SessionSummary.of(saved),)
+    assert fresh.list(SessionQuery(prefix="t"), now=1001.0).sessions == ()
+    # Appended to in its generation, conditional on the old names; written with the new.
+    after = fresh.update(_requested(read, 3), base=read)
+    head = _items(client, table)["SESSION"]
+    assert (head["g"]["S"], head["v"]) == (gen, {"N": str(after.version)})
+    assert "version" not in head
+    assert "session_id" not in head
+    assert DynamoSessionStore(table).get("s-1", now=1001.0) == after
+    assert store.get("s-1", now=1001.0) == after
+
+
+def test_an_authenticated_session_and_an_id_with_the_key_separator_list_as_they_are(
+    table: DynamoTable,
+) -> None:
+    store = DynamoSessionStore(table)
+    session = Session("a#b%c", 1000.0, 1000.0, 2000.0, authenticated=True)
+    saved = store.put(session, expected_version=None)
+    assert store.get("a#b%c", now=1001.0) == saved
+    assert store.list(SessionQuery(prefix="a#b"), now=1001.0).sessions == (
+        SessionSummary.of(saved),
+    )

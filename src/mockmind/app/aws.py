@@ -142,10 +142,17 @@ def dynamo_stores(
     """The stores in one table; the journal too, keeping ``journal_events`` (None: none), and
     the hourly stats counters when ``stats``. ``key_prefix``: a tenant's (``DynamoTable``)."""
     table = DynamoTable(dynamodb_client(aws), table_name, key_prefix=key_prefix)
-    journal = None if journal_events is None else DynamoJournal(table, max_events=journal_events)
+    sessions = DynamoSessionStore(table)
+    # The journal names the session's items that hold its answers' bodies (adapters/aws/
+    # journal.py): one store of each per table.
+    journal = (
+        None
+        if journal_events is None
+        else DynamoJournal(table, max_events=journal_events, sessions=sessions)
+    )
     counter = DynamoStatsCounter(table) if stats else None
     return (
-        DynamoSessionStore(table),
+        sessions,
         DynamoEntityStore(table),
         DynamoResponseCache(table),
         journal,

@@ -268,7 +268,7 @@ class JournalEvent:
         )
 
 
-_LEFT_OUT = re.compile(r"a body of [0-9]+ characters, too large to keep")
+_LEFT_OUT = re.compile(r"a body of [0-9]+ characters, too large to keep|a body no longer kept")
 
 
 def _left_out(body: Any) -> Any:
@@ -279,8 +279,15 @@ def _left_out(body: Any) -> Any:
     }
 
 
+def body_no_longer_kept() -> dict[str, str]:
+    """The note in place of an answer body a store kept apart from its event and no longer
+    has (it expired before the event did)."""
+    return {"left_out": "a body no longer kept"}
+
+
 def is_left_out(body: Any) -> bool:
-    """Whether ``body`` is the note ``without_bodies`` left in place of a body."""
+    """Whether ``body`` is a note left in place of a body (``without_bodies``,
+    ``body_no_longer_kept``)."""
     return (
         isinstance(body, dict)
         and len(body) == 1

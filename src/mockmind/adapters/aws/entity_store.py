@@ -11,6 +11,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from mockmind.adapters.aws.table import (
+    PAYLOAD_ATTRIBUTES,
     DynamoTable,
     decode_payload,
     encode_payload,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 # Attributes an entity item may have besides its keys, ``created_at`` and ``version``: each
 # write sets those it has and removes the others, so a write leaves nothing of the one before.
-_OPTIONAL = ("data", "data_z", "parent", "expires_at", "expiry")
+_OPTIONAL = (*PAYLOAD_ATTRIBUTES, "parent", "expires_at", "expiry")
 # Absent, or expired and waiting for TTL to delete it.
 _ABSENT = "attribute_not_exists(pk) OR expiry <= :now"
 _LIVE = "attribute_not_exists(expiry) OR expiry > :now"
@@ -158,7 +159,9 @@ class DynamoEntityStore:
             "created_at": number(record.created_at),
             **expiry_attributes(expires_at),
             # A tombstone (data None) is stored as JSON null, so it reads back as one.
-            **encode_payload(None if record.data is None else dict(record.data)),
+            # Deflated against the preset dictionary however small: DynamoDB bills an
+            # UpdateItem by the whole item, and entity writes come with requests.
+            **encode_payload(None if record.data is None else dict(record.data), compress_from=0),
         }
         if record.parent is not None:
             attributes["parent"] = {"S": record.parent}

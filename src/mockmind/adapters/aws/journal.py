@@ -9,12 +9,38 @@ read (``read`` cuts at the last step minus ``max_events``) and go with their TTL
 Each item expires (TTL) at the session's expiry when it was written, plus the grace the caller
 adds (entities outlive an idle session by a day in this backend; the journal goes with them).
 A read takes the journal as live while its newest event is, as the other stores do.
+
+The answer's body, once. The session's item for the same request (adapters/aws/
+session_store.py, one item per interaction) already holds the answer body, the bulk of most
+events (examples/shop's list answer: 2.9 KB of JSON in both). Given the session store
+(``sessions``), an append asks it for the item that holds this request's body and outlives
+this event (``item_holding``: one it wrote, so no read), and writes the event without the
+body and, in ``ib``, that item's generation, number and token (its sort key less the fixed
+parts); a read fetches the items its events name (``answer_bodies``: one BatchGetItem) and
+puts their bodies back. Nothing else ties the two:
+
+- lifetime: the interaction item lives at least as long as the event (checked on append;
+  its TTL is the session's expiry plus a day, the event's the same plus the journal's grace,
+  a day), and nothing deletes it before: the session's history bound leaves dropped items to
+  TTL, a session written whole (a renewal, a reset or an import) writes a new generation and
+  leaves the old one to TTL, and deleting a session deletes its journal first
+  (domain/session_travel.py). An event whose body's item is gone all the same (TTL deletes
+  in no order among expired items, and older events are read past their own expiry while the
+  newest lives) reads with the note ``body_no_longer_kept`` in its place, as an event too
+  large keeps ``without_bodies``' note (replay compares neither);
+- when the store does not know the item (another process saved the session, the body was
+  too large for the interaction's item, the session was written whole since), the event
+  keeps its body, as before.
+
+Items written before (the body inside, no ``ib``) are read as they are.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from mockmind.adapters.aws.session_store import answer_bodies
 from mockmind.adapters.aws.table import (
     ITEM_BUDGET,
     DynamoTable,
@@ -25,27 +51,37 @@ from mockmind.adapters.aws.table import (
     item_size,
     key_part,
 )
-from mockmind.domain.journal import JournalEvent, JournalPage
+from mockmind.domain.journal import JournalEvent, JournalPage, body_no_longer_kept
 
 if TYPE_CHECKING:
-    from mockmind.adapters.aws.table import NewItem
+    from mockmind.adapters.aws.session_store import DynamoSessionStore
+    from mockmind.adapters.aws.table import Item, NewItem
 
 _PREFIX = "JOURNAL#"
 _STEP_DIGITS = 12
 # A "now" before every expiry: reads that take expired items too.
 _EVER = float("-inf")
+# Which of the session's interaction items holds the event's answer body (``item_holding``).
+_HELD = "ib"
 
 
 class DynamoJournal:
-    def __init__(self, table: DynamoTable, *, max_events: int) -> None:
+    def __init__(
+        self,
+        table: DynamoTable,
+        *,
+        max_events: int,
+        sessions: DynamoSessionStore | None = None,
+    ) -> None:
         if max_events < 1:
             raise ValueError(f"max_events must be at least 1, not {max_events}")
         self._table = table
         self.max_events = max_events
+        self._sessions = sessions
 
     def append(self, session_id: str, event: JournalEvent, *, expires_at: float) -> bool:
         pk = _pk(session_id)
-        item = _item(pk, event, expires_at)
+        item = self._item(session_id, event, expires_at)
         if item_size(item) > ITEM_BUDGET:
             # Bodies are what can be large; the rest of the event (what changed) is kept.
             item = _item(pk, event.without_bodies(), expires_at)
@@ -70,12 +106,26 @@ class DynamoJournal:
         first = self._table.query_range(pk, now=_EVER, after_sk=_sk(cut), limit=1)
         dropped = _seq(first[0]) - 1 if first else cut
         items = self._table.query_range(pk, now=_EVER, after_sk=_sk(max(after, cut)), limit=limit)
-        return JournalPage(tuple(_event(item) for item in items), dropped)
+        held = [item[_HELD]["S"] for item in items if _HELD in item]
+        bodies = answer_bodies(self._table, session_id, held) if held else {}
+        return JournalPage(tuple(_event(item, bodies) for item in items), dropped)
 
     def delete(self, session_id: str) -> None:
         pk = _pk(session_id)
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
+
+    def _item(self, session_id: str, event: JournalEvent, expires_at: float) -> NewItem:
+        """The event's item: without its answer body where the session's interaction item
+        holds it (the module's docstring)."""
+        pk = _pk(session_id)
+        body = event.exchange.response_body
+        if body is None or self._sessions is None:
+            return _item(pk, event, expires_at)
+        held = self._sessions.item_holding(session_id, event.at, body, until=expires_at)
+        if held is None:
+            return _item(pk, event, expires_at)
+        return {**_item(pk, _answered(event, None), expires_at), _HELD: {"S": held}}
 
 
 def _pk(session_id: str) -> str:
@@ -86,7 +136,7 @@ def _sk(seq: int) -> str:
     return str(seq).zfill(_STEP_DIGITS)
 
 
-def _seq(item: Any) -> int:
+def _seq(item: Item) -> int:
     return int(item["sk"]["S"])
 
 
@@ -101,5 +151,13 @@ def _item(pk: str, event: JournalEvent, expires_at: float) -> NewItem:
     }
 
 
-def _event(item: Any) -> JournalEvent:
-    return JournalEvent.from_dict(decode_payload(item))
+def _event(item: Item, bodies: dict[str, Any]) -> JournalEvent:
+    event = JournalEvent.from_dict(decode_payload(item))
+    if _HELD not in item:
+        return event
+    held = item[_HELD]["S"]
+    return _answered(event, bodies[held] if held in bodies else body_no_longer_kept())
+
+
+def _answered(event: JournalEvent, body: Any) -> JournalEvent:
+    return replace(event, exchange=replace(event.exchange, response_body=body))

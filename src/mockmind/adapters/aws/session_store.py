@@ -3,15 +3,23 @@
 Under the session's partition key (``SESSION#<id>``):
 
 ``SESSION`` (the head)
-    what a listing shows (``session_id``, ``created_at``, ``last_seen``, ``requests``,
-    ``authenticated``), the keys of the ``SESSIONS_INDEX`` global secondary index, ``version``
-    (optimistic locking), the history's place: ``gen`` (the generation its interactions are
-    written under), ``start`` and ``count`` (the numbers it holds, ``history_start`` on),
-    ``last`` (the token of its newest interaction) and ``renew``; and the state, as JSON in
-    ``data`` (zlib-compressed in ``data_z`` when smaller; absent when there is none).
+    what a listing shows (``created_at``, ``last_seen``, ``requests``, ``authenticated`` only
+    when true; the id is in the key and in ``activity``), the keys of the ``SESSIONS_INDEX``
+    global secondary index, ``v`` (the version, for optimistic locking), the history's place:
+    ``g`` (the generation its interactions are written under), ``s`` and ``n`` (the number of
+    its first interaction, ``history_start``, and how many it holds), ``l`` (the token of its
+    newest interaction) and ``r`` (renew, below); and the state, as JSON deflated against
+    the preset dictionary in ``z1`` (or as text in ``data`` when that is no larger; absent
+    when there is none: adapters/aws/table.py). Short names because every save writes the
+    head whole and DynamoDB bills every byte of every name; heads written before them
+    (``session_id``, ``authenticated`` always, ``version``, ``gen``, ``start``, ``count``,
+    ``last``, ``renew``) are read, listed and conditionally replaced alike.
 ``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
-    the interaction's JSON (``data``/``data_z``) and ``prev``, the token of the interaction
-    numbered one less that its writer built on. ``token`` is random, drawn for each write.
+    the interaction's JSON (``z1``; ``data_z`` or ``data`` when written before) and ``prev``,
+    the token of the interaction numbered one less that its writer built on; its TTL
+    (``expires_at``) and no exact ``expiry``, which no read looks at. ``token`` is random,
+    drawn for each write. The journal's event of the same request names this item for its
+    answer body (adapters/aws/journal.py, ``item_holding``, ``answer_bodies``).
 
 The index is sparse: only heads have ``listing`` (the same value on every head), with
 ``activity`` (``domain/session_listing``'s key) as its sort key, so listing sessions is one
@@ -26,7 +34,7 @@ holding the session whole, compressed over its history, cost about 2.9 KB and 3 
 at 50 interactions of examples/shop (bench row 20), growing with the history; a map of
 interactions in that item, updated in place, about 23 KB. Here a request's save writes its
 interaction's item (a few hundred bytes compressed, only a large answer takes a second unit)
-and the head (about 250 bytes with no state): the same however long the history.
+and the head (about 200 bytes with no state): the same however long the history.
 
 A save by a request (``update``): the new interactions' items first, each under a fresh
 token and naming the previous one's token in ``prev``, then the head by a ``PutItem``
@@ -69,18 +77,19 @@ the partition.
 Items written before this layout (the session whole in ``data_z``, no ``gen``) are read as
 they are, and the next save writes that session whole in this layout, replacing the item.
 
-Weighed and not done: the journal's event of a request (adapters/aws/journal.py, an item of
-its own, written after this save) repeats the interaction's answer body; examples/shop's list
-answer, 2.9 KB of JSON, is in both. A journal item naming the interaction's item for it was
-measured at about 630 bytes a request against 950 for the event compressed whole (requests
-41-50 of bench row 20), but it would tie the journal's reads and lifetime to these items
-across two ports (a session deleted or written whole while its journal is kept), and even
-then the journal, the head, the interaction and the entity writes stay above a quarter of
-what one request wrote before this layout.
+The journal's event of a request (adapters/aws/journal.py, an item of its own, written after
+this save) names the interaction's item for its answer body instead of repeating it
+(examples/shop's list answer, 2.9 KB of JSON, was in both): ``item_holding`` says which item
+this store wrote holds a body, and ``answer_bodies`` reads them back. That ties the
+journal's reads to these items, which is why nothing here deletes an interaction item a
+session still had (the bound and a whole write leave them to TTL; ``delete`` comes after the
+journal's own, domain/session_travel.py) and why an item lives at least as long as an event
+naming it (the journal checks, against the item's TTL, before naming it).
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections import OrderedDict
@@ -93,6 +102,7 @@ from mockmind.adapters.aws.table import (
     decode_payload,
     encode_payload,
     expiry_attributes,
+    has_payload,
     item_size,
     key_part,
     number,
@@ -131,8 +141,12 @@ LINGER = 86_400.0
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
-_REPLACE = "version = :expected"
-_APPEND = "version = :expected AND gen = :gen"
+# Heads written before the short names (``_OLD_NAMES``) are replaced or appended to as well.
+_REPLACE = "v = :expected OR version = :expected"
+_APPEND = "(v = :expected AND g = :gen) OR (version = :expected AND gen = :gen)"
+# The head's own attributes by their short names (every save writes the head whole, and
+# DynamoDB bills a name's every byte), and the names heads had before.
+_OLD_NAMES = {"v": "version", "g": "gen", "s": "start", "n": "count", "r": "renew", "l": "last"}
 _NUMBER_DIGITS = 12
 # Sorts after every token character (URL-safe base64): the upper end of a number's keys.
 _PAST_TOKENS = "~"
@@ -143,6 +157,9 @@ _EVER = float("-inf")
 _KNOWN_SESSIONS = 4096
 _KNOWN_BYTES = 16 * 1024 * 1024
 _READ_TRIES = 3
+# How many of a session's newest interactions ``item_holding`` looks through: the request's
+# own is the newest, unless the same save added delivery records after it.
+_BODY_LOOKBACK = 4
 
 
 @dataclass(frozen=True)
@@ -158,12 +175,13 @@ class _Head:
 
 @dataclass(frozen=True)
 class _Link:
-    """An interaction item as read or written: the token before it, the interaction, and
-    the item's size (what the memory of them is bounded by)."""
+    """An interaction item as read or written: the token before it, the interaction, the
+    item's size (what the memory of them is bounded by) and its expiry."""
 
     prev: str | None
     interaction: Interaction
     size: int
+    expires_at: float
 
 
 # Interaction items of one generation by (number, token): written once, never changed.
@@ -195,7 +213,7 @@ class DynamoSessionStore:
             if head.gen is None:
                 session = session_from_dict(decode_payload(item))
             else:
-                start, count = int(item["start"]["N"]), int(item["count"]["N"])
+                start, count = _int_of(item, "s"), _int_of(item, "n")
                 read = self._history(session_id, head, start, count)
                 if read is None:
                     # An item the head names is gone: the session was deleted since the
@@ -284,7 +302,7 @@ class DynamoSessionStore:
         refused before any write when the head alone is too large."""
         if item_size(head) > ITEM_BUDGET:
             raise StoreError(
-                f"session {head['session_id']['S']} needs {item_size(head)} bytes without any "
+                f"session {_session_id(head)} needs {item_size(head)} bytes without any "
                 f"history; the limit is {ITEM_BUDGET} (its state is too large)"
             )
         for item in items:
@@ -298,12 +316,38 @@ class DynamoSessionStore:
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
 
+    def item_holding(
+        self, session_id: str, interaction_at: float, body: Any, *, until: float
+    ) -> str | None:
+        """A reference (``answer_bodies`` reads it) to an interaction item this store wrote
+        or read for the session, among its newest, that holds ``body`` as the answer to the
+        request made at ``interaction_at`` and lives at least ``until``; None when it knows
+        of none (the journal then keeps the body itself: adapters/aws/journal.py)."""
+        with self._lock:
+            known = self._known.get(session_id)
+        if known is None or known.head.gen is None:
+            return None
+        newest = sorted(known.links.items(), key=lambda entry: entry[0][0], reverse=True)
+        for (n, token), link in newest[:_BODY_LOOKBACK]:
+            held = link.interaction
+            if (
+                held.at == interaction_at
+                and held.delivery is None
+                and (held.response_body is body or held.response_body == body)
+                # TTL deletes by whole seconds, rounded up (table.expiry_attributes).
+                and math.ceil(link.expires_at) >= math.ceil(until)
+            ):
+                return f"{known.head.gen}#{n}#{token}"
+        return None
+
     def list(self, query: SessionQuery, *, now: float) -> SessionPage:
         filters = ["expiry > :now"]
         values: dict[str, AttributeValueTypeDef] = {":now": number(now)}
         if query.prefix:
-            filters.append("begins_with(session_id, :prefix)")
-            values[":prefix"] = {"S": query.prefix}
+            # The key, escaped character by character, starts as the id does: heads carry
+            # the id only there and in ``activity``.
+            filters.append("begins_with(pk, :prefix)")
+            values[":prefix"] = {"S": self._table.scoped(_pk(query.prefix))}
         items = self._table.query_index(
             SESSIONS_INDEX,
             partition=("listing", self._table.scoped(LISTING)),
@@ -366,6 +410,8 @@ class DynamoSessionStore:
                 item["prev"]["S"] if "prev" in item else None,
                 interaction_from_dict(decode_payload(item)),
                 item_size(item),
+                # Items written before carry their exact expiry too; TTL goes by this one.
+                float(item["expires_at"]["N"]),
             )
         return links
 
@@ -377,7 +423,7 @@ class DynamoSessionStore:
         if known is not None and known.head.version == base.version:
             return known.head
         item = self._table.get(_pk(base.id), _HEAD, now=_EVER)
-        if item is None or int(item["version"]["N"]) != base.version:
+        if item is None or _int_of(item, "v") != base.version:
             raise VersionConflict(f"session {base.id} changed since version {base.version}")
         return _head_of(item)
 
@@ -408,6 +454,18 @@ class DynamoSessionStore:
             self._known_bytes -= gone.size if gone is not None else 0
 
 
+def answer_bodies(table: DynamoTable, session_id: str, references: Sequence[str]) -> dict[str, Any]:
+    """The answer bodies held by the session's interaction items ``references`` name
+    (``item_holding``'s, ``<gen>#<number>#<token>``: the sort key without its fixed parts),
+    by reference; those found (an item goes with its TTL, or with its session's delete)."""
+    keys: dict[str, str] = {}
+    for reference in references:
+        gen, n, token = reference.split("#")
+        keys[_sk(gen, int(n), token)] = reference
+    found = table.get_many(_pk(session_id), keys)
+    return {keys[sk]: decode_payload(item).get("response_body") for sk, item in found.items()}
+
+
 def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
@@ -425,14 +483,32 @@ def _int(value: int) -> AttributeValueTypeDef:
 
 
 def _head_of(item: Item) -> _Head:
-    if "gen" not in item:
-        return _Head(int(item["version"]["N"]), None, None, 0.0)
+    gen, last = _attribute(item, "g"), _attribute(item, "l")
+    if gen is None:
+        return _Head(_int_of(item, "v"), None, None, 0.0)
+    renew = _attribute(item, "r")
+    assert renew is not None  # written with every generation
     return _Head(
-        int(item["version"]["N"]),
-        item["gen"]["S"],
-        item["last"]["S"] if "last" in item else None,
-        float(item["renew"]["N"]),
+        _int_of(item, "v"), gen["S"], last["S"] if last is not None else None, float(renew["N"])
     )
+
+
+def _attribute(item: Item, name: str) -> AttributeValueTypeDef | None:
+    """The head's attribute ``name`` (short), or under the name it had before."""
+    found = item.get(name)
+    return found if found is not None else item.get(_OLD_NAMES[name])
+
+
+def _int_of(item: Item, name: str) -> int:
+    found = _attribute(item, name)
+    if found is None:
+        raise StoreError(f"session head {item['pk']['S']!r} has no {_OLD_NAMES[name]!r}")
+    return int(found["N"])
+
+
+def _session_id(item: Item) -> str:
+    """The id in the head's ``activity`` (``<micros>#<id>``): the head does not repeat it."""
+    return item["activity"]["S"].split("#", 1)[1]
 
 
 def _head_item(session: Session, listing: str, gen: str, last: str | None, renew: float) -> NewItem:
@@ -440,22 +516,23 @@ def _head_item(session: Session, listing: str, gen: str, last: str | None, renew
     item: NewItem = {
         "pk": {"S": _pk(session.id)},
         "sk": {"S": _HEAD},
-        "version": _int(session.version),
+        "v": _int(session.version),
         "listing": {"S": listing},
         "activity": {"S": summary.activity_key},
-        "session_id": {"S": session.id},
         "created_at": number(session.created_at),
         "last_seen": number(session.last_seen),
         "requests": _int(session.requests),
-        "authenticated": {"BOOL": session.authenticated},
         **expiry_attributes(session.expires_at),
-        "gen": {"S": gen},
-        "start": _int(session.history_start),
-        "count": _int(len(session.history)),
-        "renew": number(renew),
+        "g": {"S": gen},
+        "s": _int(session.history_start),
+        "n": _int(len(session.history)),
+        "r": number(renew),
     }
+    if session.authenticated:
+        # Absent: not authenticated (the usual case, so the usual head is smaller).
+        item["authenticated"] = {"BOOL": True}
     if last is not None:
-        item["last"] = {"S": last}
+        item["l"] = {"S": last}
     if session.state:
         state = {k: state_value_to_dict(v) for k, v in session.state.items()}
         item.update(encode_payload(state, compress_from=0))
@@ -463,18 +540,18 @@ def _head_item(session: Session, listing: str, gen: str, last: str | None, renew
 
 
 def _session(head: Item, history: tuple[Interaction, ...]) -> Session:
-    state: dict[str, Any] = decode_payload(head) if "data" in head or "data_z" in head else {}
+    state: dict[str, Any] = decode_payload(head) if has_payload(head) else {}
     return Session(
-        id=head["session_id"]["S"],
+        id=_session_id(head),
         created_at=float(head["created_at"]["N"]),
         last_seen=float(head["last_seen"]["N"]),
         expires_at=float(head["expiry"]["N"]),
-        version=int(head["version"]["N"]),
-        authenticated=bool(head["authenticated"]["BOOL"]),
+        version=_int_of(head, "v"),
+        authenticated=_authenticated(head),
         state={k: state_value_from_dict(v) for k, v in state.items()},
         history=history,
         requests=int(head["requests"]["N"]),
-        history_start=int(head["start"]["N"]),
+        history_start=_int_of(head, "s"),
     )
 
 
@@ -505,7 +582,7 @@ def _interaction_items(
                     f"without its bodies; the limit is {ITEM_BUDGET}"
                 )
         items.append(item)
-        links[(n, token)] = _Link(prev, kept, item_size(item))
+        links[(n, token)] = _Link(prev, kept, item_size(item), expires_at)
         prev = token
     return items, links, prev
 
@@ -522,7 +599,8 @@ def _interaction_item(
     item: NewItem = {
         "pk": {"S": _pk(session_id)},
         "sk": {"S": _sk(gen, n, token)},
-        **expiry_attributes(expires_at),
+        # TTL only: reads take interaction items whatever their expiry (the head decides).
+        "expires_at": expiry_attributes(expires_at)["expires_at"],
         **encode_payload(interaction_to_dict(interaction), compress_from=0),
     }
     if prev is not None:
@@ -532,10 +610,15 @@ def _interaction_item(
 
 def _summary(item: Item) -> SessionSummary:
     return SessionSummary(
-        id=item["session_id"]["S"],
+        id=_session_id(item),
         created_at=float(item["created_at"]["N"]),
         last_seen=float(item["last_seen"]["N"]),
         expires_at=float(item["expiry"]["N"]),
         requests=int(item["requests"]["N"]),
-        authenticated=bool(item["authenticated"]["BOOL"]),
+        authenticated=_authenticated(item),
     )
+
+
+def _authenticated(item: Item) -> bool:
+    flag = item.get("authenticated")
+    return flag is not None and bool(flag["BOOL"])

@@ -3,8 +3,9 @@ one per day under ``STATS#days`` (the quotas', domain/quotas.py).
 
 A request's counts are one UpdateItem with ``ADD`` on the hour's item, which DynamoDB applies
 atomically however many Lambda environments count at once; the item's TTL (``expires_at``) is
-set by the same write. Reading N hours is one Query over the partition's sort keys (the hour,
-zero-padded), never a scan. A day's add returns the whole item as it left it
+set by the same write: alone when it falls on a whole second, as an hour's end does (every
+request writes the item, billed whole). Reading N hours is one Query over the partition's
+sort keys (the hour, zero-padded), never a scan. A day's add returns the whole item as it left it
 (``ReturnValues=ALL_NEW``), so a quota's count and its check are one round trip.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from mockmind.adapters.aws.table import DynamoTable, expiry_attributes
+from mockmind.adapters.aws.table import DynamoTable, whole_second_expiry
 
 if TYPE_CHECKING:
     from mockmind.adapters.aws.table import Item
@@ -35,7 +36,7 @@ class DynamoStatsCounter:
         self._table.update(
             PARTITION,
             _sk(hour),
-            set_values=expiry_attributes(expires_at),
+            set_values=whole_second_expiry(expires_at),
             add={_COUNTER + name: value for name, value in counts.items()},
         )
 
@@ -57,7 +58,7 @@ class DynamoStatsCounter:
         item = self._table.update(
             DAY_PARTITION,
             _sk(day),
-            set_values=expiry_attributes(expires_at),
+            set_values=whole_second_expiry(expires_at),
             add={_COUNTER + name: value for name, value in counts.items()},
             whole_item=True,
         )

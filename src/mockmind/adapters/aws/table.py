@@ -13,10 +13,14 @@ Every item, whatever it holds:
     integral seconds, and rounding up never deletes an item before it expires.
 ``expiry``
     the exact expiry the ports compare with. TTL deletion lags by up to days, so every read
-    drops items whose ``expiry`` has passed. Items that live forever have neither attribute.
-``data`` or ``data_z``
+    drops items whose ``expiry`` has passed. Items that live forever have neither attribute;
+    items whose expiry is a whole second may have ``expires_at`` alone (then exact), and
+    interaction items, read whatever their expiry, have it alone.
+``data``, ``data_z`` or ``z1``
     the JSON payload as a string, or zlib-compressed (binary) when that is smaller: generated
-    bodies compress several times over, which keeps items far from the 400 KB limit.
+    bodies compress several times over, which keeps items far from the 400 KB limit. Items
+    written on every request (a journal event, an interaction, a session's state) are
+    deflated against a preset dictionary instead, ``z1`` (adapters/aws/payload_dictionary.py).
 
 Every botocore failure leaves this module as a ``StoreError`` that names the operation, the
 table and the AWS error code, never a request signature or a credential.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mockmind.adapters.aws.payload_dictionary import DICTIONARY_1
 from mockmind.domain.errors import StoreError
 
 if TYPE_CHECKING:
@@ -56,6 +62,10 @@ MAX_BODY_BYTES = 256 * 1024
 
 # Compressing a small payload costs more time than it saves bytes.
 _COMPRESS_FROM = 2048
+# BatchGetItem takes at most 100 keys; what it leaves unprocessed is asked again.
+_BATCH_KEYS = 100
+_BATCH_TRIES = 5
+_BATCH_BACKOFF = 0.025
 
 
 class DynamoTable:
@@ -86,6 +96,40 @@ class DynamoTable:
             )
         item = response.get("Item")
         return item if item is not None and is_live(item, now) else None
+
+    def get_many(self, pk: str, sort_keys: Iterable[str]) -> dict[str, Item]:
+        """The items of partition ``pk`` with these sort keys that exist, by sort key,
+        whatever their expiry: BatchGetItem, a hundred keys a call (its limit), strongly
+        consistent, asking again for the keys DynamoDB leaves unprocessed."""
+        wanted = sorted(set(sort_keys))
+        found: dict[str, Item] = {}
+        scoped = self.scoped(pk)
+        for first in range(0, len(wanted), _BATCH_KEYS):
+            chunk = wanted[first : first + _BATCH_KEYS]
+            keys: list[Mapping[str, AttributeValueTypeDef]] = [
+                {"pk": {"S": scoped}, "sk": {"S": sk}} for sk in chunk
+            ]
+            for attempt in range(_BATCH_TRIES):
+                if attempt:
+                    # Keys left unprocessed: the table throttled, or the answer reached its
+                    # 16 MB. Asked again, backing off as DynamoDB asks.
+                    time.sleep(_BATCH_BACKOFF * 2**attempt)
+                with self._translated("BatchGetItem"):
+                    response = self._client.batch_get_item(
+                        RequestItems={self.name: {"Keys": keys, "ConsistentRead": True}}
+                    )
+                for item in response.get("Responses", {}).get(self.name, []):
+                    found[item["sk"]["S"]] = item
+                left = response.get("UnprocessedKeys", {}).get(self.name)
+                keys = list(left["Keys"]) if left is not None else []
+                if not keys:
+                    break
+            else:
+                raise StoreError(
+                    f"DynamoDB BatchGetItem on table {self.name!r} left {len(keys)} keys "
+                    f"unprocessed {_BATCH_TRIES} times in a row"
+                )
+        return found
 
     def put(
         self,
@@ -362,17 +406,33 @@ def expiry_attributes(expires_at: float | None) -> NewItem:
 
 
 def is_live(item: Item, now: float) -> bool:
-    expiry = item.get("expiry")
+    """Before ``expiry``; an item with only ``expires_at`` (``whole_second_expiry``) before
+    that; an item with neither lives forever."""
+    expiry = item.get("expiry", item.get("expires_at"))
     return expiry is None or float(expiry["N"]) > now
+
+
+def whole_second_expiry(expires_at: float) -> NewItem:
+    """``expiry_attributes`` for an expiry on a whole second (an hour's end): ``expires_at``
+    alone, which is then exact, and what ``is_live`` reads when there is no ``expiry``.
+    Not for items that expressions compare by ``expiry`` (sessions' heads)."""
+    if expires_at != math.ceil(expires_at):
+        return expiry_attributes(expires_at)
+    return {"expires_at": {"N": str(math.ceil(expires_at))}}
 
 
 def encode_payload(value: Any, *, compress_from: int = _COMPRESS_FROM) -> NewItem:
     """``value`` as JSON, compressed when it is at least ``compress_from`` bytes and that
-    makes it smaller. Items written on every request (a journal event, an interaction) pass 0:
-    there every byte is billed, and a few hundred bytes of JSON compress by a third."""
+    makes it smaller. Items written on every request (a journal event, an interaction, a
+    session's state) pass 0: there every byte is billed, and they are deflated against the
+    preset dictionary (``z1``), which halves what zlib alone writes of a few hundred bytes."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     raw = text.encode()
-    if len(raw) >= compress_from:
+    if compress_from == 0:
+        packed = _deflated(raw)
+        if len(packed) < len(raw):
+            return {"z1": {"B": packed}}
+    elif len(raw) >= compress_from:
         packed = zlib.compress(raw, 6)
         if len(packed) < len(raw):
             return {"data_z": {"B": packed}}
@@ -380,9 +440,27 @@ def encode_payload(value: Any, *, compress_from: int = _COMPRESS_FROM) -> NewIte
 
 
 def decode_payload(item: Item) -> Any:
+    if "z1" in item:
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS, zdict=DICTIONARY_1)
+        return json.loads(inflate.decompress(item["z1"]["B"]) + inflate.flush())
     if "data_z" in item:
         return json.loads(zlib.decompress(item["data_z"]["B"]))
     return json.loads(item["data"]["S"])
+
+
+def has_payload(item: Item) -> bool:
+    return any(name in item for name in PAYLOAD_ATTRIBUTES)
+
+
+# Where ``encode_payload`` puts a payload: one of these, never two.
+PAYLOAD_ATTRIBUTES = ("data", "data_z", "z1")
+
+
+def _deflated(raw: bytes) -> bytes:
+    """Raw deflate (no zlib header or checksum: 6 bytes less, and the JSON parse checks what
+    is read) against ``DICTIONARY_1``."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, 9, zdict=DICTIONARY_1)
+    return deflate.compress(raw) + deflate.flush()
 
 
 def item_size(item: Mapping[str, AttributeValueTypeDef]) -> int:
