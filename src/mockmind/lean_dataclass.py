@@ -28,9 +28,10 @@ and:
 The last three go through two of the standard library's own functions (``_init_fn`` and
 ``_frozen_get_del_attr``), which this module wraps once, at import, on Python 3.12 only
 (3.13 writes those methods another way): the wrappers hand every class but the one this
-module is making, in this thread, to the originals. Elsewhere the lean classes are made with
-compiled ``__init__`` and guards, as before. ``order`` and ``unsafe_hash`` (unused here) go
-to the standard library unchanged.
+module is making, in this thread, to the originals, until ``lean_everywhere`` (the Lambda
+handler's first step) has them defer every dataclass's ``__init__`` and guards. On another
+Python the lean classes are made with compiled ``__init__`` and guards, as before. ``order``
+and ``unsafe_hash`` (unused here) go to the standard library unchanged.
 
 mypy sees ``dataclasses.dataclass`` itself (its plugin types the classes).
 """
@@ -45,7 +46,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["built", "dataclass"]
+__all__ = ["built", "dataclass", "lean_everywhere"]
 
 if TYPE_CHECKING:
     from dataclasses import dataclass
@@ -95,6 +96,21 @@ class _Making(threading.local):
 
 _making = _Making()
 
+# Set by ``lean_everywhere``: every dataclass made from then on, whoever makes it.
+_everywhere = False
+
+
+def lean_everywhere() -> bool:
+    """From now on, every class the standard library's decorator makes (whoever calls it:
+    pydantic and annotated_types make fifty at a mock-only start) gets its ``__init__``
+    compiled on first use and its frozen guards as closures, as the lean classes do; its
+    ``__repr__``, ``__eq__``, ``__hash__`` and docstring stay the standard library's. For a
+    process's start (the Lambda handler), before those packages are imported. True if it
+    took effect (Python 3.12)."""
+    global _everywhere  # noqa: PLW0603 (one switch, set once at a start)
+    _everywhere = _HOOKED
+    return _everywhere
+
 
 def _lean(
     cls: type,
@@ -135,9 +151,6 @@ def _lean(
         _making.cls = outer
     if lazy_doc:
         made.__doc__ = _LazyDoc(made)  # type: ignore[assignment]
-    lazy_init = made.__dict__.get("__init__")
-    if isinstance(lazy_init, _LazyInit):
-        lazy_init.owner = made  # with slots, a new class: the one to compile it onto
     fields = dataclasses.fields(made)
     if repr and "__repr__" not in own:
         _add(made, "__repr__", _repr_fn([f.name for f in fields if f.repr]))
@@ -180,19 +193,22 @@ class _LazyDoc:
 
 class _LazyInit:
     """A class's ``__init__`` until first used: the standard library's, compiled then and put
-    in its place on the class."""
+    in its place on the class that holds this (with slots, the class the standard library
+    made anew, which holds it too)."""
 
-    __slots__ = ("arguments", "owner")
+    __slots__ = ("arguments",)
 
-    def __init__(self, owner: type, arguments: tuple[Any, ...]) -> None:
-        self.owner = owner
+    def __init__(self, arguments: tuple[Any, ...]) -> None:
         self.arguments = arguments
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         function = _std_init_fn(*self.arguments)
-        cls = self.owner
-        function.__qualname__ = f"{cls.__qualname__}.__init__"
-        cls.__init__ = function  # type: ignore[misc]
+        looked_up = owner if owner is not None else type(instance)
+        for cls in looked_up.__mro__:
+            if cls.__dict__.get("__init__") is self:
+                function.__qualname__ = f"{cls.__qualname__}.__init__"
+                cls.__init__ = function  # type: ignore[misc]
+                break
         return function if instance is None else function.__get__(instance, owner)
 
 
@@ -202,8 +218,7 @@ def _init_fn(
     *rest: Any,
 ) -> Any:
     """``dataclasses._init_fn``, deferred for the class this module is making."""
-    cls = _making.cls
-    if cls is None:
+    if _making.cls is None and not _everywhere:
         return _std_init_fn(fields, std_fields, *rest)
     # The one check the standard library makes of the parameters before it writes them
     # (dataclasses._init_fn), made now: an error in the class's definition shows at once.
@@ -214,7 +229,7 @@ def _init_fn(
                 seen_default = True
             elif seen_default:
                 raise TypeError(f"non-default argument {f.name!r} follows default argument")
-    return _LazyInit(cls, (fields, std_fields, *rest))
+    return _LazyInit((fields, std_fields, *rest))
 
 
 def _frozen_get_del_attr(
@@ -222,7 +237,7 @@ def _frozen_get_del_attr(
 ) -> tuple[Callable[..., None], Callable[..., None]]:
     """``dataclasses._frozen_get_del_attr``: for the class this module is making, the same
     guards as closures (the generated code's test, messages and ``super`` call)."""
-    if _making.cls is not cls:
+    if _making.cls is not cls and not _everywhere:
         return _std_frozen_get_del_attr(cls, fields, globals)  # type: ignore[no-any-return]
     names = frozenset(f.name for f in fields)
     frozen_error = dataclasses.FrozenInstanceError

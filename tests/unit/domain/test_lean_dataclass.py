@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import json
 import math
 import pickle
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -317,3 +319,71 @@ def test_other_classes_keep_the_standard_librarys_compiled_methods() -> None:
     assert inspect.isfunction(Std.__dict__["__init__"])
     assert Std.__dict__["__setattr__"].__code__.co_filename == "<string>"
     assert Std.__doc__ == "Std(a: 'int')"
+
+
+# ------------------------------------------------------------------------ everywhere
+
+# In a fresh interpreter: pydantic and annotated_types are long imported in this one.
+EVERYWHERE = """
+import dataclasses, inspect, json
+from mockmind.lean_dataclass import lean_everywhere
+switched = lean_everywhere()
+import annotated_types
+from typing import Annotated
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+class Item(BaseModel):
+    name: Annotated[str, Field(min_length=2)]
+    quantity: Annotated[int, annotated_types.Gt(0)] = 1
+
+@dataclasses.dataclass(frozen=True)
+class Std:
+    "Documented."
+    a: int
+    b: list = dataclasses.field(default_factory=list)
+
+@dataclasses.dataclass
+class Undocumented:  # the standard library writes its docstring from the signature
+    a: int
+
+lazy = not inspect.isfunction(Std.__dict__["__init__"])
+made = Std(1)
+try:
+    made.a = 2
+    frozen = "no error"
+except dataclasses.FrozenInstanceError as exc:
+    frozen = str(exc)
+try:
+    Item(name="x", quantity=0)
+    errors = []
+except ValidationError as exc:
+    errors = [e["type"] for e in exc.errors()]
+print(json.dumps([switched, lazy, inspect.isfunction(Std.__dict__["__init__"]), made.b,
+                  frozen, Undocumented.__doc__, errors, Item(name="pen", quantity="3").quantity,
+                  repr(annotated_types.Gt(1)), annotated_types.Gt(1) == annotated_types.Gt(1),
+                  TypeAdapter(Annotated[int, annotated_types.Le(3)]).validate_python("2")]))
+"""
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 12), reason="lazy on Python 3.12 only")
+def test_everywhere_every_dataclass_compiles_its_init_when_first_used() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", EVERYWHERE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [
+        True,
+        True,
+        True,
+        [],
+        "cannot assign to field 'a'",
+        "Undocumented(a: int)",
+        ["string_too_short", "greater_than"],
+        3,
+        "Gt(gt=1)",
+        True,
+        2,
+    ]
