@@ -25,13 +25,14 @@ and:
 - A class without a docstring gets the standard library's (its name and signature) when its
   ``__doc__`` is first read, for the same reason.
 
-The last three go through two of the standard library's own functions (``_init_fn`` and
+The guards and ``__init__`` go through two of the standard library's own functions (``_init_fn`` and
 ``_frozen_get_del_attr``), which this module wraps once, at import, on Python 3.12 only
 (3.13 writes those methods another way): the wrappers hand every class but the one this
 module is making, in this thread, to the originals, until ``lean_everywhere`` (the Lambda
-handler's first step) has them defer every dataclass's ``__init__`` and guards. On another
-Python the lean classes are made with compiled ``__init__`` and guards, as before. ``order``
-and ``unsafe_hash`` (unused here) go to the standard library unchanged.
+handler's first step) has every dataclass made so (and its ``__repr__``, ``__eq__`` and
+``__hash__`` made as above, through the wrapped ``_repr_fn``, ``_cmp_fn`` and ``_hash_fn``).
+On another Python the lean classes are made with compiled ``__init__`` and guards, as
+before. ``order`` and ``unsafe_hash`` (unused here) go to the standard library unchanged.
 
 mypy sees ``dataclasses.dataclass`` itself (its plugin types the classes).
 """
@@ -103,10 +104,10 @@ _everywhere = False
 def lean_everywhere() -> bool:
     """From now on, every class the standard library's decorator makes (whoever calls it:
     pydantic and annotated_types make fifty at a mock-only start) gets its ``__init__``
-    compiled on first use and its frozen guards as closures, as the lean classes do; its
-    ``__repr__``, ``__eq__``, ``__hash__`` and docstring stay the standard library's. For a
-    process's start (the Lambda handler), before those packages are imported. True if it
-    took effect (Python 3.12)."""
+    compiled on first use, and its frozen guards, ``__repr__``, ``__eq__`` and ``__hash__`` as
+    closures, as the lean classes do; its docstring and ordering methods stay the standard
+    library's. For a process's start (the Lambda handler), before those packages are
+    imported. True if it took effect (Python 3.12)."""
     global _everywhere  # noqa: PLW0603 (one switch, set once at a start)
     _everywhere = _HOOKED
     return _everywhere
@@ -256,6 +257,31 @@ def _frozen_get_del_attr(
     return __setattr__, __delattr__
 
 
+def _hooked_repr_fn(fields: list[dataclasses.Field[Any]], globals: dict[str, Any]) -> Any:
+    """``dataclasses._repr_fn``: everywhere, the lean closure."""
+    if not _everywhere:
+        return _std_repr_fn(fields, globals)
+    return _repr_fn([f.name for f in fields])
+
+
+def _hooked_hash_fn(fields: list[dataclasses.Field[Any]], globals: dict[str, Any]) -> Any:
+    """``dataclasses._hash_fn``: everywhere, the lean closure."""
+    if not _everywhere:
+        return _std_hash_fn(fields, globals)
+    return _hash_fn(_values([f.name for f in fields]))
+
+
+def _hooked_cmp_fn(
+    name: str, op: str, self_tuple: str, other_tuple: str, globals: dict[str, Any]
+) -> Any:
+    """``dataclasses._cmp_fn``: everywhere, ``__eq__`` as the lean closure. The fields come as
+    the text the standard library writes of them (``_tuple_str``: ``(self.a,self.b,)``)."""
+    names = [part.removeprefix("self.") for part in self_tuple[1:-1].split(",") if part]
+    if not _everywhere or name != "__eq__" or not all(n.isidentifier() for n in names):
+        return _std_cmp_fn(name, op, self_tuple, other_tuple, globals)
+    return _eq_fn(_values(names))
+
+
 # The standard library's functions, wrapped once. Python 3.12's only: another version keeps
 # its own, and the lean classes get its compiled __init__ and guards.
 _HOOKED = sys.version_info[:2] == (3, 12)
@@ -263,9 +289,15 @@ _std_init_fn: Callable[..., Any] = getattr(dataclasses, "_init_fn", None) or _in
 _std_frozen_get_del_attr: Callable[..., Any] = (
     getattr(dataclasses, "_frozen_get_del_attr", None) or _frozen_get_del_attr
 )
+_std_repr_fn: Callable[..., Any] = getattr(dataclasses, "_repr_fn", None) or _hooked_repr_fn
+_std_hash_fn: Callable[..., Any] = getattr(dataclasses, "_hash_fn", None) or _hooked_hash_fn
+_std_cmp_fn: Callable[..., Any] = getattr(dataclasses, "_cmp_fn", None) or _hooked_cmp_fn
 if _HOOKED:
     vars(dataclasses)["_init_fn"] = _init_fn
     vars(dataclasses)["_frozen_get_del_attr"] = _frozen_get_del_attr
+    vars(dataclasses)["_repr_fn"] = _hooked_repr_fn
+    vars(dataclasses)["_hash_fn"] = _hooked_hash_fn
+    vars(dataclasses)["_cmp_fn"] = _hooked_cmp_fn
 
 
 def _add(cls: type, name: str, fn: Callable[..., Any]) -> None:

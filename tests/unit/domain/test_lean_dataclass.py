@@ -346,6 +346,18 @@ class Std:
 class Undocumented:  # the standard library writes its docstring from the signature
     a: int
 
+@dataclasses.dataclass(frozen=True)
+class Point:
+    "Hashable."
+    x: int
+    y: int = dataclasses.field(default=0, compare=False)
+
+# (The standard library's repr wraps the compiled function.)
+generated = [getattr(f, "__wrapped__", f).__code__.co_filename == "<string>"
+             for f in (Point.__repr__, Point.__eq__, Point.__hash__, Point.__setattr__)]
+point = [repr(Point(1, 2)), Point(1, 2) == Point(1, 3), Point(1) == Point(2),
+         hash(Point(1, 2)) == hash((1,)), Point(1).__eq__(1) is NotImplemented]
+
 lazy = not inspect.isfunction(Std.__dict__["__init__"])
 made = Std(1)
 try:
@@ -361,7 +373,8 @@ except ValidationError as exc:
 print(json.dumps([switched, lazy, inspect.isfunction(Std.__dict__["__init__"]), made.b,
                   frozen, Undocumented.__doc__, errors, Item(name="pen", quantity="3").quantity,
                   repr(annotated_types.Gt(1)), annotated_types.Gt(1) == annotated_types.Gt(1),
-                  TypeAdapter(Annotated[int, annotated_types.Le(3)]).validate_python("2")]))
+                  TypeAdapter(Annotated[int, annotated_types.Le(3)]).validate_python("2"),
+                  generated, point]))
 """
 
 
@@ -386,4 +399,6 @@ def test_everywhere_every_dataclass_compiles_its_init_when_first_used() -> None:
         "Gt(gt=1)",
         True,
         2,
+        [False, False, False, False],
+        ["Point(x=1, y=2)", True, False, True, True],
     ]
