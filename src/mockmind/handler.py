@@ -22,6 +22,11 @@ import gc
 gc.disable()
 try:
     from mockmind.app.pydantic_plugins import skip_plugin_discovery
+    from mockmind.lean_dataclass import lean_everywhere
+
+    # Before pydantic is imported: its dataclasses and annotated_types' (fifty) compile their
+    # __init__ when first used, as the package's own do (lean_dataclass.py).
+    lean_everywhere()
 
     # Before the config's models are built (app/pydantic_plugins.py).
     skip_plugin_discovery()

@@ -642,3 +642,38 @@ def test_any_event_gets_an_answer_below_500_never_an_exception(
         "application/problem+json"
     ):
         assert _body(response)["errors"]
+
+
+def test_a_mock_only_lambda_start_leaves_what_its_path_never_runs_uncompiled() -> None:
+    # The string formats' and a model answer's patterns (lazy_pattern), and the __init__ of
+    # dataclasses never instantiated, the package's and pydantic's alike (lean_dataclass).
+    script = """
+import dataclasses, inspect, json, sys
+from types import SimpleNamespace
+import mockmind.handler as module
+event = json.loads(open(sys.argv[1]).read())
+response = module.handler(event, SimpleNamespace(get_remaining_time_in_millis=lambda: 29_000))
+from mockmind.lazy_pattern import LazyPattern
+from mockmind.openapi import formats
+from mockmind.domain import json_extraction
+compiled = [name for m in (formats, json_extraction) for name, value in vars(m).items()
+            if isinstance(value, LazyPattern) and value._compiled is not None]
+waiting = {}
+for name, loaded in list(sys.modules.items()):
+    for value in list(vars(loaded).values()):
+        if isinstance(value, type) and dataclasses.is_dataclass(value):
+            init = value.__dict__.get("__init__")
+            lazy = init is not None and not inspect.isfunction(init)
+            top = name.partition(".")[0]
+            waiting[top] = waiting.get(top, False) or lazy
+print(json.dumps([compiled, waiting["mockmind"], waiting["pydantic"], response["statusCode"]]))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(EVENTS / "get.json")],
+        env=_mock_only_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], True, True, 200]

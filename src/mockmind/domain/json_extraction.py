@@ -18,12 +18,13 @@ import re
 from typing import Any
 
 from mockmind.domain.errors import MockmindError
+from mockmind.lazy_pattern import LazyPattern
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_FENCE = LazyPattern(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 # How the inside of an object or an array starts when it is JSON (whitespace skipped): a key
 # or the end for an object; a value or the end for an array. Text ending there is a cut too.
-_OBJECT_START = re.compile(r'\s*(?:["}]|\Z)')
-_ARRAY_START = re.compile(r'\s*(?:[-0-9"{\[\]]|true\b|false\b|null\b|\Z)')
+_OBJECT_START = LazyPattern(r'\s*(?:["}]|\Z)')
+_ARRAY_START = LazyPattern(r'\s*(?:[-0-9"{\[\]]|true\b|false\b|null\b|\Z)')
 _OPENERS = {"{": "}", "[": "]"}
 # Each failed candidate costs a parse; a pathological answer must not cost seconds.
 _MAX_CANDIDATES = 64

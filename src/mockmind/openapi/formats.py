@@ -21,6 +21,7 @@ from functools import cache
 from jsonschema import FormatChecker
 
 from mockmind.domain.ecma_regex import is_ecma_regex
+from mockmind.lazy_pattern import LazyPattern
 
 FORMAT_CHECKER = FormatChecker(formats=())
 
@@ -66,8 +67,8 @@ def _is_base64(value: str) -> bool:
 
 # -- dates and times (RFC 3339)
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
-_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))", re.ASCII)
+_DATE = LazyPattern(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_TIME = LazyPattern(r"(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))", re.ASCII)
 
 
 def _real_date(text: str) -> bool:
@@ -116,7 +117,7 @@ def _is_date_time(value: str) -> bool:
 
 # RFC 3339 appendix A: units in order, none skipped between the first and the last given.
 _DURATION_TIME = r"T(?:\d+H(?:\d+M(?:\d+S)?)?|\d+M(?:\d+S)?|\d+S)"
-_DURATION = re.compile(
+_DURATION = LazyPattern(
     rf"P(?:(?:\d+Y(?:\d+M(?:\d+D)?)?|\d+M(?:\d+D)?|\d+D)(?:{_DURATION_TIME})?"
     rf"|{_DURATION_TIME}|\d+W)",
     re.ASCII,
@@ -130,7 +131,7 @@ def _is_duration(value: str) -> bool:
 
 # -- host names and addresses
 
-_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)", re.ASCII)
+_LABEL = LazyPattern(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)", re.ASCII)
 
 
 def _ascii_hostname(text: str) -> bool:
@@ -215,11 +216,11 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"
 _ATOM_UTF8 = r"(?:[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]|[^\x00-\x7f])+"
 _QUOTED = r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"'
 _QUOTED_UTF8 = r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|[^\x00-\x7f]|\\[\x20-\x7e])*"'
-_LOCAL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*|{_QUOTED}")
-_LOCAL_UTF8 = re.compile(rf"{_ATOM_UTF8}(?:\.{_ATOM_UTF8})*|{_QUOTED_UTF8}")
+_LOCAL = LazyPattern(rf"{_ATOM}(?:\.{_ATOM})*|{_QUOTED}")
+_LOCAL_UTF8 = LazyPattern(rf"{_ATOM_UTF8}(?:\.{_ATOM_UTF8})*|{_QUOTED_UTF8}")
 
 
-def _mailbox(value: str, local: re.Pattern[str], domain: Callable[[str], bool]) -> bool:
+def _mailbox(value: str, local: LazyPattern, domain: Callable[[str], bool]) -> bool:
     at = value.rfind("@")
     if at <= 0 or not local.fullmatch(value[:at]):
         return False
@@ -324,7 +325,7 @@ def _is_iri_reference(value: str) -> bool:
 
 
 _VARSPEC = r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*"
-_EXPRESSION = re.compile(
+_EXPRESSION = LazyPattern(
     rf"[+#./;?&=,!@|]?{_VARSPEC}(?::[1-9]\d{{0,3}}|\*)?(?:,{_VARSPEC}(?::[1-9]\d{{0,3}}|\*)?)*"
 )
 
@@ -341,7 +342,7 @@ def _is_uri_template(value: str) -> bool:
 
 # -- identifiers and pointers
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID = LazyPattern(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @_checks("uuid")
@@ -349,8 +350,8 @@ def _is_uuid(value: str) -> bool:
     return _UUID.fullmatch(value) is not None
 
 
-_JSON_POINTER = re.compile(r"(?:/(?:[^~/]|~[01])*)*")
-_RELATIVE_POINTER = re.compile(
+_JSON_POINTER = LazyPattern(r"(?:/(?:[^~/]|~[01])*)*")
+_RELATIVE_POINTER = LazyPattern(
     r"(?:0|[1-9][0-9]*)(?:[+-](?:0|[1-9][0-9]*))?(?:#|(?:/(?:[^~/]|~[01])*)*)"
 )
 

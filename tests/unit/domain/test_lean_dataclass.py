@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
+import json
 import math
 import pickle
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -199,3 +204,201 @@ def test_built_refuses_classes_whose_init_does_more_than_set_the_fields() -> Non
     for cls in (Checked, Slotted, Derived, dict):
         with pytest.raises(TypeError):
             lean_dataclass.built(cls, a=1)
+
+
+# ------------------------------------------------------------- compiled when first used
+
+
+def test_init_signature_and_docstring_are_the_standard_librarys() -> None:
+    for params in PARAMS:
+        std, lean = _both(**params)
+        assert inspect.signature(lean) == inspect.signature(std), params
+        assert lean.__doc__ == "Lean" + std.__doc__.removeprefix("Std"), params
+        assert lean(a=1).__doc__ == lean.__doc__, params
+    _std, lean = _both()
+    assert lean.__doc__ == "Lean(a: 'int', b: 'Any' = None, c: 'list[int]' = <factory>)"
+
+
+def test_a_docstring_of_the_class_body_is_kept() -> None:
+    @lean_dataclass.dataclass(frozen=True)
+    class Documented:
+        """What it is."""
+
+        a: int
+
+    assert Documented.__doc__ == "What it is."
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 12), reason="lazy on Python 3.12 only")
+def test_init_is_compiled_on_first_use_then_called_directly() -> None:
+    for params in ({"frozen": True}, {"frozen": True, "slots": True}, {}):
+        _std, lean = _both(**params)
+        assert not inspect.isfunction(lean.__dict__["__init__"])
+        assert lean(1, "x").a == 1
+        init = lean.__dict__["__init__"]
+        assert inspect.isfunction(init)
+        assert init.__qualname__ == "Point.__init__"
+        assert lean(2).b is None
+        assert lean.__dict__["__init__"] is init
+
+
+def test_init_defaults_factories_and_post_init_work_as_generated() -> None:
+    seen: list[int] = []
+
+    @lean_dataclass.dataclass(frozen=True)
+    class Checked:
+        a: int
+        b: list[int] = dataclasses.field(default_factory=list)
+        c: int = dataclasses.field(init=False, default=5)
+
+        def __post_init__(self) -> None:
+            seen.append(self.a)
+
+    one, two = Checked(1), Checked(2, [3])
+    assert (one.b, two.b, one.c, seen) == ([], [3], 5, [1, 2])
+    assert one.b is not Checked(1).b
+    with pytest.raises(TypeError, match="unexpected keyword argument 'c'"):
+        Checked(1, c=2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
+        Checked()  # type: ignore[call-arg]
+
+
+def test_a_default_before_a_field_without_one_is_refused_when_the_class_is_defined() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @lean_dataclass.dataclass(frozen=True)
+        class Broken:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
+def test_subclasses_reach_the_compiled_init() -> None:
+    @lean_dataclass.dataclass(frozen=True)
+    class Base:
+        a: int
+
+    class Plain(Base):
+        pass
+
+    class Calling(Base):
+        def __init__(self, a: int) -> None:
+            super().__init__(a * 10)
+
+    @lean_dataclass.dataclass(frozen=True)
+    class Child(Base):
+        b: int = 0
+
+    assert (Plain(1).a, Calling(2).a, Child(3, 4).b) == (1, 20, 4)
+    assert inspect.isfunction(Base.__dict__["__init__"])
+
+
+def test_frozen_guards_let_a_plain_subclass_set_attributes_of_its_own() -> None:
+    _std, lean = _both(frozen=True)
+    sub = type("Sub", (lean,), {})
+    value = sub(1)
+    value.extra = 2
+    del value.extra
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
+        value.a = 2
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'z'"):
+        lean(1).z = 2
+
+
+def test_instances_made_in_many_threads_at_once_are_whole() -> None:
+    _std, lean = _both(frozen=True)
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda n: lean(n, str(n)), range(64)))
+    assert [(m.a, m.b, m.c) for m in made] == [(n, str(n), []) for n in range(64)]
+
+
+def test_other_classes_keep_the_standard_librarys_compiled_methods() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Std:
+        a: int
+
+    assert inspect.isfunction(Std.__dict__["__init__"])
+    assert Std.__dict__["__setattr__"].__code__.co_filename == "<string>"
+    assert Std.__doc__ == "Std(a: 'int')"
+
+
+# ------------------------------------------------------------------------ everywhere
+
+# In a fresh interpreter: pydantic and annotated_types are long imported in this one.
+EVERYWHERE = """
+import dataclasses, inspect, json
+from mockmind.lean_dataclass import lean_everywhere
+switched = lean_everywhere()
+import annotated_types
+from typing import Annotated
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+class Item(BaseModel):
+    name: Annotated[str, Field(min_length=2)]
+    quantity: Annotated[int, annotated_types.Gt(0)] = 1
+
+@dataclasses.dataclass(frozen=True)
+class Std:
+    "Documented."
+    a: int
+    b: list = dataclasses.field(default_factory=list)
+
+@dataclasses.dataclass
+class Undocumented:  # the standard library writes its docstring from the signature
+    a: int
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    "Hashable."
+    x: int
+    y: int = dataclasses.field(default=0, compare=False)
+
+# (The standard library's repr wraps the compiled function.)
+generated = [getattr(f, "__wrapped__", f).__code__.co_filename == "<string>"
+             for f in (Point.__repr__, Point.__eq__, Point.__hash__, Point.__setattr__)]
+point = [repr(Point(1, 2)), Point(1, 2) == Point(1, 3), Point(1) == Point(2),
+         hash(Point(1, 2)) == hash((1,)), Point(1).__eq__(1) is NotImplemented]
+
+lazy = not inspect.isfunction(Std.__dict__["__init__"])
+made = Std(1)
+try:
+    made.a = 2
+    frozen = "no error"
+except dataclasses.FrozenInstanceError as exc:
+    frozen = str(exc)
+try:
+    Item(name="x", quantity=0)
+    errors = []
+except ValidationError as exc:
+    errors = [e["type"] for e in exc.errors()]
+print(json.dumps([switched, lazy, inspect.isfunction(Std.__dict__["__init__"]), made.b,
+                  frozen, Undocumented.__doc__, errors, Item(name="pen", quantity="3").quantity,
+                  repr(annotated_types.Gt(1)), annotated_types.Gt(1) == annotated_types.Gt(1),
+                  TypeAdapter(Annotated[int, annotated_types.Le(3)]).validate_python("2"),
+                  generated, point]))
+"""
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 12), reason="lazy on Python 3.12 only")
+def test_everywhere_every_dataclass_compiles_its_init_when_first_used() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", EVERYWHERE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [
+        True,
+        True,
+        True,
+        [],
+        "cannot assign to field 'a'",
+        "Undocumented(a: int)",
+        ["string_too_short", "greater_than"],
+        3,
+        "Gt(gt=1)",
+        True,
+        2,
+        [False, False, False, False],
+        ["Point(x=1, y=2)", True, False, True, True],
+    ]
