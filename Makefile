@@ -15,6 +15,11 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 CONFIG ?= examples/shop/mockmind.yaml
 PIP_QUIET := --quiet --disable-pip-version-check
+# Python's default, bytecode cached, whatever the environment says: with PYTHONDONTWRITEBYTECODE
+# (set on some machines and CI images) every pytest process rewrites and compiles the ~550 test
+# modules again (29 s of CPU a collection of the suite instead of 10 s; the marker test and each
+# xdist worker collect it too). __pycache__ is ignored by git and left out of `sam build`.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help run test lint types unit integration e2e ui ui-browser sam-check bench conformance \
 	conformance-corpus mutation clean check-python \
@@ -45,7 +50,7 @@ $(VENV)/.installed-serve: pyproject.toml $(VENV)/.created
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import mockmind, pytest, moto, schemathesis, mypy, selenium" && touch $@
+	$(PY) -c "import mockmind, pytest, xdist, moto, schemathesis, mypy, selenium" && touch $@
 
 $(SAM_VENV)/.installed: | check-python
 	# aws-sam-cli pins its own boto3 and pydantic, so it lives in a virtualenv of its own.
@@ -121,8 +126,21 @@ build-DependenciesLayer: | check-python
 	  $(LAMBDA_PLATFORMS) --only-binary=:all: --no-compile
 	$(PY312) -m compileall -q -f -j 0 --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)/python"
 
-test: lint types sam-check ui-browser
-	$(PY) -m pytest -q
+# lint, types, sam-check and ui-browser need nothing of each other (the dev venv that lint and
+# types share is made once), so a sub-make runs them side by side: the two venvs' installs,
+# mypy and `sam build` overlap. --output-sync prints each target's output whole when it ends;
+# a failure of any stops `make test` before pytest.
+# pytest-xdist: one worker a core, each test file wholly on one worker (its module fixtures, the
+# servers most start, are started once, and its tests run in their order). Many tests wait on
+# server processes and sockets, so they overlap even on 2 cores. Files are handed
+# out in the order collected (xdist's default puts files of few tests last, and those are the
+# long ones: schemathesis, the concurrent writers, so one worker ran them alone at the end).
+# `make test PYTEST_WORKERS=` runs the suite in one process.
+PYTEST_WORKERS ?= --numprocesses auto --dist loadfile --no-loadscope-reorder
+
+test:
+	$(MAKE) --no-print-directory -j 4 --output-sync=target lint types sam-check ui-browser
+	$(PY) -m pytest -q $(PYTEST_WORKERS)
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run.py

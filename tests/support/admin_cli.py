@@ -20,8 +20,11 @@ def mockmind(
 ) -> Result:
     """``mockmind ARGS --url URL``; ``env`` over the token in the environment."""
     token = {"MOCKMIND_ADMIN_TOKEN": os.environ.get("MOCKMIND_ADMIN_TOKEN")}
+    # Tables as wide as they need, as in a pipe: not the width of whatever terminal started
+    # pytest (a shell's exported COLUMNS, or the 80 a pytest-xdist worker's environment holds).
+    unsized = {"COLUMNS": None}
     return CliRunner().invoke(
-        main, [*args, "--url", url], env={**token, **(env or {})}, input=stdin
+        main, [*args, "--url", url], env={**unsized, **token, **(env or {})}, input=stdin
     )
 
 

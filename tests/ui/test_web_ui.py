@@ -71,6 +71,23 @@ def visible(browser: webdriver.Chrome, selector: str) -> WebElement:
     )
 
 
+def click_shown(browser: webdriver.Chrome, selector: str) -> None:
+    """Click the element once it is shown. Found and clicked in one attempt, tried again if the
+    DOM is redrawn in between: a listing drawn before a search answers holds the same row, and
+    is replaced when the answer comes (a click on the old row's element fails as stale)."""
+
+    def attempt() -> bool:
+        element = next(
+            (e for e in browser.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()), None
+        )
+        if element is None:
+            return False
+        element.click()
+        return True
+
+    wait_for(browser, attempt, f"{selector} clicked")
+
+
 def shown_world(browser: webdriver.Chrome, step: int) -> dict[str, Any]:
     """The state and entities the page shows, once it shows step ``step``."""
 
@@ -250,8 +267,7 @@ def test_forking_at_a_step_lists_the_fork_with_that_world(
     search.clear()
     search.send_keys(shop_session[:12])
     by_css(browser, "#session-search-go").click()
-    row = visible(browser, f'#sessions tr[data-session-id="{shop_session}"]')
-    row.click()
+    click_shown(browser, f'#sessions tr[data-session-id="{shop_session}"]')
     wait_for(browser, lambda: by_css(browser, "#step-label").text == "step 12 of 12", "opened")
     for _ in range(6):
         by_css(browser, "#step-prev").click()
@@ -270,8 +286,7 @@ def test_forking_at_a_step_lists_the_fork_with_that_world(
 
 def test_a_replay_shows_its_steps_inline(browser: webdriver.Chrome, shop_session: str) -> None:
     by_css(browser, '#nav button[data-view="sessions"]').click()
-    row = visible(browser, f'#sessions tr[data-session-id="{shop_session}"]')
-    row.click()
+    click_shown(browser, f'#sessions tr[data-session-id="{shop_session}"]')
     wait_for(browser, lambda: by_css(browser, "#step-label").text == "step 12 of 12", "opened")
     by_css(browser, "#replay-btn").click()
     summary = visible(browser, "#replay-summary")
