@@ -4,9 +4,9 @@ Compiling a pattern costs ~0.1-1 ms of CPU; a module that holds a dozen for path
 never take (the string formats a request may never use, a model's answer offline) pays that at
 every Lambda cold start (bench/RESULTS.md, section 2). A ``LazyPattern`` is written where the
 ``re.compile`` was and matched the same way; its first ``match``, ``fullmatch``, ``search``
-or ``finditer`` compiles it (with ``re``'s own cache: two threads matching it first at once
-get the same compiled pattern). A pattern that does not compile is a programming error, found
-by the first test that matches it.
+or ``finditer`` compiles it. Two threads matching it first at once may each compile it;
+either result stays, and both are the same pattern, so no lock is taken. A pattern that does
+not compile is a programming error, found by the first test that matches it.
 """
 
 from __future__ import annotations

@@ -184,10 +184,11 @@ class _LazyDoc:
 
         cls = self.owner
         try:
-            # As dataclasses._process_class writes it.
-            text = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+            # As dataclasses._process_class writes it: the name alone when no signature.
+            signature = str(inspect.signature(cls)).replace(" -> None", "")
         except (TypeError, ValueError):
-            text = ""
+            signature = ""
+        text = cls.__name__ + signature
         cls.__doc__ = text
         return text
 

@@ -10,6 +10,7 @@ import math
 import pickle
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -309,6 +310,33 @@ def test_instances_made_in_many_threads_at_once_are_whole() -> None:
     with ThreadPoolExecutor(8) as pool:
         made = list(pool.map(lambda n: lean(n, str(n)), range(64)))
     assert [(m.a, m.b, m.c) for m in made] == [(n, str(n), []) for n in range(64)]
+
+
+def test_threads_using_a_class_first_all_at_once_get_a_whole_init() -> None:
+    _std, lean = _both(frozen=True)
+    assert not inspect.isfunction(lean.__dict__["__init__"])
+    start = threading.Barrier(8)
+
+    def first_use(n: int) -> tuple[Any, Any]:
+        start.wait()
+        return lean.__init__, lean(n, str(n))
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(first_use, range(8)))
+    kept = lean.__dict__["__init__"]
+    assert inspect.isfunction(kept)
+    # Each racing thread may have compiled its own; every one is the standard library's code.
+    assert {init.__code__.co_code for init, _ in seen} == {kept.__code__.co_code}
+    assert [(m.a, m.b, m.c) for _, m in seen] == [(n, str(n), []) for n in range(8)]
+    assert lean.__init__ is kept
+
+
+def test_a_class_without_a_signature_is_documented_by_its_name_as_the_standard_librarys() -> None:
+    made = []
+    for deco in (dataclasses.dataclass, lean_dataclass.dataclass):
+        cls = type("NoSignature", (), {"__annotations__": {"a": "int"}, "__signature__": 1})
+        made.append(deco(cls))
+    assert [cls.__doc__ for cls in made] == ["NoSignature", "NoSignature"]
 
 
 def test_other_classes_keep_the_standard_librarys_compiled_methods() -> None:
