@@ -19,6 +19,13 @@ import pytest
 from mockmind import lean_dataclass
 
 
+@pytest.fixture
+def not_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a process that has not imported the Lambda handler: an earlier test in this one
+    may have (its first step is ``lean_everywhere``)."""
+    monkeypatch.setattr(lean_dataclass, "_everywhere", False)
+
+
 def _both(**params: Any) -> tuple[type[Any], type[Any]]:
     """The same class body made by the standard library and by the lean decorator."""
 
@@ -149,6 +156,7 @@ def test_a_subclass_compares_its_own_fields() -> None:
     assert hash(Child(1, 2)) == hash((1, 2))
 
 
+@pytest.mark.usefixtures("not_everywhere")
 def test_order_goes_to_the_standard_library() -> None:
     @lean_dataclass.dataclass(order=True, frozen=True)
     class Ordered:
@@ -339,6 +347,7 @@ def test_a_class_without_a_signature_is_documented_by_its_name_as_the_standard_l
     assert [cls.__doc__ for cls in made] == ["NoSignature", "NoSignature"]
 
 
+@pytest.mark.usefixtures("not_everywhere")
 def test_other_classes_keep_the_standard_librarys_compiled_methods() -> None:
     @dataclasses.dataclass(frozen=True)
     class Std:
