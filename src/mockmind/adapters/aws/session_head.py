@@ -69,7 +69,11 @@ def int_of(item: Item, name: str) -> int:
     """The head's whole-number attribute ``name`` (short), or under the name it had before."""
     found = _attribute(item, name)
     if found is None:
-        raise StoreError(f"session head {item['pk']['S']!r} has no {OLD_NAMES[name]!r}")
+        # Both names: the head is of neither layout, whichever it was meant to be.
+        raise StoreError(
+            f"session head {item['pk']['S']!r} has no {name!r} "
+            f"(nor {OLD_NAMES[name]!r}, its name before)"
+        )
     return int(found["N"])
 
 
