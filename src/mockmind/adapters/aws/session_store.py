@@ -140,6 +140,12 @@ if TYPE_CHECKING:
 SESSIONS_INDEX = "sessions-by-activity"
 LISTING = "SESSION"
 # What the index copies from each item: what a listing shows, and the exact expiry.
+# ``session_id`` is read by nothing here now (a listing takes the id from ``activity``, which
+# every listed head has had; heads of the names before carry it, new ones do not, so it costs
+# nothing), only by the previous release's listing. It stays because an index's projection
+# cannot change in place: DynamoDB's UpdateTable changes only an index's throughput, so a
+# deployed table (template.yaml, which tests/integration/test_sam_template.py keeps equal to
+# this) would need the index deleted and built again, its listing unavailable meanwhile.
 INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authenticated", "expiry")
 # How long an interaction's item outlives its session's expiry when written: how often a
 # session kept alive that long is written whole again, and how long dropped interactions stay
