@@ -409,7 +409,10 @@ def run() -> Section:
         "(adapters/aws/payload_dictionary.py); the head's own attributes have one-letter "
         "names, no id (its key and `activity` hold it) and no `authenticated` while false; "
         "interaction items and whole-second stats items keep their TTL attribute alone. "
-        "Items written before are read as they were."
+        "Items written before are read as they were. Forward-only: a release before this "
+        "layout answers 500 (KeyError) on sessions, entities and journal events this one "
+        "wrote (heads with no `session_id` or `version`, `z1` payloads), so a rollback needs "
+        "the table emptied or its items expired (README, Upgrading and rolling back)."
     )
     section.notes.append(
         "Reads: a request reads its session's head (GetItem) and the interactions it names "

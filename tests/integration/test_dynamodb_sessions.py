@@ -1,7 +1,8 @@
 """The DynamoDB session layout: a head item and an item per interaction (adapters/aws/
 session_store.py). What every session store does is in tests/contract; these are the cases
 only this layout has: what a save writes, the bound on what a read reads, two writers and a
-writer that dies between its two writes, items of the layout before it, renewal, size."""
+writer that dies between its two writes, items of the layout before it and of the previous
+release (long names, ``data``/``data_z`` payloads), renewal, size."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from mockmind.adapters.aws import DynamoSessionStore, DynamoTable
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.session_store import LINGER
-from mockmind.adapters.aws.table import ITEM_BUDGET, expiry_attributes, number
+from mockmind.adapters.aws.table import ITEM_BUDGET, decode_payload, expiry_attributes, number
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionQuery
 from mockmind.domain.sessions import Interaction, Session, SessionSummary, session_to_dict
@@ -40,10 +41,20 @@ def table(client: Any) -> Iterator[DynamoTable]:
     client.delete_table(TableName=name)
 
 
-def _requested(session: Session, n: int, body: Any = None, bound: int = 50) -> Session:
+def _requested(
+    session: Session,
+    n: int,
+    body: Any = None,
+    bound: int = 50,
+    state: dict[str, Any] | None = None,
+) -> Session:
     interaction = Interaction(1000.0 + n, "GET", f"/r/{n}", 200, None, body, "offline")
     return session.after_request(
-        interaction, timeout_seconds=1000, max_history=bound, state={"n": n}, authenticated=None
+        interaction,
+        timeout_seconds=1000,
+        max_history=bound,
+        state={"n": n} if state is None else state,
+        authenticated=None,
     )
 
 
@@ -438,8 +449,10 @@ def test_a_state_too_large_for_the_head_is_refused_before_any_write(
 
 
 def _with_long_names(head: dict[str, Any], session: Session) -> dict[str, Any]:
-    """A head as saves wrote it before its attributes had short names, with the id and
-    ``authenticated`` (false) spelled out."""
+    """A head with the attribute names from before the short ones, the id and
+    ``authenticated`` (false) spelled out, its state left in ``z1`` (as a save between the
+    preset dictionary and the short names wrote it; the previous release's whole is
+    ``_as_the_previous_release_wrote_it``)."""
     names = {"v": "version", "g": "gen", "s": "start", "n": "count", "r": "renew", "l": "last"}
     old = {names.get(name, name): value for name, value in head.items()}
     return {**old, "session_id": {"S": session.id}, "authenticated": {"BOOL": False}}
@@ -469,6 +482,79 @@ def test_a_head_with_the_names_before_is_read_listed_and_appended_to(
     assert "session_id" not in head
     assert DynamoSessionStore(table).get("s-1", now=1001.0) == after
     assert store.get("s-1", now=1001.0) == after
+
+
+def _payload_before(value: Any) -> dict[str, Any]:
+    """``value`` as the previous release stored a head's state or an interaction: JSON,
+    deflated by plain zlib in ``data_z`` when that is smaller, else as text in ``data``."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    packed = zlib.compress(text.encode(), 6)
+    return {"data_z": {"B": packed}} if len(packed) < len(text.encode()) else {"data": {"S": text}}
+
+
+def _as_the_previous_release_wrote_it(item: dict[str, Any], session: Session) -> dict[str, Any]:
+    """An item of session s-1 whole as the release before the short names and the preset
+    dictionary wrote it: the head with the long names, its payload (if any) in ``data`` or
+    ``data_z``; an interaction's payload likewise, with its exact ``expiry`` beside its TTL."""
+    old = (
+        _with_long_names(item, session)
+        if item["sk"]["S"] == "SESSION"
+        else {**item, "expiry": number(float(item["expires_at"]["N"]))}
+    )
+    if "z1" in old:
+        value = decode_payload(old)
+        del old["z1"]
+        old.update(_payload_before(value))
+    return old
+
+
+@pytest.mark.parametrize(
+    ("state", "held_in"),
+    [({"n": 7}, "data"), ({"note": "the same words again " * 20}, "data_z")],
+    ids=["state-as-text", "state-deflated"],
+)
+def test_a_session_as_the_previous_release_wrote_it_is_read_listed_and_appended_to(
+    table: DynamoTable, client: Any, state: dict[str, Any], held_in: str
+) -> None:
+    store = DynamoSessionStore(table)
+    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
+    for n in range(3):
+        saved = store.update(_requested(saved, n, {"n": n}, state=state), base=saved)
+    items = _items(client, table)
+    gen = items["SESSION"]["g"]["S"]
+    for item in items.values():
+        client.put_item(TableName=table.name, Item=_as_the_previous_release_wrote_it(item, saved))
+    before = _items(client, table)
+    assert not [sk for sk, item in before.items() if "z1" in item]
+    assert held_in in before["SESSION"]
+    assert before["SESSION"]["session_id"] == {"S": "s-1"}
+    assert (
+        sorted(
+            next(name for name in ("data", "data_z") if name in item)
+            for sk, item in before.items()
+            if sk.startswith("I#")
+        )
+        == ["data_z"] * 3
+    )
+    fresh = DynamoSessionStore(table)
+    read = fresh.get("s-1", now=1001.0)
+    assert read == saved
+    assert read is not None
+    assert read.state == saved.state
+    assert fresh.list(SessionQuery(prefix="s-"), now=1001.0).sessions == (SessionSummary.of(saved),)
+    # Appended to in its generation: the new interaction and the head in this layout, the
+    # interactions before left as they were and read beside it.
+    after = fresh.update(_requested(read, 3, {"n": 3}, state=state), base=read)
+    items = _items(client, table)
+    head = items["SESSION"]
+    assert (head["g"]["S"], head["v"]) == (gen, {"N": str(after.version)})
+    assert {"version", "session_id", "data", "data_z"}.isdisjoint(head)
+    assert "z1" in head
+    interactions = {sk: item for sk, item in items.items() if sk.startswith("I#")}
+    assert sorted("z1" in item for item in interactions.values()) == [False, False, False, True]
+    assert [i.path for i in after.history] == ["/r/0", "/r/1", "/r/2", "/r/3"]
+    assert DynamoSessionStore(table).get("s-1", now=1001.0) == after
+    assert fresh.list(SessionQuery(prefix="s-"), now=1001.0).sessions == (SessionSummary.of(after),)
 
 
 def test_an_authenticated_session_and_an_id_with_the_key_separator_list_as_they_are(

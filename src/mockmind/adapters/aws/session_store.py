@@ -10,10 +10,9 @@ Under the session's partition key (``SESSION#<id>``):
     its first interaction, ``history_start``, and how many it holds), ``l`` (the token of its
     newest interaction) and ``r`` (renew, below); and the state, as JSON deflated against
     the preset dictionary in ``z1`` (or as text in ``data`` when that is no larger; absent
-    when there is none: adapters/aws/table.py). Short names because every save writes the
-    head whole and DynamoDB bills every byte of every name; heads written before them
-    (``session_id``, ``authenticated`` always, ``version``, ``gen``, ``start``, ``count``,
-    ``last``, ``renew``) are read, listed and conditionally replaced alike.
+    when there is none: adapters/aws/table.py). adapters/aws/session_head.py writes and
+    reads it, and says why the names are short; heads written with the long names before
+    them are read, listed and conditionally replaced alike.
 ``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
     the interaction's JSON (``z1``; ``data_z`` or ``data`` when written before) and ``prev``,
     the token of the interaction numbered one less that its writer built on; its TTL
@@ -96,13 +95,25 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from mockmind.adapters.aws.session_head import (
+    APPEND,
+    HEAD,
+    REPLACE,
+    Head,
+    head_item,
+    head_of,
+    int_of,
+    session_id_of,
+    session_of,
+    summary_of,
+    whole,
+)
 from mockmind.adapters.aws.table import (
     ITEM_BUDGET,
     DynamoTable,
     decode_payload,
     encode_payload,
     expiry_attributes,
-    has_payload,
     item_size,
     key_part,
     number,
@@ -112,13 +123,10 @@ from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
 from mockmind.domain.sessions import (
     Interaction,
     Session,
-    SessionSummary,
     interaction_from_dict,
     interaction_to_dict,
     session_delta,
     session_from_dict,
-    state_value_from_dict,
-    state_value_to_dict,
 )
 from mockmind.lean_dataclass import dataclass
 
@@ -127,12 +135,17 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-    from mockmind.adapters.aws.table import Item, NewItem
+    from mockmind.adapters.aws.table import NewItem
 
-_HEAD = "SESSION"
 SESSIONS_INDEX = "sessions-by-activity"
 LISTING = "SESSION"
 # What the index copies from each item: what a listing shows, and the exact expiry.
+# ``session_id`` is read by nothing here now (a listing takes the id from ``activity``, which
+# every listed head has had; heads of the names before carry it, new ones do not, so it costs
+# nothing), only by the previous release's listing. It stays because an index's projection
+# cannot change in place: DynamoDB's UpdateTable changes only an index's throughput, so a
+# deployed table (template.yaml, which tests/integration/test_sam_template.py keeps equal to
+# this) would need the index deleted and built again, its listing unavailable meanwhile.
 INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authenticated", "expiry")
 # How long an interaction's item outlives its session's expiry when written: how often a
 # session kept alive that long is written whole again, and how long dropped interactions stay
@@ -141,12 +154,6 @@ LINGER = 86_400.0
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
-# Heads written before the short names (``_OLD_NAMES``) are replaced or appended to as well.
-_REPLACE = "v = :expected OR version = :expected"
-_APPEND = "(v = :expected AND g = :gen) OR (version = :expected AND gen = :gen)"
-# The head's own attributes by their short names (every save writes the head whole, and
-# DynamoDB bills a name's every byte), and the names heads had before.
-_OLD_NAMES = {"v": "version", "g": "gen", "s": "start", "n": "count", "r": "renew", "l": "last"}
 _NUMBER_DIGITS = 12
 # Sorts after every token character (URL-safe base64): the upper end of a number's keys.
 _PAST_TOKENS = "~"
@@ -160,17 +167,6 @@ _READ_TRIES = 3
 # How many of a session's newest interactions ``item_holding`` looks through: the request's
 # own is the newest, unless the same save added delivery records after it.
 _BODY_LOOKBACK = 4
-
-
-@dataclass(frozen=True)
-class _Head:
-    """What a save needs of the head its base was read from: ``gen`` None for an item in
-    the layout before this one (the session whole)."""
-
-    version: int
-    gen: str | None
-    last: str | None
-    renew: float
 
 
 @dataclass(frozen=True)
@@ -190,7 +186,7 @@ _Links = dict[tuple[int, str], _Link]
 
 @dataclass(frozen=True)
 class _Known:
-    head: _Head
+    head: Head
     links: _Links
     size: int
 
@@ -205,22 +201,22 @@ class DynamoSessionStore:
     def get(self, session_id: str, *, now: float) -> Session | None:
         pk = _pk(session_id)
         for _ in range(_READ_TRIES):
-            item = self._table.get(pk, _HEAD, now=now)
+            item = self._table.get(pk, HEAD, now=now)
             if item is None:
                 return None
-            head = _head_of(item)
+            head = head_of(item)
             links: _Links = {}
             if head.gen is None:
                 session = session_from_dict(decode_payload(item))
             else:
-                start, count = _int_of(item, "s"), _int_of(item, "n")
+                start, count = int_of(item, "s"), int_of(item, "n")
                 read = self._history(session_id, head, start, count)
                 if read is None:
                     # An item the head names is gone: the session was deleted since the
                     # head was read. Read it again.
                     continue
                 history, links = read
-                session = _session(item, history)
+                session = session_of(item, history)
             self._know(session_id, head, links)
             return session
         raise StoreError(
@@ -236,7 +232,14 @@ class DynamoSessionStore:
             stored, gen, stored.history_start, stored.history, None, renew
         )
         stored = replace(stored, history=tuple(link.interaction for link in links.values()))
-        head = _head_item(stored, self._table.scoped(LISTING), gen, last, renew)
+        head = head_item(
+            stored,
+            pk=_pk(stored.id),
+            listing=self._table.scoped(LISTING),
+            gen=gen,
+            last=last,
+            renew=renew,
+        )
         self._put_interactions(head, items)
         if expected_version is None:
             # The session's own clock reading, as the memory and SQLite stores use.
@@ -245,13 +248,13 @@ class DynamoSessionStore:
             )
         else:
             written = self._table.put(
-                head, condition=_REPLACE, values={":expected": _int(expected_version)}
+                head, condition=REPLACE, values={":expected": whole(expected_version)}
             )
         if not written:
             if expected_version is None:
                 raise VersionConflict(f"session {session.id} already exists")
             raise VersionConflict(f"session {session.id} changed since version {expected_version}")
-        self._know(stored.id, _Head(stored.version, gen, last, renew), links)
+        self._know(stored.id, Head(stored.version, gen, last, renew), links)
         return stored
 
     def update(self, session: Session, *, base: Session) -> Session:
@@ -281,18 +284,25 @@ class DynamoSessionStore:
             stored = replace(stored, history=(*stored.history[:kept], *written))
         if not stored.history:
             last = None
-        head = _head_item(stored, self._table.scoped(LISTING), known.gen, last, known.renew)
+        head = head_item(
+            stored,
+            pk=_pk(stored.id),
+            listing=self._table.scoped(LISTING),
+            gen=known.gen,
+            last=last,
+            renew=known.renew,
+        )
         self._put_interactions(head, items)
         written_head = self._table.put(
             head,
-            condition=_APPEND,
-            values={":expected": _int(base.version), ":gen": {"S": known.gen}},
+            condition=APPEND,
+            values={":expected": whole(base.version), ":gen": {"S": known.gen}},
         )
         if not written_head:
             raise VersionConflict(f"session {session.id} changed since version {base.version}")
         self._know(
             stored.id,
-            _Head(stored.version, known.gen, last, known.renew),
+            Head(stored.version, known.gen, last, known.renew),
             {**self._links(stored.id, known.gen, stored.history_start), **links},
         )
         return stored
@@ -302,7 +312,7 @@ class DynamoSessionStore:
         refused before any write when the head alone is too large."""
         if item_size(head) > ITEM_BUDGET:
             raise StoreError(
-                f"session {_session_id(head)} needs {item_size(head)} bytes without any "
+                f"session {session_id_of(head)} needs {item_size(head)} bytes without any "
                 f"history; the limit is {ITEM_BUDGET} (its state is too large)"
             )
         for item in items:
@@ -311,7 +321,7 @@ class DynamoSessionStore:
     def delete(self, session_id: str) -> None:
         pk = _pk(session_id)
         # The head first: a delete cut short leaves interactions no head names.
-        self._table.delete(pk, _HEAD)
+        self._table.delete(pk, HEAD)
         self._forget(session_id)
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
@@ -360,10 +370,10 @@ class DynamoSessionStore:
             values=values,
             now=now,
         )
-        return cut([_summary(item) for item in items], query.limit)
+        return cut([summary_of(item) for item in items], query.limit)
 
     def _history(
-        self, session_id: str, head: _Head, start: int, count: int
+        self, session_id: str, head: Head, start: int, count: int
     ) -> tuple[tuple[Interaction, ...], _Links] | None:
         """The interactions the head names, oldest first, and their links; None when one of
         them is gone. Followed from the head's ``last`` back through the items this store
@@ -415,17 +425,17 @@ class DynamoSessionStore:
             )
         return links
 
-    def _head_for(self, base: Session) -> _Head:
+    def _head_for(self, base: Session) -> Head:
         """The head ``base`` was read from: remembered, or read (once after a restart, or
         for a session this store did not read itself)."""
         with self._lock:
             known = self._known.get(base.id)
         if known is not None and known.head.version == base.version:
             return known.head
-        item = self._table.get(_pk(base.id), _HEAD, now=_EVER)
-        if item is None or _int_of(item, "v") != base.version:
+        item = self._table.get(_pk(base.id), HEAD, now=_EVER)
+        if item is None or int_of(item, "v") != base.version:
             raise VersionConflict(f"session {base.id} changed since version {base.version}")
-        return _head_of(item)
+        return head_of(item)
 
     def _links(self, session_id: str, gen: str, start: int) -> _Links:
         """The remembered items of the session's generation ``gen`` numbered ``start`` on."""
@@ -435,7 +445,7 @@ class DynamoSessionStore:
             return {}
         return {key: link for key, link in known.links.items() if key[0] >= start}
 
-    def _know(self, session_id: str, head: _Head, links: _Links) -> None:
+    def _know(self, session_id: str, head: Head, links: _Links) -> None:
         size = sum(link.size for link in links.values())
         with self._lock:
             gone = self._known.pop(session_id, None)
@@ -476,83 +486,6 @@ def _sk(gen: str, n: int, token: str) -> str:
 
 def _token() -> str:
     return secrets.token_urlsafe(6)
-
-
-def _int(value: int) -> AttributeValueTypeDef:
-    return {"N": str(value)}
-
-
-def _head_of(item: Item) -> _Head:
-    gen, last = _attribute(item, "g"), _attribute(item, "l")
-    if gen is None:
-        return _Head(_int_of(item, "v"), None, None, 0.0)
-    renew = _attribute(item, "r")
-    assert renew is not None  # written with every generation
-    return _Head(
-        _int_of(item, "v"), gen["S"], last["S"] if last is not None else None, float(renew["N"])
-    )
-
-
-def _attribute(item: Item, name: str) -> AttributeValueTypeDef | None:
-    """The head's attribute ``name`` (short), or under the name it had before."""
-    found = item.get(name)
-    return found if found is not None else item.get(_OLD_NAMES[name])
-
-
-def _int_of(item: Item, name: str) -> int:
-    found = _attribute(item, name)
-    if found is None:
-        raise StoreError(f"session head {item['pk']['S']!r} has no {_OLD_NAMES[name]!r}")
-    return int(found["N"])
-
-
-def _session_id(item: Item) -> str:
-    """The id in the head's ``activity`` (``<micros>#<id>``): the head does not repeat it."""
-    return item["activity"]["S"].split("#", 1)[1]
-
-
-def _head_item(session: Session, listing: str, gen: str, last: str | None, renew: float) -> NewItem:
-    summary = SessionSummary.of(session)
-    item: NewItem = {
-        "pk": {"S": _pk(session.id)},
-        "sk": {"S": _HEAD},
-        "v": _int(session.version),
-        "listing": {"S": listing},
-        "activity": {"S": summary.activity_key},
-        "created_at": number(session.created_at),
-        "last_seen": number(session.last_seen),
-        "requests": _int(session.requests),
-        **expiry_attributes(session.expires_at),
-        "g": {"S": gen},
-        "s": _int(session.history_start),
-        "n": _int(len(session.history)),
-        "r": number(renew),
-    }
-    if session.authenticated:
-        # Absent: not authenticated (the usual case, so the usual head is smaller).
-        item["authenticated"] = {"BOOL": True}
-    if last is not None:
-        item["l"] = {"S": last}
-    if session.state:
-        state = {k: state_value_to_dict(v) for k, v in session.state.items()}
-        item.update(encode_payload(state, compress_from=0))
-    return item
-
-
-def _session(head: Item, history: tuple[Interaction, ...]) -> Session:
-    state: dict[str, Any] = decode_payload(head) if has_payload(head) else {}
-    return Session(
-        id=_session_id(head),
-        created_at=float(head["created_at"]["N"]),
-        last_seen=float(head["last_seen"]["N"]),
-        expires_at=float(head["expiry"]["N"]),
-        version=_int_of(head, "v"),
-        authenticated=_authenticated(head),
-        state={k: state_value_from_dict(v) for k, v in state.items()},
-        history=history,
-        requests=int(head["requests"]["N"]),
-        history_start=_int_of(head, "s"),
-    )
 
 
 def _interaction_items(
@@ -606,19 +539,3 @@ def _interaction_item(
     if prev is not None:
         item["prev"] = {"S": prev}
     return item
-
-
-def _summary(item: Item) -> SessionSummary:
-    return SessionSummary(
-        id=_session_id(item),
-        created_at=float(item["created_at"]["N"]),
-        last_seen=float(item["last_seen"]["N"]),
-        expires_at=float(item["expiry"]["N"]),
-        requests=int(item["requests"]["N"]),
-        authenticated=_authenticated(item),
-    )
-
-
-def _authenticated(item: Item) -> bool:
-    flag = item.get("authenticated")
-    return flag is not None and bool(flag["BOOL"])
