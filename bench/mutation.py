@@ -233,7 +233,7 @@ def retest_survivors() -> int:
     return count
 
 
-def forget_test_map(stats: Path = STATS) -> int:
+def forget_test_map(stats: Path) -> int:
     """Make mutmut map every test to the functions it calls again, on its next run: it
     collects that map only for tests without a recorded duration. Returns how many tests
     were known; 0 when there is no map yet (mutmut's first run maps every test anyway)."""
@@ -290,7 +290,10 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
             "past mutmut's time limit. *Equivalent* survivors change nothing a caller can see "
             "(bench/mutation_equivalents.toml says why for each); the target is at least "
             f"{TARGET:.0%} of all mutants killed in each area. Command: `make mutation` "
-            "(`bench/mutation.py`)."
+            "(`bench/mutation.py`). mutmut maps only the tests it has not seen to the functions "
+            "they call: after code moves between modules or functions, run "
+            "`make mutation MUTATION_ARGS=--remap`, which maps every test again (the moved "
+            "functions' mutants would otherwise run no test and survive falsely)."
         ),
         columns=[
             "area / module",
@@ -399,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         elif MUTANTS.exists():
             print(f"testing {retest_survivors()} surviving mutants again", flush=True)
             if args.remap:
-                print(f"mapping {forget_test_map()} known tests to functions again", flush=True)
+                forgotten = forget_test_map(STATS)
+                print(f"mapping {forgotten} known tests to functions again", flush=True)
         run_mutmut(args.children)
         DURATION.write_text(f"{time.perf_counter() - started:.0f}\n")
     if not MUTANTS.exists():
