@@ -404,8 +404,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.remap:
                 forgotten = forget_test_map(STATS)
                 print(f"mapping {forgotten} known tests to functions again", flush=True)
-        run_mutmut(args.children)
-        DURATION.write_text(f"{time.perf_counter() - started:.0f}\n")
+        try:
+            run_mutmut(args.children)
+        finally:
+            # A run stopped part-way keeps its verdicts: say how long it ran all the same.
+            if MUTANTS.exists():
+                DURATION.write_text(f"{time.perf_counter() - started:.0f}\n")
     if not MUTANTS.exists():
         sys.exit("no mutants/ yet: run `make mutation` first")
     seconds = float(DURATION.read_text()) if DURATION.exists() else 0.0
