@@ -156,8 +156,12 @@ conformance: conformance-corpus
 
 # mutmut over the modules pyproject.toml's [tool.mutmut] names, on the unit and contract tests;
 # writes section 12 of RESULTS.md. Results are kept in mutants/: a rerun tests what changed.
+# mutmut maps only tests it has not seen to the functions they call: after code moves between
+# modules or functions, `make mutation MUTATION_ARGS=--remap` maps every test again (otherwise
+# the moved functions' mutants run no test and survive falsely). MUTATION_ARGS=--fresh starts over.
+MUTATION_ARGS ?=
 mutation: $(VENV)/.installed-dev
-	$(PY) bench/mutation.py
+	$(PY) bench/mutation.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf mutants $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -14,12 +14,20 @@ other survivor with its file, line and mutation.
     python bench/mutation.py                 # run mutmut, then write section 12
     python bench/mutation.py --report-only   # write section 12 from mutants/ as it is
     python bench/mutation.py --survivors     # print the survivors left, with their diffs
+    python bench/mutation.py --remap         # map every test to the functions it calls again
+
+mutmut maps a test to the functions it calls only when it first sees the test (a test is new
+when mutants/mutmut-stats.json has no duration for it). After code moves (a module split, a
+method made a function) the old tests are never mapped to the moved functions, whose mutants
+then run no test and "survive" falsely. ``--remap`` forgets every test's duration and mapping
+before the run, so mutmut's stats run maps them all again (one run of the selected tests).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -49,6 +57,8 @@ MUTANTS = ROOT / "mutants"
 LOG = ROOT / "bench" / ".work" / "mutation.log"
 # How long the last run took, kept beside its results for a --report-only.
 DURATION = MUTANTS / "run-seconds.txt"
+# mutmut's map of tests to the functions they call, and each test's duration.
+STATS = MUTANTS / "mutmut-stats.json"
 TARGET = 0.85
 # The areas issue 19 names, each the files (or folder) it is made of.
 AREAS: dict[str, tuple[str, ...]] = {
@@ -223,6 +233,21 @@ def retest_survivors() -> int:
     return count
 
 
+def forget_test_map(stats: Path) -> int:
+    """Make mutmut map every test to the functions it calls again, on its next run: it
+    collects that map only for tests without a recorded duration. Returns how many tests
+    were known; 0 when there is no map yet (mutmut's first run maps every test anyway)."""
+    if not stats.exists():
+        return 0
+    data = json.loads(stats.read_text())
+    known = len(data.get("duration_by_test", {}))
+    data["duration_by_test"] = {}
+    # Mappings of tests that no longer call a function would only cost time: dropped too.
+    data["tests_by_mangled_function_name"] = {}
+    stats.write_text(json.dumps(data))
+    return known
+
+
 def run_mutmut(children: int) -> None:
     LOG.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
@@ -265,7 +290,10 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
             "past mutmut's time limit. *Equivalent* survivors change nothing a caller can see "
             "(bench/mutation_equivalents.toml says why for each); the target is at least "
             f"{TARGET:.0%} of all mutants killed in each area. Command: `make mutation` "
-            "(`bench/mutation.py`)."
+            "(`bench/mutation.py`). mutmut maps only the tests it has not seen to the functions "
+            "they call: after code moves between modules or functions, run "
+            "`make mutation MUTATION_ARGS=--remap`, which maps every test again (the moved "
+            "functions' mutants would otherwise run no test and survive falsely)."
         ),
         columns=[
             "area / module",
@@ -356,8 +384,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="delete mutants/ first")
     parser.add_argument("--survivors", action="store_true", help="print the survivors left")
     parser.add_argument("--no-write", action="store_true", help="leave bench/RESULTS.md alone")
+    parser.add_argument(
+        "--remap",
+        action="store_true",
+        help="map every test to the functions it calls again (after code moved)",
+    )
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args(argv)
+    if args.remap and (args.report_only or args.survivors):
+        parser.error("--remap applies to a run, not to --report-only or --survivors")
     # mutmut reads its configuration and keeps its results relative to the working directory.
     os.chdir(ROOT)
     if not (args.report_only or args.survivors):
@@ -366,8 +401,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(MUTANTS, ignore_errors=True)
         elif MUTANTS.exists():
             print(f"testing {retest_survivors()} surviving mutants again", flush=True)
-        run_mutmut(args.children)
-        DURATION.write_text(f"{time.perf_counter() - started:.0f}\n")
+            if args.remap:
+                forgotten = forget_test_map(STATS)
+                print(f"mapping {forgotten} known tests to functions again", flush=True)
+        try:
+            run_mutmut(args.children)
+        finally:
+            # A run stopped part-way keeps its verdicts: say how long it ran all the same.
+            if MUTANTS.exists():
+                DURATION.write_text(f"{time.perf_counter() - started:.0f}\n")
     if not MUTANTS.exists():
         sys.exit("no mutants/ yet: run `make mutation` first")
     seconds = float(DURATION.read_text()) if DURATION.exists() else 0.0

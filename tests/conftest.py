@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support.atomic_moto import atomic_call_action
 from tests.support.aws import AWS_REGION
@@ -32,6 +33,12 @@ _FOLDER_MARKERS = {
     "e2e": pytest.mark.e2e,
     "ui": pytest.mark.ui,
 }
+
+# No test times itself (rules: performance goes in bench/): hypothesis's deadline and its
+# slow-generation health check are timings, which a loaded machine or mutmut's forked runs
+# fail at random. A test's own @settings still set what it sets.
+settings.register_profile("untimed", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("untimed")
 
 
 # tryfirst: the `-m` filter is itself a collection_modifyitems hook and must see these markers.

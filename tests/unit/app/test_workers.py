@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from mockmind.adapters.sqlite import database as sqlite_database
 from mockmind.app import workers
 from mockmind.app.api import MockmindApp
 from mockmind.app.bootstrap import Container, build
@@ -167,6 +169,10 @@ def _granian_started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 def _serve_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Container:
     monkeypatch.delenv(WORKER_VARIABLE, raising=False)
+    # The process's registry of open databases holds only this test's: serving closes and a
+    # forked worker reopens every one, and another test's database still alive (mutmut's
+    # parent freezes the garbage collector) may sit in a folder pytest has since deleted.
+    monkeypatch.setattr(sqlite_database, "_OPENED", weakref.WeakSet())
     spec = FIXTURES / "openapi" / "petstore-3.0.yaml"
     config = f"openapi: {spec}\nstorage: {{backend: sqlite, sqlite_path: {tmp_path / 'm.db'}}}\n"
     container = build(parse_config(config, env={}), env={})

@@ -52,6 +52,10 @@ OPERATORS: list[tuple[str, bool]] = [
     ("header.authorization exists", True),
     ("header.X-Api-Key exists", False),
     ("not header.X-Api-Key exists", True),
+    # A literal exists unless it is null.
+    ("null exists", False),
+    ("0 exists", True),
+    ("[] exists", True),
     ("state.logged_in == true", True),
     ("state.logged_in", True),
     ("state.missing == null", True),

@@ -1,7 +1,7 @@
 """What the resource service leaves in its store and in a request's journal of changes
-(domain/resources/store): each record's parent, creation time and lifetime, the changes a
-create and a delete note, a session's world with its singleton, found resources adopted up
-to a limit, and a session's scope dropped whole."""
+(domain/resources/store, scoped_records): each record's parent, creation time and lifetime,
+the changes a create and a delete note, a session's world with its singleton, found resources
+adopted up to a limit, and a session's scope dropped whole."""
 
 from __future__ import annotations
 

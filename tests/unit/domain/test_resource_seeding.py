@@ -247,3 +247,50 @@ def test_a_start_that_finds_the_marker_of_the_same_seed_set_writes_nothing() -> 
         lambda s, n: n,
     )
     assert empty.list(SHARED_SCOPE, META_COLLECTION, now=1000.0) == []
+
+
+def test_the_services_seeding_reads_and_writes_the_shared_scope_through_itself() -> None:
+    """The service seeds under a context of the shared scope whose names read through the
+    service: a seed entity's computed field counts the entities seeded before it, and a
+    singleton it reads is made and kept in the shared scope, where the next one reads it."""
+    cart = ResourceSpec(
+        "cart",
+        "/cart",
+        singleton=True,
+        schema={
+            "type": "object",
+            "properties": {"code": {"type": "integer", "minimum": 1, "maximum": 10**9}},
+            "required": ["code"],
+        },
+    )
+    widgets = ResourceSpec(
+        "widgets",
+        "/widgets",
+        "/widgets/{id}",
+        "id",
+        seed=({"id": "a"}, {"id": "b"}, {"id": "c"}),
+        computed={
+            "before": parse_expression("count(widgets)"),
+            "cart_code": parse_expression("cart.code"),
+        },
+    )
+    store = MemoryEntityStore(still_lifetimes())
+    service = ResourceService(
+        {"/cart": cart, "/widgets": widgets},
+        store,
+        OfflineGenerator(),
+        Resolver(),
+        entity_ttl_seconds=60.0,
+    )
+    service.seed_shared(1000.0)
+    kept = store.get(SHARED_SCOPE, "cart", "_", now=1000.0)
+    assert kept is not None
+    assert kept.data is not None
+    code = kept.data["code"]
+    assert isinstance(code, int)
+    listed = store.list(SHARED_SCOPE, "widgets", now=1000.0)
+    assert [r.data for r in listed] == [
+        {"id": "a", "before": 0, "cart_code": code},
+        {"id": "b", "before": 1, "cart_code": code},
+        {"id": "c", "before": 2, "cart_code": code},
+    ]

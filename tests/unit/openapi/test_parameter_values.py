@@ -61,6 +61,14 @@ SPEC = {
                 "schema": {"type": "array", "items": {"type": "object"}},
             }
         ),
+        "/text/{t}": _op(
+            {
+                "name": "t",
+                "in": "path",
+                "required": True,
+                "content": {"text/plain": {"schema": {"type": "string", "minLength": 2}}},
+            }
+        ),
         "/cookies": _op(
             {
                 "name": "j",
@@ -150,6 +158,12 @@ def test_object_items_in_a_path_are_read_as_json(doc: OpenAPIDocument) -> None:
 def test_object_items_that_are_no_json_are_kept_as_sent(doc: OpenAPIDocument) -> None:
     checked = check(doc, "GET", "/items/a,b")
     assert checked.path_params == {"ids": "a,b"}
+
+
+def test_a_path_parameter_with_text_content_is_the_text_as_sent(doc: OpenAPIDocument) -> None:
+    assert check(doc, "GET", "/text/a,b").path_params == {"t": "a,b"}
+    with pytest.raises(RequestValidationFailed):
+        check(doc, "GET", "/text/a")
 
 
 def test_cookies_with_content_and_unexploded_objects(doc: OpenAPIDocument) -> None:

@@ -33,14 +33,16 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mockmind.domain.errors import EntityExists, RequestError, VersionConflict
+from mockmind.domain.errors import EntityExists, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
-from mockmind.domain.journal import EntityChange
 from mockmind.domain.resources.context import ResourceContext, UnknownIds
+from mockmind.domain.resources.fitting import fitted
 from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
 from mockmind.domain.resources.races import RaceTally, retried
+from mockmind.domain.resources.reading import EntityRead, find, makes_unknown, naming, not_found
 from mockmind.domain.resources.scope_copies import ScopeCopies
+from mockmind.domain.resources.scoped_records import ScopedRecords, note
 from mockmind.domain.resources.seeding import computed, generate_entity, seed_shared
 from mockmind.domain.resources.specs import (
     META_COLLECTION,
@@ -49,7 +51,6 @@ from mockmind.domain.resources.specs import (
 )
 from mockmind.domain.sessions import INTERNAL_SCOPES, SHARED_SCOPE
 from mockmind.domain.words import singular
-from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import SchemaResolver
 from mockmind.ports.entity_store import EntityRecord, EntityStore
 
@@ -86,6 +87,7 @@ class ResourceService:
             # Nested and top-level paths of one collection share its entities.
             self._by_name.setdefault(spec.name, spec)
         self._store = store
+        self._records = ScopedRecords(store, entity_ttl_seconds)
         self._generator = generator
         self._ttl = entity_ttl_seconds
         self._on_write = tuple(on_write)
@@ -120,79 +122,18 @@ class ResourceService:
     ) -> ResourceContext:
         return ResourceContext(self, scope, now, state, request_body, unknown_ids, seeds)
 
-    # -- storage with copy-on-write over the shared scope
-
-    def _own(self, ctx: ResourceContext, spec: ResourceSpec, key: str) -> EntityRecord | None:
-        """The session's own record, tombstones included."""
-        return self._store.get(ctx.scope, spec.name, key, now=ctx.now())
-
-    def _shared(self, ctx: ResourceContext, spec: ResourceSpec, key: str) -> EntityRecord | None:
-        record = self._store.get(SHARED_SCOPE, spec.name, key, now=ctx.now())
-        return record if record is not None and record.data is not None else None
-
-    def _get(self, ctx: ResourceContext, spec: ResourceSpec, entity_id: str) -> EntityRecord | None:
-        record = self._own(ctx, spec, entity_id)
-        if record is None:
-            return self._shared(ctx, spec, entity_id)
-        return record if record.data is not None else None
-
-    def _put(
-        self,
-        ctx: ResourceContext,
-        spec: ResourceSpec,
-        record: EntityRecord,
-        before: Mapping[str, Any] | None,
-    ) -> None:
-        self._store.put(ctx.scope, spec.name, record, expires_at=ctx.now() + self._ttl)
-        _note(ctx, spec, record.id, before, record.data)
-
-    def _write_over(
-        self,
-        ctx: ResourceContext,
-        spec: ResourceSpec,
-        own_version: int | None,
-        record: EntityRecord,
-        before: Mapping[str, Any] | None,
-    ) -> EntityRecord:
-        """Write ``record`` in the session's scope over what was read there: its own record
-        at ``own_version``, or none (a shared entity, or a new one). ``VersionConflict`` when
-        another write came between. ``before`` is the entity as read (None: there was none),
-        for the request's journal of changes."""
-        expires_at = ctx.now() + self._ttl
-        if own_version is None:
-            stored = self._store.put_new(
-                ctx.scope, spec.name, record, now=ctx.now(), expires_at=expires_at
-            )
-        else:
-            stored = self._store.put(
-                ctx.scope, spec.name, record, expires_at=expires_at, expected_version=own_version
-            )
-        _note(ctx, spec, record.id, before, record.data)
-        return stored
-
-    def _records(self, ctx: ResourceContext, spec: ResourceSpec) -> list[EntityRecord]:
-        own = {r.id: r for r in self._store.list(ctx.scope, spec.name, now=ctx.now())}
-        shared = [
-            r for r in self._store.list(SHARED_SCOPE, spec.name, now=ctx.now()) if r.id not in own
-        ]
-        merged = [*shared, *own.values()]
-        merged.sort(key=lambda r: (r.created_at, r.id))
-        live = [r for r in merged if r.data is not None]
-        ctx.seen[spec.name] = [(r, r.version if r.id in own else None) for r in live]
-        return live
-
     def peek(
         self, ctx: ResourceContext, spec: ResourceSpec, entity_id: Any
     ) -> dict[str, Any] | None:
         """The stored entity, without generating one (rules look, they do not create)."""
         if spec.singleton:
-            record = self._own(ctx, spec, "_")
+            record = self._records.own(ctx, spec, "_")
             return dict(record.data) if record is not None and record.data is not None else None
-        record = self._get(ctx, spec, str(entity_id))
+        record = self._records.get(ctx, spec, str(entity_id))
         return dict(record.data or {}) if record is not None else None
 
     def all(self, ctx: ResourceContext, spec: ResourceSpec) -> list[dict[str, Any]]:
-        return [dict(r.data or {}) for r in self._records(ctx, spec)]
+        return [dict(r.data or {}) for r in self._records.live(ctx, spec)]
 
     def drop_scope(self, scope: str) -> None:
         """Delete every entity, tombstone and counter of a session's scope."""
@@ -211,11 +152,11 @@ class ResourceService:
         world: dict[str, dict[str, dict[str, Any]]] = {}
         for spec in self._by_name.values():
             if spec.singleton:
-                record = self._own(ctx, spec, "_")
+                record = self._records.own(ctx, spec, "_")
                 if record is not None and record.data is not None:
                     world[spec.name] = {"_": dict(record.data)}
                 continue
-            records = self._records(ctx, spec)
+            records = self._records.live(ctx, spec)
             if records:
                 world[spec.name] = {r.id: dict(r.data or {}) for r in records}
         return world
@@ -230,7 +171,7 @@ class ResourceService:
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
         self._prefill(ctx, spec, action.parent_id)
-        records = self._records(ctx, spec)
+        records = self._records.live(ctx, spec)
         if action.parent_id is not None:
             records = [r for r in records if r.parent == str(action.parent_id)]
         if len(records) < spec.min_items:
@@ -284,7 +225,7 @@ class ResourceService:
             entity = self._finish_write(ctx, spec, entity)
             parent = str(action.parent_id) if action.parent_id is not None else None
             record = EntityRecord(str(entity_id), entity, ctx.now() + seq * 1e-6, parent)
-            stored = self._write_over(ctx, spec, None, record, None)
+            stored = self._records.write_over(ctx, spec, None, record, None)
             if spec.name in ctx.seen:
                 ctx.seen[spec.name].append((stored, stored.version))
             return entity
@@ -325,7 +266,7 @@ class ResourceService:
             return self.singleton_view(ctx, spec, generated), False
         if parent_id is not None:
             self._require_parent(ctx, spec, parent_id)
-        made = _generates(ctx, change=False) if create is None else create
+        made = makes_unknown(ctx, change=False) if create is None else create
         revive = create is None and ctx.unknown_ids == "generated"
         entity, read = retried(
             lambda: self._read(
@@ -345,35 +286,16 @@ class ResourceService:
         generated: Mapping[str, Any] | None,
         *,
         create: bool,
-        revive: bool = False,
-    ) -> tuple[dict[str, Any], _Read]:
+        revive: bool,
+    ) -> tuple[dict[str, Any], EntityRead]:
         """The entity and where it was read; ``EntityExists`` when another request stored the
         never-seen entity first (theirs is then the entity). One never seen is made now, or,
         without ``create``, is 404. A deleted one is 404, unless ``revive`` (with ``create``):
         then it is made anew as if never seen."""
-        key = str(entity_id)
-        own = self._own(ctx, spec, key)
-        deleted = own is not None and own.data is None
-        if deleted and not (create and revive):
-            raise _not_found(spec, entity_id)
-        record = None if deleted else own or self._shared(ctx, spec, key)
-        if (
-            record is not None
-            and parent_id is not None
-            and record.parent not in (None, str(parent_id))
-        ):
-            if not (create and revive):
-                raise _not_found(spec, entity_id)
-            # The same id under another parent (a slug: ``guides`` in two branches), where ids
-            # never seen are read through: another entity, kept under a key of its own.
-            key = f"{parent_id}/{key}"
-            own = self._own(ctx, spec, key)
-            deleted = own is not None and own.data is None
-            record = None if deleted else own or self._shared(ctx, spec, key)
+        found = find(self._records, ctx, spec, entity_id, parent_id, create=create, revive=revive)
+        key, own, record = found.key, found.own, found.record
         if record is not None:
-            return dict(record.data or {}), _Read(record, own.version if own else None)
-        if not create:
-            raise _not_found(spec, entity_id)
+            return dict(record.data or {}), EntityRead(record, own.version if own else None)
         entity = (
             dict(generated) if generated is not None else self._generate(spec, f"{spec.name}:{key}")
         )
@@ -386,8 +308,8 @@ class ResourceService:
         parent = str(parent_id) if parent_id is not None else None
         over = own.version if own is not None else None
         record = EntityRecord(key, entity, ctx.now(), parent)
-        stored = self._write_over(ctx, spec, over, record, None)
-        return entity, _Read(stored, stored.version, made=True)
+        stored = self._records.write_over(ctx, spec, over, record, None)
+        return entity, EntityRead(stored, stored.version, made=True)
 
     def write(
         self,
@@ -420,7 +342,7 @@ class ResourceService:
                 entity[spec.parent_field] = current[spec.parent_field]
             return entity
 
-        creates = (not merge and spec.put_creates) or _generates(ctx, change=True)
+        creates = (not merge and spec.put_creates) or makes_unknown(ctx, change=True)
         return self.update(ctx, action, change, create=creates)
 
     def update(
@@ -438,7 +360,7 @@ class ResourceService:
         request's ``unknown_ids`` says it is generated, when the change is made to a new one.
         A singleton always exists.
         """
-        create = create or _generates(ctx, change=True)
+        create = create or makes_unknown(ctx, change=True)
         revive = ctx.unknown_ids == "generated"
         spec = action.spec
         if action.parent_id is not None and not spec.singleton:
@@ -459,7 +381,7 @@ class ResourceService:
                 )
             entity = self._finish_write(ctx, spec, change(dict(current)))
             record = read.record
-            self._write_over(
+            self._records.write_over(
                 ctx,
                 spec,
                 read.own_version,
@@ -468,7 +390,7 @@ class ResourceService:
             )
             return entity
 
-        return retried(attempt, _naming(spec, action.entity_id), self.races)
+        return retried(attempt, naming(spec, action.entity_id), self.races)
 
     def delete(self, ctx: ResourceContext, action: ResourceAction) -> dict[str, Any]:
         spec = action.spec
@@ -477,7 +399,7 @@ class ResourceService:
                 lambda: self._singleton(ctx, spec), singular(spec.name), self.races
             )
             self._store.delete(ctx.scope, spec.name, "_")
-            _note(ctx, spec, "_", read.record.data, None)
+            note(ctx, spec, "_", read.record.data, None)
             for name in spec.clears:
                 self.clear(ctx, name)
             return current
@@ -485,7 +407,7 @@ class ResourceService:
 
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
-        generates = _generates(ctx, change=True)
+        generates = makes_unknown(ctx, change=True)
 
         def attempt() -> EntityRecord:
             _, read = self._read(
@@ -500,16 +422,16 @@ class ResourceService:
             record = read.record
             # A tombstone, so a shared entity stays deleted for this session and a GET is 404.
             tombstone = EntityRecord(record.id, None, record.created_at, record.parent)
-            self._write_over(ctx, spec, read.own_version, tombstone, record.data)
+            self._records.write_over(ctx, spec, read.own_version, tombstone, record.data)
             return record
 
-        deleted = retried(attempt, _naming(spec, action.entity_id), self.races)
+        deleted = retried(attempt, naming(spec, action.entity_id), self.races)
         for child in self.specs.values():
             if child.parent == spec.name:
-                for entity in self._records(ctx, child):
+                for entity in self._records.live(ctx, child):
                     if entity.parent == key:
                         tombstone = EntityRecord(entity.id, None, 0.0, key)
-                        self._put(ctx, child, tombstone, entity.data)
+                        self._records.put(ctx, child, tombstone, entity.data)
         return dict(deleted.data or {})
 
     def clear(self, ctx: ResourceContext, name: str) -> None:
@@ -522,11 +444,11 @@ class ResourceService:
         if spec is None:
             return
         if name not in ctx.seen:
-            self._records(ctx, spec)
+            self._records.live(ctx, spec)
         for record, own_version in ctx.seen.pop(name):
             tombstone = EntityRecord(record.id, None, record.created_at, record.parent)
             try:
-                self._write_over(ctx, spec, own_version, tombstone, record.data)
+                self._records.write_over(ctx, spec, own_version, tombstone, record.data)
             except VersionConflict:
                 continue
 
@@ -547,11 +469,11 @@ class ResourceService:
         ctx: ResourceContext,
         spec: ResourceSpec,
         generated: Mapping[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], _Read]:
-        record = self._own(ctx, spec, "_")
+    ) -> tuple[dict[str, Any], EntityRead]:
+        record = self._records.own(ctx, spec, "_")
         if record is not None and record.data is not None:
             # Computed fields of a singleton read other collections, which change without it.
-            return computed(dict(record.data), spec, ctx), _Read(record, record.version)
+            return computed(dict(record.data), spec, ctx), EntityRead(record, record.version)
         entity = (
             dict(generated)
             if generated is not None
@@ -560,8 +482,10 @@ class ResourceService:
         entity = self._finish_write(ctx, spec, entity)
         version = record.version if record is not None else None
         # A tombstone read is no entity: the singleton is made anew.
-        stored = self._write_over(ctx, spec, version, EntityRecord("_", entity, ctx.now()), None)
-        return entity, _Read(stored, stored.version)
+        stored = self._records.write_over(
+            ctx, spec, version, EntityRecord("_", entity, ctx.now()), None
+        )
+        return entity, EntityRead(stored, stored.version)
 
     def seed_shared(self, now: float) -> None:
         """Write each spec's shared seed set; the same for every session and every restart."""
@@ -581,10 +505,10 @@ class ResourceService:
         parent = self.by_name(spec.parent) if spec.parent else None
         if parent is None:
             return
-        if self._get(ctx, parent, str(parent_id)) is not None:
+        if self._records.get(ctx, parent, str(parent_id)) is not None:
             return
         if ctx.unknown_ids != "generated":
-            raise _not_found(parent, parent_id)
+            raise not_found(parent, parent_id)
         # Made without a grandparent: its id (/users/{u}/posts/{p}/comments) is not known here.
         retried(
             lambda: self._read(ctx, parent, parent_id, None, None, create=True, revive=True),
@@ -622,68 +546,8 @@ class ResourceService:
     def _finish_write(
         self, ctx: ResourceContext, spec: ResourceSpec, entity: dict[str, Any]
     ) -> dict[str, Any]:
-        entity = self._fitted(spec, entity)
+        entity = fitted(self._generator, spec, entity)
         entity = computed(entity, spec, ctx)
         for hook in self._on_write:
             hook(ctx, spec, entity)
         return entity
-
-    def _fitted(self, spec: ResourceSpec, entity: dict[str, Any]) -> dict[str, Any]:
-        """The entity made to fit the item schema, since every answer that shows it must:
-        request fields the schema forbids are dropped, a wrong shape or a missing required
-        field is generated. Its id is kept when the schema allows it."""
-        if spec.schema is None:
-            return entity
-        seed = f"{spec.name}:{entity.get(spec.id_field)}"
-        fitted = self._generator.repair(spec.schema, entity, seed=seed)
-        if not isinstance(fitted, dict):
-            return entity
-        if spec.id_field in entity and fitted.get(spec.id_field) != entity[spec.id_field]:
-            kept = {**fitted, spec.id_field: entity[spec.id_field]}
-            if self._generator.is_valid(spec.schema, kept):
-                return kept
-        return fitted
-
-
-def _note(
-    ctx: ResourceContext,
-    spec: ResourceSpec,
-    key: str,
-    before: Mapping[str, Any] | None,
-    after: Mapping[str, Any] | None,
-) -> None:
-    if ctx.changes is not None:
-        ctx.changes.append(
-            EntityChange(
-                spec.name,
-                key,
-                None if before is None else dict(before),
-                None if after is None else dict(after),
-            )
-        )
-
-
-@dataclass(frozen=True)
-class _Read:
-    """Where an entity was read: its record, and the version of the session's own record
-    (None when there was none: the entity is a shared one, or new)."""
-
-    record: EntityRecord
-    own_version: int | None
-    # This read made the entity: it was never seen before.
-    made: bool = False
-
-
-def _naming(spec: ResourceSpec, entity_id: Any) -> str:
-    return singular(spec.name) if spec.singleton else f"{singular(spec.name)} {entity_id}"
-
-
-def _generates(ctx: ResourceContext, *, change: bool) -> bool:
-    """Whether an id never seen is made now, for a read or for a change (or delete)."""
-    if ctx.unknown_ids == "generated_on_read":
-        return not change
-    return ctx.unknown_ids == "generated"
-
-
-def _not_found(spec: ResourceSpec, entity_id: Any) -> RequestError:
-    return RequestError(404, "Not Found", f"{singular(spec.name)} {entity_id} does not exist")
