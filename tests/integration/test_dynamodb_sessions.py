@@ -58,6 +58,20 @@ def _requested(
     )
 
 
+def _after_requests(
+    store: DynamoSessionStore,
+    requests: int,
+    body: Any = None,
+    bound: int = 50,
+    state: dict[str, Any] | None = None,
+) -> Session:
+    """Session s-1 saved new, then after ``requests`` requests (``_requested``), each saved."""
+    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
+    for n in range(requests):
+        saved = store.update(_requested(saved, n, body, bound, state), base=saved)
+    return saved
+
+
 def _items(client: Any, table: DynamoTable) -> dict[str, dict[str, Any]]:
     """Every item of session s-1, by sort key."""
     items = client.query(
@@ -93,9 +107,7 @@ def test_a_request_save_writes_its_interaction_and_the_head(
     table: DynamoTable, client: Any
 ) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(5):
-        saved = store.update(_requested(saved, n, {"text": "lorem ipsum " * 40}), base=saved)
+    saved = _after_requests(store, 5, {"text": "lorem ipsum " * 40})
     calls = _calls(client)
     saved = store.update(_requested(saved, 5, {"text": "lorem ipsum " * 40}), base=saved)
     # One item for the interaction, then the head conditional on the version: no read (the
@@ -142,9 +154,7 @@ def test_the_chain_of_tokens_links_each_interaction_to_the_one_before(
     table: DynamoTable, client: Any
 ) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(3):
-        saved = store.update(_requested(saved, n), base=saved)
+    _after_requests(store, 3)
     items = _items(client, table)
     gen = items["SESSION"]["g"]["S"]
     keys = sorted(sk for sk in items if sk.startswith("I#"))
@@ -159,9 +169,7 @@ def test_a_read_queries_only_the_interactions_within_the_bound(
     table: DynamoTable, client: Any
 ) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(7):
-        saved = store.update(_requested(saved, n, bound=3), base=saved)
+    saved = _after_requests(store, 7, bound=3)
     assert [i.path for i in saved.history] == ["/r/4", "/r/5", "/r/6"]
     items = _items(client, table)
     gen = items["SESSION"]["g"]["S"]
@@ -247,8 +255,7 @@ def test_a_writer_that_dies_between_its_two_writes_blocks_no_one(
     table: DynamoTable, client: Any
 ) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    saved = store.update(_requested(saved, 0), base=saved)
+    saved = _after_requests(store, 1)
     dying = DynamoSessionStore(_DyingTable(client, table.name))
     base = dying.get("s-1", now=1001.0)
     assert base is not None
@@ -357,9 +364,7 @@ def test_interaction_items_outlive_their_head_and_a_session_kept_past_them_is_re
     table: DynamoTable, client: Any
 ) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(3):
-        saved = store.update(_requested(saved, n), base=saved)
+    saved = _after_requests(store, 3)
     items = _items(client, table)
     gen, renew = items["SESSION"]["g"]["S"], float(items["SESSION"]["r"]["N"])
     assert renew == 2000.0 + LINGER
@@ -403,8 +408,7 @@ def test_an_interaction_too_large_for_an_item_keeps_all_but_its_bodies(
 
 def test_a_read_that_finds_an_interaction_gone_reports_it(table: DynamoTable, client: Any) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    saved = store.update(_requested(saved, 0), base=saved)
+    saved = _after_requests(store, 1)
     (key,) = [sk for sk in _items(client, table) if sk.startswith("I#")]
     client.delete_item(TableName=table.name, Key={"pk": {"S": PK}, "sk": {"S": key}})
     # The store that wrote it remembers it; one that reads the table finds it gone.
@@ -415,8 +419,7 @@ def test_a_read_that_finds_an_interaction_gone_reports_it(table: DynamoTable, cl
 
 def test_delete_leaves_no_item_of_any_generation(table: DynamoTable, client: Any) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    saved = store.update(_requested(saved, 0), base=saved)
+    saved = _after_requests(store, 1)
     # A whole write: a new generation, the old one left to TTL.
     store.put(replace(saved, history=saved.history[::-1]), expected_version=saved.version)
     assert len({sk.split("#")[1] for sk in _items(client, table) if sk.startswith("I#")}) == 2
@@ -462,9 +465,7 @@ def test_a_head_with_the_names_before_is_read_listed_and_appended_to(
     table: DynamoTable, client: Any
 ) -> None:
     store = DynamoSessionStore(table)
-    saved = store.put(Session("s-1", 1000.0, 1000.0, 2000.0), expected_version=None)
-    for n in range(3):
-        saved = store.update(_requested(saved, n), base=saved)
+    saved = _after_requests(store, 3)
     items = _items(client, table)
     gen = items["SESSION"]["g"]["S"]
     client.put_item(TableName=table.name, Item=_with_long_names(items["SESSION"], saved))
