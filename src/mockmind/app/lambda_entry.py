@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from asyncio import events as asyncio_events
 from collections.abc import Callable, Coroutine, Sized
 from functools import cached_property
@@ -300,23 +301,31 @@ class _Cycle:
 def run_eagerly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, None]) -> None:
     """Run ``coroutine`` to its end on ``loop``, as ``loop.run_until_complete`` of a task of it
     does, starting it as an eager task (Python 3.12's ``eager_start``): its first step runs
-    now, in a task of the loop seen as running, so the asyncio calls it makes work as inside
-    the loop (``get_running_loop``, ``current_task``, timeouts, tasks it starts). Only if it
-    waits on something does the loop run, until it ends.
+    now, in a task of the loop seen as running, with the loop's async-generator hooks
+    installed, so the asyncio calls it makes work as inside the loop (``get_running_loop``,
+    ``current_task``, timeouts, tasks it starts, async generators the loop closes when they
+    are dropped unfinished). Only if it waits on something does the loop run, until it ends.
 
     A cached answer never waits: the loop's turns (a task scheduled, two passes over the
     ready queue, two ``epoll`` calls, the running-loop bookkeeping) were a tenth of its time
     (bench/RESULTS.md, row 1). An asyncio task needs a running loop to start eagerly; between
     invocations the handler's loop is not running, so it is seen so for that one step.
 
-    What the loop gave other tasks before is kept: when tasks other than this one are alive
-    on the loop (a write-behind, an in-process delivery), the loop is turned once after an
-    eager end, as ``run_until_complete`` turned it once more after its task ended, so they
-    go on advancing on each invocation.
+    After an eager end the loop is turned once, as ``run_until_complete`` turned it once more
+    after its task ended, only when that turn has work: tasks other than this one alive on
+    the loop (a write-behind, an in-process delivery), callbacks the step scheduled (an
+    async generator's ``aclose``), or more than ``_CANCELLED_TIMERS`` cancelled timers (an
+    ``asyncio.timeout`` leaves one per answer) making up most of the scheduled heap, which
+    the turn drops. Otherwise the loop is not turned: callbacks scheduled before the step,
+    and timers that fall due, wait for the next turn.
     """
     if loop.is_running() or asyncio_events._get_running_loop() is not None:
         # Not reachable from Lambda (the runtime calls the handler outside any loop); kept to
         # fail as run_until_complete would, not to run two loops at once.
+        loop.run_until_complete(coroutine)
+        return
+    if not isinstance(loop, asyncio.BaseEventLoop):
+        # The ready queue, timer heap and hooks read below are BaseEventLoop's.
         loop.run_until_complete(coroutine)
         return
     try:
@@ -325,19 +334,41 @@ def run_eagerly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, 
         # A loop without an instance dict (uvloop's) cannot be seen so: it runs the task.
         loop.run_until_complete(coroutine)
         return
+    base: Any = loop
+    ready: Sized = base._ready
+    waiting = len(ready)
+    hooks = sys.get_asyncgen_hooks()
     asyncio_events._set_running_loop(loop)
+    sys.set_asyncgen_hooks(
+        firstiter=base._asyncgen_firstiter_hook, finalizer=base._asyncgen_finalizer_hook
+    )
     try:
         task = asyncio.Task(coroutine, loop=loop, eager_start=True)
     finally:
+        sys.set_asyncgen_hooks(*hooks)
         del loop.is_running
         asyncio_events._set_running_loop(None)
     if not task.done():
         loop.run_until_complete(task)
-    else:
+        return
+    try:
         task.result()
-        if _tasks_alive(loop):
+    finally:
+        cancelled = base._timer_cancelled_count
+        if (
+            len(ready) > waiting
+            or _tasks_alive(loop)
+            or (cancelled > _CANCELLED_TIMERS and 2 * cancelled > len(base._scheduled))
+        ):
             loop.call_soon(loop.stop)
             loop.run_forever()
+
+
+# Past this many cancelled timers, when they are more than half the heap, a turn of the loop
+# rebuilds the heap without them (BaseEventLoop._run_once: past 100 handles and half of them
+# cancelled). A smaller share is left: the heap is then at most twice the live timers, and a
+# turn would not drop them, so each answer would turn the loop for nothing.
+_CANCELLED_TIMERS = 128
 
 
 # The set every task not started eagerly (or that waited) is registered in, in CPython 3.12

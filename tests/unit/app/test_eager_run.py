@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import sys
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -155,3 +157,82 @@ def test_a_loop_that_cannot_be_seen_as_running_runs_the_coroutine_itself() -> No
             asyncio.get_running_loop()
     finally:
         loop.close()
+
+
+def test_an_async_generator_dropped_unfinished_in_the_step_is_closed_by_the_loop(
+    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unraisable: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda hook: unraisable.append(hook.exc_value))
+    steps: list[str] = []
+    hooks_inside: list[object] = []
+    hooks_before = sys.get_asyncgen_hooks()
+
+    async def pages() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            await asyncio.sleep(0)
+            steps.append("closed after an await")
+
+    async def answer() -> None:
+        hooks_inside.append(sys.get_asyncgen_hooks())
+        async for page in pages():
+            steps.append(f"page {page}")
+            break
+
+    run_eagerly(loop, answer())
+    # As inside run_until_complete: the loop's hooks during the step, the old ones after.
+    base: Any = loop
+    assert hooks_inside == [
+        (base._asyncgen_firstiter_hook, base._asyncgen_finalizer_hook),
+    ]
+    assert sys.get_asyncgen_hooks() == hooks_before
+    # The loop's finalizer scheduled the generator's aclose; the loop runs it, as it would
+    # have run it after run_until_complete.
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.run_until_complete(asyncio.sleep(0))
+    assert steps == ["page 1", "closed after an await"]
+    assert unraisable == []
+
+
+def test_the_timers_eager_answers_cancel_do_not_pile_up_on_the_loop(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    async def answer() -> None:
+        async with asyncio.timeout(30):
+            pass
+
+    base: Any = loop
+    sizes = []
+    for _ in range(1000):
+        run_eagerly(loop, answer())
+        sizes.append(len(base._scheduled))
+    # Each answer leaves its cancelled timer until a turn drops them: past 128 the loop is
+    # turned once after the answer that left the 129th, and the heap starts again from none.
+    assert max(sizes) == 128
+    assert sizes[:129] == [*range(1, 129), 0]
+    assert sizes[-1] == 1000 % 129
+
+
+def test_a_live_timer_ahead_of_them_keeps_its_place_and_the_cancelled_ones_still_go(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    # Due before the answers' timeouts: at the heap's head, where a turn's pops of cancelled
+    # handles from the head stop, so only the rebuild of the heap drops them.
+    fired: list[str] = []
+    loop.call_later(600, fired.append, "later")
+
+    async def answer() -> None:
+        async with asyncio.timeout(3600):
+            pass
+
+    base: Any = loop
+    sizes = []
+    for _ in range(1000):
+        run_eagerly(loop, answer())
+        sizes.append(len(base._scheduled))
+    assert max(sizes) == 129
+    assert [handle.cancelled() for handle in base._scheduled].count(False) == 1
+    assert fired == []

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from mockmind.app.bootstrap import Container, build
 from mockmind.config import parse_config
 from mockmind.domain.engine import route_plan
 from mockmind.domain.http import MockRequest, MockResponse
+from mockmind.domain.sessions import Session
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -424,3 +428,71 @@ def test_a_session_asking_again_finds_the_answer_cached_for_exactly_what_it_asks
     # The state the rule set is part of the key: the same request is answered anew.
     assert get("1").source == "offline"
     assert get("1").source == "cache"
+
+
+# What ``ContentSource._seed_and_key`` reads of an exchange and a plan.
+_PLAN = SimpleNamespace(status=200, media_type="application/json")
+_T0 = 1_700_000_000.0
+
+
+def _exchange(
+    session: Session, body: bytes = b'{"a": 1}', content_type: str = "application/json"
+) -> Any:
+    request = MockRequest(
+        method="POST",
+        path="/reports/w1/summary",
+        headers={"content-type": content_type},
+        body=body,
+    )
+    return SimpleNamespace(session=session, request=request)
+
+
+def _fresh(source: Any, ex: Any) -> tuple[str, str]:
+    seed = source._seed(ex, _PLAN)
+    return seed, source._cache_key(ex, _PLAN, seed)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param(lambda s: _exchange(replace(s, created_at=_T0 + 5)), id="session reset"),
+        pytest.param(lambda s: _exchange(replace(s, authenticated=True)), id="login"),
+        pytest.param(lambda s: _exchange(s, content_type="text/plain"), id="content type"),
+        pytest.param(lambda s: _exchange(s, body=b'{"a": 2}'), id="body"),
+    ],
+)
+def test_a_session_whose_answer_changed_in_any_part_gets_a_fresh_seed_and_key(
+    app: Container, changed: Any
+) -> None:
+    source: Any = app.engine._content
+    session = Session(id="s-1", created_at=_T0, last_seen=_T0, expires_at=_T0 + 600)
+    first = source._seed_and_key(_exchange(session), _PLAN)
+    assert first == _fresh(source, _exchange(session))
+    assert source._seed_and_key(_exchange(session), _PLAN) == first
+    other = changed(session)
+    again = source._seed_and_key(other, _PLAN)
+    # As if no answer had been kept: the key made anew, and not the last one's.
+    assert again == _fresh(source, other)
+    assert again[1] != first[1]
+
+
+def test_a_big_body_is_kept_by_its_digest_and_a_changed_one_gets_a_new_key(
+    app: Container,
+) -> None:
+    source: Any = app.engine._content
+    session = Session(id="s-big", created_at=_T0, last_seen=_T0, expires_at=_T0 + 600)
+    big = b'{"a": "' + b"x" * (1 << 20) + b'"}'
+    first = source._seed_and_key(_exchange(session, big), _PLAN)
+    kept = source._last_keys["s-big"]
+    # The memo holds a few hundred bytes for it, not the MiB body.
+    assert all(part is not big for part in kept[1])
+    assert sum(sys.getsizeof(part) for part in kept[1]) < 4096
+    assert source._seed_and_key(_exchange(session, bytes(big)), _PLAN) == first
+    changed = big[:-3] + b'y"}'
+    again = source._seed_and_key(_exchange(session, changed), _PLAN)
+    assert again == _fresh(source, _exchange(session, changed))
+    assert again[1] != first[1]
+    # A small body is kept as it is: its own bytes tell it from any other.
+    small = source._seed_and_key(_exchange(session), _PLAN)
+    assert source._last_keys["s-big"][1][5] == b'{"a": 1}'
+    assert small == _fresh(source, _exchange(session))

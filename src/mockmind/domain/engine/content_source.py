@@ -15,6 +15,7 @@ for what every session may share:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
@@ -62,8 +63,15 @@ class EntityContent:
 
 
 _OFFLINE = EntityContent(None, "offline", None)
-# How many sessions' last seed and cache key are kept (``ContentSource._seed_and_key``).
+# A bound, not a working-set size: a client without cookies gets a new session on every
+# request, and each would otherwise stay in the memo (``ContentSource._seed_and_key``) for
+# the process's life. Far more sessions than a warm instance serves at once, so polling
+# sessions keep theirs; one pushed out only pays the two digests again.
 _KEPT_KEYS = 4096
+# Bodies up to this size are kept as they are in the memo, a bigger one as its SHA-256: a
+# client without cookies posting max_body_bytes (1 MiB by default) on every request would
+# otherwise hold up to 4 GiB of bodies there; this keeps each entry's body under 1 KiB.
+_KEPT_BODY_BYTES = 1024
 
 
 class ContentSource:
@@ -89,7 +97,9 @@ class ContentSource:
         self._llm = llm
         self._memory = memory
         self._prompting = prompting
-        # Each session's last answer's seed and cache key, with what they were made of.
+        # Each session's last seed and cache key, kept with what they were made of so that a
+        # session asking the same again (polling) skips the two digests, and anything else it
+        # asks is seen to differ and gets its own.
         self._last_keys: dict[str, tuple[Mapping[str, Any], tuple[Any, ...], str, str]] = {}
 
     @property
@@ -331,8 +341,8 @@ class ContentSource:
         session asking the same again (polling, the cache's very use) holds the same parts.
         What they hold is compared, not trusted: the session's id and start, its state (the
         same mapping: sessions are immutable, and a save that sets state makes a new one),
-        its login, and the request's method, path, query, body and content type, the plan's
-        status and media type.
+        its login, and the request's method, path, query, body (a big one by its SHA-256,
+        ``_kept_body``) and content type, the plan's status and media type.
         """
         session = ex.session
         if session is None:
@@ -345,7 +355,7 @@ class ContentSource:
             request.method,
             request.path,
             request.query,
-            request.body,
+            _kept_body(request.body),
             request.content_type,
             plan.status,
             plan.media_type,
@@ -391,3 +401,11 @@ class ContentSource:
             plan.status,
             plan.media_type,
         )
+
+
+def _kept_body(body: bytes) -> bytes | str:
+    """What the memo keeps of a request's body to tell it from another: the bytes when
+    small, else their SHA-256 (a str, never equal to a kept body's bytes)."""
+    if len(body) <= _KEPT_BODY_BYTES:
+        return body
+    return hashlib.sha256(body).hexdigest()
