@@ -14,7 +14,22 @@ SAM := SAM_CLI_TELEMETRY=0 PATH="$(dir $(PY312)):$$PATH" $(SAM_VENV)/bin/sam
 HOST ?= 127.0.0.1
 PORT ?= 3000
 CONFIG ?= examples/shop/mockmind.yaml
-PIP_QUIET := --quiet --disable-pip-version-check
+PIP_QUIET := --quiet --disable-pip-version-check --retries 10
+
+# pip install with $(1)'s pip, arguments $(2); tried up to three times, the later ones without
+# pip's cache. A download cut short fails an install ("THESE PACKAGES DO NOT MATCH THE
+# HASHES", seen in CI while the two venvs installed side by side): that loses one attempt,
+# not the run. pip's "is ignored" notes about this machine's extra index are left out.
+define pip_install
+echo "$(strip $(1)) -m pip install $(strip $(2))"; \
+for attempt in 1 2 3; do \
+  cache=; [ $$attempt = 1 ] || cache=--no-cache-dir; \
+  $(1) -m pip install $(PIP_QUIET) $$cache $(2) 2>&1 | grep -v "is ignored"; \
+  [ "$${PIPESTATUS[0]}" = 0 ] && break; \
+  [ $$attempt = 3 ] && { echo "error: pip install $(2) failed three times" >&2; exit 1; }; \
+  echo "pip install failed (attempt $$attempt of 3): trying again" >&2; sleep 5; \
+done
+endef
 # Python's default, bytecode cached, whatever the environment says: with PYTHONDONTWRITEBYTECODE
 # (set on some machines and CI images) every pytest process rewrites and compiles the ~550 test
 # modules again (29 s of CPU a collection of the suite instead of 10 s; the marker test and each
@@ -41,21 +56,21 @@ check-python:
 
 $(VENV)/.created: | check-python
 	$(PY312) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	@$(call pip_install,$(PY),--upgrade pip)
 	touch $@
 
 $(VENV)/.installed-serve: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install $(PIP_QUIET) -e '.[serve]' 2>&1 | grep -v "is ignored" || true
+	@$(call pip_install,$(PY),-e '.[serve]')
 	$(PY) -c "import mockmind, uvicorn, granian" && touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	@$(call pip_install,$(PY),-e '.[dev]')
 	$(PY) -c "import mockmind, pytest, xdist, moto, schemathesis, mypy, selenium" && touch $@
 
 $(SAM_VENV)/.installed: | check-python
 	# aws-sam-cli pins its own boto3 and pydantic, so it lives in a virtualenv of its own.
 	$(PY312) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) aws-sam-cli 2>&1 | grep -v "is ignored" || true
+	@$(call pip_install,$(SAM_VENV)/bin/python,aws-sam-cli)
 	$(SAM_VENV)/bin/sam --version && touch $@
 
 run: $(VENV)/.installed-serve
@@ -121,9 +136,8 @@ build-MockmindFunction: | check-python
 
 # The layer's wheels are for arm64, the template's architecture; every dependency has one.
 build-DependenciesLayer: | check-python
-	$(PY312) -m pip install $(PIP_QUIET) --requirement requirements.txt \
-	  --target "$(ARTIFACTS_DIR)/python" --implementation cp --python-version 3.12 \
-	  $(LAMBDA_PLATFORMS) --only-binary=:all: --no-compile
+	@$(call pip_install,$(PY312),--requirement requirements.txt --upgrade --target "$(ARTIFACTS_DIR)/python" \
+	  --implementation cp --python-version 3.12 $(LAMBDA_PLATFORMS) --only-binary=:all: --no-compile)
 	$(PY312) -m compileall -q -f -j 0 --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)/python"
 
 # lint, types, sam-check and ui-browser need nothing of each other (the dev venv that lint and
