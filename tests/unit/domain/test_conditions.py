@@ -480,3 +480,41 @@ def test_a_reference_error_points_at_that_reference(text: str, column: int) -> N
     with pytest.raises(ConditionSyntaxError) as info:
         parse_condition(text)
     assert info.value.column == column
+
+
+# What each reference reads on READ, worked out by hand from READ's values.
+READ = Ctx(
+    method="post",
+    headers={"X-Trace": "other spelling", "x-trace": "lower case"},
+    body={"name": "mug", "pair": ["a", "b"], "gone": None, "quote": "it's a\\b"},
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The method reads in upper case whatever case the request gave it.
+        ("method == 'POST'", True),
+        # method and path take no keys: with one they are missing.
+        ("method.x exists", False),
+        ("path.x exists", False),
+        # Only a list is indexed; a string is not, and a name that is not a number is no index.
+        ("body.name.0 exists", False),
+        ("body.pair.X0 exists", False),
+        # Negative indexes count from the end, down to the first item.
+        ("body.pair.-1 == 'b'", True),
+        ("body.pair.-2 == 'a'", True),
+        ("body.pair.-3 exists", False),
+        # A key whose value is null is missing, as one that is not there.
+        ("body.gone exists", False),
+        ("body.gone == null", True),
+        # A name spelt in lower case (as HTTP/2 and ASGI give names) is read before another
+        # spelling of it.
+        ("header.X-Trace == 'lower case'", True),
+        # A string literal's backslash escapes are undone.
+        (r"body.quote == 'it\'s a\\b'", True),
+        (r'body.quote == "it\'s a\\b"', True),
+    ],
+)
+def test_a_reference_reads_what_its_keys_name(text: str, expected: bool) -> None:
+    assert parse_condition(text).matches(READ) is expected

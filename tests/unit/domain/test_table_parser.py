@@ -264,3 +264,22 @@ def test_without_the_shipped_tables_lark_parses_and_builds_each_language(
         expressions.parse_expression("1 @ 2")
     assert (expression_error.value.text, expression_error.value.column) == ("1 @ 2", 3)
     assert str(expression_error.value) == "column 3: unexpected input"
+
+
+def test_text_that_parses_is_parsed_from_the_shipped_tables_not_by_lark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In process, as test_parsing_the_shops_rules_imports_no_lark checks in a fresh one:
+    lark is asked only why a text does not parse."""
+    assert conditions._TABLE_PARSER is not None
+    assert expressions._TABLE_PARSER is not None
+
+    def refuse(text: str) -> None:
+        raise AssertionError(f"lark asked to parse {text!r}")
+
+    monkeypatch.setattr(conditions, "_parse_with_lark", refuse)
+    monkeypatch.setattr(expressions, "_parse_with_lark", refuse)
+    condition = conditions.parse_condition("query.n >= 2 and header.x-tier == 'gold'")
+    assert condition.matches(_Request()) is True
+    expression = expressions.parse_expression("items[1].qty * 2 + 1")
+    assert expression.evaluate(_Request.body, _Values()) == 11
