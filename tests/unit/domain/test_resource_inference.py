@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from mockmind.domain.resources import ResourceSpec
-from mockmind.domain.resources.inference import infer_resources, listing_items, properties
+from mockmind.domain.resources.inference import (
+    infer_resources,
+    listing_items,
+    properties,
+    returns_array_schema,
+)
 from mockmind.ports.api_description import OperationInfo
 
 REFS: dict[str, Any] = {
@@ -386,3 +391,62 @@ def test_collections_singletons_and_their_parents_as_the_operations_describe_the
             prefill=5,
         ),
     }
+
+
+WIDGET = {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}
+
+
+def test_without_a_listing_or_item_read_the_items_are_what_a_create_or_replace_answers() -> None:
+    specs = infer_resources(
+        [
+            # Created by POST, whose answer is the item; the item path only deletes.
+            OperationInfo("POST", "/widgets", response_schema=WIDGET),
+            OperationInfo("DELETE", "/widgets/{widgetId}"),
+            # The create answers nothing documented: the item's replace does.
+            OperationInfo("POST", "/gadgets", response_schema=None),
+            OperationInfo("PUT", "/gadgets/{gadgetId}", response_schema=WIDGET),
+        ],
+        _resolve,
+    )
+    assert specs["/widgets"].schema == WIDGET
+    assert specs["/gadgets"].schema == WIDGET
+
+
+def test_items_whose_type_list_names_object_are_entities_and_an_unnamed_type_is_none() -> None:
+    nullable = {"type": ["object", "null"], "properties": {"id": {"type": "integer"}}}
+    specs = infer_resources(
+        [
+            _listing("/widgets", nullable),
+            # A type that is no type name (a hand-written document's slip) is no object.
+            _listing("/gadgets", {"type": 7, "properties": {"id": {"type": "integer"}}}),
+        ],
+        _resolve,
+    )
+    assert specs["/widgets"].schema == nullable
+    assert specs["/widgets"].id_field == "id"
+    assert "/gadgets" not in specs
+
+
+def test_a_singleton_has_no_minimum_whatever_its_schema_says() -> None:
+    profile = {"type": "object", "minItems": 2, "properties": {"bio": {"type": "string"}}}
+    specs = infer_resources(
+        [
+            OperationInfo("GET", "/profile", response_schema=profile),
+            OperationInfo("PUT", "/profile", response_schema=profile),
+        ],
+        _resolve,
+    )
+    assert specs["/profile"].singleton is True
+    assert specs["/profile"].min_items == 0
+
+
+def test_an_envelopes_array_property_by_reference_gives_its_items() -> None:
+    item = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    refs = {"#/Rows": {"type": "array", "items": item}}
+    envelope = {"properties": {"total": {"type": "integer"}, "data": {"$ref": "#/Rows"}}}
+    assert listing_items(envelope, refs.__getitem__) == item
+
+
+def test_a_schema_with_items_but_no_type_is_an_array() -> None:
+    assert returns_array_schema({"items": {"type": "string"}}) is True
+    assert returns_array_schema({"properties": {"items": {}}}) is False

@@ -294,3 +294,58 @@ def test_the_services_seeding_reads_and_writes_the_shared_scope_through_itself()
         {"id": "b", "before": 1, "cart_code": code},
         {"id": "c", "before": 2, "cart_code": code},
     ]
+
+
+CODED = {
+    "type": "object",
+    "properties": {"code": {"type": "string", "pattern": "^c[0-9]{6}$"}},
+}
+
+
+def _seeded_badges_and_tags() -> tuple[MemoryEntityStore, list[ResourceSpec]]:
+    """A shared seed set of one badge, whose id is drawn from its schema (reached through a
+    reference) and whose computed field reads the state, and one tag of a prefixed id."""
+    refs = {"#/Coded": CODED}
+    badges = ResourceSpec(
+        "badges",
+        "/badges",
+        "/badges/{code}",
+        "code",
+        id_field="code",
+        id_kind="schema",
+        schema={"allOf": [{"$ref": "#/Coded"}]},
+        seed_count=1,
+        computed={"state_seen": parse_expression("state")},
+    )
+    tags = ResourceSpec(
+        "tags", "/tags", "/tags/{id}", "id", schema={"type": "object"}, seed_count=1
+    )
+    store = MemoryEntityStore(still_lifetimes())
+    service = ResourceService(
+        {"/badges": badges, "/tags": tags},
+        store,
+        OfflineGenerator(),
+        refs.__getitem__,
+        entity_ttl_seconds=60.0,
+    )
+    service.seed_shared(1000.0)
+    return store, [badges, tags]
+
+
+def test_seeded_ids_are_drawn_for_the_shared_scope_by_their_kind() -> None:
+    store, _ = _seeded_badges_and_tags()
+    # Both follow the sha256 of "__shared__:<name>:1": the tag's prefix and digest, the
+    # badge's code drawn from its pattern under that digest as seed.
+    assert [r.data for r in store.list(SHARED_SCOPE, "tags", now=1000.0)] == [
+        {"id": "tag_5c573000ec2f"}
+    ]
+    assert [r.data for r in store.list(SHARED_SCOPE, "badges", now=1000.0)] == [
+        {"code": "c629740", "state_seen": {}}
+    ]
+
+
+def test_the_seed_marker_digests_the_schemas_the_specs_reach_through_references() -> None:
+    store, specs = _seeded_badges_and_tags()
+    marker = "seeded:14443d1a4288d40ae3b8423d03b6e27d"
+    assert marker == "seeded:" + _expected(specs, {"#/Coded": CODED})
+    assert [r.id for r in store.list(SHARED_SCOPE, META_COLLECTION, now=1000.0)] == [marker]
