@@ -197,11 +197,11 @@ def test_an_async_generator_dropped_unfinished_in_the_step_is_closed_by_the_loop
     assert unraisable == []
 
 
-def test_the_timers_eager_answers_cancel_do_not_pile_up_on_the_loop(
-    loop: asyncio.AbstractEventLoop,
-) -> None:
+def _heap_sizes_after_answers(loop: asyncio.AbstractEventLoop, *, timeout: float) -> list[int]:
+    """The loop's timer heap after each of 1,000 eager answers that each use a timeout."""
+
     async def answer() -> None:
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(timeout):
             pass
 
     base: Any = loop
@@ -209,6 +209,13 @@ def test_the_timers_eager_answers_cancel_do_not_pile_up_on_the_loop(
     for _ in range(1000):
         run_eagerly(loop, answer())
         sizes.append(len(base._scheduled))
+    return sizes
+
+
+def test_the_timers_eager_answers_cancel_do_not_pile_up_on_the_loop(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    sizes = _heap_sizes_after_answers(loop, timeout=30)
     # Each answer leaves its cancelled timer until a turn drops them: past 128 the loop is
     # turned once after the answer that left the 129th, and the heap starts again from none.
     assert max(sizes) == 128
@@ -224,15 +231,8 @@ def test_a_live_timer_ahead_of_them_keeps_its_place_and_the_cancelled_ones_still
     fired: list[str] = []
     loop.call_later(600, fired.append, "later")
 
-    async def answer() -> None:
-        async with asyncio.timeout(3600):
-            pass
-
-    base: Any = loop
-    sizes = []
-    for _ in range(1000):
-        run_eagerly(loop, answer())
-        sizes.append(len(base._scheduled))
+    sizes = _heap_sizes_after_answers(loop, timeout=3600)
     assert max(sizes) == 129
-    assert [handle.cancelled() for handle in base._scheduled].count(False) == 1
+    scheduled: Any = loop
+    assert [handle.cancelled() for handle in scheduled._scheduled].count(False) == 1
     assert fired == []
