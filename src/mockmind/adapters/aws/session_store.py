@@ -113,10 +113,10 @@ from mockmind.adapters.aws.table import (
     DynamoTable,
     decode_payload,
     encode_payload,
-    expiry_attributes,
     item_size,
     key_part,
     number,
+    ttl_attribute,
 )
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
@@ -344,7 +344,7 @@ class DynamoSessionStore:
                 held.at == interaction_at
                 and held.delivery is None
                 and (held.response_body is body or held.response_body == body)
-                # TTL deletes by whole seconds, rounded up (table.expiry_attributes).
+                # TTL deletes by whole seconds, rounded up (table.ttl_attribute).
                 and math.ceil(link.expires_at) >= math.ceil(until)
             ):
                 return f"{known.head.gen}#{n}#{token}"
@@ -533,7 +533,7 @@ def _interaction_item(
         "pk": {"S": _pk(session_id)},
         "sk": {"S": _sk(gen, n, token)},
         # TTL only: reads take interaction items whatever their expiry (the head decides).
-        "expires_at": expiry_attributes(expires_at)["expires_at"],
+        **ttl_attribute(expires_at),
         **encode_payload(interaction_to_dict(interaction), compress_from=0),
     }
     if prev is not None:

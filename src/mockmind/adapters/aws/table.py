@@ -402,7 +402,13 @@ def number(value: float) -> AttributeValueTypeDef:
 def expiry_attributes(expires_at: float | None) -> NewItem:
     if expires_at is None:
         return {}
-    return {"expires_at": {"N": str(math.ceil(expires_at))}, "expiry": number(expires_at)}
+    return {**ttl_attribute(expires_at), "expiry": number(expires_at)}
+
+
+def ttl_attribute(expires_at: float) -> NewItem:
+    """The TTL attribute alone: whole seconds, rounded up (TTL never deletes an item early).
+    For items no read compares by their exact ``expiry``."""
+    return {"expires_at": {"N": str(math.ceil(expires_at))}}
 
 
 def is_live(item: Item, now: float) -> bool:
@@ -418,7 +424,7 @@ def whole_second_expiry(expires_at: float) -> NewItem:
     Not for items that expressions compare by ``expiry`` (sessions' heads)."""
     if expires_at != math.ceil(expires_at):
         return expiry_attributes(expires_at)
-    return {"expires_at": {"N": str(math.ceil(expires_at))}}
+    return ttl_attribute(expires_at)
 
 
 def encode_payload(value: Any, *, compress_from: int = _COMPRESS_FROM) -> NewItem:
