@@ -16,7 +16,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
-from functools import cache
 
 from jsonschema import FormatChecker
 
@@ -257,10 +256,7 @@ _UCS = (
 )
 
 
-# Compiled on first use: the two patterns' Unicode ranges cost ~60 ms to compile, a third of
-# a mock-only Lambda's cold start, and most APIs never check a uri.
-@cache
-def _reference_pattern(iri: bool) -> re.Pattern[str]:
+def _reference_source(iri: bool) -> str:
     extra = _UCS if iri else ""
     pchar = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@{extra}]|{_PCT})"
     query_extra = _IPRIVATE if iri else ""
@@ -280,14 +276,19 @@ def _reference_pattern(iri: bool) -> re.Pattern[str]:
         rf"|{relative_first}(?:/{segment})*|)"
     )
     scheme = r"[A-Za-z][A-Za-z0-9+\-.]*"
-    return re.compile(
+    return (
         rf"(?P<absolute>{scheme}:{hier})(?:\?{query})?(?:#{fragment})?"
         rf"|(?P<relative>{relative})(?:\?{query})?(?:#{fragment})?"
     )
 
 
+# Compiled on first use: the two patterns' Unicode ranges cost ~60 ms to compile, a third of
+# a mock-only Lambda's cold start, and most APIs never check a uri.
+_REFERENCE = {iri: LazyPattern(_reference_source(iri)) for iri in (False, True)}
+
+
 def _reference(value: str, *, iri: bool, absolute: bool) -> bool:
-    found = _reference_pattern(iri).fullmatch(value)
+    found = _REFERENCE[iri].fullmatch(value)
     if found is None:
         return False
     if absolute and found["absolute"] is None:
