@@ -383,7 +383,9 @@ class ContentSource:
     def _seed(self, ex: Exchange, plan: ResponsePlan, session_id: str | None = None) -> str:
         """What the offline generator is seeded with for this answer (the cache key holds it
         too); ``session_id`` seeds it as if another session had asked (a replay: the recorded
-        session's)."""
+        session's). What it reads of the exchange, ``_seed_and_key`` compares before reusing
+        a session's last seed: an input added here goes into its ``parts`` too, or a changed
+        request would be answered with the last one's key."""
         request = ex.request
         session = ex.session
         state = (
