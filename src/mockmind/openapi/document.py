@@ -405,6 +405,11 @@ def _join(base: str, ref: str) -> str:
         # Nearly every reference is one, from a base that differs per node, which a cache
         # of urljoin's answers cannot help (a third of a big document's start-up).
         return base.partition("#")[0] + ref
+    if not ref:
+        # The empty reference is the base's document itself (RFC 3986, 5.2.2 drops the base's
+        # fragment); urljoin answers the base unchanged, fragment included, which made
+        # `$ref: ""` inside a schema point back at that schema instead of at the document.
+        return base.partition("#")[0]
     return _urljoin(base, ref)
 
 
