@@ -252,6 +252,9 @@ def _server(config: Path, store: Store, name: str, *, workers: int = 1) -> Itera
     argv = [sys.executable, "-m", "mockmind.cli", "serve", "--config", str(config)]
     # At info, uvicorn says when each worker is ready (and still logs no request).
     argv += ["--port", str(port), "--log-level", "info", "--workers", str(workers)]
+    # uvicorn, not the default granian: the readiness check below counts the line uvicorn
+    # logs once per worker when its app is built, which granian does not log.
+    argv += ["--server", "uvicorn"]
     log = WORK / f"many-writers-{store.name}-{name}.log"
     with running(argv, env=bench_env(**store.env), log=log) as proc:
         url = f"http://127.0.0.1:{port}"
