@@ -393,3 +393,45 @@ def test_a_refused_transition_is_answered_in_the_documented_4xx_shape(tmp_path: 
     assert response.body["message"] == (
         f"orders {order['id']} is 'new'; it cannot become 'shipped'"
     )
+
+
+BODILESS = """
+openapi: 3.0.3
+info: {title: Bodiless errors, version: '1'}
+paths:
+  /tags:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [label, colour, rank, owner]
+              properties:
+                label: {type: string}
+                colour: {type: string}
+                rank: {type: integer}
+                owner: {type: string}
+      responses:
+        '201': {description: Made}
+        '422': {description: Invalid}
+"""
+
+
+def test_an_error_documented_without_content_has_no_body_and_its_words_in_a_header(
+    tmp_path: Path,
+) -> None:
+    document = tmp_path / "bodiless.yaml"
+    document.write_text(BODILESS)
+    app = build(parse_config(f"openapi: {document}\n", env={}), env={})
+    response = call(app, "POST", "/tags", {})
+    assert (response.status, response.body_kind, response.encoded()) == (422, "empty", b"")
+    assert "Content-Type" not in response.headers
+    words = response.headers["X-Mockmind-Error"]
+    # Four required fields missing: the first three named, the rest counted.
+    assert words == (
+        "Unprocessable Entity: the request does not match the API description ("
+        "body.label: 'label' is a required property; body.colour: 'colour' is a required "
+        "property; body.rank: 'rank' is a required property; 1 more)"
+    )
