@@ -37,10 +37,11 @@ Items written before (the body inside, no ``ib``) are read as they are.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from mockmind.adapters.aws.session_store import answer_bodies
+from mockmind.adapters.aws.session_store import answer_bodies, clear_kept_events, kept_events
 from mockmind.adapters.aws.table import (
     ITEM_BUDGET,
     DynamoTable,
@@ -92,28 +93,54 @@ class DynamoJournal:
             self._table.delete(pk, _sk(gone))
         return True
 
+    def reads_events_kept_in(self, table: DynamoTable) -> bool:
+        """Whether this journal reads the events a session store on ``table`` keeps in its
+        interaction items (adapters/aws/session_store.py, ``keeps_events_of``)."""
+        return table.name == self._table.name and table.key_prefix == self._table.key_prefix
+
     def read(
         self, session_id: str, *, now: float, after: int = 0, limit: int | None = None
     ) -> JournalPage:
         pk = _pk(session_id)
+        kept = kept_events(self._table, session_id)
+        newest_kept = next(kept, None)
         # The journal lives as long as its newest event: older items keep the expiry they were
         # written with (renewing each on every append would cost a write per kept event).
         newest = self._table.query_range(pk, now=_EVER, limit=1, newest_first=True)
-        if not newest or not is_live(newest[0], now):
+        last, live = 0, False
+        if newest:
+            last, live = _seq(newest[0]), is_live(newest[0], now)
+        if newest_kept is not None and newest_kept[0].seq > last:
+            last, live = newest_kept[0].seq, newest_kept[1] > now
+        if not live:
             return JournalPage((), 0)
-        last = _seq(newest[0])
         cut = max(0, last - self.max_events)
+        # Events kept with the session's interactions, then those of items of their own
+        # (appended by ``append``, or by the layout before): an item of its own was there
+        # first, as ``append`` would have refused a second event at its step.
+        events: dict[int, JournalEvent] = {}
+        for event, _ in itertools.chain((newest_kept,) if newest_kept else (), kept):
+            if event.seq <= cut:
+                break
+            events[event.seq] = event
         first = self._table.query_range(pk, now=_EVER, after_sk=_sk(cut), limit=1)
-        dropped = _seq(first[0]) - 1 if first else cut
-        items = self._table.query_range(pk, now=_EVER, after_sk=_sk(max(after, cut)), limit=limit)
+        dropped = min([*events, *(_seq(item) for item in first)], default=cut + 1) - 1
+        lowest = max(after, cut)
+        # With kept events, a page's ``limit`` applies to both sources merged.
+        items = self._table.query_range(
+            pk, now=_EVER, after_sk=_sk(lowest), limit=None if events else limit
+        )
         held = [item[_HELD]["S"] for item in items if _HELD in item]
         bodies = answer_bodies(self._table, session_id, held) if held else {}
-        return JournalPage(tuple(_event(item, bodies) for item in items), dropped)
+        events.update((_seq(item), _event(item, bodies)) for item in items)
+        page = [events[seq] for seq in sorted(events) if seq > lowest]
+        return JournalPage(tuple(page if limit is None else page[:limit]), dropped)
 
     def delete(self, session_id: str) -> None:
         pk = _pk(session_id)
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
+        clear_kept_events(self._table, session_id)
 
     def _item(self, session_id: str, event: JournalEvent, expires_at: float) -> NewItem:
         """The event's item: without its answer body where the session's interaction item
