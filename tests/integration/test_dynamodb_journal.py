@@ -1,15 +1,15 @@
-"""The DynamoDB journal beside the session store: an event whose answer body the session's
-interaction item holds names that item instead of repeating the body (adapters/aws/
-journal.py). What every journal does is in tests/contract; these are the cases only this
-pairing has: what is written, what is read back by a journal that wrote none of it, and the
-body's item outliving the session's history bound, a session written whole, or not."""
+"""The DynamoDB journal beside the session store. What every journal does is in
+tests/contract; these are the cases only this pairing has: events kept in the session's
+interaction items by its saves (adapters/aws/session_store.py), read past the history bound,
+across a renewal, never from a losing writer's item, dropped by the journal's delete; and
+events as items of their own naming the interaction item that holds their body (adapters/
+aws/journal.py), read alone or with kept events, by a journal that wrote none of them."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest

@@ -1,4 +1,15 @@
-"""Journals in DynamoDB: one item per event under the session's ``JOURNAL#`` partition.
+"""Journals in DynamoDB: the events a session's saves keep in its interaction items, and
+items of their own under the session's ``JOURNAL#`` partition.
+
+Kept events. The engine's request events are kept by the session's save in the request's
+interaction item (adapters/aws/session_store.py says how, and how ``kept_events`` finds
+them): one write a request. A read takes them, newest first, down to the cut of the last
+``max_events`` steps, and merges the items of their own; a step in both reads as its own
+item (there first: ``append`` would have refused a second). The journal lives while its
+newest event does, kept or not. ``delete`` deletes its items and marks the kept events as
+gone (``clear_kept_events``). Items of their own are what ``append`` writes: events a save
+did not keep (an item too large, a grace longer than interaction items are kept), and an
+admin's copies (rewind, fork, import); and those of the layout before this one.
 
 The sort key is the step, zero-padded, so a query reads events in order. An append is
 put-if-absent (a step is written once, by whoever got there first), then deletes the step

@@ -12,13 +12,18 @@ Under the session's partition key (``SESSION#<id>``):
     the preset dictionary in ``z1`` (or as text in ``data`` when that is no larger; absent
     when there is none: adapters/aws/table.py). adapters/aws/session_head.py writes and
     reads it, and says why the names are short; heads written with the long names before
-    them are read, listed and conditionally replaced alike.
+    them are read, listed and conditionally replaced alike. Its TTL (``expires_at``) is a
+    ``LINGER`` past ``expiry``: the journal's events are found from it (below).
 ``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
     the interaction's JSON (``z1``; ``data_z`` or ``data`` when written before) and ``prev``,
     the token of the interaction numbered one less that its writer built on; its TTL
     (``expires_at``) and no exact ``expiry``, which no read looks at. ``token`` is random,
-    drawn for each write. The journal's event of the same request names this item for its
-    answer body (adapters/aws/journal.py, ``item_holding``, ``answer_bodies``).
+    drawn for each write. In the same JSON, the journal's event of the request that added
+    it (``j``, its expiry ``jx``; ``jb`` when its answer body is the interaction's, then
+    not repeated: below). A renewal's first item names the generation before in ``pg``.
+``JOURNAL`` (optional)
+    where the journal was last deleted (``clear_kept_events``): the generation and number
+    of the newest item whose event it no longer has.
 
 The index is sparse: only heads have ``listing`` (the same value on every head), with
 ``activity`` (``domain/session_listing``'s key) as its sort key, so listing sessions is one
@@ -76,14 +81,28 @@ the partition.
 Items written before this layout (the session whole in ``data_z``, no ``gen``) are read as
 they are, and the next save writes that session whole in this layout, replacing the item.
 
-The journal's event of a request (adapters/aws/journal.py, an item of its own, written after
-this save) names the interaction's item for its answer body instead of repeating it
-(examples/shop's list answer, 2.9 KB of JSON, was in both): ``item_holding`` says which item
-this store wrote holds a body, and ``answer_bodies`` reads them back. That ties the
-journal's reads to these items, which is why nothing here deletes an interaction item a
-session still had (the bound and a whole write leave them to TTL; ``delete`` comes after the
-journal's own, domain/session_travel.py) and why an item lives at least as long as an event
-naming it (the journal checks, against the item's TTL, before naming it).
+The journal's events. A request's save keeps its journal event (``KeepsJournalEvents``,
+ports/session_store.py: the engine hands the save a builder, since the event's step is the
+``requests`` count the save settles on) in its interaction's item, deflated together with
+the interaction (they repeat each other; the answer body, examples/shop's list 2.9 KB of
+JSON, is written once): one item a request where the journal wrote a second (bench row 20).
+The event is committed with the head, as the interaction is: a losing or dead writer's event
+is in an item no head leads to. ``kept_events`` reads them newest first from the head's
+``last`` back through ``prev``, a window of numbers a Query, past the history bound (dropped
+items stay until their TTL) and across a renewal (its first item's ``pg`` names the last
+item of the generation before); never across a whole write that is not a renewal (an
+admin's rewind, fork or import, a session made anew under the id: the journal is appended
+again or starts anew there). Lifetimes: an event is kept in an item only if the item and the
+head outlive it (the journal's grace at most ``LINGER``; otherwise, and for an item too
+large, the journal appends it as an item of its own, adapters/aws/journal.py), and nothing
+deletes an interaction item a session still had but its ``delete``. Deleting the journal
+alone writes the ``JOURNAL`` item, past which ``kept_events`` does not read.
+
+Events written as items of their own (the layout before, and appends) may name the
+interaction's item for their answer body instead of repeating it: ``item_holding`` says
+which item this store wrote holds a body, and ``answer_bodies`` reads them back; an item
+lives at least as long as an event naming it (the journal checks, against the item's TTL,
+before naming it).
 """
 
 from __future__ import annotations
