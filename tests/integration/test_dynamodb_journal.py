@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -405,3 +407,27 @@ def test_events_of_items_of_their_own_and_kept_events_read_as_one_journal(
         assert page.dropped == max(0, 4 - reader.max_events)
         page = reader.read("s-1", now=1500.0, after=1, limit=2)
         assert page.events == tuple(events[max(1, 4 - reader.max_events) :][:2])
+
+
+def test_an_event_too_large_for_the_interactions_item_is_left_to_the_journal(
+    client: Any, table: DynamoTable, store: DynamoSessionStore, saved: Session
+) -> None:
+    # Bodies that deflate little (random text), each about two thirds of an item's budget.
+    answer, other = secrets.token_urlsafe(200_000), secrets.token_urlsafe(200_000)
+    interaction = Interaction(1000.0, "GET", "/files/1", 200, None, answer, "store")
+    changed = saved.after_request(
+        interaction, timeout_seconds=1000, max_history=50, state={}, authenticated=None
+    )
+
+    class Different(_AtSave):
+        def build(self, saved: Session) -> tuple[JournalEvent, float]:
+            event, until = super().build(saved)
+            exchange = replace(event.exchange, response_body=other)
+            return replace(event, exchange=exchange), until
+
+    at_save = Different(0)
+    saved = store.update(changed, base=saved, event=at_save)
+    assert at_save.event is None
+    (item,) = [i for i in _session_items(client, table) if "I#" in i["sk"]["S"]]
+    assert "j" not in decode_payload(item)
+    assert saved.history[-1].response_body == answer

@@ -677,11 +677,16 @@ def _interaction_items(
             session.id, gen, n, token, prev, kept, expires_at, with_event, earlier
         )
         if with_event is not None and item_size(item) > ITEM_BUDGET:
+            # The journal keeps it as an item of its own, its bodies left out if need be.
             with_event = None
-            item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+            item = _interaction_item(
+                session.id, gen, n, token, prev, kept, expires_at, None, earlier
+            )
         if item_size(item) > ITEM_BUDGET:
             kept = replace(given, request_body=None, response_body=None)
-            item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+            item = _interaction_item(
+                session.id, gen, n, token, prev, kept, expires_at, None, earlier
+            )
             if item_size(item) > ITEM_BUDGET:
                 raise StoreError(
                     f"session {session.id}: interaction {n} needs {item_size(item)} bytes "
