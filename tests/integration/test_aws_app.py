@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +30,7 @@ from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError
+from tests.e2e import test_session_admin as session_admin
 from tests.e2e.test_journal import (
     test_time_travel_shows_what_the_api_answered_after_each_step as time_travel_flow,
 )
@@ -187,6 +188,24 @@ def test_time_travel_and_the_journal_on_dynamodb_read_each_answer_once_stored(
             f"/__mockmind/sessions/{session}/journal", headers=admin_headers()
         ).json()["events"]
     assert again == events
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        session_admin.test_a_reset_empties_the_session_under_the_same_id,
+        session_admin.test_a_reset_refuses_a_step_the_session_never_took,
+    ],
+)
+def test_resets_on_dynamodb_clear_the_journal_the_saves_kept(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, flow: Callable[[httpx.Client], None]
+) -> None:
+    """The e2e suite's resets, on DynamoDB through Lambda: the journal kept in the session's
+    interaction items is cleared, and the requests after are its steps 1, 2... again."""
+    monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
+    shop.transport.handler = cold_start().handler
+    with httpx.Client(transport=shop.transport, base_url="https://mock.example") as client:
+        flow(client)
 
 
 def test_lambda_defaults_to_aws_and_caps_the_body_limit(

@@ -9,7 +9,11 @@ item (there first: ``append`` would have refused a second). The journal lives wh
 newest event does, kept or not. ``delete`` deletes its items and marks the kept events as
 gone (``clear_kept_events``). Items of their own are what ``append`` writes: events a save
 did not keep (an item too large, a grace longer than interaction items are kept), and an
-admin's copies (rewind, fork, import); and those of the layout before this one.
+admin's copies (rewind, fork, import); and those of the layout before this one. ``append``
+looks only among items of their own for an event at its step, not among kept events (that
+would read the session's items on every append): no caller appends a step a save kept, as
+the engine appends only what its save did not keep, and an admin's copies follow a whole
+write of the session, from which no kept event is reachable.
 
 The sort key is the step, zero-padded, so a query reads events in order. An append is
 put-if-absent (a step is written once, by whoever got there first), then deletes the step
