@@ -5,6 +5,7 @@ shop purchase runs here too), built by the save once it knows the step."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.app.bootstrap import build
 from mockmind.config import load_config, parse_config
+from mockmind.domain.engine.journaling import JournalKeeper
 from mockmind.domain.journal import StateChange
 from tests.support.aws import AWS_REGION, aws_client, unique_name
 from tests.support.clock import ManualClock
@@ -89,3 +91,25 @@ def test_state_keys_are_recorded_against_the_session_each_save_applied_to(
     assert event.exchange.request_body == {"text": "a", "api_key": "***"}
     assert event.exchange.request_headers["cookie"] == "***"
     assert event.exchange.response_body["api_key"] == "***"
+
+
+def test_an_event_that_cannot_be_built_fails_neither_the_request_nor_its_save(
+    env: dict[str, str],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("no event")
+
+    monkeypatch.setattr(JournalKeeper, "_event", broken)
+    client = Client(build(parse_config(STATEFUL, env=env), env=env, clock=clock))
+    with caplog.at_level(logging.ERROR, logger="mockmind.journal"):
+        assert client.send("POST", "/notes", {"text": "a"}).status == 201
+    assert client.session_id is not None
+    assert client.container.sessions.get(client.session_id, now=clock.now()) is not None
+    assert client.events() == ()
+    # Logged once, by the save that tried; not tried again after it.
+    assert [r.getMessage() for r in caplog.records if r.name == "mockmind.journal"] == [
+        f"session {client.session_id}: step 1 not journaled"
+    ]

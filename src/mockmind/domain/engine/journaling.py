@@ -131,7 +131,8 @@ class JournalKeeper:
         masked, the event keeps too (masking a ten-entity list that names a secret-like key
         was a fifth of its request, bench/RESULTS.md section 4).
         """
-        if pending is not None and pending.event is not None:
+        if pending is not None and (pending.event is not None or pending.failed):
+            # Kept by the save, or not recorded (its failure logged once, by the save).
             return pending.event
         try:
             event = self._event(
@@ -273,6 +274,7 @@ class PendingEvent:
         "_trace",
         "base",
         "event",
+        "failed",
         "remembered",
     )
 
@@ -300,6 +302,7 @@ class PendingEvent:
         self.remembered: Interaction | None = None
         self.base: Session | None = None
         self.event: JournalEvent | None = None
+        self.failed = False
 
     def build(self, saved: Session) -> tuple[JournalEvent, float] | None:
         keeper = self._keeper
@@ -320,6 +323,7 @@ class PendingEvent:
             )
         except Exception:  # the journal is a record: the request is saved without it
             logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
+            self.failed = True
             return None
         return event, saved.expires_at + keeper._grace
 
