@@ -10,6 +10,7 @@ from one event to the next.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -206,6 +207,37 @@ def test_resets_on_dynamodb_clear_the_journal_the_saves_kept(
     shop.transport.handler = cold_start().handler
     with httpx.Client(transport=shop.transport, base_url="https://mock.example") as client:
         flow(client)
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        session_admin.test_a_reset_to_a_step_puts_the_world_back_and_goes_on_from_there,
+        session_admin.test_a_fork_has_the_world_of_its_step_and_its_journal,
+        session_admin.test_a_fork_without_a_step_copies_the_latest,
+    ],
+)
+def test_resets_to_a_step_and_forks_on_dynamodb_copy_the_world_and_its_id_sequences(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, flow: Callable[..., None]
+) -> None:
+    """The e2e suite's copies of a world, on DynamoDB through Lambda: each reads the scope's
+    id sequences by adding 0 to its counters, which changes no value (the counter must still
+    be read back), and writes them into the copy."""
+    monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
+    shop.transport.handler = cold_start().handler
+    base_url = "https://mock.example"
+
+    def with_session(_: str, session_id: str) -> httpx.Client:
+        # The flow's second client (the fork's session) goes through Lambda too.
+        cookies = {"mockforge_session": session_id}
+        return httpx.Client(transport=shop.transport, base_url=base_url, cookies=cookies)
+
+    monkeypatch.setattr(session_admin, "_with_session", with_session)
+    with httpx.Client(transport=shop.transport, base_url=base_url) as client:
+        if "base_url" in inspect.signature(flow).parameters:
+            flow(client, base_url)
+        else:
+            flow(client)
 
 
 def test_lambda_defaults_to_aws_and_caps_the_body_limit(
