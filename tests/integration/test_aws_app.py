@@ -215,14 +215,16 @@ def test_resets_on_dynamodb_clear_the_journal_the_saves_kept(
         session_admin.test_a_reset_to_a_step_puts_the_world_back_and_goes_on_from_there,
         session_admin.test_a_fork_has_the_world_of_its_step_and_its_journal,
         session_admin.test_a_fork_without_a_step_copies_the_latest,
+        session_admin.test_an_imported_fixture_answers_as_the_exported_session,
     ],
 )
 def test_resets_to_a_step_and_forks_on_dynamodb_copy_the_world_and_its_id_sequences(
     shop: Shop, monkeypatch: pytest.MonkeyPatch, flow: Callable[..., None]
 ) -> None:
-    """The e2e suite's copies of a world, on DynamoDB through Lambda: each reads the scope's
-    id sequences by adding 0 to its counters, which changes no value (the counter must still
-    be read back), and writes them into the copy."""
+    """The e2e suite's copies of a world (a reset to a step, a fork, an export imported), on
+    DynamoDB through Lambda: each reads the scope's id sequences by adding 0 to its counters,
+    which changes no value (the counter must still be read back), and writes them into the
+    copy."""
     monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
     shop.transport.handler = cold_start().handler
     base_url = "https://mock.example"
