@@ -562,10 +562,8 @@ def killing_test(name: str, stats: Path = STATS, limit: float = 600) -> str | No
         )
     except subprocess.TimeoutExpired:
         return None
-    failed = re.search(r"^FAILED (\S+?)(?: - |$)", done.stdout, re.MULTILINE)
-    if failed is None:
-        # A parametrized test's id may hold spaces: the summary line ends " - <message>".
-        failed = re.search(r"^FAILED (.+?)(?: - .*)?$", done.stdout, re.MULTILINE)
+    # "FAILED <id> - <message>" (a parametrized id may hold spaces; the message may be absent).
+    failed = re.search(r"^FAILED (.+?)(?: - .*)?$", done.stdout, re.MULTILINE)
     return failed.group(1) if failed else None
 
 
@@ -609,8 +607,10 @@ def fold_rerun(
             recorded.counts[mutant.file]["killed"] += 1
             recorded.counts[mutant.file]["left"] -= 1
             killer = killers.get(name)
-            by = f"killed by `{killer}`" if killer else f"{mutant.status} (no single test failed)"
-            rerun.append(f"{shown} [{name.rpartition('__mutmut_')[2]}]: {mutant.status}, {by}")
+            by = f"`{killer}` fails with it" if killer else "no test failed when run again alone"
+            rerun.append(
+                f"{shown} (mutant {name.rpartition('__mutmut_')[2]}): {mutant.status}, {by}"
+            )
             continue
         mutant.equivalent = next(
             (
@@ -626,10 +626,15 @@ def fold_rerun(
             recorded.equivalent.append(mutant)
             recorded.counts[mutant.file]["equivalent"] += 1
             recorded.counts[mutant.file]["left"] -= 1
-            rerun.append(f"{shown}: {mutant.status}, equivalent (bench/mutation_equivalents.toml)")
+            rerun.append(
+                f"{shown} (mutant {name.rpartition('__mutmut_')[2]}): {mutant.status}, "
+                "equivalent (bench/mutation_equivalents.toml)"
+            )
         else:
             counts["left"] += 1
-            rerun.append(f"{shown}: {mutant.status}, left")
+            rerun.append(
+                f"{shown} (mutant {name.rpartition('__mutmut_')[2]}): {mutant.status}, left"
+            )
     recorded.left = [m for m in recorded.left if not m.killed and m.equivalent is None]
     out = section(recorded.mutants(), seconds)
     out.notes[:0] = [

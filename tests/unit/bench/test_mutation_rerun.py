@@ -94,11 +94,11 @@ def test_the_rerun_verdicts_replace_the_listed_survivors_and_nothing_else() -> N
     assert "on 2026-12-03 at commit abc1234" in out.notes[0]
     assert "1 killed, 1 equivalent, 1 left." in out.notes[0]
     assert out.notes[1:4] == [
-        f"`{FILE}:36` (canonical_body): `if a and b:` → `if a or b:` [3]: killed, killed by "
-        "`tests/unit/test_keys.py::test_and`",
-        f'`{FILE}:40` (canonical_body): `return "json"` → `return "XXjsonXX"`: survived, '
-        "equivalent (bench/mutation_equivalents.toml)",
-        f"`{OTHER}:12` (canonical_body): `flag = True` → `flag = None`: survived, left",
+        f"`{FILE}:36` (canonical_body): `if a and b:` → `if a or b:` (mutant 3): killed, "
+        "`tests/unit/test_keys.py::test_and` fails with it",
+        f'`{FILE}:40` (canonical_body): `return "json"` → `return "XXjsonXX"` (mutant 9): '
+        "survived, equivalent (bench/mutation_equivalents.toml)",
+        f"`{OTHER}:12` (canonical_body): `flag = True` → `flag = None` (mutant 1): survived, left",
     ]
     assert f"`{OTHER}:12` (canonical_body, survived): `flag = True` → `flag = None`" in out.notes
     assert f'`{FILE}:40` (canonical_body): `return "json"` → `return "XXjsonXX"`: {WHY}' in (
@@ -112,3 +112,17 @@ def test_rerun_left_is_a_run_of_its_own(other: str, capsys: pytest.CaptureFixtur
         mutation.main(["--rerun-left", other])
     assert refused.value.code == 2
     assert "--rerun-left is a run of its own" in capsys.readouterr().err
+
+
+def test_a_survivor_whose_change_is_no_longer_generated_stays_left() -> None:
+    shown = mutation.section(whole_run(), 10).markdown()
+    recorded = mutation.recorded_run(shown)
+    out = mutation.fold_rerun(
+        recorded, {}, {}, {}, [], seconds=5, commit="abc1234", day="2026-12-03"
+    )
+    assert out.rows == mutation.section(whole_run(), 5).rows
+    assert "0 killed, 0 equivalent, 0 left, 3 no longer found." in out.notes[0]
+    assert out.notes[3] == (
+        f"`{OTHER}:12` (canonical_body): `flag = True` → `flag = None`: not found among the "
+        "mutants now (its function changed): left"
+    )
