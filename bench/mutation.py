@@ -686,7 +686,9 @@ def rerun_left(children: int, write: bool) -> int:
         day=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
     )
     print("\n".join(result.status))
-    for note in result.notes[: len(recorded.left) + 1]:
+    for note in result.notes:
+        if note.startswith(("Survivors left", "Equivalent survivors")):
+            break
         print(f"  {note}")
     if write:
         print(f"wrote section {TITLE!r} of {write_section(result).relative_to(ROOT)}")
