@@ -30,6 +30,7 @@ from bench.report import (
     Section,
     ToolMissing,
     bench_env,
+    cpu_seconds,
     descendants,
     ensure_prism,
     fmt_bytes,
@@ -114,19 +115,6 @@ def _real() -> BigDocument:
     )
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and its descendants (Prism starts helpers), ended ones too."""
-    ticks = 0
-    for p in [pid, *descendants(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # utime, stime, and the same for children already waited for.
-        ticks += sum(int(f) for f in fields[11:15])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _pss_bytes(pid: int) -> int:
     """Proportional set size of a process and its descendants: their memory, each page shared
     between processes divided among them (RSS counts it in full in each)."""
@@ -174,7 +162,7 @@ def _measure(
         except TimeoutError:
             return None, rss_bytes(proc.pid)
         ready = time.perf_counter() - start
-        cpu = _cpu_seconds(proc.pid)
+        cpu = cpu_seconds(proc.pid)
         rss = rss_bytes(proc.pid)
         pss = _pss_bytes(proc.pid)
         for path in document.tour:

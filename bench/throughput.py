@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.report import (
@@ -23,6 +24,7 @@ from bench.report import (
     Section,
     ToolMissing,
     bench_env,
+    cpu_seconds,
     ensure_prism,
     ensure_wrk,
     fmt_ratio,
@@ -134,6 +136,9 @@ class WrkResult:
     p99_ms: float
     requests: int
     errors: int  # non-2xx/3xx plus socket errors
+    # The server's CPU per request answered, in µs: its process tree's user and system time
+    # over the run (``measured``); None when not measured.
+    cpu_us: float | None = None
 
 
 def _ms(text: str) -> float:
@@ -172,6 +177,34 @@ def wrk(binary: str, url: str, script: Path) -> WrkResult:
     if socket:
         errors += sum(int(g) for g in socket.groups())
     return WrkResult(rps, p50, p99, requests, errors)
+
+
+def measured(binary: str, url: str, script: Path, server_pid: int) -> WrkResult:
+    """``wrk``, with the CPU the server at ``server_pid`` (and its workers) spent per request."""
+    before = cpu_seconds(server_pid)
+    result = wrk(binary, url, script)
+    spent = cpu_seconds(server_pid) - before
+    return replace(result, cpu_us=spent / result.requests * 1e6 if result.requests else None)
+
+
+def cpu_note(case: Case, results: dict[str, dict[str, WrkResult]]) -> str | None:
+    """The row's server CPU per request, each server's, and Prism's over the default server's:
+    what each server spent, apart from the share of a core it got (requests a second on a
+    loaded machine measure both)."""
+    spent: dict[str, float] = {}
+    for who in (*SERVERS, "prism"):
+        found = results.get(who, {}).get(case.name)
+        if found is not None and found.cpu_us:
+            spent[who] = found.cpu_us
+    if not spent:
+        return None
+    figures = ", ".join(
+        f"{'Prism' if who == 'prism' else who} {us:,.0f} µs" for who, us in spent.items()
+    )
+    ratio = ""
+    if "prism" in spent and DEFAULT_SERVER in spent:
+        ratio = f"; Prism/{DEFAULT_SERVER} {fmt_ratio(spent['prism'] / spent[DEFAULT_SERVER])}"
+    return f"{case.name}: server CPU per request {figures}{ratio}."
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, str | None]:
@@ -268,6 +301,7 @@ compare the default server (`{DEFAULT_SERVER}`) with Prism.
         section.status.append(f"skipped (Prism column): {exc}")
 
     WORK.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
     results: dict[str, dict[str, WrkResult]] = {name: {} for name in (*SERVERS, "prism")}
     list_error: str | None = None
     try:
@@ -310,6 +344,18 @@ compare the default server (`{DEFAULT_SERVER}`) with Prism.
     for case in [*cases(""), *([list_case()] if list_spec is not None else [])]:
         first, second = (results[server][case.name].rps for server in SERVERS)
         section.notes.append(f"{case.name}: granian/uvicorn {fmt_ratio(second / first)}.")
+    for case in [*cases(""), *([list_case()] if list_spec is not None else [])]:
+        note = cpu_note(case, results)
+        if note is not None:
+            section.notes.append(note)
+    section.notes.append(
+        f"Load average (1 min) when the rows started and ended: {load_before:.1f}, "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs. Requests a second on a loaded "
+        "machine measure the share of a core each server got as well as its cost; the server "
+        "CPU per request (its process tree's user and system time over the wrk run, over the "
+        "requests answered) is the cost alone, though contention for caches and cores moves "
+        "it too. Both depend on the CPU, which the header names."
+    )
     section.notes.append(
         "The rows differ in work between mockmind and Prism: Prism answers `/products?limit=10` "
         "with one generated example list, mockmind with ten stored products of the session; on "
@@ -341,7 +387,7 @@ def _prism(wrk_bin: str, prism_bin: Path, spec: Path, rows: list[Case]) -> dict[
             status, _ = _get(base + case.path + ("0" if case.numbered else ""), case.headers)
             if status != 200:
                 raise RuntimeError(f"Prism, {case.name}: got {status}")
-            results[case.name] = wrk(wrk_bin, base, script)
+            results[case.name] = measured(wrk_bin, base, script, proc.pid)
     return results
 
 
@@ -365,7 +411,7 @@ def _mockmind_list(wrk_bin: str, server: str, spec: Path) -> dict[str, WrkResult
         _seed_list(base, server)
         script = WORK / "wrk-list.lua"
         script.write_text(lua(case))
-        return {case.name: wrk(wrk_bin, base, script)}
+        return {case.name: measured(wrk_bin, base, script, proc.pid)}
 
 
 def _mockmind(wrk_bin: str, server: str) -> dict[str, WrkResult]:
@@ -397,5 +443,5 @@ def _mockmind(wrk_bin: str, server: str) -> dict[str, WrkResult]:
                 raise RuntimeError(
                     f"{server}, {case.name}: got {status} from {source}, not {case.source}"
                 )
-            results[case.name] = wrk(wrk_bin, base, script)
+            results[case.name] = measured(wrk_bin, base, script, proc.pid)
     return results
