@@ -17,11 +17,9 @@ embeddings at bench/cost.py's counting server on loopback, in two set-ups:
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +31,7 @@ from bench.report import (
     WORK,
     Section,
     bench_env,
+    cpu_seconds,
     fmt_ratio,
     fmt_s,
     free_port,
@@ -116,34 +115,19 @@ def _store_reads() -> tuple[Timings, Timings, dict[str, Any]]:
                     _timed(off, paths[n % len(paths)])
                     _timed(on, paths[n % len(paths)])
                 seconds: tuple[list[float], list[float]] = ([], [])
-                cpu_before = [_cpu_seconds(proc_off.pid), _cpu_seconds(proc_on.pid)]
+                cpu_before = [cpu_seconds(proc_off.pid), cpu_seconds(proc_on.pid)]
                 for n in range(READS):
                     path = paths[n % len(paths)]
                     seconds[0].append(_timed(off, path))
                     seconds[1].append(_timed(on, path))
                 time.sleep(0.5)  # the last batch written behind
                 cpu = [
-                    _cpu_seconds(proc_off.pid) - cpu_before[0],
-                    _cpu_seconds(proc_on.pid) - cpu_before[1],
+                    cpu_seconds(proc_off.pid) - cpu_before[0],
+                    cpu_seconds(proc_on.pid) - cpu_before[1],
                 ]
             health = _health(bases[1])
             health["cpu_per_request"] = [c / READS for c in cpu]
     return Timings(seconds[0]), Timings(seconds[1]), health
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process and its live descendants (Linux /proc).
-
-    The descendants are walked because a server's workers are child processes (granian's
-    are), whose time the parent's ``cutime`` counts only once they have exited.
-    """
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    seconds = ticks / os.sysconf("SC_CLK_TCK")
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        seconds += sum(_cpu_seconds(int(child)) for child in children)
-    return seconds
 
 
 def _admin(base: str) -> dict[str, str]:
