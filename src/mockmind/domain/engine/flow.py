@@ -295,9 +295,10 @@ class MockEngine:
         outcome = self._run_rules(ex)
         if trace is not None:
             trace.rules = outcome.fired
-        changes.state.update(outcome.state_updates)
-        # What a rule set is visible to the rest of this request (guards, expressions).
-        ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
+        if outcome.state_updates:
+            changes.state.update(outcome.state_updates)
+            # What a rule set is visible to the rest of this request (guards, expressions).
+            ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
         if outcome.delay_seconds > 0 and replaying is None:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.error is not None:
