@@ -64,7 +64,8 @@ class EngineResult:
     def outcome(self) -> RequestOutcome:
         """What the request came to, for the entry point's log line and metrics."""
         response = self.response
-        return RequestOutcome(
+        return built(
+            RequestOutcome,
             status=response.status,
             source=response.source,
             session_id=self.session_id,
