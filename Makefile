@@ -172,7 +172,8 @@ conformance: conformance-corpus
 # writes section 12 of RESULTS.md. Results are kept in mutants/: a rerun tests what changed.
 # mutmut maps only tests it has not seen to the functions they call: after code moves between
 # modules or functions, `make mutation MUTATION_ARGS=--remap` maps every test again (otherwise
-# the moved functions' mutants run no test and survive falsely). MUTATION_ARGS=--fresh starts over.
+# the moved functions' mutants run no test and survive falsely). MUTATION_ARGS=--fresh starts over;
+# MUTATION_ARGS=--rerun-left re-runs by name only the survivors section 12 lists as left.
 MUTATION_ARGS ?=
 mutation: $(VENV)/.installed-dev
 	$(PY) bench/mutation.py $(MUTATION_ARGS)

@@ -11,9 +11,10 @@ follow DynamoDB's item-size rules: attribute names plus values (strings in UTF-8
 a number 1 byte per two significant digits plus 1, a map or list 3 bytes plus 1 per element);
 write units are one per KB started, per call. A request's figures are the sums over its calls.
 "Session items" is what its session save writes: the whole session item before; its head item
-and its interaction's item now (adapters/aws/session_store.py). Read units, beside them: what
-the request's ``GetItem`` and ``Query`` calls return, one unit per 4 KB started over each
-call's items (strongly consistent reads, as every read here is).
+and its interaction's item now (adapters/aws/session_store.py), which holds the request's
+journal event too. Read units, beside them: what the request's ``GetItem`` and ``Query``
+calls return, one unit per 4 KB started over each call's items (strongly consistent reads,
+as every read here is).
 
 The same session with examples/shop's storage on SQLite: the bytes of the rows its session
 save writes (the ``data`` JSON of the session's row, and of the rows of the interactions it
@@ -96,6 +97,23 @@ PREVIOUS: dict[str, Any] = {
         "journal": 953.6,
         "session": 261.0,
         "stats": 97.0,
+    },
+}
+# The layout before the journal's events were kept in the interaction items (one item a
+# request instead of two): ``--figures`` on 7e72250 (an export of its ``src``), run beside
+# the figures of this one. Means per request over requests 41-50.
+SEPARATE_COMMIT = "7e72250"
+SEPARATE: dict[str, Any] = {
+    "all": 1182.9,
+    "units": 4.8,
+    "cold_read_units": 8,
+    "last_by_kind": {
+        "counter": 17.4,
+        "entity": 88.6,
+        "interaction": 501.0,
+        "journal": 286.9,
+        "session": 203.0,
+        "stats": 86.0,
     },
 }
 TARGET = 0.25
@@ -371,36 +389,48 @@ def run() -> Section:
         f"The target (a quarter of {BEFORE_COMMIT}'s bytes on requests 41-50: "
         f"{quarter:,.0f} B) is {'met' if met else 'not met'}: {now['all'][-1]:,.0f} B. "
         "What a request writes: the session's head and its interaction's item "
-        f"({kinds.get('session', 0) + kinds.get('interaction', 0):,.0f} B, the interaction "
-        "holding the answer body), the journal's event "
-        f"({kinds.get('journal', 0):,.0f} B: the request with its headers, what changed, and "
-        "the key of the interaction's item in place of the answer body, "
-        "adapters/aws/journal.py), and the entity, counter and stats writes "
+        f"({kinds.get('session', 0) + kinds.get('interaction', 0):,.0f} B; the interaction's "
+        "item holds the answer body and the request's journal event, the request with its "
+        "headers and what changed, deflated together), no journal item of its own "
+        f"({kinds.get('journal', 0):,.0f} B), and the entity, counter and stats writes "
         f"({others:,.0f} B)."
-        + (
-            ""
-            if met
-            else " Left above it, mostly: the request headers each event keeps, the same on "
-            "every request of this session (the events of requests 41-50 deflate to 196 B "
-            "of payload with them, 123 B without; an entity's change repeating the answer "
-            "that shows it is 12 B more). Kept once per session and named by each event "
-            "(an item of its own, a short key in each event), they would still leave about "
-            "1,120 B (estimated); and on API Gateway one of them, the trace id, differs on every "
-            "request. Below that: the journal's fields written into the interaction's item "
-            "by the session's save, one item a request instead of two, which changes when "
-            "the engine builds the event, not how the journal stores it."
+    )
+    separate = SEPARATE["last_by_kind"]
+    section.notes.append(
+        f"Before → after this layout ({SEPARATE_COMMIT}, measured by the same `--figures` "
+        "beside this run; requests 41-50, per request): all items written "
+        f"{SEPARATE['all']:,.0f} B → {now['all'][-1]:,.0f} B "
+        f"({now['all'][-1] / SEPARATE['all']:.2f}x), write units {SEPARATE['units']:.1f} → "
+        f"{now['units'][-1]:.1f}; "
+        + ", ".join(
+            f"{kind} {separate.get(kind, 0):,.0f} B → {kinds.get(kind, 0):,.0f} B"
+            for kind in sorted(set(kinds) | set(separate))
         )
+        + ". One item a request instead of two: the session's save keeps the request's "
+        "journal event in the interaction's item (the engine hands it the event to build, "
+        "since its step is the request count the save settles on; ports/session_store.py, "
+        "KeepsJournalEvents), committed by the head as the interaction is, and the journal "
+        "reads events there, from the head back through the chain of items, past the "
+        "history bound and across a renewal (adapters/aws/session_store.py, kept_events). "
+        "Journal items are written only for what a save does not keep (an item too large, "
+        "a grace longer than interaction items live) and an admin's copies. The head's TTL "
+        "is now a day past its expiry, as long as the events it leads to. Items written "
+        "before are read as they were, a journal of items of their own merged with kept "
+        "events. A release before this one reads every session but not the kept events "
+        "(README, Upgrading and rolling back). Cold read: "
+        f"{SEPARATE['cold_read_units']} → {now['cold_read_units']} read units (the "
+        "interaction items hold the events)."
     )
     prev = PREVIOUS["last_by_kind"]
     section.notes.append(
-        f"Before → after this layout ({PREVIOUS_COMMIT}, measured by the same `--figures` "
-        "beside this run; requests 41-50, per request): all items written "
-        f"{PREVIOUS['all']:,.0f} B → {now['all'][-1]:,.0f} B "
-        f"({now['all'][-1] / PREVIOUS['all']:.2f}x), write units {PREVIOUS['units']:.1f} → "
-        f"{now['units'][-1]:.1f}; "
+        f"Before → after the layout before this one ({PREVIOUS_COMMIT} → "
+        f"{SEPARATE_COMMIT}, measured by the same `--figures`; requests 41-50, per "
+        f"request): all items written {PREVIOUS['all']:,.0f} B → {SEPARATE['all']:,.0f} B "
+        f"({SEPARATE['all'] / PREVIOUS['all']:.2f}x), write units {PREVIOUS['units']:.1f} → "
+        f"{SEPARATE['units']:.1f}; "
         + ", ".join(
-            f"{kind} {prev.get(kind, 0):,.0f} B → {kinds.get(kind, 0):,.0f} B"
-            for kind in sorted(set(kinds) | set(prev))
+            f"{kind} {prev.get(kind, 0):,.0f} B → {separate.get(kind, 0):,.0f} B"
+            for kind in sorted(set(separate) | set(prev))
         )
         + ". The journal's event names the session's interaction item that holds the answer "
         "body instead of repeating it (a read joins them: one BatchGetItem); events, "
@@ -409,7 +439,7 @@ def run() -> Section:
         "(adapters/aws/payload_dictionary.py); the head's own attributes have one-letter "
         "names, no id (its key and `activity` hold it) and no `authenticated` while false; "
         "interaction items and whole-second stats items keep their TTL attribute alone. "
-        "Items written before are read as they were. Forward-only: a release before this "
+        "Items written before are read as they were. Forward-only: a release before that "
         "layout answers 500 (KeyError) on sessions, entities and journal events this one "
         "wrote (heads with no `session_id` or `version`, `z1` payloads), so a rollback needs "
         "the table emptied or its items expired (README, Upgrading and rolling back)."
@@ -421,8 +451,9 @@ def run() -> Section:
         f"{BEFORE_COMMIT}'s but for the smaller items read (entities deflated). The same "
         "session read after request 50 by a store that served "
         f"none of it (another process, a cold start): {now['cold_read_units']} read units "
-        f"(head and a Query of the {REQUESTS} kept interactions; "
-        f"{PREVIOUS['cold_read_units']} before this layout's smaller items), against "
+        f"(head and a Query of the {REQUESTS} kept interactions, with their events; "
+        f"{PREVIOUS['cold_read_units']} at {PREVIOUS_COMMIT}, {SEPARATE['cold_read_units']} at "
+        f"{SEPARATE_COMMIT}), against "
         f"{BEFORE['cold_read_units']} for {BEFORE_COMMIT}'s one item. DynamoDB bills a read "
         "unit a fifth of a write unit (on demand)."
     )

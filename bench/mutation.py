@@ -15,20 +15,29 @@ other survivor with its file, line and mutation.
     python bench/mutation.py --report-only   # write section 12 from mutants/ as it is
     python bench/mutation.py --survivors     # print the survivors left, with their diffs
     python bench/mutation.py --remap         # map every test to the functions it calls again
+    python bench/mutation.py --rerun-left    # re-run by name the survivors section 12 lists left
 
 mutmut maps a test to the functions it calls only when it first sees the test (a test is new
 when mutants/mutmut-stats.json has no duration for it). After code moves (a module split, a
 method made a function) the old tests are never mapped to the moved functions, whose mutants
 then run no test and "survive" falsely. ``--remap`` forgets every test's duration and mapping
 before the run, so mutmut's stats run maps them all again (one run of the selected tests).
+
+``--rerun-left`` re-runs, by name, only the survivors that section 12 lists as left (after
+tests were written for them), without the whole run's results in mutants/ (another machine):
+it generates the mutants, finds each listed one by its file, function and change, has mutmut
+run them (its stats run first, when mutants/ has none), and folds their verdicts into the
+section: the table keeps every other mutant's verdict from the whole run it shows.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,9 +56,12 @@ from mutmut.mutation.data import SourceFileMutationData  # noqa: E402
 from mutmut.mutation.diff_apply import get_diff_for_mutant  # noqa: E402
 from mutmut.stats import status_by_exit_code  # noqa: E402
 from mutmut.utils.file_utils import walk_mutatable_files  # noqa: E402
-from mutmut.utils.format_utils import orig_function_and_class_names_from_key  # noqa: E402
+from mutmut.utils.format_utils import (  # noqa: E402
+    mangled_name_from_mutant_name,
+    orig_function_and_class_names_from_key,
+)
 
-from bench.report import Section, write_section  # noqa: E402
+from bench.report import RESULTS, Section, section_text, write_section  # noqa: E402
 
 TITLE = "12. Mutation testing"
 EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.toml"
@@ -248,10 +260,12 @@ def forget_test_map(stats: Path) -> int:
     return known
 
 
-def run_mutmut(children: int) -> None:
+def run_mutmut(children: int, names: Iterable[str] = ()) -> None:
+    """mutmut's run: every mutant not yet checked, or only those named (checked again)."""
     LOG.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
-    print(f"{' '.join(command[1:])} (output in {LOG.relative_to(ROOT)})", flush=True)
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
+    shown = command[1:6] + ([f"({len(command) - 6} mutants named)"] if names else [])
+    print(f"{' '.join(shown)} (output in {LOG.relative_to(ROOT)})", flush=True)
     with LOG.open("w") as log:
         done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
@@ -378,6 +392,309 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
     return out
 
 
+# -- re-running the survivors section 12 lists as left ---------------------------------------
+
+# How section() writes a survivor left, and an equivalent one (code as _code renders it).
+_LEFT = re.compile(
+    r"^`(?P<file>[^`]+):(?P<line>\d+)` \((?P<function>[^,()]+), (?P<status>[^()]+)\): "
+    r"`(?P<removed>[^`]*)` → `(?P<added>[^`]*)`$"
+)
+_EQUIVALENT = re.compile(
+    r"^`(?P<file>[^`]+):(?P<line>\d+)` \((?P<function>[^,()]+)\): "
+    r"`(?P<removed>[^`]*)` → `(?P<added>[^`]*)`: (?P<why>.+)$"
+)
+_COUNTS = ("mutants", "checked", "killed", "equivalent", "left")
+
+
+def _uncode(shown: str) -> str:
+    """The code _code rendered as ``shown`` (enough to render it the same again)."""
+    return "" if shown == "(nothing)" else shown.replace(" / ", "\n").replace("\\|", "|")
+
+
+@dataclass
+class Recorded:
+    """What a section 12 says of a run: each module's counts and its survivors, as mutants."""
+
+    counts: dict[str, dict[str, int]]
+    left: list[Mutant]
+    equivalent: list[Mutant]
+
+    def mutants(self) -> list[Mutant]:
+        """The run's mutants as section() counts them: the killed ones and those not checked
+        stand in by their number (nothing else of them is recorded), the survivors as listed."""
+        out: list[Mutant] = []
+        for file, c in sorted(self.counts.items()):
+            out += [Mutant("", file, "", "killed") for _ in range(c["killed"])]
+            out += [Mutant("", file, "", "not checked") for _ in range(c["mutants"] - c["checked"])]
+            out += [m for m in self.equivalent if m.file == file]
+            out += [m for m in self.left if m.file == file]
+        return out
+
+
+def recorded_run(markdown: str) -> Recorded:
+    """Section 12's table and survivors, checked against each other (a section edited by hand
+    so that they disagree is refused: its figures could not be folded into truthfully)."""
+    counts: dict[str, dict[str, int]] = {}
+    left: list[Mutant] = []
+    equivalent: list[Mutant] = []
+    for line in markdown.splitlines():
+        if line.startswith("| ") and not line.startswith(("| **", "| area", "| ---")):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            file = "src/mockmind/" + cells[0]
+            counts[file] = dict(zip(_COUNTS, map(int, cells[1:6]), strict=True))
+        elif found := _LEFT.match(line.removeprefix("- ")):
+            mutant = Mutant("", found["file"], found["function"], found["status"])
+            mutant.line = int(found["line"])
+            mutant.removed, mutant.added = _uncode(found["removed"]), _uncode(found["added"])
+            left.append(mutant)
+        elif found := _EQUIVALENT.match(line.removeprefix("- ")):
+            mutant = Mutant("", found["file"], found["function"], "survived")
+            mutant.line = int(found["line"])
+            mutant.removed, mutant.added = _uncode(found["removed"]), _uncode(found["added"])
+            mutant.equivalent = Equivalent(
+                mutant.file, mutant.function, mutant.removed, mutant.added, found["why"]
+            )
+            equivalent.append(mutant)
+    if not counts:
+        raise ValueError("section 12 has no table of a run to fold a re-run into")
+    for file, c in counts.items():
+        listed = (
+            sum(m.file == file for m in left),
+            sum(m.file == file for m in equivalent),
+        )
+        if listed != (c["left"], c["equivalent"]):
+            raise ValueError(
+                f"section 12 counts {c['left']} left and {c['equivalent']} equivalent in {file} "
+                f"but lists {listed[0]} and {listed[1]}: run the whole `make mutation` instead"
+            )
+    return Recorded(counts, left, equivalent)
+
+
+def generate_mutants(children: int) -> None:
+    """mutmut's first step alone (as its run does it): mutants/ with every mutant, unchecked,
+    so that the listed survivors can be found by name before mutmut runs them."""
+    script = (
+        "from pathlib import Path\n"
+        "from mutmut.__main__ import create_mutants\n"
+        "from mutmut.mutation.trampoline import set_mutant_under_test\n"
+        "from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir\n"
+        "set_mutant_under_test('mutant_generation')\n"
+        "Path('mutants').mkdir(exist_ok=True)\n"
+        "copy_src_dir()\n"
+        "copy_also_copy_files()\n"
+        f"print(create_mutants({children}))\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def find_by_change(listed: Iterable[Mutant]) -> dict[int, str]:
+    """mutmut's name of each listed survivor (by its index in ``listed``), found among the
+    generated mutants of its function by the same change; a function that changed since the
+    run may no longer have it. A survivor found takes the change and line as they are now (the
+    section shows code in a form that loses backticks; the equivalents compare the code)."""
+    wanted = list(listed)
+    found: dict[int, str] = {}
+    for path in sorted(walk_mutatable_files()):
+        file = str(path)
+        if not any(m.file == file for m in wanted):
+            continue
+        data = SourceFileMutationData(path=path)
+        data.load()
+        source = (ROOT / file).read_text()
+        tree, lines = ast.parse(source), source.splitlines()
+        for name in sorted(data.exit_code_by_key):
+            function, owner = orig_function_and_class_names_from_key(name)
+            qualified = f"{owner}.{function}" if owner else function
+            candidates = [
+                i
+                for i, m in enumerate(wanted)
+                if i not in found and (m.file, m.function) == (file, qualified)
+            ]
+            if not candidates:
+                continue
+            removed, added = changed_lines(get_diff_for_mutant(name, path=path))
+            for i in candidates:
+                mutant = wanted[i]
+                if (_code(mutant.removed), _code(mutant.added)) == (_code(removed), _code(added)):
+                    found[i] = name
+                    mutant.removed, mutant.added = removed, added
+                    mutant.line = line_of(lines, function_span(tree, qualified), removed)
+                    break
+    return found
+
+
+def verdicts(names: Iterable[str]) -> dict[str, str]:
+    """mutmut's verdict of each named mutant, from mutants/."""
+    wanted = set(names)
+    out: dict[str, str] = {}
+    for path in walk_mutatable_files():
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for name, exit_code in data.exit_code_by_key.items():
+            if name in wanted:
+                out[name] = status_by_exit_code[exit_code]
+    return out
+
+
+def killing_test(name: str, stats: Path = STATS, limit: float = 600) -> str | None:
+    """A test that fails with mutant ``name`` in place: its tests (mutmut's map), the quickest
+    first, run as mutmut runs them (in mutants/, with its pytest options) until one fails."""
+    data = json.loads(stats.read_text())
+    mapped = data["tests_by_mangled_function_name"].get(mangled_name_from_mutant_name(name), [])
+    durations = data["duration_by_test"]
+    tests = sorted(mapped, key=lambda test: (durations.get(test, 0.0), test))
+    if not tests:
+        return None
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    env = {**os.environ, "MUTANT_UNDER_TEST": name}
+    env["PYTHONPATH"] = os.pathsep.join([str(MUTANTS / "src"), str(MUTANTS)])
+    command = [sys.executable, "-m", "pytest", "--rootdir=.", "-x", "-q", "-rf"]
+    command += ["-p", "no:randomly", *options.get("pytest_add_cli_args", []), *tests]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=MUTANTS,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    # "FAILED <id> - <message>" (a parametrized id may hold spaces; the message may be absent).
+    failed = re.search(r"^FAILED (.+?)(?: - .*)?$", done.stdout, re.MULTILINE)
+    return failed.group(1) if failed else None
+
+
+def _git_commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def fold_rerun(
+    recorded: Recorded,
+    found: dict[int, str],
+    verdict: dict[str, str],
+    killers: dict[str, str | None],
+    equivalents: list[Equivalent],
+    *,
+    seconds: float,
+    commit: str,
+    day: str,
+) -> Section:
+    """Section 12 again, with the re-run survivors' verdicts in place of the whole run's."""
+    rerun: list[str] = []
+    counts = dict.fromkeys(("killed", "equivalent", "left", "not found"), 0)
+    for i, mutant in enumerate(recorded.left):
+        change = f"{_code(mutant.removed)} → {_code(mutant.added)}"
+        shown = f"`{mutant.file}:{mutant.line}` ({mutant.function}): {change}"
+        name = found.get(i)
+        if name is None:
+            counts["not found"] += 1
+            rerun.append(f"{shown}: not found among the mutants now (its function changed): left")
+            continue
+        mutant.name, mutant.status = name, verdict.get(name, "not checked")
+        if mutant.killed:
+            counts["killed"] += 1
+            # Counted with the whole run's killed mutants, which stand in by their number.
+            recorded.counts[mutant.file]["killed"] += 1
+            recorded.counts[mutant.file]["left"] -= 1
+            killer = killers.get(name)
+            by = f"`{killer}` fails with it" if killer else "no test failed when run again alone"
+            rerun.append(
+                f"{shown} (mutant {name.rpartition('__mutmut_')[2]}): {mutant.status}, {by}"
+            )
+            continue
+        mutant.equivalent = next(
+            (
+                e
+                for e in equivalents
+                if (e.file, e.function, e.removed, e.added)
+                == (mutant.file, mutant.function, mutant.removed, mutant.added)
+            ),
+            None,
+        )
+        if mutant.equivalent is not None:
+            counts["equivalent"] += 1
+            recorded.equivalent.append(mutant)
+            recorded.counts[mutant.file]["equivalent"] += 1
+            recorded.counts[mutant.file]["left"] -= 1
+            rerun.append(
+                f"{shown} (mutant {name.rpartition('__mutmut_')[2]}): {mutant.status}, "
+                "equivalent (bench/mutation_equivalents.toml)"
+            )
+        else:
+            counts["left"] += 1
+            rerun.append(
+                f"{shown} (mutant {name.rpartition('__mutmut_')[2]}): {mutant.status}, left"
+            )
+    recorded.left = [m for m in recorded.left if not m.killed and m.equivalent is None]
+    out = section(recorded.mutants(), seconds)
+    out.notes[:0] = [
+        (
+            f"The table is the whole run's, with the {len(rerun)} survivors it left re-run by "
+            f"name on {day} at commit {commit} (`make mutation MUTATION_ARGS=--rerun-left`: "
+            "mutmut generated the mutants, collected its stats of every selected test and ran "
+            "those named, in a tree without the whole run's results; the table counts their "
+            f"new verdicts, every other mutant keeps the whole run's): {counts['killed']} "
+            f"killed, {counts['equivalent']} equivalent, {counts['left']} left"
+            + (f", {counts['not found']} no longer found" if counts["not found"] else "")
+            + ". Each, with mutmut's name and the first of its tests (quickest first) that "
+            "fails with it in place:"
+        ),
+        *rerun,
+    ]
+    return out
+
+
+def rerun_left(children: int, write: bool) -> int:
+    """``--rerun-left``: see the module's docstring."""
+    text = section_text(RESULTS.read_text(), TITLE) if RESULTS.exists() else None
+    if text is None:
+        sys.exit(f"RESULTS.md has no section {TITLE!r}: run `make mutation` first")
+    try:
+        recorded = recorded_run(text)
+    except ValueError as exc:
+        sys.exit(str(exc))
+    if not recorded.left:
+        print("section 12 lists no survivor left: nothing to re-run")
+        return 0
+    started = time.perf_counter()
+    generate_mutants(children)
+    found = find_by_change(recorded.left)
+    print(f"{len(found)} of the {len(recorded.left)} survivors listed left found", flush=True)
+    names = sorted(found.values())
+    if names:
+        run_mutmut(children, names)
+    verdict = verdicts(names)
+    killers = {name: killing_test(name) for name in names if verdict.get(name) in KILLED}
+    result = fold_rerun(
+        recorded,
+        found,
+        verdict,
+        killers,
+        load_equivalents(),
+        seconds=time.perf_counter() - started,
+        commit=_git_commit(),
+        day=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+    )
+    print("\n".join(result.status))
+    for note in result.notes:
+        if note.startswith(("Survivors left", "Equivalent survivors")):
+            break
+        print(f"  {note}")
+    if write:
+        print(f"wrote section {TITLE!r} of {write_section(result).relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--report-only", action="store_true", help="no run: report mutants/")
@@ -389,12 +706,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="map every test to the functions it calls again (after code moved)",
     )
+    parser.add_argument(
+        "--rerun-left",
+        action="store_true",
+        help="re-run by name the survivors section 12 lists as left, and fold their verdicts in",
+    )
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args(argv)
     if args.remap and (args.report_only or args.survivors):
         parser.error("--remap applies to a run, not to --report-only or --survivors")
+    if args.rerun_left and (args.report_only or args.survivors or args.fresh or args.remap):
+        parser.error("--rerun-left is a run of its own")
     # mutmut reads its configuration and keeps its results relative to the working directory.
     os.chdir(ROOT)
+    if args.rerun_left:
+        return rerun_left(args.children, write=not args.no_write)
     if not (args.report_only or args.survivors):
         started = time.perf_counter()
         if args.fresh:

@@ -191,6 +191,23 @@ def test_a_counter_adds_what_it_is_given(entity_store: EntityStore) -> None:
     assert entity_store.increment("s1", "m", "seq", now=10.0, expires_at=20.0, by=3) == 3
 
 
+def test_adding_zero_reads_a_counter_and_moves_its_expiry(entity_store: EntityStore) -> None:
+    """A session's copy reads its id sequences this way (domain/resources/scope_copies.py).
+    Adding 0 changes no value, which a store must still answer with."""
+    assert entity_store.increment("s1", "m", "absent", now=0.0, expires_at=10.0, by=0) == 0
+    assert entity_store.increment("s1", "m", "absent", now=1.0, expires_at=10.0, by=0) == 0
+    assert entity_store.increment("s1", "m", "seq", now=0.0, expires_at=10.0, by=4) == 4
+    assert entity_store.increment("s1", "m", "seq", now=5.0, expires_at=20.0, by=0) == 4
+    assert entity_store.increment("s1", "m", "seq", now=15.0, expires_at=30.0, by=0) == 4
+    assert entity_store.increment("s1", "m", "seq", now=16.0, expires_at=30.0) == 5
+    # Expired: it starts again from 0, whatever it is given, even the value it held.
+    assert entity_store.increment("s1", "m", "seq", now=30.0, expires_at=40.0, by=0) == 0
+    assert entity_store.increment("s1", "m", "seq", now=40.0, expires_at=50.0, by=0) == 0
+    assert entity_store.increment("s1", "m", "seq", now=41.0, expires_at=50.0, by=2) == 2
+    assert entity_store.increment("s1", "m", "seq", now=50.0, expires_at=None, by=2) == 2
+    assert entity_store.increment("s1", "m", "seq", now=1e12, expires_at=None, by=0) == 2
+
+
 def test_counters_are_not_records(entity_store: EntityStore) -> None:
     entity_store.increment("s1", "__meta__", "seq:orders", now=0.0, expires_at=None)
     entity_store.put("s1", "__meta__", EntityRecord("marker", {}, 1.0), expires_at=None)

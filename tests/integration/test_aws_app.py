@@ -10,11 +10,12 @@ from one event to the next.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -24,12 +25,13 @@ import httpx
 import pytest
 
 from mockmind.adapters.aws.provisioning import create_table
-from mockmind.adapters.aws.table import MAX_BODY_BYTES
+from mockmind.adapters.aws.table import MAX_BODY_BYTES, decode_payload
 from mockmind.app.bootstrap import build
 from mockmind.app.cold_start import load
 from mockmind.config import LoadedConfig
 from mockmind.config.models import MockmindConfig
 from mockmind.domain.errors import ConfigError
+from tests.e2e import test_session_admin as session_admin
 from tests.e2e.test_journal import (
     test_time_travel_shows_what_the_api_answered_after_each_step as time_travel_flow,
 )
@@ -146,8 +148,9 @@ def test_a_body_too_big_for_an_item_is_413_and_not_stored(shop: Shop) -> None:
 def test_time_travel_and_the_journal_on_dynamodb_read_each_answer_once_stored(
     shop: Shop, moto_endpoint: str, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The e2e suite's time travel, on DynamoDB: the journal's events name the session's
-    interaction items for their answers (adapters/aws/journal.py) and read back whole."""
+    """The e2e suite's time travel, on DynamoDB: the journal's events are kept in the
+    session's interaction items, one item a request (adapters/aws/session_store.py), and
+    read back whole, answers included."""
     # Lambda's requests come from elsewhere than this machine: the admin routes want a token
     # (the app's, read at its cold start; the e2e suite's helper sends it).
     monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
@@ -161,13 +164,24 @@ def test_time_travel_and_the_journal_on_dynamodb_read_each_answer_once_stored(
             f"/__mockmind/sessions/{session}/journal", headers=admin_headers()
         ).json()["events"]
     assert events[-1]["response"]["body"] == listed.json()
-    items = aws_client("dynamodb", moto_endpoint).query(
-        TableName=table_name,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"JOURNAL#{session}"}},
-    )["Items"]
-    assert len(items) == len(events)
-    assert "ib" in items[-1]
+    dynamodb = aws_client("dynamodb", moto_endpoint)
+
+    def items(pk: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = dynamodb.query(
+            TableName=table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+        )["Items"]
+        return found
+
+    assert items(f"JOURNAL#{session}") == []
+    kept = [decode_payload(i) for i in items(f"SESSION#{session}") if i["sk"]["S"][:2] == "I#"]
+    assert sorted(k["j"]["seq"] for k in kept) == [e["seq"] for e in events]
+    # The answer body once, in the interaction's own field.
+    newest = max(kept, key=lambda k: int(k["j"]["seq"]))
+    assert newest["jb"] == 1
+    assert newest["j"]["response"]["body"] is None
+    assert newest["response_body"] == listed.json()
     # A new execution environment, which wrote none of them, reads the same events.
     shop.transport.handler = cold_start().handler
     with httpx.Client(transport=shop.transport, base_url="https://mock.example") as client:
@@ -175,6 +189,57 @@ def test_time_travel_and_the_journal_on_dynamodb_read_each_answer_once_stored(
             f"/__mockmind/sessions/{session}/journal", headers=admin_headers()
         ).json()["events"]
     assert again == events
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        session_admin.test_a_reset_empties_the_session_under_the_same_id,
+        session_admin.test_a_reset_refuses_a_step_the_session_never_took,
+    ],
+)
+def test_resets_on_dynamodb_clear_the_journal_the_saves_kept(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, flow: Callable[[httpx.Client], None]
+) -> None:
+    """The e2e suite's resets, on DynamoDB through Lambda: the journal kept in the session's
+    interaction items is cleared, and the requests after are its steps 1, 2... again."""
+    monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
+    shop.transport.handler = cold_start().handler
+    with httpx.Client(transport=shop.transport, base_url="https://mock.example") as client:
+        flow(client)
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        session_admin.test_a_reset_to_a_step_puts_the_world_back_and_goes_on_from_there,
+        session_admin.test_a_fork_has_the_world_of_its_step_and_its_journal,
+        session_admin.test_a_fork_without_a_step_copies_the_latest,
+        session_admin.test_an_imported_fixture_answers_as_the_exported_session,
+    ],
+)
+def test_resets_to_a_step_and_forks_on_dynamodb_copy_the_world_and_its_id_sequences(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, flow: Callable[..., None]
+) -> None:
+    """The e2e suite's copies of a world (a reset to a step, a fork, an export imported), on
+    DynamoDB through Lambda: each reads the scope's id sequences by adding 0 to its counters,
+    which changes no value (the counter must still be read back), and writes them into the
+    copy."""
+    monkeypatch.setenv("MOCKMIND_ADMIN_TOKEN", "row-20-admin")
+    shop.transport.handler = cold_start().handler
+    base_url = "https://mock.example"
+
+    def with_session(_: str, session_id: str) -> httpx.Client:
+        # The flow's second client (the fork's session) goes through Lambda too.
+        cookies = {"mockforge_session": session_id}
+        return httpx.Client(transport=shop.transport, base_url=base_url, cookies=cookies)
+
+    monkeypatch.setattr(session_admin, "_with_session", with_session)
+    with httpx.Client(transport=shop.transport, base_url=base_url) as client:
+        if "base_url" in inspect.signature(flow).parameters:
+            flow(client, base_url)
+        else:
+            flow(client)
 
 
 def test_lambda_defaults_to_aws_and_caps_the_body_limit(

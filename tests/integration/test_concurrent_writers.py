@@ -3,7 +3,7 @@
 Two `mockmind serve` of the shop on one SQLite file, or on one DynamoDB table (moto); client
 threads in one session take turns between them. Every create must be kept (the cart holds
 every item answered 201, and its total is their sum), every PATCH of one entity must be in it,
-and every request must be in the session's history and state.
+and every request must be in the session's history, state and journal.
 """
 
 from __future__ import annotations
@@ -159,7 +159,17 @@ def test_concurrent_requests_of_one_session_through_two_processes_are_all_rememb
     run = hammer(urls, session_id, THREADS, SESSION_REQUESTS, read)
     with httpx.Client(base_url=urls[1], timeout=30) as admin:
         response = admin.get(f"/__mockmind/sessions/{session_id}")
+        journal = admin.get(f"/__mockmind/sessions/{session_id}/journal")
     assert response.status_code == 200, response.text
+    assert journal.status_code == 200, journal.text
+    # Each request a step of the journal, once: the event of a save that lost its race is
+    # not kept (on DynamoDB the save keeps it in the interaction's item, whose head lost).
+    events = journal.json()["events"]
+    assert [e["seq"] for e in events] == list(range(1, THREADS * SESSION_REQUESTS + 1))
+    writers = [e["request"]["headers"]["x-writer"] for e in events]
+    assert sorted(writers) == sorted(
+        f"t{t}" for t in range(THREADS) for _ in range(SESSION_REQUESTS)
+    )
     session = response.json()
     remembered = [i for i in session["history"] if i["path"] == f"/products/{product['id']}"]
     print(_report("GET /products/{id} (session)", backend, run, len(remembered)))

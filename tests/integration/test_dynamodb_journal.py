@@ -1,13 +1,17 @@
-"""The DynamoDB journal beside the session store: an event whose answer body the session's
-interaction item holds names that item instead of repeating the body (adapters/aws/
-journal.py). What every journal does is in tests/contract; these are the cases only this
-pairing has: what is written, what is read back by a journal that wrote none of it, and the
-body's item outliving the session's history bound, a session written whole, or not."""
+"""The DynamoDB journal beside the session store. What every journal does is in
+tests/contract; these are the cases only this pairing has: events kept in the session's
+interaction items by its saves (adapters/aws/session_store.py), read past the history bound,
+across a renewal, never from a losing writer's item, dropped by the journal's delete; and
+events as items of their own naming the interaction item that holds their body (adapters/
+aws/journal.py), read alone or with kept events, by a journal that wrote none of them."""
 
 from __future__ import annotations
 
 import json
+import math
+import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,6 +20,7 @@ from mockmind.adapters.aws import DynamoJournal, DynamoSessionStore, DynamoTable
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.adapters.aws.session_store import LINGER
 from mockmind.adapters.aws.table import decode_payload
+from mockmind.domain.errors import VersionConflict
 from mockmind.domain.journal import (
     EntityChange,
     JournalEvent,
@@ -198,3 +203,231 @@ def test_an_event_whose_body_item_is_gone_reads_with_a_note_in_its_place(
     assert is_left_out(read[0].exchange.response_body)
     assert read[0].changes == first.changes
     assert read[0].exchange.request_headers == first.exchange.request_headers
+
+
+class _AtSave:
+    """``EventAtSave`` as the engine's ``PendingEvent`` is: the event of request ``n``, its
+    step the saved session's ``requests``, expiring ``grace`` after the session."""
+
+    def __init__(self, n: int, grace: float = GRACE) -> None:
+        self.n, self.grace = n, grace
+        self.event: JournalEvent | None = None
+
+    def build(self, saved: Session) -> tuple[JournalEvent, float]:
+        event = JournalEvent(
+            seq=saved.requests,
+            at=1000.0 + self.n,
+            exchange=RecordedExchange(
+                "GET", "/products", {}, {"accept": "application/json"}, None, 200, {}, _body(self.n)
+            ),
+            source="store",
+            latency_ms=2.5,
+            changes=(EntityChange("carts", "c-1", None, {"id": "c-1", "n": self.n}),),
+        )
+        return event, saved.expires_at + self.grace
+
+    def kept(self, event: JournalEvent) -> None:
+        self.event = event
+
+
+def _kept_request(
+    store: DynamoSessionStore, saved: Session, n: int, *, bound: int = 50, grace: float = GRACE
+) -> tuple[Session, _AtSave]:
+    """A request as the engine records it on DynamoDB: its event built and kept by the
+    session's save, in the interaction's item."""
+    interaction = Interaction(1000.0 + n, "GET", "/products", 200, None, _body(n), "store")
+    changed = saved.after_request(
+        interaction, timeout_seconds=1000, max_history=bound, state={}, authenticated=None
+    )
+    at_save = _AtSave(n, grace)
+    return store.update(changed, base=saved, event=at_save), at_save
+
+
+def _session_items(client: Any, table: DynamoTable) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.query(
+        TableName=table.name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "SESSION#s-1"}},
+    )["Items"]
+    return items
+
+
+def test_events_kept_in_the_interaction_items_are_one_write_a_request_and_read_back_whole(
+    table: DynamoTable,
+    client: Any,
+    store: DynamoSessionStore,
+    journal: DynamoJournal,
+    saved: Session,
+) -> None:
+    assert store.keeps_events_of(journal)
+    assert store.keeps_events_of(DynamoJournal(table, max_events=10))
+    events = []
+    for n in range(3):
+        saved, at_save = _kept_request(store, saved, n)
+        assert at_save.event is not None
+        events.append(at_save.event)
+    assert _journal_items(client, table) == []
+    kept = [decode_payload(i) for i in _session_items(client, table) if "I#" in i["sk"]["S"]]
+    assert [k["j"]["seq"] for k in kept] == [1, 2, 3]
+    # The body once: the interaction's, which the event names.
+    assert all(k["jb"] == 1 and k["j"]["response"]["body"] is None for k in kept)
+    assert journal.read("s-1", now=1500.0).events == tuple(events)
+    other = DynamoJournal(table, max_events=10)
+    assert other.read("s-1", now=1500.0).events == tuple(events)
+    page = other.read("s-1", now=1500.0, after=1, limit=1)
+    assert (page.events, page.dropped) == ((events[1],), 0)
+    # Beyond the session's expiry, within the grace; not beyond that.
+    assert journal.read("s-1", now=saved.expires_at + GRACE - 1).events == tuple(events)
+    assert journal.read("s-1", now=saved.expires_at + GRACE + 1).events == ()
+
+
+def test_the_head_outlives_its_session_as_long_as_the_events_it_leads_to(
+    client: Any, store: DynamoSessionStore, saved: Session, table: DynamoTable
+) -> None:
+    saved, _ = _kept_request(store, saved, 0)
+    (head,) = [i for i in _session_items(client, table) if i["sk"]["S"] == "SESSION"]
+    assert int(head["expires_at"]["N"]) == math.ceil(saved.expires_at + LINGER)
+    assert float(head["expiry"]["N"]) == saved.expires_at
+    assert store.get("s-1", now=saved.expires_at + 1) is None
+
+
+def test_kept_events_outlive_the_history_bound_and_the_journal_keeps_its_last_max_events(
+    store: DynamoSessionStore, journal: DynamoJournal, saved: Session, table: DynamoTable
+) -> None:
+    events = []
+    for n in range(14):
+        saved, at_save = _kept_request(store, saved, n, bound=2)
+        assert at_save.event is not None
+        events.append(at_save.event)
+    assert [i.at for i in saved.history] == [1012.0, 1013.0]
+    for reader in (journal, DynamoJournal(table, max_events=10)):
+        page = reader.read("s-1", now=1500.0)
+        assert (page.events, page.dropped) == (tuple(events[4:]), 4)
+        page = reader.read("s-1", now=1500.0, after=8, limit=3)
+        assert (page.events, page.dropped) == (tuple(events[8:11]), 4)
+
+
+def test_a_losing_writers_item_is_never_read_as_an_event(
+    client: Any,
+    store: DynamoSessionStore,
+    journal: DynamoJournal,
+    saved: Session,
+    table: DynamoTable,
+) -> None:
+    saved, first = _kept_request(store, saved, 0)
+    # Two writers on the same session, from the same version: the second's item is written
+    # (its event at the same step), its head refused.
+    other = DynamoSessionStore(table)
+    base = other.get("s-1", now=1500.0)
+    assert base is not None
+    won, second = _kept_request(store, saved, 1)
+    with pytest.raises(VersionConflict):
+        _kept_request(other, base, 2)
+    kept = [decode_payload(i) for i in _session_items(client, table) if "I#" in i["sk"]["S"]]
+    assert sorted(k["j"]["seq"] for k in kept) == [1, 2, 2]
+    assert journal.read("s-1", now=1500.0).events == (first.event, second.event)
+    _, third = _kept_request(store, won, 3)
+    assert [e.at for e in journal.read("s-1", now=1500.0).events] == [1000.0, 1001.0, 1003.0]
+    assert third.event is not None
+
+
+def test_a_renewed_session_leads_to_the_events_of_the_generation_before(
+    client: Any,
+    store: DynamoSessionStore,
+    journal: DynamoJournal,
+    saved: Session,
+    table: DynamoTable,
+) -> None:
+    later = int(2 * LINGER)
+    events = []
+    # Kept alive past the day its items outlive it by: the request at ``later`` writes it
+    # whole, in a new generation.
+    for n in (0, 1, 2, later, later + 1, later + 2):
+        saved, at_save = _kept_request(store, saved, n, bound=2)
+        assert at_save.event is not None
+        events.append(at_save.event)
+    generations = {i["sk"]["S"].split("#")[1] for i in _session_items(client, table)[:-1]}
+    assert len(generations) == 2
+    for reader in (journal, DynamoJournal(table, max_events=10)):
+        assert reader.read("s-1", now=1500.0 + later).events == tuple(events)
+
+
+def test_deleting_the_journal_leaves_the_session_and_drops_its_kept_events(
+    client: Any,
+    store: DynamoSessionStore,
+    journal: DynamoJournal,
+    saved: Session,
+    table: DynamoTable,
+) -> None:
+    for n in range(3):
+        saved, _ = _kept_request(store, saved, n)
+    journal.delete("s-1")
+    assert journal.read("s-1", now=1500.0).events == ()
+    assert len(store.get("s-1", now=1500.0).history) == 3  # type: ignore[union-attr]
+    saved, at_save = _kept_request(store, saved, 3)
+    assert journal.read("s-1", now=1500.0).events == (at_save.event,)
+    # And its delete takes what marked them with the rest.
+    store.delete("s-1")
+    assert _session_items(client, table) == []
+
+
+def test_an_event_outliving_what_the_store_keeps_is_left_to_the_journal(
+    client: Any, table: DynamoTable, store: DynamoSessionStore, saved: Session
+) -> None:
+    saved, at_save = _kept_request(store, saved, 0, grace=LINGER + 1.0)
+    assert at_save.event is None
+    (item,) = [i for i in _session_items(client, table) if "I#" in i["sk"]["S"]]
+    assert "j" not in decode_payload(item)
+
+
+def test_events_of_items_of_their_own_and_kept_events_read_as_one_journal(
+    client: Any,
+    table: DynamoTable,
+    store: DynamoSessionStore,
+    journal: DynamoJournal,
+    saved: Session,
+) -> None:
+    # Steps 1 and 2 as the layout before wrote them (an item each, naming the body's item),
+    # then steps kept with their interactions.
+    events = []
+    for n in range(2):
+        saved, event = _request(store, journal, saved, n)
+        events.append(event)
+    assert [i["sk"]["S"] for i in _journal_items(client, table)] == [
+        "000000000001",
+        "000000000002",
+    ]
+    for n in range(2, 4):
+        saved, at_save = _kept_request(store, saved, n)
+        assert at_save.event is not None
+        events.append(at_save.event)
+    for reader in (journal, DynamoJournal(table, max_events=3)):
+        page = reader.read("s-1", now=1500.0)
+        assert page.events == tuple(events[-reader.max_events :])
+        assert page.dropped == max(0, 4 - reader.max_events)
+        page = reader.read("s-1", now=1500.0, after=1, limit=2)
+        assert page.events == tuple(events[max(1, 4 - reader.max_events) :][:2])
+
+
+def test_an_event_too_large_for_the_interactions_item_is_left_to_the_journal(
+    client: Any, table: DynamoTable, store: DynamoSessionStore, saved: Session
+) -> None:
+    # Bodies that deflate little (random text), each about two thirds of an item's budget.
+    answer, other = secrets.token_urlsafe(200_000), secrets.token_urlsafe(200_000)
+    interaction = Interaction(1000.0, "GET", "/files/1", 200, None, answer, "store")
+    changed = saved.after_request(
+        interaction, timeout_seconds=1000, max_history=50, state={}, authenticated=None
+    )
+
+    class Different(_AtSave):
+        def build(self, saved: Session) -> tuple[JournalEvent, float]:
+            event, until = super().build(saved)
+            exchange = replace(event.exchange, response_body=other)
+            return replace(event, exchange=exchange), until
+
+    at_save = Different(0)
+    saved = store.update(changed, base=saved, event=at_save)
+    assert at_save.event is None
+    (item,) = [i for i in _session_items(client, table) if "I#" in i["sk"]["S"]]
+    assert "j" not in decode_payload(item)
+    assert saved.history[-1].response_body == answer

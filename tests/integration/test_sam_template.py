@@ -404,6 +404,18 @@ def test_policies_are_least_privilege(template: dict[str, Any], function: dict[s
             assert resource != "*", f"{statement.get('Sid')} applies to every resource"
 
 
+def test_the_function_may_invoke_itself_to_deliver_callbacks(function: dict[str, Any]) -> None:
+    # Callbacks and fired webhooks run in an asynchronous invocation of the running version
+    # (adapters/aws/self_invoke.py): the function, by its name, with or without a qualifier.
+    name = function["FunctionName"]["Fn::Sub"]
+    arn = f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"
+    (statement,) = [
+        s for s in _statements(function["Policies"]) if "lambda:InvokeFunction" in s["Action"]
+    ]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "lambda:InvokeFunction")
+    assert statement["Resource"] == [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}:*"}]
+
+
 def _dynamodb_calls_of_the_adapters() -> set[str]:
     """IAM actions for every call the DynamoDB layer makes on its client (get_item: GetItem)."""
     source = (ROOT / "src" / "mockmind" / "adapters" / "aws" / "table.py").read_text()

@@ -389,7 +389,8 @@ class CallbacksConfig(Section):
     delay_seconds: float = Field(0, ge=0, le=600)
     # Attempts after the first, on a transport error, 408, 429 or 5xx.
     retries: int = Field(2, ge=0, le=10)
-    # Before retry n: backoff_seconds * 2 ** (n - 1), at most max_backoff_seconds.
+    # Before retry n: backoff_seconds * 2 ** (n - 1), at most max_backoff_seconds, or the
+    # receiver's Retry-After when longer (one beyond max_backoff_seconds ends the retries).
     backoff_seconds: float = Field(0.5, ge=0)
     max_backoff_seconds: float = Field(30, ge=0)
     timeout_seconds: float = Field(10, gt=0, le=300)

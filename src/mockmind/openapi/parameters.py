@@ -186,12 +186,12 @@ def _pairs(parts: Sequence[str]) -> dict[str, str]:
     return {parts[i]: parts[i + 1] for i in range(0, len(parts), 2)}
 
 
-def _assignments(parts: Sequence[str]) -> dict[str, str]:
+def _assignments(parts: Sequence[str], delimiter: str = ",") -> dict[str, str]:
     """``["role=admin", "name=Alex"]`` -> ``{"role": "admin", "name": "Alex"}``.
 
     Each pair splits at its first ``=``; an item without one carries on the value before it
-    (the value held the delimiter: ``tags=a,b`` split into ``tags=a`` and ``b``), or, with no
-    value before it, is a name with an empty value."""
+    (the value held the ``delimiter`` the parts were split at: ``tags=a,b`` split into
+    ``tags=a`` and ``b``), or, with no value before it, is a name with an empty value."""
     found: dict[str, str] = {}
     last: str | None = None
     for part in parts:
@@ -200,7 +200,7 @@ def _assignments(parts: Sequence[str]) -> dict[str, str]:
             found[name] = value
             last = name
         elif last is not None:
-            found[last] += "," + part
+            found[last] += delimiter + part
         else:
             found[part] = ""
     return found
@@ -227,7 +227,7 @@ def split_label(text: str, kind: str, explode: bool) -> Any:
     if kind == "array":
         return _split(rest, "." if explode else ",")
     if kind == "object":
-        return _assignments(_split(rest, ".")) if explode else _pairs(_split(rest, ","))
+        return _assignments(_split(rest, "."), ".") if explode else _pairs(_split(rest, ","))
     return rest
 
 
@@ -236,7 +236,7 @@ def split_matrix(text: str, name: str, kind: str, explode: bool) -> Any:
         raise StyleError(f"matrix style values look like ';{name}=…'")
     parts = text[1:].split(";")
     if kind == "object" and explode:
-        return _assignments(parts)
+        return _assignments(parts, ";")
     values: list[str] = []
     for part in parts:
         key, _, value = part.partition("=")

@@ -46,6 +46,8 @@ class SentAnswer:
     status: int
     body: bytes = b""
     media_type: str | None = None
+    # Seconds the receiver asked the mock to wait before trying again (its Retry-After).
+    retry_after: float | None = None
 
 
 class CallbackSender(Protocol):

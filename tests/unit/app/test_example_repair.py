@@ -173,6 +173,22 @@ def test_the_app_lists_them_once_it_has_answered_not_while_it_builds(
     ]
 
 
+def test_an_example_served_before_the_listing_is_still_listed_once(
+    spec: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="mockmind"):
+        app = _app(spec)
+        for path in ("/pet", "/pet", "/names"):
+            assert "x-mockmind-example-repaired" in _get(app, path).headers
+        assert app.example_check is not None
+        app.example_check.join(timeout=30)
+        _get(app, "/names")
+    assert sorted(_listed(caplog)) == [
+        f"example breaks its schema: {AS_STRING}: (root): '[\"Rex\"]' is not of type 'array'",
+        f"example breaks its schema: {BROKEN}: (root): 'name' is a required property",
+    ]
+
+
 def test_a_started_server_lists_them_without_a_request(
     spec: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

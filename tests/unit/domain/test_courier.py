@@ -22,7 +22,7 @@ from tests.support.clock import ManualClock, still_lifetimes
 class ScriptedSender:
     """Answers from a script (a status, or an error for no answer), noting when each came."""
 
-    def __init__(self, clock: ManualClock, *script: int | str) -> None:
+    def __init__(self, clock: ManualClock, *script: int | str | tuple[int, float]) -> None:
         self.clock = clock
         self.script = list(script)
         self.sent: list[tuple[float, str, str, dict[str, str], bytes, float]] = []
@@ -34,6 +34,8 @@ class ScriptedSender:
         step = self.script.pop(0)
         if isinstance(step, str):
             raise DeliveryFailed(step)
+        if isinstance(step, tuple):  # a status and the Retry-After it came with
+            return SentAnswer(step[0], b"", None, retry_after=step[1])
         return SentAnswer(step, b'{"ok":true}', "application/json")
 
 
@@ -49,7 +51,7 @@ DELIVERY = Delivery(
 
 
 def _setup(
-    *script: int | str, policy: DeliveryPolicy | None = None
+    *script: int | str | tuple[int, float], policy: DeliveryPolicy | None = None
 ) -> tuple[Courier, ScriptedSender, MemorySessionStore, ManualClock]:
     clock = ManualClock(1000.0)
     store = MemorySessionStore(still_lifetimes())
@@ -127,6 +129,31 @@ def test_retries_end_at_the_limit_and_the_last_failure_is_recorded() -> None:
     )
     (entry,) = _history(store)
     assert (entry["status"], entry["delivered"], entry["error"]) == (None, False, "timed out")
+
+
+def test_a_retry_after_longer_than_the_backoff_is_waited() -> None:
+    policy = DeliveryPolicy(retries=3, backoff_seconds=0.5, max_backoff_seconds=30)
+    # Asked for 4 s, then for 0.2 s (less than the 1 s backoff of the second retry).
+    courier, sender, store, _ = _setup((503, 4.0), (429, 0.2), 200, policy=policy)
+    (record,) = asyncio.run(courier.deliver(DeliveryBatch("s1", 1000.0, (DELIVERY,))))
+    assert [s[0] for s in sender.sent] == [1000.0, 1004.0, 1005.0]
+    assert (record.attempts, record.status, record.delivered) == (3, 200, True)
+    assert _history(store)[0]["finished_at"] == 1005.0
+
+
+def test_a_retry_after_longer_than_the_longest_backoff_ends_the_retries() -> None:
+    policy = DeliveryPolicy(retries=3, max_backoff_seconds=30)
+    courier, sender, store, _ = _setup((503, 120.0), 200, policy=policy)
+    (record,) = asyncio.run(courier.deliver(DeliveryBatch("s1", 1000.0, (DELIVERY,))))
+    assert [s[0] for s in sender.sent] == [1000.0]
+    assert (record.attempts, record.status, record.delivered, record.error) == (
+        1,
+        503,
+        False,
+        "the receiver answered 503 and asked for 120 s before another attempt (Retry-After), "
+        "more than callbacks.max_backoff_seconds (30 s)",
+    )
+    assert _history(store)[0]["error"] == record.error
 
 
 def test_a_client_error_is_the_receivers_final_word() -> None:

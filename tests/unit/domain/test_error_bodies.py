@@ -325,3 +325,113 @@ def test_an_error_documented_without_schema_is_the_problem_in_its_json_type(
         "title": "Not Found",
         "detail": "note nope does not exist",
     }
+
+
+ORDERS = """
+openapi: 3.0.3
+info: {title: Orders, version: '1'}
+x-order: &order {application/json: {schema: {$ref: '#/components/schemas/Order'}}}
+paths:
+  /orders:
+    post:
+      requestBody: {content: *order}
+      responses: {'201': {description: Made, content: *order}}
+  /orders/{orderId}:
+    parameters: [{name: orderId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses: {'200': {description: One, content: *order}}
+  /orders/{orderId}/ship:
+    parameters: [{name: orderId, in: path, required: true, schema: {type: string}}]
+    post:
+      responses:
+        '200': {description: Shipped, content: *order}
+        '4XX':
+          description: Error
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, message]
+                properties: {code: {type: string}, message: {type: string}}
+                additionalProperties: false
+components:
+  schemas:
+    Order:
+      type: object
+      properties: {id: {type: string}, state: {type: string, enum: [new, paid, shipped]}}
+"""
+SHIPPING = """
+intelligent_behavior:
+  session_tracking: {method: header}
+  behavior_model:
+    rules:
+      state_machines:
+        order_state:
+          resource: orders
+          field: state
+          initial: new
+          transitions:
+            - {from: paid, to: shipped, on: "POST /orders/{orderId}/ship"}
+"""
+
+
+def test_a_refused_transition_is_answered_in_the_documented_4xx_shape(tmp_path: Path) -> None:
+    document = tmp_path / "orders.yaml"
+    document.write_text(ORDERS)
+    app = build(parse_config(f"openapi: {document}\n{SHIPPING}", env={}), env={})
+    order = call(app, "POST", "/orders", {}).body
+    response = call(app, "POST", f"/orders/{order['id']}/ship")
+    assert (response.status, response.media_type, response.source) == (
+        409,
+        "application/json",
+        "rule",
+    )
+    pointer = (
+        "#/paths/~1orders~1{orderId}~1ship/post/responses/4XX/content/application~1json/schema"
+    )
+    assert conforms(app, response, pointer) == []
+    assert response.body["message"] == (
+        f"orders {order['id']} is 'new'; it cannot become 'shipped'"
+    )
+
+
+BODILESS = """
+openapi: 3.0.3
+info: {title: Bodiless errors, version: '1'}
+paths:
+  /tags:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [label, colour, rank, owner]
+              properties:
+                label: {type: string}
+                colour: {type: string}
+                rank: {type: integer}
+                owner: {type: string}
+      responses:
+        '201': {description: Made}
+        '422': {description: Invalid}
+"""
+
+
+def test_an_error_documented_without_content_has_no_body_and_its_words_in_a_header(
+    tmp_path: Path,
+) -> None:
+    document = tmp_path / "bodiless.yaml"
+    document.write_text(BODILESS)
+    app = build(parse_config(f"openapi: {document}\n", env={}), env={})
+    response = call(app, "POST", "/tags", {})
+    assert (response.status, response.body_kind, response.encoded()) == (422, "empty", b"")
+    assert "Content-Type" not in response.headers
+    words = response.headers["X-Mockmind-Error"]
+    # Four required fields missing: the first three named, the rest counted.
+    assert words == (
+        "Unprocessable Entity: the request does not match the API description ("
+        "body.label: 'label' is a required property; body.colour: 'colour' is a required "
+        "property; body.rank: 'rank' is a required property; 1 more)"
+    )

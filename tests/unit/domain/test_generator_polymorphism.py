@@ -97,6 +97,41 @@ def test_every_generated_value_of_a_satisfiable_union_validates(
     assert _valid(schema, value), value
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_unions(), st.text(max_size=4))
+def test_a_map_whose_values_are_polymorphic_objects_validates(
+    union: dict[str, Any], seed: str
+) -> None:
+    schema = {"type": "object", "additionalProperties": union}
+    value = OfflineGenerator().generate(schema, seed=seed)
+    assert value, "the map was left empty: its values were never generated"
+    assert _valid(schema, value), value
+
+
+def test_a_map_of_discriminated_objects_tags_each_value_with_its_branch() -> None:
+    cat = {
+        "type": "object",
+        "required": ["kind", "lives"],
+        "properties": {"kind": {"type": "string"}, "lives": {"type": "integer", "maximum": 9}},
+    }
+    dog = {
+        "type": "object",
+        "required": ["kind", "barks"],
+        "properties": {"kind": {"type": "string"}, "barks": {"type": "boolean"}},
+    }
+    pets = {
+        "oneOf": [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}],
+        "discriminator": {"propertyName": "kind"},
+    }
+    schema = {"$defs": {"Cat": cat, "Dog": dog}, "type": "object", "additionalProperties": pets}
+    for n in range(20):
+        value = OfflineGenerator().generate(schema, seed=f"m{n}")
+        assert value
+        assert _valid(schema, value), value
+        for pet in value.values():
+            assert pet["kind"] == ("Cat" if "lives" in pet else "Dog"), pet
+
+
 TREE = {
     "$defs": {
         "Node": {

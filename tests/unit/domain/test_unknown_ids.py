@@ -201,11 +201,10 @@ def test_an_unknown_id_is_404_where_the_operation_documents_404_and_creates_noth
     response = call(app, method, path, body)
     assert response.status == 404
     note_id = MockRequest(method, path).segments[1]
-    assert response.body == {
-        "status": 404,
-        "title": "Not Found",
-        "detail": f"note {note_id} does not exist",
-    }
+    # The 404 is documented without content: no body, so no Content-Type the document does
+    # not list; the engine's words are in a header.
+    assert (response.body_kind, response.encoded()) == ("empty", b"")
+    assert response.headers["X-Mockmind-Error"] == f"Not Found: note {note_id} does not exist"
     assert [note["id"] for note in call(app, "GET", "/notes").body] == ["shared-1"]
 
 
@@ -298,3 +297,51 @@ def test_the_same_id_under_two_parents_is_read_through_under_each(app: Container
 def test_a_read_through_entity_starts_in_its_machines_initial_state(app: Container) -> None:
     stages = {call(app, "GET", f"/tags/g-{n}").body["stage"] for n in range(12)}
     assert stages == {"draft"}
+
+
+LISTED = """
+openapi: 3.0.3
+info: {title: Listed, version: '1'}
+paths:
+  /pets:
+    get:
+      responses:
+        '200':
+          description: All
+          content:
+            application/json:
+              schema:
+                type: array
+                minItems: 2
+                items: {$ref: '#/components/schemas/Pet'}
+  /pets/{petId}:
+    parameters: [{name: petId, in: path, required: true, schema: {type: string}}]
+    get:
+      responses:
+        '200':
+          description: One
+          content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}
+        '404': {description: None}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [id, name]
+      properties: {id: {type: string}, name: {type: string}}
+"""
+
+
+def test_an_id_a_generated_list_showed_is_the_listing_sessions_alone(tmp_path: Path) -> None:
+    document = tmp_path / "pets.yaml"
+    document.write_text(LISTED)
+    tracking = "intelligent_behavior: {session_tracking: {method: header}}\n"
+    app = build(parse_config(f"openapi: {document}\n{tracking}", env={}), env={})
+    listed = call(app, "GET", "/pets", session="a").body
+    assert len(listed) >= 2
+    for pet in listed:
+        # Seen by session a: it reads what its list showed; session b never saw it.
+        assert call(app, "GET", f"/pets/{pet['id']}", session="a").body == pet
+        assert call(app, "GET", f"/pets/{pet['id']}", session="b").status == 404
+    assert {pet["id"] for pet in call(app, "GET", "/pets", session="b").body}.isdisjoint(
+        pet["id"] for pet in listed
+    )

@@ -34,7 +34,9 @@ def test_the_empty_reference_is_the_document_without_the_base_fragment(
     # RFC 3986 5.4.1 ("" resolves to the base without its fragment); urljoin keeps the fragment.
     base = petstore.uri + "#/components/schemas/Pet/allOf/0"
     assert petstore.absolute("", base) == petstore.uri
-    assert petstore.absolute("", "file:///elsewhere/other.yaml#/x") == "file:///elsewhere/other.yaml"
+    assert (
+        petstore.absolute("", "file:///elsewhere/other.yaml#/x") == "file:///elsewhere/other.yaml"
+    )
     node, uri = petstore.deref_located({"$ref": ""}, base)
     assert uri == petstore.uri
     assert node is petstore.raw

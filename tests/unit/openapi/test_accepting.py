@@ -100,6 +100,23 @@ def test_an_exploded_header_object_whose_value_holds_the_delimiter(doc: OpenAPID
     assert checked.headers["x-pair"] == {"name": "a,b,c", "description": ""}
 
 
+@pytest.mark.parametrize(
+    ("path", "label", "matrix"),
+    [
+        # The values hold the other styles' delimiters, and their own where an item without
+        # "=" can only carry on the value before it.
+        ("/styled/.name=a,b.description=/;name=a,b;description=c=d", "a,b", "a,b"),
+        ("/styled/.name=a.b/;name=a;b", "a.b", "a;b"),
+    ],
+)
+def test_label_and_matrix_objects_whose_values_hold_a_delimiter(
+    doc: OpenAPIDocument, path: str, label: str, matrix: str
+) -> None:
+    params = check(doc, "GET", path).path_params
+    assert params["label"]["name"] == label
+    assert params["matrix"]["name"] == matrix
+
+
 def test_header_array_items_that_are_objects_are_read_as_json(doc: OpenAPIDocument) -> None:
     lines = '{"name": "a", "description": "b"},{"name": "c"}'
     checked = check(doc, "GET", "/styled", headers={"lines": lines})
@@ -132,6 +149,19 @@ def test_a_string_branch_takes_the_text_before_it_is_split(doc: OpenAPIDocument)
     # The array branch matches first; the text as a whole is a string too, and is kept only
     # when the split value is refused.
     assert both.query["meta"] == ["total_count", "filter_count"]
+
+
+def test_a_json_header_parameter_is_parsed_and_checked(doc: OpenAPIDocument) -> None:
+    good = check(doc, "GET", "/styled", headers={"x-where": '{"city": "Oslo, Norway"}'})
+    assert good.headers["x-where"] == {"city": "Oslo, Norway"}
+    exc = refusal(doc, "GET", "/styled", headers={"x-where": '{"city": 5}'})
+    assert exc.errors == [
+        {
+            "location": "header.x-where.city",
+            "message": "5 is not of type 'string'",
+            "keyword": "type",
+        }
+    ]
 
 
 def test_a_json_query_parameter_is_parsed_and_checked(doc: OpenAPIDocument) -> None:

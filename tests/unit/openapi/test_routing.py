@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from mockmind.domain.errors import MethodNotAllowed, RouteNotFound
@@ -82,6 +85,67 @@ def test_operation_level_servers_mount_that_operation(petstore: OpenAPIDocument)
     with pytest.raises(MethodNotAllowed) as exc:
         petstore.match("PATCH", "/legacy/pets/3")
     assert exc.value.headers == {"Allow": "DELETE, GET"}
+
+
+VARIABLE_SERVERS = {
+    "openapi": "3.0.3",
+    "info": {"title": "servers", "version": "1"},
+    "servers": [{"url": "https://api.test/v1"}],
+    "paths": {
+        "/a": {
+            "servers": [
+                {
+                    "url": "https://{region}.test/{stage}/api",
+                    "variables": {
+                        "region": {"default": "eu"},
+                        "stage": {"default": "prod", "enum": ["prod", "dev"]},
+                    },
+                }
+            ],
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "post": {
+                "servers": [
+                    {
+                        "url": "/{tenant}/ops",
+                        "variables": {"tenant": {"default": "t1", "enum": ["t1", "t2"]}},
+                    }
+                ],
+                "responses": {"200": {"description": "ok"}},
+            },
+        }
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "found"),
+    [
+        # The path level's server at each value of its enum, and never outside it.
+        ("GET", "/prod/api/a", True),
+        ("GET", "/dev/api/a", True),
+        ("GET", "/qa/api/a", False),
+        # The operation level's, likewise.
+        ("POST", "/t1/ops/a", True),
+        ("POST", "/t2/ops/a", True),
+        ("POST", "/t3/ops/a", False),
+        # The levels above, and no base path at all.
+        ("POST", "/prod/api/a", True),
+        ("GET", "/v1/a", True),
+        ("GET", "/a", True),
+        ("POST", "/a", True),
+    ],
+)
+def test_path_and_operation_servers_mount_at_each_value_of_their_variables(
+    tmp_path: Path, method: str, path: str, found: bool
+) -> None:
+    document = tmp_path / "servers.json"
+    document.write_text(json.dumps(VARIABLE_SERVERS))
+    doc = OpenAPIDocument.load(document)
+    if found:
+        assert doc.match(method, path).operation.pointer == f"#/paths/~1a/{method.lower()}"
+    else:
+        with pytest.raises(RouteNotFound):
+            doc.match(method, path)
 
 
 def test_unknown_path_is_404(petstore: OpenAPIDocument) -> None:

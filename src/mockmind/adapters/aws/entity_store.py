@@ -119,7 +119,9 @@ class DynamoEntityStore:
         expiry = expiry_attributes(expires_at)
         removed = [] if expiry else ["expires_at", "expiry"]
         for _ in range(_COUNTER_ATTEMPTS):
-            # ADD starts an absent counter at 0.
+            # ADD starts an absent counter at 0. The whole item comes back (a counter's is a
+            # few attributes): with only the updated ones, a counter this write left as it was
+            # (by 0, or a restart at the value it held) may be missing from the answer.
             changed = self._table.update(
                 pk,
                 key,
@@ -128,6 +130,7 @@ class DynamoEntityStore:
                 add={_COUNTER: by},
                 condition=_LIVE,
                 values={":now": number(now)},
+                whole_item=True,
             )
             if changed is None:
                 # Expired but not yet deleted by TTL: it starts again, unless another writer
@@ -139,6 +142,7 @@ class DynamoEntityStore:
                     remove=removed,
                     condition="expiry <= :now",
                     values={":now": number(now)},
+                    whole_item=True,
                 )
             if changed is not None:
                 return int(changed[_COUNTER]["N"])
@@ -174,6 +178,7 @@ class DynamoEntityStore:
             condition=condition,
             values=values,
         )
+        # Adding 1 always changes ``version``, so it is among the updated attributes returned.
         return None if changed is None else int(changed["version"]["N"])
 
 

@@ -1,4 +1,19 @@
-"""Journals in DynamoDB: one item per event under the session's ``JOURNAL#`` partition.
+"""Journals in DynamoDB: the events a session's saves keep in its interaction items, and
+items of their own under the session's ``JOURNAL#`` partition.
+
+Kept events. The engine's request events are kept by the session's save in the request's
+interaction item (adapters/aws/session_store.py says how, and how ``kept_events`` finds
+them): one write a request. A read takes them, newest first, down to the cut of the last
+``max_events`` steps, and merges the items of their own; a step in both reads as its own
+item (there first: ``append`` would have refused a second). The journal lives while its
+newest event does, kept or not. ``delete`` deletes its items and marks the kept events as
+gone (``clear_kept_events``). Items of their own are what ``append`` writes: events a save
+did not keep (an item too large, a grace longer than interaction items are kept), and an
+admin's copies (rewind, fork, import); and those of the layout before this one. ``append``
+looks only among items of their own for an event at its step, not among kept events (that
+would read the session's items on every append): no caller appends a step a save kept, as
+the engine appends only what its save did not keep, and an admin's copies follow a whole
+write of the session, from which no kept event is reachable.
 
 The sort key is the step, zero-padded, so a query reads events in order. An append is
 put-if-absent (a step is written once, by whoever got there first), then deletes the step
@@ -37,10 +52,11 @@ Items written before (the body inside, no ``ib``) are read as they are.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from mockmind.adapters.aws.session_store import answer_bodies
+from mockmind.adapters.aws.session_store import answer_bodies, clear_kept_events, kept_events
 from mockmind.adapters.aws.table import (
     ITEM_BUDGET,
     DynamoTable,
@@ -92,28 +108,54 @@ class DynamoJournal:
             self._table.delete(pk, _sk(gone))
         return True
 
+    def reads_events_kept_in(self, table: DynamoTable) -> bool:
+        """Whether this journal reads the events a session store on ``table`` keeps in its
+        interaction items (adapters/aws/session_store.py, ``keeps_events_of``)."""
+        return table.name == self._table.name and table.key_prefix == self._table.key_prefix
+
     def read(
         self, session_id: str, *, now: float, after: int = 0, limit: int | None = None
     ) -> JournalPage:
         pk = _pk(session_id)
+        kept = kept_events(self._table, session_id)
+        newest_kept = next(kept, None)
         # The journal lives as long as its newest event: older items keep the expiry they were
         # written with (renewing each on every append would cost a write per kept event).
         newest = self._table.query_range(pk, now=_EVER, limit=1, newest_first=True)
-        if not newest or not is_live(newest[0], now):
+        last, live = 0, False
+        if newest:
+            last, live = _seq(newest[0]), is_live(newest[0], now)
+        if newest_kept is not None and newest_kept[0].seq > last:
+            last, live = newest_kept[0].seq, newest_kept[1] > now
+        if not live:
             return JournalPage((), 0)
-        last = _seq(newest[0])
         cut = max(0, last - self.max_events)
+        # Events kept with the session's interactions, then those of items of their own
+        # (appended by ``append``, or by the layout before): an item of its own was there
+        # first, as ``append`` would have refused a second event at its step.
+        events: dict[int, JournalEvent] = {}
+        for event, _ in itertools.chain((newest_kept,) if newest_kept else (), kept):
+            if event.seq <= cut:
+                break
+            events[event.seq] = event
         first = self._table.query_range(pk, now=_EVER, after_sk=_sk(cut), limit=1)
-        dropped = _seq(first[0]) - 1 if first else cut
-        items = self._table.query_range(pk, now=_EVER, after_sk=_sk(max(after, cut)), limit=limit)
+        dropped = min([*events, *(_seq(item) for item in first)], default=cut + 1) - 1
+        lowest = max(after, cut)
+        # With kept events, a page's ``limit`` applies to both sources merged.
+        items = self._table.query_range(
+            pk, now=_EVER, after_sk=_sk(lowest), limit=None if events else limit
+        )
         held = [item[_HELD]["S"] for item in items if _HELD in item]
         bodies = answer_bodies(self._table, session_id, held) if held else {}
-        return JournalPage(tuple(_event(item, bodies) for item in items), dropped)
+        events.update((_seq(item), _event(item, bodies)) for item in items)
+        page = [events[seq] for seq in sorted(events) if seq > lowest]
+        return JournalPage(tuple(page if limit is None else page[:limit]), dropped)
 
     def delete(self, session_id: str) -> None:
         pk = _pk(session_id)
         for item in self._table.query(pk, now=_EVER):
             self._table.delete(pk, item["sk"]["S"])
+        clear_kept_events(self._table, session_id)
 
     def _item(self, session_id: str, event: JournalEvent, expires_at: float) -> NewItem:
         """The event's item: without its answer body where the session's interaction item

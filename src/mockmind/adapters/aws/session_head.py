@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from mockmind.adapters.aws.table import (
     decode_payload,
     encode_payload,
-    expiry_attributes,
     has_payload,
     number,
+    ttl_attribute,
 )
 from mockmind.domain.errors import StoreError
 from mockmind.domain.sessions import (
@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from mockmind.adapters.aws.table import Item, NewItem
 
 HEAD = "SESSION"
+# How long an interaction's item, and the head naming it, outlive the session's expiry when
+# written: how often a session kept alive that long is written whole again, how long dropped
+# interactions stay stored before TTL takes them, and the longest journal grace whose events
+# the interaction items can keep (adapters/aws/session_store.py).
+LINGER = 86_400.0
 # The conditions of a save on the head it read (version, and generation for an append),
 # met by a head of the names before as well.
 REPLACE = "v = :expected OR version = :expected"
@@ -99,7 +104,11 @@ def head_item(
         "created_at": number(session.created_at),
         "last_seen": number(session.last_seen),
         "requests": whole(session.requests),
-        **expiry_attributes(session.expires_at),
+        # TTL a day late (``LINGER``): the journal's events kept in the interaction items
+        # are found from the head, and live until the session's expiry plus the journal's
+        # grace (adapters/aws/session_store.py). Reads and listings go by ``expiry``.
+        **ttl_attribute(session.expires_at + LINGER),
+        "expiry": number(session.expires_at),
         "g": {"S": gen},
         "s": whole(session.history_start),
         "n": whole(len(session.history)),

@@ -12,13 +12,18 @@ Under the session's partition key (``SESSION#<id>``):
     the preset dictionary in ``z1`` (or as text in ``data`` when that is no larger; absent
     when there is none: adapters/aws/table.py). adapters/aws/session_head.py writes and
     reads it, and says why the names are short; heads written with the long names before
-    them are read, listed and conditionally replaced alike.
+    them are read, listed and conditionally replaced alike. Its TTL (``expires_at``) is a
+    ``LINGER`` past ``expiry``: the journal's events are found from it (below).
 ``I#<gen>#<number, 12 digits>#<token>`` (an interaction)
     the interaction's JSON (``z1``; ``data_z`` or ``data`` when written before) and ``prev``,
     the token of the interaction numbered one less that its writer built on; its TTL
     (``expires_at``) and no exact ``expiry``, which no read looks at. ``token`` is random,
-    drawn for each write. The journal's event of the same request names this item for its
-    answer body (adapters/aws/journal.py, ``item_holding``, ``answer_bodies``).
+    drawn for each write. In the same JSON, the journal's event of the request that added
+    it (``j``, its expiry ``jx``; ``jb`` when its answer body is the interaction's, then
+    not repeated: below). A renewal's first item names the generation before in ``pg``.
+``JOURNAL`` (optional)
+    where the journal was last deleted (``clear_kept_events``): the generation and number
+    of the newest item whose event it no longer has.
 
 The index is sparse: only heads have ``listing`` (the same value on every head), with
 ``activity`` (``domain/session_listing``'s key) as its sort key, so listing sessions is one
@@ -76,14 +81,28 @@ the partition.
 Items written before this layout (the session whole in ``data_z``, no ``gen``) are read as
 they are, and the next save writes that session whole in this layout, replacing the item.
 
-The journal's event of a request (adapters/aws/journal.py, an item of its own, written after
-this save) names the interaction's item for its answer body instead of repeating it
-(examples/shop's list answer, 2.9 KB of JSON, was in both): ``item_holding`` says which item
-this store wrote holds a body, and ``answer_bodies`` reads them back. That ties the
-journal's reads to these items, which is why nothing here deletes an interaction item a
-session still had (the bound and a whole write leave them to TTL; ``delete`` comes after the
-journal's own, domain/session_travel.py) and why an item lives at least as long as an event
-naming it (the journal checks, against the item's TTL, before naming it).
+The journal's events. A request's save keeps its journal event (``KeepsJournalEvents``,
+ports/session_store.py: the engine hands the save a builder, since the event's step is the
+``requests`` count the save settles on) in its interaction's item, deflated together with
+the interaction (they repeat each other; the answer body, examples/shop's list 2.9 KB of
+JSON, is written once): one item a request where the journal wrote a second (bench row 20).
+The event is committed with the head, as the interaction is: a losing or dead writer's event
+is in an item no head leads to. ``kept_events`` reads them newest first from the head's
+``last`` back through ``prev``, a window of numbers a Query, past the history bound (dropped
+items stay until their TTL) and across a renewal (its first item's ``pg`` names the last
+item of the generation before); never across a whole write that is not a renewal (an
+admin's rewind, fork or import, a session made anew under the id: the journal is appended
+again or starts anew there). Lifetimes: an event is kept in an item only if the item and the
+head outlive it (the journal's grace at most ``LINGER``; otherwise, and for an item too
+large, the journal appends it as an item of its own, adapters/aws/journal.py), and nothing
+deletes an interaction item a session still had but its ``delete``. Deleting the journal
+alone writes the ``JOURNAL`` item, past which ``kept_events`` does not read.
+
+Events written as items of their own (the layout before, and appends) may name the
+interaction's item for their answer body instead of repeating it: ``item_holding`` says
+which item this store wrote holds a body, and ``answer_bodies`` reads them back; an item
+lives at least as long as an event naming it (the journal checks, against the item's TTL,
+before naming it).
 """
 
 from __future__ import annotations
@@ -98,6 +117,7 @@ from typing import TYPE_CHECKING, Any
 from mockmind.adapters.aws.session_head import (
     APPEND,
     HEAD,
+    LINGER,
     REPLACE,
     Head,
     head_item,
@@ -119,6 +139,7 @@ from mockmind.adapters.aws.table import (
     ttl_attribute,
 )
 from mockmind.domain.errors import StoreError, VersionConflict
+from mockmind.domain.journal import JournalEvent
 from mockmind.domain.session_listing import SessionPage, SessionQuery, cut
 from mockmind.domain.sessions import (
     Interaction,
@@ -131,11 +152,13 @@ from mockmind.domain.sessions import (
 from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-    from mockmind.adapters.aws.table import NewItem
+    from mockmind.adapters.aws.table import Item, NewItem
+    from mockmind.ports.journal import Journal
+    from mockmind.ports.session_store import EventAtSave
 
 SESSIONS_INDEX = "sessions-by-activity"
 LISTING = "SESSION"
@@ -147,10 +170,6 @@ LISTING = "SESSION"
 # deployed table (template.yaml, which tests/integration/test_sam_template.py keeps equal to
 # this) would need the index deleted and built again, its listing unavailable meanwhile.
 INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authenticated", "expiry")
-# How long an interaction's item outlives its session's expiry when written: how often a
-# session kept alive that long is written whole again, and how long dropped interactions stay
-# stored before TTL takes them.
-LINGER = 86_400.0
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
@@ -167,6 +186,16 @@ _READ_TRIES = 3
 # How many of a session's newest interactions ``item_holding`` looks through: the request's
 # own is the newest, unless the same save added delivery records after it.
 _BODY_LOOKBACK = 4
+# The journal's event kept in an interaction's payload (the module's docstring): the event,
+# its expiry, and whether its answer body is the interaction's own (then not repeated).
+_EVENT, _EVENT_EXPIRY, _SAME_BODY = "j", "jx", "jb"
+# On a generation's first item written by a renewal: ``<gen>#<number>#<token>`` of the last
+# item of the generation before, where the journal's older events are.
+_EARLIER = "pg"
+# The item that says which events the journal no longer has (``clear_kept_events``).
+_CLEARED = "JOURNAL"
+# How many interaction numbers a journal read queries at first, and at most, per Query.
+_WINDOW, _MAX_WINDOW = 32, 256
 
 
 @dataclass(frozen=True)
@@ -224,12 +253,32 @@ class DynamoSessionStore:
             f"in table {self._table.name!r}"
         )
 
-    def put(self, session: Session, *, expected_version: int | None) -> Session:
+    def keeps_events_of(self, journal: Journal) -> bool:
+        """Whether ``journal`` reads the events kept in this store's interaction items: a
+        DynamoDB journal of the same table (adapters/aws/journal.py)."""
+        reads = getattr(journal, "reads_events_kept_in", None)
+        return reads is not None and bool(reads(self._table))
+
+    def put(
+        self, session: Session, *, expected_version: int | None, event: EventAtSave | None = None
+    ) -> Session:
+        return self._put(session, expected_version, event, None)
+
+    def _put(
+        self,
+        session: Session,
+        expected_version: int | None,
+        event: EventAtSave | None,
+        earlier: str | None,
+    ) -> Session:
+        """``put``; ``earlier``: the last item of the generation this one renews (where
+        the journal's older events are), named by the new generation's first item."""
         stored = session.with_version((expected_version or 0) + 1)
         gen = _token()
         renew = stored.expires_at + LINGER
-        items, links, last = _interaction_items(
-            stored, gen, stored.history_start, stored.history, None, renew
+        built = _built(event, stored, renew)
+        items, links, last, built = _interaction_items(
+            stored, gen, stored.history_start, stored.history, None, renew, built, earlier
         )
         stored = replace(stored, history=tuple(link.interaction for link in links.values()))
         head = head_item(
@@ -255,27 +304,34 @@ class DynamoSessionStore:
                 raise VersionConflict(f"session {session.id} already exists")
             raise VersionConflict(f"session {session.id} changed since version {expected_version}")
         self._know(stored.id, Head(stored.version, gen, last, renew), links)
+        if event is not None and built is not None:
+            event.kept(built[0])
         return stored
 
-    def update(self, session: Session, *, base: Session) -> Session:
+    def update(
+        self, session: Session, *, base: Session, event: EventAtSave | None = None
+    ) -> Session:
         delta = session_delta(base, session)
-        if delta is None:
-            return self.put(session, expected_version=base.version)
         known = self._head_for(base)
+        # The generation a whole write below renews: its items keep the journal's events.
+        earlier = (
+            _reference(known.gen, base.history_start + len(base.history) - 1, known.last)
+            if known.gen is not None and known.last is not None
+            else None
+        )
+        if delta is None:
+            return self._put(session, base.version, event, earlier)
         if known.gen is None or session.expires_at > known.renew:
             # A session in the layout before this one, or one that would outlive the items
             # its head names (the module's docstring): written whole, in a new generation.
-            return self.put(session, expected_version=base.version)
+            return self._put(session, base.version, event, earlier)
         stored = session.with_version(base.version + 1)
         appended = [i for _, i in delta.appended]
         first = delta.appended[0][0] if appended else 0
-        items, links, last = _interaction_items(
-            stored,
-            known.gen,
-            first,
-            tuple(appended),
-            known.last,
-            max(known.renew, stored.expires_at + LINGER),
+        expires_at = max(known.renew, stored.expires_at + LINGER)
+        built = _built(event, stored, expires_at)
+        items, links, last, built = _interaction_items(
+            stored, known.gen, first, tuple(appended), known.last, expires_at, built, None
         )
         written = [link.interaction for link in links.values()]
         if any(w is not a for w, a in zip(written, appended, strict=True)):
@@ -305,6 +361,8 @@ class DynamoSessionStore:
             Head(stored.version, known.gen, last, known.renew),
             {**self._links(stored.id, known.gen, stored.history_start), **links},
         )
+        if event is not None and built is not None:
+            event.kept(built[0])
         return stored
 
     def _put_interactions(self, head: NewItem, items: Sequence[NewItem]) -> None:
@@ -476,6 +534,110 @@ def answer_bodies(table: DynamoTable, session_id: str, references: Sequence[str]
     return {keys[sk]: decode_payload(item).get("response_body") for sk, item in found.items()}
 
 
+def kept_events(table: DynamoTable, session_id: str) -> Iterator[tuple[JournalEvent, float]]:
+    """The journal's events kept in the session's interaction items, newest first, each with
+    its expiry: those of the items its head names and, through their ``prev`` and a
+    renewal's ``pg``, of the items before, back to the first gone or cleared
+    (``clear_kept_events``). Items a losing or dead writer left are never reached. Queried
+    a window of numbers at a time, so a reader that stops early reads little."""
+    pk = _pk(session_id)
+    found = table.get_many(pk, (HEAD, _CLEARED))
+    item = found.get(HEAD)
+    if item is None:
+        return
+    head = head_of(item)
+    if head.gen is None or head.last is None:
+        return
+    cleared = _cleared_of(found.get(_CLEARED))
+    gen, n, token = head.gen, int_of(item, "s") + int_of(item, "n") - 1, head.last
+    fetched: dict[tuple[int, str], Item] = {}
+    lowest, window = n + 1, _WINDOW
+    while n >= 0:
+        if cleared is not None and cleared[0] == gen and n <= cleared[1]:
+            return
+        link = fetched.get((n, token))
+        if link is None:
+            if n < lowest:
+                low = max(0, lowest - window)
+                for read in table.query_range(
+                    pk, now=_EVER, between=(_sk(gen, low, ""), _sk(gen, lowest - 1, _PAST_TOKENS))
+                ):
+                    _, _, number_text, read_token = read["sk"]["S"].split("#")
+                    fetched[(int(number_text), read_token)] = read
+                lowest, window = low, min(window * 2, _MAX_WINDOW)
+                continue
+            # Gone (TTL, or a delete under way): nothing before it can be reached.
+            return
+        payload = decode_payload(link)
+        if _EVENT in payload:
+            yield _kept_event(payload), float(payload[_EVENT_EXPIRY])
+        if "prev" in link:
+            token, n = link["prev"]["S"], n - 1
+        elif _EARLIER in link:
+            gen, number_text, token = link[_EARLIER]["S"].split("#")
+            n = int(number_text)
+            fetched, lowest, window = {}, n + 1, _WINDOW
+        else:
+            return
+
+
+def clear_kept_events(table: DynamoTable, session_id: str) -> None:
+    """Mark the events kept in the session's interaction items so far as gone from its
+    journal: ``kept_events`` stops at the newest item its head names now. Kept as long as
+    the head; a session's ``delete`` deletes it with the rest."""
+    pk = _pk(session_id)
+    item = table.get(pk, HEAD, now=_EVER)
+    if item is None or head_of(item).gen is None:
+        return
+    head = head_of(item)
+    assert head.gen is not None
+    table.put(
+        {
+            "pk": {"S": pk},
+            "sk": {"S": _CLEARED},
+            "g": {"S": head.gen},
+            "n": whole(int_of(item, "s") + int_of(item, "n") - 1),
+            "expires_at": item["expires_at"],
+        }
+    )
+
+
+def _cleared_of(item: Item | None) -> tuple[str, int] | None:
+    if item is None:
+        return None
+    return item["g"]["S"], int(item["n"]["N"])
+
+
+def _kept_event(payload: dict[str, Any]) -> JournalEvent:
+    event = JournalEvent.from_dict(payload[_EVENT])
+    if not payload.get(_SAME_BODY):
+        return event
+    exchange = replace(event.exchange, response_body=payload.get("response_body"))
+    return replace(event, exchange=exchange)
+
+
+def _built(
+    event: EventAtSave | None, stored: Session, expires_at: float
+) -> tuple[JournalEvent, float] | None:
+    """``event`` built for ``stored``, if the items written for it (expiring at
+    ``expires_at``) and its head (a ``LINGER`` past ``stored``'s expiry) outlive it; None when
+    the journal keeps it itself (too long a grace, or no event)."""
+    if event is None or not stored.history or stored.history[-1].delivery is not None:
+        return None
+    made = event.build(stored)
+    if made is None:
+        return None
+    # TTL deletes by whole seconds, rounded up (table.ttl_attribute).
+    until = math.ceil(made[1])
+    if until > math.ceil(expires_at) or until > math.ceil(stored.expires_at + LINGER):
+        return None
+    return made
+
+
+def _reference(gen: str, n: int, token: str) -> str:
+    return f"{gen}#{n}#{token}"
+
+
 def _pk(session_id: str) -> str:
     return f"SESSION#{key_part(session_id)}"
 
@@ -495,20 +657,36 @@ def _interaction_items(
     interactions: tuple[Interaction, ...],
     prev: str | None,
     expires_at: float,
-) -> tuple[list[NewItem], _Links, str | None]:
-    """The items of ``interactions``, numbered from ``first`` and chained from ``prev``;
-    their links, in order, holding the interactions as written (one too large for an item
-    keeps everything but its bodies, the bulk of it and the least useful part of an old
-    one); the newest token."""
+    event: tuple[JournalEvent, float] | None = None,
+    earlier: str | None = None,
+) -> tuple[list[NewItem], _Links, str | None, tuple[JournalEvent, float] | None]:
+    """The items of ``interactions``, numbered from ``first`` and chained from ``prev``
+    (the first naming ``earlier`` when there is none); their links, in order, holding the
+    interactions as written (one too large for an item keeps everything but its bodies, the
+    bulk of it and the least useful part of an old one); the newest token; ``event`` when
+    the newest item keeps it (not when that would take the item past its size budget)."""
     items: list[NewItem] = []
     links: _Links = {}
+    newest = first + len(interactions) - 1
+    kept_event = None
     for n, given in enumerate(interactions, first):
         token = _token()
         kept = given
-        item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+        with_event = event if n == newest else None
+        item = _interaction_item(
+            session.id, gen, n, token, prev, kept, expires_at, with_event, earlier
+        )
+        if with_event is not None and item_size(item) > ITEM_BUDGET:
+            # The journal keeps it as an item of its own, its bodies left out if need be.
+            with_event = None
+            item = _interaction_item(
+                session.id, gen, n, token, prev, kept, expires_at, None, earlier
+            )
         if item_size(item) > ITEM_BUDGET:
             kept = replace(given, request_body=None, response_body=None)
-            item = _interaction_item(session.id, gen, n, token, prev, kept, expires_at)
+            item = _interaction_item(
+                session.id, gen, n, token, prev, kept, expires_at, None, earlier
+            )
             if item_size(item) > ITEM_BUDGET:
                 raise StoreError(
                     f"session {session.id}: interaction {n} needs {item_size(item)} bytes "
@@ -516,8 +694,9 @@ def _interaction_items(
                 )
         items.append(item)
         links[(n, token)] = _Link(prev, kept, item_size(item), expires_at)
-        prev = token
-    return items, links, prev
+        prev, earlier = token, None
+        kept_event = with_event
+    return items, links, prev, kept_event
 
 
 def _interaction_item(
@@ -528,14 +707,32 @@ def _interaction_item(
     prev: str | None,
     interaction: Interaction,
     expires_at: float,
+    event: tuple[JournalEvent, float] | None = None,
+    earlier: str | None = None,
 ) -> NewItem:
+    payload = interaction_to_dict(interaction)
+    if event is not None:
+        # In the interaction's own JSON, deflated with it: the two repeat each other (the
+        # request, the status, the time), and the answer body is not written twice.
+        kept, until = event
+        body = kept.exchange.response_body
+        same = body is not None and (
+            body is interaction.response_body or body == interaction.response_body
+        )
+        if same:
+            kept = replace(kept, exchange=replace(kept.exchange, response_body=None))
+            payload[_SAME_BODY] = 1
+        payload[_EVENT] = kept.to_dict()
+        payload[_EVENT_EXPIRY] = until
     item: NewItem = {
         "pk": {"S": _pk(session_id)},
         "sk": {"S": _sk(gen, n, token)},
         # TTL only: reads take interaction items whatever their expiry (the head decides).
         **ttl_attribute(expires_at),
-        **encode_payload(interaction_to_dict(interaction), compress_from=0),
+        **encode_payload(payload, compress_from=0),
     }
     if prev is not None:
         item["prev"] = {"S": prev}
+    elif earlier is not None:
+        item[_EARLIER] = {"S": earlier}
     return item

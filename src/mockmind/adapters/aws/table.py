@@ -167,6 +167,11 @@ class DynamoTable:
         ``whole_item``, every attribute of the item as this write left it); None when
         ``condition`` did not hold (nothing was written).
 
+        Without ``whole_item`` (``UPDATED_NEW``, "only the updated attributes"), an attribute
+        the write sets or adds to but leaves at the value it had may be missing: moto leaves
+        it out, and DynamoDB documents no more. A caller that reads such an attribute back
+        asks for ``whole_item`` (``ALL_NEW``: no read capacity, only a longer answer).
+
         ``condition`` and ``values`` name attributes as they are; the update itself names
         them through placeholders, as some (``data``, ``value``) are reserved words.
         """

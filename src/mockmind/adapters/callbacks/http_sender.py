@@ -3,15 +3,18 @@
 A client per attempt: deliveries are few, and they run on whichever event loop carries them
 (uvicorn's, or one made for a Lambda delivery invocation); a pooled client belongs to one.
 Redirects are not followed: a callback receiver that moved answers 3xx, which is recorded.
+A ``Retry-After`` (seconds or an HTTP date) is handed on for the courier to wait.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import httpx
 
 from mockmind import __version__
+from mockmind.adapters.llm.resilience import parse_retry_after
 from mockmind.domain.callbacks.deliveries import DeliveryFailed
 from mockmind.ports.callbacks import SentAnswer
 
@@ -48,4 +51,5 @@ class HttpCallbackSender:
             status=response.status_code,
             body=response.content[:_KEPT_BYTES],
             media_type=response.headers.get("content-type"),
+            retry_after=parse_retry_after(response.headers.get("retry-after"), now=time.time()),
         )

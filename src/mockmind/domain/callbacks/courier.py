@@ -2,7 +2,10 @@
 session's history.
 
 An attempt that gets no answer, or a 408, 429 or 5xx, is tried again after an exponential
-backoff, up to the policy's retries; any other status is the receiver's final word. Every
+backoff, up to the policy's retries; any other status is the receiver's final word. A
+``Retry-After`` the receiver sends is waited instead when it is longer; one longer than the
+policy's longest backoff ends the retries (asking again sooner would only be refused again,
+and a Lambda delivery has the function's timeout to live). Every
 delivery, refused ones included, becomes an interaction in the history of the session whose
 request triggered it (source ``callback`` or ``webhook``, the path being the URL), with a
 ``delivery`` record: name, target, attempts, final status or error, and when it was
@@ -125,6 +128,7 @@ class Courier:
         attempts = 0
         answer: SentAnswer | None = None
         error: str | None = None
+        too_long: float | None = None
         while True:
             attempts += 1
             try:
@@ -140,11 +144,23 @@ class Courier:
                 answer, error = None, str(exc)
             if not _worth_retrying(answer) or attempts > policy.retries:
                 break
-            await self._clock.sleep(policy.backoff(attempts))
+            wait = policy.backoff(attempts)
+            asked = answer.retry_after if answer is not None else None
+            if asked is not None:
+                if asked > policy.max_backoff_seconds:
+                    too_long = asked
+                    break
+                wait = max(wait, asked)
+            await self._clock.sleep(wait)
         status = answer.status if answer is not None else None
         delivered = status is not None and 200 <= status < 300
         if answer is not None and not delivered:
             error = f"the receiver answered {status}"
+            if too_long is not None:
+                error += (
+                    f" and asked for {too_long:g} s before another attempt (Retry-After), "
+                    f"more than callbacks.max_backoff_seconds ({policy.max_backoff_seconds:g} s)"
+                )
         return DeliveryRecord(
             kind=delivery.kind,
             name=delivery.name,

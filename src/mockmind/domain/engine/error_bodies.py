@@ -8,9 +8,11 @@ the schema, with the engine's words in the fields the schema has (``message``, `
 ``error``, ``title``...; one level down too, as in ``{"error": {"message": ...}}``), the
 status in its status fields, and every validation error in ``errors`` wherever the schema
 allows them. Each change is kept only when the body still validates. Where the operation
-documents no such answer (or no operation matched), the problem document is sent, as the
-one JSON media type the document gives all its error answers if it gives them one (its
-clients expect its errors in it), else as ``application/problem+json`` (RFC 9457).
+documents the status without content, the answer has no body and the engine's words are in
+``X-Mockmind-Error``. Where the operation documents no such answer (or no operation
+matched), the problem document is sent, as the one JSON media type the document gives all
+its error answers if it gives them one (its clients expect its errors in it), else as
+``application/problem+json`` (RFC 9457).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from typing import Any
 
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.errors import RequestError
-from mockmind.domain.http import MockResponse
+from mockmind.domain.http import MockResponse, header_value
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.rules.actions import error_response
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
+
+# Carries the engine's words when the documented answer has no body to put them in.
+ERROR_HEADER = "X-Mockmind-Error"
 
 # Field names (lower case, without "_" and "-") and what of the error each one takes.
 _TITLE_FIELDS = frozenset({"title", "error", "reason", "errortitle", "summary"})
@@ -66,7 +71,15 @@ class ErrorBodies:
 
     def respond(self, error: RequestError, plan: ResponsePlan | None) -> MockResponse:
         """The answer to ``error``, given how the operation documents its status (``plan``)."""
-        if plan is None or plan.media_type is None or plan.schema is None:
+        if plan is not None and plan.media_type is None:
+            # The status is documented without content: a body would carry a Content-Type
+            # the operation does not list (issue 15, class 7). The engine's words go in a
+            # header, where a client that ignores them loses nothing.
+            response = self._answers.finish(plan, None, "rule")
+            response.headers.update(error.headers)
+            response.headers[ERROR_HEADER] = _error_words(error)
+            return response
+        if plan is None or plan.schema is None:
             response = error_response(error)
             documented = self._api.error_media_type
             if documented is not None and response.body_kind == "json":
@@ -171,3 +184,23 @@ def _items_like(listed: list[Any], errors: list[dict[str, object]]) -> list[dict
                 item[name] = error[part]
         items.append(item)
     return items
+
+
+# A header is no place for a long list: the first few validation errors say what to fix.
+_ERRORS_IN_HEADER = 3
+_HEADER_CHARS = 1024
+
+
+def _error_words(error: RequestError) -> str:
+    """The error's title, detail and first validation errors, as one header value."""
+    words = f"{error.title}: {error.detail}" if error.detail else error.title
+    found = [
+        f"{item.get('location')}: {item.get('message')}"
+        if item.get("location")
+        else str(item.get("message"))
+        for item in error.errors[:_ERRORS_IN_HEADER]
+    ]
+    if found:
+        more = len(error.errors) - len(found)
+        words += " (" + "; ".join(found) + (f"; {more} more" if more > 0 else "") + ")"
+    return header_value(words[:_HEADER_CHARS])

@@ -138,6 +138,10 @@ class MockEngine:
                 grace_seconds=journal_grace_seconds,
                 limits=settings.limits,
                 costs=llm.costs if llm is not None else None,
+                kept_by_sessions=(
+                    self._sessions.keeping is not None
+                    and self._sessions.keeping.keeps_events_of(journal)
+                ),
             )
             if journal is not None
             else None
@@ -188,8 +192,23 @@ class MockEngine:
             response = self._refused(request, exc)
             triggered.clear()
         if session is not None:
+            pending = (
+                journal.at_save(
+                    request=request,
+                    response=response,
+                    state=changes.state,
+                    trace=trace,
+                    at=now,
+                    clock=self._clock.now,
+                    spent_before=spent,
+                )
+                if journal is not None and trace is not None
+                else None
+            )
             try:
-                saved = self._sessions.remember(session, is_new, request, response, changes, now)
+                saved = self._sessions.remember(
+                    session, is_new, request, response, changes, now, pending
+                )
             except VersionConflict:
                 # Never a silent loss: the client hears that its session missed this request.
                 busy = self._refused(request, session_busy(session.id))
@@ -207,6 +226,7 @@ class MockEngine:
                     at=now,
                     latency_ms=(self._clock.now() - now) * 1000.0,
                     spent_before=spent,
+                    pending=pending,
                 )
             if self._memory is not None:
                 # Queued only: the app starts the writer once the response is sent.

@@ -7,13 +7,20 @@ and the steps would skip. A
 second writer of the same step (a session made anew under an id whose journal was still kept)
 is refused by the journal's put-if-absent append: logged, and the request is answered all the
 same. Nothing the journal does fails a request.
+
+Where the session store keeps events with the interactions it writes (``KeepsJournalEvents``,
+ports/session_store.py: DynamoDB, one item a request instead of two), the event is handed to
+the save as a ``PendingEvent`` and built by it, once the step the save settles on is known;
+its ``latency_ms`` is then taken before the save's own writes rather than after. When that
+store does not keep it (too large, a grace longer than it keeps items), it is appended to the
+journal after the save, as for every other store.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from functools import lru_cache
 from typing import Any
@@ -69,12 +76,32 @@ class JournalKeeper:
         grace_seconds: float = 0.0,
         limits: InputLimits = DEFAULT_LIMITS,
         costs: CostTracker | None = None,
+        kept_by_sessions: bool = False,
     ) -> None:
         self._journal = journal
         self._world = world
         self._grace = grace_seconds
         self._limits = limits
         self._costs = costs
+        # The session store keeps the events this journal reads (the module's docstring).
+        self._kept_by_sessions = kept_by_sessions
+
+    def at_save(
+        self,
+        *,
+        request: MockRequest,
+        response: MockResponse,
+        state: Mapping[str, Any],
+        trace: RequestTrace,
+        at: float,
+        clock: Callable[[], float],
+        spent_before: Totals | None,
+    ) -> PendingEvent | None:
+        """The request's event for the session's save to build and keep; None when the
+        session store does not keep events (``record`` appends it after the save)."""
+        if not self._kept_by_sessions:
+            return None
+        return PendingEvent(self, request, response, state, trace, at, clock, spent_before)
 
     def spent(self, session_id: str) -> Totals | None:
         """The session's model totals so far (None without a model): taken before the
@@ -94,13 +121,19 @@ class JournalKeeper:
         at: float,
         latency_ms: float,
         spent_before: Totals | None,
+        pending: PendingEvent | None = None,
     ) -> JournalEvent | None:
         """Append the request's event; the event, or None when it was not recorded.
+        ``pending``: the event handed to the save (``at_save``), appended here only when the
+        save did not keep it.
 
         ``remembered``: the interaction the session remembered, whose JSON body, secrets
         masked, the event keeps too (masking a ten-entity list that names a secret-like key
         was a fifth of its request, bench/RESULTS.md section 4).
         """
+        if pending is not None and (pending.event is not None or pending.failed):
+            # Kept by the save, or not recorded (its failure logged once, by the save).
+            return pending.event
         try:
             event = self._event(
                 base,
@@ -224,6 +257,78 @@ class JournalKeeper:
                 )
             )
         return tuple(moves)
+
+
+class PendingEvent:
+    """A request's event handed to its session's save (ports/session_store.EventAtSave):
+    built from the session that save writes, and the event once kept."""
+
+    __slots__ = (
+        "_at",
+        "_clock",
+        "_keeper",
+        "_request",
+        "_response",
+        "_spent_before",
+        "_state",
+        "_trace",
+        "base",
+        "event",
+        "failed",
+        "remembered",
+    )
+
+    def __init__(
+        self,
+        keeper: JournalKeeper,
+        request: MockRequest,
+        response: MockResponse,
+        state: Mapping[str, Any],
+        trace: RequestTrace,
+        at: float,
+        clock: Callable[[], float],
+        spent_before: Totals | None,
+    ) -> None:
+        self._keeper = keeper
+        self._request = request
+        self._response = response
+        self._state = state
+        self._trace = trace
+        self._at = at
+        self._clock = clock
+        self._spent_before = spent_before
+        # The interaction the session remembers and the session it is applied to (set by
+        # the session keeper before each try of its save), and the event its save kept.
+        self.remembered: Interaction | None = None
+        self.base: Session | None = None
+        self.event: JournalEvent | None = None
+        self.failed = False
+
+    def build(self, saved: Session) -> tuple[JournalEvent, float] | None:
+        keeper = self._keeper
+        if self.remembered is None or self.base is None:
+            return None
+        try:
+            event = keeper._event(
+                self.base,
+                saved,
+                self._request,
+                self._response,
+                self.remembered,
+                self._state,
+                self._trace,
+                self._at,
+                (self._clock() - self._at) * 1000.0,
+                self._spent_before,
+            )
+        except Exception:  # the journal is a record: the request is saved without it
+            logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
+            self.failed = True
+            return None
+        return event, saved.expires_at + keeper._grace
+
+    def kept(self, event: JournalEvent) -> None:
+        self.event = event
 
 
 def recorded_body(response: MockResponse) -> Any:

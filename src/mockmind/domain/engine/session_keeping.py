@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mockmind.domain.auth import TokenIssuer, bearer_token
 from mockmind.domain.engine.answers import trimmed
@@ -14,7 +15,10 @@ from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, reda
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
 from mockmind.lean_dataclass import built, dataclass
-from mockmind.ports.session_store import SessionStore
+from mockmind.ports.session_store import EventAtSave, KeepsJournalEvents, SessionStore
+
+if TYPE_CHECKING:
+    from mockmind.domain.engine.journaling import PendingEvent
 
 # As for entities (domain/resources/races.py): every request of a session saves it, so many
 # requests of one session at once (two servers, Lambda environments) race for each save.
@@ -43,6 +47,9 @@ class SessionKeeper:
         self._settings = settings
         self._auth = auth
         self._races = races
+        # A store that can keep a request's journal event with its interaction (one write
+        # instead of two: ports/session_store.py); None for one that cannot.
+        self.keeping = store if isinstance(store, KeepsJournalEvents) else None
 
     def open(self, request: MockRequest, now: float) -> tuple[Session | None, bool]:
         """The request's session and whether it is new; None when sessions are not tracked."""
@@ -75,8 +82,11 @@ class SessionKeeper:
         response: MockResponse,
         changes: SessionChanges,
         now: float,
+        event: PendingEvent | None = None,
     ) -> Saved:
-        """Append the interaction and apply the changes, retrying on a lost race."""
+        """Append the interaction and apply the changes, retrying on a lost race; with
+        ``event`` (for a store in ``keeping``), the request's journal event built and kept by
+        the save that holds."""
         settings = self._settings
         interaction = built(
             Interaction,
@@ -99,6 +109,8 @@ class SessionKeeper:
 
         def update(current: Session) -> Session:
             bases.append(current)
+            if event is not None:
+                event.base = current
             return current.after_request(
                 interaction,
                 timeout_seconds=settings.session_timeout_seconds,
@@ -107,7 +119,13 @@ class SessionKeeper:
                 authenticated=changes.authenticated,
             )
 
-        saved = save_with_retry(self._store, session, is_new, update, now, self._races)
+        keeping = None
+        if event is not None:
+            event.remembered = interaction
+            keeping = self.keeping
+        saved = save_with_retry(
+            self._store, session, is_new, update, now, self._races, keeping=keeping, event=event
+        )
         return built(Saved, interaction=interaction, base=bases[-1], session=saved)
 
     def _blank(self, session_id: str, now: float) -> Session:
@@ -122,9 +140,13 @@ def save_with_retry(
     update: Callable[[Session], Session],
     now: float,
     races: RaceTally,
+    *,
+    keeping: KeepsJournalEvents | None = None,
+    event: EventAtSave | None = None,
 ) -> Session:
     """Optimistic locking: on a lost race, re-read and re-apply the change (after a short
-    random pause, so racing savers fall out of step)."""
+    random pause, so racing savers fall out of step). ``keeping``: ``store`` itself, which
+    keeps ``event`` with what it writes."""
     current: Session = session
     expected: int | None = None if is_new else session.version
     for turn in tries(races, "session"):
@@ -132,6 +154,10 @@ def save_with_retry(
             fresh = store.get(session.id, now=now)
             current, expected = (fresh, fresh.version) if fresh else (session, None)
         try:
+            if keeping is not None:
+                if expected is None:
+                    return keeping.put(update(current), expected_version=None, event=event)
+                return keeping.update(update(current), base=current, event=event)
             if expected is None:
                 return store.put(update(current), expected_version=None)
             return store.update(update(current), base=current)
