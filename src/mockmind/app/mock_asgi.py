@@ -66,7 +66,7 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
             query.setdefault(key, []).append(value)
     cookie = headers.get("cookie")
-    return MockRequest(
+    return MockRequest.received(
         method=scope["method"],
         path=path_as_sent(scope),
         query=query,
@@ -98,7 +98,13 @@ def path_as_sent(scope: Scope) -> str:
         if _names(candidate, decoded):
             return candidate
     else:
-        for candidate in _event_paths(scope.get("aws.event")):
+        event = scope.get("aws.event")
+        # A 2.0 event's rawPath, the first candidate, is the path Mangum decoded: taken
+        # without listing the others.
+        first = event.get("rawPath") if type(event) is dict else None
+        if type(first) is str and first and _names(first, decoded):
+            return first
+        for candidate in _event_paths(event):
             if _names(candidate, decoded):
                 return candidate
     return quote(decoded, safe=_DECODED_SAFE) if _DECODED_ENCODE & set(decoded) else decoded

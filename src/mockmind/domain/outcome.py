@@ -63,7 +63,9 @@ class Spending:
             )
 
 
-@dataclass(frozen=True, slots=True)
+# Without slots, so that the engine makes one for every request without the frozen __init__
+# (lean_dataclass.built).
+@dataclass(frozen=True)
 class RequestOutcome:
     status: int
     source: Source

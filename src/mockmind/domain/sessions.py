@@ -15,7 +15,7 @@ from dataclasses import field, replace
 from typing import Any, Literal
 
 from mockmind.domain.http import MockRequest
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 
 TrackingMethod = Literal["cookie", "header", "query_param"]
 
@@ -286,7 +286,8 @@ def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionL
         if not raw:
             continue
         if is_valid_session_id(raw):
-            return SessionLookup(raw, carried=True)
+            # Made without the frozen __init__ (lean_dataclass.built): one for every request.
+            return built(SessionLookup, session_id=raw, carried=True, malformed=False)
         return _MALFORMED
     return _NOT_CARRIED
 

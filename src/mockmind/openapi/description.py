@@ -9,6 +9,7 @@ from typing import Any
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.errors import RequestError, UnresolvableRef
 from mockmind.domain.http import MockRequest
+from mockmind.lean_dataclass import built
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.examples import ExampleCheck
 from mockmind.openapi.media import is_json
@@ -44,10 +45,20 @@ class OpenAPIDescription:
     def route(self, request: MockRequest) -> RoutedRequest:
         matched = self.document.match(request.method, request.path, request.query)
         op = matched.operation
+        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
         if has_nothing_to_check(op, request):
-            return RoutedRequest(request, op.path_template, op.operation_id)
+            return built(
+                RoutedRequest,
+                request=request,
+                path_template=op.path_template,
+                operation_id=op.operation_id,
+                path_params={},
+                query={},
+                body=None,
+            )
         checked = validate_request(matched, request, self.limits)
-        return RoutedRequest(
+        return built(
+            RoutedRequest,
             request=request,
             path_template=op.path_template,
             operation_id=op.operation_id,

@@ -83,6 +83,23 @@ def _scope(path: str, **extra: Any) -> dict[str, Any]:
             _scope("/orders/a/b", raw_path=None, **{"aws.event": {"path": "/orders/a%2Fb"}}),
             "/orders/a%2Fb",
         ),
+        # A rawPath that names another path (or none) leaves the event's other paths to try.
+        (
+            _scope(
+                "/orders/a/b",
+                raw_path=None,
+                **{"aws.event": {"rawPath": "/prod/orders/a%2Fb", "path": "/orders/a%2Fb"}},
+            ),
+            "/orders/a%2Fb",
+        ),
+        (
+            _scope(
+                "/orders/a/b",
+                raw_path=None,
+                **{"aws.event": {"rawPath": "", "path": "/orders/a%2Fb"}},
+            ),
+            "/orders/a%2Fb",
+        ),
         (
             _scope(
                 "/orders/a%2Fb",

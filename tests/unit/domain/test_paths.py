@@ -94,3 +94,29 @@ def test_a_request_keeps_its_path_canonical_and_knows_its_segments() -> None:
     assert request.path == "/orders/a%2Fb"
     assert request.segments == ("orders", "a/b")
     assert MockRequest("GET", "/orders/%3Fabc/pay").segments == ("orders", "?abc", "pay")
+
+
+@given(
+    path=st.sampled_from(
+        ["/products", "//orders//42/", "/orders/a%2fb", "/caf%C3%A9", "", "/a b/%41", "/x?y"]
+    )
+    | st.text(max_size=20),
+    deadline=st.none() | st.floats(allow_nan=False),
+)
+def test_a_received_request_is_the_one_the_constructor_makes(
+    path: str, deadline: float | None
+) -> None:
+    fields = {
+        "method": "GET",
+        "path": path,
+        "query": {"a": ["1", ""]},
+        "headers": {"accept": "application/json"},
+        "cookies": {"s": "1"},
+        "body": b"{}",
+        "deadline": deadline,
+    }
+    received = MockRequest.received(**fields)  # type: ignore[arg-type]
+    made = MockRequest(**fields)  # type: ignore[arg-type]
+    assert vars(received) == vars(made)
+    assert received == made
+    assert received.segments == made.segments

@@ -18,6 +18,7 @@ from mockmind.domain.rules.actions import (
     error_response,
 )
 from mockmind.domain.rules.book import RouteRules, Rule, RuleBook, RuleInput
+from mockmind.domain.rules.conditions import Condition
 
 
 def _input(**overrides: Any) -> RuleInput:
@@ -327,3 +328,52 @@ def test_an_error_answered_as_a_problem_is_a_json_response_of_the_rules() -> Non
         "application/problem+json",
         source="rule",
     )
+
+
+class _Counted:
+    """A condition's node that counts its evaluations, around the node it wraps."""
+
+    def __init__(self, operand: Any) -> None:
+        self.operand = operand
+        self.evaluations = 0
+
+    def evaluate(self, context: Any) -> Any:
+        self.evaluations += 1
+        return self.operand.evaluate(context)
+
+
+def _counted_rule(name: str, condition: str, action: Any) -> tuple[Rule, _Counted]:
+    parsed = parse_condition(condition)
+    counted = _Counted(parsed.root)
+    return Rule(name, Condition(condition, counted), action), counted
+
+
+def test_a_rule_about_the_method_and_path_alone_is_decided_by_the_route_once_per_path() -> None:
+    rule, counted = _counted_rule(
+        "admin", "method == 'GET' and path starts_with '/admin'", SetState("seen", "yes")
+    )
+    book = RuleBook([rule])
+    on_get = book.for_route("GET")
+    evaluated = counted.evaluations  # the route's method check
+    for _ in range(3):
+        assert book.run(_input(path="/admin/stats"), on_get).fired == ["admin"]
+    # Once, for the path's check; the requests of that path then match it without evaluating.
+    assert counted.evaluations == evaluated + 1
+    assert book.run(_input(path="/products"), on_get).fired == []
+    assert counted.evaluations == evaluated + 2
+    # Another method than the route was planned for is not decided by its checks.
+    assert book.run(_input(method="POST", path="/admin/stats"), on_get).fired == []
+
+
+def test_a_rule_that_also_reads_the_request_is_evaluated_on_each_request() -> None:
+    rule, counted = _counted_rule(
+        "flagged", "path starts_with '/admin' and header.x-flag == 'on'", SetState("f", 1)
+    )
+    book = RuleBook([rule])
+    on_get = book.for_route("GET")
+    on = _input(path="/admin/stats", headers={"x-flag": "on"})
+    off = _input(path="/admin/stats", headers={"x-flag": "off"})
+    assert book.run(on, on_get).fired == ["flagged"]
+    assert book.run(off, on_get).fired == []
+    assert book.run(on, on_get).fired == ["flagged"]
+    assert counted.evaluations == 3

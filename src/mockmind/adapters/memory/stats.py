@@ -24,7 +24,10 @@ class MemoryStatsCounter:
                 self._drop_expired(hour)
             for name, value in counts.items():
                 bucket[name] = bucket.get(name, 0) + value
-            self._expires[hour] = max(expires_at, self._expires.get(hour, expires_at))
+            # Written only when it grows (every request of the hour brings the same one).
+            kept = self._expires.get(hour)
+            if kept is None or expires_at > kept:
+                self._expires[hour] = expires_at
 
     def read(self, first: int, last: int, *, now: float) -> dict[int, dict[str, int]]:
         with self._lock:

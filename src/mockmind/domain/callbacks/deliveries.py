@@ -203,4 +203,5 @@ def delivery_event(batch: DeliveryBatch, tenant: str | None = None) -> dict[str,
 
 
 def is_delivery_event(event: Any) -> bool:
-    return isinstance(event, Mapping) and event.get(EVENT_KEY) == EVENT_KIND
+    # A dict first: the ABC's check costs more, and every Lambda event is asked.
+    return isinstance(event, dict | Mapping) and event.get(EVENT_KEY) == EVENT_KIND

@@ -64,7 +64,8 @@ class EngineResult:
     def outcome(self) -> RequestOutcome:
         """What the request came to, for the entry point's log line and metrics."""
         response = self.response
-        return RequestOutcome(
+        return built(
+            RequestOutcome,
             status=response.status,
             source=response.source,
             session_id=self.session_id,
@@ -315,9 +316,10 @@ class MockEngine:
         outcome = self._run_rules(ex)
         if trace is not None:
             trace.rules = outcome.fired
-        changes.state.update(outcome.state_updates)
-        # What a rule set is visible to the rest of this request (guards, expressions).
-        ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
+        if outcome.state_updates:
+            changes.state.update(outcome.state_updates)
+            # What a rule set is visible to the rest of this request (guards, expressions).
+            ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
         if outcome.delay_seconds > 0 and replaying is None:
             await self._clock.sleep(outcome.delay_seconds)
         if outcome.error is not None:

@@ -403,6 +403,12 @@ class Condition:
             return And(parts) if parts else None
         return None
 
+    def about_request_line(self) -> bool:
+        """Whether the condition looks at the method and path alone: then its
+        ``route_parts`` together are the whole of it (conditions are pure: the same method
+        and path always give the same answer)."""
+        return _request_line_only(self.root)
+
     def route_parts(self) -> tuple[Node | None, Node | None]:
         """The request-line part split in two: what holds of the method alone, and the rest
         (what also needs the concrete path). The first is decided once per route; the
