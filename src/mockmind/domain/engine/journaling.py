@@ -209,8 +209,11 @@ class JournalKeeper:
             RecordedExchange,
             method=request.method,
             path=request.path,
+            # A key that names no secret keeps its values without a look at each.
             query={
                 k: tuple(MASK if is_secret(k, v) else v for v in values)
+                if is_secret_name(k)
+                else tuple(values)
                 for k, values in request.query.items()
             },
             request_headers=masked_headers(request.headers),
