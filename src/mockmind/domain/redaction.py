@@ -75,9 +75,24 @@ def redacted_answer(body: Any, encoded: bytes) -> Any:
     if last[0] is encoded:
         may = last[1]
     else:
-        may = may_name_a_secret(encoded)
+        may = _answer_verdict(encoded)
         _last_answer = (encoded, may)
     return redacted(body) if may else body
+
+
+def _answer_verdict(encoded: bytes) -> bool:
+    """``may_name_a_secret(encoded)``, looked up by content for an answer large enough that
+    the scan costs more than hashing its bytes."""
+    if not _VERDICT_KEPT_FROM <= len(encoded) <= _VERDICT_KEPT_UP_TO:
+        return may_name_a_secret(encoded)
+    may = _verdicts.get(encoded)
+    if may is None:
+        may = may_name_a_secret(encoded)
+        if len(_verdicts) >= _VERDICTS_KEPT:
+            # Emptied whole rather than the oldest dropped: one call, safe across threads.
+            _verdicts.clear()
+        _verdicts[encoded] = may
+    return may
 
 
 # The last answer's bytes and whether they may name a secret. A cached answer's bytes are the
@@ -86,6 +101,16 @@ def redacted_answer(body: Any, encoded: bytes) -> Any:
 # searches) is made once a cached body. Compared by identity, so the verdict is always the one of
 # these very bytes (the pair holds them, so their id cannot be reused meanwhile).
 _last_answer: tuple[bytes, bool] = (b"", False)
+
+# The verdicts of recent answers, by their bytes' content. A store read answers the same list
+# again and again, each time in new bytes (only a cached answer's are the same object): the
+# scan costs about 7 µs a kilobyte (a lower-cased copy, eight searches), the lookup a hash of
+# the bytes and one comparison, a tenth of it. Small answers are scanned as fast as they are
+# hashed; the bytes kept are bounded (32 of at most 64 KB).
+_verdicts: dict[bytes, bool] = {}
+_VERDICTS_KEPT = 32
+_VERDICT_KEPT_FROM = 512
+_VERDICT_KEPT_UP_TO = 64 * 1024
 
 
 def redacted_json_bytes(body: bytes, limits: InputLimits = DEFAULT_LIMITS) -> bytes:
@@ -112,6 +137,25 @@ def redacted_query(query: Mapping[str, list[str]]) -> str:
     """A query string with secrets masked (``?api_key=…`` is ``api_key=%2A%2A%2A``)."""
     if not query:
         return ""
+    # Most queries (``limit=10``) name no secret and hold only characters ``urlencode`` keeps
+    # as they are: written directly, as it would write them, without its quoting per key and
+    # value (every request with a query is remembered with it).
+    parts = []
+    for k, values in query.items():
+        if _is_secret_key(k) or k.strip(_UNQUOTED):
+            return _encoded_query(query)
+        for v in values:
+            if v.strip(_UNQUOTED):
+                return _encoded_query(query)
+            parts.append(f"{k}={v}")
+    return "&".join(parts)
+
+
+# What ``urlencode`` (``quote_plus``) writes unchanged: urllib.parse's always-safe characters.
+_UNQUOTED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+
+
+def _encoded_query(query: Mapping[str, list[str]]) -> str:
     return urlencode(
         [(k, "***" if is_secret(k, v) else v) for k, values in query.items() for v in values]
     )

@@ -201,3 +201,25 @@ def test_headers_are_masked_by_name_and_value_whatever_names_came_before() -> No
         "authorization",
         "a",
     ]
+
+
+def test_query_values_are_masked_by_name_and_value_in_the_journal_and_the_history(
+    shop: Client, clock: ManualClock
+) -> None:
+    query = {"limit": ["2"], "api_key": ["k1", "k2"], "token_type": ["x"], "token": ["Bearer"]}
+    request = MockRequest(method="GET", path="/products", query=query)
+    result = asyncio.run(shop.container.engine.handle(request))
+    shop.session_id = result.session_id
+    (event,) = shop.events()
+    assert event.exchange.query == {
+        "limit": ("2",),
+        "api_key": ("***", "***"),
+        "token_type": ("x",),
+        "token": ("Bearer",),
+    }
+    assert shop.session_id is not None
+    session = shop.container.sessions.get(shop.session_id, now=clock.now())
+    assert session is not None
+    assert session.history[-1].query == (
+        "limit=2&api_key=%2A%2A%2A&api_key=%2A%2A%2A&token_type=x&token=Bearer"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from mockmind.domain.redaction import (
     redacted,
     redacted_answer,
     redacted_json_bytes,
+    redacted_query,
 )
 
 
@@ -222,3 +224,51 @@ def test_an_answer_s_verdict_is_that_of_its_own_bytes_whatever_came_before() -> 
         assert redacted_answer(plain, plain_bytes) is plain
     assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == {"token": "***"}
     assert redacted_answer(secret, secret_bytes) == {"token": "***"}
+
+
+# Keys and values from urlencode's unquoted characters, the ones it quotes, and secret names.
+_query_text = st.one_of(
+    st.text(alphabet="abcXYZ019_.-~", max_size=6),
+    st.text(max_size=6),
+    st.sampled_from(["api_key", "token", "password", "token_type", "limit", "Bearer", ""]),
+)
+
+
+@given(st.dictionaries(_query_text, st.lists(_query_text, max_size=3), max_size=4))
+def test_a_remembered_query_is_urlencoded_with_its_secrets_masked(
+    query: dict[str, list[str]],
+) -> None:
+    expected = urlencode(
+        [
+            (k, "***" if _names_a_secret(k) and _can_be_a_secret(v) else v)
+            for k in query
+            for v in query[k]
+        ]
+    )
+    assert redacted_query(query) == expected
+
+
+def test_a_query_written_as_it_reads_only_when_nothing_in_it_needs_quoting() -> None:
+    assert redacted_query({"limit": ["10"], "sort": ["-name", "id.v~2"]}) == (
+        "limit=10&sort=-name&sort=id.v~2"
+    )
+    assert redacted_query({"q": ["a b&c=d"], "n": [""]}) == "q=a+b%26c%3Dd&n="
+    assert redacted_query({"limit": ["10"], "api_key": ["k"]}) == "limit=10&api_key=%2A%2A%2A"
+    assert redacted_query({"token_type": ["x"], "é": ["ü"]}) == "token_type=x&%C3%A9=%C3%BC"
+
+
+def test_large_answers_are_judged_by_their_content_wherever_their_bytes_come_from() -> None:
+    """Verdicts on large answers are kept by content: equal bytes in another object share
+    one, bytes that differ (by one letter) never do, also after the kept ones are emptied."""
+    secret = {"items": [{"name": "x" * 40, "token": "abc"}] * 20}
+    plain = {"items": [{"name": "x" * 40, "tokex": "abc"}] * 20}
+    secret_bytes, plain_bytes = json_codec.compact(secret), json_codec.compact(plain)
+    assert len(secret_bytes) == len(plain_bytes) > 1024
+    masked = {"items": [{"name": "x" * 40, "token": "***"}] * 20}
+    for _ in range(2):
+        assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == masked
+        assert redacted_answer(plain, bytes(bytearray(plain_bytes))) is plain
+    for n in range(100):
+        other = {"items": [{"name": f"{n:040}"}] * 20}
+        assert redacted_answer(other, json_codec.compact(other)) is other
+        assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == masked

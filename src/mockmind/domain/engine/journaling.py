@@ -209,8 +209,11 @@ class JournalKeeper:
             RecordedExchange,
             method=request.method,
             path=request.path,
+            # A key that names no secret keeps its values without a look at each.
             query={
                 k: tuple(MASK if is_secret(k, v) else v for v in values)
+                if is_secret_name(k)
+                else tuple(values)
                 for k, values in request.query.items()
             },
             request_headers=masked_headers(request.headers),
@@ -344,32 +347,31 @@ def recorded_body(response: MockResponse) -> Any:
 def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers with every credential's value masked: cookies and authorization always, any
     other by its name and value (``redaction.is_secret``)."""
+    masked = dict(headers)
     rules = _mask_rules(tuple(headers))
     if rules is None:
-        return dict(headers)
-    return {
-        name: MASK if rule is _ALWAYS or (rule is _BY_VALUE and is_secret(name, value)) else value
-        for (name, value), rule in zip(headers.items(), rules, strict=True)
-    }
-
-
-# What masking does to a header, by its name: nothing, always, or as its value says.
-_NEVER, _ALWAYS, _BY_VALUE = "never", "always", "by value"
+        return masked
+    # The copy keeps the headers' order; only the few names that may hold a secret are
+    # looked at (every request's ``authorization``), not every header.
+    always, by_value = rules
+    for name in always:
+        masked[name] = MASK
+    for name in by_value:
+        if is_secret(name, masked[name]):
+            masked[name] = MASK
+    return masked
 
 
 @lru_cache(maxsize=1024)
-def _mask_rules(names: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Each header's rule, in order; None when none of these names can hold a secret (most
-    requests: every one is journaled with its headers, and clients send the same names)."""
-    rules = tuple(
-        _ALWAYS
-        if name.lower() in _CREDENTIAL_HEADERS
-        else _BY_VALUE
-        if is_secret_name(name)
-        else _NEVER
-        for name in names
+def _mask_rules(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The names always masked and those masked as their value says; None when none of these
+    names can hold a secret (most requests: every one is journaled with its headers, and
+    clients send the same names)."""
+    always = tuple(name for name in names if name.lower() in _CREDENTIAL_HEADERS)
+    by_value = tuple(
+        name for name in names if name.lower() not in _CREDENTIAL_HEADERS and is_secret_name(name)
     )
-    return None if all(rule is _NEVER for rule in rules) else rules
+    return (always, by_value) if always or by_value else None
 
 
 def state_changes(base: Session, state: Mapping[str, Any]) -> tuple[StateChange, ...]:
