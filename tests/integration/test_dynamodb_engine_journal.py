@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from mockmind.adapters.aws import DynamoSessionStore
 from mockmind.adapters.aws.provisioning import create_table
 from mockmind.app.bootstrap import build
 from mockmind.config import load_config, parse_config
 from mockmind.domain.engine.journaling import JournalKeeper
 from mockmind.domain.journal import StateChange
+from mockmind.domain.sessions import Session
 from tests.support.aws import AWS_REGION, aws_client, unique_name
 from tests.support.clock import ManualClock
 from tests.support.paths import EXAMPLES
@@ -112,4 +114,41 @@ def test_an_event_that_cannot_be_built_fails_neither_the_request_nor_its_save(
     # Logged once, by the save that tried; not tried again after it.
     assert [r.getMessage() for r in caplog.records if r.name == "mockmind.journal"] == [
         f"session {client.session_id}: step 1 not journaled"
+    ]
+
+
+def test_an_event_that_cannot_be_built_is_not_tried_again_by_a_save_retried_after_a_race(
+    env: dict[str, str],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("no event")
+
+    update = DynamoSessionStore.update
+    raced: list[int] = []
+
+    def racing(
+        store: DynamoSessionStore, session: Session, *, base: Session, event: Any = None
+    ) -> Session:
+        if not raced:
+            # Another server's save of the same session lands first: this one is retried.
+            raced.append(base.version)
+            DynamoSessionStore(store._table).put(base, expected_version=base.version)
+        return update(store, session, base=base, event=event)
+
+    monkeypatch.setattr(JournalKeeper, "_event", broken)
+    monkeypatch.setattr(DynamoSessionStore, "update", racing)
+    client = Client(build(parse_config(STATEFUL, env=env), env=env, clock=clock))
+    with caplog.at_level(logging.ERROR, logger="mockmind.journal"):
+        assert client.send("POST", "/notes", {"text": "a"}).status == 201
+        assert client.send("POST", "/notes", {"text": "b"}).status == 201
+    assert raced
+    assert client.session_id is not None
+    saved = client.container.sessions.get(client.session_id, now=clock.now())
+    assert saved is not None
+    assert saved.requests == 2
+    assert [r.getMessage() for r in caplog.records if r.name == "mockmind.journal"] == [
+        f"session {client.session_id}: step {step} not journaled" for step in (1, 2)
     ]

@@ -431,3 +431,33 @@ def test_an_event_too_large_for_the_interactions_item_is_left_to_the_journal(
     (item,) = [i for i in _session_items(client, table) if "I#" in i["sk"]["S"]]
     assert "j" not in decode_payload(item)
     assert saved.history[-1].response_body == answer
+
+
+def test_events_a_journal_delete_cleared_stay_cleared_once_ttl_takes_its_mark_first(
+    client: Any, table: DynamoTable, store: DynamoSessionStore, saved: Session
+) -> None:
+    """TTL deletes in no set order: the ``JOURNAL`` mark may go before the items it covers,
+    and the cleared events must not come back then."""
+    journal = DynamoJournal(table, max_events=1000, sessions=store)
+
+    def request(saved: Session, n: int, at: float) -> Session:
+        interaction = Interaction(at, "GET", "/products", 200, None, _body(n), "store")
+        changed = saved.after_request(
+            interaction, timeout_seconds=50_000, max_history=50, state={}, authenticated=None
+        )
+        return store.update(changed, base=saved, event=_AtSave(n))
+
+    for n in range(3):
+        saved = request(saved, n, 1000.0 + n)
+    journal.delete("s-1")
+    (mark,) = [i for i in _session_items(client, table) if i["sk"]["S"] == "JOURNAL"]
+    # The session lives on past the mark's TTL, in the same generation, then in new ones
+    # (whose first items lead back to the generation before).
+    for n, at in enumerate((60_000.0, 100_000.0, 140_000.0, 180_000.0, 220_000.0), 3):
+        saved = request(saved, n, at)
+    now = 224_000.0
+    assert now > float(mark["expires_at"]["N"])
+    assert [e.seq for e in journal.read("s-1", now=now).events] == [4, 5, 6, 7, 8]
+    # TTL took the mark and not yet the items it covers.
+    client.delete_item(TableName=table.name, Key={"pk": mark["pk"], "sk": mark["sk"]})
+    assert [e.seq for e in journal.read("s-1", now=now).events] == [4, 5, 6, 7, 8]

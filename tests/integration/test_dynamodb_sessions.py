@@ -568,3 +568,28 @@ def test_an_authenticated_session_and_an_id_with_the_key_separator_list_as_they_
     assert store.list(SessionQuery(prefix="a#b"), now=1001.0).sessions == (
         SessionSummary.of(saved),
     )
+
+
+def test_a_listing_past_many_expired_heads_reads_them_in_few_queries(
+    table: DynamoTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Heads stay a day past their session's expiry (adapters/aws/session_head.py, LINGER),
+    # in the index, where the listing's filter drops them: a day of short sessions between
+    # the live ones and the end of a listing.
+    store = DynamoSessionStore(table)
+    for i in range(300):
+        store.put(Session(f"old-{i}", 1000.0 + i, 1000.0 + i, 2000.0 + i), expected_version=None)
+    for i in range(2):
+        store.put(Session(f"new-{i}", 5000.0, 5000.0 + i, 9000.0), expected_version=None)
+    queries: list[int] = []
+    query = table._client.query
+
+    def counted(**request: Any) -> Any:
+        queries.append(request["Limit"])
+        return query(**request)
+
+    monkeypatch.setattr(table._client, "query", counted)
+    page = store.list(SessionQuery(limit=10), now=6000.0)
+    assert [s.id for s in page.sessions] == ["new-1", "new-0"]
+    # A page a filter emptied asks for more the next time (30 Queries of 11 items before).
+    assert len(queries) <= 8, queries

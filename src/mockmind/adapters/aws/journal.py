@@ -117,7 +117,7 @@ class DynamoJournal:
         self, session_id: str, *, now: float, after: int = 0, limit: int | None = None
     ) -> JournalPage:
         pk = _pk(session_id)
-        kept = kept_events(self._table, session_id)
+        kept = kept_events(self._table, session_id, now=now)
         newest_kept = next(kept, None)
         # The journal lives as long as its newest event: older items keep the expiry they were
         # written with (renewing each on every append would cost a write per kept event).

@@ -534,12 +534,15 @@ def answer_bodies(table: DynamoTable, session_id: str, references: Sequence[str]
     return {keys[sk]: decode_payload(item).get("response_body") for sk, item in found.items()}
 
 
-def kept_events(table: DynamoTable, session_id: str) -> Iterator[tuple[JournalEvent, float]]:
+def kept_events(
+    table: DynamoTable, session_id: str, *, now: float
+) -> Iterator[tuple[JournalEvent, float]]:
     """The journal's events kept in the session's interaction items, newest first, each with
     its expiry: those of the items its head names and, through their ``prev`` and a
-    renewal's ``pg``, of the items before, back to the first gone or cleared
-    (``clear_kept_events``). Items a losing or dead writer left are never reached. Queried
-    a window of numbers at a time, so a reader that stops early reads little."""
+    renewal's ``pg``, of the items before, back to the first gone (or a ``LINGER`` past its
+    TTL at ``now``) or cleared (``clear_kept_events``). Items a losing or dead writer left
+    are never reached. Queried a window of numbers at a time, so a reader that stops early
+    reads little."""
     pk = _pk(session_id)
     found = table.get_many(pk, (HEAD, _CLEARED))
     item = found.get(HEAD)
@@ -568,6 +571,10 @@ def kept_events(table: DynamoTable, session_id: str) -> Iterator[tuple[JournalEv
                 continue
             # Gone (TTL, or a delete under way): nothing before it can be reached.
             return
+        if float(link["expires_at"]["N"]) + LINGER <= now:
+            # As good as gone: TTL deletes in no set order, and the ``JOURNAL`` item, whose
+            # TTL is a ``LINGER`` past that of the items it clears, may have gone before them.
+            return
         payload = decode_payload(link)
         if _EVENT in payload:
             yield _kept_event(payload), float(payload[_EVENT_EXPIRY])
@@ -583,8 +590,10 @@ def kept_events(table: DynamoTable, session_id: str) -> Iterator[tuple[JournalEv
 
 def clear_kept_events(table: DynamoTable, session_id: str) -> None:
     """Mark the events kept in the session's interaction items so far as gone from its
-    journal: ``kept_events`` stops at the newest item its head names now. Kept as long as
-    the head; a session's ``delete`` deletes it with the rest."""
+    journal: ``kept_events`` stops at the newest item its head names now. Its TTL is a
+    ``LINGER`` past the head's, so no earlier than a ``LINGER`` past those of the items it
+    clears, which ``kept_events`` takes as gone from then on (TTL deletes in no set order);
+    a session's ``delete`` deletes it with the rest."""
     pk = _pk(session_id)
     item = table.get(pk, HEAD, now=_EVER)
     if item is None or head_of(item).gen is None:
@@ -597,7 +606,7 @@ def clear_kept_events(table: DynamoTable, session_id: str) -> None:
             "sk": {"S": _CLEARED},
             "g": {"S": head.gen},
             "n": whole(int_of(item, "s") + int_of(item, "n") - 1),
-            "expires_at": item["expires_at"],
+            **ttl_attribute(float(item["expires_at"]["N"]) + LINGER),
         }
     )
 

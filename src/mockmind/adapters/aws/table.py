@@ -66,6 +66,9 @@ _COMPRESS_FROM = 2048
 _BATCH_KEYS = 100
 _BATCH_TRIES = 5
 _BATCH_BACKOFF = 0.025
+# The most index items a listing Query asks for once its pages come back short (the
+# filter dropped some): a Query reads at most 1 MB anyway.
+_INDEX_PAGE = 1000
 
 
 class DynamoTable:
@@ -331,7 +334,12 @@ class DynamoTable:
         if filter_expression:
             extra["FilterExpression"] = filter_expression
         items: list[Item] = []
+        asked = 0
         while len(items) < wanted:
+            # Items read, not items kept: the filter may drop some of them. A page it left
+            # short asks for twice as many the next time (a day of sessions' heads past
+            # their expiry may lie between the live ones: adapters/aws/session_head.py).
+            asked = min(max(wanted - len(items) + 1, 2 * asked), _INDEX_PAGE)
             with self._translated("Query"):
                 page = self._client.query(
                     TableName=self.name,
@@ -340,8 +348,7 @@ class DynamoTable:
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=expression_values,
                     ScanIndexForward=not newest_first,
-                    # Items read, not items kept: the filter may drop some of them.
-                    Limit=wanted - len(items) + 1,
+                    Limit=asked,
                     **extra,
                 )
             for item in page.get("Items", []):

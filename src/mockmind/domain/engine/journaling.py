@@ -309,7 +309,8 @@ class PendingEvent:
 
     def build(self, saved: Session) -> tuple[JournalEvent, float] | None:
         keeper = self._keeper
-        if self.remembered is None or self.base is None:
+        if self.remembered is None or self.base is None or self.failed:
+            # Failed at a try before, whose save lost a race: logged once, not tried again.
             return None
         try:
             event = keeper._event(
