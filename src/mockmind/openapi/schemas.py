@@ -44,6 +44,7 @@ from mockmind.domain.json_schema import (
     pattern,
     pattern_properties,
 )
+from mockmind.domain.memo import BoundedMemo
 from mockmind.openapi.errors import UnresolvableRef
 from mockmind.openapi.formats import FORMAT_CHECKER, OPENAPI_30_FORMAT_CHECKER
 
@@ -217,16 +218,30 @@ def _lookup(validator: Any, node: Any, *, bare_only: bool = False) -> tuple[Any,
     return node, resolver
 
 
-def _flagged_names(validator: Any, schema: Any, flag: str) -> set[str]:
+# Each object a response validates asks which of its schema's properties are writeOnly, by
+# resolving every property's $ref: a fifth of validating a generated answer. The answer is
+# the schema node's own (a node is always reached with the resolver of the file it is in, so
+# its $refs resolve alike), kept with the node itself so that its id is not reused meanwhile.
+_FLAGGED_KEPT = 4096
+_flagged: BoundedMemo[tuple[int, str], tuple[Any, frozenset[str]]] = BoundedMemo(_FLAGGED_KEPT)
+
+
+def _flagged_names(validator: Any, schema: Any, flag: str) -> frozenset[str]:
     """Names of ``schema``'s properties marked ``readOnly`` (or ``writeOnly``)."""
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
     if not isinstance(properties, Mapping):
-        return set()
-    names: set[str] = set()
-    for name, subschema in properties.items():
-        target, _ = _lookup(validator, subschema)
-        if isinstance(target, Mapping) and target.get(flag) is True:
-            names.add(name)
+        return frozenset()
+    key = (id(schema), flag)
+    kept = _flagged.get(key)
+    if kept is not None and kept[0] is schema:
+        return kept[1]
+    names = frozenset(
+        name
+        for name, subschema in properties.items()
+        if isinstance(target := _lookup(validator, subschema)[0], Mapping)
+        and target.get(flag) is True
+    )
+    _flagged.put(key, (schema, names))
     return names
 
 
@@ -243,7 +258,7 @@ def _required_in(context: Context) -> KeywordFn:
         if not validator.is_type(instance, "object") or not isinstance(required, list):
             return
         missing = [name for name in required if name not in instance]
-        skipped = _flagged_names(validator, schema, flag) if missing else set()
+        skipped = _flagged_names(validator, schema, flag) if missing else frozenset()
         for name in missing:
             if name not in skipped:
                 yield ValidationError(f"{name!r} is a required property")
