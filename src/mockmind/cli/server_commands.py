@@ -6,6 +6,7 @@ They load config and call bootstrap; they never build adapters.
 from __future__ import annotations
 
 import gc
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -192,8 +193,19 @@ def _run_uvicorn(app: Any, *, host: str, port: int, log_level: str, **more: Any)
         log_level=log_level,
         access_log=log_level == "debug",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        http=_http_protocol(),
         **more,
     )
+
+
+def _http_protocol() -> Any:
+    """uvicorn's httptools protocol sending each answer in one write (app/uvicorn_protocol.py),
+    or uvicorn's own choice where httptools is not installed (the serve extra installs it)."""
+    if importlib.util.find_spec("httptools") is None:
+        return "auto"
+    from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol  # noqa: PLC0415
+
+    return CoalescingHttpToolsProtocol
 
 
 @click.command("validate-config")
