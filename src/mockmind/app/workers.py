@@ -43,12 +43,18 @@ from mockmind.domain.errors import ConfigError, ConfigIssue
 
 # What uvicorn or granian imports in each worker (a factory: they call it for the app).
 WORKER_APP = "mockmind.app.workers:worker_app"
-# ``serve --server``: the HTTP servers mockmind runs on, and the one it takes by default:
-# granian answered 1.8 to 2.7 times the requests a second of uvicorn (httptools, uvloop) on
-# the cache-hit and store-read rows of bench/RESULTS.md row 4, and as many or more on the
-# offline-generation row (1.0x and 2.2x in two runs), never fewer.
+# ``serve --server``: the HTTP servers mockmind runs on, and the one it takes by default.
+# On a quiet machine (2 cores, load 0.4-1.0) uvicorn (httptools, uvloop) spent less than half
+# of granian's CPU a request on every row of bench/RESULTS.md row 4: 182/257/645/393 µs
+# against 420/637/1,535/1,030 (cache hit, store read, offline generation, store list), and
+# answered 2.5-2.9 times its requests a second (5,498/3,744/1,522/2,246 against
+# 2,153/1,464/548/781). granian hands each request between its Rust threads and the Python
+# one (about two thread wake-ups a request), which costs most where the other core is idle.
+# On a loaded machine (load 6-7) the two cost about the same (least of three alternating
+# runs: uvicorn 184/316/605/317 µs, granian 196/365/597/424), and granian's threads take a
+# larger share of the cores, which is how it once answered more requests a second there.
 SERVERS = ("uvicorn", "granian")
-DEFAULT_SERVER = "granian"
+DEFAULT_SERVER = "uvicorn"
 
 
 class WorkerSettings(BaseModel):

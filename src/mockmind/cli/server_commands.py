@@ -76,8 +76,8 @@ if TYPE_CHECKING:
     "--server",
     default=None,
     type=click.Choice(SERVERS),
-    help=f"The HTTP server: uvicorn (httptools, uvloop) or granian (Rust). [default: "
-    f"{DEFAULT_SERVER}; uvicorn with --tenants]",
+    help=f"The HTTP server: uvicorn (httptools, uvloop) or granian (Rust; not with --tenants). "
+    f"[default: {DEFAULT_SERVER}]",
 )
 def serve(
     config_file: str | None,
