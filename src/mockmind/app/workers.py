@@ -48,8 +48,10 @@ WORKER_APP = "mockmind.app.workers:worker_app"
 # of granian's CPU a request on every row of bench/RESULTS.md row 4: 182/257/645/393 µs
 # against 420/637/1,535/1,030 (cache hit, store read, offline generation, store list), and
 # answered 2.5-2.9 times its requests a second (5,498/3,744/1,522/2,246 against
-# 2,153/1,464/548/781). granian hands each request between its Rust threads and the Python
-# one (about two thread wake-ups a request), which costs most where the other core is idle.
+# 2,153/1,464/548/781). Not for the instructions it runs (callgrind, cache hit: granian
+# 472k a request, uvicorn 533k): granian hands each request between its Rust threads and the
+# Python one (about two thread wake-ups a request), which costs most where the other core is
+# idle.
 # On a loaded machine (load 6-7) the two cost about the same (least of three alternating
 # runs: uvicorn 184/316/605/317 µs, granian 196/365/597/424), and granian's threads take a
 # larger share of the cores, which is how it once answered more requests a second there.
