@@ -252,7 +252,7 @@ def _server(config: Path, store: Store, name: str, *, workers: int = 1) -> Itera
     argv = [sys.executable, "-m", "mockmind.cli", "serve", "--config", str(config)]
     # At info, uvicorn says when each worker is ready (and still logs no request).
     argv += ["--port", str(port), "--log-level", "info", "--workers", str(workers)]
-    # uvicorn, not the default granian: the readiness check below counts the line uvicorn
+    # uvicorn named, whatever the default: the readiness check below counts the line uvicorn
     # logs once per worker when its app is built, which granian does not log.
     argv += ["--server", "uvicorn"]
     log = WORK / f"many-writers-{store.name}-{name}.log"
