@@ -323,18 +323,28 @@ def _stay_in_openapi(
     sub-schema gets this module's extension of its dialect's class. jsonschema installs
     ``evolve`` the same way (``cls.evolve = ...``), so this replaces like with like."""
 
+    # Worked out once: reading attrs' field list on each call (every sub-schema a validation
+    # descends into) made validating a generated answer cost more than jsonschema's own evolve.
+    own = _init_fields(cls)
+
     def evolve(self: Any, **changes: Any) -> Any:
         schema = changes.setdefault("schema", self.schema)
         target = cls
-        dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
-        if for_dialect is not None and isinstance(dialect, str):
-            target = for_dialect(dialect)
-        for field in attrs.fields(type(self)):
-            if field.init and field.alias not in changes:
-                changes[field.alias] = getattr(self, field.name)
+        if for_dialect is not None and isinstance(schema, dict | Mapping):
+            dialect = schema.get("$schema")
+            if isinstance(dialect, str):
+                target = for_dialect(dialect)
+        kept = own if type(self) is cls else _init_fields(type(self))
+        for name, alias in kept:
+            if alias not in changes:
+                changes[alias] = getattr(self, name)
         return target(**changes)
 
     cast(Any, cls).evolve = evolve
+
+
+def _init_fields(cls: type[Any]) -> list[tuple[str, str]]:
+    return [(field.name, field.alias) for field in attrs.fields(cls) if field.init]
 
 
 def _oas30_class(context: Context) -> type[Validator]:
