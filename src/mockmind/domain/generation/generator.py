@@ -14,7 +14,7 @@ check is retried another way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from random import Random
 from typing import Any, Final
@@ -305,9 +305,9 @@ class OfflineGenerator:
             return not choice if _excluded(ctx, flat, choice) else choice
         if kind in ("integer", "number"):
             return pick_number(
-                flat, rng, hint, integer=kind == "integer", excluded=partial(_excluded, ctx, flat)
+                flat, rng, hint, integer=kind == "integer", excluded=_rules(ctx, flat)
             )
-        return self._texts.text(flat, rng, hint, partial(_excluded, ctx, flat))
+        return self._texts.text(flat, rng, hint, _rules(ctx, flat))
 
     @staticmethod
     def _pick_enum(
@@ -521,6 +521,15 @@ class OfflineGenerator:
             return None
         unique = {canon(v): v for v in candidates if is_valid(ctx.resolve, v, schema, 0)}
         return [clone(v) for v in unique.values()]
+
+
+def _rules(ctx: GenerationContext, flat: Flat) -> Callable[[Any], bool]:
+    """What rules a value out: the flat's `not`s, and nothing at all when it has none."""
+    return partial(_excluded, ctx, flat) if flat.nots else _nothing
+
+
+def _nothing(_value: Any) -> bool:
+    return False
 
 
 def _excluded(ctx: GenerationContext, flat: Flat, value: Any) -> bool:

@@ -46,13 +46,18 @@ def pick_number(
         return fits and not excluded(value)
 
     for step, first_k, last_k in plan.windows:
-        k = rng.randint(first_k, last_k)
-        whole = step.numerator if step.denominator == 1 else None
+        # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
+        k = rng.randrange(first_k, last_k + 1)
+        numerator, denominator = step.numerator, step.denominator
         # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
         for offset in _offsets(k, first_k, last_k, 64):
-            if whole is not None:
-                # k * a whole step as an int, and as a float the value float(Fraction) gives.
-                value: int | float = offset * whole if integer else float(offset * whole)
+            value: int | float
+            if not integer:
+                # What float(offset * step) gives (the Fraction's numerator over its
+                # denominator, correctly rounded), without making the Fraction.
+                value = offset * numerator / denominator
+            elif denominator == 1:
+                value = offset * numerator
             else:
                 value = _as_number(offset * step, integer)
             if acceptable(value):
