@@ -25,6 +25,7 @@ the schema lives in) and nothing is inlined.
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
@@ -45,6 +46,7 @@ from mockmind.domain.json_schema import (
     pattern_properties,
 )
 from mockmind.domain.memo import BoundedMemo
+from mockmind.openapi import schema_checks
 from mockmind.openapi.errors import UnresolvableRef
 from mockmind.openapi.formats import FORMAT_CHECKER, OPENAPI_30_FORMAT_CHECKER
 
@@ -70,6 +72,19 @@ def _nullable(base: KeywordFn) -> KeywordFn:
             return
         yield from base(validator, value, instance, schema) or ()
 
+    def quick(
+        compiler: schema_checks.Compiler, value: Any, schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check:
+        inner = compiler.keyword(base, value, schema, validator)
+        if schema.get("nullable") is not True:
+            return inner
+
+        def check(instance: Any) -> bool:
+            return instance is None or inner(instance)
+
+        return check
+
+    schema_checks.register(keyword, quick)
     return keyword
 
 
@@ -121,6 +136,14 @@ def _discriminating(base: KeywordFn) -> KeywordFn:
             return
         yield from validator.descend(instance, {"$ref": target})
 
+    def quick(
+        compiler: schema_checks.Compiler, value: Any, schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check | None:
+        if "discriminator" in schema:
+            return None
+        return compiler.keyword(base, value, schema, validator)
+
+    schema_checks.register(keyword, quick)
     return keyword
 
 
@@ -171,6 +194,47 @@ def _exclusive_minimum(
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _bound_check(limit: Any, refuses: Callable[[Any, Any], bool]) -> schema_checks.Check:
+    """A bound's quick check: ``refuses(instance, limit)`` is the keyword's own test."""
+    if not _is_number(limit):
+        return schema_checks.always
+
+    def within(instance: int | float) -> bool:
+        return not refuses(instance, limit)
+
+    return schema_checks.number_check(within)
+
+
+def _quick_bound(
+    modifier: str, strict: Callable[[Any, Any], bool], loose: Callable[[Any, Any], bool]
+) -> Callable[..., schema_checks.Check | None]:
+    def quick(
+        _compiler: schema_checks.Compiler, limit: Any, schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check | None:
+        if not schema_checks.of_types(validator):
+            return None
+        return _bound_check(limit, strict if schema.get(modifier) is True else loose)
+
+    return quick
+
+
+def _quick_exclusive(
+    refuses: Callable[[Any, Any], bool],
+) -> Callable[..., schema_checks.Check | None]:
+    def quick(
+        _compiler: schema_checks.Compiler, limit: Any, _schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check | None:
+        return _bound_check(limit, refuses) if schema_checks.of_types(validator) else None
+
+    return quick
+
+
+schema_checks.register(_maximum, _quick_bound("exclusiveMaximum", operator.ge, operator.gt))
+schema_checks.register(_minimum, _quick_bound("exclusiveMinimum", operator.le, operator.lt))
+schema_checks.register(_exclusive_maximum, _quick_exclusive(operator.ge))
+schema_checks.register(_exclusive_minimum, _quick_exclusive(operator.le))
 
 
 # Both forms of the exclusive bounds, whatever the dialect: OpenAPI 3.0 documents carry 3.1's
@@ -263,6 +327,15 @@ def _required_in(context: Context) -> KeywordFn:
             if name not in skipped:
                 yield ValidationError(f"{name!r} is a required property")
 
+    def quick(
+        _compiler: schema_checks.Compiler, required: Any, _schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check | None:
+        if not isinstance(required, list):
+            return schema_checks.always
+        # A missing name is "not known": jsonschema's run then excuses the flagged ones.
+        return schema_checks.required_check(required) if schema_checks.of_types(validator) else None
+
+    schema_checks.register(keyword, quick)
     return keyword
 
 
@@ -280,6 +353,22 @@ def _properties_in(context: Context, base: KeywordFn) -> KeywordFn:
         for name in sorted(_flagged_names(validator, schema, "writeOnly") & set(instance)):
             yield ValidationError(f"{name!r} is writeOnly: a response does not send it")
 
+    def quick(
+        compiler: schema_checks.Compiler, properties: Any, schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check:
+        inner = compiler.keyword(base, properties, schema, validator)
+        refused = _flagged_names(validator, schema, "writeOnly")
+        if not refused:
+            return inner
+
+        def check(instance: Any) -> bool:
+            return inner(instance) and (
+                not isinstance(instance, dict) or refused.isdisjoint(instance)
+            )
+
+        return check
+
+    schema_checks.register(keyword, quick)
     return keyword
 
 
@@ -309,6 +398,14 @@ def _all_of_in(context: Context, base: KeywordFn) -> KeywordFn:
             else:
                 yield from validator.descend(instance, member, schema_path=index)
 
+    def quick(
+        compiler: schema_checks.Compiler, members: Any, _schema: Mapping[str, Any], validator: Any
+    ) -> schema_checks.Check | None:
+        # Every member as it stands: stricter than the relaxed ``required`` above, so a value
+        # it passes, this keyword passes too.
+        return schema_checks.all_of_check(compiler, members, validator)
+
+    schema_checks.register(keyword, quick)
     return keyword
 
 
@@ -323,18 +420,28 @@ def _stay_in_openapi(
     sub-schema gets this module's extension of its dialect's class. jsonschema installs
     ``evolve`` the same way (``cls.evolve = ...``), so this replaces like with like."""
 
+    # Worked out once: reading attrs' field list on each call (every sub-schema a validation
+    # descends into) made validating a generated answer cost more than jsonschema's own evolve.
+    own = _init_fields(cls)
+
     def evolve(self: Any, **changes: Any) -> Any:
         schema = changes.setdefault("schema", self.schema)
         target = cls
-        dialect = schema.get("$schema") if isinstance(schema, Mapping) else None
-        if for_dialect is not None and isinstance(dialect, str):
-            target = for_dialect(dialect)
-        for field in attrs.fields(type(self)):
-            if field.init and field.alias not in changes:
-                changes[field.alias] = getattr(self, field.name)
+        if for_dialect is not None and isinstance(schema, dict | Mapping):
+            dialect = schema.get("$schema")
+            if isinstance(dialect, str):
+                target = for_dialect(dialect)
+        kept = own if type(self) is cls else _init_fields(type(self))
+        for name, alias in kept:
+            if alias not in changes:
+                changes[alias] = getattr(self, name)
         return target(**changes)
 
     cast(Any, cls).evolve = evolve
+
+
+def _init_fields(cls: type[Any]) -> list[tuple[str, str]]:
+    return [(field.name, field.alias) for field in attrs.fields(cls) if field.init]
 
 
 def _oas30_class(context: Context) -> type[Validator]:
@@ -366,6 +473,7 @@ def _oas30_class(context: Context) -> type[Validator]:
         applicable_validators=cast(Any, _ignore_ref_siblings),
     )
     _stay_in_openapi(cls, None)
+    schema_checks.register_class(cls)
     return cls
 
 
@@ -399,6 +507,7 @@ def _oas31_class(dialect: str | None, context: Context) -> type[Validator]:
         base, keywords, format_checker=FORMAT_CHECKER
     )
     _stay_in_openapi(extended, lambda named: _oas31_class(named, context))
+    schema_checks.register_class(extended)
     return extended
 
 
@@ -490,6 +599,8 @@ class SchemaValidators:
 
 def iter_errors(validator: Validator, instance: Any, limit: int = 50) -> list[ValidationError]:
     """Every error up to ``limit``; a reference the document cannot resolve is a config error."""
+    if schema_checks.conforms(validator, instance):
+        return []
     found: list[ValidationError] = []
     try:
         for error in validator.iter_errors(instance):

@@ -14,7 +14,7 @@ check is retried another way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from random import Random
 from typing import Any, Final
@@ -274,10 +274,10 @@ class OfflineGenerator:
     ) -> Any:
         if flat.impossible:
             return None
-        rng = Random(ctx.seed_int(path))
+        seed = ctx.seed_int(path)
         hint = field_hint(name)
         if flat.enum is not None:
-            return self._pick_enum(ctx, flat.enum, raw, rng, minimal)
+            return self._pick_enum(ctx, flat.enum, raw, Random(seed), minimal)
         kind = pick_type(flat, hint, minimal)
         if kind == "null":
             return None
@@ -285,12 +285,19 @@ class OfflineGenerator:
             kind == "object"
             and bool(flat.properties or flat.required or flat.closures or flat.pattern_props)
         ) or (kind == "array" and bool(flat.item_rules))
+        # Seeding a Random (its whole Mersenne Twister state) costs more than most values
+        # drawn from it, and an object rarely draws (only for extra keys): made when needed,
+        # from the same seed, and the one made first is the one used after.
+        rng: Random | None = None
         if not structured and not minimal and (flat.examples or flat.default):
+            rng = Random(seed)
             example = self._pick_example(ctx, flat, raw, rng, hint)
             if not isinstance(example, _Omit):
                 return example
         if kind == "object":
-            return self._object(ctx, flat, rng, path=path, depth=depth, minimal=minimal)
+            return self._object(ctx, flat, rng, seed, path=path, depth=depth, minimal=minimal)
+        if rng is None:
+            rng = Random(seed)
         if kind == "array":
             return self._array(ctx, flat, rng, path=path, name=name, depth=depth, minimal=minimal)
         if kind == "boolean":
@@ -298,9 +305,9 @@ class OfflineGenerator:
             return not choice if _excluded(ctx, flat, choice) else choice
         if kind in ("integer", "number"):
             return pick_number(
-                flat, rng, hint, integer=kind == "integer", excluded=partial(_excluded, ctx, flat)
+                flat, rng, hint, integer=kind == "integer", excluded=_rules(ctx, flat)
             )
-        return self._texts.text(flat, rng, hint, partial(_excluded, ctx, flat))
+        return self._texts.text(flat, rng, hint, _rules(ctx, flat))
 
     @staticmethod
     def _pick_enum(
@@ -340,7 +347,8 @@ class OfflineGenerator:
         self,
         ctx: GenerationContext,
         flat: Flat,
-        rng: Random,
+        rng: Random | None,
+        seed: int,
         *,
         path: str,
         depth: int,
@@ -381,6 +389,7 @@ class OfflineGenerator:
         if flat.max_props is not None:
             extra = min(extra, flat.max_props - len(result))
         if extra > 0:
+            rng = rng if rng is not None else Random(seed)
             self._extra_keys(ctx, flat, result, rng, count=extra, path=path, depth=depth)
         return result
 
@@ -512,6 +521,15 @@ class OfflineGenerator:
             return None
         unique = {canon(v): v for v in candidates if is_valid(ctx.resolve, v, schema, 0)}
         return [clone(v) for v in unique.values()]
+
+
+def _rules(ctx: GenerationContext, flat: Flat) -> Callable[[Any], bool]:
+    """What rules a value out: the flat's `not`s, and nothing at all when it has none."""
+    return partial(_excluded, ctx, flat) if flat.nots else _nothing
+
+
+def _nothing(_value: Any) -> bool:
+    return False
 
 
 def _excluded(ctx: GenerationContext, flat: Flat, value: Any) -> bool:

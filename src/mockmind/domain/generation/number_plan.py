@@ -21,3 +21,7 @@ class NumberPlan:
     high_ex: bool
     # (step, first k, last k) per step in the order tried; steps with no window are left out.
     windows: tuple[tuple[Fraction, int, int], ...]
+    # The bounds as an int or float of the very same value, when one is (0, 500, 0.5): an int
+    # or a float compares with those exactly, without making a Fraction of each value tried.
+    # None when a bound has no such twin (1/3), or there is no bound at all.
+    plain: tuple[int | float | None, int | float | None] | None = None

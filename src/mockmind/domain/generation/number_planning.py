@@ -36,18 +36,30 @@ def pick_number(
     if plan is None:
         plan = plans[(hint, integer)] = _number_plan(flat, hint, integer=integer)
     low, low_ex, high, high_ex = plan.low, plan.low_ex, plan.high, plan.high_ex
+    plain = plan.plain
+    multiples = flat.multiples
 
     def acceptable(value: int | float) -> bool:
-        fits = number_fits(
-            value, flat.multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex
-        )
+        if plain is not None and _plainly_fits(value, multiples, plain, low_ex, high_ex):
+            return not excluded(value)
+        fits = number_fits(value, multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
         return fits and not excluded(value)
 
     for step, first_k, last_k in plan.windows:
-        k = rng.randint(first_k, last_k)
+        # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
+        k = rng.randrange(first_k, last_k + 1)
+        numerator, denominator = step.numerator, step.denominator
         # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
         for offset in _offsets(k, first_k, last_k, 64):
-            value = _as_number(offset * step, integer)
+            value: int | float
+            if not integer:
+                # What float(offset * step) gives (the Fraction's numerator over its
+                # denominator, correctly rounded), without making the Fraction.
+                value = offset * numerator / denominator
+            elif denominator == 1:
+                value = offset * numerator
+            else:
+                value = _as_number(offset * step, integer)
             if acceptable(value):
                 return value
     if low is not None and high is not None:
@@ -87,7 +99,50 @@ def _number_plan(flat: Flat, hint: str | None, *, integer: bool) -> NumberPlan:
         window = _step_window(step, preferred, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
         if window is not None:
             windows.append((step, *window))
-    return NumberPlan(low, low_ex, high, high_ex, tuple(windows))
+    return NumberPlan(low, low_ex, high, high_ex, tuple(windows), _plain_bounds(low, high))
+
+
+def _plain_bounds(
+    low: Fraction | None, high: Fraction | None
+) -> tuple[int | float | None, int | float | None] | None:
+    plain = (_plain(low), _plain(high))
+    if (low is not None and plain[0] is None) or (high is not None and plain[1] is None):
+        return None
+    return plain
+
+
+def _plain(bound: Fraction | None) -> int | float | None:
+    """``bound`` as an int or a float of exactly its value, or None when neither is."""
+    if bound is None:
+        return None
+    if bound.denominator == 1:
+        return bound.numerator
+    as_float = float(bound)
+    return as_float if math.isfinite(as_float) and Fraction(as_float) == bound else None
+
+
+def _plainly_fits(
+    value: int | float,
+    multiples: Sequence[int | float],
+    plain: tuple[int | float | None, int | float | None],
+    low_ex: bool,
+    high_ex: bool,
+) -> bool:
+    """``number_fits`` for an int or finite float and bounds ``_plain`` could write: Python
+    compares ints and floats with each other exactly, as Fractions would. False when unsure
+    (``number_fits`` then decides)."""
+    kind = type(value)
+    if kind is not int and not (kind is float and math.isfinite(value)):
+        return False
+    low, high = plain
+    if low is not None and (value < low or (low_ex and value == low)):
+        return False
+    if high is not None and (value > high or (high_ex and value == high)):
+        return False
+    for multiple in multiples:  # noqa: SIM110 - a loop: all() would cost a generator a value
+        if not _is_multiple(value, multiple):
+            return False
+    return True
 
 
 @lru_cache(maxsize=4096)
