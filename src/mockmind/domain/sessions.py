@@ -15,7 +15,7 @@ from dataclasses import field, replace
 from typing import Any, Literal
 
 from mockmind.domain.http import MockRequest
-from mockmind.lean_dataclass import built, dataclass
+from mockmind.lean_dataclass import dataclass
 
 TrackingMethod = Literal["cookie", "header", "query_param"]
 
@@ -114,7 +114,9 @@ class Session:
         return history, start
 
     def with_version(self, version: int) -> Session:
-        """The session as a store saves it."""
+        """The session as a store saves it (itself when it already has that version)."""
+        if self.version == version:
+            return self
         fields = self.__dict__.copy()
         fields["version"] = version
         return _session_of(fields)
@@ -130,8 +132,10 @@ class Session:
         max_history: int,
         state: dict[str, Any],
         authenticated: bool | None,
+        version: int | None = None,
     ) -> Session:
-        """Touched, the interaction remembered, the state and login changed: one new session.
+        """Touched, the interaction remembered, the state and login changed: one new session;
+        with ``version``, numbered so (a save's ``with_version`` then has nothing to change).
 
         What a request does to its session, as one copy rather than one per change; it runs
         on every request, cached answers included.
@@ -150,6 +154,8 @@ class Session:
         fields["history"] = history
         fields["requests"] = self.requests + 1
         fields["history_start"] = start
+        if version is not None:
+            fields["version"] = version
         return _session_of(fields)
 
 
@@ -275,6 +281,23 @@ def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionL
     The configured place wins, but a client that sends the header while the server tracks by
     cookie (a common CI setup) still keeps its session.
     """
+    raw = _carried(request, tracking)
+    if raw is None:
+        return _NOT_CARRIED
+    if is_valid_session_id(raw):
+        return SessionLookup(raw, carried=True, malformed=False)
+    return _MALFORMED
+
+
+def carried_session_id(request: MockRequest, tracking: SessionTracking) -> str | None:
+    """``session_id_from(...).session_id``, without the lookup object: the engine asks it on
+    every request."""
+    raw = _carried(request, tracking)
+    return raw if raw is not None and is_valid_session_id(raw) else None
+
+
+def _carried(request: MockRequest, tracking: SessionTracking) -> str | None:
+    """The id the request carries, well-formed or not; None when it carries none."""
     # Looked up one place at a time, the configured one first: this runs on every request.
     for method in _PLACES_IN_ORDER[tracking.method]:
         if method == "cookie":
@@ -283,13 +306,9 @@ def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionL
             raw = request.headers.get(tracking.header_name.lower())
         else:
             raw = request.query_value(tracking.query_param)
-        if not raw:
-            continue
-        if is_valid_session_id(raw):
-            # Made without the frozen __init__ (lean_dataclass.built): one for every request.
-            return built(SessionLookup, session_id=raw, carried=True, malformed=False)
-        return _MALFORMED
-    return _NOT_CARRIED
+        if raw:
+            return raw
+    return None
 
 
 _PLACES: tuple[TrackingMethod, ...] = ("cookie", "header", "query_param")

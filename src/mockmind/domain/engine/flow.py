@@ -206,7 +206,7 @@ class MockEngine:
                 else None
             )
             try:
-                saved = self._sessions.remember(
+                remembered, base, saved = self._sessions.remember(
                     session, is_new, request, response, changes, now, pending
                 )
             except VersionConflict:
@@ -216,11 +216,11 @@ class MockEngine:
                 return EngineResult(busy, session.id, is_new, usage=spending.usage)
             if journal is not None and trace is not None:
                 journal.record(
-                    base=saved.base,
-                    saved=saved.session,
+                    base=base,
+                    saved=saved,
                     request=request,
                     response=response,
-                    remembered=saved.interaction,
+                    remembered=remembered,
                     state=changes.state,
                     trace=trace,
                     at=now,
@@ -231,7 +231,7 @@ class MockEngine:
             if self._memory is not None:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
-                self._memory.note(session.id, item_id, saved.interaction)
+                self._memory.note(session.id, item_id, remembered)
         self._count(response, now, spending.usage, admission)
         # Made without the frozen __init__ (lean_dataclass.built): one for every request.
         return built(
