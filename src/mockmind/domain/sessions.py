@@ -59,6 +59,39 @@ class Interaction:
     # The query string as sent, secrets masked (``limit=2&offset=0``); empty without one.
     query: str = ""
 
+    @classmethod
+    def answered(
+        cls,
+        at: float,
+        method: str,
+        path: str,
+        status: int,
+        request_body: Any,
+        response_body: Any,
+        source: str,
+        query: str,
+    ) -> Interaction:
+        """A request the mock answered (no ``delivery``), as the constructor makes it,
+        without the frozen ``__init__``'s nine ``object.__setattr__`` calls: every request
+        of a session remembers one (bench/RESULTS.md, row 1)."""
+        interaction = object.__new__(cls)
+        object.__setattr__(
+            interaction,
+            "__dict__",
+            {
+                "at": at,
+                "method": method,
+                "path": path,
+                "status": status,
+                "request_body": request_body,
+                "response_body": response_body,
+                "source": source,
+                "query": query,
+                "delivery": None,
+            },
+        )
+        return interaction
+
     @property
     def target(self) -> str:
         """The path with its query string, as the request named it."""

@@ -233,14 +233,12 @@ class MockEngine:
                 item_id = short_digest([session.id, now, request.method, request.path])
                 self._memory.note(session.id, item_id, remembered)
         self._count(response, now, spending.usage, admission)
-        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
-        return built(
-            EngineResult,
-            response=response,
-            session_id=session.id if session else None,
-            new_session=is_new,
-            deliveries=triggered[0] if triggered else None,
-            usage=spending.usage,
+        return _result(
+            response,
+            session.id if session else None,
+            is_new,
+            triggered[0] if triggered else None,
+            spending.usage,
         )
 
     def _count(
@@ -367,6 +365,30 @@ class MockEngine:
         if transitioned is not None:
             return self._answers.finish(plan, self._answers.body_for(plan, transitioned), "store")
         return await self._content.respond(ex, plan)
+
+
+def _result(
+    response: MockResponse,
+    session_id: str | None,
+    new_session: bool,
+    deliveries: DeliveryBatch | None,
+    usage: ContentUsage,
+) -> EngineResult:
+    """``EngineResult(...)`` without the frozen ``__init__`` (and without ``built``'s check
+    of the names, which this function's parameters make): one for every request."""
+    result = object.__new__(EngineResult)
+    object.__setattr__(
+        result,
+        "__dict__",
+        {
+            "response": response,
+            "session_id": session_id,
+            "new_session": new_session,
+            "deliveries": deliveries,
+            "usage": usage,
+        },
+    )
+    return result
 
 
 def _with_fault(response: MockResponse, fault: Literal["drop", "truncate"] | None) -> MockResponse:

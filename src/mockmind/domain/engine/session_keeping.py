@@ -14,7 +14,6 @@ from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, redacted_query
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import Interaction, Session, carried_session_id, new_session_id
-from mockmind.lean_dataclass import built
 from mockmind.ports.session_store import EventAtSave, KeepsJournalEvents, SessionStore
 
 if TYPE_CHECKING:
@@ -83,21 +82,19 @@ class SessionKeeper:
         ``event`` (for a store in ``keeping``), the request's journal event built and kept by
         the save that holds."""
         settings = self._settings
-        interaction = built(
-            Interaction,
-            at=now,
-            method=request.method,
-            path=request.path,
-            status=response.status,
-            request_body=trimmed(redacted_json_bytes(request.body, settings.limits)),
-            response_body=(
+        interaction = Interaction.answered(
+            now,
+            request.method,
+            request.path,
+            response.status,
+            trimmed(redacted_json_bytes(request.body, settings.limits)),
+            (
                 redacted_answer(response.body, response.encoded())
                 if response.body_kind == "json"
                 else None
             ),
-            source=response.source,
-            query=redacted_query(request.query),
-            delivery=None,
+            response.source,
+            redacted_query(request.query),
         )
 
         def update(current: Session, version: int) -> Session:
