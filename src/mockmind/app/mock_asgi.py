@@ -57,8 +57,10 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:
     raw_headers = scope["headers"]
+    names = _HEADER_NAMES
     headers = {
-        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers
+        names.get(name) or _header_name(name): value.decode("latin-1")
+        for name, value in raw_headers
     }
     if len(headers) != len(raw_headers):
         headers = _folded(raw_headers)
@@ -76,6 +78,20 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         body=await _body(receive),
         deadline=_deadline(scope),
     )
+
+
+# Header names as read, by their bytes: clients send the same few names, and decoding and
+# lower-casing each was a tenth of reading a request. Bounded: names a client makes up are
+# read anew once it is full.
+_HEADER_NAMES: dict[bytes, str] = {}
+_MAX_HEADER_NAMES = 512
+
+
+def _header_name(raw: bytes) -> str:
+    name = raw.decode("latin-1").lower()
+    if type(raw) is bytes and len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[raw] = name
+    return name
 
 
 def path_as_sent(scope: Scope) -> str:
