@@ -29,12 +29,9 @@ class MemoryJournal:
         lifetimes.on_end(self.delete)
 
     def append(self, session_id: str, event: JournalEvent, *, expires_at: float) -> bool:
-        return self._add(session_id, event, expires_at)
+        return self.append_unbuilt(session_id, event, expires_at=expires_at)
 
-    def append_unbuilt(self, session_id: str, event: UnbuiltEvent, *, expires_at: float) -> bool:
-        return self._add(session_id, event, expires_at)
-
-    def _add(self, session_id: str, event: _Kept, expires_at: float) -> bool:
+    def append_unbuilt(self, session_id: str, event: _Kept, *, expires_at: float) -> bool:
         with self._lock:
             events = self._events.get(session_id)
             if events is None:

@@ -202,7 +202,7 @@ class MockEngine:
                     clock=self._clock.now,
                     spent_before=spent,
                 )
-                if journal is not None and trace is not None
+                if journal is not None and trace is not None and journal.kept_by_sessions
                 else None
             )
             try:
@@ -216,17 +216,17 @@ class MockEngine:
                 return EngineResult(busy, session.id, is_new, usage=spending.usage)
             if journal is not None and trace is not None:
                 journal.record(
-                    base=base,
-                    saved=saved,
-                    request=request,
-                    response=response,
-                    remembered=remembered,
-                    state=changes.state,
-                    trace=trace,
-                    at=now,
-                    latency_ms=(self._clock.now() - now) * 1000.0,
-                    spent_before=spent,
-                    pending=pending,
+                    base,
+                    saved,
+                    request,
+                    response,
+                    remembered,
+                    changes.state,
+                    trace,
+                    now,
+                    (self._clock.now() - now) * 1000.0,
+                    spent,
+                    pending,
                 )
             if self._memory is not None:
                 # Queued only: the app starts the writer once the response is sent.

@@ -88,7 +88,7 @@ class JournalKeeper:
         self._limits = limits
         self._costs = costs
         # The session store keeps the events this journal reads (the module's docstring).
-        self._kept_by_sessions = kept_by_sessions
+        self.kept_by_sessions = kept_by_sessions
         # The journal itself when it keeps events unbuilt until they are read.
         self._unbuilt = journal if isinstance(journal, KeepsUnbuiltEvents) else None
 
@@ -105,7 +105,7 @@ class JournalKeeper:
     ) -> PendingEvent | None:
         """The request's event for the session's save to build and keep; None when the
         session store does not keep events (``record`` appends it after the save)."""
-        if not self._kept_by_sessions:
+        if not self.kept_by_sessions:
             return None
         return PendingEvent(self, request, response, state, trace, at, clock, spent_before)
 
@@ -116,7 +116,6 @@ class JournalKeeper:
 
     def record(
         self,
-        *,
         base: Session,
         saved: Session,
         request: MockRequest,
