@@ -142,7 +142,7 @@ class JournalKeeper:
             return pending.event is not None
         expires_at = saved.expires_at + self._grace
         try:
-            spent = self._spent_by(saved, spent_before)
+            spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
             if self._unbuilt is not None:
                 # What the event is made of is the request's own and left as it is: built
                 # from it later, the event is the one built now.
