@@ -12,6 +12,7 @@ import math
 import re
 import secrets
 from dataclasses import field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from mockmind.domain.http import MockRequest
@@ -42,6 +43,13 @@ def new_session_id() -> str:
 
 def is_valid_session_id(candidate: str) -> bool:
     """A whole-string match (``$`` would accept a final newline), and no internal scope."""
+    return _is_valid_id(candidate)
+
+
+# Remembered: each request of a session checks the id it carries again (the match costs
+# several times the look-up); bounded, as clients choose their ids.
+@lru_cache(maxsize=4096)
+def _is_valid_id(candidate: str) -> bool:
     return _VALID_ID.fullmatch(candidate) is not None and candidate not in INTERNAL_SCOPES
 
 
@@ -177,7 +185,12 @@ class Session:
         merged = self.state
         if state:
             merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
-        history, start = self._remembering(interaction, max_history)
+        # _remembering's steps, and _session_of's, without their calls.
+        history = (*self.history, interaction)
+        start = self.history_start
+        if len(history) > max_history:
+            start += len(history) - max_history
+            history = history[len(history) - max_history :]
         fields = self.__dict__.copy()
         fields["last_seen"] = now
         fields["expires_at"] = now + timeout_seconds
@@ -189,7 +202,9 @@ class Session:
         fields["history_start"] = start
         if version is not None:
             fields["version"] = version
-        return _session_of(fields)
+        session: Session = object.__new__(Session)
+        object.__setattr__(session, "__dict__", fields)
+        return session
 
 
 def _session_of(fields: dict[str, Any]) -> Session:
@@ -326,7 +341,7 @@ def carried_session_id(request: MockRequest, tracking: SessionTracking) -> str |
     """``session_id_from(...).session_id``, without the lookup object: the engine asks it on
     every request."""
     raw = _carried(request, tracking)
-    return raw if raw is not None and is_valid_session_id(raw) else None
+    return raw if raw is not None and _is_valid_id(raw) else None
 
 
 def _carried(request: MockRequest, tracking: SessionTracking) -> str | None:
