@@ -150,15 +150,17 @@ class JournalKeeper:
                     self,
                     saved.requests,
                     saved.id,
-                    base.state,
-                    request,
-                    response,
-                    remembered,
-                    state,
-                    trace,
-                    at,
-                    latency_ms,
-                    spent,
+                    (
+                        base.state,
+                        request,
+                        response,
+                        remembered,
+                        state,
+                        trace,
+                        at,
+                        latency_ms,
+                        spent,
+                    ),
                 )
                 added = self._unbuilt.append_unbuilt(saved.id, unbuilt, expires_at=expires_at)
             else:
@@ -367,68 +369,37 @@ class PendingEvent:
         self.event = event
 
 
+# What ``JournalKeeper._event`` makes a request's event of, after its step.
+_Pieces = tuple[
+    Mapping[str, StateValue],
+    MockRequest,
+    MockResponse,
+    Interaction,
+    Mapping[str, Any],
+    RequestTrace,
+    float,
+    float,
+    _Spent,
+]
+
+
 class _UnbuiltEvent:
-    """A recorded request's event as the pieces it is made of (``KeepsUnbuiltEvents``)."""
+    """A recorded request's event as the pieces it is made of (``KeepsUnbuiltEvents``): the
+    base session's state, not the sessions (a journal of 200 events would keep 400 of them,
+    and their histories, alive), in one tuple (one object made per request, not a field
+    set for each piece)."""
 
-    __slots__ = (
-        "_at",
-        "_base_state",
-        "_keeper",
-        "_latency_ms",
-        "_remembered",
-        "_request",
-        "_response",
-        "_session_id",
-        "_spent",
-        "_state",
-        "_trace",
-        "seq",
-    )
+    __slots__ = ("_keeper", "_pieces", "_session_id", "seq")
 
-    def __init__(
-        self,
-        keeper: JournalKeeper,
-        seq: int,
-        session_id: str,
-        base_state: Mapping[str, StateValue],
-        request: MockRequest,
-        response: MockResponse,
-        remembered: Interaction,
-        state: Mapping[str, Any],
-        trace: RequestTrace,
-        at: float,
-        latency_ms: float,
-        spent: _Spent,
-    ) -> None:
+    def __init__(self, keeper: JournalKeeper, seq: int, session_id: str, pieces: _Pieces) -> None:
         self.seq = seq
         self._keeper = keeper
-        # Not the sessions themselves: a journal of 200 events would keep 400 of them (and
-        # their histories) alive.
         self._session_id = session_id
-        self._base_state = base_state
-        self._request = request
-        self._response = response
-        self._remembered = remembered
-        self._state = state
-        self._trace = trace
-        self._at = at
-        self._latency_ms = latency_ms
-        self._spent = spent
+        self._pieces = pieces
 
     def build(self) -> JournalEvent | None:
         try:
-            return self._keeper._event(
-                self.seq,
-                self._base_state,
-                self._request,
-                self._response,
-                self._remembered,
-                self._state,
-                self._trace,
-                self._at,
-                self._latency_ms,
-                self._spent,
-            )
+            return self._keeper._event(self.seq, *self._pieces)
         except Exception:  # the journal is a record: a read goes on without the event
             logger.exception("session %s: step %d not journaled", self._session_id, self.seq)
             return None
