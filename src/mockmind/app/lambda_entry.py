@@ -114,7 +114,7 @@ class LambdaEntry:
                 return deliver_event(deliveries.courier, event)
         telemetry = self.telemetry()
         if telemetry is None:
-            return self._answer(event, context).answer
+            return self._answer_only(event, context)
         return telemetry.invoke(event, context, lambda: self._answer(event, context))
 
     def _deliveries_of(self, event: Any) -> Deliveries | None:
@@ -129,6 +129,18 @@ class LambdaEntry:
             self._telemetry = LambdaTelemetry(self._telemetry_settings, tracer=self._tracer)
         return self._telemetry
 
+    def _answer_only(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        """``_answer``'s answer, without what only telemetry reads (the outcome, the names of
+        the request): most handlers have none."""
+        kind: EventKind = "other"
+        try:
+            kind = recognise(event)
+            reader, scope, body = self._read(event, context, kind)
+        except RequestError as problem:
+            return _refusal(problem, kind)
+        answer: dict[str, Any] = reader(_Cycle(scope, body)(self.app))
+        return answer
+
     def _answer(self, event: Any, context: LambdaContext) -> Invocation:
         kind: EventKind = "other"
         try:
@@ -139,7 +151,8 @@ class LambdaEntry:
             return Invocation(_refusal(problem, kind), None, method, named, "refused")
         response = _Cycle(scope, body)(self.app)
         answer: dict[str, Any] = reader(response)
-        outcome = scope.get(OUTCOME_SCOPE_KEY)
+        result = scope.get(OUTCOME_SCOPE_KEY)
+        outcome = None if result is None else result.outcome()
         path: str = scope["path"]
         routed: str = scope.get(ROUTED_PATH_SCOPE_KEY, path)
         other = "admin" if outcome is None and is_admin_path(routed) else "error"

@@ -26,8 +26,9 @@ logger = logging.getLogger("mockmind.http")
 
 # Time kept back from the Lambda deadline to generate an offline answer and send it.
 DEADLINE_MARGIN_SECONDS = 1.5
-# Where a mock request leaves its outcome (domain/outcome.py) for the server that ran it: the
-# Lambda entry reads it from the scope it handed in, for its log line and metrics.
+# Where a mock request leaves its result for the server that ran it: the Lambda entry reads
+# its outcome (``EngineResult.outcome``, domain/outcome.py) from the scope it handed in, for
+# its log line and metrics, only when it has them to make.
 OUTCOME_SCOPE_KEY = "mockmind.outcome"
 # The path the app routed, when a front rewrote it (a tenant's, without its /t/{tenant}).
 ROUTED_PATH_SCOPE_KEY = "mockmind.routed_path"
@@ -43,7 +44,7 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
         logger.exception("%s %s failed", request.method, request.path)
         await write_error(http_answer(exc), request, send)
         return
-    scope[OUTCOME_SCOPE_KEY] = result.outcome()
+    scope[OUTCOME_SCOPE_KEY] = result
     await write_response(result, container, request, send, cut_by_server="aws.event" not in scope)
     if container.memory is not None:
         # After the answer is out: remembering it never delays it (domain/memory.py).
@@ -56,8 +57,10 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:
     raw_headers = scope["headers"]
+    names = _HEADER_NAMES
     headers = {
-        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers
+        names.get(name) or _header_name(name): value.decode("latin-1")
+        for name, value in raw_headers
     }
     if len(headers) != len(raw_headers):
         headers = _folded(raw_headers)
@@ -75,6 +78,20 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         body=await _body(receive),
         deadline=_deadline(scope),
     )
+
+
+# Header names as read, by their bytes: clients send the same few names, and decoding and
+# lower-casing each was a tenth of reading a request. Bounded: names a client makes up are
+# read anew once it is full.
+_HEADER_NAMES: dict[bytes, str] = {}
+_MAX_HEADER_NAMES = 512
+
+
+def _header_name(raw: bytes) -> str:
+    name = raw.decode("latin-1").lower()
+    if type(raw) is bytes and len(_HEADER_NAMES) < _MAX_HEADER_NAMES:
+        _HEADER_NAMES[raw] = name
+    return name
 
 
 def path_as_sent(scope: Scope) -> str:

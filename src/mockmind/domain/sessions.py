@@ -12,10 +12,11 @@ import math
 import re
 import secrets
 from dataclasses import field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from mockmind.domain.http import MockRequest
-from mockmind.lean_dataclass import built, dataclass
+from mockmind.lean_dataclass import dataclass
 
 TrackingMethod = Literal["cookie", "header", "query_param"]
 
@@ -42,6 +43,13 @@ def new_session_id() -> str:
 
 def is_valid_session_id(candidate: str) -> bool:
     """A whole-string match (``$`` would accept a final newline), and no internal scope."""
+    return _is_valid_id(candidate)
+
+
+# Remembered: each request of a session checks the id it carries again (the match costs
+# several times the look-up); bounded, as clients choose their ids.
+@lru_cache(maxsize=4096)
+def _is_valid_id(candidate: str) -> bool:
     return _VALID_ID.fullmatch(candidate) is not None and candidate not in INTERNAL_SCOPES
 
 
@@ -58,6 +66,39 @@ class Interaction:
     source: str = ""
     # The query string as sent, secrets masked (``limit=2&offset=0``); empty without one.
     query: str = ""
+
+    @classmethod
+    def answered(
+        cls,
+        at: float,
+        method: str,
+        path: str,
+        status: int,
+        request_body: Any,
+        response_body: Any,
+        source: str,
+        query: str,
+    ) -> Interaction:
+        """A request the mock answered (no ``delivery``), as the constructor makes it,
+        without the frozen ``__init__``'s nine ``object.__setattr__`` calls: every request
+        of a session remembers one (bench/RESULTS.md, row 1)."""
+        interaction = object.__new__(cls)
+        object.__setattr__(
+            interaction,
+            "__dict__",
+            {
+                "at": at,
+                "method": method,
+                "path": path,
+                "status": status,
+                "request_body": request_body,
+                "response_body": response_body,
+                "source": source,
+                "query": query,
+                "delivery": None,
+            },
+        )
+        return interaction
 
     @property
     def target(self) -> str:
@@ -114,7 +155,9 @@ class Session:
         return history, start
 
     def with_version(self, version: int) -> Session:
-        """The session as a store saves it."""
+        """The session as a store saves it (itself when it already has that version)."""
+        if self.version == version:
+            return self
         fields = self.__dict__.copy()
         fields["version"] = version
         return _session_of(fields)
@@ -130,8 +173,10 @@ class Session:
         max_history: int,
         state: dict[str, Any],
         authenticated: bool | None,
+        version: int | None = None,
     ) -> Session:
-        """Touched, the interaction remembered, the state and login changed: one new session.
+        """Touched, the interaction remembered, the state and login changed: one new session;
+        with ``version``, numbered so (a save's ``with_version`` then has nothing to change).
 
         What a request does to its session, as one copy rather than one per change; it runs
         on every request, cached answers included.
@@ -140,7 +185,12 @@ class Session:
         merged = self.state
         if state:
             merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
-        history, start = self._remembering(interaction, max_history)
+        # _remembering's steps, and _session_of's, without their calls.
+        history = (*self.history, interaction)
+        start = self.history_start
+        if len(history) > max_history:
+            start += len(history) - max_history
+            history = history[len(history) - max_history :]
         fields = self.__dict__.copy()
         fields["last_seen"] = now
         fields["expires_at"] = now + timeout_seconds
@@ -150,7 +200,11 @@ class Session:
         fields["history"] = history
         fields["requests"] = self.requests + 1
         fields["history_start"] = start
-        return _session_of(fields)
+        if version is not None:
+            fields["version"] = version
+        session: Session = object.__new__(Session)
+        object.__setattr__(session, "__dict__", fields)
+        return session
 
 
 def _session_of(fields: dict[str, Any]) -> Session:
@@ -275,6 +329,23 @@ def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionL
     The configured place wins, but a client that sends the header while the server tracks by
     cookie (a common CI setup) still keeps its session.
     """
+    raw = _carried(request, tracking)
+    if raw is None:
+        return _NOT_CARRIED
+    if is_valid_session_id(raw):
+        return SessionLookup(raw, carried=True, malformed=False)
+    return _MALFORMED
+
+
+def carried_session_id(request: MockRequest, tracking: SessionTracking) -> str | None:
+    """``session_id_from(...).session_id``, without the lookup object: the engine asks it on
+    every request."""
+    raw = _carried(request, tracking)
+    return raw if raw is not None and _is_valid_id(raw) else None
+
+
+def _carried(request: MockRequest, tracking: SessionTracking) -> str | None:
+    """The id the request carries, well-formed or not; None when it carries none."""
     # Looked up one place at a time, the configured one first: this runs on every request.
     for method in _PLACES_IN_ORDER[tracking.method]:
         if method == "cookie":
@@ -283,13 +354,9 @@ def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionL
             raw = request.headers.get(tracking.header_name.lower())
         else:
             raw = request.query_value(tracking.query_param)
-        if not raw:
-            continue
-        if is_valid_session_id(raw):
-            # Made without the frozen __init__ (lean_dataclass.built): one for every request.
-            return built(SessionLookup, session_id=raw, carried=True, malformed=False)
-        return _MALFORMED
-    return _NOT_CARRIED
+        if raw:
+            return raw
+    return None
 
 
 _PLACES: tuple[TrackingMethod, ...] = ("cookie", "header", "query_param")

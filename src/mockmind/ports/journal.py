@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from mockmind.domain.journal import JournalEvent, JournalPage
 
@@ -27,4 +27,28 @@ class Journal(Protocol):
 
     def delete(self, session_id: str) -> None:
         """Drop every event of the session."""
+        ...
+
+
+class UnbuiltEvent(Protocol):
+    """A request's event kept as the pieces it is made of, built only when it is read: most
+    events of a journal in process are never read, and building one (masking, copying) was
+    a tenth of a cached answer (bench/RESULTS.md, row 1)."""
+
+    seq: int
+
+    def build(self) -> JournalEvent | None:
+        """The event; None when it cannot be built (logged: the journal never fails a
+        request, nor a read)."""
+        ...
+
+
+@runtime_checkable
+class KeepsUnbuiltEvents(Protocol):
+    """An optional capability of a journal: holding an event unbuilt until it is read (a
+    journal in process, whose events are the objects the request left). Stores that write
+    events out take them built (``Journal.append``)."""
+
+    def append_unbuilt(self, session_id: str, event: UnbuiltEvent, *, expires_at: float) -> bool:
+        """``Journal.append`` of an event built when it is first read."""
         ...

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 
@@ -386,3 +386,9 @@ def test_what_a_later_drop_removes_is_numbered_from_where_the_base_starts() -> N
     assert delta is not None
     assert delta.dropped == range(1, 2)
     assert delta.appended == ((3, after.history[-1]),)
+
+
+def test_an_answered_interaction_is_the_one_the_constructor_makes() -> None:
+    made = Interaction.answered(7.5, "POST", "/x", 201, {"a": 1}, {"b": 2}, "offline", "q=1")
+    assert made == Interaction(7.5, "POST", "/x", 201, {"a": 1}, {"b": 2}, "offline", "q=1")
+    assert vars(made).keys() == {f.name for f in fields(Interaction)}

@@ -59,6 +59,12 @@ class ExpiryQueue[K: Hashable]:
         if slot is not None:
             self._leave(key, slot)
 
+    def any_due(self, now: float) -> bool:
+        """Whether a slot has ended by ``now`` (``due`` may then hand out keys): most saves
+        find none, and need not make a list to learn it."""
+        order = self._order
+        return bool(order) and order[0] * self._resolution <= now
+
     def due(self, now: float, limit: int) -> list[K]:
         """Up to ``limit`` keys that expired by ``now``, no longer scheduled once returned."""
         taken: list[K] = []

@@ -1,4 +1,8 @@
-"""Journals in process: a bounded deque per session, dropped when the session ends."""
+"""Journals in process: a bounded deque per session, dropped when the session ends.
+
+Events recorded by the engine are kept unbuilt (``KeepsUnbuiltEvents``): the deque holds the
+pieces each was to be made of, and a read builds those it returns, once.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from collections import deque
 
 from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.domain.journal import JournalEvent, JournalPage
+from mockmind.ports.journal import UnbuiltEvent
+
+_Kept = JournalEvent | UnbuiltEvent
 
 
 class MemoryJournal:
@@ -14,7 +21,7 @@ class MemoryJournal:
         if max_events < 1:
             raise ValueError(f"max_events must be at least 1, not {max_events}")
         self.max_events = max_events
-        self._events: dict[str, deque[JournalEvent]] = {}
+        self._events: dict[str, deque[_Kept]] = {}
         # Each journal lives as long as its newest event (the session's latest expiry).
         self._expires: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -22,6 +29,9 @@ class MemoryJournal:
         lifetimes.on_end(self.delete)
 
     def append(self, session_id: str, event: JournalEvent, *, expires_at: float) -> bool:
+        return self.append_unbuilt(session_id, event, expires_at=expires_at)
+
+    def append_unbuilt(self, session_id: str, event: _Kept, *, expires_at: float) -> bool:
         with self._lock:
             events = self._events.get(session_id)
             if events is None:
@@ -31,7 +41,9 @@ class MemoryJournal:
             late = bool(events) and events[-1].seq >= event.seq
             if late and any(kept.seq == event.seq for kept in events):
                 return False
-            self._expires[session_id] = max(expires_at, self._expires.get(session_id, expires_at))
+            held = self._expires.get(session_id)
+            if held is None or held < expires_at:
+                self._expires[session_id] = expires_at
             if late:
                 # A late writer's earlier step: put it in order (rare: one per race).
                 ordered = sorted([*events, event], key=lambda e: e.seq)
@@ -47,7 +59,8 @@ class MemoryJournal:
         with self._lock:
             if self._expires.get(session_id, now) <= now:
                 return JournalPage((), 0)
-            events = tuple(self._events.get(session_id, ()))
+            kept = self._events.get(session_id)
+            events = _built(kept) if kept else ()
         dropped = events[0].seq - 1 if events else 0
         selected = [e for e in events if e.seq > after]
         if limit is not None:
@@ -62,3 +75,18 @@ class MemoryJournal:
         with self._lock:
             self._events.pop(session_id, None)
             self._expires.pop(session_id, None)
+
+
+def _built(kept: deque[_Kept]) -> tuple[JournalEvent, ...]:
+    """The kept events, each unbuilt one built and put in its place (one that cannot be
+    built is dropped, as it would not have been appended)."""
+    if all(isinstance(e, JournalEvent) for e in kept):
+        return tuple(kept)  # type: ignore[arg-type]
+    events: list[JournalEvent] = []
+    for entry in kept:
+        event = entry if isinstance(entry, JournalEvent) else entry.build()
+        if event is not None:
+            events.append(event)
+    kept.clear()
+    kept.extend(events)
+    return tuple(events)

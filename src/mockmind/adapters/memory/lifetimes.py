@@ -74,9 +74,12 @@ class SessionLifetimes:
         with self.lock:
             self._recent[session_id] = expires_at
             self._recent.move_to_end(session_id)
-            self._expiry.schedule(session_id, expires_at)
-            for ended in self._expiry.due(self.clock.now(), SWEEP_PER_SAVE):
-                self._end(ended)
+            expiry = self._expiry
+            expiry.schedule(session_id, expires_at)
+            now = self.clock.now()
+            if expiry.any_due(now):
+                for ended in expiry.due(now, SWEEP_PER_SAVE):
+                    self._end(ended)
             while len(self._recent) > self.max_sessions:
                 oldest = next(iter(self._recent))
                 self._expiry.cancel(oldest)

@@ -32,13 +32,17 @@ class Answers:
         # A document's header name that is no HTTP token cannot be sent, nor one the server
         # writes itself (Content-Length...); a generated value (an enum's, a pattern's) may
         # hold any character, and is made sendable.
-        headers = {
-            name: header_value(
-                _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
-            )
-            for name, schema in plan.header_schemas.items()
-            if is_documentable_header(name)
-        }
+        headers = (
+            {
+                name: header_value(
+                    _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
+                )
+                for name, schema in plan.header_schemas.items()
+                if is_documentable_header(name)
+            }
+            if plan.header_schemas
+            else {}
+        )
         media = plan.media_type or "application/json"
         bodiless = plan.status in (204, 304) or (plan.schema is None and body is None)
         if plan.media_type is None or bodiless:
@@ -161,7 +165,10 @@ def header_safe(text: str, limit: int = 200) -> str:
 
 
 def _is_json(media_type: str) -> bool:
-    return media_type.endswith("/json") or media_type.endswith("+json")
+    return media_type.endswith(_JSON_SUFFIXES)
+
+
+_JSON_SUFFIXES = ("/json", "+json")
 
 
 def _json_text(value: Any) -> str:

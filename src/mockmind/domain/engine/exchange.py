@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import Any
 
@@ -12,7 +12,7 @@ from mockmind.domain.outcome import Spending
 from mockmind.domain.resources import ResourceAction, ResourceContext, ResourceService
 from mockmind.domain.rules.book import RuleInput
 from mockmind.domain.sessions import Session
-from mockmind.lean_dataclass import built, dataclass
+from mockmind.lean_dataclass import dataclass
 from mockmind.ports.api_description import RoutedRequest
 
 _UNREAD: Any = object()
@@ -71,14 +71,44 @@ class Exchange:
     def rule_input(self, entity: dict[str, Any] | None) -> RuleInput:
         """The request as conditions see it, with the session state as it is now."""
         request = self.routed.request
-        return built(
-            RuleInput,
-            method=request.method,
-            path=request.path,
-            headers=request.headers,
-            query=self.routed.query,
-            body=self.routed.body,
-            state=self.ctx.state,
-            entity=entity,
-            authenticated=self.authenticated,
+        return rule_input(
+            request.method,
+            request.path,
+            request.headers,
+            self.routed.query,
+            self.routed.body,
+            self.ctx.state,
+            entity,
+            self.authenticated,
         )
+
+
+def rule_input(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    query: Mapping[str, Any],
+    body: Any,
+    state: Mapping[str, Any],
+    entity: Mapping[str, Any] | None,
+    authenticated: bool,
+) -> RuleInput:
+    """``RuleInput(...)`` by position, without the frozen ``__init__`` and without
+    ``built``'s check of the names (these parameters are the fields): every request that
+    runs rules makes one."""
+    made = object.__new__(RuleInput)
+    object.__setattr__(
+        made,
+        "__dict__",
+        {
+            "method": method,
+            "path": path,
+            "headers": headers,
+            "query": query,
+            "body": body,
+            "state": state,
+            "entity": entity,
+            "authenticated": authenticated,
+        },
+    )
+    return made

@@ -202,11 +202,11 @@ class MockEngine:
                     clock=self._clock.now,
                     spent_before=spent,
                 )
-                if journal is not None and trace is not None
+                if journal is not None and trace is not None and journal.kept_by_sessions
                 else None
             )
             try:
-                saved = self._sessions.remember(
+                remembered, base, saved = self._sessions.remember(
                     session, is_new, request, response, changes, now, pending
                 )
             except VersionConflict:
@@ -216,31 +216,29 @@ class MockEngine:
                 return EngineResult(busy, session.id, is_new, usage=spending.usage)
             if journal is not None and trace is not None:
                 journal.record(
-                    base=saved.base,
-                    saved=saved.session,
-                    request=request,
-                    response=response,
-                    remembered=saved.interaction,
-                    state=changes.state,
-                    trace=trace,
-                    at=now,
-                    latency_ms=(self._clock.now() - now) * 1000.0,
-                    spent_before=spent,
-                    pending=pending,
+                    base,
+                    saved,
+                    request,
+                    response,
+                    remembered,
+                    changes.state,
+                    trace,
+                    now,
+                    (self._clock.now() - now) * 1000.0,
+                    spent,
+                    pending,
                 )
             if self._memory is not None:
                 # Queued only: the app starts the writer once the response is sent.
                 item_id = short_digest([session.id, now, request.method, request.path])
-                self._memory.note(session.id, item_id, saved.interaction)
+                self._memory.note(session.id, item_id, remembered)
         self._count(response, now, spending.usage, admission)
-        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
-        return built(
-            EngineResult,
-            response=response,
-            session_id=session.id if session else None,
-            new_session=is_new,
-            deliveries=triggered[0] if triggered else None,
-            usage=spending.usage,
+        return _result(
+            response,
+            session.id if session else None,
+            is_new,
+            triggered[0] if triggered else None,
+            spending.usage,
         )
 
     def _count(
@@ -301,17 +299,18 @@ class MockEngine:
         if trace is not None:
             ctx.changes = trace.changes
             trace.trigger = f"{request.method} {routed.path_template}"
+        # By position (the fields' order): a keyword each costs a lookup, on every request.
         ex = Exchange(
-            routed=routed,
-            route=route,
-            session=session,
-            ctx=ctx,
-            changes=changes,
-            direct=direct,
-            touched=route.touched(direct, routed.path_params),
-            check_authenticated=lambda: self._sessions.is_authenticated(request, session, now),
-            spending=spending,
-            llm_barred=llm_barred,
+            routed,
+            route,
+            session,
+            ctx,
+            changes,
+            direct,
+            route.touched(direct, routed.path_params),
+            lambda: self._sessions.is_authenticated(request, session, now),
+            spending,
+            llm_barred,
         )
         outcome = self._run_rules(ex)
         if trace is not None:
@@ -367,6 +366,30 @@ class MockEngine:
         if transitioned is not None:
             return self._answers.finish(plan, self._answers.body_for(plan, transitioned), "store")
         return await self._content.respond(ex, plan)
+
+
+def _result(
+    response: MockResponse,
+    session_id: str | None,
+    new_session: bool,
+    deliveries: DeliveryBatch | None,
+    usage: ContentUsage,
+) -> EngineResult:
+    """``EngineResult(...)`` without the frozen ``__init__`` (and without ``built``'s check
+    of the names, which this function's parameters make): one for every request."""
+    result = object.__new__(EngineResult)
+    object.__setattr__(
+        result,
+        "__dict__",
+        {
+            "response": response,
+            "session_id": session_id,
+            "new_session": new_session,
+            "deliveries": deliveries,
+            "usage": usage,
+        },
+    )
+    return result
 
 
 def _with_fault(response: MockResponse, fault: Literal["drop", "truncate"] | None) -> MockResponse:

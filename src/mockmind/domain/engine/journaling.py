@@ -42,9 +42,9 @@ from mockmind.domain.redaction import (
     redacted_answer,
     redacted_json_bytes,
 )
-from mockmind.domain.sessions import Interaction, Session
+from mockmind.domain.sessions import Interaction, Session, StateValue
 from mockmind.lean_dataclass import built, dataclass
-from mockmind.ports.journal import Journal
+from mockmind.ports.journal import Journal, KeepsUnbuiltEvents
 
 logger = logging.getLogger("mockmind.journal")
 
@@ -54,6 +54,10 @@ _CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 FALLBACK_REASON_HEADER = "X-Mockmind-Fallback-Reason"
+
+# A request's model calls, tokens and cost.
+_Spent = tuple[int, int, float]
+_NOTHING_SPENT: _Spent = (0, 0, 0.0)
 
 
 @dataclass(slots=True)
@@ -84,7 +88,9 @@ class JournalKeeper:
         self._limits = limits
         self._costs = costs
         # The session store keeps the events this journal reads (the module's docstring).
-        self._kept_by_sessions = kept_by_sessions
+        self.kept_by_sessions = kept_by_sessions
+        # The journal itself when it keeps events unbuilt until they are read.
+        self._unbuilt = journal if isinstance(journal, KeepsUnbuiltEvents) else None
 
     def at_save(
         self,
@@ -99,7 +105,7 @@ class JournalKeeper:
     ) -> PendingEvent | None:
         """The request's event for the session's save to build and keep; None when the
         session store does not keep events (``record`` appends it after the save)."""
-        if not self._kept_by_sessions:
+        if not self.kept_by_sessions:
             return None
         return PendingEvent(self, request, response, state, trace, at, clock, spent_before)
 
@@ -110,7 +116,6 @@ class JournalKeeper:
 
     def record(
         self,
-        *,
         base: Session,
         saved: Session,
         request: MockRequest,
@@ -122,10 +127,11 @@ class JournalKeeper:
         latency_ms: float,
         spent_before: Totals | None,
         pending: PendingEvent | None = None,
-    ) -> JournalEvent | None:
-        """Append the request's event; the event, or None when it was not recorded.
-        ``pending``: the event handed to the save (``at_save``), appended here only when the
-        save did not keep it.
+    ) -> bool:
+        """Append the request's event; whether it was recorded. ``pending``: the event
+        handed to the save (``at_save``), appended here only when the save did not keep it.
+        A journal that keeps events unbuilt (``KeepsUnbuiltEvents``) is handed the pieces,
+        which it builds into the event when it is read.
 
         ``remembered``: the interaction the session remembered, whose JSON body, secrets
         masked, the event keeps too (masking a ten-entity list that names a secret-like key
@@ -133,24 +139,47 @@ class JournalKeeper:
         """
         if pending is not None and (pending.event is not None or pending.failed):
             # Kept by the save, or not recorded (its failure logged once, by the save).
-            return pending.event
+            return pending.event is not None
+        expires_at = saved.expires_at + self._grace
         try:
-            event = self._event(
-                base,
-                saved,
-                request,
-                response,
-                remembered,
-                state,
-                trace,
-                at,
-                latency_ms,
-                spent_before,
-            )
-            added = self._journal.append(saved.id, event, expires_at=saved.expires_at + self._grace)
+            spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
+            if self._unbuilt is not None:
+                # What the event is made of is the request's own and left as it is: built
+                # from it later, the event is the one built now.
+                unbuilt = _UnbuiltEvent(
+                    self,
+                    saved.requests,
+                    saved.id,
+                    (
+                        base.state,
+                        request,
+                        response,
+                        remembered,
+                        state,
+                        trace,
+                        at,
+                        latency_ms,
+                        spent,
+                    ),
+                )
+                added = self._unbuilt.append_unbuilt(saved.id, unbuilt, expires_at=expires_at)
+            else:
+                event = self._event(
+                    saved.requests,
+                    base.state,
+                    request,
+                    response,
+                    remembered,
+                    state,
+                    trace,
+                    at,
+                    latency_ms,
+                    spent,
+                )
+                added = self._journal.append(saved.id, event, expires_at=expires_at)
         except Exception:  # the journal is a record: the request is answered without it
             logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
-            return None
+            return False
         if not added:
             logger.warning(
                 "session %s: step %d was already journaled by another writer; this request's "
@@ -158,13 +187,26 @@ class JournalKeeper:
                 saved.id,
                 saved.requests,
             )
-            return None
-        return event
+            return False
+        return True
+
+    def _spent_by(self, saved: Session, spent_before: Totals | None) -> _Spent:
+        """What the request's model calls cost: the session's totals now less those before."""
+        if spent_before is None:
+            return _NOTHING_SPENT
+        after = self.spent(saved.id)
+        assert after is not None  # taken from the same tracker
+        return (
+            after.calls - spent_before.calls,
+            (after.prompt_tokens + after.completion_tokens)
+            - (spent_before.prompt_tokens + spent_before.completion_tokens),
+            after.cost_usd - spent_before.cost_usd,
+        )
 
     def _event(
         self,
-        base: Session,
-        saved: Session,
+        seq: int,
+        base_state: Mapping[str, StateValue],
         request: MockRequest,
         response: MockResponse,
         remembered: Interaction,
@@ -172,19 +214,11 @@ class JournalKeeper:
         trace: RequestTrace,
         at: float,
         latency_ms: float,
-        spent_before: Totals | None,
+        spent: _Spent,
     ) -> JournalEvent:
-        calls, tokens, cost = 0, 0, 0.0
-        if spent_before is not None:
-            after = self.spent(saved.id)
-            assert after is not None  # taken from the same tracker
-            calls = after.calls - spent_before.calls
-            tokens = (after.prompt_tokens + after.completion_tokens) - (
-                spent_before.prompt_tokens + spent_before.completion_tokens
-            )
-            cost = after.cost_usd - spent_before.cost_usd
+        calls, tokens, cost = spent
         return JournalEvent.recorded(
-            seq=saved.requests,
+            seq=seq,
             at=at,
             exchange=self._exchange(request, response, remembered),
             source=response.source,
@@ -196,7 +230,7 @@ class JournalKeeper:
             rules=tuple(trace.rules),
             moves=self._moves(trace),
             changes=tuple(trace.changes),
-            state_changes=state_changes(base, state),
+            state_changes=state_changes(base_state, state),
         )
 
     def _exchange(
@@ -314,8 +348,8 @@ class PendingEvent:
             return None
         try:
             event = keeper._event(
-                self.base,
-                saved,
+                saved.requests,
+                self.base.state,
                 self._request,
                 self._response,
                 self.remembered,
@@ -323,7 +357,7 @@ class PendingEvent:
                 self._trace,
                 self._at,
                 (self._clock() - self._at) * 1000.0,
-                self._spent_before,
+                keeper._spent_by(saved, self._spent_before),
             )
         except Exception:  # the journal is a record: the request is saved without it
             logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
@@ -333,6 +367,42 @@ class PendingEvent:
 
     def kept(self, event: JournalEvent) -> None:
         self.event = event
+
+
+# What ``JournalKeeper._event`` makes a request's event of, after its step.
+_Pieces = tuple[
+    Mapping[str, StateValue],
+    MockRequest,
+    MockResponse,
+    Interaction,
+    Mapping[str, Any],
+    RequestTrace,
+    float,
+    float,
+    _Spent,
+]
+
+
+class _UnbuiltEvent:
+    """A recorded request's event as the pieces it is made of (``KeepsUnbuiltEvents``): the
+    base session's state, not the sessions (a journal of 200 events would keep 400 of them,
+    and their histories, alive), in one tuple (one object made per request, not a field
+    set for each piece)."""
+
+    __slots__ = ("_keeper", "_pieces", "_session_id", "seq")
+
+    def __init__(self, keeper: JournalKeeper, seq: int, session_id: str, pieces: _Pieces) -> None:
+        self.seq = seq
+        self._keeper = keeper
+        self._session_id = session_id
+        self._pieces = pieces
+
+    def build(self) -> JournalEvent | None:
+        try:
+            return self._keeper._event(self.seq, *self._pieces)
+        except Exception:  # the journal is a record: a read goes on without the event
+            logger.exception("session %s: step %d not journaled", self._session_id, self.seq)
+            return None
 
 
 def recorded_body(response: MockResponse) -> Any:
@@ -375,12 +445,14 @@ def _mask_rules(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...
     return (always, by_value) if always or by_value else None
 
 
-def state_changes(base: Session, state: Mapping[str, Any]) -> tuple[StateChange, ...]:
-    """The session-state keys the request set, against the session it was applied to; a key
-    set to the value it had is no change."""
+def state_changes(
+    base_state: Mapping[str, StateValue], state: Mapping[str, Any]
+) -> tuple[StateChange, ...]:
+    """The session-state keys the request set, against the state of the session it was
+    applied to; a key set to the value it had is no change."""
     changes: list[StateChange] = []
     for key, value in state.items():
-        held = base.state.get(key)
+        held = base_state.get(key)
         if held is not None and held.value == value:
             continue
         changes.append(

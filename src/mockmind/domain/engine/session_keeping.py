@@ -13,8 +13,7 @@ from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, redacted_query
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
-from mockmind.domain.sessions import Interaction, Session, new_session_id, session_id_from
-from mockmind.lean_dataclass import built, dataclass
+from mockmind.domain.sessions import Interaction, Session, carried_session_id, new_session_id
 from mockmind.ports.session_store import EventAtSave, KeepsJournalEvents, SessionStore
 
 if TYPE_CHECKING:
@@ -25,14 +24,9 @@ if TYPE_CHECKING:
 _SAVE_ATTEMPTS = WRITE_ATTEMPTS
 
 
-@dataclass(frozen=True)
-class Saved:
-    """A request's save: what it remembered, the session it was applied to (the one read
-    last, after a lost race) and the session as stored."""
-
-    interaction: Interaction
-    base: Session
-    session: Session
+# A request's save: what it remembered, the session it was applied to (the one read last,
+# after a lost race) and the session as stored.
+Saved = tuple[Interaction, Session, Session]
 
 
 class SessionKeeper:
@@ -54,7 +48,7 @@ class SessionKeeper:
     def open(self, request: MockRequest, now: float) -> tuple[Session | None, bool]:
         """The request's session and whether it is new; None when sessions are not tracked."""
         tracking = self._settings.tracking
-        session_id = session_id_from(request, tracking).session_id
+        session_id = carried_session_id(request, tracking)
         if session_id is None and self._auth is not None:
             # A bearer token this mock issued names its session, for clients without cookies.
             session_id = self._auth.session_of(bearer_token(request.headers), now)
@@ -88,27 +82,22 @@ class SessionKeeper:
         ``event`` (for a store in ``keeping``), the request's journal event built and kept by
         the save that holds."""
         settings = self._settings
-        interaction = built(
-            Interaction,
-            at=now,
-            method=request.method,
-            path=request.path,
-            status=response.status,
-            request_body=trimmed(redacted_json_bytes(request.body, settings.limits)),
-            response_body=(
+        interaction = Interaction.answered(
+            now,
+            request.method,
+            request.path,
+            response.status,
+            trimmed(redacted_json_bytes(request.body, settings.limits)),
+            (
                 redacted_answer(response.body, response.encoded())
                 if response.body_kind == "json"
                 else None
             ),
-            source=response.source,
-            query=redacted_query(request.query),
-            delivery=None,
+            response.source,
+            redacted_query(request.query),
         )
 
-        bases: list[Session] = []
-
-        def update(current: Session) -> Session:
-            bases.append(current)
+        def update(current: Session, version: int) -> Session:
             if event is not None:
                 event.base = current
             return current.after_request(
@@ -117,16 +106,17 @@ class SessionKeeper:
                 max_history=settings.max_history_length,
                 state=changes.state,
                 authenticated=changes.authenticated,
+                version=version,
             )
 
         keeping = None
         if event is not None:
             event.remembered = interaction
             keeping = self.keeping
-        saved = save_with_retry(
+        base, saved = _save(
             self._store, session, is_new, update, now, self._races, keeping=keeping, event=event
         )
-        return built(Saved, interaction=interaction, base=bases[-1], session=saved)
+        return interaction, base, saved
 
     def _blank(self, session_id: str, now: float) -> Session:
         timeout = self._settings.session_timeout_seconds
@@ -147,26 +137,73 @@ def save_with_retry(
     """Optimistic locking: on a lost race, re-read and re-apply the change (after a short
     random pause, so racing savers fall out of step). ``keeping``: ``store`` itself, which
     keeps ``event`` with what it writes."""
-    current: Session = session
-    expected: int | None = None if is_new else session.version
+    return _save(
+        store,
+        session,
+        is_new,
+        lambda current, _version: update(current),
+        now,
+        races,
+        keeping=keeping,
+        event=event,
+    )[1]
+
+
+def _save(
+    store: SessionStore,
+    session: Session,
+    is_new: bool,
+    update: _Update,
+    now: float,
+    races: RaceTally,
+    *,
+    keeping: KeepsJournalEvents | None,
+    event: EventAtSave | None,
+) -> tuple[Session, Session]:
+    """``save_with_retry``, with the session the save that held was applied to; ``update``
+    is also told the version the session is saved as."""
+    # The first try outside the loop of tries: it is the only one almost every save makes.
+    try:
+        return session, _write(
+            store, session, None if is_new else session.version, update, keeping, event
+        )
+    except VersionConflict:
+        pass
     for turn in tries(races, "session"):
-        if turn:
-            fresh = store.get(session.id, now=now)
-            current, expected = (fresh, fresh.version) if fresh else (session, None)
+        if not turn:
+            continue
+        fresh = store.get(session.id, now=now)
+        current, expected = (fresh, fresh.version) if fresh else (session, None)
         try:
-            if keeping is not None:
-                if expected is None:
-                    return keeping.put(update(current), expected_version=None, event=event)
-                return keeping.update(update(current), base=current, event=event)
-            if expected is None:
-                return store.put(update(current), expected_version=None)
-            return store.update(update(current), base=current)
+            return current, _write(store, current, expected, update, keeping, event)
         except VersionConflict:
             continue
     races.count_give_up("session")
     raise VersionConflict(
         f"session {session.id}: gave up after {_SAVE_ATTEMPTS} conflicting writes"
     )
+
+
+# A save's change of the session it is applied to, numbered as the version it is saved as.
+_Update = Callable[[Session, int], Session]
+
+
+def _write(
+    store: SessionStore,
+    current: Session,
+    expected: int | None,
+    update: _Update,
+    keeping: KeepsJournalEvents | None,
+    event: EventAtSave | None,
+) -> Session:
+    changed = update(current, (expected or 0) + 1)
+    if keeping is not None:
+        if expected is None:
+            return keeping.put(changed, expected_version=None, event=event)
+        return keeping.update(changed, base=current, event=event)
+    if expected is None:
+        return store.put(changed, expected_version=None)
+    return store.update(changed, base=current)
 
 
 def session_busy(session_id: str) -> RequestError:
