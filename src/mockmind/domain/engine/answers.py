@@ -17,28 +17,31 @@ from mockmind.domain.http import (
     header_value,
     is_documentable_header,
 )
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.schema_refs import deref
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 logger = logging.getLogger("mockmind.engine")
+
+# Response plans whose documented headers' values are remembered: the engine keeps a plan per
+# route and way of asking (route_plan.py), so a document's plans, a few each.
+_HEADER_MEMO_SIZE = 4096
 
 
 class Answers:
     def __init__(self, api: ApiDescription, generator: OfflineGenerator) -> None:
         self._api = api
         self._generator = generator
+        # By the identity of a plan's header schemas (kept in the entry, so a reused id is no
+        # hit) and its status: the values are a pure function of schema, name and status, and
+        # generating them was a sixth of a list answer from the store (train-travel's
+        # RateLimit).
+        self._headers: BoundedMemo[tuple[int, int], tuple[Mapping[str, Any], dict[str, str]]] = (
+            BoundedMemo(_HEADER_MEMO_SIZE)
+        )
 
     def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
-        # A document's header name that is no HTTP token cannot be sent, nor one the server
-        # writes itself (Content-Length...); a generated value (an enum's, a pattern's) may
-        # hold any character, and is made sendable.
-        headers = {
-            name: header_value(
-                _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
-            )
-            for name, schema in plan.header_schemas.items()
-            if is_documentable_header(name)
-        }
+        headers = dict(self._documented_headers(plan)) if plan.header_schemas else {}
         media = plan.media_type or "application/json"
         bodiless = plan.status in (204, 304) or (plan.schema is None and body is None)
         if plan.media_type is None or bodiless:
@@ -60,6 +63,25 @@ class Answers:
                 plan.status, body, headers, media, source, body_kind="text", text=text.encode()
             )
         return MockResponse(plan.status, body, headers, media, source)
+
+    def _documented_headers(self, plan: ResponsePlan) -> dict[str, str]:
+        schemas = plan.header_schemas
+        key = (id(schemas), plan.status)
+        known = self._headers.get(key)
+        if known is not None and known[0] is schemas:
+            return known[1]
+        # A document's header name that is no HTTP token cannot be sent, nor one the server
+        # writes itself (Content-Length...); a generated value (an enum's, a pattern's) may
+        # hold any character, and is made sendable.
+        headers = {
+            name: header_value(
+                _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
+            )
+            for name, schema in schemas.items()
+            if is_documentable_header(name)
+        }
+        self._headers.put(key, (schemas, headers))
+        return headers
 
     def body_for(self, plan: ResponsePlan, entity: Any) -> Any:
         """The entity as the response, or generated content when the response is not the entity.
