@@ -151,6 +151,10 @@ def has_nothing_to_check(op: Operation, request: MockRequest) -> bool:
 _CHECKED_SIZE = 4096
 _Checked = tuple[Operation, InputLimits, "ValidatedRequest", bool]
 _CHECKED: BoundedMemo[tuple[object, ...], _Checked] = BoundedMemo(_CHECKED_SIZE)
+# Each operation's header and cookie parameters (header or not, name as read), by its id.
+_OUTSIDE: BoundedMemo[int, tuple[Operation, tuple[tuple[bool, str], ...]]] = BoundedMemo(
+    _CHECKED_SIZE
+)
 
 
 def validate_request(
@@ -183,12 +187,24 @@ def _read_from(
     not declared is passed on as sent), the header and cookie parameters it declares, and
     the Content-Type (an empty body's media type and charset; a required body it lacks)."""
     op = matched.operation
-    outside = tuple(
-        request.headers.get(param.name.lower())
-        if param.location == "header"
-        else request.cookies.get(param.name)
-        for param in op.parameters
-        if param.location in ("header", "cookie")
+    names = _OUTSIDE.get(id(op))
+    if names is None or names[0] is not op:
+        names = (
+            op,
+            tuple(
+                (True, param.name.lower()) if param.location == "header" else (False, param.name)
+                for param in op.parameters
+                if param.location in ("header", "cookie")
+            ),
+        )
+        _OUTSIDE.put(id(op), names)
+    outside = (
+        tuple(
+            request.headers.get(name) if header else request.cookies.get(name)
+            for header, name in names[1]
+        )
+        if names[1]
+        else ()
     )
     return (
         id(op),

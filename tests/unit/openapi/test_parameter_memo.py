@@ -42,3 +42,23 @@ def test_a_request_gets_its_own_checked_parameters() -> None:
     assert second.query == {"ids": [1, 2], "limit": 5}
     other = MockRequest("GET", "/pets", query={"ids": ["1,2"], "limit": ["6"]})
     assert validate_request(route, other).query["limit"] == 6
+
+
+def test_declared_header_and_cookie_parameters_are_checked_each_time() -> None:
+    doc = OpenAPIDocument.load(FIXTURES / "openapi" / "petstore-3.0.yaml")
+    route = doc.match("GET", "/pets")
+
+    def checked(headers: dict[str, str], cookies: dict[str, str]) -> object:
+        request = MockRequest(
+            "GET", "/pets", query={"limit": ["5"]}, headers=headers, cookies=cookies
+        )
+        try:
+            return validate_request(route, request).headers.get("X-Flags")
+        except RequestValidationFailed as exc:
+            return [error["location"] for error in exc.errors]
+
+    assert checked({"x-flags": "1,2"}, {"session": "abcd"}) == [1, 2]
+    assert checked({"x-flags": "1,x"}, {"session": "abcd"}) == ["header.x-flags[1]"]
+    assert checked({"x-flags": "3"}, {"session": "abcd"}) == [3]
+    assert checked({"x-flags": "3"}, {"session": "ab"}) == ["cookie.session"]
+    assert checked({"x-flags": "1,2"}, {"session": "abcd"}) == [1, 2]
