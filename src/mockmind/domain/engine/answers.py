@@ -8,8 +8,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from mockmind.domain import json_codec
 from mockmind.domain.cache_keys import digest
 from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.generation.json_values import clone
 from mockmind.domain.http import (
     REASON_PHRASES,
     MockResponse,
@@ -26,6 +28,10 @@ logger = logging.getLogger("mockmind.engine")
 # Response plans whose documented headers' values are remembered: the engine keeps a plan per
 # route and way of asking (route_plan.py), so a document's plans, a few each.
 _HEADER_MEMO_SIZE = 4096
+# Entity answers remembered (a plan and an entity's content each), and the largest entity, as
+# JSON bytes, that is: the bytes are the key.
+_BODY_MEMO_SIZE = 1024
+_BODY_MEMO_BYTES = 16 * 1024
 
 
 class Answers:
@@ -38,6 +44,13 @@ class Answers:
         # RateLimit).
         self._headers: BoundedMemo[tuple[int, int], tuple[Mapping[str, Any], dict[str, str]]] = (
             BoundedMemo(_HEADER_MEMO_SIZE)
+        )
+        # By the plan's identity (kept in the entry) and the entity's JSON bytes: the entity
+        # as is (None), or the answer made of it. What the answer is depends on nothing else,
+        # and working it out (two validations and a repair) was nine tenths of a single read
+        # from the store: an entity is checked once per plan, not on every read.
+        self._bodies: BoundedMemo[tuple[int, bytes], tuple[ResponsePlan, Any]] = BoundedMemo(
+            _BODY_MEMO_SIZE
         )
 
     def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
@@ -89,15 +102,36 @@ class Answers:
         An action endpoint may answer with something else (a receipt, a message): then the
         schema decides, and fields it shares with the entity come from the entity.
         """
-        if plan.schema is None:
+        schema = plan.schema
+        if schema is None:
             return None
+        try:
+            content = json_codec.compact(entity)
+        except (TypeError, ValueError):
+            return self._body_for(plan, schema, entity)
+        if len(content) > _BODY_MEMO_BYTES:
+            return self._body_for(plan, schema, entity)
+        key = (id(plan), content)
+        known = self._bodies.get(key)
+        if known is not None and known[0] is plan:
+            # The caller's entity is its own; a made answer is copied for each caller.
+            return entity if known[1] is None else clone(known[1])
+        body = self._body_for(plan, schema, entity)
+        try:
+            as_is = json_codec.compact(body) == content
+        except (TypeError, ValueError):
+            return body
+        self._bodies.put(key, (plan, None if as_is else clone(body)))
+        return body
+
+    def _body_for(self, plan: ResponsePlan, schema: Mapping[str, Any] | bool, entity: Any) -> Any:
         if self._api.response_errors(plan, entity):
             wrapped = self._enveloped(plan, entity)
             if wrapped is not None:
                 return wrapped
         # The entity fits its item schema; this answer's schema may differ (a write-only
         # field it declares, a field of another type): what fits is kept, the rest made.
-        entity = self._generator.repair(plan.schema, entity, seed=plan.schema_key or "entity")
+        entity = self._generator.repair(schema, entity, seed=plan.schema_key or "entity")
         if not self._api.response_errors(plan, entity):
             return entity
         generated = self.generate(plan, short_digest(entity))
