@@ -148,9 +148,13 @@ def has_nothing_to_check(op: Operation, request: MockRequest) -> bool:
 # Bodiless requests' checked parameters remembered, by what they are read from: clients send
 # the same few (``GET /products?limit=10``), and reading, typing and checking three query
 # parameters again was three quarters of routing such a request (bench/RESULTS.md row 4).
+# Only what was asked before is remembered: a query new each time (``?n=<counter>``) would
+# pay for a copy and an eviction on every request and never be asked again.
 _CHECKED_SIZE = 4096
 _Checked = tuple[Operation, InputLimits, "ValidatedRequest", bool]
 _CHECKED: BoundedMemo[tuple[object, ...], _Checked] = BoundedMemo(_CHECKED_SIZE)
+# What was asked once, emptied whole when full (one call, safe across threads).
+_ASKED: set[tuple[object, ...]] = set()
 # Each operation's header and cookie parameters (header or not, name as read), by its id.
 _OUTSIDE: BoundedMemo[int, tuple[Operation, tuple[tuple[bool, str], ...]]] = BoundedMemo(
     _CHECKED_SIZE
@@ -168,16 +172,22 @@ def validate_request(
     key = _read_from(matched, request, limits)
     known = _CHECKED.get(key)
     # The operation and limits are in the entry, so an id reused after they went is no hit.
-    if known is None or known[0] is not op or known[1] is not limits:
-        checked = _validated(matched, request, limits)
-        containers = any(
-            isinstance(value, dict | list)
-            for part in (checked.path_params, checked.query, checked.headers, checked.cookies)
-            for value in part.values()
-        )
-        known = (op, limits, checked, containers)
-        _CHECKED.put(key, known)
-    return _copy(known[2], containers=known[3])
+    if known is not None and known[0] is op and known[1] is limits:
+        return _copy(known[2], containers=known[3])
+    checked = _validated(matched, request, limits)
+    if key not in _ASKED:
+        if len(_ASKED) >= _CHECKED_SIZE:
+            _ASKED.clear()
+        _ASKED.add(key)
+        return checked
+    containers = any(
+        isinstance(value, dict | list)
+        for part in (checked.path_params, checked.query, checked.headers, checked.cookies)
+        for value in part.values()
+    )
+    # The memo keeps a copy: the caller's may be changed.
+    _CHECKED.put(key, (op, limits, _copy(checked, containers=containers), containers))
+    return checked
 
 
 def _read_from(
@@ -198,10 +208,13 @@ def _read_from(
             ),
         )
         _OUTSIDE.put(id(op), names)
+    # Comprehensions rather than generators: this runs for every bodiless request.
     outside = (
         tuple(
-            request.headers.get(name) if header else request.cookies.get(name)
-            for header, name in names[1]
+            [
+                request.headers.get(name) if header else request.cookies.get(name)
+                for header, name in names[1]
+            ]
         )
         if names[1]
         else ()
@@ -210,7 +223,7 @@ def _read_from(
         id(op),
         id(limits),
         tuple(matched.path_params.items()),
-        tuple((name, tuple(values)) for name, values in request.query.items()),
+        tuple([(name, tuple(values)) for name, values in request.query.items()]),
         outside,
         request.headers.get("content-type"),
     )
