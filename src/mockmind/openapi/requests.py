@@ -167,7 +167,8 @@ def validate_request(
     op = matched.operation
     if has_nothing_to_check(op, request):
         return ValidatedRequest(operation=op, media_type=request.content_type)
-    if request.body:
+    if request.body or not op.parameters:
+        # Without parameters there is nothing to check but a body: the query is passed on.
         return _validated(matched, request, limits)
     key = _read_from(matched, request, limits)
     known = _CHECKED.get(key)
