@@ -38,6 +38,36 @@ def test_list_is_oldest_first(entity_store: EntityStore) -> None:
     assert [r.id for r in entity_store.list("s1", "orders", now=0.0)] == ["a", "b", "c"]
 
 
+def test_list_ties_are_in_id_order(entity_store: EntityStore) -> None:
+    for entity_id in ["b", "c", "a"]:
+        entity_store.put("s1", "orders", _rec(entity_id, 5.0), expires_at=None)
+    assert [r.id for r in entity_store.list("s1", "orders", now=0.0)] == ["a", "b", "c"]
+
+
+def test_each_list_sees_every_change_made_before_it(entity_store: EntityStore) -> None:
+    # Listed again and again between changes: no list answers what an earlier one saw.
+    def ids(now: float = 0.0) -> list[tuple[str, object]]:
+        return [(r.id, (r.data or {}).get("n")) for r in entity_store.list("s1", "orders", now=now)]
+
+    assert ids() == []
+    entity_store.put("s1", "orders", _rec("a", 1.0, n=1), expires_at=None)
+    assert ids() == [("a", 1)]
+    entity_store.put("s1", "orders", _rec("b", 2.0, n=1), expires_at=50.0)
+    assert ids() == ids() == [("a", 1), ("b", 1)]
+    entity_store.put("s1", "orders", _rec("a", 1.0, n=2), expires_at=None)
+    assert ids() == [("a", 2), ("b", 1)]
+    entity_store.put_new("s1", "orders", _rec("c", 3.0, n=1), now=0.0, expires_at=None)
+    assert ids() == [("a", 2), ("b", 1), ("c", 1)]
+    assert ids(now=50.0) == [("a", 2), ("c", 1)]
+    assert ids(now=49.0) == [("a", 2), ("b", 1), ("c", 1)]
+    entity_store.delete("s1", "orders", "a")
+    assert ids() == [("b", 1), ("c", 1)]
+    entity_store.drop_scope("s1", ["orders"])
+    assert ids() == []
+    entity_store.put("s1", "orders", _rec("d", 4.0, n=1), expires_at=None)
+    assert ids() == [("d", 1)]
+
+
 def test_put_replaces(entity_store: EntityStore) -> None:
     entity_store.put("s1", "orders", _rec("a", status="placed"), expires_at=None)
     entity_store.put("s1", "orders", _rec("a", status="paid"), expires_at=None)

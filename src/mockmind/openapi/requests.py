@@ -31,7 +31,8 @@ from mockmind.domain.client_input import (
 )
 from mockmind.domain.errors import RequestValidationFailed, UnreadableInput
 from mockmind.domain.http import MockRequest
-from mockmind.lean_dataclass import dataclass
+from mockmind.domain.memo import BoundedMemo
+from mockmind.lean_dataclass import built, dataclass
 from mockmind.openapi.errors import UnsupportedMediaType
 from mockmind.openapi.media import is_json, match_request_type, parse_media_type
 from mockmind.openapi.model import (
@@ -144,12 +145,113 @@ def has_nothing_to_check(op: Operation, request: MockRequest) -> bool:
     return not (op.parameters or request.query or request.body or (spec and spec.content))
 
 
+# Bodiless requests' checked parameters remembered, by what they are read from: clients send
+# the same few (``GET /products?limit=10``), and reading, typing and checking three query
+# parameters again was three quarters of routing such a request (bench/RESULTS.md row 4).
+# Only what was asked before is remembered: a query new each time (``?n=<counter>``) would
+# pay for a copy and an eviction on every request and never be asked again.
+_CHECKED_SIZE = 4096
+_Checked = tuple[Operation, InputLimits, "ValidatedRequest", bool]
+_CHECKED: BoundedMemo[tuple[object, ...], _Checked] = BoundedMemo(_CHECKED_SIZE)
+# What was asked once, emptied whole when full (one call, safe across threads).
+_ASKED: set[tuple[object, ...]] = set()
+# Each operation's header and cookie parameters (header or not, name as read), by its id.
+_OUTSIDE: BoundedMemo[int, tuple[Operation, tuple[tuple[bool, str], ...]]] = BoundedMemo(
+    _CHECKED_SIZE
+)
+
+
 def validate_request(
     matched: MatchedOperation, request: MockRequest, limits: InputLimits = DEFAULT_LIMITS
 ) -> ValidatedRequest:
     op = matched.operation
     if has_nothing_to_check(op, request):
         return ValidatedRequest(operation=op, media_type=request.content_type)
+    if request.body or not op.parameters:
+        # Without parameters there is nothing to check but a body: the query is passed on.
+        return _validated(matched, request, limits)
+    key = _read_from(matched, request, limits)
+    known = _CHECKED.get(key)
+    # The operation and limits are in the entry, so an id reused after they went is no hit.
+    if known is not None and known[0] is op and known[1] is limits:
+        return _copy(known[2], containers=known[3])
+    checked = _validated(matched, request, limits)
+    if key not in _ASKED:
+        if len(_ASKED) >= _CHECKED_SIZE:
+            _ASKED.clear()
+        _ASKED.add(key)
+        return checked
+    containers = any(
+        isinstance(value, dict | list)
+        for part in (checked.path_params, checked.query, checked.headers, checked.cookies)
+        for value in part.values()
+    )
+    # The memo keeps a copy: the caller's may be changed.
+    _CHECKED.put(key, (op, limits, _copy(checked, containers=containers), containers))
+    return checked
+
+
+def _read_from(
+    matched: MatchedOperation, request: MockRequest, limits: InputLimits
+) -> tuple[object, ...]:
+    """What a bodiless request's validation reads: its path's values, its whole query (one
+    not declared is passed on as sent), the header and cookie parameters it declares, and
+    the Content-Type (an empty body's media type and charset; a required body it lacks)."""
+    op = matched.operation
+    names = _OUTSIDE.get(id(op))
+    if names is None or names[0] is not op:
+        names = (
+            op,
+            tuple(
+                (True, param.name.lower()) if param.location == "header" else (False, param.name)
+                for param in op.parameters
+                if param.location in ("header", "cookie")
+            ),
+        )
+        _OUTSIDE.put(id(op), names)
+    # Comprehensions rather than generators: this runs for every bodiless request.
+    outside = (
+        tuple(
+            [
+                request.headers.get(name) if header else request.cookies.get(name)
+                for header, name in names[1]
+            ]
+        )
+        if names[1]
+        else ()
+    )
+    return (
+        id(op),
+        id(limits),
+        tuple(matched.path_params.items()),
+        tuple([(name, tuple(values)) for name, values in request.query.items()]),
+        outside,
+        request.headers.get("content-type"),
+    )
+
+
+def _copy(checked: ValidatedRequest, *, containers: bool) -> ValidatedRequest:
+    """A request's own copy of remembered parameters: what one request does to them (a rule
+    editing a list) reaches no other."""
+    share = copy.deepcopy if containers else dict
+    return built(
+        ValidatedRequest,
+        operation=checked.operation,
+        path_params=share(checked.path_params),
+        query=share(checked.query),
+        headers=share(checked.headers),
+        cookies=share(checked.cookies),
+        # An empty body the document's type reads as content: "" or a form without fields.
+        body=_private(checked.body),
+        media_type=checked.media_type,
+        files=dict(checked.files),
+    )
+
+
+def _validated(
+    matched: MatchedOperation, request: MockRequest, limits: InputLimits
+) -> ValidatedRequest:
+    op = matched.operation
     doc = op.document
     errors: list[Error] = []
     typed: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}

@@ -77,7 +77,8 @@ class EntityStore(Protocol):
         ...
 
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
-        """Every live record of the collection in this scope, oldest first."""
+        """Every live record of the collection in this scope, oldest first (by ``created_at``,
+        then ``id``): a scope's own records are listed in this order without a sort."""
         ...
 
     def increment(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+import math
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import replace
@@ -21,6 +23,9 @@ _RECORD, _COUNTER = True, False
 _NONE: Mapping[str, Any] = MappingProxyType({})
 # Expired records and counters freed per write, at most: more than the one a write can add.
 _SWEEP_PER_WRITE = 2
+# A collection as last listed: the write it was listed after, its live records oldest first,
+# and when the first of them expires.
+_Listed = tuple[int, list[EntityRecord], float]
 
 
 class MemoryEntityStore:
@@ -38,6 +43,13 @@ class MemoryEntityStore:
         self._expiry: ExpiryQueue[_Key] = ExpiryQueue()
         self._clock = lifetimes.clock
         self._lock = threading.Lock()
+        # Each collection's last write (a number never reused), and its records as last
+        # listed after that write: a list request lists a collection that has not changed
+        # since, and sorting it again was a tenth of such a request. A listing is kept only
+        # under the lock and while the collection's last write is the one it was made after.
+        self._writes = itertools.count(1)
+        self._written: dict[tuple[str, str], int] = {}
+        self._listed: dict[tuple[str, str], _Listed] = {}
         lifetimes.on_end(self.drop_scope)
 
     def get(
@@ -94,6 +106,7 @@ class MemoryEntityStore:
         stored = replace(record, version=version + 1)
         items = self._scopes.setdefault(scope, {}).setdefault(collection, {})
         items[record.id] = (expires_at, stored)
+        self._changed(scope, collection)
         self._expiry.schedule((_RECORD, scope, collection, record.id), expires_at)
         self._sweep()
         return stored
@@ -104,9 +117,28 @@ class MemoryEntityStore:
             self._remove_record(scope, collection, entity_id)
 
     def list(self, scope: str, collection: str, *, now: float) -> list[EntityRecord]:
+        key = (scope, collection)
+        written = self._written.get(key)
+        if written is None:
+            # Never written, or emptied: nothing to list.
+            return []
+        listed = self._listed.get(key)
+        if listed is not None and listed[0] == written and now < listed[2]:
+            return list(listed[1])
+        # Read after the write number: a write the copy holds but that number does not name
+        # yet makes the listing look older than it is, never newer.
         entries = list(self._scopes.get(scope, _NONE).get(collection, _NONE).values())
         live = [record for expires_at, record in entries if _live(expires_at, now)]
-        return sorted(live, key=lambda r: (r.created_at, r.id))
+        ordered = sorted(live, key=_age)
+        first_expiry = min(
+            (expires_at for expires_at, _ in entries if expires_at is not None), default=math.inf
+        )
+        if len(live) == len(entries):
+            with self._lock:
+                if self._written.get(key) == written:
+                    self._listed[key] = (written, ordered, first_expiry)
+            return list(ordered)
+        return ordered
 
     def increment(
         self,
@@ -137,6 +169,7 @@ class MemoryEntityStore:
         with self._lock:
             collections = self._scopes.pop(scope, {})
             for collection, items in collections.items():
+                self._forget(scope, collection)
                 for entity_id in items:
                     self._expiry.cancel((_RECORD, scope, collection, entity_id))
             for collection, key in self._counters.pop(scope, {}):
@@ -158,11 +191,24 @@ class MemoryEntityStore:
         if collections is None or items is None:
             return
         items.pop(entity_id, None)
+        self._changed(scope, collection)
         # Empty dicts go too: a scope whose records all expired must not stay as a husk.
         if not items:
+            self._forget(scope, collection)
             del collections[collection]
             if not collections:
                 del self._scopes[scope]
+
+    def _changed(self, scope: str, collection: str) -> None:
+        """A write or removal in the collection (under the lock, after it): what was listed
+        before it is not listed again."""
+        self._written[(scope, collection)] = next(self._writes)
+        self._listed.pop((scope, collection), None)
+
+    def _forget(self, scope: str, collection: str) -> None:
+        """A collection gone (under the lock): its write number and listing go with it."""
+        self._written.pop((scope, collection), None)
+        self._listed.pop((scope, collection), None)
 
     def _remove_counter(self, scope: str, collection: str, key: str) -> None:
         counters = self._counters.get(scope)
@@ -171,6 +217,10 @@ class MemoryEntityStore:
         counters.pop((collection, key), None)
         if not counters:
             del self._counters[scope]
+
+
+def _age(record: EntityRecord) -> tuple[float, str]:
+    return (record.created_at, record.id)
 
 
 def _live(expires_at: float | None, now: float) -> bool:

@@ -8,8 +8,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from mockmind.domain import json_codec
 from mockmind.domain.cache_keys import digest
 from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.generation.json_values import clone
 from mockmind.domain.http import (
     REASON_PHRASES,
     MockResponse,
@@ -17,32 +19,42 @@ from mockmind.domain.http import (
     header_value,
     is_documentable_header,
 )
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.schema_refs import deref
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 
 logger = logging.getLogger("mockmind.engine")
+
+# Response plans whose documented headers' values are remembered: the engine keeps a plan per
+# route and way of asking (route_plan.py), so a document's plans, a few each.
+_HEADER_MEMO_SIZE = 4096
+# Entity answers remembered (a plan and an entity's content each), and the largest entity, as
+# JSON bytes, that is: the bytes are the key.
+_BODY_MEMO_SIZE = 1024
+_BODY_MEMO_BYTES = 16 * 1024
 
 
 class Answers:
     def __init__(self, api: ApiDescription, generator: OfflineGenerator) -> None:
         self._api = api
         self._generator = generator
+        # By the identity of a plan's header schemas (kept in the entry, so a reused id is no
+        # hit) and its status: the values are a pure function of schema, name and status, and
+        # generating them was a sixth of a list answer from the store (train-travel's
+        # RateLimit).
+        self._headers: BoundedMemo[tuple[int, int], tuple[Mapping[str, Any], dict[str, str]]] = (
+            BoundedMemo(_HEADER_MEMO_SIZE)
+        )
+        # By the plan's identity (kept in the entry) and the entity's JSON bytes: the entity
+        # as is (None), or the answer made of it. What the answer is depends on nothing else,
+        # and working it out (two validations and a repair) was nine tenths of a single read
+        # from the store: an entity is checked once per plan, not on every read.
+        self._bodies: BoundedMemo[tuple[int, bytes], tuple[ResponsePlan, Any]] = BoundedMemo(
+            _BODY_MEMO_SIZE
+        )
 
     def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
-        # A document's header name that is no HTTP token cannot be sent, nor one the server
-        # writes itself (Content-Length...); a generated value (an enum's, a pattern's) may
-        # hold any character, and is made sendable.
-        headers = (
-            {
-                name: header_value(
-                    _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
-                )
-                for name, schema in plan.header_schemas.items()
-                if is_documentable_header(name)
-            }
-            if plan.header_schemas
-            else {}
-        )
+        headers = dict(self._documented_headers(plan)) if plan.header_schemas else {}
         media = plan.media_type or "application/json"
         bodiless = plan.status in (204, 304) or (plan.schema is None and body is None)
         if plan.media_type is None or bodiless:
@@ -65,21 +77,61 @@ class Answers:
             )
         return MockResponse(plan.status, body, headers, media, source)
 
+    def _documented_headers(self, plan: ResponsePlan) -> dict[str, str]:
+        schemas = plan.header_schemas
+        key = (id(schemas), plan.status)
+        known = self._headers.get(key)
+        if known is not None and known[0] is schemas:
+            return known[1]
+        # A document's header name that is no HTTP token cannot be sent, nor one the server
+        # writes itself (Content-Length...); a generated value (an enum's, a pattern's) may
+        # hold any character, and is made sendable.
+        headers = {
+            name: header_value(
+                _header_text(self._generator.generate(schema, seed=f"{name}:{plan.status}"))
+            )
+            for name, schema in schemas.items()
+            if is_documentable_header(name)
+        }
+        self._headers.put(key, (schemas, headers))
+        return headers
+
     def body_for(self, plan: ResponsePlan, entity: Any) -> Any:
         """The entity as the response, or generated content when the response is not the entity.
 
         An action endpoint may answer with something else (a receipt, a message): then the
         schema decides, and fields it shares with the entity come from the entity.
         """
-        if plan.schema is None:
+        schema = plan.schema
+        if schema is None:
             return None
+        try:
+            content = json_codec.compact(entity)
+        except (TypeError, ValueError):
+            return self._body_for(plan, schema, entity)
+        if len(content) > _BODY_MEMO_BYTES:
+            return self._body_for(plan, schema, entity)
+        key = (id(plan), content)
+        known = self._bodies.get(key)
+        if known is not None and known[0] is plan:
+            # The caller's entity is its own; a made answer is copied for each caller.
+            return entity if known[1] is None else clone(known[1])
+        body = self._body_for(plan, schema, entity)
+        try:
+            as_is = json_codec.compact(body) == content
+        except (TypeError, ValueError):
+            return body
+        self._bodies.put(key, (plan, None if as_is else clone(body)))
+        return body
+
+    def _body_for(self, plan: ResponsePlan, schema: Mapping[str, Any] | bool, entity: Any) -> Any:
         if self._api.response_errors(plan, entity):
             wrapped = self._enveloped(plan, entity)
             if wrapped is not None:
                 return wrapped
         # The entity fits its item schema; this answer's schema may differ (a write-only
         # field it declares, a field of another type): what fits is kept, the rest made.
-        entity = self._generator.repair(plan.schema, entity, seed=plan.schema_key or "entity")
+        entity = self._generator.repair(schema, entity, seed=plan.schema_key or "entity")
         if not self._api.response_errors(plan, entity):
             return entity
         generated = self.generate(plan, short_digest(entity))

@@ -12,6 +12,7 @@ gets a copy of it with its own entities and total.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 from mockmind.domain.generation.json_values import clone
@@ -39,12 +40,22 @@ class ListingEnvelope:
         if template is None:
             return entities
         # A copy per answer: whatever edits one body (a rule, a replay) edits no other.
-        body = {name: clone(value) for name, value in template.items()}
+        body = dict(template)
+        for name in self._nested:
+            body[name] = clone(template[name])
         if self.items_field is not None:
             body[self.items_field] = entities
         for name in self.total_fields:
             body[name] = total
         return body
+
+    @cached_property
+    def _nested(self) -> tuple[str, ...]:
+        """The template's fields that hold objects or arrays: the ones each answer copies."""
+        template = self.template or {}
+        return tuple(
+            name for name, value in template.items() if isinstance(value, Mapping | list | tuple)
+        )
 
 
 BARE_LIST = ListingEnvelope(None, None, ())

@@ -7,10 +7,11 @@ it out once (``domain/route_plan``); only the ids come from each request's path 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any, Literal
 
 from mockmind.domain.resources.specs import ActionKind, ResourceAction, ResourceSpec
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 
 Shape = Literal["singleton", "collection", "item"]
 
@@ -31,13 +32,26 @@ class ResourceRoute:
     shape: Shape
 
     def action(self, path_params: Mapping[str, Any]) -> ResourceAction:
+        fixed = self._fixed
+        if fixed is not None:
+            return fixed
         spec = self.spec
-        if self.shape == "singleton":
-            return ResourceAction(spec, self.kind, "_")
         parent_id = path_params.get(spec.parent_param) if spec.parent_param else None
-        if self.shape == "collection":
-            return ResourceAction(spec, self.kind, parent_id=parent_id)
-        return ResourceAction(spec, self.kind, path_params.get(spec.id_param or ""), parent_id)
+        entity_id = path_params.get(spec.id_param or "") if self.shape == "item" else None
+        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
+        return built(
+            ResourceAction, spec=spec, kind=self.kind, entity_id=entity_id, parent_id=parent_id
+        )
+
+    @cached_property
+    def _fixed(self) -> ResourceAction | None:
+        """The action of every request, when no path parameter names its entity (a
+        singleton, or a top-level collection); frozen, so each request can have it."""
+        if self.shape == "singleton":
+            return ResourceAction(self.spec, self.kind, "_")
+        if self.shape == "collection" and not self.spec.parent_param:
+            return ResourceAction(self.spec, self.kind)
+        return None
 
 
 def classify(specs: Iterable[ResourceSpec], method: str, template: str) -> ResourceRoute | None:

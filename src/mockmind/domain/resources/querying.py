@@ -36,21 +36,27 @@ def same(value: Any, wanted: Any) -> bool:
 
 def page(query: Mapping[str, Any]) -> tuple[int, int | None]:
     """Offset and limit from ``limit``/``offset`` or ``page``/``per_page`` style parameters."""
-
-    def number(*names: str) -> int | None:
-        for name in names:
-            value = query.get(name)
-            if value is not None:
-                try:
-                    return max(0, int(value))
-                except (TypeError, ValueError, OverflowError):
-                    # Not a count: text, more digits than int() reads, or an infinite float.
-                    return None
-        return None
-
-    limit = number("limit", "per_page", "page_size", "size")
-    offset = number("offset")
-    page_number = number("page")
+    limit = _count(query, _LIMIT_NAMES)
+    offset = _count(query, _OFFSET_NAMES)
+    page_number = _count(query, _PAGE_NAMES)
     if offset is None and page_number is not None and limit is not None:
         offset = max(page_number - 1, 0) * limit
     return offset or 0, limit
+
+
+_LIMIT_NAMES = ("limit", "per_page", "page_size", "size")
+_OFFSET_NAMES = ("offset",)
+_PAGE_NAMES = ("page",)
+
+
+def _count(query: Mapping[str, Any], names: tuple[str, ...]) -> int | None:
+    """The first of ``names`` the query gives, as a count (None: none given, or no count)."""
+    for name in names:
+        value = query.get(name)
+        if value is not None:
+            try:
+                return max(0, int(value))
+            except (TypeError, ValueError, OverflowError):
+                # Not a count: text, more digits than int() reads, or an infinite float.
+                return None
+    return None

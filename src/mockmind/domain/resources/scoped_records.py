@@ -76,15 +76,27 @@ class ScopedRecords:
     def live(self, ctx: ResourceContext, spec: ResourceSpec) -> list[EntityRecord]:
         """The collection's live records the session sees, oldest first; noted in the
         request's ``seen`` with the version of the session's own record read (None: shared)."""
-        own = {r.id: r for r in self.store.list(ctx.scope, spec.name, now=ctx.now())}
-        shared = [
-            r for r in self.store.list(SHARED_SCOPE, spec.name, now=ctx.now()) if r.id not in own
-        ]
-        merged = [*shared, *own.values()]
-        merged.sort(key=lambda r: (r.created_at, r.id))
-        live = [r for r in merged if r.data is not None]
-        ctx.seen[spec.name] = [(r, r.version if r.id in own else None) for r in live]
+        now = ctx.now()
+        own = self.store.list(ctx.scope, spec.name, now=now)
+        shared = self.store.list(SHARED_SCOPE, spec.name, now=now)
+        if shared:
+            own_ids = {r.id for r in own}
+            merged = [r for r in shared if r.id not in own_ids]
+            merged += own
+            if own:
+                merged.sort(key=_age)
+            live = [r for r in merged if r.data is not None]
+            ctx.seen[spec.name] = [(r, r.version if r.id in own_ids else None) for r in live]
+            return live
+        # Each store lists oldest first, ties by id (the port's order): the session's own
+        # records alone need no merge nor sort, which were a tenth of a list request.
+        live = [r for r in own if r.data is not None]
+        ctx.seen[spec.name] = [(r, r.version) for r in live]
         return live
+
+
+def _age(record: EntityRecord) -> tuple[float, str]:
+    return (record.created_at, record.id)
 
 
 def note(

@@ -183,11 +183,11 @@ class ResourceService:
             ]
         entities = [r.data or {} for r in records]
         for name in spec.filters:
-            if name in query and query[name] is not None:
-                wanted = query[name]
+            wanted = query.get(name)
+            if wanted is not None:
                 entities = [e for e in entities if same(e.get(name), wanted)]
         total = len(entities)
-        offset, limit = page(query)
+        offset, limit = page(query) if query else (0, None)
         # Copies of the page only: the stored entities stay the store's.
         shown = entities[offset : offset + limit if limit is not None else None]
         return [dict(e) for e in shown], total
