@@ -73,36 +73,42 @@ def redacted_answer(body: Any, encoded: bytes) -> Any:
     global _last_answer  # noqa: PLW0603 (one pair, replaced whole: safe across threads)
     last = _last_answer
     if last[0] is encoded:
-        may = last[1]
+        holds = last[1]
     else:
-        may = _answer_verdict(encoded)
-        _last_answer = (encoded, may)
-    return redacted(body) if may else body
+        holds = _answer_verdict(body, encoded)
+        _last_answer = (encoded, holds)
+    return redacted(body) if holds else body
 
 
-def _answer_verdict(encoded: bytes) -> bool:
-    """``may_name_a_secret(encoded)``, looked up by content for an answer large enough that
-    the scan costs more than hashing its bytes."""
+def _answer_verdict(body: Any, encoded: bytes) -> bool:
+    """Whether ``body`` holds a secret, looked up by its bytes' content for an answer large
+    enough that the scan costs more than hashing them.
+
+    The verdict kept is the walk's, not only the text scan's: a key that merely contains a
+    secret's name (train-travel's ``passenger_name`` holds "pass") sends every answer of its
+    list to the walk, a seventh of the list row (bench/RESULTS.md row 4). The same bytes are the
+    same keys and values, so the same verdict.
+    """
     if not _VERDICT_KEPT_FROM <= len(encoded) <= _VERDICT_KEPT_UP_TO:
-        return may_name_a_secret(encoded)
-    may = _verdicts.get(encoded)
-    if may is None:
-        may = may_name_a_secret(encoded)
+        return may_name_a_secret(encoded) and _holds_secret(body)
+    holds = _verdicts.get(encoded)
+    if holds is None:
+        holds = may_name_a_secret(encoded) and _holds_secret(body)
         if len(_verdicts) >= _VERDICTS_KEPT:
             # Emptied whole rather than the oldest dropped: one call, safe across threads.
             _verdicts.clear()
-        _verdicts[encoded] = may
-    return may
+        _verdicts[encoded] = holds
+    return holds
 
 
-# The last answer's bytes and whether they may name a secret. A cached answer's bytes are the
+# The last answer's bytes and whether their body holds a secret. A cached answer's bytes are the
 # same object on every hit of the memory cache (the journal takes the session's masked body, so
 # a request scans its answer once already): the scan of its text (a lower-cased copy, eight
 # searches) is made once a cached body. Compared by identity, so the verdict is always the one of
 # these very bytes (the pair holds them, so their id cannot be reused meanwhile).
 _last_answer: tuple[bytes, bool] = (b"", False)
 
-# The verdicts of recent answers, by their bytes' content. A store read answers the same list
+# Whether recent answers hold a secret, by their bytes' content. A store read answers the same list
 # again and again, each time in new bytes (only a cached answer's are the same object): the
 # scan costs about 7 µs a kilobyte (a lower-cased copy, eight searches), the lookup a hash of
 # the bytes and one comparison, a tenth of it. Small answers are scanned as fast as they are

@@ -272,3 +272,19 @@ def test_large_answers_are_judged_by_their_content_wherever_their_bytes_come_fro
         other = {"items": [{"name": f"{n:040}"}] * 20}
         assert redacted_answer(other, json_codec.compact(other)) is other
         assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == masked
+
+
+def test_a_large_answer_naming_a_secret_word_but_holding_none_is_kept_every_time() -> None:
+    """A key like ``passenger_name`` holds "pass": the byte scan cannot rule it out, the walk
+    does, and its verdict is kept with the bytes; a body of other bytes that does hold a
+    secret is still masked between two such answers."""
+    plain = {"data": [{"passenger_name": f"P {n}", "has_dog": n % 2 == 0} for n in range(40)]}
+    secret = {"data": [{"passenger_name": f"P {n}", "password": "pw"} for n in range(40)]}
+    plain_bytes, secret_bytes = json_codec.compact(plain), json_codec.compact(secret)
+    assert len(plain_bytes) > 1024
+    assert b"pass" in plain_bytes
+    masked = {"data": [{"passenger_name": f"P {n}", "password": "***"} for n in range(40)]}
+    for _ in range(3):
+        assert redacted_answer(plain, bytes(bytearray(plain_bytes))) is plain
+        assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == masked
+        assert redacted_answer(plain, plain_bytes) is plain
