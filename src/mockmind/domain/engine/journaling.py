@@ -143,39 +143,24 @@ class JournalKeeper:
         expires_at = saved.expires_at + self._grace
         try:
             spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
+            pieces = (
+                base.state,
+                request,
+                response,
+                remembered,
+                state,
+                trace,
+                at,
+                latency_ms,
+                spent,
+            )
             if self._unbuilt is not None:
                 # What the event is made of is the request's own and left as it is: built
                 # from it later, the event is the one built now.
-                unbuilt = _UnbuiltEvent(
-                    self,
-                    saved.requests,
-                    saved.id,
-                    (
-                        base.state,
-                        request,
-                        response,
-                        remembered,
-                        state,
-                        trace,
-                        at,
-                        latency_ms,
-                        spent,
-                    ),
-                )
+                unbuilt = _UnbuiltEvent(self, saved.requests, saved.id, pieces)
                 added = self._unbuilt.append_unbuilt(saved.id, unbuilt, expires_at=expires_at)
             else:
-                event = self._event(
-                    saved.requests,
-                    base.state,
-                    request,
-                    response,
-                    remembered,
-                    state,
-                    trace,
-                    at,
-                    latency_ms,
-                    spent,
-                )
+                event = self._event(saved.requests, *pieces)
                 added = self._journal.append(saved.id, event, expires_at=expires_at)
         except Exception:  # the journal is a record: the request is answered without it
             logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
