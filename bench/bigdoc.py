@@ -4,8 +4,9 @@ large examples), read out of the corpus's pinned npm package (bench/conformance/
 ``make conformance-corpus``; fetched here when missing, never committed).
 
 The issue's target for the real document: the first answer within 1.5 s of process start,
-under 150 MB RSS. granian serves from a worker forked from the process that built the app: the
-two share most of their pages, which the sum of their RSS counts twice, so memory is read as
+under 150 MB RSS. `mockmind serve` runs on its default server (``DEFAULT_SERVER``): uvicorn
+serves in the process that built the app; granian from a worker forked from it, the two
+sharing most of their pages, which the sum of their RSS counts twice. So memory is read as
 PSS too (each shared page divided among the processes sharing it), and the target is judged
 on the process tree's PSS.
 """
@@ -42,6 +43,7 @@ from bench.report import (
     verdict,
     wait_http,
 )
+from mockmind.app.workers import DEFAULT_SERVER
 
 REPEAT = 3
 START_TIMEOUT_S = 60
@@ -185,10 +187,11 @@ conformance-corpus` fetches it into .cache/conformance/, never committed), probe
 CPU is the server's CPU seconds then (the machine is shared: wall-clock start-up grows with
 its load, CPU much less); RSS is the resident memory of the server's process tree (the sum of
 its processes'), PSS the same with each page the processes share counted once, divided among
-them: granian's worker is forked from the process that built the app and shares most of its
-pages, which RSS counts twice. Memory is compared with Prism, and the target judged, on PSS.
-Median of {REPEAT} starts, bytecode cached as for an installed package. `mockmind serve
---openapi` (its default server, granian) vs `prism mock -v warn`.
+them (with one process, as on uvicorn, the two are the same; granian's worker is forked from
+the process that built the app and shares most of its pages, which RSS counts twice). Memory
+is compared with Prism, and the target judged, on PSS. Median of {REPEAT} starts, bytecode
+cached as for an installed package. `mockmind serve --openapi` (its default server,
+{DEFAULT_SERVER}) vs `prism mock -v warn`.
 """,
         [
             "server",

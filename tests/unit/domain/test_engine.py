@@ -496,3 +496,51 @@ def test_a_big_body_is_kept_by_its_digest_and_a_changed_one_gets_a_new_key(
     small = source._seed_and_key(_exchange(session), _PLAN)
     assert source._last_keys["s-big"][1][5] == b'{"a": 1}'
     assert small == _fresh(source, _exchange(session))
+
+
+def _keep(source: Any, clock: FakeClock, session_id: str) -> None:
+    now = clock.t
+    session = Session(id=session_id, created_at=now, last_seen=now, expires_at=now + 600)
+    source._seed_and_key(_exchange(session), _PLAN)
+
+
+def test_kept_keys_of_sessions_past_their_timeout_go_as_other_sessions_keep_theirs(
+    app: Container, clock: FakeClock
+) -> None:
+    """A session that ended never asks again: under churn (a new session each request) its
+    entry would otherwise stay until 4,096 newer ones pushed it out."""
+    source: Any = app.engine._content
+    timeout = app.engine.settings.session_timeout_seconds
+    _keep(source, clock, "s-old-1")
+    _keep(source, clock, "s-old-2")
+    clock.t += timeout - 1
+    _keep(source, clock, "s-live")
+    assert set(source._last_keys) == {"s-old-1", "s-old-2", "s-live"}
+    clock.t += 2  # the first two are past their timeout, s-live is not
+    _keep(source, clock, "s-new")
+    assert set(source._last_keys) == {"s-live", "s-new"}
+
+
+def test_a_session_keeping_keys_again_moves_last_and_renews_its_time(
+    app: Container, clock: FakeClock
+) -> None:
+    source: Any = app.engine._content
+    timeout = app.engine.settings.session_timeout_seconds
+    _keep(source, clock, "s-a")
+    _keep(source, clock, "s-b")
+    clock.t += timeout - 1
+    _keep(source, clock, "s-a")  # a new session (new start): its key is made anew
+    assert list(source._last_keys) == ["s-b", "s-a"]
+    clock.t += 2
+    _keep(source, clock, "s-c")
+    assert list(source._last_keys) == ["s-a", "s-c"]
+
+
+def test_kept_keys_stay_within_their_bound_while_every_session_is_live(
+    app: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mockmind.domain.engine.content_source._KEPT_KEYS", 3)
+    source: Any = app.engine._content
+    for n in range(5):
+        _keep(source, clock, f"s-{n}")
+    assert list(source._last_keys) == ["s-2", "s-3", "s-4"]

@@ -68,6 +68,13 @@ _OFFLINE = EntityContent(None, "offline", None)
 # the process's life. Far more sessions than a warm instance serves at once, so polling
 # sessions keep theirs; one pushed out only pays the two digests again.
 _KEPT_KEYS = 4096
+# Entries whose session's timeout has passed since they were set, dropped per new entry, at
+# most: more than the one it adds. A session that ended never asks again (a new one has a new
+# id), and under churn (bench row 9: cookieless clients, 5 s timeout) the bound alone kept
+# 4,096 ended sessions' entries, about 700 bytes each with their ids, paths and digests,
+# scattered among the live sessions' objects; the served process's RSS kept rising while the
+# memo filled (tracemalloc: 1,650 of its entries held ended sessions' ids 25 s in).
+_SWEEP_PER_KEY = 2
 # Bodies up to this size are kept as they are in the memo, a bigger one as its SHA-256: a
 # client without cookies posting max_body_bytes (1 MiB by default) on every request would
 # otherwise hold up to 4 GiB of bodies there; this keeps each entry's body under 1 KiB.
@@ -99,8 +106,9 @@ class ContentSource:
         self._prompting = prompting
         # Each session's last seed and cache key, kept with what they were made of so that a
         # session asking the same again (polling) skips the two digests, and anything else it
-        # asks is seen to differ and gets its own.
-        self._last_keys: dict[str, tuple[Mapping[str, Any], tuple[Any, ...], str, str]] = {}
+        # asks is seen to differ and gets its own. Last: when the session expires unless a
+        # request renews it; the dict is in that order (an entry set again moves to its end).
+        self._last_keys: dict[str, tuple[Mapping[str, Any], tuple[Any, ...], str, str, float]] = {}
 
     @property
     def has_model(self) -> bool:
@@ -365,12 +373,26 @@ class ContentSource:
             return kept[2], kept[3]
         seed = self._seed(ex, plan)
         key = self._cache_key(ex, plan, seed)
-        keys = self._last_keys
-        if len(keys) >= _KEPT_KEYS and session.id not in keys:
-            # The oldest session's goes: a bound, not an LRU (a miss only costs the digests).
-            keys.pop(next(iter(keys)), None)
-        keys[session.id] = (session.state, parts, seed, key)
+        self._keep_keys(session.id, (session.state, parts, seed, key))
         return seed, key
+
+    def _keep_keys(
+        self, session_id: str, entry: tuple[Mapping[str, Any], tuple[Any, ...], str, str]
+    ) -> None:
+        """Keep a session's entry, last; drop a few whose session has expired, then the
+        oldest past the bound. An entry dropped too soon (its session renewed by requests
+        that did not come here) only costs the two digests again."""
+        keys = self._last_keys
+        now = self._clock.now()
+        keys.pop(session_id, None)
+        for _ in range(_SWEEP_PER_KEY):
+            oldest = next(iter(keys), None)
+            if oldest is None or keys[oldest][4] > now:
+                break
+            del keys[oldest]
+        if len(keys) >= _KEPT_KEYS:
+            keys.pop(next(iter(keys)))
+        keys[session_id] = (*entry, now + self._settings.session_timeout_seconds)
 
     def _cache_key(self, ex: Exchange, plan: ResponsePlan, seed: str) -> str:
         """The answer's cache key: its seed with when the session began. A session reset to
