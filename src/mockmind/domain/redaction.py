@@ -89,15 +89,18 @@ def _answer_verdict(body: Any, encoded: bytes) -> bool:
     list to the walk, a seventh of the list row (bench/RESULTS.md row 4). The same bytes are the
     same keys and values, so the same verdict.
     """
+    global _verdict_bytes  # noqa: PLW0603 (a tally; a race only misjudges when to empty)
     if not _VERDICT_KEPT_FROM <= len(encoded) <= _VERDICT_KEPT_UP_TO:
         return may_name_a_secret(encoded) and _holds_secret(body)
     holds = _verdicts.get(encoded)
     if holds is None:
         holds = may_name_a_secret(encoded) and _holds_secret(body)
-        if len(_verdicts) >= _VERDICTS_KEPT:
+        if _verdict_bytes + len(encoded) > _VERDICT_BYTES_KEPT:
             # Emptied whole rather than the oldest dropped: one call, safe across threads.
             _verdicts.clear()
+            _verdict_bytes = 0
         _verdicts[encoded] = holds
+        _verdict_bytes += len(encoded)
     return holds
 
 
@@ -112,9 +115,12 @@ _last_answer: tuple[bytes, bool] = (b"", False)
 # again and again, each time in new bytes (only a cached answer's are the same object): the
 # scan costs about 7 µs a kilobyte (a lower-cased copy, eight searches), the lookup a hash of
 # the bytes and one comparison, a tenth of it. Small answers are scanned as fast as they are
-# hashed; the bytes kept are bounded (32 of at most 64 KB).
+# hashed. Bounded by the bytes kept (2 MiB), not by a count: one process serving many APIs (a
+# tenant front, fifty shops in turn: bench/RESULTS.md row 21) answers more distinct lists than
+# a count of 32 held, and emptied on every turn the memo saved nothing.
 _verdicts: dict[bytes, bool] = {}
-_VERDICTS_KEPT = 32
+_verdict_bytes = 0
+_VERDICT_BYTES_KEPT = 2 * 1024 * 1024
 _VERDICT_KEPT_FROM = 512
 _VERDICT_KEPT_UP_TO = 64 * 1024
 

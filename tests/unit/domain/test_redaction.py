@@ -6,10 +6,11 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockmind.domain import json_codec
+from mockmind.domain import json_codec, redaction
 from mockmind.domain.client_input import InputLimits
 from mockmind.domain.redaction import (
     may_name_a_secret,
@@ -288,3 +289,23 @@ def test_a_large_answer_naming_a_secret_word_but_holding_none_is_kept_every_time
         assert redacted_answer(plain, bytes(bytearray(plain_bytes))) is plain
         assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == masked
         assert redacted_answer(plain, plain_bytes) is plain
+
+
+def test_kept_verdicts_are_bounded_by_their_bytes_and_right_after_emptying(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More distinct answers than a count would hold (fifty APIs in turn) keep their
+    verdicts while their bytes fit; past the bytes kept, the memo empties and verdicts stay
+    those of each answer's own bytes."""
+    monkeypatch.setattr(redaction, "_VERDICT_BYTES_KEPT", 8 * 1024)
+    monkeypatch.setattr(redaction, "_verdicts", {})
+    monkeypatch.setattr(redaction, "_verdict_bytes", 0)
+    secret = {"items": [{"name": "x" * 40, "token": "abc"}] * 20}
+    masked = {"items": [{"name": "x" * 40, "token": "***"}] * 20}
+    secret_bytes = json_codec.compact(secret)
+    for n in range(60):
+        other = {"items": [{"name": f"{n:040}"}] * 20}
+        assert redacted_answer(other, json_codec.compact(other)) is other
+        assert redacted_answer(secret, bytes(bytearray(secret_bytes))) == masked
+        assert redaction._verdict_bytes <= 8 * 1024
+        assert len(redaction._verdicts) <= 8 * 1024 // 512
