@@ -81,6 +81,8 @@ AREAS: dict[str, tuple[str, ...]] = {
     "cache keys": ("src/mockmind/domain/cache_keys.py",),
     "request validation": (
         "src/mockmind/openapi/requests.py",
+        "src/mockmind/openapi/request_parameters.py",
+        "src/mockmind/openapi/request_errors.py",
         "src/mockmind/openapi/parameters.py",
     ),
 }
@@ -298,7 +300,8 @@ def section(mutants: list[Mutant], seconds: float) -> Section:
         intro=(
             "mutmut 3 over the modules of issue 19 (pyproject.toml, `[tool.mutmut]`): the rule "
             "language, resources, state machines, sessions and cache keys of the domain, and the "
-            "OpenAPI request checks (`openapi/requests.py`, `openapi/parameters.py`). Each mutant "
+            "OpenAPI request checks (`openapi/requests.py`, `request_parameters.py`, "
+            "`request_errors.py`, `parameters.py`). Each mutant "
             "runs the unit and contract tests (the contract suite on its memory and SQLite "
             "backends) that call the function it changes; it is killed when one fails or it runs "
             "past mutmut's time limit. *Equivalent* survivors change nothing a caller can see "

@@ -15,7 +15,8 @@ from mockmind.openapi.examples import ExampleCheck
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
-from mockmind.openapi.requests import has_nothing_to_check, schema_errors, validate_request
+from mockmind.openapi.request_errors import schema_errors
+from mockmind.openapi.requests import has_nothing_to_check, validate_request
 from mockmind.openapi.responses import ResponseChoice, choose_response, error_choice
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest

@@ -27,7 +27,8 @@ from mockmind.lean_dataclass import dataclass
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.media import is_json, match_request_type
 from mockmind.openapi.model import Operation
-from mockmind.openapi.requests import schema_errors, validate_request
+from mockmind.openapi.request_errors import schema_errors
+from mockmind.openapi.requests import validate_request
 from mockmind.openapi.responses import documented_response
 
 Side = Literal["request", "response"]

@@ -1,6 +1,7 @@
-"""Parameter values in each location, end to end through validate_request (openapi/requests.py):
-a scalar that a split would have refused, JSON items in a path, cookies, copied defaults, keys
-a deepObject takes, and what a parameterless request carries. Expected values written by hand."""
+"""Parameter values in each location, end to end through validate_request (openapi/requests.py
+and request_parameters.py): a scalar that a split would have refused, JSON items in a path,
+cookies, copied defaults, keys a deepObject takes, and what a parameterless request carries.
+Expected values written by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""schema_errors (openapi/requests.py): the error limit, and where a missing required property
+"""schema_errors (openapi/request_errors.py): the error limit, and where a missing required property
 is located, also when a careless document's ``required`` lists a number."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockmind.openapi import OpenAPIDocument
-from mockmind.openapi.requests import schema_errors
+from mockmind.openapi.request_errors import schema_errors
 
 SCHEMAS = {
     "Two": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}},
