@@ -56,7 +56,7 @@ import itertools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from mockmind.adapters.aws.session_store import answer_bodies, clear_kept_events, kept_events
+from mockmind.adapters.aws.interaction_items import answer_bodies, clear_kept_events, kept_events
 from mockmind.adapters.aws.table import (
     ITEM_BUDGET,
     DynamoTable,

@@ -87,7 +87,8 @@ ports/session_store.py: the engine hands the save a builder, since the event's s
 the interaction (they repeat each other; the answer body, examples/shop's list 2.9 KB of
 JSON, is written once): one item a request where the journal wrote a second (bench row 20).
 The event is committed with the head, as the interaction is: a losing or dead writer's event
-is in an item no head leads to. ``kept_events`` reads them newest first from the head's
+is in an item no head leads to. ``kept_events`` (adapters/aws/interaction_items.py, with the
+items' keys and how they are written) reads them newest first from the head's
 ``last`` back through ``prev``, a window of numbers a Query, past the history bound (dropped
 items stay until their TTL) and across a renewal (its first item's ``pg`` names the last
 item of the generation before); never across a whole write that is not a renewal (an
@@ -108,12 +109,21 @@ before naming it).
 from __future__ import annotations
 
 import math
-import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from mockmind.adapters.aws.interaction_items import (
+    PAST_TOKENS,
+    Link,
+    Links,
+    interaction_items,
+    interaction_sk,
+    new_token,
+    reference,
+    session_pk,
+)
 from mockmind.adapters.aws.session_head import (
     APPEND,
     HEAD,
@@ -132,11 +142,8 @@ from mockmind.adapters.aws.table import (
     ITEM_BUDGET,
     DynamoTable,
     decode_payload,
-    encode_payload,
     item_size,
-    key_part,
     number,
-    ttl_attribute,
 )
 from mockmind.domain.errors import StoreError, VersionConflict
 from mockmind.domain.journal import JournalEvent
@@ -145,18 +152,17 @@ from mockmind.domain.sessions import (
     Interaction,
     Session,
     interaction_from_dict,
-    interaction_to_dict,
     session_delta,
     session_from_dict,
 )
 from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-    from mockmind.adapters.aws.table import Item, NewItem
+    from mockmind.adapters.aws.table import NewItem
     from mockmind.ports.journal import Journal
     from mockmind.ports.session_store import EventAtSave
 
@@ -173,9 +179,6 @@ INDEX_ATTRIBUTES = ("session_id", "created_at", "last_seen", "requests", "authen
 
 # A new session may take over an item that is absent or expired but not yet deleted by TTL.
 _CREATE = "attribute_not_exists(pk) OR expiry <= :now"
-_NUMBER_DIGITS = 12
-# Sorts after every token character (URL-safe base64): the upper end of a number's keys.
-_PAST_TOKENS = "~"
 # A "now" before every expiry: interaction items are read whatever theirs (the head decides).
 _EVER = float("-inf")
 # Sessions remembered from this store's own reads and writes (the module's docstring): how
@@ -186,37 +189,12 @@ _READ_TRIES = 3
 # How many of a session's newest interactions ``item_holding`` looks through: the request's
 # own is the newest, unless the same save added delivery records after it.
 _BODY_LOOKBACK = 4
-# The journal's event kept in an interaction's payload (the module's docstring): the event,
-# its expiry, and whether its answer body is the interaction's own (then not repeated).
-_EVENT, _EVENT_EXPIRY, _SAME_BODY = "j", "jx", "jb"
-# On a generation's first item written by a renewal: ``<gen>#<number>#<token>`` of the last
-# item of the generation before, where the journal's older events are.
-_EARLIER = "pg"
-# The item that says which events the journal no longer has (``clear_kept_events``).
-_CLEARED = "JOURNAL"
-# How many interaction numbers a journal read queries at first, and at most, per Query.
-_WINDOW, _MAX_WINDOW = 32, 256
-
-
-@dataclass(frozen=True)
-class _Link:
-    """An interaction item as read or written: the token before it, the interaction, the
-    item's size (what the memory of them is bounded by) and its expiry."""
-
-    prev: str | None
-    interaction: Interaction
-    size: int
-    expires_at: float
-
-
-# Interaction items of one generation by (number, token): written once, never changed.
-_Links = dict[tuple[int, str], _Link]
 
 
 @dataclass(frozen=True)
 class _Known:
     head: Head
-    links: _Links
+    links: Links
     size: int
 
 
@@ -228,13 +206,13 @@ class DynamoSessionStore:
         self._lock = threading.Lock()
 
     def get(self, session_id: str, *, now: float) -> Session | None:
-        pk = _pk(session_id)
+        pk = session_pk(session_id)
         for _ in range(_READ_TRIES):
             item = self._table.get(pk, HEAD, now=now)
             if item is None:
                 return None
             head = head_of(item)
-            links: _Links = {}
+            links: Links = {}
             if head.gen is None:
                 session = session_from_dict(decode_payload(item))
             else:
@@ -274,16 +252,16 @@ class DynamoSessionStore:
         """``put``; ``earlier``: the last item of the generation this one renews (where
         the journal's older events are), named by the new generation's first item."""
         stored = session.with_version((expected_version or 0) + 1)
-        gen = _token()
+        gen = new_token()
         renew = stored.expires_at + LINGER
         built = _built(event, stored, renew)
-        items, links, last, built = _interaction_items(
+        items, links, last, built = interaction_items(
             stored, gen, stored.history_start, stored.history, None, renew, built, earlier
         )
         stored = replace(stored, history=tuple(link.interaction for link in links.values()))
         head = head_item(
             stored,
-            pk=_pk(stored.id),
+            pk=session_pk(stored.id),
             listing=self._table.scoped(LISTING),
             gen=gen,
             last=last,
@@ -315,7 +293,7 @@ class DynamoSessionStore:
         known = self._head_for(base)
         # The generation a whole write below renews: its items keep the journal's events.
         earlier = (
-            _reference(known.gen, base.history_start + len(base.history) - 1, known.last)
+            reference(known.gen, base.history_start + len(base.history) - 1, known.last)
             if known.gen is not None and known.last is not None
             else None
         )
@@ -330,7 +308,7 @@ class DynamoSessionStore:
         first = delta.appended[0][0] if appended else 0
         expires_at = max(known.renew, stored.expires_at + LINGER)
         built = _built(event, stored, expires_at)
-        items, links, last, built = _interaction_items(
+        items, links, last, built = interaction_items(
             stored, known.gen, first, tuple(appended), known.last, expires_at, built, None
         )
         written = [link.interaction for link in links.values()]
@@ -342,7 +320,7 @@ class DynamoSessionStore:
             last = None
         head = head_item(
             stored,
-            pk=_pk(stored.id),
+            pk=session_pk(stored.id),
             listing=self._table.scoped(LISTING),
             gen=known.gen,
             last=last,
@@ -377,7 +355,7 @@ class DynamoSessionStore:
             self._table.put(item)
 
     def delete(self, session_id: str) -> None:
-        pk = _pk(session_id)
+        pk = session_pk(session_id)
         # The head first: a delete cut short leaves interactions no head names.
         self._table.delete(pk, HEAD)
         self._forget(session_id)
@@ -415,7 +393,7 @@ class DynamoSessionStore:
             # The key, escaped character by character, starts as the id does: heads carry
             # the id only there and in ``activity``.
             filters.append("begins_with(pk, :prefix)")
-            values[":prefix"] = {"S": self._table.scoped(_pk(query.prefix))}
+            values[":prefix"] = {"S": self._table.scoped(session_pk(query.prefix))}
         items = self._table.query_index(
             SESSIONS_INDEX,
             partition=("listing", self._table.scoped(LISTING)),
@@ -432,7 +410,7 @@ class DynamoSessionStore:
 
     def _history(
         self, session_id: str, head: Head, start: int, count: int
-    ) -> tuple[tuple[Interaction, ...], _Links] | None:
+    ) -> tuple[tuple[Interaction, ...], Links] | None:
         """The interactions the head names, oldest first, and their links; None when one of
         them is gone. Followed from the head's ``last`` back through the items this store
         remembers, and one Query of those it does not: the ones above the newest it
@@ -445,7 +423,7 @@ class DynamoSessionStore:
         end = start + count - 1
         known = self._links(session_id, head.gen, start)
         newest_known = max((number for number, _ in known), default=start - 1)
-        found: list[tuple[tuple[int, str], _Link]] = []
+        found: list[tuple[tuple[int, str], Link]] = []
         token, n, queries = head.last, end, 0
         while n >= start:
             if token is None:
@@ -465,16 +443,16 @@ class DynamoSessionStore:
         found.reverse()
         return tuple(link.interaction for _, link in found), dict(found)
 
-    def _read_links(self, session_id: str, gen: str, first: int, last: int) -> _Links:
+    def _read_links(self, session_id: str, gen: str, first: int, last: int) -> Links:
         items = self._table.query_range(
-            _pk(session_id),
+            session_pk(session_id),
             now=_EVER,
-            between=(_sk(gen, first, ""), _sk(gen, last, _PAST_TOKENS)),
+            between=(interaction_sk(gen, first, ""), interaction_sk(gen, last, PAST_TOKENS)),
         )
-        links: _Links = {}
+        links: Links = {}
         for item in items:
             _, _, number_text, token = item["sk"]["S"].split("#")
-            links[(int(number_text), token)] = _Link(
+            links[(int(number_text), token)] = Link(
                 item["prev"]["S"] if "prev" in item else None,
                 interaction_from_dict(decode_payload(item)),
                 item_size(item),
@@ -490,12 +468,12 @@ class DynamoSessionStore:
             known = self._known.get(base.id)
         if known is not None and known.head.version == base.version:
             return known.head
-        item = self._table.get(_pk(base.id), HEAD, now=_EVER)
+        item = self._table.get(session_pk(base.id), HEAD, now=_EVER)
         if item is None or int_of(item, "v") != base.version:
             raise VersionConflict(f"session {base.id} changed since version {base.version}")
         return head_of(item)
 
-    def _links(self, session_id: str, gen: str, start: int) -> _Links:
+    def _links(self, session_id: str, gen: str, start: int) -> Links:
         """The remembered items of the session's generation ``gen`` numbered ``start`` on."""
         with self._lock:
             known = self._known.get(session_id)
@@ -503,7 +481,7 @@ class DynamoSessionStore:
             return {}
         return {key: link for key, link in known.links.items() if key[0] >= start}
 
-    def _know(self, session_id: str, head: Head, links: _Links) -> None:
+    def _know(self, session_id: str, head: Head, links: Links) -> None:
         size = sum(link.size for link in links.values())
         with self._lock:
             gone = self._known.pop(session_id, None)
@@ -522,109 +500,6 @@ class DynamoSessionStore:
             self._known_bytes -= gone.size if gone is not None else 0
 
 
-def answer_bodies(table: DynamoTable, session_id: str, references: Sequence[str]) -> dict[str, Any]:
-    """The answer bodies held by the session's interaction items ``references`` name
-    (``item_holding``'s, ``<gen>#<number>#<token>``: the sort key without its fixed parts),
-    by reference; those found (an item goes with its TTL, or with its session's delete)."""
-    keys: dict[str, str] = {}
-    for reference in references:
-        gen, n, token = reference.split("#")
-        keys[_sk(gen, int(n), token)] = reference
-    found = table.get_many(_pk(session_id), keys)
-    return {keys[sk]: decode_payload(item).get("response_body") for sk, item in found.items()}
-
-
-def kept_events(
-    table: DynamoTable, session_id: str, *, now: float
-) -> Iterator[tuple[JournalEvent, float]]:
-    """The journal's events kept in the session's interaction items, newest first, each with
-    its expiry: those of the items its head names and, through their ``prev`` and a
-    renewal's ``pg``, of the items before, back to the first gone (or a ``LINGER`` past its
-    TTL at ``now``) or cleared (``clear_kept_events``). Items a losing or dead writer left
-    are never reached. Queried a window of numbers at a time, so a reader that stops early
-    reads little."""
-    pk = _pk(session_id)
-    found = table.get_many(pk, (HEAD, _CLEARED))
-    item = found.get(HEAD)
-    if item is None:
-        return
-    head = head_of(item)
-    if head.gen is None or head.last is None:
-        return
-    cleared = _cleared_of(found.get(_CLEARED))
-    gen, n, token = head.gen, int_of(item, "s") + int_of(item, "n") - 1, head.last
-    fetched: dict[tuple[int, str], Item] = {}
-    lowest, window = n + 1, _WINDOW
-    while n >= 0:
-        if cleared is not None and cleared[0] == gen and n <= cleared[1]:
-            return
-        link = fetched.get((n, token))
-        if link is None:
-            if n < lowest:
-                low = max(0, lowest - window)
-                for read in table.query_range(
-                    pk, now=_EVER, between=(_sk(gen, low, ""), _sk(gen, lowest - 1, _PAST_TOKENS))
-                ):
-                    _, _, number_text, read_token = read["sk"]["S"].split("#")
-                    fetched[(int(number_text), read_token)] = read
-                lowest, window = low, min(window * 2, _MAX_WINDOW)
-                continue
-            # Gone (TTL, or a delete under way): nothing before it can be reached.
-            return
-        if float(link["expires_at"]["N"]) + LINGER <= now:
-            # As good as gone: TTL deletes in no set order, and the ``JOURNAL`` item, whose
-            # TTL is a ``LINGER`` past that of the items it clears, may have gone before them.
-            return
-        payload = decode_payload(link)
-        if _EVENT in payload:
-            yield _kept_event(payload), float(payload[_EVENT_EXPIRY])
-        if "prev" in link:
-            token, n = link["prev"]["S"], n - 1
-        elif _EARLIER in link:
-            gen, number_text, token = link[_EARLIER]["S"].split("#")
-            n = int(number_text)
-            fetched, lowest, window = {}, n + 1, _WINDOW
-        else:
-            return
-
-
-def clear_kept_events(table: DynamoTable, session_id: str) -> None:
-    """Mark the events kept in the session's interaction items so far as gone from its
-    journal: ``kept_events`` stops at the newest item its head names now. Its TTL is a
-    ``LINGER`` past the head's, so no earlier than a ``LINGER`` past those of the items it
-    clears, which ``kept_events`` takes as gone from then on (TTL deletes in no set order);
-    a session's ``delete`` deletes it with the rest."""
-    pk = _pk(session_id)
-    item = table.get(pk, HEAD, now=_EVER)
-    if item is None or head_of(item).gen is None:
-        return
-    head = head_of(item)
-    assert head.gen is not None
-    table.put(
-        {
-            "pk": {"S": pk},
-            "sk": {"S": _CLEARED},
-            "g": {"S": head.gen},
-            "n": whole(int_of(item, "s") + int_of(item, "n") - 1),
-            **ttl_attribute(float(item["expires_at"]["N"]) + LINGER),
-        }
-    )
-
-
-def _cleared_of(item: Item | None) -> tuple[str, int] | None:
-    if item is None:
-        return None
-    return item["g"]["S"], int(item["n"]["N"])
-
-
-def _kept_event(payload: dict[str, Any]) -> JournalEvent:
-    event = JournalEvent.from_dict(payload[_EVENT])
-    if not payload.get(_SAME_BODY):
-        return event
-    exchange = replace(event.exchange, response_body=payload.get("response_body"))
-    return replace(event, exchange=exchange)
-
-
 def _built(
     event: EventAtSave | None, stored: Session, expires_at: float
 ) -> tuple[JournalEvent, float] | None:
@@ -641,107 +516,3 @@ def _built(
     if until > math.ceil(expires_at) or until > math.ceil(stored.expires_at + LINGER):
         return None
     return made
-
-
-def _reference(gen: str, n: int, token: str) -> str:
-    return f"{gen}#{n}#{token}"
-
-
-def _pk(session_id: str) -> str:
-    return f"SESSION#{key_part(session_id)}"
-
-
-def _sk(gen: str, n: int, token: str) -> str:
-    return f"I#{gen}#{str(n).zfill(_NUMBER_DIGITS)}#{token}"
-
-
-def _token() -> str:
-    return secrets.token_urlsafe(6)
-
-
-def _interaction_items(
-    session: Session,
-    gen: str,
-    first: int,
-    interactions: tuple[Interaction, ...],
-    prev: str | None,
-    expires_at: float,
-    event: tuple[JournalEvent, float] | None = None,
-    earlier: str | None = None,
-) -> tuple[list[NewItem], _Links, str | None, tuple[JournalEvent, float] | None]:
-    """The items of ``interactions``, numbered from ``first`` and chained from ``prev``
-    (the first naming ``earlier`` when there is none); their links, in order, holding the
-    interactions as written (one too large for an item keeps everything but its bodies, the
-    bulk of it and the least useful part of an old one); the newest token; ``event`` when
-    the newest item keeps it (not when that would take the item past its size budget)."""
-    items: list[NewItem] = []
-    links: _Links = {}
-    newest = first + len(interactions) - 1
-    kept_event = None
-    for n, given in enumerate(interactions, first):
-        token = _token()
-        kept = given
-        with_event = event if n == newest else None
-        item = _interaction_item(
-            session.id, gen, n, token, prev, kept, expires_at, with_event, earlier
-        )
-        if with_event is not None and item_size(item) > ITEM_BUDGET:
-            # The journal keeps it as an item of its own, its bodies left out if need be.
-            with_event = None
-            item = _interaction_item(
-                session.id, gen, n, token, prev, kept, expires_at, None, earlier
-            )
-        if item_size(item) > ITEM_BUDGET:
-            kept = replace(given, request_body=None, response_body=None)
-            item = _interaction_item(
-                session.id, gen, n, token, prev, kept, expires_at, None, earlier
-            )
-            if item_size(item) > ITEM_BUDGET:
-                raise StoreError(
-                    f"session {session.id}: interaction {n} needs {item_size(item)} bytes "
-                    f"without its bodies; the limit is {ITEM_BUDGET}"
-                )
-        items.append(item)
-        links[(n, token)] = _Link(prev, kept, item_size(item), expires_at)
-        prev, earlier = token, None
-        kept_event = with_event
-    return items, links, prev, kept_event
-
-
-def _interaction_item(
-    session_id: str,
-    gen: str,
-    n: int,
-    token: str,
-    prev: str | None,
-    interaction: Interaction,
-    expires_at: float,
-    event: tuple[JournalEvent, float] | None = None,
-    earlier: str | None = None,
-) -> NewItem:
-    payload = interaction_to_dict(interaction)
-    if event is not None:
-        # In the interaction's own JSON, deflated with it: the two repeat each other (the
-        # request, the status, the time), and the answer body is not written twice.
-        kept, until = event
-        body = kept.exchange.response_body
-        same = body is not None and (
-            body is interaction.response_body or body == interaction.response_body
-        )
-        if same:
-            kept = replace(kept, exchange=replace(kept.exchange, response_body=None))
-            payload[_SAME_BODY] = 1
-        payload[_EVENT] = kept.to_dict()
-        payload[_EVENT_EXPIRY] = until
-    item: NewItem = {
-        "pk": {"S": _pk(session_id)},
-        "sk": {"S": _sk(gen, n, token)},
-        # TTL only: reads take interaction items whatever their expiry (the head decides).
-        **ttl_attribute(expires_at),
-        **encode_payload(payload, compress_from=0),
-    }
-    if prev is not None:
-        item["prev"] = {"S": prev}
-    elif earlier is not None:
-        item[_EARLIER] = {"S": earlier}
-    return item
