@@ -55,6 +55,10 @@ WORKER_APP = "mockmind.app.workers:worker_app"
 # On a loaded machine (load 6-7) the two cost about the same (least of three alternating
 # runs: uvicorn 184/316/605/317 µs, granian 196/365/597/424), and granian's threads take a
 # larger share of the cores, which is how it once answered more requests a second there.
+# Two later quiet runs (bench/RESULTS.md row 4, 2026-12-04, after this round's cuts): uvicorn
+# 129/193/329/129 µs against granian's 139/197/340/163, granian answering 1.09-1.22x the
+# requests a second on three rows; and 134/238/366/154 against 182/226/529/233, uvicorn
+# answering more on three. uvicorn spent the least CPU a request on three rows in all three.
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "uvicorn"
 
