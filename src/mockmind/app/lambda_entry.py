@@ -114,7 +114,8 @@ class LambdaEntry:
                 return deliver_event(deliveries.courier, event)
         telemetry = self.telemetry()
         if telemetry is None:
-            return self._answer_only(event, context)
+            # The answer alone: the outcome and the request's names are for telemetry only.
+            return self._served(event, context)[0]
         return telemetry.invoke(event, context, lambda: self._answer(event, context))
 
     def _deliveries_of(self, event: Any) -> Deliveries | None:
@@ -129,28 +130,22 @@ class LambdaEntry:
             self._telemetry = LambdaTelemetry(self._telemetry_settings, tracer=self._tracer)
         return self._telemetry
 
-    def _answer_only(self, event: Any, context: LambdaContext) -> dict[str, Any]:
-        """``_answer``'s answer, without what only telemetry reads (the outcome, the names of
-        the request): most handlers have none."""
+    def _served(self, event: Any, context: LambdaContext) -> tuple[dict[str, Any], Scope | None]:
+        """The answer to the event, and the scope the app served it with (None: refused)."""
         kind: EventKind = "other"
         try:
             kind = recognise(event)
             reader, scope, body = self._read(event, context, kind)
         except RequestError as problem:
-            return _refusal(problem, kind)
+            return _refusal(problem, kind), None
         answer: dict[str, Any] = reader(_Cycle(scope, body)(self.app))
-        return answer
+        return answer, scope
 
     def _answer(self, event: Any, context: LambdaContext) -> Invocation:
-        kind: EventKind = "other"
-        try:
-            kind = recognise(event)
-            reader, scope, body = self._read(event, context, kind)
-        except RequestError as problem:
+        answer, scope = self._served(event, context)
+        if scope is None:
             method, named = _named_request(event)
-            return Invocation(_refusal(problem, kind), None, method, named, "refused")
-        response = _Cycle(scope, body)(self.app)
-        answer: dict[str, Any] = reader(response)
+            return Invocation(answer, None, method, named, "refused")
         result = scope.get(OUTCOME_SCOPE_KEY)
         outcome = None if result is None else result.outcome()
         path: str = scope["path"]

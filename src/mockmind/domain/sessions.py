@@ -185,12 +185,7 @@ class Session:
         merged = self.state
         if state:
             merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
-        # _remembering's steps, and _session_of's, without their calls.
-        history = (*self.history, interaction)
-        start = self.history_start
-        if len(history) > max_history:
-            start += len(history) - max_history
-            history = history[len(history) - max_history :]
+        history, start = self._remembering(interaction, max_history)
         fields = self.__dict__.copy()
         fields["last_seen"] = now
         fields["expires_at"] = now + timeout_seconds
@@ -202,9 +197,7 @@ class Session:
         fields["history_start"] = start
         if version is not None:
             fields["version"] = version
-        session: Session = object.__new__(Session)
-        object.__setattr__(session, "__dict__", fields)
-        return session
+        return _session_of(fields)
 
 
 def _session_of(fields: dict[str, Any]) -> Session:

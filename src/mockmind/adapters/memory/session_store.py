@@ -56,17 +56,8 @@ class MemorySessionStore:
             return stored
 
     def update(self, session: Session, *, base: Session) -> Session:
-        """``put`` with ``base``'s version expected, made here: every request saves one. The
-        session object itself is kept: nothing is copied or encoded."""
-        expected = base.version
-        with self._lock:
-            current = self._sessions.get(session.id)
-            if current is None or current.version != expected:
-                raise VersionConflict(f"session {session.id} changed since version {expected}")
-            stored = session.with_version(expected + 1)
-            self._sessions[session.id] = stored
-            self._lifetimes.touch(session.id, stored.expires_at)
-            return stored
+        # The session object itself is kept: nothing is copied or encoded.
+        return self.put(session, expected_version=base.version)
 
     def delete(self, session_id: str) -> None:
         self._lifetimes.end(session_id)

@@ -142,7 +142,7 @@ class JournalKeeper:
             return pending.event is not None
         expires_at = saved.expires_at + self._grace
         try:
-            spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
+            spent = self._spent_by(saved, spent_before)
             pieces = (
                 base.state,
                 request,
