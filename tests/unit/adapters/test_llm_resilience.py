@@ -1,40 +1,20 @@
-"""Retry timing, Retry-After parsing, the circuit breaker and the masked key, without a network."""
+"""Retry timing, the circuit breaker and the masked key, without a network."""
 
 from __future__ import annotations
 
 import asyncio
 import pickle
 import random
-from email.utils import formatdate
 
 import httpx
 import pytest
 
 from mockmind.adapters.llm.http import ResilientHttp
-from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, parse_retry_after
+from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy
 from mockmind.adapters.llm.secret import Secret
 from mockmind.ports.llm import ProviderError
 
 NOW = 1_767_225_600.0
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        ("3", 3.0),
-        (" 0 ", 0.0),
-        ("1.5", 1.5),
-        ("-4", 0.0),
-        (formatdate(NOW + 20, usegmt=True), 20.0),
-        (formatdate(NOW - 20, usegmt=True), 0.0),
-        ("soon", None),
-        ("", None),
-        (None, None),
-        ("nan", None),
-    ],
-)
-def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
-    assert parse_retry_after(header, now=NOW) == seconds
 
 
 def test_backoff_is_full_jitter_under_an_exponential_cap() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import httpx
 
 from mockmind import __version__
-from mockmind.adapters.llm.resilience import parse_retry_after
+from mockmind.adapters.retry_after import parse_retry_after
 from mockmind.domain.callbacks.deliveries import DeliveryFailed
 from mockmind.ports.callbacks import SentAnswer
 

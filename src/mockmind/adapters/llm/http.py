@@ -20,13 +20,9 @@ from typing import Any
 
 import httpx
 
-from mockmind.adapters.llm.resilience import (
-    CircuitBreaker,
-    RetryPolicy,
-    Timeouts,
-    parse_retry_after,
-)
+from mockmind.adapters.llm.resilience import CircuitBreaker, RetryPolicy, Timeouts
 from mockmind.adapters.llm.secret import Secret, scrub_text
+from mockmind.adapters.retry_after import parse_retry_after
 from mockmind.lean_dataclass import dataclass
 from mockmind.ports.llm import ProviderError
 

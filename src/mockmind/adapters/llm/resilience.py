@@ -2,12 +2,12 @@
 
 Backoff is exponential with full jitter (a random delay between 0 and the exponential cap), which
 spreads the retries of many Lambda instances that failed together instead of synchronising them.
-A ``Retry-After`` from the server wins over our own guess: it knows when it will have capacity.
+A ``Retry-After`` from the server (adapters/retry_after.py) wins over our own guess: it knows
+when it will have capacity.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
@@ -37,35 +37,6 @@ class RetryPolicy:
 class Timeouts:
     connect: float = 5.0
     read: float = 30.0
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), or None.
-
-    ``now`` is wall-clock epoch seconds, used only for the HTTP-date form.
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return None if math.isnan(seconds) else max(0.0, seconds)
-    # Imported here: the email package weighs on a cold start that never reads this form.
-    from email.utils import parsedate_to_datetime  # noqa: PLC0415
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 class CircuitBreaker:
