@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockmind.domain.errors import EntityExists, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
@@ -62,6 +62,15 @@ Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 Check = Callable[[dict[str, Any]], None]
 """A check of the entity as read, before a write changes it (a state machine's, say)."""
+
+
+class Listing(NamedTuple):
+    """A list request's page: the records it shows, as the store holds them, their entities
+    (copies, the caller's own), and how many records match in all."""
+
+    records: tuple[EntityRecord, ...]
+    entities: list[dict[str, Any]]
+    total: int
 
 
 class ResourceService:
@@ -167,6 +176,13 @@ class ResourceService:
         self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
     ) -> tuple[list[dict[str, Any]], int]:
         """The page of entities the query asks for, and how many match in all."""
+        listed = self.listing(ctx, action, query)
+        return listed.entities, listed.total
+
+    def listing(
+        self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
+    ) -> Listing:
+        """``list``, with the records the page was made of."""
         spec = action.spec
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
@@ -181,16 +197,15 @@ class ResourceService:
                 EntityRecord("", self.create(ctx, create, None), ctx.now())
                 for _ in range(spec.min_items - len(records))
             ]
-        entities = [r.data or {} for r in records]
         for name in spec.filters:
             wanted = query.get(name)
             if wanted is not None:
-                entities = [e for e in entities if same(e.get(name), wanted)]
-        total = len(entities)
+                records = [r for r in records if same((r.data or {}).get(name), wanted)]
+        total = len(records)
         offset, limit = page(query) if query else (0, None)
+        shown = tuple(records[offset : offset + limit if limit is not None else None])
         # Copies of the page only: the stored entities stay the store's.
-        shown = entities[offset : offset + limit if limit is not None else None]
-        return [dict(e) for e in shown], total
+        return Listing(shown, [dict(r.data or {}) for r in shown], total)
 
     def create(
         self,
