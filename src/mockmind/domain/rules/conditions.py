@@ -403,6 +403,20 @@ class Condition:
             return And(parts) if parts else None
         return None
 
+    def beyond_request_line(self) -> Node | None:
+        """What is left to evaluate of a request whose method and path ``request_line_part``
+        holds of: None when nothing (the condition is about the request line alone), else
+        the conjuncts of a top-level ``and`` that look at more, or the whole condition.
+
+        Conditions are pure: with the request-line conjuncts known to hold, ``and`` holds
+        exactly when the rest does, so a request need not evaluate them again.
+        """
+        if _request_line_only(self.root):
+            return None
+        if isinstance(self.root, And):
+            return _conjunction(tuple(o for o in self.root.operands if not _request_line_only(o)))
+        return self.root
+
     def about_request_line(self) -> bool:
         """Whether the condition looks at the method and path alone: then its
         ``route_parts`` together are the whole of it (conditions are pure: the same method
