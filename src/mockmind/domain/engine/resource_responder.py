@@ -10,6 +10,7 @@ chose (a PUT's) cannot break the header with CR, LF or a character HTTP cannot c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import is_
 from typing import Any
 
 from mockmind.domain.engine.answers import Answers, header_safe, short_digest
@@ -32,8 +33,8 @@ from mockmind.ports.entity_store import EntityRecord
 # the collections of schema routes.
 _ENVELOPE_MEMO_SIZE = 1024
 
-# A list plan's last page: the plan, the stored records shown, their ids, the total, the bytes.
-_Page = tuple[ResponsePlan, tuple[EntityRecord, ...], tuple[int, ...], int, bytes]
+# A list plan's last page: the plan, the stored records shown, the total, the bytes.
+_Page = tuple[ResponsePlan, tuple[EntityRecord, ...], int, bytes]
 
 
 class ResourceResponder:
@@ -55,7 +56,8 @@ class ResourceResponder:
             _ENVELOPE_MEMO_SIZE
         )
         # Per list plan (kept in the entry, so a reused id is no hit), the last page answered:
-        # its records, their ids, its total, and its JSON bytes.
+        # its records (compared by identity: kept, no other object can take their ids), its
+        # total, and its JSON bytes.
         self._pages: BoundedMemo[int, _Page] = BoundedMemo(_ENVELOPE_MEMO_SIZE)
 
     async def respond(
@@ -159,17 +161,22 @@ class ResourceResponder:
         4's store read (instructions, in process), and the same bytes object again also
         spares the session's redaction its look-up of them (``redacted_answer``).
         """
-        ids = tuple(map(id, listed.records))
+        records = listed.records
         known = self._pages.get(id(plan))
-        if known is not None and known[0] is plan and known[2] == ids and known[3] == listed.total:
-            response.encoded_body = known[4]
+        if (
+            known is not None
+            and known[0] is plan
+            and known[2] == listed.total
+            and len(known[1]) == len(records)
+            and all(map(is_, known[1], records))
+        ):
+            response.encoded_body = known[3]
             return
         try:
             encoded = response.encoded()
         except (TypeError, ValueError):
             return  # said when the answer is sent, as for any body that cannot be encoded
-        # The records are kept with their ids, so that no other object can take one of them.
-        self._pages.put(id(plan), (plan, listed.records, ids, listed.total, encoded))
+        self._pages.put(id(plan), (plan, records, listed.total, encoded))
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         # The same envelope for every request of a schema; keyed as validators are (a

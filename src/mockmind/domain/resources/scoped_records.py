@@ -79,6 +79,12 @@ class ScopedRecords:
         now = ctx.now()
         own = self.store.list(ctx.scope, spec.name, now=now)
         shared = self.store.list(SHARED_SCOPE, spec.name, now=now)
+        if shared and not own:
+            # Nothing of the session's own (most sessions, for a seeded catalogue): the shared
+            # records as they are, oldest first as the store lists them, none to merge or sort.
+            live = [r for r in shared if r.data is not None]
+            ctx.seen[spec.name] = [(r, None) for r in live]
+            return live
         if shared:
             own_ids = {r.id for r in own}
             merged = [r for r in shared if r.id not in own_ids]

@@ -294,6 +294,10 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
 def _loosely_equal(left: Any, right: Any) -> bool:
     if left == right:
         return True
+    if left is None or right is None:
+        # A missing reference equals nothing else (None is no number, its text no boolean's):
+        # the common case of a rule about a parameter the request does not send.
+        return False
     if isinstance(left, bool) or isinstance(right, bool):
         return str(left).lower() == str(right).lower()
     a, b = _number(left), _number(right)
