@@ -15,13 +15,25 @@ from mockmind.domain.journal import EntityChange
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.specs import ResourceSpec
 from mockmind.domain.sessions import SHARED_SCOPE
-from mockmind.ports.entity_store import EntityRecord, EntityStore
+from mockmind.ports.entity_store import EntityRecord, EntityStore, MarksListings
 
 
 class ScopedRecords:
     def __init__(self, store: EntityStore, ttl_seconds: float) -> None:
         self.store = store
         self.ttl = ttl_seconds
+        self._marks = store if isinstance(store, MarksListings) else None
+
+    def mark(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[int, int] | None:
+        """What the store says of the collection the session sees (its own records and the
+        shared ones): the same pair while neither changes; None when it cannot tell."""
+        marks = self._marks
+        if marks is None:
+            return None
+        now = ctx.now()
+        own = marks.listing_mark(ctx.scope, spec.name, now=now)
+        shared = marks.listing_mark(SHARED_SCOPE, spec.name, now=now)
+        return None if own is None or shared is None else (own, shared)
 
     def own(self, ctx: ResourceContext, spec: ResourceSpec, key: str) -> EntityRecord | None:
         """The session's own record, tombstones included."""
