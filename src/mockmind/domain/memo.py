@@ -6,16 +6,17 @@ insertion order, which costs nothing per hit (an LRU would reorder on every read
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 
 class BoundedMemo[K: Hashable, V]:
     def __init__(self, size: int) -> None:
         self._size = size
         self._entries: dict[K, V] = {}
-
-    def get(self, key: K, default: V | None = None) -> V | None:
-        return self._entries.get(key, default)
+        # A look-up is the dict's own ``get``, bound once: the memos are read on every request
+        # (half a dozen a store read), and a method of this class around it was a Python call
+        # each time.
+        self.get: Callable[[K], V | None] = self._entries.get
 
     def put(self, key: K, value: V) -> None:
         entries = self._entries

@@ -147,7 +147,9 @@ class Session:
     ) -> tuple[tuple[Interaction, ...], int]:
         """The history with the interaction added, the oldest dropped past ``max_history``,
         and the number of its first interaction."""
-        history = (*self.history, interaction)
+        # A concatenation: ``(*history, interaction)`` builds a list and then the tuple, two
+        # copies of the history on every request rather than one.
+        history = self.history + (interaction,)  # noqa: RUF005
         start = self.history_start
         if len(history) > max_history:
             start += len(history) - max_history

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from mockmind.lean_dataclass import dataclass
 
@@ -97,4 +97,17 @@ class EntityStore(Protocol):
         a record (``get`` and ``list`` do not see it); ``expires_at`` moves with each
         increment.
         """
+        ...
+
+
+@runtime_checkable
+class MarksListings(Protocol):
+    """An optional capability of an entity store: saying, without listing a collection,
+    that its live records are still the ones it last listed (a store in process knows; one
+    shared by processes would have to ask). A store without it is listed every time."""
+
+    def listing_mark(self, scope: str, collection: str, *, now: float) -> int | None:
+        """A number that stays the same while the collection's live records in ``scope`` do,
+        and changes with any write or removal there; None when the store cannot vouch for
+        them at ``now`` (not listed since its last write, or a record of it has expired)."""
         ...

@@ -189,6 +189,27 @@ def test_delete_then_get_is_404_and_list_forgets(app: Container) -> None:
     assert call(app, "GET", "/orders").body == []
 
 
+def test_a_listing_is_encoded_again_only_when_its_entities_change(app: Container) -> None:
+    def listed(session: str = "s-1") -> tuple[Any, bytes]:
+        response = call(app, "GET", "/orders", **{"x-session-id": session})
+        encoded = response.encoded()
+        assert json.loads(encoded) == response.body
+        return response.body, encoded
+
+    first = call(app, "POST", "/orders", {"items": [{"price": 1, "qty": 1}]}).body
+    _, encoded = listed()
+    # Nothing written since: the bytes sent last time for this page, the same object.
+    assert listed()[1] is encoded
+    second = call(app, "POST", "/orders", {"items": []}).body
+    assert [o["id"] for o in listed()[0]] == [first["id"], second["id"]]
+    call(app, "PATCH", f"/orders/{first['id']}", {"items": [{"price": 3, "qty": 2}]})
+    assert listed()[0][0]["total"] == 6
+    call(app, "DELETE", f"/orders/{second['id']}")
+    assert [o["id"] for o in listed()[0]] == [first["id"]]
+    assert listed("s-2") == ([], b"[]")
+    assert listed()[0][0]["total"] == 6
+
+
 def test_sessions_are_isolated(app: Container) -> None:
     call(app, "POST", "/orders", {"items": []})
     other = MockRequest("GET", "/orders", headers={"x-session-id": "s-2"})

@@ -258,6 +258,19 @@ def test_a_query_written_as_it_reads_only_when_nothing_in_it_needs_quoting() -> 
     assert redacted_query({"token_type": ["x"], "é": ["ü"]}) == "token_type=x&%C3%A9=%C3%BC"
 
 
+def test_a_query_asked_again_is_written_as_it_reads_now() -> None:
+    assert redacted_query({"a": ["1"], "b": ["2"]}) == "a=1&b=2"
+    assert redacted_query({"a": ["1"], "b": ["2"]}) == "a=1&b=2"
+    # Equal as dicts, but another order: another query string.
+    assert redacted_query({"b": ["2"], "a": ["1"]}) == "b=2&a=1"
+    query = {"a": ["1"]}
+    assert redacted_query(query) == "a=1"
+    query["a"].append("2")
+    assert redacted_query(query) == "a=1&a=2"
+    assert redacted_query({"a": ["1"], "api_key": ["k"]}) == "a=1&api_key=%2A%2A%2A"
+    assert redacted_query({"a": ["1"], "api_key": ["k"]}) == "a=1&api_key=%2A%2A%2A"
+
+
 def test_large_answers_are_judged_by_their_content_wherever_their_bytes_come_from() -> None:
     """Verdicts on large answers are kept by content: equal bytes in another object share
     one, bytes that differ (by one letter) never do, also after the kept ones are emptied."""

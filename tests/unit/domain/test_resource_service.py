@@ -164,6 +164,61 @@ def test_list_filters_match_text_ignoring_case_and_any_listed_value(
     assert tags({"name": "x"}) == ["News", "sport", 7, None]
 
 
+def test_a_page_is_listed_anew_after_any_change_the_session_sees(
+    service: ResourceService,
+) -> None:
+    user = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    make = ResourceAction(POSTS, "create", parent_id=user["id"])
+    listing = ResourceAction(POSTS, "list", parent_id=user["id"])
+
+    def tags(query: dict[str, Any], now: float = NOW) -> tuple[list[Any], int]:
+        found, total = service.list(service.context("s1", now, {}, None), listing, query)
+        return [post["tag"] for post in found], total
+
+    first = service.create(_ctx(service), make, {"tag": "a"})
+    service.create(_ctx(service), make, {"tag": "b"})
+    # Asked again and again (kept after the second time), and by other queries.
+    for _ in range(3):
+        assert tags({"limit": 1}) == (["a"], 2)
+        assert tags({"limit": 1, "offset": 1}) == (["b"], 2)
+        assert tags({"tag": "b"}) == (["b"], 1)
+        assert tags({"tag": True}) == ([], 0)
+        assert tags({"tag": 1}) == ([], 0)
+    service.create(_ctx(service), make, {"tag": "true"})
+    service.create(_ctx(service), make, {"tag": 1})
+    for _ in range(3):
+        # Equal as keys, not to the filter: the page kept for one is not the other's.
+        assert tags({"tag": 1}) == ([1], 1)
+        assert tags({"tag": True}) == (["true", 1], 2)
+        assert tags({"tag": 1.0}) == ([1], 1)
+        assert tags({}) == (["a", "b", "true", 1], 4)
+    # The same query before and after a write (a page is kept per collection and query).
+    for tag in ("c", "d"):
+        for _ in range(3):
+            assert tags({"limit": 9})[1] == 4 + (tag == "d")
+        service.create(_ctx(service), make, {"tag": tag})
+    assert tags({"limit": 9}) == (["a", "b", "true", 1, "c", "d"], 6)
+    assert tags({"limit": 9}) == (["a", "b", "true", 1, "c", "d"], 6)
+    service.write(
+        _ctx(service),
+        ResourceAction(POSTS, "merge", entity_id=first["id"], parent_id=user["id"]),
+        {"tag": "z"},
+        merge=True,
+    )
+    assert tags({"limit": 1}) == (["z"], 6)
+    service.delete(
+        _ctx(service), ResourceAction(POSTS, "delete", entity_id=first["id"], parent_id=user["id"])
+    )
+    for _ in range(3):
+        assert tags({"limit": 1}) == (["b"], 5)
+    # Another session sees its own list; the first session's records expire with its TTL.
+    users = ResourceAction(USERS, "list")
+    for _ in range(3):
+        assert service.list(service.context("s2", NOW, {}, None), users, {}) == ([], 0)
+        assert service.list(service.context("s1", NOW, {}, None), users, {}) == ([user], 1)
+    assert service.list(service.context("s1", NOW + TTL, {}, None), users, {}) == ([], 0)
+
+
 @pytest.mark.parametrize(
     ("value", "wanted", "expected"),
     [

@@ -140,6 +140,19 @@ class MemoryEntityStore:
             return list(ordered)
         return ordered
 
+    def listing_mark(self, scope: str, collection: str, *, now: float) -> int | None:
+        """The write the collection's kept listing was made after (``MarksListings``), while
+        that listing holds at ``now``; 0 for a collection with nothing (no write since it was
+        emptied, or ever): write numbers start at 1."""
+        key = (scope, collection)
+        written = self._written.get(key)
+        if written is None:
+            return 0
+        listed = self._listed.get(key)
+        if listed is not None and listed[0] == written and now < listed[2]:
+            return written
+        return None
+
     def increment(
         self,
         scope: str,

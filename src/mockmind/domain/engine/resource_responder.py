@@ -10,6 +10,7 @@ chose (a PUT's) cannot break the header with CR, LF or a character HTTP cannot c
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import is_
 from typing import Any
 
 from mockmind.domain.engine.answers import Answers, header_safe, short_digest
@@ -22,13 +23,18 @@ from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
+from mockmind.domain.resources.store import Listing
 from mockmind.domain.schema_refs import deref
 from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
+from mockmind.ports.entity_store import EntityRecord
 
 # Response schemas whose listing envelope is remembered: a document's list operations, and
 # the collections of schema routes.
 _ENVELOPE_MEMO_SIZE = 1024
+
+# A list plan's last page: the plan, the stored records shown, the total, the bytes.
+_Page = tuple[ResponsePlan, tuple[EntityRecord, ...], int, bytes]
 
 
 class ResourceResponder:
@@ -49,6 +55,10 @@ class ResourceResponder:
         self._envelopes: BoundedMemo[tuple[str, int], ListingEnvelope] = BoundedMemo(
             _ENVELOPE_MEMO_SIZE
         )
+        # Per list plan (kept in the entry, so a reused id is no hit), the last page answered:
+        # its records (compared by identity: kept, no other object can take their ids), its
+        # total, and its JSON bytes.
+        self._pages: BoundedMemo[int, _Page] = BoundedMemo(_ENVELOPE_MEMO_SIZE)
 
     async def respond(
         self, ex: Exchange, plan: ResponsePlan, action: ResourceAction
@@ -57,9 +67,13 @@ class ResourceResponder:
         body = ex.routed.body
         machine = self._world.machine_for(action.spec.name)
         if action.kind == "list":
-            entities, total = resources.list(ctx, action, ex.routed.query)
-            response = answers.finish(plan, self._list_body(plan, entities, total), "store")
-            response.headers["X-Total-Count"] = str(total)
+            page = resources.listing(ctx, action, ex.routed.query)
+            response = answers.finish(
+                plan, self._list_body(plan, page.entities, page.total), "store"
+            )
+            response.headers["X-Total-Count"] = str(page.total)
+            if response.body_kind == "json":
+                self._page_bytes(plan, page, response)
             return response
         if action.kind == "create":
             if machine is not None:
@@ -136,6 +150,33 @@ class ResourceResponder:
         if location is not None:
             response.headers[location] = _entity_location(ex.request, action, entity)
         return response
+
+    def _page_bytes(self, plan: ResponsePlan, listed: Listing, response: MockResponse) -> None:
+        """The answer's JSON bytes, the ones sent last time for this plan when the page holds
+        the same stored records (and total) as then.
+
+        The body is the plan's envelope around the records' entities and the total, nothing
+        else; stored entities are never changed in place (a write stores a new record), so
+        the same record objects are the same bytes. Encoding the page was a tenth of bench row
+        4's store read (instructions, in process), and the same bytes object again also
+        spares the session's redaction its look-up of them (``redacted_answer``).
+        """
+        records = listed.records
+        known = self._pages.get(id(plan))
+        if (
+            known is not None
+            and known[0] is plan
+            and known[2] == listed.total
+            and len(known[1]) == len(records)
+            and all(map(is_, known[1], records))
+        ):
+            response.encoded_body = known[3]
+            return
+        try:
+            encoded = response.encoded()
+        except (TypeError, ValueError):
+            return  # said when the answer is sent, as for any body that cannot be encoded
+        self._pages.put(id(plan), (plan, records, listed.total, encoded))
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         # The same envelope for every request of a schema; keyed as validators are (a

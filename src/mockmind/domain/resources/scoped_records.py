@@ -15,13 +15,25 @@ from mockmind.domain.journal import EntityChange
 from mockmind.domain.resources.context import ResourceContext
 from mockmind.domain.resources.specs import ResourceSpec
 from mockmind.domain.sessions import SHARED_SCOPE
-from mockmind.ports.entity_store import EntityRecord, EntityStore
+from mockmind.ports.entity_store import EntityRecord, EntityStore, MarksListings
 
 
 class ScopedRecords:
     def __init__(self, store: EntityStore, ttl_seconds: float) -> None:
         self.store = store
         self.ttl = ttl_seconds
+        self._marks = store if isinstance(store, MarksListings) else None
+
+    def mark(self, ctx: ResourceContext, spec: ResourceSpec) -> tuple[int, int] | None:
+        """What the store says of the collection the session sees (its own records and the
+        shared ones): the same pair while neither changes; None when it cannot tell."""
+        marks = self._marks
+        if marks is None:
+            return None
+        now = ctx.now()
+        own = marks.listing_mark(ctx.scope, spec.name, now=now)
+        shared = marks.listing_mark(SHARED_SCOPE, spec.name, now=now)
+        return None if own is None or shared is None else (own, shared)
 
     def own(self, ctx: ResourceContext, spec: ResourceSpec, key: str) -> EntityRecord | None:
         """The session's own record, tombstones included."""
@@ -79,6 +91,12 @@ class ScopedRecords:
         now = ctx.now()
         own = self.store.list(ctx.scope, spec.name, now=now)
         shared = self.store.list(SHARED_SCOPE, spec.name, now=now)
+        if shared and not own:
+            # Nothing of the session's own (most sessions, for a seeded catalogue): the shared
+            # records as they are, oldest first as the store lists them, none to merge or sort.
+            live = [r for r in shared if r.data is not None]
+            ctx.seen[spec.name] = [(r, None) for r in live]
+            return live
         if shared:
             own_ids = {r.id for r in own}
             merged = [r for r in shared if r.id not in own_ids]

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockmind.domain.errors import EntityExists, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
+from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.resources.context import ResourceContext, UnknownIds
 from mockmind.domain.resources.fitting import fitted
 from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
@@ -64,6 +65,37 @@ Check = Callable[[dict[str, Any]], None]
 """A check of the entity as read, before a write changes it (a state machine's, say)."""
 
 
+class Listing(NamedTuple):
+    """A list request's page: the records it shows, as the store holds them, their entities
+    (copies, the caller's own), and how many records match in all."""
+
+    records: tuple[EntityRecord, ...]
+    entities: list[dict[str, Any]]
+    total: int
+
+
+# A kept page: the collection's mark and the query it was made for, its records, the total,
+# and the records read with their versions (``ResourceContext.seen``).
+_Page = tuple[
+    tuple[int, int],
+    tuple[tuple[str, Any], ...],
+    tuple[EntityRecord, ...],
+    int,
+    tuple[tuple[EntityRecord, int | None], ...],
+]
+_PAGES_KEPT = 1024
+
+
+def _query_key(query: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The query as a key, when its values are text or integers: equal keys are then the
+    same query to filters and paging (``True == 1`` and ``1 == 1.0`` would not be, to a
+    filter comparing text). None for any other query, whose page is not kept."""
+    for value in query.values():
+        if type(value) is not str and type(value) is not int:
+            return None
+    return tuple(query.items())
+
+
 class ResourceService:
     def __init__(
         self,
@@ -88,6 +120,11 @@ class ResourceService:
             self._by_name.setdefault(spec.name, spec)
         self._store = store
         self._records = ScopedRecords(store, entity_ttl_seconds)
+        # A list request's page, by scope, collection and parent, while the collection's
+        # records stay as they were (``ScopedRecords.mark``) and for the query it was made
+        # for: listing them again (the session's own over the shared ones), filtering and
+        # cutting the page was two thirds of a list request's own work besides its copies.
+        self._pages: BoundedMemo[tuple[str, str, str | None], _Page] = BoundedMemo(_PAGES_KEPT)
         self._generator = generator
         self._ttl = entity_ttl_seconds
         self._on_write = tuple(on_write)
@@ -167,30 +204,53 @@ class ResourceService:
         self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
     ) -> tuple[list[dict[str, Any]], int]:
         """The page of entities the query asks for, and how many match in all."""
+        listed = self.listing(ctx, action, query)
+        return listed.entities, listed.total
+
+    def listing(
+        self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
+    ) -> Listing:
+        """``list``, with the records the page was made of."""
         spec = action.spec
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
         self._prefill(ctx, spec, action.parent_id)
+        # Taken before the records are listed: a write in between changes it, and the page
+        # is then kept under the mark before the write, which no later request finds.
+        mark = self._records.mark(ctx, spec)
+        asked = _query_key(query) if mark is not None else None
+        parent = None if action.parent_id is None else str(action.parent_id)
+        key = (ctx.scope, spec.name, parent)
+        if asked is not None:
+            known = self._pages.get(key)
+            if known is not None and known[0] == mark and known[1] == asked:
+                # Nothing the session sees of the collection has changed since this page
+                # was made for the same query: its records, total and what was read.
+                shown, total, seen = known[2], known[3], known[4]
+                ctx.seen[spec.name] = list(seen)
+                return Listing(shown, [dict(r.data or {}) for r in shown], total)
         records = self._records.live(ctx, spec)
-        if action.parent_id is not None:
-            records = [r for r in records if r.parent == str(action.parent_id)]
+        if parent is not None:
+            records = [r for r in records if r.parent == parent]
         if len(records) < spec.min_items:
             # The document says a list holds at least this many: make the shortfall.
+            asked = None  # written now: this page is not kept
             create = ResourceAction(spec, "create", parent_id=action.parent_id)
             records += [
                 EntityRecord("", self.create(ctx, create, None), ctx.now())
                 for _ in range(spec.min_items - len(records))
             ]
-        entities = [r.data or {} for r in records]
         for name in spec.filters:
             wanted = query.get(name)
             if wanted is not None:
-                entities = [e for e in entities if same(e.get(name), wanted)]
-        total = len(entities)
+                records = [r for r in records if same((r.data or {}).get(name), wanted)]
+        total = len(records)
         offset, limit = page(query) if query else (0, None)
+        shown = tuple(records[offset : offset + limit if limit is not None else None])
+        if asked is not None and mark is not None:
+            self._pages.put(key, (mark, asked, shown, total, tuple(ctx.seen[spec.name])))
         # Copies of the page only: the stored entities stay the store's.
-        shown = entities[offset : offset + limit if limit is not None else None]
-        return [dict(e) for e in shown], total
+        return Listing(shown, [dict(r.data or {}) for r in shown], total)
 
     def create(
         self,

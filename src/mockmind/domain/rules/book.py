@@ -32,17 +32,19 @@ class RouteRules:
     What a rule's condition says of the method alone is decided when the route is planned;
     what it says of the path (``path starts_with '/admin'``) holds of the concrete path, as
     one template covers many paths (ids, and server base paths such as ``/v1``). Each rule
-    comes with its path check. The rules whose condition is about the method and path alone
-    are ``decided`` (by their place in ``rules``): for a request of the ``method`` the route
-    was planned for, passing both checks is matching such a rule, and the request does not
-    evaluate its condition again.
+    comes with its path check, and with what of its condition is left once the route's
+    checks hold (``rests``, by its place in ``rules``): nothing (None) when the condition is
+    about the method and path alone, so that for a request of the ``method`` the route was
+    planned for, passing both checks is matching the rule; else the conjuncts about more
+    (``query.kind == 'pot'`` of ``path == '/tea' and query.kind == 'pot'``), the only part a
+    request evaluates.
     """
 
     rules: tuple[tuple[Rule, Node | None], ...] = ()
     # The method the rules' method checks were made for (None: none was made).
     method: str | None = None
-    decided: frozenset[int] = frozenset()
-    _by_path: dict[tuple[str, str], tuple[tuple[Rule, bool], ...]] = field(
+    rests: tuple[Node | None, ...] = ()
+    _by_path: dict[tuple[str, str], tuple[tuple[Rule, Node | None], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -52,17 +54,23 @@ class RouteRules:
     def candidates(self, method: str, path: str) -> tuple[Rule, ...]:
         return tuple(rule for rule, _ in self.checks(method, path))
 
-    def checks(self, method: str, path: str) -> tuple[tuple[Rule, bool], ...]:
-        """The rules a request of this method and path may match, in order, each with
-        whether its condition is still to be evaluated on the request (False: it holds)."""
+    def checks(self, method: str, path: str) -> tuple[tuple[Rule, Node | None], ...]:
+        """The rules a request of this method and path may match, in order, each with what
+        of its condition is still to be evaluated on the request (None: it holds)."""
         key = (method, path)
         found = self._by_path.get(key)
         if found is None:
             line = _RequestLine(method, path)
-            decided = self.decided if method == self.method else frozenset()
+            # The method checks were made for ``method`` only: another method's request
+            # (none of the engine's) evaluates each whole condition.
+            rests = (
+                self.rests
+                if method == self.method
+                else tuple(rule.condition.root for rule, _ in self.rules)
+            )
             found = tuple(
-                (rule, place not in decided)
-                for place, (rule, on_path) in enumerate(self.rules)
+                (rule, rest)
+                for (rule, on_path), rest in zip(self.rules, rests, strict=True)
                 if on_path is None or on_path.evaluate(line)
             )
             if len(self._by_path) < _PATHS_PER_ROUTE:
@@ -81,7 +89,7 @@ class RuleBook:
         indexed = sorted(enumerate(rules), key=lambda pair: (-pair[1].priority, pair[0]))
         self.rules = [rule for _, rule in indexed]
         self._parts = [
-            (rule, *rule.condition.route_parts(), rule.condition.about_request_line())
+            (rule, *rule.condition.route_parts(), rule.condition.beyond_request_line())
             for rule in self.rules
         ]
         self._everywhere = RouteRules(tuple((rule, None) for rule in self.rules))
@@ -93,22 +101,22 @@ class RuleBook:
         """The rules a request with this method may match, each with its path check."""
         line = _RequestLine(method, "")
         kept = [
-            (rule, on_path, decided)
-            for rule, on_method, on_path, decided in self._parts
+            (rule, on_path, rest)
+            for rule, on_method, on_path, rest in self._parts
             if on_method is None or on_method.evaluate(line)
         ]
         return RouteRules(
             tuple((rule, on_path) for rule, on_path, _ in kept),
             method,
-            frozenset(place for place, (_, _, decided) in enumerate(kept) if decided),
+            tuple(rest for _, _, rest in kept),
         )
 
     def run(self, request: RuleInput, route: RouteRules | None = None) -> RuleOutcome:
         """Run the rules in order until one answers; ``route`` narrows them (a route plan's)."""
         outcome = RuleOutcome()
         rules = route if route is not None else self._everywhere
-        for rule, undecided in rules.checks(request.method, request.path):
-            if undecided and not rule.condition.matches(request):
+        for rule, rest in rules.checks(request.method, request.path):
+            if rest is not None and not rest.evaluate(request):
                 continue
             outcome.fired.append(rule.name)
             if rule.action.apply(request, outcome):

@@ -158,7 +158,9 @@ class Reference:
             return _MISSING
         current: Any = getattr(context, self.root)
         for key in self.keys:
-            if isinstance(current, Mapping) and key in current:
+            # A dict first: the check against the Mapping ABC costs several times more, and
+            # query, body and state are dicts.
+            if (type(current) is dict or isinstance(current, Mapping)) and key in current:
                 current = current[key]
             elif isinstance(current, list) and key.lstrip("-").isdigit():
                 index = int(key)
@@ -294,6 +296,10 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
 def _loosely_equal(left: Any, right: Any) -> bool:
     if left == right:
         return True
+    if left is None or right is None:
+        # A missing reference equals nothing else (None is no number, its text no boolean's):
+        # the common case of a rule about a parameter the request does not send.
+        return False
     if isinstance(left, bool) or isinstance(right, bool):
         return str(left).lower() == str(right).lower()
     a, b = _number(left), _number(right)
@@ -402,6 +408,20 @@ class Condition:
             parts = tuple(o for o in self.root.operands if _request_line_only(o))
             return And(parts) if parts else None
         return None
+
+    def beyond_request_line(self) -> Node | None:
+        """What is left to evaluate of a request whose method and path ``request_line_part``
+        holds of: None when nothing (the condition is about the request line alone), else
+        the conjuncts of a top-level ``and`` that look at more, or the whole condition.
+
+        Conditions are pure: with the request-line conjuncts known to hold, ``and`` holds
+        exactly when the rest does, so a request need not evaluate them again.
+        """
+        if _request_line_only(self.root):
+            return None
+        if isinstance(self.root, And):
+            return _conjunction(tuple(o for o in self.root.operands if not _request_line_only(o)))
+        return self.root
 
     def about_request_line(self) -> bool:
         """Whether the condition looks at the method and path alone: then its
