@@ -15,10 +15,11 @@ not). And in a 1.0 event, ``Cookie`` values that came as several header fields (
 them) are joined with ``; `` as RFC 6265 writes them; Mangum joins every repeated header with
 ``, ``, which made the session cookie part of another cookie's value and lost the session.
 
-Two steps do Mangum's work with less of it: a 2.0 event's scope is read once (Mangum's reader
-reads it again to shape the answer: a quarter of a bare Mangum call), and the app runs in a
-cycle (``_Cycle``) that answers and collects as Mangum's ``HTTPCycle`` does without a queue,
-a buffer and a logger lookup per request (bench/RESULTS.md, row 1).
+Three steps do Mangum's work with less of it: a 2.0 event's scope is read once (Mangum's reader
+reads it again to shape the answer: a quarter of a bare Mangum call), and without the shape
+check when the event is plainly one the check accepts (``lambda_http_api``); and the app runs
+in a cycle (``_Cycle``) that answers and collects as Mangum's ``HTTPCycle`` does without a
+queue, a buffer and a logger lookup per request (bench/RESULTS.md, row 1).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from mangum.exceptions import UnexpectedMessage
 from mangum.handlers import APIGateway, HTTPGateway
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Message, Response, Scope
 
+from mockmind.app import lambda_http_api
 from mockmind.app.admin_prefix import is_admin_path
 from mockmind.app.deliveries import Deliveries, deliver_event
 from mockmind.app.lambda_events import (
@@ -75,6 +77,9 @@ _READERS: dict[EventKind, type[LambdaHandler]] = {
     "function-url": _HTTPGatewayReadOnce,
 }
 
+# The payload 2.0 kinds, which lambda_http_api reads in one pass when they are plain.
+_HTTP_API_KINDS = frozenset(("api-gateway-v2", "function-url"))
+
 # What Mangum's readers raise on an event that is not what they expect (UnicodeEncodeError and
 # binascii.Error are ValueErrors; RuntimeError is Mangum.infer finding no reader).
 _READING_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, RuntimeError)
@@ -100,6 +105,7 @@ class LambdaEntry:
     ) -> None:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
+        self._base_path = self._mangum.config["api_gateway_base_path"]
         # Carries out the callbacks an earlier request handed to an asynchronous invocation.
         self._deliveries = deliveries
         self._tenant_deliveries = tenant_deliveries
@@ -163,6 +169,10 @@ class LambdaEntry:
     def _read(
         self, event: dict[str, Any], context: LambdaContext, kind: EventKind
     ) -> tuple[LambdaHandler, Scope, bytes]:
+        if kind in _HTTP_API_KINDS:
+            read = self._read_plain(event, context, kind)
+            if read is not None:
+                return read
         check(event, kind)
         reader_type = _READERS.get(kind)
         body = b"" if reader_type is None else request_body(event, kind)
@@ -177,6 +187,21 @@ class LambdaEntry:
             raise unreadable(event, kind, exc) from None
         if kind == "api-gateway-v1":
             _join_cookie_fields(event, scope)
+        return reader, scope, body
+
+    def _read_plain(
+        self, event: dict[str, Any], context: LambdaContext, kind: EventKind
+    ) -> tuple[LambdaHandler, Scope, bytes] | None:
+        """A payload 2.0 event read without the shape check, when it is plainly one the check
+        accepts (``lambda_http_api``); None: read it the long way, which says what is wrong if
+        anything is."""
+        try:
+            scope = lambda_http_api.scope(event, context, self._base_path)
+        except (lambda_http_api.NotPlain, *_READING_ERRORS):
+            return None
+        body = request_body(event, kind)
+        reader = _HTTPGatewayReadOnce(event, context, self._mangum.config)
+        reader.scope = scope  # what it reads to shape the answer
         return reader, scope, body
 
 

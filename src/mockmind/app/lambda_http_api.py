@@ -1,0 +1,96 @@
+"""Payload 2.0 events (HTTP APIs, function URLs) read as Mangum's ``HTTPGateway`` reads them,
+without the shape check when the event is plainly well-formed.
+
+Checking a cached answer's event with pydantic (``lambda_events.check``) was a twentieth of
+the Lambda handler's instructions, for events that are, but for a client's mistake, all as
+API Gateway writes them. ``scope`` reads such an event straight into Mangum's scope, checking
+on the way what the shape check would (``EventV2``): a field the check wants to be text is used
+as text (lower-cased, encoded, joined), which fails on anything else a JSON event can hold, and
+what a use would let through (a missing field, a string for a list, a falsy body, a method
+that is not one of the usual) is checked outright. So when ``scope`` returns, the check would
+have passed; when it raises, the caller reads the event the long way, through the check (which
+names what is wrong) and Mangum's reader.
+
+The scope is Mangum's, field for field (tests/unit/app/test_lambda_http_api.py holds the two
+together), its fields read in the same order, so that a failure after the check (a header
+Mangum cannot encode, a port that is not a number) is the same failure on the long way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from mangum.types import LambdaContext, Scope
+
+# The methods taken without the check's pattern (an RFC 9110 token): any other token, and
+# anything that is not one, is read the long way.
+_PLAIN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+)
+
+
+class NotPlain(Exception):
+    """The event is not plainly well-formed: read it the long way."""
+
+
+def scope(event: dict[str, Any], context: LambdaContext, base_path: str) -> Scope:
+    """``HTTPGateway(event, context, config).scope``, for an event the shape check accepts.
+
+    Raises ``NotPlain``, or whatever reading the event raised (a ``TypeError``,
+    ``AttributeError``, ``KeyError``, ``UnicodeEncodeError``, ``ValueError``), when it is not
+    plainly such an event: it may still be one (then Mangum's reader fails the same way)."""
+    if event.get("version") != "2.0":
+        raise NotPlain
+    http = event["requestContext"]["http"]
+    method, path, source_ip = http["method"], http["path"], http["sourceIp"]
+    # ASCII: the check's pattern for the path also refuses a lone surrogate.
+    if type(path) is not str or path[:1] != "/" or not path.isascii():
+        raise NotPlain
+    if type(method) is not str or method not in _PLAIN_METHODS or type(source_ip) is not str:
+        raise NotPlain
+    # Falsy values Mangum reads as absent, which the check refuses: none of them text.
+    body = event.get("body")
+    if body is not None and not isinstance(body, str):
+        raise NotPlain
+    if type(event.get("isBase64Encoded", False)) is not bool:
+        raise NotPlain
+    cookies = event.get("cookies", ())
+    if type(cookies) is not list and "cookies" in event:
+        raise NotPlain
+    # From here on, as HTTPGateway.scope reads it: name.lower() and value.encode() below
+    # fail on a name or value that is not text, as "; ".join on a cookie that is not.
+    headers = {name.lower(): value for name, value in event.get("headers", {}).items()}
+    query_string = event.get("rawQueryString", "").encode()
+    if cookies:
+        headers["cookie"] = "; ".join(cookies)
+    if base_path != "/":
+        raise NotPlain  # Mangum strips it; the handler's Mangum is made without one
+    # unquote returns a path without an escape as it is.
+    path = unquote(path) if "%" in path else path
+    server = _server(headers)
+    return {
+        "type": "http",
+        "method": method,
+        "http_version": "1.1",
+        "headers": [[name.encode(), value.encode()] for name, value in headers.items()],
+        "path": path,
+        "raw_path": None,
+        "root_path": "",
+        "scheme": headers.get("x-forwarded-proto", "https"),
+        "query_string": query_string,
+        "server": server,
+        "client": (source_ip, 0),
+        "asgi": {"version": "3.0", "spec_version": "2.0"},
+        "aws.event": event,
+        "aws.context": context,
+    }
+
+
+def _server(headers: dict[str, str]) -> tuple[str, int]:
+    """mangum.handlers.utils.get_server_and_port, without its keyword call."""
+    name = headers.get("host", "mangum")
+    if ":" not in name:
+        return name, int(headers.get("x-forwarded-port", 80))
+    name, port = name.split(":")
+    return name, int(port)
