@@ -197,7 +197,9 @@ class LambdaEntry:
         anything is."""
         try:
             scope = lambda_http_api.scope(event, context, self._base_path)
-        except (lambda_http_api.NotPlain, *_READING_ERRORS):
+        except _READING_ERRORS:
+            return None
+        if scope is None:
             return None
         body = request_body(event, kind)
         reader = _HTTPGatewayReadOnce(event, context, self._mangum.config)

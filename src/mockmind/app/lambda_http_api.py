@@ -7,9 +7,9 @@ API Gateway writes them. ``scope`` reads such an event straight into Mangum's sc
 on the way what the shape check would (``EventV2``): a field the check wants to be text is used
 as text (lower-cased, encoded, joined), which fails on anything else a JSON event can hold, and
 what a use would let through (a missing field, a string for a list, a falsy body, a method
-that is not one of the usual) is checked outright. So when ``scope`` returns, the check would
-have passed; when it raises, the caller reads the event the long way, through the check (which
-names what is wrong) and Mangum's reader.
+that is not one of the usual) is checked outright. So when ``scope`` returns a scope, the
+check would have passed; when it does not (None, or an error), the caller reads the event the
+long way, through the check (which names what is wrong) and Mangum's reader.
 
 The scope is Mangum's, field for field (tests/unit/app/test_lambda_http_api.py holds the two
 together), its fields read in the same order, so that a failure after the check (a header
@@ -30,34 +30,30 @@ _PLAIN_METHODS = frozenset(
 )
 
 
-class NotPlain(Exception):
-    """The event is not plainly well-formed: read it the long way."""
-
-
-def scope(event: dict[str, Any], context: LambdaContext, base_path: str) -> Scope:
+def scope(event: dict[str, Any], context: LambdaContext, base_path: str) -> Scope | None:
     """``HTTPGateway(event, context, config).scope``, for an event the shape check accepts.
 
-    Raises ``NotPlain``, or whatever reading the event raised (a ``TypeError``,
-    ``AttributeError``, ``KeyError``, ``UnicodeEncodeError``, ``ValueError``), when it is not
-    plainly such an event: it may still be one (then Mangum's reader fails the same way)."""
+    None, or whatever reading the event raised (a ``TypeError``, ``AttributeError``,
+    ``KeyError``, ``UnicodeEncodeError``, ``ValueError``), when it is not plainly such an
+    event: it may still be one (then Mangum's reader fails the same way)."""
     if event.get("version") != "2.0":
-        raise NotPlain
+        return None
     http = event["requestContext"]["http"]
     method, path, source_ip = http["method"], http["path"], http["sourceIp"]
     # ASCII: the check's pattern for the path also refuses a lone surrogate.
     if type(path) is not str or path[:1] != "/" or not path.isascii():
-        raise NotPlain
+        return None
     if type(method) is not str or method not in _PLAIN_METHODS or type(source_ip) is not str:
-        raise NotPlain
+        return None
     # Falsy values Mangum reads as absent, which the check refuses: none of them text.
     body = event.get("body")
     if body is not None and not isinstance(body, str):
-        raise NotPlain
+        return None
     if type(event.get("isBase64Encoded", False)) is not bool:
-        raise NotPlain
+        return None
     cookies = event.get("cookies", ())
     if type(cookies) is not list and "cookies" in event:
-        raise NotPlain
+        return None
     # From here on, as HTTPGateway.scope reads it: name.lower() and value.encode() below
     # fail on a name or value that is not text, as "; ".join on a cookie that is not.
     headers = {name.lower(): value for name, value in event.get("headers", {}).items()}
@@ -65,7 +61,7 @@ def scope(event: dict[str, Any], context: LambdaContext, base_path: str) -> Scop
     if cookies:
         headers["cookie"] = "; ".join(cookies)
     if base_path != "/":
-        raise NotPlain  # Mangum strips it; the handler's Mangum is made without one
+        return None  # Mangum strips it; the handler's Mangum is made without one
     # unquote returns a path without an escape as it is.
     path = unquote(path) if "%" in path else path
     server = _server(headers)
