@@ -16,8 +16,9 @@ them) are joined with ``; `` as RFC 6265 writes them; Mangum joins every repeate
 ``, ``, which made the session cookie part of another cookie's value and lost the session.
 
 Three steps do Mangum's work with less of it: a 2.0 event's scope is read once (Mangum's reader
-reads it again to shape the answer: a quarter of a bare Mangum call), and without the shape
-check when the event is plainly one the check accepts (``lambda_http_api``); and the app runs
+reads it again to shape the answer: a quarter of a bare Mangum call), and when the event is
+plainly one the shape check accepts, without the check and answered without Mangum's helpers
+(``lambda_http_api``); and the app runs
 in a cycle (``_Cycle``) that answers and collects as Mangum's ``HTTPCycle`` does without a
 queue, a buffer and a logger lookup per request (bench/RESULTS.md, row 1).
 """
@@ -77,6 +78,9 @@ _READERS: dict[EventKind, type[LambdaHandler]] = {
     "function-url": _HTTPGatewayReadOnce,
 }
 
+# Puts the app's response in the shape the event's source reads (a Mangum reader does).
+_Shape = Callable[[Response], dict[str, Any]]
+
 # The payload 2.0 kinds, which lambda_http_api reads in one pass when they are plain.
 _HTTP_API_KINDS = frozenset(("api-gateway-v2", "function-url"))
 
@@ -106,6 +110,7 @@ class LambdaEntry:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
         self._base_path = self._mangum.config["api_gateway_base_path"]
+        self._text_mime_types = self._mangum.config["text_mime_types"]
         # Carries out the callbacks an earlier request handed to an asynchronous invocation.
         self._deliveries = deliveries
         self._tenant_deliveries = tenant_deliveries
@@ -141,10 +146,10 @@ class LambdaEntry:
         kind: EventKind = "other"
         try:
             kind = recognise(event)
-            reader, scope, body = self._read(event, context, kind)
+            shape, scope, body = self._read(event, context, kind)
         except RequestError as problem:
             return _refusal(problem, kind), None
-        answer: dict[str, Any] = reader(_Cycle(scope, body)(self.app))
+        answer: dict[str, Any] = shape(_Cycle(scope, body)(self.app))
         return answer, scope
 
     def _answer(self, event: Any, context: LambdaContext) -> Invocation:
@@ -168,7 +173,8 @@ class LambdaEntry:
 
     def _read(
         self, event: dict[str, Any], context: LambdaContext, kind: EventKind
-    ) -> tuple[LambdaHandler, Scope, bytes]:
+    ) -> tuple[_Shape, Scope, bytes]:
+        """How to shape the answer for the event's source, the scope, and the body."""
         if kind in _HTTP_API_KINDS:
             read = self._read_plain(event, context, kind)
             if read is not None:
@@ -191,7 +197,7 @@ class LambdaEntry:
 
     def _read_plain(
         self, event: dict[str, Any], context: LambdaContext, kind: EventKind
-    ) -> tuple[LambdaHandler, Scope, bytes] | None:
+    ) -> tuple[_Shape, Scope, bytes] | None:
         """A payload 2.0 event read without the shape check, when it is plainly one the check
         accepts (``lambda_http_api``); None: read it the long way, which says what is wrong if
         anything is."""
@@ -201,10 +207,10 @@ class LambdaEntry:
             return None
         if scope is None:
             return None
-        body = request_body(event, kind)
-        reader = _HTTPGatewayReadOnce(event, context, self._mangum.config)
-        reader.scope = scope  # what it reads to shape the answer
-        return reader, scope, body
+        return self._shape_v2, scope, request_body(event, kind)
+
+    def _shape_v2(self, response: Response) -> dict[str, Any]:
+        return lambda_http_api.answer(response, self._text_mime_types)
 
 
 def _refusal(problem: RequestError, kind: EventKind) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Payload 2.0 events read without the shape check: the scope is Mangum's, and only events
-the check accepts are read so (app/lambda_http_api.py)."""
+the check accepts are read so; and their answers, Mangum's (app/lambda_http_api.py)."""
 
 from __future__ import annotations
 
@@ -37,12 +37,15 @@ def _http(event: dict[str, Any]) -> dict[str, Any]:
     return http
 
 
-def _mangums(event: dict[str, Any]) -> Any:
-    # Mangum's own config, as Mangum(app, lifespan="off") makes it.
-    config = LambdaConfig(
+def _config() -> LambdaConfig:
+    # Mangum's own, as Mangum(app, lifespan="off") makes it.
+    return LambdaConfig(
         api_gateway_base_path="/", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES], exclude_headers=[]
     )
-    return HTTPGateway(copy.deepcopy(event), CONTEXT, config).scope
+
+
+def _mangums(event: dict[str, Any]) -> Any:
+    return HTTPGateway(copy.deepcopy(event), CONTEXT, _config()).scope
 
 
 # Events the check accepts, some of them in ways API Gateway does not write (mixed-case and
@@ -132,3 +135,38 @@ def _assert_not_read(event: dict[str, Any]) -> None:
 
 def test_a_base_path_is_left_to_mangum() -> None:
     assert lambda_http_api.scope(_event("get.json"), CONTEXT, "/stage") is None
+
+
+RESPONSES: dict[str, Any] = {
+    "JSON": {"status": 200, "headers": [(b"content-type", b"application/json")], "body": b"{}"},
+    "no headers": {"status": 204, "headers": [], "body": b""},
+    "no content type": {"status": 200, "headers": [(b"X-A", b"1")], "body": b"{}"},
+    "repeated and cookies": {
+        "status": 201,
+        "headers": [
+            (b"x-a", b"1"),
+            (b"Set-Cookie", b"a=1"),
+            (b"X-A", b"2"),
+            (b"set-cookie", b"b=2"),
+        ],
+        "body": b"ok",
+    },
+    "text, not UTF-8": {
+        "status": 200,
+        "headers": [(b"content-type", b"text/plain")],
+        "body": b"\xff\xfe",
+    },
+    "binary": {"status": 200, "headers": [(b"content-type", b"image/png")], "body": b"\x89PNG"},
+    "UTF-8 header value": {
+        "status": 200,
+        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"x-n", "Zoë".encode())],
+        "body": "é".encode(),
+    },
+}
+
+
+@pytest.mark.parametrize("response", RESPONSES.values(), ids=RESPONSES.keys())
+def test_the_answer_is_mangums(response: Any) -> None:
+    config = _config()
+    mangums = HTTPGateway(_event("get.json"), CONTEXT, config)(response)
+    assert lambda_http_api.answer(response, config["text_mime_types"]) == mangums
