@@ -57,7 +57,7 @@ def scope(event: dict[str, Any], context: LambdaContext, base_path: str) -> Scop
         return None
     # From here on, as HTTPGateway.scope reads it: name.lower() and value.encode() below
     # fail on a name or value that is not text, as "; ".join on a cookie that is not.
-    headers = {name.lower(): value for name, value in event.get("headers", {}).items()}
+    headers = _lowered(event.get("headers", {}))
     query_string = event.get("rawQueryString", "").encode()
     if cookies:
         headers["cookie"] = "; ".join(cookies)
@@ -82,6 +82,27 @@ def scope(event: dict[str, Any], context: LambdaContext, base_path: str) -> Scop
         "aws.event": event,
         "aws.context": context,
     }
+
+
+# Header names seen that lower-case to themselves, as every name an HTTP API sends does: an
+# event whose names are all among them has its map copied rather than each name lowered (a
+# third of reading the scope). Bounded: names a client makes up are lowered anew once full.
+_LOWER_NAMES: set[str] = set()
+_MAX_LOWER_NAMES = 512
+
+
+def _lowered(headers: dict[str, str]) -> dict[str, str]:
+    """``{name.lower(): value for name, value in headers.items()}``, as Mangum reads them
+    (failing as it does on a name that is not text)."""
+    if headers.keys() <= _LOWER_NAMES:
+        return dict(headers)
+    lowered = {name.lower(): value for name, value in headers.items()}
+    for name in headers:
+        if len(_LOWER_NAMES) >= _MAX_LOWER_NAMES:
+            break
+        if type(name) is str and name.isascii() and name.lower() == name:
+            _LOWER_NAMES.add(name)
+    return lowered
 
 
 def _server(headers: dict[str, str]) -> tuple[str, int]:
