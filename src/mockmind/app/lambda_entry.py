@@ -380,9 +380,8 @@ def run_eagerly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, 
     waiting = len(ready)
     hooks = sys.get_asyncgen_hooks()
     asyncio_events._set_running_loop(loop)
-    sys.set_asyncgen_hooks(
-        firstiter=base._asyncgen_firstiter_hook, finalizer=base._asyncgen_finalizer_hook
-    )
+    # (firstiter, finalizer) by position: the keywords cost a third of the swap.
+    sys.set_asyncgen_hooks(base._asyncgen_firstiter_hook, base._asyncgen_finalizer_hook)
     try:
         task = asyncio.Task(coroutine, loop=loop, eager_start=True)
     finally:
