@@ -30,7 +30,7 @@ import logging
 import sys
 from asyncio import events as asyncio_events
 from collections.abc import Callable, Coroutine, Sized
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from mangum import Mangum
@@ -110,7 +110,9 @@ class LambdaEntry:
         self.app = app
         self._mangum = Mangum(app, lifespan="off")
         self._base_path = self._mangum.config["api_gateway_base_path"]
-        self._text_mime_types = self._mangum.config["text_mime_types"]
+        self._shape_v2: _Shape = partial(
+            lambda_http_api.answer, self._mangum.config["text_mime_types"]
+        )
         # Carries out the callbacks an earlier request handed to an asynchronous invocation.
         self._deliveries = deliveries
         self._tenant_deliveries = tenant_deliveries
@@ -208,9 +210,6 @@ class LambdaEntry:
         if scope is None:
             return None
         return self._shape_v2, scope, request_body(event, kind)
-
-    def _shape_v2(self, response: Response) -> dict[str, Any]:
-        return lambda_http_api.answer(response, self._text_mime_types)
 
 
 def _refusal(problem: RequestError, kind: EventKind) -> dict[str, Any]:
@@ -332,9 +331,12 @@ class _Cycle:
                 self._state = "complete"
                 if self._complete is not None and not self._complete.done():
                     self._complete.set_result(None)
-                _cycle_logger.info(
-                    "%s %s %s", self.scope["method"], self.scope["path"], self.status
-                )
+                # Asked first: the call and its arguments cost more than the answer's other
+                # steps here, for a line that is off unless the log level is INFO.
+                if _cycle_logger.isEnabledFor(logging.INFO):
+                    _cycle_logger.info(
+                        "%s %s %s", self.scope["method"], self.scope["path"], self.status
+                    )
         else:
             raise UnexpectedMessage(f"Unexpected {kind}")
 
@@ -413,12 +415,16 @@ _CANCELLED_TIMERS = 128
 
 # The set every task not started eagerly (or that waited) is registered in, in CPython 3.12
 # (asyncio.tasks): empty, no task is alive on any loop. ``asyncio.all_tasks`` reads it too,
-# but copies it through a WeakSet iterator first, a few µs on every answer.
-_REGISTERED_TASKS: Sized | None = getattr(asyncio.tasks, "_scheduled_tasks", None)
+# but copies it through a WeakSet iterator first, a few µs on every answer. Its references
+# (``WeakSet.data``, never replaced) are read rather than its ``len()``, which is Python
+# code; a dead reference not yet dropped only sends the answer to ``all_tasks``.
+_REGISTERED_TASKS: Sized | None = getattr(
+    getattr(asyncio.tasks, "_scheduled_tasks", None), "data", None
+)
 
 
 def _tasks_alive(loop: asyncio.AbstractEventLoop) -> bool:
-    if _REGISTERED_TASKS is not None and not len(_REGISTERED_TASKS):
+    if _REGISTERED_TASKS is not None and not _REGISTERED_TASKS:
         return False
     return bool(asyncio.all_tasks(loop))
 

@@ -114,10 +114,11 @@ def _server(headers: dict[str, str]) -> tuple[str, int]:
     return name, int(port)
 
 
-def answer(response: Response, text_mime_types: list[str]) -> dict[str, Any]:
+def answer(text_mime_types: list[str], response: Response) -> dict[str, Any]:
     """``HTTPGateway.__call__(response)`` for a 2.0 event: the same answer, field for field,
     without its helpers' calls: shaping a cached answer cost a twentieth of the handler's
-    instructions (bench/RESULTS.md, row 1), half of it in calls."""
+    instructions (bench/RESULTS.md, row 1), half of it in calls. The text types come first,
+    for the handler to bind (``functools.partial``)."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for raw_name, raw_value in response["headers"]:

@@ -171,4 +171,4 @@ RESPONSES: dict[str, Any] = {
 def test_the_answer_is_mangums(response: Any) -> None:
     config = _config()
     mangums = HTTPGateway(_event("get.json"), CONTEXT, config)(response)
-    assert lambda_http_api.answer(response, config["text_mime_types"]) == mangums
+    assert lambda_http_api.answer(config["text_mime_types"], response) == mangums
