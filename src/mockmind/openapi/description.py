@@ -9,6 +9,7 @@ from typing import Any
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.errors import RequestError, UnresolvableRef
 from mockmind.domain.http import MockRequest
+from mockmind.domain.memo import BoundedMemo
 from mockmind.lean_dataclass import built
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.examples import ExampleCheck
@@ -21,6 +22,9 @@ from mockmind.openapi.responses import ResponseChoice, choose_response, error_ch
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
 
+# Paths are the client's (ids, encodings): bounded, as the router's own memo is.
+_UNCHECKED_SIZE = 4096
+
 
 class OpenAPIDescription:
     kind = "openapi"
@@ -30,6 +34,11 @@ class OpenAPIDescription:
         self.limits = limits
         self._examples = ExampleCheck(document)
         self._error_media: tuple[str | None] | None = None
+        # The operations of requests routed with nothing to check, by method and path: asked
+        # again without a query or body, such a request routes to the same operation (the
+        # router never changes), with nothing to check again. Matching it and building the
+        # match was a tenth of a cached answer's engine time (bench/RESULTS.md, row 1).
+        self._unchecked: BoundedMemo[tuple[str, str], Operation] = BoundedMemo(_UNCHECKED_SIZE)
 
     @classmethod
     def load(cls, path: Path | str, limits: InputLimits = DEFAULT_LIMITS) -> OpenAPIDescription:
@@ -44,19 +53,17 @@ class OpenAPIDescription:
         return f"{doc.title} ({kind}, {count} operations, {doc.path.name})"
 
     def route(self, request: MockRequest) -> RoutedRequest:
+        plain = not request.query and not request.body
+        if plain:
+            known = self._unchecked.get((request.method, request.path))
+            if known is not None:
+                return _unchecked(request, known)
         matched = self.document.match(request.method, request.path, request.query)
         op = matched.operation
-        # Made without the frozen __init__ (lean_dataclass.built): one for every request.
         if has_nothing_to_check(op, request):
-            return built(
-                RoutedRequest,
-                request=request,
-                path_template=op.path_template,
-                operation_id=op.operation_id,
-                path_params={},
-                query={},
-                body=None,
-            )
+            if plain:
+                self._unchecked.put((request.method, request.path), op)
+            return _unchecked(request, op)
         checked = validate_request(matched, request, self.limits)
         return built(
             RoutedRequest,
@@ -139,6 +146,27 @@ class OpenAPIDescription:
 
     def operations(self) -> list[OperationInfo]:
         return [_info(op) for op in self.document.operations()]
+
+
+def _unchecked(request: MockRequest, op: Operation) -> RoutedRequest:
+    """``request`` routed to ``op`` with nothing checked: no parameters, query or body.
+
+    Made without the frozen ``__init__`` or ``built``'s check of the names (which this
+    function's literal makes), as ``built`` makes it: one for most cached answers."""
+    routed = object.__new__(RoutedRequest)
+    object.__setattr__(
+        routed,
+        "__dict__",
+        {
+            "request": request,
+            "path_template": op.path_template,
+            "operation_id": op.operation_id,
+            "path_params": {},
+            "query": {},
+            "body": None,
+        },
+    )
+    return routed
 
 
 def error_media_types(document: OpenAPIDocument) -> set[str]:

@@ -31,6 +31,27 @@ def test_route(api: OpenAPIDescription) -> None:
     assert routed.query == {"x": "1"}
 
 
+def test_a_request_with_nothing_to_check_routes_the_same_when_asked_again() -> None:
+    """The second routing of a parameterless GET is remembered, not matched again: the same
+    answer, a query still routed and passed on, and a path the router refuses still refused."""
+    api = OpenAPIDescription.load(PETSTORE)
+    first, again = (api.route(request("GET", "/pets/mine")) for _ in range(2))
+    assert again == first
+    assert (again.path_template, again.path_params, again.query, again.body) == (
+        "/pets/mine",
+        {},
+        {},
+        None,
+    )
+    assert api.route(request("GET", "/v1/pets/mine")).path_template == "/pets/mine"
+    with_query = request("GET", "/pets/mine", query={"unknown": ["1"]})
+    assert api.route(with_query) == OpenAPIDescription.load(PETSTORE).route(with_query)
+    assert api.route(with_query).query == {"unknown": "1"}
+    for _ in range(2):
+        with pytest.raises(MethodNotAllowed):
+            api.route(request("PUT", "/pets/mine"))
+
+
 def test_route_errors(api: OpenAPIDescription) -> None:
     with pytest.raises(MethodNotAllowed):
         api.route(request("PATCH", "/pets"))

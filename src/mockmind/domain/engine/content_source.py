@@ -104,6 +104,8 @@ class ContentSource:
         self._llm = llm
         self._memory = memory
         self._prompting = prompting
+        # The settings are frozen: asked once, not on every answer.
+        self._caches_responses = settings.caches_responses
         # Each session's last seed and cache key, kept with what they were made of so that a
         # session asking the same again (polling) skips the two digests, and anything else it
         # asks is seen to differ and gets its own. Last: when the session expires unless a
@@ -128,7 +130,7 @@ class ContentSource:
         if plan.schema is None:
             return answers.finish(plan, None, "offline")
         own_seed, key = self._seed_and_key(ex, plan)
-        use_cache = self._settings.caches_responses
+        use_cache = self._caches_responses
         if use_cache:
             cached = self._cache.get(key, now=self._clock.now())
             if cached is not None:
@@ -357,13 +359,15 @@ class ContentSource:
             seed = self._seed(ex, plan)
             return seed, self._cache_key(ex, plan, seed)
         request = ex.request
+        body = request.body
         parts = (
             session.created_at,
             session.authenticated,
             request.method,
             request.path,
             request.query,
-            _kept_body(request.body),
+            # _kept_body's test inline: a call on every answer, for the usual small body.
+            body if len(body) <= _KEPT_BODY_BYTES else _kept_body(body),
             request.content_type,
             plan.status,
             plan.media_type,
