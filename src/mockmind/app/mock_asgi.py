@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mockmind.app.bootstrap import Container
 from mockmind.domain import json_codec
@@ -66,18 +66,37 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         headers = _folded(raw_headers)
     query: dict[str, list[str]] = {}
     if raw_query := scope["query_string"]:
-        for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
-            query.setdefault(key, []).append(value)
+        read_query(raw_query.decode("latin-1"), query)
     cookie = headers.get("cookie")
+    # The body of a request that came whole (every bodiless one) is in the first message.
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        body = message.get("body", b"")
+    else:
+        body = await _rest_of_body(message, receive)
     return MockRequest.received(
         method=scope["method"],
         path=path_as_sent(scope),
         query=query,
         headers=headers,
         cookies=parse_cookies(cookie) if cookie else {},
-        body=await _body(receive),
+        body=body,
         deadline=_deadline(scope),
     )
+
+
+def read_query(text: str, query: dict[str, list[str]]) -> None:
+    """Add a query string's pairs to ``query``, as ``parse_qsl(text, keep_blank_values=True)``
+    reads them. Without a ``%`` or ``+`` there is nothing to decode, and splitting it here
+    costs a fifth of parse_qsl's instructions (a store read's ``limit=10``: 17k)."""
+    if "%" in text or "+" in text:
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+        return
+    for pair in text.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            query.setdefault(key, []).append(value)
 
 
 # Header names as read, by their bytes: clients send the same few names, and decoding and
@@ -188,15 +207,15 @@ def _folded(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-async def _body(receive: Receive) -> bytes:
+async def _rest_of_body(first: Message, receive: Receive) -> bytes:
+    """The body from its first message on, to the last one or a disconnect."""
     chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
+    message = first
+    while message["type"] != "http.disconnect":
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
 
 
