@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -43,16 +44,18 @@ async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"<" + body + b">"})
 
 
-@pytest.fixture(params=["asyncio", "uvloop"])
-def port(request: pytest.FixtureRequest) -> Iterator[int]:
+@contextmanager
+def _serving(loop: str, **settings: Any) -> Iterator[int]:
+    """uvicorn serving ``_echo`` with serve's protocol on ``loop``; its port."""
     config = uvicorn.Config(
         _echo,
         host="127.0.0.1",
         port=0,
         http=CoalescingHttpToolsProtocol,
-        loop=request.param,
+        loop=loop,
         lifespan="off",
         log_level="critical",
+        **settings,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -67,6 +70,12 @@ def port(request: pytest.FixtureRequest) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def port(request: pytest.FixtureRequest) -> Iterator[int]:
+    with _serving(request.param) as serving:
+        yield serving
 
 
 def _answers(client: socket.socket, count: int) -> list[bytes]:
@@ -188,3 +197,18 @@ def test_forwarded_headers_from_a_trusted_proxy_reach_the_scope(port: int) -> No
     assert direct_scheme == "http"
     assert proxied_client[0] == "203.0.113.7"
     assert proxied_scheme == "https"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_connection_is_closed_once_idle_for_the_keep_alive_time_and_not_before(
+    loop: str,
+) -> None:
+    with _serving(loop, timeout_keep_alive=1) as serving, _connect(serving) as client:
+        # Requests 0.6 s apart for 1.8 s: each quiet spell is shorter than the keep-alive.
+        for _ in range(4):
+            client.sendall(b"GET /busy HTTP/1.1\r\nHost: x\r\n\r\n")
+            _answers(client, 1)
+            time.sleep(0.6)
+        quiet = time.monotonic()
+        assert client.recv(65536) == b""  # closed by the server
+        assert 0.3 <= time.monotonic() - quiet <= 1.5
