@@ -222,6 +222,8 @@ async def _rest_of_body(first: Message, receive: Receive) -> bytes:
 def _deadline(scope: Scope) -> float | None:
     """In Lambda, when the invocation runs out (less a margin to answer with a fallback)."""
     context = scope.get("aws.context")
+    if context is None:  # a served request: no deadline, and no attribute to look for
+        return None
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(remaining):
         return None
@@ -246,13 +248,23 @@ async def write_response(
     encoded = mock.encoded()
     # HEAD announces the length GET would send, and sends nothing.
     body = b"" if request.method == "HEAD" else encoded
-    headers: list[tuple[bytes, bytes]] = [
-        (name.lower().encode("latin-1"), str(value).encode("latin-1"))
-        for name, value in mock.headers.items()
-    ]
+    headers: list[tuple[bytes, bytes]] = (
+        [
+            (name.lower().encode("latin-1"), str(value).encode("latin-1"))
+            for name, value in mock.headers.items()
+        ]
+        if mock.headers
+        else []
+    )
     headers.append((b"x-mockmind-source", mock.source.encode()))
     if mock.body_kind == "json" or mock.text:
-        headers.append((b"content-type", _content_type(mock.media_type)))
+        media_type = mock.media_type
+        content_type = _CONTENT_TYPES.get(media_type)
+        if content_type is None:
+            content_type = _content_type(media_type)
+            if len(_CONTENT_TYPES) < _MAX_CONTENT_TYPES:
+                _CONTENT_TYPES[media_type] = content_type
+        headers.append((b"content-type", content_type))
     if mock.status >= 200 and mock.status not in (204, 304):
         headers.append((b"content-length", str(len(encoded)).encode()))
     headers.extend(_session_headers(result, container, request))
@@ -281,6 +293,11 @@ async def write_error(answer: HttpAnswer, request: MockRequest, send: Send) -> N
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     body = b"" if request.method == "HEAD" else encoded
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# Content-Type values by media type: an API answers with a few.
+_CONTENT_TYPES: dict[str, bytes] = {}
+_MAX_CONTENT_TYPES = 64
 
 
 def _content_type(media_type: str) -> bytes:
