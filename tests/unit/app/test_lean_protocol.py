@@ -38,6 +38,8 @@ async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     headers = [(b"content-length", str(len(body) + 2).encode()), (b"X-Seen", b"yes")]
     if scope["path"] == "/smuggle":
         headers.append((b"x-key", b"value\r\nset-cookie: smuggled=1"))
+    if scope["path"] == "/lists":  # ASGI allows any iterable of pairs, bytearray values too
+        headers = [[name, bytearray(value)] for name, value in headers]  # type: ignore[misc]
     if scope["path"] == "/late":
         await asyncio.sleep(0.01)
     await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -212,3 +214,12 @@ def test_a_connection_is_closed_once_idle_for_the_keep_alive_time_and_not_before
         quiet = time.monotonic()
         assert client.recv(65536) == b""  # closed by the server
         assert 0.3 <= time.monotonic() - quiet <= 1.5
+
+
+def test_headers_as_lists_and_bytearrays_are_sent_and_checked_each_time(port: int) -> None:
+    with _connect(port) as client:
+        for _ in range(2):
+            client.sendall(b"GET /lists HTTP/1.1\r\nHost: x\r\n\r\n")
+            (answer,) = _answers(client, 1)
+            assert b"\r\nx-seen: yes\r\n" in answer
+            assert answer.endswith(b"\r\n\r\n<>")
