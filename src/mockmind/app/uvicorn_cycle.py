@@ -1,7 +1,7 @@
 """One request and its answer on uvicorn's httptools protocol, at a smaller cost a request.
 
 uvicorn and the ASGI round trip spent more than a quarter of a served cache hit's
-instructions outside the app (callgrind, /work/notes/s30/wt-plumb): an ``asyncio.Event``
+instructions outside the app (callgrind, session 30): an ``asyncio.Event``
 made for every request, two regular-expression searches for every header of every answer,
 the server's own headers (date, server) copied into each answer's list and checked again.
 This cycle keeps its contract (what the protocol and the ASGI app see, the errors it raises,
