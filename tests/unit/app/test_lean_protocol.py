@@ -43,6 +43,10 @@ async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["path"] == "/late":
         await asyncio.sleep(0.01)
     await send({"type": "http.response.start", "status": 200, "headers": headers})
+    if scope["path"] == "/slow-body":  # the head is out while the body is awaited
+        await asyncio.sleep(0.5)
+    if scope["path"] == "/broken":
+        raise RuntimeError("the app fails after its head")
     await send({"type": "http.response.body", "body": b"<" + body + b">"})
 
 
@@ -223,3 +227,23 @@ def test_headers_as_lists_and_bytearrays_are_sent_and_checked_each_time(port: in
             (answer,) = _answers(client, 1)
             assert b"\r\nx-seen: yes\r\n" in answer
             assert answer.endswith(b"\r\n\r\n<>")
+
+
+def test_a_head_is_sent_before_a_body_the_app_waits_for_and_before_its_failure(
+    port: int,
+) -> None:
+    with _connect(port) as client:
+        client.sendall(b"GET /slow-body HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.settimeout(0.4)  # less than the app's wait for its body
+        head = client.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert head.endswith(b"\r\n\r\n")
+        client.settimeout(5)
+        assert client.recv(65536) == b"<>"
+        client.sendall(b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\n")
+        rest = b""
+        while chunk := client.recv(65536):
+            rest += chunk
+    # As uvicorn: the head that was sent, then the connection closed.
+    assert rest.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert rest.endswith(b"\r\n\r\n")
