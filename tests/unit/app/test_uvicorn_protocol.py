@@ -180,18 +180,3 @@ def test_uvicorn_writes_an_answers_head_and_body_to_the_socket_at_once() -> None
     finally:
         server.should_exit = True
         thread.join(10)
-
-
-def test_a_whole_answer_is_sent_at_once_after_what_waits(loop: asyncio.AbstractEventLoop) -> None:
-    inner = RecordingTransport()
-    transport = CoalescingTransport(inner, loop)
-    transport.write_now(b"whole")
-    assert inner.events == [("write", b"whole")]
-    transport.write(b"head")
-    transport.write_now(b"body")  # after what waits: the order kept, in one write
-    assert inner.events == [("write", b"whole")]
-    _turn(loop)
-    assert inner.events == [("write", b"whole"), ("write", b"headbody")]
-    inner.closing = True
-    transport.write_now(b"lost")
-    assert inner.events == [("write", b"whole"), ("write", b"headbody")]
