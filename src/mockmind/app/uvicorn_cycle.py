@@ -70,11 +70,6 @@ class LeanCycle(RequestResponseCycle):
         self._rendered_defaults = rendered_defaults
         self.on_response = on_response
         self._loop = loop
-        # While the protocol runs the app's first step (``holding``), a head waits here for
-        # the body that usually follows at once: head and body leave in one write, sent
-        # straight to the socket. The protocol releases a head still waiting after the step.
-        self.holding = False
-        self._head: bytes | None = None
         self.disconnected = False
         self.keep_alive = keep_alive
         self.waiting_for_100_continue = expect_100_continue
@@ -117,20 +112,17 @@ class LeanCycle(RequestResponseCycle):
             if not self.response_started:
                 await self.send_500_response()
             else:
-                self.release_head()
                 self.transport.close()
         else:
             if result is not None:
                 msg = "ASGI callable should return None, but returned '%s'."
                 self.logger.error(msg, result)
-                self.release_head()
                 self.transport.close()
             elif not self.response_started and not self.disconnected:
                 self.logger.error("ASGI callable returned without starting response.")
                 await self.send_500_response()
             elif not self.response_complete and not self.disconnected:
                 self.logger.error("ASGI callable returned without completing response.")
-                self.release_head()
                 self.transport.close()
         finally:
             self.on_response = _nothing
@@ -219,44 +211,21 @@ class LeanCycle(RequestResponseCycle):
         ):
             self.chunked_encoding = True
             block += b"transfer-encoding: chunked\r\n"
-        head = b"".join((STATUS_LINE[status_code], defaults or b"", block, b"\r\n"))
-        if self.holding:
-            self._head = head
-        else:
-            self.transport.write(head)
-
-    def release_head(self) -> None:
-        """Write a head held for its body (the app waits, or failed, before sending one)."""
-        head = self._head
-        if head is not None:
-            self._head = None
-            self.transport.write(head)
+        self.transport.write(b"".join((STATUS_LINE[status_code], defaults or b"", block, b"\r\n")))
 
     def _body(self, body: bytes, more_body: bool) -> None:
-        head = self._head
-        if head is not None:
-            self._head = None
         if self.scope["method"] == "HEAD":
             self.expected_content_length = 0
-            if head is not None:
-                self._write_now(head)
         elif self.chunked_encoding:
             content = [b"%x\r\n" % len(body), body, b"\r\n"] if body else []
             if not more_body:
                 content.append(b"0\r\n\r\n")
-            if head is not None:
-                content.insert(0, head)
             self.transport.write(b"".join(content))
         else:
             if len(body) > self.expected_content_length:
-                if head is not None:
-                    self.transport.write(head)  # uvicorn had written it by now
                 raise RuntimeError("Response content longer than Content-Length")
             self.expected_content_length -= len(body)
-            if head is not None:
-                self._write_now(head + body)
-            else:
-                self.transport.write(body)
+            self.transport.write(body)
         if not more_body:
             if self.expected_content_length != 0:
                 raise RuntimeError("Response content shorter than Content-Length")
@@ -265,15 +234,6 @@ class LeanCycle(RequestResponseCycle):
             if not self.keep_alive:
                 self.transport.close()
             self.on_response()
-
-    def _write_now(self, data: bytes) -> None:
-        # A whole answer: past the coalescing transport's wait for the end of the loop's turn
-        # (when nothing waits there before it), as nothing else of it is left to join.
-        write_now = getattr(self.transport, "write_now", None)
-        if write_now is None:
-            self.transport.write(data)
-        else:
-            write_now(data)
 
     async def receive(self) -> Any:
         if self.waiting_for_100_continue and not self.transport.is_closing():

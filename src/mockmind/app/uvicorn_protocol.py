@@ -8,7 +8,7 @@ ends, the larger part of what the server spends in the kernel: a cache hit's ans
 the writes of one turn of the event loop joined. Imported by ``serve`` only, with uvicorn.
 
 Beneath it, ``LeanHttpToolsProtocol`` and its cycle (app/uvicorn_cycle.py) do what uvicorn's
-own do, at fewer instructions a request: a served cache hit 437.8k -> 367.3k (callgrind,
+own do, at fewer instructions a request: a served cache hit 437.8k -> 375.5k (callgrind,
 session 30). They override uvicorn's protocol and cycle methods, so they follow its internals
 (written on uvicorn 0.55); uvicorn's own tests/protocols/test_http.py, run with this class as
 its ``http_protocol_cls``, passes on it as on uvicorn's.
@@ -58,13 +58,6 @@ class CoalescingTransport(asyncio.Transport):
         self._pending_bytes += len(data)
         if self._pending_bytes >= FLUSH_BYTES:
             self.flush()
-
-    def write_now(self, data: bytes) -> None:
-        """Send ``data`` at once, after what waits if anything does (order kept)."""
-        if self._pending:
-            self.write(data)
-        elif data and not self._transport.is_closing():
-            self._transport.write(data)
 
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:
@@ -291,12 +284,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         coroutine = cycle.run_asgi(app)
         if eager:
             # Run until it first waits: an answer that needs no waiting is sent from here.
-            cycle.holding = True
-            try:
-                task = asyncio.Task(coroutine, loop=self.loop, context=context, eager_start=True)
-            finally:
-                cycle.holding = False
-            cycle.release_head()
+            task = asyncio.Task(coroutine, loop=self.loop, context=context, eager_start=True)
         else:
             task = self.loop.create_task(coroutine, context=context)
         if not task.done():
