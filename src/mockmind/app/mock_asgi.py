@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mockmind.app.bootstrap import Container
 from mockmind.domain import json_codec
@@ -66,18 +66,37 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         headers = _folded(raw_headers)
     query: dict[str, list[str]] = {}
     if raw_query := scope["query_string"]:
-        for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
-            query.setdefault(key, []).append(value)
+        read_query(raw_query.decode("latin-1"), query)
     cookie = headers.get("cookie")
+    # The body of a request that came whole (every bodiless one) is in the first message.
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        body = message.get("body", b"")
+    else:
+        body = await _rest_of_body(message, receive)
     return MockRequest.received(
         method=scope["method"],
         path=path_as_sent(scope),
         query=query,
         headers=headers,
         cookies=parse_cookies(cookie) if cookie else {},
-        body=await _body(receive),
+        body=body,
         deadline=_deadline(scope),
     )
+
+
+def read_query(text: str, query: dict[str, list[str]]) -> None:
+    """Add a query string's pairs to ``query``, as ``parse_qsl(text, keep_blank_values=True)``
+    reads them. Without a ``%`` or ``+`` there is nothing to decode, and splitting it here
+    costs a fifth of parse_qsl's instructions (a store read's ``limit=10``: 17k)."""
+    if "%" in text or "+" in text:
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+        return
+    for pair in text.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            query.setdefault(key, []).append(value)
 
 
 # Header names as read, by their bytes: clients send the same few names, and decoding and
@@ -188,21 +207,23 @@ def _folded(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-async def _body(receive: Receive) -> bytes:
+async def _rest_of_body(first: Message, receive: Receive) -> bytes:
+    """The body from its first message on, to the last one or a disconnect."""
     chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
+    message = first
+    while message["type"] != "http.disconnect":
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
 
 
 def _deadline(scope: Scope) -> float | None:
     """In Lambda, when the invocation runs out (less a margin to answer with a fallback)."""
     context = scope.get("aws.context")
+    if context is None:  # a served request: no deadline, and no attribute to look for
+        return None
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(remaining):
         return None
@@ -227,13 +248,23 @@ async def write_response(
     encoded = mock.encoded()
     # HEAD announces the length GET would send, and sends nothing.
     body = b"" if request.method == "HEAD" else encoded
-    headers: list[tuple[bytes, bytes]] = [
-        (name.lower().encode("latin-1"), str(value).encode("latin-1"))
-        for name, value in mock.headers.items()
-    ]
+    headers: list[tuple[bytes, bytes]] = (
+        [
+            (name.lower().encode("latin-1"), str(value).encode("latin-1"))
+            for name, value in mock.headers.items()
+        ]
+        if mock.headers
+        else []
+    )
     headers.append((b"x-mockmind-source", mock.source.encode()))
     if mock.body_kind == "json" or mock.text:
-        headers.append((b"content-type", _content_type(mock.media_type)))
+        media_type = mock.media_type
+        content_type = _CONTENT_TYPES.get(media_type)
+        if content_type is None:
+            content_type = _content_type(media_type)
+            if len(_CONTENT_TYPES) < _MAX_CONTENT_TYPES:
+                _CONTENT_TYPES[media_type] = content_type
+        headers.append((b"content-type", content_type))
     if mock.status >= 200 and mock.status not in (204, 304):
         headers.append((b"content-length", str(len(encoded)).encode()))
     headers.extend(_session_headers(result, container, request))
@@ -262,6 +293,11 @@ async def write_error(answer: HttpAnswer, request: MockRequest, send: Send) -> N
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     body = b"" if request.method == "HEAD" else encoded
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# Content-Type values by media type: an API answers with a few.
+_CONTENT_TYPES: dict[str, bytes] = {}
+_MAX_CONTENT_TYPES = 64
 
 
 def _content_type(media_type: str) -> bytes:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
-from mockmind.app.mock_asgi import parse_cookies, path_as_sent, read_request
+from mockmind.app.mock_asgi import parse_cookies, path_as_sent, read_query, read_request
 
 
 def _read(headers: list[tuple[bytes, bytes]], query: bytes = b"", body: bytes = b"") -> Any:
@@ -26,6 +27,52 @@ def test_header_names_are_lower_case_and_repeats_fold_into_one() -> None:
 def test_query_keeps_every_value_and_blank_ones() -> None:
     request = _read([], query=b"tag=a&tag=b&empty=&limit=2")
     assert request.query == {"tag": ["a", "b"], "empty": [""], "limit": ["2"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "limit=10",
+        "n=12345",
+        "a=1&a=2&b=&c",
+        "&&a=1&&",
+        "=x&=&x=",
+        "a=b=c&d==",
+        "key;x=1&y=2;z",
+        "sp ace=v al&é=ü",
+        "a%20b=c%2Bd&e+f=g+h",
+        "%zz=%&+=+",
+        "q=caf%C3%A9&r=%E9",
+        "",
+        "&",
+    ],
+)
+def test_a_query_reads_as_parse_qsl_reads_it(text: str) -> None:
+    expected: dict[str, list[str]] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        expected.setdefault(key, []).append(value)
+    read: dict[str, list[str]] = {}
+    read_query(text, read)
+    assert read == expected
+
+
+def test_a_body_sent_in_parts_is_read_whole_and_a_disconnect_ends_it() -> None:
+    async def read(messages: list[dict[str, Any]]) -> bytes:
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0)
+
+        scope = {"method": "POST", "path": "/pets", "headers": [], "query_string": b""}
+        return (await read_request(scope, receive)).body
+
+    parts = [
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"cd", "more_body": True},
+        {"type": "http.request", "body": b"e", "more_body": False},
+    ]
+    assert asyncio.run(read(parts)) == b"abcde"
+    cut = [{"type": "http.request", "body": b"ab", "more_body": True}, {"type": "http.disconnect"}]
+    assert asyncio.run(read(cut)) == b"ab"
+    assert asyncio.run(read([{"type": "http.disconnect"}])) == b""
 
 
 def test_cookies_are_parsed_and_absent_ones_are_empty() -> None:

@@ -1,0 +1,279 @@
+"""One request and its answer on uvicorn's httptools protocol, at a smaller cost a request.
+
+uvicorn and the ASGI round trip spent more than a quarter of a served cache hit's
+instructions outside the app (callgrind, session 30): an ``asyncio.Event``
+made for every request, two regular-expression searches for every header of every answer,
+the server's own headers (date, server) copied into each answer's list and checked again.
+This cycle keeps its contract (what the protocol and the ASGI app see, the errors it raises,
+when it closes) and drops those: it wakes a waiting ``receive`` with a future made only when
+one waits, remembers the header lines it has checked (by the pair the app sent), and renders
+the server's headers once for each list uvicorn makes of them (a new one a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    RequestResponseCycle,
+)
+from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
+
+# Header lines already checked, by the (name, value) pair the app sent: an API's answers
+# repeat the same few (their source, their content type), and uvicorn's two expression
+# searches a header were 3.6k instructions each time. Framing headers are never kept: they
+# are read every time. Bounded: cleared when full (values made per request churn through).
+_CHECKED_LINES: dict[tuple[bytes, bytes], bytes] = {}
+_MAX_CHECKED_LINES = 4096
+# Names whose values frame the answer: the others are written as they come.
+_FRAMING = frozenset({b"content-length", b"transfer-encoding", b"connection"})
+
+
+def _nothing() -> None:
+    pass
+
+
+class LeanCycle(RequestResponseCycle):
+    """uvicorn's request-response cycle for ``LeanHttpToolsProtocol``; its ``message_event``
+    is replaced by ``wake`` (the protocol calls it where uvicorn set the event)."""
+
+    def __init__(
+        self,
+        scope: Any,
+        transport: asyncio.Transport,
+        flow: FlowControl,
+        logger: logging.Logger,
+        access_logger: logging.Logger,
+        access_log: bool,
+        default_headers: list[tuple[bytes, bytes]],
+        rendered_defaults: Callable[[list[tuple[bytes, bytes]]], bytes | None],
+        expect_100_continue: bool,
+        keep_alive: bool,
+        on_response: Callable[[], None],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        # Not super().__init__: it makes the Event this cycle does without.
+        self.scope = scope
+        self.transport = transport
+        self.flow = flow
+        self.logger = logger
+        self.access_logger = access_logger
+        self.access_log = access_log
+        self.default_headers = default_headers
+        self._rendered_defaults = rendered_defaults
+        self.on_response = on_response
+        self._loop = loop
+        self.disconnected = False
+        self.keep_alive = keep_alive
+        self.waiting_for_100_continue = expect_100_continue
+        # The body received and not yet handed to the app: bytes until a second chunk.
+        self.body: Any = b""
+        self.more_body = True
+        self.response_started = False
+        self.response_complete = False
+        self.chunked_encoding: bool | None = None
+        self.expected_content_length = 0
+        # What uvicorn's Event held: set when there is news for ``receive``.
+        self._news = False
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def wake(self) -> None:
+        """News for ``receive`` (a body chunk, the body's end, a disconnect, the answer sent)."""
+        self._news = True
+        if self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def add_body(self, chunk: bytes) -> int:
+        """Keep a chunk of the body; the length kept so far."""
+        if not self.body:
+            self.body = chunk
+        else:
+            if type(self.body) is bytes:
+                self.body = bytearray(self.body)
+            self.body += chunk
+        self.wake()
+        return len(self.body)
+
+    async def run_asgi(self, app: Any) -> None:
+        try:
+            result = await app(self.scope, self.receive, self.send)
+        except BaseException as exc:
+            self.logger.error("Exception in ASGI application\n", exc_info=exc)
+            if not self.response_started:
+                await self.send_500_response()
+            else:
+                self.transport.close()
+        else:
+            if result is not None:
+                msg = "ASGI callable should return None, but returned '%s'."
+                self.logger.error(msg, result)
+                self.transport.close()
+            elif not self.response_started and not self.disconnected:
+                self.logger.error("ASGI callable returned without starting response.")
+                await self.send_500_response()
+            elif not self.response_complete and not self.disconnected:
+                self.logger.error("ASGI callable returned without completing response.")
+                self.transport.close()
+        finally:
+            self.on_response = _nothing
+
+    async def send(self, message: Any) -> None:
+        if self.flow.write_paused and not self.disconnected:
+            await self.flow.drain()
+        if self.disconnected:
+            return
+        if not self.response_started:
+            if message["type"] != "http.response.start":
+                raise RuntimeError(
+                    f"Expected ASGI message 'http.response.start', but got '{message['type']}'."
+                )
+            self._start(message["status"], message.get("headers", ()))
+        elif not self.response_complete:
+            if message["type"] != "http.response.body":
+                raise RuntimeError(
+                    f"Expected ASGI message 'http.response.body', but got '{message['type']}'."
+                )
+            self._body(message.get("body", b""), message.get("more_body", False))
+        else:
+            raise RuntimeError(
+                f"Unexpected ASGI message '{message['type']}' sent, after response already "
+                "completed."
+            )
+
+    def _start(self, status_code: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
+        self.response_started = True
+        self.waiting_for_100_continue = False
+        if self.access_log:
+            self.access_logger.info(
+                '%s - "%s %s HTTP/%s" %d',
+                get_client_addr(self.scope),
+                self.scope["method"],
+                get_path_with_query_string(self.scope),
+                self.scope["http_version"],
+                status_code,
+            )
+        defaults = self._rendered_defaults(self.default_headers)
+        if defaults is None:  # the server's headers frame the answer: read as uvicorn does
+            headers = [*self.default_headers, *headers]
+        lines: list[bytes] = []
+        has_connection_close = False
+        known = _CHECKED_LINES
+        for header in headers:
+            try:
+                line = known.get(header)
+            except TypeError:  # a list, or a bytearray in it: checked every time
+                line = None
+            if line is not None:
+                lines.append(line)
+                continue
+            raw_name, value = header
+            name = raw_name.lower()
+            if name not in _FRAMING:
+                line = checked_line(name, raw_name, value)
+                if type(header) is tuple and type(raw_name) is bytes and type(value) is bytes:
+                    if len(known) >= _MAX_CHECKED_LINES:
+                        known.clear()
+                    known[header] = line
+                lines.append(line)
+                continue
+            # Digits need no check; the rest as uvicorn checks them, before reading them.
+            if not (name == b"content-length" and value.isdigit()):
+                checked_line(name, raw_name, value)
+            if name == b"content-length":
+                if self.chunked_encoding is None:
+                    self.expected_content_length = int(value.decode())
+                    self.chunked_encoding = False
+            elif name == b"transfer-encoding":
+                if value.lower() == b"chunked":
+                    self.expected_content_length = 0
+                    self.chunked_encoding = True
+            elif b"close" in [token.lower().strip() for token in value.split(b",")]:
+                self.keep_alive = False
+                has_connection_close = True
+            lines.append(b"".join((name, b": ", value, b"\r\n")))
+        block = b"".join(lines)
+        if not self.keep_alive and not has_connection_close:
+            block += b"connection: close\r\n"
+        if (
+            self.chunked_encoding is None
+            and self.scope["method"] != "HEAD"
+            and status_code not in (204, 304)
+        ):
+            self.chunked_encoding = True
+            block += b"transfer-encoding: chunked\r\n"
+        self.transport.write(b"".join((STATUS_LINE[status_code], defaults or b"", block, b"\r\n")))
+
+    def _body(self, body: bytes, more_body: bool) -> None:
+        if self.scope["method"] == "HEAD":
+            self.expected_content_length = 0
+        elif self.chunked_encoding:
+            content = [b"%x\r\n" % len(body), body, b"\r\n"] if body else []
+            if not more_body:
+                content.append(b"0\r\n\r\n")
+            self.transport.write(b"".join(content))
+        else:
+            if len(body) > self.expected_content_length:
+                raise RuntimeError("Response content longer than Content-Length")
+            self.expected_content_length -= len(body)
+            self.transport.write(body)
+        if not more_body:
+            if self.expected_content_length != 0:
+                raise RuntimeError("Response content shorter than Content-Length")
+            self.response_complete = True
+            self.wake()
+            if not self.keep_alive:
+                self.transport.close()
+            self.on_response()
+
+    async def receive(self) -> Any:
+        if self.waiting_for_100_continue and not self.transport.is_closing():
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.waiting_for_100_continue = False
+        if not self.disconnected and not self.response_complete:
+            self.flow.resume_reading()
+            if not self._news:
+                waiter: asyncio.Future[None] = self._loop.create_future()
+                self._waiters.append(waiter)
+                await waiter
+            self._news = False
+        if self.disconnected or self.response_complete:
+            return {"type": "http.disconnect"}
+        body = self.body
+        self.body = b""
+        return {
+            "type": "http.request",
+            "body": body if type(body) is bytes else bytes(body),
+            "more_body": self.more_body,
+        }
+
+
+def rendered_headers(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """``headers`` as head lines, checked as uvicorn checks them; None when one of them frames
+    the answer (its length, its encoding, the connection's fate)."""
+    lines: list[bytes] = []
+    for raw_name, value in headers:
+        name = raw_name.lower()
+        if name in _FRAMING:
+            return None
+        lines.append(checked_line(name, raw_name, value))
+    return b"".join(lines)
+
+
+def checked_line(name: bytes, raw_name: bytes, value: bytes) -> bytes:
+    """A header's line in the head, once uvicorn's checks pass (RuntimeError with its
+    message otherwise): no CR, LF or other control character to end the line early."""
+    if HEADER_RE.search(raw_name):
+        raise RuntimeError("Invalid HTTP header name.")
+    if HEADER_VALUE_RE.search(value):
+        raise RuntimeError("Invalid HTTP header value.")
+    return b"".join((name, b": ", value, b"\r\n"))

@@ -1,0 +1,249 @@
+"""app/uvicorn_protocol.py's LeanHttpToolsProtocol (app/uvicorn_cycle.py) as `serve` runs it:
+HTTP on a real socket, on both event loops, for the cases its fast path changes: a request
+whose head and body come in one read runs at once; one split over reads, pipelined ones,
+100-continue and chunked bodies wait as on uvicorn's own; answers' headers are checked as
+uvicorn checks them; the proxy headers still reach the scope."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import uvicorn
+
+from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol
+
+# What the app saw of each request: (method, path, body, client, scheme).
+_seen: list[tuple[str, str, bytes, Any, str]] = []
+
+
+async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Answers with the request's body, after reading all of it; /smuggle sends a header
+    value holding a second header; /late answers after a turn of the loop."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    _seen.append((scope["method"], scope["path"], body, scope["client"], scope["scheme"]))
+    headers = [(b"content-length", str(len(body) + 2).encode()), (b"X-Seen", b"yes")]
+    if scope["path"] == "/smuggle":
+        headers.append((b"x-key", b"value\r\nset-cookie: smuggled=1"))
+    if scope["path"] == "/lists":  # ASGI allows any iterable of pairs, bytearray values too
+        headers = [[name, bytearray(value)] for name, value in headers]  # type: ignore[misc]
+    if scope["path"] == "/late":
+        await asyncio.sleep(0.01)
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    if scope["path"] == "/slow-body":  # the head is out while the body is awaited
+        await asyncio.sleep(0.5)
+    if scope["path"] == "/broken":
+        raise RuntimeError("the app fails after its head")
+    await send({"type": "http.response.body", "body": b"<" + body + b">"})
+
+
+@contextmanager
+def _serving(loop: str, **settings: Any) -> Iterator[int]:
+    """uvicorn serving ``_echo`` with serve's protocol on ``loop``; its port."""
+    config = uvicorn.Config(
+        _echo,
+        host="127.0.0.1",
+        port=0,
+        http=CoalescingHttpToolsProtocol,
+        loop=loop,
+        lifespan="off",
+        log_level="critical",
+        **settings,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    _seen.clear()
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def port(request: pytest.FixtureRequest) -> Iterator[int]:
+    with _serving(request.param) as serving:
+        yield serving
+
+
+def _answers(client: socket.socket, count: int) -> list[bytes]:
+    """``count`` whole answers (head and Content-Length body) read from ``client``."""
+    data = b""
+    answers: list[bytes] = []
+    while len(answers) < count:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if sep:
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            if len(rest) >= length:
+                answers.append(head + sep + rest[:length])
+                data = rest[length:]
+                continue
+        chunk = client.recv(65536)
+        assert chunk, f"closed after {answers}"
+        data += chunk
+    return answers
+
+
+def _connect(port: int) -> socket.socket:
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return client
+
+
+def test_a_pipelined_pair_in_one_read_is_answered_in_order(port: int) -> None:
+    with _connect(port) as client:
+        client.sendall(
+            b"POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+            b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        first, second = _answers(client, 2)
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert first.endswith(b"\r\n\r\n<abc>")
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b"\r\n\r\n<>")
+    assert [(method, path, body) for method, path, body, *_ in _seen] == [
+        ("POST", "/one", b"abc"),
+        ("GET", "/two", b""),
+    ]
+
+
+def test_a_body_split_over_two_reads_is_read_whole(port: int) -> None:
+    with _connect(port) as client:
+        client.sendall(b"POST /split HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+        time.sleep(0.2)  # the server has read the head and half the body, and waits
+        client.sendall(b"world")
+        (answer,) = _answers(client, 1)
+        # Kept alive: the next request on the connection is answered too.
+        client.sendall(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+        (after,) = _answers(client, 1)
+    assert answer.endswith(b"\r\n\r\n<helloworld>")
+    assert after.endswith(b"\r\n\r\n<>")
+
+
+def test_a_chunked_body_and_an_expect_100_continue(port: int) -> None:
+    with _connect(port) as client:
+        client.sendall(
+            b"POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        )
+        (chunked,) = _answers(client, 1)
+        client.sendall(
+            b"POST /expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
+        )
+        assert client.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        client.sendall(b"ok")
+        (expected,) = _answers(client, 1)
+    assert chunked.endswith(b"\r\n\r\n<abcde>")
+    assert expected.endswith(b"\r\n\r\n<ok>")
+
+
+def test_an_answer_after_the_loop_turns_and_head_and_close(port: int) -> None:
+    with _connect(port) as client:
+        client.sendall(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+        (late,) = _answers(client, 1)
+        client.sendall(b"HEAD /head HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head = b""
+        while chunk := client.recv(65536):
+            head += chunk
+    assert late.endswith(b"\r\n\r\n<>")
+    # HEAD: the head alone (its length announced), then the close the client asked for.
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert head.endswith(b"\r\n\r\n")
+    assert b"\r\nconnection: close\r\n" in head
+    assert b"\r\ncontent-length: 2\r\n" in head
+
+
+def test_answer_headers_are_lower_cased_and_a_smuggled_header_is_refused(port: int) -> None:
+    with _connect(port) as client:
+        client.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+        (plain,) = _answers(client, 1)
+        client.sendall(b"GET /smuggle HTTP/1.1\r\nHost: x\r\n\r\n")
+        rest = b""
+        while chunk := client.recv(65536):
+            rest += chunk
+    assert b"\r\nx-seen: yes\r\n" in plain
+    assert b"\r\ndate: " in plain
+    # uvicorn's check: the app's error, the connection closed, no smuggled header sent.
+    assert b"smuggled" not in rest
+
+
+def test_forwarded_headers_from_a_trusted_proxy_reach_the_scope(port: int) -> None:
+    with _connect(port) as client:
+        client.sendall(b"GET /direct HTTP/1.1\r\nHost: x\r\n\r\n")
+        _answers(client, 1)
+        client.sendall(
+            b"GET /proxied HTTP/1.1\r\nHost: x\r\n"
+            b"X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n"
+        )
+        _answers(client, 1)
+    (_, _, _, direct_client, direct_scheme), (_, _, _, proxied_client, proxied_scheme) = _seen
+    assert direct_client[0] == "127.0.0.1"
+    assert direct_scheme == "http"
+    assert proxied_client[0] == "203.0.113.7"
+    assert proxied_scheme == "https"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_connection_is_closed_once_idle_for_the_keep_alive_time_and_not_before(
+    loop: str,
+) -> None:
+    with _serving(loop, timeout_keep_alive=1) as serving, _connect(serving) as client:
+        # Requests 0.6 s apart for 1.8 s: each quiet spell is shorter than the keep-alive.
+        for _ in range(4):
+            client.sendall(b"GET /busy HTTP/1.1\r\nHost: x\r\n\r\n")
+            _answers(client, 1)
+            time.sleep(0.6)
+        quiet = time.monotonic()
+        assert client.recv(65536) == b""  # closed by the server
+        assert 0.3 <= time.monotonic() - quiet <= 1.5
+
+
+def test_headers_as_lists_and_bytearrays_are_sent_and_checked_each_time(port: int) -> None:
+    with _connect(port) as client:
+        for _ in range(2):
+            client.sendall(b"GET /lists HTTP/1.1\r\nHost: x\r\n\r\n")
+            (answer,) = _answers(client, 1)
+            assert b"\r\nx-seen: yes\r\n" in answer
+            assert answer.endswith(b"\r\n\r\n<>")
+
+
+def test_a_head_is_sent_before_a_body_the_app_waits_for_and_before_its_failure(
+    port: int,
+) -> None:
+    with _connect(port) as client:
+        client.sendall(b"GET /slow-body HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.settimeout(0.4)  # less than the app's wait for its body
+        head = client.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert head.endswith(b"\r\n\r\n")
+        client.settimeout(5)
+        assert client.recv(65536) == b"<>"
+        client.sendall(b"GET /broken HTTP/1.1\r\nHost: x\r\n\r\n")
+        rest = b""
+        while chunk := client.recv(65536):
+            rest += chunk
+    # As uvicorn: the head that was sent, then the connection closed.
+    assert rest.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert rest.endswith(b"\r\n\r\n")
