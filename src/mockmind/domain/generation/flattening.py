@@ -22,6 +22,7 @@ from mockmind.domain.generation.vocabulary import HINT_TYPES
 from mockmind.lean_dataclass import dataclass
 
 if TYPE_CHECKING:
+    from mockmind.domain.generation.layouts import ObjectLayout
     from mockmind.domain.generation.number_plan import NumberPlan
 
 RefResolver = Callable[[str], Schema]
@@ -86,6 +87,8 @@ class Flat:
     # Derived from the fields above, by (hint, integer), once they are final (``pick_number``
     # runs after oneOf/anyOf branches are merged in); a memoised flat keeps them for next time.
     number_plans: dict[tuple[str | None, bool], NumberPlan] | None = None
+    # The same for an object's layout (``layouts``), by whether the value is minimal.
+    layouts: dict[bool, ObjectLayout] | None = None
 
 
 def flatten(resolve: RefResolver, schema: Schema) -> Flat:

@@ -23,17 +23,17 @@ from mockmind.domain.generation.branch_costs import COST_BUDGET, INF, branch_cos
 from mockmind.domain.generation.context import GenerationContext
 from mockmind.domain.generation.exclusivity import made_exclusive
 from mockmind.domain.generation.faker_pools import FakerPools
-from mockmind.domain.generation.flat_memo import FlatMemo
+from mockmind.domain.generation.flat_memo import FlatMemo, reads_hold
 from mockmind.domain.generation.flattening import (
     Flat,
     element_schema,
     key_allowed,
     merge,
     pick_type,
-    property_schema,
 )
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
+from mockmind.domain.generation.layouts import Member, new_member, object_layout
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.patterns import matching_text, search
 from mockmind.domain.generation.repairing import repaired
@@ -49,7 +49,6 @@ _UNIQUE_ATTEMPTS: Final = 8
 # demand infinite data (a required property that requires itself) from exhausting the stack.
 _HARD_DEPTH_MARGIN: Final = 24
 _MAX_CHOICES: Final = 16
-_MAP_KEYS: Final = 2
 
 
 class _Omit:
@@ -153,15 +152,21 @@ class OfflineGenerator:
         depth: int,
         *,
         as_property: bool,
+        flat: Flat | None = None,
+        owner: str | None = None,
     ) -> Any:
+        """The value at ``path``; ``flat`` is ``schema``'s when the caller has it (an object's
+        member), and ``owner`` is then ``schema``'s owner."""
         if depth > self._max_depth + _HARD_DEPTH_MARGIN:
             return None
-        owner = owner_of(schema)
+        if flat is None:
+            owner = owner_of(schema)
         # While a named schema (Product, User) is filled, its fields know whose they are.
         if owner is not None:
             ctx.owners.append(owner)
         try:
-            flat = self._flats.flatten(schema, ctx.resolve)
+            if flat is None:
+                flat = self._flats.flatten(schema, ctx.resolve)
             if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
                 return _OMIT
             minimal = depth >= self._max_depth
@@ -354,38 +359,17 @@ class OfflineGenerator:
         depth: int,
         minimal: bool,
     ) -> dict[str, Any]:
-        required = list(flat.required)
-        optional = [k for k in flat.properties if k not in flat.required and key_allowed(flat, k)]
-        chosen = set(required)
-        budget = None if flat.max_props is None else max(0, flat.max_props - len(required))
-        leftovers: list[str] = []
-        for key in optional:
-            # Like Prism, a response carries every optional field: clients see the full shape.
-            if not minimal and (budget is None or budget > 0):
-                chosen.add(key)
-                budget = None if budget is None else budget - 1
-            else:
-                leftovers.append(key)
-
+        layout = object_layout(flat, minimal=minimal)
         result: dict[str, Any] = {}
-        order = [k for k in flat.properties if k in chosen]
-        order += [k for k in required if k not in flat.properties]
-        for key in order:
-            self._put(
-                ctx, flat, result, key, path=f"{path}/{key}", depth=depth, optional=key in optional
-            )
+        for member in layout.members:
+            self._put(ctx, member, result, path=f"{path}/{member.key}", depth=depth)
 
-        for key in leftovers:
+        for member in layout.leftovers:
             if len(result) >= flat.min_props:
                 break
-            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth, optional=True)
+            self._put(ctx, member, result, path=f"{path}/{member.key}", depth=depth)
 
-        extra = max(0, flat.min_props - len(result))
-        is_map = not flat.properties and (
-            any(not isinstance(s, bool) for _, _, s in flat.closures) or bool(flat.pattern_props)
-        )
-        if is_map and not minimal:
-            extra = max(extra, _MAP_KEYS)
+        extra = max(0, flat.min_props - len(result), layout.map_keys)
         if flat.max_props is not None:
             extra = min(extra, flat.max_props - len(result))
         if extra > 0:
@@ -396,32 +380,52 @@ class OfflineGenerator:
     def _put(
         self,
         ctx: GenerationContext,
-        flat: Flat,
+        member: Member,
         result: dict[str, Any],
-        key: str,
         *,
         path: str,
         depth: int,
-        optional: bool = False,
     ) -> None:
+        key = member.key
         hint_name = key
-        if key.lower() in ("name", "title") and ctx.owners and not is_person(ctx.owners[-1]):
+        if member.label and ctx.owners and not is_person(ctx.owners[-1]):
             # A product's or an order's "name" is a label, not a person's name.
             hint_name = "item_name"
-        schema = property_schema(flat, key)
-        value = self._value(ctx, schema, path, hint_name, depth + 1, as_property=True)
+        known = member.known
+        if known is not None and reads_hold(known[1], ctx.resolve):
+            flat = known[0]
+        else:
+            flat, reads = self._flats.flatten_shared(member.schema, ctx.resolve)
+            member.known = None if reads is None else (flat, reads)
+        value = self._value(
+            ctx,
+            member.schema,
+            path,
+            hint_name,
+            depth + 1,
+            as_property=True,
+            flat=flat,
+            owner=member.owner,
+        )
         if isinstance(value, _Omit):
             return
-        if optional and isinstance(value, str) and not self._matches_patterns(ctx, schema, value):
+        if (
+            member.optional
+            and isinstance(value, str)
+            and not self._matches_patterns(ctx, member, value)
+        ):
             # No text was found for its pattern (peertube's ``/^[a-z0-9._]+$/``, written as a
             # JavaScript literal, matches nothing): an optional field is left out rather than
             # answered with text that breaks it.
             return
         result[key] = value
 
-    def _matches_patterns(self, ctx: GenerationContext, schema: Schema, value: str) -> bool:
-        patterns = self._flats.flatten(schema, ctx.resolve).patterns
-        return all(search(pattern, value) for pattern in patterns)
+    def _matches_patterns(self, ctx: GenerationContext, member: Member, value: str) -> bool:
+        # A shared flat is as it was made; another was made for this value, and the branches
+        # of its oneOf/anyOf merged into it: the patterns are those of a fresh one.
+        known = member.known
+        flat = known[0] if known is not None else self._flats.flatten(member.schema, ctx.resolve)
+        return all(search(pattern, value) for pattern in flat.patterns)
 
     def _extra_keys(
         self,
@@ -447,7 +451,13 @@ class OfflineGenerator:
                 key = words[rng.randrange(len(words))]
             if key in result or not key_allowed(flat, key):
                 continue
-            self._put(ctx, flat, result, key, path=f"{path}/+{key}", depth=depth)
+            self._put(
+                ctx,
+                new_member(flat, key, optional=False),
+                result,
+                path=f"{path}/+{key}",
+                depth=depth,
+            )
             added += 1
 
     def _array(

@@ -1,0 +1,90 @@
+"""An object's layout: which properties a flat's object gets, in what order, each with its
+schema, worked out once per flat and kept on it (a memoised flat serves every later call).
+
+What an object's keys are and what each must satisfy depends on the flat alone (and on
+whether the value is minimal, past ``max_depth``), not on the seed: per call only the values
+are drawn. Each member also keeps its property's flat, with the ``$ref``s that flat read: a
+property's schema in a memoised flat is the memo's private copy, so its content never
+changes, and only its refs' targets are compared again (``FlatMemo.flatten_shared``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mockmind.domain.generation.flat_memo import Reads
+from mockmind.domain.generation.flattening import Flat, key_allowed, property_schema
+from mockmind.domain.generation.hints import owner_of
+from mockmind.domain.generation.schemas import Schema
+from mockmind.lean_dataclass import dataclass
+
+# Keys a map (an object of additionalProperties or patternProperties only) is given.
+MAP_KEYS: Final = 2
+_LABEL_KEYS: Final = frozenset({"name", "title"})
+
+
+@dataclass(slots=True)
+class Member:
+    """One property of an object: its key, the schema its value must satisfy, and its flat
+    once known (with the refs that flat read)."""
+
+    key: str
+    schema: Schema
+    optional: bool
+    # "name" or "title" in any case: a label, unless the object describes a person.
+    label: bool
+    # The named schema the value is (``product`` for a $ref to Product), if any.
+    owner: str | None
+    known: tuple[Flat, Reads] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLayout:
+    """The members an object is filled with, in order; those it takes only while it has fewer
+    than ``minProperties``; and how many made-up keys a map gets at least."""
+
+    members: tuple[Member, ...]
+    leftovers: tuple[Member, ...]
+    map_keys: int
+
+
+def new_member(flat: Flat, key: str, *, optional: bool) -> Member:
+    schema = property_schema(flat, key)
+    return Member(key, schema, optional, key.lower() in _LABEL_KEYS, owner_of(schema))
+
+
+def object_layout(flat: Flat, *, minimal: bool) -> ObjectLayout:
+    """``flat``'s layout, made once per flat and ``minimal``."""
+    layouts = flat.layouts
+    if layouts is None:
+        layouts = flat.layouts = {}
+    found = layouts.get(minimal)
+    if found is None:
+        found = layouts[minimal] = _layout(flat, minimal=minimal)
+    return found
+
+
+def _layout(flat: Flat, *, minimal: bool) -> ObjectLayout:
+    required = list(flat.required)
+    optional = [k for k in flat.properties if k not in flat.required and key_allowed(flat, k)]
+    chosen = set(required)
+    budget = None if flat.max_props is None else max(0, flat.max_props - len(required))
+    leftovers: list[str] = []
+    for key in optional:
+        # Like Prism, a response carries every optional field: clients see the full shape.
+        if not minimal and (budget is None or budget > 0):
+            chosen.add(key)
+            budget = None if budget is None else budget - 1
+        else:
+            leftovers.append(key)
+    order = [k for k in flat.properties if k in chosen]
+    order += [k for k in required if k not in flat.properties]
+    is_map = not flat.properties and (
+        any(not isinstance(s, bool) for _, _, s in flat.closures) or bool(flat.pattern_props)
+    )
+    optional_keys = set(optional)
+    return ObjectLayout(
+        tuple(new_member(flat, key, optional=key in optional_keys) for key in order),
+        tuple(new_member(flat, key, optional=True) for key in leftovers),
+        MAP_KEYS if is_map and not minimal else 0,
+    )
