@@ -5,15 +5,12 @@ from __future__ import annotations
 import marshal
 from typing import Any, Final
 
-from mockmind.domain.generation.flattening import Flat, RefResolver, flatten
+from mockmind.domain.generation.flattening import Flat, Reads, RefResolver, flatten
 from mockmind.domain.generation.schemas import Schema
 from mockmind.domain.memo import BoundedMemo
 
 # Distinct schema contents whose flats a generator keeps; the oldest go first past that.
 FLAT_MEMO_SIZE: Final = 4096
-
-Reads = tuple[tuple[str, bytes | None], ...]
-"""The ``$ref``s a flat's schema read, each with its target's bytes when it was flattened."""
 
 
 class FlatMemo:

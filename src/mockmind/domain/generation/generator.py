@@ -1,8 +1,8 @@
 """The offline generator: walks a schema and builds a value that satisfies it.
 
-Every random choice comes from a ``Random`` seeded with a hash of the caller's seed and the
-value's path in the document, so a value is a pure function of (schema, seed, name) in every
-process, and adding a property leaves its siblings unchanged.
+Every random choice comes from the value's ``Draws``, bits of a hash of the caller's seed and
+the value's path in the document, so a value is a pure function of (schema, seed, name) in
+every process, and adding a property leaves its siblings unchanged.
 
 Each value's schema is flattened (``flattening``, memoised in a ``FlatMemo``); ``oneOf`` and
 ``anyOf`` are resolved here by picking a branch (the cheapest past ``max_depth``, see
@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from random import Random
 from typing import Any, Final
 
 from mockmind.domain.generation.branch_costs import COST_BUDGET, INF, branch_cost
 from mockmind.domain.generation.context import GenerationContext
+from mockmind.domain.generation.draws import Draws
 from mockmind.domain.generation.exclusivity import made_exclusive
 from mockmind.domain.generation.faker_pools import FakerPools
 from mockmind.domain.generation.flat_memo import FlatMemo, reads_hold
 from mockmind.domain.generation.flattening import (
     Flat,
+    Member,
     element_schema,
     key_allowed,
     merge,
@@ -33,7 +34,7 @@ from mockmind.domain.generation.flattening import (
 )
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
-from mockmind.domain.generation.layouts import Member, new_member, object_layout
+from mockmind.domain.generation.layouts import new_member, object_layout
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.patterns import matching_text, search
 from mockmind.domain.generation.repairing import repaired
@@ -172,7 +173,7 @@ class OfflineGenerator:
             minimal = depth >= self._max_depth
             if not flat.choices and not flat.nots:
                 if flat.discriminator is not None:
-                    self._inherited_discriminator(ctx, flat, Random(ctx.seed_int(path + "|d")))
+                    self._inherited_discriminator(ctx, flat, ctx.draws(path + "|d"))
                 return self._from_flat(
                     ctx, flat, schema, path=path, name=name, depth=depth, minimal=minimal
                 )
@@ -183,7 +184,7 @@ class OfflineGenerator:
             widest = max((len(branches) for _, branches, _ in flat.choices), default=0)
             for attempt in range(min(max(_ATTEMPTS, widest), _MAX_ATTEMPTS)):
                 current = flat if attempt == 0 else self._flats.flatten(schema, ctx.resolve)
-                choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
+                choice_rng = ctx.draws(f"{path}|c{attempt}")
                 self._resolve_choices(
                     ctx, current, path, choice_rng, minimal=minimal, attempt=attempt
                 )
@@ -212,7 +213,7 @@ class OfflineGenerator:
         ctx: GenerationContext,
         flat: Flat,
         path: str,
-        rng: Random,
+        rng: Draws,
         *,
         minimal: bool,
         attempt: int,
@@ -229,7 +230,7 @@ class OfflineGenerator:
                 possible.sort(key=lambda i: costs[i])
             else:
                 # One order per group for all attempts, so a retry tries a branch not yet tried.
-                Random(ctx.seed_int(f"{path}|g{rounds}")).shuffle(possible)
+                ctx.draws(f"{path}|g{rounds}").shuffle(possible)
             index = possible[attempt % len(possible)]
             branch = branches[index]
             if isinstance(branch, Mapping) and isinstance(branch.get("$ref"), str):
@@ -241,14 +242,14 @@ class OfflineGenerator:
                 if isinstance(ref, str):
                     self._apply_discriminator(ctx, flat, discriminator, ref, rng)
 
-    def _inherited_discriminator(self, ctx: GenerationContext, flat: Flat, rng: Random) -> None:
+    def _inherited_discriminator(self, ctx: GenerationContext, flat: Flat, rng: Draws) -> None:
         """A schema reached by name whose parent has a discriminator names itself in it."""
         if flat.discriminator is not None and flat.identity is not None:
             self._apply_discriminator(ctx, flat, flat.discriminator, flat.identity, rng)
 
     @staticmethod
     def _apply_discriminator(
-        ctx: GenerationContext, flat: Flat, discriminator: Mapping[str, Any], ref: str, rng: Random
+        ctx: GenerationContext, flat: Flat, discriminator: Mapping[str, Any], ref: str, rng: Draws
     ) -> None:
         prop = discriminator.get("propertyName")
         if not isinstance(prop, str):
@@ -279,30 +280,33 @@ class OfflineGenerator:
     ) -> Any:
         if flat.impossible:
             return None
-        seed = ctx.seed_int(path)
         hint = field_hint(name)
         if flat.enum is not None:
-            return self._pick_enum(ctx, flat.enum, raw, Random(seed), minimal)
-        kind = pick_type(flat, hint, minimal)
+            return self._pick_enum(ctx, flat.enum, raw, ctx.draws(path), minimal)
+        kinds = flat.kinds
+        if kinds is None:
+            kinds = flat.kinds = {}
+        kind = kinds.get((hint, minimal))
+        if kind is None:
+            kind = kinds[(hint, minimal)] = pick_type(flat, hint, minimal)
         if kind == "null":
             return None
         structured = (
             kind == "object"
             and bool(flat.properties or flat.required or flat.closures or flat.pattern_props)
         ) or (kind == "array" and bool(flat.item_rules))
-        # Seeding a Random (its whole Mersenne Twister state) costs more than most values
-        # drawn from it, and an object rarely draws (only for extra keys): made when needed,
-        # from the same seed, and the one made first is the one used after.
-        rng: Random | None = None
+        # An object rarely draws (only for extra keys): its draws are made when needed, and
+        # the ones made first are the ones used after.
+        rng: Draws | None = None
         if not structured and not minimal and (flat.examples or flat.default):
-            rng = Random(seed)
+            rng = ctx.draws(path)
             example = self._pick_example(ctx, flat, raw, rng, hint)
             if not isinstance(example, _Omit):
                 return example
         if kind == "object":
-            return self._object(ctx, flat, rng, seed, path=path, depth=depth, minimal=minimal)
+            return self._object(ctx, flat, rng, path=path, depth=depth, minimal=minimal)
         if rng is None:
-            rng = Random(seed)
+            rng = ctx.draws(path)
         if kind == "array":
             return self._array(ctx, flat, rng, path=path, name=name, depth=depth, minimal=minimal)
         if kind == "boolean":
@@ -316,7 +320,7 @@ class OfflineGenerator:
 
     @staticmethod
     def _pick_enum(
-        ctx: GenerationContext, options: Sequence[Any], raw: Schema, rng: Random, minimal: bool
+        ctx: GenerationContext, options: Sequence[Any], raw: Schema, rng: Draws, minimal: bool
     ) -> Any:
         if not options:
             return None
@@ -329,7 +333,7 @@ class OfflineGenerator:
 
     @staticmethod
     def _pick_example(
-        ctx: GenerationContext, flat: Flat, raw: Schema, rng: Random, hint: str | None
+        ctx: GenerationContext, flat: Flat, raw: Schema, rng: Draws, hint: str | None
     ) -> Any:
         """Examples read better than invented text, but used every time they make lists dull."""
         if flat.examples:
@@ -352,8 +356,7 @@ class OfflineGenerator:
         self,
         ctx: GenerationContext,
         flat: Flat,
-        rng: Random | None,
-        seed: int,
+        rng: Draws | None,
         *,
         path: str,
         depth: int,
@@ -373,7 +376,7 @@ class OfflineGenerator:
         if flat.max_props is not None:
             extra = min(extra, flat.max_props - len(result))
         if extra > 0:
-            rng = rng if rng is not None else Random(seed)
+            rng = rng if rng is not None else ctx.draws(path)
             self._extra_keys(ctx, flat, result, rng, count=extra, path=path, depth=depth)
         return result
 
@@ -432,7 +435,7 @@ class OfflineGenerator:
         ctx: GenerationContext,
         flat: Flat,
         result: dict[str, Any],
-        rng: Random,
+        rng: Draws,
         *,
         count: int,
         path: str,
@@ -464,7 +467,7 @@ class OfflineGenerator:
         self,
         ctx: GenerationContext,
         flat: Flat,
-        rng: Random,
+        rng: Draws,
         *,
         path: str,
         name: str | None,

@@ -12,40 +12,18 @@ from __future__ import annotations
 
 from typing import Final
 
-from mockmind.domain.generation.flat_memo import Reads
-from mockmind.domain.generation.flattening import Flat, key_allowed, property_schema
+from mockmind.domain.generation.flattening import (
+    Flat,
+    Member,
+    ObjectLayout,
+    key_allowed,
+    property_schema,
+)
 from mockmind.domain.generation.hints import owner_of
-from mockmind.domain.generation.schemas import Schema
-from mockmind.lean_dataclass import dataclass
 
 # Keys a map (an object of additionalProperties or patternProperties only) is given.
 MAP_KEYS: Final = 2
 _LABEL_KEYS: Final = frozenset({"name", "title"})
-
-
-@dataclass(slots=True)
-class Member:
-    """One property of an object: its key, the schema its value must satisfy, and its flat
-    once known (with the refs that flat read)."""
-
-    key: str
-    schema: Schema
-    optional: bool
-    # "name" or "title" in any case: a label, unless the object describes a person.
-    label: bool
-    # The named schema the value is (``product`` for a $ref to Product), if any.
-    owner: str | None
-    known: tuple[Flat, Reads] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectLayout:
-    """The members an object is filled with, in order; those it takes only while it has fewer
-    than ``minProperties``; and how many made-up keys a map gets at least."""
-
-    members: tuple[Member, ...]
-    leftovers: tuple[Member, ...]
-    map_keys: int
 
 
 def new_member(flat: Flat, key: str, *, optional: bool) -> Member:

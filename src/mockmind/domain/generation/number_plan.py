@@ -25,3 +25,7 @@ class NumberPlan:
     # or a float compares with those exactly, without making a Fraction of each value tried.
     # None when a bound has no such twin (1/3), or there is no bound at all.
     plain: tuple[int | float | None, int | float | None] | None = None
+    # Every whole multiple of a window's step fits: an integer on a whole step, every
+    # ``multipleOf`` a whole number (so a multiple of the step, their lcm, is one of each).
+    # The windows lie within the bounds, so a value drawn from one is taken as it is.
+    whole: bool = False
