@@ -35,6 +35,10 @@ def pick_number(
     plan = plans.get((hint, integer))
     if plan is None:
         plan = plans[(hint, integer)] = _number_plan(flat, hint, integer=integer)
+    if plan.whole and plan.windows and not flat.nots:
+        # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
+        numerator, _, first_k, last_k = plan.windows[0]
+        return rng.randrange(first_k, last_k + 1) * numerator
     low, low_ex, high, high_ex = plan.low, plan.low_ex, plan.high, plan.high_ex
     plain = plan.plain
     multiples = flat.multiples
@@ -45,12 +49,8 @@ def pick_number(
             fits = number_fits(value, multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
         return fits and not excluded(value)
 
-    for step, first_k, last_k in plan.windows:
-        # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
+    for numerator, denominator, first_k, last_k in plan.windows:
         k = rng.randrange(first_k, last_k + 1)
-        numerator, denominator = step.numerator, step.denominator
-        if plan.whole and not flat.nots:
-            return k * numerator
         # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
         for offset in _offsets(k, first_k, last_k, 64):
             value: int | float
@@ -61,7 +61,7 @@ def pick_number(
             elif denominator == 1:
                 value = offset * numerator
             else:
-                value = _as_number(offset * step, integer)
+                value = _as_number(Fraction(offset * numerator, denominator), integer)
             if acceptable(value):
                 return value
     if low is not None and high is not None:
@@ -100,7 +100,7 @@ def _number_plan(flat: Flat, hint: str | None, *, integer: bool) -> NumberPlan:
     for step in steps:
         window = _step_window(step, preferred, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
         if window is not None:
-            windows.append((step, *window))
+            windows.append((step.numerator, step.denominator, *window))
     whole = integer and all(type(m) is int for m in flat.multiples)
     return NumberPlan(
         low, low_ex, high, high_ex, tuple(windows), _plain_bounds(low, high), whole=whole
