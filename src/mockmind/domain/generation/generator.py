@@ -23,7 +23,7 @@ from mockmind.domain.generation.context import GenerationContext
 from mockmind.domain.generation.draws import Draws
 from mockmind.domain.generation.exclusivity import made_exclusive
 from mockmind.domain.generation.faker_pools import FakerPools
-from mockmind.domain.generation.flat_memo import FlatMemo, reads_hold
+from mockmind.domain.generation.flat_memo import FLAT_MEMO_SIZE, FlatMemo, reads_hold
 from mockmind.domain.generation.flattening import (
     Flat,
     Member,
@@ -42,6 +42,7 @@ from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 from mockmind.domain.generation.strings import TextMaker
 from mockmind.domain.generation.validation import is_valid
 from mockmind.domain.generation.version import settings_key
+from mockmind.domain.memo import BoundedMemo
 
 _ATTEMPTS: Final = 4
 _MAX_ATTEMPTS: Final = 12
@@ -86,6 +87,8 @@ class OfflineGenerator:
         self._max_depth = max(0, max_depth)
         self._flats = flat_memo if flat_memo is not None else FlatMemo()
         self._locale = locale
+        # Immutable roots' flats and owners, by the schema's id (``generate``).
+        self._kept: BoundedMemo[int, tuple[Schema, Flat, str | None]] = BoundedMemo(FLAT_MEMO_SIZE)
 
     def settings_key(self) -> str:
         """What, beside a schema and a seed, decides what is generated: this generator's
@@ -99,15 +102,35 @@ class OfflineGenerator:
         seed: str,
         name: str | None = None,
         direction: Direction = "response",
+        immutable: bool = False,
     ) -> Any:
         """A value that validates against ``schema``, the same for the same inputs.
 
         ``name`` is the field the value is for; it steers realism when the schema says little.
         ``direction`` hides ``writeOnly`` properties in responses and ``readOnly`` in requests.
+        ``immutable``: the caller vouches that ``schema``, and every schema this generator's
+        resolver gives for its refs, never change (a loaded document's); its flat is then
+        kept by the schema's identity, without the memo's check of its content and refs.
         """
         ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
-        value = self._value(ctx, schema, "", name, 0, as_property=False)
+        if immutable:
+            flat, owner = self._kept_flat(ctx, schema)
+            value = self._value(ctx, schema, "", name, 0, as_property=False, flat=flat, owner=owner)
+        else:
+            value = self._value(ctx, schema, "", name, 0, as_property=False)
         return None if isinstance(value, _Omit) else value
+
+    def _kept_flat(self, ctx: GenerationContext, schema: Schema) -> tuple[Flat, str | None]:
+        """An immutable root's flat and owner. The entry holds the schema, so its id is not
+        reused while kept; a flat that the walk edits (choices) is never kept."""
+        kept = self._kept.get(id(schema))
+        if kept is not None and kept[0] is schema:
+            return kept[1], kept[2]
+        flat, reads = self._flats.flatten_shared(schema, ctx.resolve)
+        owner = owner_of(schema)
+        if reads is not None:
+            self._kept.put(id(schema), (schema, flat, owner))
+        return flat, owner
 
     def repair(
         self,
