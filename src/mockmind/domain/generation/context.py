@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockmind.domain.generation.draws import DRAW_BLOCK_BYTES, Draws
+from mockmind.domain.generation.flattening import Reads
 from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 
 
 class GenerationContext:
     """What one ``generate`` call needs: the ref resolver, the seed hash and memoised costs."""
 
-    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "owners")
+    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "held", "owners")
 
     def __init__(
         self,
@@ -38,6 +39,9 @@ class GenerationContext:
         self.costs: dict[str, float] = {}
         # Names of the named schemas being filled, innermost last ("product" inside "order").
         self.owners: list[str] = []
+        # The refs read by kept flats whose targets this call found unchanged, by id (the
+        # tuple held, so the id stays its own): checked once per call, not per value.
+        self.held: dict[int, Reads] = {}
 
     def draws(self, path: str) -> Draws:
         """The random draws of the value at ``path``: the same for the same call seed and path

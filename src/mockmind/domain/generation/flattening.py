@@ -93,6 +93,8 @@ class Flat:
     # The same for an object's layout (``layouts``), by whether the value is minimal, and for
     # the type a value is built as (``pick_type``), by hint and whether it is minimal.
     layouts: dict[bool, ObjectLayout] | None = None
+    # And an array's elements' shared member (``layouts.element_member``).
+    element: Member | None = None
     kinds: dict[tuple[str | None, bool], str] | None = None
 
 

@@ -34,7 +34,7 @@ from mockmind.domain.generation.flattening import (
 )
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
-from mockmind.domain.generation.layouts import new_member, object_layout
+from mockmind.domain.generation.layouts import element_member, new_member, object_layout
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.patterns import matching_text, search
 from mockmind.domain.generation.repairing import repaired
@@ -417,12 +417,6 @@ class OfflineGenerator:
         if member.label and ctx.owners and not is_person(ctx.owners[-1]):
             # A product's or an order's "name" is a label, not a person's name.
             hint_name = "item_name"
-        known = member.known
-        if known is not None and reads_hold(known[1], ctx.resolve):
-            flat = known[0]
-        else:
-            flat, reads = self._flats.flatten_shared(member.schema, ctx.resolve)
-            member.known = None if reads is None else (flat, reads)
         value = self._value(
             ctx,
             member.schema,
@@ -430,7 +424,7 @@ class OfflineGenerator:
             hint_name,
             depth + 1,
             as_property=True,
-            flat=flat,
+            flat=self._member_flat(ctx, member),
             owner=member.owner,
         )
         if isinstance(value, _Omit):
@@ -445,6 +439,23 @@ class OfflineGenerator:
             # answered with text that breaks it.
             return
         result[key] = value
+
+    def _member_flat(self, ctx: GenerationContext, member: Member) -> Flat:
+        """The flat of a member's schema: the one kept on the member while the refs it read
+        name targets of the same bytes (checked once per call: an array's items share one
+        member), else the memo's, kept on the member when it is shared."""
+        known = member.known
+        if known is not None:
+            reads = known[1]
+            if not reads or ctx.held.get(id(reads)) is reads:
+                return known[0]
+            if reads_hold(reads, ctx.resolve):
+                # Held by the call, so that its id is not another tuple's while it runs.
+                ctx.held[id(reads)] = reads
+                return known[0]
+        flat, shared_reads = self._flats.flatten_shared(member.schema, ctx.resolve)
+        member.known = None if shared_reads is None else (flat, shared_reads)
+        return flat
 
     def _matches_patterns(self, ctx: GenerationContext, member: Member, value: str) -> bool:
         # A shared flat is as it was made; another was made for this value, and the branches
@@ -520,16 +531,33 @@ class OfflineGenerator:
                 rng.shuffle(domain)
                 return domain[:count]
 
+        # Past the contains-checked ones, elements without prefixItems share one schema: one
+        # member, whose flat is found once.
+        element = None if any(p for p, _ in flat.item_rules) else element_member(flat)
         values: list[Any] = []
         seen: set[Any] = set()
         for index in range(count):
-            item_schema = element_schema(flat, index, with_contains=index < with_contains)
+            member = element if index >= with_contains else None
+            item_schema = (
+                member.schema
+                if member is not None
+                else element_schema(flat, index, with_contains=index < with_contains)
+            )
             value: Any = None
             fresh = False
             tries = _UNIQUE_ATTEMPTS if flat.unique else 1
             for attempt in range(tries):
                 item_path = f"{path}/{index}" if attempt == 0 else f"{path}/{index}~{attempt}"
-                value = self._value(ctx, item_schema, item_path, name, depth + 1, as_property=False)
+                value = self._value(
+                    ctx,
+                    item_schema,
+                    item_path,
+                    name,
+                    depth + 1,
+                    as_property=False,
+                    flat=None if member is None else self._member_flat(ctx, member),
+                    owner=None if member is None else member.owner,
+                )
                 if not flat.unique or canon(value) not in seen:
                     fresh = True
                     break

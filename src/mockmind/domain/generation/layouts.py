@@ -16,6 +16,7 @@ from mockmind.domain.generation.flattening import (
     Flat,
     Member,
     ObjectLayout,
+    element_schema,
     key_allowed,
     property_schema,
 )
@@ -29,6 +30,16 @@ _LABEL_KEYS: Final = frozenset({"name", "title"})
 def new_member(flat: Flat, key: str, *, optional: bool) -> Member:
     schema = property_schema(flat, key)
     return Member(key, schema, optional, key.lower() in _LABEL_KEYS, owner_of(schema))
+
+
+def element_member(flat: Flat) -> Member:
+    """The member an array's elements share (when it has no prefixItems; those checked
+    against ``contains`` have their own schema), made once per flat."""
+    found = flat.element
+    if found is None:
+        schema = element_schema(flat, 0, with_contains=False)
+        found = flat.element = Member("", schema, False, False, owner_of(schema))
+    return found
 
 
 def object_layout(flat: Flat, *, minimal: bool) -> ObjectLayout:
