@@ -80,6 +80,18 @@ def test_an_immutable_root_is_generated_as_any_other(schema: dict[str, Any]) -> 
         assert OfflineGenerator().generate(schema, seed=seed) == first
 
 
+def test_enum_members_another_keyword_rules_out_stay_out_on_every_call() -> None:
+    # The verdicts on a shared flat's members are kept; the refs they depend on are checked.
+    components: dict[str, Any] = {"Short": {"maxLength": 3}}
+    schema = {"type": "string", "enum": ["ab", "abcdef"], "$ref": "#/components/schemas/Short"}
+    generator = OfflineGenerator(lambda ref: components[ref.rsplit("/", 1)[-1]])
+    wanted = {"ab"}
+    assert {generator.generate(schema, seed=str(n)) for n in range(12)} == wanted
+    assert {generator.generate(schema, seed=str(n)) for n in range(12)} == wanted
+    components["Short"] = {"minLength": 4}
+    assert {generator.generate(schema, seed=str(n)) for n in range(12)} == {"abcdef"}
+
+
 # -- the flat memo, handed to the generator --------------------------------------------------
 
 

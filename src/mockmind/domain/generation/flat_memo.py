@@ -71,6 +71,7 @@ class FlatMemo:
         if any(blob is None for _, blob in reads):
             return flat, None  # a target marshal cannot copy: no private copy, so not shared
         editable = bool(flat.choices) or flat.discriminator is not None
+        flat.shared = not editable
         self._entries.put(key, (reads, None if editable else flat))
         return flat, None if editable else reads
 

@@ -95,6 +95,10 @@ class Flat:
     layouts: dict[bool, ObjectLayout] | None = None
     # And an array's elements' shared member (``layouts.element_member``).
     element: Member | None = None
+    # The memo's own flat, shared by calls and never edited (``FlatMemo``), and the
+    # verdicts on its enum members that such a flat keeps (``generator._enum_verdicts``).
+    shared: bool = False
+    enum_verdicts: tuple[bool, ...] | None = None
     kinds: dict[tuple[str | None, bool], str] | None = None
 
 

@@ -305,7 +305,7 @@ class OfflineGenerator:
             return None
         hint = field_hint(name)
         if flat.enum is not None:
-            return self._pick_enum(ctx, flat.enum, raw, ctx.draws(path), minimal)
+            return self._pick_enum(ctx, flat, flat.enum, raw, ctx.draws(path), minimal)
         kinds = flat.kinds
         if kinds is None:
             kinds = flat.kinds = {}
@@ -343,14 +343,26 @@ class OfflineGenerator:
 
     @staticmethod
     def _pick_enum(
-        ctx: GenerationContext, options: Sequence[Any], raw: Schema, rng: Draws, minimal: bool
+        ctx: GenerationContext,
+        flat: Flat,
+        options: Sequence[Any],
+        raw: Schema,
+        rng: Draws,
+        minimal: bool,
     ) -> Any:
         if not options:
             return None
         start = 0 if minimal else rng.randrange(len(options))
+        verdicts = _enum_verdicts(ctx, flat, options, raw)
         for offset in range(len(options)):
-            candidate = options[(start + offset) % len(options)]
-            if is_valid(ctx.resolve, candidate, raw, 0):
+            index = (start + offset) % len(options)
+            candidate = options[index]
+            valid = (
+                verdicts[index]
+                if verdicts is not None
+                else is_valid(ctx.resolve, candidate, raw, 0)
+            )
+            if valid:
                 return clone(candidate)
         return clone(options[start])
 
@@ -585,6 +597,31 @@ class OfflineGenerator:
             return None
         unique = {canon(v): v for v in candidates if is_valid(ctx.resolve, v, schema, 0)}
         return [clone(v) for v in unique.values()]
+
+
+_SCALAR_TYPES: Final = (str, int, float, bool, type(None))
+
+
+def _enum_verdicts(
+    ctx: GenerationContext, flat: Flat, options: Sequence[Any], raw: Schema
+) -> tuple[bool, ...] | None:
+    """Whether each enum member satisfies ``raw``, worked out once for a shared flat; None
+    when it is to be checked each time.
+
+    A scalar is checked against what flattening reads too: the keywords of ``raw`` and of
+    the ``$ref`` and ``allOf`` schemas it reaches (a shared flat is taken only while those
+    refs name the same targets); items and properties apply to lists and objects only, and
+    a flat with `not` or a choice (whose branches may hold other refs) is left out."""
+    if not flat.shared or flat.nots:
+        return None
+    verdicts = flat.enum_verdicts
+    if verdicts is None:
+        if not all(type(option) in _SCALAR_TYPES for option in options):
+            return None
+        verdicts = flat.enum_verdicts = tuple(
+            is_valid(ctx.resolve, option, raw, 0) for option in options
+        )
+    return verdicts
 
 
 def _rules(ctx: GenerationContext, flat: Flat) -> Callable[[Any], bool]:
