@@ -4,6 +4,8 @@ request to the config's upstream instead of mocking it."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from mockmind.lean_dataclass import dataclass
 
 
@@ -21,6 +23,23 @@ _NONE = Preference()
 def parse_prefer(header: str | None) -> Preference:
     if not header:
         return _NONE
+    # A request's Prefer header is read by several steps (routing, the flow, the content
+    # source), and a client sends the same one again and again; a Preference is immutable,
+    # so one serves them all. Bounded in count and in size: the header is the client's.
+    if len(header) <= _KEPT_HEADER_CHARS:
+        return _kept(header)
+    return _parsed(header)
+
+
+_KEPT_HEADER_CHARS = 256
+
+
+@lru_cache(maxsize=1024)
+def _kept(header: str) -> Preference:
+    return _parsed(header)
+
+
+def _parsed(header: str) -> Preference:
     code: int | None = None
     example: str | None = None
     dynamic = False

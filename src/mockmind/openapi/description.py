@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from jsonschema.protocols import Validator
+
 from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.errors import RequestError, UnresolvableRef
 from mockmind.domain.http import MockRequest
@@ -39,6 +41,10 @@ class OpenAPIDescription:
         # router never changes), with nothing to check again. Matching it and building the
         # match was a tenth of a cached answer's engine time (bench/RESULTS.md, row 1).
         self._unchecked: BoundedMemo[tuple[str, str], Operation] = BoundedMemo(_UNCHECKED_SIZE)
+        # Response validators by schema pointer: the document's own lookup makes the pointer
+        # absolute and locates it first, on every generated answer checked (the pointers are
+        # the document's, a bounded set).
+        self._response_validators: dict[str, Validator] = {}
 
     @classmethod
     def load(cls, path: Path | str, limits: InputLimits = DEFAULT_LIMITS) -> OpenAPIDescription:
@@ -118,8 +124,13 @@ class OpenAPIDescription:
         if plan.schema is None:
             return []
         key = plan.schema_key
-        target: Any = key if key is not None and "#" in key else plan.schema
-        validator = self.document.validator(target, context="response")
+        if key is not None and "#" in key:
+            validator = self._response_validators.get(key)
+            if validator is None:
+                validator = self.document.validator(key, context="response")
+                self._response_validators[key] = validator
+        else:
+            validator = self.document.validator(plan.schema, context="response")
         return [
             f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
             for error in iter_errors(validator, body)

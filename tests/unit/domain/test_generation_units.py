@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from mockmind.domain.generation import FlatMemo, OfflineGenerator, version
+from mockmind.domain.generation.context import GenerationContext
+from mockmind.domain.generation.draws import Draws
 from mockmind.domain.generation.faker_pools import FakerPools
 from mockmind.domain.generation.flattening import flatten
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
@@ -31,6 +33,63 @@ PRODUCT = {
 
 def _no_refs(ref: str) -> Any:
     raise AssertionError(f"unexpected $ref {ref}")
+
+
+# -- draws and immutable roots ----------------------------------------------------------------
+
+
+def test_draws_follow_the_seed_and_the_path_alone() -> None:
+    def draws(seed: str, path: str) -> list[int]:
+        made = GenerationContext(None, True, "response", seed).draws(path)
+        # Past the first block too: 40 draws of 64 bits are five blocks.
+        return [made.getrandbits(64) for _ in range(40)]
+
+    assert draws("s", "/a") == draws("s", "/a")
+    assert len({tuple(draws(seed, path)) for seed in ("s", "t") for path in ("/a", "/b")}) == 4
+    assert all(0 <= draws("s", "/a")[i] < 2**64 for i in range(40))
+
+
+def test_draws_keep_to_the_ranges_asked() -> None:
+    rng = Draws(bytes(range(64)))
+    assert {rng.randrange(3) for _ in range(200)} == {0, 1, 2}
+    assert {rng.randint(-2, 2) for _ in range(200)} == {-2, -1, 0, 1, 2}
+    assert {rng.randrange(10, 0, -5) for _ in range(100)} == {10, 5}
+    assert all(0.0 <= rng.random() < 1.0 for _ in range(100))
+    shuffled = list(range(10))
+    rng.shuffle(shuffled)
+    assert sorted(shuffled) == list(range(10))
+    with pytest.raises(ValueError, match="empty range"):
+        rng.randrange(0)
+    with pytest.raises(IndexError):
+        rng.choice([])
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        PRODUCT,
+        {"oneOf": [{"type": "integer", "minimum": 3}, {"type": "string", "minLength": 2}]},
+        {"$ref": "#/$defs/Id", "$defs": {"Id": {"type": "integer", "maximum": -4}}},
+    ],
+)
+def test_an_immutable_root_is_generated_as_any_other(schema: dict[str, Any]) -> None:
+    generator = OfflineGenerator()
+    for seed in ("a", "b", "c"):
+        first = generator.generate(schema, seed=seed, immutable=True)
+        assert generator.generate(schema, seed=seed, immutable=True) == first
+        assert OfflineGenerator().generate(schema, seed=seed) == first
+
+
+def test_enum_members_another_keyword_rules_out_stay_out_on_every_call() -> None:
+    # The verdicts on a shared flat's members are kept; the refs they depend on are checked.
+    components: dict[str, Any] = {"Short": {"maxLength": 3}}
+    schema = {"type": "string", "enum": ["ab", "abcdef"], "$ref": "#/components/schemas/Short"}
+    generator = OfflineGenerator(lambda ref: components[ref.rsplit("/", 1)[-1]])
+    wanted = {"ab"}
+    assert {generator.generate(schema, seed=str(n)) for n in range(12)} == wanted
+    assert {generator.generate(schema, seed=str(n)) for n in range(12)} == wanted
+    components["Short"] = {"minLength": 4}
+    assert {generator.generate(schema, seed=str(n)) for n in range(12)} == {"abcdef"}
 
 
 # -- the flat memo, handed to the generator --------------------------------------------------

@@ -1218,6 +1218,9 @@ _GOLDEN = {
     # 3: an optional string no text matches the pattern of is left out; a match of a pattern
     # may follow a value of the field's format; the schemas above came out the same.
     3: "402790a0862c65fcc1a28f1a613cc821aa7a50609d5fcf2cd9e681244381eeb9",
+    # 4: each value draws from the bits of a BLAKE2b digest of the seed and its path, not from
+    # a Random seeded with that digest.
+    4: "38c6c8a9d65f4b642a57c029881e97593d7b5d67abff0317d94123e996249938",
 }
 
 

@@ -175,7 +175,9 @@ class Answers:
         """Offline content for the plan's schema, the same for the same seed."""
         if plan.schema is None:
             return None
-        body = self._generator.generate(plan.schema, seed=seed)
+        # The plan's schema is the loaded document's, which nothing edits (its compiled
+        # validation checks, schema_checks, hold the same assumption).
+        body = self._generator.generate(plan.schema, seed=seed, immutable=True)
         if plan.status >= 400 and isinstance(body, dict):
             body = self._error_realism(plan, body)
         errors = self._api.response_errors(plan, body)

@@ -7,6 +7,7 @@ every process (``generator`` says how).
 
 Modules, one job each: ``generator`` (the walk: objects, arrays, choices, retries),
 ``flattening`` and ``flat_memo`` (every keyword on one value merged, memoised by content),
+``layouts`` (an object's members, once per flat), ``draws`` (a value's random bits),
 ``branch_costs`` (the cheapest branch of a union), ``number_planning``, ``strings`` and
 ``formats``, ``patterns`` (regular expressions), ``faker_pools``, ``hints`` and ``vocabulary``
 (what field names mean), ``validation`` (the generator's own check), ``version`` (what decides

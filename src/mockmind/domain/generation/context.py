@@ -11,13 +11,15 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from mockmind.domain.generation.draws import DRAW_BLOCK_BYTES, Draws
+from mockmind.domain.generation.flattening import Reads
 from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 
 
 class GenerationContext:
     """What one ``generate`` call needs: the ref resolver, the seed hash and memoised costs."""
 
-    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "owners")
+    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "held", "owners")
 
     def __init__(
         self,
@@ -33,16 +35,20 @@ class GenerationContext:
         # refuses) seeds as its code points, and every other seed as its UTF-8 bytes.
         raw = seed.encode("utf-8", "surrogatepass")
         # Length-prefixed so that no (seed, path) pair can spell another one.
-        self._base = hashlib.blake2b(b"%d:" % len(raw) + raw, digest_size=8)
+        self._base = hashlib.blake2b(b"%d:" % len(raw) + raw, digest_size=DRAW_BLOCK_BYTES)
         self.costs: dict[str, float] = {}
         # Names of the named schemas being filled, innermost last ("product" inside "order").
         self.owners: list[str] = []
+        # The refs read by kept flats whose targets this call found unchanged, by id (the
+        # tuple held, so the id stays its own): checked once per call, not per value.
+        self.held: dict[int, Reads] = {}
 
-    def seed_int(self, path: str) -> int:
-        """The seed of the value at ``path``: the same for the same call seed and path."""
+    def draws(self, path: str) -> Draws:
+        """The random draws of the value at ``path``: the same for the same call seed and path
+        (its first block is the digest of both)."""
         digest = self._base.copy()
         digest.update(path.encode())
-        return int.from_bytes(digest.digest(), "big")
+        return Draws(digest.digest())
 
     def resolve(self, ref: str) -> Schema:
         """The schema ``ref`` names: the resolver's answer, else a pointer into the root."""

@@ -2,7 +2,7 @@
 
 Faker calls cost 40-120 µs each and a Faker instance is not thread-safe, so Faker is only used
 under a lock to fill small pools once per kind; a call then only indexes those pools with its
-own ``Random``, which keeps generation lock-free and fast.
+own ``Draws``, which keeps generation lock-free and fast.
 
 The pools are a function of Faker's version, the locale and the per-kind seed alone, so the
 pools of the shipped locales come precomputed in ``faker_pools.json`` next to this module: a
@@ -19,9 +19,9 @@ import json
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from random import Random
 from typing import Any, Final
 
+from mockmind.domain.generation.draws import Rng
 from mockmind.domain.generation.version import faker_version
 
 _POOL_SIZE: Final = 64
@@ -61,7 +61,7 @@ class FakerPools:
         # Read on the first fill (under the lock): None until then, {} when none match.
         self._shipped: Mapping[str, tuple[str, ...]] | None = None if use_shipped else {}
 
-    def pick(self, kind: str, rng: Random) -> str:
+    def pick(self, kind: str, rng: Rng) -> str:
         pool = self._pools.get(kind)
         if pool is None:
             pool = self._fill(kind)

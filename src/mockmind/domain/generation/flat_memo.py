@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshal
 from typing import Any, Final
 
-from mockmind.domain.generation.flattening import Flat, RefResolver, flatten
+from mockmind.domain.generation.flattening import Flat, Reads, RefResolver, flatten
 from mockmind.domain.generation.schemas import Schema
 from mockmind.domain.memo import BoundedMemo
 
@@ -29,9 +29,7 @@ class FlatMemo:
 
     def __init__(self, size: int = FLAT_MEMO_SIZE) -> None:
         # Per key: the refs read and their targets' bytes, and the flat (None: never shared).
-        self._entries: BoundedMemo[
-            bytes, tuple[tuple[tuple[str, bytes | None], ...], Flat | None]
-        ] = BoundedMemo(size)
+        self._entries: BoundedMemo[bytes, tuple[Reads, Flat | None]] = BoundedMemo(size)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -39,16 +37,26 @@ class FlatMemo:
     def flatten(self, schema: Schema, resolve: RefResolver) -> Flat:
         """``schema`` flattened, ``$ref``s followed with ``resolve``; a flat that no caller
         edits may be the memo's own, shared with other calls: do not edit it."""
+        return self.flatten_shared(schema, resolve)[0]
+
+    def flatten_shared(self, schema: Schema, resolve: RefResolver) -> tuple[Flat, Reads | None]:
+        """``flatten``, with the refs read when the flat is the memo's own (None when not).
+
+        A caller that holds a sub-schema of a shared flat (a property's, which is the memo's
+        private copy, so its content never changes) may keep its flat with those reads and
+        take it again while ``reads_hold``: the content check a hit makes (the schema's
+        bytes) is then already done."""
         key = _snapshot(schema) if isinstance(schema, dict) else None
         if key is None:
-            return flatten(resolve, schema)
+            return flatten(resolve, schema), None
         entry = self._entries.get(key)
         if entry is not None:
             reads, shared = entry
             if shared is None:
-                return flatten(resolve, schema)  # its caller edits it: a fresh one each time
-            if all(_snapshot(resolve(ref)) == blob for ref, blob in reads):
-                return shared
+                # Its caller edits it: a fresh one each time.
+                return flatten(resolve, schema), None
+            if reads_hold(reads, resolve):
+                return shared, reads
         read: list[tuple[str, bytes | None]] = []
 
         def resolve_copy(ref: str) -> Schema:
@@ -61,10 +69,19 @@ class FlatMemo:
         flat = flatten(resolve_copy, marshal.loads(key))
         reads = tuple(read)
         if any(blob is None for _, blob in reads):
-            return flat  # a target marshal cannot copy: no private copy, so not shared
+            return flat, None  # a target marshal cannot copy: no private copy, so not shared
         editable = bool(flat.choices) or flat.discriminator is not None
+        flat.shared = not editable
         self._entries.put(key, (reads, None if editable else flat))
-        return flat
+        return flat, None if editable else reads
+
+
+def reads_hold(reads: Reads, resolve: RefResolver) -> bool:
+    """Whether every ref read still names a target of the same bytes."""
+    for ref, blob in reads:  # noqa: SIM110 - a loop: all() would cost a generator a call
+        if _snapshot(resolve(ref)) != blob:
+            return False
+    return True
 
 
 def _snapshot(schema: Any) -> bytes | None:

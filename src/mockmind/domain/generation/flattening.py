@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 RefResolver = Callable[[str], Schema]
 """What flattening follows a ``$ref`` with: the schema it names."""
 
+Reads = tuple[tuple[str, bytes | None], ...]
+"""The ``$ref``s a flat's schema read, each with its target's bytes when it was flattened
+(``flat_memo``)."""
+
 _OBJECT_KEYWORDS: Final = frozenset(
     {"properties", "required", "patternProperties", "additionalProperties"}
     | {"minProperties", "maxProperties"}
@@ -86,6 +90,41 @@ class Flat:
     # Derived from the fields above, by (hint, integer), once they are final (``pick_number``
     # runs after oneOf/anyOf branches are merged in); a memoised flat keeps them for next time.
     number_plans: dict[tuple[str | None, bool], NumberPlan] | None = None
+    # The same for an object's layout (``layouts``), by whether the value is minimal, and for
+    # the type a value is built as (``pick_type``), by hint and whether it is minimal.
+    layouts: dict[bool, ObjectLayout] | None = None
+    # And an array's elements' shared member (``layouts.element_member``).
+    element: Member | None = None
+    # The memo's own flat, shared by calls and never edited (``FlatMemo``), and the
+    # verdicts on its enum members that such a flat keeps (``generator._enum_verdicts``).
+    shared: bool = False
+    enum_verdicts: tuple[bool, ...] | None = None
+    kinds: dict[tuple[str | None, bool], str] | None = None
+
+
+@dataclass(slots=True)
+class Member:
+    """One property of an object (its layout's, made once per flat by ``layouts``): its key,
+    the schema its value must satisfy, and its flat once known (with the refs that flat read)."""
+
+    key: str
+    schema: Schema
+    optional: bool
+    # "name" or "title" in any case: a label, unless the object describes a person.
+    label: bool
+    # The named schema the value is (``product`` for a $ref to Product), if any.
+    owner: str | None
+    known: tuple[Flat, Reads] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLayout:
+    """The members an object is filled with, in order; those it takes only while it has fewer
+    than ``minProperties``; and how many made-up keys a map gets at least."""
+
+    members: tuple[Member, ...]
+    leftovers: tuple[Member, ...]
+    map_keys: int
 
 
 def flatten(resolve: RefResolver, schema: Schema) -> Flat:

@@ -1,8 +1,8 @@
 """The offline generator: walks a schema and builds a value that satisfies it.
 
-Every random choice comes from a ``Random`` seeded with a hash of the caller's seed and the
-value's path in the document, so a value is a pure function of (schema, seed, name) in every
-process, and adding a property leaves its siblings unchanged.
+Every random choice comes from the value's ``Draws``, bits of a hash of the caller's seed and
+the value's path in the document, so a value is a pure function of (schema, seed, name) in
+every process, and adding a property leaves its siblings unchanged.
 
 Each value's schema is flattened (``flattening``, memoised in a ``FlatMemo``); ``oneOf`` and
 ``anyOf`` are resolved here by picking a branch (the cheapest past ``max_depth``, see
@@ -16,24 +16,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from random import Random
 from typing import Any, Final
 
 from mockmind.domain.generation.branch_costs import COST_BUDGET, INF, branch_cost
 from mockmind.domain.generation.context import GenerationContext
+from mockmind.domain.generation.draws import Draws
 from mockmind.domain.generation.exclusivity import made_exclusive
 from mockmind.domain.generation.faker_pools import FakerPools
-from mockmind.domain.generation.flat_memo import FlatMemo
+from mockmind.domain.generation.flat_memo import FLAT_MEMO_SIZE, FlatMemo, reads_hold
 from mockmind.domain.generation.flattening import (
     Flat,
+    Member,
     element_schema,
     key_allowed,
     merge,
     pick_type,
-    property_schema,
 )
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
+from mockmind.domain.generation.layouts import element_member, new_member, object_layout
 from mockmind.domain.generation.number_planning import pick_number
 from mockmind.domain.generation.patterns import matching_text, search
 from mockmind.domain.generation.repairing import repaired
@@ -41,6 +42,7 @@ from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 from mockmind.domain.generation.strings import TextMaker
 from mockmind.domain.generation.validation import is_valid
 from mockmind.domain.generation.version import settings_key
+from mockmind.domain.memo import BoundedMemo
 
 _ATTEMPTS: Final = 4
 _MAX_ATTEMPTS: Final = 12
@@ -49,7 +51,6 @@ _UNIQUE_ATTEMPTS: Final = 8
 # demand infinite data (a required property that requires itself) from exhausting the stack.
 _HARD_DEPTH_MARGIN: Final = 24
 _MAX_CHOICES: Final = 16
-_MAP_KEYS: Final = 2
 
 
 class _Omit:
@@ -86,6 +87,8 @@ class OfflineGenerator:
         self._max_depth = max(0, max_depth)
         self._flats = flat_memo if flat_memo is not None else FlatMemo()
         self._locale = locale
+        # Immutable roots' flats and owners, by the schema's id (``generate``).
+        self._kept: BoundedMemo[int, tuple[Schema, Flat, str | None]] = BoundedMemo(FLAT_MEMO_SIZE)
 
     def settings_key(self) -> str:
         """What, beside a schema and a seed, decides what is generated: this generator's
@@ -99,15 +102,35 @@ class OfflineGenerator:
         seed: str,
         name: str | None = None,
         direction: Direction = "response",
+        immutable: bool = False,
     ) -> Any:
         """A value that validates against ``schema``, the same for the same inputs.
 
         ``name`` is the field the value is for; it steers realism when the schema says little.
         ``direction`` hides ``writeOnly`` properties in responses and ``readOnly`` in requests.
+        ``immutable``: the caller vouches that ``schema``, and every schema this generator's
+        resolver gives for its refs, never change (a loaded document's); its flat is then
+        kept by the schema's identity, without the memo's check of its content and refs.
         """
         ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
-        value = self._value(ctx, schema, "", name, 0, as_property=False)
+        if immutable:
+            flat, owner = self._kept_flat(ctx, schema)
+            value = self._value(ctx, schema, "", name, 0, as_property=False, flat=flat, owner=owner)
+        else:
+            value = self._value(ctx, schema, "", name, 0, as_property=False)
         return None if isinstance(value, _Omit) else value
+
+    def _kept_flat(self, ctx: GenerationContext, schema: Schema) -> tuple[Flat, str | None]:
+        """An immutable root's flat and owner. The entry holds the schema, so its id is not
+        reused while kept; a flat that the walk edits (choices) is never kept."""
+        kept = self._kept.get(id(schema))
+        if kept is not None and kept[0] is schema:
+            return kept[1], kept[2]
+        flat, reads = self._flats.flatten_shared(schema, ctx.resolve)
+        owner = owner_of(schema)
+        if reads is not None:
+            self._kept.put(id(schema), (schema, flat, owner))
+        return flat, owner
 
     def repair(
         self,
@@ -153,21 +176,27 @@ class OfflineGenerator:
         depth: int,
         *,
         as_property: bool,
+        flat: Flat | None = None,
+        owner: str | None = None,
     ) -> Any:
+        """The value at ``path``; ``flat`` is ``schema``'s when the caller has it (an object's
+        member), and ``owner`` is then ``schema``'s owner."""
         if depth > self._max_depth + _HARD_DEPTH_MARGIN:
             return None
-        owner = owner_of(schema)
+        if flat is None:
+            owner = owner_of(schema)
         # While a named schema (Product, User) is filled, its fields know whose they are.
         if owner is not None:
             ctx.owners.append(owner)
         try:
-            flat = self._flats.flatten(schema, ctx.resolve)
+            if flat is None:
+                flat = self._flats.flatten(schema, ctx.resolve)
             if as_property and (flat.write_only if ctx.direction == "response" else flat.read_only):
                 return _OMIT
             minimal = depth >= self._max_depth
             if not flat.choices and not flat.nots:
                 if flat.discriminator is not None:
-                    self._inherited_discriminator(ctx, flat, Random(ctx.seed_int(path + "|d")))
+                    self._inherited_discriminator(ctx, flat, ctx.draws(path + "|d"))
                 return self._from_flat(
                     ctx, flat, schema, path=path, name=name, depth=depth, minimal=minimal
                 )
@@ -178,7 +207,7 @@ class OfflineGenerator:
             widest = max((len(branches) for _, branches, _ in flat.choices), default=0)
             for attempt in range(min(max(_ATTEMPTS, widest), _MAX_ATTEMPTS)):
                 current = flat if attempt == 0 else self._flats.flatten(schema, ctx.resolve)
-                choice_rng = Random(ctx.seed_int(f"{path}|c{attempt}"))
+                choice_rng = ctx.draws(f"{path}|c{attempt}")
                 self._resolve_choices(
                     ctx, current, path, choice_rng, minimal=minimal, attempt=attempt
                 )
@@ -207,7 +236,7 @@ class OfflineGenerator:
         ctx: GenerationContext,
         flat: Flat,
         path: str,
-        rng: Random,
+        rng: Draws,
         *,
         minimal: bool,
         attempt: int,
@@ -224,7 +253,7 @@ class OfflineGenerator:
                 possible.sort(key=lambda i: costs[i])
             else:
                 # One order per group for all attempts, so a retry tries a branch not yet tried.
-                Random(ctx.seed_int(f"{path}|g{rounds}")).shuffle(possible)
+                ctx.draws(f"{path}|g{rounds}").shuffle(possible)
             index = possible[attempt % len(possible)]
             branch = branches[index]
             if isinstance(branch, Mapping) and isinstance(branch.get("$ref"), str):
@@ -236,14 +265,14 @@ class OfflineGenerator:
                 if isinstance(ref, str):
                     self._apply_discriminator(ctx, flat, discriminator, ref, rng)
 
-    def _inherited_discriminator(self, ctx: GenerationContext, flat: Flat, rng: Random) -> None:
+    def _inherited_discriminator(self, ctx: GenerationContext, flat: Flat, rng: Draws) -> None:
         """A schema reached by name whose parent has a discriminator names itself in it."""
         if flat.discriminator is not None and flat.identity is not None:
             self._apply_discriminator(ctx, flat, flat.discriminator, flat.identity, rng)
 
     @staticmethod
     def _apply_discriminator(
-        ctx: GenerationContext, flat: Flat, discriminator: Mapping[str, Any], ref: str, rng: Random
+        ctx: GenerationContext, flat: Flat, discriminator: Mapping[str, Any], ref: str, rng: Draws
     ) -> None:
         prop = discriminator.get("propertyName")
         if not isinstance(prop, str):
@@ -274,30 +303,33 @@ class OfflineGenerator:
     ) -> Any:
         if flat.impossible:
             return None
-        seed = ctx.seed_int(path)
         hint = field_hint(name)
         if flat.enum is not None:
-            return self._pick_enum(ctx, flat.enum, raw, Random(seed), minimal)
-        kind = pick_type(flat, hint, minimal)
+            return self._pick_enum(ctx, flat, flat.enum, raw, ctx.draws(path), minimal)
+        kinds = flat.kinds
+        if kinds is None:
+            kinds = flat.kinds = {}
+        kind = kinds.get((hint, minimal))
+        if kind is None:
+            kind = kinds[(hint, minimal)] = pick_type(flat, hint, minimal)
         if kind == "null":
             return None
         structured = (
             kind == "object"
             and bool(flat.properties or flat.required or flat.closures or flat.pattern_props)
         ) or (kind == "array" and bool(flat.item_rules))
-        # Seeding a Random (its whole Mersenne Twister state) costs more than most values
-        # drawn from it, and an object rarely draws (only for extra keys): made when needed,
-        # from the same seed, and the one made first is the one used after.
-        rng: Random | None = None
+        # An object rarely draws (only for extra keys): its draws are made when needed, and
+        # the ones made first are the ones used after.
+        rng: Draws | None = None
         if not structured and not minimal and (flat.examples or flat.default):
-            rng = Random(seed)
+            rng = ctx.draws(path)
             example = self._pick_example(ctx, flat, raw, rng, hint)
             if not isinstance(example, _Omit):
                 return example
         if kind == "object":
-            return self._object(ctx, flat, rng, seed, path=path, depth=depth, minimal=minimal)
+            return self._object(ctx, flat, rng, path=path, depth=depth, minimal=minimal)
         if rng is None:
-            rng = Random(seed)
+            rng = ctx.draws(path)
         if kind == "array":
             return self._array(ctx, flat, rng, path=path, name=name, depth=depth, minimal=minimal)
         if kind == "boolean":
@@ -311,20 +343,32 @@ class OfflineGenerator:
 
     @staticmethod
     def _pick_enum(
-        ctx: GenerationContext, options: Sequence[Any], raw: Schema, rng: Random, minimal: bool
+        ctx: GenerationContext,
+        flat: Flat,
+        options: Sequence[Any],
+        raw: Schema,
+        rng: Draws,
+        minimal: bool,
     ) -> Any:
         if not options:
             return None
         start = 0 if minimal else rng.randrange(len(options))
+        verdicts = _enum_verdicts(ctx, flat, options, raw)
         for offset in range(len(options)):
-            candidate = options[(start + offset) % len(options)]
-            if is_valid(ctx.resolve, candidate, raw, 0):
+            index = (start + offset) % len(options)
+            candidate = options[index]
+            valid = (
+                verdicts[index]
+                if verdicts is not None
+                else is_valid(ctx.resolve, candidate, raw, 0)
+            )
+            if valid:
                 return clone(candidate)
         return clone(options[start])
 
     @staticmethod
     def _pick_example(
-        ctx: GenerationContext, flat: Flat, raw: Schema, rng: Random, hint: str | None
+        ctx: GenerationContext, flat: Flat, raw: Schema, rng: Draws, hint: str | None
     ) -> Any:
         """Examples read better than invented text, but used every time they make lists dull."""
         if flat.examples:
@@ -347,88 +391,97 @@ class OfflineGenerator:
         self,
         ctx: GenerationContext,
         flat: Flat,
-        rng: Random | None,
-        seed: int,
+        rng: Draws | None,
         *,
         path: str,
         depth: int,
         minimal: bool,
     ) -> dict[str, Any]:
-        required = list(flat.required)
-        optional = [k for k in flat.properties if k not in flat.required and key_allowed(flat, k)]
-        chosen = set(required)
-        budget = None if flat.max_props is None else max(0, flat.max_props - len(required))
-        leftovers: list[str] = []
-        for key in optional:
-            # Like Prism, a response carries every optional field: clients see the full shape.
-            if not minimal and (budget is None or budget > 0):
-                chosen.add(key)
-                budget = None if budget is None else budget - 1
-            else:
-                leftovers.append(key)
-
+        layout = object_layout(flat, minimal=minimal)
         result: dict[str, Any] = {}
-        order = [k for k in flat.properties if k in chosen]
-        order += [k for k in required if k not in flat.properties]
-        for key in order:
-            self._put(
-                ctx, flat, result, key, path=f"{path}/{key}", depth=depth, optional=key in optional
-            )
+        for member in layout.members:
+            self._put(ctx, member, result, path=f"{path}/{member.key}", depth=depth)
 
-        for key in leftovers:
+        for member in layout.leftovers:
             if len(result) >= flat.min_props:
                 break
-            self._put(ctx, flat, result, key, path=f"{path}/{key}", depth=depth, optional=True)
+            self._put(ctx, member, result, path=f"{path}/{member.key}", depth=depth)
 
-        extra = max(0, flat.min_props - len(result))
-        is_map = not flat.properties and (
-            any(not isinstance(s, bool) for _, _, s in flat.closures) or bool(flat.pattern_props)
-        )
-        if is_map and not minimal:
-            extra = max(extra, _MAP_KEYS)
+        extra = max(0, flat.min_props - len(result), layout.map_keys)
         if flat.max_props is not None:
             extra = min(extra, flat.max_props - len(result))
         if extra > 0:
-            rng = rng if rng is not None else Random(seed)
+            rng = rng if rng is not None else ctx.draws(path)
             self._extra_keys(ctx, flat, result, rng, count=extra, path=path, depth=depth)
         return result
 
     def _put(
         self,
         ctx: GenerationContext,
-        flat: Flat,
+        member: Member,
         result: dict[str, Any],
-        key: str,
         *,
         path: str,
         depth: int,
-        optional: bool = False,
     ) -> None:
+        key = member.key
         hint_name = key
-        if key.lower() in ("name", "title") and ctx.owners and not is_person(ctx.owners[-1]):
+        if member.label and ctx.owners and not is_person(ctx.owners[-1]):
             # A product's or an order's "name" is a label, not a person's name.
             hint_name = "item_name"
-        schema = property_schema(flat, key)
-        value = self._value(ctx, schema, path, hint_name, depth + 1, as_property=True)
+        value = self._value(
+            ctx,
+            member.schema,
+            path,
+            hint_name,
+            depth + 1,
+            as_property=True,
+            flat=self._member_flat(ctx, member),
+            owner=member.owner,
+        )
         if isinstance(value, _Omit):
             return
-        if optional and isinstance(value, str) and not self._matches_patterns(ctx, schema, value):
+        if (
+            member.optional
+            and isinstance(value, str)
+            and not self._matches_patterns(ctx, member, value)
+        ):
             # No text was found for its pattern (peertube's ``/^[a-z0-9._]+$/``, written as a
             # JavaScript literal, matches nothing): an optional field is left out rather than
             # answered with text that breaks it.
             return
         result[key] = value
 
-    def _matches_patterns(self, ctx: GenerationContext, schema: Schema, value: str) -> bool:
-        patterns = self._flats.flatten(schema, ctx.resolve).patterns
-        return all(search(pattern, value) for pattern in patterns)
+    def _member_flat(self, ctx: GenerationContext, member: Member) -> Flat:
+        """The flat of a member's schema: the one kept on the member while the refs it read
+        name targets of the same bytes (checked once per call: an array's items share one
+        member), else the memo's, kept on the member when it is shared."""
+        known = member.known
+        if known is not None:
+            reads = known[1]
+            if not reads or ctx.held.get(id(reads)) is reads:
+                return known[0]
+            if reads_hold(reads, ctx.resolve):
+                # Held by the call, so that its id is not another tuple's while it runs.
+                ctx.held[id(reads)] = reads
+                return known[0]
+        flat, shared_reads = self._flats.flatten_shared(member.schema, ctx.resolve)
+        member.known = None if shared_reads is None else (flat, shared_reads)
+        return flat
+
+    def _matches_patterns(self, ctx: GenerationContext, member: Member, value: str) -> bool:
+        # A shared flat is as it was made; another was made for this value, and the branches
+        # of its oneOf/anyOf merged into it: the patterns are those of a fresh one.
+        known = member.known
+        flat = known[0] if known is not None else self._flats.flatten(member.schema, ctx.resolve)
+        return all(search(pattern, value) for pattern in flat.patterns)
 
     def _extra_keys(
         self,
         ctx: GenerationContext,
         flat: Flat,
         result: dict[str, Any],
-        rng: Random,
+        rng: Draws,
         *,
         count: int,
         path: str,
@@ -447,14 +500,20 @@ class OfflineGenerator:
                 key = words[rng.randrange(len(words))]
             if key in result or not key_allowed(flat, key):
                 continue
-            self._put(ctx, flat, result, key, path=f"{path}/+{key}", depth=depth)
+            self._put(
+                ctx,
+                new_member(flat, key, optional=False),
+                result,
+                path=f"{path}/+{key}",
+                depth=depth,
+            )
             added += 1
 
     def _array(
         self,
         ctx: GenerationContext,
         flat: Flat,
-        rng: Random,
+        rng: Draws,
         *,
         path: str,
         name: str | None,
@@ -484,16 +543,33 @@ class OfflineGenerator:
                 rng.shuffle(domain)
                 return domain[:count]
 
+        # Past the contains-checked ones, elements without prefixItems share one schema: one
+        # member, whose flat is found once.
+        element = None if any(p for p, _ in flat.item_rules) else element_member(flat)
         values: list[Any] = []
         seen: set[Any] = set()
         for index in range(count):
-            item_schema = element_schema(flat, index, with_contains=index < with_contains)
+            member = element if index >= with_contains else None
+            item_schema = (
+                member.schema
+                if member is not None
+                else element_schema(flat, index, with_contains=index < with_contains)
+            )
             value: Any = None
             fresh = False
             tries = _UNIQUE_ATTEMPTS if flat.unique else 1
             for attempt in range(tries):
                 item_path = f"{path}/{index}" if attempt == 0 else f"{path}/{index}~{attempt}"
-                value = self._value(ctx, item_schema, item_path, name, depth + 1, as_property=False)
+                value = self._value(
+                    ctx,
+                    item_schema,
+                    item_path,
+                    name,
+                    depth + 1,
+                    as_property=False,
+                    flat=None if member is None else self._member_flat(ctx, member),
+                    owner=None if member is None else member.owner,
+                )
                 if not flat.unique or canon(value) not in seen:
                     fresh = True
                     break
@@ -521,6 +597,31 @@ class OfflineGenerator:
             return None
         unique = {canon(v): v for v in candidates if is_valid(ctx.resolve, v, schema, 0)}
         return [clone(v) for v in unique.values()]
+
+
+_SCALAR_TYPES: Final = (str, int, float, bool, type(None))
+
+
+def _enum_verdicts(
+    ctx: GenerationContext, flat: Flat, options: Sequence[Any], raw: Schema
+) -> tuple[bool, ...] | None:
+    """Whether each enum member satisfies ``raw``, worked out once for a shared flat; None
+    when it is to be checked each time.
+
+    A scalar is checked against what flattening reads too: the keywords of ``raw`` and of
+    the ``$ref`` and ``allOf`` schemas it reaches (a shared flat is taken only while those
+    refs name the same targets); items and properties apply to lists and objects only, and
+    a flat with `not` or a choice (whose branches may hold other refs) is left out."""
+    if not flat.shared or flat.nots:
+        return None
+    verdicts = flat.enum_verdicts
+    if verdicts is None:
+        if not all(type(option) in _SCALAR_TYPES for option in options):
+            return None
+        verdicts = flat.enum_verdicts = tuple(
+            is_valid(ctx.resolve, option, raw, 0) for option in options
+        )
+    return verdicts
 
 
 def _rules(ctx: GenerationContext, flat: Flat) -> Callable[[Any], bool]:

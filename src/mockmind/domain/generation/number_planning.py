@@ -11,9 +11,9 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from functools import lru_cache
-from random import Random
 from typing import Any
 
+from mockmind.domain.generation.draws import Rng
 from mockmind.domain.generation.flattening import Flat
 from mockmind.domain.generation.formats import INT_FORMAT_BOUNDS
 from mockmind.domain.generation.number_plan import NumberPlan
@@ -22,7 +22,7 @@ from mockmind.domain.generation.vocabulary import DEFAULT_RANGE, NUMERIC_HINTS
 
 def pick_number(
     flat: Flat,
-    rng: Random,
+    rng: Rng,
     hint: str | None,
     *,
     integer: bool,
@@ -35,20 +35,22 @@ def pick_number(
     plan = plans.get((hint, integer))
     if plan is None:
         plan = plans[(hint, integer)] = _number_plan(flat, hint, integer=integer)
+    if plan.whole and plan.windows and not flat.nots:
+        # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
+        numerator, _, first_k, last_k = plan.windows[0]
+        return rng.randrange(first_k, last_k + 1) * numerator
     low, low_ex, high, high_ex = plan.low, plan.low_ex, plan.high, plan.high_ex
     plain = plan.plain
     multiples = flat.multiples
 
     def acceptable(value: int | float) -> bool:
-        if plain is not None and _plainly_fits(value, multiples, plain, low_ex, high_ex):
-            return not excluded(value)
-        fits = number_fits(value, multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
+        fits = None if plain is None else _plainly_fits(value, multiples, plain, low_ex, high_ex)
+        if fits is None:
+            fits = number_fits(value, multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
         return fits and not excluded(value)
 
-    for step, first_k, last_k in plan.windows:
-        # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
+    for numerator, denominator, first_k, last_k in plan.windows:
         k = rng.randrange(first_k, last_k + 1)
-        numerator, denominator = step.numerator, step.denominator
         # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
         for offset in _offsets(k, first_k, last_k, 64):
             value: int | float
@@ -59,7 +61,7 @@ def pick_number(
             elif denominator == 1:
                 value = offset * numerator
             else:
-                value = _as_number(offset * step, integer)
+                value = _as_number(Fraction(offset * numerator, denominator), integer)
             if acceptable(value):
                 return value
     if low is not None and high is not None:
@@ -98,8 +100,11 @@ def _number_plan(flat: Flat, hint: str | None, *, integer: bool) -> NumberPlan:
     for step in steps:
         window = _step_window(step, preferred, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
         if window is not None:
-            windows.append((step, *window))
-    return NumberPlan(low, low_ex, high, high_ex, tuple(windows), _plain_bounds(low, high))
+            windows.append((step.numerator, step.denominator, *window))
+    whole = integer and all(type(m) is int for m in flat.multiples)
+    return NumberPlan(
+        low, low_ex, high, high_ex, tuple(windows), _plain_bounds(low, high), whole=whole
+    )
 
 
 def _plain_bounds(
@@ -127,13 +132,13 @@ def _plainly_fits(
     plain: tuple[int | float | None, int | float | None],
     low_ex: bool,
     high_ex: bool,
-) -> bool:
+) -> bool | None:
     """``number_fits`` for an int or finite float and bounds ``_plain`` could write: Python
-    compares ints and floats with each other exactly, as Fractions would. False when unsure
-    (``number_fits`` then decides)."""
+    compares ints and floats with each other exactly, as Fractions would, and the multiples
+    are checked as ``number_fits`` checks them. None when unsure (``number_fits`` decides)."""
     kind = type(value)
     if kind is not int and not (kind is float and math.isfinite(value)):
-        return False
+        return None
     low, high = plain
     if low is not None and (value < low or (low_ex and value == low)):
         return False

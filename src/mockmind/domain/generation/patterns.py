@@ -7,9 +7,11 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from random import Random
-from typing import Final
+from typing import Final, cast
 
 from rstr.xeger import Xeger
+
+from mockmind.domain.generation.draws import Rng
 
 _PATTERN_ATTEMPTS: Final = 16
 _REPEAT_SPAN: Final = 6
@@ -18,8 +20,9 @@ _REPEAT_SPAN: Final = 6
 class _ShortXeger(Xeger):
     """rstr lets ``*`` and ``+`` repeat up to 100 times; short strings read better."""
 
-    def __init__(self, rng: Random, span: int) -> None:
-        super().__init__(rng)
+    def __init__(self, rng: Rng, span: int) -> None:
+        # rstr draws with choice, randint and shuffle, which a Rng has as Random has them.
+        super().__init__(cast(Random, rng))
         self._span = span
 
     def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
@@ -27,7 +30,7 @@ class _ShortXeger(Xeger):
 
 
 def matching_text(
-    rng: Random,
+    rng: Rng,
     patterns: Sequence[str],
     low: int,
     accept: Callable[[str], bool],

@@ -11,9 +11,9 @@ import string
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from random import Random
 from typing import Any
 
+from mockmind.domain.generation.draws import Rng
 from mockmind.domain.generation.faker_pools import FAKER_METHODS, FakerPools
 from mockmind.domain.generation.flattening import Flat
 from mockmind.domain.generation.formats import format_ok
@@ -33,14 +33,12 @@ from mockmind.domain.generation.vocabulary import (
 
 
 class TextMaker:
-    """Makes the strings of one generator, from its Faker pools and each value's ``Random``."""
+    """Makes the strings of one generator, from its Faker pools and each value's ``Draws``."""
 
     def __init__(self, pools: FakerPools) -> None:
         self._pools = pools
 
-    def text(
-        self, flat: Flat, rng: Random, hint: str | None, excluded: Callable[[Any], bool]
-    ) -> str:
+    def text(self, flat: Flat, rng: Rng, hint: str | None, excluded: Callable[[Any], bool]) -> str:
         """A string that satisfies ``flat`` (when one can be made) and that ``excluded`` does
         not rule out: a formatted value, else one the field's hint suggests, else a match of
         its patterns, else words cut or padded to length."""
@@ -71,16 +69,16 @@ class TextMaker:
                 return matched
         return _fit_length(self._lorem(rng), low, high, rng, self._pools.words())
 
-    def _lorem(self, rng: Random) -> str:
+    def _lorem(self, rng: Rng) -> str:
         words = self._pools.words()
         return " ".join(words[rng.randrange(len(words))] for _ in range(rng.randint(1, 3)))
 
-    def _sentence(self, rng: Random, low: int, high: int) -> str:
+    def _sentence(self, rng: Rng, low: int, high: int) -> str:
         words = self._pools.words()
         text = " ".join(words[rng.randrange(len(words))] for _ in range(rng.randint(low, high)))
         return text[:1].upper() + text[1:] + "."
 
-    def _formatted(self, fmt: str, rng: Random, hint: str | None) -> str | None:
+    def _formatted(self, fmt: str, rng: Rng, hint: str | None) -> str | None:
         match fmt:
             case "date":
                 return _date_text(rng, hint)
@@ -118,7 +116,7 @@ class TextMaker:
                 return f"https://{self._pools.pick('domain', rng)}/items/{{id}}"
         return None
 
-    def _hinted_text(self, hint: str, rng: Random) -> str | None:
+    def _hinted_text(self, hint: str, rng: Rng) -> str | None:
         pools = self._pools
         match hint:
             case "id":
@@ -179,7 +177,7 @@ class TextMaker:
             return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
         return None
 
-    def _email(self, rng: Random) -> str:
+    def _email(self, rng: Rng) -> str:
         first = _ascii_word(self._pools.pick("first_name", rng))
         last = _ascii_word(self._pools.pick("last_name", rng))
         local = (
@@ -187,19 +185,19 @@ class TextMaker:
         )
         return f"{local}@{self._pools.pick('email_domain', rng)}"
 
-    def _url(self, rng: Random, *, image: bool) -> str:
+    def _url(self, rng: Rng, *, image: bool) -> str:
         words = self._pools.words()
         word = words[rng.randrange(len(words))]
         if image:
             return f"https://picsum.photos/seed/{word}{rng.randint(1, 999)}/640/480"
         return f"https://www.{self._pools.pick('domain', rng)}/{word}"
 
-    def _slug(self, rng: Random) -> str:
+    def _slug(self, rng: Rng) -> str:
         words = self._pools.words()
         return "-".join(words[rng.randrange(len(words))] for _ in range(rng.randint(2, 4)))
 
 
-def _fit_length(text: str, low: int, high: int | None, rng: Random, words: Sequence[str]) -> str:
+def _fit_length(text: str, low: int, high: int | None, rng: Rng, words: Sequence[str]) -> str:
     while len(text) < low:
         text += " " + words[rng.randrange(len(words))]
     if high is not None and len(text) > high:
@@ -209,7 +207,7 @@ def _fit_length(text: str, low: int, high: int | None, rng: Random, words: Seque
     return text
 
 
-def _date_text(rng: Random, hint: str | None) -> str:
+def _date_text(rng: Rng, hint: str | None) -> str:
     if hint == "birthdate":
         start, days = date(1950, 1, 1), 55 * 365
     else:
@@ -217,18 +215,18 @@ def _date_text(rng: Random, hint: str | None) -> str:
     return (start + timedelta(days=rng.randrange(days))).isoformat()
 
 
-def _datetime_text(rng: Random, hint: str | None) -> str:
+def _datetime_text(rng: Rng, hint: str | None) -> str:
     low, high = (EPOCH_1950, EPOCH_2005) if hint == "birthdate" else (EPOCH_2020, EPOCH_2026)
     moment = datetime.fromtimestamp(rng.randrange(low, high), UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _ipv4(rng: Random) -> str:
+def _ipv4(rng: Rng) -> str:
     first = rng.choice((23, 34, 52, 64, 81, 104, 142, 151, 172, 185, 203, 212))
     return f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randint(1, 254)}"
 
 
-def _password(rng: Random) -> str:
+def _password(rng: Rng) -> str:
     chars = [
         rng.choice(string.ascii_uppercase),
         rng.choice(string.ascii_lowercase),
