@@ -94,6 +94,17 @@ class SchemaRoutes:
         self._document = {"$defs": self._schemas}
         resource: Resource[Any] = DRAFT202012.create_resource(self._document)
         self._registry: Registry[Any] = Registry().with_resource(_SCHEMAS_URI, resource)
+        # The schemas response plans name, made once: the generator keeps a plan schema's
+        # flattened form by the schema's identity (Answers.generate), which a schema made per
+        # request would defeat, filling its bounded memo with entries used once.
+        self._item_schemas: dict[str | None, Mapping[str, Any]] = {
+            name: {"$ref": f"#/$defs/{name}"} for name in self._schemas
+        }
+        self._item_schemas[None] = GENERIC_RESOURCE
+        self._list_schemas = {
+            name: {"type": "array", "items": schema, "minItems": 1, "maxItems": 5}
+            for name, schema in self._item_schemas.items()
+        }
 
     def summary(self) -> str:
         names = ", ".join(self._schemas) or "none"
@@ -260,7 +271,6 @@ class SchemaRoutes:
         request = routed.request
         prefer = parse_prefer(request.headers.get("prefer"))
         name, is_item, _, _ = self._shape(request.segments)
-        schema: Mapping[str, Any] = {"$ref": f"#/$defs/{name}"} if name else GENERIC_RESOURCE
         if prefer.code is not None and not 200 <= prefer.code < 300:
             if prefer.code not in REASON_PHRASES and not 400 <= prefer.code < 600:
                 raise RequestError(
@@ -279,8 +289,8 @@ class SchemaRoutes:
             return ResponsePlan(prefer.code or 204, media_type=None)
         if method in ("HEAD", "OPTIONS"):
             return ResponsePlan(prefer.code or 200, media_type=None)
-        if method == "GET" and not is_item:
-            schema = {"type": "array", "items": schema, "minItems": 1, "maxItems": 5}
+        listed = method == "GET" and not is_item
+        schema = (self._list_schemas if listed else self._item_schemas)[name or None]
         status = prefer.code or (201 if method == "POST" and not is_item else 200)
         return ResponsePlan(status, schema=schema, schema_key=f"{name}:{is_item}:{method}")
 
