@@ -19,6 +19,11 @@ from mockmind.domain.errors import UnreadableInput
 def canonical_query(query: Mapping[str, list[str]]) -> str:
     if not query:
         return ""
+    if len(query) == 1:
+        # The usual query, one name with one value, without two sorts and a generator.
+        for name, values in query.items():
+            if len(values) == 1:
+                return f"{name}={values[0]}"
     return "&".join(f"{k}={v}" for k in sorted(query) for v in sorted(query[k]))
 
 

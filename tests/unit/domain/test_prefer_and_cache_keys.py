@@ -40,6 +40,13 @@ def test_query_order_does_not_matter() -> None:
     assert canonical_query({}) == ""
 
 
+def test_one_name_keys_as_the_general_form_does() -> None:
+    # One name with one value is the usual query, written without sorting: the same text.
+    assert canonical_query({"n": ["7"]}) == "n=7"
+    assert canonical_query({"n": ["b", "a"]}) == "n=a&n=b"
+    assert canonical_query({"n": []}) == ""
+
+
 def test_json_body_by_content() -> None:
     assert canonical_body(b'{"a": 1, "b": 2}', "application/json") == '{"a":1,"b":2}'
     assert canonical_body(b'{"b":2,"a":1}', "application/problem+json") == '{"a":1,"b":2}'
