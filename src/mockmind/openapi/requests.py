@@ -113,6 +113,26 @@ def validate_request(
     op = matched.operation
     if has_nothing_to_check(op, request):
         return ValidatedRequest(operation=op, media_type=request.content_type)
+    if not op.parameters and not request.body:
+        spec = op.request_body
+        if spec is None or not spec.content:
+            # Nothing declared and nothing sent to check: the query is passed on as
+            # ``_validated`` passes it (a row-4 ``?n=<new>`` paid for the whole walk).
+            return built(
+                ValidatedRequest,
+                operation=op,
+                path_params={},
+                query={
+                    name: values[0] if len(values) == 1 else list(values)
+                    for name, values in request.query.items()
+                    if values
+                },
+                headers={},
+                cookies={},
+                body=None,
+                media_type=request.content_type,
+                files={},
+            )
     if request.body or not op.parameters:
         # Without parameters there is nothing to check but a body: the query is passed on.
         return _validated(matched, request, limits)

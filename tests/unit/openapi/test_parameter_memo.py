@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mockmind.domain.client_input import DEFAULT_LIMITS
 from mockmind.domain.errors import RequestValidationFailed
 from mockmind.domain.http import MockRequest
 from mockmind.openapi import OpenAPIDocument, validate_request
+from mockmind.openapi.requests import _validated
 from tests.support.paths import EXAMPLES, FIXTURES
 
 
@@ -62,3 +64,17 @@ def test_declared_header_and_cookie_parameters_are_checked_each_time() -> None:
     assert checked({"x-flags": "3"}, {"session": "abcd"}) == [3]
     assert checked({"x-flags": "3"}, {"session": "ab"}) == ["cookie.session"]
     assert checked({"x-flags": "1,2"}, {"session": "abcd"}) == [1, 2]
+
+
+def test_an_operation_without_parameters_passes_its_query_on_as_checking_it_does() -> None:
+    # GET /admin/stats declares no parameter and no body: the query is handed on without the
+    # walk, and what is handed on is what the walk makes (a body still takes the walk).
+    doc = OpenAPIDocument.load(EXAMPLES / "shop" / "openapi.yaml")
+    route = doc.match("GET", "/admin/stats")
+    request = MockRequest("GET", "/admin/stats", query={"n": ["7"], "tag": ["a", "b"], "none": []})
+    checked = validate_request(route, request)
+    walked = _validated(route, request, DEFAULT_LIMITS)
+    assert checked == walked
+    assert checked.query == {"n": "7", "tag": ["a", "b"]}
+    checked.query["n"] = "changed"
+    assert validate_request(route, request).query["n"] == "7"
