@@ -46,12 +46,18 @@ class MemoryResponseCache:
         session_id: str | None = None,
     ) -> None:
         with self._lock:
-            self._remove(key)
+            # Most keys are new (an answer is put when none was found): no call to remove one.
+            if key in self._entries:
+                self._remove(key)
             self._entries[key] = (expires_at, response)
             self._expiry.schedule(key, expires_at)
             if session_id is not None:
                 self._owner[key] = session_id
-                self._owned.setdefault(session_id, set()).add(key)
+                owned = self._owned.get(session_id)
+                if owned is None:
+                    self._owned[session_id] = {key}
+                else:
+                    owned.add(key)
             for due in self._expiry.due(self._clock.now(), _SWEEP_PER_WRITE):
                 self._remove(due)
             while len(self._entries) > self._max_entries:

@@ -36,7 +36,7 @@ from mockmind.domain.prompt_experiment import variant_for
 from mockmind.domain.redaction import redacted
 from mockmind.domain.resources import ResourceAction, ResourceService, ResourceSpec
 from mockmind.domain.words import plural
-from mockmind.lean_dataclass import dataclass
+from mockmind.lean_dataclass import built, dataclass
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
 from mockmind.ports.clock import Clock
 from mockmind.ports.response_cache import CachedResponse, ResponseCache
@@ -329,12 +329,14 @@ class ContentSource:
         session_id: str | None,
     ) -> None:
         expires_at = self._clock.now() + self._settings.cache_ttl_seconds
-        entry = CachedResponse(
-            plan.status,
-            body,
-            plan.media_type or "",
-            dict(response.headers),
-            response.encoded() if response.body_kind == "json" else None,
+        # Every field given, so without the frozen ``__init__`` (one per generated answer).
+        entry = built(
+            CachedResponse,
+            status=plan.status,
+            body=body,
+            media_type=plan.media_type or "",
+            headers=dict(response.headers),
+            encoded=response.encoded() if response.body_kind == "json" else None,
         )
         try:
             self._cache.put(key, entry, expires_at=expires_at, session_id=session_id)
