@@ -38,16 +38,18 @@ _DESCRIPTOR = re.compile(
 # Authentication scheme names (RFC 6750 Bearer, RFC 7617 Basic, ...): what a token is, never
 # a secret, whatever key holds them.
 _SCHEME_NAMES = frozenset({"bearer", "basic", "digest", "mac", "dpop", "negotiate", "jwt"})
-# Every match of _SECRET_KEY contains one of these, in ASCII lower case.
+# Every match of _SECRET_KEY contains one of these, in ASCII lower case. Searched as text, not
+# bytes: ``bytes in bytes`` first tries its operand as an integer (``5 in b"..."``) and builds
+# then drops a TypeError, 4,000 instructions a search (Python 3.12, callgrind) against 700.
 _SECRET_WORDS = (
-    b"pass",
-    b"secret",
-    b"token",
-    b"apikey",
-    b"api_key",
-    b"api-key",
-    b"authoriz",
-    b"credential",
+    "pass",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "authoriz",
+    "credential",
 )
 
 
@@ -58,9 +60,12 @@ def may_name_a_secret(text: bytes) -> bool:
     onto s), so text that is not all ASCII is always walked; and so is text with a ``\\u``
     escape, which can spell any letter (a client's ``"p\\u0061ssword"``).
     """
-    if not text.isascii() or b"\\u" in text:
+    if not text.isascii():
         return True
-    lowered = text.lower()
+    decoded = text.decode("ascii")
+    if "\\u" in decoded:
+        return True
+    lowered = decoded.lower()
     # A plain loop: any() over a generator costs more than the searches on a small answer.
     for word in _SECRET_WORDS:  # noqa: SIM110
         if word in lowered:

@@ -39,16 +39,7 @@ def pick_number(
         # randint(a, b) is randrange(a, b + 1): the same draw, one call fewer.
         numerator, _, first_k, last_k = plan.windows[0]
         return rng.randrange(first_k, last_k + 1) * numerator
-    low, low_ex, high, high_ex = plan.low, plan.low_ex, plan.high, plan.high_ex
-    plain = plan.plain
     multiples = flat.multiples
-
-    def acceptable(value: int | float) -> bool:
-        fits = None if plain is None else _plainly_fits(value, multiples, plain, low_ex, high_ex)
-        if fits is None:
-            fits = number_fits(value, multiples, low=low, low_ex=low_ex, high=high, high_ex=high_ex)
-        return fits and not excluded(value)
-
     for numerator, denominator, first_k, last_k in plan.windows:
         k = rng.randrange(first_k, last_k + 1)
         # Float division in validators may reject k*step (12.34 / 0.01 != 1234): try neighbours.
@@ -62,14 +53,39 @@ def pick_number(
                 value = offset * numerator
             else:
                 value = _as_number(Fraction(offset * numerator, denominator), integer)
-            if acceptable(value):
+            if _acceptable(value, multiples, plan, excluded):
                 return value
+    low, high = plan.low, plan.high
     if low is not None and high is not None:
         middle = _as_number((low + high) / 2, integer)
-        if acceptable(middle):
+        if _acceptable(middle, multiples, plan, excluded):
             return middle
     fallback = low if low is not None else high if high is not None else Fraction(0)
     return _as_number(fallback, integer)
+
+
+def _acceptable(
+    value: int | float,
+    multiples: Sequence[int | float],
+    plan: NumberPlan,
+    excluded: Callable[[Any], bool],
+) -> bool:
+    # A function of the module, not a closure made per value drawn: a closure over the plan's
+    # bounds cost a cell each on every call of pick_number, most of which try one value.
+    plain = plan.plain
+    fits = (
+        None if plain is None else _plainly_fits(value, multiples, plain, plan.low_ex, plan.high_ex)
+    )
+    if fits is None:
+        fits = number_fits(
+            value,
+            multiples,
+            low=plan.low,
+            low_ex=plan.low_ex,
+            high=plan.high,
+            high_ex=plan.high_ex,
+        )
+    return fits and not excluded(value)
 
 
 def _number_plan(flat: Flat, hint: str | None, *, integer: bool) -> NumberPlan:

@@ -11,6 +11,7 @@ import string
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from mockmind.domain.generation.draws import Rng
@@ -42,32 +43,23 @@ class TextMaker:
         """A string that satisfies ``flat`` (when one can be made) and that ``excluded`` does
         not rule out: a formatted value, else one the field's hint suggests, else a match of
         its patterns, else words cut or padded to length."""
-        low = flat.min_len
-        high = flat.max_len
-
-        def fits(text: str) -> bool:
-            if len(text) < low or (high is not None and len(text) > high):
-                return False
-            if not all(search(p, text) for p in flat.patterns):
-                return False
-            return all(format_ok(f, text) for f in flat.formats) and not excluded(text)
-
         made: list[str] = []
         for fmt in flat.formats:
             formatted = self._formatted(fmt, rng, hint)
-            if formatted is not None and fits(formatted):
+            if formatted is not None and _fits(formatted, flat, excluded):
                 return formatted
             if formatted is not None:
                 made.append(formatted)
         if hint is not None:
             hinted = self._hinted_text(hint, rng)
-            if hinted is not None and fits(hinted):
+            if hinted is not None and _fits(hinted, flat, excluded):
                 return hinted
         if flat.patterns:
-            matched = matching_text(rng, flat.patterns, low, fits, prefixes=made)
+            fits = partial(_fits, flat=flat, excluded=excluded)
+            matched = matching_text(rng, flat.patterns, flat.min_len, fits, prefixes=made)
             if matched is not None:
                 return matched
-        return _fit_length(self._lorem(rng), low, high, rng, self._pools.words())
+        return _fit_length(self._lorem(rng), flat.min_len, flat.max_len, rng, self._pools.words())
 
     def _lorem(self, rng: Rng) -> str:
         words = self._pools.words()
@@ -241,3 +233,15 @@ def _password(rng: Rng) -> str:
 
 def _ascii_word(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower()) or "user"
+
+
+def _fits(text: str, flat: Flat, excluded: Callable[[Any], bool]) -> bool:
+    """Whether ``text`` satisfies ``flat`` and ``excluded`` does not rule it out. A function of
+    the module, not a closure made per value: a closure over the flat's bounds cost a cell each
+    on every string drawn, most of which are checked once or not at all."""
+    high = flat.max_len
+    if len(text) < flat.min_len or (high is not None and len(text) > high):
+        return False
+    if not all(search(p, text) for p in flat.patterns):
+        return False
+    return all(format_ok(f, text) for f in flat.formats) and not excluded(text)
