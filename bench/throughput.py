@@ -252,6 +252,27 @@ def spread_note(case: Case, ratios: Sequence[float], orders: Sequence[Sequence[s
     )
 
 
+def load_note(before: float, after: float, cpus: int) -> str:
+    """The load the rows ran at, what it does to the figures, and a warning past the cores."""
+    note = (
+        f"Load average (1 min) when the rows started and ended: {before:.1f}, {after:.1f} on "
+        f"{cpus} CPUs. Requests a second on a loaded machine measure the share of a core each "
+        "server got as well as its cost; the server CPU per request (its process tree's user "
+        "and system time over its measured rounds, over the requests answered in them) is the "
+        "cost alone, though contention for caches and cores moves it too. Both depend on the "
+        "CPU, which the header names. The servers of one round run seconds apart and meet "
+        "nearly the same machine; the ratio of each round (above) shows how steady that was."
+    )
+    if max(before, after) > cpus:
+        note += (
+            " The load was above the core count: under such contention Prism's CPU per "
+            "request has grown far more than mockmind's (this VM at load 12-14: Prism's up to "
+            "5x its quiet figure, mockmind's up to 1.3x), so these ratios overstate mockmind's "
+            "lead; take the verdict from a run on a machine not otherwise busy."
+        )
+    return note
+
+
 def _label(who: str) -> str:
     return "Prism" if who == "prism" else who
 
@@ -434,16 +455,7 @@ compare the default server's median (`{DEFAULT_SERVER}`) with Prism's.
         note = cpu_note(case, results)
         if note is not None:
             section.notes.append(note)
-    section.notes.append(
-        f"Load average (1 min) when the rows started and ended: {load_before:.1f}, "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs. Requests a second on a loaded "
-        "machine measure the share of a core each server got as well as its cost; the server "
-        "CPU per request (its process tree's user and system time over its measured rounds, "
-        "over the requests answered in them) is the cost alone, though contention for caches "
-        "and cores moves it too. Both depend on the CPU, which the header names. The ratio "
-        "of each round (above) shows how steady the comparison was: the machine's speed is "
-        "the same for the servers of one round, not between rounds."
-    )
+    section.notes.append(load_note(load_before, os.getloadavg()[0], os.cpu_count() or 1))
     section.notes.append(
         "The rows differ in work between mockmind and Prism: Prism answers `/products?limit=10` "
         "with one generated example list, mockmind with ten stored products of the session; on "

@@ -13,6 +13,7 @@ from bench.throughput import (
     cases,
     combined,
     list_case,
+    load_note,
     lua,
     median_round,
     round_orders,
@@ -109,3 +110,11 @@ def test_unnumbered_scripts_are_the_same_in_every_run() -> None:
     (cached, *_) = cases("t")
     assert lua(cached, 0) == lua(cached, 3)
     assert 'wrk.path = "/admin/stats"' in lua(cached, 1)
+
+
+def test_a_load_past_the_cores_is_flagged_and_a_quiet_one_is_not() -> None:
+    quiet = load_note(0.4, 1.2, 2)
+    assert quiet.startswith("Load average (1 min) when the rows started and ended: 0.4, 1.2 on 2")
+    assert "overstate" not in quiet
+    assert "overstate mockmind's lead" in load_note(1.0, 2.5, 2)
+    assert "overstate mockmind's lead" in load_note(12.6, 1.0, 2)
