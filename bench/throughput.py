@@ -240,15 +240,20 @@ def round_ratios(mine: Sequence[WrkResult], theirs: Sequence[WrkResult]) -> list
     return [m.rps / t.rps for m, t in zip(mine, theirs, strict=True)]
 
 
-def spread_note(case: Case, ratios: Sequence[float], orders: Sequence[Sequence[str]]) -> str:
-    """Each round's ratio of the default server to Prism and the order the round ran in."""
-    by_round = ", ".join(
-        f"{fmt_ratio(ratio)} ({' > '.join(_label(w) for w in order)})"
-        for ratio, order in zip(ratios, orders, strict=True)
+def spread_note(
+    case: Case, rounds: dict[str, list[WrkResult]], orders: Sequence[Sequence[str]]
+) -> str:
+    """Each round in the order its servers ran, their requests a second, and the default
+    server's ratio to Prism in it; then the spread of those ratios."""
+    ratios = round_ratios(rounds[DEFAULT_SERVER], rounds["prism"])
+    by_round = "; ".join(
+        f"{' > '.join(f'{_label(w)} {rounds[w][n].rps:,.0f}' for w in order)}: "
+        f"{fmt_ratio(ratios[n])}"
+        for n, order in enumerate(orders)
     )
     return (
-        f"{case.name}: {DEFAULT_SERVER} vs Prism by round {by_round}; "
-        f"spread {fmt_ratio(min(ratios))}-{fmt_ratio(max(ratios))}."
+        f"{case.name}: req/s by round, in the order run, and {DEFAULT_SERVER} vs Prism: "
+        f"{by_round}; spread {fmt_ratio(min(ratios))}-{fmt_ratio(max(ratios))}."
     )
 
 
@@ -446,8 +451,7 @@ compare the default server's median (`{DEFAULT_SERVER}`) with Prism's.
                 )
     if prism_bin is not None:
         for case in shown:
-            ratios = round_ratios(rounds[case.name][DEFAULT_SERVER], rounds[case.name]["prism"])
-            section.notes.append(spread_note(case, ratios, orders))
+            section.notes.append(spread_note(case, rounds[case.name], orders))
     for case in shown:
         first, second = (results[server][case.name].rps for server in SERVERS)
         section.notes.append(f"{case.name}: granian/uvicorn {fmt_ratio(second / first)} (medians).")

@@ -80,13 +80,21 @@ def test_round_ratios_pair_the_same_rounds() -> None:
         round_ratios(mine, theirs[:2])
 
 
-def test_the_spread_note_gives_each_rounds_ratio_and_order() -> None:
+def test_the_spread_note_gives_each_rounds_figures_in_order_and_ratio() -> None:
     case = list_case()
-    orders = round_orders(["uvicorn", "prism"], 3)
-    note = spread_note(case, [3.1, 2.5, 3.4], orders)
-    assert note == (
-        f"{case.name}: {throughput.DEFAULT_SERVER} vs Prism by round "
-        "3.10x (uvicorn > Prism), 2.50x (Prism > uvicorn), 3.40x (uvicorn > Prism); "
+    other = next(server for server in throughput.SERVERS if server != throughput.DEFAULT_SERVER)
+    orders = round_orders([throughput.DEFAULT_SERVER, other, "prism"], 3)
+    mine, theirs = throughput.DEFAULT_SERVER, "prism"
+    rounds = {
+        mine: [_round(3100.0), _round(2500.0), _round(3400.0)],
+        other: [_round(2000.0), _round(2100.0), _round(2200.0)],
+        theirs: [_round(1000.0), _round(1000.0), _round(1000.0)],
+    }
+    assert spread_note(case, rounds, orders) == (
+        f"{case.name}: req/s by round, in the order run, and {mine} vs Prism: "
+        f"{mine} 3,100 > {other} 2,000 > Prism 1,000: 3.10x; "
+        f"{other} 2,100 > Prism 1,000 > {mine} 2,500: 2.50x; "
+        f"Prism 1,000 > {mine} 3,400 > {other} 2,200: 3.40x; "
         "spread 2.50x-3.40x."
     )
 
