@@ -381,9 +381,10 @@ process and port; for the last row the three serve the corpus's {LIST_DOCUMENT} 
 (paths and headers) for all. Every row checks mockmind's `X-Mockmind-Source` first, warms each
 server up with a {WARMUP_S} s burst that is not counted, then runs {ROUNDS} rounds, each round
 every server for {ROUND_S} s in turn, the order rotated between rounds (the machine's speed
-moves between minutes; servers measured seconds apart meet the same machine). A cell is the
-server's median round: its requests a second (p50 / p99 of that round). The last columns
-compare the default server's median (`{DEFAULT_SERVER}`) with Prism's.
+moves from minute to minute; servers measured seconds apart meet closer to the same machine,
+and a note per row gives every round). A cell is the server's median round: its requests a
+second (p50 / p99 of that round). The last columns compare the default server's median
+(`{DEFAULT_SERVER}`) with Prism's.
 """,
         [
             "row",
