@@ -13,7 +13,7 @@ arrays are walked here, numbers come from ``number_planning`` and strings from `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
@@ -271,11 +271,11 @@ class OfflineGenerator:
         if kind == "boolean":
             choice = rng.random() < (0.7 if hint == "flag" else 0.5)
             return not choice if _excluded(ctx, flat, choice) else choice
+        # What rules a value out: the flat's `not`s, and nothing at all when it has none.
+        rules = partial(_excluded, ctx, flat) if flat.nots else _nothing
         if kind in ("integer", "number"):
-            return pick_number(
-                flat, rng, hint, integer=kind == "integer", excluded=_rules(ctx, flat)
-            )
-        return self._texts.text(flat, rng, hint, _rules(ctx, flat))
+            return pick_number(flat, rng, hint, integer=kind == "integer", excluded=rules)
+        return self._texts.text(flat, rng, hint, rules)
 
     @staticmethod
     def _pick_enum(
@@ -365,6 +365,8 @@ class OfflineGenerator:
         if member.label and ctx.owners and not is_person(ctx.owners[-1]):
             # A product's or an order's "name" is a label, not a person's name.
             hint_name = "item_name"
+        # _member_flat's first test inline: a member kept with a flat that read no refs.
+        known = member.known
         value = self._value(
             ctx,
             member.schema,
@@ -372,7 +374,7 @@ class OfflineGenerator:
             hint_name,
             depth + 1,
             as_property=True,
-            flat=self._member_flat(ctx, member),
+            flat=known[0] if known is not None and not known[1] else self._member_flat(ctx, member),
             owner=member.owner,
         )
         if isinstance(value, _Omit):
@@ -558,11 +560,6 @@ def _enum_verdicts(
             is_valid(ctx.resolve, option, raw, 0) for option in options
         )
     return verdicts
-
-
-def _rules(ctx: GenerationContext, flat: Flat) -> Callable[[Any], bool]:
-    """What rules a value out: the flat's `not`s, and nothing at all when it has none."""
-    return partial(_excluded, ctx, flat) if flat.nots else _nothing
 
 
 def _nothing(_value: Any) -> bool:
