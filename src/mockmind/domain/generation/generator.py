@@ -5,20 +5,19 @@ the value's path in the document, so a value is a pure function of (schema, seed
 every process, and adding a property leaves its siblings unchanged.
 
 Each value's schema is flattened (``flattening``, memoised in a ``FlatMemo``); ``oneOf`` and
-``anyOf`` are resolved here by picking a branch (the cheapest past ``max_depth``, see
-``branch_costs``) and merging it in; objects and arrays are walked here, numbers come from
-``number_planning`` and strings from ``strings``. ``validation`` checks examples, enum members
-and what cannot be made correct by construction (``oneOf`` exclusivity, ``not``), and a failed
-check is retried another way.
+``anyOf`` are resolved by picking a branch and merging it in (``choices``); objects and
+arrays are walked here, numbers come from ``number_planning`` and strings from ``strings``.
+``validation`` checks examples, enum members and what cannot be made correct by construction
+(``oneOf`` exclusivity, ``not``), and a failed check is retried another way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
-from mockmind.domain.generation.branch_costs import COST_BUDGET, INF, branch_cost
+from mockmind.domain.generation.choices import inherited_discriminator, resolve_choices
 from mockmind.domain.generation.context import GenerationContext
 from mockmind.domain.generation.draws import Draws
 from mockmind.domain.generation.exclusivity import made_exclusive
@@ -29,7 +28,6 @@ from mockmind.domain.generation.flattening import (
     Member,
     element_schema,
     key_allowed,
-    merge,
     pick_type,
 )
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
@@ -50,7 +48,6 @@ _UNIQUE_ATTEMPTS: Final = 8
 # Past max_depth values shrink to their cheapest form; this margin only stops schemas that
 # demand infinite data (a required property that requires itself) from exhausting the stack.
 _HARD_DEPTH_MARGIN: Final = 24
-_MAX_CHOICES: Final = 16
 
 
 class _Omit:
@@ -196,7 +193,7 @@ class OfflineGenerator:
             minimal = depth >= self._max_depth
             if not flat.choices and not flat.nots:
                 if flat.discriminator is not None:
-                    self._inherited_discriminator(ctx, flat, ctx.draws(path + "|d"))
+                    inherited_discriminator(ctx, flat, ctx.draws(path + "|d"))
                 return self._from_flat(
                     ctx, flat, schema, path=path, name=name, depth=depth, minimal=minimal
                 )
@@ -208,10 +205,8 @@ class OfflineGenerator:
             for attempt in range(min(max(_ATTEMPTS, widest), _MAX_ATTEMPTS)):
                 current = flat if attempt == 0 else self._flats.flatten(schema, ctx.resolve)
                 choice_rng = ctx.draws(f"{path}|c{attempt}")
-                self._resolve_choices(
-                    ctx, current, path, choice_rng, minimal=minimal, attempt=attempt
-                )
-                self._inherited_discriminator(ctx, current, choice_rng)
+                resolve_choices(ctx, current, path, choice_rng, minimal=minimal, attempt=attempt)
+                inherited_discriminator(ctx, current, choice_rng)
                 sub_path = path if attempt == 0 else f"{path}~{attempt}"
                 value = self._from_flat(
                     ctx, current, schema, path=sub_path, name=name, depth=depth, minimal=minimal
@@ -230,65 +225,6 @@ class OfflineGenerator:
         finally:
             if owner is not None:
                 ctx.owners.pop()
-
-    def _resolve_choices(
-        self,
-        ctx: GenerationContext,
-        flat: Flat,
-        path: str,
-        rng: Draws,
-        *,
-        minimal: bool,
-        attempt: int,
-    ) -> None:
-        rounds = 0
-        while flat.choices and rounds < _MAX_CHOICES:
-            rounds += 1
-            _keyword, branches, discriminator = flat.choices.pop(0)
-            if not branches:
-                continue
-            costs = [branch_cost(ctx, b, frozenset(), COST_BUDGET) for b in branches]
-            possible = [i for i, c in enumerate(costs) if c < INF] or list(range(len(branches)))
-            if minimal:
-                possible.sort(key=lambda i: costs[i])
-            else:
-                # One order per group for all attempts, so a retry tries a branch not yet tried.
-                ctx.draws(f"{path}|g{rounds}").shuffle(possible)
-            index = possible[attempt % len(possible)]
-            branch = branches[index]
-            if isinstance(branch, Mapping) and isinstance(branch.get("$ref"), str):
-                # The chosen named schema, not the union, is what a discriminator should name.
-                flat.identity = branch["$ref"]
-            merge(ctx.resolve, flat, branch, 0)
-            if isinstance(discriminator, Mapping) and isinstance(branch, Mapping):
-                ref = branch.get("$ref")
-                if isinstance(ref, str):
-                    self._apply_discriminator(ctx, flat, discriminator, ref, rng)
-
-    def _inherited_discriminator(self, ctx: GenerationContext, flat: Flat, rng: Draws) -> None:
-        """A schema reached by name whose parent has a discriminator names itself in it."""
-        if flat.discriminator is not None and flat.identity is not None:
-            self._apply_discriminator(ctx, flat, flat.discriminator, flat.identity, rng)
-
-    @staticmethod
-    def _apply_discriminator(
-        ctx: GenerationContext, flat: Flat, discriminator: Mapping[str, Any], ref: str, rng: Draws
-    ) -> None:
-        prop = discriminator.get("propertyName")
-        if not isinstance(prop, str):
-            return
-        mapping = discriminator.get("mapping")
-        keys = (
-            [k for k, v in mapping.items() if isinstance(v, str) and _same_ref(v, ref)]
-            if isinstance(mapping, Mapping)
-            else []
-        )
-        tag = keys[rng.randrange(len(keys))] if keys else ref.rsplit("/", 1)[-1]
-        current: Schema = {"allOf": flat.properties.get(prop, [])}
-        # A branch that pins the property to other values wins over the naming convention.
-        if is_valid(ctx.resolve, tag, current, 0):
-            flat.properties.setdefault(prop, []).append({"const": tag})
-            flat.required[prop] = None
 
     def _from_flat(
         self,
@@ -335,11 +271,11 @@ class OfflineGenerator:
         if kind == "boolean":
             choice = rng.random() < (0.7 if hint == "flag" else 0.5)
             return not choice if _excluded(ctx, flat, choice) else choice
+        # What rules a value out: the flat's `not`s, and nothing at all when it has none.
+        rules = partial(_excluded, ctx, flat) if flat.nots else _nothing
         if kind in ("integer", "number"):
-            return pick_number(
-                flat, rng, hint, integer=kind == "integer", excluded=_rules(ctx, flat)
-            )
-        return self._texts.text(flat, rng, hint, _rules(ctx, flat))
+            return pick_number(flat, rng, hint, integer=kind == "integer", excluded=rules)
+        return self._texts.text(flat, rng, hint, rules)
 
     @staticmethod
     def _pick_enum(
@@ -429,6 +365,8 @@ class OfflineGenerator:
         if member.label and ctx.owners and not is_person(ctx.owners[-1]):
             # A product's or an order's "name" is a label, not a person's name.
             hint_name = "item_name"
+        # _member_flat's first test inline: a member kept with a flat that read no refs.
+        known = member.known
         value = self._value(
             ctx,
             member.schema,
@@ -436,7 +374,7 @@ class OfflineGenerator:
             hint_name,
             depth + 1,
             as_property=True,
-            flat=self._member_flat(ctx, member),
+            flat=known[0] if known is not None and not known[1] else self._member_flat(ctx, member),
             owner=member.owner,
         )
         if isinstance(value, _Omit):
@@ -624,11 +562,6 @@ def _enum_verdicts(
     return verdicts
 
 
-def _rules(ctx: GenerationContext, flat: Flat) -> Callable[[Any], bool]:
-    """What rules a value out: the flat's `not`s, and nothing at all when it has none."""
-    return partial(_excluded, ctx, flat) if flat.nots else _nothing
-
-
 def _nothing(_value: Any) -> bool:
     return False
 
@@ -636,8 +569,3 @@ def _nothing(_value: Any) -> bool:
 def _excluded(ctx: GenerationContext, flat: Flat, value: Any) -> bool:
     """Whether a `not` rules the value out; checked while generating, so retries are rare."""
     return any(is_valid(ctx.resolve, value, negated, 0) for negated in flat.nots)
-
-
-def _same_ref(mapped: str, ref: str) -> bool:
-    """Whether a discriminator mapping's target names ``ref`` (in full or by its last part)."""
-    return mapped == ref or mapped.rsplit("/", 1)[-1] == ref.rsplit("/", 1)[-1]
