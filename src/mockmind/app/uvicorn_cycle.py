@@ -58,6 +58,7 @@ class LeanCycle(RequestResponseCycle):
         keep_alive: bool,
         on_response: Callable[[], None],
         loop: asyncio.AbstractEventLoop,
+        write_whole: Callable[[bytes], None] | None = None,
     ) -> None:
         # Not super().__init__: it makes the Event this cycle does without.
         self.scope = scope
@@ -70,25 +71,43 @@ class LeanCycle(RequestResponseCycle):
         self._rendered_defaults = rendered_defaults
         self.on_response = on_response
         self._loop = loop
-        self.disconnected = False
+        self._write_whole = transport.write if write_whole is None else write_whole
         self.keep_alive = keep_alive
         self.waiting_for_100_continue = expect_100_continue
-        # The body received and not yet handed to the app: bytes until a second chunk.
-        self.body: Any = b""
-        self.more_body = True
-        self.response_started = False
-        self.response_complete = False
-        self.chunked_encoding: bool | None = None
-        self.expected_content_length = 0
-        # What uvicorn's Event held: set when there is news for ``receive``.
-        self._news = False
-        self._waiters: list[asyncio.Future[None]] = []
+        # The rest start as the class's values below: set here, they were a tenth of the
+        # cycle's making.
+
+    disconnected = False
+    # The body received and not yet handed to the app: bytes until a second chunk.
+    body: Any = b""
+    more_body = True
+    response_started = False
+    response_complete = False
+    chunked_encoding: bool | None = None
+    expected_content_length = 0
+    # What uvicorn's Event held: set when there is news for ``receive``.
+    _news = False
+    # The futures of ``receive`` calls waiting for news, once one waits.
+    _waiters: list[asyncio.Future[None]] | None = None
+    # While the protocol runs the app from ``data_received`` (``holding``), the head waits in
+    # ``_head`` for the body, to go out with it in one write (``write_whole``); the protocol
+    # sends a head still waiting (``release``) once the app first waits.
+    holding = False
+    _head: bytes | None = None
+
+    def release(self) -> None:
+        """The app ran until it first waited: a head it sent goes out on its own."""
+        self.holding = False
+        head = self._head
+        if head is not None:
+            self._head = None
+            self.transport.write(head)
 
     def wake(self) -> None:
         """News for ``receive`` (a body chunk, the body's end, a disconnect, the answer sent)."""
         self._news = True
         if self._waiters:
-            waiters, self._waiters = self._waiters, []
+            waiters, self._waiters = self._waiters, None
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
@@ -112,20 +131,25 @@ class LeanCycle(RequestResponseCycle):
             if not self.response_started:
                 await self.send_500_response()
             else:
-                self.transport.close()
+                self._close()
         else:
             if result is not None:
                 msg = "ASGI callable should return None, but returned '%s'."
                 self.logger.error(msg, result)
-                self.transport.close()
+                self._close()
             elif not self.response_started and not self.disconnected:
                 self.logger.error("ASGI callable returned without starting response.")
                 await self.send_500_response()
             elif not self.response_complete and not self.disconnected:
                 self.logger.error("ASGI callable returned without completing response.")
-                self.transport.close()
+                self._close()
         finally:
             self.on_response = _nothing
+
+    def _close(self) -> None:
+        # What the app sent goes out first, as it would have before the close.
+        self.release()
+        self.transport.close()
 
     async def send(self, message: Any) -> None:
         if self.flow.write_paused and not self.disconnected:
@@ -211,21 +235,36 @@ class LeanCycle(RequestResponseCycle):
         ):
             self.chunked_encoding = True
             block += b"transfer-encoding: chunked\r\n"
-        self.transport.write(b"".join((STATUS_LINE[status_code], defaults or b"", block, b"\r\n")))
+        head = b"".join((STATUS_LINE[status_code], defaults or b"", block, b"\r\n"))
+        if self.holding:
+            self._head = head
+        else:
+            self.transport.write(head)
 
     def _body(self, body: bytes, more_body: bool) -> None:
+        head = self._head
         if self.scope["method"] == "HEAD":
             self.expected_content_length = 0
+            data = None
         elif self.chunked_encoding:
             content = [b"%x\r\n" % len(body), body, b"\r\n"] if body else []
             if not more_body:
                 content.append(b"0\r\n\r\n")
-            self.transport.write(b"".join(content))
+            data = b"".join(content)
         else:
             if len(body) > self.expected_content_length:
+                self.release()
                 raise RuntimeError("Response content longer than Content-Length")
             self.expected_content_length -= len(body)
-            self.transport.write(body)
+            data = body
+        if head is not None:
+            self._head = None
+            if more_body:
+                self.transport.write(head if data is None else head + data)
+            else:
+                self._write_whole(head if data is None else head + data)
+        elif data is not None:
+            self.transport.write(data)
         if not more_body:
             if self.expected_content_length != 0:
                 raise RuntimeError("Response content shorter than Content-Length")
@@ -240,10 +279,15 @@ class LeanCycle(RequestResponseCycle):
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self.waiting_for_100_continue = False
         if not self.disconnected and not self.response_complete:
-            self.flow.resume_reading()
+            flow = self.flow
+            if flow.read_paused:
+                flow.resume_reading()
             if not self._news:
                 waiter: asyncio.Future[None] = self._loop.create_future()
-                self._waiters.append(waiter)
+                if self._waiters is None:
+                    self._waiters = [waiter]
+                else:
+                    self._waiters.append(waiter)
                 await waiter
             self._news = False
         if self.disconnected or self.response_complete:

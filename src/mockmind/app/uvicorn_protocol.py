@@ -59,6 +59,14 @@ class CoalescingTransport(asyncio.Transport):
         if self._pending_bytes >= FLUSH_BYTES:
             self.flush()
 
+    def write_whole(self, data: bytes) -> None:
+        """Write ``data``, a whole answer: straight to the socket when nothing waits before
+        it, as nothing written later in this turn is the same answer's."""
+        if self._pending:
+            self.write(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:
             self.write(data)
@@ -126,6 +134,13 @@ class CoalescingTransport(asyncio.Transport):
 _WATCHED = frozenset({b"expect", b"x-forwarded-for", b"x-forwarded-proto"})
 
 
+# The methods' names as the scope gives them, by their bytes: not decoded each request.
+_METHODS = {
+    method.encode(): method
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+}
+
+
 class LeanHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with its requests run by ``LeanCycle``, at fewer
     instructions a request, and with the same behaviour on the wire and towards the app.
@@ -158,6 +173,14 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         # When the connection last fell idle (its answers sent, nothing read since); None
         # while a request is read or answered.
         self._idle_since: float | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._set_transport(transport)
+
+    def _set_transport(self, transport: asyncio.Transport) -> None:
+        # Looked up once a connection, not on each of its answers.
+        self._write_whole = getattr(transport, "write_whole", transport.write)
 
     def data_received(self, data: bytes) -> None:
         # Busy: the keep-alive timer, if set, finds it so and leaves the connection open.
@@ -225,7 +248,8 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         parser = self.parser
         http_version = parser.get_http_version()
         scope = self.scope
-        scope["method"] = parser.get_method().decode("ascii")
+        method = parser.get_method()
+        scope["method"] = _METHODS.get(method) or method.decode("ascii")
         if http_version != "1.1":
             scope["http_version"] = http_version
         if parser.should_upgrade() and self._should_upgrade():
@@ -264,6 +288,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
             http_version != "1.0" and parser.should_keep_alive(),
             self.on_response_complete,
             self.loop,
+            self._write_whole,
         )
         if existing_cycle is None or existing_cycle.response_complete:
             self._ready = (cycle, app)
@@ -283,8 +308,11 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         context = contextvars.Context() if self._fresh_context else None
         coroutine = cycle.run_asgi(app)
         if eager:
-            # Run until it first waits: an answer that needs no waiting is sent from here.
+            # Run until it first waits: an answer that needs no waiting is sent from here,
+            # its head and body in one write.
+            cycle.holding = True
             task = asyncio.Task(coroutine, loop=self.loop, context=context, eager_start=True)
+            cycle.release()
         else:
             task = self.loop.create_task(coroutine, context=context)
         if not task.done():
@@ -295,7 +323,9 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        self.flow.resume_reading()
+        flow = self.flow
+        if flow.read_paused:
+            flow.resume_reading()
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
@@ -343,3 +373,4 @@ class CoalescingHttpToolsProtocol(LeanHttpToolsProtocol):
         # uvicorn reads the addresses and sets up its flow control on the socket's own.
         super().connection_made(transport)
         self.transport = CoalescingTransport(transport, self.loop)
+        self._set_transport(self.transport)

@@ -116,6 +116,10 @@ def serve(
         gc.enable()  # a refused start (or a test invoking it) keeps its collections
         raise
     gc.freeze()
+    # The young generation's threshold stays uvicorn's and Python's (700): a served request
+    # frees by reference counting nearly all it makes, so collections are rare (5000 requests
+    # of the throughput rows: cache 5, store 9, offline 40 young collections, 3.5 us a
+    # request), and a threshold of 7000 saved no instructions a request (callgrind, s31).
     gc.enable()
     if tenants is not None:
         names = front.worlds.catalog.names()
