@@ -19,7 +19,7 @@ from mockmind.domain.client_input import require_unicode
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
-from mockmind.domain.engine.exchange import Exchange, SessionChanges
+from mockmind.domain.engine.exchange import Exchange, RuleView, SessionChanges
 from mockmind.domain.engine.journaling import FALLBACK_REASON_HEADER, JournalKeeper, RequestTrace
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
@@ -347,7 +347,7 @@ class MockEngine:
         if not len(ex.route.rules):
             return RuleOutcome()
         entity = ex.touched_entity(self.world.resources)
-        return self.world.rules.run(ex.rule_input(entity), ex.route.rules)
+        return self.world.rules.run(RuleView(ex, entity), ex.route.rules)
 
     async def _serve(self, ex: Exchange, outcome: RuleOutcome) -> MockResponse:
         plan = ex.route.response(self.api, ex.routed)
