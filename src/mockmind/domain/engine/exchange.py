@@ -94,19 +94,15 @@ class RuleView:
     after them), so it is what ``RuleInput`` would have held.
     """
 
-    __slots__ = ("_ex", "entity")
+    # The method and path are read by every run (they pick the route's rules to evaluate).
+    __slots__ = ("_ex", "entity", "method", "path")
 
     def __init__(self, ex: Exchange, entity: Mapping[str, Any] | None) -> None:
         self._ex = ex
         self.entity = entity
-
-    @property
-    def method(self) -> str:
-        return self._ex.routed.request.method
-
-    @property
-    def path(self) -> str:
-        return self._ex.routed.request.path
+        request = ex.routed.request
+        self.method = request.method
+        self.path = request.path
 
     @property
     def headers(self) -> Mapping[str, str]:

@@ -344,7 +344,7 @@ class MockEngine:
         return "not_found" if route.documents(self.api, request, 404) else "generated"
 
     def _run_rules(self, ex: Exchange) -> RuleOutcome:
-        if not len(ex.route.rules):
+        if not ex.route.rules.rules:
             return RuleOutcome()
         entity = ex.touched_entity(self.world.resources)
         return self.world.rules.run(RuleView(ex, entity), ex.route.rules)
