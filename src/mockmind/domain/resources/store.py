@@ -66,6 +66,10 @@ Check = Callable[[dict[str, Any]], None]
 """A check of the entity as read, before a write changes it (a state machine's, say)."""
 
 
+# ``Listing(...)`` without its ``__new__`` (a Python function): every list request makes one.
+_new_listing = tuple.__new__
+
+
 class ResourceService:
     def __init__(
         self,
@@ -184,7 +188,8 @@ class ResourceService:
         spec = action.spec
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
-        self._prefill(ctx, spec, action.parent_id)
+        if spec.prefill > 0:
+            self._prefill(ctx, spec, action.parent_id)
         # Taken before the records are listed: a write in between changes it, and the page
         # is then kept under the mark before the write, which no later request finds.
         mark = self._records.mark(ctx, spec)
@@ -198,7 +203,7 @@ class ResourceService:
                 # was made for the same query: its records, total and what was read.
                 shown, total, seen = known[2], known[3], known[4]
                 ctx.seen[spec.name] = list(seen)
-                return Listing(shown, [dict(r.data or {}) for r in shown], total)
+                return _new_listing(Listing, (shown, [dict(r.data or {}) for r in shown], total))
         records = self._records.live(ctx, spec)
         if parent is not None:
             records = [r for r in records if r.parent == parent]
@@ -220,7 +225,7 @@ class ResourceService:
         if asked is not None and mark is not None:
             self._pages.put(key, (mark, asked, shown, total, tuple(ctx.seen[spec.name])))
         # Copies of the page only: the stored entities stay the store's.
-        return Listing(shown, [dict(r.data or {}) for r in shown], total)
+        return _new_listing(Listing, (shown, [dict(r.data or {}) for r in shown], total))
 
     def create(
         self,
