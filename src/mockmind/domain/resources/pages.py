@@ -12,7 +12,14 @@ from mockmind.ports.entity_store import EntityRecord
 
 class Listing(NamedTuple):
     """A list request's page: the records it shows, as the store holds them, their entities
-    (copies, the caller's own), and how many records match in all."""
+    (the stored objects themselves: read, never changed; ``ResourceService.list`` copies
+    them for a caller that may change them), and how many records match in all.
+
+    Not copied for an answer: an answer's body is never edited in place once built (a
+    cached answer's body is the cache's, an example's the document's), and a stored entity
+    never changes in place either (a write stores a new record). Copying the page was
+    13.4k of bench row 4's store read's 397k instructions a request (with its freeing
+    when the session's history drops the answer)."""
 
     records: tuple[EntityRecord, ...]
     entities: list[dict[str, Any]]

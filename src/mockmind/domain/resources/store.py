@@ -179,7 +179,8 @@ class ResourceService:
     ) -> tuple[list[dict[str, Any]], int]:
         """The page of entities the query asks for, and how many match in all."""
         listed = self.listing(ctx, action, query)
-        return listed.entities, listed.total
+        # Copies: the caller's own to change.
+        return [dict(entity) for entity in listed.entities], listed.total
 
     def listing(
         self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
@@ -203,7 +204,7 @@ class ResourceService:
                 # was made for the same query: its records, total and what was read.
                 shown, total, seen = known[2], known[3], known[4]
                 ctx.seen[spec.name] = list(seen)
-                return _new_listing(Listing, (shown, [dict(r.data or {}) for r in shown], total))
+                return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
         records = self._records.live(ctx, spec)
         if parent is not None:
             records = [r for r in records if r.parent == parent]
@@ -224,8 +225,7 @@ class ResourceService:
         shown = tuple(records[offset : offset + limit if limit is not None else None])
         if asked is not None and mark is not None:
             self._pages.put(key, (mark, asked, shown, total, tuple(ctx.seen[spec.name])))
-        # Copies of the page only: the stored entities stay the store's.
-        return _new_listing(Listing, (shown, [dict(r.data or {}) for r in shown], total))
+        return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
 
     def create(
         self,
