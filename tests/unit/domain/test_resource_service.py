@@ -559,3 +559,22 @@ def test_a_patch_recomputes_fields_that_read_other_collections() -> None:
     service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
     action = ResourceAction(teams, "merge", entity_id=team["id"])
     assert service.write(_ctx(service), action, {"name": "B"}, merge=True)["people"] == 1
+
+
+def test_an_edit_of_what_a_list_or_a_rule_reads_reaches_no_stored_entity(
+    service: ResourceService,
+) -> None:
+    """A list answer's page holds the stored entities (read, never changed); what a caller
+    may change, ``list``'s entities and a rule's expression's, are copies."""
+    users = ResourceAction(USERS, "list")
+    ada = service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    listed, _ = service.list(_ctx(service), users, {})
+    listed[0]["name"] = "edited by the caller"
+    ctx = _ctx(service)
+    seen = parse_expression("users").evaluate({}, ctx)
+    seen[0]["name"] = "edited by a rule"
+    ctx.named("users")[0]["name"] = "edited by a rule's set_state"
+    page = service.listing(_ctx(service), users, {})
+    assert page.entities == [ada]
+    assert page.entities[0] is page.records[0].data
+    assert service.read(_ctx(service), USERS, ada["id"]) == ada

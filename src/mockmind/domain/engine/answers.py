@@ -70,7 +70,7 @@ class Answers:
             errors = self._api.response_errors(plan, body)
             if errors:
                 logger.debug("stored entity breaks the response schema: %s", errors[:3])
-        if not _is_json(media):
+        if not media.endswith(_JSON_SUFFIXES):
             text = body if isinstance(body, str) else _json_text(body)
             return MockResponse(
                 plan.status, body, headers, media, source, body_kind="text", text=text.encode()
@@ -216,10 +216,6 @@ def header_safe(text: str, limit: int = 200) -> str:
     """A header value: one line of printable ASCII."""
     cleaned = "".join(c if 32 <= ord(c) < 127 else " " for c in text)
     return cleaned[:limit]
-
-
-def _is_json(media_type: str) -> bool:
-    return media_type.endswith(_JSON_SUFFIXES)
 
 
 _JSON_SUFFIXES = ("/json", "+json")

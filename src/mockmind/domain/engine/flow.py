@@ -19,7 +19,7 @@ from mockmind.domain.client_input import require_unicode
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
-from mockmind.domain.engine.exchange import Exchange, SessionChanges
+from mockmind.domain.engine.exchange import Exchange, RuleView, SessionChanges
 from mockmind.domain.engine.journaling import FALLBACK_REASON_HEADER, JournalKeeper, RequestTrace
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
@@ -344,10 +344,10 @@ class MockEngine:
         return "not_found" if route.documents(self.api, request, 404) else "generated"
 
     def _run_rules(self, ex: Exchange) -> RuleOutcome:
-        if not len(ex.route.rules):
+        if not ex.route.rules.rules:
             return RuleOutcome()
         entity = ex.touched_entity(self.world.resources)
-        return self.world.rules.run(ex.rule_input(entity), ex.route.rules)
+        return self.world.rules.run(RuleView(ex, entity), ex.route.rules)
 
     async def _serve(self, ex: Exchange, outcome: RuleOutcome) -> MockResponse:
         plan = ex.route.response(self.api, ex.routed)

@@ -39,7 +39,8 @@ class ListingEnvelope:
         template = self.template
         if template is None:
             return entities
-        # A copy per answer: whatever edits one body (a rule, a replay) edits no other.
+        # A copy of the envelope per answer: an edit of one answer's envelope fields edits no
+        # other's. The entities are the store's, read only (``resources.pages.Listing``).
         body = dict(template)
         for name in self._nested:
             body[name] = clone(template[name])

@@ -23,7 +23,7 @@ from mockmind.domain.http import MockRequest, MockResponse, Source
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.paths import ascii_path
 from mockmind.domain.resources import ResourceAction
-from mockmind.domain.resources.store import Listing
+from mockmind.domain.resources.pages import Listing
 from mockmind.domain.schema_refs import deref
 from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan

@@ -1,8 +1,8 @@
 """Resources: REST semantics over an entity store (``store``), inferred from the API's
 operations (``inference``), classified per method and template (``classification``): a
 session's records copy-on-write over the shared seed set (``scoped_records``), found by the
-read path (``reading``), fitted to their item schema (``fitting``), with per-scope ids
-(``ids``) and a shared seed set (``seeding``)."""
+read path (``reading``), listed a page at a time (``pages``), fitted to their item schema
+(``fitting``), with per-scope ids (``ids``) and a shared seed set (``seeding``)."""
 
 from mockmind.domain.resources.classification import ResourceRoute, classify, sub_path_route
 from mockmind.domain.resources.context import ResourceContext

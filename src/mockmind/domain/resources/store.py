@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from mockmind.domain.errors import EntityExists, VersionConflict
 from mockmind.domain.generation import OfflineGenerator
@@ -39,6 +39,7 @@ from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.resources.context import ResourceContext, UnknownIds
 from mockmind.domain.resources.fitting import fitted
 from mockmind.domain.resources.ids import new_id, next_sequence, typed_id
+from mockmind.domain.resources.pages import PAGES_KEPT, KeptPage, Listing, query_key
 from mockmind.domain.resources.querying import merge_body, merge_patch, page, same
 from mockmind.domain.resources.races import RaceTally, retried
 from mockmind.domain.resources.reading import EntityRead, find, makes_unknown, naming, not_found
@@ -65,35 +66,8 @@ Check = Callable[[dict[str, Any]], None]
 """A check of the entity as read, before a write changes it (a state machine's, say)."""
 
 
-class Listing(NamedTuple):
-    """A list request's page: the records it shows, as the store holds them, their entities
-    (copies, the caller's own), and how many records match in all."""
-
-    records: tuple[EntityRecord, ...]
-    entities: list[dict[str, Any]]
-    total: int
-
-
-# A kept page: the collection's mark and the query it was made for, its records, the total,
-# and the records read with their versions (``ResourceContext.seen``).
-_Page = tuple[
-    tuple[int, int],
-    tuple[tuple[str, Any], ...],
-    tuple[EntityRecord, ...],
-    int,
-    tuple[tuple[EntityRecord, int | None], ...],
-]
-_PAGES_KEPT = 1024
-
-
-def _query_key(query: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
-    """The query as a key, when its values are text or integers: equal keys are then the
-    same query to filters and paging (``True == 1`` and ``1 == 1.0`` would not be, to a
-    filter comparing text). None for any other query, whose page is not kept."""
-    for value in query.values():
-        if type(value) is not str and type(value) is not int:
-            return None
-    return tuple(query.items())
+# ``Listing(...)`` without its ``__new__`` (a Python function): every list request makes one.
+_new_listing = tuple.__new__
 
 
 class ResourceService:
@@ -124,7 +98,7 @@ class ResourceService:
         # records stay as they were (``ScopedRecords.mark``) and for the query it was made
         # for: listing them again (the session's own over the shared ones), filtering and
         # cutting the page was two thirds of a list request's own work besides its copies.
-        self._pages: BoundedMemo[tuple[str, str, str | None], _Page] = BoundedMemo(_PAGES_KEPT)
+        self._pages: BoundedMemo[tuple[str, str, str | None], KeptPage] = BoundedMemo(PAGES_KEPT)
         self._generator = generator
         self._ttl = entity_ttl_seconds
         self._on_write = tuple(on_write)
@@ -205,7 +179,8 @@ class ResourceService:
     ) -> tuple[list[dict[str, Any]], int]:
         """The page of entities the query asks for, and how many match in all."""
         listed = self.listing(ctx, action, query)
-        return listed.entities, listed.total
+        # Copies: the caller's own to change.
+        return [dict(entity) for entity in listed.entities], listed.total
 
     def listing(
         self, ctx: ResourceContext, action: ResourceAction, query: Mapping[str, Any]
@@ -214,11 +189,12 @@ class ResourceService:
         spec = action.spec
         if action.parent_id is not None:
             self._require_parent(ctx, spec, action.parent_id)
-        self._prefill(ctx, spec, action.parent_id)
+        if spec.prefill > 0:
+            self._prefill(ctx, spec, action.parent_id)
         # Taken before the records are listed: a write in between changes it, and the page
         # is then kept under the mark before the write, which no later request finds.
         mark = self._records.mark(ctx, spec)
-        asked = _query_key(query) if mark is not None else None
+        asked = query_key(query) if mark is not None else None
         parent = None if action.parent_id is None else str(action.parent_id)
         key = (ctx.scope, spec.name, parent)
         if asked is not None:
@@ -228,7 +204,7 @@ class ResourceService:
                 # was made for the same query: its records, total and what was read.
                 shown, total, seen = known[2], known[3], known[4]
                 ctx.seen[spec.name] = list(seen)
-                return Listing(shown, [dict(r.data or {}) for r in shown], total)
+                return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
         records = self._records.live(ctx, spec)
         if parent is not None:
             records = [r for r in records if r.parent == parent]
@@ -249,8 +225,7 @@ class ResourceService:
         shown = tuple(records[offset : offset + limit if limit is not None else None])
         if asked is not None and mark is not None:
             self._pages.put(key, (mark, asked, shown, total, tuple(ctx.seen[spec.name])))
-        # Copies of the page only: the stored entities stay the store's.
-        return Listing(shown, [dict(r.data or {}) for r in shown], total)
+        return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
 
     def create(
         self,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
-from typing import Any
+from typing import Any, Protocol
 
-from mockmind.domain.rules.actions import Action, RuleOutcome
-from mockmind.domain.rules.conditions import Condition, Node
+from mockmind.domain.rules.actions import Action, RuleOutcome, RuleRequest
+from mockmind.domain.rules.conditions import Condition, ConditionContext, Node
 from mockmind.lean_dataclass import dataclass
 
 
@@ -78,6 +78,10 @@ class RouteRules:
         return found
 
 
+class RuleSubject(ConditionContext, RuleRequest, Protocol):
+    """What the rules of a request look at: ``RuleInput``, or a view read on demand."""
+
+
 class RuleBook:
     """Higher priority first; among equals, the order of the config file.
 
@@ -111,7 +115,7 @@ class RuleBook:
             tuple(rest for _, _, rest in kept),
         )
 
-    def run(self, request: RuleInput, route: RouteRules | None = None) -> RuleOutcome:
+    def run(self, request: RuleSubject, route: RouteRules | None = None) -> RuleOutcome:
         """Run the rules in order until one answers; ``route`` narrows them (a route plan's)."""
         outcome = RuleOutcome()
         rules = route if route is not None else self._everywhere

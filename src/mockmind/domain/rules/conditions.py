@@ -141,11 +141,12 @@ class Reference:
         return None if value is _MISSING else value
 
     def lookup(self, context: ConditionContext) -> Any:
-        if self.root == "method":
+        root = self.root
+        if root == "method":
             return context.method.upper() if not self.keys else _MISSING
-        if self.root == "path":
+        if root == "path":
             return context.path if not self.keys else _MISSING
-        if self.root == "header":
+        if root == "header":
             if len(self.keys) != 1:
                 return _MISSING
             wanted = self.keys[0].lower()
@@ -156,7 +157,7 @@ class Reference:
                 if name.lower() == wanted:
                     return value
             return _MISSING
-        current: Any = getattr(context, self.root)
+        current: Any = getattr(context, root)
         for key in self.keys:
             # A dict first: the check against the Mapping ABC costs several times more, and
             # query, body and state are dicts.
@@ -180,7 +181,10 @@ class Comparison:
     right: Node
 
     def evaluate(self, context: ConditionContext) -> bool:
-        return _OPERATORS[self.op](self.left.evaluate(context), self.right.evaluate(context))
+        left, right = self.left.evaluate(context), self.right
+        # Most comparisons are with a literal: its value, without a call.
+        value = right.value if type(right) is Literal else right.evaluate(context)
+        return _OPERATORS[self.op](left, value)
 
 
 @dataclass(frozen=True)
