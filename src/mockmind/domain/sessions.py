@@ -181,25 +181,48 @@ class Session:
         with ``version``, numbered so (a save's ``with_version`` then has nothing to change).
 
         What a request does to its session, as one copy rather than one per change; it runs
-        on every request, cached answers included.
+        on every request, cached answers included (``session_after``).
         """
-        now = interaction.at
-        merged = self.state
-        if state:
-            merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
-        history, start = self._remembering(interaction, max_history)
-        fields = self.__dict__.copy()
-        fields["last_seen"] = now
-        fields["expires_at"] = now + timeout_seconds
-        if authenticated is not None:
-            fields["authenticated"] = authenticated
-        fields["state"] = merged
-        fields["history"] = history
-        fields["requests"] = self.requests + 1
-        fields["history_start"] = start
-        if version is not None:
-            fields["version"] = version
-        return _session_of(fields)
+        return session_after(
+            self, interaction, timeout_seconds, max_history, state, authenticated, version
+        )
+
+
+def session_after(
+    session: Session,
+    interaction: Interaction,
+    timeout_seconds: float,
+    max_history: int,
+    state: dict[str, Any],
+    authenticated: bool | None,
+    version: int | None,
+) -> Session:
+    """``Session.after_request``, its arguments by position: the engine's save of every
+    request calls it, without a method's look-up and five keywords to match."""
+    now = interaction.at
+    merged = session.state
+    if state:
+        merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
+    # ``Session._remembering`` written out (one call less on every request).
+    history = session.history + (interaction,)  # noqa: RUF005 (one copy: see _remembering)
+    start = session.history_start
+    if len(history) > max_history:
+        start += len(history) - max_history
+        history = history[len(history) - max_history :]
+    fields = session.__dict__.copy()
+    fields["last_seen"] = now
+    fields["expires_at"] = now + timeout_seconds
+    if authenticated is not None:
+        fields["authenticated"] = authenticated
+    fields["state"] = merged
+    fields["history"] = history
+    fields["requests"] = session.requests + 1
+    fields["history_start"] = start
+    if version is not None:
+        fields["version"] = version
+    session = object.__new__(Session)
+    object.__setattr__(session, "__dict__", fields)
+    return session
 
 
 def _session_of(fields: dict[str, Any]) -> Session:
