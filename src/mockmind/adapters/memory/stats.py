@@ -25,8 +25,10 @@ class MemoryStatsCounter:
                 # A new hour: the time to drop the buckets that expired (at most one an hour).
                 bucket = self._hours[hour] = {}
                 self._drop_expired(hour)
-            for name, value in counts.items():
-                bucket[name] = bucket.get(name, 0) + value
+            # By name, not ``items()``: the counts of most requests are a read-only proxy,
+            # whose ``items`` is a method looked up and called on the dict it wraps.
+            for name in counts:
+                bucket[name] = bucket.get(name, 0) + counts[name]
             # Written only when it grows (every request of the hour brings the same one).
             kept = self._expires.get(hour)
             if kept is None or expires_at > kept:
