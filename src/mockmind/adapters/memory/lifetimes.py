@@ -70,20 +70,22 @@ class SessionLifetimes:
         """A session was saved, live until ``expires_at``: it is now the most recently used.
 
         Then ends a few expired sessions, and the least recently used beyond the cap.
+
+        Called under ``lock``, which the session store holds while it saves (taken again
+        here, it was a tenth of the save of every request).
         """
-        with self.lock:
-            self._recent[session_id] = expires_at
-            self._recent.move_to_end(session_id)
-            expiry = self._expiry
-            expiry.schedule(session_id, expires_at)
-            now = self.clock.now()
-            if expiry.any_due(now):
-                for ended in expiry.due(now, SWEEP_PER_SAVE):
-                    self._end(ended)
-            while len(self._recent) > self.max_sessions:
-                oldest = next(iter(self._recent))
-                self._expiry.cancel(oldest)
-                self._end(oldest)
+        self._recent[session_id] = expires_at
+        self._recent.move_to_end(session_id)
+        expiry = self._expiry
+        expiry.schedule(session_id, expires_at)
+        now = self.clock.now()
+        if expiry.any_due(now):
+            for ended in expiry.due(now, SWEEP_PER_SAVE):
+                self._end(ended)
+        while len(self._recent) > self.max_sessions:
+            oldest = next(iter(self._recent))
+            self._expiry.cancel(oldest)
+            self._end(oldest)
 
     def end_if_expired(self, session_id: str, now: float) -> None:
         """End the session if it is still expired at ``now`` under the lock (a save may have

@@ -142,7 +142,8 @@ class JournalKeeper:
             return pending.event is not None
         expires_at = saved.expires_at + self._grace
         try:
-            spent = self._spent_by(saved, spent_before)
+            # Without a model (no totals before) nothing was spent: no call to learn it.
+            spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
             pieces = (
                 base.state,
                 request,

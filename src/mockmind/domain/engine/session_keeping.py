@@ -13,7 +13,13 @@ from mockmind.domain.errors import RequestError, VersionConflict
 from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.redaction import redacted_answer, redacted_json_bytes, redacted_query
 from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
-from mockmind.domain.sessions import Interaction, Session, carried_session_id, new_session_id
+from mockmind.domain.sessions import (
+    Interaction,
+    Session,
+    carried_session_id,
+    new_session_id,
+    session_after,
+)
 from mockmind.ports.session_store import EventAtSave, KeepsJournalEvents, SessionStore
 
 if TYPE_CHECKING:
@@ -82,12 +88,14 @@ class SessionKeeper:
         ``event`` (for a store in ``keeping``), the request's journal event built and kept by
         the save that holds."""
         settings = self._settings
+        body = request.body
         interaction = Interaction.answered(
             now,
             request.method,
             request.path,
             response.status,
-            trimmed(redacted_json_bytes(request.body, settings.limits)),
+            # Most requests (every GET) carry no body: nothing to mask or trim.
+            trimmed(redacted_json_bytes(body, settings.limits)) if body else None,
             (
                 redacted_answer(response.body, response.encoded())
                 if response.body_kind == "json"
@@ -96,26 +104,50 @@ class SessionKeeper:
             response.source,
             redacted_query(request.query),
         )
+        keeping = None
+        if event is not None:
+            event.remembered = interaction
+            event.base = session
+            keeping = self.keeping
+        timeout = settings.session_timeout_seconds
+        max_history = settings.max_history_length
+        state = changes.state
+        authenticated = changes.authenticated
+        # The first try written out (the save of ``_save``'s loop, without its closure and
+        # three calls): the only one almost every request makes.
+        store = self._store
+        expected = None if is_new else session.version
+        changed = session_after(
+            session,
+            interaction,
+            timeout,
+            max_history,
+            state,
+            authenticated,
+            (expected or 0) + 1,
+        )
+        try:
+            if keeping is not None:
+                if expected is None:
+                    saved = keeping.put(changed, expected_version=None, event=event)
+                else:
+                    saved = keeping.update(changed, base=session, event=event)
+            elif expected is None:
+                saved = store.put(changed, expected_version=None)
+            else:
+                saved = store.update(changed, base=session)
+            return interaction, session, saved
+        except VersionConflict:
+            pass
 
         def update(current: Session, version: int) -> Session:
             if event is not None:
                 event.base = current
-            return current.after_request(
-                interaction,
-                timeout_seconds=settings.session_timeout_seconds,
-                max_history=settings.max_history_length,
-                state=changes.state,
-                authenticated=changes.authenticated,
-                version=version,
+            return session_after(
+                current, interaction, timeout, max_history, state, authenticated, version
             )
 
-        keeping = None
-        if event is not None:
-            event.remembered = interaction
-            keeping = self.keeping
-        base, saved = _save(
-            self._store, session, is_new, update, now, self._races, keeping=keeping, event=event
-        )
+        base, saved = _retried(self._store, session, update, now, self._races, keeping, event)
         return interaction, base, saved
 
     def _blank(self, session_id: str, now: float) -> Session:
@@ -169,6 +201,19 @@ def _save(
         )
     except VersionConflict:
         pass
+    return _retried(store, session, update, now, races, keeping, event)
+
+
+def _retried(
+    store: SessionStore,
+    session: Session,
+    update: _Update,
+    now: float,
+    races: RaceTally,
+    keeping: KeepsJournalEvents | None,
+    event: EventAtSave | None,
+) -> tuple[Session, Session]:
+    """The tries of a save after its first lost a race, each from the session read anew."""
     for turn in tries(races, "session"):
         if not turn:
             continue
