@@ -357,17 +357,8 @@ def session_id_from(request: MockRequest, tracking: SessionTracking) -> SessionL
 def carried_session_id(request: MockRequest, tracking: SessionTracking) -> str | None:
     """``session_id_from(...).session_id``, without the lookup object: the engine asks it on
     every request."""
-    # ``_carried`` written out (a call less on every request).
-    for method in _PLACES_IN_ORDER[tracking.method]:
-        if method == "cookie":
-            raw = request.cookies.get(tracking.cookie_name)
-        elif method == "header":
-            raw = request.headers.get(tracking.header_name.lower())
-        else:
-            raw = request.query_value(tracking.query_param)
-        if raw:
-            return raw if _is_valid_id(raw) else None
-    return None
+    raw = _carried(request, tracking)
+    return raw if raw is not None and _is_valid_id(raw) else None
 
 
 def _carried(request: MockRequest, tracking: SessionTracking) -> str | None:
