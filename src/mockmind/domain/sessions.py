@@ -200,12 +200,7 @@ def session_after(
     merged = session.state
     if state:
         merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
-    # ``Session._remembering`` written out (one call less on every request).
-    history = session.history + (interaction,)  # noqa: RUF005 (one copy: see _remembering)
-    start = session.history_start
-    if len(history) > max_history:
-        start += len(history) - max_history
-        history = history[len(history) - max_history :]
+    history, start = session._remembering(interaction, max_history)
     # Filled in place, in the constructor's order (so they share the class's keys): a copy
     # of the session's dict put in as the new one's ``__dict__`` cost 0.7k instructions more.
     # Every one of Session's fields: one added there is added here too.

@@ -40,9 +40,6 @@ SOURCE_PREFIX = "source:"
 ERROR_PREFIX = "errors:"
 
 
-_floor = math.floor
-
-
 def hour_of(at: float) -> int:
     """The UTC hour ``at`` (epoch seconds) falls in, as hours since the epoch."""
     return math.floor(at / HOUR_SECONDS)
@@ -151,8 +148,7 @@ class RequestStats:
 
     def count(self, at: float, source: str, status: int, spent: Spent | None = None) -> None:
         """One write; a failure is logged, never raised (the request is answered regardless)."""
-        # ``hour_of`` written out: a call less on every request.
-        hour = _floor(at / HOUR_SECONDS)
+        hour = hour_of(at)
         expires_at = (hour + 1 + RETENTION_HOURS) * HOUR_SECONDS
         try:
             counts = (

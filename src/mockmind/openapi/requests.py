@@ -123,9 +123,7 @@ def validate_request(
                 operation=op,
                 path_params={},
                 query={
-                    name: values[0] if len(values) == 1 else list(values)
-                    for name, values in request.query.items()
-                    if values
+                    name: _passed_on(values) for name, values in request.query.items() if values
                 },
                 headers={},
                 cookies={},
@@ -235,7 +233,7 @@ def _validated(
         )
     for name, values in request.query.items():
         if name not in consumed and name not in typed["query"] and values:
-            typed["query"][name] = values[0] if len(values) == 1 else list(values)
+            typed["query"][name] = _passed_on(values)
 
     body_errors: list[Error] = []
     unsupported: UnsupportedMediaType | None = None
@@ -262,6 +260,12 @@ def _validated(
         media_type=media_type,
         files=files,
     )
+
+
+def _passed_on(values: list[str]) -> Any:
+    """A query value no parameter declares, as the app gets it: the value when sent once,
+    else every value sent."""
+    return values[0] if len(values) == 1 else list(values)
 
 
 # -- body ---------------------------------------------------------------------------------------

@@ -61,21 +61,8 @@ class MemorySessionStore:
             lock.release()
 
     def update(self, session: Session, *, base: Session) -> Session:
-        # The session object itself is kept: nothing is copied or encoded. ``put``'s check of
-        # an expected version written out: every request of a session saves it so.
-        version = base.version + 1
-        lock = self._lock
-        lock.acquire()
-        try:
-            current = self._sessions.get(session.id)
-            if current is None or current.version != base.version:
-                raise VersionConflict(f"session {session.id} changed since version {base.version}")
-            stored = session if session.version == version else session.with_version(version)
-            self._sessions[session.id] = stored
-            self._lifetimes.touch(session.id, stored.expires_at)
-            return stored
-        finally:
-            lock.release()
+        # The session object itself is kept: nothing is copied or encoded.
+        return self.put(session, expected_version=base.version)
 
     def delete(self, session_id: str) -> None:
         self._lifetimes.end(session_id)

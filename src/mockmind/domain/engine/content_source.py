@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mockmind.domain.cache_keys import (
     canonical_body,
     canonical_query,
-    digest,
+    response_cache_key,
 )
 from mockmind.domain.engine.answers import Answers, header_safe, short_digest, trimmed
 from mockmind.domain.engine.exchange import Exchange
@@ -426,19 +426,16 @@ class ContentSource:
             state = {k: v.value for k, v in session.state.items()}
             state["@auth"] = session.authenticated
         body = request.body
-        # ``digest`` of the parts' tuple is ``response_cache_key`` of them (the same bytes),
-        # one call fewer; a bodiless request's body is "" without asking its content type.
-        return digest(
-            (
-                session_id if session_id is not None else session.id if session else "",
-                state,
-                request.method,
-                request.path,
-                canonical_query(request.query),
-                canonical_body(body, request.content_type, self._settings.limits) if body else "",
-                plan.status,
-                plan.media_type,
-            )
+        # A bodiless request's body is "" without asking its content type.
+        return response_cache_key(
+            session_id if session_id is not None else session.id if session else "",
+            state,
+            request.method,
+            request.path,
+            canonical_query(request.query),
+            canonical_body(body, request.content_type, self._settings.limits) if body else "",
+            plan.status,
+            plan.media_type,
         )
 
 

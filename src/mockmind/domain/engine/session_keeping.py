@@ -113,9 +113,8 @@ class SessionKeeper:
         max_history = settings.max_history_length
         state = changes.state
         authenticated = changes.authenticated
-        # The first try written out (the save of ``_save``'s loop, without its closure and
-        # three calls): the only one almost every request makes.
-        store = self._store
+        # The first try made here rather than through ``_save`` (no closure, two calls less):
+        # the only one almost every request makes.
         expected = None if is_new else session.version
         changed = session_after(
             session,
@@ -127,15 +126,7 @@ class SessionKeeper:
             (expected or 0) + 1,
         )
         try:
-            if keeping is not None:
-                if expected is None:
-                    saved = keeping.put(changed, expected_version=None, event=event)
-                else:
-                    saved = keeping.update(changed, base=session, event=event)
-            elif expected is None:
-                saved = store.put(changed, expected_version=None)
-            else:
-                saved = store.update(changed, base=session)
+            saved = _stored(self._store, session, expected, changed, keeping, event)
             return interaction, session, saved
         except VersionConflict:
             pass
@@ -241,7 +232,19 @@ def _write(
     keeping: KeepsJournalEvents | None,
     event: EventAtSave | None,
 ) -> Session:
-    changed = update(current, (expected or 0) + 1)
+    return _stored(store, current, expected, update(current, (expected or 0) + 1), keeping, event)
+
+
+def _stored(
+    store: SessionStore,
+    current: Session,
+    expected: int | None,
+    changed: Session,
+    keeping: KeepsJournalEvents | None,
+    event: EventAtSave | None,
+) -> Session:
+    """``changed`` saved over ``current``: put when new (``expected`` None), else an update;
+    through ``keeping`` when it keeps the journal event with the save."""
     if keeping is not None:
         if expected is None:
             return keeping.put(changed, expected_version=None, event=event)
