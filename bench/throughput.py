@@ -485,13 +485,9 @@ def _shop_rows(
 ) -> dict[str, dict[str, list[WrkResult]]]:
     """Every shop row, with both mockmind servers and Prism (when there) up for all of them."""
     with ExitStack() as stack:
-        starting = [
-            _start_mockmind(stack, server, ["--config", str(CONFIG)], f"throughput-{server}")
-            for server in SERVERS
-        ]
-        if prism_bin is not None:
-            starting.append(_start_prism(stack, prism_bin, SPEC))
-        servers = _ready(starting, prism_probe="/admin/stats")
+        servers = _started(
+            stack, ["--config", str(CONFIG)], "throughput", prism_bin, SPEC, "/admin/stats"
+        )
         row_cases = {
             s.who: cases("not-checked-by-prism" if s.who == "prism" else _login(s.base))
             for s in servers
@@ -511,13 +507,9 @@ def _list_row(
     """The list row, with both mockmind servers (each seeded) and Prism up at once."""
     case = list_case()
     with ExitStack() as stack:
-        starting = [
-            _start_mockmind(stack, server, ["--openapi", str(spec)], f"throughput-list-{server}")
-            for server in SERVERS
-        ]
-        if prism_bin is not None:
-            starting.append(_start_prism(stack, prism_bin, spec))
-        servers = _ready(starting, prism_probe=LIST_PATH)
+        servers = _started(
+            stack, ["--openapi", str(spec)], "throughput-list", prism_bin, spec, LIST_PATH
+        )
         for s in servers:
             if s.who != "prism":
                 _seed_list(s.base, s.who)
@@ -525,6 +517,22 @@ def _list_row(
                 _check(s, case)
         row = {s.who: case for s in servers}
         return {case.name: _measure_row(wrk_bin, servers, row, orders, "list")}
+
+
+def _started(
+    stack: ExitStack,
+    document: list[str],
+    log: str,
+    prism_bin: Path | None,
+    spec: Path,
+    prism_probe: str,
+) -> list[Server]:
+    """Both mockmind servers serving ``document`` (serve's arguments), and Prism ``spec`` when
+    there, each answering, ended with ``stack``."""
+    starting = [_start_mockmind(stack, server, document, f"{log}-{server}") for server in SERVERS]
+    if prism_bin is not None:
+        starting.append(_start_prism(stack, prism_bin, spec))
+    return _ready(starting, prism_probe=prism_probe)
 
 
 def _start_mockmind(
