@@ -43,10 +43,15 @@ def test_a_plain_schema_is_vouched_for_and_generated_as_before() -> None:
 @pytest.mark.parametrize(
     "schema",
     [
-        {"type": "string", "enum": ["a", "b"]},
-        {"type": "integer", "example": 3},
-        {"type": "integer", "examples": [3]},
-        {"type": "integer", "default": 3},
+        {"type": "integer", "example": 3.0},
+        {"type": "integer", "examples": [True]},
+        {"type": "string", "default": None},
+        {"type": "number", "enum": [0.07], "multipleOf": 0.01},
+        {"type": "number", "example": 0.07, "multipleOf": 0.01},
+        {"type": "string", "enum": []},
+        {"type": "string", "enum": ["a", None]},
+        {"type": "object", "example": {}},
+        {"type": "string", "const": "a"},
         {"type": "integer", "nullable": True},
         {"type": ["integer", "null"]},
         {"type": "integer", "exclusiveMinimum": 0},
@@ -92,6 +97,26 @@ def test_refs_are_followed_and_a_cycle_or_deep_nesting_is_not_vouched_for() -> N
     for _ in range(20):
         deep = {"type": "array", "items": deep}
     assert not generator.generate_vouched(deep, seed="s")[1]
+
+
+def test_enums_and_examples_of_plain_values_are_vouched_for() -> None:
+    generator = OfflineGenerator()
+    for schema in (
+        {"type": "string", "enum": ["placed", "paid"]},
+        {"type": "integer", "minimum": 1, "example": 3, "examples": [4], "default": 5},
+        {"type": "number", "maximum": 9, "enum": [1, 2.5]},
+        {"type": "boolean", "default": True},
+    ):
+        for seed in ("a", "b", "c", "d"):
+            assert generator.generate_vouched(schema, seed=seed)[1], schema
+
+
+def test_an_enum_none_of_whose_members_fits_is_reported() -> None:
+    value, constructed = OfflineGenerator().generate_vouched(
+        {"type": "integer", "minimum": 5, "enum": [1, 2]}, seed="s"
+    )
+    assert value in (1, 2)
+    assert not constructed
 
 
 def test_a_number_no_draw_fits_is_reported_and_not_vouched_for() -> None:
@@ -174,11 +199,36 @@ def _bounded(kind: str, multiples: st.SearchStrategy[Any]) -> st.SearchStrategy[
     return build()
 
 
+def _with_values(kind: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Plain leaves with an enum, examples or a default, some of which may not fit."""
+    return st.fixed_dictionaries(
+        {"type": st.just(kind)},
+        optional={
+            "enum": st.lists(values, min_size=1, max_size=3),
+            "example": values,
+            "examples": st.lists(values, max_size=2),
+            "default": values,
+            "minimum": st.integers(-5, 5),
+        }
+        if kind in ("integer", "number")
+        else {
+            "enum": st.lists(values, min_size=1, max_size=3),
+            "example": values,
+            "examples": st.lists(values, max_size=2),
+            "default": values,
+        },
+    )
+
+
 _LEAVES = st.one_of(
     _bounded("integer", st.integers(1, 50) | st.sampled_from([0.5, 0.25, 0.3, 2.5])),
     _bounded("number", st.sampled_from([0.01, 0.1, 0.05, 0.25, 0.3, 1, 2.5, 0.001, 7])),
     st.just({"type": "string"}),
     st.just({"type": "boolean"}),
+    _with_values("integer", st.integers(-10, 10)),
+    _with_values("number", st.integers(-10, 10) | st.floats(-10, 10)),
+    _with_values("string", st.text(max_size=4)),
+    _with_values("boolean", st.booleans()),
 )
 
 
@@ -218,8 +268,11 @@ VOUCHED = st.recursive(_LEAVES, _containers, max_leaves=8)
 def test_vouched_values_validate(schema: dict[str, Any], seed: str, name: str | None) -> None:
     for generator in (OfflineGenerator(), OfflineGenerator(max_depth=1)):
         value, constructed = generator.generate_vouched(schema, seed=seed, name=name)
-        # Every schema drawn here leaves values to draw: all are vouched for.
-        assert constructed, json.dumps(schema)
+        # Every schema drawn here leaves values to draw, or has an enum none of whose
+        # members fits: all but those are vouched for.
+        assert constructed or "enum" in json.dumps(schema), json.dumps(schema)
+        if not constructed:
+            continue
         for validator in _VALIDATORS:
             checker = validator(schema, format_checker=_FORMATS)
             found = [e.message for e in checker.iter_errors(value)]

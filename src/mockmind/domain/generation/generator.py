@@ -328,6 +328,7 @@ class OfflineGenerator:
             )
             if valid:
                 return clone(candidate)
+        ctx.unchecked = True
         return clone(options[start])
 
     @staticmethod

@@ -22,11 +22,16 @@ keywords below, ``$ref`` (no cycle) with annotations beside it, and annotations 
   digits (its ``str`` is then that decimal exactly): bounds and ``multipleOf`` are limited
   here so that every value a plan can draw has (``_digits_fit``).
 * string, boolean: nothing more (any text, any boolean).
+* string, boolean, integer and number without ``multipleOf``: ``enum``, ``example``,
+  ``examples`` and ``default`` whose values are all of the schema's type as Python holds it
+  (an int for an integer, not 3.0 nor True). The generator takes a member or an example only
+  when its own check accepts it, which for those keywords and values reads them as the
+  validators do (with ``multipleOf`` it divides floats, they divide decimals); an enum none
+  of whose members fits is reported (``unchecked``).
 
-Left out, for now: ``enum``, ``const``, examples and defaults (picked by the generator's own
-check, which reads both dialects at once), ``nullable`` and type lists, ``readOnly`` and
-``writeOnly`` (properties left out), exclusive bounds, string keywords and formats, choices,
-``allOf``, ``not``, and every keyword not named here.
+Left out, for now: ``const``, ``nullable`` and type lists, ``readOnly`` and ``writeOnly``
+(properties left out), exclusive bounds, string keywords and formats, choices, ``allOf``,
+``not``, examples of objects and arrays, and every keyword not named here.
 """
 
 from __future__ import annotations
@@ -43,13 +48,21 @@ from mockmind.domain.generation.vocabulary import NUMERIC_HINTS
 _ANNOTATIONS: Final = frozenset(
     {"description", "title", "deprecated", "$comment", "externalDocs", "xml", "summary"}
 )
+_VALUES: Final = frozenset({"enum", "example", "examples", "default"})
 _KEYWORDS: Final[Mapping[str, frozenset[str]]] = {
     "object": frozenset({"properties", "required", "additionalProperties"}),
     "array": frozenset({"items", "minItems", "maxItems"}),
-    "integer": frozenset({"minimum", "maximum", "multipleOf", "format"}),
-    "number": frozenset({"minimum", "maximum", "multipleOf", "format"}),
-    "string": frozenset(),
-    "boolean": frozenset(),
+    "integer": frozenset({"minimum", "maximum", "multipleOf", "format"} | _VALUES),
+    "number": frozenset({"minimum", "maximum", "multipleOf", "format"} | _VALUES),
+    "string": _VALUES,
+    "boolean": _VALUES,
+}
+# The types a value of enum, examples or default must have, exactly (bool is no int here).
+_EXACT_TYPES: Final[Mapping[str, tuple[type, ...]]] = {
+    "integer": (int,),
+    "number": (int, float),
+    "string": (str,),
+    "boolean": (bool,),
 }
 _FORMATS: Final[Mapping[str, frozenset[str]]] = {
     "integer": frozenset({"int32", "int64"}),
@@ -97,6 +110,8 @@ def _accepted(schema: Schema, resolve: RefResolver, nesting: int, refs: tuple[st
     fmt = schema.get("format")
     if fmt is not None and fmt not in _FORMATS.get(kind, ()):
         return False
+    if not _values_accepted(schema, kind):
+        return False
     if kind == "object":
         return _object_accepted(schema, resolve, nesting, refs)
     if kind == "array":
@@ -104,6 +119,33 @@ def _accepted(schema: Schema, resolve: RefResolver, nesting: int, refs: tuple[st
     if kind in ("integer", "number"):
         return _number_accepted(schema, integer=kind == "integer")
     return True
+
+
+def _values_accepted(schema: Mapping[str, Any], kind: str) -> bool:
+    """Whether the enum, examples and default given (if any) are all of ``kind`` as Python
+    holds it, and ``multipleOf`` does not come with them."""
+    values: list[Any] = []
+    enum = schema.get("enum")
+    if enum is not None:
+        if not isinstance(enum, list) or not enum:
+            return False
+        values += enum
+    examples = schema.get("examples")
+    if isinstance(examples, list):
+        values += examples
+    values += [schema[key] for key in ("example", "default") if key in schema]
+    if not values:
+        return True
+    exact = _EXACT_TYPES.get(kind)
+    return (
+        exact is not None
+        and "multipleOf" not in schema
+        and all(type(value) in exact and _finite_or_other(value) for value in values)
+    )
+
+
+def _finite_or_other(value: Any) -> bool:
+    return type(value) is not float or math.isfinite(value)
 
 
 def _annotation(key: Any) -> bool:
