@@ -177,10 +177,13 @@ class Answers:
             return None
         # The plan's schema is the loaded document's, which nothing edits (its compiled
         # validation checks, schema_checks, hold the same assumption).
-        body = self._generator.generate(plan.schema, seed=seed, immutable=True)
+        body, constructed = self._generator.generate_vouched(plan.schema, seed=seed)
         if plan.status >= 400 and isinstance(body, dict):
+            # What this changes it checks: the body stays as vouched for, or is checked.
             body = self._error_realism(plan, body)
-        errors = self._api.response_errors(plan, body)
+        # A body valid by construction is not checked again: checking it was 30k instructions
+        # of a 530k offline answer, to find nothing.
+        errors = [] if constructed else self._api.response_errors(plan, body)
         if errors:
             # The generator is meant to be correct by construction; say loudly when it is not.
             logger.error("generated body breaks its schema %s: %s", plan.schema_key, errors[:3])

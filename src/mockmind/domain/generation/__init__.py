@@ -10,8 +10,9 @@ Modules, one job each: ``generator`` (the walk: objects, arrays, choices, retrie
 ``layouts`` (an object's members, once per flat), ``draws`` (a value's random bits),
 ``branch_costs`` (the cheapest branch of a union), ``number_planning``, ``strings`` and
 ``formats``, ``patterns`` (regular expressions), ``faker_pools``, ``hints`` and ``vocabulary``
-(what field names mean), ``validation`` (the generator's own check), ``version`` (what decides
-the output, for stores of generated data).
+(what field names mean), ``validation`` (the generator's own check), ``vouching`` (schemas
+whose values need no check), ``version`` (what decides the output, for stores of generated
+data).
 """
 
 from mockmind.domain.generation.flat_memo import FLAT_MEMO_SIZE, FlatMemo

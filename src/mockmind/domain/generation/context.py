@@ -19,7 +19,7 @@ from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 class GenerationContext:
     """What one ``generate`` call needs: the ref resolver, the seed hash and memoised costs."""
 
-    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "held", "owners")
+    __slots__ = ("_base", "_resolver", "_root", "costs", "direction", "held", "owners", "unchecked")
 
     def __init__(
         self,
@@ -42,6 +42,9 @@ class GenerationContext:
         # The refs read by kept flats whose targets this call found unchanged, by id (the
         # tuple held, so the id stays its own): checked once per call, not per value.
         self.held: dict[int, Reads] = {}
+        # Set when a part of the value was made by a fallback that nothing vouches for (a
+        # number no draw fitted): the value is then not valid by construction (``vouched``).
+        self.unchecked = False
 
     def draws(self, path: str) -> Draws:
         """The random draws of the value at ``path``: the same for the same call seed and path

@@ -33,13 +33,14 @@ from mockmind.domain.generation.flattening import (
 from mockmind.domain.generation.hints import field_hint, is_person, owner_of
 from mockmind.domain.generation.json_values import canon, clone
 from mockmind.domain.generation.layouts import element_member, new_member, object_layout
-from mockmind.domain.generation.number_planning import pick_number
+from mockmind.domain.generation.number_planning import fallback_number, pick_number
 from mockmind.domain.generation.patterns import matching_text, search
 from mockmind.domain.generation.repairing import repaired
 from mockmind.domain.generation.schemas import Direction, Schema, SchemaResolver
 from mockmind.domain.generation.strings import TextMaker
 from mockmind.domain.generation.validation import is_valid
 from mockmind.domain.generation.version import settings_key
+from mockmind.domain.generation.vouching import vouched
 from mockmind.domain.memo import BoundedMemo
 
 _ATTEMPTS: Final = 4
@@ -84,8 +85,11 @@ class OfflineGenerator:
         self._max_depth = max(0, max_depth)
         self._flats = flat_memo if flat_memo is not None else FlatMemo()
         self._locale = locale
-        # Immutable roots' flats and owners, by the schema's id (``generate``).
-        self._kept: BoundedMemo[int, tuple[Schema, Flat, str | None]] = BoundedMemo(FLAT_MEMO_SIZE)
+        # Immutable roots' flats, owners and whether their values are valid by construction
+        # (``vouching``), by the schema's id (``generate``).
+        self._kept: BoundedMemo[int, tuple[Schema, Flat, str | None, bool]] = BoundedMemo(
+            FLAT_MEMO_SIZE
+        )
 
     def settings_key(self) -> str:
         """What, beside a schema and a seed, decides what is generated: this generator's
@@ -111,23 +115,42 @@ class OfflineGenerator:
         """
         ctx = GenerationContext(self._resolve_ref, schema, direction, seed)
         if immutable:
-            flat, owner = self._kept_flat(ctx, schema)
-            value = self._value(ctx, schema, "", name, 0, as_property=False, flat=flat, owner=owner)
+            kept = self._kept_flat(ctx, schema)
+            value = self._value(
+                ctx, schema, "", name, 0, as_property=False, flat=kept[1], owner=kept[2]
+            )
         else:
             value = self._value(ctx, schema, "", name, 0, as_property=False)
         return None if isinstance(value, _Omit) else value
 
-    def _kept_flat(self, ctx: GenerationContext, schema: Schema) -> tuple[Flat, str | None]:
-        """An immutable root's flat and owner. The entry holds the schema, so its id is not
-        reused while kept; a flat that the walk edits (choices) is never kept."""
+    def generate_vouched(
+        self, schema: Mapping[str, Any] | bool, *, seed: str, name: str | None = None
+    ) -> tuple[Any, bool]:
+        """``generate(schema, seed=seed, name=name, immutable=True)`` for a response, and
+        whether the value is valid by construction (``vouching``): when True the caller need
+        not check it; when False it may break ``schema`` and is worth checking."""
+        ctx = GenerationContext(self._resolve_ref, schema, "response", seed)
+        _, flat, owner, constructed = self._kept_flat(ctx, schema)
+        value = self._value(ctx, schema, "", name, 0, as_property=False, flat=flat, owner=owner)
+        if isinstance(value, _Omit):
+            return None, False
+        return value, constructed and not ctx.unchecked
+
+    def _kept_flat(
+        self, ctx: GenerationContext, schema: Schema
+    ) -> tuple[Schema, Flat, str | None, bool]:
+        """An immutable root's entry: the schema, its flat and owner, and whether its values
+        are vouched for. The entry holds the schema, so its id is not reused while kept; a
+        flat that the walk edits (choices) is never kept, and then nothing is vouched for."""
         kept = self._kept.get(id(schema))
         if kept is not None and kept[0] is schema:
-            return kept[1], kept[2]
+            return kept
         flat, reads = self._flats.flatten_shared(schema, ctx.resolve)
-        owner = owner_of(schema)
+        entry = (schema, flat, owner_of(schema), False)
         if reads is not None:
-            self._kept.put(id(schema), (schema, flat, owner))
-        return flat, owner
+            entry = (schema, flat, entry[2], vouched(schema, ctx.resolve))
+            self._kept.put(id(schema), entry)
+        return entry
 
     def repair(
         self,
@@ -274,7 +297,12 @@ class OfflineGenerator:
         # What rules a value out: the flat's `not`s, and nothing at all when it has none.
         rules = partial(_excluded, ctx, flat) if flat.nots else _nothing
         if kind in ("integer", "number"):
-            return pick_number(flat, rng, hint, integer=kind == "integer", excluded=rules)
+            integer = kind == "integer"
+            number = pick_number(flat, rng, hint, integer=integer, excluded=rules)
+            if number is None:
+                ctx.unchecked = True
+                number = fallback_number(flat, hint, integer=integer, excluded=rules)
+            return number
         return self._texts.text(flat, rng, hint, rules)
 
     @staticmethod
@@ -300,6 +328,7 @@ class OfflineGenerator:
             )
             if valid:
                 return clone(candidate)
+        ctx.unchecked = True
         return clone(options[start])
 
     @staticmethod

@@ -27,8 +27,9 @@ def pick_number(
     *,
     integer: bool,
     excluded: Callable[[Any], bool],
-) -> int | float:
-    """A number that satisfies ``flat`` and that ``excluded`` does not rule out, if any does."""
+) -> int | float | None:
+    """A number drawn from ``flat``'s plan that satisfies it and that ``excluded`` does not
+    rule out; None when none of those tried does (``fallback_number`` then answers)."""
     plans = flat.number_plans
     if plans is None:
         plans = flat.number_plans = {}
@@ -55,10 +56,26 @@ def pick_number(
                 value = _as_number(Fraction(offset * numerator, denominator), integer)
             if _acceptable(value, multiples, plan, excluded):
                 return value
+    return None
+
+
+def fallback_number(
+    flat: Flat,
+    hint: str | None,
+    *,
+    integer: bool,
+    excluded: Callable[[Any], bool],
+) -> int | float:
+    """The number given when ``pick_number`` finds none: the middle of the bounds when it
+    fits, else a bound (which may not fit: the bounds leave no value, or `not` rules it out).
+    A separate step so that the generator knows a value was not drawn from the plan."""
+    plans = flat.number_plans
+    assert plans is not None, "pick_number plans first"
+    plan = plans[(hint, integer)]
     low, high = plan.low, plan.high
     if low is not None and high is not None:
         middle = _as_number((low + high) / 2, integer)
-        if _acceptable(middle, multiples, plan, excluded):
+        if _acceptable(middle, flat.multiples, plan, excluded):
             return middle
     fallback = low if low is not None else high if high is not None else Fraction(0)
     return _as_number(fallback, integer)
