@@ -157,8 +157,9 @@ def redacted_query(query: Mapping[str, list[str]]) -> str:
         return ""
     last = _last_query
     # Names and values are text: the same names in the same order, with equal values, are
-    # the same query string (dicts compare equal in any order, so the names are compared too).
-    if last[0] == query and tuple(last[0]) == tuple(query):
+    # the same query string (dicts compare equal in any order, so the names are compared too,
+    # unless there is one: two tuples of the names were two thirds of the comparison).
+    if last[0] == query and (len(query) == 1 or tuple(last[0]) == tuple(query)):
         return last[1]
     written = _written_query(query)
     # A copy: the request's own lists could change after it is remembered.

@@ -16,7 +16,6 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import field
-from functools import lru_cache
 from types import MappingProxyType
 
 from mockmind.lean_dataclass import dataclass
@@ -72,14 +71,6 @@ def request_counts(source: str, status: int, spent: Spent | None = None) -> dict
         if cost:
             counts[COST_NANO_USD] = cost
     return counts
-
-
-@lru_cache(maxsize=1024)
-def _counts_without_spending(source: str, status: int) -> Mapping[str, int]:
-    """``request_counts`` of a request that spent nothing on the model, made once per source
-    and status (every request without a model call adds the same few counters); read-only,
-    as it is handed to every count."""
-    return MappingProxyType(request_counts(source, status))
 
 
 @dataclass(frozen=True)
@@ -145,17 +136,40 @@ class RequestStats:
 
     def __init__(self, counter: StatsCounter) -> None:
         self._counter = counter
+        # The hour of the last request counted: every request of that hour is in it, so its
+        # number and expiry are worked out once an hour, not per request (a third of the
+        # count). ``(hour, from, until, expires_at)``: replaced whole, safe across threads.
+        self._hour: tuple[int, float, float, float] = (0, 0.0, 0.0, 0.0)
+        # ``request_counts`` of a request that spent nothing on the model, by source and
+        # status (read-only, as handed to every count): made once each, and few (a handful of
+        # sources times the statuses answered).
+        self._plain: dict[tuple[str, int], Mapping[str, int]] = {}
 
     def count(self, at: float, source: str, status: int, spent: Spent | None = None) -> None:
         """One write; a failure is logged, never raised (the request is answered regardless)."""
-        hour = hour_of(at)
-        expires_at = (hour + 1 + RETENTION_HOURS) * HOUR_SECONDS
-        try:
-            counts = (
-                request_counts(source, status, spent)
-                if spent is not None
-                else _counts_without_spending(source, status)
+        known = self._hour
+        if known[1] <= at < known[2]:
+            hour, expires_at = known[0], known[3]
+        else:
+            hour = hour_of(at)
+            expires_at = (hour + 1 + RETENTION_HOURS) * HOUR_SECONDS
+            # A second inside each end: ``hour_of`` divides, and a time within a rounding of
+            # the hour's edge is left to it rather than to this comparison.
+            self._hour = (
+                hour,
+                hour * HOUR_SECONDS + 1.0,
+                (hour + 1) * HOUR_SECONDS - 1.0,
+                expires_at,
             )
+        try:
+            if spent is None:
+                counts = self._plain.get((source, status))
+                if counts is None:
+                    counts = self._plain[(source, status)] = MappingProxyType(
+                        request_counts(source, status)
+                    )
+            else:
+                counts = request_counts(source, status, spent)
             self._counter.add(hour, counts, expires_at=expires_at)
         except Exception:  # a record: a store failing to count never fails a request
             logger.exception("request at %.0f not counted in the hour's stats", at)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from mockmind.adapters.memory import MemoryJournal, SessionLifetimes
 from mockmind.domain.journal import JournalEvent, RecordedExchange
-from mockmind.ports.journal import KeepsUnbuiltEvents
+from mockmind.ports.journal import KeepsUnbuiltEvents, UnbuiltEvent
 from tests.support.clock import ManualClock
 
 
@@ -15,25 +15,26 @@ def _event(seq: int) -> JournalEvent:
     return JournalEvent(seq=seq, at=float(seq), exchange=exchange, source="offline", latency_ms=1)
 
 
-class Unbuilt:
-    def __init__(self, seq: int, *, fails: bool = False) -> None:
-        self.seq = seq
+class Builder:
+    """Builds the events it hands the journal unbuilt, counting each build."""
+
+    def __init__(self, *, fails: bool = False) -> None:
         self.fails = fails
         self.builds = 0
 
-    def build(self) -> JournalEvent | None:
+    def build_unbuilt(self, unbuilt: UnbuiltEvent) -> JournalEvent | None:
         self.builds += 1
-        return None if self.fails else _event(self.seq)
+        return None if self.fails else _event(unbuilt[0])
 
 
 def test_unbuilt_events_are_built_once_when_read_and_unbuildable_ones_left_out() -> None:
     journal = MemoryJournal(SessionLifetimes(ManualClock(0.0)), max_events=10)
     assert isinstance(journal, KeepsUnbuiltEvents)
-    second, third = Unbuilt(2), Unbuilt(3, fails=True)
+    second, third = Builder(), Builder(fails=True)
     assert journal.append("s", _event(1), expires_at=100.0)
-    assert journal.append_unbuilt("s", second, expires_at=100.0)
-    assert journal.append_unbuilt("s", third, expires_at=100.0)
-    assert not journal.append_unbuilt("s", Unbuilt(2), expires_at=100.0)  # a step kept
+    assert journal.append_unbuilt("s", (2, second), expires_at=100.0)
+    assert journal.append_unbuilt("s", (3, third), expires_at=100.0)
+    assert not journal.append_unbuilt("s", (2, Builder()), expires_at=100.0)  # a step kept
     page = journal.read("s", now=1.0)
     assert page.events == (_event(1), _event(2))
     assert journal.read("s", now=1.0, after=1).events == (_event(2),)

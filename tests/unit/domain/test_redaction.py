@@ -267,6 +267,9 @@ def test_a_query_asked_again_is_written_as_it_reads_now() -> None:
     assert redacted_query(query) == "a=1"
     query["a"].append("2")
     assert redacted_query(query) == "a=1&a=2"
+    # One name: another name, or the same with another value, is another query string.
+    assert redacted_query({"b": ["1", "2"]}) == "b=1&b=2"
+    assert redacted_query({"b": ["2", "1"]}) == "b=2&b=1"
     assert redacted_query({"a": ["1"], "api_key": ["k"]}) == "a=1&api_key=%2A%2A%2A"
     assert redacted_query({"a": ["1"], "api_key": ["k"]}) == "a=1&api_key=%2A%2A%2A"
 

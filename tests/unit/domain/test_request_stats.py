@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from mockmind.domain.stats import (
     HourStats,
     RequestStats,
     Spent,
+    hour_of,
     request_counts,
 )
 from mockmind.ports.llm import ChatRequest, ChatResult
@@ -92,6 +94,37 @@ def test_the_same_request_counted_again_adds_the_same_counts_again() -> None:
             "tokens": 10,
         }
     }
+
+
+def test_each_request_is_counted_in_the_hour_of_its_time_in_any_order() -> None:
+    # The hour of the last request is remembered; times at and around the hours' edges, and
+    # times going back, still land where ``hour_of`` puts them, each bucket kept as long.
+    times = [
+        SEVEN + 10,
+        SEVEN - 1,
+        SEVEN - 0.5,
+        math.nextafter(SEVEN, 0.0),
+        SEVEN,
+        SEVEN + 0.25,
+        SEVEN + 1,
+        SEVEN + HOUR_SECONDS - 1,
+        SEVEN + HOUR_SECONDS - 0.001,
+        math.nextafter(SEVEN + HOUR_SECONDS, 0.0),
+        SEVEN + HOUR_SECONDS,
+        SEVEN + 5,
+    ]
+    added: list[tuple[int, float]] = []
+
+    class Recording(MemoryStatsCounter):
+        def add(self, hour: int, counts: Mapping[str, int], *, expires_at: float) -> None:
+            added.append((hour, expires_at))
+
+    stats = RequestStats(Recording())
+    for at in times:
+        stats.count(at, "store", 200)
+    assert added == [
+        (hour_of(at), (hour_of(at) + 1 + RETENTION_HOURS) * HOUR_SECONDS) for at in times
+    ]
 
 
 @pytest.mark.parametrize("hours", [0, RETENTION_HOURS + 1])

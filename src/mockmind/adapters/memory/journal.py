@@ -1,7 +1,9 @@
 """Journals in process: a bounded list per session, dropped when the session ends.
 
 Events recorded by the engine are kept unbuilt (``KeepsUnbuiltEvents``): the list holds the
-pieces each was to be made of, and a read builds those it returns, once.
+pieces each was to be made of, and a read builds those it returns, once. Every entry is an
+unbuilt event's tuple, its step first (read on every append); an event appended built is kept
+as one that builds to itself.
 """
 
 from __future__ import annotations
@@ -12,7 +14,20 @@ from mockmind.adapters.memory.lifetimes import SessionLifetimes
 from mockmind.domain.journal import JournalEvent, JournalPage
 from mockmind.ports.journal import UnbuiltEvent
 
-_Kept = JournalEvent | UnbuiltEvent
+
+class _Built:
+    """The builder of an event appended built: the event itself, kept after its step."""
+
+    def build_unbuilt(self, unbuilt: UnbuiltEvent) -> JournalEvent | None:
+        event: JournalEvent = unbuilt[2]
+        return event
+
+
+_BUILT = _Built()
+
+
+def _kept(event: JournalEvent) -> UnbuiltEvent:
+    return (event.seq, _BUILT, event)
 
 
 class MemoryJournal:
@@ -25,7 +40,7 @@ class MemoryJournal:
         # have one or two requests, and every live session holds its journal: the deque
         # was 803 of the 6,246 bytes a one-request session held (tracemalloc of `serve`
         # under bench row 9's churn), so the live sessions' memory followed it.
-        self._events: dict[str, list[_Kept]] = {}
+        self._events: dict[str, list[UnbuiltEvent]] = {}
         # Each journal lives as long as its newest event (the session's latest expiry).
         self._expires: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -33,9 +48,9 @@ class MemoryJournal:
         lifetimes.on_end(self.delete)
 
     def append(self, session_id: str, event: JournalEvent, *, expires_at: float) -> bool:
-        return self.append_unbuilt(session_id, event, expires_at=expires_at)
+        return self.append_unbuilt(session_id, _kept(event), expires_at=expires_at)
 
-    def append_unbuilt(self, session_id: str, event: _Kept, *, expires_at: float) -> bool:
+    def append_unbuilt(self, session_id: str, event: UnbuiltEvent, *, expires_at: float) -> bool:
         # acquire and release rather than ``with``: a third of the cost, on every request.
         lock = self._lock
         lock.acquire()
@@ -45,8 +60,9 @@ class MemoryJournal:
                 events = self._events[session_id] = []
             # Events are kept in step order, so a step past the last is new without looking
             # through them all (every request appends one).
-            late = bool(events) and events[-1].seq >= event.seq
-            if late and any(kept.seq == event.seq for kept in events):
+            seq = event[0]
+            late = bool(events) and events[-1][0] >= seq
+            if late and any(kept[0] == seq for kept in events):
                 return False
             held = self._expires.get(session_id)
             if held is None or held < expires_at:
@@ -54,7 +70,7 @@ class MemoryJournal:
             if late:
                 # A late writer's earlier step: put it in order (rare: one per race).
                 events.append(event)
-                events.sort(key=lambda e: e.seq)
+                events.sort(key=lambda e: e[0])
             else:
                 events.append(event)
             if len(events) > self.max_events:
@@ -88,15 +104,14 @@ class MemoryJournal:
             self._expires.pop(session_id, None)
 
 
-def _built(kept: list[_Kept]) -> tuple[JournalEvent, ...]:
-    """The kept events, each unbuilt one built and put in its place (one that cannot be
+def _built(kept: list[UnbuiltEvent]) -> tuple[JournalEvent, ...]:
+    """The kept events, each unbuilt one built and kept built in its place (one that cannot be
     built is dropped, as it would not have been appended)."""
-    if all(isinstance(e, JournalEvent) for e in kept):
-        return tuple(kept)  # type: ignore[arg-type]
     events: list[JournalEvent] = []
     for entry in kept:
-        event = entry if isinstance(entry, JournalEvent) else entry.build()
+        event = entry[2] if entry[1] is _BUILT else entry[1].build_unbuilt(entry)
         if event is not None:
             events.append(event)
-    kept[:] = events
+    if len(events) != len(kept) or any(entry[1] is not _BUILT for entry in kept):
+        kept[:] = [_kept(event) for event in events]
     return tuple(events)

@@ -44,7 +44,7 @@ from mockmind.domain.redaction import (
 )
 from mockmind.domain.sessions import Interaction, Session, StateValue
 from mockmind.lean_dataclass import built, dataclass
-from mockmind.ports.journal import Journal, KeepsUnbuiltEvents
+from mockmind.ports.journal import Journal, KeepsUnbuiltEvents, UnbuiltEvent
 
 logger = logging.getLogger("mockmind.journal")
 
@@ -144,24 +144,39 @@ class JournalKeeper:
         try:
             # Without a model (no totals before) nothing was spent: no call to learn it.
             spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
-            pieces = (
-                base.state,
-                request,
-                response,
-                remembered,
-                state,
-                trace,
-                at,
-                latency_ms,
-                spent,
-            )
             if self._unbuilt is not None:
                 # What the event is made of is the request's own and left as it is: built
-                # from it later, the event is the one built now.
-                unbuilt = _UnbuiltEvent(self, saved.requests, saved.id, pieces)
+                # from it later, the event is the one built now. The base session's state,
+                # not the sessions (a journal of 200 events would keep 400 of them, and their
+                # histories, alive).
+                unbuilt: UnbuiltEvent = (
+                    saved.requests,
+                    self,
+                    saved.id,
+                    base.state,
+                    request,
+                    response,
+                    remembered,
+                    state,
+                    trace,
+                    at,
+                    latency_ms,
+                    spent,
+                )
                 added = self._unbuilt.append_unbuilt(saved.id, unbuilt, expires_at=expires_at)
             else:
-                event = self._event(saved.requests, *pieces)
+                event = self._event(
+                    saved.requests,
+                    base.state,
+                    request,
+                    response,
+                    remembered,
+                    state,
+                    trace,
+                    at,
+                    latency_ms,
+                    spent,
+                )
                 added = self._journal.append(saved.id, event, expires_at=expires_at)
         except Exception:  # the journal is a record: the request is answered without it
             logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
@@ -175,6 +190,15 @@ class JournalKeeper:
             )
             return False
         return True
+
+    def build_unbuilt(self, unbuilt: UnbuiltEvent) -> JournalEvent | None:
+        """The event ``record`` handed its journal unbuilt (``EventBuilder``)."""
+        seq, _, session_id, *pieces = unbuilt
+        try:
+            return self._event(seq, *pieces)
+        except Exception:  # the journal is a record: a read goes on without the event
+            logger.exception("session %s: step %d not journaled", session_id, seq)
+            return None
 
     def _spent_by(self, saved: Session, spent_before: Totals | None) -> _Spent:
         """What the request's model calls cost: the session's totals now less those before."""
@@ -353,42 +377,6 @@ class PendingEvent:
 
     def kept(self, event: JournalEvent) -> None:
         self.event = event
-
-
-# What ``JournalKeeper._event`` makes a request's event of, after its step.
-_Pieces = tuple[
-    Mapping[str, StateValue],
-    MockRequest,
-    MockResponse,
-    Interaction,
-    Mapping[str, Any],
-    RequestTrace,
-    float,
-    float,
-    _Spent,
-]
-
-
-class _UnbuiltEvent:
-    """A recorded request's event as the pieces it is made of (``KeepsUnbuiltEvents``): the
-    base session's state, not the sessions (a journal of 200 events would keep 400 of them,
-    and their histories, alive), in one tuple (one object made per request, not a field
-    set for each piece)."""
-
-    __slots__ = ("_keeper", "_pieces", "_session_id", "seq")
-
-    def __init__(self, keeper: JournalKeeper, seq: int, session_id: str, pieces: _Pieces) -> None:
-        self.seq = seq
-        self._keeper = keeper
-        self._session_id = session_id
-        self._pieces = pieces
-
-    def build(self) -> JournalEvent | None:
-        try:
-            return self._keeper._event(self.seq, *self._pieces)
-        except Exception:  # the journal is a record: a read goes on without the event
-            logger.exception("session %s: step %d not journaled", self._session_id, self.seq)
-            return None
 
 
 def recorded_body(response: MockResponse) -> Any:
