@@ -79,7 +79,7 @@ class SessionLifetimes:
         expiry = self._expiry
         expiry.schedule(session_id, expires_at)
         now = self.clock.now()
-        if expiry.any_due(now):
+        if expiry.next_due <= now:
             for ended in expiry.due(now, SWEEP_PER_SAVE):
                 self._end(ended)
         while len(self._recent) > self.max_sessions:
