@@ -94,10 +94,12 @@ class SessionLifetimes:
                     expiry.schedule(due, live_until)
                 else:
                     self._end(due)
-        while len(self._recent) > self.max_sessions:
-            oldest = next(iter(self._recent))
-            self._expiry.cancel(oldest)
-            self._end(oldest)
+        # Only a session new to ``_recent`` adds to it: a save of a held one cannot pass the cap.
+        if before is None:
+            while len(recent) > self.max_sessions:
+                oldest = next(iter(recent))
+                expiry.cancel(oldest)
+                self._end(oldest)
 
     def end_if_expired(self, session_id: str, now: float) -> None:
         """End the session if it is still expired at ``now`` under the lock (a save may have
