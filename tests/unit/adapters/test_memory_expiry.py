@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from mockmind.adapters.memory.expiry import ExpiryQueue
@@ -75,3 +77,25 @@ def test_coarser_resolution_groups_keys() -> None:
     assert sorted(queue.due(60.0, 10)) == ["a", "b"]
     with pytest.raises(ValueError, match="positive"):
         ExpiryQueue(resolution=0)
+
+
+def test_next_due_is_when_the_earliest_slot_ends() -> None:
+    # What a save checks before asking ``due``: never later than a key's slot's end, and
+    # back to never once every slot has been handed out.
+    queue: ExpiryQueue[str] = ExpiryQueue()
+    assert queue.next_due == math.inf
+    queue.schedule("late", 20.5)
+    assert queue.next_due == 21.0
+    queue.schedule("early", 9.2)
+    queue.schedule("early too", 9.7)
+    assert queue.next_due == 10.0
+    assert len(queue.due(10.0, 1)) == 1
+    assert queue.next_due == 10.0  # the slot still holds a key
+    assert len(queue.due(10.0, 1)) == 1
+    assert queue.next_due == 21.0
+    queue.cancel("late")
+    # A cancelled key's slot stays in the order until ``due`` comes to it: one call finds none.
+    assert queue.due(21.0, 10) == []
+    assert queue.next_due == math.inf
+    queue.schedule("again", 5.0)
+    assert queue.next_due == 5.0

@@ -3,6 +3,8 @@ expired (swept a few per save, or found expired by a read), or past ``max_sessio
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mockmind.adapters.memory import (
@@ -93,6 +95,28 @@ def test_each_save_ends_a_few_expired_sessions_so_no_request_scans_them_all() ->
     assert all(backend.sessions.holds(f"new-{n}") for n in range(5))
     assert not any(backend.entities.holds(f"old-{n}") for n in range(10))
     assert len(backend.cache) == 5
+
+
+def test_a_session_its_saves_keep_alive_outlives_its_first_expiry_and_ends_after_its_last() -> None:
+    # The sweep comes to the session at its first expiry's slot, finds it renewed and queues
+    # it again; it ends once its last expiry has passed.
+    backend = Backend()
+    backend.open("a")
+    for _ in range(4):
+        backend.clock.t += TIMEOUT - 1
+        now = backend.clock.t
+        current = backend.sessions.get("a", now=now)
+        assert current is not None
+        renewed = replace(current, last_seen=now, expires_at=now + TIMEOUT)
+        backend.sessions.update(renewed, base=current)
+        assert backend.keeps("a")
+    backend.clock.t += TIMEOUT - 0.5
+    backend.open("b")
+    assert backend.keeps("a")
+    backend.clock.t += 1
+    backend.open("c")
+    assert not backend.keeps("a")
+    assert backend.keeps("b")
 
 
 def test_a_read_that_finds_a_session_expired_frees_it_before_the_sweep_does() -> None:

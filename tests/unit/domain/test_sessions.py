@@ -11,6 +11,7 @@ from mockmind.domain.sessions import (
     SESSION_ID_PATTERN,
     Interaction,
     Session,
+    SessionIdPlaces,
     SessionLookup,
     SessionSummary,
     SessionTracking,
@@ -92,6 +93,37 @@ def test_configured_place_wins() -> None:
     request = _request(cookies={"mockforge_session": "c1"}, headers={"x-session-id": "h1"})
     assert session_id_from(request, SessionTracking(method="cookie")).session_id == "c1"
     assert session_id_from(request, SessionTracking(method="header")).session_id == "h1"
+
+
+@pytest.mark.parametrize(
+    ("method", "order"),
+    [
+        ("cookie", ("c", "h", "q")),
+        ("header", ("h", "c", "q")),
+        ("query_param", ("q", "c", "h")),
+    ],
+)
+def test_places_are_read_configured_first_then_cookie_header_query(
+    method: str, order: tuple[str, ...]
+) -> None:
+    # Every subset of places carrying an id, or an empty value (which counts as none): the
+    # first place in order with a value wins, and the engine's reader agrees with
+    # session_id_from, malformed ids included.
+    tracking = SessionTracking(method=method, header_name="X-Session-ID")  # type: ignore[arg-type]
+    places = SessionIdPlaces(tracking)
+    for mask in range(27):
+        values = {k: ("", f"{k}1", "../x")[mask // 3**i % 3] for i, k in enumerate("chq")}
+        request = _request(
+            cookies={"mockforge_session": values["c"]},
+            headers={"x-session-id": values["h"]},
+            query={"session_id": [values["q"]]},
+        )
+        carried = next((values[k] for k in order if values[k]), None)
+        lookup = session_id_from(request, tracking)
+        expected = carried if carried is not None and carried != "../x" else None
+        assert places.raw(request) == carried
+        assert places.carried(request) == lookup.session_id == expected
+        assert lookup.malformed == (carried == "../x")
 
 
 def test_malformed_id_is_not_carried() -> None:

@@ -27,6 +27,10 @@ class ExpiryQueue[K: Hashable]:
         # key at a time stays linear (taking a dict's first key again and again does not).
         self._slots: dict[int, set[K]] = {}
         self._order: list[int] = []
+        # When the earliest slot in ``_order`` ends (``inf`` with none): ``due`` may hand out
+        # keys once it has passed. An attribute rather than a method: the session store asks
+        # it on every save, and most saves find nothing due.
+        self.next_due = math.inf
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -51,6 +55,7 @@ class ExpiryQueue[K: Hashable]:
         if members is None:
             members = self._slots[slot] = set()
             heapq.heappush(self._order, slot)
+            self.next_due = self._order[0] * self._resolution
         members.add(key)
         self._slot_of[key] = slot
 
@@ -58,12 +63,6 @@ class ExpiryQueue[K: Hashable]:
         slot = self._slot_of.pop(key, None)
         if slot is not None:
             self._leave(key, slot)
-
-    def any_due(self, now: float) -> bool:
-        """Whether a slot has ended by ``now`` (``due`` may then hand out keys): most saves
-        find none, and need not make a list to learn it."""
-        order = self._order
-        return bool(order) and order[0] * self._resolution <= now
 
     def due(self, now: float, limit: int) -> list[K]:
         """Up to ``limit`` keys that expired by ``now``, no longer scheduled once returned."""
@@ -79,6 +78,7 @@ class ExpiryQueue[K: Hashable]:
             if not members:
                 heapq.heappop(order)
                 self._slots.pop(slot, None)
+        self.next_due = order[0] * self._resolution if order else math.inf
         return taken
 
     def _leave(self, key: K, slot: int) -> None:

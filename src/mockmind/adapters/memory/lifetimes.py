@@ -7,9 +7,10 @@ memory stores. The session store tells it when a session is saved (``touch``); t
 that keep a session's data register a callback (``on_end``) and drop that session's data
 when it ends. A session ends when:
 
-- its expiry has passed: every save ends up to ``SWEEP_PER_SAVE`` sessions found in an expiry
-  queue (``expiry.py``), so no request scans all sessions and the sessions ended keep pace
-  with the sessions opened;
+- its expiry has passed: every save takes up to ``SWEEP_PER_SAVE`` sessions from an expiry
+  queue (``expiry.py``) and ends those whose expiry has passed (one a later save renewed is
+  queued again, at its new expiry), so no request scans all sessions and the sessions ended
+  keep pace with the sessions opened;
 - a read finds it expired (``end_if_expired``), so the request that brings its id back
   never sees what the old session left, whether or not the sweep has come to it yet;
 - more than ``max_sessions`` are live: the least recently saved one goes;
@@ -74,18 +75,31 @@ class SessionLifetimes:
         Called under ``lock``, which the session store holds while it saves (taken again
         here, it was a tenth of the save of every request).
         """
-        self._recent[session_id] = expires_at
-        self._recent.move_to_end(session_id)
+        recent = self._recent
+        before = recent.get(session_id)
+        recent[session_id] = expires_at
+        recent.move_to_end(session_id)
         expiry = self._expiry
-        expiry.schedule(session_id, expires_at)
+        # The queue holds each live session at a slot that ends no later than its expiry's:
+        # a save that only moves the expiry on (every request of a live session) leaves it
+        # there, and the sweep moves on one it finds still live. One queue operation per
+        # session and timeout rather than one per save.
+        if before is None or expires_at < before:
+            expiry.schedule(session_id, expires_at)
         now = self.clock.now()
-        if expiry.any_due(now):
-            for ended in expiry.due(now, SWEEP_PER_SAVE):
-                self._end(ended)
-        while len(self._recent) > self.max_sessions:
-            oldest = next(iter(self._recent))
-            self._expiry.cancel(oldest)
-            self._end(oldest)
+        if expiry.next_due <= now:
+            for due in expiry.due(now, SWEEP_PER_SAVE):
+                live_until = recent.get(due)
+                if live_until is not None and live_until > now:
+                    expiry.schedule(due, live_until)
+                else:
+                    self._end(due)
+        # Only a session new to ``_recent`` adds to it: a save of a held one cannot pass the cap.
+        if before is None:
+            while len(recent) > self.max_sessions:
+                oldest = next(iter(recent))
+                expiry.cancel(oldest)
+                self._end(oldest)
 
     def end_if_expired(self, session_id: str, now: float) -> None:
         """End the session if it is still expired at ``now`` under the lock (a save may have

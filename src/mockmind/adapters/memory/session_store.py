@@ -44,16 +44,19 @@ class MemorySessionStore:
         lock.acquire()
         try:
             current = self._sessions.get(session.id)
-            live = current is not None and current.expires_at > session.last_seen
-            if expected_version is None and live:
-                raise VersionConflict(f"session {session.id} already exists")
-            if expected_version is not None and (
-                current is None or current.version != expected_version
-            ):
+            if expected_version is None:
+                if current is not None and current.expires_at > session.last_seen:
+                    raise VersionConflict(f"session {session.id} already exists")
+                version = 1
+            elif current is None or current.version != expected_version:
                 raise VersionConflict(
                     f"session {session.id} changed since version {expected_version}"
                 )
-            stored = session.with_version((expected_version or 0) + 1)
+            else:
+                version = expected_version + 1
+            # A request's save has numbered it already (``session_after``): no call to learn
+            # that ``with_version`` has nothing to change.
+            stored = session if session.version == version else session.with_version(version)
             self._sessions[session.id] = stored
             self._lifetimes.touch(session.id, stored.expires_at)
             return stored

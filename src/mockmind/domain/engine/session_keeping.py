@@ -16,7 +16,7 @@ from mockmind.domain.resources.races import WRITE_ATTEMPTS, RaceTally, tries
 from mockmind.domain.sessions import (
     Interaction,
     Session,
-    carried_session_id,
+    SessionIdPlaces,
     new_session_id,
     session_after,
 )
@@ -47,14 +47,14 @@ class SessionKeeper:
         self._settings = settings
         self._auth = auth
         self._races = races
+        self._id_places = SessionIdPlaces(settings.tracking)
         # A store that can keep a request's journal event with its interaction (one write
         # instead of two: ports/session_store.py); None for one that cannot.
         self.keeping = store if isinstance(store, KeepsJournalEvents) else None
 
     def open(self, request: MockRequest, now: float) -> tuple[Session | None, bool]:
         """The request's session and whether it is new; None when sessions are not tracked."""
-        tracking = self._settings.tracking
-        session_id = carried_session_id(request, tracking)
+        session_id = self._id_places.carried(request)
         if session_id is None and self._auth is not None:
             # A bearer token this mock issued names its session, for clients without cookies.
             session_id = self._auth.session_of(bearer_token(request.headers), now)
@@ -64,7 +64,7 @@ class SessionKeeper:
                 return existing, False
             # A well-formed id we have not seen: the client names a new, empty session.
             return self._blank(session_id, now), True
-        if not tracking.auto_create:
+        if not self._settings.tracking.auto_create:
             return None, False
         return self._blank(new_session_id(), now), True
 
