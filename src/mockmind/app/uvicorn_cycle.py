@@ -174,6 +174,19 @@ class LeanCycle(RequestResponseCycle):
                 "completed."
             )
 
+    def mockmind_whole_answer(
+        self, status_code: int, headers: Iterable[tuple[bytes, bytes]], body: bytes
+    ) -> bool:
+        """Send a whole answer, as ``send`` sends its start and its last body message, without
+        the two messages and their awaits (``mock_asgi.write_response`` finds it on ``send``'s
+        cycle). False, and nothing sent, when ``send`` would not send at once (the answer
+        started, the client gone, the socket's buffer full): the app sends the messages."""
+        if self.response_started or self.disconnected or self.flow.write_paused:
+            return False
+        self._start(status_code, headers)
+        self._body(body, False)
+        return True
+
     def _start(self, status_code: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
         self.response_started = True
         self.waiting_for_100_continue = False

@@ -7,6 +7,7 @@ uvicorn checks them; the proxy headers still reach the scope."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 import uvicorn
 
+from mockmind.app.mock_asgi import _whole_answer
+from mockmind.app.uvicorn_cycle import LeanCycle
 from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol
 
 # What the app saw of each request: (method, path, body, client, scheme).
@@ -42,6 +45,11 @@ async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
         headers = [[name, bytearray(value)] for name, value in headers]  # type: ignore[misc]
     if scope["path"] == "/late":
         await asyncio.sleep(0.01)
+    if scope["path"].startswith("/whole"):  # in one call, as mock_asgi.write_response sends
+        whole = _whole_answer(send)
+        assert whole is not None
+        assert whole(200, headers, b"<" + body + b">")
+        return
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     if scope["path"] == "/slow-body":  # the head is out while the body is awaited
         await asyncio.sleep(0.5)
@@ -247,3 +255,54 @@ def test_a_head_is_sent_before_a_body_the_app_waits_for_and_before_its_failure(
     # As uvicorn: the head that was sent, then the connection closed.
     assert rest.startswith(b"HTTP/1.1 200 OK\r\n")
     assert rest.endswith(b"\r\n\r\n")
+
+
+def test_a_whole_answer_in_one_call_is_what_its_two_messages_send(port: int) -> None:
+    with _connect(port) as client:
+        answers = []
+        for path in (b"/messages", b"/whole", b"/whole-pipelined"):
+            request = b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+            client.sendall(request * 2 if path == b"/whole-pipelined" else request)
+            answers += _answers(client, 2 if path == b"/whole-pipelined" else 1)
+    undated = [
+        b"\r\n".join(line for line in answer.split(b"\r\n") if not line.startswith(b"date:"))
+        for answer in answers
+    ]
+    assert undated[0].endswith(b"\r\n\r\n<hi>")
+    assert undated == [undated[0]] * 4
+
+
+@pytest.mark.parametrize("why", ["started", "disconnected", "write_paused"])
+def test_a_whole_answer_is_left_to_the_messages_when_send_would_not_send_at_once(
+    why: str,
+) -> None:
+    written: list[bytes] = []
+
+    class Transport:
+        write = written.append
+
+    class Flow:
+        write_paused = why == "write_paused"
+
+    logger = logging.getLogger("test")
+    loop = asyncio.new_event_loop()
+    cycle = LeanCycle(
+        {"method": "GET"},
+        Transport(),  # type: ignore[arg-type]
+        Flow(),  # type: ignore[arg-type]
+        logger,
+        logger,
+        False,
+        [],
+        lambda headers: b"",
+        False,
+        True,
+        lambda: None,
+        loop,
+    )
+    loop.close()
+    cycle.response_started = why == "started"
+    cycle.disconnected = why == "disconnected"
+    assert not cycle.mockmind_whole_answer(200, [(b"content-length", b"1")], b"x")
+    assert written == []
+    assert not cycle.response_complete
