@@ -272,37 +272,78 @@ def test_a_whole_answer_in_one_call_is_what_its_two_messages_send(port: int) -> 
     assert undated == [undated[0]] * 4
 
 
-@pytest.mark.parametrize("why", ["started", "disconnected", "write_paused"])
-def test_a_whole_answer_is_left_to_the_messages_when_send_would_not_send_at_once(
-    why: str,
-) -> None:
-    written: list[bytes] = []
+def _cycle(
+    written: list[bytes], *, write_paused: bool = False, expect_100_continue: bool = False
+) -> LeanCycle:
+    """A cycle on a transport that keeps what is written, for its methods alone."""
 
     class Transport:
         write = written.append
 
-    class Flow:
-        write_paused = why == "write_paused"
+        def is_closing(self) -> bool:
+            return False
 
+    class Flow:
+        read_paused = False
+
+    flow = Flow()
+    flow.write_paused = write_paused  # type: ignore[attr-defined]
     logger = logging.getLogger("test")
     loop = asyncio.new_event_loop()
-    cycle = LeanCycle(
+    loop.close()
+    return LeanCycle(
         {"method": "GET"},
         Transport(),  # type: ignore[arg-type]
-        Flow(),  # type: ignore[arg-type]
+        flow,  # type: ignore[arg-type]
         logger,
         logger,
         False,
         [],
         lambda headers: b"",
-        False,
+        expect_100_continue,
         True,
         lambda: None,
         loop,
     )
-    loop.close()
+
+
+@pytest.mark.parametrize("why", ["started", "disconnected", "write_paused"])
+def test_a_whole_answer_is_left_to_the_messages_when_send_would_not_send_at_once(
+    why: str,
+) -> None:
+    written: list[bytes] = []
+    cycle = _cycle(written, write_paused=why == "write_paused")
     cycle.response_started = why == "started"
     cycle.disconnected = why == "disconnected"
     assert not cycle.mockmind_whole_answer(200, [(b"content-length", b"1")], b"x")
     assert written == []
     assert not cycle.response_complete
+
+
+def test_a_whole_body_is_taken_once_and_only_when_receive_would_hand_it_over_at_once() -> None:
+    cycle = _cycle([])
+    assert cycle.mockmind_whole_body() is None  # nothing in yet
+    cycle.add_body(b"ab")
+    assert cycle.mockmind_whole_body() is None  # more to come
+    cycle.add_body(b"cd")
+    cycle.more_body = False
+    cycle.wake()
+    assert cycle.mockmind_whole_body() == b"abcd"
+    assert cycle.mockmind_whole_body() is None  # taken: receive would wait now
+    for why in ("disconnected", "response_complete"):
+        gone = _cycle([])
+        gone.more_body = False
+        gone.wake()
+        setattr(gone, why, True)
+        assert gone.mockmind_whole_body() is None
+
+
+def test_a_whole_body_is_left_to_receive_while_a_100_continue_is_due() -> None:
+    written: list[bytes] = []
+    cycle = _cycle(written, expect_100_continue=True)
+    cycle.more_body = False
+    cycle.wake()
+    assert cycle.mockmind_whole_body() is None
+    message = asyncio.run(cycle.receive())
+    assert written == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    assert message == {"type": "http.request", "body": b"", "more_body": False}
