@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import parse_qsl, quote, unquote
 
 from starlette.types import Message, Receive, Scope, Send
@@ -20,7 +20,7 @@ from mockmind.domain import json_codec
 from mockmind.domain.engine import EngineResult
 from mockmind.domain.error_answers import HttpAnswer, http_answer
 from mockmind.domain.errors import MockmindError
-from mockmind.domain.http import MockRequest
+from mockmind.domain.http import MockRequest, Source
 
 logger = logging.getLogger("mockmind.http")
 
@@ -271,17 +271,17 @@ async def write_response(
         if mock.headers
         else []
     )
-    headers.append((b"x-mockmind-source", mock.source.encode()))
+    headers.append(_SOURCE_HEADERS.get(mock.source) or _source_header(mock.source))
     if mock.body_kind == "json" or mock.text:
         media_type = mock.media_type
         content_type = _CONTENT_TYPES.get(media_type)
         if content_type is None:
-            content_type = _content_type(media_type)
+            content_type = (b"content-type", _content_type(media_type))
             if len(_CONTENT_TYPES) < _MAX_CONTENT_TYPES:
                 _CONTENT_TYPES[media_type] = content_type
-        headers.append((b"content-type", content_type))
+        headers.append(content_type)
     if mock.status >= 200 and mock.status not in (204, 304):
-        headers.append((b"content-length", str(len(encoded)).encode()))
+        headers.append((b"content-length", b"%d" % len(encoded)))
     headers.extend(_session_headers(result, container, request))
     if mock.fault is None:
         whole = _whole_answer(send)
@@ -322,9 +322,17 @@ async def write_error(answer: HttpAnswer, request: MockRequest, send: Send) -> N
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-# Content-Type values by media type: an API answers with a few.
-_CONTENT_TYPES: dict[str, bytes] = {}
+# Content-Type headers by media type: an API answers with a few.
+_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 _MAX_CONTENT_TYPES = 64
+
+
+def _source_header(source: str) -> tuple[bytes, bytes]:
+    return (b"x-mockmind-source", source.encode())
+
+
+# The source header of each source, made once: the server then finds its line by the pair.
+_SOURCE_HEADERS = {source: _source_header(source) for source in get_args(Source)}
 
 
 def _content_type(media_type: str) -> bytes:

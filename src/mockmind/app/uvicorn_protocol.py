@@ -164,6 +164,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         app = self.app
         self._unproxied_app = app.app if type(app) is ProxyHeadersMiddleware else app
         self._forwarded = False
+        self._upgrading = False
         # The request whose head this read completed, run once the read is parsed.
         self._ready: tuple[LeanCycle, Any] | None = None
         self._fresh_context = bool(getattr(config, "reset_contextvars", False))
@@ -177,6 +178,8 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._set_transport(transport)
+        # The socket's own, which a wrapper of it (CoalescingTransport) would ask.
+        self._closing = transport.is_closing
 
     def _set_transport(self, transport: asyncio.Transport) -> None:
         # Looked up once a connection, not on each of its answers.
@@ -252,7 +255,9 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         scope["method"] = _METHODS.get(method) or method.decode("ascii")
         if http_version != "1.1":
             scope["http_version"] = http_version
-        if parser.should_upgrade() and self._should_upgrade():
+        # Kept for the body's callbacks, which asked the parser again for each.
+        self._upgrading = parser.should_upgrade() and self._should_upgrade()
+        if self._upgrading:
             return
         parsed_url = httptools.parse_url(self.url)
         raw_path = parsed_url.path
@@ -321,7 +326,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         self.server_state.total_requests += 1
-        if self.transport.is_closing():
+        if self._closing():
             return
         flow = self.flow
         if flow.read_paused:
@@ -352,14 +357,14 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         cycle: LeanCycle = self.cycle  # type: ignore[assignment]
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        if self._upgrading or cycle.response_complete:
             return
         if cycle.add_body(body) > HIGH_WATER_LIMIT:
             self.flow.pause_reading()
 
     def on_message_complete(self) -> None:
         cycle: LeanCycle = self.cycle  # type: ignore[assignment]
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        if self._upgrading or cycle.response_complete:
             return
         cycle.more_body = False
         cycle.wake()
