@@ -87,7 +87,8 @@ def request_of(scope: Scope, body: bytes) -> MockRequest:
         headers=headers,
         cookies=parse_cookies(cookie) if cookie else {},
         body=body,
-        deadline=_deadline(scope),
+        # A served request has none: no call to find out.
+        deadline=_deadline(scope) if "aws.context" in scope else None,
     )
 
 
@@ -144,9 +145,9 @@ def path_as_sent(scope: Scope) -> str:
     decoded: str = scope["path"]
     raw = scope.get("raw_path")
     if isinstance(raw, bytes):
-        text = raw.split(b"?", 1)[0]
+        text = raw.split(b"?", 1)[0] if b"?" in raw else raw
         candidate = text.decode("ascii") if text.isascii() else quote(text, safe=_SENT_SAFE)
-        if _names(candidate, decoded):
+        if candidate == decoded or _names(candidate, decoded):
             return candidate
     else:
         event = scope.get("aws.event")
