@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httptools
 import pytest
 import uvicorn
 
 from mockmind.app.mock_asgi import _whole_answer
 from mockmind.app.uvicorn_cycle import LeanCycle
-from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol
+from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol, target_parts
 
 # What the app saw of each request: (method, path, body, client, scheme).
 _seen: list[tuple[str, str, bytes, Any, str]] = []
@@ -347,3 +348,42 @@ def test_a_whole_body_is_left_to_receive_while_a_100_continue_is_due() -> None:
     message = asyncio.run(cycle.receive())
     assert written == [b"HTTP/1.1 100 Continue\r\n\r\n"]
     assert message == {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _target_as_parsed(target: bytes) -> bytes | None:
+    """The target as llhttp reads it off a request line, or None when it refuses it."""
+
+    class Reader:
+        url = b""
+
+        def on_url(self, part: bytes) -> None:
+            self.url += part
+
+    reader = Reader()
+    try:
+        httptools.HttpRequestParser(reader).feed_data(
+            b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+    except httptools.HttpParserError:
+        return None
+    return reader.url
+
+
+def test_a_target_splits_into_path_and_query_as_httptools_parse_url_splits_it() -> None:
+    bases = [b"/a", b"/a?b", b"/a?", b"/?", b"/a?b?c", b"//x", b"/a%20b?c=%zz", b"/a;b?c;d"]
+    absolute = [b"http://h:8/a?b", b"http://h", b"*", b"/a#f", b"/a?b#f"]
+    targets = absolute + [
+        base[:at] + bytes([byte]) + base[at:]
+        for base in bases
+        for at in range(len(base) + 1)
+        for byte in range(256)
+    ]
+    checked = 0
+    for target in targets:
+        read = _target_as_parsed(target)
+        if read is None:
+            continue
+        parsed = httptools.parse_url(read)
+        assert target_parts(read) == (parsed.path, parsed.query or b""), read
+        checked += 1
+    assert checked > 3500
