@@ -43,7 +43,10 @@ class MockmindApp:
         self._example_check_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not _is_admin(scope):
+        # Few paths start like the admin prefix: only those are looked at more closely.
+        if scope["type"] == "http" and not (
+            scope["path"].startswith(ADMIN_PREFIX) and _is_admin(scope)
+        ):
             if self.upstream is not None and self.upstream.takes(scope):
                 await self.upstream.forward(scope, receive, send)
                 return

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, get_args
 from urllib.parse import parse_qsl, quote, unquote
 
 from starlette.types import Message, Receive, Scope, Send
@@ -20,7 +20,7 @@ from mockmind.domain import json_codec
 from mockmind.domain.engine import EngineResult
 from mockmind.domain.error_answers import HttpAnswer, http_answer
 from mockmind.domain.errors import MockmindError
-from mockmind.domain.http import MockRequest
+from mockmind.domain.http import MockRequest, Source
 
 logger = logging.getLogger("mockmind.http")
 
@@ -35,7 +35,8 @@ ROUTED_PATH_SCOPE_KEY = "mockmind.routed_path"
 
 
 async def serve_mock(container: Container, scope: Scope, receive: Receive, send: Send) -> None:
-    request = await read_request(scope, receive)
+    body = _whole_body(receive)
+    request = await read_request(scope, receive) if body is None else request_of(scope, body)
     try:
         result = await container.engine.handle(request)
     except MockmindError as exc:
@@ -56,6 +57,17 @@ async def serve_mock(container: Container, scope: Scope, receive: Receive, send:
 
 
 async def read_request(scope: Scope, receive: Receive) -> MockRequest:
+    # The body of a request that came whole (every bodiless one) is in the first message.
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        body = message.get("body", b"")
+    else:
+        body = await _rest_of_body(message, receive)
+    return request_of(scope, body)
+
+
+def request_of(scope: Scope, body: bytes) -> MockRequest:
+    """The request of ``scope``, with its whole ``body``."""
     raw_headers = scope["headers"]
     names = _HEADER_NAMES
     headers = {
@@ -68,12 +80,6 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
     if raw_query := scope["query_string"]:
         read_query(raw_query.decode("latin-1"), query)
     cookie = headers.get("cookie")
-    # The body of a request that came whole (every bodiless one) is in the first message.
-    message = await receive()
-    if message["type"] == "http.request" and not message.get("more_body", False):
-        body = message.get("body", b"")
-    else:
-        body = await _rest_of_body(message, receive)
     return MockRequest.received(
         method=scope["method"],
         path=path_as_sent(scope),
@@ -81,8 +87,18 @@ async def read_request(scope: Scope, receive: Receive) -> MockRequest:
         headers=headers,
         cookies=parse_cookies(cookie) if cookie else {},
         body=body,
-        deadline=_deadline(scope),
+        # A served request has none: no call to find out.
+        deadline=_deadline(scope) if "aws.context" in scope else None,
     )
+
+
+def _whole_body(receive: Receive) -> bytes | None:
+    """The request's whole body straight from the server, when ``receive`` is the bound
+    ``receive`` of a cycle that hands it over so (``LeanCycle``, app/uvicorn_cycle.py, under
+    ``serve``) and it is all in: without the message, its await and its checks. None for
+    other servers, wrappers of ``receive``, and a body the cycle would not hand over at once."""
+    whole_body = getattr(getattr(receive, "__self__", None), "mockmind_whole_body", None)
+    return None if whole_body is None else whole_body()
 
 
 def read_query(text: str, query: dict[str, list[str]]) -> None:
@@ -129,9 +145,9 @@ def path_as_sent(scope: Scope) -> str:
     decoded: str = scope["path"]
     raw = scope.get("raw_path")
     if isinstance(raw, bytes):
-        text = raw.split(b"?", 1)[0]
+        text = raw.split(b"?", 1)[0] if _QUERY_MARK in raw else raw
         candidate = text.decode("ascii") if text.isascii() else quote(text, safe=_SENT_SAFE)
-        if _names(candidate, decoded):
+        if candidate == decoded or _names(candidate, decoded):
             return candidate
     else:
         event = scope.get("aws.event")
@@ -146,6 +162,9 @@ def path_as_sent(scope: Scope) -> str:
     return quote(decoded, safe=_DECODED_SAFE) if _DECODED_ENCODE & set(decoded) else decoded
 
 
+# As an int: ``int in bytes`` is a plain scan, where ``bytes in bytes`` first tries the
+# needle as an int and makes (and drops) a TypeError, ten times the cost.
+_QUERY_MARK = ord("?")
 # Printable ASCII as a raw path may hold it: only other bytes are encoded.
 _SENT_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 # What a decoded path holds literally but would read otherwise in a path as sent: an escape,
@@ -256,18 +275,22 @@ async def write_response(
         if mock.headers
         else []
     )
-    headers.append((b"x-mockmind-source", mock.source.encode()))
+    headers.append(_SOURCE_HEADERS.get(mock.source) or _source_header(mock.source))
     if mock.body_kind == "json" or mock.text:
         media_type = mock.media_type
         content_type = _CONTENT_TYPES.get(media_type)
         if content_type is None:
-            content_type = _content_type(media_type)
+            content_type = (b"content-type", _content_type(media_type))
             if len(_CONTENT_TYPES) < _MAX_CONTENT_TYPES:
                 _CONTENT_TYPES[media_type] = content_type
-        headers.append((b"content-type", content_type))
+        headers.append(content_type)
     if mock.status >= 200 and mock.status not in (204, 304):
-        headers.append((b"content-length", str(len(encoded)).encode()))
+        headers.append((b"content-length", b"%d" % len(encoded)))
     headers.extend(_session_headers(result, container, request))
+    if mock.fault is None:
+        whole = _whole_answer(send)
+        if whole is not None and whole(mock.status, headers, body):
+            return
     await send({"type": "http.response.start", "status": mock.status, "headers": headers})
     if mock.fault is not None:
         # The full length was announced; cutting the body short (or sending none) makes the
@@ -277,6 +300,14 @@ async def write_response(
             await send({"type": "http.response.body", "body": body, "more_body": True})
             return
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _whole_answer(send: Send) -> Callable[[int, list[tuple[bytes, bytes]], bytes], bool] | None:
+    """The server's own way to take a whole answer in one call, when ``send`` is the bound
+    ``send`` of a cycle that offers one (``LeanCycle``, app/uvicorn_cycle.py, under ``serve``):
+    the two messages, their awaits and their checks were a tenth of a served answer's plumbing.
+    Other servers (granian, Mangum, test clients) and any wrapper of ``send`` get messages."""
+    return getattr(getattr(send, "__self__", None), "mockmind_whole_answer", None)
 
 
 async def write_error(answer: HttpAnswer, request: MockRequest, send: Send) -> None:
@@ -295,9 +326,17 @@ async def write_error(answer: HttpAnswer, request: MockRequest, send: Send) -> N
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-# Content-Type values by media type: an API answers with a few.
-_CONTENT_TYPES: dict[str, bytes] = {}
+# Content-Type headers by media type: an API answers with a few.
+_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 _MAX_CONTENT_TYPES = 64
+
+
+def _source_header(source: str) -> tuple[bytes, bytes]:
+    return (b"x-mockmind-source", source.encode())
+
+
+# The source header of each source, made once: the server then finds its line by the pair.
+_SOURCE_HEADERS = {source: _source_header(source) for source in get_args(Source)}
 
 
 def _content_type(media_type: str) -> bytes:

