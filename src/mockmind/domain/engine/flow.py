@@ -313,10 +313,33 @@ class MockEngine:
             llm_barred,
         )
         outcome = self._run_rules(ex)
+        if outcome is None:
+            # No rule matched (most requests): nothing to apply, wait for or inject.
+            response = await self._serve(ex, None)
+        else:
+            response = await self._ruled(request, ex, outcome, trace, replaying)
+            if outcome.error is not None:
+                # A refused request triggers no callbacks.
+                return response
+        if self._callbacks is not None and response.fault is None:
+            batch = self._callbacks.plan(routed, response, session.id if session else None, now)
+            if batch:
+                triggered.append(batch)
+        return response
+
+    async def _ruled(
+        self,
+        request: MockRequest,
+        ex: Exchange,
+        outcome: RuleOutcome,
+        trace: RequestTrace | None,
+        replaying: str | None,
+    ) -> MockResponse:
+        """The answer of a request some rule matched: what the rules decided applied."""
         if trace is not None:
             trace.rules = outcome.fired
         if outcome.state_updates:
-            changes.state.update(outcome.state_updates)
+            ex.changes.state.update(outcome.state_updates)
             # What a rule set is visible to the rest of this request (guards, expressions).
             ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
         if outcome.delay_seconds > 0 and replaying is None:
@@ -324,14 +347,8 @@ class MockEngine:
         if outcome.error is not None:
             return _with_fault(self._refused(request, outcome.error), outcome.fault)
         if outcome.response is not None:
-            response = _with_fault(outcome.response, outcome.fault)
-        else:
-            response = _with_fault(await self._serve(ex, outcome), outcome.fault)
-        if self._callbacks is not None and response.fault is None:
-            batch = self._callbacks.plan(routed, response, session.id if session else None, now)
-            if batch:
-                triggered.append(batch)
-        return response
+            return _with_fault(outcome.response, outcome.fault)
+        return _with_fault(await self._serve(ex, outcome), outcome.fault)
 
     def _refused(self, request: MockRequest, error: RequestError) -> MockResponse:
         """An error answered as the request's operation documents its status, if it does."""
@@ -343,13 +360,15 @@ class MockEngine:
         # A 404 is an answer only where the operation documents one (or a 4XX, a default).
         return "not_found" if route.documents(self.api, request, 404) else "generated"
 
-    def _run_rules(self, ex: Exchange) -> RuleOutcome:
-        if not ex.route.rules.rules:
-            return RuleOutcome()
-        entity = ex.touched_entity(self.world.resources)
-        return self.world.rules.run(RuleView(ex, entity), ex.route.rules)
+    def _run_rules(self, ex: Exchange) -> RuleOutcome | None:
+        """What the rules decided, or None when none matched."""
+        rules = ex.route.rules
+        if not rules.rules:
+            return None
+        entity = ex.touched_entity(self.world.resources) if ex.touched is not None else None
+        return self.world.rules.decide(RuleView(ex, entity), rules)
 
-    async def _serve(self, ex: Exchange, outcome: RuleOutcome) -> MockResponse:
+    async def _serve(self, ex: Exchange, outcome: RuleOutcome | None) -> MockResponse:
         plan = ex.route.response(self.api, ex.routed)
         if self._login is not None:
             answered = self._login.respond(ex, plan)
@@ -359,7 +378,8 @@ class MockEngine:
         if explicit.code is not None or explicit.example is not None:
             # The client asked for a particular response of the spec: no store semantics.
             return await self._content.respond(ex, plan)
-        self._transitions.apply_rule_moves(ex, outcome.transitions)
+        if outcome is not None and outcome.transitions:
+            self._transitions.apply_rule_moves(ex, outcome.transitions)
         transitioned = self._transitions.triggered(ex)
         if ex.direct is not None:
             return await self._resources.respond(ex, plan, ex.direct)
