@@ -298,7 +298,8 @@ class MockEngine:
         )
         if trace is not None:
             ctx.changes = trace.changes
-            trace.trigger = f"{request.method} {routed.path_template}"
+            # The plan's method and template are the request's (the planner's key).
+            trace.trigger = route.line
         # By position (the fields' order): a keyword each costs a lookup, on every request.
         ex = Exchange(
             routed,
@@ -369,18 +370,19 @@ class MockEngine:
         return self.world.rules.decide(RuleView(ex, entity), rules)
 
     async def _serve(self, ex: Exchange, outcome: RuleOutcome | None) -> MockResponse:
-        plan = ex.route.response(self.api, ex.routed)
-        if self._login is not None:
+        route = ex.route
+        plan = route.response(self.api, ex.routed)
+        if self._login is not None and route.login_role is not None:
             answered = self._login.respond(ex, plan)
             if answered is not None:
                 return answered
-        explicit = parse_prefer(ex.request.headers.get("prefer"))
+        explicit = parse_prefer(ex.routed.request.headers.get("prefer"))
         if explicit.code is not None or explicit.example is not None:
             # The client asked for a particular response of the spec: no store semantics.
             return await self._content.respond(ex, plan)
         if outcome is not None and outcome.transitions:
             self._transitions.apply_rule_moves(ex, outcome.transitions)
-        transitioned = self._transitions.triggered(ex)
+        transitioned = self._transitions.triggered(ex) if route.triggers else None
         if ex.direct is not None:
             return await self._resources.respond(ex, plan, ex.direct)
         if transitioned is not None:
@@ -398,17 +400,13 @@ def _result(
     """``EngineResult(...)`` without the frozen ``__init__`` (and without ``built``'s check
     of the names, which this function's parameters make): one for every request."""
     result = object.__new__(EngineResult)
-    object.__setattr__(
-        result,
-        "__dict__",
-        {
-            "response": response,
-            "session_id": session_id,
-            "new_session": new_session,
-            "deliveries": deliveries,
-            "usage": usage,
-        },
-    )
+    # Filled in place, as MockRequest.received's: cheaper than replacing the __dict__.
+    fields = result.__dict__
+    fields["response"] = response
+    fields["session_id"] = session_id
+    fields["new_session"] = new_session
+    fields["deliveries"] = deliveries
+    fields["usage"] = usage
     return result
 
 

@@ -74,6 +74,8 @@ class RoutePlan:
     sub_path: ResourceRoute | None
     triggers: tuple[Trigger, ...]
     rules: RouteRules
+    # ``METHOD /template``: what a journal records a state-machine move as made by.
+    line: str
     # Whether the route is the config's login or logout route (auth.py), or neither.
     login_role: LoginRole = None
     _responses: dict[tuple[str | None, str | None], ResponsePlan] = field(default_factory=dict)
@@ -149,6 +151,7 @@ class RoutePlanner:
             triggers=self._triggers(method, template),
             rules=self._world.rules.for_route(method),
             login_role=self._login_role(method, template),
+            line=f"{method} {template}",
         )
 
     def _login_role(self, method: str, template: str) -> LoginRole:
