@@ -36,6 +36,7 @@ from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.quotas import Admission, Quotas
 from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome, error_response
+from mockmind.domain.rules.book import decide
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.domain.stats import RequestStats, Spent
 from mockmind.lean_dataclass import built, dataclass
@@ -366,8 +367,13 @@ class MockEngine:
         rules = ex.route.rules
         if not rules.rules:
             return None
+        request = ex.routed.request
+        candidates = rules.checks(request.method, request.path)
+        if not candidates:
+            # No rule's path check holds of this path (a route's requests mostly): no view.
+            return None
         entity = ex.touched_entity(self.world.resources) if ex.touched is not None else None
-        return self.world.rules.decide(RuleView(ex, entity), rules)
+        return decide(RuleView(ex, entity), candidates)
 
     async def _serve(self, ex: Exchange, outcome: RuleOutcome | None) -> MockResponse:
         route = ex.route

@@ -118,24 +118,28 @@ class RuleBook:
 
     def run(self, request: RuleSubject, route: RouteRules | None = None) -> RuleOutcome:
         """Run the rules in order until one answers; ``route`` narrows them (a route plan's)."""
-        outcome = self.decide(request, route)
+        rules = route if route is not None else self._everywhere
+        outcome = decide(request, rules.checks(request.method, request.path))
         return outcome if outcome is not None else RuleOutcome()
 
-    def decide(self, request: RuleSubject, route: RouteRules | None = None) -> RuleOutcome | None:
-        """``run``, but None when no rule matched: most requests, which need no outcome
-        made (nor its lists and dict) to find nothing in it."""
-        outcome = None
-        rules = route if route is not None else self._everywhere
-        for rule, rest in rules.checks(request.method, request.path):
-            if rest is not None and not rest(request):
-                continue
-            if outcome is None:
-                outcome = RuleOutcome()
-            outcome.fired.append(rule.name)
-            if rule.action.apply(request, outcome):
-                outcome.answered_by = rule.name
-                break
-        return outcome
+
+def decide(
+    request: RuleSubject, candidates: tuple[tuple[Rule, Test | None], ...]
+) -> RuleOutcome | None:
+    """``RuleBook.run`` over a request's candidates (``RouteRules.checks``), but None when no
+    rule matched: most requests, which need no outcome made (nor its lists and dict) to find
+    nothing in it."""
+    outcome = None
+    for rule, rest in candidates:
+        if rest is not None and not rest(request):
+            continue
+        if outcome is None:
+            outcome = RuleOutcome()
+        outcome.fired.append(rule.name)
+        if rule.action.apply(request, outcome):
+            outcome.answered_by = rule.name
+            break
+    return outcome
 
 
 @dataclass(frozen=True)
