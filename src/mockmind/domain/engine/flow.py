@@ -294,9 +294,10 @@ class MockEngine:
         state = {k: v.value for k, v in session.state.items()} if session else {}
         scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
-        ctx = self.world.resources.context(
-            scope, now, state, routed.body, self._unknown_ids(request, route), replaying
-        )
+        unknown_ids = route.unknown_ids
+        if unknown_ids is None:
+            unknown_ids = route.unknown_ids = self._unknown_ids(request, route)
+        ctx = self.world.resources.context(scope, now, state, routed.body, unknown_ids, replaying)
         if trace is not None:
             ctx.changes = trace.changes
             # The plan's method and template are the request's (the planner's key).

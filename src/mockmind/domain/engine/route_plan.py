@@ -22,6 +22,7 @@ from mockmind.domain.http import MockRequest
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.resources import ResourceAction, ResourceRoute, ResourceSpec
 from mockmind.domain.resources.classification import classify, sub_path_route
+from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.resources.inference import infer_resources
 from mockmind.domain.rules.book import RouteRules
 from mockmind.domain.state_machines import StateMachine, Transition
@@ -81,6 +82,9 @@ class RoutePlan:
     _responses: dict[tuple[str | None, str | None], ResponsePlan] = field(default_factory=dict)
     # Whether the operation documents an answer of each status asked about.
     _documented: dict[int, bool] = field(default_factory=dict)
+    # What the route answers for an id nothing stored (MockEngine._unknown_ids): a matter of
+    # its operation alone, worked out on its first request (None until then).
+    unknown_ids: UnknownIds | None = None
 
     def action(self, path_params: Mapping[str, object]) -> ResourceAction | None:
         return self.resource.action(path_params) if self.resource is not None else None
