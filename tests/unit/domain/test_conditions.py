@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockmind.domain.rules import ConditionSyntaxError, parse_condition
+from mockmind.domain.rules.conditions import compiled
 
 
 @dataclass
@@ -518,3 +520,47 @@ READ = Ctx(
 )
 def test_a_reference_reads_what_its_keys_name(text: str, expected: bool) -> None:
     assert parse_condition(text).matches(READ) is expected
+
+
+# Contexts whose query, body and state are no dicts, or hold keys set to null: a compiled
+# comparison reads a dict itself and leaves anything else to the reference's lookup.
+_ODD = Ctx(
+    query=MappingProxyType({"limit": "5", "tag": None}),
+    body={"qty": None, "name": "mug", "items": [{"price": 2.5}]},
+    state=MappingProxyType({"n": 2, "logged_in": None}),
+    entity=None,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(_exprs)
+def test_a_compiled_condition_answers_as_its_tree_does(text: str) -> None:
+    condition = parse_condition(text)
+    test = compiled(condition.root)
+    for ctx in (CTX, READ, _ODD):
+        assert bool(test(ctx)) is condition.matches(ctx), (text, ctx)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "query.tag == null",
+        "query.tag != 'a'",
+        "query.nope == null",
+        "query.nope != 'x'",
+        "query.limit == 5",
+        "body.qty == null",
+        "body.qty < 3",
+        "body.name starts_with 'm'",
+        "body.name matches 'm*'",
+        "state.n >= 2 and not state.logged_in == true",
+        "entity.status == 'placed' or query.limit in ['5', '6']",
+        "'5' in query.limit",
+        "query.limit contains '5'",
+    ],
+)
+def test_a_compiled_comparison_with_a_missing_or_null_reference(text: str) -> None:
+    condition = parse_condition(text)
+    for ctx in (CTX, READ, _ODD):
+        assert compiled(condition.root)(ctx) is condition.matches(ctx), (text, ctx)

@@ -84,7 +84,7 @@ class Exchange:
 
 
 class RuleView:
-    """The request as the rules see it (``RuleInput``'s fields), each read from the exchange
+    """The request as the rules see it (``RuleInput``'s fields), the login check made only
     when a condition or an action asks for it.
 
     A request's rules mostly look at one or two things (``query.category``), and most
@@ -94,31 +94,22 @@ class RuleView:
     after them), so it is what ``RuleInput`` would have held.
     """
 
-    # The method and path are read by every run (they pick the route's rules to evaluate).
-    __slots__ = ("_ex", "entity", "method", "path")
+    # The method and path are read by every run (they pick the route's rules to evaluate);
+    # the headers, query, body and state are where they are, and a property's call to read
+    # one cost more than its copy here.
+    __slots__ = ("_ex", "body", "entity", "headers", "method", "path", "query", "state")
 
     def __init__(self, ex: Exchange, entity: Mapping[str, Any] | None) -> None:
         self._ex = ex
         self.entity = entity
-        request = ex.routed.request
+        routed = ex.routed
+        request = routed.request
         self.method = request.method
         self.path = request.path
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self._ex.routed.request.headers
-
-    @property
-    def query(self) -> Mapping[str, Any]:
-        return self._ex.routed.query
-
-    @property
-    def body(self) -> Any:
-        return self._ex.routed.body
-
-    @property
-    def state(self) -> Mapping[str, Any]:
-        return self._ex.ctx.state
+        self.headers: Mapping[str, str] = request.headers
+        self.query: Mapping[str, Any] = routed.query
+        self.body: Any = routed.body
+        self.state: Mapping[str, Any] = ex.ctx.state
 
     @property
     def authenticated(self) -> bool:

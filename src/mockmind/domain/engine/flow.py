@@ -36,6 +36,7 @@ from mockmind.domain.prefer import parse_prefer
 from mockmind.domain.quotas import Admission, Quotas
 from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.rules.actions import RuleOutcome, error_response
+from mockmind.domain.rules.book import decide
 from mockmind.domain.sessions import ANONYMOUS_SCOPE, Session
 from mockmind.domain.stats import RequestStats, Spent
 from mockmind.lean_dataclass import built, dataclass
@@ -293,12 +294,14 @@ class MockEngine:
         state = {k: v.value for k, v in session.state.items()} if session else {}
         scope = session.id if session else ANONYMOUS_SCOPE
         direct = route.action(routed.path_params)
-        ctx = self.world.resources.context(
-            scope, now, state, routed.body, self._unknown_ids(request, route), replaying
-        )
+        unknown_ids = route.unknown_ids
+        if unknown_ids is None:
+            unknown_ids = route.unknown_ids = self._unknown_ids(request, route)
+        ctx = self.world.resources.context(scope, now, state, routed.body, unknown_ids, replaying)
         if trace is not None:
             ctx.changes = trace.changes
-            trace.trigger = f"{request.method} {routed.path_template}"
+            # The plan's method and template are the request's (the planner's key).
+            trace.trigger = route.line
         # By position (the fields' order): a keyword each costs a lookup, on every request.
         ex = Exchange(
             routed,
@@ -313,10 +316,33 @@ class MockEngine:
             llm_barred,
         )
         outcome = self._run_rules(ex)
+        if outcome is None:
+            # No rule matched (most requests): nothing to apply, wait for or inject.
+            response = await self._serve(ex, None)
+        else:
+            response = await self._ruled(request, ex, outcome, trace, replaying)
+            if outcome.error is not None:
+                # A refused request triggers no callbacks.
+                return response
+        if self._callbacks is not None and response.fault is None:
+            batch = self._callbacks.plan(routed, response, session.id if session else None, now)
+            if batch:
+                triggered.append(batch)
+        return response
+
+    async def _ruled(
+        self,
+        request: MockRequest,
+        ex: Exchange,
+        outcome: RuleOutcome,
+        trace: RequestTrace | None,
+        replaying: str | None,
+    ) -> MockResponse:
+        """The answer of a request some rule matched: what the rules decided applied."""
         if trace is not None:
             trace.rules = outcome.fired
         if outcome.state_updates:
-            changes.state.update(outcome.state_updates)
+            ex.changes.state.update(outcome.state_updates)
             # What a rule set is visible to the rest of this request (guards, expressions).
             ex.ctx.state = {**ex.ctx.state, **outcome.state_updates}
         if outcome.delay_seconds > 0 and replaying is None:
@@ -324,14 +350,8 @@ class MockEngine:
         if outcome.error is not None:
             return _with_fault(self._refused(request, outcome.error), outcome.fault)
         if outcome.response is not None:
-            response = _with_fault(outcome.response, outcome.fault)
-        else:
-            response = _with_fault(await self._serve(ex, outcome), outcome.fault)
-        if self._callbacks is not None and response.fault is None:
-            batch = self._callbacks.plan(routed, response, session.id if session else None, now)
-            if batch:
-                triggered.append(batch)
-        return response
+            return _with_fault(outcome.response, outcome.fault)
+        return _with_fault(await self._serve(ex, outcome), outcome.fault)
 
     def _refused(self, request: MockRequest, error: RequestError) -> MockResponse:
         """An error answered as the request's operation documents its status, if it does."""
@@ -343,24 +363,33 @@ class MockEngine:
         # A 404 is an answer only where the operation documents one (or a 4XX, a default).
         return "not_found" if route.documents(self.api, request, 404) else "generated"
 
-    def _run_rules(self, ex: Exchange) -> RuleOutcome:
-        if not ex.route.rules.rules:
-            return RuleOutcome()
-        entity = ex.touched_entity(self.world.resources)
-        return self.world.rules.run(RuleView(ex, entity), ex.route.rules)
+    def _run_rules(self, ex: Exchange) -> RuleOutcome | None:
+        """What the rules decided, or None when none matched."""
+        rules = ex.route.rules
+        if not rules.rules:
+            return None
+        request = ex.routed.request
+        candidates = rules.checks(request.method, request.path)
+        if not candidates:
+            # No rule's path check holds of this path (a route's requests mostly): no view.
+            return None
+        entity = ex.touched_entity(self.world.resources) if ex.touched is not None else None
+        return decide(RuleView(ex, entity), candidates)
 
-    async def _serve(self, ex: Exchange, outcome: RuleOutcome) -> MockResponse:
-        plan = ex.route.response(self.api, ex.routed)
-        if self._login is not None:
+    async def _serve(self, ex: Exchange, outcome: RuleOutcome | None) -> MockResponse:
+        route = ex.route
+        plan = route.response(self.api, ex.routed)
+        if self._login is not None and route.login_role is not None:
             answered = self._login.respond(ex, plan)
             if answered is not None:
                 return answered
-        explicit = parse_prefer(ex.request.headers.get("prefer"))
+        explicit = parse_prefer(ex.routed.request.headers.get("prefer"))
         if explicit.code is not None or explicit.example is not None:
             # The client asked for a particular response of the spec: no store semantics.
             return await self._content.respond(ex, plan)
-        self._transitions.apply_rule_moves(ex, outcome.transitions)
-        transitioned = self._transitions.triggered(ex)
+        if outcome is not None and outcome.transitions:
+            self._transitions.apply_rule_moves(ex, outcome.transitions)
+        transitioned = self._transitions.triggered(ex) if route.triggers else None
         if ex.direct is not None:
             return await self._resources.respond(ex, plan, ex.direct)
         if transitioned is not None:
@@ -378,17 +407,13 @@ def _result(
     """``EngineResult(...)`` without the frozen ``__init__`` (and without ``built``'s check
     of the names, which this function's parameters make): one for every request."""
     result = object.__new__(EngineResult)
-    object.__setattr__(
-        result,
-        "__dict__",
-        {
-            "response": response,
-            "session_id": session_id,
-            "new_session": new_session,
-            "deliveries": deliveries,
-            "usage": usage,
-        },
-    )
+    # Filled in place, as MockRequest.received's: cheaper than replacing the __dict__.
+    fields = result.__dict__
+    fields["response"] = response
+    fields["session_id"] = session_id
+    fields["new_session"] = new_session
+    fields["deliveries"] = deliveries
+    fields["usage"] = usage
     return result
 
 

@@ -22,6 +22,7 @@ from mockmind.domain.http import MockRequest
 from mockmind.domain.memo import BoundedMemo
 from mockmind.domain.resources import ResourceAction, ResourceRoute, ResourceSpec
 from mockmind.domain.resources.classification import classify, sub_path_route
+from mockmind.domain.resources.context import UnknownIds
 from mockmind.domain.resources.inference import infer_resources
 from mockmind.domain.rules.book import RouteRules
 from mockmind.domain.state_machines import StateMachine, Transition
@@ -74,11 +75,16 @@ class RoutePlan:
     sub_path: ResourceRoute | None
     triggers: tuple[Trigger, ...]
     rules: RouteRules
+    # ``METHOD /template``: what a journal records a state-machine move as made by.
+    line: str
     # Whether the route is the config's login or logout route (auth.py), or neither.
     login_role: LoginRole = None
     _responses: dict[tuple[str | None, str | None], ResponsePlan] = field(default_factory=dict)
     # Whether the operation documents an answer of each status asked about.
     _documented: dict[int, bool] = field(default_factory=dict)
+    # What the route answers for an id nothing stored (MockEngine._unknown_ids): a matter of
+    # its operation alone, worked out on its first request (None until then).
+    unknown_ids: UnknownIds | None = None
 
     def action(self, path_params: Mapping[str, object]) -> ResourceAction | None:
         return self.resource.action(path_params) if self.resource is not None else None
@@ -149,6 +155,7 @@ class RoutePlanner:
             triggers=self._triggers(method, template),
             rules=self._world.rules.for_route(method),
             login_role=self._login_role(method, template),
+            line=f"{method} {template}",
         )
 
     def _login_role(self, method: str, template: str) -> LoginRole:

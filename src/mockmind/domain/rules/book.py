@@ -7,7 +7,7 @@ from dataclasses import field
 from typing import Any, Protocol
 
 from mockmind.domain.rules.actions import Action, RuleOutcome, RuleRequest
-from mockmind.domain.rules.conditions import Condition, ConditionContext, Node
+from mockmind.domain.rules.conditions import Condition, ConditionContext, Node, Test, compiled
 from mockmind.lean_dataclass import dataclass
 
 
@@ -37,14 +37,15 @@ class RouteRules:
     about the method and path alone, so that for a request of the ``method`` the route was
     planned for, passing both checks is matching the rule; else the conjuncts about more
     (``query.kind == 'pot'`` of ``path == '/tea' and query.kind == 'pot'``), the only part a
-    request evaluates.
+    request evaluates, compiled (``conditions.compiled``).
     """
 
     rules: tuple[tuple[Rule, Node | None], ...] = ()
     # The method the rules' method checks were made for (None: none was made).
     method: str | None = None
-    rests: tuple[Node | None, ...] = ()
-    _by_path: dict[tuple[str, str], tuple[tuple[Rule, Node | None], ...]] = field(
+    rests: tuple[Test | None, ...] = ()
+    # By path alone: only a request of ``method`` is remembered (the engine's are).
+    _by_path: dict[str, tuple[tuple[Rule, Test | None], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -54,27 +55,27 @@ class RouteRules:
     def candidates(self, method: str, path: str) -> tuple[Rule, ...]:
         return tuple(rule for rule, _ in self.checks(method, path))
 
-    def checks(self, method: str, path: str) -> tuple[tuple[Rule, Node | None], ...]:
+    def checks(self, method: str, path: str) -> tuple[tuple[Rule, Test | None], ...]:
         """The rules a request of this method and path may match, in order, each with what
         of its condition is still to be evaluated on the request (None: it holds)."""
-        key = (method, path)
-        found = self._by_path.get(key)
+        planned = method == self.method
+        found = self._by_path.get(path) if planned else None
         if found is None:
             line = _RequestLine(method, path)
             # The method checks were made for ``method`` only: another method's request
             # (none of the engine's) evaluates each whole condition.
             rests = (
                 self.rests
-                if method == self.method
-                else tuple(rule.condition.root for rule, _ in self.rules)
+                if planned
+                else tuple(rule.condition.root.evaluate for rule, _ in self.rules)
             )
             found = tuple(
                 (rule, rest)
                 for (rule, on_path), rest in zip(self.rules, rests, strict=True)
                 if on_path is None or on_path.evaluate(line)
             )
-            if len(self._by_path) < _PATHS_PER_ROUTE:
-                self._by_path[key] = found
+            if planned and len(self._by_path) < _PATHS_PER_ROUTE:
+                self._by_path[path] = found
         return found
 
 
@@ -93,7 +94,7 @@ class RuleBook:
         indexed = sorted(enumerate(rules), key=lambda pair: (-pair[1].priority, pair[0]))
         self.rules = [rule for _, rule in indexed]
         self._parts = [
-            (rule, *rule.condition.route_parts(), rule.condition.beyond_request_line())
+            (rule, *rule.condition.route_parts(), _compiled(rule.condition.beyond_request_line()))
             for rule in self.rules
         ]
         self._everywhere = RouteRules(tuple((rule, None) for rule in self.rules))
@@ -117,16 +118,28 @@ class RuleBook:
 
     def run(self, request: RuleSubject, route: RouteRules | None = None) -> RuleOutcome:
         """Run the rules in order until one answers; ``route`` narrows them (a route plan's)."""
-        outcome = RuleOutcome()
         rules = route if route is not None else self._everywhere
-        for rule, rest in rules.checks(request.method, request.path):
-            if rest is not None and not rest.evaluate(request):
-                continue
-            outcome.fired.append(rule.name)
-            if rule.action.apply(request, outcome):
-                outcome.answered_by = rule.name
-                break
-        return outcome
+        outcome = decide(request, rules.checks(request.method, request.path))
+        return outcome if outcome is not None else RuleOutcome()
+
+
+def decide(
+    request: RuleSubject, candidates: tuple[tuple[Rule, Test | None], ...]
+) -> RuleOutcome | None:
+    """``RuleBook.run`` over a request's candidates (``RouteRules.checks``), but None when no
+    rule matched: most requests, which need no outcome made (nor its lists and dict) to find
+    nothing in it."""
+    outcome = None
+    for rule, rest in candidates:
+        if rest is not None and not rest(request):
+            continue
+        if outcome is None:
+            outcome = RuleOutcome()
+        outcome.fired.append(rule.name)
+        if rule.action.apply(request, outcome):
+            outcome.answered_by = rule.name
+            break
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,10 @@ class _RequestLine:
     body: Any = None
     state: Mapping[str, Any] = field(default_factory=dict)
     entity: Mapping[str, Any] | None = None
+
+
+def _compiled(rest: Node | None) -> Test | None:
+    return compiled(rest) if rest is not None else None
 
 
 SchemaErrors = Callable[[str, Any], list[dict[str, object]]]

@@ -335,6 +335,71 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+Test = Callable[[ConditionContext], Any]
+"""A node's ``evaluate``, as one function of the context."""
+
+_KEYED_ROOTS = frozenset({"query", "body", "state", "entity"})
+
+
+def compiled(node: Node) -> Test:
+    """``node.evaluate``, with the shapes rules mostly have made into one closure each.
+
+    Rules run on every request, and the tree's walk (a comparison asks its reference, which
+    asks its lookup) was most of their cost: ``query.kind == 'pot'`` is one closure that
+    reads the query and, when the key is absent, answers what a missing reference compares
+    as, worked out here once. Any other node is evaluated as it is.
+    """
+    if isinstance(node, Comparison):
+        left, right = node.left, node.right
+        if type(left) is Reference and type(right) is Literal:
+            return _compared(left, _OPERATORS[node.op], right.value)
+        return node.evaluate
+    if isinstance(node, And):
+        return partial(_all, tuple(compiled(o) for o in node.operands))
+    if isinstance(node, Or):
+        return partial(_any, tuple(compiled(o) for o in node.operands))
+    if isinstance(node, Not):
+        return partial(_negated, compiled(node.operand))
+    return node.evaluate
+
+
+def _compared(reference: Reference, test: Callable[[Any, Any], bool], value: Any) -> Test:
+    root, keys = reference.root, reference.keys
+    if root not in _KEYED_ROOTS or len(keys) != 1:
+        return lambda context: test(reference.evaluate(context), value)
+    key = keys[0]
+    # The operators are pure: a missing reference (None) always compares the same.
+    missing = test(None, value)
+
+    def keyed(context: ConditionContext) -> bool:
+        current = getattr(context, root)
+        if type(current) is dict:
+            # A key held as None is missing too (``Reference.lookup``).
+            found = current.get(key)
+            return missing if found is None else test(found, value)
+        return test(reference.evaluate(context), value)
+
+    return keyed
+
+
+def _all(parts: tuple[Test, ...], context: ConditionContext) -> bool:
+    for part in parts:  # noqa: SIM110 (a loop makes no generator, on every request)
+        if not part(context):
+            return False
+    return True
+
+
+def _any(parts: tuple[Test, ...], context: ConditionContext) -> bool:
+    for part in parts:  # noqa: SIM110 (a loop makes no generator, on every request)
+        if part(context):
+            return True
+    return False
+
+
+def _negated(part: Test, context: ConditionContext) -> bool:
+    return not part(context)
+
+
 def _unquote(token: str) -> str:
     body = token[1:-1]
     return re.sub(r"\\(.)", r"\1", body)
