@@ -201,10 +201,9 @@ class ResourceService:
             known = self._pages.get(key)
             if known is not None and known[0] == mark and known[1] == asked:
                 # Nothing the session sees of the collection has changed since this page
-                # was made for the same query: its records, total and what was read.
-                shown, total, seen = known[2], known[3], known[4]
-                ctx.seen[spec.name] = list(seen)
-                return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
+                # was made for the same query: the same page, and what was read.
+                ctx.seen[spec.name] = list(known[3])
+                return known[2]
         records = self._records.live(ctx, spec)
         if parent is not None:
             records = [r for r in records if r.parent == parent]
@@ -223,9 +222,10 @@ class ResourceService:
         total = len(records)
         offset, limit = page(query) if query else (0, None)
         shown = tuple(records[offset : offset + limit if limit is not None else None])
+        listed: Listing = _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
         if asked is not None and mark is not None:
-            self._pages.put(key, (mark, asked, shown, total, tuple(ctx.seen[spec.name])))
-        return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
+            self._pages.put(key, (mark, asked, listed, tuple(ctx.seen[spec.name])))
+        return listed
 
     def create(
         self,
