@@ -194,7 +194,8 @@ class ResourceService:
         # Taken before the records are listed: a write in between changes it, and the page
         # is then kept under the mark before the write, which no later request finds.
         mark = self._records.mark(ctx, spec)
-        asked = query_key(query) if mark is not None else None
+        # A query without values (most lists) is its own key, without the call.
+        asked = (query_key(query) if query else ()) if mark is not None else None
         parent = None if action.parent_id is None else str(action.parent_id)
         key = (ctx.scope, spec.name, parent)
         if asked is not None:
