@@ -210,6 +210,21 @@ def test_a_listing_is_encoded_again_only_when_its_entities_change(app: Container
     assert listed()[0][0]["total"] == 6
 
 
+def test_a_listing_shares_its_last_body_only_while_its_entities_stay(app: Container) -> None:
+    def listed() -> Any:
+        return call(app, "GET", "/orders", **{"x-session-id": "s-1"}).body
+
+    first = call(app, "POST", "/orders", {"items": [{"price": 1, "qty": 1}]}).body
+    body = listed()
+    # The same page: the body built for it last time (answer bodies are never edited).
+    assert listed() is body
+    call(app, "PATCH", f"/orders/{first['id']}", {"items": [{"price": 3, "qty": 2}]})
+    changed = listed()
+    assert changed is not body
+    assert (body[0]["total"], changed[0]["total"]) == (1, 6)
+    assert listed() is changed
+
+
 def test_sessions_are_isolated(app: Container) -> None:
     call(app, "POST", "/orders", {"items": []})
     other = MockRequest("GET", "/orders", headers={"x-session-id": "s-2"})

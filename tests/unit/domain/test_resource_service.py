@@ -164,6 +164,25 @@ def test_list_filters_match_text_ignoring_case_and_any_listed_value(
     assert tags({"name": "x"}) == ["News", "sport", 7, None]
 
 
+def test_a_kept_page_is_handed_out_as_it_is_until_a_change(service: ResourceService) -> None:
+    listing = ResourceAction(USERS, "list")
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Ada"})
+    first = service.listing(_ctx(service), listing, {"limit": 5})
+    again = service.listing(_ctx(service), listing, {"limit": 5})
+    # Read only as a whole: the answer built from it is its answer again.
+    assert service.listing(_ctx(service), listing, {"limit": 5}) is again
+    assert (again.records, again.entities, again.total) == (
+        first.records,
+        first.entities,
+        first.total,
+    )
+    service.create(_ctx(service), ResourceAction(USERS, "create"), {"name": "Grace"})
+    after = service.listing(_ctx(service), listing, {"limit": 5})
+    assert after is not again
+    assert [user["name"] for user in after.entities] == ["Ada", "Grace"]
+    assert [user["name"] for user in again.entities] == ["Ada"]
+
+
 def test_a_page_is_listed_anew_after_any_change_the_session_sees(
     service: ResourceService,
 ) -> None:

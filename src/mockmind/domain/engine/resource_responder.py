@@ -27,14 +27,13 @@ from mockmind.domain.resources.pages import Listing
 from mockmind.domain.schema_refs import deref
 from mockmind.domain.state_machines import StateMachine
 from mockmind.ports.api_description import ApiDescription, ResponsePlan
-from mockmind.ports.entity_store import EntityRecord
 
 # Response schemas whose listing envelope is remembered: a document's list operations, and
 # the collections of schema routes.
 _ENVELOPE_MEMO_SIZE = 1024
 
-# A list plan's last page: the plan, the stored records shown, the total, the bytes.
-_Page = tuple[ResponsePlan, tuple[EntityRecord, ...], int, bytes]
+# A list plan's last answer: the plan, the page it showed, its body and the body's bytes.
+_Page = tuple[ResponsePlan, Listing, Any, bytes]
 
 
 class ResourceResponder:
@@ -55,26 +54,19 @@ class ResourceResponder:
         self._envelopes: BoundedMemo[tuple[str, int], ListingEnvelope] = BoundedMemo(
             _ENVELOPE_MEMO_SIZE
         )
-        # Per list plan (kept in the entry, so a reused id is no hit), the last page answered:
-        # its records (compared by identity: kept, no other object can take their ids), its
-        # total, and its JSON bytes.
+        # Per list plan (kept in the entry, so a reused id is no hit), the last page answered
+        # (its records compared by identity: kept, no other object can take their ids), the
+        # body made of it and the body's JSON bytes.
         self._pages: BoundedMemo[int, _Page] = BoundedMemo(_ENVELOPE_MEMO_SIZE)
 
     async def respond(
         self, ex: Exchange, plan: ResponsePlan, action: ResourceAction
     ) -> MockResponse:
         resources, answers, ctx = self._resources, self._answers, ex.ctx
+        if action.kind == "list":
+            return self._list(plan, resources.listing(ctx, action, ex.routed.query))
         body = ex.routed.body
         machine = self._world.machine_for(action.spec.name)
-        if action.kind == "list":
-            page = resources.listing(ctx, action, ex.routed.query)
-            response = answers.finish(
-                plan, self._list_body(plan, page.entities, page.total), "store"
-            )
-            response.headers["X-Total-Count"] = str(page.total)
-            if response.body_kind == "json":
-                self._page_bytes(plan, page, response)
-            return response
         if action.kind == "create":
             if machine is not None:
                 self._transitions.check_create(machine, body)
@@ -151,32 +143,44 @@ class ResourceResponder:
             response.headers[location] = _entity_location(ex.request, action, entity)
         return response
 
-    def _page_bytes(self, plan: ResponsePlan, listed: Listing, response: MockResponse) -> None:
-        """The answer's JSON bytes, the ones sent last time for this plan when the page holds
-        the same stored records (and total) as then.
+    def _list(self, plan: ResponsePlan, page: Listing) -> MockResponse:
+        """The list answer: the plan's envelope around the page, with the body and bytes of
+        the last answer of this plan when the page holds the same stored records (and total)
+        as then.
 
-        The body is the plan's envelope around the records' entities and the total, nothing
-        else; stored entities are never changed in place (a write stores a new record), so
-        the same record objects are the same bytes. Encoding the page was a tenth of bench row
-        4's store read (instructions, in process), and the same bytes object again also
-        spares the session's redaction its look-up of them (``redacted_answer``).
+        The body is the envelope around the records' entities and the total, nothing else;
+        stored entities are never changed in place (a write stores a new record), nor is an
+        answer's body once built (``resources.pages.Listing``), so the same records are the
+        same body and bytes. The listing hands out the page it kept (the same object) while
+        its collection is unchanged. Encoding the page was a tenth of bench row 4's store
+        read, and filling the envelope a twelfth of its list row (instructions a request);
+        the same bytes object again also spares the session's redaction its look-up of them
+        (``redacted_answer``).
         """
-        records = listed.records
         known = self._pages.get(id(plan))
-        if (
-            known is not None
-            and known[0] is plan
-            and known[2] == listed.total
-            and len(known[1]) == len(records)
-            and all(map(is_, known[1], records))
-        ):
-            response.encoded_body = known[3]
-            return
-        try:
-            encoded = response.encoded()
-        except (TypeError, ValueError):
-            return  # said when the answer is sent, as for any body that cannot be encoded
-        self._pages.put(id(plan), (plan, records, listed.total, encoded))
+        if known is not None and known[0] is plan:
+            last = known[1]
+            if last is page or (
+                last.total == page.total
+                and len(last.records) == len(page.records)
+                and all(map(is_, last.records, page.records))
+            ):
+                response = self._answers.finish(plan, known[2], "store")
+                response.headers["X-Total-Count"] = str(page.total)
+                if response.body_kind == "json":
+                    response.encoded_body = known[3]
+                return response
+        body = self._list_body(plan, page.entities, page.total)
+        response = self._answers.finish(plan, body, "store")
+        response.headers["X-Total-Count"] = str(page.total)
+        if response.body_kind == "json":
+            try:
+                encoded = response.encoded()
+            except (TypeError, ValueError):
+                # Said when the answer is sent, as for any body that cannot be encoded.
+                return response
+            self._pages.put(id(plan), (plan, page, body, encoded))
+        return response
 
     def _list_body(self, plan: ResponsePlan, entities: list[dict[str, Any]], total: int) -> Any:
         # The same envelope for every request of a schema; keyed as validators are (a

@@ -19,20 +19,25 @@ class Listing(NamedTuple):
     cached answer's body is the cache's, an example's the document's), and a stored entity
     never changes in place either (a write stores a new record). Copying the page was
     13.4k of bench row 4's store read's 397k instructions a request (with its freeing
-    when the session's history drops the answer)."""
+    when the session's history drops the answer).
+
+    The page is read only as a whole, its list of entities too: the listing hands the page
+    it kept out again while the collection is unchanged, and answers of it share one body
+    (``ResourceResponder._list``)."""
 
     records: tuple[EntityRecord, ...]
     entities: list[dict[str, Any]]
     total: int
 
 
-# A kept page: the collection's mark and the query it was made for, its records, the total,
-# and the records read with their versions (``ResourceContext.seen``).
+# A kept page: the collection's mark and the query it was made for, the page itself (handed
+# out again as it is: it is read only, so the answer built from it last time is still its
+# answer, ``ResourceResponder``), and the records read with their versions
+# (``ResourceContext.seen``).
 KeptPage = tuple[
     tuple[int, int],
     tuple[tuple[str, Any], ...],
-    tuple[EntityRecord, ...],
-    int,
+    Listing,
     tuple[tuple[EntityRecord, int | None], ...],
 ]
 PAGES_KEPT = 1024

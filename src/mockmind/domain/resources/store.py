@@ -194,17 +194,17 @@ class ResourceService:
         # Taken before the records are listed: a write in between changes it, and the page
         # is then kept under the mark before the write, which no later request finds.
         mark = self._records.mark(ctx, spec)
-        asked = query_key(query) if mark is not None else None
+        # A query without values (most lists) is its own key, without the call.
+        asked = (query_key(query) if query else ()) if mark is not None else None
         parent = None if action.parent_id is None else str(action.parent_id)
         key = (ctx.scope, spec.name, parent)
         if asked is not None:
             known = self._pages.get(key)
             if known is not None and known[0] == mark and known[1] == asked:
                 # Nothing the session sees of the collection has changed since this page
-                # was made for the same query: its records, total and what was read.
-                shown, total, seen = known[2], known[3], known[4]
-                ctx.seen[spec.name] = list(seen)
-                return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
+                # was made for the same query: the same page, and what was read.
+                ctx.seen[spec.name] = list(known[3])
+                return known[2]
         records = self._records.live(ctx, spec)
         if parent is not None:
             records = [r for r in records if r.parent == parent]
@@ -223,9 +223,10 @@ class ResourceService:
         total = len(records)
         offset, limit = page(query) if query else (0, None)
         shown = tuple(records[offset : offset + limit if limit is not None else None])
+        listed: Listing = _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
         if asked is not None and mark is not None:
-            self._pages.put(key, (mark, asked, shown, total, tuple(ctx.seen[spec.name])))
-        return _new_listing(Listing, (shown, [r.data or {} for r in shown], total))
+            self._pages.put(key, (mark, asked, listed, tuple(ctx.seen[spec.name])))
+        return listed
 
     def create(
         self,
