@@ -113,24 +113,20 @@ def validate_request(
     op = matched.operation
     if has_nothing_to_check(op, request):
         return ValidatedRequest(operation=op, media_type=request.content_type)
-    if not op.parameters and not request.body:
-        spec = op.request_body
-        if spec is None or not spec.content:
-            # Nothing declared and nothing sent to check: the query is passed on as
-            # ``_validated`` passes it (a row-4 ``?n=<new>`` paid for the whole walk).
-            return built(
-                ValidatedRequest,
-                operation=op,
-                path_params={},
-                query={
-                    name: _passed_on(values) for name, values in request.query.items() if values
-                },
-                headers={},
-                cookies={},
-                body=None,
-                media_type=request.content_type,
-                files={},
-            )
+    if not op.parameters and not request.body and not _declares_body(op):
+        # Nothing declared and nothing sent to check: the query is passed on as
+        # ``_validated`` passes it (a row-4 ``?n=<new>`` paid for the whole walk).
+        return built(
+            ValidatedRequest,
+            operation=op,
+            path_params={},
+            query=_all_passed_on(request),
+            headers={},
+            cookies={},
+            body=None,
+            media_type=request.content_type,
+            files={},
+        )
     if request.body or not op.parameters:
         # Without parameters there is nothing to check but a body: the query is passed on.
         return _validated(matched, request, limits)
@@ -139,12 +135,57 @@ def validate_request(
     # The operation and limits are in the entry, so an id reused after they went is no hit.
     if known is not None and known[0] is op and known[1] is limits:
         return _copy(known[2], containers=known[3])
+    return _checked_anew(matched, request, limits, key)
+
+
+def routed_parts(
+    matched: MatchedOperation, request: MockRequest, limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """``validate_request``'s typed path parameters, query and body, the caller's own: what a
+    routed request carries, without the rest (headers, cookies, files, the media type) that
+    every request would otherwise build or copy and routing drops."""
+    op = matched.operation
+    if not request.body:
+        if not op.parameters:
+            if not _declares_body(op):
+                return {}, _all_passed_on(request), None
+        else:
+            key = _read_from(matched, request, limits)
+            known = _CHECKED.get(key)
+            if known is not None and known[0] is op and known[1] is limits:
+                checked = known[2]
+                share = copy.deepcopy if known[3] else dict
+                # An empty body the document's type reads as content: "" or an empty form.
+                return share(checked.path_params), share(checked.query), private_copy(checked.body)
+            checked = _checked_anew(matched, request, limits, key)
+            return checked.path_params, checked.query, checked.body
+    checked = _validated(matched, request, limits)
+    return checked.path_params, checked.query, checked.body
+
+
+def _declares_body(op: Operation) -> bool:
+    spec = op.request_body
+    return spec is not None and bool(spec.content)
+
+
+def _all_passed_on(request: MockRequest) -> dict[str, Any]:
+    """The query of a request whose operation declares no parameter, as ``_validated`` passes
+    it on."""
+    return {name: _passed_on(values) for name, values in request.query.items() if values}
+
+
+def _checked_anew(
+    matched: MatchedOperation, request: MockRequest, limits: InputLimits, key: tuple[object, ...]
+) -> ValidatedRequest:
+    """A bodiless request with parameters validated, remembered under ``key`` (what it was
+    read from) when asked a second time."""
     checked = _validated(matched, request, limits)
     if key not in _ASKED:
         if len(_ASKED) >= _CHECKED_SIZE:
             _ASKED.clear()
         _ASKED.add(key)
         return checked
+    op = matched.operation
     containers = any(
         isinstance(value, dict | list)
         for part in (checked.path_params, checked.query, checked.headers, checked.cookies)
