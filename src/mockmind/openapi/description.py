@@ -15,10 +15,10 @@ from mockmind.domain.memo import BoundedMemo
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.examples import ExampleCheck
 from mockmind.openapi.media import is_json
-from mockmind.openapi.model import MatchedOperation, Operation, Response
+from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
 from mockmind.openapi.request_errors import schema_errors
-from mockmind.openapi.requests import has_nothing_to_check, routed_parts
+from mockmind.openapi.requests import RequestCheck
 from mockmind.openapi.responses import ResponseChoice, choose_response, error_choice
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
@@ -40,11 +40,11 @@ class OpenAPIDescription:
         # router never changes), with nothing to check again. Matching it and building the
         # match was a tenth of a cached answer's engine time (bench/RESULTS.md, row 1).
         self._unchecked: BoundedMemo[tuple[str, str], Operation] = BoundedMemo(_UNCHECKED_SIZE)
-        # Every routed path's match, by method and path, when the router chooses by the path
-        # alone: the router's own memo still made a match, its operation's look-up and the
-        # document's match of them on each request. Never handed out (validation only reads
-        # it), so one match serves every request of that path.
-        self._matched: BoundedMemo[tuple[str, str], MatchedOperation] = BoundedMemo(_UNCHECKED_SIZE)
+        # Every routed path's check (its match, what its requests are checked by), by method
+        # and path, when the router chooses by the path alone: the router's own memo still
+        # made a match, its operation's look-up and the document's match of them on each
+        # request. The match is never handed out (validation only reads it).
+        self._checks: BoundedMemo[tuple[str, str], RequestCheck] = BoundedMemo(_UNCHECKED_SIZE)
         # Response validators by schema pointer: the document's own lookup makes the pointer
         # absolute and locates it first, on every generated answer checked (the pointers are
         # the document's, a bounded set).
@@ -70,17 +70,16 @@ class OpenAPIDescription:
             known = self._unchecked.get((method, path))
             if known is not None:
                 return _routed(request, known, {}, {}, None)
-        matched = self._matched.get((method, path))
-        if matched is None:
-            matched = self.document.match(method, path, request.query)
+        check = self._checks.get((method, path))
+        if check is None:
+            check = RequestCheck(self.document.match(method, path, request.query), self.limits)
             if not self.document.router.chooses_by_query:
-                self._matched.put((method, path), matched)
-        op = matched.operation
-        if has_nothing_to_check(op, request):
-            if plain:
-                self._unchecked.put((method, path), op)
+                self._checks.put((method, path), check)
+        op = check.matched.operation
+        if plain and check.nothing_declared:
+            self._unchecked.put((method, path), op)
             return _routed(request, op, {}, {}, None)
-        path_params, query, body = routed_parts(matched, request, self.limits)
+        path_params, query, body = check.parts(request)
         return _routed(request, op, path_params, query, body)
 
     documents_errors = True
@@ -169,18 +168,14 @@ def _routed(
     Made without the frozen ``__init__`` or ``built``'s check of the names (which this
     function's literal makes), as ``built`` makes it: one for every routed request."""
     routed = object.__new__(RoutedRequest)
-    object.__setattr__(
-        routed,
-        "__dict__",
-        {
-            "request": request,
-            "path_template": op.path_template,
-            "operation_id": op.operation_id,
-            "path_params": path_params,
-            "query": query,
-            "body": body,
-        },
-    )
+    # Filled in place: giving the instance a new __dict__ cost 2k instructions more.
+    fields = routed.__dict__
+    fields["request"] = request
+    fields["path_template"] = op.path_template
+    fields["operation_id"] = op.operation_id
+    fields["path_params"] = path_params
+    fields["query"] = query
+    fields["body"] = body
     return routed
 
 

@@ -101,10 +101,6 @@ _Checked = tuple[Operation, InputLimits, "ValidatedRequest", bool]
 _CHECKED: BoundedMemo[tuple[object, ...], _Checked] = BoundedMemo(_CHECKED_SIZE)
 # What was asked once, emptied whole when full (one call, safe across threads).
 _ASKED: set[tuple[object, ...]] = set()
-# Each operation's header and cookie parameters (header or not, name as read), by its id.
-_OUTSIDE: BoundedMemo[int, tuple[Operation, tuple[tuple[bool, str], ...]]] = BoundedMemo(
-    _CHECKED_SIZE
-)
 
 
 def validate_request(
@@ -130,7 +126,7 @@ def validate_request(
     if request.body or not op.parameters:
         # Without parameters there is nothing to check but a body: the query is passed on.
         return _validated(matched, request, limits)
-    key = _read_from(matched, request, limits)
+    key = RequestCheck(matched, limits).key(request)
     known = _CHECKED.get(key)
     # The operation and limits are in the entry, so an id reused after they went is no hit.
     if known is not None and known[0] is op and known[1] is limits:
@@ -138,29 +134,77 @@ def validate_request(
     return _checked_anew(matched, request, limits, key)
 
 
-def routed_parts(
-    matched: MatchedOperation, request: MockRequest, limits: InputLimits = DEFAULT_LIMITS
-) -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """``validate_request``'s typed path parameters, query and body, the caller's own: what a
-    routed request carries, without the rest (headers, cookies, files, the media type) that
-    every request would otherwise build or copy and routing drops."""
-    op = matched.operation
-    if not request.body:
-        if not op.parameters:
-            if not _declares_body(op):
+class RequestCheck:
+    """Checking the requests of one matched path (an operation, its path's values) within
+    ``limits``, with what does not change from one request to the next worked out once:
+    routing keeps one per method and path and hands it each request (``parts``)."""
+
+    __slots__ = ("_fixed", "_outside", "_parameters", "limits", "matched", "nothing_declared")
+
+    def __init__(self, matched: MatchedOperation, limits: InputLimits) -> None:
+        op = matched.operation
+        self.matched = matched
+        self.limits = limits
+        self._parameters = bool(op.parameters)
+        # Nothing declared to check: a request without a query or body validates as it is.
+        self.nothing_declared = not op.parameters and not _declares_body(op)
+        self._fixed = (id(op), id(limits), tuple(matched.path_params.items()))
+        # The header and cookie parameters (header or not, name as read).
+        self._outside = tuple(
+            (True, param.name.lower()) if param.location == "header" else (False, param.name)
+            for param in op.parameters
+            if param.location in ("header", "cookie")
+        )
+
+    def key(self, request: MockRequest) -> tuple[object, ...]:
+        """What a bodiless request's validation reads: its path's values, its whole query (one
+        not declared is passed on as sent), the header and cookie parameters it declares, and
+        the Content-Type (an empty body's media type and charset; a required body it lacks)."""
+        # Comprehensions rather than generators: this runs for every bodiless request.
+        outside = (
+            tuple(
+                [
+                    request.headers.get(name) if header else request.cookies.get(name)
+                    for header, name in self._outside
+                ]
+            )
+            if self._outside
+            else ()
+        )
+        return (
+            self._fixed,
+            tuple([(name, tuple(values)) for name, values in request.query.items()]),
+            outside,
+            request.headers.get("content-type"),
+        )
+
+    def parts(self, request: MockRequest) -> tuple[dict[str, Any], dict[str, Any], Any]:
+        """``validate_request``'s typed path parameters, query and body, the caller's own: what
+        a routed request carries, without the rest (headers, cookies, files, the media type)
+        that routing would only drop."""
+        if not request.body:
+            if self.nothing_declared:
                 return {}, _all_passed_on(request), None
-        else:
-            key = _read_from(matched, request, limits)
-            known = _CHECKED.get(key)
-            if known is not None and known[0] is op and known[1] is limits:
-                checked = known[2]
-                share = copy.deepcopy if known[3] else dict
-                # An empty body the document's type reads as content: "" or an empty form.
-                return share(checked.path_params), share(checked.query), private_copy(checked.body)
-            checked = _checked_anew(matched, request, limits, key)
-            return checked.path_params, checked.query, checked.body
-    checked = _validated(matched, request, limits)
-    return checked.path_params, checked.query, checked.body
+            if self._parameters:
+                key = self.key(request)
+                known = _CHECKED.get(key)
+                if (
+                    known is not None
+                    and known[0] is self.matched.operation
+                    and known[1] is self.limits
+                ):
+                    checked = known[2]
+                    share = copy.deepcopy if known[3] else dict
+                    # An empty body the document's type reads as content: "" or an empty form.
+                    return (
+                        share(checked.path_params),
+                        share(checked.query),
+                        private_copy(checked.body),
+                    )
+                checked = _checked_anew(self.matched, request, self.limits, key)
+                return checked.path_params, checked.query, checked.body
+        checked = _validated(self.matched, request, self.limits)
+        return checked.path_params, checked.query, checked.body
 
 
 def _declares_body(op: Operation) -> bool:
@@ -194,45 +238,6 @@ def _checked_anew(
     # The memo keeps a copy: the caller's may be changed.
     _CHECKED.put(key, (op, limits, _copy(checked, containers=containers), containers))
     return checked
-
-
-def _read_from(
-    matched: MatchedOperation, request: MockRequest, limits: InputLimits
-) -> tuple[object, ...]:
-    """What a bodiless request's validation reads: its path's values, its whole query (one
-    not declared is passed on as sent), the header and cookie parameters it declares, and
-    the Content-Type (an empty body's media type and charset; a required body it lacks)."""
-    op = matched.operation
-    names = _OUTSIDE.get(id(op))
-    if names is None or names[0] is not op:
-        names = (
-            op,
-            tuple(
-                (True, param.name.lower()) if param.location == "header" else (False, param.name)
-                for param in op.parameters
-                if param.location in ("header", "cookie")
-            ),
-        )
-        _OUTSIDE.put(id(op), names)
-    # Comprehensions rather than generators: this runs for every bodiless request.
-    outside = (
-        tuple(
-            [
-                request.headers.get(name) if header else request.cookies.get(name)
-                for header, name in names[1]
-            ]
-        )
-        if names[1]
-        else ()
-    )
-    return (
-        id(op),
-        id(limits),
-        tuple(matched.path_params.items()),
-        tuple([(name, tuple(values)) for name, values in request.query.items()]),
-        outside,
-        request.headers.get("content-type"),
-    )
 
 
 def _copy(checked: ValidatedRequest, *, containers: bool) -> ValidatedRequest:
