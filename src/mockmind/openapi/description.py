@@ -12,14 +12,13 @@ from mockmind.domain.client_input import DEFAULT_LIMITS, InputLimits
 from mockmind.domain.errors import RequestError, UnresolvableRef
 from mockmind.domain.http import MockRequest
 from mockmind.domain.memo import BoundedMemo
-from mockmind.lean_dataclass import built
 from mockmind.openapi.document import OpenAPIDocument
 from mockmind.openapi.examples import ExampleCheck
 from mockmind.openapi.media import is_json
 from mockmind.openapi.model import Operation, Response
 from mockmind.openapi.pointers import escape_pointer_segment
 from mockmind.openapi.request_errors import schema_errors
-from mockmind.openapi.requests import has_nothing_to_check, validate_request
+from mockmind.openapi.requests import RequestCheck
 from mockmind.openapi.responses import ResponseChoice, choose_response, error_choice
 from mockmind.openapi.schemas import iter_errors
 from mockmind.ports.api_description import OperationInfo, ResponsePlan, RoutedRequest
@@ -41,6 +40,11 @@ class OpenAPIDescription:
         # router never changes), with nothing to check again. Matching it and building the
         # match was a tenth of a cached answer's engine time (bench/RESULTS.md, row 1).
         self._unchecked: BoundedMemo[tuple[str, str], Operation] = BoundedMemo(_UNCHECKED_SIZE)
+        # Every routed path's check (its match, what its requests are checked by), by method
+        # and path, when the router chooses by the path alone: the router's own memo still
+        # made a match, its operation's look-up and the document's match of them on each
+        # request. The match is never handed out (validation only reads it).
+        self._checks: BoundedMemo[tuple[str, str], RequestCheck] = BoundedMemo(_UNCHECKED_SIZE)
         # Response validators by schema pointer: the document's own lookup makes the pointer
         # absolute and locates it first, on every generated answer checked (the pointers are
         # the document's, a bounded set).
@@ -59,27 +63,24 @@ class OpenAPIDescription:
         return f"{doc.title} ({kind}, {count} operations, {doc.path.name})"
 
     def route(self, request: MockRequest) -> RoutedRequest:
+        method = request.method
+        path = request.path
         plain = not request.query and not request.body
         if plain:
-            known = self._unchecked.get((request.method, request.path))
+            known = self._unchecked.get((method, path))
             if known is not None:
-                return _unchecked(request, known)
-        matched = self.document.match(request.method, request.path, request.query)
-        op = matched.operation
-        if has_nothing_to_check(op, request):
-            if plain:
-                self._unchecked.put((request.method, request.path), op)
-            return _unchecked(request, op)
-        checked = validate_request(matched, request, self.limits)
-        return built(
-            RoutedRequest,
-            request=request,
-            path_template=op.path_template,
-            operation_id=op.operation_id,
-            path_params=checked.path_params,
-            query=checked.query,
-            body=checked.body,
-        )
+                return _routed(request, known, {}, {}, None)
+        check = self._checks.get((method, path))
+        if check is None:
+            check = RequestCheck(self.document.match(method, path, request.query), self.limits)
+            if not self.document.router.chooses_by_query:
+                self._checks.put((method, path), check)
+        op = check.matched.operation
+        if plain and check.nothing_declared:
+            self._unchecked.put((method, path), op)
+            return _routed(request, op, {}, {}, None)
+        path_params, query, body = check.parts(request)
+        return _routed(request, op, path_params, query, body)
 
     documents_errors = True
 
@@ -159,24 +160,22 @@ class OpenAPIDescription:
         return [_info(op) for op in self.document.operations()]
 
 
-def _unchecked(request: MockRequest, op: Operation) -> RoutedRequest:
-    """``request`` routed to ``op`` with nothing checked: no parameters, query or body.
+def _routed(
+    request: MockRequest, op: Operation, path_params: Any, query: Any, body: Any
+) -> RoutedRequest:
+    """``request`` routed to ``op`` with what its check made of it.
 
     Made without the frozen ``__init__`` or ``built``'s check of the names (which this
-    function's literal makes), as ``built`` makes it: one for most cached answers."""
+    function's literal makes), as ``built`` makes it: one for every routed request."""
     routed = object.__new__(RoutedRequest)
-    object.__setattr__(
-        routed,
-        "__dict__",
-        {
-            "request": request,
-            "path_template": op.path_template,
-            "operation_id": op.operation_id,
-            "path_params": {},
-            "query": {},
-            "body": None,
-        },
-    )
+    # Filled in place: giving the instance a new __dict__ cost 2k instructions more.
+    fields = routed.__dict__
+    fields["request"] = request
+    fields["path_template"] = op.path_template
+    fields["operation_id"] = op.operation_id
+    fields["path_params"] = path_params
+    fields["query"] = query
+    fields["body"] = body
     return routed
 
 

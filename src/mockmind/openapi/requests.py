@@ -101,10 +101,6 @@ _Checked = tuple[Operation, InputLimits, "ValidatedRequest", bool]
 _CHECKED: BoundedMemo[tuple[object, ...], _Checked] = BoundedMemo(_CHECKED_SIZE)
 # What was asked once, emptied whole when full (one call, safe across threads).
 _ASKED: set[tuple[object, ...]] = set()
-# Each operation's header and cookie parameters (header or not, name as read), by its id.
-_OUTSIDE: BoundedMemo[int, tuple[Operation, tuple[tuple[bool, str], ...]]] = BoundedMemo(
-    _CHECKED_SIZE
-)
 
 
 def validate_request(
@@ -113,38 +109,127 @@ def validate_request(
     op = matched.operation
     if has_nothing_to_check(op, request):
         return ValidatedRequest(operation=op, media_type=request.content_type)
-    if not op.parameters and not request.body:
-        spec = op.request_body
-        if spec is None or not spec.content:
-            # Nothing declared and nothing sent to check: the query is passed on as
-            # ``_validated`` passes it (a row-4 ``?n=<new>`` paid for the whole walk).
-            return built(
-                ValidatedRequest,
-                operation=op,
-                path_params={},
-                query={
-                    name: _passed_on(values) for name, values in request.query.items() if values
-                },
-                headers={},
-                cookies={},
-                body=None,
-                media_type=request.content_type,
-                files={},
-            )
+    if not op.parameters and not request.body and not _declares_body(op):
+        # Nothing declared and nothing sent to check: the query is passed on as
+        # ``_validated`` passes it (a row-4 ``?n=<new>`` paid for the whole walk).
+        return built(
+            ValidatedRequest,
+            operation=op,
+            path_params={},
+            query=_all_passed_on(request),
+            headers={},
+            cookies={},
+            body=None,
+            media_type=request.content_type,
+            files={},
+        )
     if request.body or not op.parameters:
         # Without parameters there is nothing to check but a body: the query is passed on.
         return _validated(matched, request, limits)
-    key = _read_from(matched, request, limits)
+    key = RequestCheck(matched, limits).key(request)
     known = _CHECKED.get(key)
     # The operation and limits are in the entry, so an id reused after they went is no hit.
     if known is not None and known[0] is op and known[1] is limits:
         return _copy(known[2], containers=known[3])
+    return _checked_anew(matched, request, limits, key)
+
+
+class RequestCheck:
+    """Checking the requests of one matched path (an operation, its path's values) within
+    ``limits``, with what does not change from one request to the next worked out once:
+    routing keeps one per method and path and hands it each request (``parts``)."""
+
+    __slots__ = ("_fixed", "_outside", "_parameters", "limits", "matched", "nothing_declared")
+
+    def __init__(self, matched: MatchedOperation, limits: InputLimits) -> None:
+        op = matched.operation
+        self.matched = matched
+        self.limits = limits
+        self._parameters = bool(op.parameters)
+        # Nothing declared to check: a request without a query or body validates as it is.
+        self.nothing_declared = not op.parameters and not _declares_body(op)
+        self._fixed = (id(op), id(limits), tuple(matched.path_params.items()))
+        # The header and cookie parameters (header or not, name as read).
+        self._outside = tuple(
+            (True, param.name.lower()) if param.location == "header" else (False, param.name)
+            for param in op.parameters
+            if param.location in ("header", "cookie")
+        )
+
+    def key(self, request: MockRequest) -> tuple[object, ...]:
+        """What a bodiless request's validation reads: its path's values, its whole query (one
+        not declared is passed on as sent), the header and cookie parameters it declares, and
+        the Content-Type (an empty body's media type and charset; a required body it lacks)."""
+        # Comprehensions rather than generators: this runs for every bodiless request.
+        outside = (
+            tuple(
+                [
+                    request.headers.get(name) if header else request.cookies.get(name)
+                    for header, name in self._outside
+                ]
+            )
+            if self._outside
+            else ()
+        )
+        return (
+            self._fixed,
+            tuple([(name, tuple(values)) for name, values in request.query.items()]),
+            outside,
+            request.headers.get("content-type"),
+        )
+
+    def parts(self, request: MockRequest) -> tuple[dict[str, Any], dict[str, Any], Any]:
+        """``validate_request``'s typed path parameters, query and body, the caller's own: what
+        a routed request carries, without the rest (headers, cookies, files, the media type)
+        that routing would only drop."""
+        if not request.body:
+            if self.nothing_declared:
+                return {}, _all_passed_on(request), None
+            if self._parameters:
+                key = self.key(request)
+                known = _CHECKED.get(key)
+                if (
+                    known is not None
+                    and known[0] is self.matched.operation
+                    and known[1] is self.limits
+                ):
+                    checked = known[2]
+                    share = copy.deepcopy if known[3] else dict
+                    # An empty body the document's type reads as content: "" or an empty form.
+                    return (
+                        share(checked.path_params),
+                        share(checked.query),
+                        private_copy(checked.body),
+                    )
+                checked = _checked_anew(self.matched, request, self.limits, key)
+                return checked.path_params, checked.query, checked.body
+        checked = _validated(self.matched, request, self.limits)
+        return checked.path_params, checked.query, checked.body
+
+
+def _declares_body(op: Operation) -> bool:
+    spec = op.request_body
+    return spec is not None and bool(spec.content)
+
+
+def _all_passed_on(request: MockRequest) -> dict[str, Any]:
+    """The query of a request whose operation declares no parameter, as ``_validated`` passes
+    it on."""
+    return {name: _passed_on(values) for name, values in request.query.items() if values}
+
+
+def _checked_anew(
+    matched: MatchedOperation, request: MockRequest, limits: InputLimits, key: tuple[object, ...]
+) -> ValidatedRequest:
+    """A bodiless request with parameters validated, remembered under ``key`` (what it was
+    read from) when asked a second time."""
     checked = _validated(matched, request, limits)
     if key not in _ASKED:
         if len(_ASKED) >= _CHECKED_SIZE:
             _ASKED.clear()
         _ASKED.add(key)
         return checked
+    op = matched.operation
     containers = any(
         isinstance(value, dict | list)
         for part in (checked.path_params, checked.query, checked.headers, checked.cookies)
@@ -153,45 +238,6 @@ def validate_request(
     # The memo keeps a copy: the caller's may be changed.
     _CHECKED.put(key, (op, limits, _copy(checked, containers=containers), containers))
     return checked
-
-
-def _read_from(
-    matched: MatchedOperation, request: MockRequest, limits: InputLimits
-) -> tuple[object, ...]:
-    """What a bodiless request's validation reads: its path's values, its whole query (one
-    not declared is passed on as sent), the header and cookie parameters it declares, and
-    the Content-Type (an empty body's media type and charset; a required body it lacks)."""
-    op = matched.operation
-    names = _OUTSIDE.get(id(op))
-    if names is None or names[0] is not op:
-        names = (
-            op,
-            tuple(
-                (True, param.name.lower()) if param.location == "header" else (False, param.name)
-                for param in op.parameters
-                if param.location in ("header", "cookie")
-            ),
-        )
-        _OUTSIDE.put(id(op), names)
-    # Comprehensions rather than generators: this runs for every bodiless request.
-    outside = (
-        tuple(
-            [
-                request.headers.get(name) if header else request.cookies.get(name)
-                for header, name in names[1]
-            ]
-        )
-        if names[1]
-        else ()
-    )
-    return (
-        id(op),
-        id(limits),
-        tuple(matched.path_params.items()),
-        tuple([(name, tuple(values)) for name, values in request.query.items()]),
-        outside,
-        request.headers.get("content-type"),
-    )
 
 
 def _copy(checked: ValidatedRequest, *, containers: bool) -> ValidatedRequest:

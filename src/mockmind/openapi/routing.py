@@ -183,6 +183,12 @@ class Router:
         else:
             node.routes.setdefault(entry.method, target)
 
+    @property
+    def chooses_by_query(self) -> bool:
+        """Whether a request's query may choose its operation (a template's query suffix):
+        if not, its method and path alone do."""
+        return self._by_query
+
     def match(
         self, method: str, path: str, query: Mapping[str, Sequence[str]] | None = None
     ) -> RouteMatch:

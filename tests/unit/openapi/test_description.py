@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +51,43 @@ def test_a_request_with_nothing_to_check_routes_the_same_when_asked_again() -> N
     for _ in range(2):
         with pytest.raises(MethodNotAllowed):
             api.route(request("PUT", "/pets/mine"))
+
+
+def test_a_path_routed_again_is_checked_again_for_each_request() -> None:
+    """A path's match is remembered; what each request makes of it is still its own."""
+    api = OpenAPIDescription.load(PETSTORE)
+    first = api.route(request("GET", "/pets/5"))
+    first.path_params["petId"] = 9  # type: ignore[index]
+    assert api.route(request("GET", "/pets/5")).path_params == {"petId": 5}
+    assert api.route(request("GET", "/pets/6")).path_params == {"petId": 6}
+    for _ in range(2):
+        with pytest.raises(RequestValidationFailed):
+            api.route(request("GET", "/pets/0"))
+
+
+def test_a_query_that_chooses_the_operation_is_read_on_every_request(tmp_path: Path) -> None:
+    """Where a template's query suffix chooses the operation, the path alone is no route:
+    each request of the same path is routed by its own query."""
+    spec = tmp_path / "variants.json"
+    answer = {"responses": {"200": {"description": "ok"}}}
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "variants", "version": "1"},
+                "paths": {
+                    "/files/{path}": {"get": {"operationId": "plain", **answer}},
+                    "/files/{path}#op=OPEN": {"get": {"operationId": "open", **answer}},
+                },
+            }
+        )
+    )
+    api = OpenAPIDescription.load(spec)
+    for _ in range(2):
+        assert api.route(request("GET", "/files/a")).operation_id == "plain"
+        opened = api.route(request("GET", "/files/a", query={"op": ["OPEN"]}))
+        assert opened.operation_id == "open"
+        assert api.route(request("GET", "/files/a", query={"op": ["X"]})).operation_id == "plain"
 
 
 def test_route_errors(api: OpenAPIDescription) -> None:
