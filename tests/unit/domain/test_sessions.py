@@ -424,3 +424,21 @@ def test_an_answered_interaction_is_the_one_the_constructor_makes() -> None:
     made = Interaction.answered(7.5, "POST", "/x", 201, {"a": 1}, {"b": 2}, "offline", "q=1")
     assert made == Interaction(7.5, "POST", "/x", 201, {"a": 1}, {"b": 2}, "offline", "q=1")
     assert vars(made).keys() == {f.name for f in fields(Interaction)}
+
+
+@pytest.mark.parametrize("max_history", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("held", [0, 1, 2, 3, 4])
+def test_history_bound_is_kept_alike_by_every_change(max_history: int, held: int) -> None:
+    """A request's save and ``with_interaction`` drop the same oldest interactions, also with
+    no history kept at all and with a history longer than the bound (the bound lowered)."""
+    history = tuple(Interaction(float(n), "GET", f"/{n}", 200) for n in range(held))
+    session = Session("s", 0, 0, 10, history=history, history_start=7)
+    seen = Interaction(9.0, "GET", "/new", 200)
+    kept = (*history, seen)[max(0, held + 1 - max_history) :] if max_history else ()
+    expected = (kept, 7 + held + 1 - len(kept))
+    one = session.with_interaction(seen, max_history)
+    saved = session.after_request(
+        seen, timeout_seconds=100, max_history=max_history, state={}, authenticated=None
+    )
+    assert (one.history, one.history_start) == expected
+    assert (saved.history, saved.history_start) == expected
