@@ -289,23 +289,29 @@ def _cycle(
 
     flow = Flow()
     flow.write_paused = write_paused  # type: ignore[attr-defined]
-    logger = logging.getLogger("test")
     loop = asyncio.new_event_loop()
     loop.close()
-    return LeanCycle(
-        {"method": "GET"},
-        Transport(),  # type: ignore[arg-type]
-        flow,  # type: ignore[arg-type]
-        logger,
-        logger,
-        False,
-        [],
-        lambda headers: b"",
-        expect_100_continue,
-        True,
-        lambda: None,
-        loop,
-    )
+
+    class Connection:
+        transport = Transport()
+        logger = access_logger = logging.getLogger("test")
+        access_log = False
+        write_whole = written.append
+
+        class server_state:
+            default_headers: list[tuple[bytes, bytes]] = []
+
+        def __init__(self) -> None:
+            self.flow = flow
+            self.loop = loop
+
+        def rendered_defaults(self, headers: list[tuple[bytes, bytes]]) -> bytes:
+            return b""
+
+        def on_response_complete(self) -> None:
+            pass
+
+    return LeanCycle({"method": "GET"}, Connection(), expect_100_continue, True)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("why", ["started", "disconnected", "write_paused"])
