@@ -214,6 +214,25 @@ def test_forwarded_headers_from_a_trusted_proxy_reach_the_scope(port: int) -> No
     assert proxied_scheme == "https"
 
 
+def test_a_request_after_a_proxied_one_on_the_connection_is_its_own(port: int) -> None:
+    # A request's fields are reset where the last one's head ended, and its scope is a copy
+    # of the connection's: nothing of the proxied request (its headers, the proxy's rewrite
+    # of client and scheme) carries over to the next.
+    with _connect(port) as client:
+        client.sendall(
+            b"GET /proxied HTTP/1.1\r\nHost: x\r\n"
+            b"X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n"
+        )
+        _answers(client, 1)
+        client.sendall(b"GET /direct HTTP/1.1\r\nHost: x\r\n\r\n")
+        _answers(client, 1)
+    (_, _, _, proxied_client, proxied_scheme), (_, _, _, direct_client, direct_scheme) = _seen
+    assert proxied_client[0] == "203.0.113.7"
+    assert proxied_scheme == "https"
+    assert direct_client[0] == "127.0.0.1"
+    assert direct_scheme == "http"
+
+
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_a_connection_is_closed_once_idle_for_the_keep_alive_time_and_not_before(
     loop: str,
