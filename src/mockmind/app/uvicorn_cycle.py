@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import (
@@ -25,6 +25,7 @@ from uvicorn.protocols.http.httptools_impl import (
     RequestResponseCycle,
 )
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
+from uvicorn.server import ServerState
 
 # Header lines already checked, by the (name, value) pair the app sent: an API's answers
 # repeat the same few (their source, their content type), and uvicorn's two expression
@@ -36,8 +37,27 @@ _MAX_CHECKED_LINES = 4096
 _FRAMING = frozenset({b"content-length", b"transfer-encoding", b"connection"})
 
 
-def _nothing() -> None:
-    pass
+class CycleConnection(Protocol):
+    """What a ``LeanCycle`` reads of its connection (``LeanHttpToolsProtocol``): the same for
+    all the connection's requests."""
+
+    transport: asyncio.Transport
+    flow: FlowControl
+    logger: logging.Logger
+    access_logger: logging.Logger
+    access_log: bool
+    server_state: ServerState
+    loop: asyncio.AbstractEventLoop
+
+    def rendered_defaults(self, headers: list[tuple[bytes, bytes]]) -> bytes | None:
+        """The server's headers (``server_state.default_headers``) as head lines, None when
+        one of them frames the answer."""
+
+    def write_whole(self, data: bytes) -> None:
+        """Write a whole answer (its head and body)."""
+
+    def on_response_complete(self) -> None:
+        """The answer is sent."""
 
 
 class LeanCycle(RequestResponseCycle):
@@ -45,38 +65,36 @@ class LeanCycle(RequestResponseCycle):
     is replaced by ``wake`` (the protocol calls it where uvicorn set the event)."""
 
     def __init__(
-        self,
-        scope: Any,
-        transport: asyncio.Transport,
-        flow: FlowControl,
-        logger: logging.Logger,
-        access_logger: logging.Logger,
-        access_log: bool,
-        default_headers: list[tuple[bytes, bytes]],
-        rendered_defaults: Callable[[list[tuple[bytes, bytes]]], bytes | None],
-        expect_100_continue: bool,
-        keep_alive: bool,
-        on_response: Callable[[], None],
-        loop: asyncio.AbstractEventLoop,
-        write_whole: Callable[[bytes], None] | None = None,
+        self, scope: Any, conn: CycleConnection, expect_100_continue: bool, keep_alive: bool
     ) -> None:
-        # Not super().__init__: it makes the Event this cycle does without.
+        # Not super().__init__: it makes the Event this cycle does without. What is the same
+        # for all of a connection's requests is read from ``conn``, not copied into each
+        # cycle: thirteen arguments and attributes were ~5k instructions a request.
         self.scope = scope
-        self.transport = transport
-        self.flow = flow
-        self.logger = logger
-        self.access_logger = access_logger
-        self.access_log = access_log
-        self.default_headers = default_headers
-        self._rendered_defaults = rendered_defaults
-        self.on_response = on_response
-        self._loop = loop
-        self._write_whole = transport.write if write_whole is None else write_whole
-        self.keep_alive = keep_alive
-        self.waiting_for_100_continue = expect_100_continue
+        self._conn = conn
+        if not keep_alive:
+            self.keep_alive = False
+        if expect_100_continue:
+            self.waiting_for_100_continue = True
         # The rest start as the class's values below: set here, they were a tenth of the
         # cycle's making.
 
+    @property
+    def transport(self) -> asyncio.Transport:  # type: ignore[override]
+        return self._conn.transport
+
+    @property
+    def flow(self) -> FlowControl:  # type: ignore[override]
+        return self._conn.flow
+
+    @property
+    def logger(self) -> logging.Logger:  # type: ignore[override]
+        return self._conn.logger
+
+    keep_alive = True
+    waiting_for_100_continue = False
+    # Set once the app has returned: its answer, if it comes later, tells the connection nothing.
+    _app_returned = False
     disconnected = False
     # The body received and not yet handed to the app: bytes until a second chunk.
     body: Any = b""
@@ -144,7 +162,7 @@ class LeanCycle(RequestResponseCycle):
                 self.logger.error("ASGI callable returned without completing response.")
                 self._close()
         finally:
-            self.on_response = _nothing
+            self._app_returned = True
 
     def _close(self) -> None:
         # What the app sent goes out first, as it would have before the close.
@@ -152,8 +170,9 @@ class LeanCycle(RequestResponseCycle):
         self.transport.close()
 
     async def send(self, message: Any) -> None:
-        if self.flow.write_paused and not self.disconnected:
-            await self.flow.drain()
+        flow = self._conn.flow
+        if flow.write_paused and not self.disconnected:
+            await flow.drain()
         if self.disconnected:
             return
         if not self.response_started:
@@ -181,7 +200,7 @@ class LeanCycle(RequestResponseCycle):
         the two messages and their awaits (``mock_asgi.write_response`` finds it on ``send``'s
         cycle). False, and nothing sent, when ``send`` would not send at once (the answer
         started, the client gone, the socket's buffer full): the app sends the messages."""
-        if self.response_started or self.disconnected or self.flow.write_paused:
+        if self.response_started or self.disconnected or self._conn.flow.write_paused:
             return False
         self._start(status_code, headers)
         self._body(body, False)
@@ -200,7 +219,7 @@ class LeanCycle(RequestResponseCycle):
             or self.response_complete
         ):
             return None
-        flow = self.flow
+        flow = self._conn.flow
         if flow.read_paused:
             flow.resume_reading()
         self._news = False
@@ -211,8 +230,9 @@ class LeanCycle(RequestResponseCycle):
     def _start(self, status_code: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
         self.response_started = True
         self.waiting_for_100_continue = False
-        if self.access_log:
-            self.access_logger.info(
+        conn = self._conn
+        if conn.access_log:
+            conn.access_logger.info(
                 '%s - "%s %s HTTP/%s" %d',
                 get_client_addr(self.scope),
                 self.scope["method"],
@@ -220,9 +240,10 @@ class LeanCycle(RequestResponseCycle):
                 self.scope["http_version"],
                 status_code,
             )
-        defaults = self._rendered_defaults(self.default_headers)
+        default_headers = conn.server_state.default_headers
+        defaults = conn.rendered_defaults(default_headers)
         if defaults is None:  # the server's headers frame the answer: read as uvicorn does
-            headers = [*self.default_headers, *headers]
+            headers = [*default_headers, *headers]
         lines: list[bytes] = []
         has_connection_close = False
         known = _CHECKED_LINES
@@ -273,9 +294,10 @@ class LeanCycle(RequestResponseCycle):
         if self.holding:
             self._head = head
         else:
-            self.transport.write(head)
+            conn.transport.write(head)
 
     def _body(self, body: bytes, more_body: bool) -> None:
+        conn = self._conn
         head = self._head
         if self.scope["method"] == "HEAD":
             self.expected_content_length = 0
@@ -294,30 +316,31 @@ class LeanCycle(RequestResponseCycle):
         if head is not None:
             self._head = None
             if more_body:
-                self.transport.write(head if data is None else head + data)
+                conn.transport.write(head if data is None else head + data)
             else:
-                self._write_whole(head if data is None else head + data)
+                conn.write_whole(head if data is None else head + data)
         elif data is not None:
-            self.transport.write(data)
+            conn.transport.write(data)
         if not more_body:
             if self.expected_content_length != 0:
                 raise RuntimeError("Response content shorter than Content-Length")
             self.response_complete = True
             self.wake()
             if not self.keep_alive:
-                self.transport.close()
-            self.on_response()
+                conn.transport.close()
+            if not self._app_returned:
+                conn.on_response_complete()
 
     async def receive(self) -> Any:
         if self.waiting_for_100_continue and not self.transport.is_closing():
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self.waiting_for_100_continue = False
         if not self.disconnected and not self.response_complete:
-            flow = self.flow
+            flow = self._conn.flow
             if flow.read_paused:
                 flow.resume_reading()
             if not self._news:
-                waiter: asyncio.Future[None] = self._loop.create_future()
+                waiter: asyncio.Future[None] = self._conn.loop.create_future()
                 if self._waiters is None:
                     self._waiters = [waiter]
                 else:

@@ -192,16 +192,28 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         # When the connection last fell idle (its answers sent, nothing read since); None
         # while a request is read or answered.
         self._idle_since: float | None = None
+        self._next_request()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._set_transport(transport)
+        # What a request's scope starts with, the same for all of the connection's: copied
+        # for each (its "asgi" dict shared by them, as the server's and client's tuples are).
+        self._scope_start: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
+            "http_version": "1.1",
+            "server": self.server,
+            "client": self.client,
+            "scheme": self.scheme,
+            "root_path": self.root_path,
+        }
         # The socket's own, which a wrapper of it (CoalescingTransport) would ask.
         self._closing = transport.is_closing
 
     def _set_transport(self, transport: asyncio.Transport) -> None:
         # Looked up once a connection, not on each of its answers.
-        self._write_whole = getattr(transport, "write_whole", transport.write)
+        self.write_whole = getattr(transport, "write_whole", transport.write)
 
     def data_received(self, data: bytes) -> None:
         # Busy: the keep-alive timer, if set, finds it so and leaves the connection open.
@@ -237,22 +249,16 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
             self._unset_keepalive_if_required()
         self.parser = None  # type: ignore[assignment]
 
-    def on_message_begin(self) -> None:
+    # No call at each request's start (1k instructions a request): the request's fields are
+    # set for the next one where its head ends (``_next_request``), and the scope is made
+    # there. httptools installs only the callbacks the protocol has (not None).
+    on_message_begin = None  # type: ignore[assignment]
+
+    def _next_request(self) -> None:
         self.url = b""
         self.expect_100_continue = False
         self._forwarded = False
         self.headers = []
-        self.scope = {  # type: ignore[typeddict-item]
-            "type": "http",
-            "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
-            "http_version": "1.1",
-            "server": self.server,
-            "client": self.client,
-            "scheme": self.scheme,  # type: ignore[typeddict-item]
-            "root_path": self.root_path,
-            "headers": self.headers,
-            "state": self.app_state.copy(),
-        }
 
     def on_header(self, name: bytes, value: bytes) -> None:
         name = name.lower()
@@ -268,7 +274,9 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         parser = self.parser
         http_version = parser.get_http_version()
-        scope = self.scope
+        self.scope = scope = self._scope_start.copy()  # type: ignore[assignment]
+        scope["headers"] = self.headers
+        scope["state"] = self.app_state.copy()
         method = parser.get_method()
         scope["method"] = _METHODS.get(method) or method.decode("ascii")
         if http_version != "1.1":
@@ -299,19 +307,11 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
         existing_cycle = self.cycle
         self.cycle = cycle = LeanCycle(
             scope,
-            self.transport,
-            self.flow,
-            self.logger,
-            self.access_logger,
-            self.access_log,
-            self.server_state.default_headers,
-            self._rendered_defaults,
+            self,
             self.expect_100_continue,
             http_version != "1.0" and parser.should_keep_alive(),
-            self.on_response_complete,
-            self.loop,
-            self._write_whole,
         )
+        self._next_request()
         if existing_cycle is None or existing_cycle.response_complete:
             self._ready = (cycle, app)
         else:
@@ -319,7 +319,7 @@ class LeanHttpToolsProtocol(HttpToolsProtocol):
             self.flow.pause_reading()
             self.pipeline.appendleft((cycle, app))
 
-    def _rendered_defaults(self, headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    def rendered_defaults(self, headers: list[tuple[bytes, bytes]]) -> bytes | None:
         # uvicorn makes a new list each second (the date): rendered once for each.
         if headers is not self._defaults_of:
             self._defaults = rendered_headers(headers)

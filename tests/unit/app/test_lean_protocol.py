@@ -214,6 +214,25 @@ def test_forwarded_headers_from_a_trusted_proxy_reach_the_scope(port: int) -> No
     assert proxied_scheme == "https"
 
 
+def test_a_request_after_a_proxied_one_on_the_connection_is_its_own(port: int) -> None:
+    # A request's fields are reset where the last one's head ended, and its scope is a copy
+    # of the connection's: nothing of the proxied request (its headers, the proxy's rewrite
+    # of client and scheme) carries over to the next.
+    with _connect(port) as client:
+        client.sendall(
+            b"GET /proxied HTTP/1.1\r\nHost: x\r\n"
+            b"X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\n\r\n"
+        )
+        _answers(client, 1)
+        client.sendall(b"GET /direct HTTP/1.1\r\nHost: x\r\n\r\n")
+        _answers(client, 1)
+    (_, _, _, proxied_client, proxied_scheme), (_, _, _, direct_client, direct_scheme) = _seen
+    assert proxied_client[0] == "203.0.113.7"
+    assert proxied_scheme == "https"
+    assert direct_client[0] == "127.0.0.1"
+    assert direct_scheme == "http"
+
+
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_a_connection_is_closed_once_idle_for_the_keep_alive_time_and_not_before(
     loop: str,
@@ -289,23 +308,29 @@ def _cycle(
 
     flow = Flow()
     flow.write_paused = write_paused  # type: ignore[attr-defined]
-    logger = logging.getLogger("test")
     loop = asyncio.new_event_loop()
     loop.close()
-    return LeanCycle(
-        {"method": "GET"},
-        Transport(),  # type: ignore[arg-type]
-        flow,  # type: ignore[arg-type]
-        logger,
-        logger,
-        False,
-        [],
-        lambda headers: b"",
-        expect_100_continue,
-        True,
-        lambda: None,
-        loop,
-    )
+
+    class Connection:
+        transport = Transport()
+        logger = access_logger = logging.getLogger("test")
+        access_log = False
+        write_whole = written.append
+
+        class server_state:
+            default_headers: list[tuple[bytes, bytes]] = []
+
+        def __init__(self) -> None:
+            self.flow = flow
+            self.loop = loop
+
+        def rendered_defaults(self, headers: list[tuple[bytes, bytes]]) -> bytes:
+            return b""
+
+        def on_response_complete(self) -> None:
+            pass
+
+    return LeanCycle({"method": "GET"}, Connection(), expect_100_continue, True)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("why", ["started", "disconnected", "write_paused"])
