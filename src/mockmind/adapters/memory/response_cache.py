@@ -55,7 +55,8 @@ class MemoryResponseCache:
             if key in entries:
                 self._remove(key)
             entries[key] = (expires_at, response)
-            self._expiry.schedule(key, expires_at)
+            expiry = self._expiry
+            expiry.schedule(key, expires_at)
             if session_id is not None:
                 self._owner[key] = session_id
                 owned = self._owned.get(session_id)
@@ -63,8 +64,11 @@ class MemoryResponseCache:
                     self._owned[session_id] = {key}
                 else:
                     owned.add(key)
-            for due in self._expiry.due(self._clock.now(), _SWEEP_PER_WRITE):
-                self._remove(due)
+            now = self._clock.now()
+            # Most writes find nothing due: no call to ``due`` nor its empty list then.
+            if expiry.next_due <= now:
+                for due in expiry.due(now, _SWEEP_PER_WRITE):
+                    self._remove(due)
             while len(entries) > self._max_entries:
                 self._remove(next(iter(entries)))
         finally:
