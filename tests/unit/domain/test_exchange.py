@@ -7,7 +7,13 @@ from dataclasses import fields
 from types import SimpleNamespace
 from typing import Any, cast
 
-from mockmind.domain.engine.exchange import Exchange, RuleView, SessionChanges, rule_input
+from mockmind.domain.engine.exchange import (
+    Exchange,
+    RuleView,
+    SessionChanges,
+    exchange,
+    rule_input,
+)
 from mockmind.domain.http import MockRequest
 from mockmind.domain.rules.book import RuleInput
 
@@ -55,3 +61,13 @@ def test_the_rules_view_asks_for_the_login_only_when_a_rule_reads_it() -> None:
     assert checks == []
     assert view.authenticated is True
     assert checks == [True]
+
+
+def test_an_exchange_of_its_fields_is_the_one_the_constructor_makes() -> None:
+    args: list[Any] = [object() for _ in fields(Exchange)][:10]
+
+    def slots(ex: Exchange) -> dict[str, Any]:
+        return {f.name: getattr(ex, f.name) for f in fields(Exchange)}
+
+    # Every field set (none left unset, as a field added to Exchange alone would be).
+    assert slots(exchange(*args)) == slots(Exchange(*args))

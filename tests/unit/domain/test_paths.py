@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any, cast
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockmind.domain.http import MockRequest
+from mockmind.domain.engine.answers import Answers
+from mockmind.domain.http import MockRequest, MockResponse
 from mockmind.domain.paths import ascii_path, canonical_path, decoded_segments, join_segments
+from mockmind.ports.api_description import ResponsePlan
 
 
 @pytest.mark.parametrize(
@@ -120,3 +125,59 @@ def test_a_received_request_is_the_one_the_constructor_makes(
     assert vars(received) == vars(made)
     assert received == made
     assert received.segments == made.segments
+
+
+@pytest.mark.parametrize(
+    ("plan", "body", "expected"),
+    [
+        (
+            ResponsePlan(200, "application/json", {"type": "object"}),
+            {"id": 1},
+            MockResponse(200, {"id": 1}, {}, "application/json", "cache"),
+        ),
+        (
+            ResponsePlan(200, "text/plain", {"type": "string"}),
+            "plain",
+            MockResponse(200, "plain", {}, "text/plain", "cache", "text", b"plain"),
+        ),
+        (
+            ResponsePlan(204, "application/json", {"type": "object"}),
+            {"id": 1},
+            MockResponse(
+                204,
+                None,
+                {"Content-Type": "application/json"},
+                "application/json",
+                "cache",
+                "empty",
+            ),
+        ),
+        (
+            ResponsePlan(200, "application/json", None),
+            None,
+            MockResponse(
+                200,
+                None,
+                {"Content-Type": "application/json"},
+                "application/json",
+                "cache",
+                "empty",
+            ),
+        ),
+        (
+            ResponsePlan(200, None, None),
+            None,
+            MockResponse(200, None, {}, "application/json", "cache", "empty"),
+        ),
+    ],
+)
+def test_a_finished_answer_is_the_one_the_constructor_makes(
+    plan: ResponsePlan, body: object, expected: MockResponse
+) -> None:
+    answers = Answers(cast(Any, None), cast(Any, None))
+    for _ in range(2):  # made, then from the plan's remembered form
+        made = answers.finish(plan, body, "cache")
+        # Every field, those Answers.finish leaves to the class's defaults included.
+        assert {f.name: getattr(made, f.name) for f in fields(MockResponse)} == {
+            f.name: getattr(expected, f.name) for f in fields(MockResponse)
+        }

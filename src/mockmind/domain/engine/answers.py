@@ -14,6 +14,7 @@ from mockmind.domain.generation import OfflineGenerator
 from mockmind.domain.generation.json_values import clone
 from mockmind.domain.http import (
     REASON_PHRASES,
+    BodyKind,
     MockResponse,
     Source,
     header_value,
@@ -32,6 +33,15 @@ _HEADER_MEMO_SIZE = 4096
 # JSON bytes, that is: the bytes are the key.
 _BODY_MEMO_SIZE = 1024
 _BODY_MEMO_BYTES = 16 * 1024
+
+_new_response = object.__new__
+
+_EMPTY: BodyKind = "empty"
+_TEXT: BodyKind = "text"
+_JSON: BodyKind = "json"
+# A plan, its answers' headers, media type and body kind, and, for a plan without a schema,
+# its headers when there is no body to send (None: a body is always sent, or never).
+_Form = tuple[ResponsePlan, dict[str, str], str, BodyKind, dict[str, str] | None]
 
 
 class Answers:
@@ -52,30 +62,63 @@ class Answers:
         self._bodies: BoundedMemo[tuple[int, bytes], tuple[ResponsePlan, Any]] = BoundedMemo(
             _BODY_MEMO_SIZE
         )
+        # By the plan's identity (kept in the entry): its answers' headers, media type and
+        # kind, worked out once. The engine keeps its plans (route_plan.py), and finishing
+        # an answer (a header memo's look-up, two tests of the media type) was 3-4% of a
+        # store read.
+        self._forms: BoundedMemo[int, _Form] = BoundedMemo(_HEADER_MEMO_SIZE)
 
     def finish(self, plan: ResponsePlan, body: Any, source: Source) -> MockResponse:
-        headers = dict(self._documented_headers(plan)) if plan.header_schemas else {}
-        media = plan.media_type or "application/json"
-        bodiless = plan.status in (204, 304) or (plan.schema is None and body is None)
-        if plan.media_type is None or bodiless:
-            if plan.media_type is not None:
-                # Content documented for a status HTTP sends without a body, or a media type
-                # documented without a schema and nothing to send: no body, and the
-                # documented type in the header, which a client checking it expects.
-                headers["Content-Type"] = media
-            return MockResponse(plan.status, None, headers, media, source, body_kind="empty")
+        form = self._forms.get(id(plan))
+        if form is None or form[0] is not plan:
+            form = self._form(plan)
+        _, headers, media, kind, empty_headers = form
+        # The answer made without the class call, and with only the fields that differ from
+        # MockResponse's class defaults (test_paths holds it to what the class makes): the
+        # class call with every field was ~6k instructions, this ~3k, on every request.
+        response = _new_response(MockResponse)
+        response.status = plan.status
+        response.media_type = media
+        response.source = source
+        if kind is _EMPTY or (empty_headers is not None and body is None):
+            # Content documented for a status HTTP sends without a body, or a media type
+            # documented without a schema and nothing to send: no body, and the documented
+            # type in the header, which a client checking it expects (in empty_headers).
+            response.headers = dict(headers if empty_headers is None else empty_headers)
+            response.body_kind = "empty"
+            return response
+        response.headers = dict(headers)
+        response.body = body
         if source == "store" and logger.isEnabledFor(logging.DEBUG):
             # Stored entities were checked when written; re-validating every read cost 78% of
             # a list request (bench/RESULTS.md, profile), so it is a debugging aid only.
             errors = self._api.response_errors(plan, body)
             if errors:
                 logger.debug("stored entity breaks the response schema: %s", errors[:3])
-        if not media.endswith(_JSON_SUFFIXES):
-            text = body if isinstance(body, str) else _json_text(body)
-            return MockResponse(
-                plan.status, body, headers, media, source, body_kind="text", text=text.encode()
-            )
-        return MockResponse(plan.status, body, headers, media, source)
+        if kind is _TEXT:
+            response.body_kind = "text"
+            response.text = (body if isinstance(body, str) else _json_text(body)).encode()
+        return response
+
+    def _form(self, plan: ResponsePlan) -> _Form:
+        """What of the plan's answer is the same each time, remembered by the plan: its
+        headers (copied for each answer, which callers may add to), media type and kind."""
+        headers = self._documented_headers(plan) if plan.header_schemas else {}
+        media = plan.media_type or "application/json"
+        kind: BodyKind
+        empty_headers: dict[str, str] | None = None
+        if plan.media_type is None or plan.status in (204, 304):
+            kind = _EMPTY
+            if plan.media_type is not None:
+                headers = {**headers, "Content-Type": media}
+        else:
+            kind = _JSON if media.endswith(_JSON_SUFFIXES) else _TEXT
+            if plan.schema is None:
+                # Without a schema, an answer with no body is sent as an empty one.
+                empty_headers = {**headers, "Content-Type": media}
+        form = (plan, headers, media, kind, empty_headers)
+        self._forms.put(id(plan), form)
+        return form
 
     def _documented_headers(self, plan: ResponsePlan) -> dict[str, str]:
         schemas = plan.header_schemas

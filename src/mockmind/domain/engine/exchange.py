@@ -116,6 +116,37 @@ class RuleView:
         return self._ex.authenticated
 
 
+def exchange(
+    routed: RoutedRequest,
+    route: RoutePlan,
+    session: Session | None,
+    ctx: ResourceContext,
+    changes: SessionChanges,
+    direct: ResourceAction | None,
+    touched: ResourceAction | None,
+    check_authenticated: Callable[[], bool],
+    spending: Spending,
+    llm_barred: str | None,
+) -> Exchange:
+    """``Exchange(...)`` of these fields without the class call (``type.__call__`` and the
+    dataclass ``__init__``, its ten arguments packed for it: ~1.4k instructions more): the
+    engine makes one for every request."""
+    made = object.__new__(Exchange)
+    made.routed = routed
+    made.route = route
+    made.session = session
+    made.ctx = ctx
+    made.changes = changes
+    made.direct = direct
+    made.touched = touched
+    made.check_authenticated = check_authenticated
+    made.spending = spending
+    made.llm_barred = llm_barred
+    made._entity = _UNREAD
+    made._authenticated = None
+    return made
+
+
 def rule_input(
     method: str,
     path: str,

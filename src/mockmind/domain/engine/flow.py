@@ -19,7 +19,7 @@ from mockmind.domain.client_input import require_unicode
 from mockmind.domain.engine.answers import Answers, short_digest
 from mockmind.domain.engine.content_source import ContentSource
 from mockmind.domain.engine.error_bodies import ErrorBodies
-from mockmind.domain.engine.exchange import Exchange, RuleView, SessionChanges
+from mockmind.domain.engine.exchange import Exchange, RuleView, SessionChanges, exchange
 from mockmind.domain.engine.journaling import FALLBACK_REASON_HEADER, JournalKeeper, RequestTrace
 from mockmind.domain.engine.login import Login
 from mockmind.domain.engine.resource_responder import ResourceResponder
@@ -293,7 +293,13 @@ class MockEngine:
         route = self._routes.plan(request.method, routed.path_template)
         state = {k: v.value for k, v in session.state.items()} if session else {}
         scope = session.id if session else ANONYMOUS_SCOPE
-        direct = route.action(routed.path_params)
+        # The route's CRUD action and the entity the request is about, as RoutePlan.action
+        # and .touched say, read here: two Python calls fewer on every request.
+        params = routed.path_params
+        resource = route.resource
+        direct = resource.action(params) if resource is not None else None
+        sub_path = route.sub_path
+        touched = direct if direct is not None or sub_path is None else sub_path.action(params)
         unknown_ids = route.unknown_ids
         if unknown_ids is None:
             unknown_ids = route.unknown_ids = self._unknown_ids(request, route)
@@ -302,15 +308,14 @@ class MockEngine:
             ctx.changes = trace.changes
             # The plan's method and template are the request's (the planner's key).
             trace.trigger = route.line
-        # By position (the fields' order): a keyword each costs a lookup, on every request.
-        ex = Exchange(
+        ex = exchange(
             routed,
             route,
             session,
             ctx,
             changes,
             direct,
-            route.touched(direct, routed.path_params),
+            touched,
             lambda: self._sessions.is_authenticated(request, session, now),
             spending,
             llm_barred,
