@@ -64,25 +64,9 @@ class MemorySessionStore:
             lock.release()
 
     def update(self, session: Session, *, base: Session) -> Session:
-        """``put(session, expected_version=base.version)``, written out: every request of a
-        live session saves through it, and the call to ``put`` with its keyword cost ~0.5k
-        instructions. The session object itself is kept: nothing is copied or encoded."""
-        expected_version = base.version
-        lock = self._lock
-        lock.acquire()
-        try:
-            current = self._sessions.get(session.id)
-            if current is None or current.version != expected_version:
-                raise VersionConflict(
-                    f"session {session.id} changed since version {expected_version}"
-                )
-            version = expected_version + 1
-            stored = session if session.version == version else session.with_version(version)
-            self._sessions[session.id] = stored
-            self._lifetimes.touch(session.id, stored.expires_at)
-            return stored
-        finally:
-            lock.release()
+        # The session object itself is kept: nothing is copied or encoded. One check of the
+        # version for both ways in (written out again it spared ~0.5k instructions of ~330k).
+        return self.put(session, expected_version=base.version)
 
     def delete(self, session_id: str) -> None:
         self._lifetimes.end(session_id)
