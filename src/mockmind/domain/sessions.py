@@ -143,7 +143,7 @@ class Session:
         self, interaction: Interaction, max_history: int
     ) -> tuple[tuple[Interaction, ...], int]:
         """The history with the interaction added, the oldest dropped past ``max_history``,
-        and the number of its first interaction (``session_after`` does the same inline)."""
+        and the number of its first interaction."""
         history = self.history
         start = self.history_start
         if len(history) < max_history:
@@ -201,15 +201,7 @@ def session_after(
     merged = session.state
     if state:
         merged = {**merged, **{k: StateValue(v, now) for k, v in state.items()}}
-    # ``Session._remembering``, inline: a method call less on every request.
-    history = session.history
-    start = session.history_start
-    if len(history) < max_history:
-        history = history + (interaction,)  # noqa: RUF005
-    else:
-        dropped = len(history) + 1 - max_history
-        history = history[dropped:] + (interaction,) if max_history > 0 else ()  # noqa: RUF005
-        start += dropped
+    history, start = session._remembering(interaction, max_history)
     # Filled in place, in the constructor's order (so they share the class's keys): a copy
     # of the session's dict put in as the new one's ``__dict__`` cost 0.7k instructions more.
     # Every one of Session's fields: one added there is added here too.
