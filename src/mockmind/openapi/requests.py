@@ -127,9 +127,8 @@ def validate_request(
         # Without parameters there is nothing to check but a body: the query is passed on.
         return _validated(matched, request, limits)
     key = RequestCheck(matched, limits).key(request)
-    known = _CHECKED.get(key)
-    # The operation and limits are in the entry, so an id reused after they went is no hit.
-    if known is not None and known[0] is op and known[1] is limits:
+    known = _remembered(key, op, limits)
+    if known is not None:
         return _copy(known[2], containers=known[3])
     return _checked_anew(matched, request, limits, key)
 
@@ -187,12 +186,8 @@ class RequestCheck:
                 return {}, _all_passed_on(request), None
             if self._parameters:
                 key = self.key(request)
-                known = _CHECKED.get(key)
-                if (
-                    known is not None
-                    and known[0] is self.matched.operation
-                    and known[1] is self.limits
-                ):
+                known = _remembered(key, self.matched.operation, self.limits)
+                if known is not None:
                     checked = known[2]
                     share = copy.deepcopy if known[3] else dict
                     # An empty body the document's type reads as content: "" or an empty form.
@@ -205,6 +200,15 @@ class RequestCheck:
                 return checked.path_params, checked.query, checked.body
         checked = _validated(self.matched, request, self.limits)
         return checked.path_params, checked.query, checked.body
+
+
+def _remembered(key: tuple[object, ...], op: Operation, limits: InputLimits) -> _Checked | None:
+    """The check remembered under ``key``, if it was of ``op`` within ``limits``: they are in
+    the entry, so an id reused after they went is no hit."""
+    known = _CHECKED.get(key)
+    if known is not None and known[0] is op and known[1] is limits:
+        return known
+    return None
 
 
 def _declares_body(op: Operation) -> bool:
