@@ -144,39 +144,26 @@ class JournalKeeper:
         try:
             # Without a model (no totals before) nothing was spent: no call to learn it.
             spent = _NOTHING_SPENT if spent_before is None else self._spent_by(saved, spent_before)
+            pieces = (
+                base.state,
+                request,
+                response,
+                remembered,
+                state,
+                trace,
+                at,
+                latency_ms,
+                spent,
+            )
             if self._unbuilt is not None:
                 # What the event is made of is the request's own and left as it is: built
                 # from it later, the event is the one built now. The base session's state,
                 # not the sessions (a journal of 200 events would keep 400 of them, and their
                 # histories, alive).
-                unbuilt: UnbuiltEvent = (
-                    saved.requests,
-                    self,
-                    saved.id,
-                    base.state,
-                    request,
-                    response,
-                    remembered,
-                    state,
-                    trace,
-                    at,
-                    latency_ms,
-                    spent,
-                )
+                unbuilt: UnbuiltEvent = (saved.requests, self, saved.id, *pieces)
                 added = self._unbuilt.append_unbuilt(saved.id, unbuilt, expires_at=expires_at)
             else:
-                event = self._event(
-                    saved.requests,
-                    base.state,
-                    request,
-                    response,
-                    remembered,
-                    state,
-                    trace,
-                    at,
-                    latency_ms,
-                    spent,
-                )
+                event = self._event(saved.requests, *pieces)
                 added = self._journal.append(saved.id, event, expires_at=expires_at)
         except Exception:  # the journal is a record: the request is answered without it
             logger.exception("session %s: step %d not journaled", saved.id, saved.requests)
