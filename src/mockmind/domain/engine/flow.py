@@ -293,13 +293,7 @@ class MockEngine:
         route = self._routes.plan(request.method, routed.path_template)
         state = {k: v.value for k, v in session.state.items()} if session else {}
         scope = session.id if session else ANONYMOUS_SCOPE
-        # The route's CRUD action and the entity the request is about, as RoutePlan.action
-        # and .touched say, read here: two Python calls fewer on every request.
-        params = routed.path_params
-        resource = route.resource
-        direct = resource.action(params) if resource is not None else None
-        sub_path = route.sub_path
-        touched = direct if direct is not None or sub_path is None else sub_path.action(params)
+        direct = route.action(routed.path_params)
         unknown_ids = route.unknown_ids
         if unknown_ids is None:
             unknown_ids = route.unknown_ids = self._unknown_ids(request, route)
@@ -315,7 +309,7 @@ class MockEngine:
             ctx,
             changes,
             direct,
-            touched,
+            route.touched(direct, routed.path_params),
             lambda: self._sessions.is_authenticated(request, session, now),
             spending,
             llm_barred,
