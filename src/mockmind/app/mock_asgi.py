@@ -87,8 +87,7 @@ def request_of(scope: Scope, body: bytes) -> MockRequest:
         headers=headers,
         cookies=parse_cookies(cookie) if cookie else {},
         body=body,
-        # A served request has none: no call to find out.
-        deadline=_deadline(scope) if "aws.context" in scope else None,
+        deadline=_deadline(scope),
     )
 
 
