@@ -121,8 +121,7 @@ class MockRequest:
         # Filled in place: replacing the instance's __dict__ cost 2k instructions more.
         fields = request.__dict__
         fields["method"] = method
-        # The remembered form read here: a call to _canonical only for a path not seen yet.
-        fields["path"] = _CANONICAL_PATHS.get(path) or _canonical(path)
+        fields["path"] = _canonical(path)
         fields["query"] = query
         fields["headers"] = headers
         fields["cookies"] = cookies
